@@ -1,0 +1,119 @@
+"""Read-only access to the warehouse's `published` schema, the only schema the dashboards read."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Final
+
+import pandas as pd
+import streamlit as st
+from streamlit.connections import SQLConnection
+
+from pipelines.settings import get_settings
+from pipelines.warehouse import database_url, sqlalchemy_url
+
+log = logging.getLogger(__name__)
+
+CONNECTION_TTL: Final = 600  # seconds before the engine is rebuilt
+DATA_TTL: Final = 600  # published values change once a refresh, so ten minutes of staleness is fine
+STATUS_TTL: Final = 30  # "nothing published yet" should clear soon after the first `abord run`
+
+VALUE_COLUMNS: Final = (
+    "indicator_code",
+    "period",
+    "site",
+    "cohort",
+    "breakdown",
+    "numerator",
+    "denominator",
+    "value",
+    "persons",
+    "suppressed",
+)
+CATALOGUE_COLUMNS: Final = (
+    "indicator_code",
+    "name_fr",
+    "name_en",
+    "definition_fr",
+    "definition_en",
+    "unit",
+    "direction",
+    "sectors",
+)
+
+
+class WarehouseError(RuntimeError):
+    """The warehouse could not be reached or read; the page shows a message instead of a trace."""
+
+
+@st.cache_resource(show_spinner=False)
+def _warehouse_url(env_url: str | None, data_dir: str) -> str:
+    # Keyed on the settings that decide the URL: without ABORD_DATABASE_URL, database_url() starts or
+    # reuses the embedded server, which is too slow to redo on every rerun.
+    del env_url, data_dir
+    return sqlalchemy_url(database_url(get_settings()))
+
+
+def connection() -> SQLConnection:
+    settings = get_settings()
+    try:
+        url = _warehouse_url(settings.database_url, str(settings.data_dir))
+        return st.connection("sql", type="sql", url=url, ttl=CONNECTION_TTL)
+    except Exception as exc:  # embedded server start-up or driver errors: all mean "no warehouse"
+        log.warning("dashboard cannot open the warehouse: %s", type(exc).__name__)
+        raise WarehouseError("warehouse unavailable") from exc
+
+
+def _query(sql: str, ttl: int, params: dict[str, Any] | None = None) -> pd.DataFrame:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    conn = connection()
+    try:
+        return conn.query(sql, params=params, ttl=ttl, show_spinner=False)
+    except SQLAlchemyError as exc:
+        # Only the class is logged: driver messages can echo connection details.
+        log.warning("dashboard query failed: %s", type(exc).__name__)
+        raise WarehouseError("warehouse query failed") from exc
+
+
+def published_ready() -> bool:
+    """Whether both published tables exist (checked by name, so a missing table costs no failed query)."""
+    frame = _query(
+        "select to_regclass('published.indicator_values') is not null"
+        " and to_regclass('published.indicator_catalogue') is not null as ready",
+        ttl=STATUS_TTL,
+    )
+    return bool(frame["ready"].iloc[0])
+
+
+def indicator_values(indicator_code: str) -> pd.DataFrame:
+    """Every published row of one indicator (all periods, sites, cohorts), in the long shape."""
+    frame = _query(
+        f"select {', '.join(VALUE_COLUMNS)} from published.indicator_values"
+        " where indicator_code = :code order by period, site, cohort, breakdown",
+        ttl=DATA_TTL,
+        params={"code": indicator_code},
+    )
+    # Nullable integer/float types: suppressed cells stay empty instead of turning counts into floats.
+    return frame.astype(
+        {
+            "numerator": "Int64",
+            "denominator": "Int64",
+            "persons": "Int64",
+            "value": "Float64",
+            "suppressed": "boolean",
+        }
+    )
+
+
+def catalogue_entry(indicator_code: str) -> dict[str, str] | None:
+    """The catalogue row of one indicator (names and definitions in both languages), if any."""
+    frame = _query(
+        f"select {', '.join(CATALOGUE_COLUMNS)} from published.indicator_catalogue"
+        " where indicator_code = :code",
+        ttl=DATA_TTL,
+        params={"code": indicator_code},
+    )
+    if frame.empty:
+        return None
+    return {key: ("" if pd.isna(val) else str(val)) for key, val in frame.iloc[0].items()}

@@ -1,0 +1,24 @@
+"""CSV extracts of published rows, shaped for the spreadsheet a reader in each language will open."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from dashboards.data import VALUE_COLUMNS
+from dashboards.i18n import Lang
+
+# Excel in French splits on ';' and reads ',' as the decimal mark; in English it expects ',' and '.'.
+SEPARATORS: dict[str, tuple[str, str]] = {"fr": (";", ","), "en": (",", ".")}
+
+
+def csv_bytes(rows: pd.DataFrame, lang: Lang) -> bytes:
+    """The rows in the published long shape, UTF-8 with a byte-order mark so Excel detects the encoding."""
+    separator, decimal = SEPARATORS[lang]
+    frame = rows.loc[:, list(VALUE_COLUMNS)].copy()
+    frame["suppressed"] = frame["suppressed"].map({True: "true", False: "false"})
+    text = frame.to_csv(sep=separator, decimal=decimal, index=False, lineterminator="\r\n")
+    return text.encode("utf-8-sig")
+
+
+def csv_file_name(indicator_code: str, period: str) -> str:
+    return f"abord_{indicator_code}_{period}.csv"

@@ -1,0 +1,38 @@
+"""abord dashboards: `streamlit run dashboards/streamlit_app.py`.
+
+The entry script sets the page, the language switch and the navigation; each page lives in app_pages/.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from dashboards.i18n import DEFAULT_LANG, LANGUAGES, SESSION_KEY, t
+
+PAGES_DIR = Path(__file__).parent / "app_pages"
+
+st.set_page_config(page_title="abord", page_icon=":material/home:", layout="wide")
+
+# The radio owns st.session_state["lang"]; set before it so every page sees a language from the first run.
+st.session_state.setdefault(SESSION_KEY, DEFAULT_LANG)
+st.sidebar.radio(
+    t("lang.label"),
+    options=list(LANGUAGES),
+    format_func=LANGUAGES.__getitem__,
+    key=SESSION_KEY,
+    horizontal=True,
+)
+st.sidebar.caption(t("app.caption"))
+
+pages = [
+    st.Page(
+        PAGES_DIR / "retention.py",
+        title=t("nav.retention"),
+        icon=":material/house:",
+        url_path="retention",
+        default=True,
+    ),
+]
+st.navigation(pages).run()

@@ -1,0 +1,5 @@
+-- The housing data are observed up to the last day of the latest tenancy snapshot's period.
+select
+    (to_date(max(period), 'YYYY-MM') + interval '1 month' - interval '1 day')::date as observation_end
+from {{ ref('stg_audit__batches') }}
+where source = 'housing_tenancies' and status = 'loaded'

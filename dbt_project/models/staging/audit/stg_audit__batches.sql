@@ -1,0 +1,10 @@
+select
+    batch_id,
+    source,
+    period,
+    rows_read,
+    rows_loaded,
+    rows_quarantined,
+    status,
+    loaded_at
+from {{ source('audit', 'batches') }}

@@ -1,0 +1,122 @@
+"""The `abord` command line: generate sample extracts, run the pipeline, open the UIs."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import typer
+
+from pipelines.settings import PROJECT_ROOT, get_settings
+
+app = typer.Typer(help="abord: Housing First partner data to shared indicators.", no_args_is_help=True)
+key_app = typer.Typer(help="Manage the pseudonymisation key.", no_args_is_help=True)
+app.add_typer(key_app, name="key")
+
+
+@app.command()
+def generate(
+    persons: int = typer.Option(2000, help="Number of true persons to simulate."),
+    seed: int = typer.Option(7, help="Random seed: the same seed writes the same files."),
+    out: Path = typer.Option(None, help="Data root: writes OUT/landing and OUT/ground_truth (default: data dir)."),
+) -> None:
+    """Write sample partner extracts (landing/) and their ground truth (ground_truth/, beside landing)."""
+    from pipelines.sample.generate import generate as generate_sample
+
+    summary = generate_sample(out or get_settings().data_dir, persons=persons, seed=seed)
+    typer.echo(f"{summary.persons} persons, {len(summary.files)} files written")
+
+
+@key_app.command("new")
+def key_new() -> None:
+    """Create the pseudonymisation key file (refuses to overwrite one)."""
+    from pseudonymisation.keys import new_key
+
+    path = get_settings().key_file
+    new_key(path)
+    typer.echo(f"key written to {path} (keep it secret, back it up, never commit it)")
+
+
+def _refresh() -> None:
+    from orchestration.instance import run_refresh
+    from pipelines.pipeline import run_summary
+    from pipelines.warehouse import database_url
+
+    settings = get_settings()
+    if not settings.key_file.exists():
+        typer.echo(f"no pseudonymisation key at {settings.key_file}: create one with `abord key new`", err=True)
+        raise typer.Exit(2)
+    succeeded = run_refresh(settings)
+    for line in run_summary(database_url(settings)).lines():
+        typer.echo(line)
+    if not succeeded:
+        typer.echo("the refresh failed: see the Dagster logs above (`abord ui` shows the run)", err=True)
+        raise typer.Exit(1)
+
+
+@app.command()
+def run() -> None:
+    """Ingest every new partner extract and rebuild the indicators (the `refresh` job, in this process)."""
+    _refresh()
+
+
+@app.command()
+def demo(
+    persons: int = typer.Option(2000, help="Number of simulated persons."),
+    seed: int = typer.Option(7, help="Random seed."),
+    serve: bool = typer.Option(True, help="Serve the dashboard once the pipeline has run."),
+) -> None:
+    """Generate sample extracts, create a key if none, run the pipeline and serve the dashboard."""
+    settings = get_settings()
+    generate(persons=persons, seed=seed, out=settings.data_dir)
+    if not settings.key_file.exists():
+        key_new()
+    _refresh()
+    if serve:
+        dashboard()
+
+
+def _with_database_url() -> dict[str, str]:
+    from pipelines.warehouse import database_url
+
+    return {**os.environ, "ABORD_DATABASE_URL": database_url(get_settings())}
+
+
+@app.command()
+def ui(port: int = typer.Option(3000, help="Port of the Dagster UI.")) -> None:
+    """Open the Dagster UI (with schedules and sensors running) on the abord definitions."""
+    from orchestration.instance import use_instance
+
+    use_instance(get_settings())
+    command = [sys.executable, "-m", "dagster", "dev", "-m", "orchestration.definitions", "-p", str(port)]
+    raise typer.Exit(subprocess.call(command, cwd=PROJECT_ROOT, env=_with_database_url()))
+
+
+@app.command()
+def dashboard(port: int = typer.Option(8501, help="Port of the dashboard.")) -> None:
+    """Serve the Streamlit dashboards on the published indicators."""
+    app_file = PROJECT_ROOT / "dashboards" / "streamlit_app.py"
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(app_file),
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    raise typer.Exit(subprocess.call(command, cwd=PROJECT_ROOT, env=_with_database_url()))
+
+
+@app.command("db-url")
+def db_url() -> None:
+    """Print the warehouse connection URL in use (starts the embedded server if needed)."""
+    from pipelines.warehouse import database_url
+
+    typer.echo(database_url(get_settings()))

@@ -1,0 +1,36 @@
+"""A sensor on the landing folder: a new or changed partner file starts a refresh."""
+
+import hashlib
+import json
+
+from dagster import RunRequest, SensorEvaluationContext, SkipReason, sensor
+
+from pipelines.contract import Contract
+from pipelines.ingest import find_extracts
+from pipelines.settings import get_settings
+
+
+def landing_fingerprints(contracts: dict[str, Contract]) -> dict[str, str]:
+    """Path -> size and modification time of every file a contract claims (cheap: no file is read)."""
+    landing = get_settings().landing_dir
+    fingerprints = {}
+    for contract in contracts.values():
+        for path in find_extracts(contract, landing):
+            stat = path.stat()
+            fingerprints[str(path.relative_to(landing))] = f"{stat.st_size}:{stat.st_mtime_ns}"
+    return fingerprints
+
+
+def landing_sensor(job, contracts: dict[str, Contract]):
+    @sensor(name="landing_files", job=job, minimum_interval_seconds=60)
+    def _sensor(context: SensorEvaluationContext):
+        seen = json.loads(context.cursor) if context.cursor else {}
+        current = landing_fingerprints(contracts)
+        new = sorted(path for path, fingerprint in current.items() if seen.get(path) != fingerprint)
+        if not new:
+            return SkipReason("no new partner file in landing")
+        context.update_cursor(json.dumps(current))
+        run_key = hashlib.sha256(json.dumps({p: current[p] for p in new}).encode()).hexdigest()[:16]
+        return RunRequest(run_key=run_key, tags={"abord/new_files": str(len(new))})
+
+    return _sensor

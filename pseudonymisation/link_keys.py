@@ -1,0 +1,96 @@
+"""Keyed link keys: HMAC encodings of normalised identifiers used to match a person across partners.
+
+Only these keyed digests leave the door; without the secret key they cannot be reversed or
+recomputed from a guessed identity. Each kind of key has its own HMAC domain, so the same value
+in two roles (a name that is also an e-mail local part, say) never yields the same digest, and the
+kind is never written in clear in the returned string.
+
+Which keys, and why (partners make different mistakes, and one shared key suffices to link):
+- ``nir``: the social security number, when its check key validates — the strongest identifier.
+- ``names_dob``: both names as a *sorted* pair plus birth date, so a given/family swap (frequent
+  in hospital and court extracts) produces the same key.
+- ``first_given_dob``: the first given name only ("MARIE HELENE" -> "MARIE") with family name and
+  birth date, because partners often keep only the first part of a compound given name.
+- ``names_dob_swapped``: names plus the *sorted* pair {date, date with day and month swapped},
+  emitted when the day is <= 12, so a dd/mm vs mm/dd entry error still links.
+- ``email``: a personal e-mail address.
+- ``phone_dob``: phone plus birth date — a phone alone is often shared (a hostel, a relative).
+Sex is not used: it is frequently missing or coded inconsistently, and the NIR already carries it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass, field
+from datetime import date
+
+from pseudonymisation import normalise
+
+_SEP = "\x1f"  # ASCII unit separator: cannot occur in a normalised value
+
+
+def keyed_hash(key: bytes, domain: str, value: str) -> str:
+    """HMAC-SHA256 of ``domain + "\\x1f" + value`` as a hex digest."""
+    return hmac.new(key, (domain + _SEP + value).encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Direct identifiers of one record, raw as read from a partner file.
+
+    Fields are hidden from repr so an Identity never leaks into a log line or a traceback.
+    """
+
+    given_name: str | None = field(default=None, repr=False)
+    family_name: str | None = field(default=None, repr=False)
+    birth_date: date | str | None = field(default=None, repr=False)
+    sex: str | None = field(default=None, repr=False)
+    nir: str | None = field(default=None, repr=False)
+    phone: str | None = field(default=None, repr=False)
+    email: str | None = field(default=None, repr=False)
+
+
+def _swapped_day_month(iso: str) -> str | None:
+    year, month, day = iso.split("-")
+    if int(day) > 12:
+        return None
+    return f"{year}-{day}-{month}"
+
+
+def link_keys(key: bytes, identity: Identity) -> list[str]:
+    """The sorted, unique keyed link keys of one record (hex strings only)."""
+    keys: set[str] = set()
+
+    def add(domain: str, *parts: str) -> None:
+        keys.add(keyed_hash(key, domain, "|".join(parts)))
+
+    nir = normalise.nir(identity.nir)
+    if nir:
+        add("nir", nir)
+
+    given = normalise.name(identity.given_name)
+    family = normalise.name(identity.family_name)
+    dob = normalise.birth_date(identity.birth_date)
+    if given and family and dob:
+        pair = sorted((given, family))
+        add("names_dob", *pair, dob)
+        add("first_given_dob", family, given.split(" ")[0], dob)
+        swapped = _swapped_day_month(dob)
+        if swapped:
+            add("names_dob_swapped", *pair, *sorted((dob, swapped)))
+
+    email = normalise.email(identity.email)
+    if email:
+        add("email", email)
+
+    phone = normalise.phone(identity.phone)
+    if phone and dob:
+        add("phone_dob", phone, dob)
+
+    return sorted(keys)
+
+
+def record_key(key: bytes, source: str, record_id: str) -> str:
+    """A partner's own record id as a keyed reference, namespaced by source."""
+    return keyed_hash(key, "record:" + source, record_id)

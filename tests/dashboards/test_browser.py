@@ -1,0 +1,102 @@
+"""The whole app in a real browser: `streamlit run` as a server, Debian's chromium driven by playwright."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+NBSP = "\u00a0"
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason="Debian chromium not installed (/usr/bin/chromium): apt-get install chromium",
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_healthy(url: str, server: subprocess.Popen[bytes], log: Path, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"streamlit exited with {server.returncode}:\n{log.read_text()[-2000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    pytest.fail(f"streamlit not healthy after {timeout}s:\n{log.read_text()[-2000:]}")
+
+
+@pytest.fixture
+def app_url(published_db: str, tmp_path: Path) -> Iterator[str]:
+    """The dashboards served on a free port, reading the seeded warehouse."""
+    port = _free_port()
+    log = tmp_path / "streamlit.log"
+    env = {**os.environ, "ABORD_DATABASE_URL": published_db}
+    command = [
+        sys.executable, "-m", "streamlit", "run", "dashboards/streamlit_app.py",
+        "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
+        "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
+    with log.open("wb") as out:
+        server = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            url = f"http://127.0.0.1:{port}"
+            _wait_healthy(url, server, log)
+            yield url
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+
+
+def test_french_then_english_in_chromium(app_url: str, tmp_path: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 2200})
+            page.goto(app_url)
+            expect(page.get_by_role("heading", name="Maintien dans le logement à 12 mois")).to_be_visible(
+                timeout=15_000
+            )
+            # The programme-wide value in the first metric card, and a table cell, formatted in French.
+            expect(page.get_by_test_id("stMetricValue").first).to_have_text(f"86,0{NBSP}%")
+            lyon_2023_t1 = (
+                page.get_by_role("row")
+                .filter(has=page.get_by_role("cell", name="Lyon", exact=True))
+                .filter(has=page.get_by_role("cell", name="2023-T1", exact=True))
+            )
+            expect(lyon_2023_t1).to_contain_text(f"85,7{NBSP}%")
+            expect(page.get_by_role("cell", name="< 11").first).to_be_visible()
+            page.screenshot(path=tmp_path / "retention_fr.png", full_page=True)
+
+            page.get_by_text("English", exact=True).click()
+            expect(page.get_by_role("heading", name="12-month housing retention")).to_be_visible(
+                timeout=10_000
+            )
+            expect(page.get_by_test_id("stMetricValue").first).to_have_text("86.0%")
+            page.screenshot(path=tmp_path / "retention_en.png", full_page=True)
+        finally:
+            browser.close()

@@ -1,0 +1,54 @@
+"""CSV extracts: the published long shape, in each language's spreadsheet conventions."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pandas as pd
+
+from dashboards import data, exports, frames
+
+INDICATOR, LATEST = "housing_retention_12m", "2024-12-31"
+
+HEADER = list(data.VALUE_COLUMNS)
+
+
+def rows_shown() -> pd.DataFrame:
+    return frames.select(data.indicator_values(INDICATOR), LATEST, "Marseille")
+
+
+def parse(payload: bytes, sep: str) -> list[list[str]]:
+    assert payload.startswith(b"\xef\xbb\xbf"), "UTF-8 BOM for Excel"
+    return list(csv.reader(io.StringIO(payload.decode("utf-8-sig")), delimiter=sep))
+
+
+def test_french_csv_uses_semicolons_and_decimal_commas(published_db: str) -> None:
+    lines = parse(exports.csv_bytes(rows_shown(), "fr"), ";")
+    assert lines[0] == HEADER
+    by_cohort = {line[3]: line for line in lines[1:]}
+    assert set(by_cohort) == {"2022-Q3", "2022-Q4", "2023-Q1", "2023-Q2", "2023-Q3", "2023-Q4", "all"}
+    assert by_cohort["2023-Q1"] == [
+        INDICATOR,
+        LATEST,
+        "Marseille",
+        "2023-Q1",
+        "all",
+        "16",
+        "19",
+        "0,842105",
+        "19",
+        "false",
+    ]
+    # A suppressed cell is exported as published: flagged, with no numbers.
+    assert by_cohort["2022-Q3"][5:] == ["", "", "", "", "true"]
+
+
+def test_english_csv_uses_commas_and_decimal_points(published_db: str) -> None:
+    lines = parse(exports.csv_bytes(rows_shown(), "en"), ",")
+    assert lines[0] == HEADER
+    assert ["0.842105", "19"] == [line for line in lines if line[3] == "2023-Q1"][0][7:9]
+
+
+def test_file_name_names_indicator_and_period() -> None:
+    assert exports.csv_file_name(INDICATOR, LATEST) == "abord_housing_retention_12m_2024-12-31.csv"

@@ -1,0 +1,92 @@
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from pipelines.contract import load_contracts
+from pipelines.readers import FileRejected, RowUnreadable, read_rows
+from pipelines.validation import validate_row
+
+CONTRACTS = load_contracts()
+TENANCIES = CONTRACTS["housing_tenancies"]
+TODAY = date(2026, 1, 15)
+HEADER = "id_bail;id_participant;site;date_debut;date_fin;motif_sortie;loyer_mensuel\r\n"
+
+
+def _row(**changes: str) -> dict[str, str]:
+    row = {
+        "id_bail": "B1",
+        "id_participant": "P1",
+        "site": "Lyon",
+        "date_debut": "03/02/2021",
+        "date_fin": "",
+        "motif_sortie": "",
+        "loyer_mensuel": "452,30",
+    }
+    return {**row, **changes}
+
+
+def test_a_valid_french_excel_row_is_typed() -> None:
+    values, problems = validate_row(_row(), TENANCIES, TODAY)
+    assert problems == []
+    assert values["date_debut"] == date(2021, 2, 3) and values["loyer_mensuel"] == Decimal("452.30")
+
+
+@pytest.mark.parametrize(
+    ("changes", "column", "code"),
+    [
+        ({"id_bail": " "}, "id_bail", "missing_value"),
+        ({"date_debut": "31/02/2021"}, "date_debut", "invalid_date"),
+        ({"date_debut": "2021-02-03"}, "date_debut", "invalid_date"),
+        ({"date_debut": "03/02/1890"}, "date_debut", "implausible_date"),
+        ({"date_debut": "03/02/2027"}, "date_debut", "implausible_date"),
+        ({"motif_sortie": "vacances"}, "motif_sortie", "not_allowed"),
+        ({"loyer_mensuel": "4OO,00"}, "loyer_mensuel", "invalid_decimal"),
+        ({"date_fin": "01/01/2021"}, "date_fin", "date_order"),
+    ],
+)
+def test_each_problem_names_its_column_and_reason(changes: dict, column: str, code: str) -> None:
+    _, problems = validate_row(_row(**changes), TENANCIES, TODAY)
+    assert [(p.column, p.code) for p in problems] == [(column, code)]
+
+
+def _file(tmp_path: Path, content: bytes) -> Path:
+    path = tmp_path / "tenancies_2025-12.csv"
+    path.write_bytes(content)
+    return path
+
+
+def test_latin1_rows_are_read_in_order_with_numbers(tmp_path: Path) -> None:
+    body = HEADER + "B1;P1;Saint-Étienne;03/02/2021;;;452,30\r\nB2;P2;Lyon;x\r\n"
+    rows = list(read_rows(_file(tmp_path, body.encode("latin-1")), TENANCIES))
+    assert rows[0][0] == 1 and rows[0][1]["site"] == "Saint-Étienne"
+    assert rows[1][0] == 2 and isinstance(rows[1][1], RowUnreadable)
+
+
+@pytest.mark.parametrize(
+    ("content", "code", "message"),
+    [
+        (b"", "empty_file", "empty"),
+        (
+            HEADER.replace("motif_sortie", "motif").encode(),
+            "missing_column",
+            "missing column(s) motif_sortie",
+        ),
+        (HEADER.replace(";", ",").encode(), "missing_column", "is the separator ';'?"),
+        (
+            HEADER.encode() + "B1;P1;Lyon;03/02/2021;;;1\r\n".encode("utf-16"),
+            "bad_encoding",
+            "not valid latin-1",
+        ),
+    ],
+)
+def test_unreadable_files_are_rejected_with_a_clear_message(tmp_path, content, code, message) -> None:
+    contract = TENANCIES
+    if code == "bad_encoding":
+        contract = CONTRACTS["health_encounters"]
+        content = b"encounter_id,family_name\n\xff\xfe\x00"
+        message = "not valid utf-8"
+    with pytest.raises(FileRejected) as error:
+        list(read_rows(_file(tmp_path, content), contract))
+    assert error.value.code == code and message in str(error.value) and "tenancies_2025-12.csv" in str(error.value)
