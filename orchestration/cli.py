@@ -32,10 +32,14 @@ def generate(
 @key_app.command("new")
 def key_new() -> None:
     """Create the pseudonymisation key file (refuses to overwrite one)."""
-    from pseudonymisation.keys import new_key
+    from pseudonymisation.keys import KeyFileError, new_key
 
     path = get_settings().key_file
-    new_key(path)
+    try:
+        new_key(path)
+    except KeyFileError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
     typer.echo(f"key written to {path} (keep it secret, back it up, never commit it)")
 
 

@@ -12,7 +12,6 @@ recogniser's domain check uses tldextract's bundled public-suffix snapshot.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 
 import tldextract
@@ -37,6 +36,7 @@ from presidio_anonymizer import AnonymizerEngine
 from presidio_anonymizer.entities import ConflictResolutionStrategy, OperatorConfig
 
 from pseudonymisation import normalise
+from pseudonymisation.name_patterns import NOT_NAMES, TITLES, IntroducedNameRecognizer, fold, grow_person, trim_name
 
 PLACEHOLDERS: dict[str, str] = {
     "PERSON": "<PERSONNE>",
@@ -67,9 +67,7 @@ class OfflineEmailRecognizer(EmailRecognizer):
 
     def load(self) -> None:
         # Called once by presidio at construction: build the extractor and read the snapshot now.
-        self._extractor = tldextract.TLDExtract(
-            suffix_list_urls=(), cache_dir=None, fallback_to_snapshot=True
-        )
+        self._extractor = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, fallback_to_snapshot=True)
         self._extractor("exemple.fr")
 
     def validate_result(self, pattern_text: str) -> bool:
@@ -138,18 +136,6 @@ _ADDRESS_PATTERNS = [
     ),
 ]
 
-_TITLES = (
-    r"(?i:M\.|Mr\.?|MM\.|Mme|Mmes|Mlle|Madame|Monsieur|Mademoiselle|Dr\.?|Docteure?|Pr\.?"
-    r"|Professeure?|Ma[iî]tre)|Me"  # "Me" (maître) only capitalised: "me" is a pronoun
-)
-_NAME = r"[A-ZÀ-ÖØ-Þ][\w’'\-]*"
-_NAME_LINK = r"(?:\s+(?:de|du|des|le|la|van|von|der|di|da|dos)\s+|\s+d[’']\s*|[ \-]+)"
-_TITLED_PERSON = [
-    # The name after a civility or title ("Mme Ben Salah", "Dr Marchand"): NER misses many of
-    # these, a capitalised word after a title is nearly always a name. The title itself stays.
-    Pattern("titled name", rf"(?<=(?<!\w)(?:{_TITLES})\s+){_NAME}(?:{_NAME_LINK}{_NAME})*", 0.6),
-]
-
 _MONTHS = r"janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[uû]t|septembre|octobre|novembre|d[ée]cembre"
 _DATE = rf"(?:\d{{1,2}}(?:er)?\s+(?:{_MONTHS})\s+\d{{4}}|\d{{1,2}}[/.\-]\d{{1,2}}[/.\-]\d{{2,4}})"
 _BIRTH_DATE_PATTERNS = [
@@ -165,13 +151,9 @@ def _recognisers(language: str) -> list[EntityRecognizer]:
     return [
         # NER: only people and places; ORG/MISC are left in (CCAS, CAF, SPIP are not identifying).
         SpacyRecognizer(supported_language=language, supported_entities=["PERSON", "LOCATION"]),
-        OfflineEmailRecognizer(
-            supported_language=language, context=["email", "e-mail", "mail", "courriel", "adresse"]
-        ),
+        OfflineEmailRecognizer(supported_language=language, context=["email", "e-mail", "mail", "courriel", "adresse"]),
         IbanRecognizer(supported_language=language, context=["iban", "rib", "banque", "bancaire", "compte"]),
-        CreditCardRecognizer(
-            supported_language=language, context=["carte", "bancaire", "cb", "visa", "mastercard"]
-        ),
+        CreditCardRecognizer(supported_language=language, context=["carte", "bancaire", "cb", "visa", "mastercard"]),
         PatternRecognizer(
             supported_entity="PHONE_NUMBER",
             name="FrPhoneRecognizer",
@@ -202,13 +184,9 @@ def _recognisers(language: str) -> list[EntityRecognizer]:
             supported_language=language,
             global_regex_flags=_CASE_SENSITIVE,
         ),
-        PatternRecognizer(
-            supported_entity="PERSON",
-            name="FrTitledPersonRecognizer",
-            patterns=_TITLED_PERSON,
-            supported_language=language,
-            global_regex_flags=_CASE_SENSITIVE,
-        ),
+        # The name after a civility, title, relation or role word ("Mme Ben Salah", "sa fille Inès
+        # Lacroix", "la psychologue Le Roux"): NER misses many of these. The introducing words stay.
+        IntroducedNameRecognizer(supported_language=language),
         PatternRecognizer(
             supported_entity="BIRTH_DATE",
             name="FrBirthDateRecognizer",
@@ -219,40 +197,61 @@ def _recognisers(language: str) -> list[EntityRecognizer]:
     ]
 
 
-# Service vocabulary the small French model sometimes tags as a person or a place, mostly at the
-# start of a sentence ("Rendez-vous ...", "Réunion de synthèse ..."). An NER span made only of
-# these words is dropped; anything else the model tags stays redacted.
-_NOT_NAMES = frozenset(
-    """
-    rendez vous rdv reunion atelier coordonnees visite entretien logement dossier synthese
-    accompagnement appel contact point relance demande bilan permanence orientation suivi sortie
-    entree emmenagement demenagement courrier mail sms tel telephone bailleur equipe
-    ccas caf cpam spip cmp chrs siao apl rsa aah mdph css pass fsl csapa chu jaf dalo ase pmi udaf
-    samu ehpad cada huda sao france travail pole emploi mission locale euro euros
-    """.split()
+# NER types whose spans are checked against the vocabulary, grown or cut back below.
+_NER_TYPES = ("PERSON", "LOCATION")
+# What a pattern recognises exactly wins over an NER guess on the same characters: a phone the model
+# took for a place ("jointe au 06 ...") is a phone.
+_EXACT_TYPES = frozenset(
+    {"PHONE_NUMBER", "EMAIL_ADDRESS", "FR_NIR", "IBAN_CODE", "CREDIT_CARD", "FR_ADDRESS", "BIRTH_DATE"}
 )
-
-
-_LEADING_TITLE = re.compile(rf"(?:{_TITLES})\s+(?=[A-ZÀ-ÖØ-Þ])")
+_LEADING_TITLE = re.compile(rf"(?:{TITLES})\s+(?=[A-ZÀ-ÖØ-Þ])")
 
 
 def _refine(text: str, results: list[RecognizerResult]) -> list[RecognizerResult]:
-    """Drop NER spans made only of service vocabulary; keep "Mme"/"M." out of a person span."""
-    kept = []
+    """Settle what the recognisers found before anonymising.
+
+    NER spans made only of service vocabulary are dropped (the small French model tags "Rendez-vous"
+    or "Réunion de synthèse" at a sentence start); a person span loses a leading "Mme"/"M." and
+    grows over the name words beside it ("Aïcha <PERSONNE>" -> one name); person and place spans
+    give way to exact identifiers (phone, e-mail, NIR, IBAN, card, address, birth date).
+    """
+    exact = [r for r in results if r.entity_type in _EXACT_TYPES]
+    kept = [r for r in results if r.entity_type not in _NER_TYPES]
     for r in results:
-        if r.entity_type in ("PERSON", "LOCATION") and _is_service_vocabulary(text[r.start : r.end]):
+        if r.entity_type not in _NER_TYPES or _is_service_vocabulary(text[r.start : r.end]):
             continue
         if r.entity_type == "PERSON":
             title = _LEADING_TITLE.match(text, r.start, r.end)
             if title and title.end() < r.end:
                 r.start = title.end()
-        kept.append(r)
+            r.start, r.end = grow_person(text, r.start, r.end)
+        kept.extend(_outside(text, r, exact))
     return kept
+
+
+def _outside(text: str, result: RecognizerResult, exact: list[RecognizerResult]) -> list[RecognizerResult]:
+    """The parts of an NER ``result`` that no exact identifier covers, if they still look like one."""
+    overlapping = sorted((e.start, e.end) for e in exact if e.start < result.end and result.start < e.end)
+    if not overlapping:
+        return [result]
+    pieces, position = [], result.start
+    for start, end in overlapping + [(result.end, result.end)]:
+        if start > position:
+            pieces.append((position, min(start, result.end)))
+        position = max(position, end)
+    out = []
+    for start, end in pieces:
+        span = trim_name(text, start, end)
+        if span is not None and not _is_service_vocabulary(text[span[0] : span[1]]):
+            out.append(
+                RecognizerResult(result.entity_type, span[0], span[1], result.score, result.analysis_explanation)
+            )
+    return out
 
 
 def _is_service_vocabulary(span: str) -> bool:
     words = [w for w in re.split(r"[\W_]+", _fold(span)) if w]
-    return bool(words) and all(w in _NOT_NAMES for w in words)
+    return bool(words) and all(w in NOT_NAMES for w in words)
 
 
 # --- record-aware names ------------------------------------------------------------------------
@@ -262,9 +261,7 @@ def _is_service_vocabulary(span: str) -> bool:
 _PARTICLES = frozenset({"de", "du", "des", "la", "le", "les", "d", "l", "et", "en", "au", "aux", "a", "y"})
 
 
-def _fold(text: str) -> str:
-    """Lower-case, accent-free copy of ``text`` with the *same length*, so offsets carry over."""
-    return "".join(unicodedata.normalize("NFKD", ch)[:1].lower()[:1] or ch for ch in text)
+_fold = fold
 
 
 def _name_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
@@ -348,7 +345,7 @@ class Redactor:
         for i, results in zip(todo, analysed, strict=True):
             text = texts[i]
             assert text is not None
-            results = _refine(text, results) + _name_results(text, names[i] if names is not None else ())
+            results = _refine(text, results + _name_results(text, names[i] if names is not None else ()))
             out[i] = self._anonymise(text, results)
         return out
 

@@ -1,0 +1,213 @@
+"""How French case notes write people's names: titles, relation and role words, name particles.
+
+The NER model misses many names that a reader spots at once because a word says who follows:
+"sa fille Inès Lacroix", "la psychologue Le Roux", "Contact famille : Sandrine Roche", "Mme Ben
+Salah". This module holds that grammar as regular expressions and word sets, and one presidio
+recogniser, ``IntroducedNameRecognizer``, that reports only the name (never the word before it).
+``grow_person`` then stretches a person span over the name words right beside it, so that a
+partial NER hit ("Aïcha <PERSONNE>", "<PERSONNE> Le Roux") becomes the whole name.
+
+All matching of words against the sets below is on ``fold``-ed text (lower case, no accents).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from presidio_analyzer import AnalysisExplanation, LocalRecognizer, RecognizerResult
+
+# --- words -------------------------------------------------------------------------------------
+
+_UPPER = "A-ZÀ-ÖØ-ÞŒ"
+# A capitalised word, hyphenated or elided parts included: "Rose-Marie", "N'Diaye", "DUPONT".
+CAP_WORD = rf"[{_UPPER}]\w*(?:[’'\-]\w+)*"
+# Lower-case particles between the words of a name: "Christine de La Fontaine", "van der Berg".
+PARTICLES = r"de\s+la|de|du|des|le|la|les|da|das|do|dos|di|del|della|van|von|der|den|ter|ten|ben|bin|el|al|y"
+_ELISION = r"[dD][’']\s?"
+# What may separate two words of one name.
+NAME_SEPARATOR = rf"(?:\s+(?:(?i:{PARTICLES})\s+)*|\s+{_ELISION}|\s*-\s*)"
+# A name of one to four words; "de Villeneuve" or "d'Almeida" may open it only after a title.
+NAME = rf"{CAP_WORD}(?:{NAME_SEPARATOR}{CAP_WORD}){{0,3}}"
+LEADING_PARTICLE = rf"(?:(?:de|du|des)\s+|{_ELISION})"
+
+# Civilities and titles: the word stays, the name after it goes.
+TITLES = (
+    r"(?i:M\.|Mr\.?|MM\.|Mme|Mmes|Mlle|Madame|Monsieur|Mademoiselle|Dr\.?|Docteure?|Pr\.?"
+    r"|Professeure?|Ma[iî]tre)|Me"  # "Me" (maître) only capitalised: "me" is a pronoun
+)
+
+_KIN = (
+    r"fille|fils|m[èe]re|p[èe]re|s(?:oe|œ)ur|fr[èe]re|tante|oncle|cousine?|neveu|ni[èe]ce|enfant"
+    r"|compagne|compagnon|conjointe?|concubine?|[ée]pouse|[ée]poux|mari|femme|fianc[ée]e?|partenaire"
+    r"|amie?|copain|copine|voisine?|parrain|marraine|filleule?|proche|famille|h[ée]bergeante?"
+    r"|maman|papa|grand-m[èe]re|grand-p[èe]re|petite?-fille|petit-fils|beau-p[èe]re|belle-m[èe]re"
+    r"|beau-fr[èe]re|belle-s(?:oe|œ)ur|beau-fils|belle-fille|demi-fr[èe]re|demi-s(?:oe|œ)ur"
+)
+_STAFF = (
+    r"curat(?:eur|rice)|tut(?:eur|rice)|mandataire|r[ée]f[ée]rente?|infirmi[èe]re?|psychologue|psychiatre"
+    r"|[ée]ducat(?:eur|rice)|conseill[eè]re?|travailleu(?:r|se)|assistante?|m[ée]decin|docteure?|avocate?"
+    r"|juge|gardienne?|propri[ée]taire|intervenante?|coordinat(?:eur|rice)|m[ée]diat(?:eur|rice)"
+    r"|directeur|directrice|secr[ée]taire|kin[ée](?:sith[ée]rapeute)?|pharmacienne?|dentiste"
+    r"|aide-soignante?|auxiliaire|agente?|b[ée]n[ée]vole|stagiaire|coll[èe]gue|interpr[èe]te"
+    r"|pair-aidante?|animat(?:eur|rice)|chef|cheffe|responsable|contact|interlocut(?:eur|rice)"
+)
+# Words that may come between the role and the name: "le conseiller emploi", "l'assistante sociale".
+_QUALIFIERS = (
+    r"emploi|social|sociale|sociaux|traitante?|lib[ée]rale?|sp[ée]cialis[ée]e?|judiciaire|familiale?"
+    r"|principale?|p[ée]nitentiaire|d[’']insertion|en\s+insertion|de\s+probation|de\s+vie|de\s+service"
+    r"|de\s+secteur|de\s+parcours|de\s+coordination|[àa]\s+domicile|au\s+logement|logement|sant[ée]"
+    r"|psychiatrique|addicto(?:logue)?|actuelle?|habituelle?|nouvelle?|nouvel|ancienne?|ex"
+)
+_ARTICLES = r"l[’']\s?|(?:le|la|les|sa|son|ses|notre|nos|votre|leur|leurs|mon|ma|mes|un|une|du|de\s+la|au|[àa]\s+la)\s+"
+_ROLE = rf"(?:(?:ex|demi|beau|belle|grand|arri[èe]re)-)?(?:{_KIN}|{_STAFF})"
+
+INTRODUCED_NAME = re.compile(
+    rf"(?<![\w’'\-])(?:(?P<title>{TITLES})\s+(?P<titled>{LEADING_PARTICLE}?{NAME})"
+    rf"|(?i:(?:{_ARTICLES})?{_ROLE}(?:\s+(?:{_QUALIFIERS})){{0,3}})(?:\s*[:,]\s*|\s+)(?P<name>{NAME}))"
+)
+
+# Capitalised words that are not names although they can sit right beside one: service
+# vocabulary, sentence openers, days and months, titles and role words.
+NOT_NAMES = frozenset(
+    """
+    rendez vous rdv reunion atelier coordonnees visite entretien logement dossier synthese
+    accompagnement appel contact point relance demande bilan permanence orientation suivi sortie
+    entree emmenagement demenagement courrier mail sms tel telephone bailleur equipe
+    ccas caf cpam spip cmp chrs siao apl rsa aah mdph css pass fsl csapa chu jaf dalo ase pmi udaf
+    samu ehpad cada huda sao france travail pole emploi mission locale euro euros
+    nouvelle nouveau nouvel adresse numero justificatifs ras
+    pjj cpip mjpm ime esat savs samsah sessad ssiad had cmpp casa crous epsm chs caarud lhss lam
+    act acts ars ars dds cds cms cmu puma ame ofii ofpra cnda cesu sdf hlm opac oph
+    """.split()
+)
+_FUNCTION_WORDS = frozenset(
+    """
+    le la les l un une des du de d au aux a en dans sur sous par pour avec chez sans selon vers
+    apres avant depuis pendant lors entre contre et ou mais puis donc ni car si que qui quoi dont ce
+    cet cette ces son sa ses mon ma mes notre nos votre vos leur leurs il elle ils elles on nous vous
+    je tu y ne pas plus tres bien tout tous toute toutes rien aucun aucune merci bonjour bonsoir
+    hier aujourd demain matin soir midi semaine mois an annee ok oui non
+    lundi mardi mercredi jeudi vendredi samedi dimanche
+    janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre
+    m mr mm mme mmes mlle madame monsieur mademoiselle dr docteur docteure pr professeur
+    professeure maitre me
+    """.split()
+)
+
+
+def fold(text: str) -> str:
+    """Lower-case, accent-free copy of ``text`` with the *same length*, so offsets carry over."""
+    return "".join(unicodedata.normalize("NFKD", ch)[:1].lower()[:1] or ch for ch in text)
+
+
+_ROLE_WORD = re.compile(rf"(?i:{_ROLE})")
+
+
+def is_name_word(word: str) -> bool:
+    """Whether a capitalised word may be part of a name (it is none of the words above)."""
+    folded = fold(word)
+    if folded in NOT_NAMES or folded in _FUNCTION_WORDS:
+        return False
+    return _ROLE_WORD.fullmatch(word) is None
+
+
+_WORD = re.compile(r"\w+(?:[’'\-]\w+)*")
+_PARTICLE_WORD = re.compile(rf"(?i:{PARTICLES}|d)")
+_ELIDED = re.compile(r"^[dD][’']\s?")
+
+
+def _capitalised_name_word(word: str) -> bool:
+    core = _ELIDED.sub("", word)  # "d'Almeida" is judged on "Almeida"
+    return core[:1].isupper() and is_name_word(core)
+
+
+def trim_name(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """Narrow ``text[start:end]`` to its name: leading non-name words off, cut at the next one."""
+    words = list(_WORD.finditer(text, start, end))
+    while words and not _capitalised_name_word(words[0].group()):
+        words.pop(0)
+    kept = []
+    for m in words:
+        if m.group()[0].isupper() and not is_name_word(m.group()):
+            break
+        kept.append(m)
+    while kept and _PARTICLE_WORD.fullmatch(kept[-1].group()):
+        kept.pop()
+    if not kept:
+        return None
+    return kept[0].start(), kept[-1].end()
+
+
+class IntroducedNameRecognizer(LocalRecognizer):
+    """A name after a title or after a relation or role word; the introducing words stay."""
+
+    def __init__(self, supported_language: str = "fr", score: float = 0.9) -> None:
+        self.score = score
+        super().__init__(
+            supported_entities=["PERSON"], name="FrIntroducedPersonRecognizer", supported_language=supported_language
+        )
+
+    def load(self) -> None:
+        pass
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts=None) -> list[RecognizerResult]:
+        if "PERSON" not in entities:
+            return []
+        results = []
+        for match in INTRODUCED_NAME.finditer(text):
+            group = "titled" if match.group("titled") is not None else "name"
+            span = trim_name(text, *match.span(group))
+            if span is None:
+                continue
+            explanation = AnalysisExplanation(
+                recognizer=self.name,
+                original_score=self.score,
+                textual_explanation=f"name after {'a title' if group == 'titled' else 'a role word'}",
+            )
+            results.append(
+                RecognizerResult(
+                    "PERSON",
+                    span[0],
+                    span[1],
+                    self.score,
+                    analysis_explanation=explanation,
+                    recognition_metadata={
+                        RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                        RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+                    },
+                )
+            )
+        return results
+
+
+# --- growing a person span ---------------------------------------------------------------------
+
+_NEXT_NAME_WORD = re.compile(rf"{NAME_SEPARATOR}(?P<word>{CAP_WORD})")
+_PREVIOUS_NAME_WORD = re.compile(rf"(?P<word>{CAP_WORD})(?:\s+|\s*-\s*)$")
+_LOOK_BACK = 80
+
+
+def grow_person(text: str, start: int, end: int) -> tuple[int, int]:
+    """Stretch a person span over whole words, then over the name words right beside it."""
+    while start > 0 and (
+        text[start - 1].isalnum() or (text[start - 1] == "-" and text[start - 2 : start - 1].isalnum())
+    ):
+        start -= 1
+    while end < len(text) and (text[end].isalnum() or (text[end] == "-" and text[end + 1 : end + 2].isalnum())):
+        end += 1
+    for _ in range(3):
+        m = _NEXT_NAME_WORD.match(text, end)
+        if not m or not is_name_word(m.group("word")):
+            break
+        end = m.end()
+    for _ in range(3):
+        m = _PREVIOUS_NAME_WORD.search(text, max(0, start - _LOOK_BACK), start)
+        if not m or m.end() != start or not is_name_word(m.group("word")):
+            break
+        if m.start() > 0 and text[m.start() - 1].isalnum():
+            break
+        if _PARTICLE_WORD.fullmatch(m.group("word")) or (m.start() > 0 and text[m.start() - 1] in "’'-"):
+            break  # "Le Roux" at a sentence start is "Le" the article; "l'Aïcha" no word start
+        start = m.start()
+    return start, end

@@ -1,0 +1,38 @@
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from orchestration.cli import app
+
+runner = CliRunner()
+
+
+def test_generate_writes_landing_and_ground_truth_beside_it(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["generate", "--persons", "40", "--seed", "1", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "40 persons" in result.output
+    assert list((tmp_path / "landing" / "housing").glob("participants_*.csv"))
+    assert (tmp_path / "ground_truth" / "persons.csv").exists()
+
+
+def test_nothing_runs_without_a_key(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("ABORD_DATA_DIR", str(tmp_path))
+    result = runner.invoke(app, ["run"])
+    assert result.exit_code == 2
+    assert "no pseudonymisation key" in result.output and "abord key new" in result.output
+
+
+def test_key_new_writes_a_private_key_once(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("ABORD_DATA_DIR", str(tmp_path))
+    assert runner.invoke(app, ["key", "new"]).exit_code == 0
+    key_file = tmp_path / "abord.key"
+    assert key_file.stat().st_mode & 0o077 == 0
+    again = runner.invoke(app, ["key", "new"])
+    assert again.exit_code == 1 and str(key_file) in again.output
+    assert key_file.read_text().strip() not in again.output
+
+
+def test_db_url_prints_the_configured_warehouse(monkeypatch) -> None:
+    monkeypatch.setenv("ABORD_DATABASE_URL", "postgresql://steward@warehouse.example:5433/abord")
+    result = runner.invoke(app, ["db-url"])
+    assert result.exit_code == 0 and result.output.strip() == "postgresql://steward@warehouse.example:5433/abord"
