@@ -78,7 +78,9 @@ NOT_NAMES = frozenset(
     samu ehpad cada huda sao france travail pole emploi mission locale euro euros
     nouvelle nouveau nouvel adresse numero justificatifs ras
     pjj cpip mjpm ime esat savs samsah sessad ssiad had cmpp casa crous epsm chs caarud lhss lam
-    act acts ars ars dds cds cms cmu puma ame ofii ofpra cnda cesu sdf hlm opac oph
+    act acts ars dds cds cms cmu puma ame ofii ofpra cnda cesu sdf hlm opac oph
+    habitat habitation immobiliere office metropole association foyer residence centre hopital clinique
+    maison service mairie prefecture tribunal conseil departement region ville commune agence
     """.split()
 )
 _FUNCTION_WORDS = frozenset(

@@ -71,7 +71,9 @@ def test_records_of_one_participant_share_a_person_key(ctx: IngestContext, landi
         " where not exists (select 1 from raw.housing_participants p where p.person_key = t.person_key)",
     )
     assert orphan_tenancies == 0
-    assert _count(ctx.url, "select count(distinct person_key) from raw.housing_participants") == participants.rows_loaded
+    assert (
+        _count(ctx.url, "select count(distinct person_key) from raw.housing_participants") == participants.rows_loaded
+    )
 
 
 def test_a_load_that_fails_halfway_leaves_nothing(ctx: IngestContext, landing: Path, monkeypatch) -> None:
