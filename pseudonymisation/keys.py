@@ -68,7 +68,6 @@ def load_key(path: Path) -> bytes:
     key = bytes.fromhex(text)
     if len(key) < KEY_BYTES:
         raise KeyFileError(
-            f"the pseudonymisation key at {path} is too weak: {len(key)} bytes, "
-            f"at least {KEY_BYTES} are required"
+            f"the pseudonymisation key at {path} is too weak: {len(key)} bytes, at least {KEY_BYTES} are required"
         )
     return key

@@ -41,6 +41,7 @@ _KIN = (
     r"fille|fils|m[èe]re|p[èe]re|s(?:oe|œ)ur|fr[èe]re|tante|oncle|cousine?|neveu|ni[èe]ce|enfant"
     r"|compagne|compagnon|conjointe?|concubine?|[ée]pouse|[ée]poux|mari|femme|fianc[ée]e?|partenaire"
     r"|amie?|copain|copine|voisine?|parrain|marraine|filleule?|proche|famille|h[ée]bergeante?"
+    r"|n[ée]e|veuve|alias|nom\s+d[’']usage|nom\s+de\s+naissance|nom\s+de\s+jeune\s+fille"
     r"|maman|papa|grand-m[èe]re|grand-p[èe]re|petite?-fille|petit-fils|beau-p[èe]re|belle-m[èe]re"
     r"|beau-fr[èe]re|belle-s(?:oe|œ)ur|beau-fils|belle-fille|demi-fr[èe]re|demi-s(?:oe|œ)ur"
 )
@@ -60,11 +61,19 @@ _QUALIFIERS = (
     r"|psychiatrique|addicto(?:logue)?|actuelle?|habituelle?|nouvelle?|nouvel|ancienne?|ex"
 )
 _ARTICLES = r"l[’']\s?|(?:le|la|les|sa|son|ses|notre|nos|votre|leur|leurs|mon|ma|mes|un|une|du|de\s+la|au|[àa]\s+la)\s+"
-_ROLE = rf"(?:(?:ex|demi|beau|belle|grand|arri[èe]re)-)?(?:{_KIN}|{_STAFF})"
+_ROLE = rf"(?:(?:ex|demi|beaux?|belles?|grands?|arri[èe]re)-)?(?:{_KIN}|{_STAFF}|parent)s?"
 
 INTRODUCED_NAME = re.compile(
-    rf"(?<![\w’'\-])(?:(?P<title>{TITLES})\s+(?P<titled>{LEADING_PARTICLE}?{NAME})"
+    rf"(?<![\w’'\-])(?:(?:{TITLES})\s+(?P<titled>{LEADING_PARTICLE}?{NAME})"
     rf"|(?i:(?:{_ARTICLES})?{_ROLE}(?:\s+(?:{_QUALIFIERS})){{0,3}})(?:\s*[:,]\s*|\s+)(?P<name>{NAME}))"
+)
+# More names in a list after the first: "ses voisines, Marie et Léa Côté", "Mme Roche et Karim".
+_LIST_ITEM = re.compile(rf"(?P<separator>\s*,\s*|\s+et\s+)(?P<item>{LEADING_PARTICLE}?{NAME})")
+# Hospital style, family name in capitals beside the given name: "KOWALSKI Marek", "Jean DUPONT".
+_CAPITALS = rf"[{_UPPER}]{{2,}}(?:[’'\-][{_UPPER}]+)*"
+_GIVEN = rf"[{_UPPER}][a-zß-öø-ÿœ]+(?:-[{_UPPER}][a-zß-öø-ÿœ]+)?"
+CAPITALISED_NAME = re.compile(
+    rf"(?<![\w’'\-])(?:{_CAPITALS}(?:\s+{_CAPITALS}){{0,2}}\s+{_GIVEN}|{_GIVEN}(?:\s+{_CAPITALS}){{1,3}})(?![\w’'\-])"
 )
 
 # Capitalised words that are not names although they can sit right beside one: service
@@ -76,7 +85,7 @@ NOT_NAMES = frozenset(
     entree emmenagement demenagement courrier mail sms tel telephone bailleur equipe
     ccas caf cpam spip cmp chrs siao apl rsa aah mdph css pass fsl csapa chu jaf dalo ase pmi udaf
     samu ehpad cada huda sao france travail pole emploi mission locale euro euros
-    nouvelle nouveau nouvel adresse numero justificatifs ras
+    nouvelle nouveau nouvel adresse numero justificatifs ras joignable injoignable ecrire
     pjj cpip mjpm ime esat savs samsah sessad ssiad had cmpp casa crous epsm chs caarud lhss lam
     act acts ars dds cds cms cmu puma ame ofii ofpra cnda cesu sdf hlm opac oph
     habitat habitation immobiliere office metropole association foyer residence centre hopital clinique
@@ -108,8 +117,8 @@ _ROLE_WORD = re.compile(rf"(?i:{_ROLE})")
 
 def is_name_word(word: str) -> bool:
     """Whether a capitalised word may be part of a name (it is none of the words above)."""
-    folded = fold(word)
-    if folded in NOT_NAMES or folded in _FUNCTION_WORDS:
+    parts = [p for p in re.split(r"[\W_]+", fold(word)) if p]
+    if all(p in NOT_NAMES or p in _FUNCTION_WORDS for p in parts):  # "Rendez-vous", "M."
         return False
     return _ROLE_WORD.fullmatch(word) is None
 
@@ -124,15 +133,25 @@ def _capitalised_name_word(word: str) -> bool:
     return core[:1].isupper() and is_name_word(core)
 
 
-def trim_name(text: str, start: int, end: int) -> tuple[int, int] | None:
-    """Narrow ``text[start:end]`` to its name: leading non-name words off, cut at the next one."""
+def trim_name(text: str, start: int, end: int, capitalised: bool = True) -> tuple[int, int] | None:
+    """Narrow ``text[start:end]`` to its name: leading non-name words off, cut at the next one.
+
+    With ``capitalised`` the name must open on a capital ("sa fille Inès"); without, only known
+    non-name words are taken off the front (an NER span "Appel de M. David", a lower-case "helene").
+    """
     words = list(_WORD.finditer(text, start, end))
-    while words and not _capitalised_name_word(words[0].group()):
-        words.pop(0)
+    if capitalised:
+        while words and not _capitalised_name_word(words[0].group()):
+            words.pop(0)
+    else:
+        while words and not is_name_word(_ELIDED.sub("", words[0].group())):
+            words.pop(0)
     kept = []
-    for m in words:
+    for i, m in enumerate(words):
         if m.group()[0].isupper() and not is_name_word(m.group()):
-            break
+            following = words[i + 1].group() if i + 1 < len(words) else ""
+            if not (_PARTICLE_WORD.fullmatch(m.group()) and following[:1].isupper() and is_name_word(following)):
+                break  # but "Anne Le Roux" keeps its "Le"
         kept.append(m)
     while kept and _PARTICLE_WORD.fullmatch(kept[-1].group()):
         kept.pop()
@@ -156,31 +175,55 @@ class IntroducedNameRecognizer(LocalRecognizer):
     def analyze(self, text: str, entities: list[str], nlp_artifacts=None) -> list[RecognizerResult]:
         if "PERSON" not in entities:
             return []
-        results = []
+        spans: list[tuple[tuple[int, int], str]] = []
         for match in INTRODUCED_NAME.finditer(text):
             group = "titled" if match.group("titled") is not None else "name"
             span = trim_name(text, *match.span(group))
             if span is None:
                 continue
-            explanation = AnalysisExplanation(
-                recognizer=self.name,
-                original_score=self.score,
-                textual_explanation=f"name after {'a title' if group == 'titled' else 'a role word'}",
-            )
-            results.append(
-                RecognizerResult(
-                    "PERSON",
-                    span[0],
-                    span[1],
-                    self.score,
-                    analysis_explanation=explanation,
-                    recognition_metadata={
-                        RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                        RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-                    },
-                )
-            )
-        return results
+            spans.append((span, f"name after {'a title' if group == 'titled' else 'a role word'}"))
+            if span[1] == match.end(group):
+                spans.extend((item, "name listed after another") for item in _listed_names(text, match.end(group)))
+        for match in CAPITALISED_NAME.finditer(text):
+            words = match.group().split()
+            long_capitals = [w for w in words if w.isupper() and len(w) > 3]
+            if long_capitals and all(is_name_word(w) or _PARTICLE_WORD.fullmatch(w) for w in words):
+                spans.append((match.span(), "family name in capitals beside a given name"))
+        return [self._result(start, end, why) for (start, end), why in spans]
+
+    def _result(self, start: int, end: int, why: str) -> RecognizerResult:
+        return RecognizerResult(
+            "PERSON",
+            start,
+            end,
+            self.score,
+            analysis_explanation=AnalysisExplanation(
+                recognizer=self.name, original_score=self.score, textual_explanation=why
+            ),
+            recognition_metadata={
+                RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
+                RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+            },
+        )
+
+
+_PARTICLE_ONLY = re.compile(rf"{LEADING_PARTICLE}?")
+
+
+def _listed_names(text: str, position: int) -> list[tuple[int, int]]:
+    """Names listed after the one ending at ``position``, kept only if the list closes with "et"."""
+    items, closed = [], 0
+    while (match := _LIST_ITEM.match(text, position)) is not None:
+        span = trim_name(text, *match.span("item"))
+        if span is None or not _PARTICLE_ONLY.fullmatch(text, match.start("item"), span[0]):
+            break  # "Inès et CAF ...": not a list of names
+        items.append(span)
+        if "et" in match.group("separator"):
+            closed = len(items)
+        if span[1] != match.end("item"):
+            break
+        position = match.end("item")
+    return items[:closed]
 
 
 # --- growing a person span ---------------------------------------------------------------------
@@ -207,9 +250,16 @@ def grow_person(text: str, start: int, end: int) -> tuple[int, int]:
         m = _PREVIOUS_NAME_WORD.search(text, max(0, start - _LOOK_BACK), start)
         if not m or m.end() != start or not is_name_word(m.group("word")):
             break
-        if m.start() > 0 and text[m.start() - 1].isalnum():
-            break
-        if _PARTICLE_WORD.fullmatch(m.group("word")) or (m.start() > 0 and text[m.start() - 1] in "’'-"):
-            break  # "Le Roux" at a sentence start is "Le" the article; "l'Aïcha" no word start
+        if m.start() > 0 and (text[m.start() - 1].isalnum() or text[m.start() - 1] in "’'-"):
+            break  # the capital is inside a word ("l'Hôpital")
+        if _PARTICLE_WORD.fullmatch(m.group("word")):
+            # "Mohamed Ben <PERSONNE>": the particle goes with the given name before it; alone
+            # ("Le <PERSONNE>" at a sentence start) it is an article and stays.
+            before = _PREVIOUS_NAME_WORD.search(text, max(0, m.start() - _LOOK_BACK), m.start())
+            if not before or before.end() != m.start() or not is_name_word(before.group("word")):
+                break
+            if _PARTICLE_WORD.fullmatch(before.group("word")):
+                break
+            m = before
         start = m.start()
     return start, end

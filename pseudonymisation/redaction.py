@@ -36,7 +36,13 @@ from presidio_anonymizer import AnonymizerEngine
 from presidio_anonymizer.entities import ConflictResolutionStrategy, OperatorConfig
 
 from pseudonymisation import normalise
-from pseudonymisation.name_patterns import NOT_NAMES, TITLES, IntroducedNameRecognizer, fold, grow_person, trim_name
+from pseudonymisation.name_patterns import (
+    NOT_NAMES,
+    IntroducedNameRecognizer,
+    fold,
+    grow_person,
+    trim_name,
+)
 
 PLACEHOLDERS: dict[str, str] = {
     "PERSON": "<PERSONNE>",
@@ -204,44 +210,45 @@ _NER_TYPES = ("PERSON", "LOCATION")
 _EXACT_TYPES = frozenset(
     {"PHONE_NUMBER", "EMAIL_ADDRESS", "FR_NIR", "IBAN_CODE", "CREDIT_CARD", "FR_ADDRESS", "BIRTH_DATE"}
 )
-_LEADING_TITLE = re.compile(rf"(?:{TITLES})\s+(?=[A-ZÀ-ÖØ-Þ])")
 
 
 def _refine(text: str, results: list[RecognizerResult]) -> list[RecognizerResult]:
     """Settle what the recognisers found before anonymising.
 
-    NER spans made only of service vocabulary are dropped (the small French model tags "Rendez-vous"
-    or "Réunion de synthèse" at a sentence start); a person span loses a leading "Mme"/"M." and
-    grows over the name words beside it ("Aïcha <PERSONNE>" -> one name); person and place spans
-    give way to exact identifiers (phone, e-mail, NIR, IBAN, card, address, birth date).
+    A person or place span loses the words that cannot be part of a name: the small French model
+    tags "Rendez-vous" or "Réunion de synthèse" at a sentence start, or "Appel de M. David" whole,
+    and "Mme"/"M." stay before the name. A person span then grows over the name words beside it
+    ("Aïcha <PERSONNE>" becomes one name). Last, person and place spans give way to exact
+    identifiers (phone, e-mail, NIR, IBAN, card, address, birth date) on the characters they share.
     """
     exact = [r for r in results if r.entity_type in _EXACT_TYPES]
     kept = [r for r in results if r.entity_type not in _NER_TYPES]
     for r in results:
-        if r.entity_type not in _NER_TYPES or _is_service_vocabulary(text[r.start : r.end]):
+        if r.entity_type not in _NER_TYPES:
+            continue
+        span = trim_name(text, r.start, r.end, capitalised=False)
+        if span is None or _is_service_vocabulary(text[span[0] : span[1]]):
             continue
         if r.entity_type == "PERSON":
-            title = _LEADING_TITLE.match(text, r.start, r.end)
-            if title and title.end() < r.end:
-                r.start = title.end()
-            r.start, r.end = grow_person(text, r.start, r.end)
+            span = grow_person(text, *span)
+        r.start, r.end = span
         kept.extend(_outside(text, r, exact))
     return kept
 
 
 def _outside(text: str, result: RecognizerResult, exact: list[RecognizerResult]) -> list[RecognizerResult]:
-    """The parts of an NER ``result`` that no exact identifier covers, if they still look like one."""
+    """The parts of a person or place ``result`` that no exact identifier covers, if any is left."""
     overlapping = sorted((e.start, e.end) for e in exact if e.start < result.end and result.start < e.end)
     if not overlapping:
         return [result]
     pieces, position = [], result.start
-    for start, end in overlapping + [(result.end, result.end)]:
+    for start, end in [*overlapping, (result.end, result.end)]:
         if start > position:
             pieces.append((position, min(start, result.end)))
         position = max(position, end)
     out = []
     for start, end in pieces:
-        span = trim_name(text, start, end)
+        span = trim_name(text, start, end, capitalised=False)
         if span is not None and not _is_service_vocabulary(text[span[0] : span[1]]):
             out.append(
                 RecognizerResult(result.entity_type, span[0], span[1], result.score, result.analysis_explanation)
