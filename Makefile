@@ -27,7 +27,7 @@ test: $(INSTALLED) browser
 	$(BIN)/pytest
 
 bench: $(INSTALLED)
-	$(BIN)/python -m tests.bench
+	$(BIN)/python -m tests.bench $(if $(PERSONS),--persons $(PERSONS))
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .

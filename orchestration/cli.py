@@ -9,11 +9,27 @@ from pathlib import Path
 
 import typer
 
+from orchestration.cli_pipelines import contracts_app, ingest, quarantine_app
+from orchestration.cli_privacy import (
+    forget_command,
+    key_rotate_command,
+    link_command,
+    opposition_app,
+    redact_command,
+)
 from pipelines.settings import PROJECT_ROOT, get_settings
 
 app = typer.Typer(help="abord: Housing First partner data to shared indicators.", no_args_is_help=True)
 key_app = typer.Typer(help="Manage the pseudonymisation key.", no_args_is_help=True)
 app.add_typer(key_app, name="key")
+app.command()(ingest)
+app.add_typer(contracts_app, name="contracts")
+app.add_typer(quarantine_app, name="quarantine")
+app.command("link")(link_command)
+app.command("redact")(redact_command)
+app.command("forget")(forget_command)
+app.add_typer(opposition_app, name="opposition")
+key_app.command("rotate")(key_rotate_command)
 
 
 @app.command()
@@ -21,11 +37,12 @@ def generate(
     persons: int = typer.Option(2000, help="Number of true persons to simulate."),
     seed: int = typer.Option(7, help="Random seed: the same seed writes the same files."),
     out: Path = typer.Option(None, help="Data root: writes OUT/landing and OUT/ground_truth (default: data dir)."),
+    months: int = typer.Option(1, help="Monthly extracts to write, the last one as of the end of 2025."),
 ) -> None:
     """Write sample partner extracts (landing/) and their ground truth (ground_truth/, beside landing)."""
     from pipelines.sample.generate import generate as generate_sample
 
-    summary = generate_sample(out or get_settings().data_dir, persons=persons, seed=seed)
+    summary = generate_sample(out or get_settings().data_dir, persons=persons, seed=seed, months=months)
     typer.echo(f"{summary.persons} persons, {len(summary.files)} files written")
 
 
@@ -74,7 +91,7 @@ def demo(
 ) -> None:
     """Generate sample extracts, create a key if none, run the pipeline and serve the dashboard."""
     settings = get_settings()
-    generate(persons=persons, seed=seed, out=settings.data_dir)
+    generate(persons=persons, seed=seed, out=settings.data_dir, months=1)
     if not settings.key_file.exists():
         key_new()
     _refresh()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import codecs
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 
 import yaml
@@ -14,7 +17,22 @@ CONTRACTS_DIR = Path(__file__).parent / "contracts"
 IDENTIFIER_ROLES = {"given_name", "family_name", "birth_date", "nir", "phone", "email"}
 ROLES = IDENTIFIER_ROLES | {"record_id", "person_ref", "free_text", "attribute"}
 TYPES = {"text", "date", "integer", "decimal"}
-FORMATS = {"csv", "jsonl"}
+FORMATS = {"csv", "jsonl", "xlsx", "fhir", "sql"}
+# snapshot: each file is the whole state at its period, the latest period is current;
+# append: each file adds its period's records, every period is current. Both: a re-sent period replaces it.
+LOAD_MODES = {"snapshot", "append"}
+TOP_LEVEL_KEYS = {
+    "name",
+    "partner",
+    "description",
+    "file_pattern",
+    "period_pattern",
+    "load",
+    "format",
+    "columns",
+    "rules",
+}
+COLUMN_KEYS = {"name", "role", "type", "required", "unique", "allowed", "as", "ref_source", "min", "max"}
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -32,6 +50,8 @@ class Column:
     allowed: tuple[str, ...] | None = None
     target: str | None = None  # the column name in raw (`as:` in YAML)
     ref_source: str | None = None
+    minimum: float | None = None  # inclusive bounds of an integer or decimal column
+    maximum: float | None = None
 
     @property
     def stored(self) -> bool:
@@ -52,6 +72,11 @@ class SourceFormat:
     encoding: str = "utf-8"
     decimal: str = "."
     date_format: str = "%Y-%m-%d"
+    sheet: str | None = None  # the named sheet of an XLSX workbook (default: its first)
+    resource: str | None = None  # the FHIR resource type a row is (default: Encounter)
+    table: str | None = None  # sql: the partner's [schema.]table...
+    watermark: str | None = None  # ...pulled by this ever-increasing column (integer, date or timestamp)...
+    url_env: str | None = None  # ...from the database whose SQLAlchemy URL is in this environment variable
 
 
 @dataclass(frozen=True)
@@ -64,21 +89,22 @@ class Contract:
     format: SourceFormat
     columns: tuple[Column, ...]
     rules: tuple[Rule, ...] = field(default=())
-    path: Path | None = None
+    load: str = "snapshot"
+    path: Path | None = field(default=None, compare=False)
 
     @property
     def raw_table(self) -> str:
         return f"raw.{self.name}"
 
-    @property
+    @cached_property  # read once per row: computed once per contract
     def record_id(self) -> Column:
         return next(c for c in self.columns if c.role == "record_id")
 
-    @property
+    @cached_property
     def is_person_level(self) -> bool:
         return any(c.role in IDENTIFIER_ROLES | {"person_ref"} for c in self.columns)
 
-    @property
+    @cached_property
     def stored_columns(self) -> tuple[Column, ...]:
         return tuple(c for c in self.columns if c.stored)
 
@@ -96,11 +122,28 @@ def _require(data: dict, key: str, where: str) -> object:
     return data[key]
 
 
+def _no_unknown_keys(data: dict, known: set[str], where: str) -> None:
+    unknown = sorted(set(data) - known)
+    if unknown:
+        listed = ", ".join(map(repr, unknown))
+        raise ContractError(f"{where} has an unknown key {listed} (known: {', '.join(sorted(known))})")
+
+
+def _bound(raw: dict, key: str, type_: str, where: str) -> float | None:
+    value = raw.get(key)
+    if value is None:
+        return None
+    if type_ not in {"integer", "decimal"} or isinstance(value, bool) or not isinstance(value, int | float):
+        raise ContractError(f"{where}: '{key}' must be a number on an integer or decimal column")
+    return value
+
+
 def _column(raw: object, where: str) -> Column:
     if not isinstance(raw, dict):
         raise ContractError(f"{where}: each column must be a mapping")
     name = str(_require(raw, "name", where))
     where = f"{where} '{name}'"
+    _no_unknown_keys(raw, COLUMN_KEYS, f"{where}:")
     role = raw.get("role", "attribute")
     if role not in ROLES:
         raise ContractError(f"{where}: unknown role '{role}' (one of {', '.join(sorted(ROLES))})")
@@ -124,7 +167,35 @@ def _column(raw: object, where: str) -> Column:
         allowed=tuple(str(a) for a in allowed) if allowed else None,
         target=target,
         ref_source=raw.get("ref_source"),
+        minimum=_bound(raw, "min", type_, where),
+        maximum=_bound(raw, "max", type_, where),
     )
+
+
+def _source_format(fmt: object, where: str) -> SourceFormat:
+    if not isinstance(fmt, dict) or fmt.get("type") not in FORMATS:
+        raise ContractError(f"{where}: 'format.type' must be one of {', '.join(sorted(FORMATS))}")
+    _no_unknown_keys(fmt, {f.name for f in fields(SourceFormat)}, f"{where}: 'format'")
+    source_format = SourceFormat(**{k: str(v) for k, v in fmt.items()})
+    if len(source_format.delimiter) != 1:
+        raise ContractError(f"{where}: 'format.delimiter' must be one character, got {source_format.delimiter!r}")
+    if source_format.decimal not in {".", ","}:
+        raise ContractError(f"{where}: 'format.decimal' must be '.' or ',', got {source_format.decimal!r}")
+    try:
+        codecs.lookup(source_format.encoding)
+    except LookupError:
+        raise ContractError(f"{where}: 'format.encoding' {source_format.encoding!r} is not a known encoding") from None
+    if source_format.type == "sql" and not (source_format.table and source_format.watermark and source_format.url_env):
+        raise ContractError(f"{where}: an sql source needs 'format.table', 'format.watermark' and 'format.url_env'")
+    sample = datetime(2001, 2, 3)
+    try:
+        if datetime.strptime(sample.strftime(source_format.date_format), source_format.date_format) != sample:
+            raise ValueError
+    except ValueError:
+        raise ContractError(
+            f"{where}: 'format.date_format' {source_format.date_format!r} cannot read back a whole date"
+        ) from None
+    return source_format
 
 
 def load_contract(path: Path) -> Contract:
@@ -135,16 +206,14 @@ def load_contract(path: Path) -> Contract:
         raise ContractError(f"{where}: not valid YAML ({exc})") from None
     if not isinstance(data, dict):
         raise ContractError(f"{where}: a contract must be a mapping")
+    _no_unknown_keys(data, TOP_LEVEL_KEYS, f"{where}:")
     name = str(_require(data, "name", where))
     if not NAME_RE.match(name):
         raise ContractError(f"{where}: 'name' must be a lower-case SQL name, got '{name}'")
-    fmt = _require(data, "format", where)
-    if not isinstance(fmt, dict) or fmt.get("type") not in FORMATS:
-        raise ContractError(f"{where}: 'format.type' must be one of {', '.join(sorted(FORMATS))}")
-    try:
-        source_format = SourceFormat(**fmt)
-    except TypeError as exc:
-        raise ContractError(f"{where}: 'format' has an unknown key ({exc})") from None
+    source_format = _source_format(_require(data, "format", where), where)
+    load = data.get("load", "snapshot")
+    if load not in LOAD_MODES:
+        raise ContractError(f"{where}: 'load' must be one of {', '.join(sorted(LOAD_MODES))}, got '{load}'")
     raw_columns = _require(data, "columns", where)
     if not isinstance(raw_columns, list):
         raise ContractError(f"{where}: 'columns' must be a list")
@@ -156,6 +225,9 @@ def load_contract(path: Path) -> Contract:
         raise ContractError(f"{where}: 'columns' must have exactly one column with role record_id")
     rules = []
     for raw_rule in data.get("rules") or []:
+        if not isinstance(raw_rule, dict):
+            raise ContractError(f"{where}: each of 'rules' must be a mapping")
+        _no_unknown_keys(raw_rule, {"column", "not_before"}, f"{where}: rule")
         rule = Rule(column=str(raw_rule.get("column")), not_before=str(raw_rule.get("not_before")))
         for ref in (rule.column, rule.not_before):
             if ref not in names:
@@ -176,13 +248,23 @@ def load_contract(path: Path) -> Contract:
         format=source_format,
         columns=columns,
         rules=tuple(rules),
+        load=load,
         path=path,
     )
 
 
 def load_contracts(directory: Path = CONTRACTS_DIR) -> dict[str, Contract]:
     contracts = [load_contract(p) for p in sorted(directory.glob("*.yml"))]
-    by_name = {c.name: c for c in contracts}
+    return _cross_checked(contracts)
+
+
+def _cross_checked(contracts: list[Contract]) -> dict[str, Contract]:
+    by_name: dict[str, Contract] = {}
+    for contract in contracts:
+        if contract.name in by_name:
+            first = by_name[contract.name].path
+            raise ContractError(f"{contract.path}: 'name' {contract.name!r} is already used by {first}")
+        by_name[contract.name] = contract
     for contract in contracts:
         for column in contract.columns:
             if column.ref_source and column.ref_source not in by_name:
@@ -190,3 +272,17 @@ def load_contracts(directory: Path = CONTRACTS_DIR) -> dict[str, Contract]:
                     f"{contract.path}: column '{column.name}' refers to unknown source '{column.ref_source}'"
                 )
     return by_name
+
+
+def check_contracts(directory: Path = CONTRACTS_DIR) -> tuple[dict[str, Contract], list[str]]:
+    """Every contract that loads, and one error per file that does not (then the cross-file errors)."""
+    loaded, errors = [], []
+    for path in sorted(directory.glob("*.yml")):
+        try:
+            loaded.append(load_contract(path))
+        except ContractError as exc:
+            errors.append(str(exc))
+    try:
+        return _cross_checked(loaded), errors
+    except ContractError as exc:
+        return {}, [*errors, str(exc)]

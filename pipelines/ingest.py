@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -12,12 +11,20 @@ from pathlib import Path
 import psycopg
 
 from pipelines.contract import Contract
-from pipelines.quarantine import Rejected, quarantine_path, write_quarantine
+from pipelines.ledger import (
+    ensure_ledger,
+    record_batch,
+    record_rejections,
+    replace_period,
+    seen_before,
+    sha256_of,
+)
+from pipelines.quarantine import FILE_ROW, Rejected, quarantine_path, write_quarantine
 from pipelines.raw_tables import raw_columns, raw_table_ddl
-from pipelines.readers import FileRejected, RowUnreadable, read_rows
-from pipelines.validation import Problem, validate_row
+from pipelines.readers import FileRejected, Row, RowUnreadable, read_rows
+from pipelines.validation import Problem, birth_date, validate_row
 from pipelines.warehouse import ensure_base_schema
-from pseudonymisation import generalise, normalise
+from pseudonymisation import generalise
 from pseudonymisation.link_keys import Identity, link_keys, record_key
 from pseudonymisation.linkage import link
 
@@ -31,19 +38,22 @@ IDENTITY_LOCK = 4_242_001
 class BatchSummary:
     source: str
     file_name: str
-    status: str  # loaded | already_loaded | rejected
+    status: str  # loaded | already_loaded | rejected | already_rejected
     rows_read: int = 0
     rows_loaded: int = 0
     rows_quarantined: int = 0
     persons_new: int = 0
     batch_id: int | None = None
     message: str = ""
+    replaced: tuple[int, ...] = ()  # earlier batches of the same period this one replaced
 
     def line(self) -> str:
         text = (
-            f"{self.source:<22} {self.file_name:<28} {self.status:<14} read {self.rows_read:>7}  "
+            f"{self.source:<22} {self.file_name:<28} {self.status:<16} read {self.rows_read:>7}  "
             f"loaded {self.rows_loaded:>7}  quarantined {self.rows_quarantined:>5}"
         )
+        if self.replaced:
+            text += f"  replaces batch {', '.join(map(str, self.replaced))}"
         return f"{text}  {self.message}" if self.message else text
 
 
@@ -58,45 +68,69 @@ class IngestContext:
     make_redactor: Callable[[], object]
     today: date = field(default_factory=date.today)
     _redactor: object | None = field(default=None, repr=False)
+    _schema_ready: bool = field(default=False, repr=False)
 
     def redactor(self):
         if self._redactor is None:
             self._redactor = self.make_redactor()
         return self._redactor
 
+    def ensure_schema(self) -> None:
+        if not self._schema_ready:
+            ensure_base_schema(self.url)
+            ensure_ledger(self.url)
+            self._schema_ready = True
+
     def referenced(self, source: str) -> bool:
         """Whether another source points at this one's record ids (so they identify a person)."""
         return any(c.ref_source == source for k in self.contracts.values() for c in k.columns)
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+@dataclass(frozen=True)
+class Extract:
+    """What one batch reads: a landing file, or a quarantine file a steward fixed and re-submits."""
+
+    path: Path
+    rows: Callable[[], Iterator[tuple[int, Row | RowUnreadable]]]
+    period: str | None
+    quarantine: Path  # where its rejected rows go, renamed into place once the batch has committed
+    retry_of: int | None = None
+    known_refs: frozenset[str] = frozenset()  # record refs already loaded in the period (for a retry)
 
 
 def find_extracts(contract: Contract, landing_dir: Path) -> list[Path]:
-    """The source's files in landing, oldest period first."""
+    """The source's files in landing, oldest period first; within a period the last received last."""
     files = [p for p in landing_dir.glob(contract.file_pattern) if p.is_file()]
-    return sorted(files, key=lambda p: (contract.period_of(p.name) or "", p.name))
+    return sorted(files, key=lambda p: (contract.period_of(p.name) or "", p.stat().st_mtime_ns, p.name))
 
 
-def _identity(contract: Contract, values: dict[str, object]) -> Identity:
-    fields = {c.role: values.get(c.name) for c in contract.columns if c.role in Identity.__dataclass_fields__}
-    return Identity(**{k: None if v is None else str(v) for k, v in fields.items()})
+class _LinkKeys:
+    """Link keys of a batch's rows. The same person fills many rows of a file (a night each, a visit each):
+    normalising and hashing an identity once per batch, not once per row, is most of ingestion's speed."""
 
+    def __init__(self, ctx: IngestContext, contract: Contract):
+        self.ctx, self.contract = ctx, contract
+        self.identity_columns = [c for c in contract.columns if c.role in Identity.__dataclass_fields__]
+        self.refs = [c for c in contract.columns if c.role == "person_ref"]
+        self.referenced = ctx.referenced(contract.name)
+        self.cache: dict[Identity, list[str]] = {}
 
-def _row_link_keys(ctx: IngestContext, contract: Contract, values: dict[str, object]) -> list[str]:
-    keys = link_keys(ctx.key, _identity(contract, values)) if contract.is_person_level else []
-    for column in contract.columns:
-        value = values.get(column.name)
-        if column.role == "person_ref" and value is not None:
-            keys.append(record_key(ctx.key, column.ref_source, str(value)))
-    if ctx.referenced(contract.name):
-        keys.append(record_key(ctx.key, contract.name, str(values[contract.record_id.name])))
-    return keys
+    def __call__(self, values: dict[str, object]) -> list[str]:
+        ctx, contract = self.ctx, self.contract
+        keys: list[str] = []
+        if contract.is_person_level:
+            identity = Identity(
+                **{c.role: None if values.get(c.name) is None else str(values[c.name]) for c in self.identity_columns}
+            )
+            if identity not in self.cache:
+                self.cache[identity] = link_keys(ctx.key, identity)
+            keys = list(self.cache[identity])
+        for column in self.refs:
+            if values.get(column.name) is not None:
+                keys.append(record_key(ctx.key, column.ref_source, str(values[column.name])))
+        if self.referenced:
+            keys.append(record_key(ctx.key, contract.name, str(values[contract.record_id.name])))
+        return keys
 
 
 def _names_in(contract: Contract, values: dict[str, object]) -> list[str]:
@@ -109,87 +143,107 @@ def _raw_row(ctx, contract: Contract, values: dict[str, object], person_key, not
         row.append(person_key)
     birth = next((c for c in contract.columns if c.role == "birth_date"), None)
     if birth is not None:
-        row.append(generalise.birth_year(normalise.birth_date(values.get(birth.name))))
+        row.append(generalise.birth_year(birth_date(values.get(birth.name))))
     for column in contract.stored_columns:
         row.append(notes[column.name] if column.role == "free_text" else values.get(column.name))
     return row
 
 
-def _record_batch(cur, contract: Contract, path: Path, sha: str, period, counts: tuple[int, int, int], status) -> int:
-    return cur.execute(
-        "insert into audit.batches (source, file_name, sha256, period, rows_read, rows_loaded, rows_quarantined,"
-        " status) values (%s, %s, %s, %s, %s, %s, %s, %s) returning batch_id",
-        (contract.name, path.name, sha, period, *counts, status),
-    ).fetchone()[0]
-
-
-def _reject_file(ctx: IngestContext, contract: Contract, path: Path, sha: str, exc: FileRejected) -> BatchSummary:
-    with psycopg.connect(ctx.url) as conn, conn.cursor() as cur:
-        batch_id = _record_batch(cur, contract, path, sha, contract.period_of(path.name), (0, 0, 0), "rejected")
-        cur.execute(
-            "insert into audit.rejections (batch_id, source_row, column_name, reason_code) values (%s, 0, null, %s)",
-            (batch_id, exc.code),
-        )
-    log.warning("%s: file rejected (%s)", path.name, exc.code)
-    return BatchSummary(contract.name, path.name, "rejected", batch_id=batch_id, message=str(exc))
+def _reject_file(ctx: IngestContext, contract: Contract, extract: Extract, sha: str, exc: FileRejected):
+    """A file that cannot be read: a rejected batch with one reason code, its message in the quarantine file."""
+    partial = write_quarantine(extract.quarantine, [Rejected(FILE_ROW, [Problem(None, exc.code, str(exc))], None)], [])
+    try:
+        with psycopg.connect(ctx.url) as conn, conn.cursor() as cur:
+            batch_id = record_batch(
+                cur, contract, extract.path.name, sha, extract.period, (0, 0, 0), "rejected", extract.retry_of
+            )
+            record_rejections(cur, batch_id, [(FILE_ROW, None, exc.code)])
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    partial.replace(extract.quarantine)
+    log.warning("%s: file rejected (%s)", extract.path.name, exc.code)
+    return BatchSummary(contract.name, extract.path.name, "rejected", batch_id=batch_id, message=str(exc))
 
 
 def ingest_file(ctx: IngestContext, contract: Contract, path: Path) -> BatchSummary:
-    sha = sha256_of(path)
-    ensure_base_schema(ctx.url)
-    with psycopg.connect(ctx.url) as conn:
-        if conn.execute(
-            "select 1 from audit.batches where source = %s and sha256 = %s", (contract.name, sha)
-        ).fetchone():
-            return BatchSummary(contract.name, path.name, "already_loaded")
+    extract = Extract(
+        path=path,
+        rows=lambda: read_rows(path, contract),
+        period=contract.period_of(path.name),
+        quarantine=quarantine_path(ctx.quarantine_dir, contract.name, path.name),
+    )
+    return ingest_extract(ctx, contract, extract)
 
+
+def _read(ctx: IngestContext, contract: Contract, extract: Extract):
+    """Valid rows (number, typed values, link keys), rejected rows and the number of rows read."""
     valid: list[tuple[int, dict[str, object], list[str]]] = []
     rejected: list[Rejected] = []
     seen_ids: set[object] = set()
+    row_link_keys = _LinkKeys(ctx, contract)
     rows_read = 0
-    try:
-        for number, row in read_rows(path, contract):
-            rows_read += 1
-            if isinstance(row, RowUnreadable):
-                rejected.append(Rejected(number, [Problem(None, "unreadable_row", str(row))], None))
-                continue
-            values, problems = validate_row(row, contract, ctx.today)
-            record_id = values.get(contract.record_id.name)
-            if not problems and record_id in seen_ids:
-                problems.append(Problem(contract.record_id.name, "duplicate_id", f"'{record_id}' appears twice"))
-            keys = _row_link_keys(ctx, contract, values) if not problems else []
-            if not problems and contract.is_person_level and not keys:
-                problems.append(Problem(None, "no_identifier", "no usable identifier to recognise the person"))
-            if problems:
-                rejected.append(Rejected(number, problems, row))
-                continue
-            seen_ids.add(record_id)
-            valid.append((number, values, keys))
-    except FileRejected as exc:
-        return _reject_file(ctx, contract, path, sha, exc)
+    for number, row in extract.rows():
+        rows_read += 1
+        if isinstance(row, RowUnreadable):
+            rejected.append(Rejected(number, [Problem(None, row.code, str(row))], None))
+            continue
+        values, problems = validate_row(row, contract, ctx.today)
+        record_id = values.get(contract.record_id.name)
+        if not problems and (
+            record_id in seen_ids
+            or (extract.known_refs and record_key(ctx.key, contract.name, str(record_id)) in extract.known_refs)
+        ):
+            problems.append(Problem(contract.record_id.name, "duplicate_id", f"'{record_id}' appears twice"))
+        keys = row_link_keys(values) if not problems else []
+        if not problems and contract.is_person_level and not keys:
+            problems.append(Problem(None, "no_identifier", "no usable identifier to recognise the person"))
+        if problems:
+            rejected.append(Rejected(number, problems, row))
+            continue
+        seen_ids.add(record_id)
+        valid.append((number, values, keys))
+    return valid, rejected, rows_read
 
-    free_text = [c for c in contract.columns if c.role == "free_text"]
+
+def ingest_extract(ctx: IngestContext, contract: Contract, extract: Extract) -> BatchSummary:
+    ctx.ensure_schema()
+    sha = sha256_of(extract.path)
+    with psycopg.connect(ctx.url) as conn:
+        seen = seen_before(conn, contract, sha)
+    if seen:
+        return BatchSummary(contract.name, extract.path.name, seen)
+    try:
+        if extract.period is None:
+            raise FileRejected(
+                "no_period", f"{extract.path.name}: no period in the file name (pattern {contract.period_pattern})"
+            )
+        valid, rejected, rows_read = _read(ctx, contract, extract)
+        if rows_read == 0 and contract.load == "snapshot":
+            raise FileRejected("no_rows", f"{extract.path.name}: a header but no rows (it would empty the period)")
+    except FileRejected as exc:
+        return _reject_file(ctx, contract, extract, sha, exc)
+
     redacted: dict[str, list[str | None]] = {}
-    for column in free_text:
+    for column in (c for c in contract.columns if c.role == "free_text"):
         texts = [values.get(column.name) for _, values, _ in valid]
         names = [_names_in(contract, values) for _, values, _ in valid]
         redacted[column.name] = ctx.redactor().redact_many(texts, names)
 
-    partial = None
-    if rejected:
-        target = quarantine_path(ctx.quarantine_dir, contract.name, path.name)
-        partial = write_quarantine(target, rejected, [c.name for c in contract.columns])
+    partial = write_quarantine(extract.quarantine, rejected, [c.name for c in contract.columns]) if rejected else None
     try:
-        summary = _load(ctx, contract, path, sha, rows_read, valid, rejected, redacted)
+        summary, replaced_files = _load(ctx, contract, extract, sha, rows_read, valid, rejected, redacted)
     except BaseException:
         if partial is not None:
             partial.unlink(missing_ok=True)
         raise
-    if partial is not None:
-        partial.replace(target)
+    if summary.status == "loaded":
+        _settle_quarantine(ctx, contract, extract, partial, replaced_files)
+    elif partial is not None:
+        partial.unlink(missing_ok=True)
     log.info(
         "%s: %s rows read, %s loaded, %s quarantined",
-        path.name,
+        extract.path.name,
         rows_read,
         summary.rows_loaded,
         summary.rows_quarantined,
@@ -197,13 +251,32 @@ def ingest_file(ctx: IngestContext, contract: Contract, path: Path) -> BatchSumm
     return summary
 
 
-def _load(ctx, contract, path, sha, rows_read, valid, rejected, redacted) -> BatchSummary:
-    """Everything of a batch in one transaction: ledger, identity, raw rows and rejection reasons."""
+def _settle_quarantine(ctx, contract: Contract, extract: Extract, partial: Path | None, replaced: list[str]) -> None:
+    """After commit: quarantine files of replaced batches go; this batch's rejected rows take their place, or
+    none is left (an earlier version of this file, or the retried file, had rows to fix that are now in)."""
+    for name in replaced:
+        quarantine_path(ctx.quarantine_dir, contract.name, name).unlink(missing_ok=True)
+    if partial is not None:
+        partial.replace(extract.quarantine)
+    else:
+        extract.quarantine.unlink(missing_ok=True)
+
+
+def _load(ctx, contract, extract, sha, rows_read, valid, rejected, redacted) -> tuple[BatchSummary, list[str]]:
+    """Everything of a batch in one transaction: ledger, replacement of its period, identity, raw rows, reasons."""
     counts = (rows_read, len(valid), len(rejected))
     with psycopg.connect(ctx.url) as conn, conn.cursor() as cur:
         cur.execute("select pg_advisory_xact_lock(%s)", (IDENTITY_LOCK,))
+        seen = seen_before(conn, contract, sha)  # again under the lock: the same file may be loading elsewhere
+        if seen:
+            return BatchSummary(contract.name, extract.path.name, seen), []
         cur.execute(raw_table_ddl(contract))
-        batch_id = _record_batch(cur, contract, path, sha, contract.period_of(path.name), counts, "loaded")
+        batch_id = record_batch(
+            cur, contract, extract.path.name, sha, extract.period, counts, "loaded", extract.retry_of
+        )
+        replaced: list[tuple[int, str]] = []
+        if extract.retry_of is None:
+            replaced = replace_period(cur, contract, extract.period, batch_id)
         persons_new = 0
         person_keys: list[str | None] = [None] * len(valid)
         if contract.is_person_level:
@@ -228,25 +301,46 @@ def _load(ctx, contract, path, sha, rows_read, valid, rejected, redacted) -> Bat
             for position, ((number, values, _), person_key) in enumerate(zip(valid, person_keys, strict=True)):
                 notes = {name: texts[position] for name, texts in redacted.items()}
                 copy.write_row([batch_id, number, *_raw_row(ctx, contract, values, person_key, notes)])
-        cur.executemany(
-            "insert into audit.rejections (batch_id, source_row, column_name, reason_code) values (%s, %s, %s, %s)",
-            [(batch_id, r.source_row, p.column, p.code) for r in rejected for p in r.problems],
-        )
-    return BatchSummary(contract.name, path.name, "loaded", *counts, persons_new=persons_new, batch_id=batch_id)
+        record_rejections(cur, batch_id, [(r.source_row, p.column, p.code) for r in rejected for p in r.problems])
+    summary = BatchSummary(
+        contract.name,
+        extract.path.name,
+        "loaded",
+        *counts,
+        persons_new=persons_new,
+        batch_id=batch_id,
+        replaced=tuple(b for b, _ in replaced),
+    )
+    return summary, [name for _, name in replaced]
 
 
 def _apply_merges(cur, ctx: IngestContext, merges: list[tuple[str, str]], batch_id: int) -> None:
-    """Two persons found to be one: rows already loaded follow the kept key; audit notes the act."""
-    for absorbed, kept in merges:
-        for contract in ctx.contracts.values():
-            if contract.is_person_level:
-                cur.execute(raw_table_ddl(contract))
-                cur.execute(f"update {contract.raw_table} set person_key = %s where person_key = %s", (kept, absorbed))
-        cur.execute("update identity.link_keys set person_key = %s where person_key = %s", (kept, absorbed))
-        cur.execute(
-            "insert into audit.person_merges (absorbed_person_key, kept_person_key, batch_id) values (%s, %s, %s)",
-            (absorbed, kept, batch_id),
-        )
+    """Two persons found to be one: rows already loaded follow the kept key; audit notes the act.
+    One update per table for all merges (chains resolved first): a merge at a time rescans every raw table."""
+    if not merges:
+        return
+    final = dict(merges)
+    for absorbed in final:
+        while final[absorbed] in final and final[absorbed] != absorbed:
+            final[absorbed] = final[final[absorbed]]
+    mapping = (list(final), list(final.values()))
+    for contract in ctx.contracts.values():
+        if contract.is_person_level:
+            cur.execute(raw_table_ddl(contract))
+            cur.execute(
+                f"update {contract.raw_table} as r set person_key = m.kept"
+                " from unnest(%s::text[], %s::text[]) as m (absorbed, kept) where r.person_key = m.absorbed",
+                mapping,
+            )
+    cur.execute(
+        "update identity.link_keys as l set person_key = m.kept"
+        " from unnest(%s::text[], %s::text[]) as m (absorbed, kept) where l.person_key = m.absorbed",
+        mapping,
+    )
+    cur.executemany(
+        "insert into audit.person_merges (absorbed_person_key, kept_person_key, batch_id) values (%s, %s, %s)",
+        [(absorbed, kept, batch_id) for absorbed, kept in merges],
+    )
 
 
 def ingest_source(ctx: IngestContext, contract: Contract, landing_dir: Path) -> list[BatchSummary]:

@@ -9,6 +9,7 @@ import psycopg
 
 from pipelines.contract import Contract, load_contracts
 from pipelines.ingest import IngestContext
+from pipelines.ledger import ensure_ledger
 from pipelines.raw_tables import raw_table_ddl
 from pipelines.settings import Settings
 from pipelines.warehouse import database_url, ensure_base_schema
@@ -24,8 +25,9 @@ def shared_redactor():
 
 
 def ensure_raw_tables(url: str, contracts: dict[str, Contract]) -> None:
-    """Every source's raw table exists, even before its first extract, so dbt sources always resolve."""
+    """Every source's raw table and the ledger views exist, even before a first extract, so dbt sources resolve."""
     ensure_base_schema(url)
+    ensure_ledger(url)
     with psycopg.connect(url, autocommit=True) as conn:
         for contract in contracts.values():
             conn.execute(raw_table_ddl(contract))
@@ -71,7 +73,8 @@ def run_summary(url: str) -> RunSummary:
     with psycopg.connect(url) as conn:
         batches, rejected, loaded, quarantined = conn.execute(
             "select count(*) filter (where status = 'loaded'), count(*) filter (where status = 'rejected'),"
-            " coalesce(sum(rows_loaded), 0), coalesce(sum(rows_quarantined), 0) from audit.batches"
+            " coalesce(sum(rows_loaded) filter (where status = 'loaded'), 0),"
+            " coalesce(sum(rows_quarantined) filter (where status = 'loaded'), 0) from audit.batches"
         ).fetchone()
         persons = conn.execute("select count(distinct person_key) from identity.link_keys").fetchone()[0]
         published = conn.execute("select to_regclass('published.indicator_values')").fetchone()[0]

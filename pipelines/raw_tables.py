@@ -20,7 +20,7 @@ def raw_columns(contract: Contract) -> list[tuple[str, str]]:
 
 def raw_table_ddl(contract: Contract) -> str:
     body = ",\n    ".join(f"{name} {sql_type}" for name, sql_type in raw_columns(contract))
-    return (
+    ddl = (
         f"create table if not exists {contract.raw_table} (\n"
         "    batch_id bigint not null references audit.batches,\n"
         "    source_row integer not null,\n"
@@ -28,3 +28,6 @@ def raw_table_ddl(contract: Contract) -> str:
         "    primary key (batch_id, source_row)\n"
         ")"
     )
+    if contract.is_person_level:  # a merge of two persons rewrites their rows in every table
+        ddl += f";\ncreate index if not exists {contract.name}_person_key on {contract.raw_table} (person_key)"
+    return ddl

@@ -41,8 +41,41 @@ def new_key(path: Path) -> None:
         raise
 
 
-def load_key(path: Path) -> bytes:
-    """Read and check the key at ``path``; return its raw bytes."""
+class Key(bytes):
+    """The base key, plus the rotation keys added since (oldest first), as read from the key file.
+
+    Every keyed digest is computed under the base key and then wrapped once per rotation key
+    (``link_keys.keyed_hash``), which is what lets ``abord key rotate`` re-key the stored digests in one
+    pass without the identifiers (see ``pseudonymisation/rotation.py``). The repr never shows a byte.
+    """
+
+    rotations: tuple[bytes, ...]
+
+    def __new__(cls, base: bytes, rotations: tuple[bytes, ...] = ()) -> Key:
+        self = super().__new__(cls, base)
+        self.rotations = tuple(rotations)
+        return self
+
+    def __repr__(self) -> str:
+        return f"Key(<secret>, rotations={len(self.rotations)})"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, bytes):
+            return NotImplemented
+        return bytes(self) == bytes(other) and tuple(getattr(other, "rotations", ())) == self.rotations
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    def __hash__(self) -> int:
+        return hash((bytes(self), self.rotations))
+
+
+def load_key(path: Path) -> Key:
+    """Read and check the key file at ``path``: the base key on its first line, a rotation key per line after."""
     path = Path(path)
     if not path.exists():
         raise KeyFileError(f"no pseudonymisation key at {path}; create one with `abord key new`")
@@ -63,6 +96,13 @@ def load_key(path: Path) -> bytes:
         pass
     if text is None:
         raise KeyFileError(f"cannot read the pseudonymisation key at {path}")
+    keys = [_checked(path, line.strip()) for line in text.splitlines() if line.strip()]
+    if not keys:
+        raise KeyFileError(f"the pseudonymisation key at {path} is not hex-encoded")
+    return Key(keys[0], tuple(keys[1:]))
+
+
+def _checked(path: Path, text: str) -> bytes:
     if not _HEX.fullmatch(text) or len(text) % 2:
         raise KeyFileError(f"the pseudonymisation key at {path} is not hex-encoded")
     key = bytes.fromhex(text)
@@ -71,3 +111,25 @@ def load_key(path: Path) -> bytes:
             f"the pseudonymisation key at {path} is too weak: {len(key)} bytes, at least {KEY_BYTES} are required"
         )
     return key
+
+
+def new_rotation_key() -> bytes:
+    return secrets.token_bytes(KEY_BYTES)
+
+
+def write_rotated(path: Path, rotation: bytes) -> Path:
+    """Write ``path``'s keys plus ``rotation`` to a new 0600 file beside it (``<name>.next``) and return it.
+
+    The caller re-keys the store, then commits it and ``os.replace``s the file over the key: until then
+    the old key file still matches the store.
+    """
+    path = Path(path)
+    current = load_key(path)
+    lines = [bytes(current).hex(), *(r.hex() for r in current.rotations), rotation.hex()]
+    nxt = path.with_name(path.name + ".next")
+    nxt.unlink(missing_ok=True)
+    fd = os.open(nxt, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write("\n".join(lines) + "\n")
+    return nxt

@@ -31,8 +31,16 @@ _SEP = "\x1f"  # ASCII unit separator: cannot occur in a normalised value
 
 
 def keyed_hash(key: bytes, domain: str, value: str) -> str:
-    """HMAC-SHA256 of ``domain + "\\x1f" + value`` as a hex digest."""
-    return hmac.new(key, (domain + _SEP + value).encode("utf-8"), hashlib.sha256).hexdigest()
+    """HMAC-SHA256 of ``domain + "\\x1f" + value`` as a hex digest, wrapped by each rotation key of ``key``."""
+    digest = hmac.new(key, (domain + _SEP + value).encode("utf-8"), hashlib.sha256).hexdigest()
+    for rotation in getattr(key, "rotations", ()):
+        digest = rotate_digest(rotation, digest)
+    return digest
+
+
+def rotate_digest(rotation: bytes, digest: str) -> str:
+    """One rotation's wrap of a stored keyed digest: what ``abord key rotate`` applies to the store."""
+    return hmac.new(rotation, ("rotate" + _SEP + digest).encode("ascii"), hashlib.sha256).hexdigest()
 
 
 @dataclass(frozen=True)

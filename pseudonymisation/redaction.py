@@ -342,9 +342,25 @@ class Redactor:
         batch_size: int = 64,
     ) -> list[str | None]:
         """Redact many notes; ``names[i]`` are the known names of ``texts[i]``'s record."""
+        found = self.analyse_many(texts, names, batch_size)
+        return [
+            text if not isinstance(text, str) or results is None else self._anonymise(text, results)
+            for text, results in zip(texts, found, strict=True)
+        ]
+
+    def analyse_many(
+        self,
+        texts: Sequence[str | None],
+        names: Sequence[Sequence[str]] | None = None,
+        batch_size: int = 64,
+    ) -> list[list[RecognizerResult] | None]:
+        """The settled spans ``redact_many`` replaces, per text (None for an empty or missing text).
+
+        Exposed so that quality can be measured on character spans, not on the redacted string.
+        """
         if names is not None and len(names) != len(texts):
             raise ValueError(f"names has {len(names)} entries for {len(texts)} texts")
-        out: list[str | None] = list(texts)
+        out: list[list[RecognizerResult] | None] = [None] * len(texts)
         todo = [i for i, text in enumerate(texts) if isinstance(text, str) and text.strip()]
         analysed = self.batch_analyzer.analyze_iterator(
             [texts[i] for i in todo], language=self.language, batch_size=batch_size
@@ -352,9 +368,13 @@ class Redactor:
         for i, results in zip(todo, analysed, strict=True):
             text = texts[i]
             assert text is not None
-            results = _refine(text, results + _name_results(text, names[i] if names is not None else ()))
-            out[i] = self._anonymise(text, results)
+            out[i] = _refine(text, results + _name_results(text, names[i] if names is not None else ()))
         return out
+
+    def analyse_one(self, text: str, names: Sequence[str] = ()) -> list[RecognizerResult]:
+        """The same spans for one text through a plain ``AnalyzerEngine.analyze`` call (the unbatched baseline)."""
+        results = self.analyzer.analyze(text=text, language=self.language)
+        return _refine(text, results + _name_results(text, names))
 
     def _anonymise(self, text: str, results: list[RecognizerResult]) -> str:
         if not results:

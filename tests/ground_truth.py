@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import csv
 import json
+import statistics
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from dateutil.relativedelta import relativedelta
@@ -67,3 +68,436 @@ def identifiers(ground_truth: Path) -> dict[str, set[str]]:
             if person.get(kind):
                 kinds[kind].add(person[kind])
     return kinds
+
+
+# --- Every indicator of marts.indicator_cells and marts.retention_curve_cells, recomputed from the truth -------
+#
+# The truth is ground_truth/ (programme, tenancies, links, invalid rows) plus the valid rows of the event
+# sources (health, justice, employment), which the generator writes only to landing/: a valid row is one whose
+# record id links.csv maps to a person. `person_of` maps (source, record id) to the person a row is counted for:
+# by default the true person (links.csv); pass the pipeline's own linkage to recompute what dbt sees.
+
+EVENT_SOURCES = {  # source -> (landing glob, record id column)
+    "health_encounters": ("health/encounters_*.csv", "encounter_id"),
+    "justice_events": ("justice/events_*.jsonl", "event_id"),
+    "employment_contracts": ("employment/contracts_*.csv", "contract_id"),
+    "shelter_nights": ("shelter/nights_*.csv", "id_nuitee"),
+}
+SERVICE_SOURCES = ("health_encounters", "justice_events", "shelter_nights")
+RETENTION_MONTHS = (6, 12, 24)
+EMPLOYMENT_MONTHS = (12, 24)
+RETURN_WINDOWS = ((0, 180), (181, 365), (366, 730))
+SERVICE_MEASURES = (
+    "health_emergency_visits",
+    "health_admissions",
+    "health_admissions_general",
+    "health_admissions_psychiatric",
+    "health_hospital_days",
+    "health_hospital_days_general",
+    "health_hospital_days_psychiatric",
+    "justice_custody_events",
+    "justice_incarceration_days",
+    "shelter_nights",
+)
+CellKey = tuple[str, str, str, str, str]  # indicator_code, period, site, cohort, breakdown
+
+
+@dataclass(frozen=True)
+class IndicatorCell:
+    numerator: int | None
+    denominator: int | None
+    value: float | None  # unrounded
+    persons: int | None
+
+
+@dataclass
+class Truth:
+    observation_end: date
+    observed_to: dict[str, date]  # per source: last day of its extract's period
+    participants: list[tuple[str, str, str, date | None, date]]  # record id, person, site, referral, entry
+    tenancies: list[tuple[str, str, date, date | None, str]]  # record id, person, start, end, exit reason
+    events: dict[str, list[dict]]  # source -> valid rows, with "person" added and dates parsed
+    rows_read: dict[str, int]
+    rows_quarantined: dict[str, int]
+
+
+def month_end(period: str) -> date:
+    first = date.fromisoformat(f"{period}-01")
+    return first + relativedelta(months=1, days=-1)
+
+
+def add_months(day: date, months: int) -> date:
+    return day + relativedelta(months=months)
+
+
+def completed_months(start: date, day: date) -> int:
+    """The largest m with start + m months <= day."""
+    months = (day.year - start.year) * 12 + day.month - start.month + 1
+    while add_months(start, months) > day:
+        months -= 1
+    return months
+
+
+def months_reached(start: date, day: date) -> int:
+    """The smallest m with start + m months >= day."""
+    months = completed_months(start, day)
+    return months if add_months(start, months) >= day else months + 1
+
+
+def load_truth(data_dir: Path, person_of: dict[tuple[str, str], str] | None = None) -> Truth:
+    """The generator's truth under `data_dir` (ground_truth/ and the valid rows of landing/)."""
+    truth_dir = data_dir / "ground_truth"
+    meta = json.loads((truth_dir / "meta.json").read_text())
+    links = {(r["source"], r["record_id"]): r["person_id"] for r in _rows(truth_dir / "links.csv")}
+    person_of = person_of if person_of is not None else links
+    participant_ref = {pid: rid for (source, rid), pid in links.items() if source == "housing_participants"}
+    participants = []
+    for row in _rows(truth_dir / "programme.csv"):
+        ref = participant_ref[row["person_id"]]
+        participants.append(
+            (
+                ref,
+                person_of[("housing_participants", ref)],
+                row["site"],
+                _date(row["referral_date"]),
+                date.fromisoformat(row["entry_date"]),
+            )
+        )
+    tenancies = [
+        (
+            r["tenancy_id"],
+            person_of[("housing_tenancies", r["tenancy_id"])],
+            date.fromisoformat(r["start_date"]),
+            _date(r["end_date"]),
+            r["exit_reason"],
+        )
+        for r in _rows(truth_dir / "tenancies.csv")
+    ]
+    events: dict[str, list[dict]] = {}
+    for source, (pattern, id_column) in EVENT_SOURCES.items():
+        (path,) = sorted((data_dir / "landing").glob(pattern))[-1:]
+        if path.suffix == ".jsonl":
+            with path.open(encoding="utf-8") as handle:
+                raw = [json.loads(line) for line in handle if line.strip()]
+        elif source == "shelter_nights":  # French style: ';' and dd/mm/yyyy
+            with path.open(encoding="utf-8", newline="") as handle:
+                raw = [
+                    row | {"night_date": "-".join(reversed(row["date_nuitee"].split("/")))}
+                    for row in csv.DictReader(handle, delimiter=";")
+                ]
+        else:
+            raw = _rows(path)
+        events[source] = [
+            {
+                "person": person_of[(source, row[id_column])],
+                **{k: v for k, v in row.items() if not k.endswith("_date")},
+                **{k: _date(v or "") for k, v in row.items() if k.endswith("_date") and k != "birth_date"},
+            }
+            for row in raw
+            if (source, row[id_column] or "") in links
+        ]
+    end = month_end(meta["period"])
+    rows_read, quarantined = _file_counts(truth_dir, links)
+    return Truth(
+        observation_end=end,
+        observed_to={source: end for source in rows_read},
+        participants=participants,
+        tenancies=tenancies,
+        events=events,
+        rows_read=rows_read,
+        rows_quarantined=quarantined,
+    )
+
+
+def _file_counts(truth_dir: Path, links: dict[tuple[str, str], str]) -> tuple[dict[str, int], dict[str, int]]:
+    """Rows and broken rows of the latest file of each source (extracts.csv, else links + invalid_rows)."""
+    if (truth_dir / "extracts.csv").exists():
+        latest: dict[str, dict[str, str]] = {}
+        for row in _rows(truth_dir / "extracts.csv"):  # in sending order: a correction follows its month
+            if row["kind"] != "superseded" and row["period"] >= latest.get(row["source"], {}).get("period", ""):
+                latest[row["source"]] = row
+        return (
+            {source: int(row["rows"]) for source, row in latest.items()},
+            {source: int(row["invalid_rows"]) for source, row in latest.items()},
+        )
+    quarantined: dict[str, int] = defaultdict(int)
+    for row in _rows(truth_dir / "invalid_rows.csv"):
+        quarantined[row["source"]] += 1
+    valid: dict[str, int] = defaultdict(int)
+    for source, _ in links:
+        valid[source] += 1
+    return {s: valid[s] + quarantined[s] for s in valid}, {s: quarantined[s] for s in valid}
+
+
+@dataclass(frozen=True)
+class _Person:
+    person: str
+    site: str
+    cohort: str
+    referral: date | None
+    entry: date
+    spells: tuple[tuple[date, date | None, str], ...]  # tenancies: start, end, exit reason, by start
+    exit_date: date | None  # first tenancy end that is not a move
+    exit_reason: str | None
+    death: date | None
+
+
+def _persons(truth: Truth) -> list[_Person]:
+    first: dict[str, tuple] = {}
+    for _ref, person, site, referral, entry in sorted(truth.participants, key=lambda p: (p[4], p[0])):
+        first.setdefault(person, (site, referral, entry))
+    spells = defaultdict(list)
+    for ref, person, start, end, reason in sorted(truth.tenancies, key=lambda t: (t[2], t[0])):
+        spells[person].append((start, end, reason, ref))
+    people = []
+    for person, (site, referral, entry) in first.items():
+        own = spells[person]
+        exits = sorted((end, ref, reason) for start, end, reason, ref in own if end and reason != "demenagement")
+        deaths = [end for _, end, reason, _ in own if reason == "deces"]
+        people.append(
+            _Person(
+                person,
+                site,
+                quarter(entry),
+                referral,
+                entry,
+                tuple((start, end, reason) for start, end, reason, _ in own),
+                exits[0][0] if exits else None,
+                exits[0][2] if exits else None,
+                min(deaths) if deaths else None,
+            )
+        )
+    return people
+
+
+def _days(start: date, end: date) -> set[int]:
+    return set(range(start.toordinal(), end.toordinal()))
+
+
+def _contributions(truth: Truth) -> tuple[list[tuple], list[tuple]]:
+    """(code, period, breakdown, person, site, cohort, numerator, denominator) per person-based indicator,
+    and the referral-to-entry days (period, person, site, cohort, days) for the median."""
+    end = truth.observation_end
+    period = end.isoformat()
+    out: list[tuple] = []
+    referral_days: list[tuple] = []
+    people = _persons(truth)
+
+    def add(code: str, breakdown: str, p: _Person, numerator: int, denominator: int, at: str = period) -> None:
+        out.append((code, at, breakdown, p.person, p.site, p.cohort, numerator, denominator))
+
+    observed_from = {
+        "health_encounters": min(e["admission_date"] for e in truth.events["health_encounters"]),
+        "justice_events": min(e["start_date"] for e in truth.events["justice_events"]),
+        "shelter_nights": min(e["night_date"] for e in truth.events["shelter_nights"]),
+    }
+    employment_end = min(end, truth.observed_to["employment_contracts"])
+    by_source = {s: defaultdict(list) for s in EVENT_SOURCES}
+    for source, rows in truth.events.items():
+        for row in rows:
+            by_source[source][row["person"]].append(row)
+
+    for p in people:
+        # retention at 6, 12, 24 months
+        for months in RETENTION_MONTHS:
+            checkpoint = add_months(p.entry, months)
+            if checkpoint > end:
+                continue
+            housed = any(s <= checkpoint and (e is None or e > checkpoint) for s, e, _ in p.spells)
+            exits = sorted((e, r) for _, e, r in p.spells if e and e <= checkpoint and r != "demenagement")
+            last = exits[-1][1] if exits else None
+            if not housed and last == "deces":
+                continue
+            add(f"housing_retention_{months}m", "all", p, int(housed or last == "logement_autonome"), 1)
+        # referral to entry
+        if p.referral is not None:
+            add("housing_referral_to_entry_days", "all", p, (p.entry - p.referral).days, 1)
+            referral_days.append((period, p.person, p.site, p.cohort, (p.entry - p.referral).days))
+        # days stably housed
+        until = min(p.death, end + timedelta(days=1)) if p.death else end + timedelta(days=1)
+        housed_days: set[int] = set()
+        for s, e, _ in p.spells:
+            housed_days |= _days(max(s, p.entry), min(e or until, until))
+        if p.exit_reason == "logement_autonome":
+            housed_days |= _days(p.exit_date, until)
+        add("housing_days_stably_housed_share", "all", p, len(housed_days), (until - p.entry).days)
+        # returns to homelessness after moving on to permanent housing
+        if p.exit_reason == "logement_autonome":
+            later = [s for s, _, _ in p.spells if s > p.exit_date]
+            later += [n["night_date"] for n in by_source["shelter_nights"][p.person] if n["night_date"] > p.exit_date]
+            to_return = (min(later) - p.exit_date).days if later else None
+            for first_day, last_day in RETURN_WINDOWS:
+                if (end - p.exit_date).days >= last_day:
+                    returned = to_return is not None and first_day <= to_return <= last_day
+                    add(f"housing_returns_homelessness_{first_day}_{last_day}d", "all", p, int(returned), 1)
+        # health and justice, 12 months before against after
+        windows = {
+            "before": (add_months(p.entry, -12), p.entry),
+            "after": (p.entry, add_months(p.entry, 12)),
+        }
+        for source in SERVICE_SOURCES:
+            if not all(
+                start >= observed_from[source]
+                and stop <= truth.observed_to[source] + timedelta(days=1)
+                and (p.death is None or p.death >= stop)
+                for start, stop in windows.values()
+            ):
+                continue
+            rows = by_source[source][p.person]
+            for name, (start, stop) in windows.items():
+                amounts = _service_use(source, rows, start, stop)
+                for measure, amount in amounts.items():
+                    add(measure, name, p, amount, 1)
+        # work or training at 12 and 24 months
+        for months in EMPLOYMENT_MONTHS:
+            checkpoint = add_months(p.entry, months)
+            if checkpoint > employment_end or (p.death is not None and p.death <= checkpoint):
+                continue
+            working = any(
+                c["start_date"] <= checkpoint and (c["end_date"] is None or c["end_date"] >= checkpoint)
+                for c in by_source["employment_contracts"][p.person]
+            )
+            add(f"employment_in_work_or_training_{months}m", "all", p, int(working), 1)
+        # data quality: participants linked to each partner source
+        for source in EVENT_SOURCES:
+            linked = int(bool(by_source[source][p.person]))
+            add("dq_participants_linked", source, p, linked, 1, truth.observed_to[source].isoformat())
+    return out, referral_days
+
+
+def _service_use(source: str, rows: list[dict], start: date, stop: date) -> dict[str, int]:
+    def inside(day: date) -> bool:
+        return start <= day < stop
+
+    window = _days(start, stop)
+    if source == "health_encounters":
+        stays = [r for r in rows if r["encounter_type"] == "hospitalisation"]
+
+        def nights(service: str | None) -> int:
+            covered: set[int] = set()
+            for r in stays:
+                if service is None or r["service"] == service:
+                    covered |= _days(r["admission_date"], r["discharge_date"]) & window
+            return len(covered)
+
+        return {
+            "health_emergency_visits": sum(
+                r["encounter_type"] == "urgence" and inside(r["admission_date"]) for r in rows
+            ),
+            "health_admissions": sum(inside(r["admission_date"]) for r in stays),
+            "health_admissions_general": sum(inside(r["admission_date"]) and r["service"] == "general" for r in stays),
+            "health_admissions_psychiatric": sum(
+                inside(r["admission_date"]) and r["service"] == "psychiatrie" for r in stays
+            ),
+            "health_hospital_days": nights(None),
+            "health_hospital_days_general": nights("general"),
+            "health_hospital_days_psychiatric": nights("psychiatrie"),
+        }
+    if source == "shelter_nights":
+        return {"shelter_nights": len({r["night_date"] for r in rows if inside(r["night_date"])})}
+    jailed: set[int] = set()
+    for r in rows:
+        if r["event_type"] == "incarceration":
+            jailed |= _days(r["start_date"], r["end_date"] or stop) & window
+    return {
+        "justice_custody_events": sum(r["event_type"] == "garde_a_vue" and inside(r["start_date"]) for r in rows),
+        "justice_incarceration_days": len(jailed),
+    }
+
+
+def _totals(site: str, cohort: str) -> tuple[tuple[str, str], ...]:
+    return ((site, cohort), (site, "all"), ("all", cohort), ("all", "all"))
+
+
+def indicator_cells(
+    data_dir: Path, person_of: dict[tuple[str, str], str] | None = None
+) -> dict[CellKey, IndicatorCell]:
+    """Every cell of marts.indicator_cells (before disclosure control), keyed as the table is."""
+    truth = load_truth(data_dir, person_of)
+    contributions, referral_days = _contributions(truth)
+    sums: dict[CellKey, list] = defaultdict(lambda: [0, 0, set()])
+    for code, period, breakdown, person, site, cohort, numerator, denominator in contributions:
+        for s, c in _totals(site, cohort):
+            cell = sums[(code, period, s, c, breakdown)]
+            cell[0] += numerator
+            cell[1] += denominator
+            cell[2].add(person)
+    cells = {key: IndicatorCell(n, d, n / d if d else None, len(persons)) for key, (n, d, persons) in sums.items()}
+    medians: dict[CellKey, dict[str, int]] = defaultdict(dict)
+    for period, person, site, cohort, days in referral_days:
+        for s, c in _totals(site, cohort):
+            medians[("housing_referral_to_entry_days_median", period, s, c, "all")][person] = days
+    for key, days in medians.items():
+        cells[key] = IndicatorCell(None, len(days), float(statistics.median(days.values())), len(days))
+    for source, read in truth.rows_read.items():
+        quarantined = truth.rows_quarantined[source]
+        key = ("dq_rows_quarantined", truth.observed_to[source].isoformat(), "all", "all", source)
+        cells[key] = IndicatorCell(quarantined, read, quarantined / read, None)
+    return cells
+
+
+def retention_curve(data_dir: Path) -> dict[tuple[str, int], tuple[int, int, float]]:
+    """(site or 'all', month) -> (at risk, events, Kaplan-Meier survival) of time housed since entry."""
+    truth = load_truth(data_dir)
+    end = truth.observation_end
+    times: dict[str, list[tuple[int, bool]]] = defaultdict(list)
+    for p in _persons(truth):
+        lost = p.exit_date is not None and p.exit_reason not in ("logement_autonome", "deces")
+        if lost:
+            months = months_reached(p.entry, p.exit_date)
+        elif p.exit_reason == "deces":
+            months = months_reached(p.entry, p.death) - 1
+        else:
+            months = completed_months(p.entry, end)
+        times[p.site].append((months, lost))
+        times["all"].append((months, lost))
+    curve = {}
+    for site, spells in times.items():
+        survival = 1.0
+        for month in range(max(m for m, _ in spells) + 1):
+            at_risk = sum(m >= month for m, _ in spells)
+            events = sum(m == month and lost for m, lost in spells)
+            survival *= 1 - events / at_risk
+            curve[(site, month)] = (at_risk, events, survival)
+    return curve
+
+
+def _entries_and_last_days(ground_truth: Path) -> tuple[dict[str, date], dict[str, date]]:
+    """Entry date and last observable day (death or as_of) of every person."""
+    as_of = date.fromisoformat(json.loads((ground_truth / "meta.json").read_text())["as_of"])
+    entries = {p["person_id"]: date.fromisoformat(p["entry_date"]) for p in _rows(ground_truth / "programme.csv")}
+    last = dict.fromkeys(entries, as_of)
+    for row in _rows(ground_truth / "tenancies.csv"):
+        if row["exit_reason"] == "deces":
+            last[row["person_id"]] = date.fromisoformat(row["end_date"])
+    return entries, last
+
+
+def shelter_nights_before_after(ground_truth: Path, months: int = 12) -> tuple[float, float]:
+    """Shelter nights per person-year in the `months` before entry and the `months` from entry on,
+    for people observed that long after entry (everyone is observed two years before)."""
+    entries, last = _entries_and_last_days(ground_truth)
+    eligible = {p for p, e in entries.items() if e + relativedelta(months=months) <= last[p]}
+    before = after = 0
+    for stay in _rows(ground_truth / "shelter_stays.csv"):
+        person = stay["person_id"]
+        if person not in eligible:
+            continue
+        entry, first = entries[person], date.fromisoformat(stay["first_night"])
+        for offset in range(int(stay["nights"])):
+            night = first + timedelta(days=offset)
+            before += entry - relativedelta(months=months) <= night < entry
+            after += entry <= night < entry + relativedelta(months=months)
+    years = len(eligible) * months / 12
+    return before / years, after / years
+
+
+def survey_scores(ground_truth: Path) -> dict[tuple[str, str], tuple[int, float, float]]:
+    """(site, quarter) -> responses, mean housing satisfaction (1-5), mean quality of life (0-10); with 'all' sites."""
+    sums: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0, 0.0, 0.0])
+    for row in _rows(ground_truth / "survey_responses.csv"):
+        for key in ((row["site"], row["quarter"]), ("all", row["quarter"])):
+            sums[key][0] += 1
+            sums[key][1] += int(row["satisfaction_housing"])
+            sums[key][2] += int(row["quality_of_life"])
+    return {key: (int(n), s / n, q / n) for key, (n, s, q) in sums.items()}

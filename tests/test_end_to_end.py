@@ -13,6 +13,7 @@ import psycopg
 import pytest
 
 from orchestration.instance import run_refresh
+from pipelines.contract import load_contracts
 from pipelines.sample.generate import generate
 from pipelines.settings import get_settings
 from pseudonymisation.keys import load_key, new_key
@@ -88,13 +89,7 @@ def test_no_line_holds_a_single_suppressed_cell(run) -> None:
 
 def test_every_row_is_loaded_or_quarantined_with_a_reason(run) -> None:
     batches = _query(run.url, "select source, rows_read, rows_loaded, rows_quarantined, status from audit.batches")
-    assert {b[0] for b in batches} == {
-        "housing_participants",
-        "housing_tenancies",
-        "health_encounters",
-        "employment_contracts",
-        "justice_events",
-    }
+    assert {b[0] for b in batches} == set(load_contracts())
     for source, read, loaded, quarantined, status in batches:
         assert status == "loaded"
         assert read == loaded + quarantined, source
@@ -130,14 +125,9 @@ def test_one_person_key_per_person_across_partners(run) -> None:
     with (run.truth / "links.csv").open(encoding="utf-8") as handle:
         truth = {record_key(key, r["source"], r["record_id"]): r["person_id"] for r in csv.DictReader(handle)}
     assigned = {}
-    for source in (
-        "housing_participants",
-        "housing_tenancies",
-        "health_encounters",
-        "employment_contracts",
-        "justice_events",
-    ):
-        assigned.update(dict(_query(run.url, f"select record_ref, person_key from raw.{source}")))
+    for source, contract in load_contracts().items():
+        if contract.is_person_level:
+            assigned.update(dict(_query(run.url, f"select record_ref, person_key from raw.{source}")))
     assert set(assigned) == set(truth)
     keys_of_person: dict[str, set[str]] = defaultdict(set)
     persons_of_key: dict[str, set[str]] = defaultdict(set)

@@ -4,12 +4,13 @@
   (one site across cohorts, or one cohort across sites) whose total is published must not hold exactly one
   suppressed member, else total minus the others reveals it; the smallest other member is suppressed too.
   Lines along both dimensions are passed over twice, since a complementary cell can open another line.
+  A cell whose persons is null counts no persons (rows of a file, say) and is never suppressed for its size.
 #}
 {% macro suppress_cells(relation) -%}
 {%- set cell_columns = 'indicator_code, period, site, cohort, breakdown, numerator, denominator, value, persons' %}
 {%- set passes = [('site', 'cohort'), ('cohort', 'site'), ('site', 'cohort'), ('cohort', 'site')] %}
 with pass_0 as (
-    select {{ cell_columns }}, persons < {{ var('min_cell_persons') }} as is_suppressed
+    select {{ cell_columns }}, coalesce(persons < {{ var('min_cell_persons') }}, false) as is_suppressed
     from {{ relation }}
 ),
 {%- for line, member in passes %}

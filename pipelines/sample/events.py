@@ -11,27 +11,12 @@ import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from pipelines.sample.config import EmploymentRates, HealthRates, JusticeRates
 from pipelines.sample.trajectories import HousingPath
 
 OBSERVED_BEFORE_ENTRY_DAYS = 730
 DAYS_PER_YEAR = 365.25
 
-URGENCE_PER_YEAR = 1.6
-HOSPITALISATION_PER_YEAR = 0.5
-HEALTH_AFTER_ENTRY_FACTOR = 0.5
-PSYCHIATRY_SHARE = 0.35
-STAY_DAYS = (1, 30)
-
-GARDE_A_VUE_PER_YEAR = 0.25
-INCARCERATION_PER_YEAR = 0.06
-JUSTICE_AFTER_ENTRY_FACTOR = 0.35
-INCARCERATION_DAYS_BEFORE = (30, 540)
-INCARCERATION_DAYS_AFTER = (7, 120)
-PRISON_EXIT_DAYS = (60, 720)  # sentence behind a "prison" exit from the programme
-
-CONTRACTS_PER_YEAR_BEFORE = 0.25
-CONTRACTS_GROWTH_PER_YEAR_AFTER = 0.12
-CONTRACTS_PER_YEAR_MAX = 0.8
 # type: (relative weight, (min, max) duration in days, usual weekly hours)
 CONTRACT_TYPES = {
     "cdd": (30, (30, 365), (35.0, 24.0, 17.5, 20.0)),
@@ -67,7 +52,7 @@ class Contract:
     hours: float
 
 
-def _window(path: HousingPath, as_of: date) -> tuple[date, date]:
+def observed_window(path: HousingPath, as_of: date) -> tuple[date, date]:
     """First and last observable day: nothing happens after death."""
     return path.entry - timedelta(days=OBSERVED_BEFORE_ENTRY_DAYS), path.death_date or as_of
 
@@ -81,7 +66,7 @@ def _close(end: date, path: HousingPath, last: date) -> date | None:
 
 def _arrivals(rng: random.Random, path: HousingPath, as_of: date, before: float, after: float) -> list[date]:
     """Poisson arrival days with a yearly rate `before` until entry and `after` from entry on."""
-    first, last = _window(path, as_of)
+    first, last = observed_window(path, as_of)
     days = []
     for seg_start, length, rate in (
         (first, (path.entry - first).days, before),
@@ -97,33 +82,34 @@ def _arrivals(rng: random.Random, path: HousingPath, as_of: date, before: float,
     return days
 
 
-def health_events(rng: random.Random, path: HousingPath, as_of: date) -> list[Encounter]:
+def health_events(rng: random.Random, path: HousingPath, as_of: date, rates: HealthRates) -> list[Encounter]:
     frailty = rng.gammavariate(2.0, 0.5)
-    last = _window(path, as_of)[1]
-    u_rate, h_rate = URGENCE_PER_YEAR * frailty, HOSPITALISATION_PER_YEAR * frailty
+    last = observed_window(path, as_of)[1]
+    u_rate, h_rate = rates.urgence_per_year * frailty, rates.hospitalisation_per_year * frailty
     events = [
         Encounter("urgence", "general", day, day)
-        for day in _arrivals(rng, path, as_of, u_rate, u_rate * HEALTH_AFTER_ENTRY_FACTOR)
+        for day in _arrivals(rng, path, as_of, u_rate, u_rate * rates.after_entry_factor)
     ]
-    admissions = _arrivals(rng, path, as_of, h_rate, h_rate * HEALTH_AFTER_ENTRY_FACTOR)
+    admissions = _arrivals(rng, path, as_of, h_rate, h_rate * rates.after_entry_factor)
     exit_ = path.final_exit
     if exit_ is not None and exit_.exit_reason == "hopital":
         admissions.append(exit_.end)  # the stay that ended the tenancy
     for day in admissions:
-        service = "psychiatrie" if rng.random() < PSYCHIATRY_SHARE else "general"
-        discharge = day + timedelta(days=rng.randint(*STAY_DAYS))
+        service = "psychiatrie" if rng.random() < rates.psychiatry_share else "general"
+        discharge = day + timedelta(days=rng.randint(*rates.stay_days))
         if discharge <= last:  # hospital extracts hold completed stays only
             events.append(Encounter("hospitalisation", service, day, discharge))
     events.sort(key=lambda e: (e.admission, e.encounter_type))
     return events
 
 
-def justice_events(rng: random.Random, path: HousingPath, as_of: date) -> list[JusticeEvent]:
+def justice_events(rng: random.Random, path: HousingPath, as_of: date, rates: JusticeRates) -> list[JusticeEvent]:
     """Custodies and incarcerations; never two incarcerations at once, prison exits always jailed."""
-    first, last = _window(path, as_of)
+    first, last = observed_window(path, as_of)
     propensity = rng.gammavariate(0.5, 2.0)
-    base = (GARDE_A_VUE_PER_YEAR + INCARCERATION_PER_YEAR) * propensity / DAYS_PER_YEAR
-    custody_share = GARDE_A_VUE_PER_YEAR / (GARDE_A_VUE_PER_YEAR + INCARCERATION_PER_YEAR)
+    yearly = rates.garde_a_vue_per_year + rates.incarceration_per_year
+    base = yearly * propensity / DAYS_PER_YEAR
+    custody_share = rates.garde_a_vue_per_year / yearly if yearly else 0.0
     exit_ = path.final_exit
     prison = exit_.end if exit_ is not None and exit_.exit_reason == "prison" else None
     entry_off, end_off = (path.entry - first).days, (last - first).days + 1
@@ -139,12 +125,12 @@ def justice_events(rng: random.Random, path: HousingPath, as_of: date) -> list[J
     t = 0.0
     while base > 0:
         before = t < entry_off
-        cand = t + rng.expovariate(base if before else base * JUSTICE_AFTER_ENTRY_FACTOR)
+        cand = t + rng.expovariate(base if before else base * rates.after_entry_factor)
         if before and cand >= entry_off:
             t = entry_off  # memoryless: restart the clock at the new rate
             continue
         if prison_off is not None and cand >= prison_off:
-            jailed(prison, rng.randint(*PRISON_EXIT_DAYS))
+            jailed(prison, rng.randint(*rates.prison_exit_days))
             break
         if cand >= end_off:
             break
@@ -154,13 +140,13 @@ def justice_events(rng: random.Random, path: HousingPath, as_of: date) -> list[J
             t = int(cand) + 1
             continue
         if before:  # released before entry: many people are referred at prison release
-            days = min(rng.randint(*INCARCERATION_DAYS_BEFORE), (path.entry - day).days - 1)
+            days = min(rng.randint(*rates.incarceration_days_before), (path.entry - day).days - 1)
             events.append(JusticeEvent("incarceration", day, day + timedelta(days=max(days, 0))))
             t = (day - first).days + max(days, 0) + 1
             continue
-        days = rng.randint(*INCARCERATION_DAYS_AFTER)
+        days = rng.randint(*rates.incarceration_days_after)
         if prison_off is not None and (day - first).days + days >= prison_off:
-            jailed(day, (prison - day).days + rng.randint(*PRISON_EXIT_DAYS))  # lease lost while inside
+            jailed(day, (prison - day).days + rng.randint(*rates.prison_exit_days))  # lease lost while inside
             break
         if jailed(day, days):
             break
@@ -168,22 +154,22 @@ def justice_events(rng: random.Random, path: HousingPath, as_of: date) -> list[J
     return events
 
 
-def employment_events(rng: random.Random, path: HousingPath, as_of: date) -> list[Contract]:
+def employment_events(rng: random.Random, path: HousingPath, as_of: date, rates: EmploymentRates) -> list[Contract]:
     """Contracts by thinning: the yearly rate grows by a fixed step per year since entry."""
-    first, last = _window(path, as_of)
+    first, last = observed_window(path, as_of)
     employability = rng.gammavariate(1.0, 1.0)
     entry_off, end_off = (path.entry - first).days, (last - first).days + 1
-    peak = CONTRACTS_PER_YEAR_MAX * employability / DAYS_PER_YEAR
+    peak = rates.max_per_year * employability / DAYS_PER_YEAR
     contracts = []
     t = 0.0
     while peak > 0:
         t += rng.expovariate(peak)
         if t >= end_off:
             break
-        rate = CONTRACTS_PER_YEAR_BEFORE
+        rate = rates.contracts_per_year_before
         if t >= entry_off:
-            rate += CONTRACTS_GROWTH_PER_YEAR_AFTER * (t - entry_off) / DAYS_PER_YEAR
-        if rng.random() * CONTRACTS_PER_YEAR_MAX >= rate:  # keep with probability rate / max (capped)
+            rate += rates.growth_per_year_after * (t - entry_off) / DAYS_PER_YEAR
+        if rng.random() * rates.max_per_year >= rate:  # keep with probability rate / max (capped)
             continue
         kind = rng.choices(_CONTRACT_NAMES, _CONTRACT_WEIGHTS)[0]
         _, (low, high), hours = CONTRACT_TYPES[kind]

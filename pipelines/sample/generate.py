@@ -1,39 +1,30 @@
 """Generate a deterministic sample: partner extracts under landing/ and the truth under ground_truth/.
 
     python -m pipelines.sample.generate --out data --persons 2000 --seed 42 [--as-of 2025-12-31]
+        [--months 6] [--config my_rates.yml]
 
 Every random draw comes from a named random.Random stream derived from the seed, so the same
-(persons, seed, as_of) always writes the same bytes, and changing one domain (say the notes) does
-not reshuffle another (say the tenancies).
+(persons, seed, as_of, months, config) always writes the same bytes, and changing one domain (say the
+notes) does not reshuffle another (say the tenancies). By default each source is one snapshot as of
+`as_of`; with months > 1 each source is a snapshot per month end, a few records reach a month late,
+and some sources re-send the month before last, corrected.
 """
 
 from __future__ import annotations
 
 import argparse
-import random
-from collections.abc import Callable
+import csv
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from pipelines.sample.events import employment_events, health_events, justice_events
-from pipelines.sample.identities import identifiers, iter_identities, make_identities
-from pipelines.sample.invalid import InvalidRow, Row, inject
-from pipelines.sample.noise import PARTNERS, partner_view
-from pipelines.sample.notes import case_note
-from pipelines.sample.rows import (
-    World,
-    event_rows,
-    participant_rows,
-    render_contract,
-    render_encounter,
-    render_justice,
-    tenancy_rows,
-)
-from pipelines.sample.sources import HEADERS, SOURCES, SPECS, identity_columns, landing_file, record_id
-from pipelines.sample.trajectories import MIN_FOLLOW_UP_DAYS, PROGRAMME_START, simulate_housing
+from pipelines.sample.config import SampleConfig, load_config
+from pipelines.sample.extracts import BUILDERS, ExtractWriter
+from pipelines.sample.identities import identifiers, iter_identities
+from pipelines.sample.rows import Snapshot
+from pipelines.sample.trajectories import MIN_FOLLOW_UP_DAYS, PROGRAMME_START
 from pipelines.sample.truth import write_ground_truth
-from pipelines.sample.writers import write_csv, write_french_csv, write_jsonl
+from pipelines.sample.world import build_world, stream
 
 DEFAULT_AS_OF = date(2025, 12, 31)
 
@@ -41,93 +32,76 @@ DEFAULT_AS_OF = date(2025, 12, 31)
 @dataclass(frozen=True)
 class GenerationSummary:
     persons: int
-    files: list[Path]  # landing files in SOURCES order, then ground_truth files
-    rows: dict[str, int]  # data rows (header excluded) per source file, invalid rows included
+    files: list[Path]  # landing files in writing order, then ground_truth files
+    rows: dict[str, int]  # data rows (header excluded) per source in the as_of extract, invalid rows included
     invalid_rows: dict[str, int]  # of which injected invalid rows
 
 
-def _stream(seed: int, name: str) -> random.Random:
-    # str seeds are hashed with SHA-512 by random, so they are stable across runs and platforms.
-    return random.Random(f"abord-sample:{seed}:{name}")
+def month_ends(as_of: date, months: int) -> list[date]:
+    """The last day of each of the `months` months ending with as_of's month; as_of itself last."""
+    cuts = [as_of]
+    for _ in range(months - 1):
+        cuts.append(date(cuts[-1].year, cuts[-1].month, 1) - timedelta(days=1))
+    return cuts[::-1]
 
 
-def generate(out_dir: Path, persons: int, seed: int, as_of: date = DEFAULT_AS_OF) -> GenerationSummary:
+def generate(
+    out_dir: Path,
+    persons: int,
+    seed: int,
+    as_of: date = DEFAULT_AS_OF,
+    months: int = 1,
+    config: SampleConfig | None = None,
+) -> GenerationSummary:
     """Write landing/<partner>/... and ground_truth/... under `out_dir`; same inputs, same bytes."""
     if persons < 1:
         raise ValueError("persons must be at least 1")
+    if months < 1:
+        raise ValueError("months must be at least 1")
     if as_of < PROGRAMME_START + timedelta(days=MIN_FOLLOW_UP_DAYS):
         raise ValueError(f"as_of must leave {MIN_FOLLOW_UP_DAYS} days after {PROGRAMME_START}")
+    cuts = month_ends(as_of, months)
+    if cuts[0] < PROGRAMME_START:
+        raise ValueError(f"{months} months before {as_of} is before the programme start {PROGRAMME_START}")
     out_dir = Path(out_dir)
-    period = f"{as_of.year:04d}-{as_of.month:02d}"
-
-    people = make_identities(_stream(seed, "identities"), persons)
-    housing_rng = _stream(seed, "housing")
-    paths = [simulate_housing(housing_rng, as_of) for _ in people]
-    noise_rng = _stream(seed, "noise")
-    views = {partner: [partner_view(noise_rng, p, partner) for p in people] for partner in PARTNERS}
-    world = World(people, paths, views)
-    health_rng, justice_rng, work_rng = (_stream(seed, n) for n in ("health", "justice", "employment"))
-    health = [health_events(health_rng, p, as_of) for p in paths]
-    justice = [justice_events(justice_rng, p, as_of) for p in paths]
-    work = [employment_events(work_rng, p, as_of) for p in paths]
-
-    housing_rows, participant_ids, housing_persons = participant_rows(world, _stream(seed, "notes"), as_of)
-    lease_rows, lease_persons, lease_truth = tenancy_rows(world, participant_ids, _stream(seed, "rents"))
-    valid: dict[str, tuple[list[Row], list[str]]] = {
-        "housing_participants": (housing_rows, housing_persons),
-        "housing_tenancies": (lease_rows, lease_persons),
-        "health_encounters": event_rows(world, "health_encounters", health, render_encounter),
-        "employment_contracts": event_rows(world, "employment_contracts", work, render_contract),
-        "justice_events": event_rows(world, "justice_events", justice, render_justice),
-    }
+    config = config or load_config()
+    world = build_world(persons, seed, as_of, config)
 
     # Broken rows borrow made-up people that share no identifier with the true world.
-    invalid_rng = _stream(seed, "invalid")
-    fakes = iter_identities(_stream(seed, "fakes"), prefix="FAKE", taken=identifiers(people))
-
-    def disguise_for(source: str) -> Callable[[Row], Row]:
-        partner = SOURCES[source][0]
-
-        def disguise(row: Row) -> Row:
-            if source == "housing_tenancies":
-                return row
-            view = partner_view(invalid_rng, next(fakes), partner)
-            row.update(identity_columns(source, view))
-            if source == "housing_participants":
-                dd, mm, yyyy = row["date_entree"].split("/")  # still the valid template's date here
-                entry = date(int(yyyy), int(mm), int(dd))
-                row["notes"] = case_note(invalid_rng, view, row["site"], entry, as_of)
-            return row
-
-        return disguise
-
-    files: list[Path] = []
-    links: list[tuple[str, str, str]] = []
-    invalid: list[InvalidRow] = []
-    rows_count: dict[str, int] = {}
-    invalid_count: dict[str, int] = {}
-    for source, (rows, person_ids) in valid.items():
-        spec = SPECS[source]
-
-        def new_id(n: int, source: str = source, start: int = len(rows)) -> str:
-            return record_id(source, start + n)  # continue the partner's numbering
-
-        merged, listed = inject(invalid_rng, source, spec, rows, new_id, disguise_for(source))
-        path = landing_file(out_dir, source, period)
-        if source == "justice_events":
-            write_jsonl(path, merged)
-        elif source.startswith("housing_"):
-            write_french_csv(path, HEADERS[source], merged)
-        else:
-            write_csv(path, HEADERS[source], merged)
-        files.append(path)
-        links += [(source, row[spec.id_column], pid) for row, pid in zip(rows, person_ids, strict=True)]
-        invalid += listed
-        rows_count[source], invalid_count[source] = len(merged), len(listed)
-
+    fakes = iter_identities(stream(seed, "fakes"), prefix="FAKE", taken=identifiers(world.people))
+    writer = ExtractWriter(out_dir, world, stream(seed, "invalid"), fakes)
     truth_dir = out_dir / "ground_truth"
-    files += write_ground_truth(truth_dir, world, lease_truth, links, invalid, seed, as_of, period)
-    return GenerationSummary(persons, files, rows_count, invalid_count)
+    truth_dir.mkdir(parents=True, exist_ok=True)
+    links_path = truth_dir / "links.csv"
+    late_share = config.monthly.late_record_share if months > 1 else 0.0
+    with links_path.open("w", encoding="utf-8", newline="") as handle:
+        links = csv.writer(handle, lineterminator="\n")
+        links.writerow(("source", "record_id", "person_id"))
+
+        def record(source: str, record_id: str, person_id: str) -> None:
+            links.writerow((source, record_id, person_id))
+
+        for cut in cuts:
+            snap = Snapshot(cut, final=cut == as_of, late_share=late_share)
+            corrected = months > 1 and cut == cuts[-2]
+            for source, build in BUILDERS.items():
+                extract = build(world, snap)
+                if corrected and source in config.monthly.corrected_sources:
+                    share = config.monthly.dropped_share_before_correction
+                    writer.write(source, snap, extract, None, "superseded", dropped_share=share)
+                    writer.write(source, snap, extract, None, "correction")
+                else:
+                    writer.write(source, snap, extract, record if snap.final else None)
+
+    final = [w for w in writer.written if w.snapshot == as_of.isoformat()]
+    files = [w.path for w in writer.written] + [links_path]
+    files += write_ground_truth(truth_dir, world, writer.written, final)
+    return GenerationSummary(
+        persons,
+        files,
+        {w.source: w.rows for w in final},
+        {w.source: len(w.invalid) for w in final},
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -136,8 +110,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--persons", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--as-of", type=date.fromisoformat, default=DEFAULT_AS_OF)
+    parser.add_argument("--months", type=int, default=1, help="one snapshot per month end for the last N months")
+    parser.add_argument("--config", type=Path, help="YAML overriding pipelines/sample/defaults.yml")
     args = parser.parse_args(argv)
-    summary = generate(args.out, args.persons, args.seed, args.as_of)
+    summary = generate(args.out, args.persons, args.seed, args.as_of, args.months, load_config(args.config))
     for source, count in summary.rows.items():
         print(f"{source}: {count} rows ({summary.invalid_rows[source]} invalid)")
 

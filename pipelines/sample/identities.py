@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import itertools
 import random
@@ -38,6 +39,7 @@ class Identity:
     nir: str  # 15 characters: 13 + 2-digit key
     phone: str  # "06 12 34 56 78"
     email: str
+    usage_family_name: str | None = None  # a married woman's usage name, used by some partners
 
 
 @functools.lru_cache(maxsize=8192)
@@ -148,6 +150,19 @@ def iter_identities(rng: random.Random, prefix: str = "GT", taken: set[str] | No
 
 def make_identities(rng: random.Random, count: int, prefix: str = "GT") -> list[Identity]:
     return list(itertools.islice(iter_identities(rng, prefix), count))
+
+
+def with_usage_names(rng: random.Random, people: list[Identity], married_share: float) -> list[Identity]:
+    """Give some women born before 1996 their spouse's family name as a usage name."""
+    out = []
+    for person in people:
+        if person.sex == "F" and person.birth_date.year < 1996 and rng.random() < married_share:
+            usage = random_family_name(rng)
+            while usage == person.family_name:
+                usage = random_family_name(rng)
+            person = dataclasses.replace(person, usage_family_name=usage)
+        out.append(person)
+    return out
 
 
 def identifiers(people: list[Identity]) -> set[str]:

@@ -1,6 +1,6 @@
 """Extra broken rows slipped into partner files so that validation and quarantine have work.
 
-Each broken row is a copy of a random valid row of the same file, given a fresh id and a fake
+Each broken row is a copy of a nearby valid row of the same file, given a fresh id and a fake
 identity (so it belongs to nobody in the true world), with exactly one problem. Valid rows are
 never changed or dropped; broken rows are inserted at random positions and listed in
 ground_truth/invalid_rows.csv by their 1-based data-row number.
@@ -9,13 +9,13 @@ ground_truth/invalid_rows.csv by their 1-based data-row number.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-INVALID_RATE = 0.01
-MIN_ROWS_FOR_INVALID = 50
+from pipelines.sample.config import InvalidRates
+
 BAD_DATES = {
     "fr": ("31/02/2024", "hier", "30/02/2023", "15/13/2022", "00/00/0000"),
     "iso": ("2024-02-31", "hier", "2023-02-30", "2022-13-15", "31/02/2024"),
@@ -78,31 +78,45 @@ def inject(
     rng: random.Random,
     source: str,
     spec: SourceSpec,
-    rows: list[Row],
+    rows: Iterable[Row],
+    valid_count: int,
+    rates: InvalidRates,
     new_id: Callable[[int], str],
     disguise: Callable[[Row], Row],
-) -> tuple[list[Row], list[InvalidRow]]:
-    """Return the file's rows with broken ones inserted, and where they went.
+    listed: list[InvalidRow],
+) -> Iterator[Row]:
+    """Yield the file's rows with broken ones inserted, listing each in `listed` as it goes.
 
-    `new_id(i)` gives the i-th unused record id; `disguise(row)` swaps in a fake identity.
+    Rows stream through: a broken row copies the last valid row before it (the first one when it
+    comes first). `new_id(i)` gives the i-th unused record id; `disguise(row)` swaps in a fake identity.
     """
-    count = max(1, round(len(rows) * INVALID_RATE)) if len(rows) >= MIN_ROWS_FOR_INVALID else 0
-    total = len(rows) + count
-    positions = sorted(rng.sample(range(1, total + 1), count))
-    broken: dict[int, Row] = {}
-    listed = []
-    # An ordering problem starts from a row whose end is filled (a closed tenancy, say).
-    ended = [r for r in rows if r[spec.period[1]]] if spec.period else []
-    kinds = ["empty_id", "unparseable_date"] + (["unknown_value"] if spec.enum else [])
-    kinds += ["end_before_start"] if ended else []
-    for index, position in enumerate(positions, start=1):
-        kind = rng.choice(kinds)
-        row = disguise(dict(rng.choice(ended if kind == "end_before_start" else rows)))
-        row[spec.id_column] = new_id(index)
+    count = max(1, round(valid_count * rates.rate)) if valid_count >= rates.min_rows else 0
+    total = valid_count + count
+    positions = set(rng.sample(range(1, total + 1), count))
+    kinds = ["empty_id"] + (["unparseable_date"] if spec.required_dates else [])
+    kinds += ["unknown_value"] if spec.enum else []
+    position, made, last, last_ended = 0, 0, None, None
+
+    def broken(template: Row) -> Row:
+        # an ordering problem starts from a row whose end is filled (a closed tenancy, say)
+        kind = rng.choice(kinds + (["end_before_start"] if last_ended else []))
+        nonlocal made
+        made += 1
+        row = disguise(dict(last_ended if kind == "end_before_start" else template))
+        row[spec.id_column] = new_id(made)
         problem = _apply(rng, spec, kind, row)
-        record_id = row[spec.id_column] or ""
-        broken[position] = row
-        listed.append(InvalidRow(source, position, record_id, problem))
-    valid = iter(rows)
-    merged = [broken[n] if n in broken else next(valid) for n in range(1, total + 1)]
-    return merged, listed
+        listed.append(InvalidRow(source, position, row[spec.id_column] or "", problem))
+        return row
+
+    for row in rows:
+        while position + 1 in positions:
+            position += 1
+            yield broken(last or row)
+        position += 1
+        yield row
+        last = row
+        if spec.period and row[spec.period[1]]:
+            last_ended = row
+    while position + 1 in positions:
+        position += 1
+        yield broken(last)

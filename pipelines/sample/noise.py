@@ -1,7 +1,8 @@
-"""How each partner records a person: typos, swapped names, lost accents, swapped day/month, gaps.
+"""How each partner records a person: typos, swapped names, lost accents, swapped day/month, gaps,
+a married woman's usage name, and now and then a second record for the same person.
 
-A partner keeps one record per person, so the distortions are drawn once per (person, partner)
-and repeated on every row that partner sends about that person.
+A partner keeps one record per person (or two, when it made a duplicate), so the distortions are
+drawn once per (person, partner) and repeated on every row written under that record.
 """
 
 from __future__ import annotations
@@ -11,17 +12,10 @@ import string
 from dataclasses import dataclass
 from datetime import date
 
+from pipelines.sample.config import IdentityNoise
 from pipelines.sample.identities import Identity, strip_accents
 
-PARTNERS = ("housing", "health", "employment", "justice")
-
-TYPO_RATE = 0.05
-SWAPPED_NAMES_RATE = 0.03
-DROPPED_ACCENTS_RATE = 0.20  # the health partner always drops them
-DAY_MONTH_SWAP_RATE = 0.02  # only possible when the day is 12 or less
-MISSING_NIR_RATE = {"housing": 0.04, "health": 0.30, "justice": 0.20}  # employment has no NIR
-MISSING_PHONE_RATE = {"housing": 0.05, "employment": 0.10}
-MISSING_EMAIL_RATE = {"housing": 0.15, "employment": 0.20}
+PARTNERS = ("housing", "health", "employment", "justice", "shelter")
 
 
 @dataclass(frozen=True)
@@ -58,23 +52,36 @@ def typo(rng: random.Random, name: str) -> str:
             return out
 
 
-def partner_view(rng: random.Random, person: Identity, partner: str) -> PartnerView:
+def partner_view(rng: random.Random, person: Identity, partner: str, noise: IdentityNoise) -> PartnerView:
     given, family = person.given_name, person.family_name
-    if rng.random() < TYPO_RATE:
+    if person.usage_family_name and rng.random() < noise.usage_name_rate.get(partner, 0.0):
+        family = person.usage_family_name
+    if rng.random() < noise.typo_rate:
         if rng.random() < 0.5:
             given = typo(rng, given)
         else:
             family = typo(rng, family)
-    if rng.random() < SWAPPED_NAMES_RATE:
+    if rng.random() < noise.swapped_names_rate:
         given, family = family, given
     if partner == "health":  # hospital style: upper case, no accents
         given, family = strip_accents(given).upper(), strip_accents(family).upper()
-    elif rng.random() < DROPPED_ACCENTS_RATE:
+    elif rng.random() < noise.dropped_accents_rate:
         given, family = strip_accents(given), strip_accents(family)
     birth = person.birth_date
-    if birth.day <= 12 and birth.day != birth.month and rng.random() < DAY_MONTH_SWAP_RATE:
+    if birth.day <= 12 and birth.day != birth.month and rng.random() < noise.day_month_swap_rate:
         birth = date(birth.year, birth.day, birth.month)
-    nir = None if rng.random() < MISSING_NIR_RATE.get(partner, 1.0) else person.nir
-    phone = None if rng.random() < MISSING_PHONE_RATE.get(partner, 1.0) else person.phone
-    email = None if rng.random() < MISSING_EMAIL_RATE.get(partner, 1.0) else person.email
+    nir = None if rng.random() < noise.missing_nir.get(partner, 1.0) else person.nir
+    phone = None if rng.random() < noise.missing_phone.get(partner, 1.0) else person.phone
+    email = None if rng.random() < noise.missing_email.get(partner, 1.0) else person.email
     return PartnerView(given, family, person.sex, birth, nir, phone, email)
+
+
+def duplicate_view(
+    rng: random.Random, person: Identity, partner: str, noise: IdentityNoise, main: PartnerView
+) -> PartnerView:
+    """A second record opened at the desk without the person's card: no NIR, and a spelling of its own."""
+    view = partner_view(rng, person, partner, noise)
+    given, family = view.given_name, view.family_name
+    if (given, family) == (main.given_name, main.family_name):
+        family = typo(rng, family)
+    return PartnerView(given, family, view.sex, view.birth_date, None, view.phone, view.email)

@@ -1,113 +1,170 @@
-"""Partner rows built from the true world, before broken rows are slipped in.
+"""Rows of the person-level partner files, as each partner holds them at a snapshot date.
 
-Each builder returns the rows in the partner's natural order (entry or event date), numbered with
-the partner's own ids, plus the true person_id behind each row for ground_truth/links.csv.
+Every builder returns an Extract: a way to stream the valid rows in the partner's order (with the true
+person behind each, for ground_truth/links.csv), and how to number broken rows so that they never take
+an id a valid record has in any snapshot.
 """
 
 from __future__ import annotations
 
-import random
-from collections.abc import Callable
+import zlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from pipelines.sample.events import Contract, Encounter, JusticeEvent
-from pipelines.sample.identities import Identity
 from pipelines.sample.invalid import Row
-from pipelines.sample.noise import PartnerView
 from pipelines.sample.notes import case_note
 from pipelines.sample.sources import HEADERS, SOURCES, identity_columns, record_id
-from pipelines.sample.trajectories import HousingPath, Tenancy
+from pipelines.sample.support import KINDS, contact_number
+from pipelines.sample.world import World, stream
 from pipelines.sample.writers import french_date, french_decimal, iso_date
 
-RENT_RANGE = (320.0, 650.0)
-TenancyTruth = tuple[str, str, str, Tenancy]  # tenancy_id, person_id, site, tenancy
+LATE_DAYS = 31  # a late record reaches the partner's system about a month after the fact
+
+RowsWithPersons = Iterator[tuple[Row, str | None]]
 
 
 @dataclass(frozen=True)
-class World:
-    people: list[Identity]
-    paths: list[HousingPath]
-    views: dict[str, list[PartnerView]]  # partner -> view per person, aligned with people
+class Snapshot:
+    """What a partner's system holds at the end of a month."""
+
+    cut: date
+    final: bool  # the last month is complete: nothing is still late in it
+    late_share: float
+
+    def sees(self, source: str, number: int, day: date) -> bool:
+        """Whether a record dated `day` is in the extract; a few records are keyed in a month late."""
+        if day > self.cut:
+            return False
+        if self.final or zlib.crc32(f"{source}:{number}".encode()) % 10_000 >= self.late_share * 10_000:
+            return True
+        return day + timedelta(days=LATE_DAYS) <= self.cut
+
+    def known(self, day: date | None) -> date | None:
+        """An end date the partner cannot know yet is empty."""
+        return day if day is not None and day <= self.cut else None
 
 
-def participant_rows(world: World, rng: random.Random, as_of: date) -> tuple[list[Row], list[str], list[str]]:
-    """Rows in entry order with the partner's own ids; also ids by person index and person ids."""
-    order = sorted(range(len(world.people)), key=lambda i: (world.paths[i].entry, i))
-    ids = [""] * len(order)
-    rows, persons = [], []
-    for number, i in enumerate(order, start=1):
-        ids[i] = record_id("housing_participants", number)
-        path, view = world.paths[i], world.views["housing"][i]
-        rows.append(
-            {"id_participant": ids[i]}
-            | identity_columns("housing_participants", view)
-            | {
+@dataclass(frozen=True)
+class Extract:
+    rows: Callable[[], RowsWithPersons]  # valid rows in file order; callable again for a second pass
+    broken_id: Callable[[int], str]  # id of the n-th broken row
+    count: int  # valid rows, known before they are streamed so broken rows can be placed
+
+
+def numbered_after(source: str, used: int) -> Callable[[int], str]:
+    """Broken rows continue the partner's numbering after every number the world uses."""
+    return lambda n: record_id(source, used + n)
+
+
+def participants(world: World, snap: Snapshot) -> Extract:
+    source = "housing_participants"
+    order = sorted(range(len(world.people)), key=world.participant_numbers.__getitem__)
+    shown = [i for i in order if world.paths[i].entry <= snap.cut]
+
+    def rows() -> RowsWithPersons:
+        rng = stream(world.seed, f"notes:{snap.cut}")
+        for i in shown:
+            path, view = world.paths[i], world.views["housing"][i]
+            row = {"id_participant": record_id(source, world.participant_numbers[i])}
+            row |= identity_columns(source, view)
+            row |= {
                 "site": path.site,
                 "date_orientation": french_date(path.referral),
                 "date_entree": french_date(path.entry),
-                "notes": case_note(rng, view, path.site, path.entry, as_of),
+                "notes": case_note(rng, view, path.site, path.entry, snap.cut),
             }
-        )
-        persons.append(world.people[i].person_id)
-    return rows, ids, persons
+            yield row, world.people[i].person_id
+
+    return Extract(rows, numbered_after(source, len(world.people)), len(shown))
 
 
-def tenancy_rows(
-    world: World, participant_ids: list[str], rng: random.Random
-) -> tuple[list[Row], list[str], list[TenancyTruth]]:
-    """Tenancies in start order, the person behind each, and the clean truth behind each row."""
+def tenancies(world: World, snap: Snapshot) -> Extract:
     source = "housing_tenancies"
-    flat = [(t.start, participant_ids[i], i, t) for i, p in enumerate(world.paths) for t in p.tenancies]
-    flat.sort(key=lambda item: item[:2])
-    rows, persons, truth = [], [], []
-    for number, (_, pid, i, tenancy) in enumerate(flat, start=1):
-        site, person_id, tenancy_id = (
-            world.paths[i].site,
-            world.people[i].person_id,
-            record_id(source, number),
-        )
-        rows.append(
-            {
-                "id_bail": tenancy_id,
-                "id_participant": pid,
-                "site": site,
-                "date_debut": french_date(tenancy.start),
-                "date_fin": french_date(tenancy.end),
-                "motif_sortie": tenancy.exit_reason or "",
-                "loyer_mensuel": french_decimal(round(rng.uniform(*RENT_RANGE), 2)),
+    shown = [t for t in world.tenancies if t.tenancy.start <= snap.cut]
+
+    def rows() -> RowsWithPersons:
+        for record in shown:
+            end = snap.known(record.tenancy.end)
+            yield (
+                {
+                    "id_bail": record_id(source, record.number),
+                    "id_participant": record_id("housing_participants", world.participant_numbers[record.person]),
+                    "site": world.paths[record.person].site,
+                    "date_debut": french_date(record.tenancy.start),
+                    "date_fin": french_date(end),
+                    "motif_sortie": (record.tenancy.exit_reason or "") if end else "",
+                    "loyer_mensuel": french_decimal(record.rent),
+                },
+                world.people[record.person].person_id,
+            )
+
+    return Extract(rows, numbered_after(source, len(world.tenancies)), len(shown))
+
+
+def support(world: World, snap: Snapshot) -> Extract:
+    """Contacts grouped by participant, in date order."""
+    source = "housing_support_contacts"
+    order = sorted(range(len(world.people)), key=world.participant_numbers.__getitem__)
+
+    def shown() -> Iterator[tuple[int, int, int]]:
+        cut = snap.cut.toordinal()
+        for i in order:
+            participant = world.participant_numbers[i]
+            for k, day in enumerate(world.support[i].days):
+                if day > cut:
+                    break
+                number = contact_number(participant, k + 1)
+                if snap.final or snap.sees(source, number, date.fromordinal(day)):
+                    yield i, k, number
+
+    def rows() -> RowsWithPersons:
+        for i, k, number in shown():
+            log = world.support[i]
+            row = {
+                "id_contact": record_id(source, number),
+                "id_participant": record_id("housing_participants", world.participant_numbers[i]),
+                "date_contact": french_date(date.fromordinal(log.days[k])),
+                "duree_minutes": str(log.minutes[k]),
+                "type_contact": KINDS[log.kinds[k]],
             }
-        )
-        persons.append(person_id)
-        truth.append((tenancy_id, person_id, site, tenancy))
-    return rows, persons, truth
+            yield row, world.people[i].person_id
+
+    return Extract(rows, numbered_after(source, 0), sum(1 for _ in shown()))  # numbers 1..9999 are free
 
 
-def event_rows(
+def _events(
     world: World,
+    snap: Snapshot,
     source: str,
-    events: list[list],
-    render: Callable[[str, object], Row],
-) -> tuple[list[Row], list[str]]:
-    """Rows of one event source sorted by date, each carrying the partner's view of the person."""
+    per_person: list[list],
+    dated: Callable[[object], date],
+    render: Callable[[object, Snapshot], Row],
+    seen_on: Callable[[object], date] | None = None,
+) -> Extract:
+    """Rows of an event source in date order, each under the partner's record of the person;
+    an event is in the extract from its `seen_on` day (its date unless said otherwise)."""
     partner = SOURCES[source][0]
-    flat = [(_event_start(e), i, e) for i, person_events in enumerate(events) for e in person_events]
-    flat.sort(key=lambda item: item[:2])
-    rows, persons = [], []
-    for number, (_, i, event) in enumerate(flat, start=1):
-        rows.append(render(record_id(source, number), event) | identity_columns(source, world.views[partner][i]))
-        persons.append(world.people[i].person_id)
-    # restore the header's column order for readers and diffs
-    return [{c: row[c] for c in HEADERS[source]} for row in rows], persons
+    seen_on = seen_on or dated
+    flat = sorted((dated(e), i, k) for i, events in enumerate(per_person) for k, e in enumerate(events))
+    shown = [
+        (number, i, k)
+        for number, (_, i, k) in enumerate(flat, start=1)
+        if snap.sees(source, number, seen_on(per_person[i][k]))
+    ]
+
+    def rows() -> RowsWithPersons:
+        for number, i, k in shown:
+            row = {HEADERS[source][0]: record_id(source, number)} | render(per_person[i][k], snap)
+            row |= identity_columns(source, world.view(partner, i, k, len(per_person[i])))
+            yield {c: row[c] for c in HEADERS[source]}, world.people[i].person_id
+
+    return Extract(rows, numbered_after(source, len(flat)), len(shown))
 
 
-def _event_start(event: Encounter | JusticeEvent | Contract) -> date:
-    return event.admission if isinstance(event, Encounter) else event.start
-
-
-def render_encounter(record_id: str, e: Encounter) -> Row:
+def _encounter(e: Encounter, snap: Snapshot) -> Row:
     return {
-        "encounter_id": record_id,
         "encounter_type": e.encounter_type,
         "service": e.service,
         "admission_date": iso_date(e.admission),
@@ -115,20 +172,55 @@ def render_encounter(record_id: str, e: Encounter) -> Row:
     }
 
 
-def render_contract(record_id: str, c: Contract) -> Row:
+def _contract(c: Contract, snap: Snapshot) -> Row:
     return {
-        "contract_id": record_id,
         "contract_type": c.contract_type,
         "start_date": iso_date(c.start),
-        "end_date": iso_date(c.end),
+        "end_date": iso_date(snap.known(c.end)),
         "hours_per_week": f"{c.hours:g}",
     }
 
 
-def render_justice(record_id: str, e: JusticeEvent) -> Row:
-    return {
-        "event_id": record_id,
-        "event_type": e.event_type,
-        "start_date": e.start.isoformat(),
-        "end_date": e.end.isoformat() if e.end else None,
-    }
+def _justice(e: JusticeEvent, snap: Snapshot) -> Row:
+    end = snap.known(e.end)
+    return {"event_type": e.event_type, "start_date": e.start.isoformat(), "end_date": end.isoformat() if end else None}
+
+
+def health(world: World, snap: Snapshot) -> Extract:
+    # hospital extracts hold completed stays only: a stay appears once discharged
+    return _events(
+        world, snap, "health_encounters", world.health, lambda e: e.admission, _encounter, lambda e: e.discharge
+    )
+
+
+def employment(world: World, snap: Snapshot) -> Extract:
+    return _events(world, snap, "employment_contracts", world.work, lambda c: c.start, _contract)
+
+
+def justice(world: World, snap: Snapshot) -> Extract:
+    return _events(world, snap, "justice_events", world.justice, lambda e: e.start, _justice)
+
+
+def shelter(world: World, snap: Snapshot) -> Extract:
+    """One row per night, stays in order of their first night; a person's later stays may sit under a
+    duplicate record."""
+    source = "shelter_nights"
+    flat = sorted((stay.first_night, i, k) for i, stays in enumerate(world.shelter) for k, stay in enumerate(stays))
+
+    def shown() -> Iterator[tuple[int, int, int, date]]:
+        number = 0
+        for _, i, k in flat:
+            for night in world.shelter[i][k].night_dates():
+                number += 1
+                if snap.sees(source, number, night):
+                    yield number, i, k, night
+
+    def rows() -> RowsWithPersons:
+        for number, i, k, night in shown():
+            stay = world.shelter[i][k]
+            identity = identity_columns(source, world.view("shelter", i, k, len(world.shelter[i])))
+            row = {"id_nuitee": record_id(source, number), **identity, "date_nuitee": french_date(night)}
+            yield row | {"structure": stay.shelter, "type_place": stay.place_type}, world.people[i].person_id
+
+    nights = sum(stay.nights for stays in world.shelter for stay in stays)
+    return Extract(rows, numbered_after(source, nights), sum(1 for _ in shown()))

@@ -1,15 +1,16 @@
-"""The five partner files: where they live, their columns, and how one person's values are written.
+"""The partner files: where they live, their format and columns, and how one person's values are written.
 
-Names and columns here are a contract with the readers in pipelines/: change them together.
+Names and columns here are a contract with pipelines/contracts/*.yml: change them together.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from pipelines.sample.identities import format_phone
 from pipelines.sample.invalid import SourceSpec
 from pipelines.sample.noise import PartnerView
-from pipelines.sample.writers import french_date, iso_date
+from pipelines.sample.writers import FRENCH_EXCEL, JSONL, PLAIN_CSV, SEMICOLON_CSV, FileStyle, french_date, iso_date
 
 # source name -> (partner folder, file stem, extension); the file is <stem>_<YYYY-MM>.<ext>
 SOURCES = {
@@ -18,6 +19,39 @@ SOURCES = {
     "health_encounters": ("health", "encounters", "csv"),
     "employment_contracts": ("employment", "contracts", "csv"),
     "justice_events": ("justice", "events", "jsonl"),
+    "shelter_nights": ("shelter", "nights", "csv"),
+    "housing_support_contacts": ("housing", "support", "csv"),
+    "landlord_leases": ("landlords", "leases", "csv"),
+    "landlord_incidents": ("landlords", "incidents", "csv"),
+    "landlord_guarantee_claims": ("landlords", "claims", "csv"),
+    "tenant_survey": ("survey", "responses", "csv"),
+    "tenant_council": ("tenants", "council_minutes", "jsonl"),
+    "finance_funders": ("finance", "funders", "csv"),
+    "finance_conventions": ("finance", "conventions", "csv"),
+    "finance_pfp_clauses": ("finance", "pfp_clauses", "csv"),
+}
+
+# Sources whose rows carry a person's identifiers (the others at most refer to a housing record).
+IDENTITY_SOURCES = frozenset(
+    {"housing_participants", "health_encounters", "employment_contracts", "justice_events", "shelter_nights"}
+)
+
+STYLES: dict[str, FileStyle] = {
+    "housing_participants": FRENCH_EXCEL,
+    "housing_tenancies": FRENCH_EXCEL,
+    "health_encounters": PLAIN_CSV,
+    "employment_contracts": PLAIN_CSV,
+    "justice_events": JSONL,
+    "shelter_nights": SEMICOLON_CSV,
+    "housing_support_contacts": FRENCH_EXCEL,
+    "landlord_leases": PLAIN_CSV,
+    "landlord_incidents": PLAIN_CSV,
+    "landlord_guarantee_claims": PLAIN_CSV,
+    "tenant_survey": PLAIN_CSV,
+    "tenant_council": JSONL,
+    "finance_funders": FRENCH_EXCEL,
+    "finance_conventions": FRENCH_EXCEL,
+    "finance_pfp_clauses": FRENCH_EXCEL,
 }
 
 # source name -> (prefix, digits) of the partner's own record ids, e.g. P000123, H0001234
@@ -27,6 +61,14 @@ RECORD_IDS = {
     "health_encounters": ("H", 7),
     "employment_contracts": ("CT", 6),
     "justice_events": ("J", 6),
+    "shelter_nights": ("N", 8),
+    "housing_support_contacts": ("V", 10),  # participant number * 10_000 + the person's contact number
+    "landlord_leases": ("L", 6),  # the landlord's contract number follows the operator's tenancy number
+    "landlord_incidents": ("I", 6),
+    "landlord_guarantee_claims": ("G", 6),
+    "tenant_survey": ("Q", 7),
+    "tenant_council": ("CR", 4),
+    "finance_funders": ("F", 3),
 }
 
 HEADERS = {
@@ -86,6 +128,76 @@ HEADERS = {
         "start_date",
         "end_date",
     ),  # fmt: skip
+    "shelter_nights": (
+        "id_nuitee",
+        "nom",
+        "prenom",
+        "date_naissance",
+        "telephone",
+        "date_nuitee",
+        "structure",
+        "type_place",
+    ),  # fmt: skip
+    "housing_support_contacts": ("id_contact", "id_participant", "date_contact", "duree_minutes", "type_contact"),
+    "landlord_leases": (
+        "id_contrat",
+        "id_bail",
+        "id_bailleur",
+        "type_bailleur",
+        "site",
+        "date_prise_effet",
+        "date_glissement",
+    ),  # fmt: skip
+    "landlord_incidents": (
+        "id_incident",
+        "id_bail",
+        "id_bailleur",
+        "type_incident",
+        "date_signalement",
+        "date_resolution",
+    ),  # fmt: skip
+    "landlord_guarantee_claims": (
+        "id_sinistre",
+        "id_bail",
+        "id_bailleur",
+        "motif",
+        "date_demande",
+        "montant",
+        "statut",
+        "date_decision",
+    ),  # fmt: skip
+    "tenant_survey": (
+        "id_reponse",
+        "site",
+        "trimestre",
+        "date_reponse",
+        "satisfaction_logement",
+        "satisfaction_accompagnement",
+        "qualite_de_vie",
+    ),  # fmt: skip
+    "tenant_council": ("id_seance", "site", "date_seance", "participants", "actions_decidees"),
+    "finance_funders": ("id_financeur", "code_financeur", "nom_financeur", "type_financeur"),
+    "finance_conventions": (
+        "id_ligne",
+        "code_financeur",
+        "numero_convention",
+        "site",
+        "secteur",
+        "annee",
+        "date_signature",
+        "montant_engage",
+        "montant_verse",
+    ),  # fmt: skip
+    "finance_pfp_clauses": (
+        "id_clause",
+        "code_financeur",
+        "numero_convention",
+        "site",
+        "code_indicateur",
+        "annee",
+        "cible",
+        "paiement",
+    ),  # fmt: skip
 }
 
 # What can be broken in each file (see invalid.py).
@@ -114,18 +226,56 @@ SPECS = {
         enum=("event_type", ("perquisition", "controle_judiciaire", "autre")),
         empty_id=None,
     ),
+    "shelter_nights": SourceSpec(
+        "id_nuitee", "fr", ("date_naissance", "date_nuitee"), enum=("type_place", ("foyer", "inconnu"))
+    ),
+    "housing_support_contacts": SourceSpec(
+        "id_contact", "fr", ("date_contact",), enum=("type_contact", ("appel", "autre"))
+    ),
+    "landlord_leases": SourceSpec(
+        "id_contrat",
+        "iso",
+        ("date_prise_effet",),
+        period=("date_prise_effet", "date_glissement"),
+        enum=("type_bailleur", ("sci", "autre")),
+    ),
+    "landlord_incidents": SourceSpec(
+        "id_incident",
+        "iso",
+        ("date_signalement",),
+        period=("date_signalement", "date_resolution"),
+        enum=("type_incident", ("bruit", "autre")),
+    ),
+    "landlord_guarantee_claims": SourceSpec(
+        "id_sinistre",
+        "iso",
+        ("date_demande",),
+        period=("date_demande", "date_decision"),
+        enum=("statut", ("classee", "inconnu")),
+    ),
+    "tenant_survey": SourceSpec(
+        "id_reponse", "iso", ("date_reponse",), enum=("satisfaction_logement", ("0", "6", "NSP"))
+    ),
+    "tenant_council": SourceSpec("id_seance", "iso", ("date_seance",), empty_id=None),
+    "finance_funders": SourceSpec("id_financeur", "fr", ()),
+    "finance_conventions": SourceSpec("id_ligne", "fr", ("date_signature",), enum=("secteur", ("divers", "autre"))),
+    "finance_pfp_clauses": SourceSpec("id_clause", "fr", ()),
 }
 
 
-def landing_file(out_dir: Path, source: str, period: str) -> Path:
-    """out_dir/landing/<partner>/<stem>_<YYYY-MM>.<ext>"""
+def landing_file(out_dir: Path, source: str, period: str, resend: str = "") -> Path:
+    """out_dir/landing/<partner>/<stem>_<YYYY-MM>.<ext>, or <stem>_<resend>_<YYYY-MM>.<ext> for a re-send:
+    the period stays right before the extension, where the contracts' period_pattern looks for it."""
     partner, stem, ext = SOURCES[source]
+    stem = f"{stem}_{resend}" if resend else stem
     return out_dir / "landing" / partner / f"{stem}_{period}.{ext}"
 
 
+_ID_FORMATS = {source: f"{prefix}{{:0{digits}d}}" for source, (prefix, digits) in RECORD_IDS.items()}
+
+
 def record_id(source: str, number: int) -> str:
-    prefix, digits = RECORD_IDS[source]
-    return f"{prefix}{number:0{digits}d}"
+    return _ID_FORMATS[source].format(number)
 
 
 def identity_columns(source: str, view: PartnerView) -> dict[str, str | None]:
@@ -163,4 +313,12 @@ def identity_columns(source: str, view: PartnerView) -> dict[str, str | None]:
             "date_of_birth": iso_date(view.birth_date),
             "nir": view.nir,
         }
-    return {}  # tenancies carry no identity, only the participant id
+    if source == "shelter_nights":
+        return {
+            "nom": view.family_name,
+            "prenom": view.given_name,
+            "date_naissance": french_date(view.birth_date),
+            # the 115 line notes the number as dictated over the phone
+            "telephone": format_phone(view.phone.replace(" ", ""), "dots") if view.phone else "",
+        }
+    return {}  # the other sources carry no identity, at most a reference to a housing record

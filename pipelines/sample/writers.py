@@ -7,13 +7,32 @@ output never depends on the operating system.
 from __future__ import annotations
 
 import csv
+import functools
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 
+@dataclass(frozen=True)
+class FileStyle:
+    """How a partner's system writes a file."""
+
+    kind: str  # csv | jsonl
+    delimiter: str = ","
+    encoding: str = "utf-8"
+    line_end: str = "\n"
+
+
+FRENCH_EXCEL = FileStyle("csv", ";", "latin-1", "\r\n")  # semicolons, latin-1, CRLF
+PLAIN_CSV = FileStyle("csv")
+SEMICOLON_CSV = FileStyle("csv", ";")
+JSONL = FileStyle("jsonl")
+
+
+@functools.lru_cache(maxsize=1 << 16)  # a few thousand distinct days fill millions of rows
 def french_date(day: date | None) -> str:
     return "" if day is None else f"{day.day:02d}/{day.month:02d}/{day.year}"
 
@@ -43,9 +62,12 @@ def write_csv(
         writer.writerows([row[column] for column in header] for row in rows)
 
 
-def write_french_csv(path: Path, header: Sequence[str], rows: Iterable[Mapping[str, str]]) -> None:
-    """French Excel export: semicolons, latin-1, CRLF."""
-    write_csv(path, header, rows, delimiter=";", encoding="latin-1", line_end="\r\n")
+def write_file(path: Path, style: FileStyle, header: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> None:
+    """Write rows as they come, so a file never has to be held in memory."""
+    if style.kind == "jsonl":
+        write_jsonl(path, rows)
+    else:
+        write_csv(path, header, rows, delimiter=style.delimiter, encoding=style.encoding, line_end=style.line_end)
 
 
 def write_jsonl(path: Path, rows: Iterable[Mapping[str, Any]]) -> None:

@@ -94,7 +94,7 @@ def test_a_load_that_fails_halfway_leaves_nothing(ctx: IngestContext, landing: P
 def test_an_unreadable_file_is_recorded_as_rejected(ctx: IngestContext, tmp_path: Path) -> None:
     path = tmp_path / "housing" / "tenancies_2026-01.csv"
     path.parent.mkdir()
-    path.write_text("id_bail,id_participant\nB1,P1\n", encoding="latin-1")
+    path.write_text("id_bail;id_participant\nB1;P1\n", encoding="latin-1")
     summary = ingest_file(ctx, CONTRACTS["housing_tenancies"], path)
     assert summary.status == "rejected" and "missing column(s)" in summary.message
     assert _count(ctx.url, "select count(*) from audit.rejections where reason_code = 'missing_column'") == 1

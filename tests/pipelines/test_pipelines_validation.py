@@ -73,7 +73,7 @@ def test_latin1_rows_are_read_in_order_with_numbers(tmp_path: Path) -> None:
             "missing_column",
             "missing column(s) motif_sortie",
         ),
-        (HEADER.replace(";", ",").encode(), "missing_column", "is the separator ';'?"),
+        (HEADER.replace(";", ",").encode(), "wrong_separator", "separated by ',' where the contract says ';'"),
         (
             HEADER.encode() + "B1;P1;Lyon;03/02/2021;;;1\r\n".encode("utf-16"),
             "bad_encoding",

@@ -100,10 +100,9 @@ def test_same_inputs_write_the_same_bytes_and_another_seed_differs(tmp_path: Pat
     subprocess.run([*command, "--persons", "120", "--seed", "3"], check=True, env=env, capture_output=True)
     generate(tmp_path / "c", persons=120, seed=4)
     rel = [p.relative_to(tmp_path / "a") for p in first.files]
-    assert len(rel) == 11 and all(p.exists() for p in first.files)
-    assert sorted(rel) == sorted(
-        p.relative_to(tmp_path / "b") for p in (tmp_path / "b").rglob("*") if p.is_file()
-    )
+    assert all(p.exists() for p in first.files)
+    assert len([p for p in rel if p.parts[0] == "landing"]) == 15  # one extract per source
+    assert sorted(rel) == sorted(p.relative_to(tmp_path / "b") for p in (tmp_path / "b").rglob("*") if p.is_file())
     for path in rel:
         assert (tmp_path / "a" / path).read_bytes() == (tmp_path / "b" / path).read_bytes(), path
     for path in (Path("landing/housing/participants_2025-12.csv"), Path("ground_truth/persons.csv")):
@@ -157,8 +156,7 @@ def test_participants_file_is_french_excel_csv(small: tuple[Path, GenerationSumm
     assert raw.count(b"\r\n") == raw.count(b"\n")  # CRLF everywhere, no bare LF
     rows = list(csv.reader(io.StringIO(raw.decode("latin-1"), newline=""), delimiter=";"))
     assert rows[0] == (
-        "id_participant;nom;prenom;date_naissance;nir;telephone;courriel;site;date_orientation;"
-        "date_entree;notes"
+        "id_participant;nom;prenom;date_naissance;nir;telephone;courriel;site;date_orientation;date_entree;notes"
     ).split(";")
     assert all(len(row) == 11 for row in rows)
     assert len(rows) == raw.count(b"\r\n")  # one physical line per record: notes never span lines
@@ -252,9 +250,7 @@ def test_housing_paths_follow_the_programme_rules(large: Path) -> None:
 
 
 def test_twelve_month_retention_is_about_85_percent(large: Path) -> None:
-    entries = {
-        p["person_id"]: date.fromisoformat(p["entry_date"]) for p in read_truth(large, "programme.csv")
-    }
+    entries = {p["person_id"]: date.fromisoformat(p["entry_date"]) for p in read_truth(large, "programme.csv")}
     chains = defaultdict(list)
     for t in read_truth(large, "tenancies.csv"):
         chains[t["person_id"]].append(t)
@@ -276,9 +272,7 @@ def test_twelve_month_retention_is_about_85_percent(large: Path) -> None:
 
 
 def test_emergency_visits_fall_after_entry_and_nothing_follows_death(large: Path) -> None:
-    entries = {
-        p["person_id"]: date.fromisoformat(p["entry_date"]) for p in read_truth(large, "programme.csv")
-    }
+    entries = {p["person_id"]: date.fromisoformat(p["entry_date"]) for p in read_truth(large, "programme.csv")}
     deaths = {
         t["person_id"]: date.fromisoformat(t["end_date"])
         for t in read_truth(large, "tenancies.csv")
@@ -302,9 +296,7 @@ def test_emergency_visits_fall_after_entry_and_nothing_follows_death(large: Path
 
 
 def test_employment_grows_and_justice_falls_after_entry(large: Path) -> None:
-    entries = {
-        p["person_id"]: date.fromisoformat(p["entry_date"]) for p in read_truth(large, "programme.csv")
-    }
+    entries = {p["person_id"]: date.fromisoformat(p["entry_date"]) for p in read_truth(large, "programme.csv")}
     links = links_by_source(large)
 
     # year -1 (the year before entry) is observed for everybody; year 2 only for early entrants
@@ -328,14 +320,21 @@ def test_employment_grows_and_justice_falls_after_entry(large: Path) -> None:
 def test_partners_disagree_on_identities_at_plausible_rates(large: Path) -> None:
     persons = {p["person_id"]: p for p in read_truth(large, "persons.csv")}
     links = links_by_source(large)["health_encounters"]
-    seen = {}
+    records: dict[str, list[tuple]] = defaultdict(list)  # a person's records at the partner, first one first
     for row in read_source(large, "health_encounters"):
         person_id = links.get(row["encounter_id"])
         if person_id is None:
             continue
         assert row["family_name"] == plain_upper(row["family_name"])  # hospital style
         record = (row["family_name"], row["given_name"], row["birth_date"], row["nir"])
-        assert seen.setdefault(person_id, record) == record  # one record per person at a partner
+        if record not in records[person_id]:
+            records[person_id].append(record)
+    # one record per person at a partner, but for the few it holds twice (the second without NIR)
+    duplicated = {r["person_id"] for r in read_truth(large, "duplicates.csv") if r["partner"] == "health"}
+    twice = {p for p, held in records.items() if len(held) > 1}
+    assert twice <= duplicated and all(len(records[p]) == 2 and not records[p][1][3] for p in twice)
+    assert 0.01 <= len(twice) / len(records) <= 0.05
+    seen = {p: held[0] for p, held in records.items()}
     differs = sum(
         1
         for person_id, (family, given, _, _) in seen.items()

@@ -20,33 +20,45 @@ checkpoints as (
         entries.entry_cohort,
         entries.entry_date,
         horizons.horizon_months,
-        (entries.entry_date + make_interval(months => horizons.horizon_months))::date as checkpoint_date
+        {{ add_months('entries.entry_date', 'horizons.horizon_months') }} as checkpoint_date
     from entries
-    cross join (values (12)) as horizons (horizon_months)
+    cross join (values (6), (12), (24)) as horizons (horizon_months)
+),
+
+housed as (
+    select distinct checkpoints.person_key, checkpoints.horizon_months
+    from checkpoints
+    inner join tenancies
+        on checkpoints.person_key = tenancies.person_key
+        and tenancies.start_date <= checkpoints.checkpoint_date
+        and (tenancies.end_date is null or tenancies.end_date > checkpoints.checkpoint_date)
+),
+
+last_exits as (
+    select distinct on (checkpoints.person_key, checkpoints.horizon_months)
+        checkpoints.person_key,
+        checkpoints.horizon_months,
+        tenancies.exit_reason
+    from checkpoints
+    inner join tenancies
+        on checkpoints.person_key = tenancies.person_key
+        and tenancies.end_date <= checkpoints.checkpoint_date
+        and tenancies.exit_reason <> 'demenagement'
+    order by checkpoints.person_key, checkpoints.horizon_months, tenancies.end_date desc, tenancies.tenancy_ref desc
 ),
 
 statuses as (
     select
         checkpoints.*,
         checkpoints.checkpoint_date <= observation.observation_end as is_observed,
-        exists (
-            select 1
-            from tenancies
-            where tenancies.person_key = checkpoints.person_key
-                and tenancies.start_date <= checkpoints.checkpoint_date
-                and (tenancies.end_date is null or tenancies.end_date > checkpoints.checkpoint_date)
-        ) as is_housed,
-        (
-            select tenancies.exit_reason
-            from tenancies
-            where tenancies.person_key = checkpoints.person_key
-                and tenancies.end_date <= checkpoints.checkpoint_date
-                and tenancies.exit_reason <> 'demenagement'
-            order by tenancies.end_date desc
-            limit 1
-        ) as last_exit_reason
+        housed.person_key is not null as is_housed,
+        last_exits.exit_reason as last_exit_reason
     from checkpoints
     cross join observation
+    left join housed
+        on checkpoints.person_key = housed.person_key and checkpoints.horizon_months = housed.horizon_months
+    left join last_exits
+        on checkpoints.person_key = last_exits.person_key and checkpoints.horizon_months = last_exits.horizon_months
 )
 
 select

@@ -1,34 +1,91 @@
--- Every indicator cell before disclosure control, in the long published shape.
-with retention as (
-    select *
-    from {{ ref('fct_housing_retention') }}
-    where horizon_months = 12 and is_observed and not died_before_checkpoint
+-- Every indicator cell before disclosure control, in the long published shape: person-based indicators by
+-- site and entry cohort with totals ('all'), the median time from referral to entry, and the partners' rows
+-- quarantined per source and month (a count of rows, not of persons: persons is null).
+with contributions as (
+    select * from {{ ref('fct_indicator_contributions') }}
 ),
 
-observation as (
-    select observation_end from {{ ref('int_observation_windows') }}
-),
-
-cells as (
+person_cells as (
     select
+        indicator_code,
+        period,
         coalesce(site, 'all') as site,
         coalesce(entry_cohort, 'all') as cohort,
-        count(*) filter (where is_retained) as numerator,
-        count(*) as denominator,
+        breakdown,
+        sum(numerator) as numerator,
+        sum(denominator) as denominator,
         count(distinct person_key) as persons
-    from retention
-    group by grouping sets ((site, entry_cohort), (site), (entry_cohort), ())
+    from contributions
+    group by indicator_code, period, breakdown, grouping sets ((site, entry_cohort), (site), (entry_cohort), ())
+),
+
+median_cells as (
+    select
+        'housing_referral_to_entry_days_median' as indicator_code,
+        period,
+        coalesce(site, 'all') as site,
+        coalesce(entry_cohort, 'all') as cohort,
+        breakdown,
+        round((percentile_cont(0.5) within group (order by numerator))::numeric, 4) as value,
+        count(distinct person_key) as persons
+    from contributions
+    where indicator_code = 'housing_referral_to_entry_days'
+    group by indicator_code, period, breakdown, grouping sets ((site, entry_cohort), (site), (entry_cohort), ())
+),
+
+batches as (
+    select
+        *,
+        row_number() over (partition by source, period order by batch_id desc) as batch_rank
+    from {{ ref('stg_audit__batches') }}
+    where status = 'loaded'
+),
+
+quarantine_cells as (
+    select
+        'dq_rows_quarantined' as indicator_code,
+        to_char(to_date(period, 'YYYY-MM') + interval '1 month' - interval '1 day', 'YYYY-MM-DD') as period,
+        'all' as site,
+        'all' as cohort,
+        source as breakdown,
+        rows_quarantined as numerator,
+        rows_read as denominator
+    from batches
+    where batch_rank = 1 and period is not null
 )
 
 select
-    'housing_retention_12m' as indicator_code,
-    to_char(observation.observation_end, 'YYYY-MM-DD') as period,
-    cells.site,
-    cells.cohort,
-    'all' as breakdown,
-    cells.numerator::integer as numerator,
-    cells.denominator::integer as denominator,
-    round(cells.numerator::numeric / nullif(cells.denominator, 0), 4) as value,
-    cells.persons::integer as persons
-from cells
-cross join observation
+    indicator_code,
+    period,
+    site,
+    cohort,
+    breakdown,
+    numerator::integer as numerator,
+    denominator::integer as denominator,
+    round(numerator::numeric / nullif(denominator, 0), 4) as value,
+    persons::integer as persons
+from person_cells
+union all
+select
+    indicator_code,
+    period,
+    site,
+    cohort,
+    breakdown,
+    null::integer as numerator,
+    persons::integer as denominator,
+    value,
+    persons::integer as persons
+from median_cells
+union all
+select
+    indicator_code,
+    period,
+    site,
+    cohort,
+    breakdown,
+    numerator::integer as numerator,
+    denominator::integer as denominator,
+    round(numerator::numeric / nullif(denominator, 0), 4) as value,
+    null::integer as persons
+from quarantine_cells

@@ -1,0 +1,81 @@
+-- One row per person: time from referral to entry, days observed and days stably housed since entry, and the
+-- person's time housed in months for the Kaplan-Meier curve.
+-- Stably housed: in a programme tenancy, or after moving on to other permanent housing (as for retention).
+-- Observation runs from entry to the end of the housing data, or to death (days after death do not count).
+-- Kaplan-Meier: the event is the first exit that loses housing (street, shelter, prison, hospital), counted at
+-- the first monthly checkpoint on or after it; people who moved on stay housed and are censored at the end of
+-- observation; people who died are censored at the last checkpoint before their death.
+with entries as (
+    select * from {{ ref('int_participants_entered') }}
+),
+
+exits as (
+    select * from {{ ref('int_participants_exited') }}
+),
+
+observation as (
+    select observation_end from {{ ref('int_observation_windows') }}
+),
+
+tenancies as (
+    select * from {{ ref('stg_housing__tenancies') }}
+),
+
+persons as (
+    select
+        entries.person_key,
+        entries.site,
+        entries.entry_cohort,
+        entries.referral_date,
+        entries.entry_date,
+        exits.programme_exit_date,
+        exits.programme_exit_reason,
+        exits.death_date,
+        observation.observation_end,
+        least(exits.death_date, observation.observation_end + 1) as observed_until,
+        exits.programme_exit_date is not null
+        and exits.programme_exit_reason is distinct from 'logement_autonome'
+        and exits.programme_exit_reason is distinct from 'deces' as is_housing_lost
+    from entries
+    inner join exits on entries.person_key = exits.person_key
+    cross join observation
+),
+
+housed_episodes as (
+    select
+        persons.person_key,
+        greatest(tenancies.start_date, persons.entry_date) as start_day,
+        least(coalesce(tenancies.end_date, persons.observed_until), persons.observed_until) as end_day
+    from persons
+    inner join tenancies on persons.person_key = tenancies.person_key
+    union all
+    select
+        person_key,
+        programme_exit_date as start_day,
+        observed_until as end_day
+    from persons
+    where programme_exit_reason = 'logement_autonome'
+),
+
+housed as (
+    {{ union_days('housed_episodes', ['person_key']) }}
+)
+
+select
+    persons.person_key,
+    persons.site,
+    persons.entry_cohort,
+    persons.entry_date,
+    persons.entry_date - persons.referral_date as days_referral_to_entry,
+    persons.observed_until - persons.entry_date as days_observed,
+    coalesce(housed.covered_days, 0)::integer as days_stably_housed,
+    coalesce(persons.is_housing_lost, false) as km_is_event,
+    case
+        when persons.is_housing_lost
+            then {{ months_reached('persons.entry_date', 'persons.programme_exit_date') }}
+        when persons.programme_exit_reason = 'deces'
+            then {{ months_reached('persons.entry_date', 'persons.death_date') }} - 1
+        else {{ completed_months('persons.entry_date', 'persons.observation_end') }}
+    end as km_months
+from persons
+left join housed on persons.person_key = housed.person_key

@@ -1,0 +1,150 @@
+-- What each person adds to each person-based indicator: one row per indicator, period, breakdown and person,
+-- with the person's share of the numerator and denominator. indicator_cells sums these by site and entry
+-- cohort, with totals.
+with observation as (
+    select to_char(observation_end, 'YYYY-MM-DD') as period from {{ ref('int_observation_windows') }}
+),
+
+retention as (
+    select
+        'housing_retention_' || horizon_months || 'm' as indicator_code,
+        'all' as breakdown,
+        person_key,
+        site,
+        entry_cohort,
+        is_retained::integer as numerator,
+        1 as denominator
+    from {{ ref('fct_housing_retention') }}
+    where is_observed and not died_before_checkpoint
+),
+
+tenure as (
+    select * from {{ ref('fct_housing_tenure') }}
+),
+
+referral as (
+    select
+        'housing_referral_to_entry_days' as indicator_code,
+        'all' as breakdown,
+        person_key,
+        site,
+        entry_cohort,
+        days_referral_to_entry as numerator,
+        1 as denominator
+    from tenure
+    where days_referral_to_entry is not null
+),
+
+stably_housed as (
+    select
+        'housing_days_stably_housed_share' as indicator_code,
+        'all' as breakdown,
+        person_key,
+        site,
+        entry_cohort,
+        days_stably_housed as numerator,
+        days_observed as denominator
+    from tenure
+),
+
+returns as (
+    select
+        'housing_returns_homelessness_' || windows.first_day || '_' || windows.last_day || 'd' as indicator_code,
+        'all' as breakdown,
+        person_key,
+        site,
+        entry_cohort,
+        coalesce(days_to_return between windows.first_day and windows.last_day, false)::integer as numerator,
+        1 as denominator
+    from {{ ref('fct_housing_returns') }}
+    cross join (values (0, 180), (181, 365), (366, 730)) as windows (first_day, last_day)
+    where days_observed_after_exit >= windows.last_day
+),
+
+service_use as (
+    select
+        measure as indicator_code,
+        window_name as breakdown,
+        person_key,
+        site,
+        entry_cohort,
+        amount as numerator,
+        1 as denominator
+    from {{ ref('fct_service_use') }}
+),
+
+employment as (
+    select
+        'employment_in_work_or_training_' || horizon_months || 'm' as indicator_code,
+        'all' as breakdown,
+        person_key,
+        site,
+        entry_cohort,
+        is_in_work_or_training::integer as numerator,
+        1 as denominator
+    from {{ ref('fct_employment_status') }}
+    where is_observed and not died_before_checkpoint
+),
+
+person_based as (
+    select * from retention
+    union all
+    select * from referral
+    union all
+    select * from stably_housed
+    union all
+    select * from returns
+    union all
+    select * from service_use
+    union all
+    select * from employment
+),
+
+linked as (
+    select distinct 'health_encounters' as source, person_key from {{ ref('stg_health__encounters') }}
+    union all
+    select distinct 'justice_events' as source, person_key from {{ ref('stg_justice__events') }}
+    union all
+    select distinct 'employment_contracts' as source, person_key from {{ ref('stg_employment__contracts') }}
+    union all
+    select distinct 'shelter_nights' as source, person_key from {{ ref('stg_shelter__nights') }}
+),
+
+linkage as (
+    select
+        'dq_participants_linked' as indicator_code,
+        to_char(sources.observed_to, 'YYYY-MM-DD') as period,
+        sources.source as breakdown,
+        entries.person_key,
+        entries.site,
+        entries.entry_cohort,
+        (linked.person_key is not null)::integer as numerator,
+        1 as denominator
+    from {{ ref('int_participants_entered') }} as entries
+    inner join {{ ref('int_sources_observed') }} as sources
+        on sources.source in ('health_encounters', 'justice_events', 'employment_contracts', 'shelter_nights')
+    left join linked on sources.source = linked.source and entries.person_key = linked.person_key
+)
+
+select
+    person_based.indicator_code,
+    observation.period,
+    person_based.breakdown,
+    person_based.person_key,
+    person_based.site,
+    person_based.entry_cohort,
+    person_based.numerator,
+    person_based.denominator
+from person_based
+cross join observation
+union all
+select
+    indicator_code,
+    period,
+    breakdown,
+    person_key,
+    site,
+    entry_cohort,
+    numerator,
+    denominator
+from linkage

@@ -1,0 +1,174 @@
+"""`abord ingest`, `abord contracts ...` and `abord quarantine ...`: the steward's hands on the pipelines.
+
+Registered in orchestration/cli.py. Output shows counts, row numbers and reason codes; only `quarantine show`
+prints the quarantine file's messages, which may quote a rejected value, to the steward who must fix it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from pipelines.settings import get_settings
+
+contracts_app = typer.Typer(help="Check source contracts, or draft one from a sample extract.", no_args_is_help=True)
+quarantine_app = typer.Typer(help="See rejected rows and re-submit them once fixed.", no_args_is_help=True)
+
+
+def _context():
+    from pipelines.pipeline import ingest_context
+
+    settings = get_settings()
+    if not settings.key_file.exists():
+        typer.echo(f"no pseudonymisation key at {settings.key_file}: create one with `abord key new`", err=True)
+        raise typer.Exit(2)
+    return ingest_context(settings)
+
+
+def ingest(
+    path: Path = typer.Argument(
+        None, help="The partner extract to load (none for an sql source: pull it).", exists=True, dir_okay=False
+    ),
+    source: str = typer.Option(..., "--source", help="The source contract it follows (its `name`)."),
+) -> None:
+    """Load one partner extract by hand under SOURCE's contract (or pull an sql source) and print its batch."""
+    from pipelines.ingest import ingest_file
+    from pipelines.sql_pull import SqlSourceError, pull_table
+
+    ctx = _context()
+    if source not in ctx.contracts:
+        typer.echo(f"unknown source '{source}' (one of {', '.join(sorted(ctx.contracts))})", err=True)
+        raise typer.Exit(2)
+    contract = ctx.contracts[source]
+    if path is None and contract.format.type != "sql":
+        typer.echo(f"{source} is a {contract.format.type} source: give the file to load", err=True)
+        raise typer.Exit(2)
+    try:
+        summary = ingest_file(ctx, contract, path) if path else pull_table(ctx, contract, get_settings().landing_dir)
+    except SqlSourceError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    typer.echo(summary.line())
+    if summary.status == "rejected":
+        raise typer.Exit(1)
+
+
+@contracts_app.command("check")
+def contracts_check(
+    directory: Path = typer.Option(None, "--dir", help="Contracts folder (default: pipelines/contracts)."),
+) -> None:
+    """Validate every contract; each error names the file and the key."""
+    from pipelines.contract import CONTRACTS_DIR, check_contracts
+
+    contracts, errors = check_contracts(directory or CONTRACTS_DIR)
+    for contract in contracts.values():
+        typer.echo(f"ok     {contract.name:<24} {contract.path}")
+    for error in errors:
+        typer.echo(f"error  {error}", err=True)
+    if errors:
+        raise typer.Exit(1)
+
+
+@contracts_app.command("draft")
+def contracts_draft(
+    sample: Path = typer.Argument(..., help="A sample extract (CSV or JSON lines).", exists=True, dir_okay=False),
+    out: Path = typer.Option(None, help="Where to write the draft (default: SAMPLE's name + .contract.yml)."),
+    name: str = typer.Option(None, help="The source name (default: from the folder and file name)."),
+) -> None:
+    """Sniff a sample extract and write a draft contract for review (identifiers flagged, never stored)."""
+    from pipelines.contract import IDENTIFIER_ROLES
+    from pipelines.drafting import DraftError, draft_contract
+
+    try:
+        draft = draft_contract(sample, name=name)
+    except DraftError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    target = out or sample.with_name(f"{draft.name}.contract.yml")
+    target.write_text(draft.yaml(), encoding="utf-8")
+    flagged = [c.name for c in draft.columns if c.role in IDENTIFIER_ROLES]
+    typer.echo(f"draft contract written to {target}: {len(draft.columns)} columns, review every REVIEW line")
+    if flagged or draft.dropped:
+        typer.echo(f"identifiers flagged: {', '.join(flagged) or 'none'}; left out: {len(draft.dropped)} column(s)")
+
+
+def _batches(where: str = "", params: tuple = ()) -> list[tuple]:
+    import psycopg
+
+    from pipelines.warehouse import database_url
+
+    url = database_url(get_settings())
+    with psycopg.connect(url) as conn:
+        if conn.execute("select to_regclass('audit.rejection_counts')").fetchone()[0] is None:
+            return []
+        return conn.execute(
+            "select b.batch_id, b.source, b.file_name, b.period, b.status, b.rows_read, b.rows_quarantined,"
+            " coalesce(string_agg(c.reason_code || ' ' || c.rows, ', ' order by c.rows desc, c.reason_code), '')"
+            " from audit.batches b left join audit.rejection_counts c using (batch_id)"
+            f" where {where or 'true'} group by b.batch_id order by b.batch_id",
+            params,
+        ).fetchall()
+
+
+def _quarantine_file(source: str, file_name: str) -> Path:
+    from pipelines.quarantine import SUFFIX, quarantine_path
+
+    quarantine_dir = get_settings().quarantine_dir
+    if file_name.endswith(SUFFIX):  # a retry batch reads the quarantine file itself
+        return quarantine_dir / source / file_name
+    return quarantine_path(quarantine_dir, source, file_name)
+
+
+@quarantine_app.command("list")
+def quarantine_list(
+    everything: bool = typer.Option(False, "--all", help="Also batches with nothing left to fix."),
+) -> None:
+    """Batches with rows to fix or rejected as a whole: counts per reason, and the quarantine file to edit."""
+    rows = _batches("(b.rows_quarantined > 0 or b.status = 'rejected') and b.retry_of is null")
+    rows = [(*row, _quarantine_file(row[1], row[2])) for row in rows]
+    rows = [row for row in rows if everything or row[-1].exists()]
+    if not rows:
+        typer.echo("nothing in quarantine")
+        return
+    typer.echo(f"{'batch':>6}  {'source':<22} {'file':<30} {'status':<9} {'rejected':>8}  reasons")
+    for batch_id, source, file_name, _, status, _, quarantined, reasons, path in rows:
+        typer.echo(f"{batch_id:>6}  {source:<22} {file_name:<30} {status:<9} {quarantined:>8}  {reasons}")
+        if path.exists():
+            typer.echo(f"{'':>8}{path}")
+
+
+@quarantine_app.command("show")
+def quarantine_show(batch: int = typer.Argument(..., help="The batch id (see `abord quarantine list`).")) -> None:
+    """One batch's reasons per row, from its quarantine file (messages may quote the rejected values)."""
+    from pipelines.quarantine import reasons_in
+
+    rows = _batches("b.batch_id = %s", (batch,))
+    if not rows:
+        typer.echo(f"no batch {batch}", err=True)
+        raise typer.Exit(1)
+    batch_id, source, file_name, period, status, read, quarantined, reasons = rows[0]
+    typer.echo(f"batch {batch_id}: {source} {file_name} (period {period}) {status}")
+    typer.echo(f"rows read {read}, quarantined {quarantined}; reasons: {reasons or 'none'}")
+    path = _quarantine_file(source, file_name)
+    if not path.exists():
+        typer.echo("no quarantine file: nothing left to fix")
+        return
+    typer.echo(f"file: {path}")
+    for source_row, codes, message in reasons_in(path):
+        typer.echo(f"  row {source_row:>6}  {codes:<28} {message}")
+
+
+@quarantine_app.command("retry")
+def quarantine_retry(
+    path: Path = typer.Argument(..., help="A quarantine file whose rows you have fixed.", dir_okay=False),
+) -> None:
+    """Re-submit the fixed rows of a quarantine file; rows still wrong stay in it."""
+    from pipelines.retry import RetryRefused, retry_quarantine
+
+    try:
+        summary = retry_quarantine(_context(), path.resolve())
+    except RetryRefused as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    typer.echo(summary.line())

@@ -1,0 +1,238 @@
+"""A draft contract from a sample extract: sniffed format and types, and columns that look like identifiers.
+
+The draft is for a steward to review, never to trust: every guess that matters carries a `# REVIEW` comment.
+Identifiers are spotted by column name and by content (names, NIR, phones, e-mails, birth dates); address and
+IBAN columns have no role, so they are left out of the draft (a column not in the contract is never read).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from pseudonymisation import normalise
+
+SAMPLE_ROWS = 2000
+ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
+DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d", "%m/%d/%Y", "%Y%m%d")
+SEPARATORS = ",;\t|"
+PERIOD = re.compile(r"(\d{4}-\d{2}|\d{6})")
+# Column names that say what they hold, on the folded name (lower case, no accents, no separators).
+NAME_HINTS = [
+    ("given_name", re.compile(r"prenom|first_?names?|given_?name|forename")),
+    ("family_name", re.compile(r"^nom($|_)|surname|last_?name|family_?name|nom_(usage|naissance)|^name$")),
+    ("birth_date", re.compile(r"naiss|birth|(^|_)(dob|ddn)($|_)")),
+    ("nir", re.compile(r"(^|_)(nir|secu|num_secu|insee|ssn)($|_)")),
+    ("phone", re.compile(r"(^|_)(tel|telephone|phone|mobile|portable|gsm)($|_)")),
+    ("email", re.compile(r"e?_?mail|courriel")),
+    ("dropped", re.compile(r"adresse|address|(^|_)(rue|street|iban|bic|code_postal|zip)($|_)")),
+]
+ID_NAME = re.compile(r"(^|_)(id|num|ref|code|numero|identifiant)(_|$)|^id")
+PERSON_NAME = re.compile(r"^[A-Za-zÀ-ÿ'’]+(?:[ -][A-Za-zÀ-ÿ'’]+){0,3}$")
+
+
+@dataclass
+class ColumnGuess:
+    name: str
+    role: str = "attribute"
+    type: str = "text"
+    required: bool = False
+    unique: bool = False
+    allowed: list[str] | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Draft:
+    name: str
+    partner: str
+    file_pattern: str
+    period_pattern: str
+    format: dict[str, str]
+    columns: list[ColumnGuess]
+    dropped: list[ColumnGuess]
+
+    def yaml(self) -> str:
+        fmt = ", ".join(f"{k}: {json.dumps(v)}" for k, v in self.format.items())
+        lines = [
+            "# DRAFT written by `abord contracts draft`: review every line marked REVIEW, then move it to",
+            "# pipelines/contracts/ and run `abord contracts check`.",
+            f"name: {self.name}",
+            f"partner: {self.partner}",
+            f"description: {json.dumps('REVIEW: what this extract holds, and who sends it')}",
+            f"file_pattern: {json.dumps(self.file_pattern)}",
+            f"period_pattern: {json.dumps(self.period_pattern)}",
+            "load: snapshot  # REVIEW: snapshot (whole state each period) or append (each period's new records)",
+            f"format: {{{fmt}}}",
+            "columns:",
+        ]
+        for column in self.columns:
+            keys = [f"name: {json.dumps(column.name)}", f"role: {column.role}"]
+            if column.role in ("attribute", "free_text", "record_id"):
+                keys.append(f"type: {column.type}")
+            if column.role in ("attribute", "free_text"):
+                keys.append(f"as: {_sql_name(column.name)}")
+            if column.required:
+                keys.append("required: true")
+            if column.unique:
+                keys.append("unique: true")
+            if column.allowed:
+                keys.append(f"allowed: [{', '.join(json.dumps(a, ensure_ascii=False) for a in column.allowed)}]")
+            comment = f"  # REVIEW: {'; '.join(column.notes)}" if column.notes else ""
+            lines.append(f"  - {{{', '.join(keys)}}}{comment}")
+        for column in self.dropped:
+            lines.append(f"  # left out: {json.dumps(column.name)} ({'; '.join(column.notes)})")
+        return "\n".join(lines) + "\n"
+
+
+def _fold(name: str) -> str:
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "_", folded).strip("_")
+
+
+def _sql_name(name: str) -> str:
+    folded = _fold(name) or "column"
+    return folded if folded[0].isalpha() else f"c_{folded}"
+
+
+def _decode(raw: bytes) -> tuple[str, str]:
+    for encoding in ENCODINGS:
+        try:
+            return raw.decode(encoding), "utf-8" if encoding == "utf-8-sig" else encoding
+        except UnicodeDecodeError:
+            continue
+    raise ValueError("undecodable")  # latin-1 decodes any byte: never reached
+
+
+def _sample_rows(path: Path) -> tuple[list[str], list[dict[str, str]], dict[str, str]]:
+    with path.open("rb") as handle:
+        raw = handle.read(1 << 22)  # a sample: the first 4 MiB
+    text, encoding = _decode(raw)
+    if path.suffix.lower() in (".jsonl", ".ndjson"):
+        objects = []
+        for line in text.splitlines()[:SAMPLE_ROWS]:
+            try:
+                objects.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue  # a draft is a guess: a broken line says nothing about the columns
+        objects = [obj for obj in objects if isinstance(obj, dict)]
+        header = list(dict.fromkeys(k for obj in objects for k in obj))
+        rows = [{k: "" if obj.get(k) is None else str(obj[k]) for k in header} for obj in objects]
+        return header, rows, {"type": "jsonl"}
+    first_line = text.splitlines()[0] if text else ""
+    delimiter = max(SEPARATORS, key=first_line.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header = [h.strip() for h in next(reader, [])]
+    rows = []
+    for fields in reader:
+        if len(fields) == len(header):
+            rows.append(dict(zip(header, fields, strict=True)))
+        if len(rows) >= SAMPLE_ROWS:
+            break
+    return header, rows, {"type": "csv", "delimiter": delimiter, "encoding": encoding}
+
+
+def _date_format(values: list[str]) -> str | None:
+    for fmt in DATE_FORMATS:
+        try:
+            for value in values:
+                datetime.strptime(value, fmt)
+        except ValueError:
+            continue
+        return fmt
+    return None
+
+
+def _share(values: list[str], test) -> float:
+    return sum(1 for v in values if test(v)) / len(values) if values else 0.0
+
+
+def _guess(name: str, values: list[str], rows: int, today: date) -> tuple[ColumnGuess, str | None, str | None]:
+    """The column's guess, plus the date format and decimal mark its values use (None when they say nothing)."""
+    column = ColumnGuess(name, required=bool(values) and len(values) == rows)
+    distinct = set(values)
+    column.unique = bool(values) and len(distinct) == len(values)
+    date_format = _date_format(values) if values else None
+    decimal = None
+    if values and all(re.fullmatch(r"-?\d+", v) for v in values):
+        column.type = "integer"
+    elif values and all(re.fullmatch(r"-?\d+([.,]\d+)?", v) for v in values):
+        column.type = "decimal"
+        decimal = "," if any("," in v for v in values) else "."
+    elif date_format:
+        column.type = "date"
+    folded = _fold(name)
+    by_name = next((role for role, pattern in NAME_HINTS if pattern.search(folded)), None)
+    by_content = _identifier_by_content(values, date_format, today)
+    role = by_name or by_content
+    if role:
+        column.role = role
+        why = "column name" if by_name else "content"
+        column.notes.append(f"looks like an identifier ({role}, by {why}): read for linkage, never stored")
+        if by_name and by_content and by_content != by_name:
+            column.notes.append(f"its content looks like {by_content}")
+    elif column.type == "text" and values and sum(map(len, values)) / len(values) > 40:
+        column.role = "free_text"
+        column.notes.append("long text: redacted before loading")
+    elif column.type == "text" and values and len(distinct) <= 12 and len(values) >= 3 * len(distinct):
+        column.allowed = sorted(distinct)
+        column.notes.append("allowed values taken from the sample")
+    if column.type == "integer" and role in ("nir", "phone"):
+        column.type = "text"
+    return column, date_format if column.type == "date" else None, decimal
+
+
+def _identifier_by_content(values: list[str], date_format: str | None, today: date) -> str | None:
+    if not values:
+        return None
+    for role, test in (("email", normalise.email), ("nir", normalise.nir), ("phone", normalise.phone)):
+        if _share(values, lambda v, test=test: test(v) is not None) > 0.8:
+            return role
+    if date_format:
+        years = [datetime.strptime(v, date_format).year for v in values]
+        # dates all well in the past and spread over decades are birth dates, not events
+        if max(years) <= today.year - 15 and max(years) - min(years) >= 20:
+            return "birth_date"
+    if len(set(values)) > 0.3 * len(values) and _share(values, lambda v: bool(PERSON_NAME.match(v))) > 0.9:
+        if len(set(values)) >= 10 and all(v[:1].isupper() for v in values):
+            return "family_name"
+    return None
+
+
+class DraftError(ValueError):
+    """The sample says too little to draft a contract from."""
+
+
+def draft_contract(path: Path, name: str | None = None, today: date | None = None) -> Draft:
+    header, rows, fmt = _sample_rows(path)
+    if not any(header):
+        raise DraftError(f"{path.name}: no header line or JSON object to take column names from")
+    today = today or date.today()
+    columns, dropped, date_formats, decimals = [], [], Counter(), Counter()
+    for column_name in header:
+        values = [r[column_name].strip() for r in rows if r.get(column_name, "").strip()]
+        column, date_format, decimal = _guess(column_name, values, len(rows), today)
+        date_formats.update([date_format] if date_format else [])
+        decimals.update([decimal] if decimal else [])
+        (dropped if column.role == "dropped" else columns).append(column)
+    record = next((c for c in columns if c.unique and c.role == "attribute" and ID_NAME.search(_fold(c.name))), None)
+    record = record or next((c for c in columns if c.unique and c.role == "attribute"), None) or columns[0]
+    record.role, record.required, record.unique, record.allowed = "record_id", True, True, None
+    record.notes = ["the record id: unique in the sample"]
+    if fmt["type"] == "csv":
+        fmt["decimal"] = decimals.most_common(1)[0][0] if decimals else "."
+    fmt["date_format"] = date_formats.most_common(1)[0][0] if date_formats else "%Y-%m-%d"
+    match = PERIOD.search(path.name)
+    stem = PERIOD.sub("*", path.name) if match else path.name
+    partner = _sql_name(path.parent.name) if path.parent.name else "partner"
+    name = name or _sql_name(f"{partner}_{path.stem if not match else path.name[: match.start()]}".rstrip("_"))
+    shape = r"\d{4}-\d{2}" if match is None or "-" in match.group(1) else r"\d{6}"
+    period_pattern = f"({shape}){re.escape(path.suffix)}$"
+    return Draft(name, partner, f"{partner}/{stem}", period_pattern, fmt, columns, dropped)

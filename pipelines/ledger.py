@@ -1,0 +1,125 @@
+"""The batch ledger (audit.batches): one row per file received, keyed by its sha256, and what replaced what.
+
+A batch is `loaded`, `rejected` (the file could not be read: no rows, one reason), or `replaced` (a later file
+for the same source and period took its place; its raw rows are gone). `audit.current_batches` says which
+loaded batches hold a source's current rows: for a snapshot source those of its latest period, for an append
+source all of them. Audit holds counts, row numbers and reason codes, never a value from a file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections.abc import Sequence
+from pathlib import Path
+
+import psycopg
+
+from pipelines.contract import Contract
+
+# Serialises the ledger DDL: two loads starting together must not both alter audit.batches.
+LEDGER_DDL_LOCK = 4_242_002
+
+LEDGER_DDL = """
+alter table audit.batches add column if not exists load_mode text not null default 'snapshot';
+alter table audit.batches add column if not exists contract_sha256 text;
+alter table audit.batches add column if not exists replaced_by bigint references audit.batches;
+alter table audit.batches add column if not exists retry_of bigint references audit.batches;
+create index if not exists batches_source_period on audit.batches (source, period);
+create or replace view audit.current_batches as
+select b.batch_id, b.source, b.period, b.load_mode
+from audit.batches as b
+where b.status = 'loaded'
+  and (b.load_mode = 'append' or b.period is not distinct from (
+      select max(l.period) from audit.batches as l where l.source = b.source and l.status = 'loaded'));
+create or replace view audit.rejection_counts as
+select batch_id, reason_code, count(distinct source_row) as rows
+from audit.rejections
+group by batch_id, reason_code;
+"""
+
+
+def ensure_ledger(url: str) -> None:
+    with psycopg.connect(url) as conn:
+        conn.execute("select pg_advisory_xact_lock(%s)", (LEDGER_DDL_LOCK,))
+        conn.execute(LEDGER_DDL)
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def contract_fingerprint(contract: Contract) -> str:
+    """Changes when the contract does: a file rejected under one contract is read again under a fixed one."""
+    return hashlib.sha256(repr(dataclasses.replace(contract, path=None)).encode()).hexdigest()
+
+
+def seen_before(conn: psycopg.Connection, contract: Contract, sha: str) -> str | None:
+    """`already_loaded` when this file was loaded (even if since replaced); `already_rejected` when it was
+    rejected under this same contract; None when it is to be read."""
+    rows = conn.execute(
+        "select status, contract_sha256 from audit.batches where source = %s and sha256 = %s",
+        (contract.name, sha),
+    ).fetchall()
+    if any(status in ("loaded", "replaced") for status, _ in rows):
+        return "already_loaded"
+    if any(fingerprint == contract_fingerprint(contract) for _, fingerprint in rows):
+        return "already_rejected"
+    return None
+
+
+def record_batch(
+    cur: psycopg.Cursor,
+    contract: Contract,
+    file_name: str,
+    sha: str,
+    period: str | None,
+    counts: tuple[int, int, int],
+    status: str,
+    retry_of: int | None = None,
+) -> int:
+    return cur.execute(
+        "insert into audit.batches (source, file_name, sha256, period, rows_read, rows_loaded, rows_quarantined,"
+        " status, load_mode, contract_sha256, retry_of) values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+        " returning batch_id",
+        (
+            contract.name,
+            file_name,
+            sha,
+            period,
+            *counts,
+            status,
+            contract.load,
+            contract_fingerprint(contract),
+            retry_of,
+        ),
+    ).fetchone()[0]
+
+
+def replace_period(cur: psycopg.Cursor, contract: Contract, period: str, batch_id: int) -> list[tuple[int, str]]:
+    """The earlier loaded batches of this period give way to `batch_id`: their raw rows are deleted and they are
+    marked replaced, in the caller's transaction. Returns their ids and file names."""
+    earlier = cur.execute(
+        "select batch_id, file_name from audit.batches where source = %s and period = %s and status = 'loaded'"
+        " and batch_id <> %s for update",
+        (contract.name, period, batch_id),
+    ).fetchall()
+    ids = [b for b, _ in earlier]
+    if ids:
+        cur.execute(f"delete from {contract.raw_table} where batch_id = any(%s)", (ids,))
+        cur.execute(
+            "update audit.batches set status = 'replaced', replaced_by = %s where batch_id = any(%s)", (batch_id, ids)
+        )
+    return earlier
+
+
+def record_rejections(cur: psycopg.Cursor, batch_id: int, reasons: Sequence[tuple[int, str | None, str]]) -> None:
+    """(source row, column, reason code) per problem: row numbers and codes only."""
+    cur.executemany(
+        "insert into audit.rejections (batch_id, source_row, column_name, reason_code) values (%s, %s, %s, %s)",
+        [(batch_id, *reason) for reason in reasons],
+    )

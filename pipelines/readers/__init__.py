@@ -1,0 +1,35 @@
+"""Readers per file format: each yields (row number, {column: raw string or None} or RowUnreadable) in file order.
+
+A reader raises FileRejected when the file as a whole cannot be read under its contract (wrong encoding,
+separator, missing column...); a single broken row becomes a RowUnreadable and the rest is still read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from pipelines.contract import Contract
+from pipelines.readers.delimited import read_delimited
+from pipelines.readers.errors import FileRejected, Row, RowUnreadable
+from pipelines.readers.fhir import read_fhir
+from pipelines.readers.jsonl import read_jsonl
+from pipelines.readers.xlsx import read_xlsx
+
+Reader = Callable[[Path, Contract], Iterator[tuple[int, Row | RowUnreadable]]]
+# An sql source's pulls are written to landing as JSON lines (pipelines/sql_pull.py), then read like any file.
+READERS: dict[str, Reader] = {
+    "csv": read_delimited,
+    "jsonl": read_jsonl,
+    "xlsx": read_xlsx,
+    "fhir": read_fhir,
+    "sql": read_jsonl,
+}
+
+__all__ = ["READERS", "FileRejected", "Row", "RowUnreadable", "read_rows"]
+
+
+def read_rows(path: Path, contract: Contract) -> Iterator[tuple[int, Row | RowUnreadable]]:
+    if not path.is_file():
+        raise FileRejected("not_a_file", f"{path.name}: no such file")
+    return READERS[contract.format.type](path, contract)

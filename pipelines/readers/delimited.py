@@ -1,0 +1,75 @@
+"""CSV of any separator and encoding, as partners export it (French Excel: semicolons, latin-1, CRLF)."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+
+from pipelines.contract import Contract
+from pipelines.readers.bytes_checks import check_start, python_encoding, undecodable
+from pipelines.readers.errors import FileRejected, Row, RowUnreadable
+from pipelines.readers.header import check_header
+
+
+def read_delimited(path: Path, contract: Contract) -> Iterator[tuple[int, Row | RowUnreadable]]:
+    fmt = contract.format
+    ends_with_newline = check_start(path, fmt.encoding)
+    try:
+        with path.open(encoding=python_encoding(fmt.encoding), newline="") as handle:
+            reader = csv.reader(handle, delimiter=fmt.delimiter, strict=True)
+            header = check_header(path, contract, next(reader, []))
+            yield from _records(path, reader, header, {c.name for c in contract.columns}, ends_with_newline)
+    except UnicodeDecodeError:
+        raise undecodable(path, fmt.encoding) from None
+
+
+def _records(
+    path: Path, reader, header: list[str], wanted: set[str], ends_with_newline: bool
+) -> Iterator[tuple[int, Row | RowUnreadable]]:
+    number = 0
+    pending: tuple[int, list[str]] | None = None  # held back one record: only the last may be truncated
+    while True:
+        start = reader.line_num + 1
+        try:
+            fields = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            number += 1
+            if pending:
+                yield _row(pending, header, wanted)
+                pending = None
+            if "unexpected end of data" not in str(exc):
+                yield number, RowUnreadable("bad_quoting", f"line {start}: {exc}")
+                continue
+            if reader.line_num > start:
+                raise FileRejected(
+                    "unclosed_quote", f"{path.name}: line {start} opens a quoted value that is never closed"
+                ) from None
+            yield number, RowUnreadable("truncated_row", f"line {start}: the file ends inside a quoted value")
+            break
+        if not fields:
+            continue  # a blank line is no row
+        number += 1
+        if pending:
+            yield _row(pending, header, wanted)
+        pending = (number, fields)
+    if pending:
+        if not ends_with_newline and len(pending[1]) < len(header):
+            yield (
+                pending[0],
+                RowUnreadable(
+                    "truncated_row",
+                    f"last line: {len(pending[1])} of {len(header)} fields and no line break: the file looks cut off",
+                ),
+            )
+        else:
+            yield _row(pending, header, wanted)
+
+
+def _row(record: tuple[int, list[str]], header: list[str], wanted: set[str]) -> tuple[int, Row | RowUnreadable]:
+    number, fields = record
+    if len(fields) != len(header):
+        return number, RowUnreadable("field_count", f"{len(fields)} fields where the header has {len(header)}")
+    return number, {name: value for name, value in zip(header, fields, strict=True) if name in wanted}

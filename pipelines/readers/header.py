@@ -1,0 +1,46 @@
+"""The header line of a tabular file against its contract: every contract column must be there, once."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+from pipelines.contract import Contract
+from pipelines.readers.errors import FileRejected
+
+SEPARATORS = [",", ";", "\t", "|"]
+
+
+def check_header(path: Path, contract: Contract, fields: list[object]) -> list[str]:
+    """The header's names, or the file rejected: blank, a name twice, a contract column missing or renamed."""
+    header = ["" if h is None else str(h).strip() for h in fields]
+    if not any(header):
+        raise FileRejected("no_header", f"{path.name}: the first line is blank where the header should be")
+    expected = [c.name for c in contract.columns]
+    missing = [c for c in expected if c not in header]
+    separator = contract.format.delimiter
+    if missing and len(header) == 1:
+        used = max(SEPARATORS, key=header[0].count)
+        if used != separator and header[0].count(used):
+            raise FileRejected(
+                "wrong_separator",
+                f"{path.name}: the header is separated by {used!r} where the contract says {separator!r}",
+            )
+    if len(missing) == len(expected):
+        # The first line may be data, not a header: its fields are never quoted, they could be a name.
+        raise FileRejected(
+            "missing_column", f"{path.name}: none of the contract's columns is in the first line (no header line?)"
+        )
+    doubled = sorted({h for h in header if h and header.count(h) > 1})
+    if doubled:
+        raise FileRejected("duplicate_column", f"{path.name}: column(s) {', '.join(doubled)} appear twice")
+    if not missing:
+        return header
+    unknown = [h for h in header if h not in expected]
+    hints = []
+    for name in missing:
+        close = difflib.get_close_matches(name, unknown, n=1, cutoff=0.6)
+        if close:
+            hints.append(f"'{close[0]}' instead of '{name}'?")
+    hint = f" (renamed: {' '.join(hints)})" if hints else ""
+    raise FileRejected("missing_column", f"{path.name}: missing column(s) {', '.join(missing)} in the header{hint}")

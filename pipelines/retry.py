@@ -1,0 +1,53 @@
+"""Re-submitting a quarantine file the steward has fixed: its rows join the batch they were rejected from."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import psycopg
+
+from pipelines.ingest import BatchSummary, Extract, IngestContext, ingest_extract
+from pipelines.quarantine import original_name, read_quarantine
+
+
+class RetryRefused(ValueError):
+    """The quarantine file cannot be retried; the message says what to do instead."""
+
+
+def retry_quarantine(ctx: IngestContext, path: Path) -> BatchSummary:
+    """Load the fixed rows as a batch of the original's period (it replaces nothing); rows still wrong stay."""
+    source, original = path.parent.name, original_name(path)
+    if source not in ctx.contracts or not path.is_file():
+        raise RetryRefused(f"{path}: not a quarantine file (expected <quarantine>/<source>/<file>.rejected.csv)")
+    contract = ctx.contracts[source]
+    ctx.ensure_schema()
+    with psycopg.connect(ctx.url) as conn:
+        batch = conn.execute(
+            "select batch_id, status, period, replaced_by from audit.batches"
+            " where source = %s and file_name = %s and retry_of is null order by batch_id desc limit 1",
+            (source, original),
+        ).fetchone()
+        if batch is None:
+            raise RetryRefused(f"{path.name}: no batch of {source} was read from {original}")
+        batch_id, status, period, replaced_by = batch
+        if status == "rejected":
+            raise RetryRefused(
+                f"{original} was rejected as a whole (batch {batch_id}): fix the file itself and load it again"
+                f" with `abord ingest --source {source} FILE`"
+            )
+        if status == "replaced":
+            raise RetryRefused(f"batch {batch_id} of {original} was replaced by batch {replaced_by}: nothing to retry")
+        known = conn.execute(
+            f"select record_ref from {contract.raw_table} where batch_id in (select batch_id from audit.batches"
+            " where source = %s and period = %s and status = 'loaded')",
+            (source, period),
+        ).fetchall()
+    extract = Extract(
+        path=path,
+        rows=lambda: read_quarantine(path),
+        period=period,
+        quarantine=path,
+        retry_of=batch_id,
+        known_refs=frozenset(ref for (ref,) in known),
+    )
+    return ingest_extract(ctx, contract, extract)

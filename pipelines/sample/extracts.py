@@ -1,0 +1,125 @@
+"""Writing partner extracts: one file per source and month, broken rows slipped in, links recorded."""
+
+from __future__ import annotations
+
+import random
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from pipelines.sample import rows, rows_anonymous, rows_landlords
+from pipelines.sample.identities import Identity
+from pipelines.sample.invalid import InvalidRow, Row, inject
+from pipelines.sample.noise import partner_view
+from pipelines.sample.notes import case_note
+from pipelines.sample.rows import Extract, Snapshot
+from pipelines.sample.sources import HEADERS, IDENTITY_SOURCES, SOURCES, SPECS, STYLES, identity_columns, landing_file
+from pipelines.sample.world import World
+from pipelines.sample.writers import write_file
+
+# source -> how to build its rows at a snapshot; the order in which files and links are written
+BUILDERS: dict[str, Callable[[World, Snapshot], Extract]] = {
+    "housing_participants": rows.participants,
+    "housing_tenancies": rows.tenancies,
+    "health_encounters": rows.health,
+    "employment_contracts": rows.employment,
+    "justice_events": rows.justice,
+    "shelter_nights": rows.shelter,
+    "housing_support_contacts": rows.support,
+    "landlord_leases": rows_landlords.leases,
+    "landlord_incidents": rows_landlords.incidents,
+    "landlord_guarantee_claims": rows_landlords.claims,
+    "tenant_survey": rows_anonymous.survey,
+    "tenant_council": rows_anonymous.council,
+    "finance_funders": rows_anonymous.funders,
+    "finance_conventions": rows_anonymous.conventions,
+    "finance_pfp_clauses": rows_anonymous.pfp_clauses,
+}
+
+
+@dataclass(frozen=True)
+class WrittenExtract:
+    path: Path
+    source: str
+    period: str
+    kind: str  # regular | superseded (first send of a corrected month) | correction
+    snapshot: str  # ISO date the extract is a snapshot of
+    rows: int  # data rows, broken ones included
+    invalid: list[InvalidRow]
+
+
+@dataclass
+class ExtractWriter:
+    """Writes extracts one after the other; broken rows draw on one stream, so the run is deterministic."""
+
+    out_dir: Path
+    world: World
+    rng: random.Random
+    fakes: Iterator[Identity]
+    written: list[WrittenExtract] = field(default_factory=list)
+
+    def _disguise(self, source: str, snap_cut: date) -> Callable[[Row], Row]:
+        partner = SOURCES[source][0]
+
+        def disguise(row: Row) -> Row:
+            if source not in IDENTITY_SOURCES:
+                return row
+            view = partner_view(self.rng, next(self.fakes), partner, self.world.config.identity)
+            row.update(identity_columns(source, view))
+            if source == "housing_participants":
+                site, entry = row["site"], row["date_entree"]  # still the valid template's date here
+                dd, mm, yyyy = entry.split("/")
+                row["notes"] = case_note(self.rng, view, site, date(int(yyyy), int(mm), int(dd)), snap_cut)
+            return row
+
+        return disguise
+
+    def write(
+        self,
+        source: str,
+        snap: Snapshot,
+        extract: Extract,
+        links: Callable[[str, str, str], None] | None,
+        kind: str = "regular",
+        dropped_share: float = 0.0,
+    ) -> None:
+        """One file; `links(source, record_id, person_id)` is told of every valid person row.
+        A first send of a corrected month leaves out `dropped_share` of the rows."""
+        spec = SPECS[source]
+
+        def kept() -> Iterator[tuple[Row, str | None]]:
+            for row, person in extract.rows():
+                if dropped_share and zlib.crc32(row[spec.id_column].encode()) % 10_000 < dropped_share * 10_000:
+                    continue
+                yield row, person
+
+        count = sum(1 for _ in kept()) if dropped_share else extract.count
+        if count == 0:
+            return  # a partner with nothing to report sends no file
+
+        def valid() -> Iterator[Row]:
+            for row, person in kept():
+                if links is not None and person is not None:
+                    links(source, row[spec.id_column], person)
+                yield row
+
+        period = f"{snap.cut.year:04d}-{snap.cut.month:02d}"
+        path = landing_file(self.out_dir, source, period, "corrige" if kind == "correction" else "")
+        listed: list[InvalidRow] = []
+        merged = inject(
+            self.rng,
+            source,
+            spec,
+            valid(),
+            count,
+            self.world.config.invalid,
+            extract.broken_id,
+            self._disguise(source, snap.cut),
+            listed,
+        )
+        write_file(path, STYLES[source], HEADERS[source], merged)
+        self.written.append(
+            WrittenExtract(path, source, period, kind, snap.cut.isoformat(), count + len(listed), listed)
+        )

@@ -1,0 +1,112 @@
+"""Tenants' voice: the anonymous quarterly survey and the tenant council sessions of each site."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from pipelines.sample.config import CouncilRates, SurveyRates
+from pipelines.sample.events import DAYS_PER_YEAR
+from pipelines.sample.trajectories import PROGRAMME_START, SITES, HousingPath
+
+
+@dataclass(frozen=True)
+class SurveyResponse:
+    site: str
+    answered: date
+    satisfaction_housing: int  # 1-5
+    satisfaction_support: int  # 1-5
+    quality_of_life: int  # 0-10
+
+
+@dataclass(frozen=True)
+class CouncilSession:
+    site: str
+    held: date
+    attendees: int
+    actions_decided: int
+
+
+def quarter_of(day: date) -> str:
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
+def _quarters(first: date, last: date) -> list[tuple[date, date]]:
+    """(first day, last day) of every calendar quarter that meets [first, last]."""
+    out = []
+    start = date(first.year, 3 * ((first.month - 1) // 3) + 1, 1)
+    while start <= last:
+        month = start.month + 3
+        following = date(start.year + (month > 12), (month - 1) % 12 + 1, 1)
+        out.append((start, following - timedelta(days=1)))
+        start = following
+    return out
+
+
+def _clamp(value: float, low: int, high: int) -> int:
+    return max(low, min(high, round(value)))
+
+
+def survey_responses(rng: random.Random, path: HousingPath, as_of: date, rates: SurveyRates) -> list[SurveyResponse]:
+    """At most one answer a quarter while the person holds a tenancy; quality of life grows with time housed."""
+    housed_until = path.tenancies[-1].end or as_of
+    out = []
+    for q_start, q_end in _quarters(path.entry, housed_until):
+        if rng.random() >= rates.response_rate:
+            continue
+        first, last = max(q_start, path.entry), min(q_end, housed_until)
+        day = first + timedelta(days=rng.randint(0, (last - first).days))
+        years = min((day - path.entry).days / DAYS_PER_YEAR, rates.quality_of_life_gain_cap_years)
+        quality = rates.quality_of_life_start + rates.quality_of_life_gain_per_year * years
+        out.append(
+            SurveyResponse(
+                path.site,
+                day,
+                _clamp(rng.gauss(rates.satisfaction_mean, 0.9), 1, 5),
+                _clamp(rng.gauss(rates.satisfaction_mean + 0.2, 0.9), 1, 5),
+                _clamp(rng.gauss(quality, 1.6), 0, 10),
+            )
+        )
+    return out
+
+
+def housed_by_site_and_day(paths: list[HousingPath], as_of: date) -> dict[str, list[int]]:
+    """Number of people holding a tenancy at each site on each day since the programme start."""
+    span = (as_of - PROGRAMME_START).days + 2
+    deltas = {site: [0] * span for site in SITES}
+    for path in paths:
+        deltas[path.site][(path.entry - PROGRAMME_START).days] += 1
+        end = path.tenancies[-1].end
+        if end is not None:
+            deltas[path.site][(end - PROGRAMME_START).days] -= 1
+    counts = {}
+    for site, delta in deltas.items():
+        running, counts[site] = 0, []
+        for change in delta:
+            running += change
+            counts[site].append(running)
+    return counts
+
+
+def council_sessions(
+    rng: random.Random, paths: list[HousingPath], as_of: date, rates: CouncilRates
+) -> list[CouncilSession]:
+    """Sessions at each site once it houses a few tenants, attended by a small share of them."""
+    housed = housed_by_site_and_day(paths, as_of)
+    sessions = []
+    for site in SITES:
+        t = 0.0
+        span = (as_of - PROGRAMME_START).days + 1
+        while rates.sessions_per_year > 0:
+            t += rng.expovariate(rates.sessions_per_year / DAYS_PER_YEAR)
+            if t >= span:
+                break
+            tenants = housed[site][int(t)]
+            if tenants < 10:
+                continue
+            attendees = max(2, round(tenants * rates.attendance_share * rng.uniform(0.5, 1.5)))
+            day = PROGRAMME_START + timedelta(days=int(t))
+            sessions.append(CouncilSession(site, day, attendees, rng.randint(*rates.actions_per_session)))
+    sessions.sort(key=lambda s: (s.held, s.site))
+    return sessions

@@ -1,0 +1,102 @@
+"""A table in a partner's database, pulled incrementally by a watermark column, then ingested like a file.
+
+A pull selects the rows whose watermark is above the last loaded pull's, writes them to landing as JSON lines
+named after the new high watermark (so the pull has a sha256, a period, a ledger line and a quarantine file like
+any extract; an sql contract is `load: append`), and ingests that file. The database URL comes from the
+environment variable the contract names: credentials stay out of contracts, the ledger and logs.
+Rows that arrive later with a watermark equal to or below the last pull's are not seen: the partner's column
+must only grow (a sequence, or a last-modified timestamp set on every write).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import date, datetime
+from pathlib import Path
+
+import psycopg
+import sqlalchemy as sa
+
+from pipelines.contract import Contract
+from pipelines.ingest import BatchSummary, IngestContext, ingest_file
+from pipelines.readers.cells import cell_text
+
+
+class SqlSourceError(ValueError):
+    """The partner table cannot be pulled; the message names the source and what is wrong (never the URL)."""
+
+
+def bound_text(value: object) -> str:
+    """A watermark as file-name text that sorts like the values (integers zero-padded)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:020d}"
+    if isinstance(value, datetime):
+        return value.strftime("%Y%m%dT%H%M%S%f")
+    if isinstance(value, date):
+        return value.strftime("%Y%m%d")
+    raise SqlSourceError(f"watermark values must be integers, dates or timestamps, not {type(value).__name__}")
+
+
+def bound_value(text: str) -> object:
+    if "T" in text:
+        return datetime.strptime(text, "%Y%m%dT%H%M%S%f")
+    return int(text) if len(text) == 20 else datetime.strptime(text, "%Y%m%d").date()
+
+
+def _last_bound(ctx: IngestContext, contract: Contract) -> object | None:
+    ctx.ensure_schema()
+    with psycopg.connect(ctx.url) as conn:
+        row = conn.execute(
+            "select period from audit.batches where source = %s and status in ('loaded', 'replaced')"
+            " order by batch_id desc limit 1",
+            (contract.name,),
+        ).fetchone()
+    return bound_value(row[0]) if row else None
+
+
+def _table(engine: sa.Engine, contract: Contract) -> sa.Table:
+    schema, _, name = contract.format.table.rpartition(".")
+    try:
+        table = sa.Table(name, sa.MetaData(), schema=schema or None, autoload_with=engine)
+    except sa.exc.NoSuchTableError:
+        raise SqlSourceError(f"{contract.name}: no table {contract.format.table} in the partner database") from None
+    missing = [n for n in [c.name for c in contract.columns] + [contract.format.watermark] if n not in table.c]
+    if missing:
+        raise SqlSourceError(f"{contract.name}: {contract.format.table} has no column(s) {', '.join(missing)}")
+    return table
+
+
+def pull_table(ctx: IngestContext, contract: Contract, landing_dir: Path, url: str | None = None) -> BatchSummary:
+    """Pull the new rows of the partner table into landing and ingest them; `up_to_date` when there are none."""
+    fmt = contract.format
+    url = url or os.environ.get(fmt.url_env or "")
+    if not url:
+        raise SqlSourceError(f"{contract.name}: set {fmt.url_env} to the partner database's SQLAlchemy URL")
+    after = _last_bound(ctx, contract)
+    engine = sa.create_engine(url)
+    landing_dir.mkdir(parents=True, exist_ok=True)
+    temporary = landing_dir / f".{contract.name}.pull.partial"
+    high = None
+    try:
+        table = _table(engine, contract)
+        watermark = table.c[fmt.watermark]
+        query = sa.select(*[table.c[c.name] for c in contract.columns], watermark.label("_watermark"))
+        query = query.order_by(watermark) if after is None else query.where(watermark > after).order_by(watermark)
+        with engine.connect() as conn, temporary.open("w", encoding="utf-8") as handle:
+            for row in conn.execution_options(stream_results=True).execute(query).mappings():
+                high = row["_watermark"]
+                values = {c.name: cell_text(row[c.name], fmt) for c in contract.columns}
+                handle.write(json.dumps(values, ensure_ascii=False) + "\n")
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    finally:
+        engine.dispose()
+    if high is None:
+        temporary.unlink()
+        return BatchSummary(contract.name, fmt.table, "up_to_date")
+    path = landing_dir / contract.file_pattern.replace("*", bound_text(high), 1)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary.replace(path)  # whole or not at all: the landing sensor never sees half a pull
+    return ingest_file(ctx, contract, path)

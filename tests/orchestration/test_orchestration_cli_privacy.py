@@ -1,0 +1,250 @@
+"""`abord link`, `redact`, `forget`, `opposition add` and `key rotate` through the real command line."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import psycopg
+import pytest
+from typer.testing import CliRunner
+
+from orchestration.cli import app
+from pipelines.contract import load_contracts
+from pipelines.pipeline import ensure_raw_tables
+from pseudonymisation.keys import load_key
+from pseudonymisation.link_keys import Identity, link_keys, record_key
+from pseudonymisation.probabilistic import ENCODINGS_DDL, UPSERT_ENCODING, dumps, encode_identity
+
+runner = CliRunner()
+
+HOUSING = """record_id,given_name,family_name,birth_date,sex,nir,postcode,phone,email
+H1,Marie-Hélène,Dupont-Lefèvre,12/03/1975,F,,75011,06 12 34 56 78,
+H2,Karim,Benali,1988-07-30,M,,69003,,karim.benali@exemple.fr
+"""
+# Same woman written as the hospital writes her (upper case, no accents, ISO date, names swapped); the man
+# only by his e-mail; a third person nobody else knows; a row with nothing usable.
+HOSPITAL = """record_id;family_name;given_name;birth_date;email
+P1;MARIE HELENE;DUPONT LEFEVRE;1975-03-12;
+P2;BEN ALI;K.;1988-07-30;Karim.Benali@exemple.fr
+P3;Martin;Lucie;2001-01-05;
+P4;;;;
+"""
+
+
+@pytest.fixture
+def keyed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("ABORD_DATA_DIR", str(tmp_path))
+    assert runner.invoke(app, ["key", "new"]).exit_code == 0
+    return tmp_path
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_link_gives_one_key_per_person_across_files(keyed: Path) -> None:
+    a = _write(keyed / "housing.csv", HOUSING)
+    b = _write(keyed / "hospital.csv", HOSPITAL)
+    out = keyed / "out" / "links.csv"
+    result = runner.invoke(app, ["link", str(a), str(b), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = _rows(out)
+    assert list(rows[0]) == ["file", "record_id", "person_key"]
+    key = {(r["file"], r["record_id"]): r["person_key"] for r in rows}
+    assert len(key) == 6
+    assert key["housing.csv", "H1"] == key["hospital.csv", "P1"]
+    assert key["housing.csv", "H2"] == key["hospital.csv", "P2"]
+    assert key["housing.csv", "H1"] != key["housing.csv", "H2"]
+    assert len({key["hospital.csv", "P3"], key["hospital.csv", "P4"], key["housing.csv", "H1"]}) == 3
+    assert "6 records from 2 files, 4 persons (1 records without any usable identifier)" in result.output
+
+
+def test_link_probabilistic_joins_a_typo_that_exact_keys_miss(keyed: Path) -> None:
+    a = _write(keyed / "a.csv", "record_id,given_name,family_name,birth_date\nA1,Sandrine,Girard,1975-03-12\n")
+    b = _write(keyed / "b.csv", "record_id,given_name,family_name,birth_date\nB1,Sandrine,Girrard,1975-03-12\n")
+    exact, fuzzy = keyed / "exact.csv", keyed / "fuzzy.csv"
+    assert runner.invoke(app, ["link", str(a), str(b), "--out", str(exact)]).exit_code == 0
+    assert runner.invoke(app, ["link", str(a), str(b), "--out", str(fuzzy), "--probabilistic"]).exit_code == 0
+    assert len({r["person_key"] for r in _rows(exact)}) == 2
+    assert len({r["person_key"] for r in _rows(fuzzy)}) == 1
+
+
+def test_link_writes_and_prints_no_identifier(keyed: Path) -> None:
+    a = _write(keyed / "housing.csv", HOUSING)
+    b = _write(keyed / "hospital.csv", HOSPITAL)
+    out = keyed / "links.csv"
+    result = runner.invoke(app, ["link", str(a), str(b), "--out", str(out)])
+    written = out.read_text(encoding="utf-8") + result.output
+    for value in ("Dupont", "DUPONT", "Marie", "Benali", "1975", "1988", "06 12", "exemple.fr", "Lucie", "75011"):
+        assert value not in written
+    assert (keyed / "abord.key").read_text().strip() not in written
+
+
+def test_link_needs_a_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ABORD_DATA_DIR", str(tmp_path))
+    a = _write(tmp_path / "a.csv", HOUSING)
+    result = runner.invoke(app, ["link", str(a), "--out", str(tmp_path / "o.csv")])
+    assert result.exit_code == 2 and "abord key new" in result.output
+
+
+def test_link_needs_a_record_id(keyed: Path) -> None:
+    a = _write(keyed / "a.csv", "given_name,family_name\nMarie,Dupont\n")
+    result = runner.invoke(app, ["link", str(a), "--out", str(keyed / "o.csv")])
+    assert result.exit_code == 2 and "no record_id column" in result.output
+    assert "Dupont" not in result.output
+
+
+NOTES = """record_id;given_name;family_name;note
+1;Fatou;Diallo;Fatou a appelé le 06 12 34 56 78, rendez-vous CCAS jeudi.
+2;Jean;Martin;"Écrit depuis jean.martin@exemple.fr ; NIR 2 84 05 73 054 082 48."
+3;;;
+"""
+
+
+def test_redact_replaces_the_column_only(keyed: Path) -> None:
+    source = _write(keyed / "notes.csv", NOTES)
+    out = keyed / "redacted.csv"
+    result = runner.invoke(app, ["redact", "--in", str(source), "--column", "note", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    with out.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter=";"))
+    assert [r["record_id"] for r in rows] == ["1", "2", "3"]
+    assert rows[0]["given_name"] == "Fatou"  # other columns untouched
+    assert rows[0]["note"] == "<PERSONNE> a appelé le <TELEPHONE>, rendez-vous CCAS jeudi."
+    assert "<EMAIL>" in rows[1]["note"] and "<NIR>" in rows[1]["note"] and "exemple" not in rows[1]["note"]
+    assert rows[2]["note"] == ""
+    assert "3 rows" in result.output
+
+
+def test_redact_checks_the_column_and_the_language(keyed: Path) -> None:
+    source = _write(keyed / "notes.csv", NOTES)
+    out = keyed / "redacted.csv"
+    missing = runner.invoke(app, ["redact", "--in", str(source), "--column", "notes", "--out", str(out)])
+    assert missing.exit_code == 2 and "no column 'notes'" in missing.output
+    english = runner.invoke(app, ["redact", "--in", str(source), "--column", "note", "--out", str(out), "--lang", "en"])
+    assert english.exit_code == 2 and "English redaction is not available" in english.output
+    assert not out.exists()
+
+
+# --- people's rights and key rotation, on a real warehouse database -------------------------------------
+
+MARIE = {"given_name": "Marie-Hélène", "family_name": "Dupont", "birth_date": "12/03/1975", "nir": "",
+         "email": "mh.dupont@exemple.fr"}  # fmt: skip
+KARIM = {"given_name": "Karim", "family_name": "Benali", "birth_date": "1988-07-30", "email": ""}
+REQUEST = "given_name,family_name,birth_date,email\nMARIE HELENE,DUPONT,1975-03-12,\n"  # written differently
+
+
+def _identity(row: dict[str, str]) -> Identity:
+    return Identity(**{k: v or None for k, v in row.items()})
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, warehouse_url: str) -> str:
+    """Two persons loaded as ingestion would: link keys, a participant row and a support contact each."""
+    monkeypatch.setenv("ABORD_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("ABORD_DATABASE_URL", warehouse_url)
+    assert runner.invoke(app, ["key", "new"]).exit_code == 0
+    key = load_key(tmp_path / "abord.key")
+    ensure_raw_tables(warehouse_url, load_contracts())
+    with psycopg.connect(warehouse_url) as conn:
+        batch = conn.execute(
+            "insert into audit.batches (source, file_name, sha256, rows_read, rows_loaded, rows_quarantined, status)"
+            " values ('housing_participants', 'f.csv', 'x', 2, 2, 0, 'loaded') returning batch_id"
+        ).fetchone()[0]
+        for n, (person, row) in enumerate([("p-marie", MARIE), ("p-karim", KARIM)], start=1):
+            for k in link_keys(key, _identity(row)):
+                conn.execute("insert into identity.link_keys values (%s, %s)", (k, person))
+            ref = record_key(key, "housing_participants", f"P{n}")
+            conn.execute("insert into identity.link_keys values (%s, %s)", (ref, person))
+            conn.execute(
+                "insert into raw.housing_participants (batch_id, source_row, record_ref, person_key)"
+                " values (%s, %s, %s, %s)",
+                (batch, n, ref, person),
+            )
+            conn.execute(
+                "insert into raw.housing_support_contacts (batch_id, source_row, record_ref, person_key)"
+                " values (%s, %s, %s, %s)",
+                (batch, n, record_key(key, "housing_support_contacts", f"C{n}"), person),
+            )
+        conn.execute("insert into audit.person_merges values ('p-old', 'p-marie', %s)", (batch,))
+    return warehouse_url
+
+
+def _person_rows(url: str, person: str) -> int:
+    total = 0
+    with psycopg.connect(url) as conn:
+        for contract in load_contracts().values():
+            if contract.is_person_level:
+                sql = f"select count(*) from {contract.raw_table} where person_key = %s"
+                total += conn.execute(sql, (person,)).fetchone()[0]
+        total += conn.execute("select count(*) from identity.link_keys where person_key = %s", (person,)).fetchone()[0]
+        total += conn.execute(
+            "select count(*) from audit.person_merges where %s in (absorbed_person_key, kept_person_key)", (person,)
+        ).fetchone()[0]
+    return total
+
+
+def test_forget_erases_the_person_everywhere_and_only_them(warehouse: str, tmp_path: Path) -> None:
+    request = tmp_path / "forget.csv"
+    request.write_text(REQUEST, encoding="utf-8")
+    before = _person_rows(warehouse, "p-marie")
+    assert before > 0
+    result = runner.invoke(app, ["forget", "--from", str(request)])
+    assert result.exit_code == 0, result.output
+    assert "matched 1 persons: 2 rows" in result.output and "DUPONT" not in result.output
+    assert _person_rows(warehouse, "p-marie") == 0
+    assert _person_rows(warehouse, "p-karim") == 5  # 2 raw rows and 3 link keys, untouched
+    with psycopg.connect(warehouse) as conn:
+        erasures = conn.execute(
+            "select requested_identities, persons_erased, rows_deleted from audit.erasures"
+        ).fetchall()
+        assert erasures == [(1, 1, 2)]
+        opposed = {k for (k,) in conn.execute("select link_key from identity.opposition")}
+    # Her every key, the participant record reference included, keeps her out of the next extracts.
+    key = load_key(tmp_path / "abord.key")
+    assert set(link_keys(key, _identity(MARIE))) | {record_key(key, "housing_participants", "P1")} <= opposed
+
+
+def test_opposition_add_keeps_keys_only(warehouse: str, tmp_path: Path) -> None:
+    request = tmp_path / "opposition.csv"
+    request.write_text("given_name,family_name,birth_date\nKarim,Benali,30/07/1988\n,,\n", encoding="utf-8")
+    result = runner.invoke(app, ["opposition", "add", "--from", str(request)])
+    assert result.exit_code == 0, result.output
+    assert "1 of 2 identities on the opposition list" in result.output
+    key = load_key(tmp_path / "abord.key")
+    with psycopg.connect(warehouse) as conn:
+        opposed = {k for (k,) in conn.execute("select link_key from identity.opposition")}
+    assert opposed == set(link_keys(key, Identity(given_name="Karim", family_name="Benali", birth_date="1988-07-30")))
+    assert _person_rows(warehouse, "p-karim") == 5  # opposition alone erases nothing
+
+
+def test_key_rotate_rekeys_the_store_without_losing_a_link(warehouse: str, tmp_path: Path) -> None:
+    key_file = tmp_path / "abord.key"
+    old = load_key(key_file)
+    with psycopg.connect(warehouse) as conn:
+        before = dict(conn.execute("select link_key, person_key from identity.link_keys").fetchall())
+        conn.execute(ENCODINGS_DDL)
+        conn.execute(UPSERT_ENCODING, (dumps(encode_identity(old, _identity(MARIE))), "p-marie"))
+    result = runner.invoke(app, ["key", "rotate"])
+    assert result.exit_code == 0, result.output
+    new = load_key(key_file)
+    assert len(new.rotations) == 1 and key_file.stat().st_mode & 0o077 == 0
+    assert not (tmp_path / "abord.key.next").exists()
+    with psycopg.connect(warehouse) as conn:
+        after = dict(conn.execute("select link_key, person_key from identity.link_keys").fetchall())
+        refs = {r for (r,) in conn.execute("select record_ref from raw.housing_participants")}
+        encodings = conn.execute("select encoding, person_key from identity.bloom_encodings").fetchall()
+    assert encodings == [(dumps(encode_identity(new, _identity(MARIE))), "p-marie")]
+    assert not set(after) & set(before) and len(after) == len(before)
+    # What the next extract computes under the rotated key finds the same persons.
+    for person, row in (("p-marie", MARIE), ("p-karim", KARIM)):
+        assert {after[k] for k in link_keys(new, _identity(row))} == {person}
+        assert not set(link_keys(old, _identity(row))) & set(after)
+    assert refs == {record_key(new, "housing_participants", "P1"), record_key(new, "housing_participants", "P2")}

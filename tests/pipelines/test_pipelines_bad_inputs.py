@@ -1,0 +1,378 @@
+"""The bad-input corpus: malformed extracts as partners send them, each with the error a steward sees.
+
+Every case goes through ingest_file on a real PostgreSQL: a whole-file rejection names the file and says why;
+a bad row is quarantined with its reason code and the rest loads; rows read = loaded + quarantined, always.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import json
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from pipelines.contract import load_contracts
+from pipelines.ingest import IngestContext, ingest_file
+from pipelines.pipeline import ensure_raw_tables
+
+CONTRACTS = load_contracts()
+TODAY = date(2026, 1, 15)
+
+TENANCY_HEADER = "id_bail;id_participant;site;date_debut;date_fin;motif_sortie;loyer_mensuel"
+TENANCY_ROWS = [
+    "B1;P1;Saint-Étienne;03/02/2021;;;452,30",
+    "B2;P2;Lyon;01/03/2022;15/06/2023;rue;380,00",
+    "B3;P3;Lyon;05/05/2023;;;410,5",
+]
+HEALTH_HEADER = (
+    "encounter_id,family_name,given_name,birth_date,nir,sex,encounter_type,service,admission_date,discharge_date"
+)
+HEALTH_ROWS = [
+    "E1,Dupont,Hélène,1980-04-12,,F,urgence,general,2024-01-03,2024-01-03",
+    "E2,Martin,Paul,1975-06-01,,M,hospitalisation,psychiatrie,2024-02-01,2024-02-11",
+    "E3,Nguyen,Linh,1990-09-30,,F,urgence,,2024-03-05,",
+]
+JUSTICE_ROWS = [
+    {"event_id": "J1", "surname": "Martin", "first_names": "Paul", "date_of_birth": "1975-06-01",
+     "event_type": "garde_a_vue", "start_date": "2024-02-01", "end_date": "2024-02-02"},
+    {"event_id": "J2", "surname": "Roux", "first_names": "Léa", "date_of_birth": "1988-11-23",
+     "event_type": "incarceration", "start_date": "2024-03-01", "end_date": None},
+]  # fmt: skip
+
+
+def tenancies(rows=TENANCY_ROWS, header=TENANCY_HEADER, encoding="latin-1", end="\r\n", last_end=True) -> bytes:
+    text = end.join([header, *rows]) + (end if last_end else "")
+    return text.encode(encoding)
+
+
+def health(rows=HEALTH_ROWS, header=HEALTH_HEADER, encoding="utf-8", last_end=True) -> bytes:
+    return ("\n".join([header, *rows]) + ("\n" if last_end else "")).encode(encoding)
+
+
+def justice(lines: list[str] | None = None, last_end=True) -> bytes:
+    lines = lines if lines is not None else [json.dumps(r, ensure_ascii=False) for r in JUSTICE_ROWS]
+    return ("\n".join(lines) + ("\n" if last_end else "")).encode("utf-8")
+
+
+def _swap(rows: list[str], index: int, row: str) -> list[str]:
+    return [row if i == index else r for i, r in enumerate(rows)]
+
+
+@dataclass(frozen=True)
+class Case:
+    source: str
+    content: bytes
+    file_code: str | None = None  # the whole file is rejected with this code...
+    message: str = ""  # ...and a message holding this text
+    rows: dict[int, str] = field(default_factory=dict)  # else: source row -> reason code of each bad row
+    file_name: str | None = None
+
+
+FILE_NAMES = {
+    "housing_tenancies": "tenancies_2025-12.csv",
+    "health_encounters": "encounters_2025-12.csv",
+    "justice_events": "events_2025-12.jsonl",
+}
+BAD_JSON = '{"event_id": "J9", "surname": "X"'
+
+CASES = {
+    # --- the whole file cannot be read: rejected, named, with a reason
+    "empty file": Case("housing_tenancies", b"", "empty_file", "the file is empty"),
+    "only blank lines": Case("housing_tenancies", b"\r\n \r\n", "empty_file", "the file is empty"),
+    "header but no rows": Case("housing_tenancies", tenancies(rows=[]), "no_rows", "a header but no rows"),
+    "empty jsonl": Case("justice_events", b"\n\n", "empty_file", "the file is empty"),
+    "missing column": Case(
+        "housing_tenancies",
+        tenancies(rows=[r.rsplit(";", 1)[0] for r in TENANCY_ROWS], header=TENANCY_HEADER.rsplit(";", 1)[0]),
+        "missing_column",
+        "missing column(s) loyer_mensuel",
+    ),
+    "renamed column": Case(
+        "housing_tenancies",
+        tenancies(header=TENANCY_HEADER.replace("motif_sortie", "motif_de_sortie")),
+        "missing_column",
+        "'motif_de_sortie' instead of 'motif_sortie'?",
+    ),
+    "comma where the contract says semicolon": Case(
+        "housing_tenancies",
+        tenancies(
+            rows=[r.replace(";", ",").replace("452,30", "452.30") for r in TENANCY_ROWS[:1]],
+            header=TENANCY_HEADER.replace(";", ","),
+        ),
+        "wrong_separator",
+        "separated by ',' where the contract says ';'",
+    ),  # fmt: skip
+    "tab where the contract says comma": Case(
+        "health_encounters",
+        health(rows=[r.replace(",", "\t") for r in HEALTH_ROWS], header=HEALTH_HEADER.replace(",", "\t")),
+        "wrong_separator",
+        "separated by '\\t' where the contract says ','",
+    ),
+    "utf-8 BOM on a latin-1 contract": Case(
+        "housing_tenancies",
+        codecs.BOM_UTF8 + tenancies(encoding="utf-8"),
+        "unexpected_bom",
+        "utf-8 byte-order mark but the contract says latin-1",
+    ),
+    "utf-16 export": Case("health_encounters", health(encoding="utf-16"), "unexpected_bom", "utf-16 byte-order mark"),
+    "latin-1 bytes in a utf-8 file": Case(
+        "health_encounters", health(encoding="latin-1"), "bad_encoding", "line 2, byte 12: bytes that are not valid"
+    ),
+    "windows-1252 bytes in json lines": Case(
+        "justice_events",
+        justice([json.dumps(JUSTICE_ROWS[0]), json.dumps(JUSTICE_ROWS[1], ensure_ascii=False)]).replace(
+            "Léa".encode(), "Léa".encode("cp1252")
+        ),
+        "bad_encoding",
+        "line 2",
+    ),
+    "a workbook renamed .csv": Case(
+        "housing_tenancies", b"PK\x03\x04\x14\x00\x06\x00" + bytes(40), "not_text", "ZIP archive or an XLSX"
+    ),
+    "a gzip renamed .csv": Case("health_encounters", gzip.compress(health()), "not_text", "gzip archive"),
+    "column twice in the header": Case(
+        "housing_tenancies",
+        tenancies(rows=[r + ";Lyon" for r in TENANCY_ROWS], header=TENANCY_HEADER + ";site"),
+        "duplicate_column",
+        "column(s) site appear twice",
+    ),
+    "blank first line": Case(
+        "housing_tenancies", b"\r\n" + tenancies(), "no_header", "the first line is blank where the header"
+    ),
+    "quote never closed": Case(
+        "housing_tenancies",
+        tenancies(rows=_swap(TENANCY_ROWS, 0, 'B1;P1;"Saint-Étienne;03/02/2021;;;452,30')),
+        "unclosed_quote",
+        "line 2 opens a quoted value that is never closed",
+    ),
+    "no header line: data first": Case(
+        "housing_tenancies",
+        tenancies(header=TENANCY_ROWS[0]),
+        "missing_column",
+        "none of the contract's columns is in the first line (no header line?)",
+    ),
+    "no period in the file name": Case(
+        "housing_tenancies", tenancies(), "no_period", "no period in the file name", file_name="tenancies.csv"
+    ),
+    # --- single rows cannot be read: quarantined, the rest loads
+    "a row with a field too many": Case(
+        "housing_tenancies", tenancies(rows=_swap(TENANCY_ROWS, 1, TENANCY_ROWS[1] + ";x")), rows={2: "field_count"}
+    ),
+    "a row with a field too few": Case(
+        "housing_tenancies",
+        tenancies(rows=_swap(TENANCY_ROWS, 0, TENANCY_ROWS[0].rsplit(";", 2)[0])),
+        rows={1: "field_count"},
+    ),
+    "truncated last line": Case(
+        "housing_tenancies", tenancies(rows=[*TENANCY_ROWS, "B4;P4;Ly"], last_end=False), rows={4: "truncated_row"}
+    ),
+    "last line cut inside a quoted value": Case(
+        "health_encounters", health(rows=[*HEALTH_ROWS, 'E4,"Dup'], last_end=False), rows={4: "truncated_row"}
+    ),
+    "no final line break is fine": Case("health_encounters", health(last_end=False)),
+    "text after a closing quote": Case(
+        "housing_tenancies",
+        tenancies(rows=_swap(TENANCY_ROWS, 2, 'B3;P3;"Lyon"x;05/05/2023;;;410,5')),
+        rows={3: "bad_quoting"},
+    ),
+    "blank lines between rows are no rows": Case(
+        "housing_tenancies", tenancies(rows=[TENANCY_ROWS[0], "", TENANCY_ROWS[1], "", TENANCY_ROWS[2]])
+    ),
+    "utf-8 BOM on a utf-8 contract is fine": Case("health_encounters", codecs.BOM_UTF8 + health()),
+    # --- rows that read but do not validate
+    "missing record id": Case(
+        "housing_tenancies",
+        tenancies(rows=_swap(TENANCY_ROWS, 0, ";" + TENANCY_ROWS[0][3:])),
+        rows={1: "missing_value"},
+    ),
+    "impossible date": Case(
+        "housing_tenancies",
+        tenancies(rows=_swap(TENANCY_ROWS, 0, TENANCY_ROWS[0].replace("03/02/2021", "31/02/2021"))),
+        rows={1: "invalid_date"},
+    ),
+    "ISO date in a French file": Case(
+        "housing_tenancies",
+        tenancies(rows=_swap(TENANCY_ROWS, 0, TENANCY_ROWS[0].replace("03/02/2021", "2021-02-03"))),
+        rows={1: "invalid_date"},
+    ),
+    "date before 1900": Case(
+        "housing_tenancies",
+        tenancies(rows=_swap(TENANCY_ROWS, 1, TENANCY_ROWS[1].replace("01/03/2022", "01/03/1822"))),
+        rows={2: "implausible_date"},
+    ),
+    "date in the future": Case(
+        "health_encounters",
+        health(rows=_swap(HEALTH_ROWS, 2, HEALTH_ROWS[2].replace("2024-03-05", "2099-03-05"))),
+        rows={3: "implausible_date"},
+    ),
+    "value outside the allowed list": Case(
+        "housing_tenancies",
+        tenancies(rows=_swap(TENANCY_ROWS, 1, TENANCY_ROWS[1].replace(";rue;", ";vacances;"))),
+        rows={2: "not_allowed"},
+    ),
+    "letter O for zero in a rent": Case(
+        "housing_tenancies",
+        tenancies(rows=_swap(TENANCY_ROWS, 0, TENANCY_ROWS[0].replace("452,30", "4O2,30"))),
+        rows={1: "invalid_decimal"},
+    ),
+    "negative rent": Case(
+        "housing_tenancies",
+        tenancies(rows=_swap(TENANCY_ROWS, 2, TENANCY_ROWS[2].replace("410,5", "-410,5"))),
+        rows={3: "out_of_range"},
+    ),
+    "exit before entry": Case(
+        "housing_tenancies",
+        tenancies(rows=_swap(TENANCY_ROWS, 1, TENANCY_ROWS[1].replace("15/06/2023", "15/06/2021"))),
+        rows={2: "date_order"},
+    ),
+    "record id twice in the file": Case(
+        "housing_tenancies",
+        tenancies(rows=[*TENANCY_ROWS, TENANCY_ROWS[0].replace("P1", "P9")]),
+        rows={4: "duplicate_id"},
+    ),
+    "implausible birth date": Case(
+        "health_encounters",
+        health(rows=_swap(HEALTH_ROWS, 0, HEALTH_ROWS[0].replace("1980-04-12", "1850-04-12"))),
+        rows={1: "invalid_date"},
+    ),
+    "nobody to recognise": Case(
+        "health_encounters",
+        health(rows=_swap(HEALTH_ROWS, 1, "E2,,,,,M,hospitalisation,psychiatrie,2024-02-01,2024-02-11")),
+        rows={2: "no_identifier"},
+    ),
+    "discharge before admission and a bad sex code": Case(
+        "health_encounters",
+        health(rows=_swap(HEALTH_ROWS, 1, HEALTH_ROWS[1].replace(",M,", ",X,").replace("2024-02-11", "2024-01-11"))),
+        rows={2: "not_allowed"},  # one row, two reasons: both in audit (checked below)
+    ),
+    "a line that is not JSON": Case(
+        "justice_events",
+        justice([json.dumps(JUSTICE_ROWS[0]), BAD_JSON, json.dumps(JUSTICE_ROWS[1])]),
+        rows={2: "invalid_json"},
+    ),
+    "a JSON line that is a list": Case(
+        "justice_events", justice([json.dumps(JUSTICE_ROWS[0]), "[1, 2]"]), rows={2: "not_an_object"}
+    ),
+    "a nested JSON value": Case(
+        "justice_events",
+        justice([json.dumps({**JUSTICE_ROWS[0], "event_type": {"code": "garde_a_vue"}})]),
+        rows={1: "nested_value"},
+    ),
+    "truncated last JSON line": Case(
+        "justice_events", justice([json.dumps(JUSTICE_ROWS[0]), BAD_JSON], last_end=False), rows={2: "truncated_row"}
+    ),
+    "several bad rows at once": Case(
+        "housing_tenancies",
+        tenancies(
+            rows=[
+                TENANCY_ROWS[0],
+                "B2;P2;Lyon;01/13/2022;;;380,00",
+                "B5;P5;Lyon",
+                TENANCY_ROWS[2],
+                "B6;;Lyon;01/01/2024;;;1,00",
+            ]
+        ),
+        rows={2: "invalid_date", 3: "field_count", 5: "missing_value"},
+    ),
+}
+
+
+class _NoRedaction:
+    def redact_many(self, texts, names):
+        return texts
+
+
+@pytest.fixture
+def ctx(warehouse_url: str, tmp_path: Path) -> IngestContext:
+    ensure_raw_tables(warehouse_url, CONTRACTS)
+    return IngestContext(
+        url=warehouse_url,
+        key=bytes(range(32)),
+        quarantine_dir=tmp_path / "quarantine",
+        contracts=CONTRACTS,
+        make_redactor=_NoRedaction,
+        today=TODAY,
+    )
+
+
+def test_the_corpus_is_big_and_distinct() -> None:
+    assert len(CASES) >= 30
+    assert len({case.content for case in CASES.values()}) == len(CASES)
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_each_bad_extract_gets_its_error_and_the_rows_balance(ctx: IngestContext, tmp_path: Path, name: str) -> None:
+    case = CASES[name]
+    contract = CONTRACTS[case.source]
+    path = tmp_path / "landing" / (case.file_name or FILE_NAMES[case.source])
+    path.parent.mkdir(parents=True)
+    path.write_bytes(case.content)
+
+    summary = ingest_file(ctx, contract, path)
+
+    with psycopg.connect(ctx.url) as conn:
+        batch = conn.execute(
+            "select status, rows_read, rows_loaded, rows_quarantined from audit.batches where batch_id = %s",
+            (summary.batch_id,),
+        ).fetchone()
+        reasons = conn.execute(
+            "select source_row, reason_code from audit.rejections where batch_id = %s", (summary.batch_id,)
+        ).fetchall()
+        in_raw = conn.execute(f"select count(*) from {contract.raw_table}").fetchone()[0]
+    status, read, loaded, quarantined = batch
+    assert read == loaded + quarantined and loaded == in_raw
+    assert (read, loaded, quarantined) == (summary.rows_read, summary.rows_loaded, summary.rows_quarantined)
+    quarantine_file = ctx.quarantine_dir / case.source / f"{path.name}.rejected.csv"
+
+    if case.file_code:
+        assert status == summary.status == "rejected"
+        assert reasons == [(0, case.file_code)]
+        assert summary.message.startswith(f"{path.name}: ") and case.message in summary.message
+        # the message reaches logs and Dagster events: it names columns and lines, never a value
+        assert not any(value in summary.message for value in ("Dupont", "Hélène", "Martin", "Saint-Étienne", "P1"))
+        with quarantine_file.open(encoding="utf-8") as handle:
+            (line,) = list(csv.DictReader(handle))
+        assert (line["reason_code"], line["message"]) == (case.file_code, summary.message)
+        return
+
+    assert status == summary.status == "loaded"
+    assert {row: code for row, code in reasons if code == case.rows.get(row)} == case.rows
+    assert {row for row, _ in reasons} == set(case.rows)
+    assert quarantined == len(case.rows)
+    if case.rows:
+        with quarantine_file.open(encoding="utf-8") as handle:
+            lines = list(csv.DictReader(handle))
+        assert {int(line["source_row"]) for line in lines} == set(case.rows)
+        assert all(case.rows[int(line["source_row"])] in line["reason_code"].split("; ") for line in lines)
+    else:
+        assert not quarantine_file.exists()
+
+
+def test_one_row_with_two_problems_has_both_reasons(ctx: IngestContext, tmp_path: Path) -> None:
+    case = CASES["discharge before admission and a bad sex code"]
+    path = tmp_path / FILE_NAMES[case.source]
+    path.write_bytes(case.content)
+    summary = ingest_file(ctx, CONTRACTS[case.source], path)
+    with psycopg.connect(ctx.url) as conn:
+        counts = conn.execute(
+            "select reason_code, rows from audit.rejection_counts where batch_id = %s order by reason_code",
+            (summary.batch_id,),
+        ).fetchall()
+    assert counts == [("date_order", 1), ("not_allowed", 1)]
+    assert summary.rows_quarantined == 1
+
+
+def test_a_rejected_file_is_not_recorded_twice_until_its_contract_changes(ctx: IngestContext, tmp_path: Path) -> None:
+    path = tmp_path / FILE_NAMES["housing_tenancies"]
+    path.write_bytes(CASES["comma where the contract says semicolon"].content)
+    contract = CONTRACTS["housing_tenancies"]
+    assert ingest_file(ctx, contract, path).status == "rejected"
+    assert ingest_file(ctx, contract, path).status == "already_rejected"
+    fixed = replace(contract, format=replace(contract.format, delimiter=","))
+    assert ingest_file(ctx, fixed, path).status == "loaded"

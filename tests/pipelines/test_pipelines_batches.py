@@ -1,0 +1,194 @@
+"""The batch ledger: a re-sent period replaces the earlier one atomically, the same file twice adds nothing,
+snapshot and append sources differ in which batches are current, and a fixed quarantine file joins its batch."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from pipelines import ledger
+from pipelines.contract import load_contracts
+from pipelines.ingest import IngestContext, ingest_file
+from pipelines.pipeline import ensure_raw_tables
+from pipelines.quarantine import quarantine_path
+from pipelines.retry import RetryRefused, retry_quarantine
+
+CONTRACTS = load_contracts()
+TENANCIES = CONTRACTS["housing_tenancies"]
+HEADER = "id_bail;id_participant;site;date_debut;date_fin;motif_sortie;loyer_mensuel"
+
+
+def _write(directory: Path, period: str, rows: list[str]) -> Path:
+    path = directory / f"tenancies_{period}.csv"
+    path.write_bytes(("\r\n".join([HEADER, *rows]) + "\r\n").encode("latin-1"))
+    return path
+
+
+def _rows(*ids: str, bad: str | None = None) -> list[str]:
+    rows = [f"{i};P{i};Lyon;03/02/2021;;;400,00" for i in ids]
+    return rows + ([f"{bad};P{bad};Lyon;31/02/2021;;;400,00"] if bad else [])
+
+
+@pytest.fixture
+def ctx(warehouse_url: str, tmp_path: Path) -> IngestContext:
+    ensure_raw_tables(warehouse_url, CONTRACTS)
+    return IngestContext(
+        url=warehouse_url,
+        key=bytes(range(32)),
+        quarantine_dir=tmp_path / "quarantine",
+        contracts=CONTRACTS,
+        make_redactor=lambda: None,
+        today=date(2026, 1, 15),
+    )
+
+
+def _query(url: str, sql: str, params=None) -> list[tuple]:
+    with psycopg.connect(url) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+def _state(url: str) -> tuple:
+    return (
+        _query(url, "select batch_id, status, replaced_by, rows_loaded from audit.batches order by batch_id"),
+        _query(url, "select batch_id, source_row, record_ref from raw.housing_tenancies order by 1, 2"),
+        _query(url, "select * from identity.link_keys order by link_key"),
+    )
+
+
+def test_a_corrected_month_replaces_the_earlier_batch(ctx: IngestContext, tmp_path: Path) -> None:
+    november = ingest_file(ctx, TENANCIES, _write(tmp_path, "2025-11", _rows("B1", "B2")))
+    first = ingest_file(ctx, TENANCIES, _write(tmp_path, "2025-12", _rows("B1", "B2", bad="B3")))
+    assert first.rows_quarantined == 1
+    first_quarantine = quarantine_path(ctx.quarantine_dir, "housing_tenancies", "tenancies_2025-12.csv")
+    assert first_quarantine.exists()
+
+    corrected = ingest_file(ctx, TENANCIES, _write(tmp_path, "2025-12", _rows("B1", "B2", "B3", "B4")))
+
+    assert corrected.status == "loaded" and corrected.replaced == (first.batch_id,)
+    batches = _query(ctx.url, "select batch_id, status, replaced_by from audit.batches order by batch_id")
+    assert batches == [
+        (november.batch_id, "loaded", None),
+        (first.batch_id, "replaced", corrected.batch_id),
+        (corrected.batch_id, "loaded", None),
+    ]
+    per_batch = dict(_query(ctx.url, "select batch_id, count(*) from raw.housing_tenancies group by batch_id"))
+    assert per_batch == {november.batch_id: 2, corrected.batch_id: 4}
+    # snapshot: the latest period's batch alone is current
+    assert _query(ctx.url, "select batch_id from audit.current_batches") == [(corrected.batch_id,)]
+    assert not first_quarantine.exists(), "the replaced batch's rejected rows are no longer current"
+    # rows of the replaced batch stay counted in its own ledger line, which still balances
+    assert _query(
+        ctx.url,
+        "select rows_read = rows_loaded + rows_quarantined from audit.batches where batch_id = %s",
+        (first.batch_id,),
+    ) == [(True,)]
+
+
+def test_the_same_files_twice_change_nothing(ctx: IngestContext, tmp_path: Path) -> None:
+    old = tmp_path / "old"
+    old.mkdir()
+    version_1 = _write(old, "2025-12", _rows("B1", "B2"))
+    ingest_file(ctx, TENANCIES, version_1)
+    version_2 = _write(tmp_path, "2025-12", _rows("B1", "B2", "B3"))
+    ingest_file(ctx, TENANCIES, version_2)
+    before = _state(ctx.url)
+    assert ingest_file(ctx, TENANCIES, version_2).status == "already_loaded"
+    # an out-of-date copy arriving late does not undo the correction
+    assert ingest_file(ctx, TENANCIES, version_1).status == "already_loaded"
+    assert _state(ctx.url) == before
+
+
+def test_append_sources_keep_every_period_and_replace_a_resent_one(ctx: IngestContext, tmp_path: Path) -> None:
+    events = replace(TENANCIES, load="append")
+    november = ingest_file(ctx, events, _write(tmp_path, "2025-11", _rows("B1")))
+    december = ingest_file(ctx, events, _write(tmp_path, "2025-12", _rows("B2", "B3")))
+    current = {b for (b,) in _query(ctx.url, "select batch_id from audit.current_batches")}
+    assert current == {november.batch_id, december.batch_id}
+    resent = ingest_file(ctx, events, _write(tmp_path, "2025-11", _rows("B1", "B9")))
+    assert resent.replaced == (november.batch_id,)
+    current = {b for (b,) in _query(ctx.url, "select batch_id from audit.current_batches")}
+    assert current == {resent.batch_id, december.batch_id}
+    assert _query(ctx.url, "select count(*) from raw.housing_tenancies") == [(4,)]
+
+
+def test_a_replacement_that_fails_leaves_the_earlier_batch_whole(ctx: IngestContext, tmp_path: Path, monkeypatch):
+    ingest_file(ctx, TENANCIES, _write(tmp_path, "2025-12", _rows("B1", "B2", bad="B3")))
+    before = _state(ctx.url)
+    quarantine = quarantine_path(ctx.quarantine_dir, "housing_tenancies", "tenancies_2025-12.csv")
+    quarantined = quarantine.read_bytes()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("connection lost")
+
+    monkeypatch.setattr("pipelines.ingest.record_rejections", broken)
+    with pytest.raises(RuntimeError, match="connection lost"):
+        ingest_file(ctx, TENANCIES, _write(tmp_path, "2025-12", _rows("B1", "B2", "B3", bad="B4")))
+    assert _state(ctx.url) == before
+    assert quarantine.read_bytes() == quarantined
+    assert not list(ctx.quarantine_dir.rglob("*.partial"))
+
+
+def test_a_fixed_quarantine_file_joins_its_batch(ctx: IngestContext, tmp_path: Path) -> None:
+    first = ingest_file(
+        ctx, TENANCIES, _write(tmp_path, "2025-12", [*_rows("B1", bad="B2"), "B3;P3;Lyon;01/01/2024;;vacances;1,0"])
+    )
+    assert first.rows_quarantined == 2
+    quarantine = quarantine_path(ctx.quarantine_dir, "housing_tenancies", "tenancies_2025-12.csv")
+    with quarantine.open(encoding="utf-8", newline="") as handle:
+        lines = list(csv.DictReader(handle))
+    assert [(line["source_row"], line["reason_code"]) for line in lines] == [
+        ("2", "invalid_date"),
+        ("3", "not_allowed"),
+    ]
+    lines[0]["date_debut"] = "28/02/2021"  # the steward fixes one row, not the other
+    with quarantine.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(lines[0]))
+        writer.writeheader()
+        writer.writerows(lines)
+
+    retried = retry_quarantine(ctx, quarantine)
+
+    assert (retried.status, retried.rows_read, retried.rows_loaded, retried.rows_quarantined) == ("loaded", 2, 1, 1)
+    assert _query(ctx.url, "select retry_of, period from audit.batches where batch_id = %s", (retried.batch_id,)) == [
+        (first.batch_id, "2025-12")
+    ]
+    assert _query(ctx.url, "select source_row from raw.housing_tenancies where batch_id = %s", (retried.batch_id,)) == [
+        (2,)
+    ]
+    current = {b for (b,) in _query(ctx.url, "select batch_id from audit.current_batches")}
+    assert current == {first.batch_id, retried.batch_id}
+    with quarantine.open(encoding="utf-8", newline="") as handle:
+        assert [line["source_row"] for line in csv.DictReader(handle)] == ["3"]
+
+    # a fixed row whose id is already loaded is a duplicate, not a second record
+    with quarantine.open(encoding="utf-8", newline="") as handle:
+        lines = list(csv.DictReader(handle))
+    lines[0].update(id_bail="B1", motif_sortie="")
+    with quarantine.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(lines[0]))
+        writer.writeheader()
+        writer.writerows(lines)
+    again = retry_quarantine(ctx, quarantine)
+    assert (again.rows_loaded, again.rows_quarantined) == (0, 1)
+
+
+def test_retry_refuses_what_it_cannot_do(ctx: IngestContext, tmp_path: Path) -> None:
+    path = tmp_path / "tenancies_2025-12.csv"
+    path.write_bytes(b"")
+    ingest_file(ctx, TENANCIES, path)
+    quarantine = quarantine_path(ctx.quarantine_dir, "housing_tenancies", path.name)
+    with pytest.raises(RetryRefused, match="rejected as a whole .*abord ingest --source housing_tenancies"):
+        retry_quarantine(ctx, quarantine)
+    with pytest.raises(RetryRefused, match="not a quarantine file"):
+        retry_quarantine(ctx, tmp_path / "elsewhere.rejected.csv")
+
+
+def test_the_ledger_ddl_can_run_again(ctx: IngestContext) -> None:
+    ledger.ensure_ledger(ctx.url)
+    ledger.ensure_ledger(ctx.url)
+    assert _query(ctx.url, "select count(*) from audit.current_batches") == [(0,)]

@@ -1,0 +1,185 @@
+"""The steward's commands: `abord ingest`, `abord contracts check | draft`, `abord quarantine list | show | retry`."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from orchestration.cli import app
+from pipelines.contract import load_contract, load_contracts
+from pseudonymisation.keys import new_key
+
+runner = CliRunner()
+HEADER = "id_bail;id_participant;site;date_debut;date_fin;motif_sortie;loyer_mensuel"
+
+
+@pytest.fixture
+def steward(tmp_path: Path, warehouse_url: str, monkeypatch) -> Path:
+    monkeypatch.setenv("ABORD_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("ABORD_DATABASE_URL", warehouse_url)
+    new_key(tmp_path / "abord.key")
+    return tmp_path
+
+
+def _tenancies(directory: Path, rows: list[str]) -> Path:
+    path = directory / "landing" / "housing" / "tenancies_2025-12.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(("\r\n".join([HEADER, *rows]) + "\r\n").encode("latin-1"))
+    return path
+
+
+def test_ingest_loads_one_extract_and_prints_its_summary(steward: Path) -> None:
+    path = _tenancies(steward, ["B1;P1;Lyon;03/02/2021;;;400,00", "B2;P2;Lyon;31/02/2021;;;400,00"])
+    result = runner.invoke(app, ["ingest", "--source", "housing_tenancies", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "loaded" in result.output and "read       2" in result.output and "quarantined     1" in result.output
+    again = runner.invoke(app, ["ingest", "--source", "housing_tenancies", str(path)])
+    assert "already_loaded" in again.output
+
+
+def test_ingest_names_an_unknown_source_and_fails_on_a_rejected_file(steward: Path) -> None:
+    path = _tenancies(steward, [])
+    unknown = runner.invoke(app, ["ingest", "--source", "nowhere", str(path)])
+    assert unknown.exit_code == 2 and "unknown source 'nowhere'" in unknown.output
+    rejected = runner.invoke(app, ["ingest", "--source", "housing_tenancies", str(path)])
+    assert rejected.exit_code == 1 and "rejected" in rejected.output and "a header but no rows" in rejected.output
+    no_file = runner.invoke(app, ["ingest", "--source", "housing_tenancies"])
+    assert no_file.exit_code == 2 and "give the file to load" in no_file.output
+
+
+def test_contracts_check_passes_the_shipped_ones_and_names_file_and_key(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["contracts", "check"])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("ok ") == len(load_contracts())
+    (tmp_path / "good.yml").write_text(
+        'name: good\npartner: p\nfile_pattern: "p/*.csv"\nperiod_pattern: "_(\\\\d{6})"\nformat: {type: csv}\n'
+        "columns: [{name: id, role: record_id}]\n"
+    )
+    (tmp_path / "bad.yml").write_text(
+        (tmp_path / "good.yml")
+        .read_text()
+        .replace("name: good", "name: bad")
+        .replace("{type: csv}", "{type: csv, x: 1}")
+    )
+    result = runner.invoke(app, ["contracts", "check", "--dir", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "ok     good" in result.output
+    assert f"{tmp_path / 'bad.yml'}: 'format' has an unknown key 'x'" in result.output
+
+
+def _nir(body: str) -> str:
+    return f"{body}{97 - int(body) % 97:02d}"
+
+
+def test_contracts_draft_sniffs_the_format_and_flags_identifiers(tmp_path: Path) -> None:
+    header = ";".join(
+        ["Numéro dossier", "Nom", "Prénom", "Date de naissance", "Téléphone", "Contact", "Sécu", "Adresse"]
+        + ["Site", "Date entrée", "Montant", "Commentaire"]
+    )
+    rows = []
+    for i in range(40):
+        rows.append(
+            ";".join(
+                [
+                    f"D{i:04d}",
+                    f"Nom{chr(65 + i % 26)}ez",
+                    "Élodie",
+                    f"{1 + i % 28:02d}/0{1 + i % 9}/{1950 + i}",
+                    f"06 12 34 {i:02d} 78",
+                    f"personne{i}@exemple.fr",
+                    _nir(f"1{80 + i % 10:02d}0{1 + i % 9}75{i:03d}{i:03d}"),
+                    f"{i} rue de la Paix",
+                    ["Lyon", "Grenoble", "Saint-Étienne"][i % 3],
+                    f"{1 + i % 28:02d}/03/2024",
+                    f"{100 + i},50",
+                    "Rencontre avec la personne au local, elle souhaite un logement près de sa famille.",
+                ]
+            )
+        )
+    sample = tmp_path / "partenaire" / "suivi_2025-11.csv"
+    sample.parent.mkdir()
+    sample.write_bytes(("\r\n".join([header, *rows]) + "\r\n").encode("cp1252"))
+    out = tmp_path / "draft.yml"
+
+    result = runner.invoke(app, ["contracts", "draft", str(sample), "--out", str(out)])
+
+    assert result.exit_code == 0, result.output
+    contract = load_contract(out)  # a draft is a valid contract
+    roles = {c.name: c.role for c in contract.columns}
+    assert roles == {
+        "Numéro dossier": "record_id",
+        "Nom": "family_name",
+        "Prénom": "given_name",
+        "Date de naissance": "birth_date",
+        "Téléphone": "phone",
+        "Contact": "email",  # by content: the name says nothing
+        "Sécu": "nir",
+        "Site": "attribute",
+        "Date entrée": "attribute",
+        "Montant": "attribute",
+        "Commentaire": "free_text",
+    }
+    assert "Adresse" not in roles and "left out" in out.read_text()
+    fmt = contract.format
+    assert (fmt.delimiter, fmt.encoding, fmt.decimal, fmt.date_format) == (";", "cp1252", ",", "%d/%m/%Y")
+    assert contract.column("Site").allowed == ("Grenoble", "Lyon", "Saint-Étienne")
+    assert contract.column("Montant").type == "decimal" and contract.column("Date entrée").type == "date"
+    assert contract.period_of("suivi_2025-12.csv") == "2025-12" and contract.file_pattern == "partenaire/suivi_*.csv"
+    assert "REVIEW" in out.read_text()
+
+
+def test_quarantine_list_show_and_retry(steward: Path) -> None:
+    path = _tenancies(
+        steward,
+        ["B1;P1;Lyon;03/02/2021;;;400,00", "B2;P2;Lyon;31/02/2021;;;400,00", "B3;P3;Lyon;01/01/2024;;vacances;1,0"],
+    )
+    assert runner.invoke(app, ["ingest", "--source", "housing_tenancies", str(path)]).exit_code == 0
+
+    listed = runner.invoke(app, ["quarantine", "list"])
+    assert listed.exit_code == 0, listed.output
+    assert "tenancies_2025-12.csv" in listed.output and "invalid_date 1" in listed.output
+    assert "not_allowed 1" in listed.output
+    quarantine = steward / "quarantine" / "housing_tenancies" / "tenancies_2025-12.csv.rejected.csv"
+    assert str(quarantine) in listed.output
+
+    shown = runner.invoke(app, ["quarantine", "show", "1"])
+    assert shown.exit_code == 0, shown.output
+    assert "row      2  invalid_date" in shown.output and "'vacances' is not one of" in shown.output
+
+    with quarantine.open(encoding="utf-8", newline="") as handle:
+        lines = list(csv.DictReader(handle))
+    lines[0]["date_debut"], lines[1]["motif_sortie"] = "28/02/2021", ""
+    with quarantine.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(lines[0]))
+        writer.writeheader()
+        writer.writerows(lines)
+    retried = runner.invoke(app, ["quarantine", "retry", str(quarantine)])
+    assert retried.exit_code == 0, retried.output
+    assert "loaded" in retried.output and "read       2" in retried.output
+
+    assert runner.invoke(app, ["quarantine", "list"]).output.strip() == "nothing in quarantine"
+    assert "tenancies_2025-12.csv" in runner.invoke(app, ["quarantine", "list", "--all"]).output
+    assert "nothing left to fix" in runner.invoke(app, ["quarantine", "show", "1"]).output
+    missing = runner.invoke(app, ["quarantine", "show", "99"])
+    assert missing.exit_code == 1 and "no batch 99" in missing.output
+    refused = runner.invoke(app, ["quarantine", "retry", str(steward / "nowhere.rejected.csv")])
+    assert refused.exit_code == 1 and "not a quarantine file" in refused.output
+
+
+def test_contracts_draft_reads_json_lines_and_refuses_an_empty_sample(tmp_path: Path) -> None:
+    sample = tmp_path / "probation" / "events_2025-12.jsonl"
+    sample.parent.mkdir()
+    lines = [f'{{"event_id": "J{i}", "email": "p{i}@exemple.fr", "kind": "{"ab"[i % 2]}"}}' for i in range(12)]
+    sample.write_text("\n".join([*lines, "{broken"]) + "\n", encoding="utf-8")
+    out = tmp_path / "draft.yml"
+    assert runner.invoke(app, ["contracts", "draft", str(sample), "--out", str(out)]).exit_code == 0
+    contract = load_contract(out)
+    assert contract.format.type == "jsonl" and contract.record_id.name == "event_id"
+    assert contract.column("email").role == "email" and contract.column("kind").allowed == ("a", "b")
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    refused = runner.invoke(app, ["contracts", "draft", str(empty)])
+    assert refused.exit_code == 1 and "no header line" in refused.output

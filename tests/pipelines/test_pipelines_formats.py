@@ -1,0 +1,257 @@
+"""Formats other than CSV, each through a contract into a real PostgreSQL: XLSX, FHIR bulk NDJSON, a SQL table."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import psycopg
+import pytest
+from openpyxl import Workbook
+
+from pipelines.contract import load_contract
+from pipelines.ingest import IngestContext, ingest_file
+from pipelines.pipeline import ensure_raw_tables
+from pipelines.sql_pull import SqlSourceError, pull_table
+from pipelines.warehouse import sqlalchemy_url
+from tests.conftest import create_database
+
+CONTRACT = """
+name: landlord_rents
+partner: landlord
+file_pattern: "landlord/loyers_*.xlsx"
+period_pattern: "_(\\\\d{4}-\\\\d{2})\\\\.xlsx$"
+format: {type: xlsx, sheet: Loyers, date_format: "%d/%m/%Y", decimal: ","}
+columns:
+  - {name: id_bail, role: record_id, required: true, unique: true}
+  - {name: site, type: text, required: true, as: site}
+  - {name: date_debut, type: date, required: true, as: start_date}
+  - {name: loyer, type: decimal, as: monthly_rent, min: 0}
+  - {name: pieces, type: integer, as: rooms}
+"""
+HEADER = ["id_bail", "site", "date_debut", "loyer", "pieces", "commentaire"]
+
+
+@pytest.fixture
+def contract(tmp_path: Path):
+    path = tmp_path / "landlord_rents.yml"
+    path.write_text(CONTRACT)
+    return load_contract(path)
+
+
+@pytest.fixture
+def ctx(warehouse_url: str, tmp_path: Path, contract) -> IngestContext:
+    ensure_raw_tables(warehouse_url, {contract.name: contract})
+    return IngestContext(
+        url=warehouse_url,
+        key=bytes(range(32)),
+        quarantine_dir=tmp_path / "quarantine",
+        contracts={contract.name: contract},
+        make_redactor=lambda: None,
+        today=date(2026, 1, 15),
+    )
+
+
+def _workbook(path: Path, rows: list[list], sheet: str = "Loyers", header: list[str] = HEADER) -> Path:
+    book = Workbook()
+    book.active.title = "Notice"
+    book.active.append(["exported by the landlord's software"])
+    data = book.create_sheet(sheet)
+    data.append(header)
+    for row in rows:
+        data.append(row)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book.save(path)
+    return path
+
+
+def test_a_named_sheet_loads_with_typed_cells(ctx: IngestContext, contract, tmp_path: Path) -> None:
+    path = _workbook(
+        tmp_path / "loyers_2025-12.xlsx",
+        [
+            ["L1", "Lyon", datetime(2023, 5, 1), 452.3, 3, "ok"],
+            ["L2", "Grenoble", "01/06/2024", "380,50", 2.0, None],  # a date and a rent typed as text
+            [None, None, None, None, None, None],  # a formatted empty row is no row
+            ["L3", "Lyon", datetime(2023, 5, 1, 14, 30), -5, 1, None],  # a time of day, a negative rent
+            ["L4", "Lyon", datetime(2024, 1, 1), 400, 2.5, None],
+        ],
+    )
+    summary = ingest_file(ctx, contract, path)
+    assert (summary.status, summary.rows_read, summary.rows_loaded, summary.rows_quarantined) == ("loaded", 4, 2, 2)
+    with psycopg.connect(ctx.url) as conn:
+        loaded = conn.execute(
+            "select site, start_date, monthly_rent, rooms from raw.landlord_rents order by 1"
+        ).fetchall()
+        reasons = conn.execute("select source_row, reason_code from audit.rejections order by 1, 2").fetchall()
+    assert loaded == [
+        ("Grenoble", date(2024, 6, 1), Decimal("380.50"), 2),
+        ("Lyon", date(2023, 5, 1), Decimal("452.3"), 3),
+    ]
+    assert reasons == [(3, "invalid_date"), (3, "out_of_range"), (4, "invalid_integer")]
+
+
+@pytest.mark.parametrize(
+    ("make", "code", "message"),
+    [
+        (
+            lambda p: _workbook(p, [["L1", "Lyon"]], sheet="Feuil1"),
+            "missing_sheet",
+            "no sheet 'Loyers' (sheets: Notice",
+        ),
+        (
+            lambda p: _workbook(p, [], header=["id_bail", "site", "debut", "loyer", "pieces"]),
+            "missing_column",
+            "date_debut",
+        ),
+        (lambda p: p.write_bytes(b"PK\x03\x04not really a zip"), "not_xlsx", "not a readable XLSX workbook"),
+        (lambda p: _workbook(p, [], header=[]), "empty_file", "sheet 'Loyers' is empty"),
+    ],
+)
+def test_an_unusable_workbook_is_rejected_by_name(ctx: IngestContext, contract, tmp_path: Path, make, code, message):
+    path = tmp_path / "loyers_2025-12.xlsx"
+    make(path)
+    summary = ingest_file(ctx, contract, path)
+    assert summary.status == "rejected" and summary.message.startswith(path.name) and message in summary.message
+    with psycopg.connect(ctx.url) as conn:
+        assert conn.execute("select reason_code from audit.rejections").fetchall() == [(code,)]
+
+
+FHIR_CONTRACT = """
+name: health_fhir_encounters
+partner: health
+file_pattern: "health/Encounter_*.ndjson"
+period_pattern: "_(\\\\d{4}-\\\\d{2})\\\\.ndjson$"
+format: {type: fhir, resource: Encounter}
+columns:
+  - {name: Encounter.id, role: record_id, required: true, unique: true}
+  - {name: Patient.name.family, role: family_name}
+  - {name: Patient.name.given, role: given_name}
+  - {name: Patient.birthDate, role: birth_date}
+  - {name: "Patient.identifier[system=urn:oid:1.2.250.1.213.1.4.8].value", role: nir}
+  - {name: Patient.gender, as: sex, allowed: [male, female, other, unknown]}
+  - {name: Encounter.class.code, required: true, as: encounter_class, allowed: [EMER, IMP, AMB]}
+  - {name: Encounter.period.start, type: date, required: true, as: admission_date}
+  - {name: Encounter.period.end, type: date, as: discharge_date}
+rules:
+  - {column: Encounter.period.end, not_before: Encounter.period.start}
+"""
+PATIENTS = [
+    {"resourceType": "Patient", "id": "p1", "gender": "female", "birthDate": "1980-04-12",
+     "name": [{"family": "Dupont", "given": ["Marie", "Hélène"]}],
+     "identifier": [{"system": "urn:oid:1.2.250.1.213.1.4.10", "value": "x"},
+                    {"system": "urn:oid:1.2.250.1.213.1.4.8", "value": "280047512345678"}]},
+    {"resourceType": "Patient", "id": "p2", "gender": "male", "birthDate": "1975-06-01",
+     "name": [{"family": "Martin", "given": ["Paul"]}]},
+]  # fmt: skip
+ENCOUNTERS = [
+    {"resourceType": "Encounter", "id": "e1", "class": {"code": "EMER"}, "subject": {"reference": "Patient/p1"},
+     "period": {"start": "2024-01-03T22:10:00+01:00", "end": "2024-01-04T03:00:00+01:00"}},
+    {"resourceType": "Encounter", "id": "e2", "class": {"code": "IMP"}, "subject": {"reference": "Patient/p1"},
+     "period": {"start": "2024-02-01", "end": "2024-02-11"}},
+    {"resourceType": "Encounter", "id": "e3", "class": {"code": "EMER"}, "subject": {"reference": "Patient/p9"},
+     "period": {"start": "2024-03-01"}},
+    {"resourceType": "Observation", "id": "o1"},
+    {"resourceType": "Encounter", "id": "e4", "class": {"code": "IMP"}, "subject": {"reference": "Patient/p2"},
+     "period": {"start": "2024-03-10", "end": "2024-03-01"}},
+]  # fmt: skip
+
+
+def _ndjson(path: Path, resources: list[dict]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in resources), encoding="utf-8")
+    return path
+
+
+def test_a_fhir_bulk_export_loads_encounters_with_their_patients(warehouse_url: str, tmp_path: Path) -> None:
+    contract_file = tmp_path / "health_fhir_encounters.yml"
+    contract_file.write_text(FHIR_CONTRACT)
+    contract = load_contract(contract_file)
+    ensure_raw_tables(warehouse_url, {contract.name: contract})
+    ctx = IngestContext(warehouse_url, bytes(range(32)), tmp_path / "q", {contract.name: contract}, lambda: None)
+    export = tmp_path / "landing" / "health"
+    _ndjson(export / "Patient_2025-12.ndjson", PATIENTS)
+    path = _ndjson(export / "Encounter_2025-12.ndjson", ENCOUNTERS)
+
+    summary = ingest_file(ctx, contract, path)
+
+    assert (summary.status, summary.rows_read, summary.rows_loaded, summary.rows_quarantined) == ("loaded", 5, 2, 3)
+    with psycopg.connect(ctx.url) as conn:
+        loaded = conn.execute(
+            "select person_key, birth_year, sex, encounter_class, admission_date, discharge_date"
+            " from raw.health_fhir_encounters order by source_row"
+        ).fetchall()
+        reasons = conn.execute("select source_row, reason_code from audit.rejections order by 1").fetchall()
+    assert [row[1:] for row in loaded] == [
+        (1980, "female", "EMER", date(2024, 1, 3), date(2024, 1, 4)),
+        (1980, "female", "IMP", date(2024, 2, 1), date(2024, 2, 11)),
+    ]
+    assert loaded[0][0] == loaded[1][0], "two encounters of one patient share a person key"
+    assert reasons == [(3, "unknown_patient"), (4, "wrong_resource"), (5, "date_order")]
+
+    orphan = _ndjson(tmp_path / "other" / "Encounter_2025-11.ndjson", ENCOUNTERS[:1])
+    rejected = ingest_file(ctx, contract, orphan)
+    assert rejected.status == "rejected" and "Patient_2025-11.ndjson: the Patient file" in rejected.message
+
+
+SQL_CONTRACT = """
+name: partner_stays
+partner: health
+file_pattern: "health/stays_*.jsonl"
+period_pattern: "_(\\\\d{8}T\\\\d{12})\\\\.jsonl$"
+load: append
+format: {type: sql, table: care.stays, watermark: updated_at, url_env: ABORD_TEST_PARTNER_URL}
+columns:
+  - {name: stay_id, role: record_id, required: true, unique: true}
+  - {name: nom, role: family_name}
+  - {name: prenom, role: given_name}
+  - {name: naissance, role: birth_date}
+  - {name: service, as: service, allowed: [general, psychiatrie]}
+  - {name: admitted, type: date, required: true, as: admission_date}
+"""
+
+
+def test_a_partner_table_is_pulled_incrementally_by_its_watermark(
+    warehouse_url: str, pg_admin_url: str, tmp_path: Path, monkeypatch
+) -> None:
+    partner_url = create_database(pg_admin_url)
+    with psycopg.connect(partner_url, autocommit=True) as conn:
+        conn.execute(
+            "create schema care; create table care.stays (stay_id integer primary key, nom text, prenom text,"
+            " naissance date, service text, admitted date, updated_at timestamp not null)"
+        )
+        conn.execute(
+            "insert into care.stays values (1, 'Dupont', 'Marie', '1980-04-12', 'general', '2024-01-03',"
+            " '2024-01-04 10:00'), (2, 'Martin', 'Paul', '1975-06-01', 'psychiatrie', '2024-02-01',"
+            " '2024-02-02 09:30'), (3, 'Roux', 'Léa', '1988-11-23', 'general', '2099-01-01', '2024-02-03 08:00')"
+        )
+    contract_file = tmp_path / "partner_stays.yml"
+    contract_file.write_text(SQL_CONTRACT)
+    contract = load_contract(contract_file)
+    ensure_raw_tables(warehouse_url, {contract.name: contract})
+    ctx = IngestContext(warehouse_url, bytes(range(32)), tmp_path / "q", {contract.name: contract}, lambda: None)
+    landing = tmp_path / "landing"
+
+    with pytest.raises(SqlSourceError, match="set ABORD_TEST_PARTNER_URL"):
+        pull_table(ctx, contract, landing)
+    monkeypatch.setenv("ABORD_TEST_PARTNER_URL", sqlalchemy_url(partner_url))
+
+    first = pull_table(ctx, contract, landing)
+    assert (first.status, first.rows_read, first.rows_loaded, first.rows_quarantined) == ("loaded", 3, 2, 1)
+    assert first.file_name == "stays_20240203T080000000000.jsonl"
+    assert pull_table(ctx, contract, landing).status == "up_to_date"
+
+    with psycopg.connect(partner_url, autocommit=True) as conn:
+        conn.execute("insert into care.stays values (4, 'Petit', 'Jean', '1966-02-14', null, '2024-03-01', now())")
+    second = pull_table(ctx, contract, landing)
+    assert (second.status, second.rows_read, second.rows_loaded) == ("loaded", 1, 1)
+    with psycopg.connect(ctx.url) as conn:
+        assert conn.execute("select count(*) from audit.current_batches").fetchone() == (2,)
+        assert conn.execute("select count(*) from raw.partner_stays").fetchone() == (3,)
+    assert not list(landing.rglob("*.partial"))
+
+    broken = replace(contract, columns=(*contract.columns, replace(contract.columns[-1], name="discharged")))
+    with pytest.raises(SqlSourceError, match="care.stays has no column\\(s\\) discharged"):
+        pull_table(ctx, broken, landing)

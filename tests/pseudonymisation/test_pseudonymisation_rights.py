@@ -1,0 +1,25 @@
+"""Opposition at ingestion: which rows of a linked batch are dropped, through link keys only."""
+
+from __future__ import annotations
+
+from pseudonymisation.link_keys import Identity, link_keys
+from pseudonymisation.rights import identity_of, opposed_rows, request_keys
+
+KEY = bytes(range(32))
+
+
+def test_request_rows_become_link_keys() -> None:
+    rows = [{"given_name": "Marie", "family_name": "Dupont", "birth_date": "12/03/1975", "nir": " "}, {"email": ""}]
+    keys, usable = request_keys(KEY, rows)
+    assert usable == 1
+    assert keys == set(link_keys(KEY, Identity(given_name="Marie", family_name="Dupont", birth_date="1975-03-12")))
+    assert identity_of({"nir": "  "}).nir is None
+
+
+def test_opposed_rows_drop_the_person_and_pass_on_their_references() -> None:
+    row_keys = [["a", "ref1"], ["b"], ["c", "ref3"], []]
+    person_keys = ["p1", "p1", "p2", "p3"]  # rows 0 and 1 are one person, linked by the batch
+    drop, new = opposed_rows(row_keys, person_keys, {"b"})
+    assert drop == [True, True, False, False]
+    assert new == {"a", "ref1"}  # a later row referencing ref1 is caught too
+    assert opposed_rows(row_keys, person_keys, set()) == ([False] * 4, set())
