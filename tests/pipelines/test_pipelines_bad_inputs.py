@@ -19,7 +19,6 @@ import pytest
 
 from pipelines.contract import load_contracts
 from pipelines.ingest import IngestContext, ingest_file
-from pipelines.pipeline import ensure_raw_tables
 
 CONTRACTS = load_contracts()
 TODAY = date(2026, 1, 15)
@@ -289,16 +288,8 @@ class _NoRedaction:
 
 
 @pytest.fixture
-def ctx(warehouse_url: str, tmp_path: Path) -> IngestContext:
-    ensure_raw_tables(warehouse_url, CONTRACTS)
-    return IngestContext(
-        url=warehouse_url,
-        key=bytes(range(32)),
-        quarantine_dir=tmp_path / "quarantine",
-        contracts=CONTRACTS,
-        make_redactor=_NoRedaction,
-        today=TODAY,
-    )
+def ctx(make_ingest_context) -> IngestContext:
+    return make_ingest_context(_NoRedaction, TODAY)
 
 
 def test_the_corpus_is_big_and_distinct() -> None:

@@ -14,7 +14,6 @@ import pytest
 from pipelines import ledger
 from pipelines.contract import load_contracts
 from pipelines.ingest import IngestContext, ingest_file
-from pipelines.pipeline import ensure_raw_tables
 from pipelines.quarantine import quarantine_path
 from pipelines.retry import RetryRefused, retry_quarantine
 
@@ -35,16 +34,8 @@ def _rows(*ids: str, bad: str | None = None) -> list[str]:
 
 
 @pytest.fixture
-def ctx(warehouse_url: str, tmp_path: Path) -> IngestContext:
-    ensure_raw_tables(warehouse_url, CONTRACTS)
-    return IngestContext(
-        url=warehouse_url,
-        key=bytes(range(32)),
-        quarantine_dir=tmp_path / "quarantine",
-        contracts=CONTRACTS,
-        make_redactor=lambda: None,
-        today=date(2026, 1, 15),
-    )
+def ctx(make_ingest_context) -> IngestContext:
+    return make_ingest_context(lambda: None, date(2026, 1, 15))
 
 
 def _query(url: str, sql: str, params=None) -> list[tuple]:

@@ -10,7 +10,7 @@ import pytest
 from pipelines import ingest as ingest_module
 from pipelines.contract import load_contracts
 from pipelines.ingest import IngestContext, find_extracts, ingest_file
-from pipelines.pipeline import ensure_raw_tables, shared_redactor
+from pipelines.pipeline import shared_redactor
 from pipelines.sample.generate import generate
 
 CONTRACTS = load_contracts()
@@ -24,15 +24,8 @@ def landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def ctx(warehouse_url: str, tmp_path: Path) -> IngestContext:
-    ensure_raw_tables(warehouse_url, CONTRACTS)
-    return IngestContext(
-        url=warehouse_url,
-        key=bytes(range(32)),
-        quarantine_dir=tmp_path / "quarantine",
-        contracts=CONTRACTS,
-        make_redactor=shared_redactor,
-    )
+def ctx(make_ingest_context) -> IngestContext:
+    return make_ingest_context(shared_redactor)
 
 
 def _one(contract_name: str, landing: Path) -> Path:
