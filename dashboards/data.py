@@ -29,6 +29,7 @@ VALUE_COLUMNS: Final = (
     "value",
     "persons",
     "suppressed",
+    "suppression_reason",
 )
 CATALOGUE_COLUMNS: Final = (
     "indicator_code",

@@ -39,6 +39,12 @@ def _hidden_flag(rows: pd.DataFrame) -> pd.Series:
     return rows["suppressed"].fillna(True).astype(bool)
 
 
+def hidden_label(reason: object, lang: Lang) -> str:
+    """What a suppressed cell shows: "< 11" for a small cell (and whenever the reason is unknown), or a word
+    for a cell hidden only so that a small one cannot be recovered from the total."""
+    return t("cell.complementary", lang) if reason == "complementary" else SUPPRESSED
+
+
 def select(values: pd.DataFrame, period: str, site: str = ALL) -> pd.DataFrame:
     """The published rows shown for one period and site choice (every site and the totals for 'all')."""
     rows = values[(values["period"] == period) & (values["breakdown"] == ALL)]
@@ -55,15 +61,16 @@ def overall(values: pd.DataFrame, period: str, site: str = ALL) -> pd.Series | N
 
 
 def display_table(rows: pd.DataFrame, lang: Lang) -> pd.DataFrame:
-    """Rows as formatted text; a suppressed cell shows "< 11" persons and never its numbers."""
+    """Rows as formatted text; a suppressed cell shows why it is hidden and never its numbers."""
     suppressed = _hidden_flag(rows)
+    reasons = rows["suppression_reason"] if "suppression_reason" in rows else [None] * len(rows)
     return pd.DataFrame(
         {
             t("col.site", lang): [format_site(s, lang) for s in rows["site"]],
             t("col.cohort", lang): [format_cohort(c, lang) for c in rows["cohort"]],
             t("col.persons", lang): [
-                SUPPRESSED if hidden else format_count(n, lang)
-                for hidden, n in zip(suppressed, rows["persons"], strict=True)
+                hidden_label(reason, lang) if hidden else format_count(n, lang)
+                for hidden, reason, n in zip(suppressed, reasons, rows["persons"], strict=True)
             ],
             t("col.retained", lang): [
                 NOT_AVAILABLE if hidden else format_count(n, lang)

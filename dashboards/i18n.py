@@ -51,8 +51,9 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "col.persons": "Personnes",
         "col.retained": "Maintenues",
         "col.rate": "Taux",
-        "table.legend": "« < 11 » : cellule masquée (moins de 11 personnes) ; ses effectifs et son taux "
-        "ne sont pas publiés.",
+        "table.legend": "« < 11 » : cellule masquée (moins de 11 personnes) ; « masquée » : cellule cachée pour "
+        "qu'une petite cellule ne puisse pas se déduire du total. Leurs effectifs et taux ne sont pas publiés.",
+        "cell.complementary": "masquée",
         "download.label": "Télécharger les données (CSV)",
         "download.help": "Les lignes publiées affichées ci-dessus, au format long ; séparateur « ; », "
         "virgule décimale, UTF-8 pour Excel.",
@@ -89,8 +90,9 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "col.persons": "Persons",
         "col.retained": "Retained",
         "col.rate": "Rate",
-        "table.legend": "“< 11”: suppressed cell (fewer than 11 persons); its counts and rate are "
-        "not published.",
+        "table.legend": "“< 11”: suppressed cell (fewer than 11 persons); “hidden”: cell hidden so that a small "
+        "cell cannot be worked out from the total. Their counts and rates are not published.",
+        "cell.complementary": "hidden",
         "download.label": "Download data (CSV)",
         "download.help": "The published rows shown above, in long format; comma-separated, UTF-8 for Excel.",
         "empty": "No indicator published yet — run `abord run`.",

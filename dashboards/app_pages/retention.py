@@ -8,7 +8,6 @@ import streamlit as st
 from dashboards import charts, data, exports, frames
 from dashboards.i18n import (
     NOT_AVAILABLE,
-    SUPPRESSED,
     Lang,
     current_lang,
     format_count,
@@ -79,7 +78,7 @@ def _metrics(row: pd.Series | None, lang: Lang) -> None:
     if row is None:  # no all-cohorts row published for this selection
         shown = (NOT_AVAILABLE, NOT_AVAILABLE, NOT_AVAILABLE)
     elif pd.isna(row["suppressed"]) or bool(row["suppressed"]):  # unknown flag: fail safe
-        shown = (NOT_AVAILABLE, SUPPRESSED, NOT_AVAILABLE)
+        shown = (NOT_AVAILABLE, frames.hidden_label(row.get("suppression_reason"), lang), NOT_AVAILABLE)
     else:
         shown = (
             format_percent(row["value"], lang),

@@ -5,12 +5,16 @@
   suppressed member, else total minus the others reveals it; the smallest other member is suppressed too.
   Lines along both dimensions are passed over twice, since a complementary cell can open another line.
   A cell whose persons is null counts no persons (rows of a file, say) and is never suppressed for its size.
+  suppression_reason tells readers why a cell is hidden: 'small_cell' (too few persons) or 'complementary'.
 #}
 {% macro suppress_cells(relation) -%}
 {%- set cell_columns = 'indicator_code, period, site, cohort, breakdown, numerator, denominator, value, persons' %}
 {%- set passes = [('site', 'cohort'), ('cohort', 'site'), ('site', 'cohort'), ('cohort', 'site')] %}
 with pass_0 as (
-    select {{ cell_columns }}, coalesce(persons < {{ var('min_cell_persons') }}, false) as is_suppressed
+    select
+        {{ cell_columns }},
+        coalesce(persons < {{ var('min_cell_persons') }}, false) as is_small,
+        coalesce(persons < {{ var('min_cell_persons') }}, false) as is_suppressed
     from {{ relation }}
 ),
 {%- for line, member in passes %}
@@ -18,6 +22,7 @@ with pass_0 as (
 pass_{{ loop.index }} as (
     select
         {{ cell_columns }},
+        is_small,
         is_suppressed or ({{ member }} <> 'all' and suppressed_in_line = 1 and open_rank = 1) as is_suppressed
     from (
         select
@@ -43,6 +48,7 @@ select
     case when not is_suppressed then denominator end as denominator,
     case when not is_suppressed then value end as value,
     case when not is_suppressed then persons end as persons,
-    is_suppressed as suppressed
+    is_suppressed as suppressed,
+    case when is_small then 'small_cell' when is_suppressed then 'complementary' end as suppression_reason
 from pass_{{ passes | length }}
 {%- endmacro %}

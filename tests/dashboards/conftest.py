@@ -20,7 +20,7 @@ create schema if not exists published;
 create table published.indicator_values (
     indicator_code text not null, period text not null, site text not null, cohort text not null,
     breakdown text not null, numerator integer, denominator integer, value numeric, persons integer,
-    suppressed boolean not null
+    suppressed boolean not null, suppression_reason text
 );
 create table published.indicator_catalogue (
     indicator_code text primary key, name_fr text not null, name_en text not null,
@@ -69,9 +69,16 @@ COHORTS: dict[str, dict[str, dict[str, tuple[int, int]]]] = {
 }
 
 
+# Lyon's cells beside Marseille's small ones, hidden so that the all-sites cohort total does not give them away.
+COMPLEMENTARY = {(LATEST, "Lyon", "2022-Q3"), (LATEST, "Lyon", "2023-Q4")}
+
+
 def _row(period: str, site: str, cohort: str, persons: int, retained: int) -> tuple[object, ...]:
-    if persons < SUPPRESSION_THRESHOLD:  # published rows of small cells carry no numbers at all
-        return (INDICATOR, period, site, cohort, "all", None, None, None, None, True)
+    # Published rows of hidden cells carry no numbers at all.
+    if persons < SUPPRESSION_THRESHOLD:
+        return (INDICATOR, period, site, cohort, "all", None, None, None, None, True, "small_cell")
+    if (period, site, cohort) in COMPLEMENTARY:
+        return (INDICATOR, period, site, cohort, "all", None, None, None, None, True, "complementary")
     return (
         INDICATOR,
         period,
@@ -83,6 +90,7 @@ def _row(period: str, site: str, cohort: str, persons: int, retained: int) -> tu
         round(retained / persons, 6),
         persons,
         False,
+        None,
     )
 
 
@@ -110,7 +118,7 @@ def create_published(url: str, *, with_rows: bool = True) -> None:
             return
         with conn.cursor() as cur:
             cur.executemany(
-                "insert into published.indicator_values values (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
+                "insert into published.indicator_values values (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
                 published_rows(),
             )
             cur.execute(

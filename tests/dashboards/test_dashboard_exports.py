@@ -39,9 +39,10 @@ def test_french_csv_uses_semicolons_and_decimal_commas(published_db: str) -> Non
         "0,842105",
         "19",
         "false",
+        "",
     ]
-    # A suppressed cell is exported as published: flagged, with no numbers.
-    assert by_cohort["2022-Q3"][5:] == ["", "", "", "", "true"]
+    # A suppressed cell is exported as published: flagged, with its reason and no numbers.
+    assert by_cohort["2022-Q3"][5:] == ["", "", "", "", "true", "small_cell"]
 
 
 def test_english_csv_uses_commas_and_decimal_points(published_db: str) -> None:
