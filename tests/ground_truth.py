@@ -8,6 +8,8 @@ import statistics
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from pathlib import Path
 
 from dateutil.relativedelta import relativedelta
@@ -119,6 +121,8 @@ class Truth:
     events: dict[str, list[dict]]  # source -> valid rows, with "person" added and dates parsed
     rows_read: dict[str, int]
     rows_quarantined: dict[str, int]
+    truth_dir: Path | None = None
+    person_of: dict[tuple[str, str], str] | None = None  # (source, record id) -> person, as counted
 
 
 def month_end(period: str) -> date:
@@ -206,6 +210,8 @@ def load_truth(data_dir: Path, person_of: dict[tuple[str, str], str] | None = No
         events=events,
         rows_read=rows_read,
         rows_quarantined=quarantined,
+        truth_dir=truth_dir,
+        person_of=person_of,
     )
 
 
@@ -344,10 +350,16 @@ def _contributions(truth: Truth) -> tuple[list[tuple], list[tuple]]:
             ):
                 continue
             rows = by_source[source][p.person]
+            costs: dict[str, Decimal] = defaultdict(Decimal)
             for name, (start, stop) in windows.items():
                 amounts = _service_use(source, rows, start, stop)
                 for measure, amount in amounts.items():
                     add(measure, name, p, amount, 1)
+                    if measure in UNIT_COSTS:
+                        sector, cost = UNIT_COSTS[measure]
+                        costs[sector] += (1 if name == "before" else -1) * amount * cost
+            for sector, avoided in costs.items():
+                add(f"cost_avoided_{sector}", "all", p, avoided, 1)
         # work or training at 12 and 24 months
         for months in EMPLOYMENT_MONTHS:
             checkpoint = add_months(p.entry, months)
@@ -358,10 +370,22 @@ def _contributions(truth: Truth) -> tuple[list[tuple], list[tuple]]:
                 for c in by_source["employment_contracts"][p.person]
             )
             add(f"employment_in_work_or_training_{months}m", "all", p, int(working), 1)
+            if months == 12:  # weekly hours under contract the day before entry and at 12 months
+                for side, day in (("before", p.entry - timedelta(days=1)), ("after", checkpoint)):
+                    hours = sum(
+                        (
+                            Decimal(c["hours_per_week"] or "0")
+                            for c in by_source["employment_contracts"][p.person]
+                            if c["start_date"] <= day and (c["end_date"] is None or c["end_date"] >= day)
+                        ),
+                        Decimal(0),
+                    )
+                    add("employment_weekly_hours", side, p, hours, 1)
         # data quality: participants linked to each partner source
         for source in EVENT_SOURCES:
             linked = int(bool(by_source[source][p.person]))
             add("dq_participants_linked", source, p, linked, 1, truth.observed_to[source].isoformat())
+    out += _family_contributions(truth, people, period)
     return out, referral_days
 
 
@@ -422,7 +446,10 @@ def indicator_cells(
             cell[0] += numerator
             cell[1] += denominator
             cell[2].add(person)
-    cells = {key: IndicatorCell(n, d, n / d if d else None, len(persons)) for key, (n, d, persons) in sums.items()}
+    cells = {
+        key: IndicatorCell(_whole(n), d, float(n) * VALUE_SCALE.get(key[0], 1) / d if d else None, len(persons))
+        for key, (n, d, persons) in sums.items()
+    }
     medians: dict[CellKey, dict[str, int]] = defaultdict(dict)
     for period, person, site, cohort, days in referral_days:
         for s, c in _totals(site, cohort):
@@ -433,6 +460,7 @@ def indicator_cells(
         quarantined = truth.rows_quarantined[source]
         key = ("dq_rows_quarantined", truth.observed_to[source].isoformat(), "all", "all", source)
         cells[key] = IndicatorCell(quarantined, read, quarantined / read, None)
+    cells.update(_aggregate_cells(truth, contributions))
     return cells
 
 
@@ -501,3 +529,235 @@ def survey_scores(ground_truth: Path) -> dict[tuple[str, str], tuple[int, float,
             sums[key][1] += int(row["satisfaction_housing"])
             sums[key][2] += int(row["quality_of_life"])
     return {key: (int(n), s / n, q / n) for key, (n, s, q) in sums.items()}
+
+
+# --- Tenants' voice, landlords, peer support, costs and funders -------------------------------------------------
+#
+# Recomputed from ground_truth/ (support contacts, leases, incidents, claims, survey, council, conventions,
+# clauses) and the indicative unit costs of the dbt seed (an input, like the generator's rates).
+
+SEEDS_DIR = Path(__file__).resolve().parents[1] / "dbt_project" / "seeds"
+UNIT_COSTS = {  # fct_service_use measure -> (sector, unit cost in euros)
+    row["measure"]: (row["sector"], Decimal(row["unit_cost_eur"])) for row in _rows(SEEDS_DIR / "unit_costs.csv")
+}
+VALUE_SCALE = {  # value = numerator / denominator * scale
+    "landlord_incidents_per_100_tenancies": 100,
+    "landlord_guarantee_claims_per_100_tenancies": 100,
+    "peer_support_hours_per_person_year": 365.25 / 60,  # minutes over days in a tenancy
+}
+COST_SECTORS = {"sante": "health", "justice": "justice", "hebergement": "shelter"}  # funder sector -> cost sector
+DAYS_PER_YEAR = Decimal("365.25")
+
+
+def _whole(amount: int | Decimal) -> int:
+    """Round to a whole number as PostgreSQL casts numeric to integer: halves away from zero."""
+    return int(Decimal(amount).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def quarter_end(label: str) -> str:
+    year, number = label.split("-Q")
+    return month_end(f"{year}-{int(number) * 3:02d}").isoformat()
+
+
+def _observed_until(p: _Person, end: date) -> date:
+    return min(p.death, end + timedelta(days=1)) if p.death else end + timedelta(days=1)
+
+
+def _family_contributions(truth: Truth, people: list[_Person], period: str) -> list[tuple]:
+    """Per-person contributions of the peer-support and landlord indicators."""
+    assert truth.truth_dir is not None and truth.person_of is not None
+    truth_dir, person_of, end = truth.truth_dir, truth.person_of, truth.observation_end
+    out: list[tuple] = []
+
+    def add(code: str, p: _Person, numerator: int | Decimal, denominator: int) -> None:
+        if denominator > 0:
+            out.append((code, period, "all", p.person, p.site, p.cohort, numerator, denominator))
+
+    peer_minutes: dict[str, int] = defaultdict(int)
+    for row in _rows(truth_dir / "support_contacts.csv"):
+        if row["kind"] == "pair_aidance":
+            peer_minutes[person_of[("housing_support_contacts", row["contact_id"])]] += int(row["minutes"])
+
+    tenants: dict[str, dict[str, int | Decimal]] = defaultdict(lambda: defaultdict(int))
+    for row in _rows(truth_dir / "leases.csv"):
+        tenant = tenants[person_of[("landlord_leases", "L" + row["tenancy_id"][1:])]]
+        tenant["leases"] += 1
+        tenant["converted"] += bool(row["converted_date"])
+    for row in _rows(truth_dir / "landlord_incidents.csv"):
+        tenant = tenants[person_of[("landlord_incidents", row["incident_id"])]]
+        tenant["incidents"] += 1
+        if row["resolved_date"]:
+            tenant["resolved"] += 1
+            tenant["days"] += (_date(row["resolved_date"]) - _date(row["reported_date"])).days
+    for row in _rows(truth_dir / "guarantee_claims.csv"):
+        tenant = tenants[person_of[("landlord_guarantee_claims", row["claim_id"])]]
+        tenant["claims"] += 1
+        tenant["claimed"] += Decimal(row["amount"])
+        if row["status"] == "payee":
+            tenant["paid_claims"] += 1
+            tenant["paid"] += Decimal(row["amount"])
+
+    for p in people:
+        until = _observed_until(p, end)
+        housed: set[int] = set()
+        for start, stop, _ in p.spells:
+            housed |= _days(max(start, p.entry), min(stop or until, until))
+        add("peer_support_met_share", p, int(p.person in peer_minutes), 1)
+        add("peer_support_hours_per_person_year", p, peer_minutes.get(p.person, 0), len(housed))
+        t = tenants.get(p.person)
+        if t and t["leases"]:
+            add("landlord_incidents_per_100_tenancies", p, t["incidents"], t["leases"])
+            add("landlord_incident_response_days", p, t["days"], t["resolved"])
+            add("landlord_guarantee_claims_per_100_tenancies", p, t["claims"], t["leases"])
+            add("landlord_guarantee_amount_claimed", p, Decimal(t["claimed"]), t["claims"])
+            add("landlord_guarantee_amount_paid", p, Decimal(t["paid"]), t["paid_claims"])
+            add("landlord_leases_converted_share", p, t["converted"], t["leases"])
+    return out
+
+
+def _aggregate_cells(truth: Truth, contributions: list[tuple]) -> dict[CellKey, IndicatorCell]:
+    """The cells that are not sums over persons: voice, partner landlords, costs, funders, clauses."""
+    assert truth.truth_dir is not None
+    truth_dir, end = truth.truth_dir, truth.observation_end
+    period = end.isoformat()
+    cells: dict[CellKey, IndicatorCell] = {}
+
+    # tenants' voice, per site and quarter, with all sites
+    answers: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for row in _rows(truth_dir / "survey_responses.csv"):
+        for site in (row["site"], "all"):
+            sums = answers[(site, row["quarter"])]
+            sums[0] += 1
+            sums[1] += int(row["satisfaction_housing"])
+            sums[2] += int(row["satisfaction_support"])
+            sums[3] += int(row["quality_of_life"])
+    for (site, label), (n, housing, support, life) in answers.items():
+        for code, total in (
+            ("voice_satisfaction_housing", housing),
+            ("voice_satisfaction_support", support),
+            ("voice_quality_of_life", life),
+        ):
+            cells[(code, quarter_end(label), site, "all", "all")] = IndicatorCell(total, n, total / n, n)
+    sessions: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for row in _rows(truth_dir / "council_sessions.csv"):
+        for site in (row["site"], "all"):
+            sessions[(site, quarter(date.fromisoformat(row["session_date"])))][0] += 1
+            sessions[(site, quarter(date.fromisoformat(row["session_date"])))][1] += int(row["actions_decided"])
+    for (site, label), (held, actions) in sessions.items():
+        key = (quarter_end(label), site, "all", "all")
+        cells[("voice_council_sessions", *key)] = IndicatorCell(held, None, float(held), None)
+        cells[("voice_council_actions", *key)] = IndicatorCell(actions, held, actions / held, None)
+
+    # partner landlords, by site and kind
+    landlords: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for row in _rows(truth_dir / "leases.csv"):
+        for site in (row["site"], "all"):
+            for kind in (row["landlord_type"], "all"):
+                landlords[(site, kind)].add(row["landlord_id"])
+    for (site, kind), ids in landlords.items():
+        cells[("landlord_partner_landlords", period, site, "all", kind)] = IndicatorCell(
+            len(ids), None, float(len(ids)), None
+        )
+
+    # programme cost per person-year housed, costs avoided, net cost and cost-offset ratio, by site
+    conventions = _rows(truth_dir / "conventions.csv")
+    first_day = date(min(int(row["year"]) for row in conventions), 1, 1)
+    people = _persons(truth)
+    participants: dict[str, int] = defaultdict(int)
+    days_housed: dict[str, int] = defaultdict(int)
+    for p in people:
+        stop = end + timedelta(days=1)
+        housed: set[int] = set()
+        for start, finish, _ in p.spells:
+            housed |= _days(max(start, first_day), min(finish or stop, stop))
+        for site in (p.site, "all"):
+            participants[site] += 1
+            days_housed[site] += len(housed)
+    committed: dict[str, Decimal] = defaultdict(Decimal)
+    for row in conventions:
+        for site in (row["site"], "all"):
+            committed[site] += Decimal(row["committed"])
+    avoided: dict[tuple[str, str], list] = defaultdict(lambda: [Decimal(0), 0])  # (site, sector) -> sum, persons
+    for code, _, _, _, site, _, numerator, _ in contributions:
+        if code.startswith("cost_avoided_"):
+            for s in (site, "all"):
+                avoided[(s, code.removeprefix("cost_avoided_"))][0] += numerator
+                avoided[(s, code.removeprefix("cost_avoided_"))][1] += 1
+    for site, days in days_housed.items():
+        programme = committed[site] * DAYS_PER_YEAR / days
+        cells[("cost_programme_per_person_year", period, site, "all", "all")] = IndicatorCell(
+            _whole(committed[site]), days, float(programme), participants[site]
+        )
+        sectors = [avoided[(site, sector)] for sector in ("health", "justice", "shelter") if (site, sector) in avoided]
+        if len(sectors) == 3:
+            per_year = sum(total / persons for total, persons in sectors)
+            persons = min(min(persons for _, persons in sectors), participants[site])
+            key = (period, site, "all", "all")
+            cells[("cost_net_per_person_year", *key)] = IndicatorCell(None, None, float(programme - per_year), persons)
+            cells[("cost_offset_ratio", *key)] = IndicatorCell(None, None, float(per_year / programme), persons)
+
+    # funders: committed and paid per sector, site and year; costs avoided in their sector against commitment
+    yearly: dict[tuple[str, int, str], list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
+    funded: dict[tuple[str, str, str], Decimal] = defaultdict(Decimal)
+    for row in conventions:
+        breakdown = f"{row['funder_code']}:{row['sector']}"
+        for site in (row["site"], "all"):
+            yearly[(breakdown, int(row["year"]), site)][0] += Decimal(row["committed"])
+            yearly[(breakdown, int(row["year"]), site)][1] += Decimal(row["paid"])
+        if row["sector"] in COST_SECTORS:
+            funded[(breakdown, row["sector"], row["site"])] += Decimal(row["committed"])
+    for (breakdown, year, site), (engaged, paid) in yearly.items():
+        key = (f"{year}-12-31", site, "all", breakdown)
+        cells[("funder_committed", *key)] = IndicatorCell(_whole(engaged), None, float(engaged), None)
+        if engaged > 0:
+            cells[("funder_paid_share", *key)] = IndicatorCell(
+                _whole(paid), _whole(engaged), float(paid / engaged), None
+            )
+    offsets: dict[tuple[str, str], list] = defaultdict(lambda: [Decimal(0), 0, Decimal(0), 0])
+    for (breakdown, sector, site), engaged in funded.items():
+        if (site, COST_SECTORS[sector]) not in avoided or site not in days_housed:
+            continue
+        total, persons = avoided[(site, COST_SECTORS[sector])]
+        for s in (site, "all"):
+            sums = offsets[(breakdown, s)]
+            sums[0] += total
+            sums[1] += persons
+            sums[2] += engaged
+            sums[3] += days_housed[site]
+    for (breakdown, site), (total, persons, engaged, days) in offsets.items():
+        value = (total / persons) / (engaged * DAYS_PER_YEAR / days)
+        cells[("funder_cost_offset_ratio", period, site, "all", breakdown)] = IndicatorCell(
+            None, None, float(value), persons
+        )
+
+    # pay-for-performance clauses, measured on the people who entered at the site in the clause's year
+    measures: dict[tuple[str, str, int], list] = defaultdict(lambda: [0, 0, set()])
+    for code, _, breakdown, person, site, cohort, numerator, denominator in contributions:
+        year = int(cohort[:4])
+        if code in ("housing_retention_12m", "employment_in_work_or_training_12m"):
+            clause = "housing_retention_12m" if code.startswith("housing") else "employment_in_work_12m"
+            measure = measures[(clause, site, year)]
+            measure[0] += numerator
+            measure[1] += denominator
+        elif code == "health_emergency_visits":
+            measure = measures[("health_emergency_visits_change", site, year)]
+            measure[0] += numerator if breakdown == "after" else -numerator
+            measure[1] += numerator if breakdown == "before" else 0
+        else:
+            continue
+        measure[2].add(person)
+    for row in _rows(truth_dir / "pfp_clauses.csv"):
+        key = (f"{row['year']}-12-31", row["site"], "all", f"{row['funder_code']}:{row['indicator_code']}")
+        cells[("pfp_target", *key)] = IndicatorCell(None, None, float(row["target"]), None)
+        numerator, denominator, persons = measures.get(
+            (row["indicator_code"], row["site"], int(row["year"])), (0, 0, ())
+        )
+        if not denominator:
+            continue
+        value, target = Fraction(numerator, denominator), Fraction(row["target"])
+        met = value <= target if row["indicator_code"] == "health_emergency_visits_change" else value >= target
+        payment = Decimal(row["payment"])
+        due = payment if met else Decimal(0)
+        cells[("pfp_indicator_value", *key)] = IndicatorCell(numerator, denominator, float(value), len(persons))
+        cells[("pfp_payment_due", *key)] = IndicatorCell(_whole(due), _whole(payment), float(due), len(persons))
+    return cells

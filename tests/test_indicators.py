@@ -28,7 +28,24 @@ PERSONS = 500
 SEEDS = (5, 23)
 MIN_CELL_PERSONS = 11
 VALUE_TOLERANCE = 5.0001e-5  # the warehouse rounds to 4 decimals
-LINKED_SOURCES = ("health_", "justice_", "employment_", "shelter_", "housing_returns_", "dq_participants_linked")
+LINKED_SOURCES = (
+    "health_",
+    "justice_",
+    "employment_",
+    "shelter_",
+    "housing_returns_",
+    "dq_participants_linked",
+    "cost_avoided_",
+    "cost_net_",
+    "cost_offset_",
+    "funder_cost_offset_",
+    "pfp_indicator_value",
+    "pfp_payment_due",
+)
+# Linked indicators that net use before entry against use after (costs avoided and what is built on them, the
+# clauses' changes): linkage can move them either way, so only their populations must agree and their
+# all-sites, all-cohorts values stay within the gap of the truth's.
+NETTED = ("cost_", "funder_cost_offset_", "pfp_")
 MAX_LINKAGE_GAP = 0.15  # share of an all-sites, all-cohorts numerator that linkage may lose (plus 3)
 
 
@@ -119,7 +136,15 @@ def test_every_indicator_matches_the_truth_under_the_pipelines_linkage(run) -> N
 def test_housing_and_file_indicators_match_the_truth_on_true_persons(run) -> None:
     expected = {key: cell for key, cell in run.truth.items() if not _linked(key[0])}
     actual = {key: cell for key, cell in run.cells.items() if not _linked(key[0])}
-    assert {key[0] for key in expected} >= {"housing_retention_12m", "dq_rows_quarantined"}
+    assert {key[0] for key in expected} >= {
+        "housing_retention_12m",
+        "dq_rows_quarantined",
+        "landlord_incidents_per_100_tenancies",
+        "peer_support_met_share",
+        "voice_quality_of_life",
+        "cost_programme_per_person_year",
+        "funder_committed",
+    }
     problems = _differences(expected, actual)
     assert not problems, f"{len(problems)} cells differ, e.g. {problems[:5]}"
 
@@ -128,18 +153,26 @@ def test_linkage_moves_cross_partner_indicators_only_a_little(run, record_proper
     """A person split over two keys loses the records filed under the other key, never gains any: linked
     numerators can only fall short of the truth, and only by a little."""
     gaps = {}
+    value_gaps = {}
     for key, truth in run.truth.items():
         if not _linked(key[0]):
             continue
         cell = run.cells[key]
+        if key[0].startswith(NETTED):
+            assert cell.persons == truth.persons, key
+            if key[2:4] == ("all", "all"):
+                value_gaps[f"{key[0]}/{key[4]}"] = (truth.value, float(cell.value))
+            continue
         # who is measured comes from the housing data: the populations agree exactly
         assert (cell.denominator, cell.persons) == (truth.denominator, truth.persons), key
         assert cell.numerator <= truth.numerator, key
         if key[2:4] == ("all", "all"):
             gaps[f"{key[0]}/{key[4]}"] = (truth.numerator, cell.numerator)
     record_property("linkage_gaps", gaps)
+    record_property("linkage_value_gaps", value_gaps)
     too_far = {k: v for k, v in gaps.items() if v[0] - v[1] > MAX_LINKAGE_GAP * v[0] + 3}
-    assert gaps and not too_far, too_far
+    too_far |= {k: v for k, v in value_gaps.items() if abs(v[0] - v[1]) > MAX_LINKAGE_GAP * abs(v[0])}
+    assert gaps and value_gaps and not too_far, too_far
 
 
 def test_retention_curve_matches_the_truth(run) -> None:
@@ -189,3 +222,11 @@ def test_effects_are_plausible_with_the_generators_defaults(run) -> None:
     assert 0.78 <= totals[("housing_retention_12m", "all")].value <= 0.93
     before, after = (totals[("health_hospital_days", side)].value for side in ("before", "after"))
     assert 0.35 <= after / before <= 0.7, "hospital days should roughly halve after entry"
+    hours = {side: totals[("employment_weekly_hours", side)].value for side in ("before", "after")}
+    assert hours["after"] > hours["before"], "contracted hours should grow after entry"
+    for sector in ("health", "justice", "shelter"):
+        assert totals[(f"cost_avoided_{sector}", "all")].value > 0, f"{sector} use should fall after entry"
+    programme = totals[("cost_programme_per_person_year", "all")].value
+    assert 10_000 <= programme <= 16_000, "about the 14,000 EUR a person-year the funders commit"
+    assert 0.1 <= totals[("cost_offset_ratio", "all")].value <= 1
+    assert 0.45 <= totals[("peer_support_met_share", "all")].value <= 0.75, "six tenants in ten meet a peer worker"

@@ -1,6 +1,6 @@
 -- What each person adds to each person-based indicator: one row per indicator, period, breakdown and person,
--- with the person's share of the numerator and denominator. indicator_cells sums these by site and entry
--- cohort, with totals.
+-- with the person's share of the numerator and denominator (whole numbers, or euros and hours with decimals).
+-- indicator_cells sums these by site and entry cohort, with totals.
 with observation as (
     select to_char(observation_end, 'YYYY-MM-DD') as period from {{ ref('int_observation_windows') }}
 ),
@@ -86,6 +86,70 @@ employment as (
     where is_observed and not died_before_checkpoint
 ),
 
+peer_support as (
+    select
+        measures.indicator_code,
+        'all' as breakdown,
+        peer.person_key,
+        peer.site,
+        peer.entry_cohort,
+        measures.numerator,
+        measures.denominator
+    from {{ ref('fct_peer_support') }} as peer
+    cross join lateral (
+        values
+            ('peer_support_met_share', peer.has_met_peer_worker::integer, 1),
+            ('peer_support_hours_per_person_year', peer.peer_minutes, peer.days_in_tenancy)
+    ) as measures (indicator_code, numerator, denominator)
+    where measures.denominator > 0
+),
+
+landlord_relations as (
+    select
+        measures.indicator_code,
+        'all' as breakdown,
+        tenants.person_key,
+        tenants.site,
+        tenants.entry_cohort,
+        measures.numerator,
+        measures.denominator
+    from {{ ref('fct_landlord_relations') }} as tenants
+    cross join lateral (
+        values
+            ('landlord_incidents_per_100_tenancies', tenants.incidents::numeric, tenants.leases),
+            ('landlord_incident_response_days', tenants.days_to_resolve, tenants.incidents_resolved),
+            ('landlord_guarantee_claims_per_100_tenancies', tenants.claims, tenants.leases),
+            ('landlord_guarantee_amount_claimed', tenants.amount_claimed, tenants.claims),
+            ('landlord_guarantee_amount_paid', tenants.amount_paid, tenants.claims_paid),
+            ('landlord_leases_converted_share', tenants.leases_converted, tenants.leases)
+    ) as measures (indicator_code, numerator, denominator)
+    where measures.denominator > 0
+),
+
+employment_hours as (
+    select
+        'employment_weekly_hours' as indicator_code,
+        window_name as breakdown,
+        person_key,
+        site,
+        entry_cohort,
+        weekly_hours as numerator,
+        1 as denominator
+    from {{ ref('fct_employment_hours') }}
+),
+
+costs_avoided as (
+    select
+        'cost_avoided_' || sector as indicator_code,
+        'all' as breakdown,
+        person_key,
+        site,
+        entry_cohort,
+        cost_avoided as numerator,
+        1 as denominator
+    from {{ ref('fct_costs_avoided') }}
+),
+
 person_based as (
     select * from retention
     union all
@@ -98,6 +162,14 @@ person_based as (
     select * from service_use
     union all
     select * from employment
+    union all
+    select * from peer_support
+    union all
+    select * from landlord_relations
+    union all
+    select * from employment_hours
+    union all
+    select * from costs_avoided
 ),
 
 linked as (

@@ -1,6 +1,9 @@
 -- Every indicator cell before disclosure control, in the long published shape: person-based indicators by
 -- site and entry cohort with totals ('all'), the median time from referral to entry, and the partners' rows
--- quarantined per source and month (a count of rows, not of persons: persons is null).
+-- quarantined per source and month (a count of rows, not of persons: persons is null), and the cells that are
+-- not sums over persons (tenants' voice, landlords, costs, funders: aggregate_indicator_cells). A person-based
+-- value is numerator / denominator, times 100 for rates per 100 tenancies, and times 365.25 / 60 for
+-- peer-support hours per person-year (minutes over days in a tenancy).
 with contributions as (
     select * from {{ ref('fct_indicator_contributions') }}
 ),
@@ -62,7 +65,15 @@ select
     breakdown,
     numerator::integer as numerator,
     denominator::integer as denominator,
-    round(numerator::numeric / nullif(denominator, 0), 4) as value,
+    round(
+        numerator::numeric / nullif(denominator, 0)
+        * case
+            when indicator_code like '%\_per\_100\_%' then 100
+            when indicator_code = 'peer_support_hours_per_person_year' then 365.25 / 60
+            else 1
+        end,
+        4
+    ) as value,
     persons::integer as persons
 from person_cells
 union all
@@ -89,3 +100,5 @@ select
     round(numerator::numeric / nullif(denominator, 0), 4) as value,
     null::integer as persons
 from quarantine_cells
+union all
+select * from {{ ref('aggregate_indicator_cells') }}

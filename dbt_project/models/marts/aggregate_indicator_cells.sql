@@ -1,0 +1,279 @@
+-- Indicator cells that are not sums over persons, in the long shape of indicator_cells (before disclosure
+-- control): tenants' voice per site and quarter (period: the quarter's last day), partner landlords, the
+-- programme's cost, net cost and cost-offset ratio (period: the last day observed), and the funders' portfolio
+-- per year (period: 31 December) and pay-for-performance clauses. 'all' marks a total; cohort is always 'all'.
+-- persons: survey answers for survey scores (each answer is a tenant's), persons behind the cost and clause
+-- cells, null for cells that count no person (council sessions, landlords, funders' amounts).
+with observation as (
+    select to_char(observation_end, 'YYYY-MM-DD') as period from {{ ref('int_observation_windows') }}
+),
+
+voice_measures as (
+    select
+        voice.site,
+        voice.quarter_end,
+        measures.*
+    from {{ ref('fct_tenant_voice') }} as voice
+    cross join lateral (
+        values
+            ('voice_satisfaction_housing', voice.satisfaction_housing_sum, voice.satisfaction_housing_answers, true),
+            ('voice_satisfaction_support', voice.satisfaction_support_sum, voice.satisfaction_support_answers, true),
+            ('voice_quality_of_life', voice.quality_of_life_sum, voice.quality_of_life_answers, true),
+            ('voice_council_sessions', voice.council_sessions, null::integer, false),
+            ('voice_council_actions', voice.council_actions, voice.council_sessions, false)
+    ) as measures (indicator_code, numerator, denominator, counts_answers)
+    where
+        (measures.counts_answers and measures.denominator > 0)
+        or (not measures.counts_answers and voice.council_sessions > 0)
+),
+
+voice_cells as (
+    select
+        indicator_code,
+        to_char(quarter_end, 'YYYY-MM-DD') as period,
+        case when grouping(site) = 1 then 'all' else site end as site,
+        'all' as cohort,
+        'all' as breakdown,
+        sum(numerator) as numerator,
+        sum(denominator) as denominator,
+        case
+            when indicator_code = 'voice_council_sessions' then sum(numerator)
+            else sum(numerator)::numeric / nullif(sum(denominator), 0)
+        end as value,
+        case when bool_and(counts_answers) then sum(denominator) end as persons
+    from voice_measures
+    group by indicator_code, quarter_end, grouping sets ((site), ())
+),
+
+landlord_cells as (
+    select
+        'landlord_partner_landlords' as indicator_code,
+        observation.period,
+        case when grouping(landlords.site) = 1 then 'all' else landlords.site end as site,
+        'all' as cohort,
+        case when grouping(landlords.landlord_type) = 1 then 'all' else landlords.landlord_type end as breakdown,
+        count(*) as numerator,
+        null::numeric as denominator,
+        count(*)::numeric as value,
+        null::integer as persons
+    from {{ ref('fct_partner_landlords') }} as landlords
+    cross join observation
+    group by
+        observation.period,
+        grouping sets ((landlords.site, landlords.landlord_type), (landlords.site), (landlords.landlord_type), ())
+),
+
+participants as (
+    select
+        case when grouping(site) = 1 then 'all' else site end as site,
+        count(*) as persons
+    from {{ ref('int_participants_entered') }}
+    group by grouping sets ((site), ())
+),
+
+programme as (
+    select
+        case when grouping(site) = 1 then 'all' else site end as site,
+        sum(committed) as committed,
+        sum(days_housed) as days_housed
+    from {{ ref('fct_programme_costs') }}
+    group by grouping sets ((site), ())
+),
+
+avoided_by_sector as (
+    select
+        case when grouping(site) = 1 then 'all' else site end as site,
+        sector,
+        sum(cost_avoided) / count(*) as avoided_per_person_year,
+        count(*) as persons
+    from {{ ref('fct_costs_avoided') }}
+    group by sector, grouping sets ((site), ())
+),
+
+avoided as (
+    select
+        site,
+        sum(avoided_per_person_year) as avoided_per_person_year,
+        min(persons) as persons
+    from avoided_by_sector
+    group by site
+    having count(*) = 3
+),
+
+cost_cells as (
+    select
+        'cost_programme_per_person_year' as indicator_code,
+        observation.period,
+        programme.site,
+        'all' as cohort,
+        'all' as breakdown,
+        programme.committed as numerator,
+        programme.days_housed as denominator,
+        programme.committed * 365.25 / nullif(programme.days_housed, 0) as value,
+        participants.persons
+    from programme
+    inner join participants on programme.site = participants.site
+    cross join observation
+    union all
+    select
+        measures.indicator_code,
+        observation.period,
+        programme.site,
+        'all' as cohort,
+        'all' as breakdown,
+        null::numeric as numerator,
+        null::numeric as denominator,
+        measures.value,
+        least(avoided.persons, participants.persons) as persons
+    from programme
+    inner join participants on programme.site = participants.site
+    inner join avoided on programme.site = avoided.site
+    cross join observation
+    cross join lateral (
+        values
+            (
+                'cost_net_per_person_year',
+                programme.committed * 365.25 / nullif(programme.days_housed, 0) - avoided.avoided_per_person_year
+            ),
+            (
+                'cost_offset_ratio',
+                avoided.avoided_per_person_year / nullif(programme.committed * 365.25 / nullif(programme.days_housed, 0), 0)
+            )
+    ) as measures (indicator_code, value)
+),
+
+portfolio as (
+    select * from {{ ref('fct_funder_portfolio') }}
+),
+
+funder_year_cells as (
+    select
+        measures.indicator_code,
+        to_char(make_date(yearly.year, 12, 31), 'YYYY-MM-DD') as period,
+        yearly.site,
+        'all' as cohort,
+        yearly.funder_code || ':' || yearly.sector as breakdown,
+        measures.numerator,
+        measures.denominator,
+        measures.value,
+        null::integer as persons
+    from (
+        select
+            funder_code,
+            sector,
+            year,
+            case when grouping(site) = 1 then 'all' else site end as site,
+            sum(committed) as committed,
+            sum(paid) as paid
+        from portfolio
+        group by funder_code, sector, year, grouping sets ((site), ())
+    ) as yearly
+    cross join lateral (
+        values
+            ('funder_committed', yearly.committed, null::numeric, yearly.committed),
+            ('funder_paid_share', yearly.paid, yearly.committed, yearly.paid / nullif(yearly.committed, 0))
+    ) as measures (indicator_code, numerator, denominator, value)
+    where measures.indicator_code = 'funder_committed' or yearly.committed > 0
+),
+
+housed_by_site as (
+    select site, sum(days_housed) as days_housed
+    from {{ ref('fct_programme_costs') }}
+    group by site
+),
+
+avoided_by_site as (
+    select site, sector, sum(cost_avoided) as avoided, count(*) as persons
+    from {{ ref('fct_costs_avoided') }}
+    group by site, sector
+),
+
+funder_sector_sites as (
+    select funder_code, sector, cost_sector, site, sum(committed) as committed
+    from portfolio
+    where cost_sector is not null
+    group by funder_code, sector, cost_sector, site
+),
+
+funder_offset_cells as (
+    select
+        'funder_cost_offset_ratio' as indicator_code,
+        observation.period,
+        case when grouping(funded.site) = 1 then 'all' else funded.site end as site,
+        'all' as cohort,
+        funded.funder_code || ':' || funded.sector as breakdown,
+        null::numeric as numerator,
+        null::numeric as denominator,
+        (sum(avoided_by_site.avoided) / sum(avoided_by_site.persons))
+        / nullif(sum(funded.committed) * 365.25 / nullif(sum(housed_by_site.days_housed), 0), 0) as value,
+        sum(avoided_by_site.persons) as persons
+    from funder_sector_sites as funded
+    inner join avoided_by_site
+        on funded.site = avoided_by_site.site and funded.cost_sector = avoided_by_site.sector
+    inner join housed_by_site on funded.site = housed_by_site.site
+    cross join observation
+    group by observation.period, funded.funder_code, funded.sector, grouping sets ((funded.site), ())
+),
+
+clauses as (
+    select * from {{ ref('fct_pfp_clauses') }}
+),
+
+pfp_cells as (
+    select
+        measures.indicator_code,
+        to_char(make_date(clauses.year, 12, 31), 'YYYY-MM-DD') as period,
+        clauses.site,
+        'all' as cohort,
+        clauses.funder_code || ':' || clauses.indicator_code as breakdown,
+        measures.numerator,
+        measures.denominator,
+        measures.value,
+        measures.persons
+    from clauses
+    cross join lateral (
+        values
+            ('pfp_target', null::numeric, null::numeric, clauses.target, null::integer),
+            (
+                'pfp_indicator_value',
+                clauses.measured_numerator::numeric,
+                clauses.measured_denominator::numeric,
+                clauses.indicator_value,
+                clauses.persons_measured
+            ),
+            (
+                'pfp_payment_due',
+                clauses.payment_due,
+                clauses.payment,
+                clauses.payment_due,
+                clauses.persons_measured
+            )
+    ) as measures (indicator_code, numerator, denominator, value, persons)
+    where measures.indicator_code = 'pfp_target' or clauses.indicator_value is not null
+),
+
+cells as (
+    select * from voice_cells
+    union all
+    select * from landlord_cells
+    union all
+    select * from cost_cells
+    union all
+    select * from funder_year_cells
+    union all
+    select * from funder_offset_cells
+    union all
+    select * from pfp_cells
+)
+
+select
+    indicator_code,
+    period,
+    site,
+    cohort,
+    breakdown,
+    numerator::integer as numerator,
+    denominator::integer as denominator,
+    round(value::numeric, 4) as value,
+    persons::integer as persons
+from cells

@@ -1,0 +1,36 @@
+-- Weekly hours of work or training under contract, the employment source's measure of earned income (it
+-- carries hours, not pay), for each person the day before entry ('before') and 12 months after entry
+-- ('after'), both for people observed at the 12-month checkpoint (within the employment and housing data,
+-- alive): the contracts running that day, their end day included, summed.
+with population as (
+    select person_key, site, entry_cohort, entry_date, checkpoint_date
+    from {{ ref('fct_employment_status') }}
+    where horizon_months = 12 and is_observed and not died_before_checkpoint
+),
+
+sides as (
+    select person_key, site, entry_cohort, 'before' as window_name, entry_date - 1 as measured_on
+    from population
+    union all
+    select person_key, site, entry_cohort, 'after' as window_name, checkpoint_date as measured_on
+    from population
+),
+
+contracts as (
+    select * from {{ ref('stg_employment__contracts') }}
+)
+
+select
+    sides.person_key,
+    sides.site,
+    sides.entry_cohort,
+    sides.window_name,
+    sides.measured_on,
+    count(contracts.person_key)::integer as contracts_running,
+    coalesce(sum(contracts.hours_per_week), 0)::numeric(8, 2) as weekly_hours
+from sides
+left join contracts
+    on sides.person_key = contracts.person_key
+    and contracts.start_date <= sides.measured_on
+    and (contracts.end_date is null or contracts.end_date >= sides.measured_on)
+group by sides.person_key, sides.site, sides.entry_cohort, sides.window_name, sides.measured_on

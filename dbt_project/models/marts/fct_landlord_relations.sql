@@ -1,0 +1,54 @@
+-- What partner landlords report about each tenant's programme tenancies, one row per tenant with at least one
+-- lease: leases and those converted from a sublet (bail glissant) to a direct lease, incidents and the days to
+-- resolve those resolved, guarantee-fund claims and their amounts (all claims, and those paid).
+with entries as (
+    select * from {{ ref('int_participants_entered') }}
+),
+
+leases as (
+    select
+        person_key,
+        count(*) as leases,
+        count(conversion_date) as leases_converted
+    from {{ ref('stg_landlords__leases') }}
+    group by person_key
+),
+
+incidents as (
+    select
+        person_key,
+        count(*) as incidents,
+        count(resolved_date) as incidents_resolved,
+        sum(resolved_date - reported_date) as days_to_resolve
+    from {{ ref('stg_landlords__incidents') }}
+    group by person_key
+),
+
+claims as (
+    select
+        person_key,
+        count(*) as claims,
+        sum(amount) as amount_claimed,
+        count(*) filter (where status = 'payee') as claims_paid,
+        sum(amount) filter (where status = 'payee') as amount_paid
+    from {{ ref('stg_landlords__guarantee_claims') }}
+    group by person_key
+)
+
+select
+    entries.person_key,
+    entries.site,
+    entries.entry_cohort,
+    leases.leases::integer as leases,
+    leases.leases_converted::integer as leases_converted,
+    coalesce(incidents.incidents, 0)::integer as incidents,
+    coalesce(incidents.incidents_resolved, 0)::integer as incidents_resolved,
+    coalesce(incidents.days_to_resolve, 0)::integer as days_to_resolve,
+    coalesce(claims.claims, 0)::integer as claims,
+    coalesce(claims.amount_claimed, 0)::numeric(12, 2) as amount_claimed,
+    coalesce(claims.claims_paid, 0)::integer as claims_paid,
+    coalesce(claims.amount_paid, 0)::numeric(12, 2) as amount_paid
+from entries
+inner join leases on entries.person_key = leases.person_key
+left join incidents on entries.person_key = incidents.person_key
+left join claims on entries.person_key = claims.person_key

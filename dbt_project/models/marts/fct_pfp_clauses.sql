@@ -1,0 +1,103 @@
+-- Pay-for-performance clauses: for each clause (funder, site, year, indicator, target, payment), the indicator
+-- measured on the people who entered at that site that year, whether it meets the target and the payment due.
+-- The clause's indicator codes map onto the catalogue's: housing_retention_12m as published;
+-- employment_in_work_12m is employment_in_work_or_training_12m; health_emergency_visits_change is the relative
+-- change of emergency visits, (after - before) / before, over the people of health_emergency_visits.
+-- A clause is met when the value reaches its target (at or above it; at or below it for a change, which aims
+-- at a fall); the payment is then due in full, else nothing. Not yet measurable (nobody observed): nulls.
+with contributions as (
+    select
+        *,
+        left(entry_cohort, 4)::int as entry_year
+    from {{ ref('fct_indicator_contributions') }}
+    where indicator_code in (
+        'housing_retention_12m', 'employment_in_work_or_training_12m', 'health_emergency_visits'
+    )
+),
+
+measures as (
+    select
+        case indicator_code
+            when 'housing_retention_12m' then 'housing_retention_12m'
+            else 'employment_in_work_12m'
+        end as clause_indicator,
+        site,
+        entry_year,
+        sum(numerator) as numerator,
+        sum(denominator) as denominator,
+        count(distinct person_key) as persons
+    from contributions
+    where indicator_code in ('housing_retention_12m', 'employment_in_work_or_training_12m')
+    group by indicator_code, site, entry_year
+    union all
+    select
+        'health_emergency_visits_change' as clause_indicator,
+        site,
+        entry_year,
+        sum(numerator) filter (where breakdown = 'after')
+        - sum(numerator) filter (where breakdown = 'before') as numerator,
+        sum(numerator) filter (where breakdown = 'before') as denominator,
+        count(distinct person_key) as persons
+    from contributions
+    where indicator_code = 'health_emergency_visits'
+    group by site, entry_year
+),
+
+directions (clause_indicator, aims_lower) as (
+    values
+        ('housing_retention_12m', false),
+        ('employment_in_work_12m', false),
+        ('health_emergency_visits_change', true)
+),
+
+clauses as (
+    select * from {{ ref('stg_finance__pfp_clauses') }}
+),
+
+valued as (
+    select
+        clauses.clause_ref,
+        clauses.funder_code,
+        clauses.convention_number,
+        clauses.site,
+        clauses.indicator_code,
+        clauses.year::integer as year,
+        clauses.target,
+        clauses.payment,
+        measures.numerator::integer as measured_numerator,
+        measures.denominator::integer as measured_denominator,
+        coalesce(measures.persons, 0)::integer as persons_measured,
+        measures.numerator::numeric / nullif(measures.denominator, 0) as indicator_value,
+        directions.aims_lower
+    from clauses
+    left join measures
+        on clauses.indicator_code = measures.clause_indicator
+        and clauses.site = measures.site
+        and clauses.year = measures.entry_year
+    left join directions on clauses.indicator_code = directions.clause_indicator
+)
+
+select
+    clause_ref,
+    funder_code,
+    convention_number,
+    site,
+    indicator_code,
+    year,
+    target,
+    payment,
+    measured_numerator,
+    measured_denominator,
+    persons_measured,
+    indicator_value,
+    case
+        when aims_lower then indicator_value <= target
+        else indicator_value >= target
+    end as is_target_met,
+    case
+        when indicator_value is null then null
+        when (aims_lower and indicator_value <= target) or (not aims_lower and indicator_value >= target)
+            then payment
+        else 0
+    end::numeric(14, 2) as payment_due
+from valued
