@@ -1,4 +1,8 @@
-"""One Dagster asset per partner source contract, with a check that no row went missing."""
+"""One Dagster asset per partner source contract, with a check that no row went missing.
+
+A file source ingests what landing holds; an sql source pulls its partner table's new rows first (from the
+watermark of its last loaded batch in audit.batches); an hmis source packs export folders into their ZIP first.
+"""
 
 import psycopg
 from dagster import (
@@ -12,13 +16,24 @@ from dagster import (
 )
 
 from orchestration.resources import AbordResource
-from pipelines.contract import Contract
-from pipelines.ingest import ingest_source
+from pipelines.contract import CONTRACTS_DIR, Contract
+from pipelines.ingest import BatchSummary, ingest_source
+from pipelines.readers.hmis_export import pack_folders
+from pipelines.sql_pull import pull_table
 
 
 def source_asset_key(contract: Contract) -> AssetKey:
     # Equal to the dbt source's meta.dagster.asset_key, so lineage runs from partner file to dashboard.
     return AssetKey(["raw", contract.name])
+
+
+def contract_file(contract: Contract) -> str:
+    """The contract's file under pipelines/contracts (hmis/housing_participants.yml for a variant)."""
+    if contract.path is None:
+        return contract.name
+    return str(
+        contract.path.relative_to(CONTRACTS_DIR) if contract.path.is_relative_to(CONTRACTS_DIR) else contract.path.name
+    )
 
 
 def ingestion_asset(contract: Contract) -> AssetsDefinition:
@@ -27,10 +42,10 @@ def ingestion_asset(contract: Contract) -> AssetsDefinition:
         group_name=f"partner_{contract.partner}",
         description=contract.description,
         kinds={"python", "postgres"},
-        metadata={"contract": str(contract.path.name if contract.path else contract.name)},
+        metadata={"contract": contract_file(contract)},
     )
     def _ingest(context, abord: AbordResource) -> MaterializeResult:
-        summaries = ingest_source(abord.ingest_context(), contract, abord.settings().landing_dir)
+        summaries = ingest_batches(abord, contract)
         for summary in summaries:
             context.log.info(summary.line())
         loaded = [s for s in summaries if s.status == "loaded"]
@@ -47,6 +62,15 @@ def ingestion_asset(contract: Contract) -> AssetsDefinition:
         )
 
     return _ingest
+
+
+def ingest_batches(abord: AbordResource, contract: Contract) -> list[BatchSummary]:
+    ctx, landing = abord.ingest_context(), abord.settings().landing_dir
+    if contract.format.type == "sql":
+        return [pull_table(ctx, contract, landing)]
+    if contract.format.type == "hmis":
+        pack_folders(landing, contract.file_pattern)
+    return ingest_source(ctx, contract, landing)
 
 
 def rows_balance_check(contract: Contract):

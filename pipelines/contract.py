@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import os
 import re
 from dataclasses import dataclass, field, fields
 from datetime import datetime
@@ -12,12 +13,16 @@ from pathlib import Path
 import yaml
 
 CONTRACTS_DIR = Path(__file__).parent / "contracts"
+# A variant is a sub-folder of contracts (contracts/hmis/...) whose files stand in for the same-named contracts:
+# the same source, the same raw table, read from another format. A deployment picks its variants here.
+VARIANTS_ENV = "ABORD_CONTRACT_VARIANTS"
 
-# Identifier roles are consumed by pseudonymisation and never stored.
-IDENTIFIER_ROLES = {"given_name", "family_name", "birth_date", "nir", "phone", "email"}
+# Identifier roles are consumed by pseudonymisation and never stored. A national_id other than the NIR (a US SSN)
+# makes no link key: it is read so that a contract can say where it is, and dropped.
+IDENTIFIER_ROLES = {"given_name", "family_name", "birth_date", "nir", "phone", "email", "national_id"}
 ROLES = IDENTIFIER_ROLES | {"record_id", "person_ref", "free_text", "attribute"}
 TYPES = {"text", "date", "integer", "decimal"}
-FORMATS = {"csv", "jsonl", "xlsx", "fhir", "sql"}
+FORMATS = {"csv", "jsonl", "xlsx", "fhir", "sql", "hmis"}
 # snapshot: each file is the whole state at its period, the latest period is current;
 # append: each file adds its period's records, every period is current. Both: a re-sent period replaces it.
 LOAD_MODES = {"snapshot", "append"}
@@ -32,8 +37,23 @@ TOP_LEVEL_KEYS = {
     "columns",
     "rules",
 }
-COLUMN_KEYS = {"name", "role", "type", "required", "unique", "allowed", "as", "ref_source", "min", "max"}
+COLUMN_KEYS = {
+    "name",
+    "role",
+    "type",
+    "required",
+    "unique",
+    "allowed",
+    "as",
+    "ref_source",
+    "min",
+    "max",
+    "codes",
+    "absent",
+}
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+# An HMIS column is <File>.<Column>; <File>.<A>+<B> joins two columns of a row as "a+b" for one code list.
+HMIS_COLUMN_RE = re.compile(r"^[A-Z][A-Za-z]*\.[A-Za-z]\w*(\+[A-Za-z]\w*)*$")
 
 
 class ContractError(ValueError):
@@ -52,6 +72,8 @@ class Column:
     ref_source: str | None = None
     minimum: float | None = None  # inclusive bounds of an integer or decimal column
     maximum: float | None = None
+    codes: tuple[tuple[str, str], ...] = ()  # the partner's code -> the contract's value, applied when read
+    absent: bool = False  # the format has no such field: always empty, kept so the raw table has one shape
 
     @property
     def stored(self) -> bool:
@@ -73,7 +95,7 @@ class SourceFormat:
     decimal: str = "."
     date_format: str = "%Y-%m-%d"
     sheet: str | None = None  # the named sheet of an XLSX workbook (default: its first)
-    resource: str | None = None  # the FHIR resource type a row is (default: Encounter)
+    resource: str | None = None  # the FHIR resource type (default: Encounter) or the HMIS CSV file a row is
     table: str | None = None  # sql: the partner's [schema.]table...
     watermark: str | None = None  # ...pulled by this ever-increasing column (integer, date or timestamp)...
     url_env: str | None = None  # ...from the database whose SQLAlchemy URL is in this environment variable
@@ -158,6 +180,12 @@ def _column(raw: object, where: str) -> Column:
     if role == "person_ref" and not raw.get("ref_source"):
         raise ContractError(f"{where}: a person_ref column needs 'ref_source'")
     allowed = raw.get("allowed")
+    codes = raw.get("codes") or {}
+    if not isinstance(codes, dict):
+        raise ContractError(f"{where}: 'codes' must map the partner's codes to values")
+    absent = bool(raw.get("absent", False))
+    if absent and (raw.get("required") or role not in {"attribute", "free_text"}):
+        raise ContractError(f"{where}: an 'absent' column must be an optional attribute or free text")
     return Column(
         name=name,
         role=role,
@@ -169,6 +197,8 @@ def _column(raw: object, where: str) -> Column:
         ref_source=raw.get("ref_source"),
         minimum=_bound(raw, "min", type_, where),
         maximum=_bound(raw, "max", type_, where),
+        codes=tuple((str(k), str(v)) for k, v in codes.items()),
+        absent=absent,
     )
 
 
@@ -187,6 +217,8 @@ def _source_format(fmt: object, where: str) -> SourceFormat:
         raise ContractError(f"{where}: 'format.encoding' {source_format.encoding!r} is not a known encoding") from None
     if source_format.type == "sql" and not (source_format.table and source_format.watermark and source_format.url_env):
         raise ContractError(f"{where}: an sql source needs 'format.table', 'format.watermark' and 'format.url_env'")
+    if source_format.type == "hmis" and not source_format.resource:
+        raise ContractError(f"{where}: an hmis source needs 'format.resource', the CSV file a row is (Client...)")
     sample = datetime(2001, 2, 3)
     try:
         if datetime.strptime(sample.strftime(source_format.date_format), source_format.date_format) != sample:
@@ -221,6 +253,12 @@ def load_contract(path: Path) -> Contract:
     names = [c.name for c in columns]
     if len(set(names)) != len(names):
         raise ContractError(f"{where}: 'columns' has duplicate names")
+    if source_format.type == "hmis":
+        odd = [c.name for c in columns if not c.absent and not HMIS_COLUMN_RE.match(c.name)]
+        if odd:
+            raise ContractError(
+                f"{where}: hmis column(s) {', '.join(odd)} must be named <File>.<Column>, e.g. Client.DOB"
+            )
     if sum(c.role == "record_id" for c in columns) != 1:
         raise ContractError(f"{where}: 'columns' must have exactly one column with role record_id")
     rules = []
@@ -253,9 +291,45 @@ def load_contract(path: Path) -> Contract:
     )
 
 
-def load_contracts(directory: Path = CONTRACTS_DIR) -> dict[str, Contract]:
-    contracts = [load_contract(p) for p in sorted(directory.glob("*.yml"))]
-    return _cross_checked(contracts)
+def active_variants() -> tuple[str, ...]:
+    """The contract variants this deployment uses, e.g. `hmis` when housing sends a HUD HMIS CSV export."""
+    return tuple(v.strip() for v in os.environ.get(VARIANTS_ENV, "").split(",") if v.strip())
+
+
+def variant_names(directory: Path = CONTRACTS_DIR) -> list[str]:
+    return sorted(p.name for p in directory.iterdir() if p.is_dir() and any(p.glob("*.yml")))
+
+
+def load_contracts(directory: Path = CONTRACTS_DIR, variants: tuple[str, ...] | None = None) -> dict[str, Contract]:
+    """The contracts of `directory`, each variant's files standing in for the same-named ones (default: the
+    variants named in ABORD_CONTRACT_VARIANTS)."""
+    base = _cross_checked([load_contract(p) for p in sorted(directory.glob("*.yml"))])
+    for variant in active_variants() if variants is None else variants:
+        folder = directory / variant
+        if not folder.is_dir():
+            raise ContractError(f"{VARIANTS_ENV}: no contract variant '{variant}' (no folder {folder})")
+        for path in sorted(folder.glob("*.yml")):
+            stand_in = load_contract(path)
+            _check_stand_in(stand_in, base.get(stand_in.name))
+            base[stand_in.name] = stand_in
+    return _cross_checked(list(base.values()))
+
+
+def _check_stand_in(stand_in: Contract, base: Contract | None) -> None:
+    """A variant feeds the base contract's raw table and dbt source: same name, same raw columns, same load."""
+    from pipelines.raw_tables import raw_columns  # raw_tables imports this module
+
+    if base is None:
+        raise ContractError(
+            f"{stand_in.path}: a variant stands in for a contract of the same name; there is no"
+            f" '{stand_in.name}' beside its folder"
+        )
+    ours, theirs = set(raw_columns(stand_in)), set(raw_columns(base))
+    if ours != theirs:
+        differ = ", ".join(sorted(name for name, _ in ours ^ theirs))
+        raise ContractError(f"{stand_in.path}: its raw columns differ from {base.path.name}'s ({differ})")
+    if stand_in.load != base.load:
+        raise ContractError(f"{stand_in.path}: 'load' is {stand_in.load} where {base.path.name} says {base.load}")
 
 
 def _cross_checked(contracts: list[Contract]) -> dict[str, Contract]:
@@ -275,7 +349,8 @@ def _cross_checked(contracts: list[Contract]) -> dict[str, Contract]:
 
 
 def check_contracts(directory: Path = CONTRACTS_DIR) -> tuple[dict[str, Contract], list[str]]:
-    """Every contract that loads, and one error per file that does not (then the cross-file errors)."""
+    """Every contract that loads, and one error per file that does not (then the cross-file errors).
+    Every variant is checked against the base contracts, whether this deployment uses it or not."""
     loaded, errors = [], []
     for path in sorted(directory.glob("*.yml")):
         try:
@@ -283,6 +358,17 @@ def check_contracts(directory: Path = CONTRACTS_DIR) -> tuple[dict[str, Contract
         except ContractError as exc:
             errors.append(str(exc))
     try:
-        return _cross_checked(loaded), errors
+        base = _cross_checked(loaded)
     except ContractError as exc:
         return {}, [*errors, str(exc)]
+    for variant in variant_names(directory):
+        for path in sorted((directory / variant).glob("*.yml")):
+            try:
+                stand_in = load_contract(path)
+                _check_stand_in(stand_in, base.get(stand_in.name))
+            except ContractError as exc:
+                errors.append(str(exc))
+    try:
+        return load_contracts(directory), errors
+    except ContractError as exc:  # an active variant that does not load: its error is listed above
+        return base, errors if str(exc) in errors else [*errors, str(exc)]

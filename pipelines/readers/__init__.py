@@ -7,12 +7,14 @@ separator, missing column...); a single broken row becomes a RowUnreadable and t
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from pipelines.contract import Contract
 from pipelines.readers.delimited import read_delimited
 from pipelines.readers.errors import FileRejected, Row, RowUnreadable
 from pipelines.readers.fhir import read_fhir
+from pipelines.readers.hmis import read_hmis
 from pipelines.readers.jsonl import read_jsonl
 from pipelines.readers.xlsx import read_xlsx
 
@@ -24,6 +26,7 @@ READERS: dict[str, Reader] = {
     "xlsx": read_xlsx,
     "fhir": read_fhir,
     "sql": read_jsonl,
+    "hmis": read_hmis,
 }
 
 __all__ = ["READERS", "FileRejected", "Row", "RowUnreadable", "read_rows"]
@@ -32,4 +35,21 @@ __all__ = ["READERS", "FileRejected", "Row", "RowUnreadable", "read_rows"]
 def read_rows(path: Path, contract: Contract) -> Iterator[tuple[int, Row | RowUnreadable]]:
     if not path.is_file():
         raise FileRejected("not_a_file", f"{path.name}: no such file")
-    return READERS[contract.format.type](path, contract)
+    absent = [c.name for c in contract.columns if c.absent]
+    codes = {c.name: dict(c.codes) for c in contract.columns if c.codes}
+    if not absent and not codes:
+        return READERS[contract.format.type](path, contract)
+    sent = replace(contract, columns=tuple(c for c in contract.columns if not c.absent))
+    return _recoded(READERS[contract.format.type](path, sent), absent, codes)
+
+
+def _recoded(rows, absent: list[str], codes: dict[str, dict[str, str]]) -> Iterator[tuple[int, Row | RowUnreadable]]:
+    """Rows with the contract's values for the partner's codes (an unknown code stays, for `allowed` to name it)
+    and its absent columns empty."""
+    for number, row in rows:
+        if not isinstance(row, RowUnreadable):
+            for name, table in codes.items():
+                value = row.get(name)
+                row[name] = table.get(value.strip(), value) if value is not None else None
+            row.update(dict.fromkeys(absent))
+        yield number, row

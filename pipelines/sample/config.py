@@ -129,6 +129,17 @@ class MonthlyRates:
 
 
 @dataclass(frozen=True)
+class Formats:
+    """How partners whose systems can export more than one way send their extracts."""
+
+    housing: str  # csv: the French operator's files; hmis: a HUD HMIS CSV export
+    hmis_version: str  # FY2024 | FY2026, when housing is hmis
+
+
+FORMAT_CHOICES = {"housing": ("csv", "hmis"), "hmis_version": ("FY2024", "FY2026")}
+
+
+@dataclass(frozen=True)
 class SampleConfig:
     housing: HousingRates
     health: HealthRates
@@ -143,6 +154,7 @@ class SampleConfig:
     identity: IdentityNoise
     invalid: InvalidRates
     monthly: MonthlyRates
+    formats: Formats
 
 
 class ConfigError(ValueError):
@@ -175,5 +187,8 @@ def load_config(override: Path | None = None) -> SampleConfig:
         if not isinstance(user, dict):
             raise ConfigError(f"{override}: a config must be a mapping")
         data = _merge(data, user, str(override))
+    for key, choices in FORMAT_CHOICES.items():
+        if data["formats"][key] not in choices:
+            raise ConfigError(f"{override}: formats.{key} must be one of {', '.join(choices)}")
     sections = get_type_hints(SampleConfig)
     return SampleConfig(**{name: _section(cls, data[name]) for name, cls in sections.items()})

@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 from pipelines.sample import rows, rows_anonymous, rows_landlords
+from pipelines.sample.hmis import export_path, write_hmis_export
 from pipelines.sample.identities import Identity
 from pipelines.sample.invalid import InvalidRow, Row, inject
 from pipelines.sample.noise import partner_view
@@ -39,6 +40,10 @@ BUILDERS: dict[str, Callable[[World, Snapshot], Extract]] = {
 }
 
 
+# Sources a HUD HMIS CSV export carries when the housing operator sends one (config formats.housing: hmis).
+HMIS_SOURCES = ("housing_participants", "housing_tenancies")
+
+
 @dataclass(frozen=True)
 class WrittenExtract:
     path: Path
@@ -59,6 +64,7 @@ class ExtractWriter:
     rng: random.Random
     fakes: Iterator[Identity]
     written: list[WrittenExtract] = field(default_factory=list)
+    _hmis_participants: tuple[Extract, Callable[[str, str, str], None] | None] | None = None
 
     def _disguise(self, source: str, snap_cut: date) -> Callable[[Row], Row]:
         partner = SOURCES[source][0]
@@ -87,6 +93,9 @@ class ExtractWriter:
     ) -> None:
         """One file; `links(source, record_id, person_id)` is told of every valid person row.
         A first send of a corrected month leaves out `dropped_share` of the rows."""
+        if source in HMIS_SOURCES and self.world.config.formats.housing == "hmis":
+            self._write_hmis(source, snap, extract, links)
+            return
         spec = SPECS[source]
 
         def kept() -> Iterator[tuple[Row, str | None]]:
@@ -123,3 +132,18 @@ class ExtractWriter:
         self.written.append(
             WrittenExtract(path, source, period, kind, snap.cut.isoformat(), count + len(listed), listed)
         )
+
+    def _write_hmis(
+        self, source: str, snap: Snapshot, extract: Extract, links: Callable[[str, str, str], None] | None
+    ) -> None:
+        """One export holds participants and tenancies: the participants wait for the tenancies (BUILDERS order)."""
+        if source == HMIS_SOURCES[0]:
+            self._hmis_participants = (extract, links)
+            return
+        participants, _ = self._hmis_participants
+        period = f"{snap.cut.year:04d}-{snap.cut.month:02d}"
+        path = export_path(self.out_dir, period)
+        counts = write_hmis_export(path, self.world.config.formats.hmis_version, snap.cut, participants, extract, links)
+        for name, count in zip(HMIS_SOURCES, (counts.participants, counts.tenancies), strict=True):
+            self.written.append(WrittenExtract(path, name, period, "regular", snap.cut.isoformat(), count, []))
+        self._hmis_participants = None

@@ -8,6 +8,8 @@ from pathlib import Path
 from dagster import AssetKey, DagsterInstance, RunRequest, build_sensor_context
 
 from orchestration.definitions import CONTRACTS, defs, landing_sensor, refresh_job
+from orchestration.ingestion import ingestion_asset
+from pipelines.contract import load_contracts
 
 
 def test_each_source_feeds_its_staging_model() -> None:
@@ -45,3 +47,11 @@ def test_sensor_requests_a_run_for_new_files_only(tmp_path: Path, monkeypatch) -
     extract.write_text("id_bail;id_participant\nB1;P1\n")
     os.utime(extract, ns=(1, 2))
     assert isinstance(sensor(build_sensor_context(instance=instance, cursor=context.cursor)), RunRequest)
+
+
+def test_a_contract_variant_keeps_the_source_asset_and_names_its_file() -> None:
+    contracts = load_contracts(variants=("hmis",))
+    asset = ingestion_asset(contracts["housing_participants"])
+    key = AssetKey(["raw", "housing_participants"])
+    assert asset.key == key, "dbt lineage starts at the same asset whichever format housing sends"
+    assert asset.metadata_by_key[key]["contract"] == "hmis/housing_participants.yml"

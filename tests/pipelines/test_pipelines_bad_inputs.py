@@ -19,8 +19,10 @@ import pytest
 
 from pipelines.contract import load_contracts
 from pipelines.ingest import IngestContext, ingest_file
+from tests.pipelines.hmis_exports import CLIENTS, ENROLLMENTS, EXITS, hmis_zip
 
 CONTRACTS = load_contracts()
+VARIANTS = {"hmis": load_contracts(variants=("hmis",))}
 TODAY = date(2026, 1, 15)
 
 TENANCY_HEADER = "id_bail;id_participant;site;date_debut;date_fin;motif_sortie;loyer_mensuel"
@@ -71,6 +73,11 @@ class Case:
     message: str = ""  # ...and a message holding this text
     rows: dict[int, str] = field(default_factory=dict)  # else: source row -> reason code of each bad row
     file_name: str | None = None
+    variant: str | None = None  # read with this contract variant (contracts/<variant>/)
+
+    @property
+    def contract(self):
+        return (VARIANTS[self.variant] if self.variant else CONTRACTS)[self.source]
 
 
 FILE_NAMES = {
@@ -78,6 +85,7 @@ FILE_NAMES = {
     "health_encounters": "encounters_2025-12.csv",
     "justice_events": "events_2025-12.jsonl",
 }
+HMIS_EXPORT = "hmis_2025-12.zip"
 BAD_JSON = '{"event_id": "J9", "surname": "X"'
 
 CASES = {
@@ -279,6 +287,55 @@ CASES = {
         ),
         rows={2: "invalid_date", 3: "field_count", 5: "missing_value"},
     ),
+    # --- a HUD HMIS CSV export (contracts/hmis/): the export is one file, its reasons name the CSV inside
+    "HMIS: a column renamed in Client.csv": Case(
+        "housing_participants",
+        hmis_zip(rename=("Client", "LastName", "Last_Name")),
+        "missing_column",
+        "Client.csv: missing column(s) LastName of the FY2024 column set (renamed: 'Last_Name' instead of 'LastName'?)",
+        file_name=HMIS_EXPORT,
+        variant="hmis",
+    ),
+    "HMIS: an FY2022 export": Case(
+        "housing_participants",
+        hmis_zip(csv_version="FY2022"),
+        "unsupported_hmis_version",
+        "Export.csv says CSVVersion 'FY2022': abord reads FY2024 and FY2026 exports",
+        file_name=HMIS_EXPORT,
+        variant="hmis",
+    ),
+    "HMIS: no Enrollment.csv in the export": Case(
+        "housing_tenancies",
+        hmis_zip("FY2026", leave_out="Enrollment"),
+        "missing_hmis_file",
+        "Enrollment.csv is not in the export",
+        file_name=HMIS_EXPORT,
+        variant="hmis",
+    ),
+    "HMIS: an enrollment in an unknown project, an exit before the move-in": Case(
+        "housing_tenancies",
+        hmis_zip(
+            enrollments=[{**ENROLLMENTS[0], "ProjectID": "PSH9"}, ENROLLMENTS[1]],
+            exits=[{**EXITS[0], "ExitDate": "2023-03-01"}],
+        ),
+        rows={1: "unknown_project", 2: "date_order"},
+        file_name=HMIS_EXPORT,
+        variant="hmis",
+    ),
+    "HMIS: an exit to a destination no code list has": Case(
+        "housing_tenancies",
+        hmis_zip(exits=[{**EXITS[0], "Destination": "999"}]),
+        rows={2: "not_allowed"},
+        file_name=HMIS_EXPORT,
+        variant="hmis",
+    ),
+    "HMIS: a client never enrolled": Case(
+        "housing_participants",
+        hmis_zip(clients=[*CLIENTS, {"PersonalID": "C3", "FirstName": "Léa", "LastName": "Roux"}]),
+        rows={3: "no_enrollment"},
+        file_name=HMIS_EXPORT,
+        variant="hmis",
+    ),
 }
 
 
@@ -300,7 +357,7 @@ def test_the_corpus_is_big_and_distinct() -> None:
 @pytest.mark.parametrize("name", list(CASES))
 def test_each_bad_extract_gets_its_error_and_the_rows_balance(ctx: IngestContext, tmp_path: Path, name: str) -> None:
     case = CASES[name]
-    contract = CONTRACTS[case.source]
+    contract = case.contract
     path = tmp_path / "landing" / (case.file_name or FILE_NAMES[case.source])
     path.parent.mkdir(parents=True)
     path.write_bytes(case.content)

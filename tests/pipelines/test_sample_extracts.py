@@ -13,6 +13,7 @@ import pytest
 from pipelines.contract import load_contracts
 from pipelines.ingest import find_extracts
 from pipelines.readers import RowUnreadable, read_rows
+from pipelines.sample.config import load_config
 from pipelines.sample.generate import generate, month_ends
 from pipelines.validation import validate_row
 
@@ -145,3 +146,26 @@ def test_same_monthly_inputs_write_the_same_bytes(tmp_path: Path) -> None:
     for path in first.files:
         relative = path.relative_to(tmp_path / "a")
         assert path.read_bytes() == (tmp_path / "b" / relative).read_bytes(), relative
+
+
+def test_housing_can_be_sent_as_an_hmis_export_the_hmis_contracts_read(tmp_path: Path) -> None:
+    config = tmp_path / "hmis.yml"
+    config.write_text("formats: {housing: hmis, hmis_version: FY2026}\n")
+    first = generate(tmp_path / "a", persons=80, seed=5, months=2, config=load_config(config))
+    generate(tmp_path / "b", persons=80, seed=5, months=2, config=load_config(config))
+    for path in first.files:
+        relative = path.relative_to(tmp_path / "a")
+        assert path.read_bytes() == (tmp_path / "b" / relative).read_bytes(), relative
+
+    landing = tmp_path / "a" / "landing"
+    assert not list(landing.glob("housing/participants_*")) and not list(landing.glob("housing/tenancies_*"))
+    rows = {(e["source"], e["file"]): int(e["rows"]) for e in truth(tmp_path / "a", "extracts.csv")}
+    hmis = load_contracts(variants=("hmis",))
+    for name in ("housing_participants", "housing_tenancies"):
+        files = find_extracts(hmis[name], landing)
+        assert [p.name for p in files] == ["hmis_2025-11.zip", "hmis_2025-12.zip"]
+        for path in files:
+            read = [row for _, row in read_rows(path, hmis[name])]
+            assert all(not validate_row(row, hmis[name], TODAY)[1] for row in read), name
+            assert len(read) == rows[(name, path.relative_to(landing).as_posix())]
+    assert first.rows["housing_participants"] == 80 and first.invalid_rows["housing_tenancies"] == 0

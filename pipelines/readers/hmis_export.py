@@ -1,0 +1,83 @@
+"""An HMIS CSV export as one landing file: the ZIP of Export.csv, Client.csv... that HMIS software writes.
+
+An export that arrives as a folder is packed into that ZIP first (`pack_folder`): the batch ledger knows a
+file by its sha256 and the contract reads its period from the file name, so one export is one file.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import io
+import shutil
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TextIO
+
+from pipelines.readers.errors import FileRejected
+
+# Fixed member times: the same folder packs to the same bytes, so a re-sent folder is "already loaded".
+PACKED_AT = (1980, 1, 1, 0, 0, 0)
+
+
+class HmisExport:
+    """The CSV members of an export ZIP by file name (Client, Enrollment...), wherever they sit inside it."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        try:
+            self._zip = zipfile.ZipFile(path)
+        except (zipfile.BadZipFile, OSError):
+            raise FileRejected("not_zip", f"{path.name}: not a readable ZIP archive of an HMIS CSV export") from None
+        self._members = {
+            Path(info.filename).stem.lower(): info.filename
+            for info in self._zip.infolist()
+            if not info.is_dir() and info.filename.lower().endswith(".csv")
+        }
+
+    def has(self, file: str) -> bool:
+        return file.lower() in self._members
+
+    @contextmanager
+    def open(self, file: str) -> Iterator[TextIO]:
+        if not self.has(file):
+            raise FileRejected("missing_hmis_file", f"{file}.csv is not in the export")
+        # HMIS CSV is UTF-8 (FY2026 says so; FY2024 exports are ASCII in practice); utf-8-sig drops a BOM.
+        with io.TextIOWrapper(self._zip.open(self._members[file.lower()]), encoding="utf-8-sig", newline="") as text:
+            yield text
+
+    def close(self) -> None:
+        self._zip.close()
+
+
+def pack_folder(folder: Path) -> Path:
+    """Pack an export folder into <folder>.zip beside it (replaced only when its bytes change), streaming."""
+    target = folder.with_name(folder.name + ".zip")
+    members = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() == ".csv")
+    if not members:
+        raise FileRejected("missing_hmis_file", f"{folder.name}: no CSV file in this export folder")
+    temporary = target.with_name(f".{target.name}.partial")
+    try:
+        with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as archive:
+            for member in members:
+                info = zipfile.ZipInfo(member.name, PACKED_AT)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                with member.open("rb") as source, archive.open(info, "w", force_zip64=True) as sink:
+                    shutil.copyfileobj(source, sink, 1 << 20)
+        if target.is_file() and filecmp.cmp(temporary, target, shallow=False):
+            temporary.unlink()  # the same export again: keep the file the ledger already knows
+        else:
+            temporary.replace(target)  # whole or not at all: the landing sensor never sees half a ZIP
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return target
+
+
+def pack_folders(landing_dir: Path, file_pattern: str) -> list[Path]:
+    """Pack the export folders a contract's `<...>.zip` pattern would claim as ZIPs; folders with no CSV wait."""
+    if not file_pattern.endswith(".zip"):
+        return []
+    folders = [p for p in sorted(landing_dir.glob(file_pattern.removesuffix(".zip"))) if p.is_dir()]
+    return [pack_folder(folder) for folder in folders if any(folder.glob("*.csv"))]

@@ -1,0 +1,104 @@
+"""Ingestion assets beyond landing files, materialised against a real PostgreSQL: a partner table pulled
+incrementally by its watermark, and an HMIS export that arrives as a folder."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import psycopg
+import pytest
+from dagster import materialize
+
+from orchestration.ingestion import ingestion_asset, rows_balance_check
+from orchestration.resources import AbordResource
+from pipelines.contract import load_contract, load_contracts
+from pipelines.warehouse import sqlalchemy_url
+from pseudonymisation.keys import new_key
+from tests.conftest import create_database
+from tests.pipelines.hmis_exports import hmis_zip
+
+SQL_CONTRACT = """
+name: partner_stays
+partner: health
+description: Hospital stays read from the partner's own database.
+file_pattern: "health/stays_*.jsonl"
+period_pattern: "_(\\\\d{8}T\\\\d{12})\\\\.jsonl$"
+load: append
+format: {type: sql, table: care.stays, watermark: updated_at, url_env: ABORD_TEST_STAYS_URL}
+columns:
+  - {name: stay_id, role: record_id, required: true, unique: true}
+  - {name: nom, role: family_name}
+  - {name: prenom, role: given_name}
+  - {name: naissance, role: birth_date}
+  - {name: admitted, type: date, required: true, as: admission_date}
+"""
+
+
+@pytest.fixture
+def abord_env(warehouse_url: str, tmp_path: Path, monkeypatch) -> Path:
+    monkeypatch.setenv("ABORD_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("ABORD_DATABASE_URL", warehouse_url)
+    monkeypatch.setenv("ABORD_KEY_FILE", str(tmp_path / "abord.key"))
+    monkeypatch.delenv("ABORD_CONTRACT_VARIANTS", raising=False)
+    new_key(tmp_path / "abord.key")
+    return tmp_path
+
+
+def _run(contract):
+    result = materialize(
+        [ingestion_asset(contract), rows_balance_check(contract)], resources={"abord": AbordResource()}
+    )
+    assert result.success
+    (materialization,) = result.asset_materializations_for_node(f"raw__{contract.name}")
+    checks = result.get_asset_check_evaluations()
+    assert [c.passed for c in checks] == [True]
+    return {key: value.value for key, value in materialization.metadata.items()}
+
+
+def test_an_sql_source_asset_pulls_only_rows_past_the_watermark(
+    abord_env: Path, warehouse_url: str, pg_admin_url: str, monkeypatch
+) -> None:
+    partner_url = create_database(pg_admin_url)
+    with psycopg.connect(partner_url, autocommit=True) as conn:
+        conn.execute(
+            "create schema care; create table care.stays (stay_id integer primary key, nom text, prenom text,"
+            " naissance date, admitted date, updated_at timestamp not null)"
+        )
+        conn.execute(
+            "insert into care.stays values (1, 'Dupont', 'Marie', '1980-04-12', '2024-01-03', '2024-01-04 10:00'),"
+            " (2, 'Martin', 'Paul', '1975-06-01', '2024-02-01', '2024-02-02 09:30')"
+        )
+    monkeypatch.setenv("ABORD_TEST_STAYS_URL", sqlalchemy_url(partner_url))
+    contract_file = abord_env / "partner_stays.yml"
+    contract_file.write_text(SQL_CONTRACT)
+    contract = load_contract(contract_file)
+
+    first = _run(contract)
+    assert (first["batches_loaded"], first["rows_read"], first["rows_loaded"]) == (1, 2, 2)
+    assert _run(contract)["batches_loaded"] == 0  # nothing past the watermark: no batch
+
+    with psycopg.connect(partner_url, autocommit=True) as conn:
+        conn.execute("insert into care.stays values (3, 'Petit', 'Jean', '1966-02-14', '2024-03-01', now())")
+    third = _run(contract)
+    assert (third["batches_loaded"], third["rows_loaded"]) == (1, 1)
+    with psycopg.connect(warehouse_url) as conn:
+        periods = [p for (p,) in conn.execute("select period from audit.batches order by batch_id").fetchall()]
+        assert conn.execute("select count(*) from raw.partner_stays").fetchone() == (3,)
+        assert "Dupont" not in str(conn.execute("select * from raw.partner_stays").fetchall())
+    assert periods[0] == "20240202T093000000000" and periods[1] > periods[0]  # the watermark, kept in audit
+
+
+def test_an_hmis_export_folder_is_packed_and_ingested(abord_env: Path) -> None:
+    folder = abord_env / "landing" / "housing" / "hmis_2025-12"
+    folder.mkdir(parents=True)
+    with zipfile.ZipFile(io.BytesIO(hmis_zip())) as archive:
+        archive.extractall(folder)
+    contracts = load_contracts(variants=("hmis",))
+
+    participants = _run(contracts["housing_participants"])
+    assert (participants["batches_loaded"], participants["rows_loaded"]) == (1, 2)
+    assert (folder.parent / "hmis_2025-12.zip").is_file()
+    assert _run(contracts["housing_tenancies"])["rows_loaded"] == 2
+    assert _run(contracts["housing_participants"])["batches_loaded"] == 0  # the same folder: already loaded

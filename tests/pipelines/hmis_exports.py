@@ -1,0 +1,59 @@
+"""Small HUD HMIS CSV exports for tests: a few clients and enrollments, any column renamed or dropped."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+
+from pipelines.readers.hmis_columns import COLUMNS
+
+CLIENTS = [
+    {"PersonalID": "C1", "FirstName": "Hélène", "LastName": "Dupont", "DOB": "1980-04-12", "SSN": "123456789"},
+    {"PersonalID": "C2", "FirstName": "Paul", "LastName": "Martin", "DOB": "1975-06-01"},
+]
+ENROLLMENTS = [
+    {"EnrollmentID": "E1", "PersonalID": "C1", "ProjectID": "PSH1", "EntryDate": "2023-01-10",
+     "MoveInDate": "2023-02-01"},
+    {"EnrollmentID": "E2", "PersonalID": "C2", "ProjectID": "PSH1", "EntryDate": "2023-03-01",
+     "MoveInDate": "2023-03-15"},
+]  # fmt: skip
+EXITS = [{"ExitID": "X1", "EnrollmentID": "E2", "PersonalID": "C2", "ExitDate": "2024-01-31", "Destination": "116"}]
+PROJECTS = [{"ProjectID": "PSH1", "ProjectName": "Lyon", "ProjectType": "3"}]
+
+
+def hmis_zip(
+    version: str = "FY2024",
+    *,
+    csv_version: str | None = None,
+    clients: list[dict] = CLIENTS,
+    enrollments: list[dict] = ENROLLMENTS,
+    exits: list[dict] = EXITS,
+    projects: list[dict] = PROJECTS,
+    rename: tuple[str, str, str] | None = None,  # (file, column, new name)
+    leave_out: str | None = None,  # a file the export lacks
+) -> bytes:
+    files = {
+        "Export": [{"ExportID": "1", "CSVVersion": version if csv_version is None else csv_version}],
+        "Client": clients,
+        "Enrollment": enrollments,
+        "Exit": exits,
+        "Project": projects,
+        "Services": [],
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, rows in files.items():
+            if name == leave_out:
+                continue
+            header = list(COLUMNS[version][name])
+            if rename and rename[0] == name:
+                header[header.index(rename[1])] = rename[2]
+            text = io.StringIO()
+            writer = csv.DictWriter(text, header, extrasaction="ignore", lineterminator="\r\n")
+            writer.writeheader()
+            for row in rows:
+                writer.writerow({(rename[2] if rename and rename[0] == name and k == rename[1] else k): v
+                                 for k, v in row.items()})  # fmt: skip
+            archive.writestr(f"{name}.csv", text.getvalue().encode("utf-8"))
+    return buffer.getvalue()
