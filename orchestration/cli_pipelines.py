@@ -28,7 +28,8 @@ def _context():
 
 def ingest(
     path: Path = typer.Argument(
-        None, help="The partner extract to load (none for an sql source: pull it).", exists=True, dir_okay=False
+        None, help="The partner extract to load (none for an sql source: pull it; a folder for an HMIS export).",
+        exists=True,
     ),
     source: str = typer.Option(..., "--source", help="The source contract it follows (its `name`)."),
 ) -> None:
@@ -44,6 +45,13 @@ def ingest(
     if path is None and contract.format.type != "sql":
         typer.echo(f"{source} is a {contract.format.type} source: give the file to load", err=True)
         raise typer.Exit(2)
+    if path is not None and path.is_dir():
+        if contract.format.type != "hmis":
+            typer.echo(f"{path} is a folder: give the {source} file to load", err=True)
+            raise typer.Exit(2)
+        from pipelines.readers.hmis_export import pack_folder
+
+        path = pack_folder(path)  # a re-sent identical folder packs to the same bytes: already loaded
     try:
         summary = ingest_file(ctx, contract, path) if path else pull_table(ctx, contract, get_settings().landing_dir)
     except SqlSourceError as exc:

@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+from pathlib import Path
 
 from dagster import RunRequest, SensorEvaluationContext, SkipReason, sensor
 
@@ -10,14 +11,25 @@ from pipelines.ingest import find_extracts
 from pipelines.settings import get_settings
 
 
+def _fingerprint(path: Path) -> str:
+    stat = path.stat()
+    return f"{stat.st_size}:{stat.st_mtime_ns}"
+
+
 def landing_fingerprints(contracts: dict[str, Contract]) -> dict[str, str]:
-    """Path -> size and modification time of every file a contract claims (cheap: no file is read)."""
+    """Path -> size and modification time of every file a contract claims (cheap: no file is read), and of the
+    files in each export folder a ZIP pattern would claim (the refresh packs the folder)."""
     landing = get_settings().landing_dir
     fingerprints = {}
     for contract in contracts.values():
         for path in find_extracts(contract, landing):
-            stat = path.stat()
-            fingerprints[str(path.relative_to(landing))] = f"{stat.st_size}:{stat.st_mtime_ns}"
+            fingerprints[str(path.relative_to(landing))] = _fingerprint(path)
+        if contract.file_pattern.endswith(".zip"):
+            for folder in landing.glob(contract.file_pattern.removesuffix(".zip")):
+                if folder.is_dir():
+                    members = sorted(folder.glob("*.csv"))
+                    parts = [f"{p.name}={_fingerprint(p)}" for p in members]
+                    fingerprints[str(folder.relative_to(landing))] = ",".join(parts)
     return fingerprints
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import uuid
@@ -12,6 +13,9 @@ import psycopg
 import pytest
 
 from pipelines.warehouse import DATABASE_NAME
+
+# A steward's shell may select contract variants (ABORD_CONTRACT_VARIANTS=hmis); tests choose theirs explicitly.
+os.environ.pop("ABORD_CONTRACT_VARIANTS", None)
 
 
 @pytest.fixture(scope="session")

@@ -55,3 +55,17 @@ def test_a_contract_variant_keeps_the_source_asset_and_names_its_file() -> None:
     key = AssetKey(["raw", "housing_participants"])
     assert asset.key == key, "dbt lineage starts at the same asset whichever format housing sends"
     assert asset.metadata_by_key[key]["contract"] == "hmis/housing_participants.yml"
+
+
+def test_sensor_sees_an_hmis_export_folder_and_its_changes(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("ABORD_DATA_DIR", str(tmp_path))
+    sensor = landing_sensor(refresh_job, load_contracts(variants=("hmis",)))
+    instance = DagsterInstance.ephemeral()
+    folder = tmp_path / "landing" / "housing" / "hmis_2026-01"
+    folder.mkdir(parents=True)
+    (folder / "Client.csv").write_text("PersonalID\n")
+    context = build_sensor_context(instance=instance)
+    assert isinstance(sensor(context), RunRequest), "a dropped export folder starts a refresh"
+    assert not isinstance(sensor(build_sensor_context(instance=instance, cursor=context.cursor)), RunRequest)
+    (folder / "Enrollment.csv").write_text("EnrollmentID\n")
+    assert isinstance(sensor(build_sensor_context(instance=instance, cursor=context.cursor)), RunRequest)

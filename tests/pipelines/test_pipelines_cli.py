@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import io
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,7 @@ from typer.testing import CliRunner
 from orchestration.cli import app
 from pipelines.contract import load_contract, load_contracts
 from pseudonymisation.keys import new_key
+from tests.pipelines.hmis_exports import hmis_zip
 
 runner = CliRunner()
 HEADER = "id_bail;id_participant;site;date_debut;date_fin;motif_sortie;loyer_mensuel"
@@ -48,6 +51,21 @@ def test_ingest_names_an_unknown_source_and_fails_on_a_rejected_file(steward: Pa
     assert rejected.exit_code == 1 and "rejected" in rejected.output and "a header but no rows" in rejected.output
     no_file = runner.invoke(app, ["ingest", "--source", "housing_tenancies"])
     assert no_file.exit_code == 2 and "give the file to load" in no_file.output
+    folder = runner.invoke(app, ["ingest", "--source", "housing_tenancies", str(path.parent)])
+    assert folder.exit_code == 2 and "is a folder" in folder.output
+
+
+def test_ingest_packs_an_hmis_export_folder_and_loads_it_once(steward: Path, monkeypatch) -> None:
+    monkeypatch.setenv("ABORD_CONTRACT_VARIANTS", "hmis")
+    folder = steward / "landing" / "housing" / "hmis_2025-12"
+    folder.mkdir(parents=True)
+    with zipfile.ZipFile(io.BytesIO(hmis_zip())) as archive:
+        archive.extractall(folder)
+    result = runner.invoke(app, ["ingest", "--source", "housing_participants", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert "hmis_2025-12.zip" in result.output and "loaded       2" in result.output
+    again = runner.invoke(app, ["ingest", "--source", "housing_participants", str(folder)])
+    assert "already_loaded" in again.output
 
 
 def test_contracts_check_passes_the_shipped_ones_and_names_file_and_key(tmp_path: Path) -> None:
