@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import NamedTuple
 
 import psycopg
 
@@ -19,6 +20,7 @@ from pipelines.ledger import (
     seen_before,
     sha256_of,
 )
+from pipelines.person_linkage import IDENTITY_LOCK, Linked, ensure_identity_schema, link_rows, store_links
 from pipelines.quarantine import FILE_ROW, Rejected, quarantine_path, write_quarantine
 from pipelines.raw_tables import raw_columns, raw_table_ddl
 from pipelines.readers import FileRejected, Row, RowUnreadable, read_rows
@@ -26,12 +28,11 @@ from pipelines.validation import Problem, birth_date, validate_row
 from pipelines.warehouse import ensure_base_schema
 from pseudonymisation import generalise
 from pseudonymisation.link_keys import Identity, link_keys, record_key
-from pseudonymisation.linkage import link
+from pseudonymisation.probabilistic import Encoding, encode_identity
 
 log = logging.getLogger(__name__)
 
-# Serialises linkage so two batches never create two keys for one person.
-IDENTITY_LOCK = 4_242_001
+OPPOSITION = "opposition"  # reason code of a row set aside because its person opposed: no value is kept
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,7 @@ class IngestContext:
         if not self._schema_ready:
             ensure_base_schema(self.url)
             ensure_ledger(self.url)
+            ensure_identity_schema(self.url)
             self._schema_ready = True
 
     def referenced(self, source: str) -> bool:
@@ -104,33 +106,43 @@ def find_extracts(contract: Contract, landing_dir: Path) -> list[Path]:
     return sorted(files, key=lambda p: (contract.period_of(p.name) or "", p.stat().st_mtime_ns, p.name))
 
 
+class ValidRow(NamedTuple):
+    number: int
+    values: dict[str, object]
+    keys: list[str]  # exact link keys, record references included
+    encoding: Encoding | None  # keyed encoding of the identity, for typo-tolerant linkage
+
+
 class _LinkKeys:
-    """Link keys of a batch's rows. The same person fills many rows of a file (a night each, a visit each):
-    normalising and hashing an identity once per batch, not once per row, is most of ingestion's speed."""
+    """Link keys and encoding of a batch's rows. The same person fills many rows of a file (a night each, a
+    visit each): normalising and hashing an identity once per batch, not once per row, is most of
+    ingestion's speed."""
 
     def __init__(self, ctx: IngestContext, contract: Contract):
         self.ctx, self.contract = ctx, contract
         self.identity_columns = [c for c in contract.columns if c.role in Identity.__dataclass_fields__]
         self.refs = [c for c in contract.columns if c.role == "person_ref"]
         self.referenced = ctx.referenced(contract.name)
-        self.cache: dict[Identity, list[str]] = {}
+        self.cache: dict[Identity, tuple[list[str], Encoding | None]] = {}
 
-    def __call__(self, values: dict[str, object]) -> list[str]:
+    def __call__(self, values: dict[str, object]) -> tuple[list[str], Encoding | None]:
         ctx, contract = self.ctx, self.contract
         keys: list[str] = []
-        if contract.is_person_level:
+        encoding = None
+        if self.identity_columns:
             identity = Identity(
                 **{c.role: None if values.get(c.name) is None else str(values[c.name]) for c in self.identity_columns}
             )
             if identity not in self.cache:
-                self.cache[identity] = link_keys(ctx.key, identity)
-            keys = list(self.cache[identity])
+                self.cache[identity] = (link_keys(ctx.key, identity), encode_identity(ctx.key, identity))
+            cached_keys, encoding = self.cache[identity]
+            keys = list(cached_keys)
         for column in self.refs:
             if values.get(column.name) is not None:
                 keys.append(record_key(ctx.key, column.ref_source, str(values[column.name])))
         if self.referenced:
             keys.append(record_key(ctx.key, contract.name, str(values[contract.record_id.name])))
-        return keys
+        return keys, encoding
 
 
 def _names_in(contract: Contract, values: dict[str, object]) -> list[str]:
@@ -177,8 +189,8 @@ def ingest_file(ctx: IngestContext, contract: Contract, path: Path) -> BatchSumm
 
 
 def _read(ctx: IngestContext, contract: Contract, extract: Extract):
-    """Valid rows (number, typed values, link keys), rejected rows and the number of rows read."""
-    valid: list[tuple[int, dict[str, object], list[str]]] = []
+    """Valid rows (number, typed values, link keys, encoding), rejected rows and the number of rows read."""
+    valid: list[ValidRow] = []
     rejected: list[Rejected] = []
     seen_ids: set[object] = set()
     row_link_keys = _LinkKeys(ctx, contract)
@@ -195,14 +207,14 @@ def _read(ctx: IngestContext, contract: Contract, extract: Extract):
             or (extract.known_refs and record_key(ctx.key, contract.name, str(record_id)) in extract.known_refs)
         ):
             problems.append(Problem(contract.record_id.name, "duplicate_id", f"'{record_id}' appears twice"))
-        keys = row_link_keys(values) if not problems else []
+        keys, encoding = row_link_keys(values) if not problems else ([], None)
         if not problems and contract.is_person_level and not keys:
             problems.append(Problem(None, "no_identifier", "no usable identifier to recognise the person"))
         if problems:
             rejected.append(Rejected(number, problems, row))
             continue
         seen_ids.add(record_id)
-        valid.append((number, values, keys))
+        valid.append(ValidRow(number, values, keys, encoding))
     return valid, rejected, rows_read
 
 
@@ -226,8 +238,8 @@ def ingest_extract(ctx: IngestContext, contract: Contract, extract: Extract) -> 
 
     redacted: dict[str, list[str | None]] = {}
     for column in (c for c in contract.columns if c.role == "free_text"):
-        texts = [values.get(column.name) for _, values, _ in valid]
-        names = [_names_in(contract, values) for _, values, _ in valid]
+        texts = [row.values.get(column.name) for row in valid]
+        names = [_names_in(contract, row.values) for row in valid]
         redacted[column.name] = ctx.redactor().redact_many(texts, names)
 
     partial = write_quarantine(extract.quarantine, rejected, [c.name for c in contract.columns]) if rejected else None
@@ -264,83 +276,49 @@ def _settle_quarantine(ctx, contract: Contract, extract: Extract, partial: Path 
 
 def _load(ctx, contract, extract, sha, rows_read, valid, rejected, redacted) -> tuple[BatchSummary, list[str]]:
     """Everything of a batch in one transaction: ledger, replacement of its period, identity, raw rows, reasons."""
-    counts = (rows_read, len(valid), len(rejected))
     with psycopg.connect(ctx.url) as conn, conn.cursor() as cur:
         cur.execute("select pg_advisory_xact_lock(%s)", (IDENTITY_LOCK,))
         seen = seen_before(conn, contract, sha)  # again under the lock: the same file may be loading elsewhere
         if seen:
             return BatchSummary(contract.name, extract.path.name, seen), []
         cur.execute(raw_table_ddl(contract))
+        linked = (
+            link_rows(cur, [row.keys for row in valid], [row.encoding for row in valid])
+            if contract.is_person_level
+            else Linked([None] * len(valid), [False] * len(valid))
+        )
+        # Rows of an opposed person are counted as quarantined but written nowhere, not even to the
+        # quarantine file: there is nothing for a steward to fix, and their values must not be kept.
+        opposed = [row.number for row, dropped in zip(valid, linked.opposed, strict=True) if dropped]
+        counts = (rows_read, len(valid) - len(opposed), len(rejected) + len(opposed))
         batch_id = record_batch(
             cur, contract, extract.path.name, sha, extract.period, counts, "loaded", extract.retry_of
         )
         replaced: list[tuple[int, str]] = []
         if extract.retry_of is None:
             replaced = replace_period(cur, contract, extract.period, batch_id)
-        persons_new = 0
-        person_keys: list[str | None] = [None] * len(valid)
         if contract.is_person_level:
-            all_keys = sorted({k for _, _, keys in valid for k in keys})
-            store = dict(
-                cur.execute(
-                    "select link_key, person_key from identity.link_keys where link_key = any(%s)",
-                    (all_keys,),
-                ).fetchall()
-            )
-            result = link([keys for _, _, keys in valid], store)
-            person_keys = result.person_keys
-            persons_new = len(set(person_keys) - set(store.values()))
-            cur.executemany(
-                "insert into identity.link_keys (link_key, person_key) values (%s, %s)"
-                " on conflict (link_key) do update set person_key = excluded.person_key",
-                list(result.new_mappings.items()),
-            )
-            _apply_merges(cur, ctx, result.merges, batch_id)
+            store_links(cur, ctx.contracts.values(), linked, batch_id)
         columns = ["batch_id", "source_row"] + [name for name, _ in raw_columns(contract)]
         with cur.copy(f"copy {contract.raw_table} ({', '.join(columns)}) from stdin") as copy:
-            for position, ((number, values, _), person_key) in enumerate(zip(valid, person_keys, strict=True)):
-                notes = {name: texts[position] for name, texts in redacted.items()}
-                copy.write_row([batch_id, number, *_raw_row(ctx, contract, values, person_key, notes)])
-        record_rejections(cur, batch_id, [(r.source_row, p.column, p.code) for r in rejected for p in r.problems])
+            for position, (row, person_key, dropped) in enumerate(
+                zip(valid, linked.person_keys, linked.opposed, strict=True)
+            ):
+                if not dropped:
+                    notes = {name: texts[position] for name, texts in redacted.items()}
+                    copy.write_row([batch_id, row.number, *_raw_row(ctx, contract, row.values, person_key, notes)])
+        reasons = [(r.source_row, p.column, p.code) for r in rejected for p in r.problems]
+        record_rejections(cur, batch_id, reasons + [(number, None, OPPOSITION) for number in opposed])
     summary = BatchSummary(
         contract.name,
         extract.path.name,
         "loaded",
         *counts,
-        persons_new=persons_new,
+        persons_new=linked.persons_new,
         batch_id=batch_id,
         replaced=tuple(b for b, _ in replaced),
     )
     return summary, [name for _, name in replaced]
-
-
-def _apply_merges(cur, ctx: IngestContext, merges: list[tuple[str, str]], batch_id: int) -> None:
-    """Two persons found to be one: rows already loaded follow the kept key; audit notes the act.
-    One update per table for all merges (chains resolved first): a merge at a time rescans every raw table."""
-    if not merges:
-        return
-    final = dict(merges)
-    for absorbed in final:
-        while final[absorbed] in final and final[absorbed] != absorbed:
-            final[absorbed] = final[final[absorbed]]
-    mapping = (list(final), list(final.values()))
-    for contract in ctx.contracts.values():
-        if contract.is_person_level:
-            cur.execute(raw_table_ddl(contract))
-            cur.execute(
-                f"update {contract.raw_table} as r set person_key = m.kept"
-                " from unnest(%s::text[], %s::text[]) as m (absorbed, kept) where r.person_key = m.absorbed",
-                mapping,
-            )
-    cur.execute(
-        "update identity.link_keys as l set person_key = m.kept"
-        " from unnest(%s::text[], %s::text[]) as m (absorbed, kept) where l.person_key = m.absorbed",
-        mapping,
-    )
-    cur.executemany(
-        "insert into audit.person_merges (absorbed_person_key, kept_person_key, batch_id) values (%s, %s, %s)",
-        [(absorbed, kept, batch_id) for absorbed, kept in merges],
-    )
 
 
 def ingest_source(ctx: IngestContext, contract: Contract, landing_dir: Path) -> list[BatchSummary]:

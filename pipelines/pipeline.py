@@ -10,6 +10,7 @@ import psycopg
 from pipelines.contract import Contract, load_contracts
 from pipelines.ingest import IngestContext
 from pipelines.ledger import ensure_ledger
+from pipelines.person_linkage import ensure_identity_schema
 from pipelines.raw_tables import raw_table_ddl
 from pipelines.settings import Settings
 from pipelines.warehouse import database_url, ensure_base_schema
@@ -25,9 +26,11 @@ def shared_redactor():
 
 
 def ensure_raw_tables(url: str, contracts: dict[str, Contract]) -> None:
-    """Every source's raw table and the ledger views exist, even before a first extract, so dbt sources resolve."""
+    """Every source's raw table, the ledger views and the identity tables exist, even before a first extract,
+    so dbt sources resolve and the rights and key commands find every table they rewrite."""
     ensure_base_schema(url)
     ensure_ledger(url)
+    ensure_identity_schema(url)
     with psycopg.connect(url, autocommit=True) as conn:
         for contract in contracts.values():
             conn.execute(raw_table_ddl(contract))

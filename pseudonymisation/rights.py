@@ -4,8 +4,9 @@ An opposition or erasure request arrives as identifiers (a CSV with the canonica
 `abord link`). They are turned into link keys at once and only those keys are kept
 (``identity.opposition``): the request file itself is the steward's to delete.
 
-- Opposition: ingestion drops every row whose link keys meet the list (``opposed_rows``), and adds those
-  rows' own keys to the list, so that rows referencing them (a tenancy naming the participant id) are
+- Opposition: ingestion drops every row whose link keys meet the list, or that linkage puts with such a row
+  or with a stored person holding an opposed key (``opposed_rows``, ``stored_opposed_persons``), and adds
+  those rows' own keys to the list, so that rows referencing them (a tenancy naming the participant id) are
   dropped as well, now or in a later batch.
 - Erasure (``forget``): the persons those keys reach lose their rows in every raw table, their link keys,
   encodings and merge history, in one transaction; their keys join the opposition list so the next extract
@@ -59,15 +60,21 @@ def request_keys(key: bytes, rows: Iterable[Mapping[str, str | None]]) -> tuple[
 
 
 def opposed_rows(
-    row_keys: Sequence[Sequence[str]], person_keys: Sequence[str], opposed: set[str]
+    row_keys: Sequence[Sequence[str]],
+    person_keys: Sequence[str],
+    opposed: set[str],
+    opposed_persons: Iterable[str] = (),
 ) -> tuple[list[bool], set[str]]:
     """Which rows of a linked batch to drop, and the keys to add to the opposition list.
 
     A row is dropped when any of its keys is opposed, or when linkage put it with such a row (the same
-    person written differently). The dropped rows' keys (record references included) are returned so
-    that a later batch's rows that only reference them are caught as well.
+    person written differently), or with a stored person already known to be opposed (``opposed_persons``:
+    a row reaching them through another key, or through a typo, is theirs too). The dropped rows' keys
+    (record references included) are returned so that a later batch's rows that only reference them are
+    caught as well.
     """
     hit_persons = {p for keys, p in zip(row_keys, person_keys, strict=True) if opposed.intersection(keys)}
+    hit_persons |= set(opposed_persons)
     drop = [p in hit_persons for p in person_keys]
     new_keys = {k for keys, d in zip(row_keys, drop, strict=True) if d for k in keys} - opposed
     return drop, new_keys
@@ -80,6 +87,18 @@ def ensure_rights_schema(cur: Any) -> None:
 def load_opposition(cur: Any) -> set[str]:
     cur.execute("select link_key from identity.opposition")
     return {k for (k,) in cur.fetchall()}
+
+
+def stored_opposed_persons(cur: Any, person_keys: Iterable[str]) -> set[str]:
+    """Those of ``person_keys`` that hold an opposed link key in ``identity.link_keys``: opposition added
+    after a person was first loaded (``abord opposition add``) keeps their later rows out, whatever key
+    or typo links those rows to them."""
+    cur.execute(
+        "select distinct l.person_key from identity.link_keys as l join identity.opposition as o using (link_key)"
+        " where l.person_key = any(%s)",
+        (sorted(set(person_keys)),),
+    )
+    return {p for (p,) in cur.fetchall()}
 
 
 def add_opposition(cur: Any, keys: Iterable[str]) -> int:

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import csv
+import json
+import logging
 import re
+import sqlite3
 import unicodedata
 from collections import Counter, defaultdict
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -24,19 +29,44 @@ from tests.ground_truth import identifiers, retention_cells
 PERSONS = 700
 
 
+class _LogLines(logging.Handler):
+    """Every log line the module's refreshes emit, formatted as a handler would write it (tracebacks too)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+@contextmanager
+def _capture_logs() -> Iterator[_LogLines]:
+    root, handler = logging.getLogger(), _LogLines()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)  # what a deployment logs: the pipeline's info lines, not library debug chatter
+    try:
+        yield handler
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+
+
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory, pg_admin_url: str):
     data = tmp_path_factory.mktemp("e2e")
     generate(data, persons=PERSONS, seed=11)
     new_key(data / "abord.key")
     url = create_database(pg_admin_url)
-    with pytest.MonkeyPatch.context() as patch:
+    with pytest.MonkeyPatch.context() as patch, _capture_logs() as logs:
         patch.setenv("ABORD_DATA_DIR", str(data))
         patch.setenv("ABORD_DATABASE_URL", url)
         patch.setenv("DAGSTER_HOME", str(data / "dagster"))
         settings = get_settings()
         assert run_refresh(settings), "the refresh job failed"
-        yield SimpleNamespace(data=data, url=url, settings=settings, truth=data / "ground_truth")
+        yield SimpleNamespace(data=data, url=url, settings=settings, truth=data / "ground_truth", logs=logs.lines)
 
 
 def _query(url: str, sql: str, params=None) -> list[tuple]:
@@ -157,34 +187,102 @@ def _warehouse_text(url: str) -> list[str]:
     return [v for v in values if not re.fullmatch(r"[0-9a-f]{32}|[0-9a-f]{64}", v)]
 
 
-def test_no_identifier_reaches_the_warehouse(run) -> None:
-    ids = identifiers(run.truth)
-    values = [_fold(v) for v in _warehouse_text(run.url)]
-    assert any("<personne>" in v for v in values), "redacted case notes should be loaded"
-    # digit runs as a person would write them: 06 12 34 56 78, 06.12..., +33 6..., 1 75 03 ...
-    numbers = {re.sub(r"\D", "", n) for v in values for n in re.findall(r"\+?\d[\d .\-]{6,}\d", v)}
-    for nir in ids["nir"]:
-        assert not any(nir[:13] in n for n in numbers), "a NIR appears in the warehouse"
-    for phone in ids["phone"]:
-        assert not any(re.sub(r"\D", "", phone)[-9:] in n for n in numbers), "a phone appears in the warehouse"
-    corpus = "\n".join(values)
-    for email in ids["email"]:
-        assert _fold(email) not in corpus, "an e-mail appears in the warehouse"
-    for birth_date in ids["birth_date"]:
-        year, month, day = birth_date.split("-")
-        assert f"{day}/{month}/{year}" not in corpus and birth_date not in corpus
-    # programme site names (a town such as Saint-Etienne) are not identifiers, even when a given name shares a word
-    with (run.truth / "programme.csv").open(encoding="utf-8") as handle:
-        sites = {word for row in csv.DictReader(handle) for word in re.findall(r"[a-z]+", _fold(row["site"]))}
+def _leaves(value) -> Iterator[str]:
+    """The strings inside a JSON document, keys too (Dagster stores events as JSON, accents escaped, JSON
+    within JSON), else the text itself."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from _leaves(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _leaves(item)
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        yield str(value)
+    elif isinstance(value, str):
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            parsed = None
+        if isinstance(parsed, dict | list):
+            yield from _leaves(parsed)
+        elif isinstance(parsed, str):
+            yield parsed
+        else:  # plain text, or a number as written
+            yield value
+
+
+def _dagster_text(home: Path) -> list[str]:
+    """Every text the Dagster instance keeps under DAGSTER_HOME: its SQLite run, event-log and schedule
+    storages, read table by table, and its plain files (compute logs, stored outputs)."""
+    values: list[str] = []
+    for path in sorted(p for p in home.rglob("*") if p.is_file()):
+        if path.suffix == ".db":
+            with closing(sqlite3.connect(path)) as db:
+                tables = [t for (t,) in db.execute("select name from sqlite_master where type = 'table'")]
+                for table in tables:
+                    for row in db.execute(f'select * from "{table}"'):
+                        for cell in row:
+                            text = cell.decode("utf-8", "replace") if isinstance(cell, bytes) else cell
+                            if isinstance(text, str):
+                                values.extend(_leaves(text))
+        elif not path.name.endswith(("-wal", "-shm", "-journal")):  # read through their database above
+            values.extend(_leaves(path.read_bytes().decode("utf-8", "replace")))
+    return values
+
+
+def _sites(truth: Path) -> set[str]:
+    """Programme site names (a town such as Saint-Etienne) are not identifiers, even when a given name shares
+    a word with one."""
+    with (truth / "programme.csv").open(encoding="utf-8") as handle:
+        return {word for row in csv.DictReader(handle) for word in re.findall(r"[a-z]+", _fold(row["site"]))}
+
+
+def _leaked(texts: list[str], ids: dict[str, set[str]], sites: set[str]) -> list[str]:
+    """The kinds of identifier found in `texts` (never the values: a failure must not print one).
+
+    Each kind is looked up among the tokens of its shape (digit runs, dates, addresses with an @, words), so
+    a scan of a whole Dagster event log takes a second, not a minute of substring searches."""
+    corpus = "\n".join(_fold(v) for v in texts)
+    # digit runs as a person would write them: 06 12 34 56 78, 06.12..., +33 6..., 1 75 03 ...; a decimal
+    # number (a timestamp, a duration) is not one, and its 15 digits would meet a phone's 9 by chance
+    runs = (n for n in re.findall(r"\+?\d[\d .\-]{6,}\d", corpus) if not re.fullmatch(r"\d+\.\d+", n))
+    numbers = {re.sub(r"\D", "", n) for n in runs}
+    dates = set(re.findall(r"(?=(\d{4}-\d{2}-\d{2}|\d{2}/\d{2}/\d{4}))", corpus))
+    addresses = set(re.findall(r"[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+", corpus))
     words = set(re.findall(r"[a-z]+", corpus)) - sites
-    leaked = {
-        part
-        for kind in ("family_name", "given_name")
-        for name in ids[kind]
-        for part in re.findall(r"[a-z]+", _fold(name))
-        if len(part) > 3 and part in words
+    found = {
+        "NIR": bool(_windows(numbers, 13) & {nir[:13] for nir in ids["nir"]}),
+        "phone": bool(_windows(numbers, 9) & {re.sub(r"\D", "", phone)[-9:] for phone in ids["phone"]}),
+        "e-mail": any(_fold(email) in address for email in ids["email"] for address in addresses),
+        "birth date": bool(dates & (ids["birth_date"] | {"/".join(reversed(d.split("-"))) for d in ids["birth_date"]})),
+        "name part": any(
+            len(part) > 3 and part in words
+            for kind in ("family_name", "given_name")
+            for name in ids[kind]
+            for part in re.findall(r"[a-z]+", _fold(name))
+        ),
     }
-    assert not leaked, f"{len(leaked)} name parts appear in the warehouse"
+    return [kind for kind, hit in found.items() if hit]
+
+
+def _windows(numbers: set[str], width: int) -> set[str]:
+    return {n[i : i + width] for n in numbers for i in range(len(n) - width + 1)}
+
+
+def test_no_identifier_reaches_the_warehouse(run) -> None:
+    values = _warehouse_text(run.url)
+    assert any("<personne>" in _fold(v) for v in values), "redacted case notes should be loaded"
+    assert not _leaked(values, identifiers(run.truth), _sites(run.truth))
+
+
+def test_no_identifier_reaches_the_dagster_event_log_or_a_log_line(run) -> None:
+    events = _dagster_text(run.settings.dagster_home)
+    assert any("rows_loaded" in v for v in events), "the run's events should be stored under DAGSTER_HOME"
+    assert any("loaded" in line and "quarantined" in line for line in run.logs), "ingestion should log its batches"
+    ids, sites = identifiers(run.truth), _sites(run.truth)
+    assert not _leaked(events, ids, sites), "in the Dagster instance storage"
+    assert not _leaked(run.logs, ids, sites), "in a log line"
 
 
 def test_ground_truth_is_beside_landing_not_inside(run) -> None:

@@ -73,11 +73,12 @@ def test_a_load_that_fails_halfway_leaves_nothing(ctx: IngestContext, landing: P
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(ingest_module, "_apply_merges", broken)
+    monkeypatch.setattr(ingest_module, "store_links", broken)
     path = _one("housing_participants", landing)
     with pytest.raises(RuntimeError, match="disk full"):
         ingest_file(ctx, CONTRACTS["housing_participants"], path)
-    for table in ("audit.batches", "audit.rejections", "identity.link_keys", "raw.housing_participants"):
+    tables = ("audit.batches", "audit.rejections", "identity.link_keys", "identity.bloom_encodings")
+    for table in (*tables, "raw.housing_participants"):
         assert _count(ctx.url, f"select count(*) from {table}") == 0, table
     assert not list(ctx.quarantine_dir.rglob("*.csv*"))
     monkeypatch.undo()

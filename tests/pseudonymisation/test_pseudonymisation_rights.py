@@ -23,3 +23,10 @@ def test_opposed_rows_drop_the_person_and_pass_on_their_references() -> None:
     assert drop == [True, True, False, False]
     assert new == {"a", "ref1"}  # a later row referencing ref1 is caught too
     assert opposed_rows(row_keys, person_keys, set()) == ([False] * 4, set())
+
+
+def test_a_stored_opposed_person_drops_rows_that_reach_them_without_an_opposed_key() -> None:
+    # p2 holds an opposed key in the store; its row in this batch came through another key (or a typo)
+    drop, new = opposed_rows([["a"], ["c", "ref3"]], ["p1", "p2"], set(), opposed_persons={"p2", "p9"})
+    assert drop == [False, True]
+    assert new == {"c", "ref3"}
