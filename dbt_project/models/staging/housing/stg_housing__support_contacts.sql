@@ -1,12 +1,23 @@
+{{ config(
+    materialized='incremental',
+    unique_key='contact_ref',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+    post_hook="{{ delete_rows_gone('housing', 'housing_support_contacts', 'contact_ref') }}"
+) }}
+
 with source as (
     {{ latest_batch_rows('housing', 'housing_support_contacts') }}
+),
+
+staged as (
+    select
+        record_ref as contact_ref,
+        person_key,
+        contact_date,
+        duration_minutes,
+        contact_kind
+    from source
 )
 
-select
-    record_ref as contact_ref,
-    person_key,
-    contact_date,
-    duration_minutes,
-    contact_kind,
-    batch_id
-from source
+{{ changed_rows('staged', 'contact_ref') }}

@@ -1,13 +1,24 @@
+{{ config(
+    materialized='incremental',
+    unique_key='night_ref',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+    post_hook="{{ delete_rows_gone('shelter', 'shelter_nights', 'night_ref') }}"
+) }}
+
 with source as (
     {{ latest_batch_rows('shelter', 'shelter_nights') }}
+),
+
+staged as (
+    select
+        record_ref as night_ref,
+        person_key,
+        birth_year,
+        night_date,
+        shelter,
+        place_type
+    from source
 )
 
-select
-    record_ref as night_ref,
-    person_key,
-    birth_year,
-    night_date,
-    shelter,
-    place_type,
-    batch_id
-from source
+{{ changed_rows('staged', 'night_ref') }}

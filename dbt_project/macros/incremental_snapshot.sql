@@ -1,0 +1,25 @@
+{#
+  The large event sources arrive as monthly snapshots that repeat their whole history, so rebuilding their
+  staging tables each month rewrites millions of unchanged rows. Their staging models are incremental instead:
+  `changed_rows` keeps only the staged rows that are new or differ from the kept row with the same key (a
+  corrected record, a person key changed by a merge), which delete+insert then replaces; `delete_rows_gone`,
+  run after, removes kept rows whose record is no longer in the source's current batches (a re-sent month that
+  dropped it, an erasure). A full refresh rebuilds from raw and gives the same table.
+#}
+{% macro changed_rows(staged, key) -%}
+    select * from {{ staged }} as staged
+    {%- if is_incremental() %}
+    where not exists (
+        select from {{ this }} as kept
+        where kept.{{ key }} = staged.{{ key }} and row(kept.*) is not distinct from row(staged.*)
+    )
+    {%- endif %}
+{%- endmacro %}
+
+{% macro delete_rows_gone(partner, source_name, key) -%}
+    delete from {{ this }} as kept
+    where not exists (
+        select from ({{ latest_batch_rows(partner, source_name) }}) as current_rows
+        where current_rows.record_ref = kept.{{ key }}
+    )
+{%- endmacro %}

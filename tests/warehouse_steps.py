@@ -1,0 +1,41 @@
+"""Steps the bench and the refresh tests share: a month of extracts, loaded file by file, then dbt."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from pipelines.contract import Contract
+from pipelines.ingest import find_extracts
+from pipelines.settings import PROJECT_ROOT
+from pipelines.warehouse import dbt_env
+
+
+def month_extracts(contracts: dict[str, Contract], landing: Path, latest: bool) -> dict[str, list[Path]]:
+    """Each source's files of its latest month (latest=True) or of every earlier month, oldest first."""
+    found = {}
+    for name, contract in contracts.items():
+        paths = find_extracts(contract, landing)
+        last = max((contract.period_of(p.name) or "" for p in paths), default="")
+        if paths := [p for p in paths if ((contract.period_of(p.name) or "") == last) == latest]:
+            found[name] = paths
+    return found
+
+
+def run_dbt(url: str, *args: str) -> float:
+    """Run one dbt command on the warehouse at `url` in its own process, as a steward would; its seconds."""
+    project = PROJECT_ROOT / "dbt_project"
+    target = tempfile.mkdtemp(prefix="abord-dbt-")  # leave the project's own target/ alone
+    command = [str(Path(sys.executable).parent / "dbt"), *args, "--project-dir", str(project)]
+    command += ["--profiles-dir", str(project), "--target-path", target, "--quiet"]
+    started = time.perf_counter()
+    try:
+        subprocess.run(command, check=True, env={**os.environ, **dbt_env(url)})
+    finally:
+        shutil.rmtree(target, ignore_errors=True)
+    return time.perf_counter() - started
