@@ -1,6 +1,6 @@
 -- Every indicator cell before disclosure control, in the long published shape: person-based indicators by
--- site and entry cohort with totals ('all'), the median time from referral to entry, and the partners' rows
--- quarantined per source and month (a count of rows, not of persons: persons is null), and the cells that are
+-- site and entry cohort with totals ('all'), the median time from referral to entry, the partners' rows
+-- quarantined and days to arrival per source and month (counting no persons: persons is null), and the cells that are
 -- not sums over persons (tenants' voice, landlords, costs, funders: aggregate_indicator_cells). A person-based
 -- value is numerator / denominator, times 100 for rates per 100 tenancies, and times 365.25 / 60 for
 -- peer-support hours per person-year (minutes over days in a tenancy).
@@ -36,25 +36,21 @@ median_cells as (
     group by indicator_code, period, breakdown, grouping sets ((site, entry_cohort), (site), (entry_cohort), ())
 ),
 
-batches as (
+extract_cells as (
     select
-        *,
-        row_number() over (partition by source, period order by batch_id desc) as batch_rank
-    from {{ ref('stg_audit__batches') }}
-    where status = 'loaded'
-),
-
-quarantine_cells as (
-    select
-        'dq_rows_quarantined' as indicator_code,
-        to_char(to_date(period, 'YYYY-MM') + interval '1 month' - interval '1 day', 'YYYY-MM-DD') as period,
+        measures.indicator_code,
+        to_char(extracts.period_end, 'YYYY-MM-DD') as period,
         'all' as site,
         'all' as cohort,
-        source as breakdown,
-        rows_quarantined as numerator,
-        rows_read as denominator
-    from batches
-    where batch_rank = 1 and period is not null
+        extracts.source as breakdown,
+        measures.numerator,
+        measures.denominator
+    from {{ ref('fct_extract_quality') }} as extracts
+    cross join lateral (
+        values
+            ('dq_rows_quarantined', extracts.rows_quarantined, extracts.rows_read),
+            ('dq_extract_delay_days', extracts.days_to_arrival, 1)
+    ) as measures (indicator_code, numerator, denominator)
 )
 
 select
@@ -99,6 +95,6 @@ select
     denominator::integer as denominator,
     round(numerator::numeric / nullif(denominator, 0), 4) as value,
     null::integer as persons
-from quarantine_cells
+from extract_cells
 union all
 select * from {{ ref('aggregate_indicator_cells') }}

@@ -1,0 +1,5 @@
+select
+    batch_id,
+    reason_code,
+    rows
+from {{ source('audit', 'rejection_counts') }}
