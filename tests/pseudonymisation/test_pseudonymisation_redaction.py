@@ -71,30 +71,30 @@ def test_service_vocabulary_is_kept(redacted: list[str]) -> None:
         assert len(survived) >= 0.8 * len(originals), word
 
 
-@pytest.mark.parametrize(
-    ("text", "placeholder", "gone"),
-    [
-        ("Tél : 06.12.34.56.78.", "<TELEPHONE>", "06.12"),
-        ("Tél : +33 (0)6 12 34 56 78.", "<TELEPHONE>", "12 34"),
-        ("Numéro 0612345678 à rappeler.", "<TELEPHONE>", "0612345678"),
-        ("Numéro +44 20 7946 0958 à rappeler.", "<TELEPHONE>", "7946"),
-        ("Écrire à jean.dupont@laposte.net demain.", "<EMAIL>", "laposte"),
-        ("NIR 1 85 05 78 006 084 91 transmis.", "<NIR>", "006 084"),
-        ("NIR 1.85.05.78.006.084.91 transmis.", "<NIR>", "006.084"),
-        ("NIR 192052A00412304 transmis.", "<NIR>", "2A004"),
-        ("NIR 1 85 05 78 006 084 sans la clé.", "<NIR>", "006 084"),
-        ("RIB FR76 3000 6000 0112 3456 7890 189 reçu.", "<IBAN>", "3000 6000"),
-        ("RIB FR7630006000011234567890189 reçu.", "<IBAN>", "30006000"),
-        ("Il habite 12 rue des Lilas 69003 Lyon.", "<ADRESSE>", "Lilas"),
-        ("Emménagement au 3 bis avenue Jean-Jaurès.", "<ADRESSE>", "Jaurès"),
-        ("Adresse : 5, boulevard de la Croix-Rousse, 69004 Lyon.", "<ADRESSE>", "Croix"),
-        ("Née le 3 janvier 2001 à Lyon.", "<DATE_NAISSANCE>", "2001"),
-        ("Il est né le 14/07/1986, arrivé en 2012.", "<DATE_NAISSANCE>", "1986"),
-        ("Date de naissance : 01/02/1990.", "<DATE_NAISSANCE>", "1990"),
-        ("Rencontre avec Dr Marchand ce matin.", "<PERSONNE>", "Marchand"),
-        ("Il vit à Villeurbanne depuis mai.", "<LIEU>", "Villeurbanne"),
-    ],
-)
+EACH_KIND = [
+    ("Tél : 06.12.34.56.78.", "<TELEPHONE>", "06.12"),
+    ("Tél : +33 (0)6 12 34 56 78.", "<TELEPHONE>", "12 34"),
+    ("Numéro 0612345678 à rappeler.", "<TELEPHONE>", "0612345678"),
+    ("Numéro +44 20 7946 0958 à rappeler.", "<TELEPHONE>", "7946"),
+    ("Écrire à jean.dupont@laposte.net demain.", "<EMAIL>", "laposte"),
+    ("NIR 1 85 05 78 006 084 91 transmis.", "<NIR>", "006 084"),
+    ("NIR 1.85.05.78.006.084.91 transmis.", "<NIR>", "006.084"),
+    ("NIR 192052A00412304 transmis.", "<NIR>", "2A004"),
+    ("NIR 1 85 05 78 006 084 sans la clé.", "<NIR>", "006 084"),
+    ("RIB FR76 3000 6000 0112 3456 7890 189 reçu.", "<IBAN>", "3000 6000"),
+    ("RIB FR7630006000011234567890189 reçu.", "<IBAN>", "30006000"),
+    ("Il habite 12 rue des Lilas 69003 Lyon.", "<ADRESSE>", "Lilas"),
+    ("Emménagement au 3 bis avenue Jean-Jaurès.", "<ADRESSE>", "Jaurès"),
+    ("Adresse : 5, boulevard de la Croix-Rousse, 69004 Lyon.", "<ADRESSE>", "Croix"),
+    ("Née le 3 janvier 2001 à Lyon.", "<DATE_NAISSANCE>", "2001"),
+    ("Il est né le 14/07/1986, arrivé en 2012.", "<DATE_NAISSANCE>", "1986"),
+    ("Date de naissance : 01/02/1990.", "<DATE_NAISSANCE>", "1990"),
+    ("Rencontre avec Dr Marchand ce matin.", "<PERSONNE>", "Marchand"),
+    ("Il vit à Villeurbanne depuis mai.", "<LIEU>", "Villeurbanne"),
+]
+
+
+@pytest.mark.parametrize(("text", "placeholder", "gone"), EACH_KIND)
 def test_each_kind_gets_its_placeholder(redactor: Redactor, text: str, placeholder: str, gone: str) -> None:
     out = redactor.redact(text)
     assert placeholder in out and gone not in out, out
@@ -217,3 +217,143 @@ def test_redactor_never_touches_the_network(network_attempts: list[str]) -> None
 def test_amounts_are_not_addresses(redactor: Redactor) -> None:
     out = redactor.redact("Reste 12000 Euros de dette, courrier envoyé au 69003 Lyon.")
     assert "12000 Euros" in out and out.endswith("au <ADRESSE>.")
+
+
+# --- the batched path ----------------------------------------------------------------------------
+
+
+def test_identical_texts_keep_their_own_record_names(redactor: Redactor) -> None:
+    text = "Appel de Karim, puis de Mme Benali."
+    out = redactor.redact_many([text, text, text], [["Karim"], [], ["Karim"]])
+    assert out[0] == out[2] == redactor.redact(text, ["Karim"]) == "Appel de <PERSONNE>, puis de Mme <PERSONNE>."
+    assert out[1] == redactor.redact(text)
+
+
+@pytest.fixture
+def ner_texts(redactor: Redactor, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The texts the batched path hands to spaCy."""
+    seen: list[str] = []
+    pipe = redactor._nlp.pipe
+
+    def spy(texts, **kwargs):
+        texts = list(texts)
+        seen.extend(texts)
+        return pipe(texts, **kwargs)
+
+    monkeypatch.setattr(redactor._nlp, "pipe", spy)
+    return seen
+
+
+def test_ner_runs_only_where_a_capitalised_word_is_left_unexplained(redactor: Redactor, ner_texts: list[str]) -> None:
+    explained = [
+        "Visite à domicile chez Fatou Diallo, rendez-vous CCAS prévu jeudi.",  # the record's names
+        "Sa fille Inès Lacroix peut être jointe au 06 12 34 56 78.",  # an introduced name
+        "Nouvelle adresse : 12 rue des Lilas, 69003 Lyon.",  # inside an address
+        "RAS. Le logement est propre, NIR transmis à la CPAM.",  # vocabulary
+        "pas de nouvelles depuis lundi",
+    ]
+    unexplained = ["Il vit à Villeurbanne depuis mai.", "Fatou a vu Mamadou au CMP."]
+    out = redactor.redact_many(explained + unexplained, [["Fatou", "Diallo"]] * len(explained + unexplained))
+    assert ner_texts == unexplained
+    assert out[-2] == "Il vit à <LIEU> depuis mai."
+    assert "Mamadou" not in out[-1] and "Fatou" not in out[-1]
+
+
+def test_skipping_ner_loses_nothing_on_the_case_notes(redactor: Redactor) -> None:
+    texts, names = [n.text for n in CASE_NOTES], [n.names for n in CASE_NOTES]
+    gated = redactor.analyse_many(texts, names)
+    everywhere = redactor.analyse_many(texts, names, always_ner=True)
+    for text, a, b in zip(texts, gated, everywhere, strict=True):
+        covered = {i for r in a or [] for i in range(r.start, r.end)}
+        assert all(i in covered for r in b or [] for i in range(r.start, r.end)), text
+
+
+@pytest.mark.parametrize(
+    ("word", "plain"),
+    [
+        ("Rencontre", True),
+        ("NIR", True),
+        ("CCAS", True),
+        ("Rendez-vous", True),
+        ("L'infirmière", True),
+        ("Le", True),
+        ("Marchand", False),
+        ("Fontaine", False),
+        ("Rose", False),
+        ("DUPONT", False),
+        ("d'Almeida", False),
+    ],
+)
+def test_what_cannot_be_a_name(word: str, plain: bool) -> None:
+    from pseudonymisation.name_patterns import cannot_be_name
+
+    assert cannot_be_name(word, frozenset({"le", "la"})) is plain
+
+
+def _gate_corpus() -> list[str]:
+    """Texts holding what each pattern recogniser finds: every region's phone numbers, NIRs, IBANs, cards..."""
+    import random
+
+    import phonenumbers
+    from phonenumbers import PhoneNumberFormat
+
+    texts = [n.text for n in CASE_NOTES] + [row[0] for row in EACH_KIND]
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
+        for kind in (phonenumbers.PhoneNumberType.FIXED_LINE, phonenumbers.PhoneNumberType.MOBILE):
+            example = phonenumbers.example_number_for_type(region, kind)
+            if example is None:
+                continue
+            e164 = phonenumbers.format_number(example, PhoneNumberFormat.E164)
+            international = phonenumbers.format_number(example, PhoneNumberFormat.INTERNATIONAL)
+            national = phonenumbers.format_number(example, PhoneNumberFormat.NATIONAL)
+            texts += [f"Tél {international}.", f"appeler le {e164}", f"({national})", f"00{e164[1:]} puis"]
+    rng = random.Random(4)
+    for _ in range(1500):
+        digits = "".join(rng.choice("0123456789") for _ in range(rng.randint(4, 15)))
+        cut = sorted(rng.sample(range(1, len(digits)), k=min(3, len(digits) - 1)))
+        groups = [digits[i:j] for i, j in zip([0, *cut], [*cut, len(digits)], strict=True)]
+        texts.append(rng.choice(["", "+", "00", "le ", "(+"]) + rng.choice([" ", ".", "-", "/", ""]).join(groups))
+    return texts
+
+
+def test_gates_let_through_every_text_a_recogniser_finds_something_in(redactor: Redactor) -> None:
+    missed = []
+    for text in _gate_corpus():
+        for recogniser, gate in redactor._pattern_recognisers:
+            if gate is not None and not gate(text) and recogniser.analyze(text, redactor._entities, None):
+                missed.append((recogniser.name, text))
+    assert missed == []
+
+
+def _names_by_one_pattern(text: str, names: list) -> list[tuple[int, int]]:
+    """The reference: one regular expression of all the names, longest alternative first."""
+    from pseudonymisation.redaction import _PARTICLES
+
+    alternatives: set[str] = set()
+    for full in names:
+        if isinstance(full, str) and (parts := [p for p in re.split(r"[\W_]+", _fold(full)) if p]):
+            if len(parts) > 1:
+                alternatives.add(r"[\W_]+".join(map(re.escape, parts)))
+            alternatives.update(re.escape(p) for p in parts if len(p) > 1 and p not in _PARTICLES)
+    if not alternatives:
+        return []
+    pattern = r"(?<!\w)(?:" + "|".join(sorted(alternatives, key=len, reverse=True)) + r")(?!\w)"
+    return [m.span() for m in re.finditer(pattern, _fold(text))]
+
+
+def test_record_names_are_found_as_one_pattern_of_them_would() -> None:
+    import random
+
+    from pseudonymisation.redaction import _name_results
+
+    rng = random.Random(7)
+    words = ["jean", "Jean", "PIERRE", "de", "la", "Fontaine", "Hélène", "helene", "a", "ali", "Alice", "el", "ß"]
+    separators = [" ", "-", "_", "'", "’", ", ", "", ".", " _"]
+    for _ in range(3000):
+        names = [
+            "".join(rng.choice(words) + rng.choice(separators) for _ in range(rng.randint(1, 3))).strip()
+            for _ in range(rng.randint(0, 3))
+        ] + ([None] if rng.random() < 0.1 else [])
+        text = "".join(rng.choice(words) + rng.choice(separators) for _ in range(rng.randint(0, 12)))
+        found = [(r.start, r.end) for r in _name_results(text, names)]
+        assert found == _names_by_one_pattern(text, names), (text, names)

@@ -9,7 +9,7 @@ from pseudonymisation.redaction import Redactor
 from pseudonymisation.redaction_quality import Quality, compare_throughput, score
 
 RECALL_FLOORS = {"PERSON": 0.95, "NIR": 0.99, "PHONE": 0.99, "EMAIL": 0.99, "IBAN": 0.99}
-PRECISION_FLOOR = 0.95  # measured 0.982: the misses are "Carte vitale" and "14 h" taken for names
+PRECISION_FLOOR = 0.95  # measured 1.000; per text, 0.975: NER takes "Carte vitale" and "14 h" for names
 
 
 @pytest.fixture(scope="module")
@@ -56,8 +56,13 @@ def test_score_counts_cover_across_types_and_false_positives() -> None:
     assert q.precision == pytest.approx(2 / 3)
 
 
-def test_batched_and_per_text_paths_find_the_same_spans(redactor: Redactor) -> None:
-    sample = LABELLED[:: len(LABELLED) // 12]
-    result = compare_throughput(redactor, [s.text for s in sample], [s.names for s in sample])
-    assert result.same_spans and result.texts == len(sample)
-    assert result.batched_seconds > 0 and result.per_text_seconds > 0
+def test_batched_path_recalls_at_least_what_the_per_text_path_does(redactor: Redactor) -> None:
+    # "At equal recall" (issue #4 §5): the batched path skips work and runs NER without the parser,
+    # so its spans may differ from a plain AnalyzerEngine.analyze per text, but never by missing more.
+    texts = [s.text for s in LABELLED]
+    result = compare_throughput(redactor, texts, [s.names for s in LABELLED], [s.spans for s in LABELLED], passes=1)
+    assert result.texts == len(LABELLED) and result.batched is not None and result.per_text is not None
+    assert result.equal_recall, (result.batched.lines(), result.per_text.lines())
+    assert result.batched.precision >= result.per_text.precision, (result.batched.lines(), result.per_text.lines())
+    assert result.batched_seconds > 0 and result.ner_everywhere_seconds > 0 and result.per_text_seconds > 0
+    print(result.line())
