@@ -27,15 +27,18 @@ def month_extracts(contracts: dict[str, Contract], landing: Path, latest: bool) 
     return found
 
 
-def run_dbt(url: str, *args: str) -> float:
-    """Run one dbt command on the warehouse at `url` in its own process, as a steward would; its seconds."""
+def run_dbt(url: str, *args: str, target: Path | None = None) -> float:
+    """Run one dbt command on the warehouse at `url` in its own process, as a steward would; its seconds.
+
+    Its artefacts go to `target` when given, else to a folder removed afterwards (never the project's own)."""
     project = PROJECT_ROOT / "dbt_project"
-    target = tempfile.mkdtemp(prefix="abord-dbt-")  # leave the project's own target/ alone
+    path = target or Path(tempfile.mkdtemp(prefix="abord-dbt-"))
     command = [str(Path(sys.executable).parent / "dbt"), *args, "--project-dir", str(project)]
-    command += ["--profiles-dir", str(project), "--target-path", target, "--quiet"]
+    command += ["--profiles-dir", str(project), "--target-path", str(path), "--quiet"]
     started = time.perf_counter()
     try:
         subprocess.run(command, check=True, env={**os.environ, **dbt_env(url)})
     finally:
-        shutil.rmtree(target, ignore_errors=True)
+        if target is None:
+            shutil.rmtree(path, ignore_errors=True)
     return time.perf_counter() - started
