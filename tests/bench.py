@@ -134,7 +134,17 @@ def dbt_build(bench: Bench) -> list[Result]:
     ]
 
 
-SECTIONS: dict[str, Callable[[Bench], list[Result]]] = {"ingestion": ingestion, "dbt": dbt_build}
+def privacy(bench: Bench) -> list[Result]:
+    """Pairwise linkage precision and recall against ground truth, with and without NIR; redaction throughput
+    against a per-text presidio loop, with recall per type."""
+    from pseudonymisation.keys import load_key
+    from tests.pseudonymisation.bench_privacy import linkage_rows, redaction_rows
+
+    rows = linkage_rows(bench.data_dir, load_key(bench.data_dir / "abord.key")) + redaction_rows()
+    return [Result("privacy", *row) for row in rows]
+
+
+SECTIONS: dict[str, Callable[[Bench], list[Result]]] = {"ingestion": ingestion, "dbt": dbt_build, "privacy": privacy}
 
 
 def _print(results: list[Result], persons: int) -> None:
