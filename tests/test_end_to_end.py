@@ -173,8 +173,9 @@ def _fold(text: str) -> str:
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
 
 
-def _warehouse_text(url: str) -> list[str]:
-    """Every distinct text value of every warehouse table, but the keyed hex digests (HMAC output by design)."""
+def _warehouse_text(url: str, digests: bool = False) -> list[str]:
+    """Every distinct text value of every warehouse table, but (unless `digests`) the keyed hex digests (HMAC
+    output by design)."""
     columns = _query(
         url,
         "select table_schema, table_name, column_name from information_schema.columns"
@@ -184,7 +185,7 @@ def _warehouse_text(url: str) -> list[str]:
     values = set()
     for schema, table, column in columns:
         values |= {v for (v,) in _query(url, f'select distinct "{column}"::text from {schema}.{table}') if v}
-    return [v for v in values if not re.fullmatch(r"[0-9a-f]{32}|[0-9a-f]{64}", v)]
+    return [v for v in values if digests or not re.fullmatch(r"[0-9a-f]{32}|[0-9a-f]{64}", v)]
 
 
 def _leaves(value) -> Iterator[str]:
@@ -283,6 +284,14 @@ def test_no_identifier_reaches_the_dagster_event_log_or_a_log_line(run) -> None:
     ids, sites = identifiers(run.truth), _sites(run.truth)
     assert not _leaked(events, ids, sites), "in the Dagster instance storage"
     assert not _leaked(run.logs, ids, sites), "in a log line"
+
+
+def test_the_key_appears_in_no_table_event_or_log_line(run) -> None:
+    secrets = [line.strip() for line in run.settings.key_file.read_text().splitlines() if line.strip()]
+    assert secrets, "the run should have used a key file"
+    texts = _warehouse_text(run.url, digests=True) + _dagster_text(run.settings.dagster_home) + run.logs
+    corpus = "\n".join(texts).lower()
+    assert not [n for n, secret in enumerate(secrets) if secret.lower() in corpus], "a key line was found"
 
 
 def test_ground_truth_is_beside_landing_not_inside(run) -> None:
