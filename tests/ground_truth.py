@@ -434,9 +434,10 @@ def _totals(site: str, cohort: str) -> tuple[tuple[str, str], ...]:
 
 
 def indicator_cells(
-    data_dir: Path, person_of: dict[tuple[str, str], str] | None = None
+    data_dir: Path, person_of: dict[tuple[str, str], str] | None = None, arrived: dict[str, date] | None = None
 ) -> dict[CellKey, IndicatorCell]:
-    """Every cell of marts.indicator_cells (before disclosure control), keyed as the table is."""
+    """Every cell of marts.indicator_cells (before disclosure control), keyed as the table is. `arrived`: the
+    day each source's extract was loaded (not the generator's to know), for the extracts' arrival delays."""
     truth = load_truth(data_dir, person_of)
     contributions, referral_days = _contributions(truth)
     sums: dict[CellKey, list] = defaultdict(lambda: [0, 0, set()])
@@ -460,6 +461,11 @@ def indicator_cells(
         quarantined = truth.rows_quarantined[source]
         key = ("dq_rows_quarantined", truth.observed_to[source].isoformat(), "all", "all", source)
         cells[key] = IndicatorCell(quarantined, read, quarantined / read, None)
+    for source, day in (arrived or {}).items():
+        delay = (day - truth.observed_to[source]).days
+        cells[("dq_extract_delay_days", truth.observed_to[source].isoformat(), "all", "all", source)] = IndicatorCell(
+            delay, 1, float(delay), None
+        )
     cells.update(_aggregate_cells(truth, contributions))
     return cells
 
