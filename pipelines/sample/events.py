@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from pipelines.sample.config import EmploymentRates, HealthRates, JusticeRates
+from pipelines.sample.days import shared, shared_or_none
 from pipelines.sample.trajectories import HousingPath
 
 OBSERVED_BEFORE_ENTRY_DAYS = 730
@@ -29,7 +30,7 @@ _CONTRACT_NAMES = tuple(CONTRACT_TYPES)
 _CONTRACT_WEIGHTS = tuple(spec[0] for spec in CONTRACT_TYPES.values())
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Encounter:
     encounter_type: str  # urgence | hospitalisation
     service: str  # general | psychiatrie
@@ -37,14 +38,14 @@ class Encounter:
     discharge: date
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class JusticeEvent:
     event_type: str  # garde_a_vue | incarceration
     start: date
     end: date | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Contract:
     contract_type: str
     start: date
@@ -77,7 +78,7 @@ def _arrivals(rng: random.Random, path: HousingPath, as_of: date, before: float,
         daily = rate / DAYS_PER_YEAR
         t = rng.expovariate(daily)
         while t < length:
-            days.append(seg_start + timedelta(days=int(t)))
+            days.append(shared(seg_start + timedelta(days=int(t))))
             t += rng.expovariate(daily)
     return days
 
@@ -98,7 +99,7 @@ def health_events(rng: random.Random, path: HousingPath, as_of: date, rates: Hea
         service = "psychiatrie" if rng.random() < rates.psychiatry_share else "general"
         discharge = day + timedelta(days=rng.randint(*rates.stay_days))
         if discharge <= last:  # hospital extracts hold completed stays only
-            events.append(Encounter("hospitalisation", service, day, discharge))
+            events.append(Encounter("hospitalisation", service, day, shared(discharge)))
     events.sort(key=lambda e: (e.admission, e.encounter_type))
     return events
 
@@ -175,5 +176,5 @@ def employment_events(rng: random.Random, path: HousingPath, as_of: date, rates:
         _, (low, high), hours = CONTRACT_TYPES[kind]
         start = first + timedelta(days=int(t))
         end = start + timedelta(days=rng.randint(low, high))
-        contracts.append(Contract(kind, start, _close(end, path, last), rng.choice(hours)))
+        contracts.append(Contract(kind, shared(start), shared_or_none(_close(end, path, last)), rng.choice(hours)))
     return contracts

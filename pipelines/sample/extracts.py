@@ -44,6 +44,13 @@ BUILDERS: dict[str, Callable[[World, Snapshot], Extract]] = {
 HMIS_SOURCES = ("housing_participants", "housing_tenancies")
 
 
+def _linked(links: Callable[[str, str, str], None], source: str, id_column: str, row: Row, person: str | None) -> Row:
+    """Tell `links` of a valid person row on its way to the file."""
+    if person is not None:
+        links(source, row[id_column], person)
+    return row
+
+
 @dataclass(frozen=True)
 class WrittenExtract:
     path: Path
@@ -99,20 +106,19 @@ class ExtractWriter:
         spec = SPECS[source]
 
         def kept() -> Iterator[tuple[Row, str | None]]:
-            for row, person in extract.rows():
-                if dropped_share and zlib.crc32(row[spec.id_column].encode()) % 10_000 < dropped_share * 10_000:
-                    continue
-                yield row, person
+            if not dropped_share:
+                return extract.rows()  # the common case: no filtering layer between millions of rows
+            bound = dropped_share * 10_000
+            return ((r, p) for r, p in extract.rows() if zlib.crc32(r[spec.id_column].encode()) % 10_000 >= bound)
 
         count = sum(1 for _ in kept()) if dropped_share else extract.count
         if count == 0:
             return  # a partner with nothing to report sends no file
 
         def valid() -> Iterator[Row]:
-            for row, person in kept():
-                if links is not None and person is not None:
-                    links(source, row[spec.id_column], person)
-                yield row
+            if links is None:
+                return (row for row, _ in kept())
+            return (_linked(links, source, spec.id_column, row, person) for row, person in kept())
 
         period = f"{snap.cut.year:04d}-{snap.cut.month:02d}"
         path = landing_file(self.out_dir, source, period, "corrige" if kind == "correction" else "")

@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import argparse
 import csv
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -24,7 +27,7 @@ from pipelines.sample.identities import identifiers, iter_identities
 from pipelines.sample.rows import Snapshot
 from pipelines.sample.trajectories import MIN_FOLLOW_UP_DAYS, PROGRAMME_START
 from pipelines.sample.truth import write_ground_truth
-from pipelines.sample.world import build_world, stream
+from pipelines.sample.world import World, build_world, stream
 
 DEFAULT_AS_OF = date(2025, 12, 31)
 
@@ -43,6 +46,19 @@ def month_ends(as_of: date, months: int) -> list[date]:
     for _ in range(months - 1):
         cuts.append(date(cuts[-1].year, cuts[-1].month, 1) - timedelta(days=1))
     return cuts[::-1]
+
+
+@contextmanager
+def _cycle_collection_paused() -> Iterator[None]:
+    """The world is millions of acyclic objects: building it with the cycle collector on would rescan them
+    again and again (a fifth of the run at 10k persons). Refcounting still frees everything as usual."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def generate(
@@ -65,8 +81,18 @@ def generate(
         raise ValueError(f"{months} months before {as_of} is before the programme start {PROGRAMME_START}")
     out_dir = Path(out_dir)
     config = config or load_config()
-    world = build_world(persons, seed, as_of, config)
+    with _cycle_collection_paused():
+        world = build_world(persons, seed, as_of, config)
+    gc.freeze()  # likewise while the files are written: full collections skip the world, rows are collected
+    try:
+        return _write(out_dir, world, cuts, config)
+    finally:
+        gc.unfreeze()
 
+
+def _write(out_dir: Path, world: World, cuts: list[date], config: SampleConfig) -> GenerationSummary:
+    """Every snapshot's extracts, links.csv while they are written, then the rest of the truth."""
+    seed, as_of, months = world.seed, world.as_of, len(cuts)
     # Broken rows borrow made-up people that share no identifier with the true world.
     fakes = iter_identities(stream(seed, "fakes"), prefix="FAKE", taken=identifiers(world.people))
     writer = ExtractWriter(out_dir, world, stream(seed, "invalid"), fakes)
@@ -97,7 +123,7 @@ def generate(
     files = [w.path for w in writer.written] + [links_path]
     files += write_ground_truth(truth_dir, world, writer.written, final)
     return GenerationSummary(
-        persons,
+        len(world.people),
         files,
         {w.source: w.rows for w in final},
         {w.source: len(w.invalid) for w in final},

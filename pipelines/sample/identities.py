@@ -29,7 +29,7 @@ _DEPARTEMENT_WEIGHTS = (14, 13, 12, 8, 8, 6, 5, 4, 3, 3, 3, 2, 2, 17)
 _COUNTRY_CODES = ("350", "352", "351", "139", "341", "127", "134", "335", "114")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Identity:
     person_id: str
     given_name: str
@@ -124,9 +124,11 @@ def _email(rng: random.Random, given: str, family: str, birth: date) -> str:
 
 
 def iter_identities(rng: random.Random, prefix: str = "GT", taken: set[str] | None = None) -> Iterator[Identity]:
-    """Endless stream of persons whose NIR, phone and e-mail are unique (also against `taken`)."""
+    """Endless stream of persons whose NIR, phone and e-mail are unique (also against `taken`).
+
+    `taken` is extended in place rather than copied: it can hold millions of values."""
     span = (BIRTH_LAST - BIRTH_FIRST).days
-    seen = set() if taken is None else set(taken)
+    seen = set() if taken is None else taken
     index = 0
     while True:
         index += 1

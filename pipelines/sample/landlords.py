@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from pipelines.sample.config import LandlordRates
+from pipelines.sample.days import shared
 from pipelines.sample.events import DAYS_PER_YEAR
 from pipelines.sample.trajectories import Tenancy
 
@@ -20,21 +21,21 @@ SITE_CODES = {"Lyon": "LYO", "Marseille": "MRS", "Lille": "LIL", "Saint-Étienne
 CLAIM_REASONS = frozenset({"impaye", "degradation"})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Landlord:
     landlord_id: str
     kind: str  # bailleur_social | prive | association
     site: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Incident:
     kind: str
     reported: date
     resolved: date | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Claim:
     reason: str  # impaye | degradation
     claimed: date
@@ -43,7 +44,7 @@ class Claim:
     decided: date | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Lease:
     landlord: Landlord
     converted: date | None  # sublet turned into a direct lease
@@ -86,7 +87,7 @@ def lease(rng: random.Random, tenancy: Tenancy, pool: list[Landlord], as_of: dat
     for day in _poisson_days(rng, tenancy.start, end, rates.incidents_per_tenancy_year):
         kind = rng.choices(kinds, weights)[0]
         resolved = day + timedelta(days=math.ceil(rng.expovariate(1 / rates.resolution_days_mean)))
-        incidents.append(Incident(kind, day, resolved if resolved <= as_of else None))
+        incidents.append(Incident(kind, shared(day), shared(resolved) if resolved <= as_of else None))
         if kind not in CLAIM_REASONS or rng.random() >= rates.claim_share:
             continue
         claimed = day + timedelta(days=rng.randint(*rates.claim_delay_days))

@@ -18,7 +18,7 @@ from pipelines.sample.identities import Identity, strip_accents
 PARTNERS = ("housing", "health", "employment", "justice", "shelter")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PartnerView:
     """A person as one partner holds them; None means the partner does not have the value."""
 

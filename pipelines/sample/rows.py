@@ -7,14 +7,16 @@ an id a valid record has in any snapshot.
 
 from __future__ import annotations
 
+import bisect
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from pipelines.sample.events import Contract, Encounter, JusticeEvent
 from pipelines.sample.invalid import Row
 from pipelines.sample.notes import case_note
+from pipelines.sample.order import DateOrder
 from pipelines.sample.sources import HEADERS, SOURCES, identity_columns, record_id
 from pipelines.sample.support import KINDS, contact_number
 from pipelines.sample.world import World, stream
@@ -108,30 +110,36 @@ def support(world: World, snap: Snapshot) -> Extract:
     source = "housing_support_contacts"
     order = sorted(range(len(world.people)), key=world.participant_numbers.__getitem__)
 
-    def shown() -> Iterator[tuple[int, int, int]]:
+    def shown() -> Iterator[tuple[int, Sequence[int]]]:
+        """Per participant, the ranks (from 0) of the contacts the extract holds."""
         cut = snap.cut.toordinal()
         for i in order:
             participant = world.participant_numbers[i]
-            for k, day in enumerate(world.support[i].days):
-                if day > cut:
-                    break
-                number = contact_number(participant, k + 1)
-                if snap.final or snap.sees(source, number, date.fromordinal(day)):
-                    yield i, k, number
+            days = world.support[i].days
+            ranks: Sequence[int] = range(bisect.bisect_right(days, cut))  # the days are in order
+            if not snap.final:
+                ranks = [
+                    k for k in ranks if snap.sees(source, contact_number(participant, k + 1), date.fromordinal(days[k]))
+                ]
+            if ranks:
+                yield i, ranks
 
     def rows() -> RowsWithPersons:
-        for i, k, number in shown():
-            log = world.support[i]
-            row = {
-                "id_contact": record_id(source, number),
-                "id_participant": record_id("housing_participants", world.participant_numbers[i]),
-                "date_contact": french_date(date.fromordinal(log.days[k])),
-                "duree_minutes": str(log.minutes[k]),
-                "type_contact": KINDS[log.kinds[k]],
-            }
-            yield row, world.people[i].person_id
+        for i, ranks in shown():
+            log, person = world.support[i], world.people[i].person_id
+            participant = world.participant_numbers[i]
+            first_id = record_id("housing_participants", participant)
+            for k in ranks:
+                row = {
+                    "id_contact": record_id(source, contact_number(participant, k + 1)),
+                    "id_participant": first_id,
+                    "date_contact": french_date(date.fromordinal(log.days[k])),
+                    "duree_minutes": str(log.minutes[k]),
+                    "type_contact": KINDS[log.kinds[k]],
+                }
+                yield row, person
 
-    return Extract(rows, numbered_after(source, 0), sum(1 for _ in shown()))  # numbers 1..9999 are free
+    return Extract(rows, numbered_after(source, 0), sum(len(ranks) for _, ranks in shown()))  # numbers 1..9999 are free
 
 
 def _events(
@@ -147,20 +155,20 @@ def _events(
     an event is in the extract from its `seen_on` day (its date unless said otherwise)."""
     partner = SOURCES[source][0]
     seen_on = seen_on or dated
-    flat = sorted((dated(e), i, k) for i, events in enumerate(per_person) for k, e in enumerate(events))
-    shown = [
-        (number, i, k)
-        for number, (_, i, k) in enumerate(flat, start=1)
-        if snap.sees(source, number, seen_on(per_person[i][k]))
-    ]
+    flat = DateOrder(per_person, dated)
+
+    def shown() -> Iterator[tuple[int, int, int]]:
+        for number, (i, k) in enumerate(flat, start=1):
+            if snap.sees(source, number, seen_on(per_person[i][k])):
+                yield number, i, k
 
     def rows() -> RowsWithPersons:
-        for number, i, k in shown:
+        for number, i, k in shown():
             row = {HEADERS[source][0]: record_id(source, number)} | render(per_person[i][k], snap)
             row |= identity_columns(source, world.view(partner, i, k, len(per_person[i])))
             yield {c: row[c] for c in HEADERS[source]}, world.people[i].person_id
 
-    return Extract(rows, numbered_after(source, len(flat)), len(shown))
+    return Extract(rows, numbered_after(source, len(flat)), sum(1 for _ in shown()))
 
 
 def _encounter(e: Encounter, snap: Snapshot) -> Row:
@@ -205,22 +213,28 @@ def shelter(world: World, snap: Snapshot) -> Extract:
     """One row per night, stays in order of their first night; a person's later stays may sit under a
     duplicate record."""
     source = "shelter_nights"
-    flat = sorted((stay.first_night, i, k) for i, stays in enumerate(world.shelter) for k, stay in enumerate(stays))
+    flat = DateOrder(world.shelter, lambda stay: stay.first_night)
 
-    def shown() -> Iterator[tuple[int, int, int, date]]:
+    def shown() -> Iterator[tuple[int, int, list[tuple[int, date]]]]:
+        """Per stay, the (number, night) pairs the extract holds: nights are most rows of the whole sample."""
         number = 0
-        for _, i, k in flat:
-            for night in world.shelter[i][k].night_dates():
-                number += 1
-                if snap.sees(source, number, night):
-                    yield number, i, k, night
+        for i, k in flat:
+            nights = world.shelter[i][k].night_dates()
+            numbered = enumerate(nights, start=number + 1)
+            seen = [(n, night) for n, night in numbered if snap.sees(source, n, night)]
+            number += len(nights)
+            if seen:
+                yield i, k, seen
 
     def rows() -> RowsWithPersons:
-        for number, i, k, night in shown():
-            stay = world.shelter[i][k]
+        for i, k, seen in shown():
+            stay, person = world.shelter[i][k], world.people[i].person_id
+            # the stay's identity and place are the same every night: built once, copied per row
             identity = identity_columns(source, world.view("shelter", i, k, len(world.shelter[i])))
-            row = {"id_nuitee": record_id(source, number), **identity, "date_nuitee": french_date(night)}
-            yield row | {"structure": stay.shelter, "type_place": stay.place_type}, world.people[i].person_id
+            place = {"structure": stay.shelter, "type_place": stay.place_type}
+            for number, night in seen:
+                row = {"id_nuitee": record_id(source, number), **identity, "date_nuitee": french_date(night), **place}
+                yield row, person
 
     nights = sum(stay.nights for stays in world.shelter for stay in stays)
-    return Extract(rows, numbered_after(source, nights), sum(1 for _ in shown()))
+    return Extract(rows, numbered_after(source, nights), sum(len(seen) for _, _, seen in shown()))

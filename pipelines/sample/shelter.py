@@ -3,11 +3,13 @@ a return to the street or a shelter."""
 
 from __future__ import annotations
 
+import itertools
 import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from pipelines.sample.config import ShelterRates
+from pipelines.sample.days import shared
 from pipelines.sample.events import DAYS_PER_YEAR, observed_window
 from pipelines.sample.trajectories import HousingPath
 
@@ -19,11 +21,11 @@ SHELTERS = {
     "Saint-Étienne": ("CHU Tarentaize", "Halte de nuit Jacquard"),
 }
 PLACE_TYPES = ("urgence", "hivernal", "hotel_social")
-_PLACE_WEIGHTS = (70, 20, 10)
+_PLACE_CUM_WEIGHTS = tuple(itertools.accumulate((70, 20, 10)))  # cumulative: choices() need not sum per stay
 RETURNS_TO_SHELTER = frozenset({"rue", "hebergement"})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ShelterStay:
     first_night: date
     nights: int
@@ -31,7 +33,8 @@ class ShelterStay:
     place_type: str
 
     def night_dates(self) -> list[date]:
-        return [self.first_night + timedelta(days=n) for n in range(self.nights)]
+        first = self.first_night.toordinal()  # cheaper than a timedelta per night, of which there are millions
+        return list(map(date.fromordinal, range(first, first + self.nights)))
 
 
 def shelter_stays(rng: random.Random, path: HousingPath, as_of: date, rates: ShelterRates) -> list[ShelterStay]:
@@ -66,6 +69,7 @@ def shelter_stays(rng: random.Random, path: HousingPath, as_of: date, rates: She
         if nights < 1:
             continue
         shelter = rng.choice(SHELTERS[path.site])
-        stays.append(ShelterStay(day, nights, shelter, rng.choices(PLACE_TYPES, _PLACE_WEIGHTS)[0]))
+        place_type = rng.choices(PLACE_TYPES, cum_weights=_PLACE_CUM_WEIGHTS)[0]
+        stays.append(ShelterStay(shared(day), nights, shelter, place_type))
         t = (day - first).days + nights  # no second bed while in one
     return stays

@@ -6,9 +6,9 @@ They are by far the most numerous records, so each person's contacts are kept in
 
 from __future__ import annotations
 
+import itertools
 import random
 from array import array
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
@@ -20,27 +20,13 @@ KINDS = ("visite_domicile", "entretien", "accompagnement", PEER_KIND)
 IDS_PER_PERSON = 10_000  # a contact's number is the participant's number * 10_000 + its rank
 
 
-@dataclass(frozen=True)
-class SupportContact:
-    day: date
-    kind: str  # one of KINDS
-    minutes: int
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SupportLog:
     """One person's contacts in date order: day ordinals, indexes into KINDS, minutes."""
 
     days: array
     kinds: bytes
     minutes: array
-
-    def __len__(self) -> int:
-        return len(self.days)
-
-    def __iter__(self) -> Iterator[SupportContact]:
-        for day, kind, minutes in zip(self.days, self.kinds, self.minutes, strict=True):
-            yield SupportContact(date.fromordinal(day), KINDS[kind], minutes)
 
 
 def _days(rng: random.Random, start: date, end: date, per_month: float) -> list[int]:
@@ -58,10 +44,12 @@ def _days(rng: random.Random, start: date, end: date, per_month: float) -> list[
 def support_log(rng: random.Random, path: HousingPath, as_of: date, rates: SupportRates) -> SupportLog:
     """Contacts from entry to the end of the last tenancy; some tenants also meet a peer worker."""
     kinds = tuple(KINDS.index(k) for k in rates.kind_weights)
-    weights = tuple(rates.kind_weights.values())
+    # cumulative once per person rather than by choices() on every contact (the same draws either way)
+    weights = list(itertools.accumulate(rates.kind_weights.values()))
     meets_peer = rng.random() < rates.peer_share
     end = path.tenancies[-1].end or as_of
-    contacts = [(day, rng.choices(kinds, weights)[0]) for day in _days(rng, path.entry, end, rates.visits_per_month)]
+    visits = _days(rng, path.entry, end, rates.visits_per_month)
+    contacts = [(day, rng.choices(kinds, cum_weights=weights)[0]) for day in visits]
     if meets_peer:
         peer = KINDS.index(PEER_KIND)
         contacts += [(day, peer) for day in _days(rng, path.entry, end, rates.peer_contacts_per_month)]

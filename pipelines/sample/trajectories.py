@@ -17,14 +17,14 @@ MIN_FOLLOW_UP_DAYS = 30
 DAYS_PER_MONTH = 365.25 / 12
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Tenancy:
     start: date
     end: date | None  # None while ongoing at the extract date
     exit_reason: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class HousingPath:
     site: str
     referral: date

@@ -9,28 +9,30 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from datetime import date
 from pathlib import Path
 
 from pipelines.sample.extracts import WrittenExtract
 from pipelines.sample.finance import FUNDERS, clauses, convention_lines
 from pipelines.sample.sources import record_id
-from pipelines.sample.support import contact_number
+from pipelines.sample.support import KINDS, contact_number
 from pipelines.sample.voice import quarter_of
 from pipelines.sample.world import TenancyRecord, World
-from pipelines.sample.writers import iso_date, write_csv
+from pipelines.sample.writers import iso_date, write_table
 
 
 def _table(path: Path, header: tuple[str, ...], rows: Iterable[tuple]) -> Path:
-    write_csv(path, header, (dict(zip(header, row, strict=True)) for row in rows))
+    write_table(path, header, rows)
     return path
 
 
 def _support(world: World) -> Iterable[tuple]:
     for i, log in enumerate(world.support):
-        person = world.people[i].person_id
-        for k, c in enumerate(log, start=1):
-            number = contact_number(world.participant_numbers[i], k)
-            yield record_id("housing_support_contacts", number), person, iso_date(c.day), c.minutes, c.kind
+        person, participant = world.people[i].person_id, world.participant_numbers[i]
+        # straight from the log's arrays: support contacts are the most numerous truth rows
+        for k, (day, kind, minutes) in enumerate(zip(log.days, log.kinds, log.minutes, strict=True), start=1):
+            contact = record_id("housing_support_contacts", contact_number(participant, k))
+            yield contact, person, date.fromordinal(day).isoformat(), minutes, KINDS[kind]
 
 
 def _landlord_ids(source: str, number: int, t: TenancyRecord) -> tuple[str, str, str]:

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from pipelines.sample.config import CouncilRates, SurveyRates
+from pipelines.sample.days import shared
 from pipelines.sample.events import DAYS_PER_YEAR
 from pipelines.sample.trajectories import PROGRAMME_START, SITES, HousingPath
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SurveyResponse:
     site: str
     answered: date
@@ -20,7 +21,7 @@ class SurveyResponse:
     quality_of_life: int  # 0-10
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CouncilSession:
     site: str
     held: date
@@ -62,7 +63,7 @@ def survey_responses(rng: random.Random, path: HousingPath, as_of: date, rates: 
         out.append(
             SurveyResponse(
                 path.site,
-                day,
+                shared(day),
                 _clamp(rng.gauss(rates.satisfaction_mean, 0.9), 1, 5),
                 _clamp(rng.gauss(rates.satisfaction_mean + 0.2, 0.9), 1, 5),
                 _clamp(rng.gauss(quality, 1.6), 0, 10),

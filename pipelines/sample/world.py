@@ -30,7 +30,7 @@ def stream(seed: int, name: str) -> random.Random:
     return random.Random(f"abord-sample:{seed}:{name}")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TenancyRecord:
     number: int  # the housing operator's tenancy number
     person: int  # index into World.people
