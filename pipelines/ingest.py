@@ -6,11 +6,12 @@ import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
-from typing import NamedTuple
 
 import psycopg
 
+from pipelines.batch_spool import BatchSpool
 from pipelines.contract import Contract
 from pipelines.ledger import (
     ensure_ledger,
@@ -20,11 +21,11 @@ from pipelines.ledger import (
     seen_before,
     sha256_of,
 )
-from pipelines.person_linkage import IDENTITY_LOCK, Linked, ensure_identity_schema, link_rows, store_links
-from pipelines.quarantine import FILE_ROW, Rejected, quarantine_path, write_quarantine
-from pipelines.raw_tables import raw_columns, raw_table_ddl
+from pipelines.person_linkage import IDENTITY_LOCK, LinkEntries, ensure_identity_schema, link_rows, store_links
+from pipelines.quarantine import FILE_ROW, QuarantineWriter, Rejected, quarantine_path, write_quarantine
+from pipelines.raw_tables import copy_field, copy_statement, raw_table_ddl
 from pipelines.readers import FileRejected, Row, RowUnreadable, read_rows
-from pipelines.validation import Problem, birth_date, validate_row
+from pipelines.validation import Problem, RowValidator, birth_date
 from pipelines.warehouse import ensure_base_schema
 from pseudonymisation import generalise
 from pseudonymisation.link_keys import Identity, link_keys, record_key
@@ -33,6 +34,8 @@ from pseudonymisation.probabilistic import Encoding, encode_identity
 log = logging.getLogger(__name__)
 
 OPPOSITION = "opposition"  # reason code of a row set aside because its person opposed: no value is kept
+# Valid rows are redacted and spooled this many at a time: the redactor batches its work, memory stays bounded.
+CHUNK_ROWS = 2048
 
 
 @dataclass(frozen=True)
@@ -106,59 +109,75 @@ def find_extracts(contract: Contract, landing_dir: Path) -> list[Path]:
     return sorted(files, key=lambda p: (contract.period_of(p.name) or "", p.stat().st_mtime_ns, p.name))
 
 
-class ValidRow(NamedTuple):
-    number: int
-    values: dict[str, object]
-    keys: list[str]  # exact link keys, record references included
-    encoding: Encoding | None  # keyed encoding of the identity, for typo-tolerant linkage
-
-
 class _LinkKeys:
     """Link keys and encoding of a batch's rows. The same person fills many rows of a file (a night each, a
-    visit each): normalising and hashing an identity once per batch, not once per row, is most of
-    ingestion's speed."""
+    visit each): normalising and hashing an identity, or a reference to another source's record, once per
+    batch, not once per row, is most of ingestion's speed."""
 
     def __init__(self, ctx: IngestContext, contract: Contract):
         self.ctx, self.contract = ctx, contract
-        self.identity_columns = [c for c in contract.columns if c.role in Identity.__dataclass_fields__]
-        self.refs = [c for c in contract.columns if c.role == "person_ref"]
+        identity_columns = [c for c in contract.columns if c.role in Identity.__dataclass_fields__]
+        self.identity_names = [c.name for c in identity_columns]
+        self.identity_roles = [c.role for c in identity_columns]
+        self.refs = [(c.name, c.ref_source) for c in contract.columns if c.role == "person_ref"]
         self.referenced = ctx.referenced(contract.name)
-        self.cache: dict[Identity, tuple[list[str], Encoding | None]] = {}
+        # Keyed by the row's identifier values as read: an Identity is built and hashed once per person.
+        self.cache: dict[tuple[object, ...], tuple[list[str], Encoding | None]] = {}
+        self.ref_cache: dict[tuple[str, str], str] = {}
 
-    def __call__(self, values: dict[str, object]) -> tuple[list[str], Encoding | None]:
-        ctx, contract = self.ctx, self.contract
+    def __call__(self, values: dict[str, object], record_ref: str) -> tuple[list[str], Encoding | None]:
+        """`record_ref` is the row's own keyed record id, a link key when other sources reference it. The list
+        returned may be shared between rows: it is read, never changed."""
         keys: list[str] = []
         encoding = None
-        if self.identity_columns:
-            identity = Identity(
-                **{c.role: None if values.get(c.name) is None else str(values[c.name]) for c in self.identity_columns}
-            )
-            if identity not in self.cache:
-                self.cache[identity] = (link_keys(ctx.key, identity), encode_identity(ctx.key, identity))
-            cached_keys, encoding = self.cache[identity]
-            keys = list(cached_keys)
-        for column in self.refs:
-            if values.get(column.name) is not None:
-                keys.append(record_key(ctx.key, column.ref_source, str(values[column.name])))
+        if self.identity_names:
+            read = tuple(map(values.get, self.identity_names))
+            cached = self.cache.get(read)
+            if cached is None:
+                identity = Identity(
+                    **{role: None if v is None else str(v) for role, v in zip(self.identity_roles, read, strict=True)}
+                )
+                cached = (link_keys(self.ctx.key, identity), encode_identity(self.ctx.key, identity))
+                self.cache[read] = cached
+            keys, encoding = cached
+        if not self.refs and not self.referenced:
+            return keys, encoding
+        keys = list(keys)
+        for name, source in self.refs:
+            if values.get(name) is not None:
+                ref = (source, str(values[name]))
+                if ref not in self.ref_cache:
+                    self.ref_cache[ref] = record_key(self.ctx.key, *ref)
+                keys.append(self.ref_cache[ref])
         if self.referenced:
-            keys.append(record_key(ctx.key, contract.name, str(values[contract.record_id.name])))
+            keys.append(record_ref)
         return keys, encoding
+
+
+@lru_cache(maxsize=1 << 16)
+def _birth_year(value: str | None) -> int | None:
+    return generalise.birth_year(birth_date(value))
+
+
+class _RawFields:
+    """A valid row's fields in its raw table, the person key aside (linkage decides it later), as COPY text."""
+
+    def __init__(self, contract: Contract):
+        birth = next((c for c in contract.columns if c.role == "birth_date"), None)
+        self.birth = birth.name if birth is not None else None
+        self.stored = [(c.name, c.role == "free_text") for c in contract.stored_columns]
+
+    def __call__(self, record_ref: str, values: dict[str, object], notes: dict[str, str | None]) -> str:
+        fields = [record_ref]
+        if self.birth is not None:
+            fields.append(copy_field(_birth_year(values.get(self.birth))))
+        for name, free_text in self.stored:
+            fields.append(copy_field(notes[name] if free_text else values.get(name)))
+        return "\t".join(fields)
 
 
 def _names_in(contract: Contract, values: dict[str, object]) -> list[str]:
     return [str(values[c.name]) for c in contract.columns if c.role in ("given_name", "family_name") and values[c.name]]
-
-
-def _raw_row(ctx, contract: Contract, values: dict[str, object], person_key, notes: dict[str, str | None]) -> list:
-    row: list = [record_key(ctx.key, contract.name, str(values[contract.record_id.name]))]
-    if contract.is_person_level:
-        row.append(person_key)
-    birth = next((c for c in contract.columns if c.role == "birth_date"), None)
-    if birth is not None:
-        row.append(generalise.birth_year(birth_date(values.get(birth.name))))
-    for column in contract.stored_columns:
-        row.append(notes[column.name] if column.role == "free_text" else values.get(column.name))
-    return row
 
 
 def _reject_file(ctx: IngestContext, contract: Contract, extract: Extract, sha: str, exc: FileRejected):
@@ -188,34 +207,73 @@ def ingest_file(ctx: IngestContext, contract: Contract, path: Path) -> BatchSumm
     return ingest_extract(ctx, contract, extract)
 
 
-def _read(ctx: IngestContext, contract: Contract, extract: Extract):
-    """Valid rows (number, typed values, link keys, encoding), rejected rows and the number of rows read."""
-    valid: list[ValidRow] = []
-    rejected: list[Rejected] = []
-    seen_ids: set[object] = set()
+@dataclass
+class _ReadBatch:
+    """What reading leaves of a batch: valid rows spooled with their linkage entries, rejected ones written to
+    the quarantine file; in memory only the reasons of the rejections and one entry per person."""
+
+    spool: BatchSpool
+    quarantine: QuarantineWriter
+    entries: LinkEntries = field(default_factory=LinkEntries)
+    reasons: list[tuple[int, str | None, str]] = field(default_factory=list)  # (source row, column, code)
+    rows_read: int = 0
+    rows_rejected: int = 0
+
+    def reject(self, item: Rejected) -> None:
+        self.quarantine.add(item)
+        self.reasons.extend((item.source_row, p.column, p.code) for p in item.problems)
+        self.rows_rejected += 1
+
+
+def _read(ctx: IngestContext, contract: Contract, extract: Extract, batch: _ReadBatch) -> None:
+    """Validate every row: rejected ones to quarantine, valid ones keyed, linked to an entry, spooled."""
+    validate = RowValidator(contract, ctx.today)
     row_link_keys = _LinkKeys(ctx, contract)
-    rows_read = 0
+    record_id_column = contract.record_id.name
+    seen_ids: set[object] = set()
+    pending: list[tuple[int, str, dict[str, object], int]] = []  # valid rows waiting for their notes' redaction
     for number, row in extract.rows():
-        rows_read += 1
+        batch.rows_read += 1
         if isinstance(row, RowUnreadable):
-            rejected.append(Rejected(number, [Problem(None, row.code, str(row))], None))
+            batch.reject(Rejected(number, [Problem(None, row.code, str(row))], None))
             continue
-        values, problems = validate_row(row, contract, ctx.today)
-        record_id = values.get(contract.record_id.name)
-        if not problems and (
-            record_id in seen_ids
-            or (extract.known_refs and record_key(ctx.key, contract.name, str(record_id)) in extract.known_refs)
-        ):
-            problems.append(Problem(contract.record_id.name, "duplicate_id", f"'{record_id}' appears twice"))
-        keys, encoding = row_link_keys(values) if not problems else ([], None)
-        if not problems and contract.is_person_level and not keys:
-            problems.append(Problem(None, "no_identifier", "no usable identifier to recognise the person"))
+        values, problems = validate(row)
+        record_id = values.get(record_id_column)
+        keys: list[str] = []
+        encoding = None
+        if not problems:
+            record_ref = record_key(ctx.key, contract.name, str(record_id))
+            if record_id in seen_ids or record_ref in extract.known_refs:
+                problems.append(Problem(record_id_column, "duplicate_id", f"'{record_id}' appears twice"))
+            else:
+                keys, encoding = row_link_keys(values, record_ref)
+                if contract.is_person_level and not keys:
+                    problems.append(Problem(None, "no_identifier", "no usable identifier to recognise the person"))
         if problems:
-            rejected.append(Rejected(number, problems, row))
+            batch.reject(Rejected(number, problems, row))
             continue
         seen_ids.add(record_id)
-        valid.append(ValidRow(number, values, keys, encoding))
-    return valid, rejected, rows_read
+        entry = batch.entries.add(keys, encoding) if contract.is_person_level else -1
+        pending.append((number, record_ref, values, entry))
+        if len(pending) >= CHUNK_ROWS:
+            _spool(ctx, contract, pending, batch.spool)
+    _spool(ctx, contract, pending, batch.spool)
+
+
+def _spool(ctx: IngestContext, contract: Contract, pending: list, spool: BatchSpool) -> None:
+    """Redact the free text of a chunk of valid rows and spool them; the chunk is emptied."""
+    if not pending:
+        return
+    notes: dict[str, list[str | None]] = {}
+    for column in (c for c in contract.columns if c.role == "free_text"):
+        texts = [values.get(column.name) for _, _, values, _ in pending]
+        names = [_names_in(contract, values) for _, _, values, _ in pending]
+        notes[column.name] = ctx.redactor().redact_many(texts, names)
+    raw_fields = _RawFields(contract)
+    for position, (number, record_ref, values, entry) in enumerate(pending):
+        row_notes = {name: texts[position] for name, texts in notes.items()}
+        spool.write(number, raw_fields(record_ref, values, row_notes), entry)
+    pending.clear()
 
 
 def ingest_extract(ctx: IngestContext, contract: Contract, extract: Extract) -> BatchSummary:
@@ -225,30 +283,32 @@ def ingest_extract(ctx: IngestContext, contract: Contract, extract: Extract) -> 
         seen = seen_before(conn, contract, sha)
     if seen:
         return BatchSummary(contract.name, extract.path.name, seen)
+    quarantine = QuarantineWriter(extract.quarantine, [c.name for c in contract.columns])
+    batch = _ReadBatch(BatchSpool(ctx.quarantine_dir, contract.is_person_level), quarantine)
     try:
-        if extract.period is None:
-            raise FileRejected(
-                "no_period", f"{extract.path.name}: no period in the file name (pattern {contract.period_pattern})"
-            )
-        valid, rejected, rows_read = _read(ctx, contract, extract)
-        if rows_read == 0 and contract.load == "snapshot":
-            raise FileRejected("no_rows", f"{extract.path.name}: a header but no rows (it would empty the period)")
-    except FileRejected as exc:
-        return _reject_file(ctx, contract, extract, sha, exc)
-
-    redacted: dict[str, list[str | None]] = {}
-    for column in (c for c in contract.columns if c.role == "free_text"):
-        texts = [row.values.get(column.name) for row in valid]
-        names = [_names_in(contract, row.values) for row in valid]
-        redacted[column.name] = ctx.redactor().redact_many(texts, names)
-
-    partial = write_quarantine(extract.quarantine, rejected, [c.name for c in contract.columns]) if rejected else None
-    try:
-        summary, replaced_files = _load(ctx, contract, extract, sha, rows_read, valid, rejected, redacted)
-    except BaseException:
-        if partial is not None:
-            partial.unlink(missing_ok=True)
-        raise
+        try:
+            if extract.period is None:
+                raise FileRejected(
+                    "no_period", f"{extract.path.name}: no period in the file name (pattern {contract.period_pattern})"
+                )
+            _read(ctx, contract, extract, batch)
+            if batch.rows_read == 0 and contract.load == "snapshot":
+                raise FileRejected("no_rows", f"{extract.path.name}: a header but no rows (it would empty the period)")
+        except FileRejected as exc:
+            quarantine.discard()
+            return _reject_file(ctx, contract, extract, sha, exc)
+        except BaseException:
+            quarantine.discard()
+            raise
+        partial = quarantine.close()
+        try:
+            summary, replaced_files = _load(ctx, contract, extract, sha, batch)
+        except BaseException:
+            if partial is not None:
+                partial.unlink(missing_ok=True)
+            raise
+    finally:
+        batch.spool.close()
     if summary.status == "loaded":
         _settle_quarantine(ctx, contract, extract, partial, replaced_files)
     elif partial is not None:
@@ -256,7 +316,7 @@ def ingest_extract(ctx: IngestContext, contract: Contract, extract: Extract) -> 
     log.info(
         "%s: %s rows read, %s loaded, %s quarantined",
         extract.path.name,
-        rows_read,
+        batch.rows_read,
         summary.rows_loaded,
         summary.rows_quarantined,
     )
@@ -274,7 +334,7 @@ def _settle_quarantine(ctx, contract: Contract, extract: Extract, partial: Path 
         extract.quarantine.unlink(missing_ok=True)
 
 
-def _load(ctx, contract, extract, sha, rows_read, valid, rejected, redacted) -> tuple[BatchSummary, list[str]]:
+def _load(ctx, contract, extract, sha, batch: _ReadBatch) -> tuple[BatchSummary, list[str]]:
     """Everything of a batch in one transaction: ledger, replacement of its period, identity, raw rows, reasons."""
     with psycopg.connect(ctx.url) as conn, conn.cursor() as cur:
         cur.execute("select pg_advisory_xact_lock(%s)", (IDENTITY_LOCK,))
@@ -282,39 +342,34 @@ def _load(ctx, contract, extract, sha, rows_read, valid, rejected, redacted) -> 
         if seen:
             return BatchSummary(contract.name, extract.path.name, seen), []
         cur.execute(raw_table_ddl(contract))
-        linked = (
-            link_rows(cur, [row.keys for row in valid], [row.encoding for row in valid])
-            if contract.is_person_level
-            else Linked([None] * len(valid), [False] * len(valid))
-        )
+        entries = batch.entries
+        linked = link_rows(cur, entries.keys, entries.encodings) if contract.is_person_level else None
         # Rows of an opposed person are counted as quarantined but written nowhere, not even to the
         # quarantine file: there is nothing for a steward to fix, and their values must not be kept.
-        opposed = [row.number for row, dropped in zip(valid, linked.opposed, strict=True) if dropped]
-        counts = (rows_read, len(valid) - len(opposed), len(rejected) + len(opposed))
+        opposed_rows = (
+            sum(n for n, dropped in zip(entries.rows, linked.opposed, strict=True) if dropped) if linked else 0
+        )
+        counts = (batch.rows_read, batch.spool.rows - opposed_rows, batch.rows_rejected + opposed_rows)
         batch_id = record_batch(
             cur, contract, extract.path.name, sha, extract.period, counts, "loaded", extract.retry_of
         )
         replaced: list[tuple[int, str]] = []
         if extract.retry_of is None:
             replaced = replace_period(cur, contract, extract.period, batch_id)
-        if contract.is_person_level:
+        if linked is not None:
             store_links(cur, ctx.contracts.values(), linked, batch_id)
-        columns = ["batch_id", "source_row"] + [name for name, _ in raw_columns(contract)]
-        with cur.copy(f"copy {contract.raw_table} ({', '.join(columns)}) from stdin") as copy:
-            for position, (row, person_key, dropped) in enumerate(
-                zip(valid, linked.person_keys, linked.opposed, strict=True)
-            ):
-                if not dropped:
-                    notes = {name: texts[position] for name, texts in redacted.items()}
-                    copy.write_row([batch_id, row.number, *_raw_row(ctx, contract, row.values, person_key, notes)])
-        reasons = [(r.source_row, p.column, p.code) for r in rejected for p in r.problems]
-        record_rejections(cur, batch_id, reasons + [(number, None, OPPOSITION) for number in opposed])
+        opposed: list[int] = []
+        person_keys, opposed_entries = (linked.person_keys, linked.opposed) if linked else ([], [])
+        with cur.copy(copy_statement(contract)) as copy:
+            for text in batch.spool.copy_text(batch_id, person_keys, opposed_entries, opposed):
+                copy.write(text)
+        record_rejections(cur, batch_id, batch.reasons + [(number, None, OPPOSITION) for number in opposed])
     summary = BatchSummary(
         contract.name,
         extract.path.name,
         "loaded",
         *counts,
-        persons_new=linked.persons_new,
+        persons_new=linked.persons_new if linked else 0,
         batch_id=batch_id,
         replaced=tuple(b for b, _ in replaced),
     )

@@ -64,6 +64,31 @@ class Linked:
     opposition: set[str] = field(default_factory=set)  # link keys to add to the opposition list
 
 
+class LinkEntries:
+    """The distinct (link keys, encoding) of a batch, each once: the rows of one person (a night each, a visit
+    each) share an entry, so linkage works on persons, not rows; a row's entry number waits with it in the
+    batch's spool. Linking entries in order of first appearance decides what linking every row would (clusters, merges,
+    new keys and opposition are all set-based)."""
+
+    def __init__(self) -> None:
+        self.keys: list[list[str]] = []
+        self.encodings: list[Encoding | None] = []
+        self.rows: list[int] = []  # rows per entry
+        self._index: dict[tuple[tuple[str, ...], int], int] = {}
+
+    def add(self, keys: list[str], encoding: Encoding | None) -> int:
+        """The entry of a row; encodings are compared by identity: one object per identity in a batch."""
+        ident = (tuple(keys), id(encoding))
+        entry = self._index.get(ident)
+        if entry is None:
+            entry = self._index[ident] = len(self.keys)
+            self.keys.append(keys)
+            self.encodings.append(encoding)
+            self.rows.append(0)
+        self.rows[entry] += 1
+        return entry
+
+
 def link_rows(cur: psycopg.Cursor, row_keys: Sequence[list[str]], encodings: Sequence[Encoding | None]) -> Linked:
     """Person keys of the rows (each with at least one link key), read against the store, nothing written."""
     linked = _link(cur, row_keys, encodings)

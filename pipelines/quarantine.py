@@ -35,25 +35,58 @@ def original_name(path: Path) -> str:
     return path.name.removesuffix(SUFFIX)
 
 
+class QuarantineWriter:
+    """Rejected rows written as they are found, so a batch never holds them in memory. The file is created at
+    the first row, under a temporary name the caller renames into place once the batch has committed."""
+
+    def __init__(self, path: Path, columns: list[str]):
+        self.path, self.columns = path, columns
+        self.temporary = path.with_name(path.name + ".partial")
+        self._handle = None
+        self._writer = None
+
+    def start(self) -> None:
+        if self._writer is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._handle = self.temporary.open("w", encoding="utf-8", newline="")
+            self._writer = csv.writer(self._handle)
+            self._writer.writerow(HEADER + self.columns)
+
+    def add(self, item: Rejected) -> None:
+        self.start()
+        problems = item.problems
+        self._writer.writerow(
+            [
+                item.source_row,
+                "; ".join(p.column or "" for p in problems),
+                "; ".join(p.code for p in problems),
+                "; ".join(p.message for p in problems),
+                *[(item.row or {}).get(c) or "" for c in self.columns],
+            ]
+        )
+
+    def close(self) -> Path | None:
+        """The temporary file, or None when no row was rejected."""
+        if self._handle is None:
+            return None
+        self._handle.close()
+        self._handle = self._writer = None
+        return self.temporary
+
+    def discard(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = self._writer = None
+        self.temporary.unlink(missing_ok=True)
+
+
 def write_quarantine(path: Path, rejected: list[Rejected], columns: list[str]) -> Path:
     """Write to a temporary name; the caller renames it into place once the batch has committed."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".partial")
-    with temporary.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(HEADER + columns)
-        for item in rejected:
-            problems = item.problems
-            writer.writerow(
-                [
-                    item.source_row,
-                    "; ".join(p.column or "" for p in problems),
-                    "; ".join(p.code for p in problems),
-                    "; ".join(p.message for p in problems),
-                    *[(item.row or {}).get(c) or "" for c in columns],
-                ]
-            )
-    return temporary
+    writer = QuarantineWriter(path, columns)
+    writer.start()
+    for item in rejected:
+        writer.add(item)
+    return writer.close()
 
 
 def read_quarantine(path: Path) -> Iterator[tuple[int, Row]]:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from pipelines.contract import Column, Contract
 from pipelines.readers import Row
 from pseudonymisation import normalise
 
 EARLIEST_DATE = date(1900, 1, 1)
+MEMO_SIZE = 1 << 16
 
 # Extracts repeat the same dates and birth dates row after row; parsing each once is a large part of the speed.
 birth_date = lru_cache(maxsize=1 << 16)(normalise.birth_date)
@@ -29,36 +31,70 @@ class Problem:
     message: str  # may quote the offending value: it goes to the quarantine file only, never to audit or logs
 
 
-def _parse(column: Column, value: str, contract: Contract, today: date) -> object:
+def _parser(column: Column, contract: Contract, today: date) -> Callable[[str], object] | None:
+    """How a column's stripped, non-empty value becomes typed (None: it stays the string), chosen once per
+    batch rather than once per cell."""
     fmt = contract.format
     if column.role == "birth_date":
-        # Identifiers stay raw strings for pseudonymisation, but a birth date nobody can read links nobody.
-        if birth_date(value) is None:
-            raise _Invalid("invalid_date", f"'{value}' is not a plausible birth date")
-        return value
+        return _memoised(_birth_date)
     if column.type == "date":
-        try:
-            parsed = _strptime(value, fmt.date_format)
-        except ValueError:
-            raise _Invalid("invalid_date", f"'{value}' is not a date in the form {fmt.date_format}") from None
-        if not EARLIEST_DATE <= parsed <= today:
-            raise _Invalid("implausible_date", f"{parsed.isoformat()} is before 1900 or in the future")
-        return parsed
+        return _memoised(partial(_date, fmt.date_format, today))
     if column.type == "integer":
-        try:
-            whole = int(value)
-        except ValueError:
-            raise _Invalid("invalid_integer", f"'{value}' is not a whole number") from None
-        return _in_range(column, whole)
+        return partial(_integer, column)
     if column.type == "decimal":
-        try:
-            number = Decimal(value.replace(fmt.decimal, ".") if fmt.decimal != "." else value)
-        except InvalidOperation:
-            raise _Invalid("invalid_decimal", f"'{value}' is not a number with '{fmt.decimal}' decimals") from None
-        if not number.is_finite():
-            raise _Invalid("invalid_decimal", f"'{value}' is not a finite number")
-        return _in_range(column, number)
+        return partial(_decimal, column, fmt.decimal)
+    return None
+
+
+def _memoised(parse: Callable[[str], object]) -> Callable[[str], object]:
+    """Dates repeat row after row (a night, a birth date): a batch parses each distinct one once. An invalid
+    value is not remembered: it raises each time, as it should."""
+    memo: dict[str, object] = {}
+
+    def parse_once(value: str) -> object:
+        typed = memo.get(value)
+        if typed is None:
+            if len(memo) >= MEMO_SIZE:
+                memo.clear()
+            typed = memo[value] = parse(value)
+        return typed
+
+    return parse_once
+
+
+def _birth_date(value: str) -> str:
+    # Identifiers stay raw strings for pseudonymisation, but a birth date nobody can read links nobody.
+    if birth_date(value) is None:
+        raise _Invalid("invalid_date", f"'{value}' is not a plausible birth date")
     return value
+
+
+def _date(date_format: str, today: date, value: str) -> date:
+    try:
+        parsed = _strptime(value, date_format)
+    except ValueError:
+        raise _Invalid("invalid_date", f"'{value}' is not a date in the form {date_format}") from None
+    if not EARLIEST_DATE <= parsed <= today:
+        raise _Invalid("implausible_date", f"{parsed.isoformat()} is before 1900 or in the future")
+    return parsed
+
+
+def _integer(column: Column, value: str) -> int:
+    try:
+        whole = int(value)
+    except ValueError:
+        raise _Invalid("invalid_integer", f"'{value}' is not a whole number") from None
+    return _in_range(column, whole)
+
+
+def _decimal(column: Column, decimal_mark: str, value: str) -> Decimal:
+    try:
+        number = Decimal(value.replace(decimal_mark, ".") if decimal_mark != "." else value)
+    except InvalidOperation:
+        raise _Invalid("invalid_decimal", f"'{value}' is not a number with '{decimal_mark}' decimals") from None
+    if not number.is_finite():
+        raise _Invalid("invalid_decimal", f"'{value}' is not a finite number")
+    return _in_range(column, number)
 
 
 def _in_range(column: Column, number: int | Decimal) -> int | Decimal:
@@ -75,29 +111,52 @@ class _Invalid(ValueError):
         self.code = code
 
 
+class RowValidator:
+    """Validation of rows against one contract on one day; what depends on the column alone is decided once."""
+
+    def __init__(self, contract: Contract, today: date):
+        self.columns = [
+            (
+                c.name,
+                c.required,
+                None if c.allowed is None else frozenset(c.allowed),
+                ", ".join(c.allowed or ()),
+                _parser(c, contract, today),
+            )
+            for c in contract.columns
+        ]
+        self.rules = [(rule.column, rule.not_before) for rule in contract.rules]
+
+    def __call__(self, row: Row) -> tuple[dict[str, object], list[Problem]]:
+        """Typed values keyed by source column name, and the problems found (empty when the row is valid)."""
+        values: dict[str, object] = {}
+        problems: list[Problem] = []
+        for name, required, allowed, listed, parse in self.columns:
+            raw = row.get(name)
+            if raw is not None:
+                raw = raw.strip()
+            if not raw:
+                if required:
+                    problems.append(Problem(name, "missing_value", "a value is required"))
+                values[name] = None
+                continue
+            if allowed is not None and raw not in allowed:
+                problems.append(Problem(name, "not_allowed", f"'{raw}' is not one of {listed}"))
+                continue
+            if parse is None:
+                values[name] = raw
+                continue
+            try:
+                values[name] = parse(raw)
+            except _Invalid as exc:
+                problems.append(Problem(name, exc.code, str(exc)))
+        for column, not_before in self.rules:
+            later, earlier = values.get(column), values.get(not_before)
+            if later is not None and earlier is not None and later < earlier:
+                problems.append(Problem(column, "date_order", f"{column} {later} is before {not_before} {earlier}"))
+        return values, problems
+
+
 def validate_row(row: Row, contract: Contract, today: date) -> tuple[dict[str, object], list[Problem]]:
     """Typed values keyed by source column name, and the problems found (empty when the row is valid)."""
-    values: dict[str, object] = {}
-    problems: list[Problem] = []
-    for column in contract.columns:
-        raw = row.get(column.name)
-        raw = raw.strip() if raw is not None else None
-        if not raw:
-            if column.required:
-                problems.append(Problem(column.name, "missing_value", "a value is required"))
-            values[column.name] = None
-            continue
-        if column.allowed is not None and raw not in column.allowed:
-            problems.append(Problem(column.name, "not_allowed", f"'{raw}' is not one of {', '.join(column.allowed)}"))
-            continue
-        try:
-            values[column.name] = _parse(column, raw, contract, today)
-        except _Invalid as exc:
-            problems.append(Problem(column.name, exc.code, str(exc)))
-    for rule in contract.rules:
-        later, earlier = values.get(rule.column), values.get(rule.not_before)
-        if later is not None and earlier is not None and later < earlier:
-            problems.append(
-                Problem(rule.column, "date_order", f"{rule.column} {later} is before {rule.not_before} {earlier}")
-            )
-    return values, problems
+    return RowValidator(contract, today)(row)

@@ -19,13 +19,15 @@ def read_delimited(path: Path, contract: Contract) -> Iterator[tuple[int, Row | 
         with path.open(encoding=python_encoding(fmt.encoding), newline="") as handle:
             reader = csv.reader(handle, delimiter=fmt.delimiter, strict=True)
             header = check_header(path, contract, next(reader, []))
-            yield from _records(path, reader, header, {c.name for c in contract.columns}, ends_with_newline)
+            wanted = {c.name for c in contract.columns}
+            # None: every column of the file is the contract's, a row is its fields zipped with the header.
+            yield from _records(path, reader, header, None if wanted.issuperset(header) else wanted, ends_with_newline)
     except UnicodeDecodeError:
         raise undecodable(path, fmt.encoding) from None
 
 
 def _records(
-    path: Path, reader, header: list[str], wanted: set[str], ends_with_newline: bool
+    path: Path, reader, header: list[str], wanted: set[str] | None, ends_with_newline: bool
 ) -> Iterator[tuple[int, Row | RowUnreadable]]:
     number = 0
     pending: tuple[int, list[str]] | None = None  # held back one record: only the last may be truncated
@@ -68,8 +70,10 @@ def _records(
             yield _row(pending, header, wanted)
 
 
-def _row(record: tuple[int, list[str]], header: list[str], wanted: set[str]) -> tuple[int, Row | RowUnreadable]:
+def _row(record: tuple[int, list[str]], header: list[str], wanted: set[str] | None) -> tuple[int, Row | RowUnreadable]:
     number, fields = record
     if len(fields) != len(header):
         return number, RowUnreadable("field_count", f"{len(fields)} fields where the header has {len(header)}")
+    if wanted is None:
+        return number, dict(zip(header, fields, strict=True))
     return number, {name: value for name, value in zip(header, fields, strict=True) if name in wanted}
