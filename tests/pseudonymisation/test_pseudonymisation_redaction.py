@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from case_notes import CASE_NOTES, CaseNote
+from phone_corpus import phone_texts
 
 from pseudonymisation.redaction import PLACEHOLDERS, Redactor, _fold
 
@@ -292,28 +293,8 @@ def test_what_cannot_be_a_name(word: str, plain: bool) -> None:
 
 def _gate_corpus() -> list[str]:
     """Texts holding what each pattern recogniser finds: every region's phone numbers, NIRs, IBANs, cards..."""
-    import random
-
-    import phonenumbers
-    from phonenumbers import PhoneNumberFormat
-
     texts = [n.text for n in CASE_NOTES] + [row[0] for row in EACH_KIND]
-    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
-        for kind in (phonenumbers.PhoneNumberType.FIXED_LINE, phonenumbers.PhoneNumberType.MOBILE):
-            example = phonenumbers.example_number_for_type(region, kind)
-            if example is None:
-                continue
-            e164 = phonenumbers.format_number(example, PhoneNumberFormat.E164)
-            international = phonenumbers.format_number(example, PhoneNumberFormat.INTERNATIONAL)
-            national = phonenumbers.format_number(example, PhoneNumberFormat.NATIONAL)
-            texts += [f"Tél {international}.", f"appeler le {e164}", f"({national})", f"00{e164[1:]} puis"]
-    rng = random.Random(4)
-    for _ in range(1500):
-        digits = "".join(rng.choice("0123456789") for _ in range(rng.randint(4, 15)))
-        cut = sorted(rng.sample(range(1, len(digits)), k=min(3, len(digits) - 1)))
-        groups = [digits[i:j] for i, j in zip([0, *cut], [*cut, len(digits)], strict=True)]
-        texts.append(rng.choice(["", "+", "00", "le ", "(+"]) + rng.choice([" ", ".", "-", "/", ""]).join(groups))
-    return texts
+    return texts + phone_texts("Tél", "appeler le", "puis", ["", "+", "00", "le ", "(+"], seed=4)
 
 
 def test_gates_let_through_every_text_a_recogniser_finds_something_in(redactor: Redactor) -> None:

@@ -6,12 +6,12 @@ recognisers (``pseudonymisation/recognisers_en.py``) and English name words (``n
 
 from __future__ import annotations
 
-import random
 import socket
 from collections.abc import Iterator
 
 import pytest
 from labelled_notes_en import LABELLED, TYPES, parse
+from phone_corpus import phone_texts
 
 from pseudonymisation.redaction import Redactor
 from pseudonymisation.redaction_quality import Quality, compare_throughput, score
@@ -176,26 +176,8 @@ def test_skipping_ner_loses_nothing_on_the_labelled_set(redactor: Redactor) -> N
 
 def _gate_corpus() -> list[str]:
     """Texts holding what each English pattern recogniser finds, and random digit runs."""
-    import phonenumbers
-    from phonenumbers import PhoneNumberFormat
-
     texts = [s.text for s in LABELLED] + [row[0] for row in EACH_KIND]
-    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
-        for kind in (phonenumbers.PhoneNumberType.FIXED_LINE, phonenumbers.PhoneNumberType.MOBILE):
-            example = phonenumbers.example_number_for_type(region, kind)
-            if example is None:
-                continue
-            e164 = phonenumbers.format_number(example, PhoneNumberFormat.E164)
-            international = phonenumbers.format_number(example, PhoneNumberFormat.INTERNATIONAL)
-            national = phonenumbers.format_number(example, PhoneNumberFormat.NATIONAL)
-            texts += [f"Tel {international}.", f"call {e164}", f"({national})", f"00{e164[1:]} then"]
-    rng = random.Random(5)
-    for _ in range(1500):
-        digits = "".join(rng.choice("0123456789") for _ in range(rng.randint(4, 15)))
-        cut = sorted(rng.sample(range(1, len(digits)), k=min(3, len(digits) - 1)))
-        groups = [digits[i:j] for i, j in zip([0, *cut], [*cut, len(digits)], strict=True)]
-        texts.append(rng.choice(["", "+", "00", "on ", "(+", "("]) + rng.choice([" ", ".", "-", "/", ""]).join(groups))
-    return texts
+    return texts + phone_texts("Tel", "call", "then", ["", "+", "00", "on ", "(+", "("], seed=5)
 
 
 def test_gates_let_through_every_text_a_recogniser_finds_something_in(redactor: Redactor) -> None:
