@@ -1,8 +1,9 @@
 """A draft contract from a sample extract: sniffed format and types, and columns that look like identifiers.
 
 The draft is for a steward to review, never to trust: every guess that matters carries a `# REVIEW` comment.
-Identifiers are spotted by column name and by content (names, NIR, phones, e-mails, birth dates); address and
-IBAN columns have no role, so they are left out of the draft (a column not in the contract is never read).
+Identifiers are spotted by column name and by content (names, NIR, phones, e-mails, birth dates, postcodes);
+address and IBAN columns have no role, so they are left out of the draft (a column not in the contract is never
+read).
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ NAME_HINTS = [
     ("nir", re.compile(r"(^|_)(nir|secu|num_secu|insee|ssn)($|_)")),
     ("phone", re.compile(r"(^|_)(tel|telephone|phone|mobile|portable|gsm)($|_)")),
     ("email", re.compile(r"e?_?mail|courriel")),
-    ("dropped", re.compile(r"adresse|address|(^|_)(rue|street|iban|bic|code_postal|zip)($|_)")),
+    ("postcode", re.compile(r"code_?postal|post_?code|(^|_)(cp|zip|zip_?code)($|_)")),
+    ("dropped", re.compile(r"adresse|address|(^|_)(rue|street|iban|bic)($|_)")),
 ]
 ID_NAME = re.compile(r"(^|_)(id|num|ref|code|numero|identifiant)(_|$)|^id")
 PERSON_NAME = re.compile(r"^[A-Za-zÀ-ÿ'’]+(?:[ -][A-Za-zÀ-ÿ'’]+){0,3}$")

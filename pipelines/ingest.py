@@ -120,6 +120,10 @@ class _LinkKeys:
         self.identity_names = [c.name for c in identity_columns]
         self.identity_roles = [c.role for c in identity_columns]
         self.refs = [(c.name, c.ref_source) for c in contract.columns if c.role == "person_ref"]
+        postcode = next((c.name for c in contract.columns if c.role == "postcode"), None)
+        if postcode is not None:  # not an Identity field: it only sharpens the typo-tolerant encoding
+            self.identity_names.append(postcode)
+        self.has_postcode = postcode is not None
         self.referenced = ctx.referenced(contract.name)
         # Keyed by the row's identifier values as read: an Identity is built and hashed once per person.
         self.cache: dict[tuple[object, ...], tuple[list[str], Encoding | None]] = {}
@@ -134,10 +138,13 @@ class _LinkKeys:
             read = tuple(map(values.get, self.identity_names))
             cached = self.cache.get(read)
             if cached is None:
+                parts = read[:-1] if self.has_postcode else read
+                postcode = read[-1] if self.has_postcode and read[-1] is not None else None
                 identity = Identity(
-                    **{role: None if v is None else str(v) for role, v in zip(self.identity_roles, read, strict=True)}
+                    **{role: None if v is None else str(v) for role, v in zip(self.identity_roles, parts, strict=True)}
                 )
-                cached = (link_keys(self.ctx.key, identity), encode_identity(self.ctx.key, identity))
+                encoding = encode_identity(self.ctx.key, identity, None if postcode is None else str(postcode))
+                cached = (link_keys(self.ctx.key, identity), encoding)
                 self.cache[read] = cached
             keys, encoding = cached
         if not self.refs and not self.referenced:
@@ -165,12 +172,16 @@ class _RawFields:
     def __init__(self, contract: Contract):
         birth = next((c for c in contract.columns if c.role == "birth_date"), None)
         self.birth = birth.name if birth is not None else None
+        postcode = next((c for c in contract.columns if c.role == "postcode"), None)
+        self.postcode = postcode.name if postcode is not None else None
         self.stored = [(c.name, c.role == "free_text") for c in contract.stored_columns]
 
     def __call__(self, record_ref: str, values: dict[str, object], notes: dict[str, str | None]) -> str:
         fields = [record_ref]
         if self.birth is not None:
             fields.append(copy_field(_birth_year(values.get(self.birth))))
+        if self.postcode is not None:
+            fields.append(copy_field(generalise.departement(values.get(self.postcode))))
         for name, free_text in self.stored:
             fields.append(copy_field(notes[name] if free_text else values.get(name)))
         return "\t".join(fields)

@@ -16,6 +16,8 @@ def raw_columns(contract: Contract) -> list[tuple[str, str]]:
         columns.append(("person_key", "text not null"))
     if any(c.role == "birth_date" for c in contract.columns):
         columns.append(("birth_year", "integer"))  # generalised: the birth date itself is never stored
+    if any(c.role == "postcode" for c in contract.columns):
+        columns.append(("departement", "text"))  # generalised: the postcode (an address, near enough) is not
     columns += [(c.target, SQL_TYPES[c.type]) for c in contract.stored_columns]
     return columns
 

@@ -94,7 +94,7 @@ def _nir(body: str) -> str:
 
 def test_contracts_draft_sniffs_the_format_and_flags_identifiers(tmp_path: Path) -> None:
     header = ";".join(
-        ["Numéro dossier", "Nom", "Prénom", "Date de naissance", "Téléphone", "Contact", "Sécu", "Adresse"]
+        ["Numéro dossier", "Nom", "Prénom", "Date de naissance", "Téléphone", "Contact", "Sécu", "Adresse", "Code postal"]
         + ["Site", "Date entrée", "Montant", "Commentaire"]
     )
     rows = []
@@ -110,6 +110,7 @@ def test_contracts_draft_sniffs_the_format_and_flags_identifiers(tmp_path: Path)
                     f"personne{i}@exemple.fr",
                     _nir(f"1{80 + i % 10:02d}0{1 + i % 9}75{i:03d}{i:03d}"),
                     f"{i} rue de la Paix",
+                    f"690{i % 10:02d}",
                     ["Lyon", "Grenoble", "Saint-Étienne"][i % 3],
                     f"{1 + i % 28:02d}/03/2024",
                     f"{100 + i},50",
@@ -135,6 +136,7 @@ def test_contracts_draft_sniffs_the_format_and_flags_identifiers(tmp_path: Path)
         "Téléphone": "phone",
         "Contact": "email",  # by content: the name says nothing
         "Sécu": "nir",
+        "Code postal": "postcode",
         "Site": "attribute",
         "Date entrée": "attribute",
         "Montant": "attribute",
