@@ -94,7 +94,17 @@ def _nir(body: str) -> str:
 
 def test_contracts_draft_sniffs_the_format_and_flags_identifiers(tmp_path: Path) -> None:
     header = ";".join(
-        ["Numéro dossier", "Nom", "Prénom", "Date de naissance", "Téléphone", "Contact", "Sécu", "Adresse", "Code postal"]
+        [
+            "Numéro dossier",
+            "Nom",
+            "Prénom",
+            "Date de naissance",
+            "Téléphone",
+            "Contact",
+            "Sécu",
+            "Adresse",
+            "Code postal",
+        ]
         + ["Site", "Date entrée", "Montant", "Commentaire"]
     )
     rows = []
