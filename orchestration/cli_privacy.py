@@ -195,9 +195,9 @@ def key_rotate_command() -> None:
 
     import psycopg
 
+    from pipelines.identity_store import ensure_rights_schema
+    from pipelines.key_rotation import rotate_columns, rotate_encodings
     from pseudonymisation.keys import new_rotation_key, write_rotated
-    from pseudonymisation.rights import ensure_rights_schema
-    from pseudonymisation.rotation import rotate_columns, rotate_encodings
 
     _load_key()  # checked before anything changes
     path = get_settings().key_file
@@ -241,7 +241,7 @@ def opposition_add_command(
     """Put people on the opposition list: ingestion will never load their rows."""
     import psycopg
 
-    from pseudonymisation.rights import add_opposition, ensure_rights_schema
+    from pipelines.identity_store import add_opposition, ensure_rights_schema
 
     keys, usable, total = _request(source)
     url, _ = _warehouse()
@@ -261,7 +261,8 @@ def forget_command(
     """Erase people from raw and identity now (and from every model at the next refresh); audit counts only."""
     import psycopg
 
-    from pseudonymisation.rights import ensure_rights_schema, forget
+    from pipelines.erasure import forget
+    from pipelines.identity_store import ensure_rights_schema
 
     keys, usable, total = _request(source)
     url, contracts = _warehouse()

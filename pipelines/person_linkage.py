@@ -4,8 +4,9 @@ In the batch's transaction, under ``IDENTITY_LOCK``:
 1. exact keyed link keys (``pseudonymisation.linkage.link``) against ``identity.link_keys``;
 2. typo-tolerant keyed encodings (``probabilistic.link_probabilistic``) against the stored encodings of the
    blocks the batch touches: a misspelt or swapped name that no exact key shares still finds its person;
-3. the opposition list (``pseudonymisation.rights``): an opposed person's rows are set aside and the batch
-   is linked again without them, so none of their keys, encodings or merges reach the store.
+3. the opposition list (``pseudonymisation.rights.opposed_rows``, stored by ``identity_store``): an opposed
+   person's rows are set aside and the batch is linked again without them, so none of their keys, encodings
+   or merges reach the store.
 Only keyed values are stored; ``audit.person_merges`` notes each merge with person keys and its kind.
 """
 
@@ -17,19 +18,19 @@ from dataclasses import dataclass, field
 import psycopg
 
 from pipelines.contract import Contract
-from pipelines.raw_tables import raw_table_ddl
-from pseudonymisation.linkage import link
-from pseudonymisation.probabilistic import (
+from pipelines.identity_store import (
     ENCODINGS_DDL,
+    RIGHTS_DDL,
     SELECT_BY_BLOCKS,
     UPSERT_ENCODING,
-    Encoding,
-    blocks_of,
-    dumps,
-    link_probabilistic,
-    loads,
+    add_opposition,
+    load_opposition,
+    stored_opposed_persons,
 )
-from pseudonymisation.rights import RIGHTS_DDL, add_opposition, load_opposition, opposed_rows, stored_opposed_persons
+from pipelines.raw_tables import raw_table_ddl
+from pseudonymisation.linkage import link
+from pseudonymisation.probabilistic import Encoding, blocks_of, dumps, link_probabilistic, loads
+from pseudonymisation.rights import opposed_rows
 
 # Serialises linkage so two batches never create two keys for one person.
 IDENTITY_LOCK = 4_242_001

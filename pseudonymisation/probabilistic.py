@@ -198,25 +198,7 @@ def link_probabilistic(
     return ProbabilisticResult(person_keys=remapped, merges=merges, new_encodings=new)
 
 
-# --- storage -----------------------------------------------------------------------------------
-
-# One row per distinct encoding; its blocks live inside the JSON (so a key rotation rewrites them with it)
-# and a GIN index on them serves the batch's look-up.
-ENCODINGS_DDL = """
-create table if not exists identity.bloom_encodings (
-    encoding text primary key,
-    person_key text not null
-);
-create index if not exists bloom_encodings_person on identity.bloom_encodings (person_key);
-create index if not exists bloom_encodings_blocks on identity.bloom_encodings using gin (((encoding::jsonb) -> 'b'));
-"""
-# Parameter: the batch's blocks (a list of text).
-SELECT_BY_BLOCKS = "select person_key, encoding from identity.bloom_encodings where (encoding::jsonb) -> 'b' ?| %s"
-# Parameters: rows of (encoding, person_key) from ``new_encodings``, dumped.
-UPSERT_ENCODING = (
-    "insert into identity.bloom_encodings (encoding, person_key) values (%s, %s) "
-    "on conflict (encoding) do update set person_key = excluded.person_key"
-)
+# --- serialisation -----------------------------------------------------------------------------
 
 
 def blocks_of(encodings: Iterable[Encoding | None]) -> list[str]:
@@ -224,7 +206,7 @@ def blocks_of(encodings: Iterable[Encoding | None]) -> list[str]:
 
 
 def dumps(enc: Encoding) -> str:
-    """A JSON text of keyed values only, for ``identity.bloom_encodings``."""
+    """A JSON text of keyed values only, for storing an encoding (its blocks under ``"b"``)."""
     return json.dumps(
         {
             "g": bloom.to_hex(enc.given),

@@ -8,8 +8,9 @@ rotation key, ``d -> HMAC(rotation, "rotate" | d)`` (``link_keys.keyed_hash``); 
 bit positions moved by a permutation keyed by the rotation (``bloom.rotate_filter``), which keeps Dice.
 
 ``abord key rotate`` therefore (1) draws a rotation key and writes the extended key file beside the
-current one, (2) applies the wrap to every stored keyed value in one transaction (``rotate_columns``,
-``rotate_encodings``), (3) commits, then moves the new file over the old. Links survive: what the next
+current one, (2) applies the wrap to every stored keyed value in one transaction (``rotate_digest`` on
+each digest, ``rotate_encoding`` on each encoding; the table rewrite is ``pipelines/key_rotation.py``),
+(3) commits, then moves the new file over the old. Links survive: what the next
 extract computes under the extended key equals what the store now holds.
 
 What it protects against: a copy of the warehouse together with an *old* key file (a leaked backup, a
@@ -21,12 +22,9 @@ over by linking the extract under both files once (old link keys -> person key -
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import Any
-
 from pseudonymisation import bloom
 from pseudonymisation.link_keys import rotate_digest
-from pseudonymisation.probabilistic import Encoding, dumps, loads
+from pseudonymisation.probabilistic import Encoding
 
 
 def rotate_encoding(rotation: bytes, enc: Encoding) -> Encoding:
@@ -49,30 +47,3 @@ def rotate_encoding(rotation: bytes, enc: Encoding) -> Encoding:
         nir=r(enc.nir) if enc.nir else None,
         blocks=tuple(map(r, enc.blocks)),
     )
-
-
-def _rewrite(cur: Any, table: str, column: str, change: Callable[[str], str]) -> int:
-    """Replace every value of ``table.column`` by ``change(value)`` through a temporary mapping table."""
-    cur.execute(f"select distinct {column} from {table} where {column} is not null")
-    pairs = [(old, change(old)) for (old,) in cur.fetchall()]
-    cur.execute("create temporary table _abord_rekey (old text primary key, new text not null) on commit drop")
-    with cur.copy("copy _abord_rekey (old, new) from stdin") as copy:
-        for pair in pairs:
-            copy.write_row(pair)
-    cur.execute(f"update {table} t set {column} = r.new from _abord_rekey r where t.{column} = r.old")
-    cur.execute("drop table _abord_rekey")
-    return len(pairs)
-
-
-def rotate_columns(cur: Any, rotation: bytes, columns: Iterable[tuple[str, str]]) -> dict[str, int]:
-    """Wrap every keyed digest in the given (table, column)s; run inside the caller's transaction."""
-    return {f"{t}.{c}": _rewrite(cur, t, c, lambda d: rotate_digest(rotation, d)) for t, c in columns}
-
-
-def rotate_encodings(cur: Any, rotation: bytes, table: str, column: str) -> int:
-    """Rotate the JSON encodings (``probabilistic.dumps``) stored as text in ``table.column``."""
-
-    def change(text: str) -> str:
-        return dumps(rotate_encoding(rotation, loads(text)))
-
-    return _rewrite(cur, table, column, change)

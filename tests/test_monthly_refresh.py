@@ -12,12 +12,13 @@ import psycopg
 import pytest
 
 from pipelines.contract import load_contracts
+from pipelines.erasure import forget
+from pipelines.identity_store import ensure_rights_schema
 from pipelines.ingest import ingest_file
 from pipelines.pipeline import ensure_raw_tables, ingest_context
 from pipelines.sample.generate import generate
 from pipelines.settings import PROJECT_ROOT, Settings
 from pseudonymisation.keys import new_key
-from pseudonymisation.rights import ensure_rights_schema, forget
 from tests.conftest import create_database
 from tests.warehouse_steps import month_extracts, run_dbt
 

@@ -11,10 +11,11 @@ from typer.testing import CliRunner
 
 from orchestration.cli import app
 from pipelines.contract import load_contracts
+from pipelines.identity_store import ENCODINGS_DDL, UPSERT_ENCODING
 from pipelines.pipeline import ensure_raw_tables
 from pseudonymisation.keys import load_key
 from pseudonymisation.link_keys import Identity, link_keys, record_key
-from pseudonymisation.probabilistic import ENCODINGS_DDL, UPSERT_ENCODING, dumps, encode_identity
+from pseudonymisation.probabilistic import dumps, encode_identity
 
 runner = CliRunner()
 

@@ -12,9 +12,10 @@ import psycopg
 import pytest
 
 from pipelines.contract import load_contracts
+from pipelines.identity_store import add_opposition
 from pipelines.ingest import IngestContext, ingest_file
 from pseudonymisation.link_keys import Identity, link_keys, record_key
-from pseudonymisation.rights import add_opposition, request_keys
+from pseudonymisation.rights import request_keys
 
 CONTRACTS = load_contracts()
 HEALTH, JUSTICE = CONTRACTS["health_encounters"], CONTRACTS["justice_events"]

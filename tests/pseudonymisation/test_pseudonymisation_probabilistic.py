@@ -127,22 +127,3 @@ def test_quality_against_ground_truth_holds_a_floor(tmp_path: Path) -> None:
     for label in ("with NIR", "without NIR"):
         assert quality[label].precision >= 0.995, quality[label].line(label)
         assert quality[label].recall >= 0.99, quality[label].line(label)
-
-
-def test_store_round_trip_on_a_real_database(warehouse_url: str) -> None:
-    """The DDL and look-up the pipeline uses: stored encodings come back for the batch's blocks only."""
-    import psycopg
-
-    from pipelines.warehouse import ensure_base_schema
-    from pseudonymisation.probabilistic import ENCODINGS_DDL, SELECT_BY_BLOCKS, UPSERT_ENCODING, blocks_of
-
-    ensure_base_schema(warehouse_url)
-    marie, lucie = _enc("Marie", "Dupont", "1975-03-12"), _enc("Lucie", "Martin", "1990-06-21")
-    with psycopg.connect(warehouse_url) as conn, conn.cursor() as cur:
-        cur.execute(ENCODINGS_DDL)
-        cur.executemany(UPSERT_ENCODING, [(dumps(marie), "p-marie"), (dumps(lucie), "p-lucie")])
-        batch = [_enc("Marie", "Dupond", "1975-03-12")]
-        cur.execute(SELECT_BY_BLOCKS, (blocks_of(batch),))
-        stored = [(p, loads(e)) for p, e in cur.fetchall()]
-    assert stored == [("p-marie", marie)]
-    assert link_probabilistic(batch, ["p-new"], stored).person_keys == ["p-marie"]
