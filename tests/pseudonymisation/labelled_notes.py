@@ -34,8 +34,8 @@ class Labelled:
 _MARK = re.compile(r"\[([^\[\]]+)\]\(([A-Z_]+)\)")
 
 
-def parse(marked: str) -> tuple[str, tuple[Span, ...]]:
-    """Plain text and spans of a sentence marked up as ``[text](TYPE)``."""
+def parse(marked: str, types: tuple[str, ...] = TYPES) -> tuple[str, tuple[Span, ...]]:
+    """Plain text and spans of a sentence marked up as ``[text](TYPE)``, each TYPE one of `types`."""
     text, spans, position = [], [], 0
     length = 0
     for match in _MARK.finditer(marked):
@@ -43,7 +43,7 @@ def parse(marked: str) -> tuple[str, tuple[Span, ...]]:
         text.append(before)
         length += len(before)
         value, kind = match.groups()
-        if kind not in TYPES:
+        if kind not in types:
             raise ValueError(f"unknown type {kind}")
         spans.append(Span(kind, length, length + len(value)))
         text.append(value)
@@ -59,12 +59,11 @@ def _nir(body: str) -> str:
     return f"{body[0]} {body[1:3]} {body[3:5]} {body[5:7]} {body[7:10]} {body[10:13]} {key:02d}"
 
 
-def _iban(bank: str) -> str:
-    """A French IBAN with valid check digits, printed in groups of four."""
-    rearranged = bank + "FR00"
-    digits = "".join(str(int(ch, 36)) for ch in rearranged)
+def iban(country: str, bban: str) -> str:
+    """An IBAN with valid check digits, printed in groups of four."""
+    digits = "".join(str(int(ch, 36)) for ch in bban + country + "00")
     check = 98 - int(digits) % 97
-    compact = f"FR{check:02d}{bank}"
+    compact = f"{country}{check:02d}{bban}"
     return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
 
 
@@ -107,7 +106,7 @@ EMAILS = [
 ]
 NIRS = [_nir(b) for b in ("2840573054082", "1750675115123", "2920269388007", "1880913055441", "285052A004012")]
 IBANS = [
-    _iban(b)
+    iban("FR", b)
     for b in (
         "30004000031234567890143",
         "10107001180012345678902",

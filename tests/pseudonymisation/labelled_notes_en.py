@@ -17,41 +17,17 @@ were not fitted to it.
 
 from __future__ import annotations
 
-import re
-
-from labelled_notes import Labelled, Span
+from labelled_notes import Labelled, Span, iban
+from labelled_notes import parse as parse_marked
 
 TYPES = ("PERSON", "PHONE", "EMAIL", "SSN", "IBAN", "ADDRESS", "BIRTH_DATE", "LOCATION")
 
 __all__ = ["LABELLED", "TYPES", "Labelled", "Span", "parse"]
 
-_MARK = re.compile(r"\[([^\[\]]+)\]\(([A-Z_]+)\)")
-
 
 def parse(marked: str) -> tuple[str, tuple[Span, ...]]:
     """Plain text and spans of a sentence marked up as ``[text](TYPE)`` (the English types)."""
-    text, spans, position, length = [], [], 0, 0
-    for match in _MARK.finditer(marked):
-        before = marked[position : match.start()]
-        text.append(before)
-        length += len(before)
-        value, kind = match.groups()
-        if kind not in TYPES:
-            raise ValueError(f"unknown type {kind}")
-        spans.append(Span(kind, length, length + len(value)))
-        text.append(value)
-        length += len(value)
-        position = match.end()
-    text.append(marked[position:])
-    return "".join(text), tuple(spans)
-
-
-def _iban(country: str, bban: str) -> str:
-    """An IBAN with valid check digits, printed in groups of four."""
-    digits = "".join(str(int(ch, 36)) for ch in bban + country + "00")
-    check = 98 - int(digits) % 97
-    compact = f"{country}{check:02d}{bban}"
-    return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
+    return parse_marked(marked, TYPES)
 
 
 # The record's person: given and family name, as the record holds them.
@@ -105,10 +81,10 @@ EMAILS = [
 ]
 SSNS = ["512-34-8761", "401-23-5567", "287 65 4320", "609-44-1938", "523-81-0467"]
 IBANS = [
-    _iban("GB", "WEST12345698765432"),
-    _iban("GB", "NWBK60161331926819"),
-    _iban("IE", "AIBK93115212345678"),
-    _iban("GB", "BARC20035312345678").replace(" ", ""),
+    iban("GB", "WEST12345698765432"),
+    iban("GB", "NWBK60161331926819"),
+    iban("IE", "AIBK93115212345678"),
+    iban("GB", "BARC20035312345678").replace(" ", ""),
 ]
 ADDRESSES = [
     "14 Elm Street",
