@@ -17,9 +17,9 @@ CONTRACTS_DIR = Path(__file__).parent / "contracts"
 # the same source, the same raw table, read from another format. A deployment picks its variants here.
 VARIANTS_ENV = "ABORD_CONTRACT_VARIANTS"
 
-# Identifier roles are consumed by pseudonymisation and never stored. A national_id other than the NIR (a US SSN)
-# makes no link key: it is read so that a contract can say where it is, and dropped. A postcode helps tell
-# look-alikes apart in linkage and is stored only as its département (like a birth date as its year).
+# Identifier roles are consumed by pseudonymisation and never stored. A national_id is a US social security
+# number (HMIS exports): a link key when whole, like the NIR. A postcode helps tell look-alikes apart in linkage
+# and is stored only as its département (like a birth date as its year).
 IDENTIFIER_ROLES = {"given_name", "family_name", "birth_date", "nir", "phone", "email", "national_id", "postcode"}
 ROLES = IDENTIFIER_ROLES | {"record_id", "person_ref", "free_text", "attribute"}
 TYPES = {"text", "date", "integer", "decimal"}

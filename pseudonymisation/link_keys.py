@@ -7,6 +7,7 @@ kind is never written in clear in the returned string.
 
 Which keys, and why (partners make different mistakes, and one shared key suffices to link):
 - ``nir``: the social security number, when its check key validates — the strongest identifier.
+- ``ssn``: a US social security number (HMIS exports), when it is whole and could have been issued.
 - ``names_dob``: both names as a *sorted* pair plus birth date, so a given/family swap (frequent
   in hospital and court extracts) produces the same key.
 - ``first_given_dob``: the first given name only ("MARIE HELENE" -> "MARIE") with family name and
@@ -67,6 +68,7 @@ class Identity:
     nir: str | None = field(default=None, repr=False)
     phone: str | None = field(default=None, repr=False)
     email: str | None = field(default=None, repr=False)
+    national_id: str | None = field(default=None, repr=False)  # a US social security number (HMIS exports)
 
 
 def _swapped_day_month(iso: str) -> str | None:
@@ -86,6 +88,9 @@ def link_keys(key: bytes, identity: Identity) -> list[str]:
     nir = normalise.nir(identity.nir)
     if nir:
         add("nir", nir)
+    ssn = normalise.ssn(identity.national_id)
+    if ssn:
+        add("ssn", ssn)
 
     given = normalise.name(identity.given_name)
     family = normalise.name(identity.family_name)

@@ -102,6 +102,25 @@ def nir(s: str | None) -> str | None:
     return body
 
 
+_SSN = re.compile(r"(\d{3})(\d{2})(\d{4})")
+
+
+def ssn(s: str | None) -> str | None:
+    """The 9 digits of a full US social security number that could have been issued, else None: a partial one
+    (HMIS writes "xxxxx6789"), an area 000, 666 or 9xx, a group 00, a serial 0000, or a run of one digit
+    (a placeholder) says nothing about who the person is."""
+    if not isinstance(s, str):
+        return None
+    compact = re.sub(r"[\s\-]", "", s)
+    match = _SSN.fullmatch(compact)
+    if not match or len(set(compact)) == 1:
+        return None
+    area, group, serial = match.groups()
+    if area in ("000", "666") or area.startswith("9") or group == "00" or serial == "0000":
+        return None
+    return compact
+
+
 def phone(s: str | None, region: str = "FR") -> str | None:
     """E.164 form ("+33612345678") of a valid phone number, else None."""
     if not isinstance(s, str) or not s.strip():

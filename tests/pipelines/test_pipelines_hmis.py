@@ -144,3 +144,25 @@ def test_destination_codes_become_the_contract_exit_reasons(tmp_path: Path) -> N
     # a move to another supportive-housing unit; "other" is an exit nobody gave a reason for
     assert [row["Exit.Destination+DestinationSubsidyType"] for row in rows] == ["demenagement", ""]
     assert [row["loyer_mensuel"] for row in rows] == [None, None]
+
+
+@pytest.mark.parametrize(("ssn", "persons"), [("212-45-6789", 1), ("xxxxx6789", 2)])
+def test_duplicate_client_records_with_one_whole_ssn_are_one_person(
+    warehouse_url: str, tmp_path: Path, ssn: str, persons: int
+) -> None:
+    # HMIS holds duplicate client records: here the same woman under her birth and her married name. Nothing
+    # but the SSN ties them (exact keys and name encodings differ); a partial SSN ties nobody.
+    clients = [
+        {"PersonalID": "C1", "FirstName": "Hélène", "LastName": "Dupont", "DOB": "1980-04-12", "SSN": ssn},
+        {"PersonalID": "C3", "FirstName": "Hélène", "LastName": "Lambert", "DOB": "1980-04-12", "SSN": ssn},
+    ]
+    enrollments = [
+        {"EnrollmentID": f"E{n}", "PersonalID": client, "ProjectID": "PSH1", "EntryDate": "2023-01-10",
+         "MoveInDate": "2023-02-01"}
+        for n, client in enumerate(["C1", "C3"])
+    ]  # fmt: skip
+    export = tmp_path / "hmis_2025-12.zip"
+    export.write_bytes(hmis_zip(clients=clients, enrollments=enrollments, exits=[]))
+    summary = ingest_file(_context(warehouse_url, HMIS, tmp_path / "q"), HMIS["housing_participants"], export)
+    assert (summary.status, summary.rows_loaded) == ("loaded", 2)
+    assert _housing(warehouse_url)["persons"] == persons

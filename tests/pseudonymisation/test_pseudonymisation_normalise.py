@@ -138,3 +138,23 @@ def test_phone_other_cases() -> None:
 )
 def test_email(raw: str | None, expected: str | None) -> None:
     assert normalise.email(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("212-45-6789", "212456789"),
+        (" 212 45 6789 ", "212456789"),
+        ("xxxxx6789", None),  # HMIS's partial SSN
+        ("21245678", None),
+        ("000-45-6789", None),
+        ("666-45-6789", None),
+        ("912-45-6789", None),
+        ("212-00-6789", None),
+        ("212-45-0000", None),
+        ("111111111", None),
+        (None, None),
+    ],
+)
+def test_only_a_whole_issuable_ssn_is_kept(raw: str | None, expected: str | None) -> None:
+    assert normalise.ssn(raw) == expected
