@@ -118,3 +118,12 @@ def catalogue_entry(indicator_code: str) -> dict[str, str] | None:
     if frame.empty:
         return None
     return {key: ("" if pd.isna(val) else str(val)) for key, val in frame.iloc[0].items()}
+
+
+def catalogue() -> pd.DataFrame:
+    """Every catalogued indicator, in code order, whether or not it has published values yet (a page says so
+    rather than hiding it)."""
+    return _query(
+        f"select {', '.join(CATALOGUE_COLUMNS)} from published.indicator_catalogue order by indicator_code",
+        ttl=DATA_TTL,
+    )

@@ -5,16 +5,21 @@ from __future__ import annotations
 import pandas as pd
 
 from dashboards.data import VALUE_COLUMNS
+from dashboards.frames import hidden_flags
 from dashboards.i18n import Lang
 
+NUMBER_COLUMNS = ["numerator", "denominator", "value", "persons"]
 # Excel in French splits on ';' and reads ',' as the decimal mark; in English it expects ',' and '.'.
 SEPARATORS: dict[str, tuple[str, str]] = {"fr": (";", ","), "en": (",", ".")}
 
 
 def csv_bytes(rows: pd.DataFrame, lang: Lang) -> bytes:
-    """The rows in the published long shape, UTF-8 with a byte-order mark so Excel detects the encoding."""
+    """The rows in the published long shape, UTF-8 with a byte-order mark so Excel detects the encoding.
+
+    A suppressed row (or one with an unknown flag) is written without numbers even if it carried some."""
     separator, decimal = SEPARATORS[lang]
     frame = rows.loc[:, list(VALUE_COLUMNS)].copy()
+    frame.loc[hidden_flags(frame), NUMBER_COLUMNS] = pd.NA
     frame["suppressed"] = frame["suppressed"].map({True: "true", False: "false"})
     text = frame.to_csv(sep=separator, decimal=decimal, index=False, lineterminator="\r\n")
     return text.encode("utf-8-sig")

@@ -2,20 +2,50 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import pandas as pd
 
 from dashboards.i18n import (
     NOT_AVAILABLE,
+    SECTORS,
     SUPPRESSED,
     Lang,
+    format_breakdown,
     format_cohort,
     format_count,
     format_percent,
     format_site,
+    format_value,
     t,
 )
 
 ALL = "all"
+
+# Table columns after site and cohort: the published column each shows -> the key of its header.
+RETENTION_COLUMNS: dict[str, str] = {"persons": "col.persons", "numerator": "col.retained", "value": "col.rate"}
+INDICATOR_COLUMNS: dict[str, str] = {
+    "breakdown": "col.breakdown",
+    "persons": "col.persons",
+    "numerator": "col.numerator",
+    "denominator": "col.denominator",
+    "value": "col.value",
+}
+# Before-entry then after-entry, other breakdowns by name, the 'all' total last.
+_BREAKDOWN_RANK: dict[str, int] = {"before": 0, "after": 1, ALL: 3}
+
+
+def sectors(catalogue: pd.DataFrame) -> list[str]:
+    """Sector codes of the catalogue ('health;costs' counts in both), known ones in reading order."""
+    found = {sector for field in catalogue["sectors"] for sector in str(field).split(";") if sector}
+    return [s for s in SECTORS if s in found] + sorted(found - set(SECTORS))
+
+
+def indicators_in(catalogue: pd.DataFrame, sector: str) -> list[str]:
+    """Codes of the sector's indicators, in catalogue (code) order."""
+    in_sector = catalogue["sectors"].map(lambda field: sector in str(field).split(";"))
+    return catalogue.loc[in_sector, "indicator_code"].tolist()
 
 
 def periods(values: pd.DataFrame) -> list[str]:
@@ -28,15 +58,16 @@ def sites(values: pd.DataFrame) -> list[str]:
 
 
 def _ordered(frame: pd.DataFrame) -> pd.DataFrame:
-    # Sites alphabetically with the all-sites total last; within a site, cohorts in time order, total last.
-    keys = frame.assign(_site_all=frame["site"] == ALL, _cohort_all=frame["cohort"] == ALL)
-    keys = keys.sort_values(["_site_all", "site", "_cohort_all", "cohort"], kind="stable")
-    return keys.drop(columns=["_site_all", "_cohort_all"]).reset_index(drop=True)
-
-
-def _hidden_flag(rows: pd.DataFrame) -> pd.Series:
-    # An unknown suppression flag counts as suppressed: failing safe beats showing a small number.
-    return rows["suppressed"].fillna(True).astype(bool)
+    # Sites alphabetically with the all-sites total last; within a site, cohorts in time order, total last;
+    # within a cohort, before entry then after, the total last.
+    keys = frame.assign(
+        _site_all=frame["site"] == ALL,
+        _cohort_all=frame["cohort"] == ALL,
+        _breakdown_rank=frame["breakdown"].map(lambda b: _BREAKDOWN_RANK.get(b, 2)),
+    )
+    order = ["_site_all", "site", "_cohort_all", "cohort", "_breakdown_rank", "breakdown"]
+    keys = keys.sort_values(order, kind="stable")
+    return keys.drop(columns=["_site_all", "_cohort_all", "_breakdown_rank"]).reset_index(drop=True)
 
 
 def hidden_label(reason: object, lang: Lang) -> str:
@@ -45,43 +76,70 @@ def hidden_label(reason: object, lang: Lang) -> str:
     return t("cell.complementary", lang) if reason == "complementary" else SUPPRESSED
 
 
-def select(values: pd.DataFrame, period: str, site: str = ALL) -> pd.DataFrame:
-    """The published rows shown for one period and site choice (every site and the totals for 'all')."""
-    rows = values[(values["period"] == period) & (values["breakdown"] == ALL)]
+def is_hidden(row: Mapping[str, Any]) -> bool:
+    """Whether one published row is suppressed."""
+    # An unknown suppression flag counts as suppressed: failing safe beats showing a small number.
+    flag = row["suppressed"]
+    return bool(pd.isna(flag) or flag)
+
+
+def hidden_flags(rows: pd.DataFrame) -> pd.Series:
+    """is_hidden for every row, aligned on the rows' index."""
+    return pd.Series([is_hidden(row) for row in rows.to_dict("records")], index=rows.index, dtype=bool)
+
+
+def cell_text(row: Mapping[str, Any], field: str, lang: Lang, unit: str = "percent") -> str:
+    """One published field as shown: a suppressed row shows why under persons and a dash elsewhere, never
+    a number; the value in its catalogue unit, the other numbers as counts."""
+    if field == "breakdown":
+        return format_breakdown(str(row[field]), lang)
+    if is_hidden(row):
+        return hidden_label(row.get("suppression_reason"), lang) if field == "persons" else NOT_AVAILABLE
+    if field == "value":
+        return format_value(row[field], unit, lang)
+    return format_count(row[field], lang)
+
+
+def select(values: pd.DataFrame, period: str, site: str = ALL, breakdown: str | None = ALL) -> pd.DataFrame:
+    """The published rows shown for one period and site choice (every site and the totals for 'all'), for
+    one breakdown or, with None, every breakdown."""
+    rows = values[values["period"] == period]
+    if breakdown is not None:
+        rows = rows[rows["breakdown"] == breakdown]
     if site != ALL:
         rows = rows[rows["site"] == site]
     return _ordered(rows)
 
 
-def overall(values: pd.DataFrame, period: str, site: str = ALL) -> pd.Series | None:
-    """The all-cohorts row of the selection (site='all' gives the programme-wide value)."""
-    rows = select(values, period, site)
+def totals(values: pd.DataFrame, period: str, site: str = ALL) -> pd.DataFrame:
+    """The all-cohorts rows of the selection (site='all' gives programme-wide values): the overall row when
+    published, else one per breakdown (before/after rates have no overall row)."""
+    rows = select(values, period, site, breakdown=None)
     rows = rows[(rows["site"] == site) & (rows["cohort"] == ALL)]
+    overall_rows = rows[rows["breakdown"] == ALL]
+    return rows if overall_rows.empty else overall_rows
+
+
+def overall(values: pd.DataFrame, period: str, site: str = ALL) -> pd.Series | None:
+    """The all-cohorts, all-breakdowns row of the selection (site='all' gives the programme-wide value)."""
+    rows = totals(values, period, site)
+    rows = rows[rows["breakdown"] == ALL]
     return None if rows.empty else rows.iloc[0]
 
 
-def display_table(rows: pd.DataFrame, lang: Lang) -> pd.DataFrame:
-    """Rows as formatted text; a suppressed cell shows why it is hidden and never its numbers."""
-    suppressed = _hidden_flag(rows)
-    reasons = rows["suppression_reason"] if "suppression_reason" in rows else [None] * len(rows)
-    return pd.DataFrame(
-        {
-            t("col.site", lang): [format_site(s, lang) for s in rows["site"]],
-            t("col.cohort", lang): [format_cohort(c, lang) for c in rows["cohort"]],
-            t("col.persons", lang): [
-                hidden_label(reason, lang) if hidden else format_count(n, lang)
-                for hidden, reason, n in zip(suppressed, reasons, rows["persons"], strict=True)
-            ],
-            t("col.retained", lang): [
-                NOT_AVAILABLE if hidden else format_count(n, lang)
-                for hidden, n in zip(suppressed, rows["numerator"], strict=True)
-            ],
-            t("col.rate", lang): [
-                NOT_AVAILABLE if hidden else format_percent(v, lang)
-                for hidden, v in zip(suppressed, rows["value"], strict=True)
-            ],
-        }
-    )
+def display_table(
+    rows: pd.DataFrame, lang: Lang, columns: Mapping[str, str] = RETENTION_COLUMNS, unit: str = "percent"
+) -> pd.DataFrame:
+    """Rows as formatted text, site and cohort then `columns`; a suppressed cell shows why it is hidden and
+    never its numbers."""
+    records = rows.to_dict("records")
+    table = {
+        t("col.site", lang): [format_site(row["site"], lang) for row in records],
+        t("col.cohort", lang): [format_cohort(row["cohort"], lang) for row in records],
+    }
+    for field, header in columns.items():
+        table[t(header, lang)] = [cell_text(row, field, lang, unit) for row in records]
+    return pd.DataFrame(table, columns=list(table))
 
 
 def chart_source(values: pd.DataFrame, period: str, site: str = ALL) -> pd.DataFrame:
@@ -93,7 +151,7 @@ def chart_source(values: pd.DataFrame, period: str, site: str = ALL) -> pd.DataF
 
 def _hidden(rows: pd.DataFrame) -> pd.Series:
     # Off the chart: suppressed cells, and any cell without a value (never drawn as zero).
-    return _hidden_flag(rows) | rows["value"].isna()
+    return hidden_flags(rows) | rows["value"].isna()
 
 
 def chart_rows(source: pd.DataFrame, lang: Lang) -> pd.DataFrame:

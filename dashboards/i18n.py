@@ -28,6 +28,13 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "app.caption": "Indicateurs publiés du programme, petits effectifs masqués.",
         "lang.label": "Langue / Language",
         "nav.retention": "Maintien dans le logement",
+        "nav.indicators": "Indicateurs",
+        "indicators.title": "Indicateurs publiés",
+        "indicators.no_values": "Aucune valeur publiée pour cet indicateur : aucune cellule n'est encore "
+        "observable, ou l'indicateur n'a pas été calculé lors du dernier rafraîchissement.",
+        "indicators.table_title": "Détail par site, cohorte d'entrée et ventilation",
+        "filter.sector": "Secteur",
+        "filter.indicator": "Indicateur",
         "retention.fallback_title": "Maintien dans le logement à 12 mois",
         "filter.site": "Site",
         "filter.period": "Fin d'observation",
@@ -38,6 +45,8 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "metric.persons": "Personnes observées 12 mois",
         "metric.retained": "Toujours logées à 12 mois",
         "metric.help": "Toutes cohortes d'entrée confondues, pour la sélection.",
+        "metric.value": "Toutes cohortes",
+        "metric.value_breakdown": "Toutes cohortes — {breakdown}",
         "chart.title": "Maintien à 12 mois par trimestre d'entrée",
         "chart.x": "Trimestre d'entrée",
         "chart.y": "Taux de maintien",
@@ -51,8 +60,12 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "col.persons": "Personnes",
         "col.retained": "Maintenues",
         "col.rate": "Taux",
+        "col.breakdown": "Ventilation",
+        "col.numerator": "Numérateur",
+        "col.denominator": "Dénominateur",
+        "col.value": "Valeur",
         "table.legend": "« < 11 » : cellule masquée (moins de 11 personnes) ; « masquée » : cellule cachée pour "
-        "qu'une petite cellule ne puisse pas se déduire du total. Leurs effectifs et taux ne sont pas publiés.",
+        "qu'une petite cellule ne puisse pas se déduire du total. Leurs effectifs et valeurs ne sont pas publiés.",
         "cell.complementary": "masquée",
         "download.label": "Télécharger les données (CSV)",
         "download.help": "Les lignes publiées affichées ci-dessus, au format long ; séparateur « ; », "
@@ -61,12 +74,35 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "error.warehouse": "Impossible de lire l'entrepôt de données. Vérifiez que le serveur PostgreSQL "
         "est démarré et que ABORD_DATABASE_URL est correcte.",
         "quarter": "T",
+        "breakdown.all": "Ensemble",
+        "breakdown.before": "Avant l'entrée",
+        "breakdown.after": "Après l'entrée",
+        "unit.days": "{number}\u00a0jours",
+        "unit.hours": "{number}\u00a0h",
+        "sector.housing": "Logement",
+        "sector.health": "Santé",
+        "sector.justice": "Justice",
+        "sector.shelter": "Hébergement d'urgence",
+        "sector.employment": "Emploi et formation",
+        "sector.tenants_voice": "Parole des locataires",
+        "sector.peer_support": "Pair-aidance",
+        "sector.landlords": "Bailleurs partenaires",
+        "sector.costs": "Coûts",
+        "sector.funders": "Financeurs",
+        "sector.data_quality": "Qualité des données",
     },
     "en": {
         "app.title": "abord — Housing First",
         "app.caption": "Published programme indicators, small numbers hidden.",
         "lang.label": "Langue / Language",
         "nav.retention": "Housing retention",
+        "nav.indicators": "Indicators",
+        "indicators.title": "Published indicators",
+        "indicators.no_values": "No published value for this indicator: no cell is observable yet, or the "
+        "indicator was not computed by the last refresh.",
+        "indicators.table_title": "Detail by site, entry cohort and breakdown",
+        "filter.sector": "Sector",
+        "filter.indicator": "Indicator",
         "retention.fallback_title": "12-month housing retention",
         "filter.site": "Site",
         "filter.period": "Observation end",
@@ -77,6 +113,8 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "metric.persons": "Persons observed 12 months",
         "metric.retained": "Still housed at 12 months",
         "metric.help": "All entry cohorts together, for the selection.",
+        "metric.value": "All cohorts",
+        "metric.value_breakdown": "All cohorts — {breakdown}",
         "chart.title": "12-month retention by entry quarter",
         "chart.x": "Entry quarter",
         "chart.y": "Retention rate",
@@ -90,8 +128,12 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "col.persons": "Persons",
         "col.retained": "Retained",
         "col.rate": "Rate",
+        "col.breakdown": "Breakdown",
+        "col.numerator": "Numerator",
+        "col.denominator": "Denominator",
+        "col.value": "Value",
         "table.legend": "“< 11”: suppressed cell (fewer than 11 persons); “hidden”: cell hidden so that a small "
-        "cell cannot be worked out from the total. Their counts and rates are not published.",
+        "cell cannot be worked out from the total. Their counts and values are not published.",
         "cell.complementary": "hidden",
         "download.label": "Download data (CSV)",
         "download.help": "The published rows shown above, in long format; comma-separated, UTF-8 for Excel.",
@@ -99,9 +141,42 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "error.warehouse": "Cannot read the data warehouse. Check that the PostgreSQL server is running "
         "and that ABORD_DATABASE_URL is right.",
         "quarter": "Q",
+        "breakdown.all": "All",
+        "breakdown.before": "Before entry",
+        "breakdown.after": "After entry",
+        "unit.days": "{number}\u00a0days",
+        "unit.hours": "{number}\u00a0h",
+        "sector.housing": "Housing",
+        "sector.health": "Health",
+        "sector.justice": "Justice",
+        "sector.shelter": "Emergency shelter",
+        "sector.employment": "Work and training",
+        "sector.tenants_voice": "Tenants' voice",
+        "sector.peer_support": "Peer support",
+        "sector.landlords": "Partner landlords",
+        "sector.costs": "Costs",
+        "sector.funders": "Funders",
+        "sector.data_quality": "Data quality",
     },
 }
 
+# Decimal places of the units shown as bare numbers; an unknown unit gets the rate's two.
+UNIT_DIGITS: Final[dict[str, int]] = {"rate": 2, "score": 1}
+# Sector codes of the catalogue in the order a reader meets them; each has a label "sector.<code>".
+SECTORS: Final = (
+    "housing",
+    "health",
+    "justice",
+    "shelter",
+    "employment",
+    "tenants_voice",
+    "peer_support",
+    "landlords",
+    "costs",
+    "funders",
+    "data_quality",
+)
+_FRENCH_MARKS: Final = str.maketrans({",": NNBSP, ".": ","})
 _MONTHS_EN: Final = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -117,21 +192,51 @@ def t(key: str, lang: Lang | None = None, **fields: object) -> str:
     return text.format(**fields) if fields else text
 
 
+def format_number(number: float, lang: Lang, digits: int = 0) -> str:
+    """A number with thousands grouped: fr "1 234,5" (narrow no-break space, decimal comma), en "1,234.5"."""
+    text = f"{float(number):,.{digits}f}"
+    return text.translate(_FRENCH_MARKS) if lang == "fr" else text
+
+
 def format_percent(share: float | None, lang: Lang, digits: int = 1) -> str:
     """A share 0..1 as a percentage: fr "85,3 %" (non-breaking space), en "85.3%"."""
     # None, NaN and pd.NA all stand for a cell the warehouse left empty.
     if share is None or pd.isna(share):
         return NOT_AVAILABLE
-    number = f"{float(share) * 100:.{digits}f}"
-    return f"{number.replace('.', ',')}{NBSP}%" if lang == "fr" else f"{number}%"
+    number = format_number(float(share) * 100, lang, digits)
+    return f"{number}{NBSP}%" if lang == "fr" else f"{number}%"
 
 
 def format_count(count: int | None, lang: Lang) -> str:
     """A whole number with thousands grouped: fr "1 234" (narrow no-break space), en "1,234"."""
     if count is None or pd.isna(count):
         return NOT_AVAILABLE
-    grouped = f"{int(count):,}"
-    return grouped.replace(",", NNBSP) if lang == "fr" else grouped
+    return format_number(int(count), lang)
+
+
+def format_euros(amount: float, lang: Lang) -> str:
+    """Whole euros (numerators are rounded to the euro): fr "1 235 €", en "€1,235"; negative "-1 235 €"."""
+    number = format_number(abs(amount), lang)
+    sign = "-" if round(amount) < 0 else ""
+    return f"{sign}{number}{NBSP}€" if lang == "fr" else f"{sign}€{number}"
+
+
+def format_value(value: float | None, unit: str, lang: Lang) -> str:
+    """A published value in its catalogue unit: percent "85,3 %", eur "1 235 €", days "45,3 jours",
+    hours "18,4 h", rate (per person-year or per 100 tenancies, as the name says) "2,35", score "7,8",
+    count "1 234" (one decimal when it is a mean, e.g. actions per session)."""
+    if value is None or pd.isna(value):
+        return NOT_AVAILABLE
+    number = float(value)
+    if unit == "percent":
+        return format_percent(number, lang)
+    if unit == "eur":
+        return format_euros(number, lang)
+    if unit in ("days", "hours"):
+        return t(f"unit.{unit}", lang, number=format_number(number, lang, 1))
+    if unit == "count":
+        return format_number(number, lang, 0 if number.is_integer() else 1)
+    return format_number(number, lang, UNIT_DIGITS.get(unit, 2))
 
 
 def format_date(iso_date: str, lang: Lang) -> str:
@@ -152,3 +257,13 @@ def format_cohort(cohort: str, lang: Lang) -> str:
 
 def format_site(site: str, lang: Lang) -> str:
     return t("all_sites", lang) if site == "all" else site
+
+
+def format_sector(sector: str, lang: Lang) -> str:
+    """A catalogue sector's label; a sector added to the catalogue before its label shows as its code."""
+    return TEXT[lang].get(f"sector.{sector}", sector)
+
+
+def format_breakdown(breakdown: str, lang: Lang) -> str:
+    """'before' / 'after' entry and the 'all' total translated; partner, landlord-kind and funder codes as-is."""
+    return TEXT[lang].get(f"breakdown.{breakdown}", breakdown)

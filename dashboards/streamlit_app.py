@@ -34,5 +34,11 @@ pages = [
         url_path="retention",
         default=True,
     ),
+    st.Page(
+        PAGES_DIR / "indicators.py",
+        title=t("nav.indicators"),
+        icon=":material/bar_chart:",
+        url_path="indicators",
+    ),
 ]
 st.navigation(pages).run()

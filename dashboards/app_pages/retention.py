@@ -5,14 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboards import charts, data, exports, frames
+from dashboards import charts, data, frames, widgets
 from dashboards.i18n import (
     NOT_AVAILABLE,
     Lang,
     current_lang,
-    format_count,
-    format_date,
-    format_percent,
     format_site,
     t,
 )
@@ -38,21 +35,7 @@ def render() -> None:
         st.info(t("empty"), icon=":material/info:")
         return
 
-    left, right = st.columns(2)
-    # Options are codes, labels are translated: a choice survives a language switch.
-    site = left.selectbox(
-        t("filter.site"),
-        [frames.ALL, *frames.sites(values)],
-        format_func=lambda code: format_site(code, lang),
-        key="retention_site",
-    )
-    period = right.selectbox(
-        t("filter.period"),
-        frames.periods(values),
-        format_func=lambda iso: format_date(iso, lang),
-        key="retention_period",
-    )
-    st.caption(t("period.caption", date=format_date(period, lang)))
+    site, period = widgets.site_and_period(values, lang, "retention")
 
     _metrics(frames.overall(values, period, site), lang)
     every_site = [format_site(code, lang) for code in frames.sites(values)]
@@ -62,29 +45,16 @@ def render() -> None:
     st.subheader(t("table.title"))
     st.table(frames.display_table(shown, lang), hide_index=True)
     st.caption(t("table.legend"))
-    st.download_button(
-        t("download.label"),
-        data=exports.csv_bytes(shown, lang),
-        file_name=exports.csv_file_name(INDICATOR, period),
-        mime="text/csv",
-        help=t("download.help"),
-        icon=":material/download:",
-        on_click="ignore",  # a download needs no rerun
-    )
+    widgets.download(shown, lang, INDICATOR, period)
 
 
 def _metrics(row: pd.Series | None, lang: Lang) -> None:
     rate, persons, retained = st.columns(3)
+    fields = ("value", "persons", "numerator")
     if row is None:  # no all-cohorts row published for this selection
-        shown = (NOT_AVAILABLE, NOT_AVAILABLE, NOT_AVAILABLE)
-    elif pd.isna(row["suppressed"]) or bool(row["suppressed"]):  # unknown flag: fail safe
-        shown = (NOT_AVAILABLE, frames.hidden_label(row.get("suppression_reason"), lang), NOT_AVAILABLE)
-    else:
-        shown = (
-            format_percent(row["value"], lang),
-            format_count(row["persons"], lang),
-            format_count(row["numerator"], lang),
-        )
+        shown = [NOT_AVAILABLE for _ in fields]
+    else:  # a suppressed row shows why under persons, never a number
+        shown = [frames.cell_text(row, field, lang) for field in fields]
     rate.metric(t("metric.rate"), shown[0], help=t("metric.help"), border=True)
     persons.metric(t("metric.persons"), shown[1], border=True)
     retained.metric(t("metric.retained"), shown[2], border=True)

@@ -42,6 +42,49 @@ CATALOGUE_ROW = (
     "housing",
 )
 
+
+def _catalogue_row(code: str, name_fr: str, name_en: str, unit: str, sectors: str) -> tuple[str, ...]:
+    return (code, name_fr, name_en, f"Définition de {name_fr}.", f"Definition of {name_en}.", unit,
+            "higher_is_better", sectors)  # fmt: skip
+
+
+# Non-percent indicators (one per unit), one in two sectors, and one catalogued but not yet published.
+OTHER_CATALOGUE_ROWS = [
+    _catalogue_row("cost_avoided_health", "Coûts de santé évités", "Health costs avoided", "eur", "health;costs"),
+    _catalogue_row("employment_weekly_hours", "Heures hebdomadaires", "Weekly hours", "hours", "employment"),
+    _catalogue_row("health_emergency_visits", "Passages aux urgences", "Emergency visits", "rate", "health"),
+    _catalogue_row("housing_referral_to_entry_days", "Délai d'entrée", "Days to entry", "days", "housing"),
+    _catalogue_row("housing_retention_24m", "Maintien à 24 mois", "24-month retention", "percent", "housing"),
+    _catalogue_row("voice_council_sessions", "Conseils de locataires", "Tenant councils", "count", "tenants_voice"),
+    _catalogue_row("voice_satisfaction_housing", "Satisfaction", "Satisfaction", "score", "tenants_voice"),
+]
+UNPUBLISHED = "housing_retention_24m"
+
+
+def _cell(code: str, site: str, cohort: str, breakdown: str, cell: tuple[object, ...]) -> tuple[object, ...]:
+    # cell: (numerator, denominator, value, persons) when shown, or the suppression reason.
+    if isinstance(cell, str):
+        return (code, LATEST, site, cohort, breakdown, None, None, None, None, True, cell)
+    return (code, LATEST, site, cohort, breakdown, *cell, False, None)
+
+
+OTHER_ROWS = [
+    # Marseille is small; Lyon is hidden so that the all-sites total does not give Marseille away.
+    _cell("cost_avoided_health", "Lyon", "all", "all", "complementary"),
+    _cell("cost_avoided_health", "Marseille", "all", "all", "small_cell"),
+    _cell("cost_avoided_health", "all", "all", "all", (40741, 33, 1234.5788, 33)),
+    # Rates before and after entry, with no overall row.
+    _cell("health_emergency_visits", "Lyon", "2023-Q1", "before", (40, 15, 2.6667, 15)),
+    _cell("health_emergency_visits", "Lyon", "2023-Q1", "after", (18, 15, 1.2, 15)),
+    _cell("health_emergency_visits", "all", "all", "before", (61, 26, 2.3462, 26)),
+    _cell("health_emergency_visits", "all", "all", "after", (29, 26, 1.1154, 26)),
+    _cell("housing_referral_to_entry_days", "all", "all", "all", (1358, 30, 45.2667, 30)),
+    _cell("employment_weekly_hours", "all", "all", "all", (553, 30, 18.4333, 30)),
+    _cell("voice_satisfaction_housing", "all", "all", "all", (313, 40, 7.825, 40)),
+    # A count of sessions counts no person: persons is empty, and the cell is not suppressed for it.
+    _cell("voice_council_sessions", "all", "all", "all", (1234, None, 1234, None)),
+]
+
 # (persons observed 12 months, still housed at 12 months) per site and entry quarter, per observation end.
 COHORTS: dict[str, dict[str, dict[str, tuple[int, int]]]] = {
     LATEST: {
@@ -119,10 +162,11 @@ def create_published(url: str, *, with_rows: bool = True) -> None:
         with conn.cursor() as cur:
             cur.executemany(
                 "insert into published.indicator_values values (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
-                published_rows(),
+                [*published_rows(), *OTHER_ROWS],
             )
-            cur.execute(
-                "insert into published.indicator_catalogue values (%s,%s,%s,%s,%s,%s,%s,%s)", CATALOGUE_ROW
+            cur.executemany(
+                "insert into published.indicator_catalogue values (%s,%s,%s,%s,%s,%s,%s,%s)",
+                [CATALOGUE_ROW, *OTHER_CATALOGUE_ROWS],
             )
 
 

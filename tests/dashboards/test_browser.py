@@ -100,3 +100,18 @@ def test_french_then_english_in_chromium(app_url: str, tmp_path: Path) -> None:
             page.screenshot(path=tmp_path / "retention_en.png", full_page=True)
         finally:
             browser.close()
+
+
+def test_indicators_page_opens_with_its_table(app_url: str) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1600})
+            page.goto(f"{app_url}/indicators")
+            expect(page.get_by_role("heading", name="Indicateurs publiés")).to_be_visible(timeout=15_000)
+            # The first housing indicator by code (days from referral to entry), formatted in French.
+            expect(page.get_by_role("cell", name=f"45,3{NBSP}jours").first).to_be_visible(timeout=10_000)
+        finally:
+            browser.close()

@@ -51,5 +51,24 @@ def test_english_csv_uses_commas_and_decimal_points(published_db: str) -> None:
     assert ["0.842105", "19"] == [line for line in lines if line[3] == "2023-Q1"][0][7:9]
 
 
+def test_suppressed_rows_of_any_indicator_are_exported_without_numbers(published_db: str) -> None:
+    shown = frames.select(data.indicator_values("cost_avoided_health"), LATEST, breakdown=None)
+    by_site = {line[2]: line for line in parse(exports.csv_bytes(shown, "fr"), ";")[1:]}
+    assert by_site["Lyon"][5:] == ["", "", "", "", "true", "complementary"]
+    assert by_site["Marseille"][5:] == ["", "", "", "", "true", "small_cell"]
+    assert by_site["all"][5:] == ["40741", "33", "1234,5788", "33", "false", ""]
+
+
+def test_numbers_a_suppressed_row_carries_never_reach_the_csv() -> None:
+    # Defence in depth: a suppressed row (or one with an unknown flag) that carried numbers is blanked.
+    rows = pd.DataFrame(
+        [["x", LATEST, "A", "all", "all", 7, 8, 0.875, 8, flag, "small_cell"] for flag in (True, pd.NA)],
+        columns=HEADER,
+    ).astype({"numerator": "Int64", "denominator": "Int64", "value": "Float64", "persons": "Int64"})
+    rows["suppressed"] = rows["suppressed"].astype("boolean")
+    for line in parse(exports.csv_bytes(rows, "en"), ",")[1:]:
+        assert line[5:9] == ["", "", "", ""]
+
+
 def test_file_name_names_indicator_and_period() -> None:
     assert exports.csv_file_name(INDICATOR, LATEST) == "abord_housing_retention_12m_2024-12-31.csv"

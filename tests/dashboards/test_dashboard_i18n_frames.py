@@ -6,7 +6,19 @@ import pandas as pd
 import pytest
 
 from dashboards import charts, frames
-from dashboards.i18n import TEXT, format_cohort, format_count, format_date, format_percent, t
+from dashboards.i18n import (
+    SECTORS,
+    TEXT,
+    format_cohort,
+    format_count,
+    format_date,
+    format_percent,
+    format_sector,
+    format_value,
+    t,
+)
+
+NBSP, NNBSP = "\u00a0", "\u202f"
 
 
 def test_every_string_exists_in_both_languages() -> None:
@@ -28,6 +40,39 @@ def test_formats_per_language(lang: str, percent: str, count: str, date: str, co
     assert format_cohort("2023-Q1", lang) == cohort
     assert format_cohort("all", lang) == t("all_cohorts", lang)
     assert format_percent(None, lang) == format_percent(pd.NA, lang) == "—"
+
+
+@pytest.mark.parametrize(
+    ("unit", "value", "fr", "en"),
+    [
+        ("percent", 0.8531, f"85,3{NBSP}%", "85.3%"),
+        ("eur", 1234.56, f"1{NNBSP}235{NBSP}€", "€1,235"),  # whole euros
+        ("eur", -12345.6, f"-12{NNBSP}346{NBSP}€", "-€12,346"),  # net cost can be negative
+        ("days", 45.26, f"45,3{NBSP}jours", f"45.3{NBSP}days"),
+        ("hours", 1234.56, f"1{NNBSP}234,6{NBSP}h", f"1,234.6{NBSP}h"),
+        ("rate", 2.3456, "2,35", "2.35"),
+        ("score", 7.83, "7,8", "7.8"),
+        ("count", 1234, f"1{NNBSP}234", "1,234"),
+        ("count", 2.5, "2,5", "2.5"),  # a mean count (actions per session) keeps its decimal
+        ("eur", pd.NA, "—", "—"),
+    ],
+)
+def test_values_format_per_unit_and_language(unit: str, value: float, fr: str, en: str) -> None:
+    assert (format_value(value, unit, "fr"), format_value(value, unit, "en")) == (fr, en)
+
+
+def test_every_catalogue_sector_has_a_label_and_an_unknown_one_shows_its_code() -> None:
+    assert all(f"sector.{code}" in TEXT[lang] for code in SECTORS for lang in ("fr", "en"))
+    assert format_sector("new_sector", "fr") == "new_sector"
+
+
+def test_sectors_split_the_catalogue_field_and_keep_reading_order() -> None:
+    catalogue = pd.DataFrame(
+        {"indicator_code": ["a", "b", "c"], "sectors": ["costs", "health;costs", "zz_new;housing"]}
+    )
+    assert frames.sectors(catalogue) == ["housing", "health", "costs", "zz_new"]
+    assert frames.indicators_in(catalogue, "costs") == ["a", "b"]
+    assert frames.indicators_in(catalogue, "health") == ["b"]
 
 
 def _rows(suppressed_has_numbers: bool) -> pd.DataFrame:
@@ -59,6 +104,8 @@ def test_suppressed_numbers_never_reach_table_or_chart(suppressed_has_numbers: b
     rows["suppressed"] = pd.array([False, flag], dtype="boolean")
     table = frames.display_table(rows, "en")
     assert table.iloc[1].tolist() == ["A", "2023-Q2", "< 11", "—", "—"]
+    generic = frames.display_table(rows, "en", frames.INDICATOR_COLUMNS, "eur")
+    assert generic.iloc[1].tolist() == ["A", "2023-Q2", "All", "< 11", "—", "—", "—"]
     source = frames.chart_source(rows, "2024-12-31")
     assert frames.chart_rows(source, "en")["cohort"].tolist() == ["2023-Q1"]
     assert frames.suppressed_cells(source, "en") == ["A 2023-Q2"]

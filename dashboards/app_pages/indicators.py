@@ -1,0 +1,91 @@
+"""Every published indicator: sector, indicator, site and period, with its cells and CSV extract."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboards import data, frames, widgets
+from dashboards.i18n import (
+    Lang,
+    current_lang,
+    format_breakdown,
+    format_sector,
+    format_value,
+    t,
+)
+
+METRICS_PER_ROW = 4
+
+
+def render() -> None:
+    lang = current_lang()
+    st.title(t("indicators.title"))
+    try:
+        catalogue = data.catalogue() if data.published_ready() else None
+    except data.WarehouseError:
+        st.error(t("error.warehouse"), icon=":material/error:")
+        return
+    if catalogue is None or catalogue.empty:
+        st.info(t("empty"), icon=":material/info:")
+        return
+
+    entries = catalogue.set_index("indicator_code")
+    left, right = st.columns(2)
+    # Options are codes, labels are translated: choices survive a language switch.
+    sector = left.selectbox(
+        t("filter.sector"),
+        frames.sectors(catalogue),
+        format_func=lambda code: format_sector(code, lang),
+        key="indicators_sector",
+    )
+    code = right.selectbox(
+        t("filter.indicator"),
+        frames.indicators_in(catalogue, sector),
+        format_func=lambda code: entries.at[code, f"name_{lang}"],
+        key="indicators_indicator",
+    )
+    entry = entries.loc[code]
+    st.header(entry[f"name_{lang}"])
+    st.markdown(entry[f"definition_{lang}"])
+    try:
+        values = data.indicator_values(code)
+    except data.WarehouseError:
+        st.error(t("error.warehouse"), icon=":material/error:")
+        return
+    if values.empty:
+        st.info(t("indicators.no_values"), icon=":material/info:")
+        return
+
+    site, period = widgets.site_and_period(values, lang, "indicators")
+
+    _metrics(frames.totals(values, period, site), entry["unit"], lang)
+    shown = frames.select(values, period, site, breakdown=None)
+    st.subheader(t("indicators.table_title"))
+    st.table(frames.display_table(shown, lang, frames.INDICATOR_COLUMNS, entry["unit"]), hide_index=True)
+    st.caption(t("table.legend"))
+    widgets.download(shown, lang, code, period)
+
+
+def _metrics(totals: pd.DataFrame, unit: str, lang: Lang) -> None:
+    """One card per all-cohorts row: the overall value, or before/after (or per funder) when that is how the
+    indicator is published. A suppressed total shows why it is hidden, never a number."""
+    records = totals.to_dict("records")
+    for start in range(0, len(records), METRICS_PER_ROW):
+        chunk = records[start : start + METRICS_PER_ROW]
+        for column, row in zip(st.columns(METRICS_PER_ROW)[: len(chunk)], chunk, strict=True):
+            breakdown = row["breakdown"]
+            label = (
+                t("metric.value")
+                if breakdown == frames.ALL
+                else t("metric.value_breakdown", breakdown=format_breakdown(breakdown, lang))
+            )
+            shown = (
+                frames.hidden_label(row.get("suppression_reason"), lang)
+                if frames.is_hidden(row)
+                else format_value(row["value"], unit, lang)
+            )
+            column.metric(label, shown, help=t("metric.help"), border=True)
+
+
+render()

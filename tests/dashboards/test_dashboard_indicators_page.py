@@ -1,0 +1,140 @@
+"""The indicators page through streamlit's AppTest, against a real PostgreSQL warehouse (seeded in conftest)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.dashboards.conftest import APP_FILE, CATALOGUE_ROW, OTHER_CATALOGUE_ROWS, OTHER_ROWS, UNPUBLISHED
+
+PAGE = "app_pages/indicators.py"
+NBSP, NNBSP = "\u00a0", "\u202f"
+
+NAMES = {row[0]: {"fr": row[1], "en": row[2]} for row in [CATALOGUE_ROW, *OTHER_CATALOGUE_ROWS]}
+SECTORS = {row[0]: row[7].split(";")[0] for row in [CATALOGUE_ROW, *OTHER_CATALOGUE_ROWS]}
+PUBLISHED = sorted({row[0] for row in OTHER_ROWS} | {CATALOGUE_ROW[0]})
+
+# The programme-wide all-cohorts metrics of each published indicator, per language.
+METRICS = {
+    "housing_retention_12m": {"fr": [f"86,0{NBSP}%"], "en": ["86.0%"]},
+    "cost_avoided_health": {"fr": [f"1{NNBSP}235{NBSP}€"], "en": ["€1,235"]},
+    "health_emergency_visits": {"fr": ["2,35", "1,12"], "en": ["2.35", "1.12"]},
+    "housing_referral_to_entry_days": {"fr": [f"45,3{NBSP}jours"], "en": [f"45.3{NBSP}days"]},
+    "employment_weekly_hours": {"fr": [f"18,4{NBSP}h"], "en": [f"18.4{NBSP}h"]},
+    "voice_satisfaction_housing": {"fr": ["7,8"], "en": ["7.8"]},
+    "voice_council_sessions": {"fr": [f"1{NNBSP}234"], "en": ["1,234"]},
+}
+
+
+def open_page(lang: str = "fr") -> AppTest:
+    at = AppTest.from_file(str(APP_FILE), default_timeout=30)
+    at.session_state["lang"] = lang
+    at.switch_page(PAGE)
+    return run(at)
+
+
+def run(target: Any) -> AppTest:
+    """Rerun the app (from the AppTest or from a widget just set) and fail on any exception."""
+    at = target.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def choose(at: AppTest, code: str) -> AppTest:
+    run(at.selectbox(key="indicators_sector").set_value(SECTORS[code]))
+    return run(at.selectbox(key="indicators_indicator").set_value(code))
+
+
+def rows(at: AppTest, site: str) -> pd.DataFrame:
+    frame = at.table[0].value
+    return frame[frame.iloc[:, 0] == site]
+
+
+def test_every_catalogued_indicator_is_reachable_through_its_sectors(published_db: str) -> None:
+    at = open_page()
+    assert at.title[0].value == "Indicateurs publiés"
+    sector = at.selectbox(key="indicators_sector")
+    # Sector codes in reading order, labelled in French; 'health;costs' puts an indicator in both.
+    assert sector.options == ["Logement", "Santé", "Emploi et formation", "Parole des locataires", "Coûts"]
+    listed: set[str] = set()
+    for code in ("housing", "health", "employment", "tenants_voice", "costs"):
+        run(at.selectbox(key="indicators_sector").set_value(code))
+        listed |= set(at.selectbox(key="indicators_indicator").options)
+    assert listed == {names["fr"] for names in NAMES.values()}
+    assert "Coûts de santé évités" in at.selectbox(key="indicators_indicator").options  # listed under costs too
+
+    for code in PUBLISHED:
+        choose(at, code)
+        assert at.header[0].value == NAMES[code]["fr"]
+        assert not at.table[0].value.empty, code
+
+
+@pytest.mark.parametrize("code", list(METRICS))
+def test_values_formatted_per_unit_and_the_choice_survives_a_language_switch(code: str, published_db: str) -> None:
+    at = choose(open_page(), code)
+    assert [m.value for m in at.metric] == METRICS[code]["fr"]
+    run(at.sidebar.radio[0].set_value("en"))
+    assert at.selectbox(key="indicators_indicator").value == code
+    assert at.header[0].value == NAMES[code]["en"]
+    assert [m.value for m in at.metric] == METRICS[code]["en"]
+
+
+def test_table_shows_every_breakdown_before_then_after(published_db: str) -> None:
+    at = choose(open_page("en"), "health_emergency_visits")
+    frame = at.table[0].value
+    assert list(frame.columns) == [
+        "Site", "Entry cohort", "Breakdown", "Persons", "Numerator", "Denominator", "Value",
+    ]  # fmt: skip
+    assert frame.values.tolist() == [
+        ["Lyon", "2023-Q1", "Before entry", "15", "40", "15", "2.67"],
+        ["Lyon", "2023-Q1", "After entry", "15", "18", "15", "1.20"],
+        ["All sites", "All cohorts", "Before entry", "26", "61", "26", "2.35"],
+        ["All sites", "All cohorts", "After entry", "26", "29", "26", "1.12"],
+    ]
+    assert [m.label for m in at.metric] == ["All cohorts — Before entry", "All cohorts — After entry"]
+
+
+def test_suppressed_cells_show_why_and_never_numbers(published_db: str) -> None:
+    at = choose(open_page(), "cost_avoided_health")
+    assert rows(at, "Marseille").values.tolist()[0][2:] == ["Ensemble", "< 11", "—", "—", "—"]
+    assert rows(at, "Lyon").values.tolist()[0][2:] == ["Ensemble", "masquée", "—", "—", "—"]
+    assert rows(at, "Tous les sites").values.tolist()[0][2:] == [
+        "Ensemble", "33", f"40{NNBSP}741", "33", f"1{NNBSP}235{NBSP}€",
+    ]  # fmt: skip
+    # A site's own total is suppressed: its metric says why, with no number.
+    run(at.selectbox(key="indicators_site").set_value("Marseille"))
+    assert [m.value for m in at.metric] == ["< 11"]
+    run(at.selectbox(key="indicators_site").set_value("Lyon"))
+    assert [m.value for m in at.metric] == ["masquée"]
+    run(at.sidebar.radio[0].set_value("en"))
+    assert at.selectbox(key="indicators_site").value == "Lyon"
+    assert [m.value for m in at.metric] == ["hidden"]
+
+
+def test_a_count_of_no_persons_shows_a_dash_not_a_suppression(published_db: str) -> None:
+    at = choose(open_page(), "voice_council_sessions")
+    assert rows(at, "Tous les sites").values.tolist()[0][3:] == ["—", f"1{NNBSP}234", "—", f"1{NNBSP}234"]
+
+
+def test_download_offers_the_indicator_shown(published_db: str) -> None:
+    at = choose(open_page(), "cost_avoided_health")
+    (button,) = at.get("download_button")
+    assert button.proto.label == "Télécharger les données (CSV)"
+
+
+def test_an_indicator_with_no_published_rows_says_so(published_db: str) -> None:
+    at = choose(open_page(), UNPUBLISHED)
+    assert at.header[0].value == NAMES[UNPUBLISHED]["fr"]
+    assert at.info[0].value.startswith("Aucune valeur publiée pour cet indicateur")
+    assert not at.table and not at.metric
+    run(at.sidebar.radio[0].set_value("en"))
+    assert at.info[0].value.startswith("No published value for this indicator")
+
+
+def test_nothing_published_shows_a_friendly_message(bare_db: str) -> None:
+    at = open_page()
+    assert at.info[0].value == "Aucun indicateur publié pour l'instant — lancez `abord run`."
+    assert not at.selectbox and not at.table
