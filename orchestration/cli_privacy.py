@@ -167,8 +167,6 @@ def redact_command(
 
 # --- key rotation and people's rights (they change the warehouse) ------------------------------------------
 
-ENCODINGS_TABLE = "identity.bloom_encodings"  # (person_key, encoding text) once ingestion stores encodings
-
 
 def _warehouse():
     from pipelines.contract import load_contracts
@@ -181,11 +179,6 @@ def _warehouse():
     return url, contracts
 
 
-def _table_exists(cur, table: str) -> bool:
-    cur.execute("select to_regclass(%s)", (table,))
-    return cur.fetchone()[0] is not None
-
-
 def key_rotate_command() -> None:
     """Re-key every stored keyed value in one transaction, keeping every link (see pseudonymisation/rotation.py).
 
@@ -195,8 +188,8 @@ def key_rotate_command() -> None:
 
     import psycopg
 
-    from pipelines.identity_store import ensure_rights_schema
-    from pipelines.key_rotation import rotate_columns, rotate_encodings
+    from pipelines.identity_store import ENCODINGS_TABLE, EVIDENCE_TABLE, ensure_rights_schema
+    from pipelines.key_rotation import rotate_columns, rotate_encodings, rotate_key_arrays
     from pseudonymisation.keys import new_rotation_key, write_rotated
 
     _load_key()  # checked before anything changes
@@ -210,8 +203,9 @@ def key_rotate_command() -> None:
             columns = [("identity.link_keys", "link_key"), ("identity.opposition", "link_key")]
             columns += [(c.raw_table, "record_ref") for c in contracts.values()]
             counts = rotate_columns(cur, rotation, columns)
-            if _table_exists(cur, ENCODINGS_TABLE):
-                counts[ENCODINGS_TABLE] = rotate_encodings(cur, rotation, ENCODINGS_TABLE, "encoding")
+            for table in (ENCODINGS_TABLE, EVIDENCE_TABLE):
+                counts[f"{table}.encoding"] = rotate_encodings(cur, rotation, table, "encoding")
+            counts[f"{EVIDENCE_TABLE}.link_keys"] = rotate_key_arrays(cur, rotation, EVIDENCE_TABLE, "link_keys")
         os.replace(pending, path)  # only once the store is committed under the new key
     finally:
         pending.unlink(missing_ok=True)
@@ -220,7 +214,8 @@ def key_rotate_command() -> None:
     )
 
 
-def _request(path: Path) -> tuple[set[str], int, int]:
+def _request(path: Path) -> tuple[bytes, list[dict[str, str]], set[str], int]:
+    """The key, the request's rows, their link keys and how many rows gave one."""
     from pseudonymisation.rights import request_keys
 
     key = _load_key()
@@ -229,7 +224,7 @@ def _request(path: Path) -> tuple[set[str], int, int]:
     if not keys:
         typer.echo(f"{path.name}: no row with a usable identifier ({len(rows)} rows)", err=True)
         raise typer.Exit(2)
-    return keys, usable, len(rows)
+    return key, rows, keys, usable
 
 
 @opposition_app.command("add")
@@ -242,14 +237,17 @@ def opposition_add_command(
     import psycopg
 
     from pipelines.identity_store import add_opposition, ensure_rights_schema
+    from pseudonymisation.rights import request_encodings
 
-    keys, usable, total = _request(source)
+    key, rows, keys, usable = _request(source)
     url, _ = _warehouse()
     with psycopg.connect(url) as conn, conn.cursor() as cur:
         ensure_rights_schema(cur)
-        added = add_opposition(cur, keys)
+        # the encodings too: a later extract that misspells the name is still recognised
+        added = add_opposition(cur, keys, request_encodings(key, rows))
     typer.echo(
-        f"{usable} of {total} identities on the opposition list ({added} new link keys); delete {source.name} once done"
+        f"{usable} of {len(rows)} identities on the opposition list ({added} new link keys);"
+        f" delete {source.name} once done"
     )
 
 
@@ -264,15 +262,14 @@ def forget_command(
     from pipelines.erasure import forget
     from pipelines.identity_store import ensure_rights_schema
 
-    keys, usable, total = _request(source)
+    _, rows, keys, usable = _request(source)
     url, contracts = _warehouse()
     person_tables = [c.raw_table for c in contracts.values() if c.is_person_level]
     with psycopg.connect(url) as conn, conn.cursor() as cur:
         ensure_rights_schema(cur)
-        encodings = ENCODINGS_TABLE if _table_exists(cur, ENCODINGS_TABLE) else None
-        erasure = forget(cur, keys, person_tables, requested=total, encodings_table=encodings)
+        erasure = forget(cur, keys, person_tables, requested=len(rows))
     typer.echo(
-        f"{usable} of {total} identities matched {erasure.persons} persons: {erasure.rows_deleted} rows "
+        f"{usable} of {len(rows)} identities matched {erasure.persons} persons: {erasure.rows_deleted} rows "
         f"and {erasure.link_keys_deleted} link keys erased, now on the opposition list; "
         f"delete {source.name} once done"
     )

@@ -1,14 +1,22 @@
 """The warehouse side of the identity store: the keyed-encodings table and the opposition list.
 
 SQL only; the keyed values themselves come from ``pseudonymisation`` (``probabilistic.dumps``,
-``rights.request_keys``, ``rights.opposed_rows``). The functions take an open cursor.
+``rights.request_keys``, ``rights.request_encodings``, ``rights.opposed_rows``). The functions take an open cursor.
+
+The opposition list holds link keys (exact) and, for typos, encodings: each opposed identity's encodings are
+stored among the others under an opposed person key (``identity.opposed_persons``) that no raw row carries.
+Linkage then meets them as it meets any stored person, a key rotation re-keys them with the rest, and a row
+linked to such a person is set aside.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
+from uuid import uuid4
 
+ENCODINGS_TABLE = "identity.bloom_encodings"
+EVIDENCE_TABLE = "identity.link_evidence"
 # One row per distinct encoding; its blocks live inside the JSON (so a key rotation rewrites them with it)
 # and a GIN index on them serves the batch's look-up.
 ENCODINGS_DDL = """
@@ -27,9 +35,41 @@ UPSERT_ENCODING = (
     "on conflict (encoding) do update set person_key = excluded.person_key"
 )
 
-RIGHTS_DDL = """
+# Provenance of the store, keyed values only: each distinct identity (``LinkEntries`` entry) of each loaded batch,
+# with the positions of its rows among the batch's loaded rows (by source row). When a corrected file replaces a
+# batch, the persons it touched are re-clustered from what the current batches still say.
+EVIDENCE_DDL = """
+create table if not exists identity.link_evidence (
+    batch_id bigint not null,
+    entry integer not null,
+    person_key text not null,
+    link_keys text[] not null,
+    encoding text,
+    row_ordinals integer[] not null,
+    primary key (batch_id, entry)
+);
+create index if not exists link_evidence_person on identity.link_evidence (person_key);
+create table if not exists audit.person_splits (
+    person_key text not null,
+    new_person_key text not null,
+    batch_id bigint not null references audit.batches,
+    records_moved integer not null,
+    rows_moved integer not null,
+    split_at timestamptz not null default now()
+);
+"""
+
+# With the encodings and the provenance: erasure and opposition reach both.
+RIGHTS_DDL = (
+    ENCODINGS_DDL
+    + EVIDENCE_DDL
+    + """
 create table if not exists identity.opposition (
     link_key text primary key,
+    added_at timestamptz not null default now()
+);
+create table if not exists identity.opposed_persons (
+    person_key text primary key,
     added_at timestamptz not null default now()
 );
 create table if not exists audit.erasures (
@@ -40,6 +80,7 @@ create table if not exists audit.erasures (
     erased_at timestamptz not null default now()
 );
 """
+)
 
 
 def ensure_rights_schema(cur: Any) -> None:
@@ -52,21 +93,56 @@ def load_opposition(cur: Any) -> set[str]:
 
 
 def stored_opposed_persons(cur: Any, person_keys: Iterable[str]) -> set[str]:
-    """Those of ``person_keys`` that hold an opposed link key in ``identity.link_keys``: opposition added
-    after a person was first loaded (``abord opposition add``) keeps their later rows out, whatever key
-    or typo links those rows to them."""
+    """Those of ``person_keys`` that hold an opposed link key in ``identity.link_keys`` (opposition added
+    after a person was first loaded keeps their later rows out, whatever key or typo links those rows to
+    them), or that are opposed persons (encodings of an opposed or erased identity)."""
     cur.execute(
-        "select distinct l.person_key from identity.link_keys as l join identity.opposition as o using (link_key)"
-        " where l.person_key = any(%s)",
-        (sorted(set(person_keys)),),
+        "select l.person_key from identity.link_keys as l join identity.opposition as o using (link_key)"
+        " where l.person_key = any(%(p)s)"
+        " union select person_key from identity.opposed_persons where person_key = any(%(p)s)",
+        {"p": sorted(set(person_keys))},
     )
     return {p for (p,) in cur.fetchall()}
 
 
-def add_opposition(cur: Any, keys: Iterable[str]) -> int:
-    """Add link keys to the opposition list; returns how many were new."""
+def stored_persons(cur: Any, person_keys: Iterable[str]) -> set[str]:
+    """Those of ``person_keys`` that hold a link key: persons loaded, not opposed identities nor new keys."""
+    cur.execute(
+        "select distinct person_key from identity.link_keys where person_key = any(%s)", (sorted(set(person_keys)),)
+    )
+    return {p for (p,) in cur.fetchall()}
+
+
+def add_opposition(cur: Any, keys: Iterable[str], encodings: Iterable[str] = ()) -> int:
+    """Add link keys, and dumped encodings (one per identity, each under a new opposed person key), to the
+    opposition list; returns how many link keys were new. An encoding already stored stays with its person:
+    that identity's link keys are opposed too."""
     keys = sorted(set(keys))
-    if not keys:
-        return 0
-    cur.execute("insert into identity.opposition (link_key) select unnest(%s::text[]) on conflict do nothing", (keys,))
-    return cur.rowcount
+    added = 0
+    if keys:
+        cur.execute(
+            "insert into identity.opposition (link_key) select unnest(%s::text[]) on conflict do nothing", (keys,)
+        )
+        added = cur.rowcount
+    encodings = sorted(set(encodings))
+    if encodings:
+        cur.execute(
+            "with added as (insert into identity.bloom_encodings (encoding, person_key)"
+            " select * from unnest(%s::text[], %s::text[]) on conflict do nothing returning person_key)"
+            " insert into identity.opposed_persons (person_key) select person_key from added",
+            (encodings, [uuid4().hex for _ in encodings]),
+        )
+    return added
+
+
+def oppose_stored_encodings(cur: Any, persons: Iterable[str], table: str = ENCODINGS_TABLE) -> None:
+    """The stored encodings of ``persons`` (being erased) pass to new opposed person keys, one per person, so
+    that the erased key is gone and a returning identity, even misspelt, is recognised as opposed."""
+    persons = sorted(set(persons))
+    cur.execute(
+        f"with moved as (update {table} as e set person_key = m.opposed"
+        " from unnest(%s::text[], %s::text[]) as m (person, opposed) where e.person_key = m.person"
+        " returning e.person_key)"
+        " insert into identity.opposed_persons (person_key) select distinct person_key from moved",
+        (persons, [uuid4().hex for _ in persons]),
+    )

@@ -354,7 +354,7 @@ def _load(ctx, contract, extract, sha, batch: _ReadBatch) -> tuple[BatchSummary,
             return BatchSummary(contract.name, extract.path.name, seen), []
         cur.execute(raw_table_ddl(contract))
         entries = batch.entries
-        linked = link_rows(cur, entries.keys, entries.encodings) if contract.is_person_level else None
+        linked = link_rows(cur, entries.keys, entries.encodings, entries.order) if contract.is_person_level else None
         # Rows of an opposed person are counted as quarantined but written nowhere, not even to the
         # quarantine file: there is nothing for a steward to fix, and their values must not be kept.
         opposed_rows = (
@@ -367,7 +367,7 @@ def _load(ctx, contract, extract, sha, batch: _ReadBatch) -> tuple[BatchSummary,
         replaced: list[tuple[int, str]] = []
         if extract.retry_of is None:
             replaced = replace_period(cur, contract, extract.period, batch_id)
-        if linked is not None:
+        if linked is not None:  # may move this batch's persons (a split): their keys are read after it
             store_links(cur, ctx.contracts.values(), linked, batch_id)
         opposed: list[int] = []
         person_keys, opposed_entries = (linked.person_keys, linked.opposed) if linked else ([], [])

@@ -14,15 +14,23 @@ from pseudonymisation.probabilistic import dumps, loads
 from pseudonymisation.rotation import rotate_encoding
 
 
-def _rewrite(cur: Any, table: str, column: str, change: Callable[[str], str]) -> int:
-    """Replace every value of ``table.column`` by ``change(value)`` through a temporary mapping table."""
-    cur.execute(f"select distinct {column} from {table} where {column} is not null")
+def _rewrite(cur: Any, table: str, column: str, change: Callable[[str], str], array: bool = False) -> int:
+    """Replace every value of ``table.column`` (each element, for a text[] ``array``) by ``change(value)``
+    through a temporary mapping table."""
+    values = f"unnest({column})" if array else column
+    cur.execute(f"select distinct {values} from {table} where {column} is not null")
     pairs = [(old, change(old)) for (old,) in cur.fetchall()]
     cur.execute("create temporary table _abord_rekey (old text primary key, new text not null) on commit drop")
     with cur.copy("copy _abord_rekey (old, new) from stdin") as copy:
         for pair in pairs:
             copy.write_row(pair)
-    cur.execute(f"update {table} t set {column} = r.new from _abord_rekey r where t.{column} = r.old")
+    if array:
+        cur.execute(
+            f"update {table} as t set {column} = array(select r.new from unnest(t.{column}) with ordinality"
+            " as k (old, n) join _abord_rekey as r using (old) order by k.n)"
+        )
+    else:
+        cur.execute(f"update {table} t set {column} = r.new from _abord_rekey r where t.{column} = r.old")
     cur.execute("drop table _abord_rekey")
     return len(pairs)
 
@@ -39,3 +47,8 @@ def rotate_encodings(cur: Any, rotation: bytes, table: str, column: str) -> int:
         return dumps(rotate_encoding(rotation, loads(text)))
 
     return _rewrite(cur, table, column, change)
+
+
+def rotate_key_arrays(cur: Any, rotation: bytes, table: str, column: str) -> int:
+    """Wrap every keyed digest held in the text[] ``table.column`` (the provenance's link keys)."""
+    return _rewrite(cur, table, column, lambda d: rotate_digest(rotation, d), array=True)

@@ -4,40 +4,49 @@ In the batch's transaction, under ``IDENTITY_LOCK``:
 1. exact keyed link keys (``pseudonymisation.linkage.link``) against ``identity.link_keys``;
 2. typo-tolerant keyed encodings (``probabilistic.link_probabilistic``) against the stored encodings of the
    blocks the batch touches: a misspelt or swapped name that no exact key shares still finds its person;
-3. the opposition list (``pseudonymisation.rights.opposed_rows``, stored by ``identity_store``): an opposed
-   person's rows are set aside and the batch is linked again without them, so none of their keys, encodings
-   or merges reach the store.
+3. the opposition list (``pseudonymisation.rights.opposed_rows``, stored by ``identity_store``): a row meeting
+   an opposed link key, or linked (exactly or by typo-tolerant encoding) to a stored person who holds one or
+   to an opposed identity's encodings, is set aside with every row of its person; the batch is linked again
+   without them, so none of their keys, encodings or merges reach the store. A stored person those rows reach
+   who was not known to be opposed (a tenancy loaded before the participant it names) is taken out
+   (``erasure.withdraw_opposed``), their rows counted as set aside in their own batches.
 Only keyed values are stored; ``audit.person_merges`` notes each merge with person keys and its kind.
+
+Each batch's identities are kept as provenance (``identity.link_evidence``): when a corrected file replaces a
+period, ``person_splits`` re-clusters the persons it touched.
 """
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import psycopg
 
 from pipelines.contract import Contract
+from pipelines.erasure import withdraw_opposed
 from pipelines.identity_store import (
-    ENCODINGS_DDL,
     RIGHTS_DDL,
     SELECT_BY_BLOCKS,
     UPSERT_ENCODING,
     add_opposition,
     load_opposition,
     stored_opposed_persons,
+    stored_persons,
 )
+from pipelines.person_splits import split_replaced
 from pipelines.raw_tables import raw_table_ddl
 from pseudonymisation.linkage import link
 from pseudonymisation.probabilistic import Encoding, blocks_of, dumps, link_probabilistic, loads
 from pseudonymisation.rights import opposed_rows
 
+
 # Serialises linkage so two batches never create two keys for one person.
 IDENTITY_LOCK = 4_242_001
 
 IDENTITY_DDL = (
-    ENCODINGS_DDL
-    + RIGHTS_DDL
+    RIGHTS_DDL
     + """
 alter table audit.person_merges add column if not exists kind text not null default 'exact'
     check (kind in ('exact', 'probabilistic'));
@@ -63,18 +72,23 @@ class Linked:
     rekeys: dict[str, str] = field(default_factory=dict)  # stored person key -> the key it now goes by
     encodings: list[tuple[str, str]] = field(default_factory=list)  # (dumped encoding, person key) to store
     opposition: set[str] = field(default_factory=set)  # link keys to add to the opposition list
+    withdrawn: set[str] = field(default_factory=set)  # stored persons to take out: found to be opposed
+    # (entry, link keys, dumped encoding, row ordinals) of the entries loaded: the batch's provenance
+    evidence: list[tuple[int, Sequence[str], str | None, list[int]]] = field(default_factory=list)
 
 
 class LinkEntries:
     """The distinct (link keys, encoding) of a batch, each once: the rows of one person (a night each, a visit
     each) share an entry, so linkage works on persons, not rows; a row's entry number waits with it in the
     batch's spool. Linking entries in order of first appearance decides what linking every row would (clusters, merges,
-    new keys and opposition are all set-based)."""
+    new keys and opposition are all set-based). ``order`` (each row's entry, in spool order) lets the provenance
+    say which rows an entry holds, so a later split moves exactly those."""
 
     def __init__(self) -> None:
         self.keys: list[list[str]] = []
         self.encodings: list[Encoding | None] = []
         self.rows: list[int] = []  # rows per entry
+        self.order = array("i")
         self._index: dict[tuple[tuple[str, ...], int], int] = {}
 
     def add(self, keys: list[str], encoding: Encoding | None) -> int:
@@ -87,17 +101,48 @@ class LinkEntries:
             self.encodings.append(encoding)
             self.rows.append(0)
         self.rows[entry] += 1
+        self.order.append(entry)
         return entry
 
 
-def link_rows(cur: psycopg.Cursor, row_keys: Sequence[list[str]], encodings: Sequence[Encoding | None]) -> Linked:
-    """Person keys of the rows (each with at least one link key), read against the store, nothing written."""
-    linked = _link(cur, row_keys, encodings)
+def link_rows(
+    cur: psycopg.Cursor,
+    row_keys: Sequence[list[str]],
+    encodings: Sequence[Encoding | None],
+    order: Sequence[int] = (),
+) -> Linked:
+    """Person keys of the entries (each with at least one link key), read against the store, nothing written.
+    ``order`` is ``LinkEntries.order``: without it the provenance cannot tell apart the rows of two entries of
+    one person in one batch, and a later split leaves such rows with the key the largest part keeps."""
+    return _with_evidence(_link_opposition_aside(cur, row_keys, encodings), row_keys, encodings, order)
+
+
+def _with_evidence(
+    linked: Linked, row_keys: Sequence[list[str]], encodings: Sequence[Encoding | None], order: Sequence[int]
+) -> Linked:
+    ordinals: list[list[int]] = [[] for _ in row_keys]
+    loaded = (entry for entry in order if not linked.opposed[entry])
+    for ordinal, entry in enumerate(loaded):
+        ordinals[entry].append(ordinal)
+    linked.evidence = [
+        (n, keys, None if enc is None else dumps(enc), ordinals[n])
+        for n, (keys, enc) in enumerate(zip(row_keys, encodings, strict=True))
+        if not linked.opposed[n]
+    ]
+    return linked
+
+
+def _link_opposition_aside(
+    cur: psycopg.Cursor, row_keys: Sequence[list[str]], encodings: Sequence[Encoding | None]
+) -> Linked:
+    first = _link(cur, row_keys, encodings)
+    # A stored person this batch merges into another counts too: the merge must not hide their opposition.
+    stored_opposed = stored_opposed_persons(cur, {*first.person_keys, *first.rekeys})
     drop, new_opposed = opposed_rows(
-        row_keys, linked.person_keys, load_opposition(cur), stored_opposed_persons(cur, linked.person_keys)
+        row_keys, first.person_keys, load_opposition(cur), {first.rekeys.get(p, p) for p in stored_opposed}
     )
     if not any(drop):
-        return linked
+        return first
     # Linked again without them: a merge or a key their rows alone brought must not reach the store.
     kept = [n for n, dropped in enumerate(drop) if not dropped]
     linked = _link(cur, [row_keys[n] for n in kept], [encodings[n] for n in kept])
@@ -105,6 +150,12 @@ def link_rows(cur: psycopg.Cursor, row_keys: Sequence[list[str]], encodings: Seq
     for n, person in zip(kept, linked.person_keys, strict=True):
         person_keys[n] = person
     linked.person_keys, linked.opposed, linked.opposition = person_keys, drop, new_opposed
+    # Stored persons found only now to be an opposed person (a tenancy loaded before the participant it names
+    # was recognised): their rows were never to be loaded. Those already known as opposed keep what was
+    # loaded before their opposition, as ``abord opposition add`` promises.
+    opposed = {first.person_keys[n] for n, dropped in enumerate(drop) if dropped}
+    reached = {p for p in {*first.person_keys, *first.rekeys} if first.rekeys.get(p, p) in opposed}
+    linked.withdrawn = stored_persons(cur, reached - stored_opposed)
     return linked
 
 
@@ -159,6 +210,13 @@ def store_links(cur: psycopg.Cursor, contracts: Iterable[Contract], linked: Link
         [(absorbed, kept, batch_id, kind) for absorbed, kept, kind in linked.merges],
     )
     add_opposition(cur, linked.opposition)
+    withdraw_opposed(cur, linked.withdrawn, [c.raw_table for c in contracts if c.is_person_level])
+    with cur.copy(
+        "copy identity.link_evidence (batch_id, entry, person_key, link_keys, encoding, row_ordinals) from stdin"
+    ) as copy:
+        for entry, keys, encoding, ordinals in linked.evidence:
+            copy.write_row((batch_id, entry, linked.person_keys[entry], list(keys), encoding, ordinals))
+    split_replaced(cur, {c.name: c for c in contracts}, linked.person_keys, batch_id)
 
 
 def _apply_rekeys(cur: psycopg.Cursor, contracts: Iterable[Contract], rekeys: dict[str, str]) -> None:
@@ -170,7 +228,8 @@ def _apply_rekeys(cur: psycopg.Cursor, contracts: Iterable[Contract], rekeys: di
     person_level = [c for c in contracts if c.is_person_level]
     for contract in person_level:
         cur.execute(raw_table_ddl(contract))
-    for table in [*(c.raw_table for c in person_level), "identity.link_keys", "identity.bloom_encodings"]:
+    identity = ["identity.link_keys", "identity.bloom_encodings", "identity.link_evidence"]
+    for table in [*(c.raw_table for c in person_level), *identity]:
         cur.execute(
             f"update {table} as t set person_key = m.kept"
             " from unnest(%s::text[], %s::text[]) as m (absorbed, kept) where t.person_key = m.absorbed",

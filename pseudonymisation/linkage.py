@@ -7,7 +7,7 @@ keeps person keys stable from one refresh to the next.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from uuid import uuid4
 
@@ -106,3 +106,18 @@ def link(
             if person in kept_of and k not in new_mappings:
                 new_mappings[k] = kept_of[person]
     return LinkResult(person_keys=person_keys, new_mappings=new_mappings, merges=merges)
+
+
+def components(records: Sequence[Sequence[str]], joined: Iterable[tuple[int, int]] = ()) -> list[int]:
+    """The component of each record (a list of link keys), numbered from 0 in order of first appearance: records
+    sharing a link key, or paired in ``joined`` (positions, e.g. typo-tolerant matches), are one. Re-clustering
+    a person's current records with it tells whether they still hold together."""
+    uf = _UnionFind()
+    for n, keys in enumerate(records):
+        uf.find(("r", n))
+        for k in keys:
+            uf.union(("r", n), ("k", k))
+    for i, j in joined:
+        uf.union(("r", i), ("r", j))
+    numbers: dict[Hashable, int] = {}
+    return [numbers.setdefault(uf.find(("r", n)), len(numbers)) for n in range(len(records))]

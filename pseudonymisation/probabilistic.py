@@ -17,7 +17,7 @@ wrong year still meets its match), which keeps comparisons near-linear.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from pseudonymisation import bloom, normalise
@@ -162,23 +162,12 @@ def link_probabilistic(
     batch = {(p, e) for p, e in zip(person_keys, encodings, strict=True) if e is not None} - stored
     entries = [(p, e, True) for p, e in batch] + [(p, e, False) for p, e in stored]
 
-    by_block: dict[str, list[int]] = {}
-    for n, (_, enc, _) in enumerate(entries):
-        for block in enc.blocks:
-            by_block.setdefault(block, []).append(n)
-
     uf = _UnionFind()
-    seen: set[tuple[int, int]] = set()
-    for members in by_block.values():
-        for x, i in enumerate(members):
-            pi, ei, new_i = entries[i]
-            for j in members[x + 1 :]:
-                pj, ej, new_j = entries[j]
-                if pi == pj or not (new_i or new_j) or (i, j) in seen:
-                    continue
-                seen.add((i, j))
-                if uf.find(pi) != uf.find(pj) and match_weight(ei, ej) >= threshold:
-                    uf.union(pi, pj)
+    for i, j in _block_pairs([e for _, e, _ in entries]):
+        pi, ei, new_i = entries[i]
+        pj, ej, new_j = entries[j]
+        if pi != pj and (new_i or new_j) and uf.find(pi) != uf.find(pj) and match_weight(ei, ej) >= threshold:
+            uf.union(pi, pj)
 
     clusters: dict[object, list[str]] = {}
     for person in {p for p, _, _ in entries}:
@@ -196,6 +185,29 @@ def link_probabilistic(
     remapped = [kept_of.get(p, p) for p in person_keys]
     new = sorted({(kept_of.get(p, p), e) for p, e in batch}, key=lambda pe: (pe[0], pe[1].dob))
     return ProbabilisticResult(person_keys=remapped, merges=merges, new_encodings=new)
+
+
+def _block_pairs(encodings: Sequence[Encoding]) -> Iterator[tuple[int, int]]:
+    """Each pair of positions whose encodings share a block, once."""
+    by_block: dict[str, list[int]] = {}
+    for n, enc in enumerate(encodings):
+        for block in enc.blocks:
+            by_block.setdefault(block, []).append(n)
+    seen: set[tuple[int, int]] = set()
+    for members in by_block.values():
+        for x, i in enumerate(members):
+            for j in members[x + 1 :]:
+                if (i, j) not in seen:
+                    seen.add((i, j))
+                    yield i, j
+
+
+def matching_pairs(encodings: Sequence[Encoding | None], threshold: float = THRESHOLD) -> list[tuple[int, int]]:
+    """Positions (i, j) of the encodings that score at least ``threshold``: the typo-tolerant joins among a set
+    of records, for re-clustering them (``linkage.components``)."""
+    present = [n for n, e in enumerate(encodings) if e is not None]
+    known = [encodings[n] for n in present]
+    return [(present[i], present[j]) for i, j in _block_pairs(known) if match_weight(known[i], known[j]) >= threshold]
 
 
 # --- serialisation -----------------------------------------------------------------------------

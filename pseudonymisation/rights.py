@@ -1,11 +1,12 @@
 """People's rights: the opposition list and erasure, through link keys only (pure functions).
 
 An opposition or erasure request arrives as identifiers (a CSV with the canonical columns of
-`abord link`). They are turned into link keys at once (``request_keys``) and only those keys are kept:
-the request file itself is the steward's to delete.
+`abord link`). They are turned into link keys (``request_keys``) and, so that a misspelt return is recognised
+too, keyed encodings (``request_encodings``) at once, and only those are kept: the request file itself is the
+steward's to delete.
 
 - Opposition: ingestion drops every row whose link keys meet the list, or that linkage puts with such a row
-  or with a stored person holding an opposed key (``opposed_rows``), and adds those rows' own keys to the
+  or with a stored person holding an opposed key or encoding (``opposed_rows``), and adds those rows' own keys to the
   list, so that rows referencing them (a tenancy naming the participant id) are dropped as well, now or in
   a later batch.
 - Erasure: the persons those keys reach lose every stored row, link key, encoding and merge, and their keys
@@ -20,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from pseudonymisation.link_keys import Identity, link_keys
+from pseudonymisation.probabilistic import dumps, encode_identity
 
 
 def identity_of(row: Mapping[str, str | None]) -> Identity:
@@ -40,6 +42,13 @@ def request_keys(key: bytes, rows: Iterable[Mapping[str, str | None]]) -> tuple[
         usable += bool(found)
         keys.update(found)
     return keys, usable
+
+
+def request_encodings(key: bytes, rows: Iterable[Mapping[str, str | None]]) -> list[str]:
+    """The dumped encodings (``probabilistic.dumps``: keyed values only) of the identities of a request that
+    have both names and a birth date, one per identity."""
+    encodings = (encode_identity(key, identity_of(row), _cell(row.get("postcode"))) for row in rows)
+    return [dumps(e) for e in encodings if e is not None]
 
 
 def opposed_rows(

@@ -11,10 +11,10 @@ from typer.testing import CliRunner
 
 from orchestration.cli import app
 from pipelines.contract import load_contracts
-from pipelines.identity_store import ENCODINGS_DDL, UPSERT_ENCODING
+from pipelines.identity_store import ENCODINGS_DDL, EVIDENCE_DDL, UPSERT_ENCODING
 from pipelines.pipeline import ensure_raw_tables
 from pseudonymisation.keys import load_key
-from pseudonymisation.link_keys import Identity, link_keys, record_key
+from pseudonymisation.link_keys import Identity, link_keys, record_key, rotate_digest
 from pseudonymisation.probabilistic import dumps, encode_identity
 
 runner = CliRunner()
@@ -239,7 +239,7 @@ def test_forget_erases_the_person_everywhere_and_only_them(warehouse: str, tmp_p
     assert set(link_keys(key, _identity(MARIE))) | {record_key(key, "housing_participants", "P1")} <= opposed
 
 
-def test_opposition_add_keeps_keys_only(warehouse: str, tmp_path: Path) -> None:
+def test_opposition_add_keeps_keyed_values_only(warehouse: str, tmp_path: Path) -> None:
     request = tmp_path / "opposition.csv"
     request.write_text("given_name,family_name,birth_date\nKarim,Benali,30/07/1988\n,,\n", encoding="utf-8")
     result = runner.invoke(app, ["opposition", "add", "--from", str(request)])
@@ -248,7 +248,13 @@ def test_opposition_add_keeps_keys_only(warehouse: str, tmp_path: Path) -> None:
     key = load_key(tmp_path / "abord.key")
     with psycopg.connect(warehouse) as conn:
         opposed = {k for (k,) in conn.execute("select link_key from identity.opposition")}
-    assert opposed == set(link_keys(key, Identity(given_name="Karim", family_name="Benali", birth_date="1988-07-30")))
+        encodings = conn.execute(
+            "select e.encoding from identity.bloom_encodings as e join identity.opposed_persons using (person_key)"
+        ).fetchall()
+    karim = Identity(given_name="Karim", family_name="Benali", birth_date="1988-07-30")
+    assert opposed == set(link_keys(key, karim))
+    # and the keyed encoding, so that a misspelt "Karim Benalli" in a later extract is recognised too
+    assert encodings == [(dumps(encode_identity(key, karim)),)]
     assert _person_rows(warehouse, "p-karim") == 5  # opposition alone erases nothing
 
 
@@ -259,6 +265,12 @@ def test_key_rotate_rekeys_the_store_without_losing_a_link(warehouse: str, tmp_p
         before = dict(conn.execute("select link_key, person_key from identity.link_keys").fetchall())
         conn.execute(ENCODINGS_DDL)
         conn.execute(UPSERT_ENCODING, (dumps(encode_identity(old, _identity(MARIE))), "p-marie"))
+        conn.execute(EVIDENCE_DDL)  # a batch's provenance: its link keys and encoding are keyed values too
+        conn.execute(
+            "insert into identity.link_evidence (batch_id, entry, person_key, link_keys, encoding, row_ordinals)"
+            " values (1, 0, 'p-marie', %s, %s, '{0}')",
+            (link_keys(old, _identity(MARIE)), dumps(encode_identity(old, _identity(MARIE)))),
+        )
     result = runner.invoke(app, ["key", "rotate"])
     assert result.exit_code == 0, result.output
     new = load_key(key_file)
@@ -268,7 +280,10 @@ def test_key_rotate_rekeys_the_store_without_losing_a_link(warehouse: str, tmp_p
         after = dict(conn.execute("select link_key, person_key from identity.link_keys").fetchall())
         refs = {r for (r,) in conn.execute("select record_ref from raw.housing_participants")}
         encodings = conn.execute("select encoding, person_key from identity.bloom_encodings").fetchall()
+        evidence = conn.execute("select link_keys, encoding from identity.link_evidence").fetchall()
     assert encodings == [(dumps(encode_identity(new, _identity(MARIE))), "p-marie")]
+    rotated = [rotate_digest(new.rotations[0], d) for d in link_keys(old, _identity(MARIE))]
+    assert evidence == [(rotated, encodings[0][0])] and set(rotated) == set(link_keys(new, _identity(MARIE)))
     assert not set(after) & set(before) and len(after) == len(before)
     # What the next extract computes under the rotated key finds the same persons.
     for person, row in (("p-marie", MARIE), ("p-karim", KARIM)):

@@ -12,10 +12,11 @@ import psycopg
 import pytest
 
 from pipelines.contract import load_contracts
+from pipelines.erasure import forget
 from pipelines.identity_store import add_opposition
 from pipelines.ingest import IngestContext, ingest_file
 from pseudonymisation.link_keys import Identity, link_keys, record_key
-from pseudonymisation.rights import request_keys
+from pseudonymisation.rights import request_encodings, request_keys
 
 CONTRACTS = load_contracts()
 HEALTH, JUSTICE = CONTRACTS["health_encounters"], CONTRACTS["justice_events"]
@@ -175,3 +176,99 @@ def test_an_opposed_persons_rows_are_counted_and_nothing_of_them_is_stored(ctx: 
     assert _query(ctx.url, "select count(*) from audit.person_merges") == merges_before
     batches = _query(ctx.url, "select rows_read, rows_loaded, rows_quarantined from audit.batches")
     assert all(read == loaded + quarantined for read, loaded, quarantined in batches)
+
+
+MARIE_HELENE = Identity(given_name="Marie-Hélène", family_name="Dupont", birth_date="1968-07-04")
+# She returns misspelt, without the accent, and without a NIR: no exact link key in common.
+MARIE_HELENE_AGAIN = Identity(given_name="Marie-Helene", family_name="Dupond", birth_date="1968-07-04")
+CLAIRE = Identity(given_name="Claire", family_name="Moreau", birth_date="1968-07-04")  # her birth date only
+
+
+def _oppose_identity(ctx: IngestContext, who: Identity) -> None:
+    """As `abord opposition add` does: the request's link keys and encodings, nothing else."""
+    request = [{"given_name": who.given_name, "family_name": who.family_name, "birth_date": who.birth_date}]
+    keys, _ = request_keys(ctx.key, request)
+    with psycopg.connect(ctx.url) as conn, conn.cursor() as cur:
+        add_opposition(cur, keys, request_encodings(ctx.key, request))
+
+
+def test_an_opposed_identity_never_loaded_is_recognised_when_it_returns_misspelt(
+    ctx: IngestContext, tmp_path: Path
+) -> None:
+    assert not set(link_keys(ctx.key, MARIE_HELENE)) & set(link_keys(ctx.key, MARIE_HELENE_AGAIN))
+    _oppose_identity(ctx, MARIE_HELENE)
+    assert _query(ctx.url, "select count(*) from identity.link_keys") == [(0,)]
+
+    health = ingest_file(ctx, HEALTH, _health(tmp_path, "2025-10", [("E1", MARIE_HELENE_AGAIN), ("E2", CLAIRE)]))
+    assert (health.rows_read, health.rows_loaded, health.rows_quarantined) == (2, 1, 1)
+    assert _opposed_rows(ctx, health.batch_id) == [(1, None)]
+    assert _person_of(ctx, "health_encounters", "E1") is None
+    assert _person_of(ctx, "health_encounters", "E2") is not None  # the same birth date does not make her opposed
+    stored = {k for (k,) in _query(ctx.url, "select link_key from identity.link_keys")}
+    assert stored == set(link_keys(ctx.key, CLAIRE))
+
+
+def test_an_erased_person_returning_misspelt_is_not_loaded_again(ctx: IngestContext, tmp_path: Path) -> None:
+    ingest_file(ctx, HEALTH, _health(tmp_path, "2025-10", [("E1", MARIE_HELENE), ("E2", CLAIRE)]))
+    erased = _person_of(ctx, "health_encounters", "E1")
+    keys, _ = request_keys(ctx.key, [{"given_name": "Marie-Hélène", "family_name": "Dupont",
+                                      "birth_date": "1968-07-04"}])  # fmt: skip
+    with psycopg.connect(ctx.url) as conn, conn.cursor() as cur:
+        assert forget(cur, keys, [HEALTH.raw_table, JUSTICE.raw_table], requested=1).persons == 1
+    # her encoding stays, as opposition, under a key no row ever carried
+    persons = {p for (p,) in _query(ctx.url, "select person_key from identity.bloom_encodings")}
+    assert erased not in persons and len(persons) == 2
+
+    court = ingest_file(ctx, JUSTICE, _justice(tmp_path, "2025-11", [("J1", MARIE_HELENE_AGAIN), ("J2", CLAIRE)]))
+    assert (court.rows_loaded, court.rows_quarantined) == (1, 1)
+    assert _opposed_rows(ctx, court.batch_id) == [(1, None)]
+    assert _person_of(ctx, "justice_events", "J2") == _person_of(ctx, "health_encounters", "E2")
+
+
+class _NoNotes:
+    def redact_many(self, texts: list, names: list) -> list[None]:
+        return [None] * len(texts)
+
+
+def _housing(root: Path, entity: str, period: str, rows: list[list[str]]) -> Path:
+    contract = CONTRACTS[f"housing_{entity}"]
+    path = root / "housing" / f"{entity}_{period}.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="latin-1", newline="") as handle:
+        writer = csv.writer(handle, delimiter=";")
+        writer.writerow([c.name for c in contract.columns])
+        writer.writerows(rows)
+    return path
+
+
+def test_a_tenancy_loaded_before_its_opposed_participant_is_taken_out_and_counted(
+    make_ingest_context, tmp_path: Path
+) -> None:
+    ctx = make_ingest_context(_NoNotes)
+    ctx.ensure_schema()
+    participants, tenancies = CONTRACTS["housing_participants"], CONTRACTS["housing_tenancies"]
+    _oppose_identity(ctx, MARIE_HELENE)
+    # The tenancies arrive first: they name the participant's record, not the person.
+    early = ingest_file(
+        ctx,
+        tenancies,
+        _housing(tmp_path, "tenancies", "2025-10", [["B1", "P1", "Lyon", "01/09/2025", "", "", "500"],
+                                                    ["B2", "P2", "Lyon", "01/09/2025", "", "", "450"]]),
+    )  # fmt: skip
+    assert early.rows_loaded == 2
+    people = [["P1", "Dupond", "Marie-Helene", "04/07/1968", "", "", "", "Lyon", "", "01/09/2025", ""],
+              ["P2", "Moreau", "Claire", "04/07/1968", "", "", "", "Lyon", "", "01/09/2025", ""]]  # fmt: skip
+    batch = ingest_file(ctx, participants, _housing(tmp_path, "participants", "2025-10", people))
+    assert (batch.rows_loaded, batch.rows_quarantined) == (1, 1)
+    assert _opposed_rows(ctx, batch.batch_id) == [(1, None)]
+    # Her tenancy is taken out of raw and counted, in its own batch, as set aside for opposition.
+    assert _person_of(ctx, "housing_tenancies", "B1") is None
+    assert _person_of(ctx, "housing_tenancies", "B2") == _person_of(ctx, "housing_participants", "P2")
+    assert _query(ctx.url, "select rows_read, rows_loaded, rows_quarantined from audit.batches where batch_id = %s",
+                  (early.batch_id,)) == [(2, 1, 1)]  # fmt: skip
+    assert _opposed_rows(ctx, early.batch_id) == [(1, None)]
+    # and next month's tenancy naming her record is set aside at once
+    later = ingest_file(
+        ctx, tenancies, _housing(tmp_path, "tenancies", "2025-11", [["B1", "P1", "Lyon", "01/09/2025", "", "", "500"]])
+    )
+    assert (later.rows_loaded, later.rows_quarantined) == (0, 1)

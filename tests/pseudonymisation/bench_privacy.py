@@ -2,11 +2,12 @@
 
 Each function returns rows (what, rows, seconds, note) that map one to one onto tests.bench.Result:
 
-    from tests.pseudonymisation.bench_privacy import linkage_rows, redaction_rows
+    from tests.pseudonymisation.bench_privacy import ingested_linkage_rows, linkage_rows, redaction_rows
 
     def privacy(bench: Bench) -> list[Result]:
         key = load_key(bench.data_dir / "abord.key")
-        rows = linkage_rows(bench.data_dir, key) + redaction_rows()
+        url = create_database(bench.admin_url)
+        rows = linkage_rows(bench.data_dir, key) + ingested_linkage_rows(bench.data_dir, key, url) + redaction_rows()
         return [Result("privacy", *row) for row in rows]
 """
 
@@ -19,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))  # its siblings import each other as pytest sees them
 
 from labelled_notes import LABELLED  # noqa: E402
-from linkage_quality import evaluate  # noqa: E402
+from linkage_quality import evaluate, evaluate_ingested  # noqa: E402
 
 from pseudonymisation.redaction import Redactor  # noqa: E402
 from pseudonymisation.redaction_quality import compare_throughput, score  # noqa: E402
@@ -39,6 +40,23 @@ def linkage_rows(data_dir: Path, key: bytes) -> list[Row]:
             note = f"precision {q.precision:.4f} recall {q.recall:.4f}"
             rows.append((f"linkage {method}, {label}", q.true_pairs, seconds, note))
     return rows
+
+
+def ingested_linkage_rows(data_dir: Path, key: bytes, url: str) -> list[Row]:
+    """The same pairs, on the person keys the real ingestion stored in raw (every person-level extract loaded
+    into the empty warehouse at ``url``)."""
+    started = time.perf_counter()
+    quality, quarantined = evaluate_ingested(data_dir, key, url)
+    seconds = time.perf_counter() - started
+    return [
+        (
+            f"linkage ingested, {label}",
+            q.true_pairs,
+            seconds,
+            f"precision {q.precision:.4f} recall {q.recall:.4f} ({quarantined} rows quarantined)",
+        )
+        for label, q in quality.items()
+    ]
 
 
 def redaction_rows(passes: int = 3) -> list[Row]:

@@ -1,7 +1,8 @@
 """Pairwise linkage quality against the sample generator's ground truth (callable from `make bench`).
 
-Reads every person-level landing file through its contract, links the records as ingestion does (exact
-keys, then optionally the probabilistic pass) and counts record pairs: true pairs share a person in
+``evaluate`` reads every person-level landing file through its contract and links the records with the library
+as ingestion does (exact keys, then optionally the probabilistic pass); ``evaluate_ingested`` takes the person
+keys ingestion itself stored in the raw tables. Both count record pairs: true pairs share a person in
 ground_truth/links.csv, predicted pairs share a person key. Figures are given for pairs of two records
 that both carry a valid NIR, and for pairs where at least one does not.
 """
@@ -13,7 +14,11 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
+
 from pipelines.contract import load_contracts
+from pipelines.ingest import IngestContext, find_extracts, ingest_file
+from pipelines.pipeline import ensure_raw_tables
 from pipelines.readers import read_rows
 from pseudonymisation import normalise
 from pseudonymisation.link_keys import Identity, link_keys, record_key
@@ -84,10 +89,15 @@ def read_records(root: Path) -> list[Record]:
     return out
 
 
+def _truth(root: Path) -> dict[tuple[str, str], str]:
+    """(source, record id) -> the generator's person id."""
+    with (root / "ground_truth" / "links.csv").open(encoding="utf-8", newline="") as handle:
+        return {(r["source"], r["record_id"]): r["person_id"] for r in csv.DictReader(handle)}
+
+
 def evaluate(root: Path, key: bytes, probabilistic: bool = True) -> dict[str, PairQuality]:
     """Pairwise quality of linkage on the generated data under ``root``: all, with NIR, without NIR."""
-    with (root / "ground_truth" / "links.csv").open(encoding="utf-8", newline="") as handle:
-        truth_of = {(r["source"], r["record_id"]): r["person_id"] for r in csv.DictReader(handle)}
+    truth_of = _truth(root)
     records = [r for r in read_records(root) if (r.source, r.record_id) in truth_of]
     cache: dict[Identity, list[str]] = {}
     keys = []
@@ -105,8 +115,11 @@ def evaluate(root: Path, key: bytes, probabilistic: bool = True) -> dict[str, Pa
     # Quality on the records that carry identifiers: the others follow their referenced record exactly.
     kept = [n for n, r in enumerate(records) if r.identified]
     truth = [truth_of[records[n].source, records[n].record_id] for n in kept]
-    persons = [persons[n] for n in kept]
     has_nir = [normalise.nir(records[n].identity.nir) is not None for n in kept]
+    return _by_nir(truth, [persons[n] for n in kept], has_nir)
+
+
+def _by_nir(truth: list[str], persons: list[str], has_nir: list[bool]) -> dict[str, PairQuality]:
     everything = _quality(truth, persons)
     with_nir = _quality(
         [t for t, n in zip(truth, has_nir, strict=True) if n], [p for p, n in zip(persons, has_nir, strict=True) if n]
@@ -117,3 +130,38 @@ def evaluate(root: Path, key: bytes, probabilistic: bool = True) -> dict[str, Pa
         everything.correct_pairs - with_nir.correct_pairs,
     )
     return {"all": everything, "with NIR": with_nir, "without NIR": without}
+
+
+class _NoRedaction:
+    """Free text plays no part in linkage: this measure leaves it out rather than load the NLP models."""
+
+    def redact_many(self, texts: list, names: list) -> list[None]:
+        return [None] * len(texts)
+
+
+def evaluate_ingested(root: Path, key: bytes, url: str) -> tuple[dict[str, PairQuality], int]:
+    """Pairwise quality of the person keys that ingestion (``pipelines.ingest``) stores in the raw tables, every
+    person-level landing file loaded in order into the empty warehouse at ``url``; and the rows it set aside
+    (quarantined), which take no part in the pairs."""
+    truth_of = _truth(root)
+    contracts = load_contracts()
+    ensure_raw_tables(url, contracts)
+    ctx = IngestContext(url, key, root / "quarantine", contracts, _NoRedaction)
+    person_level = [c for c in contracts.values() if c.is_person_level]
+    quarantined = 0
+    for contract in person_level:
+        for path in find_extracts(contract, root / "landing"):
+            quarantined += ingest_file(ctx, contract, path).rows_quarantined
+    # Raw rows carry a keyed record ref, not the record id: the ground truth's ids are keyed the same way.
+    records = {(r.source, record_key(key, r.source, r.record_id)): r for r in read_records(root) if r.identified}
+    truth, persons, has_nir = [], [], []
+    with psycopg.connect(url) as conn:
+        for contract in person_level:
+            for ref, person in conn.execute(f"select record_ref, person_key from {contract.raw_table}"):
+                record = records.get((contract.name, ref))
+                if record is None or (record.source, record.record_id) not in truth_of:
+                    continue
+                truth.append(truth_of[record.source, record.record_id])
+                persons.append(person)
+                has_nir.append(normalise.nir(record.identity.nir) is not None)
+    return _by_nir(truth, persons, has_nir), quarantined

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 
-from pseudonymisation.linkage import link
+from pseudonymisation.linkage import components, link
 
 
 def counter(prefix: str = "p") -> Callable[[], str]:
@@ -93,3 +93,10 @@ def test_large_batch_is_linear_enough() -> None:
     result = link(records, {}, counter())
     assert set(result.person_keys) == {"p001"}
     assert len(result.new_mappings) == 50_001
+
+
+def test_components_tell_whether_records_still_hold_together() -> None:
+    # records 0 and 2 share a key; 1 joins 3 only through a typo-tolerant match; 4 stands alone
+    records = [["a", "b"], ["c"], ["b"], ["d"], ["e"]]
+    assert components(records, [(1, 3)]) == [0, 1, 0, 1, 2]
+    assert components(records) == [0, 1, 0, 2, 3]

@@ -16,6 +16,7 @@ from pseudonymisation.probabilistic import (
     link_probabilistic,
     loads,
     match_weight,
+    matching_pairs,
 )
 
 KEY = bytes(range(32))
@@ -127,3 +128,13 @@ def test_quality_against_ground_truth_holds_a_floor(tmp_path: Path) -> None:
     for label in ("with NIR", "without NIR"):
         assert quality[label].precision >= 0.995, quality[label].line(label)
         assert quality[label].recall >= 0.99, quality[label].line(label)
+
+
+def test_matching_pairs_are_the_typo_tolerant_joins_among_records() -> None:
+    records = [
+        _enc("Marie", "Dupont", "1975-03-12"),
+        None,  # a record without names or date takes part in no pair
+        _enc("Lucie", "Bernard", "1975-03-12"),
+        _enc("Marie", "Dupond", "1975-03-12"),
+    ]
+    assert matching_pairs(records) == [(0, 3)]

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from pseudonymisation.link_keys import Identity, link_keys
-from pseudonymisation.rights import identity_of, opposed_rows, request_keys
+from pseudonymisation.probabilistic import encode_identity, loads
+from pseudonymisation.rights import identity_of, opposed_rows, request_encodings, request_keys
 
 KEY = bytes(range(32))
 
@@ -30,3 +31,11 @@ def test_a_stored_opposed_person_drops_rows_that_reach_them_without_an_opposed_k
     drop, new = opposed_rows([["a"], ["c", "ref3"]], ["p1", "p2"], set(), opposed_persons={"p2", "p9"})
     assert drop == [False, True]
     assert new == {"c", "ref3"}
+
+
+def test_request_rows_become_keyed_encodings_for_a_misspelt_return() -> None:
+    rows = [{"given_name": "Marie-Hélène", "family_name": "Dupont", "birth_date": "04/07/1968"}, {"nir": "x"}]
+    (encoding,) = request_encodings(KEY, rows)
+    expected = encode_identity(KEY, Identity(given_name="Marie-Hélène", family_name="Dupont", birth_date="1968-07-04"))
+    assert loads(encoding) == expected
+    assert "Dupont" not in encoding and "1968" not in encoding
