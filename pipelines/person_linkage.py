@@ -41,7 +41,6 @@ from pseudonymisation.linkage import link
 from pseudonymisation.probabilistic import Encoding, blocks_of, dumps, link_probabilistic, loads
 from pseudonymisation.rights import opposed_rows
 
-
 # Serialises linkage so two batches never create two keys for one person.
 IDENTITY_LOCK = 4_242_001
 
