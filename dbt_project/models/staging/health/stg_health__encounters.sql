@@ -3,6 +3,7 @@
     unique_key='encounter_ref',
     incremental_strategy='delete+insert',
     on_schema_change='fail',
+    indexes=[{'columns': ['encounter_ref']}, {'columns': ['person_key']}],
     post_hook="{{ delete_rows_gone('health', 'health_encounters', 'encounter_ref') }}"
 ) }}
 
