@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from pipelines.sample.config import EmploymentRates, HealthRates, JusticeRates
-from pipelines.sample.days import shared, shared_or_none
 from pipelines.sample.trajectories import HousingPath
 
 OBSERVED_BEFORE_ENTRY_DAYS = 730
@@ -78,7 +77,7 @@ def _arrivals(rng: random.Random, path: HousingPath, as_of: date, before: float,
         daily = rate / DAYS_PER_YEAR
         t = rng.expovariate(daily)
         while t < length:
-            days.append(shared(seg_start + timedelta(days=int(t))))
+            days.append(seg_start + timedelta(days=int(t)))
             t += rng.expovariate(daily)
     return days
 
@@ -99,7 +98,7 @@ def health_events(rng: random.Random, path: HousingPath, as_of: date, rates: Hea
         service = "psychiatrie" if rng.random() < rates.psychiatry_share else "general"
         discharge = day + timedelta(days=rng.randint(*rates.stay_days))
         if discharge <= last:  # hospital extracts hold completed stays only
-            events.append(Encounter("hospitalisation", service, day, shared(discharge)))
+            events.append(Encounter("hospitalisation", service, day, discharge))
     events.sort(key=lambda e: (e.admission, e.encounter_type))
     return events
 
@@ -176,5 +175,5 @@ def employment_events(rng: random.Random, path: HousingPath, as_of: date, rates:
         _, (low, high), hours = CONTRACT_TYPES[kind]
         start = first + timedelta(days=int(t))
         end = start + timedelta(days=rng.randint(low, high))
-        contracts.append(Contract(kind, shared(start), shared_or_none(_close(end, path, last)), rng.choice(hours)))
+        contracts.append(Contract(kind, start, _close(end, path, last), rng.choice(hours)))
     return contracts

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import random
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from pipelines.sample import rows, rows_anonymous, rows_landlords
+from pipelines.sample.config import SampleConfig
 from pipelines.sample.hmis import export_path, write_hmis_export
 from pipelines.sample.identities import Identity
 from pipelines.sample.invalid import InvalidRow, Row, inject
@@ -17,11 +18,11 @@ from pipelines.sample.noise import partner_view
 from pipelines.sample.notes import case_note
 from pipelines.sample.rows import Extract, Snapshot
 from pipelines.sample.sources import HEADERS, IDENTITY_SOURCES, SOURCES, SPECS, STYLES, identity_columns, landing_file
-from pipelines.sample.world import World
+from pipelines.sample.world import Person, Simulation
 from pipelines.sample.writers import write_file
 
-# source -> how to build its rows at a snapshot; the order in which files and links are written
-BUILDERS: dict[str, Callable[[World, Snapshot], Extract]] = {
+# source -> one person's rows at a snapshot, for the files made of person after person (spooled)
+PERSON_ROWS: dict[str, Callable[[Person, Snapshot], Iterable[Row]]] = {
     "housing_participants": rows.participants,
     "housing_tenancies": rows.tenancies,
     "health_encounters": rows.health,
@@ -33,6 +34,11 @@ BUILDERS: dict[str, Callable[[World, Snapshot], Extract]] = {
     "landlord_incidents": rows_landlords.incidents,
     "landlord_guarantee_claims": rows_landlords.claims,
     "tenant_survey": rows_anonymous.survey,
+}
+# Person-level rows that name no one: the survey is anonymous, so links.csv does not list its answers.
+ANONYMOUS_ROWS = frozenset({"tenant_survey"})
+# source -> the whole file at a snapshot, built from the population's totals once every person is simulated
+POPULATION_EXTRACTS: dict[str, Callable[[Simulation, Snapshot], Extract]] = {
     "tenant_council": rows_anonymous.council,
     "finance_funders": rows_anonymous.funders,
     "finance_conventions": rows_anonymous.conventions,
@@ -59,17 +65,19 @@ class WrittenExtract:
     kind: str  # regular | superseded (first send of a corrected month) | correction
     snapshot: str  # ISO date the extract is a snapshot of
     rows: int  # data rows, broken ones included
-    invalid: list[InvalidRow]
+    invalid: int  # of which broken ones
 
 
 @dataclass
 class ExtractWriter:
-    """Writes extracts one after the other; broken rows draw on one stream, so the run is deterministic."""
+    """Writes extracts one after the other; broken rows draw on one stream, so the run is deterministic.
+    `on_invalid(path, snap, row)` is told of every broken row as it is written."""
 
     out_dir: Path
-    world: World
+    config: SampleConfig
     rng: random.Random
     fakes: Iterator[Identity]
+    on_invalid: Callable[[Path, Snapshot, InvalidRow], None]
     written: list[WrittenExtract] = field(default_factory=list)
     _hmis_participants: tuple[Extract, Callable[[str, str, str], None] | None] | None = None
 
@@ -79,7 +87,7 @@ class ExtractWriter:
         def disguise(row: Row) -> Row:
             if source not in IDENTITY_SOURCES:
                 return row
-            view = partner_view(self.rng, next(self.fakes), partner, self.world.config.identity)
+            view = partner_view(self.rng, next(self.fakes), partner, self.config.identity)
             row.update(identity_columns(source, view))
             if source == "housing_participants":
                 site, entry = row["site"], row["date_entree"]  # still the valid template's date here
@@ -100,7 +108,7 @@ class ExtractWriter:
     ) -> None:
         """One file; `links(source, record_id, person_id)` is told of every valid person row.
         A first send of a corrected month leaves out `dropped_share` of the rows."""
-        if source in HMIS_SOURCES and self.world.config.formats.housing == "hmis":
+        if source in HMIS_SOURCES and self.config.formats.housing == "hmis":
             self._write_hmis(source, snap, extract, links)
             return
         spec = SPECS[source]
@@ -122,34 +130,38 @@ class ExtractWriter:
 
         period = f"{snap.cut.year:04d}-{snap.cut.month:02d}"
         path = landing_file(self.out_dir, source, period, "corrige" if kind == "correction" else "")
-        listed: list[InvalidRow] = []
+        invalid = 0
+
+        def report(row: InvalidRow) -> None:
+            nonlocal invalid
+            invalid += 1
+            self.on_invalid(path, snap, row)
+
         merged = inject(
             self.rng,
             source,
             spec,
             valid(),
             count,
-            self.world.config.invalid,
+            self.config.invalid,
             extract.broken_id,
             self._disguise(source, snap.cut),
-            listed,
+            report,
         )
         write_file(path, STYLES[source], HEADERS[source], merged)
-        self.written.append(
-            WrittenExtract(path, source, period, kind, snap.cut.isoformat(), count + len(listed), listed)
-        )
+        self.written.append(WrittenExtract(path, source, period, kind, snap.cut.isoformat(), count + invalid, invalid))
 
     def _write_hmis(
         self, source: str, snap: Snapshot, extract: Extract, links: Callable[[str, str, str], None] | None
     ) -> None:
-        """One export holds participants and tenancies: the participants wait for the tenancies (BUILDERS order)."""
+        """One export holds participants and tenancies: the participants wait for the tenancies (SOURCES order)."""
         if source == HMIS_SOURCES[0]:
             self._hmis_participants = (extract, links)
             return
         participants, _ = self._hmis_participants
         period = f"{snap.cut.year:04d}-{snap.cut.month:02d}"
         path = export_path(self.out_dir, period)
-        counts = write_hmis_export(path, self.world.config.formats.hmis_version, snap.cut, participants, extract, links)
+        counts = write_hmis_export(path, self.config.formats.hmis_version, snap.cut, participants, extract, links)
         for name, count in zip(HMIS_SOURCES, (counts.participants, counts.tenancies), strict=True):
-            self.written.append(WrittenExtract(path, name, period, "regular", snap.cut.isoformat(), count, []))
+            self.written.append(WrittenExtract(path, name, period, "regular", snap.cut.isoformat(), count, 0))
         self._hmis_participants = None

@@ -68,15 +68,12 @@ class Clause:
     payment: float
 
 
-def person_years(paths: list[HousingPath], as_of: date) -> dict[tuple[str, int], float]:
-    """(site, year) -> years housed there; the budget a year's commitment is based on."""
-    out: dict[tuple[str, int], float] = {}
-    for path in paths:
-        start, end = path.entry, path.tenancies[-1].end or as_of
-        for year in range(start.year, end.year + 1):
-            first, last = max(start, date(year, 1, 1)), min(end, date(year, 12, 31))
-            out[(path.site, year)] = out.get((path.site, year), 0.0) + ((last - first).days + 1) / 365.25
-    return out
+def add_person_years(budget: dict[tuple[str, int], float], path: HousingPath, as_of: date) -> None:
+    """Add the path's years housed to budget[(site, year)], the budget a year's commitment is based on."""
+    start, end = path.entry, path.tenancies[-1].end or as_of
+    for year in range(start.year, end.year + 1):
+        first, last = max(start, date(year, 1, 1)), min(end, date(year, 12, 31))
+        budget[(path.site, year)] = budget.get((path.site, year), 0.0) + ((last - first).days + 1) / 365.25
 
 
 def _convention(funder: Funder, site: str, year: int) -> tuple[str, int]:

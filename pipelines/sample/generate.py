@@ -8,26 +8,28 @@ Every random draw comes from a named random.Random stream derived from the seed,
 notes) does not reshuffle another (say the tenancies). By default each source is one snapshot as of
 `as_of`; with months > 1 each source is a snapshot per month end, a few records reach a month late,
 and some sources re-send the month before last, corrected.
+
+Memory stays bounded whatever the number of persons: persons are simulated one at a time, their truth
+written and their rows of every snapshot spooled to disk; then each extract is written from its spool.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
+import tempfile
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
 from pipelines.sample.config import SampleConfig, load_config
-from pipelines.sample.extracts import BUILDERS, ExtractWriter
-from pipelines.sample.identities import identifiers, iter_identities
-from pipelines.sample.rows import Snapshot
+from pipelines.sample.extracts import ANONYMOUS_ROWS, PERSON_ROWS, POPULATION_EXTRACTS, ExtractWriter, WrittenExtract
+from pipelines.sample.identities import iter_identities
+from pipelines.sample.rows import Extract, Snapshot, numbered_after
+from pipelines.sample.sources import SOURCES
+from pipelines.sample.spool import Spool
 from pipelines.sample.trajectories import MIN_FOLLOW_UP_DAYS, PROGRAMME_START
-from pipelines.sample.truth import write_ground_truth
-from pipelines.sample.world import World, build_world, stream
+from pipelines.sample.truth import ExtractTruth, PersonTruth, write_population_truth
+from pipelines.sample.world import Simulation, stream
 
 DEFAULT_AS_OF = date(2025, 12, 31)
 
@@ -46,19 +48,6 @@ def month_ends(as_of: date, months: int) -> list[date]:
     for _ in range(months - 1):
         cuts.append(date(cuts[-1].year, cuts[-1].month, 1) - timedelta(days=1))
     return cuts[::-1]
-
-
-@contextmanager
-def _cycle_collection_paused() -> Iterator[None]:
-    """The world is millions of acyclic objects: building it with the cycle collector on would rescan them
-    again and again (a fifth of the run at 10k persons). Refcounting still frees everything as usual."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def generate(
@@ -81,53 +70,77 @@ def generate(
         raise ValueError(f"{months} months before {as_of} is before the programme start {PROGRAMME_START}")
     out_dir = Path(out_dir)
     config = config or load_config()
-    with _cycle_collection_paused():
-        world = build_world(persons, seed, as_of, config)
-    gc.freeze()  # likewise while the files are written: full collections skip the world, rows are collected
-    try:
-        return _write(out_dir, world, cuts, config)
-    finally:
-        gc.unfreeze()
-
-
-def _write(out_dir: Path, world: World, cuts: list[date], config: SampleConfig) -> GenerationSummary:
-    """Every snapshot's extracts, links.csv while they are written, then the rest of the truth."""
-    seed, as_of, months = world.seed, world.as_of, len(cuts)
-    # Broken rows borrow made-up people that share no identifier with the true world.
-    fakes = iter_identities(stream(seed, "fakes"), prefix="FAKE", taken=identifiers(world.people))
-    writer = ExtractWriter(out_dir, world, stream(seed, "invalid"), fakes)
-    truth_dir = out_dir / "ground_truth"
-    truth_dir.mkdir(parents=True, exist_ok=True)
-    links_path = truth_dir / "links.csv"
+    sim = Simulation(seed, as_of, config)
     late_share = config.monthly.late_record_share if months > 1 else 0.0
-    with links_path.open("w", encoding="utf-8", newline="") as handle:
-        links = csv.writer(handle, lineterminator="\n")
-        links.writerow(("source", "record_id", "person_id"))
+    snaps = [
+        Snapshot(cut, cut == as_of, late_share, config.identity.duplicate_row_share, stream(seed, f"notes:{cut}"))
+        for cut in cuts
+    ]
+    truth_dir = out_dir / "ground_truth"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=out_dir, prefix=".spool-") as spool_dir:
+        spool = Spool(Path(spool_dir))
+        with PersonTruth(truth_dir) as person_truth:
+            for person in sim.people(persons):
+                person_truth.add(person)
+                person_id = person.identity.person_id
+                for snap in snaps:
+                    for source, rows in PERSON_ROWS.items():
+                        linked = None if source in ANONYMOUS_ROWS else person_id
+                        spool.add((snap.cut.isoformat(), source), rows(person, snap), linked)
+        spool.close()
+        written, extract_truth = _write_extracts(out_dir, sim, snaps, spool)
 
-        def record(source: str, record_id: str, person_id: str) -> None:
-            links.writerow((source, record_id, person_id))
+    final = [w for w in written if w.snapshot == as_of.isoformat()]
+    files = [w.path for w in written] + extract_truth + person_truth.paths
+    files += write_population_truth(truth_dir, sim, written, final[0].period)
+    return GenerationSummary(
+        persons,
+        files,
+        {w.source: w.rows for w in final},
+        {w.source: w.invalid for w in final},
+    )
 
-        for cut in cuts:
-            snap = Snapshot(cut, final=cut == as_of, late_share=late_share)
-            corrected = months > 1 and cut == cuts[-2]
-            for source, build in BUILDERS.items():
-                extract = build(world, snap)
+
+def _numbers_used(sim: Simulation, source: str) -> int:
+    """How many record numbers of `source` the world uses: broken rows take the next ones."""
+    if source == "housing_participants":
+        return sim.persons
+    if source == "housing_support_contacts":
+        return 0  # a contact is numbered from its participant's number * 10_000: 1..9999 are free
+    if source == "landlord_leases":
+        return sim.used.get("housing_tenancies", 0)  # the landlord's contract number follows the tenancy's
+    return sim.used.get(source, 0)
+
+
+def _extract(sim: Simulation, spool: Spool, source: str, snap: Snapshot) -> Extract:
+    if source in POPULATION_EXTRACTS:
+        return POPULATION_EXTRACTS[source](sim, snap)
+    key = (snap.cut.isoformat(), source)
+    return Extract(spool.rows(key), numbered_after(source, _numbers_used(sim, source)), spool.counts.get(key, 0))
+
+
+def _write_extracts(
+    out_dir: Path, sim: Simulation, snaps: list[Snapshot], spool: Spool
+) -> tuple[list[WrittenExtract], list[Path]]:
+    """Every snapshot's extracts, with links.csv and the broken rows' truth while they are written."""
+    config = sim.config
+    # Broken rows borrow made-up people that share no identifier with the true world.
+    fakes = iter_identities(stream(sim.seed, "fakes"), sim.seen, prefix="FAKE")
+    with ExtractTruth(out_dir / "ground_truth") as truth:
+        writer = ExtractWriter(out_dir, config, stream(sim.seed, "invalid"), fakes, truth.invalid)
+        for snap in snaps:
+            corrected = len(snaps) > 1 and snap is snaps[-2]
+            links = truth.link if snap.final else None
+            for source in SOURCES:
+                extract = _extract(sim, spool, source, snap)
                 if corrected and source in config.monthly.corrected_sources:
                     share = config.monthly.dropped_share_before_correction
                     writer.write(source, snap, extract, None, "superseded", dropped_share=share)
                     writer.write(source, snap, extract, None, "correction")
                 else:
-                    writer.write(source, snap, extract, record if snap.final else None)
-
-    final = [w for w in writer.written if w.snapshot == as_of.isoformat()]
-    files = [w.path for w in writer.written] + [links_path]
-    files += write_ground_truth(truth_dir, world, writer.written, final)
-    return GenerationSummary(
-        len(world.people),
-        files,
-        {w.source: w.rows for w in final},
-        {w.source: len(w.invalid) for w in final},
-    )
+                    writer.write(source, snap, extract, links)
+    return writer.written, truth.paths
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -104,25 +104,29 @@ def write_hmis_export(
 ) -> ExportCounts:
     """Write the export of one snapshot; `links(source, record_id, person_id)` is told of every row."""
     audit = {"DateCreated": STAMP, "DateUpdated": STAMP, "UserID": "abord", "ExportID": EXPORT_ID}
-    referrals: dict[str, str] = {}  # participant -> referral date, until its first tenancy is written
     projects: dict[str, str] = {}  # site -> ProjectID, in order of first tenancy
 
     def clients() -> Iterator[dict[str, str]]:
         for row, person in participants.rows():
-            referrals[row["id_participant"]] = _iso(row["date_orientation"])
             if links is not None and person is not None:
                 links("housing_participants", row["id_participant"], person)
             yield _client(row, version) | audit
 
     def enrollments() -> Iterator[dict[str, str]]:
+        # Both files run in participant order, a participant's tenancies together and in start order: walking
+        # the participants alongside finds each one's referral, which opens the enrollment of its first tenancy.
+        referrals = ((row["id_participant"], _iso(row["date_orientation"])) for row, _ in participants.rows())
+        participant = referral = None
         for row, person in tenancies.rows():
             start = _iso(row["date_debut"])
-            # tenancies come in start order: a participant's first one starts its enrollment at the referral
+            first = row["id_participant"] != participant
+            while row["id_participant"] != participant:
+                participant, referral = next(referrals)
             yield {
                 "EnrollmentID": row["id_bail"],
                 "PersonalID": row["id_participant"],
                 "ProjectID": projects.setdefault(row["site"], f"PSH-{len(projects) + 1:02d}"),
-                "EntryDate": referrals.pop(row["id_participant"], None) or start,
+                "EntryDate": (referral if first else None) or start,
                 "HouseholdID": f"HH-{row['id_bail']}",
                 "RelationshipToHoH": "1",
                 "LivingSituation": "116",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import itertools
 import random
 import unicodedata
 from collections.abc import Iterator
@@ -12,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from pipelines.sample import names
+from pipelines.sample.seen import SeenValues
 
 BIRTH_FIRST = date(1950, 1, 1)
 BIRTH_LAST = date(2003, 12, 31)
@@ -123,12 +123,10 @@ def _email(rng: random.Random, given: str, family: str, birth: date) -> str:
     return f"{local}@{rng.choice(EMAIL_DOMAINS)}"
 
 
-def iter_identities(rng: random.Random, prefix: str = "GT", taken: set[str] | None = None) -> Iterator[Identity]:
-    """Endless stream of persons whose NIR, phone and e-mail are unique (also against `taken`).
-
-    `taken` is extended in place rather than copied: it can hold millions of values."""
+def iter_identities(rng: random.Random, seen: SeenValues, prefix: str = "GT") -> Iterator[Identity]:
+    """Endless stream of persons whose NIR, phone and e-mail are unique, also against those already in `seen`,
+    which is extended in place."""
     span = (BIRTH_LAST - BIRTH_FIRST).days
-    seen = set() if taken is None else taken
     index = 0
     while True:
         index += 1
@@ -146,27 +144,16 @@ def iter_identities(rng: random.Random, prefix: str = "GT", taken: set[str] | No
         while email in seen:
             local, domain = email.split("@")
             email = f"{local}{rng.randint(1, 99)}@{domain}"
-        seen.update((nir, phone, email))
+        for value in (nir, phone, email):
+            seen.add(value)
         yield Identity(f"{prefix}{index:06d}", given, family, sex, birth, nir, phone, email)
 
 
-def make_identities(rng: random.Random, count: int, prefix: str = "GT") -> list[Identity]:
-    return list(itertools.islice(iter_identities(rng, prefix), count))
-
-
-def with_usage_names(rng: random.Random, people: list[Identity], married_share: float) -> list[Identity]:
+def with_usage_name(rng: random.Random, person: Identity, married_share: float) -> Identity:
     """Give some women born before 1996 their spouse's family name as a usage name."""
-    out = []
-    for person in people:
-        if person.sex == "F" and person.birth_date.year < 1996 and rng.random() < married_share:
+    if person.sex == "F" and person.birth_date.year < 1996 and rng.random() < married_share:
+        usage = random_family_name(rng)
+        while usage == person.family_name:
             usage = random_family_name(rng)
-            while usage == person.family_name:
-                usage = random_family_name(rng)
-            person = dataclasses.replace(person, usage_family_name=usage)
-        out.append(person)
-    return out
-
-
-def identifiers(people: list[Identity]) -> set[str]:
-    """NIRs, phones and e-mails already in use, so that made-up people never collide with them."""
-    return {value for p in people for value in (p.nir, p.phone, p.email)}
+        return dataclasses.replace(person, usage_family_name=usage)
+    return person

@@ -3,7 +3,8 @@
 Each broken row is a copy of a nearby valid row of the same file, given a fresh id and a fake
 identity (so it belongs to nobody in the true world), with exactly one problem. Valid rows are
 never changed or dropped; broken rows are inserted at random positions and listed in
-ground_truth/invalid_rows.csv by their 1-based data-row number.
+ground_truth/invalid_rows.csv by their 1-based data-row number. Positions are drawn as the rows go
+(selection sampling), so a file of any size is broken in constant memory.
 """
 
 from __future__ import annotations
@@ -83,16 +84,24 @@ def inject(
     rates: InvalidRates,
     new_id: Callable[[int], str],
     disguise: Callable[[Row], Row],
-    listed: list[InvalidRow],
+    report: Callable[[InvalidRow], None],
 ) -> Iterator[Row]:
-    """Yield the file's rows with broken ones inserted, listing each in `listed` as it goes.
+    """Yield the file's rows with broken ones inserted, telling `report` of each as it goes.
 
     Rows stream through: a broken row copies the last valid row before it (the first one when it
     comes first). `new_id(i)` gives the i-th unused record id; `disguise(row)` swaps in a fake identity.
     """
     count = max(1, round(valid_count * rates.rate)) if valid_count >= rates.min_rows else 0
-    total = valid_count + count
-    positions = set(rng.sample(range(1, total + 1), count))
+    left = valid_count + count  # positions still to fill
+
+    def breaks_next() -> bool:
+        """Whether the next position takes a broken row: each of the `count` picks equally likely anywhere."""
+        nonlocal left, count
+        pick = rng.random() * left < count
+        left -= 1
+        count -= pick
+        return pick
+
     kinds = ["empty_id"] + (["unparseable_date"] if spec.required_dates else [])
     kinds += ["unknown_value"] if spec.enum else []
     position, made, last, last_ended = 0, 0, None, None
@@ -105,11 +114,11 @@ def inject(
         row = disguise(dict(last_ended if kind == "end_before_start" else template))
         row[spec.id_column] = new_id(made)
         problem = _apply(rng, spec, kind, row)
-        listed.append(InvalidRow(source, position, row[spec.id_column] or "", problem))
+        report(InvalidRow(source, position, row[spec.id_column] or "", problem))
         return row
 
     for row in rows:
-        while position + 1 in positions:
+        while breaks_next():
             position += 1
             yield broken(last or row)
         position += 1
@@ -117,6 +126,6 @@ def inject(
         last = row
         if spec.period and row[spec.period[1]]:
             last_ended = row
-    while position + 1 in positions:
+    for _ in range(left):  # the positions after the last valid row are all broken ones
         position += 1
         yield broken(last)

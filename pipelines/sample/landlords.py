@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from pipelines.sample.config import LandlordRates
-from pipelines.sample.days import shared
 from pipelines.sample.events import DAYS_PER_YEAR
 from pipelines.sample.trajectories import Tenancy
 
@@ -87,7 +86,7 @@ def lease(rng: random.Random, tenancy: Tenancy, pool: list[Landlord], as_of: dat
     for day in _poisson_days(rng, tenancy.start, end, rates.incidents_per_tenancy_year):
         kind = rng.choices(kinds, weights)[0]
         resolved = day + timedelta(days=math.ceil(rng.expovariate(1 / rates.resolution_days_mean)))
-        incidents.append(Incident(kind, shared(day), shared(resolved) if resolved <= as_of else None))
+        incidents.append(Incident(kind, day, resolved if resolved <= as_of else None))
         if kind not in CLAIM_REASONS or rng.random() >= rates.claim_share:
             continue
         claimed = day + timedelta(days=rng.randint(*rates.claim_delay_days))

@@ -1,25 +1,21 @@
-"""Rows of the person-level partner files, as each partner holds them at a snapshot date.
-
-Every builder returns an Extract: a way to stream the valid rows in the partner's order (with the true
-person behind each, for ground_truth/links.csv), and how to number broken rows so that they never take
-an id a valid record has in any snapshot.
-"""
+"""Rows of the person-level partner files: one person's rows in a file, as the partner holds them at a
+snapshot date. The files are these rows person after person (see spool.py)."""
 
 from __future__ import annotations
 
 import bisect
+import random
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from pipelines.sample.events import Contract, Encounter, JusticeEvent
 from pipelines.sample.invalid import Row
 from pipelines.sample.notes import case_note
-from pipelines.sample.order import DateOrder
 from pipelines.sample.sources import HEADERS, SOURCES, identity_columns, record_id
 from pipelines.sample.support import KINDS, contact_number
-from pipelines.sample.world import World, stream
+from pipelines.sample.world import Person
 from pipelines.sample.writers import french_date, french_decimal, iso_date
 
 LATE_DAYS = 31  # a late record reaches the partner's system about a month after the fact
@@ -34,6 +30,8 @@ class Snapshot:
     cut: date
     final: bool  # the last month is complete: nothing is still late in it
     late_share: float
+    duplicate_share: float  # of a duplicated person's rows, the later ones filed under the second record
+    notes: random.Random  # the case notes are written afresh at every snapshot
 
     def sees(self, source: str, number: int, day: date) -> bool:
         """Whether a record dated `day` is in the extract; a few records are keyed in a month late."""
@@ -60,115 +58,68 @@ def numbered_after(source: str, used: int) -> Callable[[int], str]:
     return lambda n: record_id(source, used + n)
 
 
-def participants(world: World, snap: Snapshot) -> Extract:
-    source = "housing_participants"
-    order = sorted(range(len(world.people)), key=world.participant_numbers.__getitem__)
-    shown = [i for i in order if world.paths[i].entry <= snap.cut]
+def participants(person: Person, snap: Snapshot) -> Iterator[Row]:
+    path, view = person.path, person.views["housing"]
+    if path.entry <= snap.cut:
+        row = {"id_participant": record_id("housing_participants", person.number)}
+        row |= identity_columns("housing_participants", view)
+        row |= {
+            "site": path.site,
+            "date_orientation": french_date(path.referral),
+            "date_entree": french_date(path.entry),
+            "notes": case_note(snap.notes, view, path.site, path.entry, snap.cut),
+        }
+        yield row
 
-    def rows() -> RowsWithPersons:
-        rng = stream(world.seed, f"notes:{snap.cut}")
-        for i in shown:
-            path, view = world.paths[i], world.views["housing"][i]
-            row = {"id_participant": record_id(source, world.participant_numbers[i])}
-            row |= identity_columns(source, view)
-            row |= {
-                "site": path.site,
-                "date_orientation": french_date(path.referral),
-                "date_entree": french_date(path.entry),
-                "notes": case_note(rng, view, path.site, path.entry, snap.cut),
+
+def tenancies(person: Person, snap: Snapshot) -> Iterator[Row]:
+    participant = record_id("housing_participants", person.number)
+    for record in person.tenancies:
+        if record.tenancy.start > snap.cut:
+            return
+        end = snap.known(record.tenancy.end)
+        yield {
+            "id_bail": record_id("housing_tenancies", record.number),
+            "id_participant": participant,
+            "site": person.path.site,
+            "date_debut": french_date(record.tenancy.start),
+            "date_fin": french_date(end),
+            "motif_sortie": (record.tenancy.exit_reason or "") if end else "",
+            "loyer_mensuel": french_decimal(record.rent),
+        }
+
+
+def support(person: Person, snap: Snapshot) -> Iterator[Row]:
+    """The person's contacts in date order."""
+    source, log = "housing_support_contacts", person.support
+    participant = record_id("housing_participants", person.number)
+    for k in range(bisect.bisect_right(log.days, snap.cut.toordinal())):  # the days are in order
+        number, day = contact_number(person.number, k + 1), date.fromordinal(log.days[k])
+        if snap.sees(source, number, day):
+            yield {
+                "id_contact": record_id(source, number),
+                "id_participant": participant,
+                "date_contact": french_date(day),
+                "duree_minutes": str(log.minutes[k]),
+                "type_contact": KINDS[log.kinds[k]],
             }
-            yield row, world.people[i].person_id
-
-    return Extract(rows, numbered_after(source, len(world.people)), len(shown))
-
-
-def tenancies(world: World, snap: Snapshot) -> Extract:
-    source = "housing_tenancies"
-    shown = [t for t in world.tenancies if t.tenancy.start <= snap.cut]
-
-    def rows() -> RowsWithPersons:
-        for record in shown:
-            end = snap.known(record.tenancy.end)
-            yield (
-                {
-                    "id_bail": record_id(source, record.number),
-                    "id_participant": record_id("housing_participants", world.participant_numbers[record.person]),
-                    "site": world.paths[record.person].site,
-                    "date_debut": french_date(record.tenancy.start),
-                    "date_fin": french_date(end),
-                    "motif_sortie": (record.tenancy.exit_reason or "") if end else "",
-                    "loyer_mensuel": french_decimal(record.rent),
-                },
-                world.people[record.person].person_id,
-            )
-
-    return Extract(rows, numbered_after(source, len(world.tenancies)), len(shown))
-
-
-def support(world: World, snap: Snapshot) -> Extract:
-    """Contacts grouped by participant, in date order."""
-    source = "housing_support_contacts"
-    order = sorted(range(len(world.people)), key=world.participant_numbers.__getitem__)
-
-    def shown() -> Iterator[tuple[int, Sequence[int]]]:
-        """Per participant, the ranks (from 0) of the contacts the extract holds."""
-        cut = snap.cut.toordinal()
-        for i in order:
-            participant = world.participant_numbers[i]
-            days = world.support[i].days
-            ranks: Sequence[int] = range(bisect.bisect_right(days, cut))  # the days are in order
-            if not snap.final:
-                ranks = [
-                    k for k in ranks if snap.sees(source, contact_number(participant, k + 1), date.fromordinal(days[k]))
-                ]
-            if ranks:
-                yield i, ranks
-
-    def rows() -> RowsWithPersons:
-        for i, ranks in shown():
-            log, person = world.support[i], world.people[i].person_id
-            participant = world.participant_numbers[i]
-            first_id = record_id("housing_participants", participant)
-            for k in ranks:
-                row = {
-                    "id_contact": record_id(source, contact_number(participant, k + 1)),
-                    "id_participant": first_id,
-                    "date_contact": french_date(date.fromordinal(log.days[k])),
-                    "duree_minutes": str(log.minutes[k]),
-                    "type_contact": KINDS[log.kinds[k]],
-                }
-                yield row, person
-
-    return Extract(rows, numbered_after(source, 0), sum(len(ranks) for _, ranks in shown()))  # numbers 1..9999 are free
 
 
 def _events(
-    world: World,
+    person: Person,
     snap: Snapshot,
     source: str,
-    per_person: list[list],
-    dated: Callable[[object], date],
+    events: list,
     render: Callable[[object, Snapshot], Row],
-    seen_on: Callable[[object], date] | None = None,
-) -> Extract:
-    """Rows of an event source in date order, each under the partner's record of the person;
-    an event is in the extract from its `seen_on` day (its date unless said otherwise)."""
-    partner = SOURCES[source][0]
-    seen_on = seen_on or dated
-    flat = DateOrder(per_person, dated)
-
-    def shown() -> Iterator[tuple[int, int, int]]:
-        for number, (i, k) in enumerate(flat, start=1):
-            if snap.sees(source, number, seen_on(per_person[i][k])):
-                yield number, i, k
-
-    def rows() -> RowsWithPersons:
-        for number, i, k in shown():
-            row = {HEADERS[source][0]: record_id(source, number)} | render(per_person[i][k], snap)
-            row |= identity_columns(source, world.view(partner, i, k, len(per_person[i])))
-            yield {c: row[c] for c in HEADERS[source]}, world.people[i].person_id
-
-    return Extract(rows, numbered_after(source, len(flat)), sum(1 for _ in shown()))
+    seen_on: Callable[[object], date],
+) -> Iterator[Row]:
+    """The person's rows of an event source, each under the partner's record of the person;
+    an event is in the extract from its `seen_on` day."""
+    partner, first = SOURCES[source][0], person.first[source]
+    for k, event in enumerate(events):
+        if snap.sees(source, first + k, seen_on(event)):
+            row = {HEADERS[source][0]: record_id(source, first + k)} | render(event, snap)
+            yield row | identity_columns(source, person.view(partner, k, len(events), snap.duplicate_share))
 
 
 def _encounter(e: Encounter, snap: Snapshot) -> Row:
@@ -194,47 +145,28 @@ def _justice(e: JusticeEvent, snap: Snapshot) -> Row:
     return {"event_type": e.event_type, "start_date": e.start.isoformat(), "end_date": end.isoformat() if end else None}
 
 
-def health(world: World, snap: Snapshot) -> Extract:
+def health(person: Person, snap: Snapshot) -> Iterator[Row]:
     # hospital extracts hold completed stays only: a stay appears once discharged
-    return _events(
-        world, snap, "health_encounters", world.health, lambda e: e.admission, _encounter, lambda e: e.discharge
-    )
+    return _events(person, snap, "health_encounters", person.health, _encounter, lambda e: e.discharge)
 
 
-def employment(world: World, snap: Snapshot) -> Extract:
-    return _events(world, snap, "employment_contracts", world.work, lambda c: c.start, _contract)
+def employment(person: Person, snap: Snapshot) -> Iterator[Row]:
+    return _events(person, snap, "employment_contracts", person.work, _contract, lambda c: c.start)
 
 
-def justice(world: World, snap: Snapshot) -> Extract:
-    return _events(world, snap, "justice_events", world.justice, lambda e: e.start, _justice)
+def justice(person: Person, snap: Snapshot) -> Iterator[Row]:
+    return _events(person, snap, "justice_events", person.justice, _justice, lambda e: e.start)
 
 
-def shelter(world: World, snap: Snapshot) -> Extract:
-    """One row per night, stays in order of their first night; a person's later stays may sit under a
-    duplicate record."""
-    source = "shelter_nights"
-    flat = DateOrder(world.shelter, lambda stay: stay.first_night)
-
-    def shown() -> Iterator[tuple[int, int, list[tuple[int, date]]]]:
-        """Per stay, the (number, night) pairs the extract holds: nights are most rows of the whole sample."""
-        number = 0
-        for i, k in flat:
-            nights = world.shelter[i][k].night_dates()
-            numbered = enumerate(nights, start=number + 1)
-            seen = [(n, night) for n, night in numbered if snap.sees(source, n, night)]
-            number += len(nights)
-            if seen:
-                yield i, k, seen
-
-    def rows() -> RowsWithPersons:
-        for i, k, seen in shown():
-            stay, person = world.shelter[i][k], world.people[i].person_id
-            # the stay's identity and place are the same every night: built once, copied per row
-            identity = identity_columns(source, world.view("shelter", i, k, len(world.shelter[i])))
-            place = {"structure": stay.shelter, "type_place": stay.place_type}
-            for number, night in seen:
-                row = {"id_nuitee": record_id(source, number), **identity, "date_nuitee": french_date(night), **place}
-                yield row, person
-
-    nights = sum(stay.nights for stays in world.shelter for stay in stays)
-    return Extract(rows, numbered_after(source, nights), sum(len(seen) for _, _, seen in shown()))
+def shelter(person: Person, snap: Snapshot) -> Iterator[Row]:
+    """One row per night, stays in order of their first night; later stays may sit under a duplicate record."""
+    source, number = "shelter_nights", person.first["shelter_nights"]
+    for k, stay in enumerate(person.shelter):
+        # the stay's identity and place are the same every night: built once, copied per row
+        view = person.view("shelter", k, len(person.shelter), snap.duplicate_share)
+        identity = identity_columns(source, view)
+        place = {"structure": stay.shelter, "type_place": stay.place_type}
+        for night in stay.night_dates():
+            if snap.sees(source, number, night):
+                yield {"id_nuitee": record_id(source, number), **identity, "date_nuitee": french_date(night), **place}
+            number += 1

@@ -1,24 +1,28 @@
 """Rows of the files about no one in particular: the anonymous tenant survey, the tenant council
-minutes and the finance files. None carries a person identifier, so none goes to links.csv."""
+minutes and the finance files. None carries a person identifier, so none goes to links.csv.
+
+Survey answers come person by person like any person-level file; the others are built once every
+person is simulated, from the population's totals."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from pipelines.sample.finance import FUNDERS, clauses, convention_lines
+from pipelines.sample.invalid import Row
 from pipelines.sample.rows import Extract, RowsWithPersons, Snapshot, numbered_after
 from pipelines.sample.sources import record_id
-from pipelines.sample.voice import quarter_of
-from pipelines.sample.world import World
+from pipelines.sample.voice import council_sessions, quarter_of
+from pipelines.sample.world import Person, Simulation, stream
 from pipelines.sample.writers import french_date, french_decimal, iso_date
 
 
-def survey(world: World, snap: Snapshot) -> Extract:
-    source = "tenant_survey"
-    shown = [(n, r) for n, r in enumerate(world.survey, start=1) if snap.sees(source, n, r.answered)]
-
-    def rows() -> RowsWithPersons:
-        for number, response in shown:
-            row = {
-                "id_reponse": record_id(source, number),
+def survey(person: Person, snap: Snapshot) -> Iterator[Row]:
+    source, first = "tenant_survey", person.first["tenant_survey"]
+    for k, response in enumerate(person.survey):
+        if snap.sees(source, first + k, response.answered):
+            yield {
+                "id_reponse": record_id(source, first + k),
                 "site": response.site,
                 "trimestre": quarter_of(response.answered),
                 "date_reponse": iso_date(response.answered),
@@ -26,14 +30,16 @@ def survey(world: World, snap: Snapshot) -> Extract:
                 "satisfaction_accompagnement": str(response.satisfaction_support),
                 "qualite_de_vie": str(response.quality_of_life),
             }
-            yield row, None
-
-    return Extract(rows, numbered_after(source, len(world.survey)), len(shown))
 
 
-def council(world: World, snap: Snapshot) -> Extract:
+def sessions(sim: Simulation) -> list:
+    return council_sessions(stream(sim.seed, "council"), sim.housed, sim.as_of, sim.config.council)
+
+
+def council(sim: Simulation, snap: Snapshot) -> Extract:
     source = "tenant_council"
-    shown = [(n, s) for n, s in enumerate(world.council, start=1) if snap.sees(source, n, s.held)]
+    held = sessions(sim)
+    shown = [(n, s) for n, s in enumerate(held, start=1) if snap.sees(source, n, s.held)]
 
     def rows() -> RowsWithPersons:
         for number, session in shown:
@@ -46,10 +52,10 @@ def council(world: World, snap: Snapshot) -> Extract:
             }
             yield row, None
 
-    return Extract(rows, numbered_after(source, len(world.council)), len(shown))
+    return Extract(rows, numbered_after(source, len(held)), len(shown))
 
 
-def funders(world: World, snap: Snapshot) -> Extract:
+def funders(sim: Simulation, snap: Snapshot) -> Extract:
     source = "finance_funders"
 
     def rows() -> RowsWithPersons:
@@ -65,8 +71,8 @@ def funders(world: World, snap: Snapshot) -> Extract:
     return Extract(rows, numbered_after(source, len(FUNDERS)), len(FUNDERS))
 
 
-def conventions(world: World, snap: Snapshot) -> Extract:
-    lines = convention_lines(world.budget, snap.cut, world.config.finance)
+def conventions(sim: Simulation, snap: Snapshot) -> Extract:
+    lines = convention_lines(sim.budget, snap.cut, sim.config.finance)
 
     def rows() -> RowsWithPersons:
         for line in lines:
@@ -86,8 +92,8 @@ def conventions(world: World, snap: Snapshot) -> Extract:
     return Extract(rows, lambda n: f"LIGNE-{n:04d}", len(lines))
 
 
-def pfp_clauses(world: World, snap: Snapshot) -> Extract:
-    listed = clauses(world.budget, snap.cut)
+def pfp_clauses(sim: Simulation, snap: Snapshot) -> Extract:
+    listed = clauses(sim.budget, snap.cut)
 
     def rows() -> RowsWithPersons:
         for clause in listed:

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from pipelines.sample.config import ShelterRates
-from pipelines.sample.days import shared
 from pipelines.sample.events import DAYS_PER_YEAR, observed_window
 from pipelines.sample.trajectories import HousingPath
 
@@ -70,6 +69,6 @@ def shelter_stays(rng: random.Random, path: HousingPath, as_of: date, rates: She
             continue
         shelter = rng.choice(SHELTERS[path.site])
         place_type = rng.choices(PLACE_TYPES, cum_weights=_PLACE_CUM_WEIGHTS)[0]
-        stays.append(ShelterStay(shared(day), nights, shelter, place_type))
+        stays.append(ShelterStay(day, nights, shelter, place_type))
         t = (day - first).days + nights  # no second bed while in one
     return stays

@@ -1,24 +1,210 @@
 """ground_truth/: the true world behind the extracts, written from the simulation itself (never from the
 rendered files) so that indicators recomputed from it check the pipeline independently.
 
-All files are UTF-8, "," separated, ISO dates. links.csv is streamed by generate.py while it writes
-the extracts; everything else is written here.
+All files are UTF-8, "," separated, ISO dates. The person-level tables are written person by person as the
+persons are simulated, links.csv and the broken rows while the extracts are written, the rest at the end.
 """
 
 from __future__ import annotations
 
+import csv
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from contextlib import ExitStack
 from datetime import date
 from pathlib import Path
 
 from pipelines.sample.extracts import WrittenExtract
 from pipelines.sample.finance import FUNDERS, clauses, convention_lines
+from pipelines.sample.invalid import InvalidRow
+from pipelines.sample.rows import Snapshot
+from pipelines.sample.rows_anonymous import sessions
+from pipelines.sample.rows_landlords import claim_status
 from pipelines.sample.sources import record_id
 from pipelines.sample.support import KINDS, contact_number
 from pipelines.sample.voice import quarter_of
-from pipelines.sample.world import TenancyRecord, World
+from pipelines.sample.world import Person, Simulation
 from pipelines.sample.writers import iso_date, write_table
+
+
+def _persons(p: Person) -> Iterable[tuple]:
+    i = p.identity
+    yield i.person_id, i.given_name, i.family_name, i.birth_date.isoformat(), i.sex, i.nir, i.phone, i.email
+
+
+def _programme(p: Person) -> Iterable[tuple]:
+    yield p.identity.person_id, p.path.site, p.path.referral.isoformat(), p.path.entry.isoformat()
+
+
+def _tenancies(p: Person) -> Iterable[tuple]:
+    for t in p.tenancies:
+        tenancy_id, person_id = record_id("housing_tenancies", t.number), p.identity.person_id
+        start, end = iso_date(t.tenancy.start), iso_date(t.tenancy.end)
+        yield tenancy_id, person_id, p.path.site, start, end, t.tenancy.exit_reason or ""
+
+
+def _usage_names(p: Person) -> Iterable[tuple]:
+    if p.identity.usage_family_name:
+        yield p.identity.person_id, p.identity.usage_family_name
+
+
+def _duplicates(p: Person) -> Iterable[tuple]:
+    for partner in p.duplicates:
+        yield partner, p.identity.person_id
+
+
+def _shelter_stays(p: Person) -> Iterable[tuple]:
+    for s in p.shelter:
+        yield p.identity.person_id, s.first_night.isoformat(), s.nights, s.shelter, s.place_type
+
+
+def _support_contacts(p: Person) -> Iterable[tuple]:
+    log = p.support
+    # straight from the log's arrays: support contacts are the most numerous truth rows
+    for k, (day, kind, minutes) in enumerate(zip(log.days, log.kinds, log.minutes, strict=True), start=1):
+        contact = record_id("housing_support_contacts", contact_number(p.number, k))
+        yield contact, p.identity.person_id, date.fromordinal(day).isoformat(), minutes, KINDS[kind]
+
+
+def _leases(p: Person) -> Iterable[tuple]:
+    for t in p.tenancies:
+        landlord = t.lease.landlord
+        yield (
+            record_id("housing_tenancies", t.number),
+            p.identity.person_id,
+            landlord.landlord_id,
+            landlord.kind,
+            landlord.site,
+            iso_date(t.tenancy.start),
+            iso_date(t.tenancy.end),
+            iso_date(t.lease.converted),
+        )
+
+
+def _incidents(p: Person) -> Iterable[tuple]:
+    source = "landlord_incidents"
+    for k, (t, i) in enumerate(p.incidents):
+        ids = record_id(source, p.first[source] + k), record_id("housing_tenancies", t.number)
+        yield *ids, t.lease.landlord.landlord_id, i.kind, iso_date(i.reported), iso_date(i.resolved)
+
+
+def _claims(p: Person) -> Iterable[tuple]:
+    source = "landlord_guarantee_claims"
+    for k, (t, c) in enumerate(p.claims):
+        ids = record_id(source, p.first[source] + k), record_id("housing_tenancies", t.number)
+        yield (
+            *ids,
+            t.lease.landlord.landlord_id,
+            c.reason,
+            iso_date(c.claimed),
+            f"{c.amount:.2f}",
+            claim_status(c, c.decided),
+            iso_date(c.decided),
+        )
+
+
+def _survey(p: Person) -> Iterable[tuple]:
+    for k, r in enumerate(p.survey):
+        yield (
+            record_id("tenant_survey", p.first["tenant_survey"] + k),
+            r.site,
+            quarter_of(r.answered),
+            r.answered.isoformat(),
+            r.satisfaction_housing,
+            r.satisfaction_support,
+            r.quality_of_life,
+        )
+
+
+# file -> (header, one person's rows)
+PERSON_TABLES: dict[str, tuple[tuple[str, ...], Callable[[Person], Iterable[tuple]]]] = {
+    "persons.csv": (("person_id", "given_name", "family_name", "birth_date", "sex", "nir", "phone", "email"), _persons),
+    "programme.csv": (("person_id", "site", "referral_date", "entry_date"), _programme),
+    "tenancies.csv": (("tenancy_id", "person_id", "site", "start_date", "end_date", "exit_reason"), _tenancies),
+    "usage_names.csv": (("person_id", "usage_family_name"), _usage_names),
+    "duplicates.csv": (("partner", "person_id"), _duplicates),
+    "shelter_stays.csv": (("person_id", "first_night", "nights", "shelter", "place_type"), _shelter_stays),
+    "support_contacts.csv": (("contact_id", "person_id", "contact_date", "minutes", "kind"), _support_contacts),
+    "leases.csv": (
+        ("tenancy_id", "person_id", "landlord_id", "landlord_type", "site", "start_date", "end_date", "converted_date"),
+        _leases,
+    ),
+    "landlord_incidents.csv": (
+        ("incident_id", "tenancy_id", "landlord_id", "kind", "reported_date", "resolved_date"),
+        _incidents,
+    ),
+    "guarantee_claims.csv": (
+        ("claim_id", "tenancy_id", "landlord_id", "reason", "claim_date", "amount", "status", "decision_date"),
+        _claims,
+    ),
+    "survey_responses.csv": (
+        (
+            "response_id",
+            "site",
+            "quarter",
+            "response_date",
+            "satisfaction_housing",
+            "satisfaction_support",
+            "quality_of_life",
+        ),
+        _survey,
+    ),
+}
+
+
+class TruthStreams:
+    """Ground-truth CSV files open for writing row by row; close() (or the with block) ends them."""
+
+    def __init__(self, truth_dir: Path, headers: dict[str, tuple[str, ...]]) -> None:
+        truth_dir.mkdir(parents=True, exist_ok=True)
+        self._stack = ExitStack()
+        self.paths = [truth_dir / name for name in headers]
+        self.writers = {}
+        for name, header in headers.items():
+            handle = self._stack.enter_context((truth_dir / name).open("w", encoding="utf-8", newline=""))
+            self.writers[name] = csv.writer(handle, lineterminator="\n")
+            self.writers[name].writerow(header)
+
+    def __enter__(self) -> TruthStreams:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stack.close()
+
+
+class PersonTruth(TruthStreams):
+    """The person-level tables, one person at a time."""
+
+    def __init__(self, truth_dir: Path) -> None:
+        super().__init__(truth_dir, {name: header for name, (header, _) in PERSON_TABLES.items()})
+
+    def add(self, person: Person) -> None:
+        for name, (_, rows) in PERSON_TABLES.items():
+            self.writers[name].writerows(rows(person))
+
+
+class ExtractTruth(TruthStreams):
+    """links.csv and the broken rows, told of as the extracts are written."""
+
+    def __init__(self, truth_dir: Path) -> None:
+        super().__init__(
+            truth_dir,
+            {
+                "links.csv": ("source", "record_id", "person_id"),
+                "invalid_rows.csv": ("source", "row_number", "record_id", "problem"),
+                "extract_invalid_rows.csv": ("file", "row_number", "record_id", "problem"),
+            },
+        )
+        self._landing = truth_dir.parent / "landing"
+
+    def link(self, source: str, record_id: str, person_id: str) -> None:
+        self.writers["links.csv"].writerow((source, record_id, person_id))
+
+    def invalid(self, path: Path, snap: Snapshot, row: InvalidRow) -> None:
+        if snap.final:
+            self.writers["invalid_rows.csv"].writerow((row.source, row.row_number, row.record_id, row.problem))
+        file = path.relative_to(self._landing).as_posix()
+        self.writers["extract_invalid_rows.csv"].writerow((file, row.row_number, row.record_id, row.problem))
 
 
 def _table(path: Path, header: tuple[str, ...], rows: Iterable[tuple]) -> Path:
@@ -26,163 +212,15 @@ def _table(path: Path, header: tuple[str, ...], rows: Iterable[tuple]) -> Path:
     return path
 
 
-def _support(world: World) -> Iterable[tuple]:
-    for i, log in enumerate(world.support):
-        person, participant = world.people[i].person_id, world.participant_numbers[i]
-        # straight from the log's arrays: support contacts are the most numerous truth rows
-        for k, (day, kind, minutes) in enumerate(zip(log.days, log.kinds, log.minutes, strict=True), start=1):
-            contact = record_id("housing_support_contacts", contact_number(participant, k))
-            yield contact, person, date.fromordinal(day).isoformat(), minutes, KINDS[kind]
-
-
-def _landlord_ids(source: str, number: int, t: TenancyRecord) -> tuple[str, str, str]:
-    return record_id(source, number), record_id("housing_tenancies", t.number), t.lease.landlord.landlord_id
-
-
-def _incidents(world: World) -> Iterable[tuple]:
-    for number, (t, i) in enumerate(world.incidents, start=1):
-        yield *_landlord_ids("landlord_incidents", number, t), i.kind, iso_date(i.reported), iso_date(i.resolved)
-
-
-def _claims(world: World) -> Iterable[tuple]:
-    for number, (t, c) in enumerate(world.claims, start=1):
-        status = "en_cours" if c.decided is None else "refusee" if c.refused else "payee"
-        ids = _landlord_ids("landlord_guarantee_claims", number, t)
-        yield *ids, c.reason, iso_date(c.claimed), f"{c.amount:.2f}", status, iso_date(c.decided)
-
-
-def write_ground_truth(
-    truth_dir: Path, world: World, written: list[WrittenExtract], final: list[WrittenExtract]
-) -> list[Path]:
-    """Write every truth file but links.csv and return their paths."""
-    people = world.people
+def write_population_truth(truth_dir: Path, sim: Simulation, written: list[WrittenExtract], period: str) -> list[Path]:
+    """The truth about no one in particular, the list of extracts and meta.json; returns their paths."""
     files = [
-        _table(
-            truth_dir / "persons.csv",
-            ("person_id", "given_name", "family_name", "birth_date", "sex", "nir", "phone", "email"),
-            (
-                (p.person_id, p.given_name, p.family_name, p.birth_date.isoformat(), p.sex, p.nir, p.phone, p.email)
-                for p in people
-            ),
-        ),
-        _table(
-            truth_dir / "programme.csv",
-            ("person_id", "site", "referral_date", "entry_date"),
-            (
-                (p.person_id, h.site, h.referral.isoformat(), h.entry.isoformat())
-                for p, h in zip(people, world.paths, strict=True)
-            ),
-        ),
-        _table(
-            truth_dir / "tenancies.csv",
-            ("tenancy_id", "person_id", "site", "start_date", "end_date", "exit_reason"),
-            (
-                (
-                    record_id("housing_tenancies", t.number),
-                    people[t.person].person_id,
-                    world.paths[t.person].site,
-                    iso_date(t.tenancy.start),
-                    iso_date(t.tenancy.end),
-                    t.tenancy.exit_reason or "",
-                )
-                for t in world.tenancies
-            ),
-        ),
-        _table(
-            truth_dir / "invalid_rows.csv",
-            ("source", "row_number", "record_id", "problem"),
-            ((r.source, str(r.row_number), r.record_id, r.problem) for w in final for r in w.invalid),
-        ),
-        _table(
-            truth_dir / "usage_names.csv",
-            ("person_id", "usage_family_name"),
-            ((p.person_id, p.usage_family_name) for p in people if p.usage_family_name),
-        ),
-        _table(
-            truth_dir / "duplicates.csv",
-            ("partner", "person_id"),
-            ((partner, people[i].person_id) for partner, dups in world.duplicates.items() for i in sorted(dups)),
-        ),
-        _table(
-            truth_dir / "shelter_stays.csv",
-            ("person_id", "first_night", "nights", "shelter", "place_type"),
-            (
-                (people[i].person_id, s.first_night.isoformat(), s.nights, s.shelter, s.place_type)
-                for i, stays in enumerate(world.shelter)
-                for s in stays
-            ),
-        ),
-        _table(
-            truth_dir / "support_contacts.csv",
-            ("contact_id", "person_id", "contact_date", "minutes", "kind"),
-            _support(world),
-        ),
-        _table(
-            truth_dir / "leases.csv",
-            (
-                "tenancy_id",
-                "person_id",
-                "landlord_id",
-                "landlord_type",
-                "site",
-                "start_date",
-                "end_date",
-                "converted_date",
-            ),
-            (
-                (
-                    record_id("housing_tenancies", t.number),
-                    people[t.person].person_id,
-                    t.lease.landlord.landlord_id,
-                    t.lease.landlord.kind,
-                    t.lease.landlord.site,
-                    iso_date(t.tenancy.start),
-                    iso_date(t.tenancy.end),
-                    iso_date(t.lease.converted),
-                )
-                for t in world.tenancies
-            ),
-        ),
-        _table(
-            truth_dir / "landlord_incidents.csv",
-            ("incident_id", "tenancy_id", "landlord_id", "kind", "reported_date", "resolved_date"),
-            _incidents(world),
-        ),
-        _table(
-            truth_dir / "guarantee_claims.csv",
-            ("claim_id", "tenancy_id", "landlord_id", "reason", "claim_date", "amount", "status", "decision_date"),
-            _claims(world),
-        ),
-        _table(
-            truth_dir / "survey_responses.csv",
-            (
-                "response_id",
-                "site",
-                "quarter",
-                "response_date",
-                "satisfaction_housing",
-                "satisfaction_support",
-                "quality_of_life",
-            ),
-            (
-                (
-                    record_id("tenant_survey", n),
-                    r.site,
-                    quarter_of(r.answered),
-                    r.answered.isoformat(),
-                    r.satisfaction_housing,
-                    r.satisfaction_support,
-                    r.quality_of_life,
-                )
-                for n, r in enumerate(world.survey, start=1)
-            ),
-        ),
         _table(
             truth_dir / "council_sessions.csv",
             ("session_id", "site", "session_date", "attendees", "actions_decided"),
             (
                 (record_id("tenant_council", n), s.site, s.held.isoformat(), s.attendees, s.actions_decided)
-                for n, s in enumerate(world.council, start=1)
+                for n, s in enumerate(sessions(sim), start=1)
             ),
         ),
         _table(
@@ -205,7 +243,7 @@ def write_ground_truth(
                     f"{c.committed:.2f}",
                     f"{c.paid:.2f}",
                 )
-                for c in convention_lines(world.budget, world.as_of, world.config.finance)
+                for c in convention_lines(sim.budget, sim.as_of, sim.config.finance)
             ),
         ),
         _table(
@@ -222,7 +260,7 @@ def write_ground_truth(
                     f"{c.target:.2f}",
                     f"{c.payment:.2f}",
                 )
-                for c in clauses(world.budget, world.as_of)
+                for c in clauses(sim.budget, sim.as_of)
             ),
         ),
         _table(
@@ -236,21 +274,12 @@ def write_ground_truth(
                     w.kind,
                     w.snapshot,
                     w.rows,
-                    len(w.invalid),
+                    w.invalid,
                 )
                 for w in written
             ),
         ),
-        _table(
-            truth_dir / "extract_invalid_rows.csv",
-            ("file", "row_number", "record_id", "problem"),
-            (
-                (w.path.relative_to(truth_dir.parent / "landing").as_posix(), r.row_number, r.record_id, r.problem)
-                for w in written
-                for r in w.invalid
-            ),
-        ),
     ]
-    meta = {"persons": len(people), "seed": world.seed, "as_of": world.as_of.isoformat(), "period": final[0].period}
+    meta = {"persons": sim.persons, "seed": sim.seed, "as_of": sim.as_of.isoformat(), "period": period}
     (truth_dir / "meta.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8", newline="")
     return [*files, truth_dir / "meta.json"]

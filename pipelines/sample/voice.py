@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from pipelines.sample.config import CouncilRates, SurveyRates
-from pipelines.sample.days import shared
 from pipelines.sample.events import DAYS_PER_YEAR
 from pipelines.sample.trajectories import PROGRAMME_START, SITES, HousingPath
 
@@ -63,7 +63,7 @@ def survey_responses(rng: random.Random, path: HousingPath, as_of: date, rates: 
         out.append(
             SurveyResponse(
                 path.site,
-                shared(day),
+                day,
                 _clamp(rng.gauss(rates.satisfaction_mean, 0.9), 1, 5),
                 _clamp(rng.gauss(rates.satisfaction_mean + 0.2, 0.9), 1, 5),
                 _clamp(rng.gauss(quality, 1.6), 0, 10),
@@ -72,29 +72,29 @@ def survey_responses(rng: random.Random, path: HousingPath, as_of: date, rates: 
     return out
 
 
-def housed_by_site_and_day(paths: list[HousingPath], as_of: date) -> dict[str, list[int]]:
-    """Number of people holding a tenancy at each site on each day since the programme start."""
-    span = (as_of - PROGRAMME_START).days + 2
-    deltas = {site: [0] * span for site in SITES}
-    for path in paths:
-        deltas[path.site][(path.entry - PROGRAMME_START).days] += 1
+class HousedTenants:
+    """Number of people holding a tenancy at each site on each day since the programme start, counted
+    one path at a time: a fixed-size array of changes per site, whatever the number of persons."""
+
+    def __init__(self, as_of: date) -> None:
+        span = (as_of - PROGRAMME_START).days + 2
+        self._deltas = {site: [0] * span for site in SITES}
+
+    def add(self, path: HousingPath) -> None:
+        self._deltas[path.site][(path.entry - PROGRAMME_START).days] += 1
         end = path.tenancies[-1].end
         if end is not None:
-            deltas[path.site][(end - PROGRAMME_START).days] -= 1
-    counts = {}
-    for site, delta in deltas.items():
-        running, counts[site] = 0, []
-        for change in delta:
-            running += change
-            counts[site].append(running)
-    return counts
+            self._deltas[path.site][(end - PROGRAMME_START).days] -= 1
+
+    def by_site_and_day(self) -> dict[str, list[int]]:
+        return {site: list(itertools.accumulate(delta)) for site, delta in self._deltas.items()}
 
 
 def council_sessions(
-    rng: random.Random, paths: list[HousingPath], as_of: date, rates: CouncilRates
+    rng: random.Random, tenants: HousedTenants, as_of: date, rates: CouncilRates
 ) -> list[CouncilSession]:
     """Sessions at each site once it houses a few tenants, attended by a small share of them."""
-    housed = housed_by_site_and_day(paths, as_of)
+    housed = tenants.by_site_and_day()
     sessions = []
     for site in SITES:
         t = 0.0

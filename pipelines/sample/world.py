@@ -1,26 +1,34 @@
-"""The true sample world, simulated once up to the extract date; every partner file is a view of it.
+"""The true sample world, simulated one person at a time up to the extract date; every partner file is a view of it.
 
-Record numbers are fixed here, in the order each partner numbers its records over the whole history,
-so that a monthly snapshot holds a subset of the final ids and a record keeps its id from month to month.
+Nothing about a person is kept once their rows are written, so memory does not grow with the number of
+persons: what the files about no one in particular need of everybody is added up as the persons go by.
+Each domain draws from its own stream, person after person, so changing one domain (say the notes) does
+not reshuffle another (say the tenancies).
+
+A partner numbers a person's records right after those of the persons simulated before, in the person's
+own date order. The numbers depend on the simulation only, so a monthly snapshot holds a subset of the
+final ids and a record keeps its id from month to month.
 """
 
 from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import date
 
 from pipelines.sample.config import SampleConfig
 from pipelines.sample.events import Contract, Encounter, JusticeEvent, employment_events, health_events, justice_events
-from pipelines.sample.finance import person_years
-from pipelines.sample.identities import Identity, make_identities, with_usage_names
+from pipelines.sample.finance import add_person_years
+from pipelines.sample.identities import Identity, iter_identities, with_usage_name
 from pipelines.sample.landlords import Claim, Incident, Lease, landlords, lease
 from pipelines.sample.noise import PARTNERS, PartnerView, duplicate_view, partner_view
+from pipelines.sample.seen import SeenValues
 from pipelines.sample.shelter import ShelterStay, shelter_stays
 from pipelines.sample.support import SupportLog, support_log
 from pipelines.sample.trajectories import HousingPath, Tenancy, simulate_housing
-from pipelines.sample.voice import CouncilSession, SurveyResponse, council_sessions, survey_responses
+from pipelines.sample.voice import HousedTenants, SurveyResponse, survey_responses
 
 RENT_RANGE = (320.0, 650.0)
 
@@ -33,104 +41,118 @@ def stream(seed: int, name: str) -> random.Random:
 @dataclass(frozen=True, slots=True)
 class TenancyRecord:
     number: int  # the housing operator's tenancy number
-    person: int  # index into World.people
     tenancy: Tenancy
     rent: float
     lease: Lease
 
 
-@dataclass(frozen=True)
-class World:
+@dataclass(frozen=True, slots=True)
+class Person:
+    """One person's true history, with the numbers the partners file their records under."""
+
+    number: int  # from 1 in simulation order: the housing operator's participant number
+    identity: Identity
+    path: HousingPath
+    views: dict[str, PartnerView]  # partner -> the person's record there
+    duplicates: dict[str, PartnerView]  # partner -> a second record, for the few a partner holds twice
+    tenancies: tuple[TenancyRecord, ...]
+    incidents: list[tuple[TenancyRecord, Incident]]  # as landlords number them: by date, then tenancy
+    claims: list[tuple[TenancyRecord, Claim]]  # likewise
+    health: list[Encounter]  # event lists are in date order
+    justice: list[JusticeEvent]
+    work: list[Contract]
+    shelter: list[ShelterStay]
+    support: SupportLog
+    survey: list[SurveyResponse]
+    first: dict[str, int]  # source -> number of the person's first record there (first night for shelter)
+
+    def view(self, partner: str, position: int, count: int, duplicate_share: float) -> PartnerView:
+        """The record a partner files the person's `position`-th of `count` rows under: the later
+        rows of someone with a duplicate go to the second record."""
+        second = self.duplicates.get(partner)
+        if second is not None and position >= math.ceil(count * (1 - duplicate_share)):
+            return second
+        return self.views[partner]
+
+
+def _by_date(events: list, dated: Callable[[object], date]) -> list:
+    return sorted(events, key=dated)  # stable: same-day events keep their drawing order
+
+
+@dataclass
+class Simulation:
+    """Simulates persons one after the other and keeps what is needed of all of them, all of it bounded."""
+
     seed: int
     as_of: date
     config: SampleConfig
-    people: list[Identity]
-    paths: list[HousingPath]
-    views: dict[str, list[PartnerView]]  # partner -> view per person, aligned with people
-    duplicates: dict[str, dict[int, PartnerView]]  # partner -> person index -> second record
-    participant_numbers: list[int]  # by person index: numbered in entry order
-    tenancies: list[TenancyRecord]  # in start order
-    incidents: list[tuple[TenancyRecord, Incident]]  # as landlords number them: by date, then tenancy
-    claims: list[tuple[TenancyRecord, Claim]]  # likewise
-    health: list[list[Encounter]]
-    justice: list[list[JusticeEvent]]
-    work: list[list[Contract]]
-    shelter: list[list[ShelterStay]]
-    support: list[SupportLog]
-    survey: list[SurveyResponse]  # in answer order
-    council: list[CouncilSession]
-    budget: dict[tuple[str, int], float]  # (site, year) -> person-years housed
+    seen: SeenValues = field(default_factory=SeenValues)  # identifiers in use: made-up people avoid them
+    used: dict[str, int] = field(default_factory=dict)  # source -> records numbered so far
+    budget: dict[tuple[str, int], float] = field(default_factory=dict)  # (site, year) -> person-years housed
+    persons: int = 0
+    housed: HousedTenants = field(init=False)
 
-    def view(self, partner: str, person: int, position: int, count: int) -> PartnerView:
-        """The record a partner files the person's `position`-th of `count` rows under: the later
-        rows of someone with a duplicate go to the second record."""
-        second = self.duplicates.get(partner, {}).get(person)
-        share = self.config.identity.duplicate_row_share
-        if second is not None and position >= math.ceil(count * (1 - share)):
-            return second
-        return self.views[partner][person]
+    def __post_init__(self) -> None:
+        self.housed = HousedTenants(self.as_of)
 
+    def _number(self, source: str, count: int) -> int:
+        """Number of the first of `count` new records of `source`."""
+        first = self.used.get(source, 0) + 1
+        self.used[source] = first - 1 + count
+        return first
 
-def build_world(persons: int, seed: int, as_of: date, config: SampleConfig) -> World:
-    people = make_identities(stream(seed, "identities"), persons)
-    people = with_usage_names(stream(seed, "usage-names"), people, config.identity.married_share)
-    housing_rng = stream(seed, "housing")
-    paths = [simulate_housing(housing_rng, as_of, config.housing) for _ in people]
-    noise_rng, dup_rng = stream(seed, "noise"), stream(seed, "duplicates")
-    views = {partner: [partner_view(noise_rng, p, partner, config.identity) for p in people] for partner in PARTNERS}
-    duplicates = {
-        partner: {
-            i: duplicate_view(dup_rng, people[i], partner, config.identity, views[partner][i])
-            for i in range(len(people))
-            if dup_rng.random() < rate
-        }
-        for partner, rate in config.identity.duplicate_rate.items()
-    }
-    order = sorted(range(len(people)), key=lambda i: (paths[i].entry, i))
-    numbers = [0] * len(people)
-    for number, i in enumerate(order, start=1):
-        numbers[i] = number
-
-    flat = sorted(((t.start, numbers[i], i, t) for i, p in enumerate(paths) for t in p.tenancies), key=lambda x: x[:2])
-    rent_rng, landlord_rng = stream(seed, "rents"), stream(seed, "landlords")
-    pools = landlords(landlord_rng, config.landlords)
-    tenancies = [
-        TenancyRecord(
-            number,
-            i,
-            t,
-            round(rent_rng.uniform(*RENT_RANGE), 2),
-            lease(landlord_rng, t, pools[paths[i].site], as_of, config.landlords),
+    def people(self, count: int) -> Iterator[Person]:
+        seed, as_of, config = self.seed, self.as_of, self.config
+        identities = iter_identities(stream(seed, "identities"), self.seen)
+        usage_rng, housing_rng, noise_rng, dup_rng = (
+            stream(seed, n) for n in ("usage-names", "housing", "noise", "duplicates")
         )
-        for number, (_, _, i, t) in enumerate(flat, start=1)
-    ]
-    incidents = sorted(
-        ((t, i) for t in tenancies for i in t.lease.incidents), key=lambda x: (x[1].reported, x[0].number)
-    )
-    claims = sorted(((t, c) for t in tenancies for c in t.lease.claims), key=lambda x: (x[1].claimed, x[0].number))
-    health_rng, justice_rng, work_rng, shelter_rng, survey_rng, support_rng = (
-        stream(seed, n) for n in ("health", "justice", "employment", "shelter", "survey", "support")
-    )
-    survey = [r for p in paths for r in survey_responses(survey_rng, p, as_of, config.survey)]
-    survey.sort(key=lambda r: (r.answered, r.site))
-    return World(
-        seed=seed,
-        as_of=as_of,
-        config=config,
-        people=people,
-        paths=paths,
-        views=views,
-        duplicates=duplicates,
-        participant_numbers=numbers,
-        tenancies=tenancies,
-        incidents=incidents,
-        claims=claims,
-        health=[health_events(health_rng, p, as_of, config.health) for p in paths],
-        justice=[justice_events(justice_rng, p, as_of, config.justice) for p in paths],
-        work=[employment_events(work_rng, p, as_of, config.employment) for p in paths],
-        shelter=[shelter_stays(shelter_rng, p, as_of, config.shelter) for p in paths],
-        support=[support_log(support_rng, p, as_of, config.support) for p in paths],
-        survey=survey,
-        council=council_sessions(stream(seed, "council"), paths, as_of, config.council),
-        budget=person_years(paths, as_of),
-    )
+        rent_rng, landlord_rng = stream(seed, "rents"), stream(seed, "landlords")
+        pools = landlords(landlord_rng, config.landlords)
+        health_rng, justice_rng, work_rng, shelter_rng, survey_rng, support_rng = (
+            stream(seed, n) for n in ("health", "justice", "employment", "shelter", "survey", "support")
+        )
+        for number in range(1, count + 1):
+            identity = with_usage_name(usage_rng, next(identities), config.identity.married_share)
+            path = simulate_housing(housing_rng, as_of, config.housing)
+            views = {partner: partner_view(noise_rng, identity, partner, config.identity) for partner in PARTNERS}
+            duplicates = {
+                partner: duplicate_view(dup_rng, identity, partner, config.identity, views[partner])
+                for partner, rate in config.identity.duplicate_rate.items()
+                if dup_rng.random() < rate
+            }
+            first_tenancy = self._number("housing_tenancies", len(path.tenancies))
+            tenancies = tuple(
+                TenancyRecord(
+                    first_tenancy + k,
+                    t,
+                    round(rent_rng.uniform(*RENT_RANGE), 2),
+                    lease(landlord_rng, t, pools[path.site], as_of, config.landlords),
+                )
+                for k, t in enumerate(path.tenancies)
+            )
+            incidents = sorted(((t, i) for t in tenancies for i in t.lease.incidents), key=lambda x: x[1].reported)
+            claims = sorted(((t, c) for t in tenancies for c in t.lease.claims), key=lambda x: x[1].claimed)
+            health = health_events(health_rng, path, as_of, config.health)
+            justice = _by_date(justice_events(justice_rng, path, as_of, config.justice), lambda e: e.start)
+            work = _by_date(employment_events(work_rng, path, as_of, config.employment), lambda c: c.start)
+            shelter = _by_date(shelter_stays(shelter_rng, path, as_of, config.shelter), lambda s: s.first_night)
+            support = support_log(support_rng, path, as_of, config.support)
+            survey = survey_responses(survey_rng, path, as_of, config.survey)
+            first = {
+                "housing_tenancies": first_tenancy,
+                "health_encounters": self._number("health_encounters", len(health)),
+                "employment_contracts": self._number("employment_contracts", len(work)),
+                "justice_events": self._number("justice_events", len(justice)),
+                "shelter_nights": self._number("shelter_nights", sum(s.nights for s in shelter)),
+                "landlord_incidents": self._number("landlord_incidents", len(incidents)),
+                "landlord_guarantee_claims": self._number("landlord_guarantee_claims", len(claims)),
+                "tenant_survey": self._number("tenant_survey", len(survey)),
+            }
+            add_person_years(self.budget, path, as_of)
+            self.housed.add(path)
+            self.persons = number
+            yield Person(
+                number, identity, path, views, duplicates, tenancies, incidents, claims,
+                health, justice, work, shelter, support, survey, first,
+            )  # fmt: skip

@@ -6,19 +6,17 @@ import csv
 import io
 import json
 import os
-import random
 import re
 import subprocess
 import sys
 import unicodedata
 from collections import Counter, defaultdict
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 
 from pipelines.sample.generate import GenerationSummary, generate
-from pipelines.sample.order import DateOrder
 
 AS_OF = date(2025, 12, 31)
 PERIOD = "2025-12"
@@ -383,15 +381,3 @@ def test_ground_truth_sits_beside_landing_and_the_period_follows_as_of(tmp_path:
     meta = json.loads((truth / "meta.json").read_text(encoding="utf-8"))
     assert meta == {"persons": 60, "seed": 1, "as_of": "2024-06-30", "period": "2024-06"}
     assert max(t["start_date"] for t in read_truth(tmp_path, "tenancies.csv")) <= "2024-06-30"
-
-
-def test_packed_date_order_is_the_order_of_date_person_rank() -> None:
-    # partners number their records in this order, so the packed sort must match the plain one exactly
-    rng = random.Random(5)
-    days = [date(2019, 1, 1) + timedelta(days=rng.randrange(40)) for _ in range(300)]
-    per_person = [[rng.choice(days) for _ in range(rng.randrange(6))] for _ in range(60)]
-    expected = [(i, k) for _, i, k in sorted((d, i, k) for i, ds in enumerate(per_person) for k, d in enumerate(ds))]
-    order = DateOrder(per_person, lambda day: day)
-    assert list(order) == expected
-    assert len(order) == len(expected)
-    assert list(DateOrder([], lambda day: day)) == []
