@@ -44,9 +44,7 @@ def rate_by_cohort(rows: pd.DataFrame, lang: Lang, every_site: Sequence[str] = (
         alt.Chart(rows, title=t("chart.title", lang))
         .mark_line(point=True)
         .encode(
-            x=alt.X(
-                "cohort_label:O", sort=cohort_order, title=t("chart.x", lang), axis=alt.Axis(labelAngle=0)
-            ),
+            x=alt.X("cohort_label:O", sort=cohort_order, title=t("chart.x", lang), axis=alt.Axis(labelAngle=0)),
             y=alt.Y(
                 "value:Q",
                 title=t("chart.y", lang),

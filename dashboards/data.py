@@ -110,8 +110,7 @@ def indicator_values(indicator_code: str) -> pd.DataFrame:
 def catalogue_entry(indicator_code: str) -> dict[str, str] | None:
     """The catalogue row of one indicator (names and definitions in both languages), if any."""
     frame = _query(
-        f"select {', '.join(CATALOGUE_COLUMNS)} from published.indicator_catalogue"
-        " where indicator_code = :code",
+        f"select {', '.join(CATALOGUE_COLUMNS)} from published.indicator_catalogue where indicator_code = :code",
         ttl=DATA_TTL,
         params={"code": indicator_code},
     )

@@ -28,7 +28,8 @@ def _context():
 
 def ingest(
     path: Path = typer.Argument(
-        None, help="The partner extract to load (none for an sql source: pull it; a folder for an HMIS export).",
+        None,
+        help="The partner extract to load (none for an sql source: pull it; a folder for an HMIS export).",
         exists=True,
     ),
     source: str = typer.Option(..., "--source", help="The source contract it follows (its `name`)."),

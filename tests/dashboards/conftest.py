@@ -146,9 +146,7 @@ def published_rows() -> list[tuple[object, ...]]:
             rows += [_row(period, site, c, *cells[c]) for c in cohorts]
             rows.append(_row(period, site, "all", *map(sum, zip(*cells.values(), strict=True))))
         for c in cohorts:
-            rows.append(
-                _row(period, "all", c, *map(sum, zip(*(s[c] for s in by_site.values()), strict=True)))
-            )
+            rows.append(_row(period, "all", c, *map(sum, zip(*(s[c] for s in by_site.values()), strict=True))))
         every = [cell for cells in by_site.values() for cell in cells.values()]
         rows.append(_row(period, "all", "all", *map(sum, zip(*every, strict=True))))
     return rows

@@ -93,9 +93,7 @@ def test_french_then_english_in_chromium(app_url: str, tmp_path: Path) -> None:
             page.screenshot(path=tmp_path / "retention_fr.png", full_page=True)
 
             page.get_by_text("English", exact=True).click()
-            expect(page.get_by_role("heading", name="12-month housing retention")).to_be_visible(
-                timeout=10_000
-            )
+            expect(page.get_by_role("heading", name="12-month housing retention")).to_be_visible(timeout=10_000)
             expect(page.get_by_test_id("stMetricValue").first).to_have_text("86.0%")
             page.screenshot(path=tmp_path / "retention_en.png", full_page=True)
         finally:
