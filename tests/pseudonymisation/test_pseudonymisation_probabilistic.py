@@ -11,6 +11,7 @@ from pseudonymisation import bloom
 from pseudonymisation.link_keys import Identity
 from pseudonymisation.probabilistic import (
     THRESHOLD,
+    _block_pairs,
     dumps,
     encode_identity,
     link_probabilistic,
@@ -138,3 +139,17 @@ def test_matching_pairs_are_the_typo_tolerant_joins_among_records() -> None:
         _enc("Marie", "Dupond", "1975-03-12"),
     ]
     assert matching_pairs(records) == [(0, 3)]
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        ("Marie", "Lambert", "1975-03-12"),  # a married name: only the birth date blocks them together
+        ("Marie", "Dupont", "1975-03-21"),  # a wrong day: the year and initials do
+        ("Marie", "Dupont", "1957-03-12"),  # a wrong year: day, month and initials do
+        ("Dupont", "Marie", "1975-12-03"),  # names and day/month swapped
+    ],
+)
+def test_one_error_of_any_kind_still_shares_a_block_and_pairs_come_once(other: tuple[str, ...]) -> None:
+    encodings = [_enc("Marie", "Dupont", "1975-03-12"), _enc(*other), _enc("Paul", "Martin", "1980-01-01")]
+    assert list(_block_pairs(encodings)) == [(0, 1)]
