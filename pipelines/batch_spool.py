@@ -8,6 +8,7 @@ when closed, or when the process dies), beside the quarantine so it stays in the
 
 from __future__ import annotations
 
+import io
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -29,6 +30,13 @@ class BatchSpool:
         else:
             self._file.write(f"{number}\t{fields}\n")
         self.rows += 1
+
+    def record_refs(self) -> Iterator[str]:
+        """The keyed record ref of each row spooled so far (its first field); writing goes on after."""
+        self._file.seek(0)
+        for line in self._file:
+            yield line.split("\t", 2)[1]
+        self._file.seek(0, io.SEEK_END)
 
     def copy_text(
         self, batch_id: int, person_keys: Sequence[str | None], opposed: Sequence[bool], dropped: list[int]

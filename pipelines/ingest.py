@@ -25,6 +25,7 @@ from pipelines.person_linkage import IDENTITY_LOCK, LinkEntries, ensure_identity
 from pipelines.quarantine import FILE_ROW, QuarantineWriter, Rejected, quarantine_path, write_quarantine
 from pipelines.raw_tables import copy_field, copy_statement, raw_table_ddl
 from pipelines.readers import FileRejected, Row, RowUnreadable, read_rows
+from pipelines.record_fingerprints import RecordFingerprints, fingerprint
 from pipelines.validation import Problem, RowValidator, birth_date
 from pipelines.warehouse import ensure_base_schema
 from pseudonymisation import generalise
@@ -241,34 +242,52 @@ def _read(ctx: IngestContext, contract: Contract, extract: Extract, batch: _Read
     validate = RowValidator(contract, ctx.today)
     row_link_keys = _LinkKeys(ctx, contract)
     record_id_column = contract.record_id.name
-    seen_ids: set[object] = set()
+    met = RecordFingerprints()
+    held: list[tuple[int, Row, dict[str, object], str]] = []  # valid rows that may repeat a record id
     pending: list[tuple[int, str, dict[str, object], int]] = []  # valid rows waiting for their notes' redaction
+
+    def accept(number: int, row: Row, values: dict[str, object], record_ref: str) -> bool:
+        keys, encoding = row_link_keys(values, record_ref)
+        if contract.is_person_level and not keys:
+            problem = Problem(None, "no_identifier", "no usable identifier to recognise the person")
+            batch.reject(Rejected(number, [problem], row))
+            return False
+        entry = batch.entries.add(keys, encoding) if contract.is_person_level else -1
+        pending.append((number, record_ref, values, entry))
+        if len(pending) >= CHUNK_ROWS:
+            _spool(ctx, contract, pending, batch.spool)
+        return True
+
+    def reject_duplicate(number: int, row: Row, values: dict[str, object]) -> None:
+        record_id = values[record_id_column]
+        batch.reject(Rejected(number, [Problem(record_id_column, "duplicate_id", f"'{record_id}' appears twice")], row))
+
     for number, row in extract.rows():
         batch.rows_read += 1
         if isinstance(row, RowUnreadable):
             batch.reject(Rejected(number, [Problem(None, row.code, str(row))], None))
             continue
         values, problems = validate(row)
-        record_id = values.get(record_id_column)
-        keys: list[str] = []
-        encoding = None
-        if not problems:
-            record_ref = record_key(ctx.key, contract.name, str(record_id))
-            if record_id in seen_ids or record_ref in extract.known_refs:
-                problems.append(Problem(record_id_column, "duplicate_id", f"'{record_id}' appears twice"))
-            else:
-                keys, encoding = row_link_keys(values, record_ref)
-                if contract.is_person_level and not keys:
-                    problems.append(Problem(None, "no_identifier", "no usable identifier to recognise the person"))
         if problems:
             batch.reject(Rejected(number, problems, row))
             continue
-        seen_ids.add(record_id)
-        entry = batch.entries.add(keys, encoding) if contract.is_person_level else -1
-        pending.append((number, record_ref, values, entry))
-        if len(pending) >= CHUNK_ROWS:
-            _spool(ctx, contract, pending, batch.spool)
+        record_ref = record_key(ctx.key, contract.name, str(values.get(record_id_column)))
+        if record_ref in extract.known_refs:
+            reject_duplicate(number, row, values)
+        elif met.add(record_ref):
+            held.append((number, row, values, record_ref))
+        else:
+            accept(number, row, values, record_ref)
     _spool(ctx, contract, pending, batch.spool)
+    if held:  # settled against the refs spooled: a later row repeating an earlier one's id is rejected
+        wanted = {fingerprint(ref) for *_, ref in held}
+        spooled = {ref for ref in batch.spool.record_refs() if fingerprint(ref) in wanted}
+        for number, row, values, record_ref in held:
+            if record_ref in spooled:
+                reject_duplicate(number, row, values)
+            elif accept(number, row, values, record_ref):
+                spooled.add(record_ref)
+        _spool(ctx, contract, pending, batch.spool)
 
 
 def _spool(ctx: IngestContext, contract: Contract, pending: list, spool: BatchSpool) -> None:

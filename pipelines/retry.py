@@ -6,8 +6,11 @@ from pathlib import Path
 
 import psycopg
 
+from pipelines.contract import Contract
 from pipelines.ingest import BatchSummary, Extract, IngestContext, ingest_extract
 from pipelines.quarantine import original_name, read_quarantine
+from pipelines.validation import RowValidator
+from pseudonymisation.link_keys import record_key
 
 
 class RetryRefused(ValueError):
@@ -37,17 +40,31 @@ def retry_quarantine(ctx: IngestContext, path: Path) -> BatchSummary:
             )
         if status == "replaced":
             raise RetryRefused(f"batch {batch_id} of {original} was replaced by batch {replaced_by}: nothing to retry")
-        known = conn.execute(
-            f"select record_ref from {contract.raw_table} where batch_id in (select batch_id from audit.batches"
-            " where source = %s and period = %s and status = 'loaded')",
-            (source, period),
-        ).fetchall()
+        known = _loaded_refs(conn, ctx, contract, period, path)
     extract = Extract(
         path=path,
         rows=lambda: read_quarantine(path),
         period=period,
         quarantine=path,
         retry_of=batch_id,
-        known_refs=frozenset(ref for (ref,) in known),
+        known_refs=known,
     )
     return ingest_extract(ctx, contract, extract)
+
+
+def _loaded_refs(conn, ctx: IngestContext, contract: Contract, period: str, path: Path) -> frozenset[str]:
+    """Which of the file's record refs are already loaded in the period: those rows would repeat an id. Only
+    the file's own refs are looked up: the period may hold millions."""
+    validate = RowValidator(contract, ctx.today)
+    record_id = contract.record_id.name
+    refs = set()
+    for _, row in read_quarantine(path):
+        value = validate(row)[0].get(record_id)
+        if value is not None:
+            refs.add(record_key(ctx.key, contract.name, str(value)))
+    found = conn.execute(
+        f"select record_ref from {contract.raw_table} where record_ref = any(%s) and batch_id in"
+        " (select batch_id from audit.batches where source = %s and period = %s and status = 'loaded')",
+        (sorted(refs), contract.name, period),
+    ).fetchall()
+    return frozenset(ref for (ref,) in found)

@@ -15,7 +15,9 @@ from pipelines import ledger
 from pipelines.contract import load_contracts
 from pipelines.ingest import IngestContext, ingest_file
 from pipelines.quarantine import quarantine_path
+from pipelines.record_fingerprints import RecordFingerprints
 from pipelines.retry import RetryRefused, retry_quarantine
+from pseudonymisation.link_keys import record_key
 
 CONTRACTS = load_contracts()
 TENANCIES = CONTRACTS["housing_tenancies"]
@@ -183,3 +185,28 @@ def test_the_ledger_ddl_can_run_again(ctx: IngestContext) -> None:
     ledger.ensure_ledger(ctx.url)
     ledger.ensure_ledger(ctx.url)
     assert _query(ctx.url, "select count(*) from audit.current_batches") == [(0,)]
+
+
+@pytest.mark.parametrize("collide", [False, True], ids=["fingerprints apart", "every fingerprint equal"])
+def test_a_repeated_record_id_is_rejected_exactly(ctx: IngestContext, tmp_path: Path, monkeypatch, collide) -> None:
+    """Record ids are remembered by a fingerprint; rows whose fingerprint was met are settled against the refs
+    spooled, so a collision of fingerprints never rejects a row and a repeated id always is."""
+    if collide:
+        monkeypatch.setattr("pipelines.record_fingerprints.fingerprint", lambda ref: 1)
+        monkeypatch.setattr("pipelines.ingest.fingerprint", lambda ref: 1)
+    rows = _rows("B1", "B2", "B3", "B2", "B4", "B1")
+    summary = ingest_file(ctx, TENANCIES, _write(tmp_path, "2025-12", rows))
+    assert (summary.rows_loaded, summary.rows_quarantined) == (4, 2)
+    loaded = _query(ctx.url, "select source_row from raw.housing_tenancies order by 1")
+    assert loaded == [(1,), (2,), (3,), (5,)]
+    quarantine = quarantine_path(ctx.quarantine_dir, "housing_tenancies", "tenancies_2025-12.csv")
+    with quarantine.open(encoding="utf-8", newline="") as handle:
+        rejected = sorted((line["source_row"], line["reason_code"], line["id_bail"]) for line in csv.DictReader(handle))
+    assert rejected == [("4", "duplicate_id", "B2"), ("6", "duplicate_id", "B1")]
+
+
+def test_fingerprints_remember_every_ref_as_the_table_grows() -> None:
+    refs = [record_key(bytes(32), "s", str(n)) for n in range(50_000)]
+    met = RecordFingerprints(capacity=16)
+    assert not any(met.add(ref) for ref in refs)
+    assert all(met.add(ref) for ref in refs)
