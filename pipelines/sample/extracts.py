@@ -36,7 +36,9 @@ PERSON_ROWS: dict[str, Callable[[Person, Snapshot], Iterable[Row]]] = {
     "tenant_survey": rows_anonymous.survey,
 }
 # Person-level rows that name no one: the survey is anonymous, so links.csv does not list its answers.
-ANONYMOUS_ROWS = frozenset({"tenant_survey"})
+# Each is written in order of its date column, not person by person: one respondent's answers of several
+# quarters side by side in the file would tie them together.
+ANONYMOUS_ROWS = {"tenant_survey": "date_reponse"}
 # source -> the whole file at a snapshot, built from the population's totals once every person is simulated
 POPULATION_EXTRACTS: dict[str, Callable[[Simulation, Snapshot], Extract]] = {
     "tenant_council": rows_anonymous.council,

@@ -117,7 +117,8 @@ def _extract(sim: Simulation, spool: Spool, source: str, snap: Snapshot) -> Extr
     if source in POPULATION_EXTRACTS:
         return POPULATION_EXTRACTS[source](sim, snap)
     key = (snap.cut.isoformat(), source)
-    return Extract(spool.rows(key), numbered_after(source, _numbers_used(sim, source)), spool.counts.get(key, 0))
+    rows = spool.sorted_rows(key, ANONYMOUS_ROWS[source]) if source in ANONYMOUS_ROWS else spool.rows(key)
+    return Extract(rows, numbered_after(source, _numbers_used(sim, source)), spool.counts.get(key, 0))
 
 
 def _write_extracts(

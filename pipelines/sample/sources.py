@@ -5,6 +5,7 @@ Names and columns here are a contract with pipelines/contracts/*.yml: change the
 
 from __future__ import annotations
 
+import zlib
 from pathlib import Path
 
 from pipelines.sample.identities import format_phone
@@ -274,8 +275,27 @@ def landing_file(out_dir: Path, source: str, period: str, resend: str = "") -> P
 _ID_FORMATS = {source: f"{prefix}{{:0{digits}d}}" for source, (prefix, digits) in RECORD_IDS.items()}
 
 
+# Numbered person by person, one respondent's answers would carry consecutive ids: the survey's are shuffled.
+SHUFFLED_IDS = frozenset({"tenant_survey"})
+
+
 def record_id(source: str, number: int) -> str:
+    if source in SHUFFLED_IDS:
+        number = _shuffled(number, 10 ** RECORD_IDS[source][1])
     return _ID_FORMATS[source].format(number)
+
+
+def _shuffled(number: int, domain: int) -> int:
+    """A fixed permutation of [0, domain) for domain <= 2**24: a four-round Feistel network on 24 bits, walked
+    again while it lands outside the domain (still a permutation of it)."""
+    value = number
+    while True:
+        left, right = value >> 12, value & 0xFFF
+        for round_ in range(4):
+            left, right = right, left ^ (zlib.crc32(f"{round_}:{right}".encode()) & 0xFFF)
+        value = (left << 12) | right
+        if value < domain:
+            return value
 
 
 def identity_columns(source: str, view: PartnerView) -> dict[str, str | None]:

@@ -8,10 +8,11 @@ when the partner files are written.
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import operator
 import pickle
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -20,6 +21,7 @@ from pipelines.sample.rows import RowsWithPersons
 from pipelines.sample.sources import HEADERS
 
 BATCH = 1000  # rows per pickle call: few calls, and little held per (snapshot, source)
+SORT_RUN = 200_000  # rows sorted in memory at a time; longer files are merged from sorted runs on disk
 
 
 class Spool:
@@ -79,3 +81,63 @@ class Spool:
                         yield from zip(rows, itertools.repeat(person))
 
         return read
+
+    def sorted_rows(self, key: tuple[str, str], column: str) -> Callable[[], RowsWithPersons]:
+        """The parked rows in order of `column`, then of their first value (the record id). Sorted once, in
+        runs of SORT_RUN rows merged from disk, so memory stays bounded however many rows there are."""
+        header, path = HEADERS[key[1]], self._path(key)
+        order = operator.itemgetter(header.index(column), 0)
+        merged = path.with_suffix(".sorted.pickle")
+        if not path.exists():
+            return self.rows(key)
+        if not merged.exists():
+            runs = [self._write_run(path, n, run, order) for n, run in enumerate(_runs(_parked(path)))]
+            with merged.open("wb") as handle:
+                _dump_batches(handle, heapq.merge(*map(_parked, runs), key=lambda pair: order(pair[1])))
+            for run in runs:
+                run.unlink()
+        return lambda: ((dict(zip(header, values, strict=True)), person) for person, values in _parked(merged))
+
+    @staticmethod
+    def _write_run(path: Path, number: int, run: list[tuple[str | None, tuple]], order) -> Path:
+        run.sort(key=lambda pair: order(pair[1]))
+        run_path = path.with_suffix(f".run{number}.pickle")
+        with run_path.open("wb") as handle:
+            _dump_batches(handle, run)
+        return run_path
+
+
+def _parked(path: Path) -> Iterator[tuple[str | None, tuple]]:
+    """(person, row values) of a spool file, one row at a time."""
+    with path.open("rb") as handle:
+        while True:
+            try:
+                batch = pickle.load(handle)
+            except EOFError:
+                return
+            for person, parked in batch:
+                for values in parked:
+                    yield person, values
+
+
+def _runs(pairs: Iterable[tuple[str | None, tuple]]) -> Iterator[list[tuple[str | None, tuple]]]:
+    run = []
+    for pair in pairs:
+        run.append(pair)
+        if len(run) == SORT_RUN:
+            yield run
+            run = []
+    if run:
+        yield run
+
+
+def _dump_batches(handle: BinaryIO, pairs: Iterable[tuple[str | None, tuple]]) -> None:
+    """Rows in the spool's format, a row a pair: batches of BATCH (person, [values]) pairs."""
+    batch = []
+    for person, values in pairs:
+        batch.append((person, [values]))
+        if len(batch) == BATCH:
+            pickle.dump(batch, handle, pickle.HIGHEST_PROTOCOL)
+            batch = []
+    if batch:
+        pickle.dump(batch, handle, pickle.HIGHEST_PROTOCOL)

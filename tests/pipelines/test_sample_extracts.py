@@ -141,6 +141,17 @@ def test_links_cover_person_rows_and_follow_references(monthly: Path) -> None:
                 assert referenced == links[name][row[contract.record_id.name]], (name, column.name)
 
 
+def test_survey_answers_come_in_date_order_with_ids_that_tie_no_one_together(monthly: Path) -> None:
+    """The truth lists answers person by person; neither the file's order nor the ids may echo that."""
+    answers = valid_rows(monthly, "survey/responses_2025-12.csv").values()
+    dates = [row["date_reponse"] for row in answers]
+    assert dates == sorted(dates) and len(set(dates)) > 100
+    numbers = [int(r["response_id"][1:]) for r in truth(monthly, "survey_responses.csv")]
+    assert len(numbers) > 500
+    adjacent = sum(abs(a - b) == 1 for a, b in zip(numbers, numbers[1:], strict=False))
+    assert adjacent <= 2  # a person's answers, numbered in turn, made most neighbours adjacent
+
+
 def test_same_monthly_inputs_write_the_same_bytes(tmp_path: Path) -> None:
     first = generate(tmp_path / "a", persons=80, seed=5, months=2)
     generate(tmp_path / "b", persons=80, seed=5, months=2)
