@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import struct
 from functools import lru_cache
 
 BITS = 1024  # before folding: the stored filter has BITS // 2 bits
@@ -77,13 +78,22 @@ def encode(fkey: bytes, value: str) -> int:
     """The folded filter of a normalised value (see ``normalise.name``)."""
     bits = 0
     for gram in bigrams(value):
-        digest = hmac.new(fkey, gram.encode("utf-8"), hashlib.sha256).digest()
-        for i in range(HASHES):
-            bits |= 1 << (int.from_bytes(digest[2 * i : 2 * i + 2], "big") % BITS)
+        bits |= _gram_bits(fkey, gram)
     folded = (bits ^ (bits >> _FOLDED)) & _MASK
     for rotation in getattr(fkey, "rotations", ()):
         folded = rotate_filter(rotation, folded)
     return folded
+
+
+@lru_cache(maxsize=1 << 15)
+def _gram_bits(fkey: bytes, gram: str) -> int:
+    """The bits one bigram sets under one field key. Names share a few thousand bigrams: hashing each once,
+    not once per name, made encoding several times faster. Lives only in this process's memory."""
+    digest = hmac.new(fkey, gram.encode("utf-8"), hashlib.sha256).digest()
+    bits = 0
+    for position in struct.unpack(">16H", digest)[:HASHES]:
+        bits |= 1 << (position % BITS)
+    return bits
 
 
 def dice(a: int, b: int) -> float:

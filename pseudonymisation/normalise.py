@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date, datetime
+from functools import lru_cache
 
 import phonenumbers
 
@@ -121,6 +122,7 @@ def ssn(s: str | None) -> str | None:
     return compact
 
 
+@lru_cache(maxsize=1 << 16)  # parsing a number is slow and each person's number comes back in every source
 def phone(s: str | None, region: str = "FR") -> str | None:
     """E.164 form ("+33612345678") of a valid phone number, else None."""
     if not isinstance(s, str) or not s.strip():
