@@ -73,7 +73,9 @@ class Column:
     ref_source: str | None = None
     minimum: float | None = None  # inclusive bounds of an integer or decimal column
     maximum: float | None = None
-    codes: tuple[tuple[str, str], ...] = ()  # the partner's code -> the contract's value, applied when read
+    # the partner's code -> the contract's value, applied when read; in an hmis source, on a column of its
+    # format.resource, a null value marks records that are not rows of it (bed nights among support contacts)
+    codes: tuple[tuple[str, str | None], ...] = ()
     absent: bool = False  # the format has no such field: always empty, kept so the raw table has one shape
 
     @property
@@ -198,7 +200,7 @@ def _column(raw: object, where: str) -> Column:
         ref_source=raw.get("ref_source"),
         minimum=_bound(raw, "min", type_, where),
         maximum=_bound(raw, "max", type_, where),
-        codes=tuple((str(k), str(v)) for k, v in codes.items()),
+        codes=tuple((str(k), None if v is None else str(v)) for k, v in codes.items()),
         absent=absent,
     )
 
@@ -260,6 +262,12 @@ def load_contract(path: Path) -> Contract:
             raise ContractError(
                 f"{where}: hmis column(s) {', '.join(odd)} must be named <File>.<Column>, e.g. Client.DOB"
             )
+    skipping = [c.name for c in columns if any(value is None for _, value in c.codes)]
+    if skipping and (source_format.type != "hmis" or any(n.split(".")[0] != source_format.resource for n in skipping)):
+        raise ContractError(
+            f"{where}: a null code (a record that is not a row) is for hmis sources only, on a column of"
+            f" format.resource: {', '.join(skipping)}"
+        )
     if sum(c.role == "record_id" for c in columns) != 1:
         raise ContractError(f"{where}: 'columns' must have exactly one column with role record_id")
     rules = []

@@ -2,9 +2,13 @@
 
 Column names are <File>.<Column>: `Client.DOB`, `Enrollment.MoveInDate`, `Exit.Destination`, `Project.ProjectName`;
 `Exit.Destination+DestinationSubsidyType` joins two values of one record as "435+439" for a code list.
-`format.resource` names the file a row is (Client or Enrollment). The other files join in by their keys:
+`format.resource` names the file a row is (Client, Enrollment, Services). The other files join in by their keys:
 - a Client row takes its first enrollment (earliest EntryDate): the client's entry into the programme;
-- an enrollment takes its client (PersonalID), its project (ProjectID) and its exit (EnrollmentID, if any).
+- an enrollment takes its client (PersonalID), its project (ProjectID) and its exit (EnrollmentID, if any);
+- a service (Services.csv) takes its enrollment (EnrollmentID) and what that takes: its PersonalID must be its
+  enrollment's and its DateProvided within the enrollment (EntryDate to ExitDate), as HUD requires.
+A code list over "A+B" takes the most specific code it lists: "A+B", else "A" (a whole RecordType). A code
+listed as null marks records that are not rows of the source (bed nights among support contacts): skipped.
 The export is taken to hold the programme's projects only (run it for those projects). Records with a
 DateDeleted are deletions, not rows. The version is Export.csv's CSVVersion or, failing that, told by Client.csv's
 header; every file read must have the whole column set of its version, so a renamed column is named.
@@ -17,6 +21,7 @@ import difflib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path, PurePath
 
 from pipelines.contract import Contract
@@ -26,6 +31,8 @@ from pipelines.readers.hmis_columns import COLUMNS, MARKERS, VERSIONS
 from pipelines.readers.hmis_export import HmisExport
 
 KEYS = {"Client": "PersonalID", "Enrollment": "EnrollmentID", "Exit": "EnrollmentID", "Project": "ProjectID"}
+# Columns a record is joined or checked by, read whether the contract names them or not.
+JOIN_COLUMNS = {"PersonalID", "EnrollmentID", "ProjectID", "EntryDate", "ExitDate", "DateProvided"}
 
 
 @dataclass(frozen=True)
@@ -55,19 +62,25 @@ def _read(export: HmisExport, contract: Contract) -> Iterator[tuple[int, Row | R
         raise FileRejected("bad_hmis_column", f"the contract's {what} is not in the {version} HMIS CSV")
     joined = _Joins(export, version, driving, {f.file for f in fields.values()} - {driving}, fields)
     wanted = {c for f in fields.values() if f.file == driving for c in f.columns} | _join_keys(spec[driving])
+    codes = {c.name: dict(c.codes) for c in contract.columns if c.codes}
+    # column -> its codes listed as null: the records that are not rows of this source
+    skips = {name: {k for k, v in table.items() if v is None} for name, table in codes.items()}
+    skips = {name: skipped for name, skipped in skips.items() if skipped}  # on driving columns (contract.py)
     for number, record in _rows(export, version, driving, wanted):
         if isinstance(record, RowUnreadable):
             yield number, RowUnreadable(record.code, f"{driving}.csv row {number}: {record}")
+            continue
+        if any(_code(record, fields[name].columns, codes[name]) in skipped for name, skipped in skips.items()):
             continue
         records = joined.around(driving, record)
         if isinstance(records, RowUnreadable):
             yield number, RowUnreadable(records.code, f"{driving}.csv row {number}: {records}")
             continue
-        yield number, {name: _value(records.get(f.file), f.columns) for name, f in fields.items()}
+        yield number, {name: _code(records.get(f.file), f.columns, codes.get(name)) for name, f in fields.items()}
 
 
 def _join_keys(columns: tuple[str, ...]) -> set[str]:
-    return {"PersonalID", "EnrollmentID", "ProjectID", "EntryDate"} & set(columns)
+    return JOIN_COLUMNS & set(columns)
 
 
 def _field(name: str) -> _Field:
@@ -75,10 +88,14 @@ def _field(name: str) -> _Field:
     return _Field(file, tuple(columns.split("+")))
 
 
-def _value(record: Row | None, columns: tuple[str, ...]) -> str | None:
+def _code(record: Row | None, columns: tuple[str, ...], codes: dict[str, str | None] | None) -> str | None:
+    """The field's value, as the code its code list (if any) has for it."""
     if record is None or not (record.get(columns[0]) or "").strip():
         return None
-    return "+".join(v for c in columns if (v := (record.get(c) or "").strip()))
+    value = "+".join(v for c in columns if (v := (record.get(c) or "").strip()))
+    first = value.split("+", 1)[0]
+    # an unlisted "A+B" falls back to a listed "A"; unlisted either way, it stays for `allowed` to name
+    return first if codes is not None and value not in codes and first in codes else value
 
 
 def detect_version(export: HmisExport) -> str:
@@ -149,6 +166,8 @@ class _Joins:
     def __init__(self, export: HmisExport, version: str, driving: str, files: set[str], fields: dict[str, _Field]):
         if driving != "Enrollment" and files & {"Exit", "Project"}:
             files = files | {"Enrollment"}  # an exit or a project is reached through an enrollment
+        if driving == "Services":
+            files = files | {"Enrollment", "Exit"}  # a service is checked against its enrollment
         self.tables: dict[str, dict[str, tuple[int, Row]]] = {}
         for file in sorted(files - {driving}):
             columns = {c for f in fields.values() if f.file == file for c in f.columns}
@@ -180,9 +199,10 @@ class _Joins:
         records = {driving: record}
         enrollments = self.tables.get("Enrollment")
         if driving != "Enrollment" and enrollments is not None:
-            key = record.get("PersonalID" if driving == "Client" else "EnrollmentID") or ""
+            column = "PersonalID" if driving == "Client" else "EnrollmentID"
+            key = record.get(column) or ""
             if key not in enrollments:
-                return RowUnreadable("no_enrollment", "no enrollment of this record in Enrollment.csv")
+                return RowUnreadable("no_enrollment", f"no enrollment in Enrollment.csv has its {column}")
             records["Enrollment"] = enrollments[key][1]
         enrollment = records.get("Enrollment", {})
         for file, key in (("Client", "PersonalID"), ("Project", "ProjectID"), ("Exit", "EnrollmentID")):
@@ -192,4 +212,26 @@ class _Joins:
             if found is None and file != "Exit":  # an enrollment without an exit is still open
                 return RowUnreadable(f"unknown_{file.lower()}", f"its {key} is not in {file}.csv")
             records[file] = found[1] if found else None
-        return records
+        return _outside_enrollment(records) if driving == "Services" else records
+
+
+def _outside_enrollment(records: dict[str, Row | None]) -> dict[str, Row | None] | RowUnreadable:
+    """A service as HUD requires it: its enrollment's client, on a day within its enrollment."""
+    service, enrollment, exit_ = records["Services"], records["Enrollment"], records.get("Exit") or {}
+    if (service.get("PersonalID") or "").strip() != (enrollment.get("PersonalID") or "").strip():
+        return RowUnreadable("unknown_client", "its PersonalID is not its enrollment's in Enrollment.csv")
+    provided, entry, exit_date = (_day(r.get(c)) for r, c in ((service, "DateProvided"), (enrollment, "EntryDate"),
+                                                               (exit_, "ExitDate")))  # fmt: skip
+    # a date that does not parse is left to the contract's type check, which names it
+    if provided and entry and (provided < entry or (exit_date and provided > exit_date)):
+        return RowUnreadable(
+            "date_outside_enrollment", "its DateProvided is outside its enrollment (EntryDate to ExitDate)"
+        )
+    return records
+
+
+def _day(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat((value or "").strip())
+    except ValueError:
+        return None

@@ -49,7 +49,7 @@ POPULATION_EXTRACTS: dict[str, Callable[[Simulation, Snapshot], Extract]] = {
 
 
 # Sources a HUD HMIS CSV export carries when the housing operator sends one (config formats.housing: hmis).
-HMIS_SOURCES = ("housing_participants", "housing_tenancies")
+HMIS_SOURCES = ("housing_participants", "housing_tenancies", "housing_support_contacts")
 
 
 def _linked(links: Callable[[str, str, str], None], source: str, id_column: str, row: Row, person: str | None) -> Row:
@@ -81,7 +81,7 @@ class ExtractWriter:
     fakes: Iterator[Identity]
     on_invalid: Callable[[Path, Snapshot, InvalidRow], None]
     written: list[WrittenExtract] = field(default_factory=list)
-    _hmis_participants: tuple[Extract, Callable[[str, str, str], None] | None] | None = None
+    _hmis_waiting: list[Extract] = field(default_factory=list)
 
     def _disguise(self, source: str, snap_cut: date) -> Callable[[Row], Row]:
         partner = SOURCES[source][0]
@@ -111,7 +111,8 @@ class ExtractWriter:
         """One file; `links(source, record_id, person_id)` is told of every valid person row.
         A first send of a corrected month leaves out `dropped_share` of the rows."""
         if source in HMIS_SOURCES and self.config.formats.housing == "hmis":
-            self._write_hmis(source, snap, extract, links)
+            if kind != "superseded":  # an export is a full refresh: a corrected month is sent once, whole
+                self._write_hmis(source, snap, extract, links)
             return
         spec = SPECS[source]
 
@@ -156,14 +157,16 @@ class ExtractWriter:
     def _write_hmis(
         self, source: str, snap: Snapshot, extract: Extract, links: Callable[[str, str, str], None] | None
     ) -> None:
-        """One export holds participants and tenancies: the participants wait for the tenancies (SOURCES order)."""
-        if source == HMIS_SOURCES[0]:
-            self._hmis_participants = (extract, links)
+        """One export holds participants, tenancies and support contacts: it is written with the last of them
+        (SOURCES order), the others waiting."""
+        if source != HMIS_SOURCES[-1]:
+            self._hmis_waiting.append(extract)
             return
-        participants, _ = self._hmis_participants
+        participants, tenancies = self._hmis_waiting
         period = f"{snap.cut.year:04d}-{snap.cut.month:02d}"
         path = export_path(self.out_dir, period)
-        counts = write_hmis_export(path, self.config.formats.hmis_version, snap.cut, participants, extract, links)
-        for name, count in zip(HMIS_SOURCES, (counts.participants, counts.tenancies), strict=True):
+        version = self.config.formats.hmis_version
+        counts = write_hmis_export(path, version, snap.cut, participants, tenancies, links, extract)
+        for name, count in zip(HMIS_SOURCES, (counts.participants, counts.tenancies, counts.contacts), strict=True):
             self.written.append(WrittenExtract(path, name, period, "regular", snap.cut.isoformat(), count, 0))
-        self._hmis_participants = None
+        self._hmis_waiting.clear()

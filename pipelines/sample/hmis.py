@@ -3,14 +3,17 @@
 The same participants and tenancies as the French files, from the same builders, in HMIS terms: a client per
 participant (PersonalID = the participant number, so the operator's other files still point at it), a project
 per site, an enrollment per tenancy (the first one starts at the referral, every one is housed at its
-move-in), an exit per ended tenancy. Services.csv is written with its header only: support contacts keep
-their own file. No broken rows are slipped in: the export is the valid world, so both paths load the same.
+move-in), an exit per ended tenancy, a service per support contact in the tenancy it falls in (the later one
+on a moving day). Peer-support contacts are left out: HUD has no service code for them (see
+contracts/hmis/housing_support_contacts.yml). No broken rows are slipped in: the export is the valid world,
+so both paths load the same.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import itertools
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -35,12 +38,19 @@ DESTINATIONS = {
     "deces": ("24", ""),
 }
 NOT_COLLECTED = "99"
+# Contact kind -> (RecordType, TypeProvided); read back by contracts/hmis/housing_support_contacts.yml
+SERVICES = {
+    "visite_domicile": ("141", "7"),  # PATH residential supportive services
+    "entretien": ("141", "6"),  # PATH case management
+    "accompagnement": ("300", "3"),  # C2 non-financial assistance for moving on (navigation, transition)
+}
 
 
 @dataclass(frozen=True)
 class ExportCounts:
     participants: int
     tenancies: int
+    contacts: int
 
 
 def export_path(out_dir: Path, period: str) -> Path:
@@ -101,8 +111,10 @@ def write_hmis_export(
     participants: Extract,
     tenancies: Extract,
     links: Callable[[str, str, str], None] | None,
+    contacts: Extract,
 ) -> ExportCounts:
-    """Write the export of one snapshot; `links(source, record_id, person_id)` is told of every row."""
+    """Write the export of one snapshot; `links(source, record_id, person_id)` is told of every row.
+    Services.csv holds the support `contacts`."""
     audit = {"DateCreated": STAMP, "DateUpdated": STAMP, "UserID": "abord", "ExportID": EXPORT_ID}
     projects: dict[str, str] = {}  # site -> ProjectID, in order of first tenancy
 
@@ -149,6 +161,29 @@ def write_hmis_export(
                     "DestinationSubsidyType": subsidy,
                 } | audit
 
+    def services() -> Iterator[dict[str, str]]:
+        # Contacts run in participant order too: walking the tenancies alongside finds each one's enrollment.
+        by_participant = itertools.groupby((row for row, _ in tenancies.rows()), lambda row: row["id_participant"])
+        participant, starts = None, []
+        for row, person in contacts.rows():
+            if row["type_contact"] not in SERVICES:
+                continue
+            while row["id_participant"] != participant:
+                participant, held = next(by_participant)
+                starts = [(_iso(t["date_debut"]), t["id_bail"]) for t in held]
+            day = _iso(row["date_contact"])
+            record_type, type_provided = SERVICES[row["type_contact"]]
+            yield {
+                "ServicesID": row["id_contact"],
+                "EnrollmentID": max(s for s in starts if s[0] <= day)[1],
+                "PersonalID": row["id_participant"],
+                "DateProvided": day,
+                "RecordType": record_type,
+                "TypeProvided": type_provided,
+            } | audit
+            if links is not None and person is not None:
+                links("housing_support_contacts", row["id_contact"], person)
+
     def project_rows() -> Iterator[dict[str, str]]:
         for site, project in projects.items():
             yield {
@@ -179,8 +214,8 @@ def write_hmis_export(
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         members = _Members(archive, version)
         members.write("Export", [export])
-        counts = ExportCounts(members.write("Client", clients()), members.write("Enrollment", enrollments()))
+        participant_count = members.write("Client", clients())
+        tenancy_count = members.write("Enrollment", enrollments())
         members.write("Exit", exits())
         members.write("Project", project_rows())
-        members.write("Services", [])
-    return counts
+        return ExportCounts(participant_count, tenancy_count, members.write("Services", services()))

@@ -1,4 +1,4 @@
-"""Small HUD HMIS CSV exports for tests: a few clients and enrollments, any column renamed or dropped."""
+"""Small HUD HMIS CSV exports for tests: a few clients, enrollments and services, any column renamed or dropped."""
 
 from __future__ import annotations
 
@@ -20,6 +20,15 @@ ENROLLMENTS = [
 ]  # fmt: skip
 EXITS = [{"ExitID": "X1", "EnrollmentID": "E2", "PersonalID": "C2", "ExitDate": "2024-01-31", "Destination": "116"}]
 PROJECTS = [{"ProjectID": "PSH1", "ProjectName": "Lyon", "ProjectType": "3"}]
+# a PATH case-management meeting, a bed night (not a contact), a PATH service in the residence (a home visit)
+SERVICES = [
+    {"ServicesID": "S1", "EnrollmentID": "E1", "PersonalID": "C1", "DateProvided": "2023-02-10", "RecordType": "141",
+     "TypeProvided": "6"},
+    {"ServicesID": "S2", "EnrollmentID": "E2", "PersonalID": "C2", "DateProvided": "2023-03-02", "RecordType": "200",
+     "TypeProvided": "200"},
+    {"ServicesID": "S3", "EnrollmentID": "E2", "PersonalID": "C2", "DateProvided": "2023-05-02", "RecordType": "141",
+     "TypeProvided": "7"},
+]  # fmt: skip
 
 
 def hmis_zip(
@@ -30,6 +39,7 @@ def hmis_zip(
     enrollments: list[dict] = ENROLLMENTS,
     exits: list[dict] = EXITS,
     projects: list[dict] = PROJECTS,
+    services: list[dict] = SERVICES,
     rename: tuple[str, str, str] | None = None,  # (file, column, new name)
     leave_out: str | None = None,  # a file the export lacks
 ) -> bytes:
@@ -39,7 +49,7 @@ def hmis_zip(
         "Enrollment": enrollments,
         "Exit": exits,
         "Project": projects,
-        "Services": [],
+        "Services": services,
     }
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:

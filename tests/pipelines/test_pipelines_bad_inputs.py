@@ -19,7 +19,7 @@ import pytest
 
 from pipelines.contract import load_contracts
 from pipelines.ingest import IngestContext, ingest_file
-from tests.pipelines.hmis_exports import CLIENTS, ENROLLMENTS, EXITS, hmis_zip
+from tests.pipelines.hmis_exports import CLIENTS, ENROLLMENTS, EXITS, SERVICES, hmis_zip
 
 CONTRACTS = load_contracts()
 VARIANTS = {"hmis": load_contracts(variants=("hmis",))}
@@ -333,6 +333,43 @@ CASES = {
         "housing_participants",
         hmis_zip(clients=[*CLIENTS, {"PersonalID": "C3", "FirstName": "Léa", "LastName": "Roux"}]),
         rows={3: "no_enrollment"},
+        file_name=HMIS_EXPORT,
+        variant="hmis",
+    ),
+    "HMIS: a column renamed in Services.csv": Case(
+        "housing_support_contacts",
+        hmis_zip(rename=("Services", "DateProvided", "ServiceDate")),
+        "missing_column",
+        "Services.csv: missing column(s) DateProvided of the FY2024 column set",
+        file_name=HMIS_EXPORT,
+        variant="hmis",
+    ),
+    "HMIS: a service of a RecordType no code list has": Case(
+        "housing_support_contacts",
+        hmis_zip(services=[*SERVICES, {**SERVICES[0], "ServicesID": "S4", "RecordType": "999"}]),
+        rows={4: "not_allowed"},
+        file_name=HMIS_EXPORT,
+        variant="hmis",
+    ),
+    "HMIS: services of an unknown enrollment, of another client, outside their enrollment": Case(
+        "housing_support_contacts",
+        hmis_zip(
+            services=[
+                {**SERVICES[0], "EnrollmentID": "E9"},
+                SERVICES[1],
+                {**SERVICES[2], "PersonalID": "C1"},
+                {**SERVICES[0], "ServicesID": "S4", "DateProvided": "2023-01-09"},  # the day before its entry
+                {**SERVICES[2], "ServicesID": "S5", "DateProvided": "2024-02-01"},  # the day after its exit
+                {**SERVICES[2], "ServicesID": "S6", "DateProvided": "2023-13-01"},
+            ]
+        ),
+        rows={
+            1: "no_enrollment",
+            3: "unknown_client",
+            4: "date_outside_enrollment",
+            5: "date_outside_enrollment",
+            6: "invalid_date",
+        },
         file_name=HMIS_EXPORT,
         variant="hmis",
     ),

@@ -9,7 +9,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from pipelines.contract import CONTRACTS_DIR, ContractError, check_contracts, load_contracts
+from pipelines.contract import CONTRACTS_DIR, ContractError, check_contracts, load_contract, load_contracts
 from pipelines.ingest import IngestContext, ingest_file, ingest_source
 from pipelines.pipeline import ensure_raw_tables
 from pipelines.readers import read_rows
@@ -18,11 +18,11 @@ from pipelines.readers.hmis_export import HmisExport, pack_folder
 from pipelines.sample.config import load_config
 from pipelines.sample.generate import generate
 from tests.conftest import create_database
-from tests.pipelines.hmis_exports import EXITS, hmis_zip
+from tests.pipelines.hmis_exports import CLIENTS, EXITS, SERVICES, hmis_zip
 
 CSV = load_contracts(variants=())
 HMIS = load_contracts(variants=("hmis",))
-HOUSING = ("housing_participants", "housing_tenancies")
+HOUSING = ("housing_participants", "housing_tenancies", "housing_support_contacts")
 
 
 class _NoRedaction:
@@ -46,6 +46,10 @@ def _housing(url: str) -> dict[str, object]:
             "tenancies": conn.execute(
                 "select t.record_ref, p.record_ref, t.site, t.start_date, t.end_date, t.exit_reason"
                 " from raw.housing_tenancies t join raw.housing_participants p using (person_key) order by 1"
+            ).fetchall(),
+            "contacts": conn.execute(
+                "select c.record_ref, p.record_ref, c.contact_date, c.contact_kind, c.duration_minutes"
+                " from raw.housing_support_contacts c join raw.housing_participants p using (person_key) order by 1"
             ).fetchall(),
         }
 
@@ -81,6 +85,10 @@ def test_an_hmis_export_loads_the_same_housing_as_the_csv_files(
     # the same records (same partner ids, same key), the same dates, sites and exit reasons
     assert from_hmis["participants"] == from_csv["participants"]
     assert from_hmis["tenancies"] == from_csv["tenancies"]
+    # the same support contacts, each of its kind, but for what HMIS has no field for: peer support, durations
+    from_csv_in_hmis = [(*c[:4], None) for c in from_csv["contacts"] if c[3] != "pair_aidance"]
+    assert from_hmis["contacts"] == from_csv_in_hmis
+    assert {c[3] for c in from_hmis["contacts"]} == {"visite_domicile", "entretien", "accompagnement"}
     with psycopg.connect(hmis_url) as conn:
         (rows,) = conn.execute("select count(*) from raw.housing_participants where notes is not null").fetchone()
     assert rows == 0
@@ -166,3 +174,82 @@ def test_duplicate_client_records_with_one_whole_ssn_are_one_person(
     summary = ingest_file(_context(warehouse_url, HMIS, tmp_path / "q"), HMIS["housing_participants"], export)
     assert (summary.status, summary.rows_loaded) == ("loaded", 2)
     assert _housing(warehouse_url)["persons"] == persons
+
+
+def test_services_become_contacts_of_their_kind_and_the_rest_is_skipped(tmp_path: Path) -> None:
+    services = [
+        *SERVICES,  # a case-management meeting, a bed night, a service in the residence
+        {**SERVICES[0], "ServicesID": "S4", "RecordType": "141", "TypeProvided": "2"},  # PATH screening: a meeting
+        {**SERVICES[0], "ServicesID": "S5", "RecordType": "141", "TypeProvided": "11"},  # a security deposit
+        {**SERVICES[0], "ServicesID": "S6", "RecordType": "300", "TypeProvided": "3"},  # moving-on navigation
+        {**SERVICES[0], "ServicesID": "S7", "RecordType": "152", "TypeProvided": "1"},  # SSVF rental assistance
+        {**SERVICES[0], "ServicesID": "S8", "RecordType": "143", "TypeProvided": "14"},  # other HOPWA service
+    ]
+    path = tmp_path / "hmis_2025-12.zip"
+    path.write_bytes(hmis_zip(services=services))
+    kinds = {row["Services.ServicesID"]: row["Services.RecordType+TypeProvided"]
+             for _, row in read_rows(path, HMIS["housing_support_contacts"])}  # fmt: skip
+    assert kinds == {"S1": "entretien", "S3": "visite_domicile", "S4": "entretien", "S6": "accompagnement",
+                     "S8": "accompagnement"}  # fmt: skip
+
+    # a programme whose peer workers record their contacts as "other HOPWA service" says so in its contract
+    shipped = (CONTRACTS_DIR / "hmis" / "housing_support_contacts.yml").read_text()
+    (tmp_path / "hmis").mkdir()
+    changed = tmp_path / "hmis" / "housing_support_contacts.yml"
+    changed.write_text(shipped.replace('"143+2": entretien', '"143+2": entretien\n      "143+14": pair_aidance'))
+    read = {row["Services.ServicesID"]: row["Services.RecordType+TypeProvided"]
+            for _, row in read_rows(path, load_contract(changed))}  # fmt: skip
+    assert read["S8"] == "pair_aidance"
+
+
+def test_only_an_hmis_contract_may_skip_records_by_a_null_code(tmp_path: Path) -> None:
+    # a CSV file has one kind of record: a code that skips rows there would lose them unseen
+    shipped = (CONTRACTS_DIR / "housing_support_contacts.yml").read_text()
+    path = tmp_path / "housing_support_contacts.yml"
+    path.write_text(shipped.replace("    allowed: [", "    codes: {autre: ~}\n    allowed: ["))
+    with pytest.raises(ContractError, match="a null code .* is for hmis sources only"):
+        load_contract(path)
+    # nor may an hmis contract skip the records it reads by a code of another file
+    shipped = (CONTRACTS_DIR / "hmis" / "housing_tenancies.yml").read_text()
+    path.write_text(shipped.replace('"24": deces', '"24": ~'))
+    with pytest.raises(ContractError, match="on a column of format.resource: Exit.Destination"):
+        load_contract(path)
+
+
+def test_a_shelter_that_sends_hmis_gives_its_bed_nights_as_shelter_nights(warehouse_url: str, tmp_path: Path) -> None:
+    contracts = load_contracts(variants=("hmis", "hmis_shelter"))
+    housing = tmp_path / "landing" / "housing" / "hmis_2025-12.zip"
+    housing.parent.mkdir(parents=True)
+    housing.write_bytes(hmis_zip())
+    # the 115's own export: Hélène (C1 there too, by chance) stayed three nights in a night-by-night shelter
+    nights = [
+        {"ServicesID": f"N{day}", "EnrollmentID": "ES1", "PersonalID": "C1", "DateProvided": f"2022-11-{day}",
+         "RecordType": "200", "TypeProvided": "200"}
+        for day in (20, 21, 22)
+    ]  # fmt: skip
+    shelter = tmp_path / "landing" / "shelter" / "hmis_2025-12.zip"
+    shelter.parent.mkdir(parents=True)
+    shelter.write_bytes(
+        hmis_zip(
+            clients=[CLIENTS[0]],
+            enrollments=[{"EnrollmentID": "ES1", "PersonalID": "C1", "ProjectID": "ES-NBN", "EntryDate": "2022-11-20"}],
+            exits=[{"ExitID": "X9", "EnrollmentID": "ES1", "PersonalID": "C1", "ExitDate": "2022-11-23"}],
+            projects=[{"ProjectID": "ES-NBN", "ProjectName": "Abri de nuit", "ProjectType": "1"}],
+            services=[*nights, {**nights[0], "ServicesID": "P1", "RecordType": "141", "TypeProvided": "1"}],
+        )
+    )
+    ctx = _context(warehouse_url, contracts, tmp_path / "q")
+    ingest_file(ctx, contracts["housing_participants"], housing)
+    summary = ingest_file(ctx, contracts["shelter_nights"], shelter)
+    assert (summary.status, summary.rows_read, summary.rows_loaded) == ("loaded", 3, 3), "the PATH service is no night"
+    with psycopg.connect(ctx.url) as conn:
+        stored = conn.execute(
+            "select night_date::text, shelter, place_type, birth_year from raw.shelter_nights order by 1"
+        ).fetchall()
+        (persons,) = conn.execute(
+            "select count(distinct person_key) from (select person_key from raw.shelter_nights"
+            " union all select person_key from raw.housing_participants where record_ref = 'C1') keys"
+        ).fetchone()
+    assert stored == [(f"2022-11-{day}", "Abri de nuit", "urgence", 1980) for day in (20, 21, 22)]
+    assert persons == 1, "her nights at the 115 and her housing are one person's"
+    assert not any(v in str(stored) for v in ("123456789", "Dupont", "Hélène", "1980-04-12"))
