@@ -3,6 +3,7 @@
     unique_key='encounter_ref',
     incremental_strategy='delete+insert',
     on_schema_change='fail',
+    pre_hook="{{ analyze_batch_ids('health', 'health_encounters') }}",
     indexes=[{'columns': ['encounter_ref']}, {'columns': ['person_key']}],
     post_hook="{{ delete_rows_gone('health', 'health_encounters', 'encounter_ref') }}"
 ) }}

@@ -3,6 +3,7 @@
     unique_key='contact_ref',
     incremental_strategy='delete+insert',
     on_schema_change='fail',
+    pre_hook="{{ analyze_batch_ids('housing', 'housing_support_contacts') }}",
     indexes=[{'columns': ['contact_ref']}, {'columns': ['person_key']}],
     post_hook="{{ delete_rows_gone('housing', 'housing_support_contacts', 'contact_ref') }}"
 ) }}

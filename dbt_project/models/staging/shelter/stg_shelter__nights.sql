@@ -3,6 +3,7 @@
     unique_key='night_ref',
     incremental_strategy='delete+insert',
     on_schema_change='fail',
+    pre_hook="{{ analyze_batch_ids('shelter', 'shelter_nights') }}",
     indexes=[{'columns': ['night_ref']}, {'columns': ['person_key']}],
     post_hook="{{ delete_rows_gone('shelter', 'shelter_nights', 'night_ref') }}"
 ) }}
