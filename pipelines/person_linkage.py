@@ -3,7 +3,8 @@
 In the batch's transaction, under ``IDENTITY_LOCK``:
 1. exact keyed link keys (``pseudonymisation.linkage.link``) against ``identity.link_keys``;
 2. typo-tolerant keyed encodings (``probabilistic.link_probabilistic``) against the stored encodings of the
-   blocks the batch touches: a misspelt or swapped name that no exact key shares still finds its person;
+   blocks that the batch's encodings not yet stored under their person touch: a misspelt or swapped name that no
+   exact key shares still finds its person;
 3. the opposition list (``pseudonymisation.rights.opposed_rows``, stored by ``identity_store``): a row meeting
    an opposed link key, or linked (exactly or by typo-tolerant encoding) to a stored person who holds one or
    to an opposed identity's encodings, is set aside with every row of its person; the batch is linked again
@@ -22,6 +23,7 @@ from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import psycopg
 
 from pipelines.contract import Contract
@@ -29,6 +31,7 @@ from pipelines.erasure import withdraw_opposed
 from pipelines.identity_store import (
     RIGHTS_DDL,
     SELECT_BY_BLOCKS,
+    SELECT_BY_ENCODINGS,
     UPSERT_ENCODING,
     add_opposition,
     load_opposition,
@@ -37,7 +40,7 @@ from pipelines.identity_store import (
 )
 from pipelines.person_splits import split_replaced
 from pipelines.raw_tables import raw_table_ddl
-from pseudonymisation.linkage import link
+from pseudonymisation.linkage import LinkResult, link
 from pseudonymisation.probabilistic import Encoding, blocks_of, dumps, link_probabilistic, loads
 from pseudonymisation.rights import opposed_rows
 
@@ -72,8 +75,9 @@ class Linked:
     encodings: list[tuple[str, str]] = field(default_factory=list)  # (dumped encoding, person key) to store
     opposition: set[str] = field(default_factory=set)  # link keys to add to the opposition list
     withdrawn: set[str] = field(default_factory=set)  # stored persons to take out: found to be opposed
-    # (entry, link keys, dumped encoding, row ordinals) of the entries loaded: the batch's provenance
-    evidence: list[tuple[int, Sequence[str], str | None, list[int]]] = field(default_factory=list)
+    # (entry, link keys, dumped encoding, row ordinals) of the entries loaded: the batch's provenance; the ordinals
+    # are int32 slices of one array (a night per row: millions of rows in a shelter batch)
+    evidence: list[tuple[int, Sequence[str], str | None, np.ndarray]] = field(default_factory=list)
 
 
 class LinkEntries:
@@ -113,28 +117,34 @@ def link_rows(
     """Person keys of the entries (each with at least one link key), read against the store, nothing written.
     ``order`` is ``LinkEntries.order``: without it the provenance cannot tell apart the rows of two entries of
     one person in one batch, and a later split leaves such rows with the key the largest part keeps."""
-    return _with_evidence(_link_opposition_aside(cur, row_keys, encodings), row_keys, encodings, order)
+    dumped = [None if enc is None else dumps(enc) for enc in encodings]
+    linked = _link_opposition_aside(cur, row_keys, encodings, dumped)
+    return _with_evidence(linked, row_keys, dumped, order)
 
 
 def _with_evidence(
-    linked: Linked, row_keys: Sequence[list[str]], encodings: Sequence[Encoding | None], order: Sequence[int]
+    linked: Linked, row_keys: Sequence[list[str]], dumped: list[str | None], order: Sequence[int]
 ) -> Linked:
-    ordinals: list[list[int]] = [[] for _ in row_keys]
-    loaded = (entry for entry in order if not linked.opposed[entry])
-    for ordinal, entry in enumerate(loaded):
-        ordinals[entry].append(ordinal)
+    entries = np.asarray(order, dtype=np.int32)
+    loaded = entries[~np.asarray(linked.opposed, dtype=bool)[entries]]  # a loaded row's ordinal is its position here
+    by_entry = np.argsort(loaded, kind="stable").astype(np.int32)  # each entry's ordinals together, ascending
+    bounds = np.zeros(len(row_keys) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(loaded, minlength=len(row_keys)), out=bounds[1:])
     linked.evidence = [
-        (n, keys, None if enc is None else dumps(enc), ordinals[n])
-        for n, (keys, enc) in enumerate(zip(row_keys, encodings, strict=True))
+        (n, keys, text, by_entry[bounds[n] : bounds[n + 1]])
+        for n, (keys, text) in enumerate(zip(row_keys, dumped, strict=True))
         if not linked.opposed[n]
     ]
     return linked
 
 
 def _link_opposition_aside(
-    cur: psycopg.Cursor, row_keys: Sequence[list[str]], encodings: Sequence[Encoding | None]
+    cur: psycopg.Cursor,
+    row_keys: Sequence[list[str]],
+    encodings: Sequence[Encoding | None],
+    dumped: Sequence[str | None],
 ) -> Linked:
-    first = _link(cur, row_keys, encodings)
+    first = _link(cur, row_keys, encodings, dumped)
     # A stored person this batch merges into another counts too: the merge must not hide their opposition.
     stored_opposed = stored_opposed_persons(cur, {*first.person_keys, *first.rekeys})
     drop, new_opposed = opposed_rows(
@@ -144,7 +154,7 @@ def _link_opposition_aside(
         return first
     # Linked again without them: a merge or a key their rows alone brought must not reach the store.
     kept = [n for n, dropped in enumerate(drop) if not dropped]
-    linked = _link(cur, [row_keys[n] for n in kept], [encodings[n] for n in kept])
+    linked = _link(cur, [row_keys[n] for n in kept], [encodings[n] for n in kept], [dumped[n] for n in kept])
     person_keys: list[str | None] = [None] * len(row_keys)
     for n, person in zip(kept, linked.person_keys, strict=True):
         person_keys[n] = person
@@ -158,16 +168,17 @@ def _link_opposition_aside(
     return linked
 
 
-def _link(cur: psycopg.Cursor, row_keys: Sequence[list[str]], encodings: Sequence[Encoding | None]) -> Linked:
+def _link(
+    cur: psycopg.Cursor,
+    row_keys: Sequence[list[str]],
+    encodings: Sequence[Encoding | None],
+    dumped: Sequence[str | None],
+) -> Linked:
     all_keys = sorted({k for keys in row_keys for k in keys})
     cur.execute("select link_key, person_key from identity.link_keys where link_key = any(%s)", (all_keys,))
     store = dict(cur.fetchall())
     exact = link(list(row_keys), store)
-    blocks = blocks_of(encodings)
-    stored_rows = cur.execute(SELECT_BY_BLOCKS, (blocks,)).fetchall() if blocks else []
-    # Stored encodings follow this batch's exact merges first, so the two passes never pull a person two ways.
-    absorbed = dict(exact.merges)
-    stored_encodings = [(absorbed.get(p, p), loads(e)) for p, e in stored_rows]
+    stored_encodings = _stored_encodings(cur, encodings, dumped, exact)
     known = set(store.values())
     prob = link_probabilistic(encodings, exact.person_keys, stored_encodings, existing_persons=known)
     known |= {p for p, _ in stored_encodings}
@@ -183,6 +194,31 @@ def _link(cur: psycopg.Cursor, row_keys: Sequence[list[str]], encodings: Sequenc
         rekeys=_resolve_chains([(a, k) for a, k, _ in merges if a in known]),
         encodings=[(dumps(enc), person) for person, enc in prob.new_encodings],
     )
+
+
+def _stored_encodings(
+    cur: psycopg.Cursor, encodings: Sequence[Encoding | None], dumped: Sequence[str | None], exact: LinkResult
+) -> list[tuple[str, Encoding]]:
+    """The stored (person key, encoding) pairs typo-tolerant linkage needs: the batch's own encodings as stored, and
+    every encoding sharing a block with one the store does not hold under its row's person. Most rows of a month
+    are persons seen before, written as before: their encodings bring nothing to compare, and the blocks only they
+    touch are not read (nor decoded) at all."""
+    # Stored encodings follow this batch's exact merges first, so the two passes never pull a person two ways.
+    absorbed = dict(exact.merges)
+    cur.execute(SELECT_BY_ENCODINGS, (sorted({t for t in dumped if t is not None}),))
+    held = {text: absorbed.get(p, p) for text, p in cur.fetchall()}
+    twins: dict[str, tuple[str, Encoding]] = {}  # dumped encoding -> (its stored person, the batch's Encoding)
+    unheld: list[Encoding] = []
+    for enc, text, person in zip(encodings, dumped, exact.person_keys, strict=True):
+        if enc is None or text is None:
+            continue
+        if text in held:
+            twins[text] = (held[text], enc)
+        if held.get(text) != person:
+            unheld.append(enc)
+    blocks = blocks_of(unheld)
+    rows = cur.execute(SELECT_BY_BLOCKS, {"blocks": blocks}).fetchall() if blocks else []
+    return [*twins.values(), *((absorbed.get(p, p), loads(text)) for p, text in rows if text not in twins)]
 
 
 def _resolve_chains(merges: list[tuple[str, str]]) -> dict[str, str]:
@@ -214,7 +250,7 @@ def store_links(cur: psycopg.Cursor, contracts: Iterable[Contract], linked: Link
         "copy identity.link_evidence (batch_id, entry, person_key, link_keys, encoding, row_ordinals) from stdin"
     ) as copy:
         for entry, keys, encoding, ordinals in linked.evidence:
-            copy.write_row((batch_id, entry, linked.person_keys[entry], list(keys), encoding, ordinals))
+            copy.write_row((batch_id, entry, linked.person_keys[entry], list(keys), encoding, ordinals.tolist()))
     split_replaced(cur, {c.name: c for c in contracts}, linked.person_keys, batch_id)
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from pseudonymisation import bloom, normalise
 from pseudonymisation.link_keys import Identity, keyed_hash
@@ -59,14 +60,14 @@ def encode_identity(key: bytes, identity: Identity, postcode: str | None = None)
     year, month, day = dob.split("-")
     sex = _sex(identity.sex)
     code = postcode.strip() if isinstance(postcode, str) and postcode.strip() else None
-    # Given and family names share one field key: partners swap them, and only filters made under the same
-    # key can be compared across the two. Other fields are keyed hashes under their own domains.
-    names_key = bloom.field_key(key, "name")
+    rotations = tuple(getattr(key, "rotations", ()))
+    given_filter, given_tokens = _name(key, rotations, given)
+    family_filter, family_tokens = _name(key, rotations, family)
     return Encoding(
-        given=bloom.encode(names_key, given),
-        family=bloom.encode(names_key, family),
-        given_tokens=frozenset(_h(key, "token", t) for t in given.split()),
-        family_tokens=frozenset(_h(key, "token", t) for t in family.split()),
+        given=given_filter,
+        family=family_filter,
+        given_tokens=given_tokens,
+        family_tokens=family_tokens,
         dob=_h(key, "dob", dob),
         dob_swapped=_h(key, "dob", f"{year}-{day}-{month}") if int(day) <= 12 else None,
         dob_parts=(_h(key, "ym", year + month), _h(key, "yd", year + day), _h(key, "md", month + day)),
@@ -76,6 +77,15 @@ def encode_identity(key: bytes, identity: Identity, postcode: str | None = None)
         nir=_h(key, "nir", nir) if (nir := normalise.nir(identity.nir)) else None,
         blocks=_blocks(key, year, "|".join(sorted((day, month))), "|".join(sorted((given[0], family[0])))),
     )
+
+
+@lru_cache(maxsize=1 << 16)
+def _name(key: bytes, rotations: tuple[bytes, ...], name: str) -> tuple[int, frozenset[str]]:
+    """A name's Bloom filter and keyed tokens, once per process: names recur from person to person, and the filter
+    is most of an encoding's cost. ``rotations`` keys the cache too: a key compares equal to its rotated self.
+    Given and family names share one field key: partners swap them, and only filters made under the same key can
+    be compared across the two. Other fields are keyed hashes under their own domains."""
+    return bloom.encode(bloom.field_key(key, "name"), name), frozenset(_h(key, "token", t) for t in name.split())
 
 
 def _blocks(key: bytes, year: str, day_month: str, initials: str) -> tuple[str, str, str]:
@@ -164,7 +174,8 @@ def link_probabilistic(
     """Join persons that exact linkage left apart when their encodings score at least ``threshold``.
 
     ``encodings[i]`` and ``person_keys[i]`` are record i's (after ``link``); ``store_encodings`` are the
-    (person key, encoding) pairs already stored whose blocks the batch touches. A joined cluster keeps a
+    (person key, encoding) pairs already stored that share a block with a record the store does not hold as it is
+    (with its person), and those it does. A joined cluster keeps a
     stored person key when it has one (the smallest; ``existing_persons`` adds the person keys the exact
     store already knows), else the smallest batch key, so person keys stay stable across refreshes; every
     other key in it is reported in ``merges``.
@@ -172,17 +183,17 @@ def link_probabilistic(
     stored = {(p, e) for p, e in store_encodings}
     stored_persons = {p for p, _ in stored} | set(existing_persons)
     batch = {(p, e) for p, e in zip(person_keys, encodings, strict=True) if e is not None} - stored
-    entries = [(p, e, True) for p, e in batch] + [(p, e, False) for p, e in stored]
+    entries = [*batch, *stored]  # the batch's first: two stored encodings are not compared again
 
     uf = _UnionFind()
-    for i, j in _block_pairs([e for _, e, _ in entries]):
-        pi, ei, new_i = entries[i]
-        pj, ej, new_j = entries[j]
-        if pi != pj and (new_i or new_j) and uf.find(pi) != uf.find(pj) and match_weight(ei, ej) >= threshold:
+    for i, j in _block_pairs([e for _, e in entries], len(batch)):
+        pi, ei = entries[i]
+        pj, ej = entries[j]
+        if pi != pj and uf.find(pi) != uf.find(pj) and match_weight(ei, ej) >= threshold:
             uf.union(pi, pj)
 
     clusters: dict[object, list[str]] = {}
-    for person in {p for p, _, _ in entries}:
+    for person in {p for p, _ in entries}:
         clusters.setdefault(uf.find(person), []).append(person)
     kept_of: dict[str, str] = {}
     merges: list[tuple[str, str]] = []
@@ -199,15 +210,18 @@ def link_probabilistic(
     return ProbabilisticResult(person_keys=remapped, merges=merges, new_encodings=new)
 
 
-def _block_pairs(encodings: Sequence[Encoding]) -> Iterator[tuple[int, int]]:
+def _block_pairs(encodings: Sequence[Encoding], leading: int | None = None) -> Iterator[tuple[int, int]]:
     """Each pair of positions whose encodings share a block, once: in the first block they share (every
-    encoding lists its blocks by kind, in one order), so no set of the pairs seen is kept."""
+    encoding lists its blocks by kind, in one order), so no set of the pairs seen is kept. With ``leading``, only
+    the pairs holding one of the first ``leading`` positions (the batch's, not two stored encodings)."""
     by_block: dict[str, tuple[int, list[int]]] = {}
     for n, enc in enumerate(encodings):
         for kind, block in enumerate(enc.blocks):
             by_block.setdefault(block, (kind, []))[1].append(n)
     for kind, members in by_block.values():
         for x, i in enumerate(members):
+            if leading is not None and i >= leading:
+                break  # members ascend: the rest are stored encodings too
             earlier = encodings[i].blocks[:kind]
             for j in members[x + 1 :]:
                 if not any(a == b for a, b in zip(earlier, encodings[j].blocks, strict=False)):

@@ -153,3 +153,10 @@ def test_matching_pairs_are_the_typo_tolerant_joins_among_records() -> None:
 def test_one_error_of_any_kind_still_shares_a_block_and_pairs_come_once(other: tuple[str, ...]) -> None:
     encodings = [_enc("Marie", "Dupont", "1975-03-12"), _enc(*other), _enc("Paul", "Martin", "1980-01-01")]
     assert list(_block_pairs(encodings)) == [(0, 1)]
+
+
+def test_block_pairs_of_a_batch_against_the_store_leave_out_stored_pairs() -> None:
+    batch, stored = [_enc("Marie", "Dupont", "1975-03-12")], [_enc("Marie", "Dupond", "1975-03-12")]
+    stored.append(_enc("Marie", "Dupont", "1975-03-21"))
+    assert list(_block_pairs(batch + stored)) == [(0, 1), (0, 2), (1, 2)]
+    assert list(_block_pairs(batch + stored, leading=1)) == [(0, 1), (0, 2)]
