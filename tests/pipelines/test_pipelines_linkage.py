@@ -11,15 +11,20 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from pipelines.contract import load_contracts
 from pipelines.erasure import forget
 from pipelines.identity_store import add_opposition
 from pipelines.ingest import IngestContext, ingest_file
 from pseudonymisation.link_keys import Identity, link_keys, record_key
 from pseudonymisation.rights import request_encodings, request_keys
+from tests.pipelines.identity_extracts import (
+    CONTRACTS,
+    HEALTH,
+    JUSTICE,
+    health_extract,
+    justice_extract,
+    linking_context,
+)
 
-CONTRACTS = load_contracts()
-HEALTH, JUSTICE = CONTRACTS["health_encounters"], CONTRACTS["justice_events"]
 HEX = re.compile(r"[0-9a-f]{32}|[0-9a-f]{64}")
 
 MARIE = Identity(given_name="Marie", family_name="Dupont", birth_date="1975-03-12")
@@ -32,40 +37,7 @@ JEANNE = Identity(given_name="Jeanne", family_name="Leroy", birth_date="1975-03-
 
 @pytest.fixture
 def ctx(make_ingest_context) -> IngestContext:
-    context = make_ingest_context(lambda: None)  # no free text in these two sources
-    context.ensure_schema()
-    return context
-
-
-def _health(root: Path, period: str, rows: list[tuple[str, Identity]]) -> Path:
-    path = root / "health" / f"encounters_{period}.csv"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow([c.name for c in HEALTH.columns])
-        for record_id, who in rows:
-            writer.writerow(
-                [record_id, who.family_name, who.given_name, who.birth_date, "", "", "urgence", "", f"{period}-01", ""]
-            )
-    return path
-
-
-def _justice(root: Path, period: str, rows: list[tuple[str, Identity]]) -> Path:
-    path = root / "justice" / f"events_{period}.jsonl"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    lines = [
-        {
-            "event_id": record_id,
-            "surname": who.family_name,
-            "first_names": who.given_name,
-            "date_of_birth": who.birth_date,
-            "event_type": "garde_a_vue",
-            "start_date": f"{period}-02",
-        }
-        for record_id, who in rows
-    ]
-    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
-    return path
+    return linking_context(make_ingest_context)
 
 
 def _query(url: str, sql: str, params=None) -> list[tuple]:
@@ -95,8 +67,8 @@ def test_a_misspelt_swapped_name_at_a_second_partner_gets_the_first_partners_key
     ctx: IngestContext, tmp_path: Path
 ) -> None:
     assert not set(link_keys(ctx.key, MARIE)) & set(link_keys(ctx.key, MARIE_AT_COURT)), "exact keys would join"
-    ingest_file(ctx, HEALTH, _health(tmp_path, "2025-10", [("E1", MARIE), ("E2", PAUL), ("E3", LUCIE)]))
-    court = ingest_file(ctx, JUSTICE, _justice(tmp_path, "2025-10", [("J1", MARIE_AT_COURT), ("J2", JEANNE)]))
+    ingest_file(ctx, HEALTH, health_extract(tmp_path, "2025-10", [("E1", MARIE), ("E2", PAUL), ("E3", LUCIE)]))
+    court = ingest_file(ctx, JUSTICE, justice_extract(tmp_path, "2025-10", [("J1", MARIE_AT_COURT), ("J2", JEANNE)]))
 
     assert _person_of(ctx, "justice_events", "J1") == _person_of(ctx, "health_encounters", "E1")
     # the same birth date and nothing else in common: another person
@@ -119,18 +91,18 @@ def test_next_months_records_join_their_persons_and_reloading_changes_nothing(
     ctx: IngestContext, tmp_path: Path
 ) -> None:
     rows = [("E1", MARIE), ("E2", PAUL)]
-    october = _health(tmp_path, "2025-10", rows)
+    october = health_extract(tmp_path, "2025-10", rows)
     ingest_file(ctx, HEALTH, october)
-    ingest_file(ctx, JUSTICE, _justice(tmp_path, "2025-10", [("J1", MARIE_AT_COURT)]))
+    ingest_file(ctx, JUSTICE, justice_extract(tmp_path, "2025-10", [("J1", MARIE_AT_COURT)]))
     before = _identity_state(ctx.url)
     persons = {r: _person_of(ctx, "health_encounters", r) for r, _ in rows}
 
     assert ingest_file(ctx, HEALTH, october).status == "already_loaded"
-    november = ingest_file(ctx, HEALTH, _health(tmp_path, "2025-11", rows))
+    november = ingest_file(ctx, HEALTH, health_extract(tmp_path, "2025-11", rows))
     assert (november.status, november.rows_loaded, november.persons_new) == ("loaded", 2, 0)
     assert {r: _person_of(ctx, "health_encounters", r) for r, _ in rows} == persons
     # and the court's December extract, the same rows again: no new key, encoding or merge
-    assert ingest_file(ctx, JUSTICE, _justice(tmp_path, "2025-12", [("J1", MARIE_AT_COURT)])).persons_new == 0
+    assert ingest_file(ctx, JUSTICE, justice_extract(tmp_path, "2025-12", [("J1", MARIE_AT_COURT)])).persons_new == 0
     assert _identity_state(ctx.url) == before
 
 
@@ -154,7 +126,9 @@ def test_an_opposed_persons_rows_are_counted_and_nothing_of_them_is_stored(ctx: 
     _oppose(ctx, LUCIE)
     lucie_again = Identity(given_name="LUCIE", family_name="BERNARDD", birth_date="1975-03-12")  # a typo too
     health = ingest_file(
-        ctx, HEALTH, _health(tmp_path, "2025-10", [("E1", MARIE), ("E2", LUCIE), ("E3", PAUL), ("E4", lucie_again)])
+        ctx,
+        HEALTH,
+        health_extract(tmp_path, "2025-10", [("E1", MARIE), ("E2", LUCIE), ("E3", PAUL), ("E4", lucie_again)]),
     )
     assert (health.rows_read, health.rows_loaded, health.rows_quarantined) == (4, 2, 2)
     assert _opposed_rows(ctx, health.batch_id) == [(2, None), (4, None)]  # data rows, from 1
@@ -167,7 +141,7 @@ def test_an_opposed_persons_rows_are_counted_and_nothing_of_them_is_stored(ctx: 
     # Opposition added after Marie was loaded: a later row reaching her through a typo is hers too.
     _oppose(ctx, MARIE)
     merges_before = _query(ctx.url, "select count(*) from audit.person_merges")
-    court = ingest_file(ctx, JUSTICE, _justice(tmp_path, "2025-10", [("J1", MARIE_AT_COURT), ("J2", JEANNE)]))
+    court = ingest_file(ctx, JUSTICE, justice_extract(tmp_path, "2025-10", [("J1", MARIE_AT_COURT), ("J2", JEANNE)]))
     assert (court.rows_read, court.rows_loaded, court.rows_quarantined) == (2, 1, 1)
     assert _opposed_rows(ctx, court.batch_id) == [(1, None)]
     assert _person_of(ctx, "justice_events", "J1") is None
@@ -199,7 +173,7 @@ def test_an_opposed_identity_never_loaded_is_recognised_when_it_returns_misspelt
     _oppose_identity(ctx, MARIE_HELENE)
     assert _query(ctx.url, "select count(*) from identity.link_keys") == [(0,)]
 
-    health = ingest_file(ctx, HEALTH, _health(tmp_path, "2025-10", [("E1", MARIE_HELENE_AGAIN), ("E2", CLAIRE)]))
+    health = ingest_file(ctx, HEALTH, health_extract(tmp_path, "2025-10", [("E1", MARIE_HELENE_AGAIN), ("E2", CLAIRE)]))
     assert (health.rows_read, health.rows_loaded, health.rows_quarantined) == (2, 1, 1)
     assert _opposed_rows(ctx, health.batch_id) == [(1, None)]
     assert _person_of(ctx, "health_encounters", "E1") is None
@@ -209,7 +183,7 @@ def test_an_opposed_identity_never_loaded_is_recognised_when_it_returns_misspelt
 
 
 def test_an_erased_person_returning_misspelt_is_not_loaded_again(ctx: IngestContext, tmp_path: Path) -> None:
-    ingest_file(ctx, HEALTH, _health(tmp_path, "2025-10", [("E1", MARIE_HELENE), ("E2", CLAIRE)]))
+    ingest_file(ctx, HEALTH, health_extract(tmp_path, "2025-10", [("E1", MARIE_HELENE), ("E2", CLAIRE)]))
     erased = _person_of(ctx, "health_encounters", "E1")
     keys, _ = request_keys(ctx.key, [{"given_name": "Marie-Hélène", "family_name": "Dupont",
                                       "birth_date": "1968-07-04"}])  # fmt: skip
@@ -219,7 +193,9 @@ def test_an_erased_person_returning_misspelt_is_not_loaded_again(ctx: IngestCont
     persons = {p for (p,) in _query(ctx.url, "select person_key from identity.bloom_encodings")}
     assert erased not in persons and len(persons) == 2
 
-    court = ingest_file(ctx, JUSTICE, _justice(tmp_path, "2025-11", [("J1", MARIE_HELENE_AGAIN), ("J2", CLAIRE)]))
+    court = ingest_file(
+        ctx, JUSTICE, justice_extract(tmp_path, "2025-11", [("J1", MARIE_HELENE_AGAIN), ("J2", CLAIRE)])
+    )
     assert (court.rows_loaded, court.rows_quarantined) == (1, 1)
     assert _opposed_rows(ctx, court.batch_id) == [(1, None)]
     assert _person_of(ctx, "justice_events", "J2") == _person_of(ctx, "health_encounters", "E2")

@@ -4,20 +4,16 @@ part gets a new key with its link keys and rows, and audit notes the split with 
 
 from __future__ import annotations
 
-import csv
-import json
 import re
 from pathlib import Path
 
 import psycopg
 import pytest
 
-from pipelines.contract import load_contracts
 from pipelines.ingest import IngestContext, ingest_file
 from pseudonymisation.link_keys import Identity, link_keys, record_key
+from tests.pipelines.identity_extracts import HEALTH, JUSTICE, health_extract, justice_extract, linking_context
 
-CONTRACTS = load_contracts()
-HEALTH, JUSTICE = CONTRACTS["health_encounters"], CONTRACTS["justice_events"]
 HEX = re.compile(r"[0-9a-f]{32}")
 
 
@@ -33,45 +29,7 @@ MARIE_WRONG_NIR = Identity(given_name="Marie", family_name="Dupont", birth_date=
 
 @pytest.fixture
 def ctx(make_ingest_context) -> IngestContext:
-    context = make_ingest_context(lambda: None)  # no free text in these two sources
-    context.ensure_schema()
-    return context
-
-
-def _health(root: Path, period: str, rows: list[tuple[str, Identity]]) -> Path:
-    path = root / "health" / f"encounters_{period}.csv"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow([c.name for c in HEALTH.columns])
-        for record_id, who in rows:
-            writer.writerow(
-                [
-                    record_id,
-                    who.family_name,
-                    who.given_name,
-                    who.birth_date,
-                    who.nir,
-                    "",
-                    "urgence",
-                    "",
-                    "2025-10-01",
-                    "",
-                ]
-            )
-    return path
-
-
-def _justice(root: Path, period: str, rows: list[tuple[str, Identity]]) -> Path:
-    path = root / "justice" / f"events_{period}.jsonl"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    lines = [
-        {"event_id": record_id, "surname": who.family_name, "first_names": who.given_name,
-         "date_of_birth": who.birth_date, "nir": who.nir, "event_type": "garde_a_vue", "start_date": "2025-09-02"}
-        for record_id, who in rows
-    ]  # fmt: skip
-    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
-    return path
+    return linking_context(make_ingest_context)
 
 
 def _query(url: str, sql: str, params=None) -> list[tuple]:
@@ -100,12 +58,12 @@ def _splits(ctx: IngestContext) -> list[tuple]:
 
 def test_a_corrected_file_splits_the_persons_its_wrong_nir_had_joined(ctx: IngestContext, tmp_path: Path) -> None:
     # Marie and Paul in the same hospital file: only row positions tell their rows apart once they share a key.
-    ingest_file(ctx, HEALTH, _health(tmp_path, "2025-10", [("E1", MARIE), ("E2", PAUL), ("E3", MARIE)]))
-    ingest_file(ctx, JUSTICE, _justice(tmp_path, "2025-10", [("J1", MARIE_WRONG_NIR)]))
+    ingest_file(ctx, HEALTH, health_extract(tmp_path, "2025-10", [("E1", MARIE), ("E2", PAUL), ("E3", MARIE)]))
+    ingest_file(ctx, JUSTICE, justice_extract(tmp_path, "2025-10", [("J1", MARIE_WRONG_NIR)]))
     (joined,) = set(_persons(ctx, HEALTH, "E1") + _persons(ctx, HEALTH, "E2"))
     assert len(_query(ctx.url, "select * from audit.person_merges")) == 1
 
-    corrected = ingest_file(ctx, JUSTICE, _justice(tmp_path / "corrected", "2025-10", [("J1", MARIE)]))
+    corrected = ingest_file(ctx, JUSTICE, justice_extract(tmp_path / "corrected", "2025-10", [("J1", MARIE)]))
     assert corrected.replaced and corrected.rows_loaded == 1
     # Marie's part is the larger (three records): it keeps the key; Paul's rows and keys take a new one.
     assert _persons(ctx, HEALTH, "E1") == _persons(ctx, HEALTH, "E3") == _persons(ctx, JUSTICE, "J1") == [joined]
@@ -115,18 +73,18 @@ def test_a_corrected_file_splits_the_persons_its_wrong_nir_had_joined(ctx: Inges
     assert _splits(ctx) == [(joined, paul, corrected.batch_id, 1, 1)]
 
     # Paul's next visit joins his own key, Marie's hers.
-    november = ingest_file(ctx, HEALTH, _health(tmp_path, "2025-11", [("E4", PAUL), ("E5", MARIE)]))
+    november = ingest_file(ctx, HEALTH, health_extract(tmp_path, "2025-11", [("E4", PAUL), ("E5", MARIE)]))
     assert november.persons_new == 0
     assert (_persons(ctx, HEALTH, "E4"), _persons(ctx, HEALTH, "E5")) == ([paul], [joined])
 
 
 def test_a_person_alone_in_an_earlier_batch_follows_the_split(ctx: IngestContext, tmp_path: Path) -> None:
-    ingest_file(ctx, HEALTH, _health(tmp_path, "2025-10", [("E1", PAUL)]))
-    ingest_file(ctx, JUSTICE, _justice(tmp_path, "2025-09", [("J0", MARIE)]))
-    ingest_file(ctx, JUSTICE, _justice(tmp_path, "2025-10", [("J1", MARIE_WRONG_NIR)]))
+    ingest_file(ctx, HEALTH, health_extract(tmp_path, "2025-10", [("E1", PAUL)]))
+    ingest_file(ctx, JUSTICE, justice_extract(tmp_path, "2025-09", [("J0", MARIE)]))
+    ingest_file(ctx, JUSTICE, justice_extract(tmp_path, "2025-10", [("J1", MARIE_WRONG_NIR)]))
     (joined,) = set(_persons(ctx, HEALTH, "E1") + _persons(ctx, JUSTICE, "J0"))
 
-    corrected = ingest_file(ctx, JUSTICE, _justice(tmp_path / "corrected", "2025-10", [("J1", MARIE)]))
+    corrected = ingest_file(ctx, JUSTICE, justice_extract(tmp_path / "corrected", "2025-10", [("J1", MARIE)]))
     (paul,) = _persons(ctx, HEALTH, "E1")
     assert paul != joined and _persons(ctx, JUSTICE, "J0") == _persons(ctx, JUSTICE, "J1") == [joined]
     assert _key_owners(ctx, PAUL) == {paul}
@@ -134,9 +92,9 @@ def test_a_person_alone_in_an_earlier_batch_follows_the_split(ctx: IngestContext
 
 
 def test_a_corrected_file_that_keeps_the_join_splits_nothing(ctx: IngestContext, tmp_path: Path) -> None:
-    ingest_file(ctx, HEALTH, _health(tmp_path, "2025-10", [("E1", MARIE), ("E2", PAUL)]))
-    ingest_file(ctx, JUSTICE, _justice(tmp_path, "2025-10", [("J1", MARIE_WRONG_NIR)]))
+    ingest_file(ctx, HEALTH, health_extract(tmp_path, "2025-10", [("E1", MARIE), ("E2", PAUL)]))
+    ingest_file(ctx, JUSTICE, justice_extract(tmp_path, "2025-10", [("J1", MARIE_WRONG_NIR)]))
     before = _query(ctx.url, "select link_key, person_key from identity.link_keys order by 1")
-    ingest_file(ctx, JUSTICE, _justice(tmp_path / "resent", "2025-10", [("J1", MARIE_WRONG_NIR), ("J2", MARIE)]))
+    ingest_file(ctx, JUSTICE, justice_extract(tmp_path / "resent", "2025-10", [("J1", MARIE_WRONG_NIR), ("J2", MARIE)]))
     assert _splits(ctx) == []
     assert _query(ctx.url, "select link_key, person_key from identity.link_keys order by 1") == before
