@@ -47,6 +47,14 @@ class Encoding:
 
 
 def _h(key: bytes, domain: str, value: str) -> str:
+    return _shared_hash(key, tuple(getattr(key, "rotations", ())), domain, value)
+
+
+@lru_cache(maxsize=1 << 16)
+def _shared_hash(key: bytes, rotations: tuple[bytes, ...], domain: str, value: str) -> str:
+    """One str object per keyed value: most of an encoding's digests (sex, birth-date parts, year masks,
+    blocks) recur from person to person, and sharing them halves what a batch's encodings hold in memory.
+    ``rotations`` keys the cache too: a key compares equal to its rotated self."""
     return keyed_hash(key, "prob:" + domain, value)  # whole: a rotation wraps the stored digest as it is
 
 
