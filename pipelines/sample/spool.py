@@ -69,16 +69,10 @@ class Spool:
         def read() -> RowsWithPersons:
             if not path.exists():
                 return
-            with path.open("rb") as handle:
-                while True:
-                    try:
-                        batch = pickle.load(handle)
-                    except EOFError:
-                        return
-                    for person, parked in batch:
-                        # map and zip keep the per-row work in C: the spool is read back for every row written
-                        rows = map(dict, map(zip, itertools.repeat(header), parked))
-                        yield from zip(rows, itertools.repeat(person))
+            for person, parked in _batches(path):
+                # map and zip keep the per-row work in C: the spool is read back for every row written
+                rows = map(dict, map(zip, itertools.repeat(header), parked))
+                yield from zip(rows, itertools.repeat(person))
 
         return read
 
@@ -107,17 +101,21 @@ class Spool:
         return run_path
 
 
-def _parked(path: Path) -> Iterator[tuple[str | None, tuple]]:
-    """(person, row values) of a spool file, one row at a time."""
+def _batches(path: Path) -> Iterator[tuple[str | None, list[tuple]]]:
+    """(person, their rows' values) as parked in a spool file."""
     with path.open("rb") as handle:
         while True:
             try:
-                batch = pickle.load(handle)
+                yield from pickle.load(handle)
             except EOFError:
                 return
-            for person, parked in batch:
-                for values in parked:
-                    yield person, values
+
+
+def _parked(path: Path) -> Iterator[tuple[str | None, tuple]]:
+    """(person, row values) of a spool file, one row at a time."""
+    for person, parked in _batches(path):
+        for values in parked:
+            yield person, values
 
 
 def _runs(pairs: Iterable[tuple[str | None, tuple]]) -> Iterator[list[tuple[str | None, tuple]]]:
