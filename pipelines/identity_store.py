@@ -41,11 +41,17 @@ SELECT_BY_BLOCKS = (
     "select person_key, encoding from identity.bloom_encodings where block_date = any(%(blocks)b::text[])"
     " or block_year = any(%(blocks)b::text[]) or block_day_month = any(%(blocks)b::text[])"
 )
-# Parameter: dumped encodings (a list of text); those stored, with their person. Binary: as a text array, each
-# JSON's every quote would be escaped, which cost more than the look-up.
-SELECT_BY_ENCODINGS = (
-    "select e.encoding, e.person_key from unnest(%b::text[]) as b (encoding)"
-    " join identity.bloom_encodings as e using (encoding)"
+# Parameter: dumped encodings (a list of text); the person of each, in order (null: not stored). Only the person
+# comes back, so a batch's encodings are not held twice. Binary: as a text array, each JSON's every quote would be
+# escaped, which cost more than the look-up.
+PERSONS_OF_ENCODINGS = (
+    "select e.person_key from unnest(%b::text[]) with ordinality as b (encoding, n)"
+    " left join identity.bloom_encodings as e using (encoding) order by b.n"
+)
+# Parameter: link keys (a list of text); the person of each, in order (null: not stored).
+PERSONS_OF_KEYS = (
+    "select l.person_key from unnest(%s::text[]) with ordinality as k (link_key, n)"
+    " left join identity.link_keys as l using (link_key) order by k.n"
 )
 # Parameters: rows of (encoding, person_key) from ``new_encodings``, dumped.
 UPSERT_ENCODING = (

@@ -29,9 +29,10 @@ import psycopg
 from pipelines.contract import Contract
 from pipelines.erasure import withdraw_opposed
 from pipelines.identity_store import (
+    PERSONS_OF_ENCODINGS,
+    PERSONS_OF_KEYS,
     RIGHTS_DDL,
     SELECT_BY_BLOCKS,
-    SELECT_BY_ENCODINGS,
     UPSERT_ENCODING,
     add_opposition,
     load_opposition,
@@ -175,8 +176,7 @@ def _link(
     dumped: Sequence[str | None],
 ) -> Linked:
     all_keys = sorted({k for keys in row_keys for k in keys})
-    cur.execute("select link_key, person_key from identity.link_keys where link_key = any(%s)", (all_keys,))
-    store = dict(cur.fetchall())
+    store = _stored_persons(cur, PERSONS_OF_KEYS, all_keys)
     exact = link(list(row_keys), store)
     stored_encodings = _stored_encodings(cur, encodings, dumped, exact)
     known = set(store.values())
@@ -205,8 +205,8 @@ def _stored_encodings(
     touch are not read (nor decoded) at all."""
     # Stored encodings follow this batch's exact merges first, so the two passes never pull a person two ways.
     absorbed = dict(exact.merges)
-    cur.execute(SELECT_BY_ENCODINGS, (sorted({t for t in dumped if t is not None}),))
-    held = {text: absorbed.get(p, p) for text, p in cur.fetchall()}
+    held = _stored_persons(cur, PERSONS_OF_ENCODINGS, sorted({t for t in dumped if t is not None}))
+    held = {text: absorbed.get(p, p) for text, p in held.items()}
     twins: dict[str, tuple[str, Encoding]] = {}  # dumped encoding -> (its stored person, the batch's Encoding)
     unheld: list[Encoding] = []
     for enc, text, person in zip(encodings, dumped, exact.person_keys, strict=True):
@@ -219,6 +219,15 @@ def _stored_encodings(
     blocks = blocks_of(unheld)
     rows = cur.execute(SELECT_BY_BLOCKS, {"blocks": blocks}).fetchall() if blocks else []
     return [*twins.values(), *((absorbed.get(p, p), loads(text)) for p, text in rows if text not in twins)]
+
+
+def _stored_persons(cur: psycopg.Cursor, query: str, values: list[str]) -> dict[str, str]:
+    """value -> its stored person, for the values stored. The values are the batch's own strings and each person key
+    is one string however many values it has: at 100k persons a shelter month sends ~170,000 identities, and
+    reading the values back, or a person key per value, held hundreds of MB more at ingestion's peak."""
+    persons: dict[str, str] = {}
+    cur.execute(query, (values,))
+    return {value: persons.setdefault(p, p) for value, (p,) in zip(values, cur, strict=True) if p is not None}
 
 
 def _resolve_chains(merges: list[tuple[str, str]]) -> dict[str, str]:
