@@ -8,7 +8,8 @@ from dagster import AssetExecutionContext
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 
 from orchestration.resources import AbordResource
-from pipelines.settings import PROJECT_ROOT
+from pipelines.settings import PROJECT_ROOT, get_settings
+from pipelines.warehouse import DBT_BUILD, database_url, dbt_env
 
 DBT_PROJECT_DIR: Path = PROJECT_ROOT / "dbt_project"
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -27,14 +28,27 @@ def parse_dbt_project() -> None:
         raise RuntimeError(f"dbt could not parse {DBT_PROJECT_DIR}: {result.exception}")
 
 
+def known_dbt_env() -> dict[str, str]:
+    """dbt's connection to the warehouse when it is known without starting anything: a configured URL, or the
+    embedded server already running. Parsing under it lets the first build reuse this parse."""
+    settings = get_settings()
+    if settings.database_url or (settings.pgdata_dir / "postmaster.pid").exists():
+        return dbt_env(database_url(settings))
+    return {}
+
+
+os.environ.update(known_dbt_env())
 parse_dbt_project()
 
 
 @dbt_assets(manifest=DBT_PROJECT.manifest_path, project=DBT_PROJECT)
 def abord_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, abord: AbordResource):
-    # dbt reads its connection from the environment (profiles.yml); no secret is involved.
+    # dbt reads its connection from the environment (profiles.yml); no secret is involved. Parsing again with it
+    # set writes the parse state the build starts from: dbt discards a state parsed under another connection
+    # (as when the code location loaded before the warehouse was known) and would re-read every project file.
     os.environ.update(abord.dbt_env())
-    yield from dbt.cli(["build"], context=context).stream()
+    parse_dbt_project()
+    yield from dbt.cli(list(DBT_BUILD), context=context).stream()
 
 
 def dbt_resource() -> DbtCliResource:

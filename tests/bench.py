@@ -30,6 +30,7 @@ from pipelines.contract import Contract, load_contracts
 from pipelines.ingest import ingest_file
 from pipelines.pipeline import ensure_raw_tables, ingest_context
 from pipelines.settings import Settings
+from pipelines.warehouse import DBT_BUILD
 from pseudonymisation.keys import new_key
 from tests.conftest import create_database
 from tests.warehouse_steps import month_extracts, run_dbt
@@ -144,9 +145,9 @@ def ingestion(bench: Bench) -> list[Result]:
 
 
 def dbt_build(bench: Bench) -> list[Result]:
-    """`dbt build` (models, seeds, data and unit tests) in full, then the refresh after one new month of
-    extracts against a full rebuild of that same state. Both timed runs start from the parse state of the run
-    before them (run_dbt), as a Dagster run starts from its code location's: no project file is parsed again."""
+    """A pipeline run's `dbt build` (models, seeds and data tests: DBT_BUILD) in full, then the refresh after one
+    new month of extracts against a full rebuild of that same state. Both timed runs start from the parse state
+    of the run before them (run_dbt), as a Dagster run starts from its own: no project file is parsed again."""
     url = create_database(bench.admin_url)
     ensure_raw_tables(url, bench.contracts)
     ctx = ingest_context(bench.settings(url), url)
@@ -155,11 +156,11 @@ def dbt_build(bench: Bench) -> list[Result]:
             for path in paths:
                 ingest_file(ctx, bench.contracts[name], path)
         if not latest:
-            first = run_dbt(url, "build")
+            first = run_dbt(url, *DBT_BUILD)
     with psycopg.connect(url) as conn:
         rows = conn.execute("select sum(rows_loaded) from audit.batches where status <> 'rejected'").fetchone()[0]
-    refresh = run_dbt(url, "build")
-    full = run_dbt(url, "build", "--full-refresh")
+    refresh = run_dbt(url, *DBT_BUILD)
+    full = run_dbt(url, *DBT_BUILD, "--full-refresh")
     return [
         Result("dbt", "build, first month", rows, first, "rows: raw rows loaded over both months"),
         Result("dbt", "refresh after a new month", rows, refresh),
