@@ -42,9 +42,11 @@ counted as (
 estimated as (
     select
         *,
+        -- Once everyone at risk has lost their home the curve stays at 0. The window sums are computed for every
+        -- row whatever the case picks, so ln() is spared that month's zero (a site's last tenant, at 100k persons).
         case
             when bool_or(events = at_risk) over cumulative then 0
-            else exp(sum(ln(1 - events::float8 / at_risk)) over cumulative)
+            else exp(sum(ln(nullif(1 - events::float8 / at_risk, 0))) over cumulative)
         end as survival
     from counted
     window cumulative as (partition by site order by time_months rows unbounded preceding)
