@@ -272,8 +272,8 @@ select
     site,
     cohort,
     breakdown,
-    numerator::integer as numerator,
-    denominator::integer as denominator,
+    numerator::bigint as numerator,
+    denominator::bigint as denominator,
     round(value::numeric, 4) as value,
     persons::integer as persons
 from cells

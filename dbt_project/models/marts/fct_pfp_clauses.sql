@@ -64,8 +64,8 @@ valued as (
         clauses.year::integer as year,
         clauses.target,
         clauses.payment,
-        measures.numerator::integer as measured_numerator,
-        measures.denominator::integer as measured_denominator,
+        measures.numerator::bigint as measured_numerator,
+        measures.denominator::bigint as measured_denominator,
         coalesce(measures.persons, 0)::integer as persons_measured,
         measures.numerator::numeric / nullif(measures.denominator, 0) as indicator_value,
         directions.aims_lower

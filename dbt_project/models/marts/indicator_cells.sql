@@ -61,8 +61,8 @@ select
     site,
     cohort,
     breakdown,
-    numerator::integer as numerator,
-    denominator::integer as denominator,
+    numerator::bigint as numerator,
+    denominator::bigint as denominator,
     round(
         numerator::numeric / nullif(denominator, 0)
         * case
@@ -81,8 +81,8 @@ select
     site,
     cohort,
     breakdown,
-    null::integer as numerator,
-    persons::integer as denominator,
+    null::bigint as numerator,
+    persons::bigint as denominator,
     value,
     persons::integer as persons
 from median_cells
@@ -93,8 +93,8 @@ select
     site,
     cohort,
     breakdown,
-    numerator::integer as numerator,
-    denominator::integer as denominator,
+    numerator::bigint as numerator,
+    denominator::bigint as denominator,
     round(numerator::numeric / nullif(denominator, 0), 4) as value,
     null::integer as persons
 from extract_cells
