@@ -4,8 +4,11 @@
     incremental_strategy='delete+insert',
     on_schema_change='fail',
     pre_hook="{{ analyze_batch_ids('health', 'health_encounters') }}",
-    indexes=[{'columns': ['encounter_ref']}, {'columns': ['person_key']}],
-    post_hook="{{ delete_rows_gone('health', 'health_encounters', 'encounter_ref') }}"
+    indexes=[{'columns': ['encounter_ref'], 'unique': True}, {'columns': ['person_key']}],
+    post_hook=[
+        "{{ delete_rows_gone('health', 'health_encounters', 'encounter_ref') }}",
+        "{{ require_not_null(['encounter_ref', 'person_key']) }}",
+    ]
 ) }}
 
 with source as (

@@ -4,8 +4,11 @@
     incremental_strategy='delete+insert',
     on_schema_change='fail',
     pre_hook="{{ analyze_batch_ids('housing', 'housing_support_contacts') }}",
-    indexes=[{'columns': ['contact_ref']}, {'columns': ['person_key']}],
-    post_hook="{{ delete_rows_gone('housing', 'housing_support_contacts', 'contact_ref') }}"
+    indexes=[{'columns': ['contact_ref'], 'unique': True}, {'columns': ['person_key']}],
+    post_hook=[
+        "{{ delete_rows_gone('housing', 'housing_support_contacts', 'contact_ref') }}",
+        "{{ require_not_null(['contact_ref', 'person_key']) }}",
+    ]
 ) }}
 
 with source as (

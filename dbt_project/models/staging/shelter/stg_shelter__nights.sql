@@ -4,8 +4,11 @@
     incremental_strategy='delete+insert',
     on_schema_change='fail',
     pre_hook="{{ analyze_batch_ids('shelter', 'shelter_nights') }}",
-    indexes=[{'columns': ['night_ref']}, {'columns': ['person_key']}],
-    post_hook="{{ delete_rows_gone('shelter', 'shelter_nights', 'night_ref') }}"
+    indexes=[{'columns': ['night_ref'], 'unique': True}, {'columns': ['person_key']}],
+    post_hook=[
+        "{{ delete_rows_gone('shelter', 'shelter_nights', 'night_ref') }}",
+        "{{ require_not_null(['night_ref', 'person_key', 'night_date']) }}",
+    ]
 ) }}
 
 with source as (
