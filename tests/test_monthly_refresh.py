@@ -97,6 +97,32 @@ def test_a_new_month_refreshes_to_what_a_full_rebuild_gives(warehouse) -> None:
     _assert_refresh_equals_rebuild(warehouse.url)
 
 
+def test_the_large_staging_tables_refuse_a_duplicate_or_missing_key_and_their_tests_check_the_guard(
+    warehouse, tmp_path: Path
+) -> None:
+    """Their keys are held by PostgreSQL rather than re-read by unique and not_null tests every build."""
+    table = "staging.stg_shelter__nights"
+    guard_test = "enforced_unique_stg_shelter__nights_night_ref"
+    run_dbt(warehouse.url, "compile", "--select", guard_test, target=tmp_path)
+    (compiled,) = tmp_path.glob(f"compiled/**/{guard_test}.sql")
+    guard_failures = compiled.read_text(encoding="utf-8")
+    with psycopg.connect(warehouse.url) as conn:
+        with pytest.raises(psycopg.errors.UniqueViolation), conn.transaction():
+            conn.execute(f"insert into {table} select * from {table} limit 1")
+        with pytest.raises(psycopg.errors.NotNullViolation), conn.transaction():
+            conn.execute(f"insert into {table} (night_ref, night_date) values ('new', current_date)")
+        with conn.transaction(force_rollback=True):  # without the unique index, the test of the guard fails
+            conn.execute(f"drop index staging.{_unique_index(conn, table)}")
+            assert conn.execute(guard_failures).fetchall() == [("night_ref",)]
+        assert conn.execute(guard_failures).fetchall() == []
+
+
+def _unique_index(conn: psycopg.Connection, table: str) -> str:
+    schema, name = table.split(".")
+    sql = "select indexname from pg_indexes where schemaname = %s and tablename = %s and indexdef like %s"
+    return conn.execute(sql, (schema, name, "CREATE UNIQUE%")).fetchone()[0]
+
+
 def test_docs_describe_every_published_column(warehouse, tmp_path: Path) -> None:
     run_dbt(warehouse.url, "docs", "generate", target=tmp_path)
     catalog = json.loads((tmp_path / "catalog.json").read_text(encoding="utf-8"))
