@@ -112,7 +112,7 @@ def test_the_large_staging_tables_refuse_a_duplicate_or_missing_key_and_their_te
         with pytest.raises(psycopg.errors.NotNullViolation), conn.transaction():
             conn.execute(f"insert into {table} (night_ref, night_date) values ('new', current_date)")
         with conn.transaction(force_rollback=True):  # without the unique index, the test of the guard fails
-            conn.execute(f"drop index staging.{_unique_index(conn, table)}")
+            conn.execute(f'drop index staging."{_unique_index(conn, table)}"')  # dbt names it by a hash
             assert conn.execute(guard_failures).fetchall() == [("night_ref",)]
         assert conn.execute(guard_failures).fetchall() == []
 
