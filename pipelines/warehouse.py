@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -96,9 +97,17 @@ def connection_parts(url: str) -> dict[str, str]:
 DBT_BUILD = ("build", "--exclude-resource-type", "unit_test")
 
 
+# dbt's sessions sort and hash millions of rows (marts over persons, grouping sets, tests of keys), which spilled
+# to disk with PostgreSQL's default 4 MB: at 100k persons 64 MB made a full build ~1.2x faster. Set through libpq,
+# which dbt's connections read; a PGOPTIONS of the steward's own is left as it is.
+DBT_SESSION_OPTIONS = "-c work_mem=64MB"
+
+
 def dbt_env(url: str) -> dict[str, str]:
-    """Environment variables read by dbt_project/profiles.yml."""
-    return {f"ABORD_PG_{k.upper()}": v for k, v in connection_parts(url).items()}
+    """Environment variables for dbt: the connection read by dbt_project/profiles.yml, and session options."""
+    env = {f"ABORD_PG_{k.upper()}": v for k, v in connection_parts(url).items()}
+    env["PGOPTIONS"] = os.environ.get("PGOPTIONS") or DBT_SESSION_OPTIONS
+    return env
 
 
 def ensure_base_schema(url: str) -> None:
