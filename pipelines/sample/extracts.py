@@ -49,10 +49,13 @@ POPULATION_EXTRACTS: dict[str, Callable[[Simulation, Snapshot], Extract]] = {
 
 
 # Sources a HUD HMIS CSV export carries when the housing operator sends one (config formats.housing: hmis).
+# Participants and tenancies are whole in every export, the support contacts (Services.csv) the month's only.
 HMIS_SOURCES = ("housing_participants", "housing_tenancies", "housing_support_contacts")
 
+Links = Callable[[str, str, str], None]  # (source, record id, person id) of a valid person row
 
-def _linked(links: Callable[[str, str, str], None], source: str, id_column: str, row: Row, person: str | None) -> Row:
+
+def _linked(links: Links, source: str, id_column: str, row: Row, person: str | None) -> Row:
     """Tell `links` of a valid person row on its way to the file."""
     if person is not None:
         links(source, row[id_column], person)
@@ -65,7 +68,7 @@ class WrittenExtract:
     source: str
     period: str
     kind: str  # regular | superseded (first send of a corrected month) | correction
-    snapshot: str  # ISO date the extract is a snapshot of
+    snapshot: str  # ISO date the extract is as of (the month end)
     rows: int  # data rows, broken ones included
     invalid: int  # of which broken ones
 
@@ -81,7 +84,7 @@ class ExtractWriter:
     fakes: Iterator[Identity]
     on_invalid: Callable[[Path, Snapshot, InvalidRow], None]
     written: list[WrittenExtract] = field(default_factory=list)
-    _hmis_waiting: list[Extract] = field(default_factory=list)
+    _hmis_waiting: dict[str, tuple[Extract, Links | None]] = field(default_factory=dict)
 
     def _disguise(self, source: str, snap_cut: date) -> Callable[[Row], Row]:
         partner = SOURCES[source][0]
@@ -104,7 +107,7 @@ class ExtractWriter:
         source: str,
         snap: Snapshot,
         extract: Extract,
-        links: Callable[[str, str, str], None] | None,
+        links: Links | None,
         kind: str = "regular",
         dropped_share: float = 0.0,
     ) -> None:
@@ -154,19 +157,23 @@ class ExtractWriter:
         write_file(path, STYLES[source], HEADERS[source], merged)
         self.written.append(WrittenExtract(path, source, period, kind, snap.cut.isoformat(), count + invalid, invalid))
 
-    def _write_hmis(
-        self, source: str, snap: Snapshot, extract: Extract, links: Callable[[str, str, str], None] | None
-    ) -> None:
+    def _write_hmis(self, source: str, snap: Snapshot, extract: Extract, links: Links | None) -> None:
         """One export holds participants, tenancies and support contacts: it is written with the last of them
-        (SOURCES order), the others waiting."""
+        (SOURCES order), the others waiting. Each source's rows are linked when its own `links` says so: the
+        support contacts are an append source's, linked every month, the others only in the last."""
+        self._hmis_waiting[source] = (extract, links)
         if source != HMIS_SOURCES[-1]:
-            self._hmis_waiting.append(extract)
             return
-        participants, tenancies = self._hmis_waiting
+        waiting, self._hmis_waiting = self._hmis_waiting, {}
+
+        def link(name: str, record_id: str, person: str) -> None:
+            if (told := waiting[name][1]) is not None:
+                told(name, record_id, person)
+
+        participants, tenancies = (waiting[name][0] for name in HMIS_SOURCES[:2])
         period = f"{snap.cut.year:04d}-{snap.cut.month:02d}"
         path = export_path(self.out_dir, period)
         version = self.config.formats.hmis_version
-        counts = write_hmis_export(path, version, snap.cut, participants, tenancies, links, extract)
+        counts = write_hmis_export(path, version, snap.cut, participants, tenancies, link, extract)
         for name, count in zip(HMIS_SOURCES, (counts.participants, counts.tenancies, counts.contacts), strict=True):
             self.written.append(WrittenExtract(path, name, period, "regular", snap.cut.isoformat(), count, 0))
-        self._hmis_waiting.clear()

@@ -6,8 +6,9 @@
 Every random draw comes from a named random.Random stream derived from the seed, so the same
 (persons, seed, as_of, months, config) always writes the same bytes, and changing one domain (say the
 notes) does not reshuffle another (say the tenancies). By default each source is one snapshot as of
-`as_of`; with months > 1 each source is a snapshot per month end, a few records reach a month late,
-and some sources re-send the month before last, corrected.
+`as_of`; with months > 1 each source is sent at every month end, a few records reach a month late, and
+some sources re-send the month before last, corrected. A month's file is a snapshot of the whole history,
+or for the large event sources (APPEND_SOURCES) the records keyed since the month before.
 
 Memory stays bounded whatever the number of persons: persons are simulated one at a time, their truth
 written and their rows of every snapshot spooled to disk; then each extract is written from its spool.
@@ -25,7 +26,7 @@ from pipelines.sample.config import SampleConfig, load_config
 from pipelines.sample.extracts import ANONYMOUS_ROWS, PERSON_ROWS, POPULATION_EXTRACTS, ExtractWriter, WrittenExtract
 from pipelines.sample.identities import iter_identities
 from pipelines.sample.rows import Extract, Snapshot, numbered_after
-from pipelines.sample.sources import SOURCES
+from pipelines.sample.sources import APPEND_SOURCES, SOURCES
 from pipelines.sample.spool import Spool
 from pipelines.sample.trajectories import MIN_FOLLOW_UP_DAYS, PROGRAMME_START
 from pipelines.sample.truth import ExtractTruth, PersonTruth, write_population_truth
@@ -72,10 +73,11 @@ def generate(
     config = config or load_config()
     sim = Simulation(seed, as_of, config)
     late_share = config.monthly.late_record_share if months > 1 else 0.0
-    snaps = [
-        Snapshot(cut, cut == as_of, late_share, config.identity.duplicate_row_share, stream(seed, f"notes:{cut}"))
-        for cut in cuts
-    ]
+    snaps: list[Snapshot] = []
+    for cut in cuts:
+        notes = stream(seed, f"notes:{cut}")
+        previous = snaps[-1] if snaps else None
+        snaps.append(Snapshot(cut, cut == as_of, late_share, config.identity.duplicate_row_share, notes, previous))
     truth_dir = out_dir / "ground_truth"
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=out_dir, prefix=".spool-") as spool_dir:
@@ -132,13 +134,14 @@ def _write_extracts(
         writer = ExtractWriter(out_dir, config, stream(sim.seed, "invalid"), fakes, truth.invalid)
         for snap in snaps:
             corrected = len(snaps) > 1 and snap is snaps[-2]
-            links = truth.link if snap.final else None
             for source in SOURCES:
+                # the rows that end up current are linked: every month's of an append source, the last of a snapshot
+                links = truth.link if snap.final or source in APPEND_SOURCES else None
                 extract = _extract(sim, spool, source, snap)
                 if corrected and source in config.monthly.corrected_sources:
                     share = config.monthly.dropped_share_before_correction
                     writer.write(source, snap, extract, None, "superseded", dropped_share=share)
-                    writer.write(source, snap, extract, None, "correction")
+                    writer.write(source, snap, extract, links, "correction")
                 else:
                     writer.write(source, snap, extract, links)
     return writer.written, truth.paths
@@ -150,7 +153,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--persons", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--as-of", type=date.fromisoformat, default=DEFAULT_AS_OF)
-    parser.add_argument("--months", type=int, default=1, help="one snapshot per month end for the last N months")
+    parser.add_argument(
+        "--months", type=int, default=1, help="one extract per source and month end for the last N months"
+    )
     parser.add_argument("--config", type=Path, help="YAML overriding pipelines/sample/defaults.yml")
     args = parser.parse_args(argv)
     summary = generate(args.out, args.persons, args.seed, args.as_of, args.months, load_config(args.config))

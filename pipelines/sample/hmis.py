@@ -1,4 +1,5 @@
-"""The housing operator's extract as a HUD HMIS CSV export: one ZIP a month, landing/housing/hmis_<YYYY-MM>.zip.
+"""The housing operator's extract as a HUD HMIS CSV export: one ZIP a month, landing/housing/hmis_<YYYY-MM>.zip,
+with every participant and tenancy as of the month end and the month's new support contacts (an append source).
 
 The same participants and tenancies as the French files, from the same builders, in HMIS terms: a client per
 participant (PersonalID = the participant number, so the operator's other files still point at it), a project
@@ -113,8 +114,8 @@ def write_hmis_export(
     links: Callable[[str, str, str], None] | None,
     contacts: Extract,
 ) -> ExportCounts:
-    """Write the export of one snapshot; `links(source, record_id, person_id)` is told of every row.
-    Services.csv holds the support `contacts`."""
+    """Write the export as of `cut`; `links(source, record_id, person_id)` is told of every row.
+    Services.csv holds the support `contacts` given (the month's): it may be a header alone."""
     audit = {"DateCreated": STAMP, "DateUpdated": STAMP, "UserID": "abord", "ExportID": EXPORT_ID}
     projects: dict[str, str] = {}  # site -> ProjectID, in order of first tenancy
 

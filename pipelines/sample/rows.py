@@ -1,5 +1,6 @@
 """Rows of the person-level partner files: one person's rows in a file, as the partner holds them at a
-snapshot date. The files are these rows person after person (see spool.py)."""
+snapshot date (for a source sent as monthly additions, those it did not hold a month before). The files are
+these rows person after person (see spool.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from datetime import date, timedelta
 from pipelines.sample.events import Contract, Encounter, JusticeEvent
 from pipelines.sample.invalid import Row
 from pipelines.sample.notes import case_note
-from pipelines.sample.sources import HEADERS, SOURCES, identity_columns, record_id
+from pipelines.sample.sources import APPEND_SOURCES, HEADERS, SOURCES, identity_columns, record_id
 from pipelines.sample.support import KINDS, contact_number
 from pipelines.sample.world import Person
 from pipelines.sample.writers import french_date, french_decimal, iso_date
@@ -32,9 +33,17 @@ class Snapshot:
     late_share: float
     duplicate_share: float  # of a duplicated person's rows, the later ones filed under the second record
     notes: random.Random  # the case notes are written afresh at every snapshot
+    previous: Snapshot | None  # the month before's: an append source's extract leaves out what it held
 
     def sees(self, source: str, number: int, day: date) -> bool:
-        """Whether a record dated `day` is in the extract; a few records are keyed in a month late."""
+        """Whether a record dated `day` is in the extract: held now and, for an append source, not held the
+        month before (its extract was sent then)."""
+        if not self.holds(source, number, day):
+            return False
+        return source not in APPEND_SOURCES or self.previous is None or not self.previous.holds(source, number, day)
+
+    def holds(self, source: str, number: int, day: date) -> bool:
+        """Whether the partner's system holds a record dated `day`; a few records are keyed in a month late."""
         if day > self.cut:
             return False
         if self.final or zlib.crc32(f"{source}:{number}".encode()) % 10_000 >= self.late_share * 10_000:

@@ -32,6 +32,10 @@ SOURCES = {
     "finance_pfp_clauses": ("finance", "pfp_clauses", "csv"),
 }
 
+# Sources sent as monthly additions (`load: append` in pipelines/contracts): a month's file holds the records
+# keyed in that month, the first month's every record before it. The others send their whole history each month.
+APPEND_SOURCES = frozenset({"shelter_nights", "housing_support_contacts", "health_encounters"})
+
 # Sources whose rows carry a person's identifiers (the others at most refer to a housing record).
 IDENTITY_SOURCES = frozenset(
     {"housing_participants", "health_encounters", "employment_contracts", "justice_events", "shelter_nights"}

@@ -6,7 +6,7 @@ Each domain draws from its own stream, person after person, so changing one doma
 not reshuffle another (say the tenancies).
 
 A partner numbers a person's records right after those of the persons simulated before, in the person's
-own date order. The numbers depend on the simulation only, so a monthly snapshot holds a subset of the
+own date order. The numbers depend on the simulation only, so a monthly extract holds a subset of the
 final ids and a record keeps its id from month to month.
 """
 

@@ -94,6 +94,23 @@ def test_an_hmis_export_loads_the_same_housing_as_the_csv_files(
     assert rows == 0
 
 
+def test_a_month_without_services_still_sends_an_export_that_loads(warehouse_url: str, tmp_path: Path) -> None:
+    """Services.csv holds a month's new contacts only: a month without any is a header, an empty month of an
+    append source, not a file that would empty the source."""
+    config = tmp_path / "quiet.yml"
+    config.write_text("formats: {housing: hmis}\nsupport: {visits_per_month: 0, peer_share: 0}\n")
+    generate(tmp_path / "out", persons=40, seed=3, months=2, config=load_config(config))
+    ctx = _context(warehouse_url, HMIS, tmp_path / "q")
+    exports = sorted((tmp_path / "out" / "landing" / "housing").glob("hmis_*.zip"))
+    assert [export.name for export in exports] == ["hmis_2025-11.zip", "hmis_2025-12.zip"]
+    for export in exports:
+        contacts = ingest_file(ctx, HMIS["housing_support_contacts"], export)
+        assert (contacts.status, contacts.rows_read) == ("loaded", 0)
+        participants = ingest_file(ctx, HMIS["housing_participants"], export)
+        assert (participants.status, participants.rows_quarantined) == ("loaded", 0)
+        assert participants.rows_loaded > 0
+
+
 def test_a_folder_export_is_packed_once_and_loaded_once(warehouse_url: str, tmp_path: Path) -> None:
     folder = tmp_path / "landing" / "housing" / "hmis_2025-12"
     folder.mkdir(parents=True)

@@ -1,4 +1,4 @@
-"""Every sample extract against its contract, monthly snapshots and re-sends, and the links behind them."""
+"""Every sample extract against its contract, monthly snapshots, additions and re-sends, and the links behind them."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from pipelines.ingest import find_extracts
 from pipelines.readers import RowUnreadable, read_rows
 from pipelines.sample.config import load_config
 from pipelines.sample.generate import generate, month_ends
+from pipelines.sample.sources import APPEND_SOURCES
 from pipelines.validation import validate_row
 
 CONTRACTS = load_contracts()
@@ -72,7 +73,7 @@ def test_each_file_parses_with_its_contract_and_only_broken_rows_fail(monthly: P
     assert claimed == {p.relative_to(landing).as_posix() for p in landing.rglob("*") if p.is_file()}
 
 
-def test_a_snapshot_per_month_with_a_corrected_resend(monthly: Path) -> None:
+def test_a_file_per_month_with_a_corrected_resend(monthly: Path) -> None:
     extracts = truth(monthly, "extracts.csv")
     periods = [f"{d.year}-{d.month:02d}" for d in month_ends(date(2025, 12, 31), MONTHS)]
     assert periods == ["2025-10", "2025-11", "2025-12"]
@@ -91,52 +92,90 @@ def test_a_snapshot_per_month_with_a_corrected_resend(monthly: Path) -> None:
         assert int(corrected["rows"]) > int(first["rows"])  # the first send missed rows
 
 
-# corrected source -> (id column, ISO day from which a record is in the partner's extract)
+def test_the_generator_appends_exactly_the_sources_whose_contract_loads_by_appending() -> None:
+    assert APPEND_SOURCES == {name for name, contract in CONTRACTS.items() if contract.load == "append"}
+
+
+@pytest.fixture(scope="module")
+def single(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The monthly sample's world sent once, as of its last month end."""
+    out = tmp_path_factory.mktemp("single")
+    generate(out, persons=400, seed=7, months=1)
+    return out
+
+
+def current_files(out: Path, source: str) -> list[str]:
+    """The files whose rows are current: an append source's every month (a correction in place of its first
+    send), a snapshot source's last."""
+    extracts = [e for e in truth(out, "extracts.csv") if e["source"] == source and e["kind"] != "superseded"]
+    if source in APPEND_SOURCES:
+        return [e["file"] for e in extracts]
+    return [e["file"] for e in extracts if e["period"] == max(x["period"] for x in extracts)]
+
+
+# append source -> (id column, ISO day from which a record is in the partner's extract)
 KEYED_FROM = {
     "health_encounters": ("encounter_id", lambda row: row["discharge_date"]),
     "housing_support_contacts": ("id_contact", lambda row: "-".join(reversed(row["date_contact"].split("/")))),
+    "shelter_nights": ("id_nuitee", lambda row: "-".join(reversed(row["date_nuitee"].split("/")))),
 }
 
 
-def test_snapshots_keep_ids_and_late_records_arrive_the_month_after(monthly: Path) -> None:
+def test_append_months_add_new_records_only_and_late_ones_arrive_the_month_after(monthly: Path, single: Path) -> None:
+    assert set(KEYED_FROM) == APPEND_SOURCES
     extracts = {(e["source"], e["period"], e["kind"]): e["file"] for e in truth(monthly, "extracts.csv")}
-    late = 0  # pooled over the corrected sources: a few dozen October health stays alone may all be on time
+    late = 0  # pooled over the sources: a few dozen October health stays alone may all be on time
     for source, (id_column, keyed_from) in KEYED_FROM.items():
-        october, november, december = (
-            {row[id_column]: row for row in valid_rows(monthly, extracts[(source, period, kind)]).values()}
-            for period, kind in (("2025-10", "regular"), ("2025-11", "correction"), ("2025-12", "regular"))
-        )
-        assert set(october) <= set(november) <= set(december), source  # a record keeps its id
-        late += sum(1 for i, row in november.items() if i not in october and keyed_from(row) <= "2025-10-31")
+        months = [valid_rows(monthly, file) for file in current_files(monthly, source)]
+        assert len(months) == MONTHS, source
+        october, november, _ = ({row[id_column]: row for row in rows.values()} for rows in months)
+        sent = [row[id_column] for rows in months for row in rows.values()]
+        assert len(sent) == len(set(sent)), f"{source}: a record is sent in one month only"
+        # together the months hold what one extract as of the last month end holds, row for row
+        (whole,) = (valid_rows(single, file) for file in current_files(single, source))
+        by_id = {row[id_column]: row for rows in months for row in rows.values()}
+        assert by_id == {row[id_column]: row for row in whole.values()}, source
+        assert all(keyed_from(row) <= "2025-10-31" for row in october.values())
+        assert len(november) < len(october) / 5, f"{source}: November adds about a month of records"
+        late += sum(1 for row in november.values() if keyed_from(row) <= "2025-10-31")
+        if (source, "2025-11", "superseded") in extracts:  # the first send of a corrected month missed rows
+            first = {
+                row[id_column] for row in valid_rows(monthly, extracts[(source, "2025-11", "superseded")]).values()
+            }
+            assert first < set(november), source
     assert late, "some October records should only reach the November extract"
-    # an end the partner could not know yet is empty, and filled once it is known
+
+
+def test_snapshots_keep_ids_and_fill_ends_once_known(monthly: Path) -> None:
+    extracts = {(e["source"], e["period"], e["kind"]): e["file"] for e in truth(monthly, "extracts.csv")}
     justice = {
         period: {
             r["event_id"]: r for r in valid_rows(monthly, extracts[("justice_events", period, "regular")]).values()
         }
         for period in ("2025-10", "2025-12")
     }
+    assert set(justice["2025-10"]) < set(justice["2025-12"])  # a record keeps its id, and the history grows
+    # an end the partner could not know yet is empty, and filled once it is known
     closed_later = [
         i for i, row in justice["2025-10"].items() if not row["end_date"] and justice["2025-12"][i]["end_date"]
     ]
-    assert all(justice["2025-12"][i]["end_date"] > "2025-10-31" for i in closed_later)
+    assert closed_later and all(justice["2025-12"][i]["end_date"] > "2025-10-31" for i in closed_later)
 
 
-def test_links_cover_person_rows_and_follow_references(monthly: Path) -> None:
-    extracts = {(e["source"], e["period"]): e["file"] for e in truth(monthly, "extracts.csv") if e["kind"] == "regular"}
+def test_links_cover_current_person_rows_and_follow_references(monthly: Path) -> None:
     links: dict[str, dict[str, str]] = defaultdict(dict)
     for row in truth(monthly, "links.csv"):
         links[row["source"]][row["record_id"]] = row["person_id"]
     for name, contract in CONTRACTS.items():
-        ids = {row[contract.record_id.name] for row in valid_rows(monthly, extracts[(name, "2025-12")]).values()}
+        rows = [row for file in current_files(monthly, name) for row in valid_rows(monthly, file).values()]
         if contract.is_person_level:
-            assert set(links[name]) == ids, name
+            assert set(links[name]) == {row[contract.record_id.name] for row in rows}, name
         else:
             assert name not in links, f"{name} is about no one and must not be linked"
         for column in contract.columns:
             if column.role != "person_ref":
                 continue
-            for row in valid_rows(monthly, extracts[(name, "2025-12")]).values():
+            for row in rows:
                 referenced = links[column.ref_source][row[column.name]]
                 assert referenced == links[name][row[contract.record_id.name]], (name, column.name)
 
@@ -181,3 +220,11 @@ def test_housing_can_be_sent_as_an_hmis_export_the_hmis_contracts_read(tmp_path:
             assert all(not validate_row(row, hmis[name], TODAY)[1] for row in read), name
             assert len(read) == rows[(name, path.relative_to(landing).as_posix())]
     assert first.rows["housing_participants"] == 80 and first.invalid_rows["housing_tenancies"] == 0
+    # each export's services are its month's support contacts, those the French files have a code for
+    french = tmp_path / "c"
+    generate(french, persons=80, seed=5, months=2)
+    contacts = hmis["housing_support_contacts"]
+    for path, file in zip(find_extracts(contacts, landing), current_files(french, contacts.name), strict=True):
+        services = {row["Services.ServicesID"] for _, row in read_rows(path, contacts)}
+        sent = {r["id_contact"] for r in valid_rows(french, file).values() if r["type_contact"] != "pair_aidance"}
+        assert services == sent and len(services) == rows[(contacts.name, path.relative_to(landing).as_posix())] > 0
