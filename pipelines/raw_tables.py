@@ -36,7 +36,27 @@ def raw_table_ddl(contract: Contract) -> str:
     )
     if contract.is_person_level:  # a merge of two persons rewrites their rows in every table
         ddl += f";\ncreate index if not exists {contract.name}_person_key on {contract.raw_table} (person_key)"
+    if contract.load == "append":
+        ddl += ";\n" + _row_version_ddl(contract)
     return ddl
+
+
+def _row_version_ddl(contract: Contract) -> str:
+    """An append source's months all stay current, so its staging model reads only the rows written since it
+    last ran: a row's version comes from one sequence when the row is loaded and again whenever it is rewritten
+    (a merge, a split or a key rotation rewrites person keys and references in place)."""
+    table, name = contract.raw_table, contract.name
+    return (
+        "do $ddl$ begin\n"
+        f"    if not exists (select from pg_attribute where attrelid = '{table}'::regclass"
+        " and attname = 'row_version') then\n"
+        f"        alter table {table} add column row_version bigint not null default nextval('raw.row_versions');\n"
+        f"        create index {name}_row_version on {table} (row_version);\n"
+        f"        create trigger {name}_row_version before update on {table}\n"
+        "            for each row execute function raw.new_row_version();\n"
+        "    end if;\n"
+        "end $ddl$"
+    )
 
 
 # --- rows in PostgreSQL's COPY text format ------------------------------------------------------------------

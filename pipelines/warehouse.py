@@ -32,6 +32,18 @@ create table if not exists audit.batches (
     loaded_at timestamptz not null default now()
 );
 create unique index if not exists batches_loaded_sha on audit.batches (source, sha256) where status = 'loaded';
+-- Versions of an append source's raw rows (pipelines/raw_tables.py): every insert and update takes the next.
+-- Uncached, so a later write always gets a higher version, whatever session makes it.
+create sequence if not exists raw.row_versions;
+do $ddl$ begin
+    if to_regprocedure('raw.new_row_version()') is null then
+        create function raw.new_row_version() returns trigger language plpgsql as $fn$
+        begin
+            new.row_version := nextval('raw.row_versions');
+            return new;
+        end $fn$;
+    end if;
+end $ddl$;
 create table if not exists audit.rejections (
     batch_id bigint not null references audit.batches,
     source_row integer not null,

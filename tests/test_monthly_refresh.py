@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -164,3 +165,58 @@ def test_an_erased_person_leaves_every_model_at_the_next_incremental_refresh(war
                 hits = conn.execute(f"select count(*) from {table} where person_key = %s", (person,)).fetchone()[0]
                 assert hits == 0, f"{table} still holds the erased person"
     _assert_refresh_equals_rebuild(url)
+
+
+def _run_results(target: Path) -> dict[str, dict]:
+    results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))["results"]
+    return {r["unique_id"].split(".")[-1]: r for r in results}
+
+
+def test_a_refresh_stages_only_the_rows_written_since_and_a_rewritten_person_key_reaches_staging(
+    warehouse, tmp_path: Path
+) -> None:
+    """A merge rewrites the person key of rows loaded months ago: the refresh finds them by their row version."""
+    url = warehouse.url
+    with psycopg.connect(url) as conn:
+        night, person = conn.execute(
+            "select record_ref, person_key from raw.shelter_nights order by batch_id, source_row limit 1"
+        ).fetchone()
+        (other,) = conn.execute(
+            "select person_key from raw.shelter_nights where person_key <> %s limit 1", (person,)
+        ).fetchone()
+    for key in (other, person):  # and back, leaving the warehouse as the other tests expect it
+        with psycopg.connect(url) as conn:
+            conn.execute("update raw.shelter_nights set person_key = %s where record_ref = %s", (key, night))
+        run_dbt(url, "build", "--select", "stg_shelter__nights", target=tmp_path)
+        assert _run_results(tmp_path)["stg_shelter__nights"]["adapter_response"]["rows_affected"] == 1
+        with psycopg.connect(url) as conn:
+            staged = "select person_key from staging.stg_shelter__nights where night_ref = %s"
+            assert conn.execute(staged, (night,)).fetchone() == (key,)
+
+
+def test_a_record_sent_in_two_months_stops_the_refresh_with_a_message(warehouse, tmp_path: Path) -> None:
+    """An append source's months must not repeat a record: the table could not match its source row for row."""
+    url = warehouse.url
+    with psycopg.connect(url) as conn:
+        first, last, row = conn.execute(
+            "select min(batch_id), max(batch_id), (select max(source_row) + 1 from raw.shelter_nights"
+            " where batch_id = (select max(batch_id) from raw.shelter_nights)) from raw.shelter_nights"
+        ).fetchone()
+        assert first != last, "nights of two months"
+        columns = [
+            c.name
+            for c in conn.execute("select * from raw.shelter_nights limit 0").description
+            if c.name not in ("batch_id", "source_row", "row_version")
+        ]
+        listed = ", ".join(columns)
+        conn.execute(  # a night of the first month again in the last month's file
+            f"insert into raw.shelter_nights (batch_id, source_row, {listed})"
+            f" select %s, %s, {listed} from raw.shelter_nights where batch_id = %s limit 1",
+            (last, row, first),
+        )
+    with pytest.raises(subprocess.CalledProcessError):
+        run_dbt(url, "build", "--select", "stg_shelter__nights", target=tmp_path)
+    assert "is a record in the files of two months?" in _run_results(tmp_path)["stg_shelter__nights"]["message"]
+    with psycopg.connect(url) as conn:
+        conn.execute("delete from raw.shelter_nights where (batch_id, source_row) = (%s, %s)", (last, row))
+    run_dbt(url, "build", "--select", "stg_shelter__nights")

@@ -3,22 +3,23 @@
     unique_key='encounter_ref',
     incremental_strategy='delete+insert',
     on_schema_change='fail',
-    pre_hook="{{ analyze_batch_ids('health', 'health_encounters') }}",
-    indexes=[{'columns': ['encounter_ref'], 'unique': True}, {'columns': ['person_key']}],
+    pre_hook="{{ hold_source_still('health', 'health_encounters') }}",
+    indexes=[{'columns': ['encounter_ref'], 'unique': True}, {'columns': ['person_key']}, {'columns': ['row_version']}],
     post_hook=[
-        "{{ delete_rows_gone('health', 'health_encounters', 'encounter_ref') }}",
+        "{{ match_current_rows('health', 'health_encounters', 'encounter_ref') }}",
         "{{ require_not_null(['encounter_ref', 'person_key']) }}",
     ]
 ) }}
 
 with source as (
-    {{ latest_batch_rows('health', 'health_encounters') }}
+    {{ rows_since_last_build('health', 'health_encounters') }}
 ),
 
 staged as (
     select
         record_ref as encounter_ref,
         person_key,
+        row_version,
         birth_year,
         sex,
         encounter_type,
@@ -28,4 +29,4 @@ staged as (
     from source
 )
 
-{{ changed_rows('staged', 'encounter_ref') }}
+select * from staged

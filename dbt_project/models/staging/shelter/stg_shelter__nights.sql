@@ -3,22 +3,23 @@
     unique_key='night_ref',
     incremental_strategy='delete+insert',
     on_schema_change='fail',
-    pre_hook="{{ analyze_batch_ids('shelter', 'shelter_nights') }}",
-    indexes=[{'columns': ['night_ref'], 'unique': True}, {'columns': ['person_key']}],
+    pre_hook="{{ hold_source_still('shelter', 'shelter_nights') }}",
+    indexes=[{'columns': ['night_ref'], 'unique': True}, {'columns': ['person_key']}, {'columns': ['row_version']}],
     post_hook=[
-        "{{ delete_rows_gone('shelter', 'shelter_nights', 'night_ref') }}",
+        "{{ match_current_rows('shelter', 'shelter_nights', 'night_ref') }}",
         "{{ require_not_null(['night_ref', 'person_key', 'night_date']) }}",
     ]
 ) }}
 
 with source as (
-    {{ latest_batch_rows('shelter', 'shelter_nights') }}
+    {{ rows_since_last_build('shelter', 'shelter_nights') }}
 ),
 
 staged as (
     select
         record_ref as night_ref,
         person_key,
+        row_version,
         birth_year,
         night_date,
         shelter,
@@ -26,4 +27,4 @@ staged as (
     from source
 )
 
-{{ changed_rows('staged', 'night_ref') }}
+select * from staged
