@@ -46,14 +46,18 @@ def _row_version_ddl(contract: Contract) -> str:
     last ran: a row's version comes from one sequence when the row is loaded and again whenever it is rewritten
     (a merge, a split or a key rotation rewrites person keys and references in place)."""
     table, name = contract.raw_table, contract.name
+    made = f"exists (select from pg_trigger where tgrelid = '{table}'::regclass and tgname = '{name}_row_version')"
     return (
         "do $ddl$ begin\n"
-        f"    if not exists (select from pg_attribute where attrelid = '{table}'::regclass"
-        " and attname = 'row_version') then\n"
-        f"        alter table {table} add column row_version bigint not null default nextval('raw.row_versions');\n"
-        f"        create index {name}_row_version on {table} (row_version);\n"
-        f"        create trigger {name}_row_version before update on {table}\n"
-        "            for each row execute function raw.new_row_version();\n"
+        f"    if not {made} then\n"
+        f"        lock table {table} in access exclusive mode;  -- another load may be making them: wait, look again\n"
+        f"        if not {made} then\n"
+        f"            alter table {table} add column if not exists row_version bigint not null"
+        " default nextval('raw.row_versions');\n"
+        f"            create index if not exists {name}_row_version on {table} (row_version);\n"
+        f"            create trigger {name}_row_version before update on {table}\n"
+        "                for each row execute function raw.new_row_version();\n"
+        "        end if;\n"
         "    end if;\n"
         "end $ddl$"
     )

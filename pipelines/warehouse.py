@@ -122,6 +122,11 @@ def dbt_env(url: str) -> dict[str, str]:
     return env
 
 
+# Serialises the base DDL: parallel ingestion steps on a new warehouse must not create the same objects at once.
+BASE_DDL_LOCK = 4_242_003
+
+
 def ensure_base_schema(url: str) -> None:
-    with psycopg.connect(url, autocommit=True) as conn:
+    with psycopg.connect(url) as conn:
+        conn.execute("select pg_advisory_xact_lock(%s)", (BASE_DDL_LOCK,))
         conn.execute(BASE_DDL)

@@ -1,5 +1,9 @@
+from concurrent.futures import ThreadPoolExecutor
+
 import psycopg
 
+from pipelines.contract import load_contracts
+from pipelines.pipeline import ensure_raw_tables
 from pipelines.warehouse import connection_parts, dbt_env, ensure_base_schema, sqlalchemy_url
 
 
@@ -9,6 +13,18 @@ def test_base_schema_is_idempotent(warehouse_url: str) -> None:
     with psycopg.connect(warehouse_url) as conn:
         schemas = {r[0] for r in conn.execute("select schema_name from information_schema.schemata")}
     assert {"raw", "audit", "identity"} <= schemas
+
+
+def test_ingestion_steps_starting_together_on_a_new_warehouse_make_its_tables_once(warehouse_url: str) -> None:
+    """Dagster runs sources' ingestion side by side: each makes the tables it needs. PostgreSQL's `if not exists`
+    does not hold between sessions creating the same table at once (unique violation in pg_type)."""
+    contracts = load_contracts()
+    with ThreadPoolExecutor(4) as pool:
+        for done in [pool.submit(ensure_raw_tables, warehouse_url, contracts) for _ in range(4)]:
+            done.result()
+    with psycopg.connect(warehouse_url) as conn:
+        triggers = conn.execute("select count(*) from pg_trigger where tgname like '%_row_version'").fetchone()[0]
+    assert triggers == sum(c.load == "append" for c in contracts.values())
 
 
 def test_socket_urls_translate_for_each_client() -> None:
