@@ -159,6 +159,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--config", type=Path, help="YAML overriding pipelines/sample/defaults.yml")
     args = parser.parse_args(argv)
     summary = generate(args.out, args.persons, args.seed, args.as_of, args.months, load_config(args.config))
+    print("rows of the last month's files (an append source's: that month's new records)")
     for source, count in summary.rows.items():
         print(f"{source}: {count} rows ({summary.invalid_rows[source]} invalid)")
 
