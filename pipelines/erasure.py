@@ -40,6 +40,7 @@ def forget(
     cur.execute("select distinct person_key from identity.link_keys where link_key = any(%s)", (sorted(keys),))
     persons = sorted(p for (p,) in cur.fetchall())
     rows, deleted_keys = _erase(cur, persons, person_tables, keys, encodings_table)
+    _count_in_batches(cur, rows, "rows_erased = b.rows_erased + w.rows")  # what raw still holds of each batch
     cur.execute(
         "insert into audit.erasures (requested_identities, persons_erased, rows_deleted) values (%s, %s, %s)",
         (requested, len(persons), len(rows)),
@@ -57,14 +58,20 @@ def withdraw_opposed(cur: Any, persons: Iterable[str], person_tables: Sequence[s
             "insert into audit.rejections (batch_id, source_row, column_name, reason_code) values (%s, %s, null, %s)",
             [(batch, row, OPPOSITION) for batch, row in rows],
         )
-        cur.execute(
-            "update audit.batches as b set rows_loaded = b.rows_loaded - w.rows,"
-            " rows_quarantined = b.rows_quarantined + w.rows"
-            " from (select batch_id, count(*)::int as rows from unnest(%s::bigint[]) as batch_id group by 1) as w"
-            " where b.batch_id = w.batch_id",
-            ([batch for batch, _ in rows],),
+        _count_in_batches(
+            cur, rows, "rows_loaded = b.rows_loaded - w.rows, rows_quarantined = b.rows_quarantined + w.rows"
         )
     return len(rows)
+
+
+def _count_in_batches(cur: Any, rows: list[tuple[int, int]], assignments: str) -> None:
+    """Update each batch's counts (`assignments`, of `b` the batch and `w.rows` its rows among `rows`)."""
+    cur.execute(
+        f"update audit.batches as b set {assignments}"
+        " from (select batch_id, count(*)::int as rows from unnest(%s::bigint[]) as batch_id group by 1) as w"
+        " where b.batch_id = w.batch_id",
+        ([batch for batch, _ in rows],),
+    )
 
 
 def _erase(

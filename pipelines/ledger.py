@@ -25,6 +25,8 @@ alter table audit.batches add column if not exists load_mode text not null defau
 alter table audit.batches add column if not exists contract_sha256 text;
 alter table audit.batches add column if not exists replaced_by bigint references audit.batches;
 alter table audit.batches add column if not exists retry_of bigint references audit.batches;
+-- rows of the batch an erasure (abord forget) has since deleted from raw: the batch still adds up as loaded
+alter table audit.batches add column if not exists rows_erased integer not null default 0;
 create index if not exists batches_source_period on audit.batches (source, period);
 create or replace view audit.current_batches as
 select b.batch_id, b.source, b.period, b.load_mode

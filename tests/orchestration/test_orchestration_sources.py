@@ -1,9 +1,10 @@
 """Ingestion assets beyond landing files, materialised against a real PostgreSQL: a partner table pulled
-incrementally by its watermark, and an HMIS export that arrives as a folder."""
+incrementally by its watermark, and an HMIS export that arrives as a folder; their rows balance after an erasure."""
 
 from __future__ import annotations
 
 import io
+import os
 import zipfile
 from pathlib import Path
 
@@ -14,6 +15,8 @@ from dagster import materialize
 from orchestration.ingestion import ingestion_asset, rows_balance_check
 from orchestration.resources import AbordResource
 from pipelines.contract import load_contract, load_contracts
+from pipelines.erasure import forget
+from pipelines.identity_store import ensure_rights_schema
 from pipelines.warehouse import sqlalchemy_url
 from pseudonymisation.keys import new_key
 from tests.conftest import create_database
@@ -88,6 +91,31 @@ def test_an_sql_source_asset_pulls_only_rows_past_the_watermark(
         assert conn.execute("select count(*) from raw.partner_stays").fetchone() == (3,)
         assert "Dupont" not in str(conn.execute("select * from raw.partner_stays").fetchall())
     assert periods[0] == "20240202T093000000000" and periods[1] > periods[0]  # the watermark, kept in audit
+
+
+def test_the_rows_balance_still_holds_after_an_erasure(abord_env: Path) -> None:
+    """The check is blocking: were a forgotten person's deleted rows counted missing, no run would reach dbt."""
+    contracts = load_contracts()
+    landing = abord_env / "landing" / "shelter"
+    landing.mkdir(parents=True)
+    (landing / "nights_2025-12.csv").write_text(
+        "id_nuitee;nom;prenom;date_naissance;telephone;date_nuitee;structure;type_place\n"
+        "N1;Dupont;Marie;12/04/1980;;01/12/2025;Abri;urgence\n"
+        "N2;Dupont;Marie;12/04/1980;;02/12/2025;Abri;urgence\n"
+        "N3;Martin;Paul;01/06/1975;;01/12/2025;Abri;urgence\n",
+        encoding="utf-8",
+    )
+    assert _run(contracts["shelter_nights"])["rows_loaded"] == 3
+    with psycopg.connect(os.environ["ABORD_DATABASE_URL"]) as conn, conn.cursor() as cur:
+        ensure_rights_schema(cur)
+        cur.execute(
+            "select link_key from identity.link_keys where person_key ="
+            " (select person_key from raw.shelter_nights group by 1 order by count(*) desc limit 1)"
+        )
+        keys = {k for (k,) in cur.fetchall()}
+        person_tables = [c.raw_table for c in contracts.values() if c.is_person_level]
+        assert forget(cur, keys, person_tables, requested=1).rows_deleted == 2
+    assert _run(contracts["shelter_nights"])["batches_loaded"] == 0  # and the check passed (_run)
 
 
 def test_an_hmis_export_folder_is_packed_and_ingested(abord_env: Path) -> None:
