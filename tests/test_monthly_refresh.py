@@ -220,3 +220,18 @@ def test_a_record_sent_in_two_months_stops_the_refresh_with_a_message(warehouse,
     with psycopg.connect(url) as conn:
         conn.execute("delete from raw.shelter_nights where (batch_id, source_row) = (%s, %s)", (last, row))
     run_dbt(url, "build", "--select", "stg_shelter__nights")
+
+
+def test_a_staging_table_built_before_row_versions_restages_itself_at_the_next_refresh(warehouse) -> None:
+    """A warehouse upgraded from before row versions needs no --full-refresh: the column is added and filled."""
+    url = warehouse.url
+    with psycopg.connect(url) as conn:
+        conn.execute("alter table staging.stg_shelter__nights drop column row_version")
+    run_dbt(url, "build", "--select", "stg_shelter__nights")
+    with psycopg.connect(url) as conn:
+        staged, versioned = conn.execute(
+            "select count(*), count(raw.row_version) from staging.stg_shelter__nights as staged"
+            " left join raw.shelter_nights as raw"
+            " on raw.record_ref = staged.night_ref and raw.row_version = staged.row_version"
+        ).fetchone()
+        assert staged == versioned == conn.execute("select count(*) from raw.shelter_nights").fetchone()[0]

@@ -18,9 +18,11 @@
     {%- endif %}
 {%- endmacro %}
 
-{# Read when the model compiles: a literal lets the planner use the raw table's row_version index. #}
+{# Read when the model compiles: a literal lets the planner use the raw table's row_version index. A table built
+   before row versions has none: 0 restages every row once (on_schema_change adds the column). #}
 {% macro last_built_row_version() -%}
     {%- if not execute %}{{ return(0) }}{% endif %}
+    {%- if 'row_version' not in adapter.get_columns_in_relation(this) | map(attribute='name') %}{{ return(0) }}{% endif %}
     {%- set found = run_query("select coalesce(max(row_version), 0) from " ~ this) %}
     {{- return(found.columns[0].values()[0]) }}
 {%- endmacro %}

@@ -2,7 +2,7 @@
     materialized='incremental',
     unique_key='encounter_ref',
     incremental_strategy='delete+insert',
-    on_schema_change='fail',
+    on_schema_change='append_new_columns',
     pre_hook="{{ hold_source_still('health', 'health_encounters') }}",
     indexes=[{'columns': ['encounter_ref'], 'unique': True}, {'columns': ['person_key']}, {'columns': ['row_version']}],
     post_hook=[
