@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from itertools import groupby
+from operator import attrgetter
 from typing import NamedTuple
 from uuid import uuid4
 
@@ -24,15 +26,27 @@ log = logging.getLogger(__name__)
 
 
 class _Record(NamedTuple):
-    """One row of the provenance: an entry of a batch, as ``identity.link_evidence`` holds it."""
+    """One row of the provenance: an entry of a batch, as ``identity.link_evidence`` holds it (its row ordinals
+    counted, not read: a support-contacts batch holds millions)."""
 
     batch_id: int
     entry: int
     person_key: str
     link_keys: list[str]
     encoding: str | None
-    row_ordinals: list[int]
+    rows: int
     source: str
+
+
+# The touched persons' current provenance, person by person. Read through a server-side cursor: a corrected month
+# of a large source touches most persons, and holding all their records at once was ingestion's peak of memory.
+CURRENT = """
+    select e.batch_id, e.entry, e.person_key, e.link_keys, e.encoding, coalesce(cardinality(e.row_ordinals), 0),
+        b.source
+    from identity.link_evidence as e join audit.batches as b using (batch_id)
+    where e.person_key in (select person_key from split_gone)
+    order by e.person_key, e.batch_id, e.entry
+"""
 
 
 def split_replaced(
@@ -40,44 +54,50 @@ def split_replaced(
 ) -> None:
     """Re-cluster the persons of the batches ``batch_id`` replaced (``ledger.replace_period``, just done) from the
     current provenance; a person fallen apart keeps its key for its largest part (rows, then oldest record)."""
-    gone = cur.execute(
-        "delete from identity.link_evidence as e using audit.batches as b"
-        " where e.batch_id = b.batch_id and b.replaced_by = %s returning e.person_key, e.link_keys, e.encoding",
+    cur.execute("create temp table split_gone (person_key text, link_keys text[], encoding text) on commit drop")
+    cur.execute(
+        "with gone as (delete from identity.link_evidence as e using audit.batches as b"
+        " where e.batch_id = b.batch_id and b.replaced_by = %s returning e.person_key, e.link_keys, e.encoding)"
+        " insert into split_gone select * from gone",
         (batch_id,),
-    ).fetchall()
-    if not gone:
+    )
+    if not cur.rowcount:
         return
-    touched = sorted({p for p, _, _ in gone})
-    current = [
-        _Record(*row)
-        for row in cur.execute(
-            "select e.batch_id, e.entry, e.person_key, e.link_keys, e.encoding, e.row_ordinals, b.source"
-            " from identity.link_evidence as e join audit.batches as b using (batch_id)"
-            " where e.person_key = any(%s) order by e.batch_id, e.entry",
-            (touched,),
-        )
-    ]
-    keys = sorted({k for r in current for k in r.link_keys})
-    stored = cur.execute("select count(*) from identity.link_keys where link_key = any(%s)", (keys,)).fetchone()[0]
-    if stored < len(keys):
+    cur.execute("analyze split_gone")  # a temporary table has no statistics: a few rows or most persons
+    unstored = cur.execute(
+        "select count(*) from (select distinct unnest(link_keys) as k from identity.link_evidence"
+        " where person_key in (select person_key from split_gone)) as current_keys"
+        " where not exists (select from identity.link_keys where link_key = current_keys.k)"
+    ).fetchone()[0]
+    if unstored:
         # Every provenance key is in the store unless the key was rotated since: comparing digests made under two
         # keys would split every person, so the check waits for provenance written under the current key.
         log.warning("batch %s: provenance older than the key rotation, persons not re-clustered", batch_id)
-        return
-    _drop_unsupported(cur, touched, gone, current)
-    by_person: dict[str, list[int]] = {}  # person -> positions in ``current``
-    for n, row in enumerate(current):
-        by_person.setdefault(row.person_key, []).append(n)
-    moved: dict[int, str] = {}  # position in ``current`` -> its new person key
-    for members in by_person.values():
-        parts = _parts([current[n] for n in members])
-        # the largest part (rows, then the oldest record) keeps the key
-        parts.sort(key=lambda part: (-sum(max(len(current[members[i]].row_ordinals), 1) for i in part), part[0]))
-        for part in parts[1:]:
-            new_key = uuid4().hex
-            moved.update((members[i], new_key) for i in part)
-    if moved:
-        _move(cur, contracts, person_keys, batch_id, current, moved)
+    else:
+        _drop_unsupported(cur)
+        records, moved = _split_persons(cur)
+        if moved:
+            _move(cur, contracts, person_keys, batch_id, records, moved)
+
+
+def _split_persons(cur: psycopg.Cursor) -> tuple[list[_Record], dict[int, str]]:
+    """The records of the persons that fell apart, and the new key of each record that leaves its person."""
+    records: list[_Record] = []  # of split persons only
+    moved: dict[int, str] = {}  # position in ``records`` -> its new person key
+    with cur.connection.cursor(name="split_current") as current:
+        current.itersize = 2000
+        for _, person in groupby(map(_Record._make, current.execute(CURRENT)), key=attrgetter("person_key")):
+            members = list(person)
+            parts = _parts(members)
+            if len(parts) == 1:
+                continue
+            # the largest part (rows, then the oldest record) keeps the key
+            parts.sort(key=lambda part: (-sum(max(members[i].rows, 1) for i in part), part[0]))
+            for part in parts[1:]:
+                new_key = uuid4().hex
+                moved.update((len(records) + i, new_key) for i in part)
+            records += members
+    return records, moved
 
 
 def _parts(records: list[_Record]) -> list[list[int]]:
@@ -93,13 +113,16 @@ def _parts(records: list[_Record]) -> list[list[int]]:
     return list(parts.values())
 
 
-def _drop_unsupported(cur: psycopg.Cursor, touched: list[str], gone: list[tuple], current: list[_Record]) -> None:
+def _drop_unsupported(cur: psycopg.Cursor) -> None:
     """Link keys and encodings only the replaced records carried leave the touched persons."""
-    keys = sorted({k for _, ks, _ in gone for k in ks} - {k for r in current for k in r.link_keys})
-    encodings = sorted({e for _, _, e in gone if e} - {r.encoding for r in current})
-    cur.execute("delete from identity.link_keys where person_key = any(%s) and link_key = any(%s)", (touched, keys))
+    touched = "person_key in (select person_key from split_gone)"
     cur.execute(
-        "delete from identity.bloom_encodings where person_key = any(%s) and encoding = any(%s)", (touched, encodings)
+        f"delete from identity.link_keys where {touched} and link_key in (select unnest(link_keys) from split_gone"
+        f" except select unnest(link_keys) from identity.link_evidence where {touched})"
+    )
+    cur.execute(
+        f"delete from identity.bloom_encodings where {touched} and encoding in (select encoding from split_gone"
+        f" except select encoding from identity.link_evidence where {touched})"
     )
 
 
@@ -108,7 +131,7 @@ def _move(
     contracts: dict[str, Contract],
     person_keys: list[str | None],
     batch_id: int,
-    current: list[_Record],
+    records: list[_Record],
     moved: dict[int, str],
 ) -> None:
     """The parts that split off take their new keys: provenance, link keys, encodings, raw rows; then audit."""
@@ -116,10 +139,10 @@ def _move(
         "update identity.link_evidence as e set person_key = m.person"
         " from unnest(%s::bigint[], %s::int[], %s::text[]) as m (batch_id, entry, person)"
         " where e.batch_id = m.batch_id and e.entry = m.entry",
-        ([current[n].batch_id for n in moved], [current[n].entry for n in moved], list(moved.values())),
+        ([records[n].batch_id for n in moved], [records[n].entry for n in moved], list(moved.values())),
     )
-    keys = {k: person for n, person in moved.items() for k in current[n].link_keys}
-    encodings = {current[n].encoding: person for n, person in moved.items() if current[n].encoding}
+    keys = {k: person for n, person in moved.items() for k in records[n].link_keys}
+    encodings = {records[n].encoding: person for n, person in moved.items() if records[n].encoding}
     for table, column, values in (("link_keys", "link_key", keys), ("bloom_encodings", "encoding", encodings)):
         cur.execute(
             f"update identity.{table} as t set person_key = m.person from unnest(%s::text[], %s::text[])"
@@ -129,24 +152,24 @@ def _move(
     rows: Counter[str] = Counter({person: 0 for person in moved.values()})
     # This batch's rows are not written yet: they take their entry's key.
     for n, person in moved.items():
-        if current[n].batch_id == batch_id:
-            person_keys[current[n].entry] = person
-            rows[person] += len(current[n].row_ordinals)
+        if records[n].batch_id == batch_id:
+            person_keys[records[n].entry] = person
+            rows[person] += records[n].rows
     by_batch: dict[int, list[int]] = {}
-    for n, row in enumerate(current):
+    for n, row in enumerate(records):
         if row.batch_id != batch_id:
             by_batch.setdefault(row.batch_id, []).append(n)
     for batch, members in by_batch.items():
         if any(n in moved for n in members):
-            table = contracts[current[members[0]].source].raw_table
-            for person, count in _move_rows(cur, table, batch, [(current[n], moved.get(n)) for n in members]).items():
+            table = contracts[records[members[0]].source].raw_table
+            for person, count in _move_rows(cur, table, batch, [(records[n], moved.get(n)) for n in members]).items():
                 rows[person] += count
-    kept_of = {moved[n]: current[n].person_key for n in moved}
-    records = Counter(moved.values())
+    kept_of = {moved[n]: records[n].person_key for n in moved}
+    splits = Counter(moved.values())
     cur.executemany(
         "insert into audit.person_splits (person_key, new_person_key, batch_id, records_moved, rows_moved)"
         " values (%s, %s, %s, %s, %s)",
-        [(kept_of[person], person, batch_id, records[person], n) for person, n in rows.items()],
+        [(kept_of[person], person, batch_id, splits[person], n) for person, n in rows.items()],
     )
 
 
@@ -155,21 +178,25 @@ def _move_rows(cur: psycopg.Cursor, table: str, batch: int, entries: list[tuple[
     by row position when the batch's positions still hold (nothing erased from it meanwhile, ingestion passed
     them), else a person's rows all at once when all their entries there went one way. Rows moved per new key."""
     moved: Counter[str] = Counter()
-    positions = [(o, person) for row, person in entries if person for o in row.row_ordinals]
+    moving = [(row.entry, person) for row, person in entries if person]
     loaded, last = cur.execute(
         f"select (select count(*) from {table} where batch_id = %(b)s),"
         " (select max(o) from identity.link_evidence, unnest(row_ordinals) as o where batch_id = %(b)s)",
         {"b": batch},
     ).fetchone()
-    if positions and last is not None and last + 1 == loaded:
+    if moving and last is not None and last + 1 == loaded:
         cur.execute(
             f"update {table} as t set person_key = m.person from (select source_row,"
             f" (row_number() over (order by source_row) - 1)::int as ordinal from {table} where batch_id = %(b)s) as o,"
-            " unnest(%(ordinals)s::int[], %(persons)s::text[]) as m (ordinal, person)"
+            " (select ordinal, m.person from identity.link_evidence as e"
+            " join unnest(%(entries)s::int[], %(persons)s::text[]) as m (entry, person) using (entry),"
+            " unnest(e.row_ordinals) as ordinal where e.batch_id = %(b)s) as m"
             " where t.batch_id = %(b)s and t.source_row = o.source_row and o.ordinal = m.ordinal",
-            {"b": batch, "ordinals": [o for o, _ in positions], "persons": [p for _, p in positions]},
+            {"b": batch, "entries": [e for e, _ in moving], "persons": [p for _, p in moving]},
         )
-        moved.update(p for _, p in positions)
+        for row, person in entries:
+            if person:
+                moved[person] += row.rows
         return moved
     destinations: dict[str, set[str]] = {}
     for row, person in entries:
