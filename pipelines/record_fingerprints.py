@@ -19,7 +19,7 @@ def fingerprint(record_ref: str) -> int:
 
 class RecordFingerprints:
     def __init__(self, capacity: int = 1 << 16):
-        self._slots = array("Q", bytes(8 * capacity))
+        self._slots = _empty(capacity)
         self._mask = capacity - 1
         self._count = 0
 
@@ -40,7 +40,7 @@ class RecordFingerprints:
 
     def _grow(self) -> None:
         old = self._slots
-        self._slots = array("Q", bytes(16 * len(old)))
+        self._slots = _empty(2 * len(old))
         self._mask = len(self._slots) - 1
         slots, mask = self._slots, self._mask
         for value in old:
@@ -49,3 +49,8 @@ class RecordFingerprints:
                 while slots[slot] != EMPTY:
                     slot = (slot + 1) & mask
                 slots[slot] = value
+
+
+def _empty(capacity: int) -> array:
+    # Repeating a one-slot array allocates the table once; array("Q", bytes(...)) held a copy of it as bytes too.
+    return array("Q", [EMPTY]) * capacity
