@@ -53,10 +53,11 @@ PERSONS_OF_KEYS = (
     "select l.person_key from unnest(%s::text[]) with ordinality as k (link_key, n)"
     " left join identity.link_keys as l using (link_key) order by k.n"
 )
-# Parameters: rows of (encoding, person_key) from ``new_encodings``, dumped.
-UPSERT_ENCODING = (
-    "insert into identity.bloom_encodings (encoding, person_key) values (%s, %s) "
-    "on conflict (encoding) do update set person_key = excluded.person_key"
+# Parameters: the dumped encodings and the person key of each, as two lists (one statement for a batch's
+# thousands: a statement per row took seconds), the encodings in binary as above.
+UPSERT_ENCODINGS = (
+    "insert into identity.bloom_encodings (encoding, person_key) select * from unnest(%b::text[], %s::text[])"
+    " on conflict (encoding) do update set person_key = excluded.person_key"
 )
 
 # Provenance of the store, keyed values only: each distinct identity (``LinkEntries`` entry) of each loaded batch,

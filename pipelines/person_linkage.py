@@ -33,7 +33,7 @@ from pipelines.identity_store import (
     PERSONS_OF_KEYS,
     RIGHTS_DDL,
     SELECT_BY_BLOCKS,
-    UPSERT_ENCODING,
+    UPSERT_ENCODINGS,
     add_opposition,
     load_opposition,
     stored_opposed_persons,
@@ -241,13 +241,14 @@ def _resolve_chains(merges: list[tuple[str, str]]) -> dict[str, str]:
 
 def store_links(cur: psycopg.Cursor, contracts: Iterable[Contract], linked: Linked, batch_id: int) -> None:
     """Write what ``link_rows`` decided, in the batch's transaction."""
-    cur.executemany(
-        "insert into identity.link_keys (link_key, person_key) values (%s, %s)"
+    cur.execute(
+        "insert into identity.link_keys (link_key, person_key) select * from unnest(%s::text[], %s::text[])"
         " on conflict (link_key) do update set person_key = excluded.person_key",
-        list(linked.mappings.items()),
+        (list(linked.mappings), list(linked.mappings.values())),
     )
     _apply_rekeys(cur, contracts, linked.rekeys)
-    cur.executemany(UPSERT_ENCODING, linked.encodings)
+    encodings = dict(linked.encodings)  # one row per encoding: a statement may not update a row twice
+    cur.execute(UPSERT_ENCODINGS, (list(encodings), list(encodings.values())))
     cur.executemany(
         "insert into audit.person_merges (absorbed_person_key, kept_person_key, batch_id, kind)"
         " values (%s, %s, %s, %s)",

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from orchestration.cli import app
 from pipelines.contract import load_contracts
-from pipelines.identity_store import ENCODINGS_DDL, EVIDENCE_DDL, UPSERT_ENCODING
+from pipelines.identity_store import ENCODINGS_DDL, EVIDENCE_DDL, UPSERT_ENCODINGS
 from pipelines.pipeline import ensure_raw_tables
 from pseudonymisation.keys import load_key
 from pseudonymisation.link_keys import Identity, link_keys, record_key, rotate_digest
@@ -264,7 +264,7 @@ def test_key_rotate_rekeys_the_store_without_losing_a_link(warehouse: str, tmp_p
     with psycopg.connect(warehouse) as conn:
         before = dict(conn.execute("select link_key, person_key from identity.link_keys").fetchall())
         conn.execute(ENCODINGS_DDL)
-        conn.execute(UPSERT_ENCODING, (dumps(encode_identity(old, _identity(MARIE))), "p-marie"))
+        conn.execute(UPSERT_ENCODINGS, ([dumps(encode_identity(old, _identity(MARIE)))], ["p-marie"]))
         conn.execute(EVIDENCE_DDL)  # a batch's provenance: its link keys and encoding are keyed values too
         conn.execute(
             "insert into identity.link_evidence (batch_id, entry, person_key, link_keys, encoding, row_ordinals)"

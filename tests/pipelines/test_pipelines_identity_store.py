@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import psycopg
 
-from pipelines.identity_store import ENCODINGS_DDL, SELECT_BY_BLOCKS, UPSERT_ENCODING
+from pipelines.identity_store import ENCODINGS_DDL, SELECT_BY_BLOCKS, UPSERT_ENCODINGS
 from pipelines.person_linkage import ensure_identity_schema, link_rows
 from pipelines.warehouse import ensure_base_schema
 from pseudonymisation.link_keys import Identity
@@ -25,7 +25,7 @@ def test_store_round_trip_on_a_real_database(warehouse_url: str) -> None:
     marie, lucie = _enc("Marie", "Dupont", "1975-03-12"), _enc("Lucie", "Martin", "1990-06-21")
     with psycopg.connect(warehouse_url) as conn, conn.cursor() as cur:
         cur.execute(ENCODINGS_DDL)
-        cur.executemany(UPSERT_ENCODING, [(dumps(marie), "p-marie"), (dumps(lucie), "p-lucie")])
+        cur.execute(UPSERT_ENCODINGS, ([dumps(marie), dumps(lucie)], ["p-marie", "p-lucie"]))
         batch = [_enc("Marie", "Dupond", "1975-03-12")]
         cur.execute(SELECT_BY_BLOCKS, {"blocks": blocks_of(batch)})
         stored = [(p, loads(e)) for p, e in cur.fetchall()]
@@ -42,7 +42,7 @@ def test_a_store_made_before_the_block_columns_is_read_by_its_blocks(warehouse_u
         cur.execute(
             "create index bloom_encodings_blocks on identity.bloom_encodings using gin (((encoding::jsonb) -> 'b'))"
         )
-        cur.execute(UPSERT_ENCODING, (dumps(marie), "p-marie"))
+        cur.execute(UPSERT_ENCODINGS, ([dumps(marie)], ["p-marie"]))
         cur.execute(ENCODINGS_DDL)
         cur.execute(SELECT_BY_BLOCKS, {"blocks": blocks_of([_enc("Marie", "Lambert", "1975-03-12")])})
         assert [(p, loads(e)) for p, e in cur.fetchall()] == [("p-marie", marie)]
@@ -68,7 +68,7 @@ def test_a_batch_reads_only_the_blocks_of_encodings_not_stored_under_their_perso
     ensure_identity_schema(warehouse_url)
     marie, paul = _enc("Marie", "Dupont", "1975-03-12"), _enc("Paul", "Martin", "1980-01-01")
     with psycopg.connect(warehouse_url, cursor_factory=_Recording) as conn, conn.cursor() as cur:
-        cur.executemany(UPSERT_ENCODING, [(dumps(marie), "p-marie"), (dumps(paul), "p-paul")])
+        cur.execute(UPSERT_ENCODINGS, ([dumps(marie), dumps(paul)], ["p-marie", "p-paul"]))
         cur.executemany(
             "insert into identity.link_keys values (%s, %s)", [("k-marie", "p-marie"), ("k-paul", "p-paul")]
         )
