@@ -37,16 +37,18 @@ def raw_table_ddl(contract: Contract) -> str:
     if contract.is_person_level:  # a merge of two persons rewrites their rows in every table
         ddl += f";\ncreate index if not exists {contract.name}_person_key on {contract.raw_table} (person_key)"
     if contract.load == "append":
-        ddl += ";\n" + _row_version_ddl(contract)
+        ddl += ";\n" + _change_tracking_ddl(contract)
     return ddl
 
 
-def _row_version_ddl(contract: Contract) -> str:
-    """An append source's months all stay current, so its staging model reads only the rows written since it
-    last ran: a row's version comes from one sequence when the row is loaded and again whenever it is rewritten
-    (a merge, a split or a key rotation rewrites person keys and references in place)."""
+def _change_tracking_ddl(contract: Contract) -> str:
+    """An append source's months all stay current, so its staging model reads only what changed since it last
+    ran: a row's version comes from one sequence when the row is loaded and again whenever it is rewritten (a
+    merge, a split or a key rotation rewrites person keys and references in place), and the versions that
+    leave (rows deleted or rewritten) are logged in raw.departures (pipelines/warehouse.py). The log of a table
+    that had none opens with a null version: the rows that left before went unrecorded."""
     table, name = contract.raw_table, contract.name
-    made = f"exists (select from pg_trigger where tgrelid = '{table}'::regclass and tgname = '{name}_row_version')"
+    made = f"exists (select from pg_trigger where tgrelid = '{table}'::regclass and tgname = '{name}_rewritten')"
     return (
         "do $ddl$ begin\n"
         f"    if not {made} then\n"
@@ -55,8 +57,13 @@ def _row_version_ddl(contract: Contract) -> str:
         f"            alter table {table} add column if not exists row_version bigint not null"
         " default nextval('raw.row_versions');\n"
         f"            create index if not exists {name}_row_version on {table} (row_version);\n"
-        f"            create trigger {name}_row_version before update on {table}\n"
+        f"            create or replace trigger {name}_row_version before update on {table}\n"
         "                for each row execute function raw.new_row_version();\n"
+        f"            create or replace trigger {name}_deleted after delete on {table}\n"
+        "                referencing old table as gone for each statement execute function raw.log_departures();\n"
+        f"            create or replace trigger {name}_rewritten after update on {table}\n"
+        "                referencing old table as gone for each statement execute function raw.log_departures();\n"
+        f"            insert into raw.departures values ('{name}', null);\n"
         "        end if;\n"
         "    end if;\n"
         "end $ddl$"

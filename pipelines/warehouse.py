@@ -35,12 +35,26 @@ create unique index if not exists batches_loaded_sha on audit.batches (source, s
 -- Versions of an append source's raw rows (pipelines/raw_tables.py): every insert and update takes the next.
 -- Uncached, so a later write always gets a higher version, whatever session makes it.
 create sequence if not exists raw.row_versions;
+-- The versions of the rows that left an append source's raw table since its staging model last ran: rows deleted
+-- (a re-sent month, an erasure, a withdrawal) or rewritten (a merge, a split, a key rotation: the row takes a new
+-- version). Each build of the model deletes the staged rows of those versions (a version never comes back) and
+-- empties its source's log (dbt_project/macros/incremental_append.sql). A null version opens a source's log: the
+-- rows that left before it went unrecorded.
+create table if not exists raw.departures (source text not null, row_version bigint);
 do $ddl$ begin
     if to_regprocedure('raw.new_row_version()') is null then
         create function raw.new_row_version() returns trigger language plpgsql as $fn$
         begin
             new.row_version := nextval('raw.row_versions');
             return new;
+        end $fn$;
+    end if;
+    -- For statement triggers: one insert per delete or update, however many rows it takes (a re-sent month).
+    if to_regprocedure('raw.log_departures()') is null then
+        create function raw.log_departures() returns trigger language plpgsql as $fn$
+        begin
+            insert into raw.departures select tg_table_name, row_version from gone;
+            return null;
         end $fn$;
     end if;
 end $ddl$;

@@ -1,13 +1,13 @@
 {#
   The large event sources arrive as monthly appends: each file adds the records keyed in its month, and every
-  month stays current (a re-sent month replaces its file). Their staging models are incremental: a refresh
-  reads only the raw rows written since the table was last built, by their row_version (pipelines/raw_tables.py:
-  a new version at every insert and update, so the new months' rows and the rows a merge, split or key rotation
-  rewrote), and delete+insert puts them in place of the rows with the same key. `match_current_rows`, run after,
-  removes rows whose record has left the source (a re-sent month without it, an erasure) and checks the table
-  holds exactly the source's current rows. A full refresh rebuilds from raw and gives the same table. Each is
-  indexed on its key, person key and row version: the key tests read an index, and a refresh finds its
-  starting point at once.
+  month stays current (a re-sent month replaces its file). Their staging models are incremental, and a refresh
+  costs what changed since the table was last built, not its size: it reads only the raw rows written since, by
+  their row_version (pipelines/raw_tables.py: a new version at every insert and update, so the new months' rows
+  and the rows a merge, split or key rotation rewrote), and delete+insert puts them in place of the rows with the
+  same key. `remove_departed_rows`, run before, deletes the staged rows whose raw row has left since (a re-sent
+  month without it, an erasure, a rewrite). A full refresh rebuilds from raw and gives the same table. Each is
+  indexed on its key, person key and row version: the key tests read an index, and a refresh finds its starting
+  point and the departed rows at once.
 #}
 
 {# The source's current rows, on a refresh only those written since the last build. #}
@@ -29,33 +29,52 @@
 
 {# Pre-hook: no load, merge or erasure may write to the source while the model reads it (SHARE waits for the
    writers under way and holds off new ones until the model is built). With the uncached version sequence, every
-   row written afterwards has a higher version than any row this build sees, so the next refresh finds it. #}
+   row written afterwards has a higher version than any row this build sees, so the next refresh finds it; and the
+   source's departures, logged by the writers' deletes and updates, are held still with it. #}
 {% macro hold_source_still(partner, source_name) -%}
     lock table {{ source(partner, source_name) }} in share mode
 {%- endmacro %}
 
-{# Post-hook: the table must hold one row per current source row. More rows: some records have left the source,
-   and are deleted (the anti-join is run only then). Fewer: a record is in two months' files, which an append
-   source must not send (a full build fails on the unique key the same way). #}
-{% macro match_current_rows(partner, source_name, key) -%}
-    do $match$
+{# Pre-hook, once the source is held still: the staged rows whose raw row has left since the last build are deleted,
+   by the versions raw.departures logged as rows were deleted or rewritten (pipelines/warehouse.py; the table has
+   no dbt source: only this hook reads it). A version never comes back: a rewritten or returning record has a new
+   one and is among the rows this build reads. A new row whose record is staged from a row still current is a
+   record in two months' files, which an append source must not send (a full build fails on the unique key the
+   same way). Every build empties its source's log, having accounted for all of it. A log that opened since the
+   table was built (a warehouse upgraded) or a table without versions cannot tell which rows left: the staged
+   rows are then matched against the current rows by key, once. #}
+{% macro remove_departed_rows(partner, source_name, key) -%}
+    {%- set departed = "(select row_version from raw.departures where source = '" ~ source_name ~ "') as departed" %}
+    {%- set delete_rows_not_current -%}
+        delete from {{ this }} as staged
+        where not exists (
+            select from ({{ latest_batch_rows(partner, source_name) }}) as current_rows
+            where current_rows.record_ref = staged.{{ key }}
+        );
+    {%- endset %}
+    do $departed$
     declare
-        kept bigint := (select count(*) from {{ this }});
-        current_rows bigint := (select count(*) from ({{ latest_batch_rows(partner, source_name) }}) as current_rows);
-        gone bigint := 0;
+        twice record;
     begin
-        if kept > current_rows then
-            delete from {{ this }} as kept
-            where not exists (
-                select from ({{ latest_batch_rows(partner, source_name) }}) as current_rows
-                where current_rows.record_ref = kept.{{ key }}
-            );
-            get diagnostics gone = row_count;
+    {%- if is_incremental() and last_built_row_version() > 0 %}
+        if exists (select from {{ departed }} where row_version is null) then
+            {{ delete_rows_not_current }}
+        else  {# an array: the row_version index, whatever the statistics of a log emptied every build say #}
+            delete from {{ this }} where row_version = any(array(select row_version from {{ departed }}));
         end if;
-        if kept - gone <> current_rows then
-            raise exception '{{ this }} holds % rows where {{ source(partner, source_name) }} has % current rows: is a record in the files of two months?',
-                kept - gone, current_rows;
+        select new_rows.batch_id as new_batch, kept.batch_id as kept_batch into twice
+        from ({{ rows_since_last_build(partner, source_name) }}) as new_rows
+        inner join {{ this }} as staged on staged.{{ key }} = new_rows.record_ref
+        inner join ({{ latest_batch_rows(partner, source_name) }}) as kept on kept.row_version = staged.row_version
+        limit 1;
+        if found then
+            raise exception '{{ this }}: a record of batch % is also in batch %, still current: is a record in the files of two months?',
+                twice.new_batch, twice.kept_batch;
         end if;
+    {%- elif is_incremental() %}
+        {{ delete_rows_not_current }}
+    {%- endif %}
+        delete from raw.departures where source = '{{ source_name }}';
     end
-    $match$
+    $departed$
 {%- endmacro %}

@@ -3,12 +3,12 @@
     unique_key='encounter_ref',
     incremental_strategy='delete+insert',
     on_schema_change='append_new_columns',
-    pre_hook="{{ hold_source_still('health', 'health_encounters') }}",
+    pre_hook=[
+        "{{ hold_source_still('health', 'health_encounters') }}",
+        "{{ remove_departed_rows('health', 'health_encounters', 'encounter_ref') }}",
+    ],
     indexes=[{'columns': ['encounter_ref'], 'unique': True}, {'columns': ['person_key']}, {'columns': ['row_version']}],
-    post_hook=[
-        "{{ match_current_rows('health', 'health_encounters', 'encounter_ref') }}",
-        "{{ require_not_null(['encounter_ref', 'person_key']) }}",
-    ]
+    post_hook="{{ require_not_null(['encounter_ref', 'person_key']) }}",
 ) }}
 
 with source as (

@@ -3,12 +3,12 @@
     unique_key='contact_ref',
     incremental_strategy='delete+insert',
     on_schema_change='append_new_columns',
-    pre_hook="{{ hold_source_still('housing', 'housing_support_contacts') }}",
+    pre_hook=[
+        "{{ hold_source_still('housing', 'housing_support_contacts') }}",
+        "{{ remove_departed_rows('housing', 'housing_support_contacts', 'contact_ref') }}",
+    ],
     indexes=[{'columns': ['contact_ref'], 'unique': True}, {'columns': ['person_key']}, {'columns': ['row_version']}],
-    post_hook=[
-        "{{ match_current_rows('housing', 'housing_support_contacts', 'contact_ref') }}",
-        "{{ require_not_null(['contact_ref', 'person_key']) }}",
-    ]
+    post_hook="{{ require_not_null(['contact_ref', 'person_key']) }}",
 ) }}
 
 with source as (

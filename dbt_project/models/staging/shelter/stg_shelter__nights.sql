@@ -3,12 +3,12 @@
     unique_key='night_ref',
     incremental_strategy='delete+insert',
     on_schema_change='append_new_columns',
-    pre_hook="{{ hold_source_still('shelter', 'shelter_nights') }}",
+    pre_hook=[
+        "{{ hold_source_still('shelter', 'shelter_nights') }}",
+        "{{ remove_departed_rows('shelter', 'shelter_nights', 'night_ref') }}",
+    ],
     indexes=[{'columns': ['night_ref'], 'unique': True}, {'columns': ['person_key']}, {'columns': ['row_version']}],
-    post_hook=[
-        "{{ match_current_rows('shelter', 'shelter_nights', 'night_ref') }}",
-        "{{ require_not_null(['night_ref', 'person_key', 'night_date']) }}",
-    ]
+    post_hook="{{ require_not_null(['night_ref', 'person_key', 'night_date']) }}",
 ) }}
 
 with source as (
