@@ -217,7 +217,8 @@ def _stored_encodings(
         if held.get(text) != person:
             unheld.append(enc)
     blocks = blocks_of(unheld)
-    rows = cur.execute(SELECT_BY_BLOCKS, {"blocks": blocks}).fetchall() if blocks else []
+    # Decoded as the rows are read, not fetched first: a new partner's first batch meets most stored encodings.
+    rows = cur.execute(SELECT_BY_BLOCKS, {"blocks": blocks}) if blocks else []
     return [*twins.values(), *((absorbed.get(p, p), loads(text)) for p, text in rows if text not in twins)]
 
 

@@ -20,6 +20,7 @@ import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from sys import intern
 
 from pseudonymisation import bloom, normalise
 from pseudonymisation.link_keys import Identity, keyed_hash
@@ -273,18 +274,21 @@ def dumps(enc: Encoding) -> str:
 
 
 def loads(text: str | Mapping) -> Encoding:
+    """An encoding as ``dumps`` stored it. Its digests are interned, as ``_shared_hash`` shares those it makes:
+    a batch may decode the stored encodings of most persons (a new partner's first extract), and their birth-date
+    parts, year masks, name tokens and blocks recur from person to person (2.9 KB a decoded encoding, then 1.5)."""
     d = json.loads(text) if isinstance(text, str) else text
     return Encoding(
         given=bloom.from_hex(d["g"]),
         family=bloom.from_hex(d["f"]),
-        given_tokens=frozenset(d["gt"]),
-        family_tokens=frozenset(d["ft"]),
-        dob=d["d"],
-        dob_swapped=d["ds"],
-        dob_parts=tuple(d["dp"]),  # type: ignore[arg-type]
-        year_masks=frozenset(d["ym"]),
+        given_tokens=frozenset(map(intern, d["gt"])),
+        family_tokens=frozenset(map(intern, d["ft"])),
+        dob=intern(d["d"]),
+        dob_swapped=d["ds"] and intern(d["ds"]),
+        dob_parts=tuple(map(intern, d["dp"])),  # type: ignore[arg-type]
+        year_masks=frozenset(map(intern, d["ym"])),
         sex=d["s"],
-        postcode=d["p"],
+        postcode=d["p"] and intern(d["p"]),
         nir=d.get("n"),
-        blocks=tuple(d["b"]),
+        blocks=tuple(map(intern, d["b"])),
     )
