@@ -1,7 +1,8 @@
 {{ config(
     materialized='incremental',
     unique_key='encounter_ref',
-    incremental_strategy='delete+insert',
+    incremental_strategy='insert_new',
+    meta={'raw_source': ['health', 'health_encounters']},
     on_schema_change='append_new_columns',
     pre_hook=[
         "{{ hold_source_still('health', 'health_encounters') }}",

@@ -1,7 +1,8 @@
 {{ config(
     materialized='incremental',
     unique_key='contact_ref',
-    incremental_strategy='delete+insert',
+    incremental_strategy='insert_new',
+    meta={'raw_source': ['housing', 'housing_support_contacts']},
     on_schema_change='append_new_columns',
     pre_hook=[
         "{{ hold_source_still('housing', 'housing_support_contacts') }}",

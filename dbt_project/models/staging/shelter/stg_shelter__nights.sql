@@ -1,7 +1,8 @@
 {{ config(
     materialized='incremental',
     unique_key='night_ref',
-    incremental_strategy='delete+insert',
+    incremental_strategy='insert_new',
+    meta={'raw_source': ['shelter', 'shelter_nights']},
     on_schema_change='append_new_columns',
     pre_hook=[
         "{{ hold_source_still('shelter', 'shelter_nights') }}",
