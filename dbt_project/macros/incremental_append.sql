@@ -68,9 +68,9 @@
 
 {# The incremental strategy of these models: the rows read are new to the table (remove_departed_rows), so they are
    inserted. The key's unique index refuses a record staged twice: a new row whose record is staged from a row still
-   current is a record in two months' files, which an append source must not send (a full build fails on the
-   unique key the same way). Only then is the record looked up, to name both batches (the model's meta names its
-   raw source). #}
+   current, or is new in another batch too, is a record in two months' files, which an append source must not send
+   (a full build fails on the unique key the same way). Only then is the record looked up, to name both batches
+   (the model's meta names its raw source). #}
 {% macro get_incremental_insert_new_sql(arg_dict) -%}
     {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) %}
     {%- set key = arg_dict['unique_key'] %}
@@ -82,14 +82,18 @@
         insert into {{ arg_dict['target_relation'] }} ({{ columns }})
         select {{ columns }} from {{ arg_dict['temp_relation'] }};
     exception when unique_violation then
-        select new_raw.batch_id as new_batch, kept_raw.batch_id as kept_batch into twice
+        select new_raw.batch_id as new_batch, other_raw.batch_id as other_batch into twice
         from {{ arg_dict['temp_relation'] }} as new_rows
-        inner join {{ arg_dict['target_relation'] }} as staged on staged.{{ key }} = new_rows.{{ key }}
+        inner join (  {# staged already, or new too: two months loaded since the last build #}
+            select {{ key }}, row_version from {{ arg_dict['target_relation'] }}
+            union all
+            select {{ key }}, row_version from {{ arg_dict['temp_relation'] }}
+        ) as other on other.{{ key }} = new_rows.{{ key }} and other.row_version <> new_rows.row_version
         inner join {{ raw_rows }} as new_raw on new_raw.row_version = new_rows.row_version
-        inner join {{ raw_rows }} as kept_raw on kept_raw.row_version = staged.row_version
+        inner join {{ raw_rows }} as other_raw on other_raw.row_version = other.row_version
         limit 1;
         raise exception '{{ arg_dict['target_relation'] }}: a record of batch % is also in batch %, still current: is a record in the files of two months?',
-            twice.new_batch, twice.kept_batch;
+            twice.new_batch, twice.other_batch;
     end
     $insert_new$
 {%- endmacro %}
