@@ -237,6 +237,27 @@ def test_a_staging_table_built_before_row_versions_restages_itself_at_the_next_r
         assert staged == versioned == conn.execute("select count(*) from raw.shelter_nights").fetchone()[0]
 
 
+def test_a_staging_table_emptied_by_a_crash_restages_itself_at_the_next_refresh(warehouse) -> None:
+    """The large staging tables skip the write-ahead log, so a crash leaves them empty (as truncate does)."""
+    url = warehouse.url
+    with psycopg.connect(url) as conn:
+        persistence = conn.execute(
+            "select relname, relpersistence from pg_class"
+            " where relnamespace = 'staging'::regnamespace and relname = any(%s)",
+            (INCREMENTAL,),
+        ).fetchall()
+        assert dict(persistence) == dict.fromkeys(INCREMENTAL, "u")
+        conn.execute("truncate staging.stg_shelter__nights")
+    run_dbt(url, "build", "--select", "stg_shelter__nights")
+    with psycopg.connect(url) as conn:
+        staged = conn.execute("select count(*) from staging.stg_shelter__nights").fetchone()[0]
+        current = conn.execute(
+            "select count(*) from raw.shelter_nights"
+            " where batch_id in (select batch_id from audit.current_batches where source = 'shelter_nights')"
+        ).fetchone()[0]
+        assert staged == current > 0
+
+
 def _current_refs(url: str) -> tuple[set[str], set[str]]:
     """The night references staging holds, and those of the source's current rows."""
     with psycopg.connect(url) as conn:

@@ -2,6 +2,7 @@
     materialized='incremental',
     unique_key='encounter_ref',
     incremental_strategy='insert_new',
+    unlogged=True,
     meta={'raw_source': ['health', 'health_encounters']},
     on_schema_change='append_new_columns',
     pre_hook=[

@@ -2,6 +2,7 @@
     materialized='incremental',
     unique_key='contact_ref',
     incremental_strategy='insert_new',
+    unlogged=True,
     meta={'raw_source': ['housing', 'housing_support_contacts']},
     on_schema_change='append_new_columns',
     pre_hook=[

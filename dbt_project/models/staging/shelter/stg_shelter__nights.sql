@@ -2,6 +2,7 @@
     materialized='incremental',
     unique_key='night_ref',
     incremental_strategy='insert_new',
+    unlogged=True,
     meta={'raw_source': ['shelter', 'shelter_nights']},
     on_schema_change='append_new_columns',
     pre_hook=[
