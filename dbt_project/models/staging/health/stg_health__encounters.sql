@@ -9,7 +9,7 @@
         "{{ hold_source_still('health', 'health_encounters') }}",
         "{{ remove_departed_rows('health', 'health_encounters', 'encounter_ref') }}",
     ],
-    indexes=[{'columns': ['encounter_ref'], 'unique': True}, {'columns': ['person_key']}, {'columns': ['row_version']}],
+    indexes=keyed_indexes('encounter_ref'),
     post_hook="{{ require_not_null(['encounter_ref', 'person_key']) }}",
 ) }}
 

@@ -9,7 +9,7 @@
         "{{ hold_source_still('housing', 'housing_support_contacts') }}",
         "{{ remove_departed_rows('housing', 'housing_support_contacts', 'contact_ref') }}",
     ],
-    indexes=[{'columns': ['contact_ref'], 'unique': True}, {'columns': ['person_key']}, {'columns': ['row_version']}],
+    indexes=keyed_indexes('contact_ref'),
     post_hook="{{ require_not_null(['contact_ref', 'person_key']) }}",
 ) }}
 

@@ -9,7 +9,7 @@
         "{{ hold_source_still('shelter', 'shelter_nights') }}",
         "{{ remove_departed_rows('shelter', 'shelter_nights', 'night_ref') }}",
     ],
-    indexes=[{'columns': ['night_ref'], 'unique': True}, {'columns': ['person_key']}, {'columns': ['row_version']}],
+    indexes=keyed_indexes('night_ref'),
     post_hook="{{ require_not_null(['night_ref', 'person_key', 'night_date']) }}",
 ) }}
 
