@@ -7,6 +7,7 @@ keep their source row numbers. These files may hold identifiers: they never reac
 from __future__ import annotations
 
 import csv
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,11 +38,12 @@ def original_name(path: Path) -> str:
 
 class QuarantineWriter:
     """Rejected rows written as they are found, so a batch never holds them in memory. The file is created at
-    the first row, under a temporary name the caller renames into place once the batch has committed."""
+    the first row, under a temporary name the caller renames into place once the batch has committed; the name
+    holds the process id, so two ingestions of one file never write or rename each other's."""
 
     def __init__(self, path: Path, columns: list[str]):
         self.path, self.columns = path, columns
-        self.temporary = path.with_name(path.name + ".partial")
+        self.temporary = path.with_name(f"{path.name}.{os.getpid()}.partial")
         self._handle = None
         self._writer = None
 

@@ -4,6 +4,7 @@ snapshot and append sources differ in which batches are current, and a fixed qua
 from __future__ import annotations
 
 import csv
+import multiprocessing
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -14,9 +15,10 @@ import pytest
 from pipelines import ledger
 from pipelines.contract import load_contracts
 from pipelines.ingest import IngestContext, ingest_file
-from pipelines.quarantine import quarantine_path
+from pipelines.quarantine import QuarantineWriter, Rejected, quarantine_path, read_quarantine, write_quarantine
 from pipelines.record_fingerprints import RecordFingerprints
 from pipelines.retry import RetryRefused, retry_quarantine
+from pipelines.validation import Problem
 from pseudonymisation.link_keys import record_key
 
 CONTRACTS = load_contracts()
@@ -124,6 +126,23 @@ def test_a_replacement_that_fails_leaves_the_earlier_batch_whole(ctx: IngestCont
     assert _state(ctx.url) == before
     assert quarantine.read_bytes() == quarantined
     assert not list(ctx.quarantine_dir.rglob("*.partial"))
+
+
+def _quarantine_in_another_process(path: Path) -> None:
+    write_quarantine(path, [Rejected(9, [Problem("site", "required", "site is empty")], None)], []).replace(path)
+
+
+def test_two_processes_quarantining_one_file_keep_their_own_partial_files(tmp_path: Path) -> None:
+    # Two ingestions of one landing folder (two warehouses, or a retry racing the sensor) each settle their file.
+    path = quarantine_path(tmp_path, "housing_tenancies", "tenancies_2025-12.csv")
+    ours = QuarantineWriter(path, [])
+    ours.add(Rejected(7, [Problem("date_debut", "date", "not a date")], None))
+    other = multiprocessing.get_context("fork").Process(target=_quarantine_in_another_process, args=(path,))
+    other.start()
+    other.join()
+    assert other.exitcode == 0
+    ours.close().replace(path)
+    assert [number for number, _ in read_quarantine(path)] == [7]
 
 
 def test_a_fixed_quarantine_file_joins_its_batch(ctx: IngestContext, tmp_path: Path) -> None:
