@@ -44,12 +44,16 @@
     {{- return(found.columns[0].values()[0]) }}
 {%- endmacro %}
 
+{# The pre-hooks below read the model's raw source from its meta (`raw_source`: partner and source name) and its key
+   from `unique_key`; the body names the source itself, through `source()`, for dbt's lineage. #}
+
 {# Pre-hook: no load, merge or erasure may write to the source while the model reads it (SHARE waits for the
    writers under way and holds off new ones until the model is built). With the uncached version sequence, every
    row written afterwards has a higher version than any row this build sees, so the next refresh finds it; and the
    source's departures, logged by the writers' deletes and updates, are held still with it. #}
-{% macro hold_source_still(partner, source_name) -%}
-    lock table {{ source(partner, source_name) }} in share mode
+{% macro hold_source_still() -%}
+    {%- if not execute %}{{ return('') }}{% endif %}  {# parsing renders hooks before the model's config is known #}
+    lock table {{ source(*config.get('meta')['raw_source']) }} in share mode
 {%- endmacro %}
 
 {# Pre-hook, once the source is held still: the staged rows whose raw row has left since the last build are deleted,
@@ -59,7 +63,10 @@
    it. A log that opened since the table was built (a warehouse upgraded) cannot tell which rows left: the staged
    rows are then matched against the current rows by key, once, and those rewritten since are taken out to be
    staged again; a table without versions is staged again whole. #}
-{% macro remove_departed_rows(partner, source_name, key) -%}
+{% macro remove_departed_rows() -%}
+    {%- if not execute %}{{ return('') }}{% endif %}
+    {%- set partner, source_name = config.get('meta')['raw_source'] %}
+    {%- set key = config.get('unique_key') %}
     {%- set departed = "(select row_version from raw.departures where source = '" ~ source_name ~ "') as departed" %}
     do $departed$
     begin
@@ -86,7 +93,7 @@
    inserted. The key's unique index refuses a record staged twice: a new row whose record is staged from a row still
    current, or is new in another batch too, is a record in two months' files, which an append source must not send
    (a full build fails on the unique key the same way). Only then is the record looked up, to name both batches
-   (the model's meta names its raw source). #}
+   (the model's meta names its raw source, as for the pre-hooks). #}
 {% macro get_incremental_insert_new_sql(arg_dict) -%}
     {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) %}
     {%- set key = arg_dict['unique_key'] %}

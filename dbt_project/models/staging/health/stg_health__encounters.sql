@@ -6,8 +6,8 @@
     meta={'raw_source': ['health', 'health_encounters']},
     on_schema_change='append_new_columns',
     pre_hook=[
-        "{{ hold_source_still('health', 'health_encounters') }}",
-        "{{ remove_departed_rows('health', 'health_encounters', 'encounter_ref') }}",
+        "{{ hold_source_still() }}",
+        "{{ remove_departed_rows() }}",
     ],
     indexes=keyed_indexes('encounter_ref'),
     post_hook="{{ require_not_null(['encounter_ref', 'person_key']) }}",

@@ -6,8 +6,8 @@
     meta={'raw_source': ['housing', 'housing_support_contacts']},
     on_schema_change='append_new_columns',
     pre_hook=[
-        "{{ hold_source_still('housing', 'housing_support_contacts') }}",
-        "{{ remove_departed_rows('housing', 'housing_support_contacts', 'contact_ref') }}",
+        "{{ hold_source_still() }}",
+        "{{ remove_departed_rows() }}",
     ],
     indexes=keyed_indexes('contact_ref'),
     post_hook="{{ require_not_null(['contact_ref', 'person_key']) }}",

@@ -6,8 +6,8 @@
     meta={'raw_source': ['shelter', 'shelter_nights']},
     on_schema_change='append_new_columns',
     pre_hook=[
-        "{{ hold_source_still('shelter', 'shelter_nights') }}",
-        "{{ remove_departed_rows('shelter', 'shelter_nights', 'night_ref') }}",
+        "{{ hold_source_still() }}",
+        "{{ remove_departed_rows() }}",
     ],
     indexes=keyed_indexes('night_ref'),
     post_hook="{{ require_not_null(['night_ref', 'person_key', 'night_date']) }}",
