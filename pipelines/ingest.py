@@ -341,6 +341,7 @@ def ingest_extract(ctx: IngestContext, contract: Contract, extract: Extract) -> 
         batch.spool.close()
     if summary.status == "loaded":
         _settle_quarantine(ctx, contract, extract, partial, replaced_files)
+        _analyse_if_grown(ctx.url, contract.raw_table, summary.rows_loaded)
     elif partial is not None:
         partial.unlink(missing_ok=True)
     log.info(
@@ -351,6 +352,16 @@ def ingest_extract(ctx: IngestContext, contract: Contract, extract: Extract) -> 
         summary.rows_quarantined,
     )
     return summary
+
+
+def _analyse_if_grown(url: str, table: str, rows_loaded: int) -> None:
+    """Autovacuum's rule (50 rows and a tenth of the table), applied at once: the dbt build that follows a load
+    may start before autovacuum's next round, and would plan on a table's old statistics, or on none after its
+    first load (whole-table scans where an index serves). A month appended to a large table does not qualify."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        (rows_before,) = conn.execute("select reltuples from pg_class where oid = %s::regclass", (table,)).fetchone()
+        if rows_loaded > 50 + 0.1 * max(rows_before, 0):
+            conn.execute(f"analyze {table}")
 
 
 def _settle_quarantine(ctx, contract: Contract, extract: Extract, partial: Path | None, replaced: list[str]) -> None:

@@ -111,6 +111,22 @@ def test_append_sources_keep_every_period_and_replace_a_resent_one(ctx: IngestCo
     assert _query(ctx.url, "select count(*) from raw.housing_tenancies") == [(4,)]
 
 
+def test_a_load_that_grows_its_table_by_a_tenth_refreshes_its_statistics(ctx: IngestContext, tmp_path: Path) -> None:
+    # The dbt build after a load plans on these statistics; autovacuum would update them only at its next round.
+    def planned_rows() -> float:
+        with psycopg.connect(ctx.url) as conn:
+            return conn.execute(
+                "select reltuples from pg_class where oid = 'raw.housing_tenancies'::regclass"
+            ).fetchone()[0]
+
+    ingest_file(ctx, TENANCIES, _write(tmp_path, "2025-11", _rows(*(f"A{i}" for i in range(60)))))
+    assert planned_rows() == 60  # a first load: no statistics before
+    ingest_file(ctx, TENANCIES, _write(tmp_path, "2025-12", _rows(*(f"B{i}" for i in range(60)))))
+    assert planned_rows() == 120
+    ingest_file(ctx, TENANCIES, _write(tmp_path, "2026-01", _rows(*(f"C{i}" for i in range(60)))))
+    assert planned_rows() == 120  # 60 rows are not 50 and a tenth of 120: left to autovacuum
+
+
 def test_a_replacement_that_fails_leaves_the_earlier_batch_whole(ctx: IngestContext, tmp_path: Path, monkeypatch):
     ingest_file(ctx, TENANCIES, _write(tmp_path, "2025-12", _rows("B1", "B2", bad="B3")))
     before = _state(ctx.url)
