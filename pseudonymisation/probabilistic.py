@@ -137,10 +137,16 @@ def match_weight(a: Encoding, b: Encoding) -> float:
     straight = _name_weight(
         bloom.dice(a.given, b.given), bool(a.given_tokens & b.given_tokens), 5.0, 3.0, -4.0
     ) + _name_weight(bloom.dice(a.family, b.family), bool(a.family_tokens & b.family_tokens), 7.0, 4.5, -5.0)
-    # Given and family names swapped (frequent in hospital and court extracts).
-    crossed = _name_weight(
-        bloom.dice(a.given, b.family), bool(a.given_tokens & b.family_tokens), 5.0, 3.0, -4.0
-    ) + _name_weight(bloom.dice(a.family, b.given), bool(a.family_tokens & b.given_tokens), 7.0, 4.5, -5.0)
+    # Given and family names swapped (frequent in hospital and court extracts), in either record: a's given name
+    # against b's family name is a given name if b swapped them, a family name if a did. Both readings are
+    # scored and the better kept, so that the weight of a pair does not depend on which record comes first
+    # (the later batch's, in linkage at ingestion: the order partners' files arrive in must not decide a join).
+    given_family = bloom.dice(a.given, b.family), bool(a.given_tokens & b.family_tokens)
+    family_given = bloom.dice(a.family, b.given), bool(a.family_tokens & b.given_tokens)
+    crossed = max(
+        _name_weight(*given_family, 5.0, 3.0, -4.0) + _name_weight(*family_given, 7.0, 4.5, -5.0),
+        _name_weight(*given_family, 7.0, 4.5, -5.0) + _name_weight(*family_given, 5.0, 3.0, -4.0),
+    )
     total = max(straight, crossed)
 
     if a.dob == b.dob:

@@ -98,6 +98,18 @@ def test_stored_form_holds_no_identifier_and_round_trips() -> None:
     assert loads(text) == enc and loads(text).blocks == enc.blocks
 
 
+def test_a_pair_weighs_the_same_whichever_record_comes_first() -> None:
+    # Names swapped, the family name misspelt: the given name agrees exactly across the swap, the family name only
+    # weakly. Which of the two records swapped them is unknown, so neither may decide the weight: at ingestion the
+    # later batch's record comes first, and the order partners' files arrive in would decide the join.
+    a = _enc("Monique", "Bernard", "1957-07-09")
+    b = _enc("Bertrand", "Monique", "1957-07-09")
+    assert match_weight(a, b) == match_weight(b, a) >= THRESHOLD
+    first_a = link_probabilistic([b], ["p-b"], [("p-a", a)])
+    first_b = link_probabilistic([a], ["p-a"], [("p-b", b)])
+    assert first_a.merges == [("p-b", "p-a")] and first_b.merges == [("p-a", "p-b")]
+
+
 def test_link_probabilistic_joins_batch_and_store_keeping_the_stored_key() -> None:
     stored = [("p-stored", _enc("Marie", "Dupont", "1975-03-12"))]
     encodings = [
