@@ -87,6 +87,27 @@ def test_a_misspelt_swapped_name_at_a_second_partner_gets_the_first_partners_key
         assert all(v is None or re.fullmatch(r"[0-9a-f]+", v) for v in leaves)
 
 
+def test_a_swapped_name_joins_whichever_partner_sent_it_first(ctx: IngestContext, tmp_path: Path) -> None:
+    # Two persons, each at both partners: the hospital has one's names straight and the other's swapped (a family
+    # name misspelt), the court the reverse. The later batch's record is compared with the stored one, so each
+    # pair is weighed in the other direction: the order files arrive in must not decide a join.
+    straight, swapped = ("Monique", "Bernard"), ("Bertrand", "Monique")
+    first, second = "1957-07-09", "1960-02-03"  # different blocks: the two persons are never compared
+
+    def who(names: tuple[str, str], born: str) -> Identity:
+        return Identity(given_name=names[0], family_name=names[1], birth_date=born)
+
+    ingest_file(
+        ctx, HEALTH, health_extract(tmp_path, "2025-10", [("E1", who(straight, first)), ("E2", who(swapped, second))])
+    )
+    ingest_file(
+        ctx, JUSTICE, justice_extract(tmp_path, "2025-10", [("J1", who(swapped, first)), ("J2", who(straight, second))])
+    )
+    assert _person_of(ctx, "justice_events", "J1") == _person_of(ctx, "health_encounters", "E1")
+    assert _person_of(ctx, "justice_events", "J2") == _person_of(ctx, "health_encounters", "E2")
+    assert _person_of(ctx, "health_encounters", "E1") != _person_of(ctx, "health_encounters", "E2")
+
+
 def test_next_months_records_join_their_persons_and_reloading_changes_nothing(
     ctx: IngestContext, tmp_path: Path
 ) -> None:
