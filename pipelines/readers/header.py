@@ -37,10 +37,24 @@ def check_header(path: Path, contract: Contract, fields: list[object]) -> list[s
     if not missing:
         return header
     unknown = [h for h in header if h not in expected]
-    hints = []
+    raise FileRejected(
+        "missing_column",
+        f"{path.name}: missing column(s) {', '.join(missing)} in the header{renamed_hint(missing, unknown)}",
+    )
+
+
+def renamed_hint(missing: list[str], unknown: list[str]) -> str:
+    """' (renamed: ...)' for the missing names an unknown name is close to, or ''."""
+    hints = [f"'{new}' instead of '{name}'?" for name, new in renamings(missing, unknown).items()]
+    return f" (renamed: {' '.join(hints)})" if hints else ""
+
+
+def renamings(missing: list[str], unknown: list[str]) -> dict[str, str]:
+    """Each missing name the unknown name it may have become, when one is close."""
+    lowered = {u.lower(): u for u in unknown}  # 'NIR' for 'nir' is a rename too
+    found = {}
     for name in missing:
-        close = difflib.get_close_matches(name, unknown, n=1, cutoff=0.6)
+        close = difflib.get_close_matches(name.lower(), lowered, n=1, cutoff=0.6)
         if close:
-            hints.append(f"'{close[0]}' instead of '{name}'?")
-    hint = f" (renamed: {' '.join(hints)})" if hints else ""
-    raise FileRejected("missing_column", f"{path.name}: missing column(s) {', '.join(missing)} in the header{hint}")
+            found[name] = lowered[close[0]]
+    return found

@@ -1,4 +1,11 @@
-"""JSON lines: one object per line, UTF-8; keys are column names, absent keys are empty values."""
+"""JSON lines: one object per line, UTF-8; keys are column names, a key absent from a line is an empty value.
+
+Exporters often leave out a key with no value, so an optional column may be a key of no line. But a required
+column in no line, or a column in no line while a key close to its name is in some, is a missing column, as in a
+CSV header: the partner renamed or dropped it, and reading on would quarantine it in every row, or quietly empty
+it (a renamed name: rows then link on less). The file is rejected once every line is read (nothing is loaded
+before).
+"""
 
 from __future__ import annotations
 
@@ -8,12 +15,15 @@ from pathlib import Path
 
 from pipelines.contract import Contract
 from pipelines.readers.bytes_checks import check_start, undecodable
-from pipelines.readers.errors import Row, RowUnreadable
+from pipelines.readers.errors import FileRejected, Row, RowUnreadable
+from pipelines.readers.header import renamed_hint, renamings
 
 
 def read_jsonl(path: Path, contract: Contract) -> Iterator[tuple[int, Row | RowUnreadable]]:
     expected = [c.name for c in contract.columns]
+    required = {c.name for c in contract.columns if c.required}
     ends_with_newline = check_start(path, "utf-8")
+    keys: set[str] = set()  # every key met, to tell a missing column once the file is read
     number = 0
     pending: tuple[int, str] | None = None  # held back one line: only the last may be truncated
     try:
@@ -22,16 +32,22 @@ def read_jsonl(path: Path, contract: Contract) -> Iterator[tuple[int, Row | RowU
                 if not line.strip():
                     continue
                 if pending:
-                    yield number, _parse(*pending, expected, truncated=False)
+                    yield number, _parse(*pending, expected, keys, truncated=False)
                 number += 1
                 pending = (line, line_number)
     except UnicodeDecodeError:
         raise undecodable(path, "utf-8") from None
     if pending:
-        yield number, _parse(*pending, expected, truncated=not ends_with_newline)
+        yield number, _parse(*pending, expected, keys, truncated=not ends_with_newline)
+    absent, unknown = [name for name in expected if name not in keys], sorted(keys.difference(expected))
+    missing = [name for name in absent if name in required or name in renamings(absent, unknown)]
+    if keys and missing:
+        raise FileRejected(
+            "missing_column", f"{path.name}: key(s) {', '.join(missing)} in no line{renamed_hint(missing, unknown)}"
+        )
 
 
-def _parse(line: str, line_number: int, expected: list[str], truncated: bool) -> Row | RowUnreadable:
+def _parse(line: str, line_number: int, expected: list[str], keys: set[str], truncated: bool) -> Row | RowUnreadable:
     try:
         obj = json.loads(line)
     except json.JSONDecodeError as exc:
@@ -40,6 +56,7 @@ def _parse(line: str, line_number: int, expected: list[str], truncated: bool) ->
         return RowUnreadable("invalid_json", f"line {line_number}: not valid JSON ({exc.msg} at character {exc.pos})")
     if not isinstance(obj, dict):
         return RowUnreadable("not_an_object", f"line {line_number}: a line must be a JSON object")
+    keys.update(obj)
     nested = sorted(k for k in expected if isinstance(obj.get(k), dict | list))
     if nested:
         return RowUnreadable("nested_value", f"line {line_number}: {', '.join(nested)} hold(s) a list or object")

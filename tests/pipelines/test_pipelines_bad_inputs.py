@@ -94,6 +94,19 @@ CASES = {
     "only blank lines": Case("housing_tenancies", b"\r\n \r\n", "empty_file", "the file is empty"),
     "header but no rows": Case("housing_tenancies", tenancies(rows=[]), "no_rows", "a header but no rows"),
     "empty jsonl": Case("justice_events", b"\n\n", "empty_file", "the file is empty"),
+    # an optional key in no line is fine (JUSTICE_ROWS have no nir); a renamed or a required one is not
+    "jsonl key renamed in every line": Case(
+        "justice_events",
+        justice([json.dumps({"last_name" if k == "surname" else k: v for k, v in r.items()}) for r in JUSTICE_ROWS]),
+        "missing_column",
+        "key(s) surname in no line (renamed: 'last_name' instead of 'surname'?)",
+    ),
+    "jsonl required key in no line": Case(
+        "justice_events",
+        justice([json.dumps({k: v for k, v in r.items() if k != "start_date"}) for r in JUSTICE_ROWS]),
+        "missing_column",
+        "key(s) start_date in no line",
+    ),
     "missing column": Case(
         "housing_tenancies",
         tenancies(rows=[r.rsplit(";", 1)[0] for r in TENANCY_ROWS], header=TENANCY_HEADER.rsplit(";", 1)[0]),
