@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -193,8 +194,15 @@ def _names_in(contract: Contract, values: dict[str, object]) -> list[str]:
 
 
 def _reject_file(ctx: IngestContext, contract: Contract, extract: Extract, sha: str, exc: FileRejected):
-    """A file that cannot be read: a rejected batch with one reason code, its message in the quarantine file."""
-    partial = write_quarantine(extract.quarantine, [Rejected(FILE_ROW, [Problem(None, exc.code, str(exc))], None)], [])
+    """A file that cannot be read: a rejected batch with one reason code, its message in the quarantine file,
+    unless that file holds the rows to fix of a batch still loaded (a re-send under the same name, or the
+    quarantine file being retried): those rows are the only copy, and are kept."""
+    keep = False
+    if extract.quarantine.exists():
+        with psycopg.connect(ctx.url) as conn:
+            keep = extract.retry_of is not None or _loaded_under(conn, contract, extract.path.name)
+    message = [Rejected(FILE_ROW, [Problem(None, exc.code, str(exc))], None)]
+    partial = None if keep else write_quarantine(extract.quarantine, message, [])
     try:
         with psycopg.connect(ctx.url) as conn, conn.cursor() as cur:
             batch_id = record_batch(
@@ -202,11 +210,18 @@ def _reject_file(ctx: IngestContext, contract: Contract, extract: Extract, sha: 
             )
             record_rejections(cur, batch_id, [(FILE_ROW, None, exc.code)])
     except BaseException:
-        partial.unlink(missing_ok=True)
+        if partial is not None:
+            partial.unlink(missing_ok=True)
         raise
-    partial.replace(extract.quarantine)
+    if partial is not None:
+        partial.replace(extract.quarantine)
     log.warning("%s: file rejected (%s)", extract.path.name, exc.code)
     return BatchSummary(contract.name, extract.path.name, "rejected", batch_id=batch_id, message=str(exc))
+
+
+def _loaded_under(conn: psycopg.Connection, contract: Contract, file_name: str) -> bool:
+    query = "select exists (select from audit.batches where source = %s and file_name = %s and status = 'loaded')"
+    return conn.execute(query, (contract.name, file_name)).fetchone()[0]
 
 
 def ingest_file(ctx: IngestContext, contract: Contract, path: Path) -> BatchSummary:
@@ -333,6 +348,10 @@ def ingest_extract(ctx: IngestContext, contract: Contract, extract: Extract) -> 
         partial = quarantine.close()
         try:
             summary, replaced_files = _load(ctx, contract, extract, sha, batch)
+        except FileRejected as exc:  # it would have emptied its period: its transaction rolled back
+            if partial is not None:
+                partial.unlink(missing_ok=True)
+            return _reject_file(ctx, contract, extract, sha, exc)
         except BaseException:
             if partial is not None:
                 partial.unlink(missing_ok=True)
@@ -397,6 +416,8 @@ def _load(ctx, contract, extract, sha, batch: _ReadBatch) -> tuple[BatchSummary,
         replaced: list[tuple[int, str]] = []
         if extract.retry_of is None:
             replaced = replace_period(cur, contract, extract.period, batch_id)
+        if replaced and not batch.spool.rows:
+            raise _would_empty(extract, batch, replaced)
         if linked is not None:  # may move this batch's persons (a split): their keys are read after it
             store_links(cur, ctx.contracts.values(), linked, batch_id)
         opposed: list[int] = []
@@ -415,6 +436,19 @@ def _load(ctx, contract, extract, sha, batch: _ReadBatch) -> tuple[BatchSummary,
         replaced=tuple(b for b, _ in replaced),
     )
     return summary, [name for _, name in replaced]
+
+
+def _would_empty(extract: Extract, batch: _ReadBatch, replaced: list[tuple[int, str]]) -> FileRejected:
+    """A re-sent period none of whose rows is valid would replace the loaded period by nothing (a renamed date
+    format, a column shifted): it is refused as a whole, as a file with a header and no rows is, and says why."""
+    reasons = Counter((column or "row", code) for _, column, code in batch.reasons)
+    why = ", ".join(f"{code} in {column}: {n}" for (column, code), n in reasons.most_common(3))
+    earlier = ", ".join(f"{name} (batch {batch_id})" for batch_id, name in replaced)
+    return FileRejected(
+        "no_valid_rows",
+        f"{extract.path.name}: none of its {batch.rows_read} rows is valid ({why}); it would empty period "
+        f"{extract.period}, loaded from {earlier}, which stays as it was",
+    )
 
 
 def ingest_source(ctx: IngestContext, contract: Contract, landing_dir: Path) -> list[BatchSummary]:

@@ -144,6 +144,33 @@ def test_a_replacement_that_fails_leaves_the_earlier_batch_whole(ctx: IngestCont
     assert not list(ctx.quarantine_dir.rglob("*.partial"))
 
 
+@pytest.mark.parametrize("load", ["snapshot", "append"])
+def test_a_resent_month_with_no_valid_row_is_refused_and_the_month_stays(ctx: IngestContext, tmp_path: Path, load):
+    # A partner changes its date format: every row of the re-send fails. Loading it would empty the month.
+    contract = replace(TENANCIES, load=load)
+    loaded = ingest_file(ctx, contract, _write(tmp_path, "2025-12", _rows("B1", "B2", bad="B3")))
+    before = _state(ctx.url)
+    quarantine = quarantine_path(ctx.quarantine_dir, "housing_tenancies", "tenancies_2025-12.csv")
+    to_fix = quarantine.read_bytes()
+    reformatted = [row.replace("03/02/2021", "2021-02-03") for row in _rows("B1", "B2", "B3", "B4")]
+
+    resent = ingest_file(ctx, contract, _write(tmp_path, "2025-12", reformatted))
+
+    assert resent.status == "rejected"
+    assert resent.message == (
+        "tenancies_2025-12.csv: none of its 4 rows is valid (invalid_date in date_debut: 4); it would empty"
+        f" period 2025-12, loaded from tenancies_2025-12.csv (batch {loaded.batch_id}), which stays as it was"
+    )
+    batches, *rows_and_keys = _state(ctx.url)
+    assert batches == [*before[0], (resent.batch_id, "rejected", None, 0)]
+    assert rows_and_keys == list(before[1:])
+    # the loaded batch's rows to fix are the only copy of them: the rejection does not write over them
+    assert quarantine.read_bytes() == to_fix
+    # a file with a valid row still replaces the month (a partner may withdraw records)
+    fewer = ingest_file(ctx, contract, _write(tmp_path, "2025-12", [*reformatted[:3], _rows("B4")[0]]))
+    assert fewer.status == "loaded" and fewer.rows_loaded == 1 and fewer.replaced == (loaded.batch_id,)
+
+
 def _quarantine_in_another_process(path: Path) -> None:
     write_quarantine(path, [Rejected(9, [Problem("site", "required", "site is empty")], None)], []).replace(path)
 
