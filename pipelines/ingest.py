@@ -24,7 +24,7 @@ from pipelines.ledger import (
 )
 from pipelines.person_linkage import IDENTITY_LOCK, LinkEntries, ensure_identity_schema, link_rows, store_links
 from pipelines.quarantine import FILE_ROW, QuarantineWriter, Rejected, quarantine_path, write_quarantine
-from pipelines.raw_tables import copy_field, copy_statement, raw_table_ddl
+from pipelines.raw_tables import copy_field, copy_statement, drop_person_index_ddl, person_index_ddl, raw_table_ddl
 from pipelines.readers import FileRejected, Row, RowUnreadable, read_rows
 from pipelines.record_fingerprints import RecordFingerprints, fingerprint
 from pipelines.validation import Problem, RowValidator, birth_date
@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 OPPOSITION = "opposition"  # reason code of a row set aside because its person opposed: no value is kept
 # Valid rows are redacted and spooled this many at a time: the redactor batches its work, memory stays bounded.
 CHUNK_ROWS = 2048
+BULK_ROWS = 10_000  # below this, a batch's rows go into the person-key index as they come (_defer_person_index)
 
 
 @dataclass(frozen=True)
@@ -422,9 +423,12 @@ def _load(ctx, contract, extract, sha, batch: _ReadBatch) -> tuple[BatchSummary,
             store_links(cur, ctx.contracts.values(), linked, batch_id)
         opposed: list[int] = []
         person_keys, opposed_entries = (linked.person_keys, linked.opposed) if linked else ([], [])
+        indexed_after = _defer_person_index(cur, contract, batch.spool.rows)
         with cur.copy(copy_statement(contract)) as copy:
             for text in batch.spool.copy_text(batch_id, person_keys, opposed_entries, opposed):
                 copy.write(text)
+        if indexed_after:
+            cur.execute(person_index_ddl(contract))
         record_rejections(cur, batch_id, batch.reasons + [(number, None, OPPOSITION) for number in opposed])
     summary = BatchSummary(
         contract.name,
@@ -449,6 +453,21 @@ def _would_empty(extract: Extract, batch: _ReadBatch, replaced: list[tuple[int, 
         f"{extract.path.name}: none of its {batch.rows_read} rows is valid ({why}); it would empty period "
         f"{extract.period}, loaded from {earlier}, which stays as it was",
     )
+
+
+def _defer_person_index(cur, contract: Contract, rows: int) -> bool:
+    """Drop the raw table's person-key index when this batch is at least as large as the table (a partner's
+    history, a first load) and build it again after the COPY: person keys are random, so the rows go into the
+    index each at its own place, and one sorted build costs less (at 10,000 persons, shelter nights' first load of
+    771k rows took 12-13 s instead of 14-15 s). In the batch's transaction: a failed load leaves the index as it
+    was."""
+    if not contract.is_person_level or rows < BULK_ROWS:
+        return False
+    (held,) = cur.execute("select reltuples from pg_class where oid = %s::regclass", (contract.raw_table,)).fetchone()
+    if rows < held:  # -1: never analysed (_analyse_if_grown analyses a table its first load grew)
+        return False
+    cur.execute(drop_person_index_ddl(contract))
+    return True
 
 
 def ingest_source(ctx: IngestContext, contract: Contract, landing_dir: Path) -> list[BatchSummary]:

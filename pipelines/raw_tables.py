@@ -35,10 +35,18 @@ def raw_table_ddl(contract: Contract) -> str:
         ")"
     )
     if contract.is_person_level:  # a merge of two persons rewrites their rows in every table
-        ddl += f";\ncreate index if not exists {contract.name}_person_key on {contract.raw_table} (person_key)"
+        ddl += ";\n" + person_index_ddl(contract)
     if contract.load == "append":
         ddl += ";\n" + _change_tracking_ddl(contract)
     return ddl
+
+
+def person_index_ddl(contract: Contract) -> str:
+    return f"create index if not exists {contract.name}_person_key on {contract.raw_table} (person_key)"
+
+
+def drop_person_index_ddl(contract: Contract) -> str:
+    return f"drop index raw.{contract.name}_person_key"
 
 
 def _change_tracking_ddl(contract: Contract) -> str:

@@ -12,7 +12,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from pipelines import ledger
+from pipelines import ingest, ledger
 from pipelines.contract import load_contracts
 from pipelines.ingest import IngestContext, ingest_file
 from pipelines.quarantine import QuarantineWriter, Rejected, quarantine_path, read_quarantine, write_quarantine
@@ -125,6 +125,23 @@ def test_a_load_that_grows_its_table_by_a_tenth_refreshes_its_statistics(ctx: In
     assert planned_rows() == 120
     ingest_file(ctx, TENANCIES, _write(tmp_path, "2026-01", _rows(*(f"C{i}" for i in range(60)))))
     assert planned_rows() == 120  # 60 rows are not 50 and a tenth of 120: left to autovacuum
+
+
+def test_a_load_as_large_as_its_table_builds_the_person_key_index_after_its_rows(ctx, tmp_path: Path, monkeypatch):
+    monkeypatch.setattr("pipelines.ingest.BULK_ROWS", 2)
+    deferred = []
+    dropping = ingest.drop_person_index_ddl
+    monkeypatch.setattr("pipelines.ingest.drop_person_index_ddl", lambda c: deferred.append(c.name) or dropping(c))
+    months = {"2025-10": 60, "2025-11": 30, "2025-12": 100}  # the 2nd is smaller than the table, the 3rd is not
+    for month, rows in months.items():
+        ingest_file(ctx, TENANCIES, _write(tmp_path, month, _rows(*(f"{month}-{i}" for i in range(rows)))))
+    assert deferred == ["housing_tenancies", "housing_tenancies"]
+    index = "raw.housing_tenancies_person_key"
+    assert _query(ctx.url, "select indisvalid from pg_index where indexrelid = %s::regclass", (index,)) == [(True,)]
+    with psycopg.connect(ctx.url) as conn:
+        conn.execute("set enable_seqscan = off")
+        plan = conn.execute("explain select * from raw.housing_tenancies where person_key = 'x'").fetchall()
+    assert "housing_tenancies_person_key" in str(plan)
 
 
 def test_a_replacement_that_fails_leaves_the_earlier_batch_whole(ctx: IngestContext, tmp_path: Path, monkeypatch):
