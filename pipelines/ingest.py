@@ -328,7 +328,7 @@ def ingest_extract(ctx: IngestContext, contract: Contract, extract: Extract) -> 
     with psycopg.connect(ctx.url) as conn:
         seen = seen_before(conn, contract, sha)
     if seen:
-        return BatchSummary(contract.name, extract.path.name, seen)
+        return BatchSummary(contract.name, extract.path.name, seen.status, batch_id=seen.batch_id, message=seen.message)
     quarantine = QuarantineWriter(extract.quarantine, [c.name for c in contract.columns])
     batch = _ReadBatch(BatchSpool(ctx.quarantine_dir, contract.is_person_level), quarantine)
     try:
@@ -401,7 +401,9 @@ def _load(ctx, contract, extract, sha, batch: _ReadBatch) -> tuple[BatchSummary,
         cur.execute("select pg_advisory_xact_lock(%s)", (IDENTITY_LOCK,))
         seen = seen_before(conn, contract, sha)  # again under the lock: the same file may be loading elsewhere
         if seen:
-            return BatchSummary(contract.name, extract.path.name, seen), []
+            return BatchSummary(
+                contract.name, extract.path.name, seen.status, batch_id=seen.batch_id, message=seen.message
+            ), []
         cur.execute(raw_table_ddl(contract))
         entries = batch.entries
         linked = link_rows(cur, entries.keys, entries.encodings, entries.order) if contract.is_person_level else None

@@ -60,17 +60,33 @@ def contract_fingerprint(contract: Contract) -> str:
     return hashlib.sha256(repr(dataclasses.replace(contract, path=None)).encode()).hexdigest()
 
 
-def seen_before(conn: psycopg.Connection, contract: Contract, sha: str) -> str | None:
+@dataclasses.dataclass(frozen=True)
+class Seen:
+    status: str  # already_loaded | already_rejected
+    batch_id: int  # the batch that read the same bytes
+    message: str
+
+
+def seen_before(conn: psycopg.Connection, contract: Contract, sha: str) -> Seen | None:
     """`already_loaded` when this file was loaded (even if since replaced); `already_rejected` when it was
-    rejected under this same contract; None when it is to be read."""
+    rejected under this same contract; None when it is to be read. The message names the earlier batch."""
     rows = conn.execute(
-        "select status, contract_sha256 from audit.batches where source = %s and sha256 = %s",
+        "select b.batch_id, b.status, b.contract_sha256, b.file_name, b.replaced_by, r.reason_code"
+        " from audit.batches as b left join audit.rejections as r on r.batch_id = b.batch_id and b.status = 'rejected'"
+        " where b.source = %s and b.sha256 = %s order by b.batch_id",
         (contract.name, sha),
     ).fetchall()
-    if any(status in ("loaded", "replaced") for status, _ in rows):
-        return "already_loaded"
-    if any(fingerprint == contract_fingerprint(contract) for _, fingerprint in rows):
-        return "already_rejected"
+    for batch_id, status, _, file_name, replaced_by, _ in rows:
+        if status in ("loaded", "replaced"):
+            since = f", since replaced by batch {replaced_by}" if replaced_by else ""
+            return Seen("already_loaded", batch_id, f"the same bytes as batch {batch_id} ({file_name}{since})")
+    for batch_id, _, fingerprint, file_name, _, reason in rows:
+        if fingerprint == contract_fingerprint(contract):
+            return Seen(
+                "already_rejected",
+                batch_id,
+                f"the same bytes as batch {batch_id} ({file_name}), rejected ({reason}) under this same contract",
+            )
     return None
 
 

@@ -470,7 +470,12 @@ def test_a_rejected_file_is_not_recorded_twice_until_its_contract_changes(ctx: I
     path = tmp_path / FILE_NAMES["housing_tenancies"]
     path.write_bytes(CASES["comma where the contract says semicolon"].content)
     contract = CONTRACTS["housing_tenancies"]
-    assert ingest_file(ctx, contract, path).status == "rejected"
-    assert ingest_file(ctx, contract, path).status == "already_rejected"
+    first = ingest_file(ctx, contract, path)
+    assert first.status == "rejected"
+    again = ingest_file(ctx, contract, path)
+    assert (again.status, again.batch_id) == ("already_rejected", first.batch_id)
+    assert again.message == (
+        f"the same bytes as batch {first.batch_id} ({path.name}), rejected (wrong_separator) under this same contract"
+    )
     fixed = replace(contract, format=replace(contract.format, delimiter=","))
     assert ingest_file(ctx, fixed, path).status == "loaded"

@@ -40,7 +40,7 @@ def test_ingest_loads_one_extract_and_prints_its_summary(steward: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "loaded" in result.output and "read       2" in result.output and "quarantined     1" in result.output
     again = runner.invoke(app, ["ingest", "--source", "housing_tenancies", str(path)])
-    assert "already_loaded" in again.output
+    assert "already_loaded" in again.output and "the same bytes as batch 1 (tenancies_2025-12.csv)" in again.output
 
 
 def test_ingest_names_an_unknown_source_and_fails_on_a_rejected_file(steward: Path) -> None:
