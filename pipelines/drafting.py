@@ -8,6 +8,7 @@ read).
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -21,7 +22,15 @@ from pathlib import Path
 from pseudonymisation import normalise
 
 SAMPLE_ROWS = 2000
+SAMPLE_BYTES = 1 << 22  # a sample: the first 4 MiB
+# Without a byte-order mark, the first of these that decodes the sample (latin-1 decodes any byte).
 ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
+# Files no reader takes, by their first bytes: refused by name rather than drafted as one garbled column.
+NOT_TEXT = {
+    b"\x1f\x8b": "a gzip archive",
+    b"%PDF": "a PDF",
+    b"\xd0\xcf\x11\xe0": "an old Excel (XLS) workbook or another OLE document",
+}
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d", "%m/%d/%Y", "%Y%m%d")
 SEPARATORS = ",;\t|"
 PERIOD = re.compile(r"(\d{4}-\d{2}|\d{6})")
@@ -38,6 +47,10 @@ NAME_HINTS = [
 ]
 ID_NAME = re.compile(r"(^|_)(id|num|ref|code|numero|identifiant)(_|$)|^id")
 PERSON_NAME = re.compile(r"^[A-Za-zÀ-ÿ'’]+(?:[ -][A-Za-zÀ-ÿ'’]+){0,3}$")
+
+
+class DraftError(ValueError):
+    """The sample says too little to draft a contract from, or is a file no reader takes."""
 
 
 @dataclass
@@ -104,20 +117,52 @@ def _sql_name(name: str) -> str:
     return folded if folded[0].isalpha() else f"c_{folded}"
 
 
-def _decode(raw: bytes) -> tuple[str, str]:
-    for encoding in ENCODINGS:
+def _decode(raw: bytes, truncated: bool, file_name: str) -> tuple[str, str]:
+    """The sample's text and the encoding a contract should name for it: only encodings the readers take.
+
+    A byte-order mark decides (UTF-16 either way round: the readers' "utf-16" reads both by their mark); NUL
+    bytes without one are UTF-16 too, by which half of each pair they fall in. UTF-32 has no reader.
+    """
+    if raw.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):  # before UTF-16: FF FE 00 00 starts like it
+        raise DraftError(
+            f"{file_name}: a UTF-32 text file (by its byte-order mark): ingestion reads UTF-8, UTF-16 or a one-byte"
+            " encoding such as cp1252; ask for a UTF-8 export"
+        )
+    head = raw[:4096]
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        candidates = [("utf-16", "utf-16")]
+    elif b"\x00" in head:
+        big_endian = head[0::2].count(0) > head[1::2].count(0)  # ASCII in UTF-16-BE is 00 xx
+        candidates = [("utf-16-be", "utf-16-be")] if big_endian else [("utf-16-le", "utf-16-le")]
+    else:
+        candidates = [(e, "utf-8" if e == "utf-8-sig" else e) for e in ENCODINGS]
+    for python_encoding, encoding in candidates:
         try:
-            return raw.decode(encoding), "utf-8" if encoding == "utf-8-sig" else encoding
+            # A sample cut at SAMPLE_BYTES may end inside a character: not final, so that is no decoding error.
+            text = codecs.getincrementaldecoder(python_encoding)().decode(raw, final=not truncated)
         except UnicodeDecodeError:
             continue
-    raise ValueError("undecodable")  # latin-1 decodes any byte: never reached
+        if "\x00" not in text:
+            return text, encoding
+    raise DraftError(f"{file_name}: NUL bytes that are not UTF-16 text: not a text export?")
 
 
 def _sample_rows(path: Path) -> tuple[list[str], list[dict[str, str]], dict[str, str]]:
     with path.open("rb") as handle:
-        raw = handle.read(1 << 22)  # a sample: the first 4 MiB
-    text, encoding = _decode(raw)
+        raw = handle.read(SAMPLE_BYTES + 1)
+    for magic, kind in NOT_TEXT.items():
+        if raw.startswith(magic):
+            raise DraftError(f"{path.name}: the file is {kind}: ingestion reads CSV, JSON lines and XLSX")
+    truncated = len(raw) > SAMPLE_BYTES
+    text, encoding = _decode(raw[:SAMPLE_BYTES], truncated, path.name)
+    if truncated and "\n" in text:
+        text = text[: text.rindex("\n") + 1]  # the last line is cut off
     if path.suffix.lower() in (".jsonl", ".ndjson"):
+        if encoding != "utf-8":
+            raise DraftError(
+                f"{path.name}: JSON lines are read as UTF-8 only, and this sample is {encoding}: ask for a UTF-8"
+                " export (or convert it) before drafting"
+            )
         objects = []
         for line in text.splitlines()[:SAMPLE_ROWS]:
             try:
@@ -206,10 +251,6 @@ def _identifier_by_content(values: list[str], date_format: str | None, today: da
         if len(set(values)) >= 10 and all(v[:1].isupper() for v in values):
             return "family_name"
     return None
-
-
-class DraftError(ValueError):
-    """The sample says too little to draft a contract from."""
 
 
 def draft_contract(path: Path, name: str | None = None, today: date | None = None) -> Draft:
