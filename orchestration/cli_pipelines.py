@@ -84,13 +84,14 @@ def contracts_draft(
     sample: Path = typer.Argument(..., help="A sample extract (CSV or JSON lines).", exists=True, dir_okay=False),
     out: Path = typer.Option(None, help="Where to write the draft (default: SAMPLE's name + .contract.yml)."),
     name: str = typer.Option(None, help="The source name (default: from the folder and file name)."),
+    sheet: str = typer.Option(None, help="The sheet of an XLSX sample to draft from (default: its first)."),
 ) -> None:
     """Sniff a sample extract and write a draft contract for review (identifiers flagged, never stored)."""
     from pipelines.contract import IDENTIFIER_ROLES
     from pipelines.drafting import DraftError, draft_contract
 
     try:
-        draft = draft_contract(sample, name=name)
+        draft = draft_contract(sample, name=name, sheet=sheet)
     except DraftError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from None

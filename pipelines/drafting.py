@@ -14,11 +14,14 @@ import io
 import json
 import re
 import unicodedata
+import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+from pipelines.contract import SourceFormat
+from pipelines.readers.cells import cell_text
 from pseudonymisation import normalise
 
 SAMPLE_ROWS = 2000
@@ -33,6 +36,8 @@ NOT_TEXT = {
 }
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d", "%m/%d/%Y", "%Y%m%d")
 SEPARATORS = ",;\t|"
+ZIP_MAGIC = b"PK\x03\x04"
+XLSX_SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xltm")  # what openpyxl, and so the XLSX reader, opens
 PERIOD = re.compile(r"(\d{4}-\d{2}|\d{6})")
 # Column names that say what they hold, on the folded name (lower case, no accents, no separators).
 NAME_HINTS = [
@@ -147,9 +152,18 @@ def _decode(raw: bytes, truncated: bool, file_name: str) -> tuple[str, str]:
     raise DraftError(f"{file_name}: NUL bytes that are not UTF-16 text: not a text export?")
 
 
-def _sample_rows(path: Path) -> tuple[list[str], list[dict[str, str]], dict[str, str]]:
+def _sample_rows(path: Path, sheet: str | None) -> tuple[list[str], list[dict[str, str]], dict[str, str]]:
     with path.open("rb") as handle:
         raw = handle.read(SAMPLE_BYTES + 1)
+    if raw.startswith(ZIP_MAGIC) or path.suffix.lower() in XLSX_SUFFIXES:
+        if path.suffix.lower() not in XLSX_SUFFIXES:
+            raise DraftError(
+                f"{path.name}: a ZIP archive (an XLSX workbook?) named {path.suffix or 'without extension'}: the"
+                f" XLSX reader opens {', '.join(XLSX_SUFFIXES)} files only; rename it and draft again"
+            )
+        return _sample_xlsx(path, sheet)
+    if sheet:
+        raise DraftError(f"{path.name}: --sheet is for XLSX workbooks, and this sample is a text file")
     for magic, kind in NOT_TEXT.items():
         if raw.startswith(magic):
             raise DraftError(f"{path.name}: the file is {kind}: ingestion reads CSV, JSON lines and XLSX")
@@ -184,6 +198,42 @@ def _sample_rows(path: Path) -> tuple[list[str], list[dict[str, str]], dict[str,
         if len(rows) >= SAMPLE_ROWS:
             break
     return header, rows, {"type": "csv", "delimiter": delimiter, "encoding": encoding}
+
+
+def _sample_xlsx(path: Path, sheet: str | None) -> tuple[list[str], list[dict[str, str]], dict[str, str]]:
+    """A sheet's first rows as the text the XLSX reader would make of its cells (pipelines/readers/xlsx.py)."""
+    from openpyxl import load_workbook  # only partners who send workbooks need it loaded
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise DraftError(f"{path.name}: not a readable XLSX workbook ({type(exc).__name__})") from None
+    try:
+        sheet_name = sheet or workbook.sheetnames[0]
+        if sheet_name not in workbook.sheetnames:
+            raise DraftError(f"{path.name}: no sheet '{sheet_name}' (sheets: {', '.join(workbook.sheetnames)})")
+        cells = workbook[sheet_name].iter_rows(values_only=True)
+        header = ["" if h is None else str(h).strip() for h in next(cells, None) or ()]
+        lines = []
+        for line in cells:
+            if all(v is None or (isinstance(v, str) and not v.strip()) for v in line):
+                continue  # Excel keeps formatted empty rows: the reader skips them too
+            if len(line) <= len(header) or all(v is None for v in line[len(header) :]):
+                lines.append(list(line[: len(header)]) + [None] * (len(header) - len(line)))
+            if len(lines) >= SAMPLE_ROWS:
+                break
+    finally:
+        workbook.close()
+    # The reader writes a date cell in the contract's date_format: whatever the text cells that hold dates use
+    # (they are read as they are), so that one format reads both.
+    text_formats = Counter()
+    for i in range(len(header)):
+        texts = [line[i].strip() for line in lines if isinstance(line[i], str) and line[i].strip()]
+        text_formats.update([_date_format(texts)] if texts and _date_format(texts) else [])
+    date_format = text_formats.most_common(1)[0][0] if text_formats else DATE_FORMATS[0]
+    as_text = SourceFormat("xlsx", date_format=date_format)
+    rows = [{h: (cell_text(v, as_text) or "") for h, v in zip(header, line, strict=True) if h} for line in lines]
+    return header, rows, {"type": "xlsx", "sheet": sheet_name}
 
 
 def _date_format(values: list[str]) -> str | None:
@@ -253,13 +303,14 @@ def _identifier_by_content(values: list[str], date_format: str | None, today: da
     return None
 
 
-def draft_contract(path: Path, name: str | None = None, today: date | None = None) -> Draft:
-    header, rows, fmt = _sample_rows(path)
+def draft_contract(path: Path, name: str | None = None, today: date | None = None, sheet: str | None = None) -> Draft:
+    """A draft contract for the sample at `path` (of an XLSX workbook: its sheet `sheet`, by default the first)."""
+    header, rows, fmt = _sample_rows(path, sheet)
     if not any(header):
         raise DraftError(f"{path.name}: no header line or JSON object to take column names from")
     today = today or date.today()
     columns, dropped, date_formats, decimals = [], [], Counter(), Counter()
-    for column_name in header:
+    for column_name in filter(None, header):  # an unnamed column is never read: nothing to draft
         values = [r[column_name].strip() for r in rows if r.get(column_name, "").strip()]
         column, date_format, decimal = _guess(column_name, values, len(rows), today)
         date_formats.update([date_format] if date_format else [])
@@ -269,7 +320,7 @@ def draft_contract(path: Path, name: str | None = None, today: date | None = Non
     record = record or next((c for c in columns if c.unique and c.role == "attribute"), None) or columns[0]
     record.role, record.required, record.unique, record.allowed = "record_id", True, True, None
     record.notes = ["the record id: unique in the sample"]
-    if fmt["type"] == "csv":
+    if fmt["type"] in ("csv", "xlsx"):  # an XLSX text cell holding a number is read as it is written
         fmt["decimal"] = decimals.most_common(1)[0][0] if decimals else "."
     fmt["date_format"] = date_formats.most_common(1)[0][0] if date_formats else "%Y-%m-%d"
     match = PERIOD.search(path.name)

@@ -4,10 +4,12 @@ than the sample allows (one broken value, two date formats, a unique-looking mea
 from __future__ import annotations
 
 import codecs
-from datetime import date
+import zipfile
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from openpyxl import Workbook
 from typer.testing import CliRunner
 
 from orchestration.cli import app
@@ -93,3 +95,58 @@ def test_a_sample_ingestion_cannot_read_is_refused_clearly(tmp_path: Path, name:
     refused = runner.invoke(app, ["contracts", "draft", str(sample), "--out", str(out)])
     assert refused.exit_code == 1 and message in refused.output, refused.output
     assert not out.exists()
+
+
+def _workbook(path: Path) -> None:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Suivi"
+    sheet.append(["Dossier", "Site", "Date entrée", "Montant", "Visite", "Enfants"])
+    for i in range(30):
+        entry = datetime(2024, 3, 1 + i % 28)  # a date cell, as Excel stores one
+        sheet.append([f"D{i:03d}", ["Lyon", "Pézenas"][i % 2], entry, 100.5 + i, f"{1 + i % 28:02d}/04/2024", i % 3])
+    other = book.create_sheet("Codes")
+    other.append(["code", "libellé"])
+    for i in range(12):
+        other.append([f"C{i}", f"libellé {i}"])
+    book.save(path)
+
+
+def test_an_xlsx_sample_is_drafted_from_its_first_sheet_and_typed_cells(tmp_path: Path) -> None:
+    sample = _sample(tmp_path, "suivi_2025-11.xlsx")
+    _workbook(sample)
+
+    contract, _ = _draft(sample)
+
+    assert (contract.format.type, contract.format.sheet) == ("xlsx", "Suivi")
+    assert [c.name for c in contract.columns] == ["Dossier", "Site", "Date entrée", "Montant", "Visite", "Enfants"]
+    types = {c.name: c.type for c in contract.columns}
+    assert types == {
+        "Dossier": "text",
+        "Site": "text",
+        "Date entrée": "date",
+        "Montant": "decimal",
+        "Visite": "date",  # text cells in the same format as the date cells will be written in
+        "Enfants": "integer",
+    }
+    assert contract.record_id.name == "Dossier" and contract.format.date_format == "%d/%m/%Y"
+    assert _problems(sample, contract) == []
+    # a workbook named .csv is known by its content, and refused: the XLSX reader goes by the extension
+    renamed = sample.with_name("suivi_2025-12.csv")
+    renamed.write_bytes(sample.read_bytes())
+    refused = runner.invoke(app, ["contracts", "draft", str(renamed)])
+    assert refused.exit_code == 1 and "an XLSX workbook?" in refused.output and "rename it" in refused.output
+
+
+def test_an_xlsx_sample_is_drafted_from_the_sheet_asked_for(tmp_path: Path) -> None:
+    sample = _sample(tmp_path, "suivi_2025-11.xlsx")
+    _workbook(sample)
+    contract, _ = _draft(sample, "--sheet", "Codes")
+    assert contract.format.sheet == "Codes" and [c.name for c in contract.columns] == ["code", "libellé"]
+    missing = runner.invoke(app, ["contracts", "draft", str(sample), "--sheet", "Nope"])
+    assert missing.exit_code == 1 and "no sheet 'Nope'" in missing.output and "Suivi, Codes" in missing.output
+    archive = _sample(tmp_path, "export_2025-11.xlsx")
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("Client.csv", "a,b\n")
+    refused = runner.invoke(app, ["contracts", "draft", str(archive)])
+    assert refused.exit_code == 1 and "not a readable XLSX workbook" in refused.output
