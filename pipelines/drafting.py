@@ -34,6 +34,9 @@ NOT_TEXT = {
     b"%PDF": "a PDF",
     b"\xd0\xcf\x11\xe0": "an old Excel (XLS) workbook or another OLE document",
 }
+# A column is a date column when at least 95% of its values parse (one in 20 may not): extracts carry the odd
+# "hier" or 00/00/0000, which validation quarantines; they must not make the whole column text.
+UNPARSED_DATES = 20
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d", "%m/%d/%Y", "%Y%m%d")
 SEPARATORS = ",;\t|"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -229,34 +232,56 @@ def _sample_xlsx(path: Path, sheet: str | None) -> tuple[list[str], list[dict[st
     text_formats = Counter()
     for i in range(len(header)):
         texts = [line[i].strip() for line in lines if isinstance(line[i], str) and line[i].strip()]
-        text_formats.update([_date_format(texts)] if texts and _date_format(texts) else [])
+        reads = _date_reads(texts) if texts else {}
+        text_formats.update([_best(reads)] if reads else [])
     date_format = text_formats.most_common(1)[0][0] if text_formats else DATE_FORMATS[0]
     as_text = SourceFormat("xlsx", date_format=date_format)
     rows = [{h: (cell_text(v, as_text) or "") for h, v in zip(header, line, strict=True) if h} for line in lines]
     return header, rows, {"type": "xlsx", "sheet": sheet_name}
 
 
-def _date_format(values: list[str]) -> str | None:
-    for fmt in DATE_FORMATS:
-        try:
-            for value in values:
-                datetime.strptime(value, fmt)
-        except ValueError:
-            continue
-        return fmt
-    return None
+def _parses(value: str, date_format: str) -> bool:
+    try:
+        datetime.strptime(value, date_format)
+    except ValueError:
+        return False
+    return True
+
+
+def _date_reads(values: list[str]) -> dict[str, int]:
+    """How many of `values` each date format reads, for the formats that read all but one in UNPARSED_DATES."""
+    counts = Counter(values)  # dates repeat: each distinct value is tried once
+    tolerated = len(values) // UNPARSED_DATES
+    reads = {}
+    for date_format in DATE_FORMATS:
+        unread = 0
+        for value, times in counts.items():
+            if not _parses(value, date_format):
+                unread += times
+                if unread > tolerated:
+                    break
+        else:
+            reads[date_format] = len(values) - unread
+    return reads
+
+
+def _best(reads: dict[str, int]) -> str:
+    """The format reading most values; on a tie (days all 12 or less), the first of DATE_FORMATS."""
+    return max(reads, key=lambda f: (reads[f], -DATE_FORMATS.index(f)))
 
 
 def _share(values: list[str], test) -> float:
     return sum(1 for v in values if test(v)) / len(values) if values else 0.0
 
 
-def _guess(name: str, values: list[str], rows: int, today: date) -> tuple[ColumnGuess, str | None, str | None]:
-    """The column's guess, plus the date format and decimal mark its values use (None when they say nothing)."""
+def _guess(name: str, values: list[str], rows: int, today: date) -> tuple[ColumnGuess, dict[str, int], str | None]:
+    """The column's guess, plus how many values each date format reads (a date column's) and the decimal mark its
+    values use (None when they say nothing)."""
     column = ColumnGuess(name, required=bool(values) and len(values) == rows)
     distinct = set(values)
     column.unique = bool(values) and len(distinct) == len(values)
-    date_format = _date_format(values) if values else None
+    date_reads = _date_reads(values) if values else {}
+    date_format = _best(date_reads) if date_reads else None
     decimal = None
     if values and all(re.fullmatch(r"-?\d+", v) for v in values):
         column.type = "integer"
@@ -275,6 +300,13 @@ def _guess(name: str, values: list[str], rows: int, today: date) -> tuple[Column
         column.notes.append(f"looks like an identifier ({role}, by {why}): read for linkage, never stored")
         if by_name and by_content and by_content != by_name:
             column.notes.append(f"its content looks like {by_content}")
+        if role == "birth_date":  # read by the identifier reader, day first or ISO, whatever format.date_format
+            implausible = sum(1 for v in values if normalise.birth_date(v) is None)
+            if implausible:
+                column.notes.append(
+                    f"{implausible} of {len(values)} sample values are not plausible birth dates: those rows would"
+                    " be quarantined"
+                )
     elif column.type == "text" and values and sum(map(len, values)) / len(values) > 40:
         column.role = "free_text"
         column.notes.append("long text: redacted before loading")
@@ -283,7 +315,7 @@ def _guess(name: str, values: list[str], rows: int, today: date) -> tuple[Column
         column.notes.append("allowed values taken from the sample")
     if column.type == "integer" and role in ("nir", "phone"):
         column.type = "text"
-    return column, date_format if column.type == "date" else None, decimal
+    return column, date_reads if column.type == "date" else {}, decimal
 
 
 def _identifier_by_content(values: list[str], date_format: str | None, today: date) -> str | None:
@@ -293,7 +325,7 @@ def _identifier_by_content(values: list[str], date_format: str | None, today: da
         if _share(values, lambda v, test=test: test(v) is not None) > 0.8:
             return role
     if date_format:
-        years = [datetime.strptime(v, date_format).year for v in values]
+        years = [datetime.strptime(v, date_format).year for v in values if _parses(v, date_format)]
         # dates all well in the past and spread over decades are birth dates, not events
         if max(years) <= today.year - 15 and max(years) - min(years) >= 20:
             return "birth_date"
@@ -309,11 +341,13 @@ def draft_contract(path: Path, name: str | None = None, today: date | None = Non
     if not any(header):
         raise DraftError(f"{path.name}: no header line or JSON object to take column names from")
     today = today or date.today()
-    columns, dropped, date_formats, decimals = [], [], Counter(), Counter()
+    columns, dropped, dated, date_formats, decimals = [], [], [], Counter(), Counter()
     for column_name in filter(None, header):  # an unnamed column is never read: nothing to draft
         values = [r[column_name].strip() for r in rows if r.get(column_name, "").strip()]
-        column, date_format, decimal = _guess(column_name, values, len(rows), today)
-        date_formats.update([date_format] if date_format else [])
+        column, date_reads, decimal = _guess(column_name, values, len(rows), today)
+        if date_reads:
+            dated.append((column, date_reads, len(values)))
+            date_formats.update([_best(date_reads)])
         decimals.update([decimal] if decimal else [])
         (dropped if column.role == "dropped" else columns).append(column)
     record = next((c for c in columns if c.unique and c.role == "attribute" and ID_NAME.search(_fold(c.name))), None)
@@ -322,7 +356,13 @@ def draft_contract(path: Path, name: str | None = None, today: date | None = Non
     record.notes = ["the record id: unique in the sample"]
     if fmt["type"] in ("csv", "xlsx"):  # an XLSX text cell holding a number is read as it is written
         fmt["decimal"] = decimals.most_common(1)[0][0] if decimals else "."
-    fmt["date_format"] = date_formats.most_common(1)[0][0] if date_formats else "%Y-%m-%d"
+    fmt["date_format"] = date_format = date_formats.most_common(1)[0][0] if date_formats else "%Y-%m-%d"
+    for column, date_reads, count in dated:
+        unread = count - date_reads.get(date_format, 0)
+        if column.role == "attribute" and unread:
+            column.notes.append(
+                f"{unread} of {count} sample values do not parse as {date_format}: those rows would be quarantined"
+            )
     match = PERIOD.search(path.name)
     stem = PERIOD.sub("*", path.name) if match else path.name
     partner = _sql_name(path.parent.name) if path.parent.name else "partner"

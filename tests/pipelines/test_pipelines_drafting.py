@@ -150,3 +150,32 @@ def test_an_xlsx_sample_is_drafted_from_the_sheet_asked_for(tmp_path: Path) -> N
         zipped.writestr("Client.csv", "a,b\n")
     refused = runner.invoke(app, ["contracts", "draft", str(archive)])
     assert refused.exit_code == 1 and "not a readable XLSX workbook" in refused.output
+
+
+def test_a_few_unparseable_dates_do_not_make_a_date_column_text(tmp_path: Path) -> None:
+    lines = ["id_participant;date_orientation;date_entree;commentaire_court;date_naissance"]
+    for i in range(60):
+        referral = "hier" if i == 7 else "00/00/0000" if i == 40 else f"{1 + i % 28:02d}/01/2024"
+        birth = "31/02/1980" if i == 20 else f"{1 + i % 28:02d}/05/{1940 + i}"
+        lines.append(f"P{i:03d};{referral};{1 + i % 28:02d}/02/2024;{['oui', 'non', '12/01/2024'][i % 3]};{birth}")
+    sample = _sample(tmp_path, "participants_2025-11.csv")
+    sample.write_bytes(("\r\n".join(lines) + "\r\n").encode("utf-8"))
+
+    contract, text = _draft(sample)
+
+    assert contract.column("date_orientation").type == "date" and contract.column("date_entree").type == "date"
+    assert "2 of 60 sample values do not parse as %d/%m/%Y" in _comment(text, "date_orientation")
+    assert "do not parse" not in _comment(text, "date_entree")
+    assert contract.column("commentaire_court").type == "text"  # a third dates is not a date column
+    assert "1 of 60 sample values are not plausible birth dates" in _comment(text, "date_naissance")
+    bad = [(8, "date_orientation", "invalid_date"), (21, "date_naissance", "invalid_date")]
+    bad.append((41, "date_orientation", "invalid_date"))
+    assert _problems(sample, contract) == bad  # quarantined, as the comment says
+
+    jsonl = _sample(tmp_path, "events_2025-11.jsonl")
+    starts = ["hier" if i == 3 else f"2024-05-{1 + i % 28:02d}" for i in range(40)]
+    events = [f'{{"event_id": "E{i}", "start_date": "{start}"}}' for i, start in enumerate(starts)]
+    jsonl.write_text("\n".join(events) + "\n", encoding="utf-8")
+    contract, text = _draft(jsonl)
+    assert contract.column("start_date").type == "date" and contract.format.date_format == "%Y-%m-%d"
+    assert "1 of 40 sample values do not parse" in _comment(text, "start_date")
