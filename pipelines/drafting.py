@@ -265,6 +265,18 @@ def _date_reads(values: list[str]) -> dict[str, int]:
     return reads
 
 
+def _file_date_format(columns: list[dict[str, int]]) -> str:
+    """A contract has one date_format: the one most date columns are best read by (a column of days all 12 or less
+    is read as well by %d/%m/%Y as by %m/%d/%Y: it counts for both), then the one reading most values."""
+    if not columns:
+        return DATE_FORMATS[0]
+    best = Counter(f for reads in columns for f, n in reads.items() if n == max(reads.values()))
+    total = Counter()
+    for reads in columns:
+        total.update(reads)
+    return max(best, key=lambda f: (best[f], total[f], -DATE_FORMATS.index(f)))
+
+
 def _best(reads: dict[str, int]) -> str:
     """The format reading most values; on a tie (days all 12 or less), the first of DATE_FORMATS."""
     return max(reads, key=lambda f: (reads[f], -DATE_FORMATS.index(f)))
@@ -341,13 +353,12 @@ def draft_contract(path: Path, name: str | None = None, today: date | None = Non
     if not any(header):
         raise DraftError(f"{path.name}: no header line or JSON object to take column names from")
     today = today or date.today()
-    columns, dropped, dated, date_formats, decimals = [], [], [], Counter(), Counter()
+    columns, dropped, dated, decimals = [], [], [], Counter()
     for column_name in filter(None, header):  # an unnamed column is never read: nothing to draft
         values = [r[column_name].strip() for r in rows if r.get(column_name, "").strip()]
         column, date_reads, decimal = _guess(column_name, values, len(rows), today)
-        if date_reads:
+        if date_reads and column.role == "attribute":  # a birth date is not read by format.date_format
             dated.append((column, date_reads, len(values)))
-            date_formats.update([_best(date_reads)])
         decimals.update([decimal] if decimal else [])
         (dropped if column.role == "dropped" else columns).append(column)
     record = next((c for c in columns if c.unique and c.role == "attribute" and ID_NAME.search(_fold(c.name))), None)
@@ -356,10 +367,17 @@ def draft_contract(path: Path, name: str | None = None, today: date | None = Non
     record.notes = ["the record id: unique in the sample"]
     if fmt["type"] in ("csv", "xlsx"):  # an XLSX text cell holding a number is read as it is written
         fmt["decimal"] = decimals.most_common(1)[0][0] if decimals else "."
-    fmt["date_format"] = date_format = date_formats.most_common(1)[0][0] if date_formats else "%Y-%m-%d"
+    fmt["date_format"] = date_format = _file_date_format([reads for _, reads, _ in dated])
     for column, date_reads, count in dated:
-        unread = count - date_reads.get(date_format, 0)
-        if column.role == "attribute" and unread:
+        if date_reads.get(date_format, -1) < max(date_reads.values()):
+            column.type = "text"
+            column.notes.append(
+                f"dates in {_best(date_reads)} where the file's date_format is {date_format} (one per file, that of"
+                " most date columns): drafted as text, or every row would be quarantined; ask the partner for one"
+                " date format, or convert this column before loading"
+            )
+        elif date_reads[date_format] < count:
+            unread = count - date_reads[date_format]
             column.notes.append(
                 f"{unread} of {count} sample values do not parse as {date_format}: those rows would be quarantined"
             )

@@ -179,3 +179,27 @@ def test_a_few_unparseable_dates_do_not_make_a_date_column_text(tmp_path: Path) 
     contract, text = _draft(jsonl)
     assert contract.column("start_date").type == "date" and contract.format.date_format == "%Y-%m-%d"
     assert "1 of 40 sample values do not parse" in _comment(text, "start_date")
+
+
+def test_one_date_format_per_file_that_of_most_date_columns(tmp_path: Path) -> None:
+    rows = [f"D{i};{1 + i % 28:02d}/0{1 + i % 9}/{1950 + i};2024-06-{1 + i % 28:02d}" for i in range(40)]
+    lines = ["Dossier;DOB;Visit", *rows]
+    sample = _sample(tmp_path, "visits_2025-11.csv")
+    sample.write_bytes(("\r\n".join(lines) + "\r\n").encode("utf-8"))
+    contract, _ = _draft(sample)
+    # a birth date is read by the identifier reader (day-first or ISO), not by format.date_format: it has no vote
+    assert contract.column("DOB").role == "birth_date" and contract.column("Visit").type == "date"
+    assert contract.format.date_format == "%Y-%m-%d"
+    assert _problems(sample, contract) == []
+
+    lines = ["Dossier;Entrée;Sortie;Visit"] + [
+        f"D{i};{1 + i % 28:02d}/01/2024;{1 + i % 28:02d}/03/2024;2024-06-{1 + i % 28:02d}" for i in range(40)
+    ]
+    sample = _sample(tmp_path, "stays_2025-11.csv")
+    sample.write_bytes(("\r\n".join(lines) + "\r\n").encode("utf-8"))
+    contract, text = _draft(sample)
+    assert contract.format.date_format == "%d/%m/%Y"
+    assert (contract.column("Entrée").type, contract.column("Sortie").type) == ("date", "date")
+    assert contract.column("Visit").type == "text"
+    assert "dates in %Y-%m-%d where the file's date_format is %d/%m/%Y" in _comment(text, "Visit")
+    assert _problems(sample, contract) == []
