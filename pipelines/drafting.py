@@ -53,7 +53,10 @@ NAME_HINTS = [
     ("postcode", re.compile(r"code_?postal|post_?code|(^|_)(cp|zip|zip_?code)($|_)")),
     ("dropped", re.compile(r"adresse|address|(^|_)(rue|street|iban|bic)($|_)")),
 ]
-ID_NAME = re.compile(r"(^|_)(id|num|ref|code|numero|identifiant)(_|$)|^id")
+# A record id's name, on the folded name: a column only gets `unique` if it is named so AND its values are.
+ID_NAME = re.compile(
+    r"(^|_)(id|ids|num|numero|number|nr|ref|reference|code|identifiant|identifier|uuid|guid|key|cle)(_|$)|^id"
+)
 PERSON_NAME = re.compile(r"^[A-Za-zÀ-ÿ'’]+(?:[ -][A-Za-zÀ-ÿ'’]+){0,3}$")
 
 
@@ -291,7 +294,6 @@ def _guess(name: str, values: list[str], rows: int, today: date) -> tuple[Column
     values use (None when they say nothing)."""
     column = ColumnGuess(name, required=bool(values) and len(values) == rows)
     distinct = set(values)
-    column.unique = bool(values) and len(distinct) == len(values)
     date_reads = _date_reads(values) if values else {}
     date_format = _best(date_reads) if date_reads else None
     decimal = None
@@ -327,7 +329,21 @@ def _guess(name: str, values: list[str], rows: int, today: date) -> tuple[Column
         column.notes.append("allowed values taken from the sample")
     if column.type == "integer" and role in ("nir", "phone"):
         column.type = "text"
+    column.unique = _looks_like_record_id(column, values) and bool(ID_NAME.search(folded))
     return column, date_reads if column.type == "date" else {}, decimal
+
+
+def _looks_like_record_id(column: ColumnGuess, values: list[str]) -> bool:
+    """Short codes or numbers, in every row, each once: what a record id holds. Never a person's identifier, free
+    text, a date or an amount, however unique their values happen to be in a sample."""
+    return (
+        column.role == "attribute"
+        and column.type in ("text", "integer")
+        and column.required
+        and len(set(values)) == len(values)
+        and max(map(len, values)) <= 40
+        and not any(" " in v for v in values)
+    )
 
 
 def _identifier_by_content(values: list[str], date_format: str | None, today: date) -> str | None:
@@ -353,7 +369,7 @@ def draft_contract(path: Path, name: str | None = None, today: date | None = Non
     if not any(header):
         raise DraftError(f"{path.name}: no header line or JSON object to take column names from")
     today = today or date.today()
-    columns, dropped, dated, decimals = [], [], [], Counter()
+    columns, dropped, dated, id_like, decimals = [], [], [], [], Counter()
     for column_name in filter(None, header):  # an unnamed column is never read: nothing to draft
         values = [r[column_name].strip() for r in rows if r.get(column_name, "").strip()]
         column, date_reads, decimal = _guess(column_name, values, len(rows), today)
@@ -361,10 +377,19 @@ def draft_contract(path: Path, name: str | None = None, today: date | None = Non
             dated.append((column, date_reads, len(values)))
         decimals.update([decimal] if decimal else [])
         (dropped if column.role == "dropped" else columns).append(column)
-    record = next((c for c in columns if c.unique and c.role == "attribute" and ID_NAME.search(_fold(c.name))), None)
-    record = record or next((c for c in columns if c.unique and c.role == "attribute"), None) or columns[0]
+        if _looks_like_record_id(column, values):
+            id_like.append(column)
+    record = next((c for c in columns if c.unique), None)
+    if record:
+        note = "the record id: named like one, in every row and unique in the sample"
+    else:
+        record = next(iter(id_like), None)
+        note = "no column is named like a record id; this one is in every row and unique in the sample: check"
+        if record is None:
+            record = columns[0]
+            note = "no column looks like a record id (in every row, unique in the sample): ask the partner for one"
     record.role, record.required, record.unique, record.allowed = "record_id", True, True, None
-    record.notes = ["the record id: unique in the sample"]
+    record.notes = [note]
     if fmt["type"] in ("csv", "xlsx"):  # an XLSX text cell holding a number is read as it is written
         fmt["decimal"] = decimals.most_common(1)[0][0] if decimals else "."
     fmt["date_format"] = date_format = _file_date_format([reads for _, reads, _ in dated])

@@ -203,3 +203,29 @@ def test_one_date_format_per_file_that_of_most_date_columns(tmp_path: Path) -> N
     assert contract.column("Visit").type == "text"
     assert "dates in %Y-%m-%d where the file's date_format is %d/%m/%Y" in _comment(text, "Visit")
     assert _problems(sample, contract) == []
+
+
+def test_unique_is_proposed_for_record_ids_only(tmp_path: Path) -> None:
+    header = "Montant;Référence;Notes;Téléphone;Courriel;Poids;Ref dossier partenaire"
+    rows = [
+        f"{100 + i},{i:02d};R{i:04d};vu le {i}e jour;06 12 34 {i:02d} 78;p{i}@exemple.fr;{50 + i};X-{i}"
+        for i in range(40)
+    ]
+    sample = _sample(tmp_path, "suivi_2025-11.csv")
+    sample.write_bytes(("\r\n".join([header, *rows]) + "\r\n").encode("utf-8"))
+
+    contract, _ = _draft(sample)
+
+    assert contract.record_id.name == "Référence" and contract.record_id.unique
+    unique = {c.name for c in contract.columns if c.unique}
+    assert unique == {"Référence", "Ref dossier partenaire"}  # named like a record id, and unique in the sample
+
+
+def test_a_sample_without_an_id_column_says_so(tmp_path: Path) -> None:
+    rows = [f"{['Lyon', 'Nîmes'][i % 2]};{100 + i},50;{i % 4}" for i in range(20)]
+    sample = _sample(tmp_path, "montants_2025-11.csv")
+    sample.write_bytes(("\r\n".join(["Site;Montant;Enfants", *rows]) + "\r\n").encode("utf-8"))
+    contract, text = _draft(sample)
+    assert contract.record_id.name == "Site"
+    assert "no column looks like a record id" in _comment(text, "Site")
+    assert not any(c.unique for c in contract.columns if c.role != "record_id")
