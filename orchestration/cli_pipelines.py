@@ -81,7 +81,7 @@ def contracts_check(
 
 @contracts_app.command("draft")
 def contracts_draft(
-    sample: Path = typer.Argument(..., help="A sample extract (CSV or JSON lines).", exists=True, dir_okay=False),
+    sample: Path = typer.Argument(..., help="A sample extract (CSV, JSON lines or XLSX).", exists=True, dir_okay=False),
     out: Path = typer.Option(None, help="Where to write the draft (default: SAMPLE's name + .contract.yml)."),
     name: str = typer.Option(None, help="The source name (default: from the folder and file name)."),
     sheet: str = typer.Option(None, help="The sheet of an XLSX sample to draft from (default: its first)."),
