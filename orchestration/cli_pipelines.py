@@ -112,11 +112,16 @@ def _batches(where: str = "", params: tuple = ()) -> list[tuple]:
     with psycopg.connect(url) as conn:
         if conn.execute("select to_regclass('audit.rejection_counts')").fetchone()[0] is None:
             return []
+        # A batch's rows left to fix, and their reasons, are those its latest retry quarantined again.
         return conn.execute(
-            "select b.batch_id, b.source, b.file_name, b.period, b.status, b.rows_read, b.rows_quarantined,"
+            "select b.batch_id, b.source, b.file_name, b.period, b.status, b.rows_read,"
+            " coalesce(retried.rows_quarantined, b.rows_quarantined),"
             " coalesce(string_agg(c.reason_code || ' ' || c.rows, ', ' order by c.rows desc, c.reason_code), '')"
-            " from audit.batches b left join audit.rejection_counts c using (batch_id)"
-            f" where {where or 'true'} group by b.batch_id order by b.batch_id",
+            " from audit.batches b"
+            " left join lateral (select r.batch_id, r.rows_quarantined from audit.batches r"
+            "   where r.retry_of = b.batch_id order by r.batch_id desc limit 1) as retried on true"
+            " left join audit.rejection_counts c on c.batch_id = coalesce(retried.batch_id, b.batch_id)"
+            f" where {where or 'true'} group by b.batch_id, retried.rows_quarantined order by b.batch_id",
             params,
         ).fetchall()
 
@@ -141,7 +146,7 @@ def quarantine_list(
     if not rows:
         typer.echo("nothing in quarantine")
         return
-    typer.echo(f"{'batch':>6}  {'source':<22} {'file':<30} {'status':<9} {'rejected':>8}  reasons")
+    typer.echo(f"{'batch':>6}  {'source':<22} {'file':<30} {'status':<9} {'to fix':>8}  reasons")
     for batch_id, source, file_name, _, status, _, quarantined, reasons, path in rows:
         typer.echo(f"{batch_id:>6}  {source:<22} {file_name:<30} {status:<9} {quarantined:>8}  {reasons}")
         if path.exists():
@@ -159,7 +164,7 @@ def quarantine_show(batch: int = typer.Argument(..., help="The batch id (see `ab
         raise typer.Exit(1)
     batch_id, source, file_name, period, status, read, quarantined, reasons = rows[0]
     typer.echo(f"batch {batch_id}: {source} {file_name} (period {period}) {status}")
-    typer.echo(f"rows read {read}, quarantined {quarantined}; reasons: {reasons or 'none'}")
+    typer.echo(f"rows read {read}, left to fix {quarantined}; reasons: {reasons or 'none'}")
     path = _quarantine_file(source, file_name)
     if not path.exists():
         typer.echo("no quarantine file: nothing left to fix")

@@ -179,16 +179,24 @@ def test_quarantine_list_show_and_retry(steward: Path) -> None:
     assert shown.exit_code == 0, shown.output
     assert "row      2  invalid_date" in shown.output and "'vacances' is not one of" in shown.output
 
-    with quarantine.open(encoding="utf-8", newline="") as handle:
-        lines = list(csv.DictReader(handle))
-    lines[0]["date_debut"], lines[1]["motif_sortie"] = "28/02/2021", ""
-    with quarantine.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(lines[0]))
-        writer.writeheader()
-        writer.writerows(lines)
+    def fix(column: str, value: str) -> None:  # the first row still in the file
+        with quarantine.open(encoding="utf-8", newline="") as handle:
+            lines = list(csv.DictReader(handle))
+        lines[0][column] = value
+        with quarantine.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(lines[0]))
+            writer.writeheader()
+            writer.writerows(lines)
+
+    fix("date_debut", "28/02/2021")
     retried = runner.invoke(app, ["quarantine", "retry", str(quarantine)])
     assert retried.exit_code == 0, retried.output
-    assert "loaded" in retried.output and "read       2" in retried.output
+    assert "loaded" in retried.output and "read       2" in retried.output and "loaded       1" in retried.output
+    listed = runner.invoke(app, ["quarantine", "list"]).output  # what is left to fix, not what was
+    assert "not_allowed 1" in listed and "invalid_date" not in listed
+    assert "left to fix 1; reasons: not_allowed 1" in runner.invoke(app, ["quarantine", "show", "1"]).output
+    fix("motif_sortie", "")
+    assert "loaded       1" in runner.invoke(app, ["quarantine", "retry", str(quarantine)]).output
 
     assert runner.invoke(app, ["quarantine", "list"]).output.strip() == "nothing in quarantine"
     assert "tenancies_2025-12.csv" in runner.invoke(app, ["quarantine", "list", "--all"]).output
