@@ -170,8 +170,8 @@ def quarantine_show(batch: int = typer.Argument(..., help="The batch id (see `ab
         typer.echo("no quarantine file: nothing left to fix")
         return
     typer.echo(f"file: {path}")
-    for source_row, codes, message in reasons_in(path):
-        typer.echo(f"  row {source_row:>6}  {codes:<28} {message}")
+    for source_row, columns, codes, message in reasons_in(path):
+        typer.echo(f"  row {source_row:>6}  {columns or '(row)':<20} {codes:<24} {message}")
 
 
 @quarantine_app.command("retry")

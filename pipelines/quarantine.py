@@ -100,7 +100,7 @@ def read_quarantine(path: Path) -> Iterator[tuple[int, Row]]:
                 yield number, {k: v for k, v in line.items() if k not in HEADER}
 
 
-def reasons_in(path: Path) -> list[tuple[int, str, str]]:
-    """(source row, reason codes, message) per line, for showing a steward."""
+def reasons_in(path: Path) -> list[tuple[int, str, str, str]]:
+    """(source row, columns, reason codes, message) per line, for showing a steward."""
     with path.open(encoding="utf-8", newline="") as handle:
-        return [(int(r["source_row"]), r["reason_code"], r["message"]) for r in csv.DictReader(handle)]
+        return [(int(r["source_row"]), r["column"], r["reason_code"], r["message"]) for r in csv.DictReader(handle)]

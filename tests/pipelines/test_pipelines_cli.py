@@ -177,7 +177,8 @@ def test_quarantine_list_show_and_retry(steward: Path) -> None:
 
     shown = runner.invoke(app, ["quarantine", "show", "1"])
     assert shown.exit_code == 0, shown.output
-    assert "row      2  invalid_date" in shown.output and "'vacances' is not one of" in shown.output
+    assert "row      2  date_debut           invalid_date" in shown.output
+    assert "'vacances' is not one of" in shown.output
 
     def fix(column: str, value: str) -> None:  # the first row still in the file
         with quarantine.open(encoding="utf-8", newline="") as handle:
