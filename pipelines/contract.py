@@ -53,6 +53,31 @@ COLUMN_KEYS = {
     "absent",
 }
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+# The raw table's own columns (pipelines/raw_tables.py): a stored column may not take one of their names.
+RAW_OWN_COLUMNS = {"batch_id", "source_row", "record_ref", "person_key", "birth_year", "departement", "row_version"}
+# PostgreSQL's reserved words (and those that can only be a function or type name): the raw table's DDL does
+# not quote its column names, so none of them can be one.
+SQL_RESERVED = set(
+    """all analyse analyze and any array as asc asymmetric authorization binary both case cast check collate
+    collation column concurrently constraint create cross current_catalog current_date current_role
+    current_schema current_time current_timestamp current_user default deferrable desc distinct do else end
+    except false fetch for foreign freeze from full grant group having ilike in initially inner intersect into
+    is isnull join lateral leading left like limit localtime localtimestamp natural not notnull null offset on
+    only or order outer overlaps placing primary references returning right select session_user similar some
+    symmetric system_user table tablesample then to trailing true union unique user using variadic verbose when
+    where window with""".split()
+)
+SQL_NAME_MAX = 63  # PostgreSQL truncates longer names: two of them could become one
+# The format keys each format type reads, beyond its type, its decimal mark and its date format (validation reads
+# every source's numbers and dates with them). The others read UTF-8 whatever `encoding` says.
+FORMAT_KEYS = {
+    "csv": {"delimiter", "encoding"},
+    "jsonl": set(),
+    "xlsx": {"sheet"},
+    "fhir": {"resource"},
+    "sql": {"table", "watermark", "url_env"},
+    "hmis": {"resource"},
+}
 # An HMIS column is <File>.<Column>; <File>.<A>+<B> joins two columns of a row as "a+b" for one code list.
 HMIS_COLUMN_RE = re.compile(r"^[A-Z][A-Za-z]*\.[A-Za-z]\w*(\+[A-Za-z]\w*)*$")
 
@@ -154,13 +179,62 @@ def _no_unknown_keys(data: dict, known: set[str], where: str) -> None:
         raise ContractError(f"{where} has an unknown key {listed} (known: {', '.join(sorted(known))})")
 
 
+def _text(data: dict, key: str, where: str, required: bool = True) -> str:
+    value = _require(data, key, where) if required else data.get(key, "")
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ContractError(f"{where}: '{key}' must be a string, got {value!r}")
+    return value
+
+
+def _flag(raw: dict, key: str, where: str) -> bool:
+    """A YAML boolean: a quoted "false" is a string, and bool() of it would be true."""
+    value = raw.get(key)
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise ContractError(f"{where}: '{key}' must be true or false (unquoted), got {value!r}")
+    return value
+
+
+def _scalar(value: object) -> bool:
+    """A value a contract may compare a cell with: YAML's yes/no/on/off/true/false are booleans, not text."""
+    return isinstance(value, str | int | float) and not isinstance(value, bool)
+
+
 def _bound(raw: dict, key: str, type_: str, where: str) -> float | None:
     value = raw.get(key)
     if value is None:
         return None
     if type_ not in {"integer", "decimal"} or isinstance(value, bool) or not isinstance(value, int | float):
-        raise ContractError(f"{where}: '{key}' must be a number on an integer or decimal column")
+        raise ContractError(f"{where}: '{key}' must be a number on an integer or decimal column, got {value!r}")
     return value
+
+
+def _allowed(raw: dict, where: str) -> tuple[str, ...] | None:
+    allowed = raw.get("allowed")
+    if allowed is None:
+        return None
+    if not isinstance(allowed, list) or not allowed or not all(_scalar(a) or isinstance(a, bool) for a in allowed):
+        raise ContractError(f"{where}: 'allowed' must be a list of values, e.g. [a, b], got {allowed!r}")
+    flags = [a for a in allowed if isinstance(a, bool)]
+    if flags:
+        raise ContractError(
+            f"{where}: 'allowed' holds {str(flags[0]).lower()}: YAML reads yes, no, on, off, true and false as"
+            " booleans; quote them to mean the text"
+        )
+    return tuple(str(a) for a in allowed)
+
+
+def _codes(raw: dict, where: str) -> tuple[tuple[str, str | None], ...]:
+    codes = raw.get("codes") or {}
+    if not isinstance(codes, dict) or not all(_scalar(k) and (v is None or _scalar(v)) for k, v in codes.items()):
+        raise ContractError(
+            f"{where}: 'codes' must map the partner's codes to values (quote yes, no, on, off, true and false:"
+            " YAML reads them as booleans)"
+        )
+    return tuple((str(k), None if v is None else str(v)) for k, v in codes.items())
 
 
 def _column(raw: object, where: str) -> Column:
@@ -170,45 +244,67 @@ def _column(raw: object, where: str) -> Column:
     where = f"{where} '{name}'"
     _no_unknown_keys(raw, COLUMN_KEYS, f"{where}:")
     role = raw.get("role", "attribute")
-    if role not in ROLES:
+    if not isinstance(role, str) or role not in ROLES:
         raise ContractError(f"{where}: unknown role '{role}' (one of {', '.join(sorted(ROLES))})")
     type_ = raw.get("type", "text")
-    if type_ not in TYPES:
+    if not isinstance(type_, str) or type_ not in TYPES:
         raise ContractError(f"{where}: unknown type '{type_}' (one of {', '.join(sorted(TYPES))})")
     target = raw.get("as")
     if role in {"attribute", "free_text"}:
         target = target or name
-        if not NAME_RE.match(target):
-            raise ContractError(f"{where}: 'as' must be a lower-case SQL name, got '{target}'")
-    if role == "person_ref" and not raw.get("ref_source"):
+        if not isinstance(target, str) or not NAME_RE.match(target) or len(target) > SQL_NAME_MAX:
+            raise ContractError(
+                f"{where}: 'as' must be a lower-case SQL name of at most {SQL_NAME_MAX} characters, got {target!r}"
+            )
+        if target in RAW_OWN_COLUMNS:
+            raise ContractError(
+                f"{where}: 'as' {target} is a column of the raw table itself ({', '.join(sorted(RAW_OWN_COLUMNS))});"
+                " store it under another name"
+            )
+        if target in SQL_RESERVED:
+            raise ContractError(f"{where}: 'as' {target} is a reserved word in SQL; store it under another name")
+    ref_source = raw.get("ref_source")
+    if ref_source is not None and (not isinstance(ref_source, str) or not NAME_RE.match(ref_source)):
+        raise ContractError(f"{where}: 'ref_source' must be the name of a source, got {ref_source!r}")
+    if role == "person_ref" and not ref_source:
         raise ContractError(f"{where}: a person_ref column needs 'ref_source'")
-    allowed = raw.get("allowed")
-    codes = raw.get("codes") or {}
-    if not isinstance(codes, dict):
-        raise ContractError(f"{where}: 'codes' must map the partner's codes to values")
-    absent = bool(raw.get("absent", False))
-    if absent and (raw.get("required") or role not in {"attribute", "free_text"}):
+    if ref_source and role != "person_ref":
+        raise ContractError(f"{where}: 'ref_source' is for only a person_ref column (this one is {role})")
+    required, unique, absent = (_flag(raw, key, where) for key in ("required", "unique", "absent"))
+    if absent and (required or role not in {"attribute", "free_text"}):
         raise ContractError(f"{where}: an 'absent' column must be an optional attribute or free text")
+    minimum, maximum = _bound(raw, "min", type_, where), _bound(raw, "max", type_, where)
+    if minimum is not None and maximum is not None and minimum > maximum:
+        raise ContractError(f"{where}: 'min' {minimum} is above 'max' {maximum}: no value could pass")
     return Column(
         name=name,
         role=role,
         type=type_,
-        required=bool(raw.get("required", False)),
-        unique=bool(raw.get("unique", False)),
-        allowed=tuple(str(a) for a in allowed) if allowed else None,
+        required=required,
+        unique=unique,
+        allowed=_allowed(raw, where),
         target=target,
-        ref_source=raw.get("ref_source"),
-        minimum=_bound(raw, "min", type_, where),
-        maximum=_bound(raw, "max", type_, where),
-        codes=tuple((str(k), None if v is None else str(v)) for k, v in codes.items()),
+        ref_source=ref_source,
+        minimum=minimum,
+        maximum=maximum,
+        codes=_codes(raw, where),
         absent=absent,
     )
 
 
 def _source_format(fmt: object, where: str) -> SourceFormat:
-    if not isinstance(fmt, dict) or fmt.get("type") not in FORMATS:
+    if not isinstance(fmt, dict) or not isinstance(fmt.get("type"), str) or fmt["type"] not in FORMATS:
         raise ContractError(f"{where}: 'format.type' must be one of {', '.join(sorted(FORMATS))}")
     _no_unknown_keys(fmt, {f.name for f in fields(SourceFormat)}, f"{where}: 'format'")
+    for key, value in fmt.items():
+        if not _scalar(value):
+            raise ContractError(f"{where}: 'format.{key}' must be a string, got {value!r}")
+    type_ = fmt["type"]
+    for key in sorted(set(fmt) - FORMAT_KEYS[type_] - {"type", "decimal", "date_format"}):
+        if key == "encoding" and _is_utf8(str(fmt[key])):
+            continue  # what the format reads anyway: saying so does no harm
+        takes = ", ".join(f"'format.{k}'" for k in sorted(FORMAT_KEYS[type_] | {"decimal", "date_format"}))
+        raise ContractError(f"{where}: 'format.{key}' does not apply to a {type_} source (it takes {takes})")
     source_format = SourceFormat(**{k: str(v) for k, v in fmt.items()})
     if len(source_format.delimiter) != 1:
         raise ContractError(f"{where}: 'format.delimiter' must be one character, got {source_format.delimiter!r}")
@@ -233,6 +329,13 @@ def _source_format(fmt: object, where: str) -> SourceFormat:
     return source_format
 
 
+def _is_utf8(encoding: str) -> bool:
+    try:
+        return codecs.lookup(encoding).name in {"utf-8", "utf-8-sig"}
+    except LookupError:
+        return False
+
+
 def load_contract(path: Path) -> Contract:
     where = str(path)
     try:
@@ -247,7 +350,7 @@ def load_contract(path: Path) -> Contract:
         raise ContractError(f"{where}: 'name' must be a lower-case SQL name, got '{name}'")
     source_format = _source_format(_require(data, "format", where), where)
     load = data.get("load", "snapshot")
-    if load not in LOAD_MODES:
+    if not isinstance(load, str) or load not in LOAD_MODES:
         raise ContractError(f"{where}: 'load' must be one of {', '.join(sorted(LOAD_MODES))}, got '{load}'")
     raw_columns = _require(data, "columns", where)
     if not isinstance(raw_columns, list):
@@ -256,6 +359,15 @@ def load_contract(path: Path) -> Contract:
     names = [c.name for c in columns]
     if len(set(names)) != len(names):
         raise ContractError(f"{where}: 'columns' has duplicate names")
+    stored_as: dict[str, str] = {}
+    for column in columns:
+        if column.stored:
+            first = stored_as.setdefault(column.target, column.name)
+            if first != column.name:
+                raise ContractError(
+                    f"{where}: columns '{first}' and '{column.name}' are both stored as '{column.target}'"
+                    " (key 'as'): the raw table can hold only one; give one of them another 'as'"
+                )
     if source_format.type == "hmis":
         odd = [c.name for c in columns if not c.absent and not HMIS_COLUMN_RE.match(c.name)]
         if odd:
@@ -271,16 +383,30 @@ def load_contract(path: Path) -> Contract:
     if sum(c.role == "record_id" for c in columns) != 1:
         raise ContractError(f"{where}: 'columns' must have exactly one column with role record_id")
     rules = []
-    for raw_rule in data.get("rules") or []:
+    raw_rules = data.get("rules") or []
+    if not isinstance(raw_rules, list):
+        raise ContractError(f"{where}: 'rules' must be a list, e.g. [{{column: date_fin, not_before: date_debut}}]")
+    for raw_rule in raw_rules:
         if not isinstance(raw_rule, dict):
             raise ContractError(f"{where}: each of 'rules' must be a mapping")
         _no_unknown_keys(raw_rule, {"column", "not_before"}, f"{where}: rule")
-        rule = Rule(column=str(raw_rule.get("column")), not_before=str(raw_rule.get("not_before")))
+        rule = Rule(
+            column=str(_require(raw_rule, "column", f"{where}: rule")),
+            not_before=str(_require(raw_rule, "not_before", f"{where}: rule")),
+        )
         for ref in (rule.column, rule.not_before):
             if ref not in names:
                 raise ContractError(f"{where}: 'rules' refers to unknown column '{ref}'")
+            # a rule says one date is not before another (pipelines/validation.py, date_order): a birth date
+            # stays text for pseudonymisation, and other types would compare nonsense or not at all
+            column = columns[names.index(ref)]
+            if column.type != "date" or column.role == "birth_date":
+                what = "a birth date, kept as text" if column.role == "birth_date" else f"of type {column.type}"
+                raise ContractError(
+                    f"{where}: 'rules': '{ref}' is not a date column ({what}); a rule compares two dates"
+                )
         rules.append(rule)
-    period_pattern = str(_require(data, "period_pattern", where))
+    period_pattern = _text(data, "period_pattern", where)
     try:
         if re.compile(period_pattern).groups != 1:
             raise ContractError(f"{where}: 'period_pattern' must have exactly one group")
@@ -288,9 +414,9 @@ def load_contract(path: Path) -> Contract:
         raise ContractError(f"{where}: 'period_pattern' is not a regular expression ({exc})") from None
     return Contract(
         name=name,
-        partner=str(_require(data, "partner", where)),
-        description=str(data.get("description", "")),
-        file_pattern=str(_require(data, "file_pattern", where)),
+        partner=_text(data, "partner", where),
+        description=_text(data, "description", where, required=False),
+        file_pattern=_text(data, "file_pattern", where),
         period_pattern=period_pattern,
         format=source_format,
         columns=columns,

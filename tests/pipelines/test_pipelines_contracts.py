@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.contract import ContractError, load_contract, load_contracts
+from pipelines.contract import ContractError, check_contracts, load_contract, load_contracts
 
 
 def test_shipped_contracts_load_and_reference_each_other() -> None:
@@ -61,6 +61,68 @@ columns:
         (("{type: csv}", "{type: csv, encoding: klingon}"), "'format.encoding' 'klingon' is not a known encoding"),
         (("{type: csv}", "{type: csv, date_format: '%d/%m'}"), "'format.date_format' '%d/%m' cannot read back"),
         (("{type: csv}", "{type: sql, table: t}"), "an sql source needs 'format.table', 'format.watermark'"),
+        # two columns stored under one raw name: every ingest's CREATE TABLE would fail (DuplicateColumn)
+        (
+            ("{name: day, type: date}", "{name: day, type: date}\n  - {name: debut, type: date, as: day}"),
+            "columns 'day' and 'debut' are both stored as 'day' (key 'as')",
+        ),
+        (
+            ("{name: day, type: date}", "{name: day, type: date, as: moment}\n  - {name: fin, type: date, as: moment}"),
+            "columns 'day' and 'fin' are both stored as 'moment' (key 'as')",
+        ),
+        (
+            ("{name: day, type: date}", "{name: day, type: date, as: person_key}"),
+            "column 'day': 'as' person_key is a column of the raw table itself",
+        ),
+        (("{name: day, type: date}", "{name: day, type: date, as: order}"), "column 'day': 'as' order is a reserved"),
+        (
+            ("{name: day, type: date}", "{name: batch_id, type: date}"),
+            "column 'batch_id': 'as' batch_id is a column of the raw table itself",
+        ),
+        # a rule compares two dates: anything else crashes ingestion (Decimal < str) or compares nonsense
+        (
+            ("columns:", "rules: [{column: id, not_before: day}]\ncolumns:"),
+            "'rules': 'id' is not a date column",
+        ),
+        (
+            ("columns:", "rules: [{column: day}]\ncolumns:"),
+            "rule: missing required key 'not_before'",
+        ),
+        (("columns:", "rules: {column: day}\ncolumns:"), "'rules' must be a list"),
+        # allowed: a list of values, not a string read letter by letter
+        (("role: record_id}", "role: record_id, allowed: abc}"), "column 'id': 'allowed' must be a list"),
+        (("role: record_id}", "role: record_id, allowed: []}"), "column 'id': 'allowed' must be a list"),
+        (("role: record_id}", "role: record_id, allowed: [yes, no]}"), "column 'id': 'allowed' holds true"),
+        (("role: record_id}", "role: record_id, codes: {a: [b]}}"), "column 'id': 'codes' must map"),
+        (("role: record_id}", "role: record_id, codes: {yes: a}}"), "column 'id': 'codes' must map"),
+        # bounds: numbers, in order, on numbers only
+        (
+            ("{name: day, type: date}", "{name: n, type: integer, min: 100, max: 10}"),
+            "column 'n': 'min' 100 is above 'max' 10",
+        ),
+        (("{name: day, type: date}", "{name: n, type: text, max: 10}"), "column 'n': 'max' must be a number"),
+        (("{name: day, type: date}", "{name: n, type: decimal, max: '10'}"), "column 'n': 'max' must be a number"),
+        # booleans are YAML booleans: "false" (a string) must not read as true
+        (("{name: day, type: date}", '{name: day, type: date, required: "false"}'), "column 'day': 'required' must"),
+        (("{name: day, type: date}", "{name: day, type: date, unique: yes please}"), "column 'day': 'unique' must"),
+        (("{name: day, type: date}", "{name: day, type: date, absent: 1}"), "column 'day': 'absent' must"),
+        # other keys of the wrong type must be named, not crash the check with a TypeError
+        (("role: record_id", "role: [record_id]"), "column 'id': unknown role"),
+        (("type: date", "type: {a: 1}"), "column 'day': unknown type"),
+        (("{name: day, type: date}", "{name: day, type: date, as: [x]}"), "column 'day': 'as' must be"),
+        (("{name: day, type: date}", "{name: day, role: person_ref, ref_source: [x]}"), "'ref_source' must be"),
+        (("{name: day, type: date}", "{name: day, type: date, ref_source: x}"), "only a person_ref column"),
+        (("partner: demo", "partner: demo\nload: [append]"), "'load' must be one of"),
+        (("{type: csv}", "{type: [csv]}"), "'format.type' must be one of"),
+        (("{type: csv}", "{type: csv, delimiter: }"), "'format.delimiter' must be a string"),
+        (("partner: demo", "partner: [demo]"), "'partner' must be a string"),
+        (('file_pattern: "demo/*.csv"', "file_pattern: [demo]"), "'file_pattern' must be a string"),
+        # format keys that the format's type does not read
+        (("{type: csv}", "{type: csv, sheet: Feuil1}"), "'format.sheet' does not apply to a csv source"),
+        (("{type: csv}", "{type: xlsx, delimiter: ';'}"), "'format.delimiter' does not apply to a xlsx source"),
+        (("{type: csv}", "{type: csv, resource: Client}"), "'format.resource' does not apply to a csv source"),
+        (("{type: csv}", "{type: jsonl, encoding: latin-1}"), "'format.encoding' does not apply to a jsonl source"),
+        (("{type: csv}", "{type: csv, table: t}"), "'format.table' does not apply to a csv source"),
     ],
 )
 def test_contract_errors_name_the_file_and_key(tmp_path: Path, change: tuple[str, str], message: str) -> None:
@@ -78,3 +140,9 @@ def test_unknown_reference_between_contracts_is_named(tmp_path: Path) -> None:
     )
     with pytest.raises(ContractError, match="refers to unknown source 'nowhere'"):
         load_contracts(tmp_path)
+
+
+def test_shipped_contracts_have_no_errors() -> None:
+    contracts, errors = check_contracts()
+    assert errors == []
+    assert set(contracts) == set(load_contracts())
