@@ -468,42 +468,87 @@ def _check_stand_in(stand_in: Contract, base: Contract | None) -> None:
 
 
 def _cross_checked(contracts: list[Contract]) -> dict[str, Contract]:
-    by_name: dict[str, Contract] = {}
-    for contract in contracts:
-        if contract.name in by_name:
-            first = by_name[contract.name].path
-            raise ContractError(f"{contract.path}: 'name' {contract.name!r} is already used by {first}")
-        by_name[contract.name] = contract
-    for contract in contracts:
-        for column in contract.columns:
-            if column.ref_source and column.ref_source not in by_name:
-                raise ContractError(
-                    f"{contract.path}: column '{column.name}' refers to unknown source '{column.ref_source}'"
-                )
+    by_name, errors = _cross_check(contracts)
+    if errors:
+        raise ContractError(errors[0])
     return by_name
 
 
+def _check_references(contract: Contract, sources: dict[str, Contract]) -> None:
+    for column in contract.columns:
+        if column.ref_source and column.ref_source not in sources:
+            raise ContractError(
+                f"{contract.path}: column '{column.name}' refers to unknown source '{column.ref_source}'"
+            )
+
+
+def _cross_check(
+    contracts: list[Contract], unloaded: dict[str, Path] | None = None
+) -> tuple[dict[str, Contract], list[str]]:
+    """The contracts that agree with the others, by name, and one error per contract that does not: a name
+    already used (the first file keeps it) or a reference to no source. A contract that refers to one with an
+    error of its own (one that does not agree, or does not load: `unloaded`, by name) still agrees: that error
+    is the other's."""
+    by_name: dict[str, Contract] = {}
+    failed: dict[int, str] = {}
+    for i, contract in enumerate(contracts):
+        if contract.name in by_name:
+            first = by_name[contract.name].path
+            failed[i] = f"{contract.path}: 'name' {contract.name!r} is already used by {first}"
+        else:
+            by_name[contract.name] = contract
+    for i, contract in enumerate(contracts):
+        if i not in failed:
+            try:
+                _check_references(contract, {**dict.fromkeys(unloaded or {}), **by_name})
+            except ContractError as exc:
+                failed[i] = str(exc)
+    agreed = {c.name: c for i, c in enumerate(contracts) if i not in failed}
+    return agreed, [failed[i] for i in sorted(failed)]
+
+
 def check_contracts(directory: Path = CONTRACTS_DIR) -> tuple[dict[str, Contract], list[str]]:
-    """Every contract that loads, and one error per file that does not (then the cross-file errors).
+    """Every contract that loads and agrees with the others (as this deployment's variants make them), and one
+    error per file that does not: each contract is reported on its own, whatever is wrong with another.
     Every variant is checked against the base contracts, whether this deployment uses it or not."""
-    loaded, errors = [], []
+    loaded, errors, unloaded = [], [], {}
     for path in sorted(directory.glob("*.yml")):
         try:
             loaded.append(load_contract(path))
         except ContractError as exc:
             errors.append(str(exc))
-    try:
-        base = _cross_checked(loaded)
-    except ContractError as exc:
-        return {}, [*errors, str(exc)]
+            unloaded.setdefault(_declared_name(path), path)
+    contracts, cross_errors = _cross_check(loaded, unloaded)
+    errors += cross_errors
+    sources = {c.name: c for c in reversed(loaded)}  # the first file of a name keeps it, as in _cross_check
+    stand_ins: dict[str, list[Contract]] = {}
     for variant in variant_names(directory):
         for path in sorted((directory / variant).glob("*.yml")):
             try:
                 stand_in = load_contract(path)
-                _check_stand_in(stand_in, base.get(stand_in.name))
+                if stand_in.name not in sources and stand_in.name in unloaded:
+                    raise ContractError(
+                        f"{path}: stands in for {unloaded[stand_in.name]}, which does not load: fix it first"
+                    )
+                _check_stand_in(stand_in, sources.get(stand_in.name))
+                _check_references(stand_in, {**dict.fromkeys(unloaded), **sources})
             except ContractError as exc:
                 errors.append(str(exc))
+            else:
+                stand_ins.setdefault(variant, []).append(stand_in)
+    for variant in active_variants():
+        if not (directory / variant).is_dir():
+            errors.append(f"{VARIANTS_ENV}: no contract variant '{variant}' (no folder {directory / variant})")
+        for stand_in in stand_ins.get(variant, []):
+            contracts[stand_in.name] = stand_in
+    return contracts, errors
+
+
+def _declared_name(path: Path) -> str | None:
+    """The name a contract that does not load says it has, if it can be read: others may refer to it."""
     try:
-        return load_contracts(directory), errors
-    except ContractError as exc:  # an active variant that does not load: its error is listed above
-        return base, errors if str(exc) in errors else [*errors, str(exc)]
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, OSError, UnicodeDecodeError):
+        return None
+    name = data.get("name") if isinstance(data, dict) else None
+    return name if isinstance(name, str) else None

@@ -142,7 +142,61 @@ def test_unknown_reference_between_contracts_is_named(tmp_path: Path) -> None:
         load_contracts(tmp_path)
 
 
+def test_a_bad_cross_reference_leaves_the_other_contracts_ok(tmp_path: Path) -> None:
+    good = GOOD.replace("{name: day, type: date}", "{name: day, type: date}\n  - {name: n, type: integer}")
+    (tmp_path / "a_good.yml").write_text(good.replace("demo_source", "first"))
+    (tmp_path / "b_bad.yml").write_text(
+        GOOD.replace("demo_source", "second").replace(
+            "{name: day, type: date}", "{name: day, role: person_ref, ref_source: nowhere}"
+        )
+    )
+    (tmp_path / "c_good.yml").write_text(good.replace("demo_source", "third"))
+    (tmp_path / "d_twice.yml").write_text(good.replace("demo_source", "third"))
+    # a contract that does not load is its own error, not that of those that refer to it
+    (tmp_path / "e_broken.yml").write_text(GOOD.replace("demo_source", "broken").replace("{type: csv}", "{}"))
+    (tmp_path / "f_refers.yml").write_text(
+        GOOD.replace("demo_source", "refers").replace(
+            "{name: day, type: date}", "{name: day, role: person_ref, ref_source: broken}"
+        )
+    )
+    contracts, errors = check_contracts(tmp_path)
+    assert sorted(contracts) == ["first", "refers", "third"]
+    assert contracts["third"].path == tmp_path / "c_good.yml"
+    assert errors == [
+        f"{tmp_path / 'e_broken.yml'}: 'format.type' must be one of csv, fhir, hmis, jsonl, sql, xlsx",
+        f"{tmp_path / 'b_bad.yml'}: column 'day' refers to unknown source 'nowhere'",
+        f"{tmp_path / 'd_twice.yml'}: 'name' 'third' is already used by {tmp_path / 'c_good.yml'}",
+    ]
+
+
 def test_shipped_contracts_have_no_errors() -> None:
     contracts, errors = check_contracts()
     assert errors == []
     assert set(contracts) == set(load_contracts())
+
+
+def test_contracts_check_reports_each_valid_contract_beside_a_bad_reference(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from orchestration.cli import app
+
+    (tmp_path / "a.yml").write_text(GOOD.replace("demo_source", "first"))
+    (tmp_path / "b.yml").write_text(
+        GOOD.replace("demo_source", "second").replace(
+            "{name: day, type: date}", "{name: day, role: person_ref, ref_source: nowhere}"
+        )
+    )
+    result = CliRunner().invoke(app, ["contracts", "check", "--dir", str(tmp_path)])
+    assert result.exit_code == 1
+    assert f"ok     first                    {tmp_path / 'a.yml'}" in result.output
+    assert f"error  {tmp_path / 'b.yml'}: column 'day' refers to unknown source 'nowhere'" in result.output
+    assert not [line for line in result.output.splitlines() if line.startswith("ok") and "second" in line]
+
+
+def test_a_variant_whose_base_does_not_load_says_so(tmp_path: Path) -> None:
+    (tmp_path / "demo.yml").write_text(GOOD.replace("{type: csv}", "{type: csv, sheet: x}"))
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "demo.yml").write_text(GOOD.replace("{type: csv}", "{type: jsonl}"))
+    _, errors = check_contracts(tmp_path)
+    stand_in, base = tmp_path / "other" / "demo.yml", tmp_path / "demo.yml"
+    assert errors[1] == f"{stand_in}: stands in for {base}, which does not load: fix it first"
