@@ -27,7 +27,8 @@ class FileStyle:
     line_end: str = "\n"
 
 
-FRENCH_EXCEL = FileStyle("csv", ";", "latin-1", "\r\n")  # semicolons, latin-1, CRLF
+# semicolons, Windows-1252 (what French Excel writes: latin-1 plus €, ’, œ... in its 0x80-0x9F), CRLF
+FRENCH_EXCEL = FileStyle("csv", ";", "cp1252", "\r\n")
 PLAIN_CSV = FileStyle("csv")
 SEMICOLON_CSV = FileStyle("csv", ";")
 JSONL = FileStyle("jsonl")

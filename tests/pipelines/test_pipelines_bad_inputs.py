@@ -47,7 +47,7 @@ JUSTICE_ROWS = [
 ]  # fmt: skip
 
 
-def tenancies(rows=TENANCY_ROWS, header=TENANCY_HEADER, encoding="latin-1", end="\r\n", last_end=True) -> bytes:
+def tenancies(rows=TENANCY_ROWS, header=TENANCY_HEADER, encoding="cp1252", end="\r\n", last_end=True) -> bytes:
     text = end.join([header, *rows]) + (end if last_end else "")
     return text.encode(encoding)
 
@@ -134,11 +134,11 @@ CASES = {
         "wrong_separator",
         "separated by '\\t' where the contract says ','",
     ),
-    "utf-8 BOM on a latin-1 contract": Case(
+    "utf-8 BOM on a cp1252 contract": Case(
         "housing_tenancies",
         codecs.BOM_UTF8 + tenancies(encoding="utf-8"),
         "unexpected_bom",
-        "utf-8 byte-order mark but the contract says latin-1",
+        "utf-8 byte-order mark but the contract says cp1252",
     ),
     "utf-16 export": Case("health_encounters", health(encoding="utf-16"), "unexpected_bom", "utf-16 byte-order mark"),
     "latin-1 bytes in a utf-8 file": Case(
@@ -479,3 +479,15 @@ def test_a_rejected_file_is_not_recorded_twice_until_its_contract_changes(ctx: I
     )
     fixed = replace(contract, format=replace(contract.format, delimiter=","))
     assert ingest_file(ctx, fixed, path).status == "loaded"
+
+
+def test_windows_1252_characters_load_as_themselves(ctx: IngestContext, tmp_path: Path) -> None:
+    """’, œ and € are Windows-1252 bytes 0x92, 0x9C and 0x80: read as latin-1 they became C1 control characters."""
+    rows = [TENANCY_ROWS[0].replace("Saint-Étienne", "L’Isle-d’Abeau"), TENANCY_ROWS[1].replace("Lyon", "Sœur € Cœur")]
+    path = tmp_path / FILE_NAMES["housing_tenancies"]
+    path.write_bytes(tenancies(rows=rows))
+    summary = ingest_file(ctx, CONTRACTS["housing_tenancies"], path)
+    assert (summary.status, summary.rows_loaded) == ("loaded", 2)
+    with psycopg.connect(ctx.url) as conn:
+        sites = [site for (site,) in conn.execute("select site from raw.housing_tenancies order by source_row")]
+    assert sites == ["L’Isle-d’Abeau", "Sœur € Cœur"]
