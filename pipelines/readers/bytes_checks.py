@@ -1,14 +1,19 @@
-"""Checks on a file's bytes before decoding it: empty, not text at all, a byte-order mark, undecodable bytes."""
+"""Checks on a file's bytes before decoding it: empty, not text at all, a byte-order mark, UTF-8 under a
+single-byte encoding, undecodable bytes. They run on files of millions of rows: bytes are scanned in chunks by
+bytes methods and regular expressions (C loops), never character by character in Python."""
 
 from __future__ import annotations
 
 import codecs
+import re
 from pathlib import Path
 
 from pipelines.readers.errors import FileRejected
 
 MAGIC = {b"PK\x03\x04": "a ZIP archive or an XLSX workbook", b"\x1f\x8b": "a gzip archive", b"%PDF": "a PDF"}
 BOMS = {codecs.BOM_UTF8: "utf-8", codecs.BOM_UTF16_LE: "utf-16", codecs.BOM_UTF16_BE: "utf-16"}
+CHUNK = 1 << 20
+NON_ASCII = re.compile(rb"[\x80-\xff]")
 
 
 def is_utf8(encoding: str) -> bool:
@@ -40,7 +45,43 @@ def check_start(path: Path, encoding: str) -> bool:
                 f"{path.name}: the file starts with a {bom_encoding} byte-order mark but the contract says"
                 f" {encoding}: export it as {encoding} or change the contract's encoding",
             )
+    if not is_utf8(encoding):
+        check_not_utf8(path, encoding)
     return ends_with_newline
+
+
+def check_not_utf8(path: Path, encoding: str) -> None:
+    """Reject a file that is UTF-8 where the contract says a single-byte encoding (latin-1, cp1252): decoded as
+    declared, every accent would load as two characters ('Ã©' for 'é'), silently.
+
+    The file is UTF-8 when it holds a byte over 0x7F (in UTF-8, only multi-byte sequences do) and all of it
+    decodes as UTF-8. A genuine single-byte export is not mistaken for one: an accented letter there is one byte
+    that UTF-8 cannot decode (é is 0xE9 followed by a letter), so the first such byte clears the file, and text
+    whose every accent happens to read as a UTF-8 sequence ('Ã©' and the like, throughout) does not occur in
+    practice. A file cut inside its last sequence still counts as UTF-8: the decoder is never told it has ended.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    line = 1  # the line of the first byte over 0x7F, once found
+    found = False
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            if not found:
+                if chunk.isascii():  # ASCII is UTF-8 and single-byte alike: nothing to tell, no decoder state
+                    line += chunk.count(b"\n")
+                    continue
+                line += chunk.count(b"\n", 0, NON_ASCII.search(chunk).start())
+                found = True
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError:
+                return  # a byte that is not UTF-8: the file is not UTF-8
+    if found:
+        raise FileRejected(
+            "unexpected_utf8",
+            f"{path.name}: line {line}: the file is UTF-8 but the contract says {encoding}; read as {encoding}, each"
+            f" accented letter would become two characters ('Ã©' for 'é'): export it as {encoding} or change the"
+            " contract's encoding to utf-8",
+        )
 
 
 def undecodable(path: Path, encoding: str) -> FileRejected:

@@ -19,6 +19,7 @@ import pytest
 
 from pipelines.contract import load_contracts
 from pipelines.ingest import IngestContext, ingest_file
+from pipelines.readers import FileRejected, bytes_checks, read_rows
 from tests.pipelines.hmis_exports import CLIENTS, ENROLLMENTS, EXITS, SERVICES, hmis_zip
 
 CONTRACTS = load_contracts()
@@ -140,6 +141,20 @@ CASES = {
         "unexpected_bom",
         "utf-8 byte-order mark but the contract says cp1252",
     ),
+    "a UTF-8 export under a cp1252 contract": Case(
+        "housing_tenancies",
+        tenancies(encoding="utf-8"),
+        "unexpected_utf8",
+        "line 2: the file is UTF-8 but the contract says cp1252",
+    ),
+    "a UTF-8 export whose first accent is far down": Case(
+        "housing_tenancies",
+        tenancies(
+            rows=[*[f"B{i};P{i};Lyon;03/02/2021;;;452,30" for i in range(10, 60)], TENANCY_ROWS[0]], encoding="utf-8"
+        ),
+        "unexpected_utf8",
+        "line 52: the file is UTF-8 but the contract says cp1252",
+    ),  # fmt: skip
     "utf-16 export": Case("health_encounters", health(encoding="utf-16"), "unexpected_bom", "utf-16 byte-order mark"),
     "latin-1 bytes in a utf-8 file": Case(
         "health_encounters", health(encoding="latin-1"), "bad_encoding", "line 2, byte 12: bytes that are not valid"
@@ -205,6 +220,10 @@ CASES = {
         "housing_tenancies", tenancies(rows=[TENANCY_ROWS[0], "", TENANCY_ROWS[1], "", TENANCY_ROWS[2]])
     ),
     "utf-8 BOM on a utf-8 contract is fine": Case("health_encounters", codecs.BOM_UTF8 + health()),
+    "cp1252 text with one accent that reads as UTF-8 is cp1252": Case(
+        "housing_tenancies",  # 'Ã©' is C3 A9, UTF-8 for 'é'; a later 'É' (C9 before a letter) is not UTF-8
+        tenancies(rows=[TENANCY_ROWS[1].replace("Lyon", "LyonÃ©"), TENANCY_ROWS[0], TENANCY_ROWS[2]]),
+    ),
     # --- rows that read but do not validate
     "missing record id": Case(
         "housing_tenancies",
@@ -491,3 +510,20 @@ def test_windows_1252_characters_load_as_themselves(ctx: IngestContext, tmp_path
     with psycopg.connect(ctx.url) as conn:
         sites = [site for (site,) in conn.execute("select site from raw.housing_tenancies order by source_row")]
     assert sites == ["L’Isle-d’Abeau", "Sœur € Cœur"]
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 7, 1 << 20])
+def test_utf8_is_told_from_cp1252_across_chunk_boundaries(tmp_path: Path, monkeypatch, chunk: int) -> None:
+    """A sequence split between two reads is still UTF-8; the line is counted across reads."""
+    monkeypatch.setattr(bytes_checks, "CHUNK", chunk)
+    path = tmp_path / FILE_NAMES["housing_tenancies"]
+    contract = CONTRACTS["housing_tenancies"]
+    path.write_bytes(tenancies(rows=[TENANCY_ROWS[1], TENANCY_ROWS[0]], encoding="utf-8"))
+    with pytest.raises(FileRejected, match="line 3: the file is UTF-8 but the contract says cp1252"):
+        list(read_rows(path, contract))
+    path.write_bytes(tenancies(rows=[TENANCY_ROWS[1], TENANCY_ROWS[0]]))
+    assert [row["site"] for _, row in read_rows(path, contract)] == ["Lyon", "Saint-Étienne"]
+    # cut inside its last sequence, a UTF-8 file is still UTF-8
+    path.write_bytes(tenancies(rows=[TENANCY_ROWS[1], "B4;P4;Saint-É"], encoding="utf-8", last_end=False)[:-1])
+    with pytest.raises(FileRejected, match="line 3: the file is UTF-8"):
+        list(read_rows(path, contract))
