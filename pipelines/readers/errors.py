@@ -19,3 +19,14 @@ class RowUnreadable(ValueError):
     def __init__(self, code: str, message: str):
         super().__init__(message)
         self.code = code
+
+
+def nul_row(where: str, columns: list[str]) -> RowUnreadable:
+    """A row holding a NUL character (0x00), which a PostgreSQL text value cannot hold: an export glitch (a
+    fixed-width field padded with zero bytes, a binary value pasted in). Only the columns the contract reads
+    count: a NUL in a column it leaves is never stored."""
+    return RowUnreadable(
+        "nul_byte",
+        f"{where}: {', '.join(columns)} {'holds' if len(columns) == 1 else 'hold'} a NUL character (byte 0x00),"
+        " which the warehouse cannot store",
+    )

@@ -4,6 +4,8 @@ beside it. A row is one resource of the contract's `format.resource`; its subjec
 Column names are small FHIR paths: `Encounter.period.start`, `Patient.name.family`, `Patient.name.given` (a list of
 strings is joined by spaces), `Patient.identifier[system=urn:oid:1.2.250.1.213.1.4.8].value` (a list element by
 one of its fields); any other list gives its first element. Date columns keep the date of a dateTime.
+A value holding a NUL character (JSON's \\u0000; a raw NUL byte is invalid JSON already) makes its row unreadable:
+the warehouse cannot store it.
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ from pathlib import Path
 
 from pipelines.contract import Contract
 from pipelines.readers.bytes_checks import check_start, undecodable
-from pipelines.readers.errors import FileRejected, Row, RowUnreadable
+from pipelines.readers.errors import FileRejected, Row, RowUnreadable, nul_row
 
 STEP = re.compile(r"^(\w+)(?:\[(\w+)=([^\]]+)\])?$")
+NUL_ESCAPE = "\\u0000"  # as JSON writes a NUL character: a line without it holds none
 
 
 def _resolve(resource: dict, steps: list[str]) -> object:
@@ -48,10 +51,11 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
         raise undecodable(path, "utf-8") from None
 
 
-def _patients(path: Path) -> dict[str, dict]:
+def _patients(path: Path) -> tuple[dict[str, dict], set[str]]:
+    """The export's patients by reference, and the references of those whose line may hold a NUL character."""
     if not path.is_file():
         raise FileRejected("missing_patients", f"{path.name}: the Patient file of this bulk export is missing")
-    patients = {}
+    patients, nul = {}, set()
     for line_number, line in _lines(path):
         try:
             patient = json.loads(line)
@@ -59,7 +63,9 @@ def _patients(path: Path) -> dict[str, dict]:
             raise FileRejected("invalid_json", f"{path.name}: line {line_number} is not valid JSON") from None
         if isinstance(patient, dict) and patient.get("resourceType") == "Patient" and patient.get("id"):
             patients[f"Patient/{patient['id']}"] = patient
-    return patients
+            if NUL_ESCAPE in line:
+                nul.add(f"Patient/{patient['id']}")
+    return patients, nul
 
 
 def read_fhir(path: Path, contract: Contract) -> Iterator[tuple[int, Row | RowUnreadable]]:
@@ -69,7 +75,7 @@ def read_fhir(path: Path, contract: Contract) -> Iterator[tuple[int, Row | RowUn
     if bad:
         raise FileRejected("bad_fhir_path", f"{path.name}: column(s) {', '.join(bad)} are not {resource_type}.* paths")
     dates = {c.name for c in contract.columns if c.type == "date" or c.role == "birth_date"}
-    patients = _patients(path.with_name(path.name.replace(resource_type, "Patient", 1)))
+    patients, nul_patients = _patients(path.with_name(path.name.replace(resource_type, "Patient", 1)))
     for number, (line_number, line) in enumerate(_lines(path), start=1):
         try:
             resource = json.loads(line)
@@ -91,4 +97,9 @@ def read_fhir(path: Path, contract: Contract) -> Iterator[tuple[int, Row | RowUn
         for name, steps in paths.items():
             value = _resolve(resource if steps[0] == resource_type else patient, steps[1:])
             row[name] = value[:10] if value and name in dates else value
+        if NUL_ESCAPE in line or subject in nul_patients:  # a substring test in C; the values only when it hits
+            nul = [name for name, value in row.items() if value and "\x00" in value]
+            if nul:
+                yield number, nul_row(f"line {line_number}", nul)
+                continue
         yield number, row

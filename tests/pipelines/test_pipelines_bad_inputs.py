@@ -19,7 +19,7 @@ import pytest
 
 from pipelines.contract import load_contracts
 from pipelines.ingest import IngestContext, ingest_file
-from pipelines.readers import FileRejected, bytes_checks, read_rows
+from pipelines.readers import FileRejected, RowUnreadable, bytes_checks, read_rows
 from tests.pipelines.hmis_exports import CLIENTS, ENROLLMENTS, EXITS, SERVICES, hmis_zip
 
 CONTRACTS = load_contracts()
@@ -224,6 +224,23 @@ CASES = {
         "housing_tenancies",  # 'Ã©' is C3 A9, UTF-8 for 'é'; a later 'É' (C9 before a letter) is not UTF-8
         tenancies(rows=[TENANCY_ROWS[1].replace("Lyon", "LyonÃ©"), TENANCY_ROWS[0], TENANCY_ROWS[2]]),
     ),
+    "a NUL byte inside a field": Case(
+        "housing_tenancies",
+        tenancies(rows=_swap(TENANCY_ROWS, 1, TENANCY_ROWS[1].replace("Lyon", "Ly\x00on"))),
+        rows={2: "nul_byte"},
+    ),
+    "a NUL byte in a column the contract does not read": Case(
+        "housing_tenancies",
+        tenancies(
+            rows=[r + (";a\x00b" if i == 0 else ";") for i, r in enumerate(TENANCY_ROWS)],
+            header=TENANCY_HEADER + ";commentaire",
+        ),
+    ),  # fmt: skip
+    "a NUL byte in a utf-8 file's last row, without a final line break": Case(
+        "health_encounters",
+        health(rows=_swap(HEALTH_ROWS, 2, HEALTH_ROWS[2].replace("Nguyen", "Nguyen\x00\x00")), last_end=False),
+        rows={3: "nul_byte"},
+    ),
     # --- rows that read but do not validate
     "missing record id": Case(
         "housing_tenancies",
@@ -358,6 +375,13 @@ CASES = {
         "housing_tenancies",
         hmis_zip(exits=[{**EXITS[0], "Destination": "999"}]),
         rows={2: "not_allowed"},
+        file_name=HMIS_EXPORT,
+        variant="hmis",
+    ),
+    "HMIS: a NUL byte in a client's name": Case(
+        "housing_participants",
+        hmis_zip(clients=[CLIENTS[0], {**CLIENTS[1], "LastName": "Mar\x00tin"}]),
+        rows={2: "nul_byte"},
         file_name=HMIS_EXPORT,
         variant="hmis",
     ),
@@ -510,6 +534,16 @@ def test_windows_1252_characters_load_as_themselves(ctx: IngestContext, tmp_path
     with psycopg.connect(ctx.url) as conn:
         sites = [site for (site,) in conn.execute("select site from raw.housing_tenancies order by source_row")]
     assert sites == ["L’Isle-d’Abeau", "Sœur € Cœur"]
+
+
+def test_a_nul_row_names_its_line_and_column_and_never_its_value(tmp_path: Path) -> None:
+    path = tmp_path / FILE_NAMES["housing_tenancies"]
+    path.write_bytes(CASES["a NUL byte inside a field"].content)
+    rows = list(read_rows(path, CONTRACTS["housing_tenancies"]))
+    assert [number for number, _ in rows] == [1, 2, 3]
+    (bad,) = [row for _, row in rows if isinstance(row, RowUnreadable)]
+    assert bad.code == "nul_byte"
+    assert str(bad) == "line 3: site holds a NUL character (byte 0x00), which the warehouse cannot store"
 
 
 @pytest.mark.parametrize("chunk", [1, 2, 3, 7, 1 << 20])

@@ -196,6 +196,34 @@ def test_a_fhir_bulk_export_loads_encounters_with_their_patients(warehouse_url: 
     assert rejected.status == "rejected" and "Patient_2025-11.ndjson: the Patient file" in rejected.message
 
 
+def test_a_fhir_value_holding_a_nul_makes_its_row_unreadable(warehouse_url: str, tmp_path: Path) -> None:
+    """JSON writes a NUL character as \\u0000; PostgreSQL text cannot hold one (the load failed on COPY)."""
+    contract_file = tmp_path / "health_fhir_encounters.yml"
+    contract_file.write_text(FHIR_CONTRACT)
+    contract = load_contract(contract_file)
+    ensure_raw_tables(warehouse_url, {contract.name: contract})
+    ctx = IngestContext(warehouse_url, bytes(range(32)), tmp_path / "q", {contract.name: contract}, lambda: None)
+    export = tmp_path / "landing" / "health"
+    broken = {**PATIENTS[0], "name": [{"family": "Du\x00pont", "given": ["Marie"]}]}
+    _ndjson(export / "Patient_2025-12.ndjson", [broken, PATIENTS[1]])
+    second = {**ENCOUNTERS[4], "id": "e5", "period": {"start": "2024-03-10"}}
+    path = _ndjson(
+        export / "Encounter_2025-12.ndjson",
+        [ENCOUNTERS[0], second, {**second, "id": "e6", "class": {"code": "IM\x00P"}}],
+    )
+    assert "\\u0000" in path.read_text()
+
+    summary = ingest_file(ctx, contract, path)
+
+    assert (summary.status, summary.rows_read, summary.rows_loaded, summary.rows_quarantined) == ("loaded", 3, 1, 2)
+    with psycopg.connect(ctx.url) as conn:
+        reasons = conn.execute("select source_row, reason_code from audit.rejections order by 1").fetchall()
+    assert reasons == [(1, "nul_byte"), (3, "nul_byte")]
+    messages = (ctx.quarantine_dir / contract.name / f"{path.name}.rejected.csv").read_text()
+    assert "line 1: Patient.name.family holds a NUL character" in messages
+    assert "line 3: Encounter.class.code holds a NUL character" in messages
+
+
 SQL_CONTRACT = """
 name: partner_stays
 partner: health
