@@ -8,11 +8,15 @@ from decimal import Decimal
 from pipelines.contract import SourceFormat
 
 
-def cell_text(value: object, fmt: SourceFormat) -> str | None:
+def cell_text(value: object, fmt: SourceFormat, *, date_column: bool = False) -> str | None:
+    """`date_column`: the contract reads the value as a date, so a date-time gives its date, whatever its time of
+    day; elsewhere a date-time keeps its time unless it is midnight (a date typed into a date-time cell)."""
     if value is None:
         return None
     if isinstance(value, datetime):
-        return value.strftime(fmt.date_format) if value.time() == time() else value.isoformat(sep=" ")
+        if date_column or value.time() == time():
+            return value.strftime(fmt.date_format)
+        return value.isoformat(sep=" ")
     if isinstance(value, date):
         return value.strftime(fmt.date_format)
     if isinstance(value, bool):

@@ -1,7 +1,18 @@
 """Excel workbooks (XLSX): one named sheet, header on its first row, read in streaming mode.
 
+Rows are numbered as Excel numbers them: source row 5 is the row a steward sees as 5 beside the sheet's cells,
+so the header's row is 1 and the first row after it 2, and a blank row in between keeps its number (it is
+skipped, not counted out). A CSV export's rows are counted differently (delimited.py): its records from 1 after
+the header, blank lines skipped, since a record may span lines; its row messages name the physical line too.
+
 Cells come typed: dates are written back in the contract's date format and numbers with its decimal mark, so
-validation reads an XLSX cell exactly as it would the same value in a CSV export.
+validation reads an XLSX cell exactly as it would the same value in a CSV export. A date cell is a date whatever
+its display format: in a date column (`type: date`, or the birth date) a date-time gives its date, its time of
+day dropped (an admission at 09:30 happened on that day; requiring midnight would quarantine rows nobody could
+fix but by retyping the day), as the FHIR reader does with a dateTime. A time alone stays a time, and is no date.
+
+A cell cannot hold a NUL character: XML 1.0 has none, so a workbook with one (a raw 0x00 byte or `&#0;` in its
+XML, from a broken export) is not well-formed, and the whole file is rejected by name.
 """
 
 from __future__ import annotations
@@ -15,36 +26,63 @@ from pipelines.readers.cells import cell_text
 from pipelines.readers.errors import FileRejected, Row, RowUnreadable
 from pipelines.readers.header import check_header
 
+HEADER_ROW = 1
+
 
 def read_xlsx(path: Path, contract: Contract) -> Iterator[tuple[int, Row | RowUnreadable]]:
     from openpyxl import load_workbook  # only partners who send workbooks need it loaded
 
-    fmt = contract.format
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise FileRejected("not_xlsx", f"{path.name}: not a readable XLSX workbook ({type(exc).__name__})") from None
+    except SyntaxError as exc:  # ElementTree's ParseError (lxml's too): the shared strings are read at load
+        raise _malformed(path, "its shared strings", exc) from None
     try:
-        sheet_name = fmt.sheet or workbook.sheetnames[0]
-        if sheet_name not in workbook.sheetnames:
-            raise FileRejected(
-                "missing_sheet", f"{path.name}: no sheet '{sheet_name}' (sheets: {', '.join(workbook.sheetnames)})"
-            )
-        cells = workbook[sheet_name].iter_rows(values_only=True)
+        yield from _rows(path, contract, workbook)
+    finally:
+        workbook.close()
+
+
+def _rows(path: Path, contract: Contract, workbook) -> Iterator[tuple[int, Row | RowUnreadable]]:
+    fmt = contract.format
+    sheet_name = fmt.sheet or workbook.sheetnames[0]
+    if sheet_name not in workbook.sheetnames:
+        raise FileRejected(
+            "missing_sheet", f"{path.name}: no sheet '{sheet_name}' (sheets: {', '.join(workbook.sheetnames)})"
+        )
+    # Streaming, openpyxl hands the rows absent from the file (never written to) as empty ones: the n-th row it
+    # gives from row 1 is the sheet's row n, so counting them gives Excel's row numbers.
+    cells = workbook[sheet_name].iter_rows(min_row=HEADER_ROW, values_only=True)
+    try:
         first = next(cells, None)
         if first is None:
             raise FileRejected("empty_file", f"{path.name}: sheet '{sheet_name}' is empty")
         header = check_header(path, contract, list(first))
         wanted = {c.name for c in contract.columns}
-        number = 0
-        for line in cells:
+        dates = {c.name for c in contract.columns if c.type == "date" or c.role == "birth_date"}
+        for number, line in enumerate(cells, start=HEADER_ROW + 1):
             if all(v is None or (isinstance(v, str) and not v.strip()) for v in line):
                 continue  # Excel keeps formatted empty rows: they are no rows
-            number += 1
             values = list(line) + [None] * (len(header) - len(line))
             if any(v is not None for v in values[len(header) :]):
                 yield number, RowUnreadable("field_count", f"values beyond the {len(header)} header columns")
                 continue
-            yield number, {h: cell_text(v, fmt) for h, v in zip(header, values, strict=False) if h in wanted}
-    finally:
-        workbook.close()
+            yield (
+                number,
+                {
+                    h: cell_text(v, fmt, date_column=h in dates)
+                    for h, v in zip(header, values, strict=False)
+                    if h in wanted
+                },
+            )
+    except SyntaxError as exc:  # the sheet's XML, parsed as it streams
+        raise _malformed(path, f"sheet '{sheet_name}'", exc) from None
+
+
+def _malformed(path: Path, part: str, exc: SyntaxError) -> FileRejected:
+    return FileRejected(
+        "malformed_xlsx",
+        f"{path.name}: {part}: not well-formed XML ({exc}): a NUL or another control character, which a workbook"
+        " cannot hold? Export the workbook again",
+    )

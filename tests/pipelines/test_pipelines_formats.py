@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -72,25 +74,57 @@ def test_a_named_sheet_loads_with_typed_cells(ctx: IngestContext, contract, tmp_
     path = _workbook(
         tmp_path / "loyers_2025-12.xlsx",
         [
-            ["L1", "Lyon", datetime(2023, 5, 1), 452.3, 3, "ok"],
+            ["L1", "Lyon", datetime(2023, 5, 1), 452.3, 3, "ok"],  # Excel row 2: the header is row 1
             ["L2", "Grenoble", "01/06/2024", "380,50", 2.0, None],  # a date and a rent typed as text
-            [None, None, None, None, None, None],  # a formatted empty row is no row
-            ["L3", "Lyon", datetime(2023, 5, 1, 14, 30), -5, 1, None],  # a time of day, a negative rent
+            [None, None, None, None, None, None],  # row 4, a formatted empty row, is no row
+            ["L3", "Lyon", datetime(2023, 5, 1, 14, 30), -5, 1, None],  # a negative rent
             ["L4", "Lyon", datetime(2024, 1, 1), 400, 2.5, None],
+            ["L5", "Lyon", datetime(2024, 2, 1, 9, 30), 400, 2, None],  # a date cell showing a time of day too
         ],
     )
     summary = ingest_file(ctx, contract, path)
-    assert (summary.status, summary.rows_read, summary.rows_loaded, summary.rows_quarantined) == ("loaded", 4, 2, 2)
+    assert (summary.status, summary.rows_read, summary.rows_loaded, summary.rows_quarantined) == ("loaded", 5, 3, 2)
     with psycopg.connect(ctx.url) as conn:
         loaded = conn.execute(
-            "select site, start_date, monthly_rent, rooms from raw.landlord_rents order by 1"
+            "select site, start_date, monthly_rent, rooms from raw.landlord_rents order by 2"
         ).fetchall()
         reasons = conn.execute("select source_row, reason_code from audit.rejections order by 1, 2").fetchall()
     assert loaded == [
-        ("Grenoble", date(2024, 6, 1), Decimal("380.50"), 2),
         ("Lyon", date(2023, 5, 1), Decimal("452.3"), 3),
+        ("Lyon", date(2024, 2, 1), Decimal("400"), 2),
+        ("Grenoble", date(2024, 6, 1), Decimal("380.50"), 2),
     ]
-    assert reasons == [(3, "invalid_date"), (3, "out_of_range"), (4, "invalid_integer")]
+    # source rows are the sheet's row numbers, as Excel shows them beside the cells
+    assert reasons == [(5, "out_of_range"), (6, "invalid_integer")]
+    quarantine = ctx.quarantine_dir / contract.name / f"{path.name}.rejected.csv"
+    assert [line.split(",")[0] for line in quarantine.read_text().splitlines()[1:]] == ["5", "6"]
+
+
+def test_excel_row_numbers_hold_across_rows_never_written(ctx: IngestContext, contract, tmp_path: Path) -> None:
+    """A row Excel never wrote (no <row> element: rows 3 and 4 here) still counts, as it does on screen."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Loyers"
+    sheet.append(HEADER)
+    sheet.append(["L1", "Lyon", datetime(2023, 5, 1), 452.3, 3, None])
+    for column, value in enumerate(["L2", "Lyon", "2023-05-01", 1, 1], start=1):  # C5 (ISO text) is the bad cell
+        sheet.cell(row=5, column=column, value=value)
+    path = tmp_path / "loyers_2025-12.xlsx"
+    book.save(path)
+    summary = ingest_file(ctx, contract, path)
+    assert (summary.rows_read, summary.rows_loaded, summary.rows_quarantined) == (2, 1, 1)
+    with psycopg.connect(ctx.url) as conn:
+        assert conn.execute("select source_row, reason_code from audit.rejections").fetchall() == [(5, "invalid_date")]
+
+
+def _with_nul(path: Path) -> Path:
+    """A workbook whose cell holds a NUL character, as a broken export writes it: &#0; in the XML."""
+    _workbook(path, [["L1", "Ly_NUL_on", datetime(2023, 5, 1), 1, 1, None]])
+    source = path.read_bytes()
+    with zipfile.ZipFile(io.BytesIO(source)) as old, zipfile.ZipFile(path, "w") as new:
+        for item in old.infolist():
+            new.writestr(item, old.read(item).replace(b"_NUL_", b"&#0;"))
+    return path
 
 
 @pytest.mark.parametrize(
@@ -108,6 +142,7 @@ def test_a_named_sheet_loads_with_typed_cells(ctx: IngestContext, contract, tmp_
         ),
         (lambda p: p.write_bytes(b"PK\x03\x04not really a zip"), "not_xlsx", "not a readable XLSX workbook"),
         (lambda p: _workbook(p, [], header=[]), "empty_file", "sheet 'Loyers' is empty"),
+        (_with_nul, "malformed_xlsx", "not well-formed XML (reference to invalid character number"),
     ],
 )
 def test_an_unusable_workbook_is_rejected_by_name(ctx: IngestContext, contract, tmp_path: Path, make, code, message):
