@@ -21,6 +21,9 @@ class RowUnreadable(ValueError):
         self.code = code
 
 
+NUL_ESCAPE = "\\u0000"  # as JSON writes a NUL character: a JSON line without it holds none
+
+
 def nul_row(where: str, columns: list[str]) -> RowUnreadable:
     """A row holding a NUL character (0x00), which a PostgreSQL text value cannot hold: an export glitch (a
     fixed-width field padded with zero bytes, a binary value pasted in). Only the columns the contract reads

@@ -17,10 +17,9 @@ from pathlib import Path
 
 from pipelines.contract import Contract
 from pipelines.readers.bytes_checks import check_start, undecodable
-from pipelines.readers.errors import FileRejected, Row, RowUnreadable, nul_row
+from pipelines.readers.errors import NUL_ESCAPE, FileRejected, Row, RowUnreadable, nul_row
 
 STEP = re.compile(r"^(\w+)(?:\[(\w+)=([^\]]+)\])?$")
-NUL_ESCAPE = "\\u0000"  # as JSON writes a NUL character: a line without it holds none
 
 
 def _resolve(resource: dict, steps: list[str]) -> object:

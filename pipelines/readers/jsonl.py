@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pipelines.contract import Contract
 from pipelines.readers.bytes_checks import check_start, undecodable
-from pipelines.readers.errors import FileRejected, Row, RowUnreadable
+from pipelines.readers.errors import NUL_ESCAPE, FileRejected, Row, RowUnreadable, nul_row
 from pipelines.readers.header import renamed_hint, renamings
 
 
@@ -60,4 +60,9 @@ def _parse(line: str, line_number: int, expected: list[str], keys: set[str], tru
     nested = sorted(k for k in expected if isinstance(obj.get(k), dict | list))
     if nested:
         return RowUnreadable("nested_value", f"line {line_number}: {', '.join(nested)} hold(s) a list or object")
-    return {k: None if obj.get(k) is None else str(obj[k]) for k in expected}
+    row = {k: None if obj.get(k) is None else str(obj[k]) for k in expected}
+    if NUL_ESCAPE in line:  # a substring test in C; the values only when it hits (a raw NUL is invalid JSON)
+        nul = [name for name, value in row.items() if value and "\x00" in value]
+        if nul:
+            return nul_row(f"line {line_number}", nul)
+    return row

@@ -102,6 +102,11 @@ CASES = {
         "missing_column",
         "key(s) surname in no line (renamed: 'last_name' instead of 'surname'?)",
     ),
+    "jsonl NUL character in a value": Case(
+        "justice_events",
+        justice([json.dumps(JUSTICE_ROWS[0]), json.dumps({**JUSTICE_ROWS[1], "surname": "Ro\x00ux"})]),
+        rows={2: "nul_byte"},
+    ),
     "jsonl required key in no line": Case(
         "justice_events",
         justice([json.dumps({k: v for k, v in r.items() if k != "start_date"}) for r in JUSTICE_ROWS]),
