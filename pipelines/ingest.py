@@ -281,7 +281,7 @@ def _read(ctx: IngestContext, contract: Contract, extract: Extract, batch: _Read
     for number, row in extract.rows():
         batch.rows_read += 1
         if isinstance(row, RowUnreadable):
-            batch.reject(Rejected(number, [Problem(None, row.code, str(row))], None))
+            batch.reject(Rejected(number, [Problem(None, row.code, str(row))], row.fields))
             continue
         values, problems = validate(row)
         if problems:

@@ -26,13 +26,14 @@ def read_delimited(path: Path, contract: Contract) -> Iterator[tuple[int, Row | 
             header = check_header(path, contract, next(reader, []))
             wanted = {c.name for c in contract.columns}
             # None: every column of the file is the contract's, a row is its fields zipped with the header.
-            yield from _records(path, reader, header, None if wanted.issuperset(header) else wanted, ends_with_newline)
+            wanted = None if wanted.issuperset(header) else wanted
+            yield from _records(path, reader, header, wanted, fmt.delimiter, ends_with_newline)
     except UnicodeDecodeError:
         raise undecodable(path, fmt.encoding) from None
 
 
 def _records(
-    path: Path, reader, header: list[str], wanted: set[str] | None, ends_with_newline: bool
+    path: Path, reader, header: list[str], wanted: set[str] | None, delimiter: str, ends_with_newline: bool
 ) -> Iterator[tuple[int, Row | RowUnreadable]]:
     number = 0
     pending: tuple[int, list[str], int] | None = None  # held back one record: only the last may be truncated
@@ -45,7 +46,7 @@ def _records(
         except csv.Error as exc:
             number += 1
             if pending:
-                yield _row(pending, header, wanted)
+                yield _row(pending, header, wanted, delimiter)
                 pending = None
             if "unexpected end of data" not in str(exc):
                 yield number, RowUnreadable("bad_quoting", f"line {start}: {exc}")
@@ -60,7 +61,7 @@ def _records(
             continue  # a blank line is no row
         number += 1
         if pending:
-            yield _row(pending, header, wanted)
+            yield _row(pending, header, wanted, delimiter)
         pending = (number, fields, start)
     if pending:
         if not ends_with_newline and len(pending[1]) < len(header):
@@ -69,18 +70,20 @@ def _records(
                 RowUnreadable(
                     "truncated_row",
                     f"last line: {len(pending[1])} of {len(header)} fields and no line break: the file looks cut off",
+                    _fields_read(pending[1], header, delimiter),
                 ),
             )
         else:
-            yield _row(pending, header, wanted)
+            yield _row(pending, header, wanted, delimiter)
 
 
 def _row(
-    record: tuple[int, list[str], int], header: list[str], wanted: set[str] | None
+    record: tuple[int, list[str], int], header: list[str], wanted: set[str] | None, delimiter: str
 ) -> tuple[int, Row | RowUnreadable]:
     number, fields, line = record
     if len(fields) != len(header):
-        return number, RowUnreadable("field_count", f"{len(fields)} fields where the header has {len(header)}")
+        message = f"{len(fields)} fields where the header has {len(header)}"
+        return number, RowUnreadable("field_count", message, _fields_read(fields, header, delimiter))
     if "\x00" in "".join(fields):  # one join and one substring test, both in C: the common row pays no more
         nul = [name for name, value in zip(header, fields, strict=True) if "\x00" in value]
         nul = [name for name in nul if wanted is None or name in wanted]  # a column never read cannot hurt
@@ -89,3 +92,12 @@ def _row(
     if wanted is None:
         return number, dict(zip(header, fields, strict=True))
     return number, {name: value for name, value in zip(header, fields, strict=True) if name in wanted}
+
+
+def _fields_read(fields: list[str], header: list[str], delimiter: str) -> Row:
+    """A row whose fields do not match the header, laid out for the steward to fix: the fields in order, any
+    beyond the header's last column kept in it (joined by the delimiter), so nothing the partner sent is lost."""
+    laid_out = dict(zip(header, fields, strict=False))
+    if len(fields) > len(header):
+        laid_out[header[-1]] = delimiter.join(fields[len(header) - 1 :])
+    return laid_out

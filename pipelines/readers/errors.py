@@ -14,11 +14,13 @@ class FileRejected(ValueError):
 
 
 class RowUnreadable(ValueError):
-    """One row cannot be split into fields; the rest of the file is still read."""
+    """One row cannot be split into fields; the rest of the file is still read. `fields`: what could be read of
+    it, by column, for the quarantine file, where the steward fixes it in place and retries it."""
 
-    def __init__(self, code: str, message: str):
+    def __init__(self, code: str, message: str, fields: Row | None = None):
         super().__init__(message)
         self.code = code
+        self.fields = fields
 
 
 NUL_ESCAPE = "\\u0000"  # as JSON writes a NUL character: a JSON line without it holds none

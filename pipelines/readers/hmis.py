@@ -131,7 +131,8 @@ def _rows(export: HmisExport, version: str, file: str, wanted: set[str]) -> Iter
             reader = csv.reader(handle, strict=True)
             header = _checked_header(file, version, next(reader, []))
             # A ZIP member is checked by its CRC: a last line without a line break is whole, not cut off.
-            for number, record in _records(PurePath(f"{file}.csv"), reader, header, wanted | {"DateDeleted"}, True):
+            columns = wanted | {"DateDeleted"}
+            for number, record in _records(PurePath(f"{file}.csv"), reader, header, columns, ",", True):
                 if isinstance(record, RowUnreadable) or not (record.pop("DateDeleted", None) or "").strip():
                     yield number, record
         except UnicodeDecodeError:

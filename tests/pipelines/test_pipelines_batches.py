@@ -249,6 +249,36 @@ def test_a_fixed_quarantine_file_joins_its_batch(ctx: IngestContext, tmp_path: P
     assert (again.rows_loaded, again.rows_quarantined) == (0, 1)
 
 
+def test_a_row_with_a_separator_too_many_is_quarantined_with_its_fields_and_can_be_fixed(ctx, tmp_path: Path) -> None:
+    # A site name with the separator in it, unquoted: one field too many. The row keeps what the partner sent.
+    first = ingest_file(
+        ctx, TENANCIES, _write(tmp_path, "2025-12", [*_rows("B1"), "B2;P2;Lyon;Part-Dieu;03/02/2021;;;400,00"])
+    )
+    assert (first.rows_loaded, first.rows_quarantined) == (1, 1)
+    quarantine = quarantine_path(ctx.quarantine_dir, "housing_tenancies", "tenancies_2025-12.csv")
+    with quarantine.open(encoding="utf-8", newline="") as handle:
+        (line,) = list(csv.DictReader(handle))
+    assert line["reason_code"] == "field_count"
+    assert (line["id_bail"], line["site"], line["date_debut"], line["loyer_mensuel"]) == (
+        "B2",
+        "Lyon",
+        "Part-Dieu",
+        ";400,00",
+    )
+    line.update(site="Lyon;Part-Dieu", date_debut="03/02/2021", date_fin="", motif_sortie="", loyer_mensuel="400,00")
+    with quarantine.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(line))
+        writer.writeheader()
+        writer.writerow(line)
+
+    retried = retry_quarantine(ctx, quarantine)
+
+    assert (retried.rows_loaded, retried.rows_quarantined) == (1, 0)
+    assert _query(ctx.url, "select site from raw.housing_tenancies where batch_id = %s", (retried.batch_id,)) == [
+        ("Lyon;Part-Dieu",)
+    ]
+
+
 def test_retry_refuses_what_it_cannot_do(ctx: IngestContext, tmp_path: Path) -> None:
     path = tmp_path / "tenancies_2025-12.csv"
     path.write_bytes(b"")
