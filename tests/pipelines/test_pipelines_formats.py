@@ -200,13 +200,18 @@ def _ndjson(path: Path, resources: list[dict]) -> Path:
     return path
 
 
-def test_a_fhir_bulk_export_loads_encounters_with_their_patients(warehouse_url: str, tmp_path: Path) -> None:
+def _fhir_setup(warehouse_url: str, tmp_path: Path) -> tuple:
+    """The FHIR contract, an ingestion context with its raw table, and the export's landing folder."""
     contract_file = tmp_path / "health_fhir_encounters.yml"
     contract_file.write_text(FHIR_CONTRACT)
     contract = load_contract(contract_file)
     ensure_raw_tables(warehouse_url, {contract.name: contract})
     ctx = IngestContext(warehouse_url, bytes(range(32)), tmp_path / "q", {contract.name: contract}, lambda: None)
-    export = tmp_path / "landing" / "health"
+    return contract, ctx, tmp_path / "landing" / "health"
+
+
+def test_a_fhir_bulk_export_loads_encounters_with_their_patients(warehouse_url: str, tmp_path: Path) -> None:
+    contract, ctx, export = _fhir_setup(warehouse_url, tmp_path)
     _ndjson(export / "Patient_2025-12.ndjson", PATIENTS)
     path = _ndjson(export / "Encounter_2025-12.ndjson", ENCOUNTERS)
 
@@ -233,12 +238,7 @@ def test_a_fhir_bulk_export_loads_encounters_with_their_patients(warehouse_url: 
 
 def test_a_fhir_value_holding_a_nul_makes_its_row_unreadable(warehouse_url: str, tmp_path: Path) -> None:
     """JSON writes a NUL character as \\u0000; PostgreSQL text cannot hold one (the load failed on COPY)."""
-    contract_file = tmp_path / "health_fhir_encounters.yml"
-    contract_file.write_text(FHIR_CONTRACT)
-    contract = load_contract(contract_file)
-    ensure_raw_tables(warehouse_url, {contract.name: contract})
-    ctx = IngestContext(warehouse_url, bytes(range(32)), tmp_path / "q", {contract.name: contract}, lambda: None)
-    export = tmp_path / "landing" / "health"
+    contract, ctx, export = _fhir_setup(warehouse_url, tmp_path)
     broken = {**PATIENTS[0], "name": [{"family": "Du\x00pont", "given": ["Marie"]}]}
     _ndjson(export / "Patient_2025-12.ndjson", [broken, PATIENTS[1]])
     second = {**ENCOUNTERS[4], "id": "e5", "period": {"start": "2024-03-10"}}
