@@ -18,7 +18,7 @@ import pytest
 
 from orchestration.instance import run_refresh
 from pipelines.sample.generate import generate
-from pipelines.settings import get_settings
+from pipelines.settings import Settings, get_settings
 from pseudonymisation.keys import load_key, new_key
 from pseudonymisation.link_keys import record_key
 from tests.conftest import create_database
@@ -26,6 +26,7 @@ from tests.ground_truth import IndicatorCell, indicator_cells, retention_curve
 
 PERSONS = 500
 SEEDS = (5, 23)
+DEMO_PERSONS, DEMO_SEED = 2000, 7  # as `abord demo`
 MIN_CELL_PERSONS = 11
 VALUE_TOLERANCE = 5.0001e-5  # the warehouse rounds to 4 decimals
 LINKED_SOURCES = (
@@ -78,18 +79,25 @@ def _linkage(url: str, data: Path, key_file: Path) -> dict[tuple[str, str], str]
         }
 
 
-@pytest.fixture(scope="module", params=SEEDS, ids=[f"seed{s}" for s in SEEDS])
-def run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, pg_admin_url: str):
-    data = tmp_path_factory.mktemp(f"indicators_{request.param}")
-    generate(data, persons=PERSONS, seed=request.param)
-    new_key(data / "abord.key")
+def _build(tmp_path: Path, pg_admin_url: str, persons: int, seed: int) -> tuple[Path, str, Settings]:
+    """Sample extracts of `persons` persons, ingested and modelled by the refresh job on a new database."""
+    generate(tmp_path, persons=persons, seed=seed)
+    new_key(tmp_path / "abord.key")
     url = create_database(pg_admin_url)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("ABORD_DATA_DIR", str(data))
+        patch.setenv("ABORD_DATA_DIR", str(tmp_path))
         patch.setenv("ABORD_DATABASE_URL", url)
-        patch.setenv("DAGSTER_HOME", str(data / "dagster"))
+        patch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
         settings = get_settings()
         assert run_refresh(settings), "the refresh job failed"
+    return tmp_path, url, settings
+
+
+@pytest.fixture(scope="module", params=SEEDS, ids=[f"seed{s}" for s in SEEDS])
+def run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, pg_admin_url: str):
+    data, url, settings = _build(
+        tmp_path_factory.mktemp(f"indicators_{request.param}"), pg_admin_url, PERSONS, request.param
+    )
     cells = {
         tuple(row[:5]): IndicatorCell(*row[5:])
         for row in _query(
@@ -234,3 +242,77 @@ def test_effects_are_plausible_with_the_generators_defaults(run) -> None:
     assert 10_000 <= programme <= 16_000, "about the 14,000 EUR a person-year the funders commit"
     assert 0.1 <= totals[("cost_offset_ratio", "all")].value <= 1
     assert 0.45 <= totals[("peer_support_met_share", "all")].value <= 0.75, "six tenants in ten meet a peer worker"
+
+
+# The cohort cells (indicator, breakdown) a pay-for-performance clause's value adds up over its year's quarters.
+CLAUSE_SOURCES = {
+    "housing_retention_12m": (("housing_retention_12m", "all"),),
+    "employment_in_work_12m": (("employment_in_work_or_training_12m", "all"),),
+    "health_emergency_visits_change": (("health_emergency_visits", "before"), ("health_emergency_visits", "after")),
+}
+
+
+def _published_cells(url: str) -> dict[tuple, tuple]:
+    """(indicator, period, site, cohort, breakdown) -> (numerator, persons, suppressed) as published."""
+    rows = _query(
+        url,
+        "select indicator_code, period, site, cohort, breakdown, numerator, persons, suppressed"
+        " from published.indicator_values",
+    )
+    return {tuple(row[:5]): tuple(row[5:]) for row in rows}
+
+
+def _known_years(published: dict[tuple, tuple]) -> set[tuple[str, str, str, str]]:
+    """(indicator, breakdown, site, year) of the cohort cells' year sums a published clause value shows."""
+    return {
+        (code, breakdown, site, period[:4])
+        for (indicator, period, site, _, clause), (_, _, suppressed) in published.items()
+        if indicator == "pfp_indicator_value" and not suppressed
+        for code, breakdown in CLAUSE_SOURCES[clause.split(":", 1)[1]]
+    }
+
+
+@pytest.fixture(scope="module")
+def demo_url(tmp_path_factory: pytest.TempPathFactory, pg_admin_url: str) -> str:
+    """The demo's warehouse (`abord demo`: 2,000 persons, seed 7), whose sites' quarterly cohorts are large enough
+    that one quarter of a year may be suppressed alone; at 500 persons most quarters are, and none is alone."""
+    return _build(tmp_path_factory.mktemp("indicators_demo"), pg_admin_url, DEMO_PERSONS, DEMO_SEED)[1]
+
+
+def test_no_suppressed_cohort_cell_is_recovered_from_a_clause_year(demo_url: str) -> None:
+    """A clause's value shows the sum of its indicator's cohort cells over the clause's year at its site
+    (numerator, denominator, persons): a year holding exactly one suppressed quarter gives it away (the year minus
+    the shown quarters). Fails when clause cells escape disclosure control."""
+    published = _published_cells(demo_url)
+    recovered = []
+    for code, breakdown, site, year in _known_years(published):
+        quarters = {
+            key: cell
+            for key, cell in published.items()
+            if (key[0], key[2], key[4]) == (code, site, breakdown) and key[3].startswith(f"{year}-Q")
+        }
+        hidden = [key for key, (_, _, suppressed) in quarters.items() if suppressed]
+        if len(hidden) == 1:
+            recovered.append(hidden[0])
+    assert _known_years(published), "some clause values are published"
+    assert not recovered, f"{len(recovered)} suppressed cells recovered from a clause's year, e.g. {recovered[:3]}"
+
+
+def test_no_suppressed_cell_is_alone_in_a_line_of_published_totals(demo_url: str) -> None:
+    """Every line an attacker can add up: one site's cohorts under its total, where the year sums published
+    clause values show stand in for their quarters (and hold their own quarters), and one cohort's sites under
+    its all-sites total. A line holding exactly one suppressed member gives it away."""
+    published = _published_cells(demo_url)
+    known = _known_years(published)
+    lines: dict[tuple, list[bool]] = {}
+    for (code, period, site, cohort, breakdown), (_, _, suppressed) in published.items():
+        if code.startswith("pfp_"):
+            continue
+        if cohort != "all" and (code, breakdown, site, cohort[:4]) in known:
+            lines.setdefault((code, period, breakdown, "year", site, cohort[:4]), []).append(suppressed)
+        elif cohort != "all" and published.get((code, period, site, "all", breakdown), (0, 0, True))[2] is False:
+            lines.setdefault((code, period, breakdown, "site", site), []).append(suppressed)
+        if site != "all" and published.get((code, period, "all", cohort, breakdown), (0, 0, True))[2] is False:
+            lines.setdefault((code, period, breakdown, "cohort", cohort), []).append(suppressed)
+    alone = [line for line, members in lines.items() if sum(members) == 1]
+    assert not alone, f"{len(alone)} lines hold a single suppressed cell, e.g. {alone[:3]}"

@@ -3,35 +3,59 @@
   where 'all' marks a total. Primary: every cell under min_cell_persons is suppressed. Complementary: a line
   (one site across cohorts, or one cohort across sites) whose total is published must not hold exactly one
   suppressed member, else total minus the others reveals it; the smallest other member is suppressed too.
-  Lines along both dimensions are passed over twice, since a complementary cell can open another line.
+  A cohort may also be a year ('YYYY') whose cell sums that year's quarters ('YYYY-Qn') at the same site: the
+  quarters then form their own line under the year cell, and the year cell stands in for them in the site's
+  line under 'all' (nested lines), so neither the year nor the site total gives a suppressed quarter away.
+  A year cell is a site line's complement only when no quarter is left to take: it then counts as hidden in its
+  own line, whose smallest quarter goes too, else the year would be the sum of its shown quarters.
+  Lines along both dimensions are passed over four times each, since a complementary cell can open another line.
   A cell whose persons is null counts no persons (rows of a file, say) and is never suppressed for its size.
   suppression_reason tells readers why a cell is hidden: 'small_cell' (too few persons) or 'complementary'.
 #}
 {% macro suppress_cells(relation) -%}
 {%- set cell_columns = 'indicator_code, period, site, cohort, breakdown, numerator, denominator, value, persons' %}
-{%- set passes = [('site', 'cohort'), ('cohort', 'site'), ('site', 'cohort'), ('cohort', 'site')] %}
+{#- (line, member, 1 when the line's total is hidden: only a year's can be, its quarters being then open,
+    what goes first among the complements: in a site's line, quarters before years, whose cells are shown) #}
+{%- set year_hidden -%}
+    case when cohort_line <> 'all' and bool_or(is_suppressed and cohort ~ '^[0-9]{4}$') over (
+        partition by indicator_code, period, breakdown, site, left(cohort, 4)
+    ) then 1 else 0 end
+{%- endset %}
+{%- set passes = [('site, cohort_line', 'cohort', year_hidden, "cohort ~ '^[0-9]{4}$', "), ('cohort', 'site', '0', '')] * 4 %}
 with pass_0 as (
     select
         {{ cell_columns }},
+        -- the line a cohort sits in at its site: its year's when that year has a cell, else the site's 'all'
+        case
+            when
+                cohort ~ '^[0-9]{4}-'
+                and bool_or(cohort ~ '^[0-9]{4}$') over (
+                    partition by indicator_code, period, breakdown, site, left(cohort, 4)
+                )
+                then left(cohort, 4)
+            else 'all'
+        end as cohort_line,
         coalesce(persons < {{ var('min_cell_persons') }}, false) as is_small,
         coalesce(persons < {{ var('min_cell_persons') }}, false) as is_suppressed
     from {{ relation }}
 ),
-{%- for line, member in passes %}
+{%- for line, member, total_hidden, first in passes %}
 
 pass_{{ loop.index }} as (
     select
         {{ cell_columns }},
+        cohort_line,
         is_small,
         is_suppressed or ({{ member }} <> 'all' and suppressed_in_line = 1 and open_rank = 1) as is_suppressed
     from (
         select
             *,
             count(*) filter (where is_suppressed and {{ member }} <> 'all')
-                over (partition by indicator_code, period, breakdown, {{ line }}) as suppressed_in_line,
+                over (partition by indicator_code, period, breakdown, {{ line }})
+            + {{ total_hidden }} as suppressed_in_line,
             row_number() over (
                 partition by indicator_code, period, breakdown, {{ line }}, {{ member }} = 'all', is_suppressed
-                order by persons, {{ member }}
+                order by {{ first }}persons, {{ member }}
             ) as open_rank
         from pass_{{ loop.index0 }}
     ) as ranked

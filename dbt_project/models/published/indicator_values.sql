@@ -1,6 +1,119 @@
 -- The only indicator table dashboards and extracts read: every cell after disclosure control.
-with published as (
-    {{ suppress_cells(ref('indicator_cells')) }}
+-- A pay-for-performance clause's value, and its payment due (which shows the same persons), sum the cohort cells
+-- of the indicator the clause measures over the quarters of the clause's year at its site (fct_pfp_clauses).
+-- Shown beside those quarters, such a year would give a suppressed quarter away (the year minus the shown
+-- quarters). So each clause's year enters the table of the cohort cells it sums as a year cell (cohort 'YYYY'),
+-- quarters and years are suppressed together (suppress_cells nests a year's quarters under it), and a clause's
+-- cells are hidden whenever a year cell they show is. Year cells themselves are not published.
+with cells as (
+    select * from {{ ref('indicator_cells') }}
+),
+
+clause_cells as (
+    select * from cells
+    where indicator_code in ('pfp_indicator_value', 'pfp_payment_due')
+),
+
+-- the cohort cells (indicator and breakdown) each clause indicator sums, as fct_pfp_clauses measures it
+clause_sources (clause_indicator, indicator_code, breakdown) as (
+    values
+        ('housing_retention_12m', 'housing_retention_12m', 'all'),
+        ('employment_in_work_12m', 'employment_in_work_or_training_12m', 'all'),
+        ('health_emergency_visits_change', 'health_emergency_visits', 'before'),
+        ('health_emergency_visits_change', 'health_emergency_visits', 'after')
+),
+
+clause_years as (
+    select distinct
+        clause_cells.indicator_code as clause_code,
+        clause_cells.period as clause_period,
+        clause_cells.breakdown as clause_breakdown,
+        clause_cells.site,
+        clause_sources.indicator_code,
+        clause_sources.breakdown,
+        left(clause_cells.period, 4) as cohort
+    from clause_cells
+    inner join clause_sources on split_part(clause_cells.breakdown, ':', 2) = clause_sources.clause_indicator
+),
+
+year_cells as (
+    select
+        cells.indicator_code,
+        cells.period,
+        cells.site,
+        years.cohort,
+        cells.breakdown,
+        sum(cells.numerator)::bigint as numerator,
+        sum(cells.denominator)::bigint as denominator,
+        null::numeric as value,
+        sum(cells.persons)::integer as persons
+    from (select distinct indicator_code, breakdown, site, cohort from clause_years) as years
+    inner join cells
+        on years.indicator_code = cells.indicator_code
+        and years.breakdown = cells.breakdown
+        and years.site = cells.site
+        and cells.cohort like years.cohort || '-Q_'
+    group by cells.indicator_code, cells.period, cells.site, years.cohort, cells.breakdown
+),
+
+linked as (
+    select * from cells
+    where indicator_code not in ('pfp_indicator_value', 'pfp_payment_due')
+    union all
+    select * from year_cells
+),
+
+protected as (
+    {{ suppress_cells('linked') }}
+),
+
+clauses_hidden as (
+    select
+        clause_years.clause_code,
+        clause_years.clause_period,
+        clause_years.clause_breakdown,
+        clause_years.site,
+        bool_or(protected.suppressed) as suppressed
+    from clause_years
+    inner join protected
+        on clause_years.indicator_code = protected.indicator_code
+        and clause_years.breakdown = protected.breakdown
+        and clause_years.site = protected.site
+        and clause_years.cohort = protected.cohort
+    group by clause_years.clause_code, clause_years.clause_period, clause_years.clause_breakdown, clause_years.site
+),
+
+clauses_protected as (
+    select
+        clause_cells.*,
+        coalesce(clause_cells.persons < {{ var('min_cell_persons') }}, false) as is_small,
+        coalesce(clause_cells.persons < {{ var('min_cell_persons') }}, false)
+        or coalesce(clauses_hidden.suppressed, false) as is_suppressed
+    from clause_cells
+    left join clauses_hidden
+        on clause_cells.indicator_code = clauses_hidden.clause_code
+        and clause_cells.period = clauses_hidden.clause_period
+        and clause_cells.breakdown = clauses_hidden.clause_breakdown
+        and clause_cells.site = clauses_hidden.site
+),
+
+published as (
+    select * from protected
+    where cohort !~ '^[0-9]{4}$'
+    union all
+    select
+        indicator_code,
+        period,
+        site,
+        cohort,
+        breakdown,
+        case when not is_suppressed then numerator end as numerator,
+        case when not is_suppressed then denominator end as denominator,
+        case when not is_suppressed then value end as value,
+        case when not is_suppressed then persons end as persons,
+        is_suppressed as suppressed,
+        case when is_small then 'small_cell' when is_suppressed then 'complementary' end as suppression_reason
+    from clauses_protected
 )
 
 select * from published
