@@ -719,14 +719,20 @@ def _aggregate_cells(truth: Truth, contributions: list[tuple]) -> dict[CellKey, 
             cells[("funder_paid_share", *key)] = IndicatorCell(
                 _whole(paid), _whole(engaged), float(paid / engaged), None
             )
+    # a sector's avoided costs at a site are shared between the funders of that sector there, pro rata to what
+    # each committed in it (all years)
+    sector_engaged: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for (_, sector, site), engaged in funded.items():
+        sector_engaged[(sector, site)] += engaged
     offsets: dict[tuple[str, str], list] = defaultdict(lambda: [Decimal(0), 0, Decimal(0), 0])
     for (breakdown, sector, site), engaged in funded.items():
         if (site, COST_SECTORS[sector]) not in avoided or site not in days_housed:
             continue
         total, persons = avoided[(site, COST_SECTORS[sector])]
+        credited = total * engaged / sector_engaged[(sector, site)]
         for s in (site, "all"):
             sums = offsets[(breakdown, s)]
-            sums[0] += total
+            sums[0] += credited
             sums[1] += persons
             sums[2] += engaged
             sums[3] += days_housed[site]

@@ -188,8 +188,16 @@ avoided_by_site as (
     group by site, sector
 ),
 
+-- what each funder committed in a sector at a site (all years), and its share of what the sector's funders
+-- committed there: the share of the sector's avoided costs credited to it
 funder_sector_sites as (
-    select funder_code, sector, cost_sector, site, sum(committed) as committed
+    select
+        funder_code,
+        sector,
+        cost_sector,
+        site,
+        sum(committed) as committed,
+        sum(committed) / nullif(sum(sum(committed)) over (partition by sector, site), 0) as committed_share
     from portfolio
     where cost_sector is not null
     group by funder_code, sector, cost_sector, site
@@ -204,7 +212,7 @@ funder_offset_cells as (
         funded.funder_code || ':' || funded.sector as breakdown,
         null::numeric as numerator,
         null::numeric as denominator,
-        (sum(avoided_by_site.avoided) / sum(avoided_by_site.persons))
+        (sum(avoided_by_site.avoided * funded.committed_share) / sum(avoided_by_site.persons))
         / nullif(sum(funded.committed) * 365.25 / nullif(sum(housed_by_site.days_housed), 0), 0) as value,
         sum(avoided_by_site.persons) as persons
     from funder_sector_sites as funded
