@@ -319,19 +319,22 @@ def _contributions(truth: Truth) -> tuple[list[tuple], list[tuple]]:
         if p.referral is not None:
             add("housing_referral_to_entry_days", "all", p, (p.entry - p.referral).days, 1)
             referral_days.append((period, p.person, p.site, p.cohort, (p.entry - p.referral).days))
-        # days stably housed
+        # returns to homelessness after moving on to permanent housing: a later tenancy or shelter night
+        returned_on = None
+        if p.exit_reason == "logement_autonome":
+            later = [s for s, _, _ in p.spells if s > p.exit_date]
+            later += [n["night_date"] for n in by_source["shelter_nights"][p.person] if n["night_date"] > p.exit_date]
+            returned_on = min(later) if later else None
+        # days stably housed: in a tenancy, or moved on until the first return
         until = min(p.death, end + timedelta(days=1)) if p.death else end + timedelta(days=1)
         housed_days: set[int] = set()
         for s, e, _ in p.spells:
             housed_days |= _days(max(s, p.entry), min(e or until, until))
         if p.exit_reason == "logement_autonome":
-            housed_days |= _days(p.exit_date, until)
+            housed_days |= _days(p.exit_date, min(until, returned_on or until))
         add("housing_days_stably_housed_share", "all", p, len(housed_days), (until - p.entry).days)
-        # returns to homelessness after moving on to permanent housing
         if p.exit_reason == "logement_autonome":
-            later = [s for s, _, _ in p.spells if s > p.exit_date]
-            later += [n["night_date"] for n in by_source["shelter_nights"][p.person] if n["night_date"] > p.exit_date]
-            to_return = (min(later) - p.exit_date).days if later else None
+            to_return = (returned_on - p.exit_date).days if returned_on else None
             for first_day, last_day in RETURN_WINDOWS:
                 if (end - p.exit_date).days >= last_day:
                     returned = to_return is not None and first_day <= to_return <= last_day

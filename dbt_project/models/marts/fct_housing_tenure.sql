@@ -1,6 +1,7 @@
 -- One row per person: time from referral to entry, days observed and days stably housed since entry, and the
 -- person's time housed in months for the Kaplan-Meier curve.
--- Stably housed: in a programme tenancy, or after moving on to other permanent housing (as for retention).
+-- Stably housed: in a programme tenancy, or after moving on to other permanent housing until the first return to
+-- homelessness, if any (fct_housing_returns: a shelter night or a new programme tenancy).
 -- Observation runs from entry to the end of the housing data, or to death (days after death do not count).
 -- Kaplan-Meier: the event is the first exit that loses housing (street, shelter, prison, hospital), counted at
 -- the first monthly checkpoint on or after it; people who moved on stay housed and are censored at the end of
@@ -50,11 +51,12 @@ housed_episodes as (
     inner join tenancies on persons.person_key = tenancies.person_key
     union all
     select
-        person_key,
-        programme_exit_date as start_day,
-        observed_until as end_day
+        persons.person_key,
+        persons.programme_exit_date as start_day,
+        least(persons.observed_until, returns.return_date) as end_day
     from persons
-    where programme_exit_reason = 'logement_autonome'
+    left join {{ ref('fct_housing_returns') }} as returns on persons.person_key = returns.person_key
+    where persons.programme_exit_reason = 'logement_autonome'
 ),
 
 housed as (
