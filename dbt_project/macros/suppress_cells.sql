@@ -62,7 +62,12 @@ pass_{{ loop.index }} as (
 ){{ ',' if not loop.last }}
 {%- endfor %}
 
-select
+select {{ published_cell_columns() }}
+from pass_{{ passes | length }}
+{%- endmacro %}
+
+{# A cell as published, from its `is_small` and `is_suppressed` flags: a hidden cell keeps only its keys. #}
+{% macro published_cell_columns() -%}
     indicator_code,
     period,
     site,
@@ -74,5 +79,4 @@ select
     case when not is_suppressed then persons end as persons,
     is_suppressed as suppressed,
     case when is_small then 'small_cell' when is_suppressed then 'complementary' end as suppression_reason
-from pass_{{ passes | length }}
 {%- endmacro %}

@@ -101,18 +101,7 @@ published as (
     select * from protected
     where cohort !~ '^[0-9]{4}$'
     union all
-    select
-        indicator_code,
-        period,
-        site,
-        cohort,
-        breakdown,
-        case when not is_suppressed then numerator end as numerator,
-        case when not is_suppressed then denominator end as denominator,
-        case when not is_suppressed then value end as value,
-        case when not is_suppressed then persons end as persons,
-        is_suppressed as suppressed,
-        case when is_small then 'small_cell' when is_suppressed then 'complementary' end as suppression_reason
+    select {{ published_cell_columns() }}
     from clauses_protected
 )
 
