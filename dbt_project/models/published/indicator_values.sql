@@ -5,6 +5,8 @@
 -- quarters). So each clause's year enters the table of the cohort cells it sums as a year cell (cohort 'YYYY'),
 -- quarters and years are suppressed together (suppress_cells nests a year's quarters under it), and a clause's
 -- cells are hidden whenever a year cell they show is. Year cells themselves are not published.
+-- A funder's cost-offset cells show the persons and, in part, the avoided costs of its sector's cost_avoided cell
+-- at each site it funds (site totals, cohort 'all'): they are hidden whenever one of those is, or would show it.
 with cells as (
     select * from {{ ref('indicator_cells') }}
 ),
@@ -58,7 +60,7 @@ year_cells as (
 
 linked as (
     select * from cells
-    where indicator_code not in ('pfp_indicator_value', 'pfp_payment_due')
+    where indicator_code not in ('pfp_indicator_value', 'pfp_payment_due', 'funder_cost_offset_ratio')
     union all
     select * from year_cells
 ),
@@ -83,18 +85,53 @@ clauses_hidden as (
     group by clause_years.clause_code, clause_years.clause_period, clause_years.clause_breakdown, clause_years.site
 ),
 
-clauses_protected as (
-    select
-        clause_cells.*,
-        coalesce(clause_cells.persons < {{ var('min_cell_persons') }}, false) as is_small,
-        coalesce(clause_cells.persons < {{ var('min_cell_persons') }}, false)
-        or coalesce(clauses_hidden.suppressed, false) as is_suppressed
+funder_cells as (
+    select * from cells
+    where indicator_code = 'funder_cost_offset_ratio'
+),
+
+funder_cost_sites as (
+    select distinct
+        funder_code || ':' || sector as breakdown,
+        'cost_avoided_' || cost_sector as cost_code,
+        site
+    from {{ ref('fct_funder_portfolio') }}
+    where cost_sector is not null
+),
+
+funders_hidden as (
+    select funder_cost_sites.breakdown, protected.period, bool_or(protected.suppressed) as suppressed
+    from funder_cost_sites
+    inner join protected
+        on funder_cost_sites.cost_code = protected.indicator_code
+        and funder_cost_sites.site = protected.site
+        and protected.cohort = 'all'
+        and protected.breakdown = 'all'
+    group by funder_cost_sites.breakdown, protected.period
+),
+
+-- the cells published beside the suppressed table, each with whether a cell it rests on is hidden
+dependent_cells as (
+    select clause_cells.*, coalesce(clauses_hidden.suppressed, false) as rests_on_hidden
     from clause_cells
     left join clauses_hidden
         on clause_cells.indicator_code = clauses_hidden.clause_code
         and clause_cells.period = clauses_hidden.clause_period
         and clause_cells.breakdown = clauses_hidden.clause_breakdown
         and clause_cells.site = clauses_hidden.site
+    union all
+    select funder_cells.*, coalesce(funders_hidden.suppressed, false) as rests_on_hidden
+    from funder_cells
+    left join funders_hidden
+        on funder_cells.breakdown = funders_hidden.breakdown and funder_cells.period = funders_hidden.period
+),
+
+dependents_protected as (
+    select
+        *,
+        coalesce(persons < {{ var('min_cell_persons') }}, false) as is_small,
+        coalesce(persons < {{ var('min_cell_persons') }}, false) or rests_on_hidden as is_suppressed
+    from dependent_cells
 ),
 
 published as (
@@ -102,7 +139,7 @@ published as (
     where cohort !~ '^[0-9]{4}$'
     union all
     select {{ published_cell_columns() }}
-    from clauses_protected
+    from dependents_protected
 )
 
 select * from published
