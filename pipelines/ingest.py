@@ -15,6 +15,7 @@ import psycopg
 from pipelines.batch_spool import BatchSpool
 from pipelines.contract import Contract
 from pipelines.ledger import (
+    Seen,
     ensure_ledger,
     record_batch,
     record_rejections,
@@ -328,7 +329,7 @@ def ingest_extract(ctx: IngestContext, contract: Contract, extract: Extract) -> 
     with psycopg.connect(ctx.url) as conn:
         seen = seen_before(conn, contract, sha)
     if seen:
-        return BatchSummary(contract.name, extract.path.name, seen.status, batch_id=seen.batch_id, message=seen.message)
+        return _seen_summary(contract, extract, seen)
     quarantine = QuarantineWriter(extract.quarantine, [c.name for c in contract.columns])
     batch = _ReadBatch(BatchSpool(ctx.quarantine_dir, contract.is_person_level), quarantine)
     try:
@@ -401,9 +402,7 @@ def _load(ctx, contract, extract, sha, batch: _ReadBatch) -> tuple[BatchSummary,
         cur.execute("select pg_advisory_xact_lock(%s)", (IDENTITY_LOCK,))
         seen = seen_before(conn, contract, sha)  # again under the lock: the same file may be loading elsewhere
         if seen:
-            return BatchSummary(
-                contract.name, extract.path.name, seen.status, batch_id=seen.batch_id, message=seen.message
-            ), []
+            return _seen_summary(contract, extract, seen), []
         cur.execute(raw_table_ddl(contract))
         entries = batch.entries
         linked = link_rows(cur, entries.keys, entries.encodings, entries.order) if contract.is_person_level else None
@@ -442,6 +441,10 @@ def _load(ctx, contract, extract, sha, batch: _ReadBatch) -> tuple[BatchSummary,
         replaced=tuple(b for b, _ in replaced),
     )
     return summary, [name for _, name in replaced]
+
+
+def _seen_summary(contract: Contract, extract: Extract, seen: Seen) -> BatchSummary:
+    return BatchSummary(contract.name, extract.path.name, seen.status, batch_id=seen.batch_id, message=seen.message)
 
 
 def _would_empty(extract: Extract, batch: _ReadBatch, replaced: list[tuple[int, str]]) -> FileRejected:
