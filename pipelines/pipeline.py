@@ -91,6 +91,7 @@ def run_summary(url: str) -> RunSummary:
             row = conn.execute(
                 "select value from published.indicator_values where indicator_code = 'housing_retention_12m'"
                 " and site = 'all' and cohort = 'all' and breakdown = 'all' and not suppressed"
+                " and period not like '%-Q_'"  # over the whole observation, not one reporting quarter
             ).fetchone()
             retention = float(row[0]) if row else None
     return RunSummary(batches, rejected, loaded, quarantined, persons, cells, suppressed, retention)

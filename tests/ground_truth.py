@@ -281,16 +281,25 @@ def _days(start: date, end: date) -> set[int]:
 
 
 def _contributions(truth: Truth) -> tuple[list[tuple], list[tuple]]:
-    """(code, period, breakdown, person, site, cohort, numerator, denominator) per person-based indicator,
-    and the referral-to-entry days (period, person, site, cohort, days) for the median."""
+    """(code, period, breakdown, person, site, cohort, numerator, denominator, completed) per person-based
+    indicator, where `completed` is the day the person's measure became complete (None for measures over the
+    whole observation), and the referral-to-entry days (person, site, cohort, entry, days) for the median."""
     end = truth.observation_end
     period = end.isoformat()
     out: list[tuple] = []
     referral_days: list[tuple] = []
     people = _persons(truth)
 
-    def add(code: str, breakdown: str, p: _Person, numerator: int, denominator: int, at: str = period) -> None:
-        out.append((code, at, breakdown, p.person, p.site, p.cohort, numerator, denominator))
+    def add(
+        code: str,
+        breakdown: str,
+        p: _Person,
+        numerator: int,
+        denominator: int,
+        completed: date | None,
+        at: str = period,
+    ) -> None:
+        out.append((code, at, breakdown, p.person, p.site, p.cohort, numerator, denominator, completed))
 
     observed_from = {
         "health_encounters": min(e["admission_date"] for e in truth.events["health_encounters"]),
@@ -314,11 +323,11 @@ def _contributions(truth: Truth) -> tuple[list[tuple], list[tuple]]:
             last = exits[-1][1] if exits else None
             if not housed and last == "deces":
                 continue
-            add(f"housing_retention_{months}m", "all", p, int(housed or last == "logement_autonome"), 1)
+            add(f"housing_retention_{months}m", "all", p, int(housed or last == "logement_autonome"), 1, checkpoint)
         # referral to entry
         if p.referral is not None:
-            add("housing_referral_to_entry_days", "all", p, (p.entry - p.referral).days, 1)
-            referral_days.append((period, p.person, p.site, p.cohort, (p.entry - p.referral).days))
+            add("housing_referral_to_entry_days", "all", p, (p.entry - p.referral).days, 1, p.entry)
+            referral_days.append((p.person, p.site, p.cohort, p.entry, (p.entry - p.referral).days))
         # returns to homelessness after moving on to permanent housing: a later tenancy or shelter night
         returned_on = None
         if p.exit_reason == "logement_autonome":
@@ -332,18 +341,20 @@ def _contributions(truth: Truth) -> tuple[list[tuple], list[tuple]]:
             housed_days |= _days(max(s, p.entry), min(e or until, until))
         if p.exit_reason == "logement_autonome":
             housed_days |= _days(p.exit_date, min(until, returned_on or until))
-        add("housing_days_stably_housed_share", "all", p, len(housed_days), (until - p.entry).days)
+        add("housing_days_stably_housed_share", "all", p, len(housed_days), (until - p.entry).days, None)
         if p.exit_reason == "logement_autonome":
             to_return = (returned_on - p.exit_date).days if returned_on else None
             for first_day, last_day in RETURN_WINDOWS:
                 if (end - p.exit_date).days >= last_day:
                     returned = to_return is not None and first_day <= to_return <= last_day
-                    add(f"housing_returns_homelessness_{first_day}_{last_day}d", "all", p, int(returned), 1)
+                    window_end = p.exit_date + timedelta(days=last_day)
+                    add(f"housing_returns_homelessness_{first_day}_{last_day}d", "all", p, int(returned), 1, window_end)
         # health and justice, 12 months before against after
         windows = {
             "before": (add_months(p.entry, -12), p.entry),
             "after": (p.entry, add_months(p.entry, 12)),
         }
+        after_ends = add_months(p.entry, 12) - timedelta(days=1)
         for source in SERVICE_SOURCES:
             if not all(
                 start >= observed_from[source]
@@ -357,12 +368,12 @@ def _contributions(truth: Truth) -> tuple[list[tuple], list[tuple]]:
             for name, (start, stop) in windows.items():
                 amounts = _service_use(source, rows, start, stop)
                 for measure, amount in amounts.items():
-                    add(measure, name, p, amount, 1)
+                    add(measure, name, p, amount, 1, after_ends)
                     if measure in UNIT_COSTS:
                         sector, cost = UNIT_COSTS[measure]
                         costs[sector] += (1 if name == "before" else -1) * amount * cost
             for sector, avoided in costs.items():
-                add(f"cost_avoided_{sector}", "all", p, avoided, 1)
+                add(f"cost_avoided_{sector}", "all", p, avoided, 1, after_ends)
         # work or training at 12 and 24 months
         for months in EMPLOYMENT_MONTHS:
             checkpoint = add_months(p.entry, months)
@@ -372,7 +383,7 @@ def _contributions(truth: Truth) -> tuple[list[tuple], list[tuple]]:
                 c["start_date"] <= checkpoint and (c["end_date"] is None or c["end_date"] >= checkpoint)
                 for c in by_source["employment_contracts"][p.person]
             )
-            add(f"employment_in_work_or_training_{months}m", "all", p, int(working), 1)
+            add(f"employment_in_work_or_training_{months}m", "all", p, int(working), 1, checkpoint)
             if months == 12:  # weekly hours under contract the day before entry and at 12 months
                 for side, day in (("before", p.entry - timedelta(days=1)), ("after", checkpoint)):
                     hours = sum(
@@ -383,11 +394,11 @@ def _contributions(truth: Truth) -> tuple[list[tuple], list[tuple]]:
                         ),
                         Decimal(0),
                     )
-                    add("employment_weekly_hours", side, p, hours, 1)
+                    add("employment_weekly_hours", side, p, hours, 1, checkpoint)
         # data quality: participants linked to each partner source
         for source in EVENT_SOURCES:
             linked = int(bool(by_source[source][p.person]))
-            add("dq_participants_linked", source, p, linked, 1, truth.observed_to[source].isoformat())
+            add("dq_participants_linked", source, p, linked, 1, None, truth.observed_to[source].isoformat())
     out += _family_contributions(truth, people, period)
     return out, referral_days
 
@@ -444,9 +455,12 @@ def indicator_cells(
     truth = load_truth(data_dir, person_of)
     contributions, referral_days = _contributions(truth)
     sums: dict[CellKey, list] = defaultdict(lambda: [0, 0, set()])
-    for code, period, breakdown, person, site, cohort, numerator, denominator in contributions:
-        for s, c in _totals(site, cohort):
-            cell = sums[(code, period, s, c, breakdown)]
+    for code, period, breakdown, person, site, cohort, numerator, denominator, completed in contributions:
+        # by site and entry cohort over the whole observation, and by site and the quarter the measure completed
+        keys = [(period, s, c) for s, c in _totals(site, cohort)]
+        keys += [(quarter(completed), s, "all") for s in (site, "all")] if completed else []
+        for at, s, c in keys:
+            cell = sums[(code, at, s, c, breakdown)]
             cell[0] += numerator
             cell[1] += denominator
             cell[2].add(person)
@@ -455,9 +469,11 @@ def indicator_cells(
         for key, (n, d, persons) in sums.items()
     }
     medians: dict[CellKey, dict[str, int]] = defaultdict(dict)
-    for period, person, site, cohort, days in referral_days:
-        for s, c in _totals(site, cohort):
-            medians[("housing_referral_to_entry_days_median", period, s, c, "all")][person] = days
+    period = truth.observation_end.isoformat()
+    for person, site, cohort, entry, days in referral_days:
+        keys = [(period, s, c) for s, c in _totals(site, cohort)] + [(quarter(entry), s, "all") for s in (site, "all")]
+        for at, s, c in keys:
+            medians[("housing_referral_to_entry_days_median", at, s, c, "all")][person] = days
     for key, days in medians.items():
         cells[key] = IndicatorCell(None, len(days), float(statistics.median(days.values())), len(days))
     for source, read in truth.rows_read.items():
@@ -580,7 +596,7 @@ def _family_contributions(truth: Truth, people: list[_Person], period: str) -> l
 
     def add(code: str, p: _Person, numerator: int | Decimal, denominator: int) -> None:
         if denominator > 0:
-            out.append((code, period, "all", p.person, p.site, p.cohort, numerator, denominator))
+            out.append((code, period, "all", p.person, p.site, p.cohort, numerator, denominator, None))
 
     peer_minutes: dict[str, int] = defaultdict(int)
     for row in _rows(truth_dir / "support_contacts.csv"):
@@ -687,7 +703,7 @@ def _aggregate_cells(truth: Truth, contributions: list[tuple]) -> dict[CellKey, 
         for site in (row["site"], "all"):
             committed[site] += Decimal(row["committed"])
     avoided: dict[tuple[str, str], list] = defaultdict(lambda: [Decimal(0), 0])  # (site, sector) -> sum, persons
-    for code, _, _, _, site, _, numerator, _ in contributions:
+    for code, _, _, _, site, _, numerator, _, _ in contributions:
         if code.startswith("cost_avoided_"):
             for s in (site, "all"):
                 avoided[(s, code.removeprefix("cost_avoided_"))][0] += numerator
@@ -747,7 +763,7 @@ def _aggregate_cells(truth: Truth, contributions: list[tuple]) -> dict[CellKey, 
 
     # pay-for-performance clauses, measured on the people who entered at the site in the clause's year
     measures: dict[tuple[str, str, int], list] = defaultdict(lambda: [0, 0, set()])
-    for code, _, breakdown, person, site, cohort, numerator, denominator in contributions:
+    for code, _, breakdown, person, site, cohort, numerator, denominator, _ in contributions:
         year = int(cohort[:4])
         if code in ("housing_retention_12m", "employment_in_work_or_training_12m"):
             clause = "housing_retention_12m" if code.startswith("housing") else "employment_in_work_12m"

@@ -10,6 +10,7 @@ stay close to the truth on true persons (the gap is measured and bounded).
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -28,6 +29,7 @@ PERSONS = 500
 SEEDS = (5, 23)
 DEMO_PERSONS, DEMO_SEED = 2000, 7  # as `abord demo`
 MIN_CELL_PERSONS = 11
+QUARTER = re.compile(r"\d{4}-Q[1-4]")  # a reporting quarter's period
 VALUE_TOLERANCE = 5.0001e-5  # the warehouse rounds to 4 decimals
 LINKED_SOURCES = (
     "health_",
@@ -132,6 +134,11 @@ def _differences(expected: dict, actual: dict) -> list[str]:
     return problems
 
 
+def _overall(key: tuple) -> bool:
+    """Whether a cell is an indicator's total: all sites and cohorts over the whole observation."""
+    return key[2:4] == ("all", "all") and not QUARTER.fullmatch(key[1])
+
+
 def _linked(code: str) -> bool:
     return code.startswith(LINKED_SOURCES)
 
@@ -172,13 +179,13 @@ def test_linkage_moves_cross_partner_indicators_only_a_little(run, record_proper
         cell = run.cells[key]
         if key[0].startswith(NETTED):
             assert cell.persons == truth.persons, key
-            if key[2:4] == ("all", "all"):
+            if _overall(key):
                 value_gaps[f"{key[0]}/{key[4]}"] = (truth.value, float(cell.value))
             continue
         # who is measured comes from the housing data: the populations agree exactly
         assert (cell.denominator, cell.persons) == (truth.denominator, truth.persons), key
         assert cell.numerator <= truth.numerator, key
-        if key[2:4] == ("all", "all"):
+        if _overall(key):
             gaps[f"{key[0]}/{key[4]}"] = (truth.numerator, cell.numerator)
     record_property("linkage_gaps", gaps)
     record_property("linkage_value_gaps", value_gaps)
@@ -230,7 +237,7 @@ def test_published_values_are_the_cells_after_disclosure_control(run) -> None:
 
 
 def test_effects_are_plausible_with_the_generators_defaults(run) -> None:
-    totals = {(key[0], key[4]): cell for key, cell in run.cells.items() if key[2:4] == ("all", "all")}
+    totals = {(key[0], key[4]): cell for key, cell in run.cells.items() if _overall(key)}
     assert 0.78 <= totals[("housing_retention_12m", "all")].value <= 0.93
     before, after = (totals[("health_hospital_days", side)].value for side in ("before", "after"))
     assert 0.35 <= after / before <= 0.7, "hospital days should roughly halve after entry"
@@ -300,14 +307,23 @@ def test_no_suppressed_cohort_cell_is_recovered_from_a_clause_year(demo_url: str
 
 def test_no_suppressed_cell_is_alone_in_a_line_of_published_totals(demo_url: str) -> None:
     """Every line an attacker can add up: one site's cohorts under its total, where the year sums published
-    clause values show stand in for their quarters (and hold their own quarters), and one cohort's sites under
-    its all-sites total. A line holding exactly one suppressed member gives it away."""
+    clause values show stand in for their quarters (and hold their own quarters), one cohort's sites under
+    its all-sites total, and one site's reporting quarters under its total over the whole observation. A line
+    holding exactly one suppressed member gives it away."""
     published = _published_cells(demo_url)
     known = _known_years(published)
+    whole = {
+        (code, site, breakdown): period
+        for (code, period, site, cohort, breakdown) in published
+        if cohort == "all" and not QUARTER.fullmatch(period)
+    }
     lines: dict[tuple, list[bool]] = {}
     for (code, period, site, cohort, breakdown), (_, _, suppressed) in published.items():
         if code.startswith("pfp_"):
             continue
+        total = published.get((code, whole.get((code, site, breakdown)), site, "all", breakdown), (0, 0, True))
+        if QUARTER.fullmatch(period) and total[2] is False:
+            lines.setdefault((code, breakdown, "quarters", site), []).append(suppressed)
         if cohort != "all" and (code, breakdown, site, cohort[:4]) in known:
             lines.setdefault((code, period, breakdown, "year", site, cohort[:4]), []).append(suppressed)
         elif cohort != "all" and published.get((code, period, site, "all", breakdown), (0, 0, True))[2] is False:

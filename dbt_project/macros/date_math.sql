@@ -26,3 +26,8 @@
     ({{ month_span(start, day) }}
         + case when {{ add_months(start, month_span(start, day)) }} < {{ day }} then 1 else 0 end)
 {%- endmacro %}
+
+{# The calendar quarter of `day` as entry cohorts and reporting quarters name it: 'YYYY-Qn'. #}
+{% macro quarter_label(day) -%}
+    extract(year from {{ day }})::int || '-Q' || extract(quarter from {{ day }})::int
+{%- endmacro %}

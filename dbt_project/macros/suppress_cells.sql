@@ -8,7 +8,10 @@
   line under 'all' (nested lines), so neither the year nor the site total gives a suppressed quarter away.
   A year cell is a site line's complement only when no quarter is left to take: it then counts as hidden in its
   own line, whose smallest quarter goes too, else the year would be the sum of its shown quarters.
-  Lines along both dimensions are passed over four times each, since a complementary cell can open another line.
+  A person-based indicator's cells by reporting quarter ('YYYY-Qn' periods, cohort 'all') form a third line at
+  each site, whose total is the site's cell over the whole observation (the quarters sum to it), so neither a
+  quarter nor the whole gives a hidden one away.
+  Lines along the three dimensions are passed over four times each, since a complementary cell can open another.
   A cell whose persons is null counts no persons (rows of a file, say) and is never suppressed for its size.
   suppression_reason tells readers why a cell is hidden: 'small_cell' (too few persons) or 'complementary'.
 #}
@@ -21,7 +24,11 @@
         partition by indicator_code, period, breakdown, site, left(cohort, 4)
     ) then 1 else 0 end
 {%- endset %}
-{%- set passes = [('site, cohort_line', 'cohort', year_hidden, "cohort ~ '^[0-9]{4}$', "), ('cohort', 'site', '0', '')] * 4 %}
+{%- set passes = [
+    ('period, site, cohort_line', 'cohort', year_hidden, "cohort ~ '^[0-9]{4}$', "),
+    ('period, cohort', 'site', '0', ''),
+    ('site, cohort, period_line', 'period_member', '0', ''),
+] * 4 %}
 with pass_0 as (
     select
         {{ cell_columns }},
@@ -35,6 +42,15 @@ with pass_0 as (
                 then left(cohort, 4)
             else 'all'
         end as cohort_line,
+        -- the line a period sits in: a site's quarters and its whole-observation total; any other cell is alone
+        case
+            when cohort = 'all' and bool_or(period ~ '^[0-9]{4}-Q[1-4]$') over (
+                partition by indicator_code, breakdown, site, cohort
+            )
+                then 'quarters'
+            else period
+        end as period_line,
+        case when period ~ '^[0-9]{4}-Q[1-4]$' then period else 'all' end as period_member,
         coalesce(persons < {{ var('min_cell_persons') }}, false) as is_small,
         coalesce(persons < {{ var('min_cell_persons') }}, false) as is_suppressed
     from {{ relation }}
@@ -45,16 +61,18 @@ pass_{{ loop.index }} as (
     select
         {{ cell_columns }},
         cohort_line,
+        period_line,
+        period_member,
         is_small,
         is_suppressed or ({{ member }} <> 'all' and suppressed_in_line = 1 and open_rank = 1) as is_suppressed
     from (
         select
             *,
             count(*) filter (where is_suppressed and {{ member }} <> 'all')
-                over (partition by indicator_code, period, breakdown, {{ line }})
+                over (partition by indicator_code, breakdown, {{ line }})
             + {{ total_hidden }} as suppressed_in_line,
             row_number() over (
-                partition by indicator_code, period, breakdown, {{ line }}, {{ member }} = 'all', is_suppressed
+                partition by indicator_code, breakdown, {{ line }}, {{ member }} = 'all', is_suppressed
                 order by {{ first }}persons, {{ member }}
             ) as open_rank
         from pass_{{ loop.index0 }}

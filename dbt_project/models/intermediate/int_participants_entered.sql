@@ -15,6 +15,6 @@ select
     site,
     referral_date,
     entry_date,
-    extract(year from entry_date)::int || '-Q' || extract(quarter from entry_date)::int as entry_cohort
+    {{ quarter_label('entry_date') }} as entry_cohort
 from ranked
 where entry_rank = 1

@@ -1,8 +1,15 @@
 -- What each person adds to each person-based indicator: one row per indicator, period, breakdown and person,
 -- with the person's share of the numerator and denominator (whole numbers, or euros and hours with decimals).
--- indicator_cells sums these by site and entry cohort, with totals.
+-- indicator_cells sums these by site and entry cohort, with totals, and by the quarter of completed_on: the day
+-- the person's measure became complete (a retention or employment checkpoint, entry for the days from referral,
+-- the last day of the 12 months after entry, the end of a return window), null for measures that run over the
+-- whole observation (days stably housed, peer support, landlords).
 with observation as (
     select to_char(observation_end, 'YYYY-MM-DD') as period from {{ ref('int_observation_windows') }}
+),
+
+entry_dates as (
+    select person_key, entry_date from {{ ref('int_participants_entered') }}
 ),
 
 retention as (
@@ -13,7 +20,8 @@ retention as (
         site,
         entry_cohort,
         is_retained::integer as numerator,
-        1 as denominator
+        1 as denominator,
+        checkpoint_date as completed_on
     from {{ ref('fct_housing_retention') }}
     where is_observed and not died_before_checkpoint
 ),
@@ -30,7 +38,8 @@ referral as (
         site,
         entry_cohort,
         days_referral_to_entry as numerator,
-        1 as denominator
+        1 as denominator,
+        entry_date as completed_on
     from tenure
     where days_referral_to_entry is not null
 ),
@@ -43,7 +52,8 @@ stably_housed as (
         site,
         entry_cohort,
         days_stably_housed as numerator,
-        days_observed as denominator
+        days_observed as denominator,
+        null::date as completed_on
     from tenure
 ),
 
@@ -55,7 +65,8 @@ returns as (
         site,
         entry_cohort,
         coalesce(days_to_return between windows.first_day and windows.last_day, false)::integer as numerator,
-        1 as denominator
+        1 as denominator,
+        exit_date + windows.last_day as completed_on
     from {{ ref('fct_housing_returns') }}
     cross join (values (0, 180), (181, 365), (366, 730)) as windows (first_day, last_day)
     where days_observed_after_exit >= windows.last_day
@@ -63,14 +74,16 @@ returns as (
 
 service_use as (
     select
-        measure as indicator_code,
-        window_name as breakdown,
-        person_key,
-        site,
-        entry_cohort,
-        amount as numerator,
-        1 as denominator
-    from {{ ref('fct_service_use') }}
+        service_use.measure as indicator_code,
+        service_use.window_name as breakdown,
+        service_use.person_key,
+        service_use.site,
+        service_use.entry_cohort,
+        service_use.amount as numerator,
+        1 as denominator,
+        {{ add_months('entries.entry_date', 12) }} - 1 as completed_on
+    from {{ ref('fct_service_use') }} as service_use
+    inner join entry_dates as entries on service_use.person_key = entries.person_key
 ),
 
 employment as (
@@ -81,7 +94,8 @@ employment as (
         site,
         entry_cohort,
         is_in_work_or_training::integer as numerator,
-        1 as denominator
+        1 as denominator,
+        checkpoint_date as completed_on
     from {{ ref('fct_employment_status') }}
     where is_observed and not died_before_checkpoint
 ),
@@ -94,7 +108,8 @@ peer_support as (
         peer.site,
         peer.entry_cohort,
         measures.numerator,
-        measures.denominator
+        measures.denominator,
+        null::date as completed_on
     from {{ ref('fct_peer_support') }} as peer
     cross join lateral (
         values
@@ -112,7 +127,8 @@ landlord_relations as (
         tenants.site,
         tenants.entry_cohort,
         measures.numerator,
-        measures.denominator
+        measures.denominator,
+        null::date as completed_on
     from {{ ref('fct_landlord_relations') }} as tenants
     cross join lateral (
         values
@@ -129,25 +145,29 @@ landlord_relations as (
 employment_hours as (
     select
         'employment_weekly_hours' as indicator_code,
-        window_name as breakdown,
-        person_key,
-        site,
-        entry_cohort,
-        weekly_hours as numerator,
-        1 as denominator
-    from {{ ref('fct_employment_hours') }}
+        hours.window_name as breakdown,
+        hours.person_key,
+        hours.site,
+        hours.entry_cohort,
+        hours.weekly_hours as numerator,
+        1 as denominator,
+        {{ add_months('entries.entry_date', 12) }} as completed_on
+    from {{ ref('fct_employment_hours') }} as hours
+    inner join entry_dates as entries on hours.person_key = entries.person_key
 ),
 
 costs_avoided as (
     select
-        'cost_avoided_' || sector as indicator_code,
+        'cost_avoided_' || costs.sector as indicator_code,
         'all' as breakdown,
-        person_key,
-        site,
-        entry_cohort,
-        cost_avoided as numerator,
-        1 as denominator
-    from {{ ref('fct_costs_avoided') }}
+        costs.person_key,
+        costs.site,
+        costs.entry_cohort,
+        costs.cost_avoided as numerator,
+        1 as denominator,
+        {{ add_months('entries.entry_date', 12) }} - 1 as completed_on
+    from {{ ref('fct_costs_avoided') }} as costs
+    inner join entry_dates as entries on costs.person_key = entries.person_key
 ),
 
 person_based as (
@@ -206,7 +226,8 @@ select
     person_based.site,
     person_based.entry_cohort,
     person_based.numerator,
-    person_based.denominator
+    person_based.denominator,
+    {{ quarter_label('person_based.completed_on') }} as completed_quarter
 from person_based
 cross join observation
 union all
@@ -218,5 +239,6 @@ select
     site,
     entry_cohort,
     numerator,
-    denominator
+    denominator,
+    null::text as completed_quarter
 from linkage

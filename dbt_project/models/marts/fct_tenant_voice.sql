@@ -19,7 +19,7 @@ with responses as (
 sessions as (
     select
         site,
-        extract(year from session_date)::int || '-Q' || extract(quarter from session_date)::int as quarter,
+        {{ quarter_label('session_date') }} as quarter,
         count(*) as sessions,
         sum(attendees) as attendees,
         sum(actions_decided) as actions_decided

@@ -1,9 +1,11 @@
 -- Every indicator cell before disclosure control, in the long published shape: person-based indicators by
--- site and entry cohort with totals ('all'), the median time from referral to entry, the partners' rows
--- quarantined and days to arrival per source and month (counting no persons: persons is null), and the cells that are
--- not sums over persons (tenants' voice, landlords, costs, funders: aggregate_indicator_cells). A person-based
--- value is numerator / denominator, times 100 for rates per 100 tenancies, and times 365.25 / 60 for
--- peer-support hours per person-year (minutes over days in a tenancy).
+-- site and entry cohort with totals ('all') over the whole observation (period: its last day), and by site and
+-- reporting quarter (period 'YYYY-Qn', cohort 'all': the persons whose measure became complete in that quarter,
+-- so a site's quarters sum to its total; the latest quarter runs to the observation end); the median time from
+-- referral to entry, the partners' rows quarantined and days to arrival per source and month (counting no
+-- persons: persons is null), and the cells that are not sums over persons (tenants' voice, landlords, costs,
+-- funders: aggregate_indicator_cells). A person-based value is numerator / denominator, times 100 for rates per
+-- 100 tenancies, and times 365.25 / 60 for peer-support hours per person-year (minutes over days in a tenancy).
 -- A person holds one contribution per indicator, period and breakdown (a tested key), so counting rows counts
 -- persons: count(distinct) sorted every group's keys again, the larger part of this model's time.
 with contributions as (
@@ -13,7 +15,7 @@ with contributions as (
 person_cells as (
     select
         indicator_code,
-        period,
+        coalesce(completed_quarter, period) as period,
         coalesce(site, 'all') as site,
         coalesce(entry_cohort, 'all') as cohort,
         breakdown,
@@ -21,13 +23,18 @@ person_cells as (
         sum(denominator) as denominator,
         count(person_key) as persons
     from contributions
-    group by indicator_code, period, breakdown, grouping sets ((site, entry_cohort), (site), (entry_cohort), ())
+    group by
+        indicator_code,
+        period,
+        breakdown,
+        grouping sets ((site, entry_cohort), (site), (entry_cohort), (), (completed_quarter, site), (completed_quarter))
+    having grouping(completed_quarter) = 1 or completed_quarter is not null
 ),
 
 median_cells as (
     select
         'housing_referral_to_entry_days_median' as indicator_code,
-        period,
+        coalesce(completed_quarter, period) as period,
         coalesce(site, 'all') as site,
         coalesce(entry_cohort, 'all') as cohort,
         breakdown,
@@ -35,7 +42,12 @@ median_cells as (
         count(person_key) as persons
     from contributions
     where indicator_code = 'housing_referral_to_entry_days'
-    group by indicator_code, period, breakdown, grouping sets ((site, entry_cohort), (site), (entry_cohort), ())
+    group by
+        indicator_code,
+        period,
+        breakdown,
+        grouping sets ((site, entry_cohort), (site), (entry_cohort), (), (completed_quarter, site), (completed_quarter))
+    having grouping(completed_quarter) = 1 or completed_quarter is not null
 ),
 
 extract_cells as (
