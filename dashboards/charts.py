@@ -10,7 +10,7 @@ import pandas as pd
 
 from dashboards.i18n import NBSP, Lang, t
 
-# Colour-blind-safe categorical colours (Okabe-Ito) for sites; the all-sites reference line is grey.
+# Colour-blind-safe categorical colours (Okabe-Ito) for sites (and breakdowns); the all-sites reference line is grey.
 SITE_COLOURS: Final = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442")
 ALL_SITES_COLOUR: Final = "#6b7280"
 
@@ -32,7 +32,6 @@ def rate_by_cohort(rows: pd.DataFrame, lang: Lang, every_site: Sequence[str] = (
 
     `every_site` (labels, in order) fixes each site's colour, so filtering to one site keeps its colour.
     """
-    cohort_order = [label for _, label in sorted(set(zip(rows["cohort"], rows["cohort_label"], strict=True)))]
     all_sites = t("all_sites", lang)
     present = set(rows["site_label"])
     palette = list(every_site) or sorted(present - {all_sites})
@@ -44,27 +43,63 @@ def rate_by_cohort(rows: pd.DataFrame, lang: Lang, every_site: Sequence[str] = (
         alt.Chart(rows, title=t("chart.title", lang))
         .mark_line(point=True)
         .encode(
-            x=alt.X("cohort_label:O", sort=cohort_order, title=t("chart.x", lang), axis=alt.Axis(labelAngle=0)),
-            y=alt.Y(
-                "value:Q",
-                title=t("chart.y", lang),
-                # Rates sit high (70-95 %): a zero baseline would flatten the site differences the
-                # committee looks for; the axis labels show where it starts.
-                scale=alt.Scale(zero=False, domainMax=1, nice=True),
-                axis=alt.Axis(format=".0%"),
-            ),
+            x=_quarter_axis(rows, "cohort", t("chart.x", lang)),
+            y=_value_axis("percent", t("chart.y", lang)),
             color=alt.Color(
                 "site_label:N",
                 title=t("col.site", lang),
                 scale=alt.Scale(domain=sites, range=colours),
             ),
             strokeDash=alt.condition(alt.datum.site_label == all_sites, alt.value([5, 3]), alt.value([1, 0])),
-            tooltip=[
-                alt.Tooltip("site_label:N", title=t("col.site", lang)),
-                alt.Tooltip("cohort_label:N", title=t("chart.x", lang)),
-                alt.Tooltip("rate_label:N", title=t("col.rate", lang)),
-                alt.Tooltip("persons_label:N", title=t("chart.persons", lang)),
-            ],
+            tooltip=_tooltips(lang, site_label="col.site", cohort_label="chart.x", rate_label="col.rate"),
+        )
+        .configure(locale=alt.Locale(number=NUMBER_LOCALES[lang]))
+    )
+
+
+def _quarter_axis(rows: pd.DataFrame, field: str, title: str) -> alt.X:
+    # Quarters ('YYYY-Qn' in `field`, shown as its '_label' column) in time order, labels upright.
+    order = [label for _, label in sorted(set(zip(rows[field], rows[f"{field}_label"], strict=True)))]
+    return alt.X(f"{field}_label:O", sort=order, title=title, axis=alt.Axis(labelAngle=0))
+
+
+def _tooltips(lang: Lang, **titles: str) -> list[alt.Tooltip]:
+    # Pre-formatted text columns, each with the key of its title, then the persons.
+    shown = [alt.Tooltip(f"{column}:N", title=t(key, lang)) for column, key in titles.items()]
+    return [*shown, alt.Tooltip("persons_label:N", title=t("chart.persons", lang))]
+
+
+def _value_axis(unit: str, title: str) -> alt.Y:
+    if unit == "percent":
+        # Rates sit high (70-95 %): a zero baseline would flatten the differences the committee looks
+        # for; the axis labels show where it starts.
+        return alt.Y(
+            "value:Q", title=title, scale=alt.Scale(zero=False, domainMax=1, nice=True), axis=alt.Axis(format=".0%")
+        )
+    # Other units (euros, days, rates per person-year...) as plain grouped numbers; tooltips carry the unit.
+    return alt.Y("value:Q", title=title, axis=alt.Axis(format=",~f"))
+
+
+def value_by_quarter(rows: pd.DataFrame, lang: Lang, unit: str) -> alt.Chart:
+    """One line per breakdown (before then after entry, or the whole) across the quarters in which persons
+    reached the measure; a hidden quarter (no value) breaks its line, and its quarter stays on the axis."""
+    breakdowns = list(dict.fromkeys(rows["breakdown_label"]))  # in the rows' order: before, after, the whole
+    return (
+        alt.Chart(rows, title=t("quarters.chart_title", lang))
+        # Break each line at a hidden quarter rather than joining its neighbours across it, whatever
+        # Vega-Lite's default for missing values.
+        .mark_line(point=True, invalid="break-paths-show-domains")
+        .encode(
+            x=_quarter_axis(rows, "quarter", t("col.quarter", lang)),
+            y=_value_axis(unit, t("col.value", lang)),
+            color=alt.Color(
+                "breakdown_label:N",
+                title=t("col.breakdown", lang),
+                scale=alt.Scale(domain=breakdowns, range=list(SITE_COLOURS[: len(breakdowns)])),
+            ),
+            tooltip=_tooltips(
+                lang, quarter_label="col.quarter", breakdown_label="col.breakdown", value_label="col.value"
+            ),
         )
         .configure(locale=alt.Locale(number=NUMBER_LOCALES[lang]))
     )

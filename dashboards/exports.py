@@ -5,10 +5,9 @@ from __future__ import annotations
 import pandas as pd
 
 from dashboards.data import VALUE_COLUMNS
-from dashboards.frames import hidden_flags
+from dashboards.frames import without_hidden_numbers
 from dashboards.i18n import Lang
 
-NUMBER_COLUMNS = ["numerator", "denominator", "value", "persons"]
 # Excel in French splits on ';' and reads ',' as the decimal mark; in English it expects ',' and '.'.
 SEPARATORS: dict[str, tuple[str, str]] = {"fr": (";", ","), "en": (",", ".")}
 
@@ -18,12 +17,13 @@ def csv_bytes(rows: pd.DataFrame, lang: Lang) -> bytes:
 
     A suppressed row (or one with an unknown flag) is written without numbers even if it carried some."""
     separator, decimal = SEPARATORS[lang]
-    frame = rows.loc[:, list(VALUE_COLUMNS)].copy()
-    frame.loc[hidden_flags(frame), NUMBER_COLUMNS] = pd.NA
+    frame = without_hidden_numbers(rows.loc[:, list(VALUE_COLUMNS)])
     frame["suppressed"] = frame["suppressed"].map({True: "true", False: "false"})
     text = frame.to_csv(sep=separator, decimal=decimal, index=False, lineterminator="\r\n")
     return text.encode("utf-8-sig")
 
 
-def csv_file_name(indicator_code: str, period: str) -> str:
-    return f"abord_{indicator_code}_{period}.csv"
+def csv_file_name(indicator_code: str, period: str, quarters: bool = False) -> str:
+    """The extract's file name; the quarterly rows' extract says so, beside the cumulative one of the same
+    observation end."""
+    return f"abord_{indicator_code}_{period}{'_quarters' if quarters else ''}.csv"

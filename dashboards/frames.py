@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 import pandas as pd
 
@@ -22,14 +23,34 @@ from dashboards.i18n import (
 )
 
 ALL = "all"
+# A quarterly cell's period: the quarter in which its persons reached the measure ('2025-Q3'). Cumulative
+# cells' periods are observation ends ('2025-09-30').
+QUARTER: Final = re.compile(r"\d{4}-Q[1-4]")
+OBSERVATION_END: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
+# The published numbers of a row, all left out when it is suppressed.
+NUMBER_COLUMNS: Final = ["numerator", "denominator", "value", "persons"]
 
-# Table columns after site and cohort: the published column each shows -> the key of its header.
-RETENTION_COLUMNS: dict[str, str] = {"persons": "col.persons", "numerator": "col.retained", "value": "col.rate"}
+# Table columns: the published column each shows -> the key of its header.
+RETENTION_COLUMNS: dict[str, str] = {
+    "site": "col.site",
+    "cohort": "col.cohort",
+    "persons": "col.persons",
+    "numerator": "col.retained",
+    "value": "col.rate",
+}
 INDICATOR_COLUMNS: dict[str, str] = {
+    "site": "col.site",
+    "cohort": "col.cohort",
     "breakdown": "col.breakdown",
     "persons": "col.persons",
     "numerator": "col.numerator",
     "denominator": "col.denominator",
+    "value": "col.value",
+}
+QUARTER_COLUMNS: dict[str, str] = {
+    "period": "col.quarter",
+    "breakdown": "col.breakdown",
+    "persons": "col.persons",
     "value": "col.value",
 }
 # Before-entry then after-entry, other breakdowns by name, the 'all' total last.
@@ -48,9 +69,14 @@ def indicators_in(catalogue: pd.DataFrame, sector: str) -> list[str]:
     return catalogue.loc[in_sector, "indicator_code"].tolist()
 
 
+def is_quarter(period: object) -> bool:
+    """Whether a published period is a quarter label ('2025-Q3'), i.e. the row is a quarterly cell."""
+    return QUARTER.fullmatch(str(period)) is not None
+
+
 def periods(values: pd.DataFrame) -> list[str]:
-    """Published observation ends, latest first (the default a reader expects)."""
-    return sorted(values["period"].unique(), reverse=True)
+    """Published observation ends, latest first (the default a reader expects); never a quarter label."""
+    return sorted((p for p in values["period"].unique() if OBSERVATION_END.fullmatch(str(p))), reverse=True)
 
 
 def sites(values: pd.DataFrame) -> list[str]:
@@ -59,13 +85,13 @@ def sites(values: pd.DataFrame) -> list[str]:
 
 def _ordered(frame: pd.DataFrame) -> pd.DataFrame:
     # Sites alphabetically with the all-sites total last; within a site, cohorts in time order, total last;
-    # within a cohort, before entry then after, the total last.
+    # within a cohort, periods (quarters) in time order; within a period, before entry then after, the total last.
     keys = frame.assign(
         _site_all=frame["site"] == ALL,
         _cohort_all=frame["cohort"] == ALL,
         _breakdown_rank=frame["breakdown"].map(lambda b: _BREAKDOWN_RANK.get(b, 2)),
     )
-    order = ["_site_all", "site", "_cohort_all", "cohort", "_breakdown_rank", "breakdown"]
+    order = ["_site_all", "site", "_cohort_all", "cohort", "period", "_breakdown_rank", "breakdown"]
     keys = keys.sort_values(order, kind="stable")
     return keys.drop(columns=["_site_all", "_cohort_all", "_breakdown_rank"]).reset_index(drop=True)
 
@@ -88,9 +114,22 @@ def hidden_flags(rows: pd.DataFrame) -> pd.Series:
     return pd.Series([is_hidden(row) for row in rows.to_dict("records")], index=rows.index, dtype=bool)
 
 
+def without_hidden_numbers(rows: pd.DataFrame) -> pd.DataFrame:
+    """A copy of the rows in which every suppressed row (or one with an unknown flag) has no numbers, even if
+    it carried some."""
+    frame = rows.copy()
+    frame.loc[hidden_flags(frame), NUMBER_COLUMNS] = pd.NA
+    return frame
+
+
 def cell_text(row: Mapping[str, Any], field: str, lang: Lang, unit: str = "percent") -> str:
-    """One published field as shown: a suppressed row shows why under persons and a dash elsewhere, never
-    a number; the value in its catalogue unit, the other numbers as counts."""
+    """One published field as shown: site, entry cohort or quarter, breakdown as labels; a suppressed row
+    shows why under persons and a dash elsewhere, never a number; the value in its catalogue unit, the other
+    numbers as counts."""
+    if field == "site":
+        return format_site(str(row[field]), lang)
+    if field in ("cohort", "period"):
+        return format_cohort(str(row[field]), lang)
     if field == "breakdown":
         return format_breakdown(str(row[field]), lang)
     if is_hidden(row):
@@ -130,16 +169,25 @@ def overall(values: pd.DataFrame, period: str, site: str = ALL) -> pd.Series | N
 def display_table(
     rows: pd.DataFrame, lang: Lang, columns: Mapping[str, str] = RETENTION_COLUMNS, unit: str = "percent"
 ) -> pd.DataFrame:
-    """Rows as formatted text, site and cohort then `columns`; a suppressed cell shows why it is hidden and
+    """Rows as formatted text, one column per entry of `columns`; a suppressed cell shows why it is hidden and
     never its numbers."""
     records = rows.to_dict("records")
-    table = {
-        t("col.site", lang): [format_site(row["site"], lang) for row in records],
-        t("col.cohort", lang): [format_cohort(row["cohort"], lang) for row in records],
-    }
+    table: dict[str, list[str]] = {}
     for field, header in columns.items():
         table[t(header, lang)] = [cell_text(row, field, lang, unit) for row in records]
     return pd.DataFrame(table, columns=list(table))
+
+
+def quarterly(values: pd.DataFrame, site: str = ALL) -> pd.DataFrame:
+    """The quarterly cells of one site (or of all sites together, for 'all'), quarters in time order and each
+    quarter's breakdowns before then after; suppressed quarters keep their place without their numbers."""
+    rows = values[values["period"].map(is_quarter) & (values["site"] == site)]
+    return without_hidden_numbers(_ordered(rows))
+
+
+def latest_quarter(rows: pd.DataFrame) -> str:
+    """The last quarter of (non-empty) quarterly rows: the one that may be partial."""
+    return str(rows["period"].max())
 
 
 def chart_source(values: pd.DataFrame, period: str, site: str = ALL) -> pd.DataFrame:
@@ -176,3 +224,19 @@ def suppressed_cells(source: pd.DataFrame, lang: Lang) -> list[str]:
         f"{format_site(site, lang)} {format_cohort(cohort, lang)}"
         for site, cohort in zip(rows["site"], rows["cohort"], strict=True)
     ]
+
+
+def quarter_chart_rows(rows: pd.DataFrame, lang: Lang, unit: str) -> pd.DataFrame:
+    """Quarterly rows to plot, one line per breakdown: a hidden quarter keeps its place with no value, so its
+    line breaks there; its labels say why it is hidden, never a number."""
+    records = rows.to_dict("records")
+    return pd.DataFrame(
+        {
+            "quarter": rows["period"].to_numpy(),
+            "quarter_label": [cell_text(row, "period", lang) for row in records],
+            "breakdown_label": [cell_text(row, "breakdown", lang) for row in records],
+            "value": rows["value"].astype(float).where(~_hidden(rows)).to_numpy(),
+            "value_label": [cell_text(row, "value", lang, unit) for row in records],
+            "persons_label": [cell_text(row, "persons", lang) for row in records],
+        }
+    )

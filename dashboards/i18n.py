@@ -67,6 +67,16 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "table.legend": "« < 11 » : cellule masquée (moins de 11 personnes) ; « masquée » : cellule cachée pour "
         "qu'une petite cellule ne puisse pas se déduire du total. Leurs effectifs et valeurs ne sont pas publiés.",
         "cell.complementary": "masquée",
+        "col.quarter": "Trimestre",
+        "quarters.title": "Trimestre après trimestre",
+        "quarters.explain": "Chaque trimestre compte les personnes qui ont atteint la mesure pendant ce trimestre "
+        "(par exemple leur échéance des 12 mois, ou leur entrée pour le délai d'entrée), quel que soit leur "
+        "trimestre d'entrée. Un trimestre masqué laisse un trou dans sa courbe, jamais un chiffre.",
+        "quarters.chart_title": "Par trimestre où la mesure est atteinte",
+        "quarters.latest": "Le dernier trimestre, {quarter}, compte jusqu'à la fin d'observation, le {date}.",
+        "download.quarters_label": "Télécharger les trimestres (CSV)",
+        "download.quarters_help": "Les lignes trimestrielles publiées affichées ci-dessus, au format long ; "
+        "séparateur « ; », virgule décimale, UTF-8 pour Excel.",
         "download.label": "Télécharger les données (CSV)",
         "download.help": "Les lignes publiées affichées ci-dessus, au format long ; séparateur « ; », "
         "virgule décimale, UTF-8 pour Excel.",
@@ -135,6 +145,16 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "table.legend": "“< 11”: suppressed cell (fewer than 11 persons); “hidden”: cell hidden so that a small "
         "cell cannot be worked out from the total. Their counts and values are not published.",
         "cell.complementary": "hidden",
+        "col.quarter": "Quarter",
+        "quarters.title": "Quarter after quarter",
+        "quarters.explain": "Each quarter counts the persons who reached the measure during that quarter (for "
+        "example their 12-month mark, or their entry for the days to entry), whatever their entry quarter. A "
+        "hidden quarter leaves a gap in its line, never a number.",
+        "quarters.chart_title": "By the quarter the measure was reached",
+        "quarters.latest": "The latest quarter, {quarter}, counts up to the observation end, {date}.",
+        "download.quarters_label": "Download the quarters (CSV)",
+        "download.quarters_help": "The published quarterly rows shown above, in long format; comma-separated, "
+        "UTF-8 for Excel.",
         "download.label": "Download data (CSV)",
         "download.help": "The published rows shown above, in long format; comma-separated, UTF-8 for Excel.",
         "empty": "No indicator published yet — run `abord run`.",
@@ -248,7 +268,8 @@ def format_date(iso_date: str, lang: Lang) -> str:
 
 
 def format_cohort(cohort: str, lang: Lang) -> str:
-    """An entry quarter 'YYYY-Qn' as fr "2023-T1" (trimestre), en "2023-Q1"; 'all' as all cohorts."""
+    """A quarter 'YYYY-Qn' (an entry cohort, or a quarterly cell's period) as fr "2023-T1" (trimestre),
+    en "2023-Q1"; 'all' as all cohorts."""
     if cohort == "all":
         return t("all_cohorts", lang)
     year, _, quarter = cohort.partition("-Q")

@@ -53,7 +53,7 @@ def render() -> None:
     except data.WarehouseError:
         st.error(t("error.warehouse"), icon=":material/error:")
         return
-    if values.empty:
+    if not frames.periods(values):  # nothing, or quarterly cells without their cumulative ones
         st.info(t("indicators.no_values"), icon=":material/info:")
         return
 
@@ -65,6 +65,7 @@ def render() -> None:
     st.table(frames.display_table(shown, lang, frames.INDICATOR_COLUMNS, entry["unit"]), hide_index=True)
     st.caption(t("table.legend"))
     widgets.download(shown, lang, code, period)
+    widgets.quarter_after_quarter(values, lang, site, code, entry["unit"])
 
 
 def _metrics(totals: pd.DataFrame, unit: str, lang: Lang) -> None:

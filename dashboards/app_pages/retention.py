@@ -31,7 +31,7 @@ def render() -> None:
     st.title((entry or {}).get(f"name_{lang}") or t("retention.fallback_title"))
     if entry and entry.get(f"definition_{lang}"):
         st.markdown(entry[f"definition_{lang}"])
-    if values is None or values.empty:
+    if values is None or not frames.periods(values):
         st.info(t("empty"), icon=":material/info:")
         return
 
@@ -46,6 +46,7 @@ def render() -> None:
     st.table(frames.display_table(shown, lang), hide_index=True)
     st.caption(t("table.legend"))
     widgets.download(shown, lang, INDICATOR, period)
+    widgets.quarter_after_quarter(values, lang, site, INDICATOR, (entry or {}).get("unit") or "percent")
 
 
 def _metrics(row: pd.Series | None, lang: Lang) -> None:

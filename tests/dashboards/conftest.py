@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
 import psycopg
+import pyarrow as pa
 import pytest
 import streamlit as st
+from streamlit.testing.v1 import AppTest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 APP_FILE = REPO_ROOT / "dashboards" / "streamlit_app.py"
@@ -61,11 +64,13 @@ OTHER_CATALOGUE_ROWS = [
 UNPUBLISHED = "housing_retention_24m"
 
 
-def _cell(code: str, site: str, cohort: str, breakdown: str, cell: tuple[object, ...]) -> tuple[object, ...]:
+def _cell(
+    code: str, site: str, cohort: str, breakdown: str, cell: tuple[object, ...] | str, period: str = LATEST
+) -> tuple[object, ...]:
     # cell: (numerator, denominator, value, persons) when shown, or the suppression reason.
     if isinstance(cell, str):
-        return (code, LATEST, site, cohort, breakdown, None, None, None, None, True, cell)
-    return (code, LATEST, site, cohort, breakdown, *cell, False, None)
+        return (code, period, site, cohort, breakdown, None, None, None, None, True, cell)
+    return (code, period, site, cohort, breakdown, *cell, False, None)
 
 
 OTHER_ROWS = [
@@ -78,6 +83,14 @@ OTHER_ROWS = [
     _cell("health_emergency_visits", "Lyon", "2023-Q1", "after", (18, 15, 1.2, 15)),
     _cell("health_emergency_visits", "all", "all", "before", (61, 26, 2.3462, 26)),
     _cell("health_emergency_visits", "all", "all", "after", (29, 26, 1.1154, 26)),
+    # Its quarterly cells (persons whose 12 months after entry ended in the quarter), listed out of time order;
+    # 2024-Q2's 4 persons are hidden, before and after. Quarters sum to the all-cohorts cells above.
+    _cell("health_emergency_visits", "all", "all", "before", (27, 11, 2.4545, 11), "2024-Q3"),
+    _cell("health_emergency_visits", "all", "all", "after", (12, 11, 1.0909, 11), "2024-Q3"),
+    _cell("health_emergency_visits", "all", "all", "before", "small_cell", "2024-Q2"),
+    _cell("health_emergency_visits", "all", "all", "after", "small_cell", "2024-Q2"),
+    _cell("health_emergency_visits", "all", "all", "before", (25, 11, 2.2727, 11), "2024-Q1"),
+    _cell("health_emergency_visits", "all", "all", "after", (13, 11, 1.1818, 11), "2024-Q1"),
     _cell("housing_referral_to_entry_days", "all", "all", "all", (1358, 30, 45.2667, 30)),
     _cell("employment_weekly_hours", "all", "all", "all", (553, 30, 18.4333, 30)),
     _cell("voice_satisfaction_housing", "all", "all", "all", (313, 40, 7.825, 40)),
@@ -112,8 +125,35 @@ COHORTS: dict[str, dict[str, dict[str, tuple[int, int]]]] = {
 }
 
 
-# Lyon's cells beside Marseille's small ones, hidden so that the all-sites cohort total does not give them away.
-COMPLEMENTARY = {(LATEST, "Lyon", "2022-Q3"), (LATEST, "Lyon", "2023-Q4")}
+# (persons, retained) by the quarter of their 12-month mark, up to LATEST: each site's quarters sum to its
+# all-cohorts cell at LATEST.
+QUARTERS: dict[str, dict[str, tuple[int, int]]] = {
+    "Lyon": {
+        "2023-Q3": (24, 21),
+        "2023-Q4": (31, 27),
+        "2024-Q1": (35, 30),
+        "2024-Q2": (28, 24),
+        "2024-Q3": (30, 26),
+        "2024-Q4": (26, 22),
+    },
+    "Marseille": {
+        "2023-Q3": (15, 13),
+        "2023-Q4": (19, 16),
+        "2024-Q1": (8, 7),  # suppressed
+        "2024-Q2": (22, 18),
+        "2024-Q3": (17, 15),
+        "2024-Q4": (9, 8),  # suppressed
+    },
+}
+
+# Lyon's cells beside Marseille's small ones, hidden so that the all-sites cohort (or quarter) total does not
+# give them away.
+COMPLEMENTARY = {
+    (LATEST, "Lyon", "2022-Q3"),
+    (LATEST, "Lyon", "2023-Q4"),
+    ("2024-Q1", "Lyon", "all"),
+    ("2024-Q4", "Lyon", "all"),
+}
 
 
 def _row(period: str, site: str, cohort: str, persons: int, retained: int) -> tuple[object, ...]:
@@ -138,7 +178,8 @@ def _row(period: str, site: str, cohort: str, persons: int, retained: int) -> tu
 
 
 def published_rows() -> list[tuple[object, ...]]:
-    """Per-cohort cells, per-site totals, per-cohort all-sites totals and the programme total."""
+    """Per-cohort cells, per-site totals, per-cohort all-sites totals and the programme total, per observation
+    end; then the quarterly cells, per site and all sites."""
     rows = []
     for period, by_site in COHORTS.items():
         cohorts = sorted({c for cells in by_site.values() for c in cells})
@@ -149,7 +190,19 @@ def published_rows() -> list[tuple[object, ...]]:
             rows.append(_row(period, "all", c, *map(sum, zip(*(s[c] for s in by_site.values()), strict=True))))
         every = [cell for cells in by_site.values() for cell in cells.values()]
         rows.append(_row(period, "all", "all", *map(sum, zip(*every, strict=True))))
+    # Quarterly cells: cohort 'all', per site and for all sites together.
+    for site, cells in QUARTERS.items():
+        rows += [_row(quarter, site, "all", *cell) for quarter, cell in cells.items()]
+    for quarter in QUARTERS["Lyon"]:
+        rows.append(_row(quarter, "all", "all", *map(sum, zip(*(s[quarter] for s in QUARTERS.values()), strict=True))))
     return rows
+
+
+def chart_points(at: AppTest) -> pd.DataFrame:
+    """The data behind the quarter-after-quarter chart (the page's last), as the browser receives it."""
+    chart = at.get("vega_lite_chart")[-1]
+    (dataset,) = chart.proto.datasets
+    return pa.ipc.open_stream(dataset.data.data).read_pandas()
 
 
 def create_published(url: str, *, with_rows: bool = True) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from dashboards import charts, frames
+from dashboards import charts, data, frames
 from dashboards.i18n import (
     SECTORS,
     TEXT,
@@ -17,6 +17,7 @@ from dashboards.i18n import (
     format_value,
     t,
 )
+from tests.dashboards.conftest import LATEST, QUARTERS, published_rows
 
 NBSP, NNBSP = "\u00a0", "\u202f"
 
@@ -116,3 +117,80 @@ def test_chart_axis_uses_the_french_number_locale() -> None:
     spec = charts.rate_by_cohort(frames.chart_rows(source, "fr"), "fr").to_dict()
     assert spec["config"]["locale"]["number"]["decimal"] == ","
     assert spec["encoding"]["y"]["axis"]["format"] == ".0%"
+
+
+def _published(cells: list[tuple[object, ...]]) -> pd.DataFrame:
+    # cells: (period, site, breakdown, numerator, denominator, value, persons, suppressed, reason), cohort 'all'.
+    records = [("x", period, site, "all", *rest) for period, site, *rest in cells]
+    return pd.DataFrame(records, columns=list(data.VALUE_COLUMNS)).astype(
+        {"numerator": "Int64", "denominator": "Int64", "value": "Float64", "persons": "Int64", "suppressed": "boolean"}
+    )
+
+
+# Cumulative cells at two observation ends, and quarterly cells out of time order (a year boundary between
+# them, after before before); A's 2024-Q4 is hidden yet carries numbers, which must never come through.
+QUARTERLY = _published(
+    [
+        ("2025-03-31", "A", "before", 90, 40, 2.25, 40, False, None),
+        ("2025-03-31", "A", "after", 40, 40, 1.0, 40, False, None),
+        ("2025-Q1", "A", "after", 10, 12, 0.8333, 12, False, None),
+        ("2025-Q1", "A", "before", 30, 12, 2.5, 12, False, None),
+        ("2024-Q4", "A", "before", 20, 5, 4.0, 5, True, "small_cell"),
+        ("2024-Q4", "A", "after", 9, 5, 1.8, 5, True, "small_cell"),
+        ("2024-Q3", "A", "after", 21, 23, 0.913, 23, False, None),
+        ("2024-Q3", "A", "before", 40, 23, 1.7391, 23, False, None),
+        ("2024-Q3", "all", "before", 70, 30, 2.3333, 30, False, None),
+        ("2024-12-31", "A", "before", 60, 28, 2.1429, 28, False, None),
+    ]
+)
+
+
+def test_periods_list_observation_ends_never_quarters() -> None:
+    assert frames.periods(QUARTERLY) == ["2025-03-31", "2024-12-31"]
+    # Cumulative selections never pick up a quarterly cell.
+    assert set(frames.select(QUARTERLY, "2025-03-31", breakdown=None)["period"]) == {"2025-03-31"}
+
+
+def test_quarterly_cells_in_time_order_before_then_after_and_without_hidden_numbers() -> None:
+    rows = frames.quarterly(QUARTERLY, "A")
+    assert list(zip(rows["period"], rows["breakdown"], strict=True)) == [
+        ("2024-Q3", "before"), ("2024-Q3", "after"),
+        ("2024-Q4", "before"), ("2024-Q4", "after"),
+        ("2025-Q1", "before"), ("2025-Q1", "after"),
+    ]  # fmt: skip
+    hidden = rows[rows["period"] == "2024-Q4"]
+    assert hidden[frames.NUMBER_COLUMNS].isna().all().all()
+    assert hidden["suppression_reason"].tolist() == ["small_cell", "small_cell"]
+    assert rows.loc[rows["period"] == "2025-Q1", "persons"].tolist() == [12, 12]
+    assert frames.latest_quarter(rows) == "2025-Q1"
+    # All sites together are their own cells; a site without quarterly cells has none.
+    assert frames.quarterly(QUARTERLY, frames.ALL)["persons"].tolist() == [30]
+    assert frames.quarterly(QUARTERLY, "B").empty
+
+
+def test_a_hidden_quarter_is_a_gap_in_its_line_never_a_number() -> None:
+    points = frames.quarter_chart_rows(frames.quarterly(QUARTERLY, "A"), "fr", "rate")
+    assert points["quarter_label"].tolist() == ["2024-T3", "2024-T3", "2024-T4", "2024-T4", "2025-T1", "2025-T1"]
+    assert points["breakdown_label"].tolist()[:2] == ["Avant l'entrée", "Après l'entrée"]
+    hidden = points[points["quarter"] == "2024-Q4"]
+    assert hidden["value"].isna().all()  # kept in place, with no value: the line breaks there
+    assert hidden[["value_label", "persons_label"]].values.tolist() == [["—", "< 11"], ["—", "< 11"]]
+    assert points["value_label"].tolist()[-2:] == ["2,50", "0,83"]
+
+    spec = charts.value_by_quarter(points, "fr", "rate").to_dict()
+    assert spec["mark"]["invalid"].startswith("break-paths")
+    assert spec["encoding"]["x"]["sort"] == ["2024-T3", "2024-T4", "2025-T1"]  # the hidden quarter stays on the axis
+    assert spec["encoding"]["color"]["scale"]["domain"] == ["Avant l'entrée", "Après l'entrée"]
+    assert spec["config"]["locale"]["number"]["decimal"] == ","
+    # Even a hidden quarter that carried numbers (unknown flag included) is plotted without them.
+    raw = QUARTERLY[QUARTERLY["period"].map(frames.is_quarter) & (QUARTERLY["site"] == "A")].copy()
+    raw.loc[raw["period"] == "2024-Q3", "suppressed"] = pd.NA
+    leaked = frames.quarter_chart_rows(raw, "en", "rate")
+    assert leaked.loc[leaked["quarter"].isin(["2024-Q4", "2024-Q3"]), "value"].isna().all()
+
+
+def test_quarterly_fixture_adds_up_to_each_sites_all_cohorts_cell() -> None:
+    persons = {row[2]: row[8] for row in published_rows() if row[1] == LATEST and row[3] == "all"}
+    for site, cells in QUARTERS.items():
+        assert sum(n for n, _ in cells.values()) == persons[site], site
+    assert sum(n for cells in QUARTERS.values() for n, _ in cells.values()) == persons["all"]

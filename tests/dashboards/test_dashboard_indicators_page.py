@@ -8,7 +8,14 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.dashboards.conftest import APP_FILE, CATALOGUE_ROW, OTHER_CATALOGUE_ROWS, OTHER_ROWS, UNPUBLISHED
+from tests.dashboards.conftest import (
+    APP_FILE,
+    CATALOGUE_ROW,
+    OTHER_CATALOGUE_ROWS,
+    OTHER_ROWS,
+    UNPUBLISHED,
+    chart_points,
+)
 
 PAGE = "app_pages/indicators.py"
 NBSP, NNBSP = "\u00a0", "\u202f"
@@ -117,6 +124,53 @@ def test_suppressed_cells_show_why_and_never_numbers(published_db: str) -> None:
 def test_a_count_of_no_persons_shows_a_dash_not_a_suppression(published_db: str) -> None:
     at = choose(open_page(), "voice_council_sessions")
     assert rows(at, "Tous les sites").values.tolist()[0][3:] == ["—", f"1{NNBSP}234", "—", f"1{NNBSP}234"]
+
+
+def test_quarter_after_quarter_before_and_after_entry_in_french_and_english(published_db: str) -> None:
+    at = choose(open_page(), "health_emergency_visits")
+    assert at.selectbox(key="indicators_period").options == ["31/12/2024"]  # never a quarter
+    assert [s.value for s in at.subheader][-1] == "Trimestre après trimestre"
+    quarters = at.table[1].value
+    assert list(quarters.columns) == ["Trimestre", "Ventilation", "Personnes", "Valeur"]
+    assert quarters.values.tolist() == [
+        ["2024-T1", "Avant l'entrée", "11", "2,27"],
+        ["2024-T1", "Après l'entrée", "11", "1,18"],
+        ["2024-T2", "Avant l'entrée", "< 11", "—"],
+        ["2024-T2", "Après l'entrée", "< 11", "—"],
+        ["2024-T3", "Avant l'entrée", "11", "2,45"],
+        ["2024-T3", "Après l'entrée", "11", "1,09"],
+    ]
+    # The hidden quarter is a gap in both lines: in the chart's data, with no value.
+    points = chart_points(at)
+    assert points["quarter_label"].tolist() == quarters.iloc[:, 0].tolist()
+    assert points["value"].tolist()[:2] == [2.2727, 1.1818] and points["value"][2:4].isna().all()
+    assert "Le dernier trimestre, 2024-T3, compte jusqu'à la fin d'observation, le 31/12/2024." in [
+        c.value for c in at.caption
+    ]
+    buttons = [b.proto.label for b in at.get("download_button")]
+    assert buttons == ["Télécharger les données (CSV)", "Télécharger les trimestres (CSV)"]
+
+    run(at.sidebar.radio[0].set_value("en"))
+    assert [s.value for s in at.subheader][-1] == "Quarter after quarter"
+    assert at.table[1].value.values.tolist()[2:4] == [
+        ["2024-Q2", "Before entry", "< 11", "—"],
+        ["2024-Q2", "After entry", "< 11", "—"],
+    ]
+    assert at.table[1].value.values.tolist()[4] == ["2024-Q3", "Before entry", "11", "2.45"]
+    assert "The latest quarter, 2024-Q3, counts up to the observation end, 31 Dec 2024." in [
+        c.value for c in at.caption
+    ]
+    # Lyon has no quarterly cells of its own: no section for it.
+    run(at.selectbox(key="indicators_site").set_value("Lyon"))
+    assert "Quarter after quarter" not in [s.value for s in at.subheader]
+    assert len(at.table) == 1 and not at.get("vega_lite_chart")
+
+
+def test_no_quarter_section_for_an_indicator_without_quarterly_cells(published_db: str) -> None:
+    at = choose(open_page(), "voice_satisfaction_housing")
+    assert [s.value for s in at.subheader] == ["Détail par site, cohorte d'entrée et ventilation"]
+    assert len(at.table) == 1 and not at.get("vega_lite_chart")
+    assert [b.proto.label for b in at.get("download_button")] == ["Télécharger les données (CSV)"]
 
 
 def test_download_offers_the_indicator_shown(published_db: str) -> None:
