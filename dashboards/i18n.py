@@ -71,8 +71,9 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "quarters.title": "Trimestre après trimestre",
         "quarters.explain": "Chaque trimestre compte les personnes qui ont atteint la mesure pendant ce trimestre "
         "(par exemple leur échéance des 12 mois, ou leur entrée pour le délai d'entrée), quel que soit leur "
-        "trimestre d'entrée. Un trimestre masqué laisse un trou dans sa courbe, jamais un chiffre.",
-        "quarters.chart_title": "Par trimestre où la mesure est atteinte",
+        "trimestre d'entrée ; pour la part des jours en logement stable, les jours de ce trimestre. Un trimestre "
+        "masqué laisse un trou dans sa courbe, jamais un chiffre.",
+        "quarters.chart_title": "Par trimestre",
         "quarters.latest": "Le dernier trimestre, {quarter}, compte jusqu'à la fin d'observation, le {date}.",
         "download.quarters_label": "Télécharger les trimestres (CSV)",
         "download.quarters_help": "Les lignes trimestrielles publiées affichées ci-dessus, au format long ; "
@@ -148,9 +149,10 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "col.quarter": "Quarter",
         "quarters.title": "Quarter after quarter",
         "quarters.explain": "Each quarter counts the persons who reached the measure during that quarter (for "
-        "example their 12-month mark, or their entry for the days to entry), whatever their entry quarter. A "
-        "hidden quarter leaves a gap in its line, never a number.",
-        "quarters.chart_title": "By the quarter the measure was reached",
+        "example their 12-month mark, or their entry for the days to entry), whatever their entry quarter; for "
+        "the share of days stably housed, the days of that quarter. A hidden quarter leaves a gap in its line, "
+        "never a number.",
+        "quarters.chart_title": "By quarter",
         "quarters.latest": "The latest quarter, {quarter}, counts up to the observation end, {date}.",
         "download.quarters_label": "Download the quarters (CSV)",
         "download.quarters_help": "The published quarterly rows shown above, in long format; comma-separated, "

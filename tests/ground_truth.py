@@ -280,14 +280,16 @@ def _days(start: date, end: date) -> set[int]:
     return set(range(start.toordinal(), end.toordinal()))
 
 
-def _contributions(truth: Truth) -> tuple[list[tuple], list[tuple]]:
+def _contributions(truth: Truth) -> tuple[list[tuple], list[tuple], list[tuple]]:
     """(code, period, breakdown, person, site, cohort, numerator, denominator, completed) per person-based
     indicator, where `completed` is the day the person's measure became complete (None for measures over the
-    whole observation), and the referral-to-entry days (person, site, cohort, entry, days) for the median."""
+    whole observation); the referral-to-entry days (person, site, cohort, entry, days) for the median; and the
+    days stably housed and observed of each person in each quarter (quarter, person, site, housed, observed)."""
     end = truth.observation_end
     period = end.isoformat()
     out: list[tuple] = []
     referral_days: list[tuple] = []
+    quarter_days: list[tuple] = []
     people = _persons(truth)
 
     def add(
@@ -342,6 +344,12 @@ def _contributions(truth: Truth) -> tuple[list[tuple], list[tuple]]:
         if p.exit_reason == "logement_autonome":
             housed_days |= _days(p.exit_date, min(until, returned_on or until))
         add("housing_days_stably_housed_share", "all", p, len(housed_days), (until - p.entry).days, None)
+        by_quarter: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        for day in range(p.entry.toordinal(), until.toordinal()):
+            days = by_quarter[quarter(date.fromordinal(day))]
+            days[0] += day in housed_days
+            days[1] += 1
+        quarter_days += [(q, p.person, p.site, housed, observed) for q, (housed, observed) in by_quarter.items()]
         if p.exit_reason == "logement_autonome":
             to_return = (returned_on - p.exit_date).days if returned_on else None
             for first_day, last_day in RETURN_WINDOWS:
@@ -400,7 +408,7 @@ def _contributions(truth: Truth) -> tuple[list[tuple], list[tuple]]:
             linked = int(bool(by_source[source][p.person]))
             add("dq_participants_linked", source, p, linked, 1, None, truth.observed_to[source].isoformat())
     out += _family_contributions(truth, people, period)
-    return out, referral_days
+    return out, referral_days, quarter_days
 
 
 def _service_use(source: str, rows: list[dict], start: date, stop: date) -> dict[str, int]:
@@ -453,7 +461,7 @@ def indicator_cells(
     """Every cell of marts.indicator_cells (before disclosure control), keyed as the table is. `arrived`: the
     day each source's extract was loaded (not the generator's to know), for the extracts' arrival delays."""
     truth = load_truth(data_dir, person_of)
-    contributions, referral_days = _contributions(truth)
+    contributions, referral_days, quarter_days = _contributions(truth)
     sums: dict[CellKey, list] = defaultdict(lambda: [0, 0, set()])
     for code, period, breakdown, person, site, cohort, numerator, denominator, completed in contributions:
         # by site and entry cohort over the whole observation, and by site and the quarter the measure completed
@@ -463,6 +471,12 @@ def indicator_cells(
             cell = sums[(code, at, s, c, breakdown)]
             cell[0] += numerator
             cell[1] += denominator
+            cell[2].add(person)
+    for at, person, site, housed, observed in quarter_days:  # the share of days stably housed, by quarter
+        for s in (site, "all"):
+            cell = sums[("housing_days_stably_housed_share", at, s, "all", "all")]
+            cell[0] += housed
+            cell[1] += observed
             cell[2].add(person)
     cells = {
         key: IndicatorCell(_whole(n), d, float(n) * VALUE_SCALE.get(key[0], 1) / d if d else None, len(persons))

@@ -1,7 +1,7 @@
 -- One row per person: time from referral to entry, days observed and days stably housed since entry, and the
 -- person's time housed in months for the Kaplan-Meier curve.
--- Stably housed: in a programme tenancy, or after moving on to other permanent housing until the first return to
--- homelessness, if any (fct_housing_returns: a shelter night or a new programme tenancy).
+-- Stably housed (fct_housing_quarters, summed over the quarters): in a programme tenancy, or after moving on to
+-- other permanent housing until the first return to homelessness, if any.
 -- Observation runs from entry to the end of the housing data, or to death (days after death do not count).
 -- Kaplan-Meier: the event is the first exit that loses housing (street, shelter, prison, hospital), counted at
 -- the first monthly checkpoint on or after it; people who moved on stay housed and are censored at the end of
@@ -16,10 +16,6 @@ exits as (
 
 observation as (
     select observation_end from {{ ref('int_observation_windows') }}
-),
-
-tenancies as (
-    select * from {{ ref('stg_housing__tenancies') }}
 ),
 
 persons as (
@@ -42,25 +38,10 @@ persons as (
     cross join observation
 ),
 
-housed_episodes as (
-    select
-        persons.person_key,
-        greatest(tenancies.start_date, persons.entry_date) as start_day,
-        least(coalesce(tenancies.end_date, persons.observed_until), persons.observed_until) as end_day
-    from persons
-    inner join tenancies on persons.person_key = tenancies.person_key
-    union all
-    select
-        persons.person_key,
-        persons.programme_exit_date as start_day,
-        least(persons.observed_until, returns.return_date) as end_day
-    from persons
-    left join {{ ref('fct_housing_returns') }} as returns on persons.person_key = returns.person_key
-    where persons.programme_exit_reason = 'logement_autonome'
-),
-
 housed as (
-    {{ union_days('housed_episodes', ['person_key']) }}
+    select person_key, sum(days_stably_housed) as days_stably_housed
+    from {{ ref('fct_housing_quarters') }}
+    group by person_key
 )
 
 select
@@ -70,7 +51,7 @@ select
     persons.entry_date,
     persons.entry_date - persons.referral_date as days_referral_to_entry,
     persons.observed_until - persons.entry_date as days_observed,
-    coalesce(housed.covered_days, 0)::integer as days_stably_housed,
+    coalesce(housed.days_stably_housed, 0)::integer as days_stably_housed,
     coalesce(persons.is_housing_lost, false) as km_is_event,
     case
         when persons.is_housing_lost

@@ -1,7 +1,8 @@
 -- Every indicator cell before disclosure control, in the long published shape: person-based indicators by
 -- site and entry cohort with totals ('all') over the whole observation (period: its last day), and by site and
 -- reporting quarter (period 'YYYY-Qn', cohort 'all': the persons whose measure became complete in that quarter,
--- so a site's quarters sum to its total; the latest quarter runs to the observation end); the median time from
+-- or for the share of days stably housed the days of that quarter, so a site's quarters sum to its total; the
+-- latest quarter runs to the observation end); the median time from
 -- referral to entry, the partners' rows quarantined and days to arrival per source and month (counting no
 -- persons: persons is null), and the cells that are not sums over persons (tenants' voice, landlords, costs,
 -- funders: aggregate_indicator_cells). A person-based value is numerator / denominator, times 100 for rates per
@@ -29,6 +30,19 @@ person_cells as (
         breakdown,
         grouping sets ((site, entry_cohort), (site), (entry_cohort), (), (completed_quarter, site), (completed_quarter))
     having grouping(completed_quarter) = 1 or completed_quarter is not null
+    union all
+    -- the share of days stably housed by quarter: the days of the quarter, of everyone observed in it
+    select
+        'housing_days_stably_housed_share' as indicator_code,
+        quarter as period,
+        coalesce(site, 'all') as site,
+        'all' as cohort,
+        'all' as breakdown,
+        sum(days_stably_housed) as numerator,
+        sum(days_observed) as denominator,
+        count(*) as persons
+    from {{ ref('fct_housing_quarters') }}
+    group by quarter, grouping sets ((site), ())
 ),
 
 median_cells as (

@@ -1,0 +1,90 @@
+-- Days observed and days stably housed of each person in each calendar quarter since entry, for the share of
+-- days stably housed by reporting quarter; fct_housing_tenure adds them up over the whole observation.
+-- Stably housed: in a programme tenancy, or after moving on to other permanent housing until the first return to
+-- homelessness, if any (fct_housing_returns: a shelter night or a new programme tenancy).
+-- Observation runs from entry to the end of the housing data, or to death (days after death do not count).
+with entries as (
+    select * from {{ ref('int_participants_entered') }}
+),
+
+exits as (
+    select * from {{ ref('int_participants_exited') }}
+),
+
+observation as (
+    select observation_end from {{ ref('int_observation_windows') }}
+),
+
+persons as (
+    select
+        entries.person_key,
+        entries.site,
+        entries.entry_cohort,
+        entries.entry_date,
+        exits.programme_exit_date,
+        exits.programme_exit_reason,
+        least(exits.death_date, observation.observation_end + 1) as observed_until
+    from entries
+    inner join exits on entries.person_key = exits.person_key
+    cross join observation
+),
+
+-- each quarter the person is observed in, and the days of it observed: [observed_from, observed_to)
+quarters as (
+    select
+        persons.person_key,
+        persons.site,
+        persons.entry_cohort,
+        starts.quarter_start::date as quarter_start,
+        greatest(persons.entry_date, starts.quarter_start::date) as observed_from,
+        least(persons.observed_until, (starts.quarter_start + interval '3 months')::date) as observed_to
+    from persons
+    cross join lateral generate_series(
+        date_trunc('quarter', persons.entry_date), persons.observed_until - 1, interval '3 months'
+    ) as starts (quarter_start)
+),
+
+housed_episodes as (
+    select
+        persons.person_key,
+        greatest(tenancies.start_date, persons.entry_date) as start_day,
+        least(coalesce(tenancies.end_date, persons.observed_until), persons.observed_until) as end_day
+    from persons
+    inner join {{ ref('stg_housing__tenancies') }} as tenancies on persons.person_key = tenancies.person_key
+    union all
+    select
+        persons.person_key,
+        persons.programme_exit_date as start_day,
+        least(persons.observed_until, returns.return_date) as end_day
+    from persons
+    left join {{ ref('fct_housing_returns') }} as returns on persons.person_key = returns.person_key
+    where persons.programme_exit_reason = 'logement_autonome'
+),
+
+-- episodes cut at quarter ends, so that each quarter's days are counted once within it
+quarter_episodes as (
+    select
+        quarters.person_key,
+        quarters.quarter_start,
+        greatest(episodes.start_day, quarters.observed_from) as start_day,
+        least(episodes.end_day, quarters.observed_to) as end_day
+    from quarters
+    inner join housed_episodes as episodes
+        on quarters.person_key = episodes.person_key
+        and episodes.start_day < quarters.observed_to
+        and episodes.end_day > quarters.observed_from
+),
+
+housed as (
+    {{ union_days('quarter_episodes', ['person_key', 'quarter_start']) }}
+)
+
+select
+    quarters.person_key,
+    quarters.site,
+    quarters.entry_cohort,
+    {{ quarter_label('quarters.quarter_start') }} as quarter,
+    quarters.observed_to - quarters.observed_from as days_observed,
+    coalesce(housed.covered_days, 0)::integer as days_stably_housed
+from quarters
+left join housed on quarters.person_key = housed.person_key and quarters.quarter_start = housed.quarter_start
