@@ -71,8 +71,8 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "quarters.title": "Trimestre après trimestre",
         "quarters.explain": "Chaque trimestre compte les personnes qui ont atteint la mesure pendant ce trimestre "
         "(par exemple leur échéance des 12 mois, ou leur entrée pour le délai d'entrée), quel que soit leur "
-        "trimestre d'entrée ; pour la part des jours en logement stable, les jours de ce trimestre. Un trimestre "
-        "masqué laisse un trou dans sa courbe, jamais un chiffre.",
+        "trimestre d'entrée ; pour la part des jours en logement stable et les heures de pair-aidance, les jours "
+        "de ce trimestre. Un trimestre masqué laisse un trou dans sa courbe, jamais un chiffre.",
         "quarters.chart_title": "Par trimestre",
         "quarters.latest": "Le dernier trimestre, {quarter}, compte jusqu'à la fin d'observation, le {date}.",
         "download.quarters_label": "Télécharger les trimestres (CSV)",
@@ -150,8 +150,8 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "quarters.title": "Quarter after quarter",
         "quarters.explain": "Each quarter counts the persons who reached the measure during that quarter (for "
         "example their 12-month mark, or their entry for the days to entry), whatever their entry quarter; for "
-        "the share of days stably housed, the days of that quarter. A hidden quarter leaves a gap in its line, "
-        "never a number.",
+        "the share of days stably housed and peer-support hours, the days of that quarter. A hidden quarter "
+        "leaves a gap in its line, never a number.",
         "quarters.chart_title": "By quarter",
         "quarters.latest": "The latest quarter, {quarter}, counts up to the observation end, {date}.",
         "download.quarters_label": "Download the quarters (CSV)",

@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 import json
 import statistics
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -280,16 +281,21 @@ def _days(start: date, end: date) -> set[int]:
     return set(range(start.toordinal(), end.toordinal()))
 
 
+def _by_quarter(days: Iterable[int]) -> Counter[str]:
+    """Days (ordinals) counted by calendar quarter."""
+    return Counter(quarter(date.fromordinal(day)) for day in days)
+
+
 def _contributions(truth: Truth) -> tuple[list[tuple], list[tuple], list[tuple]]:
     """(code, period, breakdown, person, site, cohort, numerator, denominator, completed) per person-based
     indicator, where `completed` is the day the person's measure became complete (None for measures over the
     whole observation); the referral-to-entry days (person, site, cohort, entry, days) for the median; and the
-    days stably housed and observed of each person in each quarter (quarter, person, site, housed, observed)."""
+    quarterly contributions of the measures over days (code, quarter, person, site, numerator, denominator)."""
     end = truth.observation_end
     period = end.isoformat()
     out: list[tuple] = []
     referral_days: list[tuple] = []
-    quarter_days: list[tuple] = []
+    quarter_rows: list[tuple] = []
     people = _persons(truth)
 
     def add(
@@ -344,12 +350,11 @@ def _contributions(truth: Truth) -> tuple[list[tuple], list[tuple], list[tuple]]
         if p.exit_reason == "logement_autonome":
             housed_days |= _days(p.exit_date, min(until, returned_on or until))
         add("housing_days_stably_housed_share", "all", p, len(housed_days), (until - p.entry).days, None)
-        by_quarter: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-        for day in range(p.entry.toordinal(), until.toordinal()):
-            days = by_quarter[quarter(date.fromordinal(day))]
-            days[0] += day in housed_days
-            days[1] += 1
-        quarter_days += [(q, p.person, p.site, housed, observed) for q, (housed, observed) in by_quarter.items()]
+        stable = _by_quarter(housed_days)
+        quarter_rows += [
+            ("housing_days_stably_housed_share", q, p.person, p.site, stable[q], observed)
+            for q, observed in _by_quarter(range(p.entry.toordinal(), until.toordinal())).items()
+        ]
         if p.exit_reason == "logement_autonome":
             to_return = (returned_on - p.exit_date).days if returned_on else None
             for first_day, last_day in RETURN_WINDOWS:
@@ -407,8 +412,8 @@ def _contributions(truth: Truth) -> tuple[list[tuple], list[tuple], list[tuple]]
         for source in EVENT_SOURCES:
             linked = int(bool(by_source[source][p.person]))
             add("dq_participants_linked", source, p, linked, 1, None, truth.observed_to[source].isoformat())
-    out += _family_contributions(truth, people, period)
-    return out, referral_days, quarter_days
+    family, family_quarters = _family_contributions(truth, people, period)
+    return out + family, referral_days, quarter_rows + family_quarters
 
 
 def _service_use(source: str, rows: list[dict], start: date, stop: date) -> dict[str, int]:
@@ -461,7 +466,7 @@ def indicator_cells(
     """Every cell of marts.indicator_cells (before disclosure control), keyed as the table is. `arrived`: the
     day each source's extract was loaded (not the generator's to know), for the extracts' arrival delays."""
     truth = load_truth(data_dir, person_of)
-    contributions, referral_days, quarter_days = _contributions(truth)
+    contributions, referral_days, quarter_rows = _contributions(truth)
     sums: dict[CellKey, list] = defaultdict(lambda: [0, 0, set()])
     for code, period, breakdown, person, site, cohort, numerator, denominator, completed in contributions:
         # by site and entry cohort over the whole observation, and by site and the quarter the measure completed
@@ -472,11 +477,11 @@ def indicator_cells(
             cell[0] += numerator
             cell[1] += denominator
             cell[2].add(person)
-    for at, person, site, housed, observed in quarter_days:  # the share of days stably housed, by quarter
+    for code, at, person, site, numerator, denominator in quarter_rows:  # measures over days, by quarter
         for s in (site, "all"):
-            cell = sums[("housing_days_stably_housed_share", at, s, "all", "all")]
-            cell[0] += housed
-            cell[1] += observed
+            cell = sums[(code, at, s, "all", "all")]
+            cell[0] += numerator
+            cell[1] += denominator
             cell[2].add(person)
     cells = {
         key: IndicatorCell(_whole(n), d, float(n) * VALUE_SCALE.get(key[0], 1) / d if d else None, len(persons))
@@ -602,20 +607,25 @@ def _observed_until(p: _Person, end: date) -> date:
     return min(p.death, end + timedelta(days=1)) if p.death else end + timedelta(days=1)
 
 
-def _family_contributions(truth: Truth, people: list[_Person], period: str) -> list[tuple]:
-    """Per-person contributions of the peer-support and landlord indicators."""
+def _family_contributions(truth: Truth, people: list[_Person], period: str) -> tuple[list[tuple], list[tuple]]:
+    """Per-person contributions of the peer-support and landlord indicators, and the quarterly ones of
+    peer-support hours (code, quarter, person, site, minutes, days in a tenancy)."""
     assert truth.truth_dir is not None and truth.person_of is not None
     truth_dir, person_of, end = truth.truth_dir, truth.person_of, truth.observation_end
     out: list[tuple] = []
+    quarters: list[tuple] = []
 
     def add(code: str, p: _Person, numerator: int | Decimal, denominator: int) -> None:
         if denominator > 0:
             out.append((code, period, "all", p.person, p.site, p.cohort, numerator, denominator, None))
 
     peer_minutes: dict[str, int] = defaultdict(int)
+    peer_by_quarter: dict[tuple[str, str], int] = defaultdict(int)
     for row in _rows(truth_dir / "support_contacts.csv"):
         if row["kind"] == "pair_aidance":
-            peer_minutes[person_of[("housing_support_contacts", row["contact_id"])]] += int(row["minutes"])
+            person = person_of[("housing_support_contacts", row["contact_id"])]
+            peer_minutes[person] += int(row["minutes"])
+            peer_by_quarter[(person, quarter(_date(row["contact_date"])))] += int(row["minutes"])
 
     tenants: dict[str, dict[str, int | Decimal]] = defaultdict(lambda: defaultdict(int))
     for row in _rows(truth_dir / "leases.csv"):
@@ -643,6 +653,10 @@ def _family_contributions(truth: Truth, people: list[_Person], period: str) -> l
             housed |= _days(max(start, p.entry), min(stop or until, until))
         add("peer_support_met_share", p, int(p.person in peer_minutes), 1)
         add("peer_support_hours_per_person_year", p, peer_minutes.get(p.person, 0), len(housed))
+        quarters += [
+            ("peer_support_hours_per_person_year", q, p.person, p.site, peer_by_quarter.get((p.person, q), 0), days)
+            for q, days in _by_quarter(housed).items()
+        ]
         t = tenants.get(p.person)
         if t and t["leases"]:
             add("landlord_incidents_per_100_tenancies", p, t["incidents"], t["leases"])
@@ -651,7 +665,7 @@ def _family_contributions(truth: Truth, people: list[_Person], period: str) -> l
             add("landlord_guarantee_amount_claimed", p, Decimal(t["claimed"]), t["claims"])
             add("landlord_guarantee_amount_paid", p, Decimal(t["paid"]), t["paid_claims"])
             add("landlord_leases_converted_share", p, t["converted"], t["leases"])
-    return out
+    return out, quarters
 
 
 def _aggregate_cells(truth: Truth, contributions: list[tuple]) -> dict[CellKey, IndicatorCell]:

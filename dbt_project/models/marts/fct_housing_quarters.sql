@@ -1,5 +1,6 @@
--- Days observed and days stably housed of each person in each calendar quarter since entry, for the share of
--- days stably housed by reporting quarter; fct_housing_tenure adds them up over the whole observation.
+-- Days observed, days stably housed and days in a programme tenancy of each person in each calendar quarter since
+-- entry, for the share of days stably housed and peer-support hours by reporting quarter; fct_housing_tenure and
+-- fct_peer_support add them up over the whole observation.
 -- Stably housed: in a programme tenancy, or after moving on to other permanent housing until the first return to
 -- homelessness, if any (fct_housing_returns: a shelter night or a new programme tenancy).
 -- Observation runs from entry to the end of the housing data, or to death (days after death do not count).
@@ -48,14 +49,16 @@ housed_episodes as (
     select
         persons.person_key,
         greatest(tenancies.start_date, persons.entry_date) as start_day,
-        least(coalesce(tenancies.end_date, persons.observed_until), persons.observed_until) as end_day
+        least(coalesce(tenancies.end_date, persons.observed_until), persons.observed_until) as end_day,
+        true as in_tenancy
     from persons
     inner join {{ ref('stg_housing__tenancies') }} as tenancies on persons.person_key = tenancies.person_key
     union all
     select
         persons.person_key,
         persons.programme_exit_date as start_day,
-        least(persons.observed_until, returns.return_date) as end_day
+        least(persons.observed_until, returns.return_date) as end_day,
+        false as in_tenancy
     from persons
     left join {{ ref('fct_housing_returns') }} as returns on persons.person_key = returns.person_key
     where persons.programme_exit_reason = 'logement_autonome'
@@ -67,7 +70,8 @@ quarter_episodes as (
         quarters.person_key,
         quarters.quarter_start,
         greatest(episodes.start_day, quarters.observed_from) as start_day,
-        least(episodes.end_day, quarters.observed_to) as end_day
+        least(episodes.end_day, quarters.observed_to) as end_day,
+        episodes.in_tenancy
     from quarters
     inner join housed_episodes as episodes
         on quarters.person_key = episodes.person_key
@@ -75,8 +79,17 @@ quarter_episodes as (
         and episodes.end_day > quarters.observed_from
 ),
 
+quarter_tenancies as (
+    select * from quarter_episodes
+    where in_tenancy
+),
+
 housed as (
     {{ union_days('quarter_episodes', ['person_key', 'quarter_start']) }}
+),
+
+tenancy_days as (
+    {{ union_days('quarter_tenancies', ['person_key', 'quarter_start']) }}
 )
 
 select
@@ -85,6 +98,9 @@ select
     quarters.entry_cohort,
     {{ quarter_label('quarters.quarter_start') }} as quarter,
     quarters.observed_to - quarters.observed_from as days_observed,
-    coalesce(housed.covered_days, 0)::integer as days_stably_housed
+    coalesce(housed.covered_days, 0)::integer as days_stably_housed,
+    coalesce(tenancy_days.covered_days, 0)::integer as days_in_tenancy
 from quarters
 left join housed on quarters.person_key = housed.person_key and quarters.quarter_start = housed.quarter_start
+left join tenancy_days
+    on quarters.person_key = tenancy_days.person_key and quarters.quarter_start = tenancy_days.quarter_start

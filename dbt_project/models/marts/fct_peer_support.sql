@@ -1,41 +1,14 @@
 -- Peer support of each participant since entry: contacts with a peer worker (pair-aidance) and their minutes,
--- and the days the person held a programme tenancy since entry (up to the end of observation, or death), the
--- exposure peer-support hours are rated against. Overlapping tenancies count their shared days once.
+-- and the days the person held a programme tenancy since entry (up to the end of observation, or death: the
+-- quarters of fct_housing_quarters added up), the exposure peer-support hours are rated against.
 with entries as (
     select * from {{ ref('int_participants_entered') }}
 ),
 
-exits as (
-    select * from {{ ref('int_participants_exited') }}
-),
-
-observation as (
-    select observation_end from {{ ref('int_observation_windows') }}
-),
-
-persons as (
-    select
-        entries.person_key,
-        entries.site,
-        entries.entry_cohort,
-        entries.entry_date,
-        least(exits.death_date, observation.observation_end + 1) as observed_until
-    from entries
-    inner join exits on entries.person_key = exits.person_key
-    cross join observation
-),
-
-tenancy_episodes as (
-    select
-        persons.person_key,
-        greatest(tenancies.start_date, persons.entry_date) as start_day,
-        least(coalesce(tenancies.end_date, persons.observed_until), persons.observed_until) as end_day
-    from persons
-    inner join {{ ref('stg_housing__tenancies') }} as tenancies on persons.person_key = tenancies.person_key
-),
-
 tenancy_days as (
-    {{ union_days('tenancy_episodes', ['person_key']) }}
+    select person_key, sum(days_in_tenancy) as days_in_tenancy
+    from {{ ref('fct_housing_quarters') }}
+    group by person_key
 ),
 
 peer as (
@@ -49,13 +22,13 @@ peer as (
 )
 
 select
-    persons.person_key,
-    persons.site,
-    persons.entry_cohort,
-    coalesce(tenancy_days.covered_days, 0)::integer as days_in_tenancy,
+    entries.person_key,
+    entries.site,
+    entries.entry_cohort,
+    coalesce(tenancy_days.days_in_tenancy, 0)::integer as days_in_tenancy,
     coalesce(peer.peer_contacts, 0)::integer as peer_contacts,
     coalesce(peer.peer_minutes, 0)::integer as peer_minutes,
     peer.person_key is not null as has_met_peer_worker
-from persons
-left join tenancy_days on persons.person_key = tenancy_days.person_key
-left join peer on persons.person_key = peer.person_key
+from entries
+left join tenancy_days on entries.person_key = tenancy_days.person_key
+left join peer on entries.person_key = peer.person_key

@@ -1,12 +1,12 @@
 -- Every indicator cell before disclosure control, in the long published shape: person-based indicators by
 -- site and entry cohort with totals ('all') over the whole observation (period: its last day), and by site and
 -- reporting quarter (period 'YYYY-Qn', cohort 'all': the persons whose measure became complete in that quarter,
--- or for the share of days stably housed the days of that quarter, so a site's quarters sum to its total; the
--- latest quarter runs to the observation end); the median time from
--- referral to entry, the partners' rows quarantined and days to arrival per source and month (counting no
--- persons: persons is null), and the cells that are not sums over persons (tenants' voice, landlords, costs,
--- funders: aggregate_indicator_cells). A person-based value is numerator / denominator, times 100 for rates per
--- 100 tenancies, and times 365.25 / 60 for peer-support hours per person-year (minutes over days in a tenancy).
+-- or for the share of days stably housed and peer-support hours the days of that quarter; a site's quarters
+-- sum to its total, and the latest quarter runs to the observation end); the median time from referral to
+-- entry, the partners' rows quarantined and days to arrival per source and month (counting no persons: persons
+-- is null), and the cells that are not sums over persons (tenants' voice, landlords, costs, funders:
+-- aggregate_indicator_cells). A person-based value is numerator / denominator, times 100 for rates per 100
+-- tenancies, and times 365.25 / 60 for peer-support hours per person-year (minutes over days in a tenancy).
 -- A person holds one contribution per indicator, period and breakdown (a tested key), so counting rows counts
 -- persons: count(distinct) sorted every group's keys again, the larger part of this model's time.
 with contributions as (
@@ -42,6 +42,19 @@ person_cells as (
         sum(days_observed) as denominator,
         count(*) as persons
     from {{ ref('fct_housing_quarters') }}
+    group by quarter, grouping sets ((site), ())
+    union all
+    -- peer-support hours per person-year by quarter: the quarter's minutes over its days in a tenancy
+    select
+        'peer_support_hours_per_person_year' as indicator_code,
+        quarter as period,
+        coalesce(site, 'all') as site,
+        'all' as cohort,
+        'all' as breakdown,
+        sum(peer_minutes) as numerator,
+        sum(days_in_tenancy) as denominator,
+        count(*) as persons
+    from {{ ref('fct_peer_support_quarters') }}
     group by quarter, grouping sets ((site), ())
 ),
 
