@@ -287,10 +287,11 @@ def _by_quarter(days: Iterable[int]) -> Counter[str]:
 
 
 def _contributions(truth: Truth) -> tuple[list[tuple], list[tuple], list[tuple]]:
-    """(code, period, breakdown, person, site, cohort, numerator, denominator, completed) per person-based
-    indicator, where `completed` is the day the person's measure became complete (None for measures over the
-    whole observation); the referral-to-entry days (person, site, cohort, entry, days) for the median; and the
-    quarterly contributions of the measures over days (code, quarter, person, site, numerator, denominator)."""
+    """(code, period, breakdown, person, site, cohort, numerator, denominator) per person-based indicator; the
+    referral-to-entry days (period, person, site, cohort, days) for the median; and the contributions by
+    reporting quarter (code, quarter, person, site, numerator, denominator): returns by the quarter their window
+    closed, the measures over days by the days of each quarter. Measures counted from entry have none: their
+    entry cohorts are their quarterly series."""
     end = truth.observation_end
     period = end.isoformat()
     out: list[tuple] = []
@@ -298,16 +299,8 @@ def _contributions(truth: Truth) -> tuple[list[tuple], list[tuple], list[tuple]]
     quarter_rows: list[tuple] = []
     people = _persons(truth)
 
-    def add(
-        code: str,
-        breakdown: str,
-        p: _Person,
-        numerator: int,
-        denominator: int,
-        completed: date | None,
-        at: str = period,
-    ) -> None:
-        out.append((code, at, breakdown, p.person, p.site, p.cohort, numerator, denominator, completed))
+    def add(code: str, breakdown: str, p: _Person, numerator: int, denominator: int, at: str = period) -> None:
+        out.append((code, at, breakdown, p.person, p.site, p.cohort, numerator, denominator))
 
     observed_from = {
         "health_encounters": min(e["admission_date"] for e in truth.events["health_encounters"]),
@@ -331,11 +324,11 @@ def _contributions(truth: Truth) -> tuple[list[tuple], list[tuple], list[tuple]]
             last = exits[-1][1] if exits else None
             if not housed and last == "deces":
                 continue
-            add(f"housing_retention_{months}m", "all", p, int(housed or last == "logement_autonome"), 1, checkpoint)
+            add(f"housing_retention_{months}m", "all", p, int(housed or last == "logement_autonome"), 1)
         # referral to entry
         if p.referral is not None:
-            add("housing_referral_to_entry_days", "all", p, (p.entry - p.referral).days, 1, p.entry)
-            referral_days.append((p.person, p.site, p.cohort, p.entry, (p.entry - p.referral).days))
+            add("housing_referral_to_entry_days", "all", p, (p.entry - p.referral).days, 1)
+            referral_days.append((period, p.person, p.site, p.cohort, (p.entry - p.referral).days))
         # returns to homelessness after moving on to permanent housing: a later tenancy or shelter night
         returned_on = None
         if p.exit_reason == "logement_autonome":
@@ -349,7 +342,7 @@ def _contributions(truth: Truth) -> tuple[list[tuple], list[tuple], list[tuple]]
             housed_days |= _days(max(s, p.entry), min(e or until, until))
         if p.exit_reason == "logement_autonome":
             housed_days |= _days(p.exit_date, min(until, returned_on or until))
-        add("housing_days_stably_housed_share", "all", p, len(housed_days), (until - p.entry).days, None)
+        add("housing_days_stably_housed_share", "all", p, len(housed_days), (until - p.entry).days)
         stable = _by_quarter(housed_days)
         quarter_rows += [
             ("housing_days_stably_housed_share", q, p.person, p.site, stable[q], observed)
@@ -360,14 +353,15 @@ def _contributions(truth: Truth) -> tuple[list[tuple], list[tuple], list[tuple]]
             for first_day, last_day in RETURN_WINDOWS:
                 if (end - p.exit_date).days >= last_day:
                     returned = to_return is not None and first_day <= to_return <= last_day
-                    window_end = p.exit_date + timedelta(days=last_day)
-                    add(f"housing_returns_homelessness_{first_day}_{last_day}d", "all", p, int(returned), 1, window_end)
+                    code = f"housing_returns_homelessness_{first_day}_{last_day}d"
+                    add(code, "all", p, int(returned), 1)
+                    closed = quarter(p.exit_date + timedelta(days=last_day))
+                    quarter_rows.append((code, closed, p.person, p.site, int(returned), 1))
         # health and justice, 12 months before against after
         windows = {
             "before": (add_months(p.entry, -12), p.entry),
             "after": (p.entry, add_months(p.entry, 12)),
         }
-        after_ends = add_months(p.entry, 12) - timedelta(days=1)
         for source in SERVICE_SOURCES:
             if not all(
                 start >= observed_from[source]
@@ -381,12 +375,12 @@ def _contributions(truth: Truth) -> tuple[list[tuple], list[tuple], list[tuple]]
             for name, (start, stop) in windows.items():
                 amounts = _service_use(source, rows, start, stop)
                 for measure, amount in amounts.items():
-                    add(measure, name, p, amount, 1, after_ends)
+                    add(measure, name, p, amount, 1)
                     if measure in UNIT_COSTS:
                         sector, cost = UNIT_COSTS[measure]
                         costs[sector] += (1 if name == "before" else -1) * amount * cost
             for sector, avoided in costs.items():
-                add(f"cost_avoided_{sector}", "all", p, avoided, 1, after_ends)
+                add(f"cost_avoided_{sector}", "all", p, avoided, 1)
         # work or training at 12 and 24 months
         for months in EMPLOYMENT_MONTHS:
             checkpoint = add_months(p.entry, months)
@@ -396,7 +390,7 @@ def _contributions(truth: Truth) -> tuple[list[tuple], list[tuple], list[tuple]]
                 c["start_date"] <= checkpoint and (c["end_date"] is None or c["end_date"] >= checkpoint)
                 for c in by_source["employment_contracts"][p.person]
             )
-            add(f"employment_in_work_or_training_{months}m", "all", p, int(working), 1, checkpoint)
+            add(f"employment_in_work_or_training_{months}m", "all", p, int(working), 1)
             if months == 12:  # weekly hours under contract the day before entry and at 12 months
                 for side, day in (("before", p.entry - timedelta(days=1)), ("after", checkpoint)):
                     hours = sum(
@@ -407,11 +401,11 @@ def _contributions(truth: Truth) -> tuple[list[tuple], list[tuple], list[tuple]]
                         ),
                         Decimal(0),
                     )
-                    add("employment_weekly_hours", side, p, hours, 1, checkpoint)
+                    add("employment_weekly_hours", side, p, hours, 1)
         # data quality: participants linked to each partner source
         for source in EVENT_SOURCES:
             linked = int(bool(by_source[source][p.person]))
-            add("dq_participants_linked", source, p, linked, 1, None, truth.observed_to[source].isoformat())
+            add("dq_participants_linked", source, p, linked, 1, truth.observed_to[source].isoformat())
     family, family_quarters = _family_contributions(truth, people, period)
     return out + family, referral_days, quarter_rows + family_quarters
 
@@ -468,16 +462,13 @@ def indicator_cells(
     truth = load_truth(data_dir, person_of)
     contributions, referral_days, quarter_rows = _contributions(truth)
     sums: dict[CellKey, list] = defaultdict(lambda: [0, 0, set()])
-    for code, period, breakdown, person, site, cohort, numerator, denominator, completed in contributions:
-        # by site and entry cohort over the whole observation, and by site and the quarter the measure completed
-        keys = [(period, s, c) for s, c in _totals(site, cohort)]
-        keys += [(quarter(completed), s, "all") for s in (site, "all")] if completed else []
-        for at, s, c in keys:
-            cell = sums[(code, at, s, c, breakdown)]
+    for code, period, breakdown, person, site, cohort, numerator, denominator in contributions:
+        for s, c in _totals(site, cohort):
+            cell = sums[(code, period, s, c, breakdown)]
             cell[0] += numerator
             cell[1] += denominator
             cell[2].add(person)
-    for code, at, person, site, numerator, denominator in quarter_rows:  # measures over days, by quarter
+    for code, at, person, site, numerator, denominator in quarter_rows:
         for s in (site, "all"):
             cell = sums[(code, at, s, "all", "all")]
             cell[0] += numerator
@@ -488,11 +479,9 @@ def indicator_cells(
         for key, (n, d, persons) in sums.items()
     }
     medians: dict[CellKey, dict[str, int]] = defaultdict(dict)
-    period = truth.observation_end.isoformat()
-    for person, site, cohort, entry, days in referral_days:
-        keys = [(period, s, c) for s, c in _totals(site, cohort)] + [(quarter(entry), s, "all") for s in (site, "all")]
-        for at, s, c in keys:
-            medians[("housing_referral_to_entry_days_median", at, s, c, "all")][person] = days
+    for period, person, site, cohort, days in referral_days:
+        for s, c in _totals(site, cohort):
+            medians[("housing_referral_to_entry_days_median", period, s, c, "all")][person] = days
     for key, days in medians.items():
         cells[key] = IndicatorCell(None, len(days), float(statistics.median(days.values())), len(days))
     for source, read in truth.rows_read.items():
@@ -617,7 +606,7 @@ def _family_contributions(truth: Truth, people: list[_Person], period: str) -> t
 
     def add(code: str, p: _Person, numerator: int | Decimal, denominator: int) -> None:
         if denominator > 0:
-            out.append((code, period, "all", p.person, p.site, p.cohort, numerator, denominator, None))
+            out.append((code, period, "all", p.person, p.site, p.cohort, numerator, denominator))
 
     peer_minutes: dict[str, int] = defaultdict(int)
     peer_by_quarter: dict[tuple[str, str], int] = defaultdict(int)
@@ -731,7 +720,7 @@ def _aggregate_cells(truth: Truth, contributions: list[tuple]) -> dict[CellKey, 
         for site in (row["site"], "all"):
             committed[site] += Decimal(row["committed"])
     avoided: dict[tuple[str, str], list] = defaultdict(lambda: [Decimal(0), 0])  # (site, sector) -> sum, persons
-    for code, _, _, _, site, _, numerator, _, _ in contributions:
+    for code, _, _, _, site, _, numerator, _ in contributions:
         if code.startswith("cost_avoided_"):
             for s in (site, "all"):
                 avoided[(s, code.removeprefix("cost_avoided_"))][0] += numerator
@@ -791,7 +780,7 @@ def _aggregate_cells(truth: Truth, contributions: list[tuple]) -> dict[CellKey, 
 
     # pay-for-performance clauses, measured on the people who entered at the site in the clause's year
     measures: dict[tuple[str, str, int], list] = defaultdict(lambda: [0, 0, set()])
-    for code, _, breakdown, person, site, cohort, numerator, denominator, _ in contributions:
+    for code, _, breakdown, person, site, cohort, numerator, denominator in contributions:
         year = int(cohort[:4])
         if code in ("housing_retention_12m", "employment_in_work_or_training_12m"):
             clause = "housing_retention_12m" if code.startswith("housing") else "employment_in_work_12m"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections import defaultdict
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -269,13 +270,31 @@ def _published_cells(url: str) -> dict[tuple, tuple]:
     return {tuple(row[:5]): tuple(row[5:]) for row in rows}
 
 
-def _known_years(published: dict[tuple, tuple]) -> set[tuple[str, str, str, str]]:
-    """(indicator, breakdown, site, year) of the cohort cells' year sums a published clause value shows."""
+def _same_persons(url: str) -> dict[tuple[str, str], set[tuple[str, str]]]:
+    """(indicator, breakdown) -> those counting as many persons in every site and cohort cell over the whole
+    observation (itself included): an attacker reads one's persons counts for the other's."""
+    counts: dict[tuple[str, str], set[tuple]] = defaultdict(set)
+    for code, breakdown, site, cohort, persons in _query(
+        url,
+        "select indicator_code, breakdown, site, cohort, persons from marts.indicator_cells"
+        " where persons is not null and period !~ 'Q' and indicator_code not like 'pfp%'",
+    ):
+        counts[(code, breakdown)].add((site, cohort, persons))
+    by_counts: dict[frozenset, set[tuple[str, str]]] = defaultdict(set)
+    for key, cells in counts.items():
+        by_counts[frozenset(cells)].add(key)
+    return {key: by_counts[frozenset(cells)] for key, cells in counts.items()}
+
+
+def _known_years(published: dict[tuple, tuple], same_persons: dict) -> set[tuple[str, str, str, str]]:
+    """(indicator, breakdown, site, year) of the cohort cells' year sums a published clause value shows: its
+    indicator's persons, and so those of every indicator counting the same persons."""
     return {
         (code, breakdown, site, period[:4])
         for (indicator, period, site, _, clause), (_, _, suppressed) in published.items()
         if indicator == "pfp_indicator_value" and not suppressed
-        for code, breakdown in CLAUSE_SOURCES[clause.split(":", 1)[1]]
+        for source in CLAUSE_SOURCES[clause.split(":", 1)[1]]
+        for code, breakdown in same_persons.get(source, {source})
     }
 
 
@@ -291,8 +310,9 @@ def test_no_suppressed_cohort_cell_is_recovered_from_a_clause_year(demo_url: str
     (numerator, denominator, persons): a year holding exactly one suppressed quarter gives it away (the year minus
     the shown quarters). Fails when clause cells escape disclosure control."""
     published = _published_cells(demo_url)
+    known = _known_years(published, _same_persons(demo_url))
     recovered = []
-    for code, breakdown, site, year in _known_years(published):
+    for code, breakdown, site, year in known:
         quarters = {
             key: cell
             for key, cell in published.items()
@@ -301,7 +321,7 @@ def test_no_suppressed_cohort_cell_is_recovered_from_a_clause_year(demo_url: str
         hidden = [key for key, (_, _, suppressed) in quarters.items() if suppressed]
         if len(hidden) == 1:
             recovered.append(hidden[0])
-    assert _known_years(published), "some clause values are published"
+    assert known, "some clause values are published"
     assert not recovered, f"{len(recovered)} suppressed cells recovered from a clause's year, e.g. {recovered[:3]}"
 
 
@@ -311,7 +331,7 @@ def test_no_suppressed_cell_is_alone_in_a_line_of_published_totals(demo_url: str
     its all-sites total, and one site's reporting quarters under its total over the whole observation. A line
     holding exactly one suppressed member gives it away."""
     published = _published_cells(demo_url)
-    known = _known_years(published)
+    known = _known_years(published, _same_persons(demo_url))
     whole = {
         (code, site, breakdown): period
         for (code, period, site, cohort, breakdown) in published
@@ -332,3 +352,25 @@ def test_no_suppressed_cell_is_alone_in_a_line_of_published_totals(demo_url: str
             lines.setdefault((code, period, breakdown, "cohort", cohort), []).append(suppressed)
     alone = [line for line, members in lines.items() if sum(members) == 1]
     assert not alone, f"{len(alone)} lines hold a single suppressed cell, e.g. {alone[:3]}"
+
+
+def test_indicators_counting_the_same_persons_are_suppressed_alike(demo_url: str) -> None:
+    """Indicators counting as many persons in every cell (health measures before and after entry, employment at
+    12 months and weekly hours) publish the same persons counts: one's shown cell would give the other's hidden
+    one away, and with it what the cells around it hide."""
+    published = _published_cells(demo_url)
+    groups = {frozenset(mates) for mates in _same_persons(demo_url).values() if len(mates) > 1}
+    assert groups, "the demo has indicators counting the same persons"
+    differing = []
+    for mates in groups:
+        patterns = {
+            mate: {
+                key[2:4]: cell[2]
+                for key, cell in published.items()
+                if (key[0], key[4]) == mate and not QUARTER.fullmatch(key[1])
+            }
+            for mate in mates
+        }
+        if len({frozenset(pattern.items()) for pattern in patterns.values()}) > 1:
+            differing.append(sorted(mates)[:3])
+    assert not differing, f"{len(differing)} groups suppressed differently, e.g. {differing[:2]}"

@@ -1,15 +1,10 @@
 -- What each person adds to each person-based indicator: one row per indicator, period, breakdown and person,
 -- with the person's share of the numerator and denominator (whole numbers, or euros and hours with decimals).
--- indicator_cells sums these by site and entry cohort, with totals, and by the quarter of completed_on: the day
--- the person's measure became complete (a retention or employment checkpoint, entry for the days from referral,
--- the last day of the 12 months after entry, the end of a return window), null for measures that run over the
--- whole observation (days stably housed, peer support, landlords).
+-- indicator_cells sums these by site and entry cohort, with totals, and by the quarter of completed_on where a
+-- measure's quarter is not its entry cohort's: the day a return window closed. Measures counted from entry (a
+-- checkpoint, the 12 months after entry) need none: their entry cohorts are already their quarterly series.
 with observation as (
     select to_char(observation_end, 'YYYY-MM-DD') as period from {{ ref('int_observation_windows') }}
-),
-
-entry_dates as (
-    select person_key, entry_date from {{ ref('int_participants_entered') }}
 ),
 
 retention as (
@@ -21,7 +16,7 @@ retention as (
         entry_cohort,
         is_retained::integer as numerator,
         1 as denominator,
-        checkpoint_date as completed_on
+        null::date as completed_on
     from {{ ref('fct_housing_retention') }}
     where is_observed and not died_before_checkpoint
 ),
@@ -39,7 +34,7 @@ referral as (
         entry_cohort,
         days_referral_to_entry as numerator,
         1 as denominator,
-        entry_date as completed_on
+        null::date as completed_on
     from tenure
     where days_referral_to_entry is not null
 ),
@@ -74,16 +69,15 @@ returns as (
 
 service_use as (
     select
-        service_use.measure as indicator_code,
-        service_use.window_name as breakdown,
-        service_use.person_key,
-        service_use.site,
-        service_use.entry_cohort,
-        service_use.amount as numerator,
+        measure as indicator_code,
+        window_name as breakdown,
+        person_key,
+        site,
+        entry_cohort,
+        amount as numerator,
         1 as denominator,
-        {{ add_months('entries.entry_date', 12) }} - 1 as completed_on
-    from {{ ref('fct_service_use') }} as service_use
-    inner join entry_dates as entries on service_use.person_key = entries.person_key
+        null::date as completed_on
+    from {{ ref('fct_service_use') }}
 ),
 
 employment as (
@@ -95,7 +89,7 @@ employment as (
         entry_cohort,
         is_in_work_or_training::integer as numerator,
         1 as denominator,
-        checkpoint_date as completed_on
+        null::date as completed_on
     from {{ ref('fct_employment_status') }}
     where is_observed and not died_before_checkpoint
 ),
@@ -145,29 +139,27 @@ landlord_relations as (
 employment_hours as (
     select
         'employment_weekly_hours' as indicator_code,
-        hours.window_name as breakdown,
-        hours.person_key,
-        hours.site,
-        hours.entry_cohort,
-        hours.weekly_hours as numerator,
+        window_name as breakdown,
+        person_key,
+        site,
+        entry_cohort,
+        weekly_hours as numerator,
         1 as denominator,
-        {{ add_months('entries.entry_date', 12) }} as completed_on
-    from {{ ref('fct_employment_hours') }} as hours
-    inner join entry_dates as entries on hours.person_key = entries.person_key
+        null::date as completed_on
+    from {{ ref('fct_employment_hours') }}
 ),
 
 costs_avoided as (
     select
-        'cost_avoided_' || costs.sector as indicator_code,
+        'cost_avoided_' || sector as indicator_code,
         'all' as breakdown,
-        costs.person_key,
-        costs.site,
-        costs.entry_cohort,
-        costs.cost_avoided as numerator,
+        person_key,
+        site,
+        entry_cohort,
+        cost_avoided as numerator,
         1 as denominator,
-        {{ add_months('entries.entry_date', 12) }} - 1 as completed_on
-    from {{ ref('fct_costs_avoided') }} as costs
-    inner join entry_dates as entries on costs.person_key = entries.person_key
+        null::date as completed_on
+    from {{ ref('fct_costs_avoided') }}
 ),
 
 person_based as (

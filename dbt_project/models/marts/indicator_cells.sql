@@ -1,12 +1,14 @@
 -- Every indicator cell before disclosure control, in the long published shape: person-based indicators by
--- site and entry cohort with totals ('all') over the whole observation (period: its last day), and by site and
--- reporting quarter (period 'YYYY-Qn', cohort 'all': the persons whose measure became complete in that quarter,
--- or for the share of days stably housed and peer-support hours the days of that quarter; a site's quarters
--- sum to its total, and the latest quarter runs to the observation end); the median time from referral to
--- entry, the partners' rows quarantined and days to arrival per source and month (counting no persons: persons
--- is null), and the cells that are not sums over persons (tenants' voice, landlords, costs, funders:
--- aggregate_indicator_cells). A person-based value is numerator / denominator, times 100 for rates per 100
--- tenancies, and times 365.25 / 60 for peer-support hours per person-year (minutes over days in a tenancy).
+-- site and entry cohort with totals ('all') over the whole observation (period: its last day), and some by site
+-- and reporting quarter (period 'YYYY-Qn', cohort 'all'): returns to homelessness by the quarter their window
+-- closed, the share of days stably housed and peer-support hours by the days of each quarter. A site's quarters
+-- sum to its total (the latest runs to the observation end). Measures counted from entry need no quarters: a
+-- quarter would only repeat an entry cohort (the one reaching its checkpoint then), published twice.
+-- Also: the median time from referral to entry, the partners' rows quarantined and days to arrival per source
+-- and month (counting no persons: persons is null), and the cells that are not sums over persons (tenants'
+-- voice, landlords, costs, funders: aggregate_indicator_cells). A person-based value is numerator /
+-- denominator, times 100 for rates per 100 tenancies, and times 365.25 / 60 for peer-support hours per
+-- person-year (minutes over days in a tenancy).
 -- A person holds one contribution per indicator, period and breakdown (a tested key), so counting rows counts
 -- persons: count(distinct) sorted every group's keys again, the larger part of this model's time.
 with contributions as (
@@ -61,7 +63,7 @@ person_cells as (
 median_cells as (
     select
         'housing_referral_to_entry_days_median' as indicator_code,
-        coalesce(completed_quarter, period) as period,
+        period,
         coalesce(site, 'all') as site,
         coalesce(entry_cohort, 'all') as cohort,
         breakdown,
@@ -69,12 +71,7 @@ median_cells as (
         count(person_key) as persons
     from contributions
     where indicator_code = 'housing_referral_to_entry_days'
-    group by
-        indicator_code,
-        period,
-        breakdown,
-        grouping sets ((site, entry_cohort), (site), (entry_cohort), (), (completed_quarter, site), (completed_quarter))
-    having grouping(completed_quarter) = 1 or completed_quarter is not null
+    group by indicator_code, period, breakdown, grouping sets ((site, entry_cohort), (site), (entry_cohort), ())
 ),
 
 extract_cells as (

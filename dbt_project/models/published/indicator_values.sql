@@ -5,6 +5,10 @@
 -- quarters). So each clause's year enters the table of the cohort cells it sums as a year cell (cohort 'YYYY'),
 -- quarters and years are suppressed together (suppress_cells nests a year's quarters under it), and a clause's
 -- cells are hidden whenever a year cell they show is. Year cells themselves are not published.
+-- The clause's persons are also those of every indicator counting exactly the same persons (the health measures
+-- before and after entry and the health costs avoided share one population; so do employment at 12 months and
+-- weekly hours): their cohort cells get the clause's year cells too, so that they are suppressed alike and the
+-- clause's persons give none of them away.
 -- A funder's cost-offset cells show the persons and, in part, the avoided costs of its sector's cost_avoided cell
 -- at each site it funds (site totals, cohort 'all'): they are hidden whenever one of those is, or would show it.
 with cells as (
@@ -25,17 +29,39 @@ clause_sources (clause_indicator, indicator_code, breakdown) as (
         ('health_emergency_visits_change', 'health_emergency_visits', 'after')
 ),
 
+-- each indicator and breakdown's persons, as a count and an order-free fingerprint of their keys
+populations as (
+    select
+        indicator_code,
+        breakdown,
+        count(*) as persons,
+        sum(hashtextextended(person_key, 0)::numeric) as fingerprint
+    from {{ ref('fct_indicator_contributions') }}
+    group by indicator_code, breakdown
+),
+
+-- a clause's source cells, and those of every indicator counting the same persons
+clause_populations as (
+    select clause_indicator, indicator_code, breakdown from clause_sources
+    union
+    select clause_sources.clause_indicator, mates.indicator_code, mates.breakdown
+    from clause_sources
+    inner join populations as sources
+        on clause_sources.indicator_code = sources.indicator_code and clause_sources.breakdown = sources.breakdown
+    inner join populations as mates on sources.persons = mates.persons and sources.fingerprint = mates.fingerprint
+),
+
 clause_years as (
     select distinct
         clause_cells.indicator_code as clause_code,
         clause_cells.period as clause_period,
         clause_cells.breakdown as clause_breakdown,
         clause_cells.site,
-        clause_sources.indicator_code,
-        clause_sources.breakdown,
+        clause_populations.indicator_code,
+        clause_populations.breakdown,
         left(clause_cells.period, 4) as cohort
     from clause_cells
-    inner join clause_sources on split_part(clause_cells.breakdown, ':', 2) = clause_sources.clause_indicator
+    inner join clause_populations on split_part(clause_cells.breakdown, ':', 2) = clause_populations.clause_indicator
 ),
 
 year_cells as (
