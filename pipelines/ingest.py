@@ -17,6 +17,7 @@ from pipelines.contract import Contract
 from pipelines.ledger import (
     Seen,
     ensure_ledger,
+    outdate_earlier_periods,
     record_batch,
     record_rejections,
     replace_period,
@@ -54,6 +55,7 @@ class BatchSummary:
     batch_id: int | None = None
     message: str = ""
     replaced: tuple[int, ...] = ()  # earlier batches of the same period this one replaced
+    outdated: tuple[int, ...] = ()  # batches of earlier periods this one left behind: their raw rows are gone
 
     def line(self) -> str:
         text = (
@@ -62,6 +64,8 @@ class BatchSummary:
         )
         if self.replaced:
             text += f"  replaces batch {', '.join(map(str, self.replaced))}"
+        if self.outdated:
+            text += f"  outdates batch {', '.join(map(str, self.outdated))}"
         return f"{text}  {self.message}" if self.message else text
 
 
@@ -202,7 +206,7 @@ def _reject_file(ctx: IngestContext, contract: Contract, extract: Extract, sha: 
     keep = False
     if extract.quarantine.exists():
         with psycopg.connect(ctx.url) as conn:
-            keep = extract.retry_of is not None or _loaded_under(conn, contract, extract.path.name)
+            keep = extract.retry_of is not None or _current_under(conn, contract, extract.path.name)
     message = [Rejected(FILE_ROW, [Problem(None, exc.code, str(exc))], None)]
     partial = None if keep else write_quarantine(extract.quarantine, message, [])
     try:
@@ -221,8 +225,13 @@ def _reject_file(ctx: IngestContext, contract: Contract, extract: Extract, sha: 
     return BatchSummary(contract.name, extract.path.name, "rejected", batch_id=batch_id, message=str(exc))
 
 
-def _loaded_under(conn: psycopg.Connection, contract: Contract, file_name: str) -> bool:
-    query = "select exists (select from audit.batches where source = %s and file_name = %s and status = 'loaded')"
+def _current_under(conn: psycopg.Connection, contract: Contract, file_name: str) -> bool:
+    """Whether a batch read from this file name still has rows to fix (loaded, and not outdated: an outdated
+    batch's quarantine file went with its rows)."""
+    query = (
+        "select exists (select from audit.batches where source = %s and file_name = %s and status = 'loaded'"
+        " and outdated_by is null)"
+    )
     return conn.execute(query, (contract.name, file_name)).fetchone()[0]
 
 
@@ -349,7 +358,7 @@ def ingest_extract(ctx: IngestContext, contract: Contract, extract: Extract) -> 
             raise
         partial = quarantine.close()
         try:
-            summary, replaced_files = _load(ctx, contract, extract, sha, batch)
+            summary, settled = _load(ctx, contract, extract, sha, batch)
         except FileRejected as exc:  # it would have emptied its period: its transaction rolled back
             if partial is not None:
                 partial.unlink(missing_ok=True)
@@ -361,8 +370,8 @@ def ingest_extract(ctx: IngestContext, contract: Contract, extract: Extract) -> 
     finally:
         batch.spool.close()
     if summary.status == "loaded":
-        _settle_quarantine(ctx, contract, extract, partial, replaced_files)
-        _analyse_if_grown(ctx.url, contract.raw_table, summary.rows_loaded)
+        _settle_quarantine(ctx, contract, extract, partial, settled)
+        _analyse_if_changed(ctx.url, contract.raw_table, summary.rows_loaded + settled.rows_deleted)
     elif partial is not None:
         partial.unlink(missing_ok=True)
     log.info(
@@ -375,34 +384,48 @@ def ingest_extract(ctx: IngestContext, contract: Contract, extract: Extract) -> 
     return summary
 
 
-def _analyse_if_grown(url: str, table: str, rows_loaded: int) -> None:
-    """Autovacuum's rule (50 rows and a tenth of the table), applied at once: the dbt build that follows a load
-    may start before autovacuum's next round, and would plan on a table's old statistics, or on none after its
-    first load (whole-table scans where an index serves). A month appended to a large table does not qualify."""
+def _analyse_if_changed(url: str, table: str, rows_changed: int) -> None:
+    """Autovacuum's rule (50 rows and a tenth of the table, loaded or deleted), applied at once: the dbt build
+    that follows a load may start before autovacuum's next round, and would plan on a table's old statistics, or
+    on none after its first load (whole-table scans where an index serves), or on the rows of the periods a
+    snapshot load deleted. A month appended to a large table does not qualify."""
     with psycopg.connect(url, autocommit=True) as conn:
         (rows_before,) = conn.execute("select reltuples from pg_class where oid = %s::regclass", (table,)).fetchone()
-        if rows_loaded > 50 + 0.1 * max(rows_before, 0):
+        if rows_changed > 50 + 0.1 * max(rows_before, 0):
             conn.execute(f"analyze {table}")
 
 
-def _settle_quarantine(ctx, contract: Contract, extract: Extract, partial: Path | None, replaced: list[str]) -> None:
-    """After commit: quarantine files of replaced batches go; this batch's rejected rows take their place, or
-    none is left (an earlier version of this file, or the retried file, had rows to fix that are now in)."""
-    for name in replaced:
+@dataclass(frozen=True)
+class _Settled:
+    """What a committed load leaves to do outside its transaction."""
+
+    gone_files: tuple[str, ...] = ()  # landing files of the batches it replaced or outdated: their quarantine goes
+    outdated_itself: bool = False  # a late re-send of an earlier period: its rows to fix are no longer current
+    rows_deleted: int = 0  # raw rows of the batches it replaced or outdated
+
+
+def _settle_quarantine(ctx, contract: Contract, extract: Extract, partial: Path | None, settled: _Settled) -> None:
+    """After commit: quarantine files of replaced and outdated batches go (their rows are no longer current and
+    cannot be retried); this batch's rejected rows take their place, or none is left (an earlier version of this
+    file, or the retried file, had rows to fix that are now in; or this batch is itself outdated)."""
+    for name in settled.gone_files:
         quarantine_path(ctx.quarantine_dir, contract.name, name).unlink(missing_ok=True)
-    if partial is not None:
+    if partial is not None and not settled.outdated_itself:
         partial.replace(extract.quarantine)
     else:
+        if partial is not None:
+            partial.unlink(missing_ok=True)
         extract.quarantine.unlink(missing_ok=True)
 
 
-def _load(ctx, contract, extract, sha, batch: _ReadBatch) -> tuple[BatchSummary, list[str]]:
-    """Everything of a batch in one transaction: ledger, replacement of its period, identity, raw rows, reasons."""
+def _load(ctx, contract, extract, sha, batch: _ReadBatch) -> tuple[BatchSummary, _Settled]:
+    """Everything of a batch in one transaction: ledger, replacement of its period and of the earlier periods it
+    outdates, identity, raw rows, reasons."""
     with psycopg.connect(ctx.url) as conn, conn.cursor() as cur:
         cur.execute("select pg_advisory_xact_lock(%s)", (IDENTITY_LOCK,))
         seen = seen_before(conn, contract, sha)  # again under the lock: the same file may be loading elsewhere
         if seen:
-            return _seen_summary(contract, extract, seen), []
+            return _seen_summary(contract, extract, seen), _Settled()
         cur.execute(raw_table_ddl(contract))
         entries = batch.entries
         linked = link_rows(cur, entries.keys, entries.encodings, entries.order) if contract.is_person_level else None
@@ -416,18 +439,29 @@ def _load(ctx, contract, extract, sha, batch: _ReadBatch) -> tuple[BatchSummary,
             cur, contract, extract.path.name, sha, extract.period, counts, "loaded", extract.retry_of
         )
         replaced: list[tuple[int, str]] = []
+        replaced_rows = 0
         if extract.retry_of is None:
-            replaced = replace_period(cur, contract, extract.period, batch_id)
+            replaced, replaced_rows = replace_period(cur, contract, extract.period, batch_id)
         if replaced and not batch.spool.rows:
-            raise _would_empty(extract, batch, replaced)
+            raise _would_empty(extract, batch, replaced, f"period {extract.period}")
+        # Before linkage and the COPY: a merge rewrites the person keys of fewer rows.
+        outdated = outdate_earlier_periods(cur, contract)
+        outdated_itself = batch_id in outdated.ids
+        left_behind = [b for b in outdated.batches if b[0] != batch_id]
+        if left_behind and not batch.spool.rows:
+            last = max(period for _, _, period, _ in left_behind)
+            earlier = [(b, name) for b, name, period, _ in left_behind if period == last]
+            raise _would_empty(extract, batch, earlier, f"{contract.name}'s current period {last}")
         if linked is not None:  # may move this batch's persons (a split): their keys are read after it
             store_links(cur, ctx.contracts.values(), linked, batch_id)
         opposed: list[int] = []
         person_keys, opposed_entries = (linked.person_keys, linked.opposed) if linked else ([], [])
-        indexed_after = _defer_person_index(cur, contract, batch.spool.rows)
+        # A late re-send of an earlier period is outdated as it loads: its rows are counted, never written.
+        indexed_after = _defer_person_index(cur, contract, 0 if outdated_itself else batch.spool.rows)
         with cur.copy(copy_statement(contract)) as copy:
             for text in batch.spool.copy_text(batch_id, person_keys, opposed_entries, opposed):
-                copy.write(text)
+                if not outdated_itself:
+                    copy.write(text)
         if indexed_after:
             cur.execute(person_index_ddl(contract))
         record_rejections(cur, batch_id, batch.reasons + [(number, None, OPPOSITION) for number in opposed])
@@ -438,25 +472,34 @@ def _load(ctx, contract, extract, sha, batch: _ReadBatch) -> tuple[BatchSummary,
         *counts,
         persons_new=linked.persons_new if linked else 0,
         batch_id=batch_id,
+        message=(
+            f"period {extract.period} is older than the current one (batch {outdated.by}): outdated at once,"
+            " its rows counted, not kept"
+            if outdated_itself
+            else ""
+        ),
         replaced=tuple(b for b, _ in replaced),
+        outdated=tuple(b for b, *_ in left_behind),
     )
-    return summary, [name for _, name in replaced]
+    gone = tuple(sorted({name for _, name in replaced} | set(outdated.files)))
+    return summary, _Settled(gone, outdated_itself, replaced_rows + outdated.rows_deleted)
 
 
 def _seen_summary(contract: Contract, extract: Extract, seen: Seen) -> BatchSummary:
     return BatchSummary(contract.name, extract.path.name, seen.status, batch_id=seen.batch_id, message=seen.message)
 
 
-def _would_empty(extract: Extract, batch: _ReadBatch, replaced: list[tuple[int, str]]) -> FileRejected:
-    """A re-sent period none of whose rows is valid would replace the loaded period by nothing (a renamed date
-    format, a column shifted): it is refused as a whole, as a file with a header and no rows is, and says why."""
+def _would_empty(extract: Extract, batch: _ReadBatch, replaced: list[tuple[int, str]], what: str) -> FileRejected:
+    """A re-sent period, or a snapshot source's next one, none of whose rows is valid would replace the loaded
+    period by nothing (a renamed date format, a column shifted): it is refused as a whole, as a file with a header
+    and no rows is, and says why."""
     reasons = Counter((column or "row", code) for _, column, code in batch.reasons)
     why = ", ".join(f"{code} in {column}: {n}" for (column, code), n in reasons.most_common(3))
     earlier = ", ".join(f"{name} (batch {batch_id})" for batch_id, name in replaced)
     return FileRejected(
         "no_valid_rows",
-        f"{extract.path.name}: none of its {batch.rows_read} rows is valid ({why}); it would empty period "
-        f"{extract.period}, loaded from {earlier}, which stays as it was",
+        f"{extract.path.name}: none of its {batch.rows_read} rows is valid ({why}); it would empty "
+        f"{what}, loaded from {earlier}, which stays as it was",
     )
 
 
@@ -469,7 +512,7 @@ def _defer_person_index(cur, contract: Contract, rows: int) -> bool:
     if not contract.is_person_level or rows < BULK_ROWS:
         return False
     (held,) = cur.execute("select reltuples from pg_class where oid = %s::regclass", (contract.raw_table,)).fetchone()
-    if rows < held:  # -1: never analysed (_analyse_if_grown analyses a table its first load grew)
+    if rows < held:  # -1: never analysed (_analyse_if_changed analyses a table its first load grew)
         return False
     cur.execute(drop_person_index_ddl(contract))
     return True

@@ -3,7 +3,12 @@
 A batch is `loaded`, `rejected` (the file could not be read: no rows, one reason), or `replaced` (a later file
 for the same source and period took its place; its raw rows are gone). `audit.current_batches` says which
 loaded batches hold a source's current rows: for a snapshot source those of its latest period, for an append
-source all of them. Audit holds counts, row numbers and reason codes, never a value from a file.
+source all of them. A snapshot source's loaded batch that is no longer current (an earlier period, a fixed
+quarantine file of one, a late re-send of one) is `outdated_by` the latest period's file: its raw rows are
+deleted in the transaction of the load that left it behind (nothing reads them again, and personal data nobody
+uses is not kept), its ledger line stays `loaded` (its month's file of record, counts and reasons kept), and its
+sha256 still makes the same file sent again `already_loaded`. Audit holds counts, row numbers and reason codes,
+never a value from a file.
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ alter table audit.batches add column if not exists replaced_by bigint references
 alter table audit.batches add column if not exists retry_of bigint references audit.batches;
 -- rows of the batch an erasure (abord forget) has since deleted from raw: the batch still adds up as loaded
 alter table audit.batches add column if not exists rows_erased integer not null default 0;
+-- a snapshot batch no longer current: its raw rows were deleted when this batch (its source's latest period) loaded
+alter table audit.batches add column if not exists outdated_by bigint references audit.batches;
 create index if not exists batches_source_period on audit.batches (source, period);
 create or replace view audit.current_batches as
 select b.batch_id, b.source, b.period, b.load_mode
@@ -71,16 +78,21 @@ def seen_before(conn: psycopg.Connection, contract: Contract, sha: str) -> Seen 
     """`already_loaded` when this file was loaded (even if since replaced); `already_rejected` when it was
     rejected under this same contract; None when it is to be read. The message names the earlier batch."""
     rows = conn.execute(
-        "select b.batch_id, b.status, b.contract_sha256, b.file_name, b.replaced_by, r.reason_code"
+        "select b.batch_id, b.status, b.contract_sha256, b.file_name, b.replaced_by, b.outdated_by, r.reason_code"
         " from audit.batches as b left join audit.rejections as r on r.batch_id = b.batch_id and b.status = 'rejected'"
         " where b.source = %s and b.sha256 = %s order by b.batch_id",
         (contract.name, sha),
     ).fetchall()
-    for batch_id, status, _, file_name, replaced_by, _ in rows:
+    for batch_id, status, _, file_name, replaced_by, outdated_by, _ in rows:
         if status in ("loaded", "replaced"):
-            since = f", since replaced by batch {replaced_by}" if replaced_by else ""
+            if replaced_by:
+                since = f", since replaced by batch {replaced_by}"
+            elif outdated_by:
+                since = f", since outdated by batch {outdated_by} of a later period"
+            else:
+                since = ""
             return Seen("already_loaded", batch_id, f"the same bytes as batch {batch_id} ({file_name}{since})")
-    for batch_id, _, fingerprint, file_name, _, reason in rows:
+    for batch_id, _, fingerprint, file_name, _, _, reason in rows:
         if fingerprint == contract_fingerprint(contract):
             return Seen(
                 "already_rejected",
@@ -118,21 +130,68 @@ def record_batch(
     ).fetchone()[0]
 
 
-def replace_period(cur: psycopg.Cursor, contract: Contract, period: str, batch_id: int) -> list[tuple[int, str]]:
+def replace_period(
+    cur: psycopg.Cursor, contract: Contract, period: str, batch_id: int
+) -> tuple[list[tuple[int, str]], int]:
     """The earlier loaded batches of this period give way to `batch_id`: their raw rows are deleted and they are
-    marked replaced, in the caller's transaction. Returns their ids and file names."""
+    marked replaced, in the caller's transaction. Returns their ids and file names, and the raw rows deleted."""
     earlier = cur.execute(
         "select batch_id, file_name from audit.batches where source = %s and period = %s and status = 'loaded'"
         " and batch_id <> %s for update",
         (contract.name, period, batch_id),
     ).fetchall()
     ids = [b for b, _ in earlier]
+    deleted = 0
     if ids:
         cur.execute(f"delete from {contract.raw_table} where batch_id = any(%s)", (ids,))
+        deleted = cur.rowcount
         cur.execute(
             "update audit.batches set status = 'replaced', replaced_by = %s where batch_id = any(%s)", (batch_id, ids)
         )
-    return earlier
+    return earlier, deleted
+
+
+@dataclasses.dataclass(frozen=True)
+class Outdated:
+    """What one load left behind of its source's earlier periods."""
+
+    by: int | None = None  # the latest period's file, each outdated batch's `outdated_by`
+    batches: tuple[tuple[int, str, str, bool], ...] = ()  # (batch id, file name, period, a retry) per batch
+    rows_deleted: int = 0
+
+    @property
+    def ids(self) -> tuple[int, ...]:
+        return tuple(b for b, *_ in self.batches)
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        """The landing files of the outdated batches (a retry reads its original's quarantine file)."""
+        return tuple(sorted({name for _, name, _, retry in self.batches if not retry}))
+
+
+def outdate_earlier_periods(cur: psycopg.Cursor, contract: Contract) -> Outdated:
+    """A snapshot source's loaded batches that `audit.current_batches` no longer counts lose their raw rows and
+    name the latest period's file as `outdated_by`, in the caller's transaction. Append sources keep every
+    period. Run after the load's own batch is recorded: a late re-send of an earlier period outdates itself."""
+    if contract.load != "snapshot":
+        return Outdated()
+    latest = cur.execute(
+        "select max(b.batch_id) from audit.current_batches as c join audit.batches as b using (batch_id)"
+        " where c.source = %s and b.retry_of is null",
+        (contract.name,),
+    ).fetchone()[0]
+    outdated = cur.execute(
+        "update audit.batches set outdated_by = %(latest)s"
+        " where source = %(source)s and status = 'loaded' and load_mode = 'snapshot' and outdated_by is null"
+        " and batch_id not in (select batch_id from audit.current_batches where source = %(source)s)"
+        " returning batch_id, file_name, period, retry_of is not null",
+        {"latest": latest, "source": contract.name},
+    ).fetchall()
+    if not outdated:
+        return Outdated(latest)
+    batches = tuple(sorted(outdated))
+    cur.execute(f"delete from {contract.raw_table} where batch_id = any(%s)", ([b for b, *_ in batches],))
+    return Outdated(latest, batches, cur.rowcount)
 
 
 def record_rejections(cur: psycopg.Cursor, batch_id: int, reasons: Sequence[tuple[int, str | None, str]]) -> None:

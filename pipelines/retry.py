@@ -17,29 +17,50 @@ class RetryRefused(ValueError):
     """The quarantine file cannot be retried; the message says what to do instead."""
 
 
+NOT_QUARANTINE = "not a quarantine file (expected <quarantine>/<source>/<file>.rejected.csv)"
+
+
 def retry_quarantine(ctx: IngestContext, path: Path) -> BatchSummary:
-    """Load the fixed rows as a batch of the original's period (it replaces nothing); rows still wrong stay."""
+    """Load the fixed rows as a batch of the original's period (it replaces nothing); rows still wrong stay.
+    Refused for a batch no longer current (replaced by a re-send, or outdated by a later period): its rows would
+    be stale, and its quarantine file went with its raw rows."""
     source, original = path.parent.name, original_name(path)
-    if source not in ctx.contracts or not path.is_file():
-        raise RetryRefused(f"{path}: not a quarantine file (expected <quarantine>/<source>/<file>.rejected.csv)")
+    if source not in ctx.contracts:
+        raise RetryRefused(f"{path}: {NOT_QUARANTINE}")
     contract = ctx.contracts[source]
     ctx.ensure_schema()
     with psycopg.connect(ctx.url) as conn:
         batch = conn.execute(
-            "select batch_id, status, period, replaced_by from audit.batches"
-            " where source = %s and file_name = %s and retry_of is null order by batch_id desc limit 1",
+            "select b.batch_id, b.status, b.period, b.replaced_by, b.outdated_by, l.file_name, l.period,"
+            " b.batch_id in (select batch_id from audit.current_batches where source = b.source)"
+            " from audit.batches as b left join audit.batches as l"
+            " on l.batch_id = coalesce(b.replaced_by, b.outdated_by)"
+            " where b.source = %s and b.file_name = %s and b.retry_of is null order by b.batch_id desc limit 1",
             (source, original),
         ).fetchone()
         if batch is None:
+            if not path.is_file():
+                raise RetryRefused(f"{path}: {NOT_QUARANTINE}")
             raise RetryRefused(f"{path.name}: no batch of {source} was read from {original}")
-        batch_id, status, period, replaced_by = batch
+        batch_id, status, period, replaced_by, outdated_by, later_file, later_period, current = batch
         if status == "rejected":
             raise RetryRefused(
                 f"{original} was rejected as a whole (batch {batch_id}): fix the file itself and load it again"
                 f" with `abord ingest --source {source} FILE`"
             )
         if status == "replaced":
-            raise RetryRefused(f"batch {batch_id} of {original} was replaced by batch {replaced_by}: nothing to retry")
+            raise RetryRefused(
+                f"batch {batch_id} of {original} was replaced by batch {replaced_by} ({later_file}), a re-send of"
+                f" period {period}: its rows are no longer current, nothing to retry"
+            )
+        if not current:
+            by = f"batch {outdated_by} ({later_file}) of period {later_period}" if outdated_by else "a later period"
+            raise RetryRefused(
+                f"batch {batch_id} of {original} (period {period}) was outdated by {by}: its rows are no longer"
+                " current, nothing to retry"
+            )
+        if not path.is_file():
+            raise RetryRefused(f"{path}: no such quarantine file (batch {batch_id} of {original} has no rows to fix)")
         known = _loaded_refs(conn, ctx, contract, period, path)
     extract = Extract(
         path=path,

@@ -1,5 +1,6 @@
 """The batch ledger: a re-sent period replaces the earlier one atomically, the same file twice adds nothing,
-snapshot and append sources differ in which batches are current, and a fixed quarantine file joins its batch."""
+snapshot and append sources differ in which batches are current (a snapshot source keeps the raw rows of its
+current batches only), and a fixed quarantine file joins its batch."""
 
 from __future__ import annotations
 
@@ -49,7 +50,7 @@ def _query(url: str, sql: str, params=None) -> list[tuple]:
 
 def _state(url: str) -> tuple:
     return (
-        _query(url, "select batch_id, status, replaced_by, rows_loaded from audit.batches order by batch_id"),
+        _query(url, "select batch_id, status, replaced_by, rows_loaded, outdated_by from audit.batches order by 1"),
         _query(url, "select batch_id, source_row, record_ref from raw.housing_tenancies order by 1, 2"),
         _query(url, "select * from identity.link_keys order by link_key"),
     )
@@ -64,15 +65,19 @@ def test_a_corrected_month_replaces_the_earlier_batch(ctx: IngestContext, tmp_pa
 
     corrected = ingest_file(ctx, TENANCIES, _write(tmp_path, "2025-12", _rows("B1", "B2", "B3", "B4")))
 
-    assert corrected.status == "loaded" and corrected.replaced == (first.batch_id,)
-    batches = _query(ctx.url, "select batch_id, status, replaced_by from audit.batches order by batch_id")
+    assert corrected.status == "loaded" and corrected.replaced == (first.batch_id,) and not corrected.outdated
+    assert first.outdated == (november.batch_id,)
+    batches = _query(
+        ctx.url, "select batch_id, status, replaced_by, outdated_by, rows_loaded from audit.batches order by batch_id"
+    )
     assert batches == [
-        (november.batch_id, "loaded", None),
-        (first.batch_id, "replaced", corrected.batch_id),
-        (corrected.batch_id, "loaded", None),
+        (november.batch_id, "loaded", None, first.batch_id, 2),  # outdated by December's first send
+        (first.batch_id, "replaced", corrected.batch_id, None, 2),
+        (corrected.batch_id, "loaded", None, None, 4),
     ]
+    # raw holds the current send alone; the ledger keeps every send's line
     per_batch = dict(_query(ctx.url, "select batch_id, count(*) from raw.housing_tenancies group by batch_id"))
-    assert per_batch == {november.batch_id: 2, corrected.batch_id: 4}
+    assert per_batch == {corrected.batch_id: 4}
     # snapshot: the latest period's batch alone is current
     assert _query(ctx.url, "select batch_id from audit.current_batches") == [(corrected.batch_id,)]
     assert not first_quarantine.exists(), "the replaced batch's rejected rows are no longer current"
@@ -119,12 +124,27 @@ def test_a_load_that_grows_its_table_by_a_tenth_refreshes_its_statistics(ctx: In
                 "select reltuples from pg_class where oid = 'raw.housing_tenancies'::regclass"
             ).fetchone()[0]
 
-    ingest_file(ctx, TENANCIES, _write(tmp_path, "2025-11", _rows(*(f"A{i}" for i in range(60)))))
+    events = replace(TENANCIES, load="append")
+    ingest_file(ctx, events, _write(tmp_path, "2025-11", _rows(*(f"A{i}" for i in range(60)))))
     assert planned_rows() == 60  # a first load: no statistics before
-    ingest_file(ctx, TENANCIES, _write(tmp_path, "2025-12", _rows(*(f"B{i}" for i in range(60)))))
+    ingest_file(ctx, events, _write(tmp_path, "2025-12", _rows(*(f"B{i}" for i in range(60)))))
     assert planned_rows() == 120
-    ingest_file(ctx, TENANCIES, _write(tmp_path, "2026-01", _rows(*(f"C{i}" for i in range(60)))))
+    ingest_file(ctx, events, _write(tmp_path, "2026-01", _rows(*(f"C{i}" for i in range(60)))))
     assert planned_rows() == 120  # 60 rows are not 50 and a tenth of 120: left to autovacuum
+
+
+def test_a_snapshot_load_that_deletes_a_tenth_of_its_table_refreshes_its_statistics(ctx, tmp_path: Path) -> None:
+    def planned_rows() -> float:
+        with psycopg.connect(ctx.url) as conn:
+            return conn.execute(
+                "select reltuples from pg_class where oid = 'raw.housing_tenancies'::regclass"
+            ).fetchone()[0]
+
+    ingest_file(ctx, TENANCIES, _write(tmp_path, "2025-11", _rows(*(f"A{i}" for i in range(600)))))
+    assert planned_rows() == 600
+    # 30 rows loaded would not qualify; the 600 of November deleted do
+    ingest_file(ctx, TENANCIES, _write(tmp_path, "2025-12", _rows(*(f"B{i}" for i in range(30)))))
+    assert planned_rows() == 30
 
 
 def test_a_load_as_large_as_its_table_builds_the_person_key_index_after_its_rows(ctx, tmp_path: Path, monkeypatch):
@@ -179,7 +199,7 @@ def test_a_resent_month_with_no_valid_row_is_refused_and_the_month_stays(ctx: In
         f" period 2025-12, loaded from tenancies_2025-12.csv (batch {loaded.batch_id}), which stays as it was"
     )
     batches, *rows_and_keys = _state(ctx.url)
-    assert batches == [*before[0], (resent.batch_id, "rejected", None, 0)]
+    assert batches == [*before[0], (resent.batch_id, "rejected", None, 0, None)]
     assert rows_and_keys == list(before[1:])
     # the loaded batch's rows to fix are the only copy of them: the rejection does not write over them
     assert quarantine.read_bytes() == to_fix
@@ -288,6 +308,163 @@ def test_retry_refuses_what_it_cannot_do(ctx: IngestContext, tmp_path: Path) -> 
         retry_quarantine(ctx, quarantine)
     with pytest.raises(RetryRefused, match="not a quarantine file"):
         retry_quarantine(ctx, tmp_path / "elsewhere.rejected.csv")
+
+
+def _fix_first_row(quarantine: Path, **values: str) -> None:
+    """The steward fixes the first rejected row of a quarantine file, not the others."""
+    with quarantine.open(encoding="utf-8", newline="") as handle:
+        lines = list(csv.DictReader(handle))
+    lines[0].update(values)
+    with quarantine.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(lines[0]))
+        writer.writeheader()
+        writer.writerows(lines)
+
+
+def _balances(url: str) -> list[tuple]:
+    """Batches whose counts do not add up, or whose raw rows are not what they loaded (outdated ones aside)."""
+    return _query(
+        url,
+        "select b.batch_id from audit.batches as b where b.rows_read <> b.rows_loaded + b.rows_quarantined"
+        " or (b.status = 'loaded' and b.outdated_by is null and b.rows_loaded - b.rows_erased"
+        " <> (select count(*) from raw.housing_tenancies as r where r.batch_id = b.batch_id))",
+    )
+
+
+def test_a_later_period_deletes_the_earlier_periods_raw_rows_and_keeps_their_audit(ctx, tmp_path: Path) -> None:
+    november_file = _write(tmp_path, "2025-11", [*_rows("A1", "A2", bad="A3"), *_rows(bad="A4")[-1:]])
+    november = ingest_file(ctx, TENANCIES, november_file)
+    quarantine = quarantine_path(ctx.quarantine_dir, "housing_tenancies", november_file.name)
+    _fix_first_row(quarantine, date_debut="28/02/2021")
+    retried = retry_quarantine(ctx, quarantine)  # A3 joins November; A4 still to fix
+    assert (retried.rows_loaded, retried.rows_quarantined) == (1, 1)
+    per_batch = dict(_query(ctx.url, "select batch_id, count(*) from raw.housing_tenancies group by batch_id"))
+    assert per_batch == {november.batch_id: 2, retried.batch_id: 1}, "a fixed row is current with its period"
+    to_fix = quarantine.read_bytes()
+
+    december = ingest_file(ctx, TENANCIES, _write(tmp_path, "2025-12", _rows("B1")))
+
+    assert december.outdated == (november.batch_id, retried.batch_id)
+    assert "outdates batch" in december.line()
+    assert _query(ctx.url, "select batch_id, count(*) from raw.housing_tenancies group by 1") == [
+        (december.batch_id, 1)
+    ]
+    assert _query(ctx.url, "select batch_id from audit.current_batches") == [(december.batch_id,)]
+    assert _query(
+        ctx.url,
+        "select batch_id, status, outdated_by, rows_read, rows_loaded, rows_quarantined from audit.batches order by 1",
+    ) == [
+        (november.batch_id, "loaded", december.batch_id, 4, 2, 2),
+        (retried.batch_id, "loaded", december.batch_id, 2, 1, 1),
+        (december.batch_id, "loaded", None, 1, 1, 0),
+    ]
+    assert _query(ctx.url, "select batch_id, source_row from audit.rejections order by 1, 2") == [
+        (november.batch_id, 3),
+        (november.batch_id, 4),
+        (retried.batch_id, 4),
+    ]
+    assert _balances(ctx.url) == []
+    assert not quarantine.exists(), "rows to fix of a period no longer current are not kept"
+
+    # the same November file again is still recognised, and says what became of it
+    again = ingest_file(ctx, TENANCIES, november_file)
+    assert (again.status, again.batch_id) == ("already_loaded", november.batch_id)
+    assert again.message == (
+        f"the same bytes as batch {november.batch_id} (tenancies_2025-11.csv, since outdated by batch"
+        f" {december.batch_id} of a later period)"
+    )
+    # a steward's copy of the rows to fix cannot bring stale rows back
+    quarantine.write_bytes(to_fix)
+    with pytest.raises(RetryRefused) as refused:
+        retry_quarantine(ctx, quarantine)
+    assert str(refused.value) == (
+        f"batch {november.batch_id} of tenancies_2025-11.csv (period 2025-11) was outdated by batch"
+        f" {december.batch_id} (tenancies_2025-12.csv) of period 2025-12: its rows are no longer current,"
+        " nothing to retry"
+    )
+    assert _query(ctx.url, "select count(*) from raw.housing_tenancies") == [(1,)]
+
+
+def test_a_late_resend_of_an_earlier_period_keeps_the_current_rows(ctx: IngestContext, tmp_path: Path) -> None:
+    november = ingest_file(ctx, TENANCIES, _write(tmp_path, "2025-11", _rows("A1", "A2")))
+    december = ingest_file(ctx, TENANCIES, _write(tmp_path, "2025-12", _rows("B1", "B2", "B3")))
+    current_rows = _query(ctx.url, "select batch_id, source_row, record_ref from raw.housing_tenancies order by 1, 2")
+    (tmp_path / "late").mkdir()
+
+    late = ingest_file(ctx, TENANCIES, _write(tmp_path / "late", "2025-11", _rows("A1", "A2", "A9", bad="A8")))
+
+    assert (late.status, late.rows_read, late.rows_loaded, late.rows_quarantined) == ("loaded", 4, 3, 1)
+    assert late.replaced == (november.batch_id,) and late.outdated == ()
+    assert late.message == (
+        f"period 2025-11 is older than the current one (batch {december.batch_id}): outdated at once, its rows"
+        " counted, not kept"
+    )
+    assert _query(ctx.url, "select batch_id, source_row, record_ref from raw.housing_tenancies order by 1, 2") == (
+        current_rows
+    )
+    assert _query(ctx.url, "select batch_id from audit.current_batches") == [(december.batch_id,)]
+    assert _query(
+        ctx.url, "select batch_id, status, replaced_by, outdated_by from audit.batches order by batch_id"
+    ) == [
+        (november.batch_id, "replaced", late.batch_id, december.batch_id),
+        (december.batch_id, "loaded", None, None),
+        (late.batch_id, "loaded", None, december.batch_id),
+    ]
+    assert _balances(ctx.url) == []
+    quarantine = quarantine_path(ctx.quarantine_dir, "housing_tenancies", "tenancies_2025-11.csv")
+    assert not quarantine.exists(), "its rows to fix are no longer current"
+    quarantine.parent.mkdir(parents=True, exist_ok=True)
+    quarantine.write_text("source_row,column,reason_code,message\n", encoding="utf-8")
+    with pytest.raises(RetryRefused, match=f"outdated by batch {december.batch_id} \\(tenancies_2025-12.csv\\)"):
+        retry_quarantine(ctx, quarantine)
+
+
+def test_a_later_period_that_fails_to_load_leaves_the_earlier_rows(ctx, tmp_path: Path, monkeypatch) -> None:
+    ingest_file(ctx, TENANCIES, _write(tmp_path, "2025-11", _rows("A1", "A2", bad="A3")))
+    before = _state(ctx.url)
+    quarantine = quarantine_path(ctx.quarantine_dir, "housing_tenancies", "tenancies_2025-11.csv")
+    quarantined = quarantine.read_bytes()
+
+    def broken(*args, **kwargs):  # after the earlier period's rows were deleted, in the same transaction
+        raise RuntimeError("connection lost")
+
+    monkeypatch.setattr("pipelines.ingest.record_rejections", broken)
+    with pytest.raises(RuntimeError, match="connection lost"):
+        ingest_file(ctx, TENANCIES, _write(tmp_path, "2025-12", _rows("B1", "B2")))
+    assert _state(ctx.url) == before
+    assert quarantine.read_bytes() == quarantined
+    assert not list(ctx.quarantine_dir.rglob("*.partial"))
+
+
+def test_a_next_period_with_no_valid_row_is_refused_and_the_current_one_stays(ctx, tmp_path: Path) -> None:
+    loaded = ingest_file(ctx, TENANCIES, _write(tmp_path, "2025-11", _rows("A1", "A2")))
+    before = _state(ctx.url)
+    reformatted = [row.replace("03/02/2021", "2021-02-03") for row in _rows("B1", "B2")]
+
+    next_month = ingest_file(ctx, TENANCIES, _write(tmp_path, "2025-12", reformatted))
+
+    assert next_month.status == "rejected"
+    assert next_month.message == (
+        "tenancies_2025-12.csv: none of its 2 rows is valid (invalid_date in date_debut: 2); it would empty"
+        f" housing_tenancies's current period 2025-11, loaded from tenancies_2025-11.csv (batch {loaded.batch_id}),"
+        " which stays as it was"
+    )
+    batches, *rows_and_keys = _state(ctx.url)
+    assert batches == [*before[0], (next_month.batch_id, "rejected", None, 0, None)]
+    assert rows_and_keys == list(before[1:])
+    assert _query(ctx.url, "select batch_id from audit.current_batches") == [(loaded.batch_id,)]
+
+
+def test_an_append_source_keeps_its_earlier_periods_rows(ctx: IngestContext, tmp_path: Path) -> None:
+    events = replace(TENANCIES, load="append")
+    november = ingest_file(ctx, events, _write(tmp_path, "2025-11", _rows("A1")))
+    december = ingest_file(ctx, events, _write(tmp_path, "2025-12", _rows("B1")))
+    assert december.outdated == ()
+    assert _query(ctx.url, "select batch_id, count(*) from raw.housing_tenancies group by 1 order by 1") == [
+        (november.batch_id, 1),
+        (december.batch_id, 1),
+    ]
+    assert _query(ctx.url, "select count(*) from audit.batches where outdated_by is not null") == [(0,)]
 
 
 def test_the_ledger_ddl_can_run_again(ctx: IngestContext) -> None:
