@@ -77,14 +77,14 @@ def rows_balance_check(contract: Contract):
     @asset_check(asset=source_asset_key(contract), name="rows_balance", blocking=True)
     def _check(abord: AbordResource) -> AssetCheckResult:
         """Every batch of this source: rows read = rows loaded + rows quarantined, and raw holds what was loaded
-        (but for the rows of persons erased since)."""
+        (but for the rows of persons erased since, and for a batch a later period outdated: none)."""
         with psycopg.connect(abord.url()) as conn:
             unbalanced = conn.execute(
                 f"""
                 select count(*) from audit.batches as b
                 where b.source = %s and b.status = 'loaded'
                   and (b.rows_read <> b.rows_loaded + b.rows_quarantined
-                       or b.rows_loaded - b.rows_erased
+                       or (case when b.outdated_by is null then b.rows_loaded - b.rows_erased else 0 end)
                           <> (select count(*) from {contract.raw_table} r where r.batch_id = b.batch_id))
                 """,
                 (contract.name,),

@@ -118,6 +118,32 @@ def test_the_rows_balance_still_holds_after_an_erasure(abord_env: Path) -> None:
     assert _run(contracts["shelter_nights"])["batches_loaded"] == 0  # and the check passed (_run)
 
 
+def test_the_rows_balance_holds_when_a_later_period_outdates_an_earlier_one(abord_env: Path) -> None:
+    """A snapshot source's earlier period loses its raw rows when the next one loads: its batch stays loaded (its
+    month's file of record), and the blocking check must not count those rows missing, nor after an erasure."""
+    tenancies = load_contracts()["housing_tenancies"]
+    landing = abord_env / "landing" / "housing"
+    landing.mkdir(parents=True)
+    header = "id_bail;id_participant;site;date_debut;date_fin;motif_sortie;loyer_mensuel\r\n"
+    for month, ids in (("2025-11", ("B1", "B2")), ("2025-12", ("B1", "B2", "B3"))):
+        rows = "".join(f"{i};P{i};Lyon;03/02/2021;;;400,00\r\n" for i in ids)
+        (landing / f"tenancies_{month}.csv").write_bytes((header + rows).encode("latin-1"))
+        _run(tenancies)
+    with psycopg.connect(os.environ["ABORD_DATABASE_URL"]) as conn, conn.cursor() as cur:
+        batches = cur.execute("select batch_id, outdated_by from audit.batches order by 1").fetchall()
+        assert [b for b, outdated_by in batches if outdated_by] == [batches[0][0]]
+        assert cur.execute("select count(*) from raw.housing_tenancies").fetchone() == (3,)
+        ensure_rights_schema(cur)
+        cur.execute(
+            "select link_key from identity.link_keys where person_key ="
+            " (select person_key from raw.housing_tenancies order by source_row limit 1)"
+        )
+        keys = {k for (k,) in cur.fetchall()}
+        person_tables = [c.raw_table for c in load_contracts().values() if c.is_person_level]
+        assert forget(cur, keys, person_tables, requested=1).rows_deleted == 1
+    assert _run(tenancies)["batches_loaded"] == 0  # and the check passed (_run)
+
+
 def test_an_hmis_export_folder_is_packed_and_ingested(abord_env: Path) -> None:
     folder = abord_env / "landing" / "housing" / "hmis_2025-12"
     folder.mkdir(parents=True)
