@@ -112,11 +112,14 @@ def _batches(where: str = "", params: tuple = ()) -> list[tuple]:
     with psycopg.connect(url) as conn:
         if conn.execute("select to_regclass('audit.rejection_counts')").fetchone()[0] is None:
             return []
-        # A batch's rows left to fix, and their reasons, are those its latest retry quarantined again.
+        # A batch's rows left to fix, and their reasons, are those its latest retry quarantined again. A loaded
+        # batch a later period outdated shows as `outdated`; the last column names the batch that took its place.
         return conn.execute(
-            "select b.batch_id, b.source, b.file_name, b.period, b.status, b.rows_read,"
-            " coalesce(retried.rows_quarantined, b.rows_quarantined),"
-            " coalesce(string_agg(c.reason_code || ' ' || c.rows, ', ' order by c.rows desc, c.reason_code), '')"
+            "select b.batch_id, b.source, b.file_name, b.period,"
+            " case when b.status = 'loaded' and b.outdated_by is not null then 'outdated' else b.status end,"
+            " b.rows_read, coalesce(retried.rows_quarantined, b.rows_quarantined),"
+            " coalesce(string_agg(c.reason_code || ' ' || c.rows, ', ' order by c.rows desc, c.reason_code), ''),"
+            " coalesce(b.replaced_by, b.outdated_by)"
             " from audit.batches b"
             " left join lateral (select r.batch_id, r.rows_quarantined from audit.batches r"
             "   where r.retry_of = b.batch_id order by r.batch_id desc limit 1) as retried on true"
@@ -147,7 +150,7 @@ def quarantine_list(
         typer.echo("nothing in quarantine")
         return
     typer.echo(f"{'batch':>6}  {'source':<22} {'file':<30} {'status':<9} {'to fix':>8}  reasons")
-    for batch_id, source, file_name, _, status, _, quarantined, reasons, path in rows:
+    for batch_id, source, file_name, _, status, _, quarantined, reasons, _, path in rows:
         typer.echo(f"{batch_id:>6}  {source:<22} {file_name:<30} {status:<9} {quarantined:>8}  {reasons}")
         if path.exists():
             typer.echo(f"{'':>8}{path}")
@@ -162,9 +165,13 @@ def quarantine_show(batch: int = typer.Argument(..., help="The batch id (see `ab
     if not rows:
         typer.echo(f"no batch {batch}", err=True)
         raise typer.Exit(1)
-    batch_id, source, file_name, period, status, read, quarantined, reasons = rows[0]
+    batch_id, source, file_name, period, status, read, quarantined, reasons, later = rows[0]
     typer.echo(f"batch {batch_id}: {source} {file_name} (period {period}) {status}")
     typer.echo(f"rows read {read}, left to fix {quarantined}; reasons: {reasons or 'none'}")
+    if later is not None:
+        how = "a re-send of its period" if status == "replaced" else "a later period"
+        typer.echo(f"{status} by batch {later} ({how}): its raw rows and rows to fix are gone, nothing to retry")
+        return
     path = _quarantine_file(source, file_name)
     if not path.exists():
         typer.echo("no quarantine file: nothing left to fix")

@@ -208,6 +208,29 @@ def test_quarantine_list_show_and_retry(steward: Path) -> None:
     assert refused.exit_code == 1 and "not a quarantine file" in refused.output
 
 
+def test_quarantine_says_a_batch_outdated_by_a_later_period_has_nothing_to_retry(steward: Path) -> None:
+    november = _tenancies(steward, ["B1;P1;Lyon;03/02/2021;;;400,00", "B2;P2;Lyon;31/02/2021;;;400,00"])
+    november = november.rename(november.with_name("tenancies_2025-11.csv"))
+    assert runner.invoke(app, ["ingest", "--source", "housing_tenancies", str(november)]).exit_code == 0
+    quarantine = steward / "quarantine" / "housing_tenancies" / "tenancies_2025-11.csv.rejected.csv"
+    to_fix = quarantine.read_bytes()
+    december = _tenancies(steward, ["B1;P1;Lyon;03/02/2021;;;400,00"])
+    loaded = runner.invoke(app, ["ingest", "--source", "housing_tenancies", str(december)])
+    assert loaded.exit_code == 0 and "outdates batch 1" in loaded.output
+
+    assert runner.invoke(app, ["quarantine", "list"]).output.strip() == "nothing in quarantine"
+    assert "outdated" in runner.invoke(app, ["quarantine", "list", "--all"]).output
+    shown = runner.invoke(app, ["quarantine", "show", "1"]).output
+    assert "tenancies_2025-11.csv (period 2025-11) outdated" in shown
+    assert "outdated by batch 2 (a later period): its raw rows and rows to fix are gone, nothing to retry" in shown
+    quarantine.write_bytes(to_fix)  # a copy the steward kept
+    refused = runner.invoke(app, ["quarantine", "retry", str(quarantine)])
+    assert refused.exit_code == 1
+    assert "batch 1 of tenancies_2025-11.csv (period 2025-11) was outdated by batch 2" in refused.output
+    again = runner.invoke(app, ["ingest", "--source", "housing_tenancies", str(november)])
+    assert again.exit_code == 0 and "already_loaded" in again.output and "outdated by batch 2" in again.output
+
+
 def test_contracts_draft_reads_json_lines_and_refuses_an_empty_sample(tmp_path: Path) -> None:
     sample = tmp_path / "probation" / "events_2025-12.jsonl"
     sample.parent.mkdir()
