@@ -35,7 +35,9 @@ def retry_quarantine(ctx: IngestContext, path: Path) -> BatchSummary:
             " b.batch_id in (select batch_id from audit.current_batches where source = b.source)"
             " from audit.batches as b left join audit.batches as l"
             " on l.batch_id = coalesce(b.replaced_by, b.outdated_by)"
-            " where b.source = %s and b.file_name = %s and b.retry_of is null order by b.batch_id desc limit 1",
+            " where b.source = %s and b.file_name = %s and b.retry_of is null"
+            # a loaded batch first: a later send of the same name rejected as a whole left its rows to fix
+            " order by b.status = 'loaded' desc, b.batch_id desc limit 1",
             (source, original),
         ).fetchone()
         if batch is None:

@@ -310,6 +310,25 @@ def test_retry_refuses_what_it_cannot_do(ctx: IngestContext, tmp_path: Path) -> 
         retry_quarantine(ctx, tmp_path / "elsewhere.rejected.csv")
 
 
+def test_a_rejected_re_send_leaves_the_loaded_batch_s_rows_to_fix_retriable(ctx, tmp_path: Path) -> None:
+    # The month loads with one row to fix; its re-send under the same name is unreadable and rejected as a whole.
+    # The quarantine file still holds the loaded batch's row, and retrying it joins that batch.
+    first = ingest_file(ctx, TENANCIES, _write(tmp_path, "2025-12", _rows("B1", bad="B2")))
+    assert first.rows_quarantined == 1
+    path = tmp_path / "tenancies_2025-12.csv"
+    path.write_bytes(b"")
+    assert ingest_file(ctx, TENANCIES, path).status == "rejected"
+    quarantine = quarantine_path(ctx.quarantine_dir, "housing_tenancies", path.name)
+    _fix_first_row(quarantine, date_debut="28/02/2021")
+
+    retried = retry_quarantine(ctx, quarantine)
+
+    assert (retried.rows_loaded, retried.rows_quarantined) == (1, 0)
+    assert _query(ctx.url, "select retry_of from audit.batches where batch_id = %s", (retried.batch_id,)) == [
+        (first.batch_id,)
+    ]
+
+
 def _fix_first_row(quarantine: Path, **values: str) -> None:
     """The steward fixes the first rejected row of a quarantine file, not the others."""
     with quarantine.open(encoding="utf-8", newline="") as handle:
