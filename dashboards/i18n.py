@@ -51,6 +51,8 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "chart.x": "Trimestre d'entrée",
         "chart.y": "Taux de maintien",
         "chart.persons": "Personnes",
+        "chart.quarter_after_quarter": "Chaque cohorte d'entrée est un trimestre : le graphique suit le maintien "
+        "trimestre après trimestre.",
         "chart.empty": "Aucune valeur publiable à représenter pour cette sélection.",
         "chart.suppressed_none": "Aucune cellule masquée dans cette sélection.",
         "chart.suppressed_some": "Cellules masquées (moins de 11 personnes) non représentées : {cells}.",
@@ -130,6 +132,8 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "chart.x": "Entry quarter",
         "chart.y": "Retention rate",
         "chart.persons": "Persons",
+        "chart.quarter_after_quarter": "Each entry cohort is a quarter: the chart follows retention quarter after "
+        "quarter.",
         "chart.empty": "No publishable value to plot for this selection.",
         "chart.suppressed_none": "No suppressed cell in this selection.",
         "chart.suppressed_some": "Suppressed cells (fewer than 11 persons) are not plotted: {cells}.",

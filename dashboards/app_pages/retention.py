@@ -46,7 +46,6 @@ def render() -> None:
     st.table(frames.display_table(shown, lang), hide_index=True)
     st.caption(t("table.legend"))
     widgets.download(shown, lang, INDICATOR, period)
-    widgets.quarter_after_quarter(values, lang, site, INDICATOR, (entry or {}).get("unit") or "percent")
 
 
 def _metrics(row: pd.Series | None, lang: Lang) -> None:
@@ -67,6 +66,7 @@ def _chart(source: pd.DataFrame, lang: Lang, every_site: list[str]) -> None:
         st.info(t("chart.empty"))
     else:
         st.altair_chart(charts.rate_by_cohort(rows, lang, every_site), width="stretch", alt=t("chart.title"))
+        st.caption(t("chart.quarter_after_quarter"))
     hidden = frames.suppressed_cells(source, lang)
     st.caption(t("chart.suppressed_some", cells=", ".join(hidden)) if hidden else t("chart.suppressed_none"))
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import psycopg
 import pytest
 from streamlit.testing.v1 import AppTest
-
-from tests.dashboards.conftest import chart_points
 
 APP_FILE = Path(__file__).resolve().parents[2] / "dashboards" / "streamlit_app.py"
 EARLIER = "2024-09-30"
@@ -99,52 +98,35 @@ def test_period_choice_defaults_to_latest_and_can_go_back(published_db: str) -> 
     assert "2023-T4" not in set(table(at)["Cohorte d'entrée"])
 
 
-def test_quarter_after_quarter_for_all_sites_then_a_site_with_hidden_quarters(published_db: str) -> None:
+def test_no_quarter_after_quarter_section_its_entry_cohorts_are_the_series(published_db: str) -> None:
+    # Even a warehouse still holding quarterly retention cells (published before they were dropped: the same
+    # persons as an entry cohort four quarters earlier, suppressed apart) shows none of them.
+    with psycopg.connect(published_db, autocommit=True) as conn:
+        conn.execute(
+            "insert into published.indicator_values values "
+            "('housing_retention_12m', '2024-Q4', 'all', 'all', 'all', 30, 35, 0.857143, 35, false, null)"
+        )
     at = run_app()
     assert at.selectbox(key="retention_period").options == ["31/12/2024", "30/09/2024"]  # never a quarter
-    assert [s.value for s in at.subheader][-1] == "Trimestre après trimestre"
-    assert list(at.table[1].value.columns) == ["Trimestre", "Ventilation", "Personnes", "Valeur"]
-    assert at.table[1].value.values.tolist() == [
-        ["2023-T3", "Ensemble", "39", f"87,2{NBSP}%"],
-        ["2023-T4", "Ensemble", "50", f"86,0{NBSP}%"],
-        ["2024-T1", "Ensemble", "43", f"86,0{NBSP}%"],
-        ["2024-T2", "Ensemble", "50", f"84,0{NBSP}%"],
-        ["2024-T3", "Ensemble", "47", f"87,2{NBSP}%"],
-        ["2024-T4", "Ensemble", "35", f"85,7{NBSP}%"],
-    ]
-    latest = "Le dernier trimestre, 2024-T4, compte jusqu'à la fin d'observation, le 31/12/2024."
-    assert latest in [c.value for c in at.caption]
-
-    at.selectbox(key="retention_site").set_value("Marseille").run()
-    quarters = at.table[1].value.values.tolist()
-    assert quarters[2] == ["2024-T1", "Ensemble", "< 11", "—"]
-    assert quarters[5] == ["2024-T4", "Ensemble", "< 11", "—"]
-    assert quarters[3] == ["2024-T2", "Ensemble", "22", f"81,8{NBSP}%"]
-    values = chart_points(at)["value"]
-    assert values.isna().tolist() == [False, False, True, False, False, True]  # gaps, never numbers
-
-    # Lyon's quarters beside Marseille's small ones are hidden too, and say why.
-    at.selectbox(key="retention_site").set_value("Lyon").run()
-    assert at.table[1].value.values.tolist()[2] == ["2024-T1", "Ensemble", "masquée", "—"]
-    at.sidebar.radio[0].set_value("en").run()
-    assert [s.value for s in at.subheader][-1] == "Quarter after quarter"
-    assert at.table[1].value.values.tolist()[2] == ["2024-Q1", "All", "hidden", "—"]
-    assert at.table[1].value.values.tolist()[0] == ["2023-Q3", "All", "24", "87.5%"]
-
-    # An earlier observation end: the quarters still say which observation end they count up to.
-    at.selectbox(key="retention_period").set_value(EARLIER).run()
-    assert "The latest quarter, 2024-Q4, counts up to the observation end, 31 Dec 2024." in [
+    assert [s.value for s in at.subheader] == ["Détail par site et cohorte d'entrée"]
+    assert len(at.table) == 1 and len(at.get("vega_lite_chart")) == 1
+    assert "Chaque cohorte d'entrée est un trimestre : le graphique suit le maintien trimestre après trimestre." in [
         c.value for c in at.caption
     ]
+    at.sidebar.radio[0].set_value("en").run()
+    assert "Each entry cohort is a quarter: the chart follows retention quarter after quarter." in [
+        c.value for c in at.caption
+    ]
+    assert [s.value for s in at.subheader] == ["Detail by site and entry cohort"]
 
 
 def test_download_button_is_offered(published_db: str) -> None:
     at = run_app()
-    labels = [button.proto.label for button in at.get("download_button")]
-    assert labels == ["Télécharger les données (CSV)", "Télécharger les trimestres (CSV)"]
+    (button,) = at.get("download_button")
+    assert button.proto.label == "Télécharger les données (CSV)"
     at.sidebar.radio[0].set_value("en").run()
-    labels = [button.proto.label for button in at.get("download_button")]
-    assert labels == ["Download data (CSV)", "Download the quarters (CSV)"]
+    (button,) = at.get("download_button")
+    assert button.proto.label == "Download data (CSV)"
 
 
 @pytest.mark.parametrize("db", ["bare_db", "empty_published_db"])
