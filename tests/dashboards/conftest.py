@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -51,9 +51,14 @@ def _catalogue_row(code: str, name_fr: str, name_en: str, unit: str, sectors: st
             "higher_is_better", sectors)  # fmt: skip
 
 
-# Non-percent indicators (one per unit), one in two sectors, and one catalogued but not yet published.
+DAYS_HOUSED = "housing_days_stably_housed_share"
+# Non-percent indicators (one per unit), one in two sectors, one catalogued but not yet published, and the
+# share of days stably housed, published by quarter too.
 OTHER_CATALOGUE_ROWS = [
     _catalogue_row("cost_avoided_health", "Coûts de santé évités", "Health costs avoided", "eur", "health;costs"),
+    _catalogue_row(
+        DAYS_HOUSED, "Part des jours en logement stable", "Share of days stably housed", "percent", "housing"
+    ),
     _catalogue_row("employment_weekly_hours", "Heures hebdomadaires", "Weekly hours", "hours", "employment"),
     _catalogue_row("health_emergency_visits", "Passages aux urgences", "Emergency visits", "rate", "health"),
     _catalogue_row("housing_referral_to_entry_days", "Délai d'entrée", "Days to entry", "days", "housing"),
@@ -83,20 +88,60 @@ OTHER_ROWS = [
     _cell("health_emergency_visits", "Lyon", "2023-Q1", "after", (18, 15, 1.2, 15)),
     _cell("health_emergency_visits", "all", "all", "before", (61, 26, 2.3462, 26)),
     _cell("health_emergency_visits", "all", "all", "after", (29, 26, 1.1154, 26)),
-    # Its quarterly cells (persons whose 12 months after entry ended in the quarter), listed out of time order;
-    # 2024-Q2's 4 persons are hidden, before and after. Quarters sum to the all-cohorts cells above.
-    _cell("health_emergency_visits", "all", "all", "before", (27, 11, 2.4545, 11), "2024-Q3"),
-    _cell("health_emergency_visits", "all", "all", "after", (12, 11, 1.0909, 11), "2024-Q3"),
-    _cell("health_emergency_visits", "all", "all", "before", "small_cell", "2024-Q2"),
-    _cell("health_emergency_visits", "all", "all", "after", "small_cell", "2024-Q2"),
-    _cell("health_emergency_visits", "all", "all", "before", (25, 11, 2.2727, 11), "2024-Q1"),
-    _cell("health_emergency_visits", "all", "all", "after", (13, 11, 1.1818, 11), "2024-Q1"),
     _cell("housing_referral_to_entry_days", "all", "all", "all", (1358, 30, 45.2667, 30)),
     _cell("employment_weekly_hours", "all", "all", "all", (553, 30, 18.4333, 30)),
     _cell("voice_satisfaction_housing", "all", "all", "all", (313, 40, 7.825, 40)),
     # A count of sessions counts no person: persons is empty, and the cell is not suppressed for it.
     _cell("voice_council_sessions", "all", "all", "all", (1234, None, 1234, None)),
 ]
+
+# The share of days stably housed by quarter: (persons observed in the quarter, days stably housed, days observed)
+# per site. Days add up across quarters to the site's cell over the whole observation (DAYS_WHOLE); persons do
+# not, a person observed in several quarters counting in each. Marseille's 2024-Q1 is small; suppression then
+# hides Lyon's 2024-Q1 (the all-sites quarter would give it away) and each site's smallest other quarter,
+# 2024-Q3 (its whole-observation cell would).
+DAYS_QUARTERS: dict[str, dict[str, tuple[int, int, int]]] = {
+    "Lyon": {
+        "2024-Q1": (30, 2380, 2600),
+        "2024-Q2": (36, 3010, 3200),
+        "2024-Q3": (33, 2790, 3000),
+        "2024-Q4": (38, 3240, 3420),
+    },
+    "Marseille": {
+        "2024-Q1": (8, 560, 610),  # suppressed
+        "2024-Q2": (16, 1302, 1400),
+        "2024-Q3": (14, 1190, 1260),
+        "2024-Q4": (18, 1470, 1600),
+    },
+}
+# (persons observed, days stably housed, days observed) over the whole observation, entry cohorts together.
+DAYS_WHOLE: dict[str, tuple[int, int, int]] = {"Lyon": (44, 11420, 12220), "Marseille": (21, 4522, 4870)}
+DAYS_COMPLEMENTARY = {("2024-Q1", "Lyon"), ("2024-Q3", "Lyon"), ("2024-Q3", "Marseille")}
+
+
+def _days_housed(period: str, site: str, persons: int, housed: int, observed: int) -> tuple[object, ...]:
+    if persons < SUPPRESSION_THRESHOLD:
+        return _cell(DAYS_HOUSED, site, "all", "all", "small_cell", period)
+    if (period, site) in DAYS_COMPLEMENTARY:
+        return _cell(DAYS_HOUSED, site, "all", "all", "complementary", period)
+    return _cell(DAYS_HOUSED, site, "all", "all", (housed, observed, round(housed / observed, 6), persons), period)
+
+
+def _sum(cells: Iterable[tuple[int, ...]]) -> tuple[int, ...]:
+    return tuple(map(sum, zip(*cells, strict=True)))
+
+
+def days_housed_rows() -> list[tuple[object, ...]]:
+    """Per site and all sites together: the quarterly cells, then the cell over the whole observation."""
+    rows = []
+    for site, quarters in DAYS_QUARTERS.items():
+        rows += [_days_housed(quarter, site, *cell) for quarter, cell in quarters.items()]
+        rows.append(_days_housed(LATEST, site, *DAYS_WHOLE[site]))
+    for quarter in DAYS_QUARTERS["Lyon"]:
+        rows.append(_days_housed(quarter, "all", *_sum(q[quarter] for q in DAYS_QUARTERS.values())))
+    rows.append(_days_housed(LATEST, "all", *_sum(DAYS_WHOLE.values())))
+    return rows
+
 
 # (persons observed 12 months, still housed at 12 months) per site and entry quarter, per observation end.
 COHORTS: dict[str, dict[str, dict[str, tuple[int, int]]]] = {
@@ -125,35 +170,8 @@ COHORTS: dict[str, dict[str, dict[str, tuple[int, int]]]] = {
 }
 
 
-# (persons, retained) by the quarter of their 12-month mark, up to LATEST: each site's quarters sum to its
-# all-cohorts cell at LATEST.
-QUARTERS: dict[str, dict[str, tuple[int, int]]] = {
-    "Lyon": {
-        "2023-Q3": (24, 21),
-        "2023-Q4": (31, 27),
-        "2024-Q1": (35, 30),
-        "2024-Q2": (28, 24),
-        "2024-Q3": (30, 26),
-        "2024-Q4": (26, 22),
-    },
-    "Marseille": {
-        "2023-Q3": (15, 13),
-        "2023-Q4": (19, 16),
-        "2024-Q1": (8, 7),  # suppressed
-        "2024-Q2": (22, 18),
-        "2024-Q3": (17, 15),
-        "2024-Q4": (9, 8),  # suppressed
-    },
-}
-
-# Lyon's cells beside Marseille's small ones, hidden so that the all-sites cohort (or quarter) total does not
-# give them away.
-COMPLEMENTARY = {
-    (LATEST, "Lyon", "2022-Q3"),
-    (LATEST, "Lyon", "2023-Q4"),
-    ("2024-Q1", "Lyon", "all"),
-    ("2024-Q4", "Lyon", "all"),
-}
+# Lyon's cells beside Marseille's small ones, hidden so that the all-sites cohort total does not give them away.
+COMPLEMENTARY = {(LATEST, "Lyon", "2022-Q3"), (LATEST, "Lyon", "2023-Q4")}
 
 
 def _row(period: str, site: str, cohort: str, persons: int, retained: int) -> tuple[object, ...]:
@@ -179,22 +197,17 @@ def _row(period: str, site: str, cohort: str, persons: int, retained: int) -> tu
 
 def published_rows() -> list[tuple[object, ...]]:
     """Per-cohort cells, per-site totals, per-cohort all-sites totals and the programme total, per observation
-    end; then the quarterly cells, per site and all sites."""
+    end (12-month retention has no quarterly cells: its entry cohorts are its quarters)."""
     rows = []
     for period, by_site in COHORTS.items():
         cohorts = sorted({c for cells in by_site.values() for c in cells})
         for site, cells in by_site.items():
             rows += [_row(period, site, c, *cells[c]) for c in cohorts]
-            rows.append(_row(period, site, "all", *map(sum, zip(*cells.values(), strict=True))))
+            rows.append(_row(period, site, "all", *_sum(cells.values())))
         for c in cohorts:
-            rows.append(_row(period, "all", c, *map(sum, zip(*(s[c] for s in by_site.values()), strict=True))))
+            rows.append(_row(period, "all", c, *_sum(s[c] for s in by_site.values())))
         every = [cell for cells in by_site.values() for cell in cells.values()]
-        rows.append(_row(period, "all", "all", *map(sum, zip(*every, strict=True))))
-    # Quarterly cells: cohort 'all', per site and for all sites together.
-    for site, cells in QUARTERS.items():
-        rows += [_row(quarter, site, "all", *cell) for quarter, cell in cells.items()]
-    for quarter in QUARTERS["Lyon"]:
-        rows.append(_row(quarter, "all", "all", *map(sum, zip(*(s[quarter] for s in QUARTERS.values()), strict=True))))
+        rows.append(_row(period, "all", "all", *_sum(every)))
     return rows
 
 
@@ -213,7 +226,7 @@ def create_published(url: str, *, with_rows: bool = True) -> None:
         with conn.cursor() as cur:
             cur.executemany(
                 "insert into published.indicator_values values (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
-                [*published_rows(), *OTHER_ROWS],
+                [*published_rows(), *OTHER_ROWS, *days_housed_rows()],
             )
             cur.executemany(
                 "insert into published.indicator_catalogue values (%s,%s,%s,%s,%s,%s,%s,%s)",

@@ -113,7 +113,12 @@ def test_indicators_page_opens_with_its_table(app_url: str) -> None:
             page = browser.new_page(viewport={"width": 1280, "height": 1600})
             page.goto(f"{app_url}/indicators")
             expect(page.get_by_role("heading", name="Indicateurs publiés")).to_be_visible(timeout=15_000)
-            # The first housing indicator by code (days from referral to entry), formatted in French.
-            expect(page.get_by_role("cell", name=f"45,3{NBSP}jours").first).to_be_visible(timeout=10_000)
+            # The first housing indicator by code (the share of days stably housed), formatted in French.
+            expect(page.get_by_role("cell", name=f"93,3{NBSP}%").first).to_be_visible(timeout=10_000)
+            # Quarter after quarter: its heading, its chart, a quarter's row.
+            expect(page.get_by_role("heading", name="Trimestre après trimestre")).to_be_visible()
+            expect(page.get_by_test_id("stVegaLiteChart")).to_have_count(1)
+            quarter = page.get_by_role("row").filter(has=page.get_by_role("cell", name="2024-T4", exact=True))
+            expect(quarter).to_contain_text(f"93,8{NBSP}%")
         finally:
             browser.close()

@@ -8,6 +8,7 @@ import io
 import pandas as pd
 
 from dashboards import data, exports, frames
+from tests.dashboards.conftest import DAYS_HOUSED
 
 INDICATOR, LATEST = "housing_retention_12m", "2024-12-31"
 
@@ -73,15 +74,17 @@ def test_numbers_a_suppressed_row_carries_never_reach_the_csv() -> None:
 def test_file_name_names_indicator_and_period_and_the_quarterly_extract_apart() -> None:
     assert exports.csv_file_name(INDICATOR, LATEST) == "abord_housing_retention_12m_2024-12-31.csv"
     assert (
-        exports.csv_file_name(INDICATOR, LATEST, quarters=True) == "abord_housing_retention_12m_2024-12-31_quarters.csv"
+        exports.csv_file_name(DAYS_HOUSED, LATEST, quarters=True)
+        == "abord_housing_days_stably_housed_share_2024-12-31_quarters.csv"
     )
 
 
 def test_quarterly_rows_are_exported_hidden_ones_without_numbers(published_db: str) -> None:
-    shown = frames.quarterly(data.indicator_values(INDICATOR), "Marseille")
+    shown = frames.quarterly(data.indicator_values(DAYS_HOUSED), "Marseille")
     lines = parse(exports.csv_bytes(shown, "en"), ",")
     assert lines[0] == HEADER
-    assert [line[1] for line in lines[1:]] == ["2023-Q3", "2023-Q4", "2024-Q1", "2024-Q2", "2024-Q3", "2024-Q4"]
+    assert [line[1] for line in lines[1:]] == ["2024-Q1", "2024-Q2", "2024-Q3", "2024-Q4"]
     by_quarter = {line[1]: line for line in lines[1:]}
     assert by_quarter["2024-Q1"][2:] == ["Marseille", "all", "all", "", "", "", "", "true", "small_cell"]
-    assert by_quarter["2023-Q4"][5:] == ["16", "19", "0.842105", "19", "false", ""]
+    assert by_quarter["2024-Q3"][5:] == ["", "", "", "", "true", "complementary"]
+    assert by_quarter["2024-Q2"][5:] == ["1302", "1400", "0.93", "16", "false", ""]

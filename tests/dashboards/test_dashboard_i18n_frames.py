@@ -17,7 +17,7 @@ from dashboards.i18n import (
     format_value,
     t,
 )
-from tests.dashboards.conftest import LATEST, QUARTERS, published_rows
+from tests.dashboards.conftest import DAYS_QUARTERS, DAYS_WHOLE, LATEST, days_housed_rows
 
 NBSP, NNBSP = "\u00a0", "\u202f"
 
@@ -127,20 +127,18 @@ def _published(cells: list[tuple[object, ...]]) -> pd.DataFrame:
     )
 
 
-# Cumulative cells at two observation ends, and quarterly cells out of time order (a year boundary between
-# them, after before before); A's 2024-Q4 is hidden yet carries numbers, which must never come through.
+# Returns to homelessness within 180 days, as published: cumulative cells at two observation ends, and quarterly
+# cells (the persons whose window closed in the quarter) out of time order, a year boundary between them. A's
+# quarters add up to its cells over the whole observation; its 2024-Q4 is hidden yet carries numbers, which must
+# never come through.
 QUARTERLY = _published(
     [
-        ("2025-03-31", "A", "before", 90, 40, 2.25, 40, False, None),
-        ("2025-03-31", "A", "after", 40, 40, 1.0, 40, False, None),
-        ("2025-Q1", "A", "after", 10, 12, 0.8333, 12, False, None),
-        ("2025-Q1", "A", "before", 30, 12, 2.5, 12, False, None),
-        ("2024-Q4", "A", "before", 20, 5, 4.0, 5, True, "small_cell"),
-        ("2024-Q4", "A", "after", 9, 5, 1.8, 5, True, "small_cell"),
-        ("2024-Q3", "A", "after", 21, 23, 0.913, 23, False, None),
-        ("2024-Q3", "A", "before", 40, 23, 1.7391, 23, False, None),
-        ("2024-Q3", "all", "before", 70, 30, 2.3333, 30, False, None),
-        ("2024-12-31", "A", "before", 60, 28, 2.1429, 28, False, None),
+        ("2025-03-31", "A", "all", 6, 40, 0.15, 40, False, None),
+        ("2025-Q1", "A", "all", 2, 12, 0.166667, 12, False, None),
+        ("2024-Q4", "A", "all", 1, 5, 0.2, 5, True, "small_cell"),
+        ("2024-Q3", "A", "all", 3, 23, 0.130435, 23, False, None),
+        ("2024-Q3", "all", "all", 4, 30, 0.133333, 30, False, None),
+        ("2024-12-31", "A", "all", 4, 28, 0.142857, 28, False, None),
     ]
 )
 
@@ -151,17 +149,13 @@ def test_periods_list_observation_ends_never_quarters() -> None:
     assert set(frames.select(QUARTERLY, "2025-03-31", breakdown=None)["period"]) == {"2025-03-31"}
 
 
-def test_quarterly_cells_in_time_order_before_then_after_and_without_hidden_numbers() -> None:
+def test_quarterly_cells_in_time_order_and_without_hidden_numbers() -> None:
     rows = frames.quarterly(QUARTERLY, "A")
-    assert list(zip(rows["period"], rows["breakdown"], strict=True)) == [
-        ("2024-Q3", "before"), ("2024-Q3", "after"),
-        ("2024-Q4", "before"), ("2024-Q4", "after"),
-        ("2025-Q1", "before"), ("2025-Q1", "after"),
-    ]  # fmt: skip
+    assert rows["period"].tolist() == ["2024-Q3", "2024-Q4", "2025-Q1"]
     hidden = rows[rows["period"] == "2024-Q4"]
     assert hidden[frames.NUMBER_COLUMNS].isna().all().all()
-    assert hidden["suppression_reason"].tolist() == ["small_cell", "small_cell"]
-    assert rows.loc[rows["period"] == "2025-Q1", "persons"].tolist() == [12, 12]
+    assert hidden["suppression_reason"].tolist() == ["small_cell"]
+    assert rows.loc[rows["period"] == "2025-Q1", "persons"].tolist() == [12]
     assert frames.latest_quarter(rows) == "2025-Q1"
     # All sites together are their own cells; a site without quarterly cells has none.
     assert frames.quarterly(QUARTERLY, frames.ALL)["persons"].tolist() == [30]
@@ -169,28 +163,31 @@ def test_quarterly_cells_in_time_order_before_then_after_and_without_hidden_numb
 
 
 def test_a_hidden_quarter_is_a_gap_in_its_line_never_a_number() -> None:
-    points = frames.quarter_chart_rows(frames.quarterly(QUARTERLY, "A"), "fr", "rate")
-    assert points["quarter_label"].tolist() == ["2024-T3", "2024-T3", "2024-T4", "2024-T4", "2025-T1", "2025-T1"]
-    assert points["breakdown_label"].tolist()[:2] == ["Avant l'entrée", "Après l'entrée"]
+    points = frames.quarter_chart_rows(frames.quarterly(QUARTERLY, "A"), "fr", "percent")
+    assert points["quarter_label"].tolist() == ["2024-T3", "2024-T4", "2025-T1"]
+    assert points["breakdown_label"].tolist() == ["Ensemble"] * 3
     hidden = points[points["quarter"] == "2024-Q4"]
     assert hidden["value"].isna().all()  # kept in place, with no value: the line breaks there
-    assert hidden[["value_label", "persons_label"]].values.tolist() == [["—", "< 11"], ["—", "< 11"]]
-    assert points["value_label"].tolist()[-2:] == ["2,50", "0,83"]
+    assert hidden[["value_label", "persons_label"]].values.tolist() == [["—", "< 11"]]
+    assert points["value_label"].tolist() == [f"13,0{NBSP}%", "—", f"16,7{NBSP}%"]
 
-    spec = charts.value_by_quarter(points, "fr", "rate").to_dict()
+    spec = charts.value_by_quarter(points, "fr", "percent").to_dict()
     assert spec["mark"]["invalid"].startswith("break-paths")
     assert spec["encoding"]["x"]["sort"] == ["2024-T3", "2024-T4", "2025-T1"]  # the hidden quarter stays on the axis
-    assert spec["encoding"]["color"]["scale"]["domain"] == ["Avant l'entrée", "Après l'entrée"]
+    assert spec["encoding"]["color"]["scale"]["domain"] == ["Ensemble"]
     assert spec["config"]["locale"]["number"]["decimal"] == ","
     # Even a hidden quarter that carried numbers (unknown flag included) is plotted without them.
     raw = QUARTERLY[QUARTERLY["period"].map(frames.is_quarter) & (QUARTERLY["site"] == "A")].copy()
     raw.loc[raw["period"] == "2024-Q3", "suppressed"] = pd.NA
-    leaked = frames.quarter_chart_rows(raw, "en", "rate")
+    leaked = frames.quarter_chart_rows(raw, "en", "percent")
     assert leaked.loc[leaked["quarter"].isin(["2024-Q4", "2024-Q3"]), "value"].isna().all()
 
 
-def test_quarterly_fixture_adds_up_to_each_sites_all_cohorts_cell() -> None:
-    persons = {row[2]: row[8] for row in published_rows() if row[1] == LATEST and row[3] == "all"}
-    for site, cells in QUARTERS.items():
-        assert sum(n for n, _ in cells.values()) == persons[site], site
-    assert sum(n for cells in QUARTERS.values() for n, _ in cells.values()) == persons["all"]
+def test_days_housed_fixture_adds_up_days_across_quarters_never_persons() -> None:
+    for site, quarters in DAYS_QUARTERS.items():
+        persons, housed, observed = DAYS_WHOLE[site]
+        assert [sum(cell[i] for cell in quarters.values()) for i in (1, 2)] == [housed, observed], site
+        # A person observed in several quarters counts in each: more persons by quarter than in the whole.
+        assert max(cell[0] for cell in quarters.values()) <= persons < sum(cell[0] for cell in quarters.values())
+    whole = {row[2]: row[5:9] for row in days_housed_rows() if row[1] == LATEST}
+    assert whole["all"][:2] == (15942, 17090) and whole["all"][3] == 65
