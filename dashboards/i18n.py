@@ -71,10 +71,12 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "cell.complementary": "masquée",
         "col.quarter": "Trimestre",
         "quarters.title": "Trimestre après trimestre",
-        "quarters.explain": "Chaque trimestre compte les personnes qui ont atteint la mesure pendant ce trimestre "
-        "(par exemple leur échéance des 12 mois, ou leur entrée pour le délai d'entrée), quel que soit leur "
-        "trimestre d'entrée ; pour la part des jours en logement stable et les heures de pair-aidance, les jours "
-        "de ce trimestre. Un trimestre masqué laisse un trou dans sa courbe, jamais un chiffre.",
+        "quarters.explain": "Retours à la rue : chaque trimestre compte les personnes dont la fenêtre de retour "
+        "s'est close pendant ce trimestre. Part des jours en logement stable et heures de pair-aidance : les jours "
+        "de ce trimestre ; une personne observée sur plusieurs trimestres compte dans chacun. Les mesures comptées "
+        "depuis l'entrée n'ont pas de trimestres à part : elles se suivent trimestre après trimestre par leurs "
+        "cohortes d'entrée, dans leur tableau par cohorte. Un trimestre masqué laisse un trou dans sa courbe, "
+        "jamais un chiffre.",
         "quarters.chart_title": "Par trimestre",
         "quarters.latest": "Le dernier trimestre, {quarter}, compte jusqu'à la fin d'observation, le {date}.",
         "download.quarters_label": "Télécharger les trimestres (CSV)",
@@ -152,10 +154,11 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "cell.complementary": "hidden",
         "col.quarter": "Quarter",
         "quarters.title": "Quarter after quarter",
-        "quarters.explain": "Each quarter counts the persons who reached the measure during that quarter (for "
-        "example their 12-month mark, or their entry for the days to entry), whatever their entry quarter; for "
-        "the share of days stably housed and peer-support hours, the days of that quarter. A hidden quarter "
-        "leaves a gap in its line, never a number.",
+        "quarters.explain": "Returns to homelessness: each quarter counts the persons whose return window "
+        "closed in that quarter. Share of days stably housed and peer-support hours: the days of that quarter; a "
+        "person observed over several quarters counts in each. Measures counted from entry have no quarters of "
+        "their own: they follow quarter after quarter by their entry cohorts, in their table by cohort. A hidden "
+        "quarter leaves a gap in its line, never a number.",
         "quarters.chart_title": "By quarter",
         "quarters.latest": "The latest quarter, {quarter}, counts up to the observation end, {date}.",
         "download.quarters_label": "Download the quarters (CSV)",

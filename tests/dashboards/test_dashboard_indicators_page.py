@@ -136,6 +136,10 @@ def test_quarter_after_quarter_of_the_days_stably_housed_in_french_and_english(p
         "65", f"15{NNBSP}942", f"17{NNBSP}090", f"93,3{NBSP}%",
     ]  # fmt: skip
     assert [s.value for s in at.subheader][-1] == "Trimestre après trimestre"
+    # What a quarter counts, per kind of measure; measures counted from entry have their cohorts instead.
+    (explain,) = [m.value for m in at.markdown if m.value.startswith("Retours à la rue")]
+    assert "les jours de ce trimestre" in explain and "fenêtre de retour s'est close pendant ce trimestre" in explain
+    assert "depuis l'entrée n'ont pas de trimestres à part" in explain
     quarters = at.table[1].value
     assert list(quarters.columns) == ["Trimestre", "Ventilation", "Personnes", "Valeur"]
     assert quarters.values.tolist() == [
@@ -165,6 +169,8 @@ def test_quarter_after_quarter_of_the_days_stably_housed_in_french_and_english(p
 
     run(at.sidebar.radio[0].set_value("en"))
     assert [s.value for s in at.subheader][-1] == "Quarter after quarter"
+    (explain,) = [m.value for m in at.markdown if m.value.startswith("Returns to homelessness")]
+    assert "the days of that quarter" in explain and "follow quarter after quarter by their entry cohorts" in explain
     assert at.table[1].value.values.tolist()[:3] == [
         ["2024-Q1", "All", "< 11", "—"],
         ["2024-Q2", "All", "16", "93.0%"],
