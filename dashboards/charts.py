@@ -81,9 +81,14 @@ def _value_axis(unit: str, title: str) -> alt.Y:
 
 
 def value_by_quarter(rows: pd.DataFrame, lang: Lang, unit: str) -> alt.Chart:
-    """One line per breakdown (before then after entry, or the whole) across the quarters in which persons
-    reached the measure; a hidden quarter (no value) breaks its line, and its quarter stays on the axis."""
+    """One line per breakdown (or the whole, without a legend) across the quarters; a hidden quarter (no value)
+    breaks its line, and its quarter stays on the axis."""
     breakdowns = list(dict.fromkeys(rows["breakdown_label"]))  # in the rows' order: before, after, the whole
+    # A lone breakdown (the whole) needs neither a legend nor a tooltip line saying so.
+    lone = len(breakdowns) == 1
+    titles = {"quarter_label": "col.quarter", "breakdown_label": "col.breakdown", "value_label": "col.value"}
+    if lone:
+        del titles["breakdown_label"]
     return (
         alt.Chart(rows, title=t("quarters.chart_title", lang))
         # Break each line at a hidden quarter rather than joining its neighbours across it, whatever
@@ -96,10 +101,9 @@ def value_by_quarter(rows: pd.DataFrame, lang: Lang, unit: str) -> alt.Chart:
                 "breakdown_label:N",
                 title=t("col.breakdown", lang),
                 scale=alt.Scale(domain=breakdowns, range=list(SITE_COLOURS[: len(breakdowns)])),
+                legend=None if lone else alt.Undefined,
             ),
-            tooltip=_tooltips(
-                lang, quarter_label="col.quarter", breakdown_label="col.breakdown", value_label="col.value"
-            ),
+            tooltip=_tooltips(lang, **titles),
         )
         .configure(locale=alt.Locale(number=NUMBER_LOCALES[lang]))
     )

@@ -47,11 +47,10 @@ INDICATOR_COLUMNS: dict[str, str] = {
     "denominator": "col.denominator",
     "value": "col.value",
 }
+# A quarterly cell's columns: its quarter, then the indicator table's own after site and cohort.
 QUARTER_COLUMNS: dict[str, str] = {
     "period": "col.quarter",
-    "breakdown": "col.breakdown",
-    "persons": "col.persons",
-    "value": "col.value",
+    **{field: key for field, key in INDICATOR_COLUMNS.items() if field not in ("site", "cohort")},
 }
 # Before-entry then after-entry, other breakdowns by name, the 'all' total last.
 _BREAKDOWN_RANK: dict[str, int] = {"before": 0, "after": 1, ALL: 3}
@@ -183,6 +182,14 @@ def quarterly(values: pd.DataFrame, site: str = ALL) -> pd.DataFrame:
     quarter's breakdowns before then after; suppressed quarters keep their place without their numbers."""
     rows = values[values["period"].map(is_quarter) & (values["site"] == site)]
     return without_hidden_numbers(_ordered(rows))
+
+
+def quarter_columns(rows: pd.DataFrame) -> dict[str, str]:
+    """The columns of the quarterly table: QUARTER_COLUMNS, less the breakdown when the rows have only one (an
+    indicator without breakdowns shows no column of "All")."""
+    if rows["breakdown"].nunique() > 1:
+        return dict(QUARTER_COLUMNS)
+    return {field: key for field, key in QUARTER_COLUMNS.items() if field != "breakdown"}
 
 
 def latest_quarter(rows: pd.DataFrame) -> str:

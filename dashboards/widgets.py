@@ -61,6 +61,6 @@ def quarter_after_quarter(values: pd.DataFrame, lang: Lang, site: str, indicator
         st.info(t("chart.empty"))
     latest = format_cohort(frames.latest_quarter(rows), lang)
     st.caption(t("quarters.latest", quarter=latest, date=format_date(observed, lang)))
-    st.table(frames.display_table(rows, lang, frames.QUARTER_COLUMNS, unit), hide_index=True)
+    st.table(frames.display_table(rows, lang, frames.quarter_columns(rows), unit), hide_index=True)
     st.caption(t("table.legend"))
     download(rows, lang, indicator_code, observed, quarters=True)

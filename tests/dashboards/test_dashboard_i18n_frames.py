@@ -175,6 +175,9 @@ def test_a_hidden_quarter_is_a_gap_in_its_line_never_a_number() -> None:
     assert spec["mark"]["invalid"].startswith("break-paths")
     assert spec["encoding"]["x"]["sort"] == ["2024-T3", "2024-T4", "2025-T1"]  # the hidden quarter stays on the axis
     assert spec["encoding"]["color"]["scale"]["domain"] == ["Ensemble"]
+    # The whole alone: no legend, and no tooltip line saying "Ensemble".
+    assert spec["encoding"]["color"]["legend"] is None
+    assert [tip["title"] for tip in spec["encoding"]["tooltip"]] == ["Trimestre", "Valeur", "Personnes"]
     assert spec["config"]["locale"]["number"]["decimal"] == ","
     # Even a hidden quarter that carried numbers (unknown flag included) is plotted without them.
     raw = QUARTERLY[QUARTERLY["period"].map(frames.is_quarter) & (QUARTERLY["site"] == "A")].copy()
@@ -191,3 +194,22 @@ def test_days_housed_fixture_adds_up_days_across_quarters_never_persons() -> Non
         assert max(cell[0] for cell in quarters.values()) <= persons < sum(cell[0] for cell in quarters.values())
     whole = {row[2]: row[5:9] for row in days_housed_rows() if row[1] == LATEST}
     assert whole["all"][:2] == (15942, 17090) and whole["all"][3] == 65
+
+
+def test_quarterly_table_has_the_indicator_tables_numbers_and_a_breakdown_only_when_there_are_several() -> None:
+    rows = frames.quarterly(QUARTERLY, "A")
+    table = frames.display_table(rows, "en", frames.quarter_columns(rows), "percent")
+    assert list(table.columns) == ["Quarter", "Persons", "Numerator", "Denominator", "Value"]
+    assert table.values.tolist() == [
+        ["2024-Q3", "23", "3", "23", "13.0%"],
+        ["2024-Q4", "< 11", "—", "—", "—"],
+        ["2025-Q1", "12", "2", "12", "16.7%"],
+    ]
+    # Had the quarters several breakdowns, each would say which, in the table and in the chart's legend.
+    split = rows.assign(breakdown=["before", "after", "before"])
+    assert list(frames.display_table(split, "en", frames.quarter_columns(split)).columns) == [
+        "Quarter", "Breakdown", "Persons", "Numerator", "Denominator", "Value",
+    ]  # fmt: skip
+    spec = charts.value_by_quarter(frames.quarter_chart_rows(split, "en", "percent"), "en", "percent").to_dict()
+    assert "legend" not in spec["encoding"]["color"]
+    assert [tip["title"] for tip in spec["encoding"]["tooltip"]] == ["Quarter", "Breakdown", "Value", "Persons"]

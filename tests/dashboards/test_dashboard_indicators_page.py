@@ -141,12 +141,13 @@ def test_quarter_after_quarter_of_the_days_stably_housed_in_french_and_english(p
     assert "les jours de ce trimestre" in explain and "fenêtre de retour s'est close pendant ce trimestre" in explain
     assert "depuis l'entrée n'ont pas de trimestres à part" in explain
     quarters = at.table[1].value
-    assert list(quarters.columns) == ["Trimestre", "Ventilation", "Personnes", "Valeur"]
+    # No breakdown column (it has none), and its numerator and denominator as in the table above.
+    assert list(quarters.columns) == ["Trimestre", "Personnes", "Numérateur", "Dénominateur", "Valeur"]
     assert quarters.values.tolist() == [
-        ["2024-T1", "Ensemble", "38", f"91,6{NBSP}%"],
-        ["2024-T2", "Ensemble", "52", f"93,7{NBSP}%"],
-        ["2024-T3", "Ensemble", "47", f"93,4{NBSP}%"],
-        ["2024-T4", "Ensemble", "56", f"93,8{NBSP}%"],
+        ["2024-T1", "38", f"2{NNBSP}940", f"3{NNBSP}210", f"91,6{NBSP}%"],
+        ["2024-T2", "52", f"4{NNBSP}312", f"4{NNBSP}600", f"93,7{NBSP}%"],
+        ["2024-T3", "47", f"3{NNBSP}980", f"4{NNBSP}260", f"93,4{NBSP}%"],
+        ["2024-T4", "56", f"4{NNBSP}710", f"5{NNBSP}020", f"93,8{NBSP}%"],
     ]
     assert "Le dernier trimestre, 2024-T4, compte jusqu'à la fin d'observation, le 31/12/2024." in [
         c.value for c in at.caption
@@ -157,10 +158,10 @@ def test_quarter_after_quarter_of_the_days_stably_housed_in_french_and_english(p
     # Marseille's small first quarter and the one hidden beside it: why, never a number, and gaps in the line.
     run(at.selectbox(key="indicators_site").set_value("Marseille"))
     assert at.table[1].value.values.tolist() == [
-        ["2024-T1", "Ensemble", "< 11", "—"],
-        ["2024-T2", "Ensemble", "16", f"93,0{NBSP}%"],
-        ["2024-T3", "Ensemble", "masquée", "—"],
-        ["2024-T4", "Ensemble", "18", f"91,9{NBSP}%"],
+        ["2024-T1", "< 11", "—", "—", "—"],
+        ["2024-T2", "16", f"1{NNBSP}302", f"1{NNBSP}400", f"93,0{NBSP}%"],
+        ["2024-T3", "masquée", "—", "—", "—"],
+        ["2024-T4", "18", f"1{NNBSP}470", f"1{NNBSP}600", f"91,9{NBSP}%"],
     ]
     points = chart_points(at)
     assert points["quarter_label"].tolist() == ["2024-T1", "2024-T2", "2024-T3", "2024-T4"]
@@ -172,16 +173,16 @@ def test_quarter_after_quarter_of_the_days_stably_housed_in_french_and_english(p
     (explain,) = [m.value for m in at.markdown if m.value.startswith("Returns to homelessness")]
     assert "the days of that quarter" in explain and "follow quarter after quarter by their entry cohorts" in explain
     assert at.table[1].value.values.tolist()[:3] == [
-        ["2024-Q1", "All", "< 11", "—"],
-        ["2024-Q2", "All", "16", "93.0%"],
-        ["2024-Q3", "All", "hidden", "—"],
+        ["2024-Q1", "< 11", "—", "—", "—"],
+        ["2024-Q2", "16", "1,302", "1,400", "93.0%"],
+        ["2024-Q3", "hidden", "—", "—", "—"],
     ]
     assert "The latest quarter, 2024-Q4, counts up to the observation end, 31 Dec 2024." in [
         c.value for c in at.caption
     ]
     # Lyon's quarters beside Marseille's hidden ones are hidden too, and say why.
     run(at.selectbox(key="indicators_site").set_value("Lyon"))
-    assert [row[2] for row in at.table[1].value.values.tolist()] == ["hidden", "36", "hidden", "38"]
+    assert [row[1] for row in at.table[1].value.values.tolist()] == ["hidden", "36", "hidden", "38"]
 
 
 @pytest.mark.parametrize("code", ["housing_retention_12m", "voice_satisfaction_housing"])
