@@ -23,8 +23,8 @@ from dashboards.i18n import (
 )
 
 ALL = "all"
-# A quarterly cell's period: the quarter in which its persons reached the measure ('2025-Q3'). Cumulative
-# cells' periods are observation ends ('2025-09-30').
+# A quarterly cell's period: its reporting quarter ('2025-Q3'; returns by the quarter their window closed, days
+# by the quarter they fall in). Cumulative cells' periods are observation ends ('2025-09-30').
 QUARTER: Final = re.compile(r"\d{4}-Q[1-4]")
 OBSERVATION_END: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
 # The published numbers of a row, all left out when it is suppressed.
