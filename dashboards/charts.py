@@ -41,7 +41,8 @@ def rate_by_cohort(rows: pd.DataFrame, lang: Lang, every_site: Sequence[str] = (
         sites, colours = [*sites, all_sites], [*colours, ALL_SITES_COLOUR]
     return (
         alt.Chart(rows, title=t("chart.title", lang))
-        .mark_line(point=True)
+        # A hidden cohort (no value) breaks its site's line, as a hidden quarter does in value_by_quarter.
+        .mark_line(point=True, invalid="break-paths-show-domains")
         .encode(
             x=_quarter_axis(rows, "cohort", t("chart.x", lang)),
             y=_value_axis("percent", t("chart.y", lang)),

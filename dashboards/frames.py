@@ -16,7 +16,6 @@ from dashboards.i18n import (
     format_breakdown,
     format_cohort,
     format_count,
-    format_percent,
     format_site,
     format_value,
     t,
@@ -210,18 +209,10 @@ def _hidden(rows: pd.DataFrame) -> pd.Series:
 
 
 def chart_rows(source: pd.DataFrame, lang: Lang) -> pd.DataFrame:
-    """Rates to plot with their labels; suppressed cells are left out, not drawn as zero."""
-    rows = source[~_hidden(source)]
-    return pd.DataFrame(
-        {
-            "cohort": rows["cohort"].to_numpy(),
-            "cohort_label": [format_cohort(c, lang) for c in rows["cohort"]],
-            "site_label": [format_site(s, lang) for s in rows["site"]],
-            "value": rows["value"].astype(float).to_numpy(),
-            "rate_label": [format_percent(v, lang) for v in rows["value"]],
-            "persons_label": [format_count(n, lang) for n in rows["persons"]],
-        }
-    )
+    """Rates to plot by entry cohort: a suppressed cell keeps its cohort with no value, so its site's line breaks
+    there rather than joining its neighbours (never drawn as zero, never a number)."""
+    labels = {"cohort_label": "cohort", "site_label": "site", "rate_label": "value", "persons_label": "persons"}
+    return _points(source, "cohort", labels, lang, "percent")
 
 
 def suppressed_cells(source: pd.DataFrame, lang: Lang) -> list[str]:
@@ -236,14 +227,19 @@ def suppressed_cells(source: pd.DataFrame, lang: Lang) -> list[str]:
 def quarter_chart_rows(rows: pd.DataFrame, lang: Lang, unit: str) -> pd.DataFrame:
     """Quarterly rows to plot, one line per breakdown: a hidden quarter keeps its place with no value, so its
     line breaks there; its labels say why it is hidden, never a number."""
+    labels = {
+        "quarter_label": "period",
+        "breakdown_label": "breakdown",
+        "value_label": "value",
+        "persons_label": "persons",
+    }
+    return _points(rows, "period", labels, lang, unit).rename(columns={"period": "quarter"})
+
+
+def _points(rows: pd.DataFrame, axis: str, labels: Mapping[str, str], lang: Lang, unit: str) -> pd.DataFrame:
+    # The axis field, each label column with the published field it shows, and the value where not hidden.
     records = rows.to_dict("records")
-    return pd.DataFrame(
-        {
-            "quarter": rows["period"].to_numpy(),
-            "quarter_label": [cell_text(row, "period", lang) for row in records],
-            "breakdown_label": [cell_text(row, "breakdown", lang) for row in records],
-            "value": rows["value"].astype(float).where(~_hidden(rows)).to_numpy(),
-            "value_label": [cell_text(row, "value", lang, unit) for row in records],
-            "persons_label": [cell_text(row, "persons", lang) for row in records],
-        }
-    )
+    frame: dict[str, object] = {axis: rows[axis].to_numpy()}
+    frame |= {name: [cell_text(row, field, lang, unit) for row in records] for name, field in labels.items()}
+    frame["value"] = rows["value"].astype(float).where(~_hidden(rows)).to_numpy()
+    return pd.DataFrame(frame)

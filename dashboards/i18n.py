@@ -55,7 +55,8 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "trimestre après trimestre.",
         "chart.empty": "Aucune valeur publiable à représenter pour cette sélection.",
         "chart.suppressed_none": "Aucune cellule masquée dans cette sélection.",
-        "chart.suppressed_some": "Cellules masquées (moins de 11 personnes) non représentées : {cells}.",
+        "chart.suppressed_some": "Cellules masquées (moins de 11 personnes, ou cachées pour qu'une petite "
+        "cellule ne se déduise pas du total), laissées en blanc : {cells}.",
         "table.title": "Détail par site et cohorte d'entrée",
         "col.site": "Site",
         "col.cohort": "Cohorte d'entrée",
@@ -138,7 +139,8 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "quarter.",
         "chart.empty": "No publishable value to plot for this selection.",
         "chart.suppressed_none": "No suppressed cell in this selection.",
-        "chart.suppressed_some": "Suppressed cells (fewer than 11 persons) are not plotted: {cells}.",
+        "chart.suppressed_some": "Hidden cells (fewer than 11 persons, or hidden so that a small cell cannot "
+        "be worked out from the total), left blank: {cells}.",
         "table.title": "Detail by site and entry cohort",
         "col.site": "Site",
         "col.cohort": "Entry cohort",

@@ -62,7 +62,7 @@ def _metrics(row: pd.Series | None, lang: Lang) -> None:
 
 def _chart(source: pd.DataFrame, lang: Lang, every_site: list[str]) -> None:
     rows = frames.chart_rows(source, lang)
-    if rows.empty:
+    if rows["value"].isna().all():
         st.info(t("chart.empty"))
     else:
         st.altair_chart(charts.rate_by_cohort(rows, lang, every_site), width="stretch", alt=t("chart.title"))

@@ -108,13 +108,18 @@ def test_suppressed_numbers_never_reach_table_or_chart(suppressed_has_numbers: b
     generic = frames.display_table(rows, "en", frames.INDICATOR_COLUMNS, "eur")
     assert generic.iloc[1].tolist() == ["A", "2023-Q2", "All", "< 11", "—", "—", "—"]
     source = frames.chart_source(rows, "2024-12-31")
-    assert frames.chart_rows(source, "en")["cohort"].tolist() == ["2023-Q1"]
+    points = frames.chart_rows(source, "en")
+    # the hidden cohort keeps its place with no value, so its line breaks there; its labels hold no number
+    assert points["cohort"].tolist() == ["2023-Q1", "2023-Q2"]
+    assert pd.isna(points["value"].iloc[1]) and not pd.isna(points["value"].iloc[0])
+    assert (points["rate_label"].iloc[1], points["persons_label"].iloc[1]) == ("—", "< 11")
     assert frames.suppressed_cells(source, "en") == ["A 2023-Q2"]
 
 
 def test_chart_axis_uses_the_french_number_locale() -> None:
     source = frames.chart_source(_rows(False), "2024-12-31")
     spec = charts.rate_by_cohort(frames.chart_rows(source, "fr"), "fr").to_dict()
+    assert spec["mark"]["invalid"] == "break-paths-show-domains"  # a hidden cohort breaks the line
     assert spec["config"]["locale"]["number"]["decimal"] == ","
     assert spec["encoding"]["y"]["axis"]["format"] == ".0%"
 
