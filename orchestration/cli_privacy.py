@@ -190,6 +190,7 @@ def key_rotate_command() -> None:
 
     from pipelines.identity_store import ENCODINGS_TABLE, EVIDENCE_TABLE, ensure_rights_schema
     from pipelines.key_rotation import rotate_columns, rotate_encodings, rotate_key_arrays
+    from pipelines.writer_lock import lock_for_transaction
     from pseudonymisation.keys import new_rotation_key, write_rotated
 
     _load_key()  # checked before anything changes
@@ -199,6 +200,7 @@ def key_rotate_command() -> None:
     pending = write_rotated(path, rotation)
     try:
         with psycopg.connect(url) as conn, conn.cursor() as cur:
+            lock_for_transaction(cur)  # no load or build under a re-keying
             ensure_rights_schema(cur)
             columns = [("identity.link_keys", "link_key"), ("identity.opposition", "link_key")]
             columns += [(c.raw_table, "record_ref") for c in contracts.values()]
@@ -237,11 +239,13 @@ def opposition_add_command(
     import psycopg
 
     from pipelines.identity_store import add_opposition, ensure_rights_schema
+    from pipelines.writer_lock import lock_for_transaction
     from pseudonymisation.rights import request_encodings
 
     key, rows, keys, usable = _request(source)
     url, _ = _warehouse()
     with psycopg.connect(url) as conn, conn.cursor() as cur:
+        lock_for_transaction(cur)
         ensure_rights_schema(cur)
         # the encodings too: a later extract that misspells the name is still recognised
         added = add_opposition(cur, keys, request_encodings(key, rows))
@@ -261,11 +265,13 @@ def forget_command(
 
     from pipelines.erasure import forget
     from pipelines.identity_store import ensure_rights_schema
+    from pipelines.writer_lock import lock_for_transaction
 
     _, rows, keys, usable = _request(source)
     url, contracts = _warehouse()
     person_tables = [c.raw_table for c in contracts.values() if c.is_person_level]
     with psycopg.connect(url) as conn, conn.cursor() as cur:
+        lock_for_transaction(cur)
         ensure_rights_schema(cur)
         erasure = forget(cur, keys, person_tables, requested=len(rows))
     typer.echo(

@@ -10,6 +10,7 @@ from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
 from orchestration.resources import AbordResource
 from pipelines.settings import PROJECT_ROOT, get_settings
 from pipelines.warehouse import DBT_BUILD, database_url, dbt_env
+from pipelines.writer_lock import held_for_a_build
 
 DBT_PROJECT_DIR: Path = PROJECT_ROOT / "dbt_project"
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -48,7 +49,8 @@ def abord_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, abord:
     # (as when the code location loaded before the warehouse was known) and would re-read every project file.
     os.environ.update(abord.dbt_env())
     parse_dbt_project()
-    yield from dbt.cli(list(DBT_BUILD), context=context).stream()
+    with held_for_a_build(abord.url()):  # a manual load waits: it could delete rows the build has still to read
+        yield from dbt.cli(list(DBT_BUILD), context=context).stream()
 
 
 def dbt_resource() -> DbtCliResource:

@@ -24,13 +24,14 @@ from pipelines.ledger import (
     seen_before,
     sha256_of,
 )
-from pipelines.person_linkage import IDENTITY_LOCK, LinkEntries, ensure_identity_schema, link_rows, store_links
+from pipelines.person_linkage import LinkEntries, ensure_identity_schema, link_rows, store_links
 from pipelines.quarantine import FILE_ROW, QuarantineWriter, Rejected, quarantine_path, write_quarantine
 from pipelines.raw_tables import copy_field, copy_statement, drop_person_index_ddl, person_index_ddl, raw_table_ddl
 from pipelines.readers import FileRejected, Row, RowUnreadable, read_rows
 from pipelines.record_fingerprints import RecordFingerprints, fingerprint
 from pipelines.validation import Problem, RowValidator, birth_date
 from pipelines.warehouse import ensure_base_schema
+from pipelines.writer_lock import lock_for_transaction
 from pseudonymisation import generalise
 from pseudonymisation.link_keys import Identity, link_keys, record_key
 from pseudonymisation.probabilistic import Encoding, encode_identity
@@ -422,7 +423,7 @@ def _load(ctx, contract, extract, sha, batch: _ReadBatch) -> tuple[BatchSummary,
     """Everything of a batch in one transaction: ledger, replacement of its period and of the earlier periods it
     outdates, identity, raw rows, reasons."""
     with psycopg.connect(ctx.url) as conn, conn.cursor() as cur:
-        cur.execute("select pg_advisory_xact_lock(%s)", (IDENTITY_LOCK,))
+        lock_for_transaction(cur)
         seen = seen_before(conn, contract, sha)  # again under the lock: the same file may be loading elsewhere
         if seen:
             return _seen_summary(contract, extract, seen), _Settled()

@@ -1,6 +1,6 @@
 """Who each row of a batch is, and what the identity store learns from it: decided first, written second.
 
-In the batch's transaction, under ``IDENTITY_LOCK``:
+In the batch's transaction, under ``writer_lock``:
 1. exact keyed link keys (``pseudonymisation.linkage.link``) against ``identity.link_keys``;
 2. typo-tolerant keyed encodings (``probabilistic.link_probabilistic``) against the stored encodings of the
    blocks that the batch's encodings not yet stored under their person touch: a misspelt or swapped name that no
@@ -41,12 +41,10 @@ from pipelines.identity_store import (
 )
 from pipelines.person_splits import split_replaced
 from pipelines.raw_tables import raw_table_ddl
+from pipelines.writer_lock import lock_for_transaction
 from pseudonymisation.linkage import LinkResult, link
 from pseudonymisation.probabilistic import Encoding, blocks_of, dumps, link_probabilistic, loads
 from pseudonymisation.rights import opposed_rows
-
-# Serialises linkage so two batches never create two keys for one person.
-IDENTITY_LOCK = 4_242_001
 
 IDENTITY_DDL = (
     RIGHTS_DDL
@@ -59,7 +57,7 @@ alter table audit.person_merges add column if not exists kind text not null defa
 
 def ensure_identity_schema(url: str) -> None:
     with psycopg.connect(url) as conn:
-        conn.execute("select pg_advisory_xact_lock(%s)", (IDENTITY_LOCK,))
+        lock_for_transaction(conn)
         conn.execute(IDENTITY_DDL)
 
 

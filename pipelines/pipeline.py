@@ -10,10 +10,11 @@ import psycopg
 from pipelines.contract import Contract, load_contracts
 from pipelines.ingest import IngestContext
 from pipelines.ledger import ensure_ledger
-from pipelines.person_linkage import IDENTITY_LOCK, ensure_identity_schema
+from pipelines.person_linkage import ensure_identity_schema
 from pipelines.raw_tables import raw_table_ddl
 from pipelines.settings import Settings
 from pipelines.warehouse import database_url, ensure_base_schema
+from pipelines.writer_lock import lock_for_transaction
 from pseudonymisation.keys import load_key
 
 
@@ -32,7 +33,7 @@ def ensure_raw_tables(url: str, contracts: dict[str, Contract]) -> None:
     ensure_ledger(url)
     ensure_identity_schema(url)
     with psycopg.connect(url) as conn:
-        conn.execute("select pg_advisory_xact_lock(%s)", (IDENTITY_LOCK,))  # as loads make and alter them
+        lock_for_transaction(conn)  # as loads make and alter them
         for contract in contracts.values():
             conn.execute(raw_table_ddl(contract))
 

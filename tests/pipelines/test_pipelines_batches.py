@@ -5,7 +5,10 @@ current batches only), and a fixed quarantine file joins its batch."""
 from __future__ import annotations
 
 import csv
+import logging
 import multiprocessing
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -20,6 +23,7 @@ from pipelines.quarantine import QuarantineWriter, Rejected, quarantine_path, re
 from pipelines.record_fingerprints import RecordFingerprints
 from pipelines.retry import RetryRefused, retry_quarantine
 from pipelines.validation import Problem
+from pipelines.writer_lock import held_for_a_build
 from pseudonymisation.link_keys import record_key
 
 CONTRACTS = load_contracts()
@@ -453,6 +457,29 @@ def test_a_later_period_that_fails_to_load_leaves_the_earlier_rows(ctx, tmp_path
     assert _state(ctx.url) == before
     assert quarantine.read_bytes() == quarantined
     assert not list(ctx.quarantine_dir.rglob("*.partial"))
+
+
+def test_a_load_during_a_dbt_build_waits_for_it_before_deleting_rows_the_build_reads(ctx, tmp_path: Path, caplog):
+    november = ingest_file(ctx, TENANCIES, _write(tmp_path, "2025-11", _rows("A1", "A2")))
+    november_rows = f"select count(*) from raw.housing_tenancies where batch_id = {november.batch_id}"
+    caplog.set_level(logging.INFO, logger="pipelines.writer_lock")
+    with ThreadPoolExecutor(1) as pool:
+        with held_for_a_build(ctx.url):
+            december = pool.submit(ingest_file, ctx, TENANCIES, _write(tmp_path, "2025-12", _rows("B1")))
+            _until_waiting_on_a_lock(ctx.url, december)
+            assert _query(ctx.url, november_rows) == [(2,)]
+        assert december.result(timeout=120).outdated == (november.batch_id,)
+    assert _query(ctx.url, november_rows) == [(0,)]
+    assert "waiting for a dbt build or another load to finish" in caplog.messages
+
+
+def _until_waiting_on_a_lock(url: str, load: Future) -> None:
+    waiting = "select count(*) from pg_stat_activity where wait_event = 'advisory' and datname = current_database()"
+    deadline = time.monotonic() + 120
+    while _query(url, waiting) != [(1,)]:
+        assert not load.done(), f"the load did not wait for the build: {load.result()}"
+        assert time.monotonic() < deadline, "the load neither waited nor finished"
+        time.sleep(0.05)
 
 
 def test_a_next_period_with_no_valid_row_is_refused_and_the_current_one_stays(ctx, tmp_path: Path) -> None:

@@ -1,0 +1,38 @@
+"""One advisory lock for whatever writes raw rows or identities, and for a dbt build, which reads them.
+
+Every load takes it first in its transaction, and so do erasure, opposition and key rotation: two loads never
+create two keys for one person, and nobody re-keys the store under a load. A dbt build holds it for its whole run:
+dbt writes the current batch ids into its queries as it compiles them, and a load committing meanwhile could delete
+the rows of a period the build has still to read (a snapshot source's next period, a re-sent month). So a manual
+`abord ingest` during a scheduled build waits for the build, and a build waits for a load in progress.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+
+log = logging.getLogger(__name__)
+
+WRITER_LOCK = 4_242_001
+
+
+def lock_for_transaction(conn: Any) -> None:
+    """Take the lock until the end of the transaction of `conn` (a connection or a cursor), saying so when it
+    has to wait."""
+    (free,) = conn.execute("select pg_try_advisory_xact_lock(%s)", (WRITER_LOCK,)).fetchone()
+    if not free:
+        log.info("waiting for a dbt build or another load to finish")
+        conn.execute("select pg_advisory_xact_lock(%s)", (WRITER_LOCK,))
+
+
+@contextmanager
+def held_for_a_build(url: str) -> Iterator[None]:
+    """Hold the lock while the block runs, in a session of its own (a crash that ends it releases the lock)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("select pg_advisory_lock(%s)", (WRITER_LOCK,))
+        yield
