@@ -18,12 +18,17 @@ quarantine_app = typer.Typer(help="See rejected rows and re-submit them once fix
 
 def _context():
     from pipelines.pipeline import ingest_context
+    from pseudonymisation.keys import KeyFileError
 
     settings = get_settings()
     if not settings.key_file.exists():
         typer.echo(f"no pseudonymisation key at {settings.key_file}: create one with `abord key new`", err=True)
         raise typer.Exit(2)
-    return ingest_context(settings)
+    try:
+        return ingest_context(settings)
+    except KeyFileError as exc:  # names the file or the mismatch, never the key
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
 
 
 def ingest(
@@ -37,6 +42,7 @@ def ingest(
     """Load one partner extract by hand under SOURCE's contract (or pull an sql source) and print its batch."""
     from pipelines.ingest import ingest_file
     from pipelines.sql_pull import SqlSourceError, pull_table
+    from pseudonymisation.keys import KeyFileError
 
     ctx = _context()
     if source not in ctx.contracts:
@@ -55,7 +61,7 @@ def ingest(
         path = pack_folder(path)  # a re-sent identical folder packs to the same bytes: already loaded
     try:
         summary = ingest_file(ctx, contract, path) if path else pull_table(ctx, contract, get_settings().landing_dir)
-    except SqlSourceError as exc:
+    except (SqlSourceError, KeyFileError) as exc:  # a key rotated while this load waited for the writers' lock
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from None
     typer.echo(summary.line())

@@ -45,6 +45,23 @@ def _load_key() -> bytes:
         raise typer.Exit(2) from None
 
 
+def _writing(cur, key: bytes) -> None:
+    """Before a rights command writes: the writers' lock (no load or dbt build meanwhile), the rights tables, and
+    the key checked against the store's."""
+    from pipelines.identity_store import ensure_rights_schema
+    from pipelines.key_check import check_key
+    from pipelines.writer_lock import lock_for_transaction
+    from pseudonymisation.keys import KeyFileError
+
+    lock_for_transaction(cur)
+    ensure_rights_schema(cur)
+    try:
+        check_key(cur, key)
+    except KeyFileError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+
+
 def _delimiter(header_line: str) -> str:
     """Partners write `;` as often as `,`: the header (names, no free text) tells which."""
     return max(",;\t", key=header_line.count)
@@ -188,21 +205,20 @@ def key_rotate_command() -> None:
 
     import psycopg
 
-    from pipelines.identity_store import ENCODINGS_TABLE, EVIDENCE_TABLE, ensure_rights_schema
+    from pipelines.identity_store import ENCODINGS_TABLE, EVIDENCE_TABLE
+    from pipelines.key_check import KEY_CHECK_COLUMN
     from pipelines.key_rotation import rotate_columns, rotate_encodings, rotate_key_arrays
-    from pipelines.writer_lock import lock_for_transaction
     from pseudonymisation.keys import new_rotation_key, write_rotated
 
-    _load_key()  # checked before anything changes
+    key = _load_key()  # checked before anything changes
     path = get_settings().key_file
     url, contracts = _warehouse()
     rotation = new_rotation_key()
     pending = write_rotated(path, rotation)
     try:
         with psycopg.connect(url) as conn, conn.cursor() as cur:
-            lock_for_transaction(cur)  # no load or build under a re-keying
-            ensure_rights_schema(cur)
-            columns = [("identity.link_keys", "link_key"), ("identity.opposition", "link_key")]
+            _writing(cur, key)  # no load or build under a re-keying
+            columns = [("identity.link_keys", "link_key"), ("identity.opposition", "link_key"), KEY_CHECK_COLUMN]
             columns += [(c.raw_table, "record_ref") for c in contracts.values()]
             counts = rotate_columns(cur, rotation, columns)
             for table in (ENCODINGS_TABLE, EVIDENCE_TABLE):
@@ -238,15 +254,13 @@ def opposition_add_command(
     """Put people on the opposition list: ingestion will never load their rows."""
     import psycopg
 
-    from pipelines.identity_store import add_opposition, ensure_rights_schema
-    from pipelines.writer_lock import lock_for_transaction
+    from pipelines.identity_store import add_opposition
     from pseudonymisation.rights import request_encodings
 
     key, rows, keys, usable = _request(source)
     url, _ = _warehouse()
     with psycopg.connect(url) as conn, conn.cursor() as cur:
-        lock_for_transaction(cur)
-        ensure_rights_schema(cur)
+        _writing(cur, key)
         # the encodings too: a later extract that misspells the name is still recognised
         added = add_opposition(cur, keys, request_encodings(key, rows))
     typer.echo(
@@ -264,15 +278,12 @@ def forget_command(
     import psycopg
 
     from pipelines.erasure import forget
-    from pipelines.identity_store import ensure_rights_schema
-    from pipelines.writer_lock import lock_for_transaction
 
-    _, rows, keys, usable = _request(source)
+    key, rows, keys, usable = _request(source)
     url, contracts = _warehouse()
     person_tables = [c.raw_table for c in contracts.values() if c.is_person_level]
     with psycopg.connect(url) as conn, conn.cursor() as cur:
-        lock_for_transaction(cur)
-        ensure_rights_schema(cur)
+        _writing(cur, key)
         erasure = forget(cur, keys, person_tables, requested=len(rows))
     typer.echo(
         f"{usable} of {len(rows)} identities matched {erasure.persons} persons: {erasure.rows_deleted} rows "

@@ -15,6 +15,8 @@ from collections.abc import Iterable
 from typing import Any
 from uuid import uuid4
 
+from pipelines.key_check import KEY_CHECK_DDL
+
 ENCODINGS_TABLE = "identity.bloom_encodings"
 EVIDENCE_TABLE = "identity.link_evidence"
 # One row per distinct encoding. Its blocks (``probabilistic._blocks``, one per kind) live inside the JSON, so a key
@@ -88,6 +90,7 @@ create table if not exists audit.person_splits (
 RIGHTS_DDL = (
     ENCODINGS_DDL
     + EVIDENCE_DDL
+    + KEY_CHECK_DDL
     + """
 create table if not exists identity.opposition (
     link_key text primary key,

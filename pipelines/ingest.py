@@ -14,6 +14,7 @@ import psycopg
 
 from pipelines.batch_spool import BatchSpool
 from pipelines.contract import Contract
+from pipelines.key_check import check_key
 from pipelines.ledger import (
     Seen,
     ensure_ledger,
@@ -424,6 +425,7 @@ def _load(ctx, contract, extract, sha, batch: _ReadBatch) -> tuple[BatchSummary,
     outdates, identity, raw rows, reasons."""
     with psycopg.connect(ctx.url) as conn, conn.cursor() as cur:
         lock_for_transaction(cur)
+        check_key(cur, ctx.key)  # again under the lock: a rotation may have committed meanwhile
         seen = seen_before(conn, contract, sha)  # again under the lock: the same file may be loading elsewhere
         if seen:
             return _seen_summary(contract, extract, seen), _Settled()

@@ -9,6 +9,7 @@ import psycopg
 
 from pipelines.contract import Contract, load_contracts
 from pipelines.ingest import IngestContext
+from pipelines.key_check import check_key
 from pipelines.ledger import ensure_ledger
 from pipelines.person_linkage import ensure_identity_schema
 from pipelines.raw_tables import raw_table_ddl
@@ -42,9 +43,13 @@ def ingest_context(settings: Settings, url: str | None = None) -> IngestContext:
     url = url or database_url(settings)
     contracts = load_contracts()
     ensure_raw_tables(url, contracts)
+    key = load_key(settings.key_file)
+    with psycopg.connect(url) as conn:  # before any file is read: a wrong key fails the run, not each file
+        lock_for_transaction(conn)
+        check_key(conn, key)
     return IngestContext(
         url=url,
-        key=load_key(settings.key_file),
+        key=key,
         quarantine_dir=settings.quarantine_dir,
         contracts=contracts,
         make_redactor=shared_redactor,

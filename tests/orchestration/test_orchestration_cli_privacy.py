@@ -12,8 +12,9 @@ from typer.testing import CliRunner
 from orchestration.cli import app
 from pipelines.contract import load_contracts
 from pipelines.identity_store import ENCODINGS_DDL, EVIDENCE_DDL, UPSERT_ENCODINGS
+from pipelines.key_check import check_key
 from pipelines.pipeline import ensure_raw_tables
-from pseudonymisation.keys import load_key
+from pseudonymisation.keys import KeyFileError, load_key
 from pseudonymisation.link_keys import Identity, link_keys, record_key, rotate_digest
 from pseudonymisation.probabilistic import dumps, encode_identity
 
@@ -239,6 +240,20 @@ def test_forget_erases_the_person_everywhere_and_only_them(warehouse: str, tmp_p
     assert set(link_keys(key, _identity(MARIE))) | {record_key(key, "housing_participants", "P1")} <= opposed
 
 
+def test_forget_under_another_key_file_is_refused_and_erases_nothing(warehouse: str, tmp_path: Path) -> None:
+    with psycopg.connect(warehouse) as conn:
+        check_key(conn, load_key(tmp_path / "abord.key"))  # as the first load records it
+        before = conn.execute("select * from identity.link_keys order by 1").fetchall()
+    (tmp_path / "abord.key").unlink()
+    assert runner.invoke(app, ["key", "new"]).exit_code == 0  # a fresh key where the warehouse's was
+    request = tmp_path / "request.csv"
+    request.write_text(REQUEST, encoding="utf-8")
+    result = runner.invoke(app, ["forget", "--from", str(request)])
+    assert result.exit_code == 2 and "not the key the warehouse's identities were made with" in result.output
+    with psycopg.connect(warehouse) as conn:
+        assert conn.execute("select * from identity.link_keys order by 1").fetchall() == before
+
+
 def test_opposition_add_keeps_keyed_values_only(warehouse: str, tmp_path: Path) -> None:
     request = tmp_path / "opposition.csv"
     request.write_text("given_name,family_name,birth_date\nKarim,Benali,30/07/1988\n,,\n", encoding="utf-8")
@@ -285,6 +300,10 @@ def test_key_rotate_rekeys_the_store_without_losing_a_link(warehouse: str, tmp_p
     rotated = [rotate_digest(new.rotations[0], d) for d in link_keys(old, _identity(MARIE))]
     assert evidence == [(rotated, encodings[0][0])] and set(rotated) == set(link_keys(new, _identity(MARIE)))
     assert not set(after) & set(before) and len(after) == len(before)
+    with psycopg.connect(warehouse) as conn:  # the store's key check was re-keyed with the rest
+        check_key(conn, new)
+        with pytest.raises(KeyFileError, match="not the key"):
+            check_key(conn, old)
     # What the next extract computes under the rotated key finds the same persons.
     for person, row in (("p-marie", MARIE), ("p-karim", KARIM)):
         assert {after[k] for k in link_keys(new, _identity(row))} == {person}

@@ -24,6 +24,7 @@ from pipelines.record_fingerprints import RecordFingerprints
 from pipelines.retry import RetryRefused, retry_quarantine
 from pipelines.validation import Problem
 from pipelines.writer_lock import held_for_a_build
+from pseudonymisation.keys import KeyFileError
 from pseudonymisation.link_keys import record_key
 
 CONTRACTS = load_contracts()
@@ -480,6 +481,15 @@ def _until_waiting_on_a_lock(url: str, load: Future) -> None:
         assert not load.done(), f"the load did not wait for the build: {load.result()}"
         assert time.monotonic() < deadline, "the load neither waited nor finished"
         time.sleep(0.05)
+
+
+def test_a_load_under_a_key_the_store_was_not_made_with_writes_nothing(ctx, tmp_path: Path) -> None:
+    ingest_file(ctx, TENANCIES, _write(tmp_path, "2025-11", _rows("A1", "A2")))
+    before = _state(ctx.url)
+    rotated_meanwhile = replace(ctx, key=bytes(range(1, 33)))  # as if `abord key rotate` committed during the load
+    with pytest.raises(KeyFileError, match="not the key the warehouse's identities were made with"):
+        ingest_file(rotated_meanwhile, TENANCIES, _write(tmp_path, "2025-12", _rows("B1")))
+    assert _state(ctx.url) == before
 
 
 def test_a_next_period_with_no_valid_row_is_refused_and_the_current_one_stays(ctx, tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ import io
 import zipfile
 from pathlib import Path
 
+import psycopg
 import pytest
 from typer.testing import CliRunner
 
@@ -53,6 +54,19 @@ def test_ingest_names_an_unknown_source_and_fails_on_a_rejected_file(steward: Pa
     assert no_file.exit_code == 2 and "give the file to load" in no_file.output
     folder = runner.invoke(app, ["ingest", "--source", "housing_tenancies", str(path.parent)])
     assert folder.exit_code == 2 and "is a folder" in folder.output
+
+
+def test_ingest_under_another_key_file_is_refused_before_anything_is_written(steward: Path, warehouse_url) -> None:
+    first = _tenancies(steward, ["B1;P1;Lyon;03/02/2021;;;400,00"])
+    assert runner.invoke(app, ["ingest", "--source", "housing_tenancies", str(first)]).exit_code == 0
+    (steward / "abord.key").unlink()
+    new_key(steward / "abord.key")  # another machine's key file, restored by mistake
+    second = first.with_name("tenancies_2026-01.csv")
+    second.write_bytes(first.read_bytes().replace(b"B1;P1", b"B2;P2"))
+    result = runner.invoke(app, ["ingest", "--source", "housing_tenancies", str(second)])
+    assert result.exit_code == 2 and "not the key the warehouse's identities were made with" in result.output
+    with psycopg.connect(warehouse_url) as conn:
+        assert conn.execute("select file_name from audit.batches").fetchall() == [(first.name,)]
 
 
 def test_ingest_packs_an_hmis_export_folder_and_loads_it_once(steward: Path, monkeypatch) -> None:
