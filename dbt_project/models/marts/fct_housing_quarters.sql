@@ -3,31 +3,9 @@
 -- fct_peer_support add them up over the whole observation.
 -- Stably housed: in a programme tenancy, or after moving on to other permanent housing until the first return to
 -- homelessness, if any (fct_housing_returns: a shelter night or a new programme tenancy).
--- Observation runs from entry to the end of the housing data, or to death (days after death do not count).
-with entries as (
-    select * from {{ ref('int_participants_entered') }}
-),
-
-exits as (
-    select * from {{ ref('int_participants_exited') }}
-),
-
-observation as (
-    select observation_end from {{ ref('int_observation_windows') }}
-),
-
-persons as (
-    select
-        entries.person_key,
-        entries.site,
-        entries.entry_cohort,
-        entries.entry_date,
-        exits.programme_exit_date,
-        exits.programme_exit_reason,
-        least(exits.death_date, observation.observation_end + 1) as observed_until
-    from entries
-    inner join exits on entries.person_key = exits.person_key
-    cross join observation
+-- Observation runs from entry to the end of the housing data, or to death (int_participants_observed).
+with persons as (
+    select * from {{ ref('int_participants_observed') }}
 ),
 
 -- each quarter the person is observed in, and the days of it observed: [observed_from, observed_to)

@@ -2,40 +2,17 @@
 -- person's time housed in months for the Kaplan-Meier curve.
 -- Stably housed (fct_housing_quarters, summed over the quarters): in a programme tenancy, or after moving on to
 -- other permanent housing until the first return to homelessness, if any.
--- Observation runs from entry to the end of the housing data, or to death (days after death do not count).
+-- Observation runs from entry to the end of the housing data, or to death (int_participants_observed).
 -- Kaplan-Meier: the event is the first exit that loses housing (street, shelter, prison, hospital), counted at
 -- the first monthly checkpoint on or after it; people who moved on stay housed and are censored at the end of
 -- observation; people who died are censored at the last checkpoint before their death.
-with entries as (
-    select * from {{ ref('int_participants_entered') }}
-),
-
-exits as (
-    select * from {{ ref('int_participants_exited') }}
-),
-
-observation as (
-    select observation_end from {{ ref('int_observation_windows') }}
-),
-
-persons as (
+with persons as (
     select
-        entries.person_key,
-        entries.site,
-        entries.entry_cohort,
-        entries.referral_date,
-        entries.entry_date,
-        exits.programme_exit_date,
-        exits.programme_exit_reason,
-        exits.death_date,
-        observation.observation_end,
-        least(exits.death_date, observation.observation_end + 1) as observed_until,
-        exits.programme_exit_date is not null
-        and exits.programme_exit_reason is distinct from 'logement_autonome'
-        and exits.programme_exit_reason is distinct from 'deces' as is_housing_lost
-    from entries
-    inner join exits on entries.person_key = exits.person_key
-    cross join observation
+        *,
+        programme_exit_date is not null
+        and programme_exit_reason is distinct from 'logement_autonome'
+        and programme_exit_reason is distinct from 'deces' as is_housing_lost
+    from {{ ref('int_participants_observed') }}
 ),
 
 housed as (

@@ -1,0 +1,29 @@
+-- One row per person: their entry, how their programme stay ended, and how long they are observed.
+-- Observation runs from entry to the end of the housing data, or to death (days after death do not count):
+-- observed_until is the first day not observed, so that observed_until - entry_date counts the days observed.
+with entries as (
+    select * from {{ ref('int_participants_entered') }}
+),
+
+exits as (
+    select * from {{ ref('int_participants_exited') }}
+),
+
+observation as (
+    select observation_end from {{ ref('int_observation_windows') }}
+)
+
+select
+    entries.person_key,
+    entries.site,
+    entries.entry_cohort,
+    entries.referral_date,
+    entries.entry_date,
+    exits.programme_exit_date,
+    exits.programme_exit_reason,
+    exits.death_date,
+    observation.observation_end,
+    least(exits.death_date, observation.observation_end + 1) as observed_until
+from entries
+inner join exits on entries.person_key = exits.person_key
+cross join observation
