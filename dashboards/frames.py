@@ -20,6 +20,7 @@ from dashboards.i18n import (
     format_value,
     t,
 )
+from dashboards.ratios import shown_value
 
 ALL = "all"
 # A quarterly cell's period: its reporting quarter ('2025-Q3'; returns by the quarter their window closed, days
@@ -122,8 +123,8 @@ def without_hidden_numbers(rows: pd.DataFrame) -> pd.DataFrame:
 
 def cell_text(row: Mapping[str, Any], field: str, lang: Lang, unit: str = "percent") -> str:
     """One published field as shown: site, entry cohort or quarter, breakdown as labels; a suppressed row
-    shows why under persons and a dash elsewhere, never a number; the value in its catalogue unit, the other
-    numbers as counts."""
+    shows why under persons and a dash elsewhere, never a number; the value in its catalogue unit (unrounded
+    from its numerator and denominator where it can be: ratios.shown_value), the other numbers as counts."""
     if field == "site":
         return format_site(str(row[field]), lang)
     if field in ("cohort", "period"):
@@ -133,7 +134,7 @@ def cell_text(row: Mapping[str, Any], field: str, lang: Lang, unit: str = "perce
     if is_hidden(row):
         return hidden_label(row.get("suppression_reason"), lang) if field == "persons" else NOT_AVAILABLE
     if field == "value":
-        return format_value(row[field], unit, lang)
+        return format_value(shown_value(row), unit, lang)
     return format_count(row[field], lang)
 
 
@@ -241,5 +242,7 @@ def _points(rows: pd.DataFrame, axis: str, labels: Mapping[str, str], lang: Lang
     records = rows.to_dict("records")
     frame: dict[str, object] = {axis: rows[axis].to_numpy()}
     frame |= {name: [cell_text(row, field, lang, unit) for row in records] for name, field in labels.items()}
-    frame["value"] = rows["value"].astype(float).where(~_hidden(rows)).to_numpy()
+    # Plotted where its label (cell_text) says, from the same unrounded value.
+    values = pd.Series([shown_value(row) for row in records], index=rows.index, dtype=float)
+    frame["value"] = values.where(~_hidden(rows)).to_numpy()
     return pd.DataFrame(frame)

@@ -11,7 +11,6 @@ from dashboards.i18n import (
     current_lang,
     format_breakdown,
     format_sector,
-    format_value,
     t,
 )
 
@@ -84,7 +83,7 @@ def _metrics(totals: pd.DataFrame, unit: str, lang: Lang) -> None:
             shown = (
                 frames.hidden_label(row.get("suppression_reason"), lang)
                 if frames.is_hidden(row)
-                else format_value(row["value"], unit, lang)
+                else frames.cell_text(row, "value", lang, unit)
             )
             column.metric(label, shown, help=t("metric.help"), border=True)
 
