@@ -5,7 +5,7 @@ from __future__ import annotations
 from dagster import AssetSelection, Definitions, ScheduleDefinition, define_asset_job
 
 from orchestration.dbt import abord_dbt_models, dbt_resource
-from orchestration.ingestion import ingestion_asset, rows_balance_check
+from orchestration.ingestion import extracts_on_time_check, ingestion_asset, rows_balance_check
 from orchestration.resources import AbordResource
 from orchestration.sensors import landing_sensor
 from pipelines.contract import load_contracts
@@ -23,7 +23,7 @@ monthly_schedule = ScheduleDefinition(name="monthly_refresh", job=refresh_job, c
 
 defs = Definitions(
     assets=[*(ingestion_asset(c) for c in CONTRACTS.values()), abord_dbt_models],
-    asset_checks=[rows_balance_check(c) for c in CONTRACTS.values()],
+    asset_checks=[check(c) for c in CONTRACTS.values() for check in (rows_balance_check, extracts_on_time_check)],
     jobs=[refresh_job],
     schedules=[monthly_schedule],
     sensors=[landing_sensor(refresh_job, CONTRACTS)],

@@ -1,8 +1,11 @@
-"""One Dagster asset per partner source contract, with a check that no row went missing.
+"""One Dagster asset per partner source contract, with a check that no row went missing and one that no month's
+extract is overdue.
 
 A file source ingests what landing holds; an sql source pulls its partner table's new rows first (from the
 watermark of its last loaded batch in audit.batches); an hmis source packs export folders into their ZIP first.
 """
+
+from datetime import date
 
 import psycopg
 from dagster import (
@@ -18,6 +21,7 @@ from dagster import (
 from orchestration.resources import AbordResource
 from pipelines.contract import CONTRACTS_DIR, Contract
 from pipelines.ingest import BatchSummary, ingest_source
+from pipelines.lateness import lateness
 from pipelines.readers.hmis_export import pack_folders
 from pipelines.sql_pull import pull_table
 
@@ -93,6 +97,40 @@ def rows_balance_check(contract: Contract):
             passed=unbalanced == 0,
             severity=AssetCheckSeverity.ERROR,
             metadata={"unbalanced_batches": unbalanced},
+        )
+
+    return _check
+
+
+# A replaced batch's period came too (its re-send stands in for it); a rejected file brought nothing.
+LOADED_PERIODS = (
+    "select distinct period from audit.batches"
+    " where source = %s and status in ('loaded', 'replaced') and period is not null"
+)
+
+
+def extracts_on_time_check(contract: Contract):
+    @asset_check(asset=source_asset_key(contract), name="extracts_on_time")
+    def _check(abord: AbordResource) -> AssetCheckResult:
+        """Every month due (its contract's due_days after it ends) has come: a warning, the steward chases the
+        partner; the run goes on with what is there."""
+        with psycopg.connect(abord.url()) as conn:
+            periods = [p for (p,) in conn.execute(LOADED_PERIODS, (contract.name,))]
+        late = lateness(periods, contract.load, date.today(), contract.due_days)
+        if late is None:
+            return AssetCheckResult(passed=True, metadata={"checked": "no: its periods are not months"})
+        if late.latest is None:
+            description = f"no extract loaded yet; {late.due}'s was due"
+        elif late.missing:
+            shown = ", ".join(late.missing[:6]) + (", ..." if len(late.missing) > 6 else "")
+            description = f"{len(late.missing)} month(s) overdue: {shown} (latest loaded {late.latest})"
+        else:
+            description = f"on time: latest loaded {late.latest}, latest due {late.due}"
+        return AssetCheckResult(
+            passed=late.latest is not None and not late.missing,
+            severity=AssetCheckSeverity.WARN,
+            description=description,
+            metadata={"latest_period": late.latest or "", "due_period": late.due, "months_overdue": len(late.missing)},
         )
 
     return _check

@@ -27,6 +27,8 @@ FORMATS = {"csv", "jsonl", "xlsx", "fhir", "sql", "hmis"}
 # snapshot: each file is the whole state at its period, the latest period is current;
 # append: each file adds its period's records, every period is current. Both: a re-sent period replaces it.
 LOAD_MODES = {"snapshot", "append"}
+# A month's extract is due this many days after the month ends, unless the contract says otherwise (due_days).
+DUE_DAYS = 30
 TOP_LEVEL_KEYS = {
     "name",
     "partner",
@@ -34,6 +36,7 @@ TOP_LEVEL_KEYS = {
     "file_pattern",
     "period_pattern",
     "load",
+    "due_days",
     "format",
     "columns",
     "rules",
@@ -140,6 +143,7 @@ class Contract:
     columns: tuple[Column, ...]
     rules: tuple[Rule, ...] = field(default=())
     load: str = "snapshot"
+    due_days: int = DUE_DAYS  # orchestration's extracts_on_time check: which months are overdue
     path: Path | None = field(default=None, compare=False)
 
     @property
@@ -352,6 +356,12 @@ def load_contract(path: Path) -> Contract:
     load = data.get("load", "snapshot")
     if not isinstance(load, str) or load not in LOAD_MODES:
         raise ContractError(f"{where}: 'load' must be one of {', '.join(sorted(LOAD_MODES))}, got '{load}'")
+    due_days = data.get("due_days", DUE_DAYS)
+    if not isinstance(due_days, int) or isinstance(due_days, bool) or not 0 <= due_days <= 366:
+        raise ContractError(
+            f"{where}: 'due_days' must be the days (0 to 366) after a month ends by which its extract is due,"
+            f" e.g. 20; got '{due_days}'"
+        )
     raw_columns = _require(data, "columns", where)
     if not isinstance(raw_columns, list):
         raise ContractError(f"{where}: 'columns' must be a list")
@@ -422,6 +432,7 @@ def load_contract(path: Path) -> Contract:
         columns=columns,
         rules=tuple(rules),
         load=load,
+        due_days=due_days,
         path=path,
     )
 

@@ -6,17 +6,19 @@ from __future__ import annotations
 import io
 import os
 import zipfile
+from datetime import date
 from pathlib import Path
 
 import psycopg
 import pytest
-from dagster import materialize
+from dagster import AssetCheckSeverity, materialize
 
-from orchestration.ingestion import ingestion_asset, rows_balance_check
+from orchestration.ingestion import extracts_on_time_check, ingestion_asset, rows_balance_check
 from orchestration.resources import AbordResource
 from pipelines.contract import load_contract, load_contracts
 from pipelines.erasure import forget
 from pipelines.identity_store import ensure_rights_schema
+from pipelines.lateness import lateness
 from pipelines.warehouse import sqlalchemy_url
 from pseudonymisation.keys import new_key
 from tests.conftest import create_database
@@ -156,3 +158,31 @@ def test_an_hmis_export_folder_is_packed_and_ingested(abord_env: Path) -> None:
     assert (folder.parent / "hmis_2025-12.zip").is_file()
     assert _run(contracts["housing_tenancies"])["rows_loaded"] == 2
     assert _run(contracts["housing_participants"])["batches_loaded"] == 0  # the same folder: already loaded
+
+
+def test_a_month_overdue_warns_the_steward_and_the_run_goes_on(abord_env: Path) -> None:
+    tenancies = load_contracts()["housing_tenancies"]
+    landing = abord_env / "landing" / "housing"
+    landing.mkdir(parents=True)
+    due = lateness(["2000-01"], "snapshot", date.today(), tenancies.due_days).due  # the latest month due today
+    year, month = map(int, due.split("-"))
+    before = f"{year - (month == 1)}-{(month - 2) % 12 + 1:02d}"
+
+    def check_after_loading(period: str):
+        (landing / f"tenancies_{period}.csv").write_bytes(
+            b"id_bail;id_participant;site;date_debut;date_fin;motif_sortie;loyer_mensuel\r\n"
+            + f"B{period};P1;Lyon;03/02/2021;;;400,00\r\n".encode()  # each month its bytes: not already loaded
+        )
+        result = materialize(
+            [ingestion_asset(tenancies), extracts_on_time_check(tenancies)], resources={"abord": AbordResource()}
+        )
+        assert result.success  # a warning never stops the run
+        (check,) = result.get_asset_check_evaluations()
+        return check
+
+    late = check_after_loading(before)
+    assert not late.passed and late.severity == AssetCheckSeverity.WARN
+    assert late.description == f"1 month(s) overdue: {due} (latest loaded {before})"
+    assert late.metadata["months_overdue"].value == 1
+    on_time = check_after_loading(due)
+    assert on_time.passed and on_time.description == f"on time: latest loaded {due}, latest due {due}"

@@ -55,6 +55,8 @@ columns:
         (("{name: day, type: date}", "{name: day, role: person_ref}"), "needs 'ref_source'"),
         (("partner: demo", "partner: demo\nowner: x"), "has an unknown key 'owner'"),
         (("partner: demo", "partner: demo\nload: monthly"), "'load' must be one of append, snapshot"),
+        (("partner: demo", "partner: demo\ndue_days: '20'"), "'due_days' must be the days (0 to 366)"),
+        (("partner: demo", "partner: demo\ndue_days: -1"), "'due_days' must be the days (0 to 366)"),
         (("{name: day, type: date}", "{name: day, type: date, min: 0}"), "column 'day': 'min' must be a number"),
         (("{name: day, type: date}", "{name: day, type: date, format: x}"), "column 'day': has an unknown key"),
         (("{type: csv}", "{type: csv, delimiter: ';;'}"), "'format.delimiter' must be one character"),

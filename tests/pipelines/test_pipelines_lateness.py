@@ -1,0 +1,45 @@
+"""Which months of a partner's extracts are overdue: due `due_days` after the month ends; a snapshot source only
+behind its latest month, an append source also missing a month in between."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from pipelines.lateness import Lateness, lateness
+
+
+@pytest.mark.parametrize(
+    ("today", "due"),
+    [
+        (date(2026, 1, 30), "2025-12"),  # 31 December + 30 days
+        (date(2026, 1, 29), "2025-11"),
+        (date(2026, 3, 1), "2025-12"),  # January's is due on 2 March
+        (date(2026, 3, 2), "2026-01"),
+        (date(2026, 3, 29), "2026-01"),
+        (date(2026, 3, 30), "2026-02"),  # 28 February + 30 days
+    ],
+)
+def test_a_month_is_due_its_due_days_after_it_ends(today: date, due: str) -> None:
+    assert lateness(["2020-01"], "snapshot", today, 30).due == due
+
+
+def test_a_snapshot_source_is_only_behind_its_latest_month() -> None:
+    late = lateness(["2025-09", "2025-11"], "snapshot", date(2026, 2, 20), 20)
+    assert late == Lateness(latest="2025-11", due="2026-01", missing=("2025-12", "2026-01"))
+
+
+def test_an_append_source_also_misses_the_months_that_never_came() -> None:
+    late = lateness(["2025-09", "2025-11"], "append", date(2026, 2, 20), 20)
+    assert late == Lateness(latest="2025-11", due="2026-01", missing=("2025-10", "2025-12", "2026-01"))
+
+
+def test_up_to_date_or_ahead_is_on_time() -> None:
+    assert lateness(["2025-12"], "append", date(2026, 1, 31), 30).missing == ()
+    assert lateness(["2025-12", "2026-01"], "snapshot", date(2026, 1, 31), 30).missing == ()  # sent early
+
+
+def test_no_extract_yet_and_periods_that_are_not_months() -> None:
+    assert lateness([], "snapshot", date(2026, 1, 31), 30) == Lateness(latest=None, due="2025-12", missing=())
+    assert lateness(["20240202T093000000000"], "append", date(2026, 1, 31), 30) is None  # an sql watermark
