@@ -70,6 +70,7 @@ class LandlordRates:
     conversions_per_year: float
     incidents_per_tenancy_year: float
     incident_weights: dict[str, int]
+    response_days_mean: float
     resolution_days_mean: float
     claim_share: float
     claim_delay_days: Range

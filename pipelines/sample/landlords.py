@@ -31,6 +31,7 @@ class Landlord:
 class Incident:
     kind: str
     reported: date
+    responded: date | None  # first response: the landlord or the housing team acknowledging it and acting
     resolved: date | None
 
 
@@ -72,8 +73,16 @@ def _poisson_days(rng: random.Random, start: date, end: date, per_year: float) -
     return days
 
 
-def lease(rng: random.Random, tenancy: Tenancy, pool: list[Landlord], as_of: date, rates: LandlordRates) -> Lease:
-    """The landlord side of one tenancy, observed until its end or the extract date."""
+def lease(
+    rng: random.Random,
+    responses: random.Random,
+    tenancy: Tenancy,
+    pool: list[Landlord],
+    as_of: date,
+    rates: LandlordRates,
+) -> Lease:
+    """The landlord side of one tenancy, observed until its end or the extract date. Response delays come from
+    a stream of their own (`responses`), so drawing them moves none of the other landlord draws."""
     # a move within the programme usually stays with a partner landlord the operator already knows
     landlord = pool[min(int(rng.expovariate(3 / len(pool))), len(pool) - 1)]
     end = tenancy.end or as_of
@@ -86,7 +95,11 @@ def lease(rng: random.Random, tenancy: Tenancy, pool: list[Landlord], as_of: dat
     for day in _poisson_days(rng, tenancy.start, end, rates.incidents_per_tenancy_year):
         kind = rng.choices(kinds, weights)[0]
         resolved = day + timedelta(days=math.ceil(rng.expovariate(1 / rates.resolution_days_mean)))
-        incidents.append(Incident(kind, day, resolved if resolved <= as_of else None))
+        # rounded, not ceiled: a same-day answer is common; resolving an incident answers it at the latest
+        delay = round(responses.expovariate(1 / rates.response_days_mean))
+        responded = min(day + timedelta(days=delay), resolved)
+        known = (d if d <= as_of else None for d in (responded, resolved))
+        incidents.append(Incident(kind, day, *known))
         if kind not in CLAIM_REASONS or rng.random() >= rates.claim_share:
             continue
         claimed = day + timedelta(days=rng.randint(*rates.claim_delay_days))

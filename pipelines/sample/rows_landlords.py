@@ -52,6 +52,7 @@ def _incident(incident: Incident, snap: Snapshot) -> dict[str, str]:
     return {
         "type_incident": incident.kind,
         "date_signalement": iso_date(incident.reported),
+        "date_premiere_reponse": iso_date(snap.known(incident.responded)),
         "date_resolution": iso_date(snap.known(incident.resolved)),
     }
 

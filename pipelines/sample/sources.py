@@ -159,6 +159,7 @@ HEADERS = {
         "id_bailleur",
         "type_incident",
         "date_signalement",
+        "date_premiere_reponse",
         "date_resolution",
     ),  # fmt: skip
     "landlord_guarantee_claims": (

@@ -85,7 +85,14 @@ def _incidents(p: Person) -> Iterable[tuple]:
     source = "landlord_incidents"
     for k, (t, i) in enumerate(p.incidents):
         ids = record_id(source, p.first[source] + k), record_id("housing_tenancies", t.number)
-        yield *ids, t.lease.landlord.landlord_id, i.kind, iso_date(i.reported), iso_date(i.resolved)
+        yield (
+            *ids,
+            t.lease.landlord.landlord_id,
+            i.kind,
+            iso_date(i.reported),
+            iso_date(i.responded),
+            iso_date(i.resolved),
+        )
 
 
 def _claims(p: Person) -> Iterable[tuple]:
@@ -130,7 +137,7 @@ PERSON_TABLES: dict[str, tuple[tuple[str, ...], Callable[[Person], Iterable[tupl
         _leases,
     ),
     "landlord_incidents.csv": (
-        ("incident_id", "tenancy_id", "landlord_id", "kind", "reported_date", "resolved_date"),
+        ("incident_id", "tenancy_id", "landlord_id", "kind", "reported_date", "responded_date", "resolved_date"),
         _incidents,
     ),
     "guarantee_claims.csv": (

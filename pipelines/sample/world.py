@@ -107,7 +107,7 @@ class Simulation:
         usage_rng, housing_rng, noise_rng, dup_rng = (
             stream(seed, n) for n in ("usage-names", "housing", "noise", "duplicates")
         )
-        rent_rng, landlord_rng = stream(seed, "rents"), stream(seed, "landlords")
+        rent_rng, landlord_rng, response_rng = (stream(seed, n) for n in ("rents", "landlords", "incident-responses"))
         pools = landlords(landlord_rng, config.landlords)
         health_rng, justice_rng, work_rng, shelter_rng, survey_rng, support_rng = (
             stream(seed, n) for n in ("health", "justice", "employment", "shelter", "survey", "support")
@@ -127,7 +127,7 @@ class Simulation:
                     first_tenancy + k,
                     t,
                     round(rent_rng.uniform(*RENT_RANGE), 2),
-                    lease(landlord_rng, t, pools[path.site], as_of, config.landlords),
+                    lease(landlord_rng, response_rng, t, pools[path.site], as_of, config.landlords),
                 )
                 for k, t in enumerate(path.tenancies)
             )

@@ -146,6 +146,24 @@ def test_landlord_incidents_and_conversions_follow_the_configured_rates(world: P
     assert {c["tenancy_id"] for c in truth(world, "guarantee_claims.csv")} <= {t["tenancy_id"] for t in leases}
 
 
+def test_landlord_incidents_are_answered_within_days_and_by_their_resolution(world: Path) -> None:
+    incidents = truth(world, "landlord_incidents.csv")
+    assert all(i["reported_date"] <= i["responded_date"] for i in incidents if i["responded_date"])
+    # resolving answers an incident at the latest: a resolved one is always answered, by its resolution
+    assert all(
+        i["responded_date"] and i["responded_date"] <= i["resolved_date"] for i in incidents if i["resolved_date"]
+    )
+    answered = [i for i in incidents if i["responded_date"]]
+    assert any(not i["resolved_date"] for i in answered) and len(answered) < len(incidents)  # some open, some new
+    days = [(date.fromisoformat(i["responded_date"]) - date.fromisoformat(i["reported_date"])).days for i in answered]
+    # an exponential delay capped at the resolution (mean 30 days) averages a little under the configured mean
+    assert sum(days) / len(days) == pytest.approx(CONFIG.landlords.response_days_mean, rel=0.15)
+    assert 0 in days
+    # the extract shows the first response as the truth has it, empty when it came after the extract date
+    written = {r["id_incident"]: r["date_premiere_reponse"] for r in landing(world, "landlords/incidents_2025-12.csv")}
+    assert all(written[i["incident_id"]] == i["responded_date"] for i in incidents)
+
+
 def test_conventions_commit_the_cost_of_the_person_years_housed(world: Path) -> None:
     years: dict[tuple[str, int], float] = defaultdict(float)
     programme = {p["person_id"]: p["site"] for p in truth(world, "programme.csv")}
