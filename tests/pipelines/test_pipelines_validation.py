@@ -51,6 +51,34 @@ def test_each_problem_names_its_column_and_reason(changes: dict, column: str, co
     assert [(p.column, p.code) for p in problems] == [(column, code)]
 
 
+@pytest.mark.parametrize(
+    ("responded", "resolved", "problems"),
+    [
+        ("", "", []),  # reported, not yet answered
+        ("2025-03-02", "", []),  # answered, still open
+        ("2025-03-01", "2025-03-01", []),  # answered and resolved the day it was reported
+        ("2025-02-28", "", [("date_premiere_reponse", "date_order")]),
+        ("2025-03-09", "2025-03-05", [("date_resolution", "date_order")]),
+    ],
+)
+def test_an_incident_is_answered_after_its_report_and_by_its_resolution(
+    responded: str, resolved: str, problems: list
+) -> None:
+    row = {
+        "id_incident": "I1",
+        "id_bail": "B1",
+        "id_bailleur": "BL-LYO-001",
+        "type_incident": "impaye",
+        "date_signalement": "2025-03-01",
+        "date_premiere_reponse": responded,
+        "date_resolution": resolved,
+    }
+    values, found = validate_row(row, CONTRACTS["landlord_incidents"], TODAY)
+    assert [(p.column, p.code) for p in found] == problems
+    if not problems:
+        assert values["date_premiere_reponse"] == (date.fromisoformat(responded) if responded else None)
+
+
 def _file(tmp_path: Path, content: bytes) -> Path:
     path = tmp_path / "tenancies_2025-12.csv"
     path.write_bytes(content)
