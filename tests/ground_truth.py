@@ -624,9 +624,10 @@ def _family_contributions(truth: Truth, people: list[_Person], period: str) -> t
     for row in _rows(truth_dir / "landlord_incidents.csv"):
         tenant = tenants[person_of[("landlord_incidents", row["incident_id"])]]
         tenant["incidents"] += 1
-        if row["resolved_date"]:
-            tenant["resolved"] += 1
-            tenant["days"] += (_date(row["resolved_date"]) - _date(row["reported_date"])).days
+        for stage in ("responded", "resolved"):  # a first response, then the resolution; each may be unknown
+            if row[f"{stage}_date"]:
+                tenant[stage] += 1
+                tenant[f"days_{stage}"] += (_date(row[f"{stage}_date"]) - _date(row["reported_date"])).days
     for row in _rows(truth_dir / "guarantee_claims.csv"):
         tenant = tenants[person_of[("landlord_guarantee_claims", row["claim_id"])]]
         tenant["claims"] += 1
@@ -649,7 +650,8 @@ def _family_contributions(truth: Truth, people: list[_Person], period: str) -> t
         t = tenants.get(p.person)
         if t and t["leases"]:
             add("landlord_incidents_per_100_tenancies", p, t["incidents"], t["leases"])
-            add("landlord_incident_response_days", p, t["days"], t["resolved"])
+            add("landlord_incident_response_days", p, t["days_responded"], t["responded"])
+            add("landlord_incident_resolution_days", p, t["days_resolved"], t["resolved"])
             add("landlord_guarantee_claims_per_100_tenancies", p, t["claims"], t["leases"])
             add("landlord_guarantee_amount_claimed", p, Decimal(t["claimed"]), t["claims"])
             add("landlord_guarantee_amount_paid", p, Decimal(t["paid"]), t["paid_claims"])

@@ -160,6 +160,8 @@ def test_housing_and_file_indicators_match_the_truth_on_true_persons(run) -> Non
         "dq_rows_quarantined",
         "dq_extract_delay_days",
         "landlord_incidents_per_100_tenancies",
+        "landlord_incident_response_days",
+        "landlord_incident_resolution_days",
         "peer_support_met_share",
         "voice_quality_of_life",
         "cost_programme_per_person_year",

@@ -127,7 +127,8 @@ landlord_relations as (
     cross join lateral (
         values
             ('landlord_incidents_per_100_tenancies', tenants.incidents::numeric, tenants.leases),
-            ('landlord_incident_response_days', tenants.days_to_resolve, tenants.incidents_resolved),
+            ('landlord_incident_response_days', tenants.days_to_respond, tenants.incidents_responded),
+            ('landlord_incident_resolution_days', tenants.days_to_resolve, tenants.incidents_resolved),
             ('landlord_guarantee_claims_per_100_tenancies', tenants.claims, tenants.leases),
             ('landlord_guarantee_amount_claimed', tenants.amount_claimed, tenants.claims),
             ('landlord_guarantee_amount_paid', tenants.amount_paid, tenants.claims_paid),

@@ -1,6 +1,7 @@
 -- What partner landlords report about each tenant's programme tenancies, one row per tenant with at least one
--- lease: leases and those converted from a sublet (bail glissant) to a direct lease, incidents and the days to
--- resolve those resolved, guarantee-fund claims and their amounts (all claims, and those paid).
+-- lease: leases and those converted from a sublet (bail glissant) to a direct lease, incidents, the days to a first
+-- response of those answered and to the resolution of those resolved, guarantee-fund claims and their amounts (all
+-- claims, and those paid).
 with entries as (
     select * from {{ ref('int_participants_entered') }}
 ),
@@ -18,6 +19,8 @@ incidents as (
     select
         person_key,
         count(*) as incidents,
+        count(responded_date) as incidents_responded,
+        sum(responded_date - reported_date) as days_to_respond,
         count(resolved_date) as incidents_resolved,
         sum(resolved_date - reported_date) as days_to_resolve
     from {{ ref('stg_landlords__incidents') }}
@@ -42,6 +45,8 @@ select
     leases.leases::integer as leases,
     leases.leases_converted::integer as leases_converted,
     coalesce(incidents.incidents, 0)::integer as incidents,
+    coalesce(incidents.incidents_responded, 0)::integer as incidents_responded,
+    coalesce(incidents.days_to_respond, 0)::integer as days_to_respond,
     coalesce(incidents.incidents_resolved, 0)::integer as incidents_resolved,
     coalesce(incidents.days_to_resolve, 0)::integer as days_to_resolve,
     coalesce(claims.claims, 0)::integer as claims,

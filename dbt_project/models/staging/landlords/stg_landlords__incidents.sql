@@ -8,6 +8,7 @@ select
     landlord_id,
     incident_kind,
     reported_date,
+    responded_date,
     resolved_date,
     batch_id
 from source
