@@ -34,11 +34,31 @@ def raw_table_ddl(contract: Contract) -> str:
         "    primary key (batch_id, source_row)\n"
         ")"
     )
+    if gained := _gained_columns_ddl(contract):
+        ddl += ";\n" + gained
     if contract.is_person_level:  # a merge of two persons rewrites their rows in every table
         ddl += ";\n" + person_index_ddl(contract)
     if contract.load == "append":
         ddl += ";\n" + _change_tracking_ddl(contract)
     return ddl
+
+
+def _gained_columns_ddl(contract: Contract) -> str:
+    """A contract that gained a column (a partner's new field) gives its raw table, made before, that column too,
+    empty in the rows loaded before. Counted first: ALTER TABLE locks the table even when it adds nothing."""
+    schema, table = contract.raw_table.split(".")
+    columns = [(name, sql_type) for name, sql_type in raw_columns(contract) if "not null" not in sql_type]
+    if not columns:
+        return ""
+    names = ", ".join(f"'{name}'" for name, _ in columns)
+    return (
+        "do $ddl$ begin\n"
+        f"    if (select count(*) from information_schema.columns where table_schema = '{schema}'"
+        f" and table_name = '{table}' and column_name in ({names})) < {len(columns)} then\n"
+        f"        alter table {contract.raw_table} "
+        + ", ".join(f"add column if not exists {name} {sql_type}" for name, sql_type in columns)
+        + ";\n    end if;\nend $ddl$"
+    )
 
 
 def person_index_ddl(contract: Contract) -> str:

@@ -11,6 +11,7 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import psycopg
@@ -20,6 +21,7 @@ from pipelines import ingest, ledger
 from pipelines.contract import load_contracts
 from pipelines.ingest import IngestContext, ingest_file
 from pipelines.quarantine import QuarantineWriter, Rejected, quarantine_path, read_quarantine, write_quarantine
+from pipelines.raw_tables import raw_table_ddl
 from pipelines.record_fingerprints import RecordFingerprints
 from pipelines.retry import RetryRefused, retry_quarantine
 from pipelines.validation import Problem
@@ -150,6 +152,20 @@ def test_a_snapshot_load_that_deletes_a_tenth_of_its_table_refreshes_its_statist
     # 30 rows loaded would not qualify; the 600 of November deleted do
     ingest_file(ctx, TENANCIES, _write(tmp_path, "2025-12", _rows(*(f"B{i}" for i in range(30)))))
     assert planned_rows() == 30
+
+
+def test_a_contract_that_gained_a_column_loads_into_the_raw_table_made_before(ctx, tmp_path: Path) -> None:
+    older = replace(TENANCIES, columns=tuple(c for c in TENANCIES.columns if c.name != "loyer_mensuel"))
+    with psycopg.connect(ctx.url) as conn:
+        conn.execute("drop table raw.housing_tenancies")
+        conn.execute(raw_table_ddl(older))  # as the contract was when the warehouse was made
+        conn.execute(
+            "insert into raw.housing_tenancies (batch_id, source_row, record_ref, person_key) values (0, 1, 'r', 'p')"
+        )
+    loaded = ingest_file(ctx, TENANCIES, _write(tmp_path, "2025-12", _rows("A1")))
+    assert loaded.status == "loaded" and loaded.rows_loaded == 1
+    rents = "select batch_id, monthly_rent from raw.housing_tenancies order by 1"
+    assert _query(ctx.url, rents) == [(0, None), (loaded.batch_id, Decimal("400.00"))]
 
 
 def test_a_load_as_large_as_its_table_builds_the_person_key_index_after_its_rows(ctx, tmp_path: Path, monkeypatch):
