@@ -21,9 +21,7 @@ from pathlib import Path
 import psycopg
 
 from pipelines.contract import Contract
-
-# Serialises the ledger DDL: two loads starting together must not both alter audit.batches.
-LEDGER_DDL_LOCK = 4_242_002
+from pipelines.writer_lock import lock_for_transaction
 
 LEDGER_DDL = """
 alter table audit.batches add column if not exists load_mode text not null default 'snapshot';
@@ -50,7 +48,8 @@ group by batch_id, reason_code;
 
 def ensure_ledger(url: str) -> None:
     with psycopg.connect(url) as conn:
-        conn.execute("select pg_advisory_xact_lock(%s)", (LEDGER_DDL_LOCK,))
+        # two loads must not both alter audit.batches, nor one while a dbt build reads it (they would deadlock)
+        lock_for_transaction(conn)
         conn.execute(LEDGER_DDL)
 
 

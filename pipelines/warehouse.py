@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import psycopg
 
 from pipelines.settings import Settings
+from pipelines.writer_lock import lock_for_transaction
 
 log = logging.getLogger(__name__)
 
@@ -136,11 +137,9 @@ def dbt_env(url: str) -> dict[str, str]:
     return env
 
 
-# Serialises the base DDL: parallel ingestion steps on a new warehouse must not create the same objects at once.
-BASE_DDL_LOCK = 4_242_003
-
-
 def ensure_base_schema(url: str) -> None:
     with psycopg.connect(url) as conn:
-        conn.execute("select pg_advisory_xact_lock(%s)", (BASE_DDL_LOCK,))
+        # parallel ingestion steps on a new warehouse must not create the same objects at once, nor alter one a
+        # dbt build reads
+        lock_for_transaction(conn)
         conn.execute(BASE_DDL)

@@ -26,7 +26,7 @@ def lock_for_transaction(conn: Any) -> None:
     has to wait."""
     (free,) = conn.execute("select pg_try_advisory_xact_lock(%s)", (WRITER_LOCK,)).fetchone()
     if not free:
-        log.info("waiting for a dbt build or another load to finish")
+        log.warning("waiting for a dbt build or another load to finish")
         conn.execute("select pg_advisory_xact_lock(%s)", (WRITER_LOCK,))
 
 

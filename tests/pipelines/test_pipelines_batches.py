@@ -490,6 +490,20 @@ def test_a_load_during_a_dbt_build_waits_for_it_before_deleting_rows_the_build_r
     assert "waiting for a dbt build or another load to finish" in caplog.messages
 
 
+def test_a_load_waiting_for_a_build_holds_no_lock_a_model_needs(ctx: IngestContext) -> None:
+    """The ledger's DDL (an ALTER of audit.batches, the view over it) waits for the build too: run before it, while
+    one model held the ledger and the next read the view, PostgreSQL found a deadlock and killed the model."""
+    with ThreadPoolExecutor(1) as pool, held_for_a_build(ctx.url):
+        with psycopg.connect(ctx.url) as model:
+            model.execute("select count(*) from audit.batches")  # a model mid-transaction
+            starting = pool.submit(ctx.ensure_schema)  # what a load does first
+            _until_waiting_on_a_lock(ctx.url, starting)
+            with psycopg.connect(ctx.url) as next_model:
+                next_model.execute("set lock_timeout = '10s'")
+                next_model.execute("select count(*) from audit.current_batches")  # compiling latest_batch_rows
+    starting.result(timeout=120)
+
+
 def _until_waiting_on_a_lock(url: str, load: Future) -> None:
     waiting = "select count(*) from pg_stat_activity where wait_event = 'advisory' and datname = current_database()"
     deadline = time.monotonic() + 120
