@@ -143,7 +143,9 @@ class Contract:
     columns: tuple[Column, ...]
     rules: tuple[Rule, ...] = field(default=())
     load: str = "snapshot"
-    due_days: int = DUE_DAYS  # orchestration's extracts_on_time check: which months are overdue
+    # orchestration's extracts_on_time check: which months are overdue. Not how a file is read: left out of the
+    # contract's fingerprint (ledger), which would read every rejected file again when it changes.
+    due_days: int | None = field(default=DUE_DAYS, repr=False, compare=False)
     path: Path | None = field(default=None, compare=False)
 
     @property
@@ -356,11 +358,12 @@ def load_contract(path: Path) -> Contract:
     load = data.get("load", "snapshot")
     if not isinstance(load, str) or load not in LOAD_MODES:
         raise ContractError(f"{where}: 'load' must be one of {', '.join(sorted(LOAD_MODES))}, got '{load}'")
-    due_days = data.get("due_days", DUE_DAYS)
-    if not isinstance(due_days, int) or isinstance(due_days, bool) or not 0 <= due_days <= 366:
+    due_days = data.get("due_days", DUE_DAYS)  # null: a source this deployment does not expect every month
+    days = isinstance(due_days, int) and not isinstance(due_days, bool) and 0 <= due_days <= 366
+    if due_days is not None and not days:
         raise ContractError(
             f"{where}: 'due_days' must be the days (0 to 366) after a month ends by which its extract is due,"
-            f" e.g. 20; got '{due_days}'"
+            f" e.g. 20, or null for no due date; got '{due_days}'"
         )
     raw_columns = _require(data, "columns", where)
     if not isinstance(raw_columns, list):

@@ -3,7 +3,8 @@
 A month's extract is due its contract's `due_days` after the month ends. A snapshot source is behind when its
 latest period is older than the latest month due (each file is the whole state: a missed month is made good by the
 next); an append source also misses every month since its first that never came (each file adds its month only).
-Periods that are not months (an sql source's watermark) are not checked.
+Periods that are not past or current months (an sql source's watermark, a mistyped 2025-13 or 2052-01) are left
+out; a source with none is not checked.
 """
 
 from __future__ import annotations
@@ -25,10 +26,11 @@ class Lateness:
 
 
 def lateness(periods: Iterable[str], load: str, today: date, due_days: int) -> Lateness | None:
-    """The overdue months of a source that loaded `periods` (None: its periods are not months)."""
+    """The overdue months of a source that loaded `periods` (None: it loaded periods, none of them a month)."""
     periods = set(periods)
-    months = sorted(_index(p) for p in periods if MONTH.match(p))
-    if len(months) < len(periods):
+    this_month = _index(f"{today:%Y-%m}")
+    months = sorted(m for m in (_index(p) for p in periods if MONTH.match(p)) if m <= this_month)
+    if periods and not months:
         return None
     due = _latest_due(today, due_days)
     if not months:
@@ -39,7 +41,7 @@ def lateness(periods: Iterable[str], load: str, today: date, due_days: int) -> L
 
 
 def _latest_due(today: date, due_days: int) -> int:
-    index = _index(f"{today:%Y-%m}") - 1
+    index = _index(f"{today:%Y-%m}")  # this month itself, on its last day with due_days 0
     while _month_end(index) + timedelta(days=due_days) > today:
         index -= 1
     return index

@@ -168,10 +168,9 @@ def test_a_month_overdue_warns_the_steward_and_the_run_goes_on(abord_env: Path) 
     year, month = map(int, due.split("-"))
     before = f"{year - (month == 1)}-{(month - 2) % 12 + 1:02d}"
 
-    def check_after_loading(period: str):
+    def check_after_receiving(period: str, rows: str):
         (landing / f"tenancies_{period}.csv").write_bytes(
-            b"id_bail;id_participant;site;date_debut;date_fin;motif_sortie;loyer_mensuel\r\n"
-            + f"B{period};P1;Lyon;03/02/2021;;;400,00\r\n".encode()  # each month its bytes: not already loaded
+            b"id_bail;id_participant;site;date_debut;date_fin;motif_sortie;loyer_mensuel\r\n" + rows.encode()
         )
         result = materialize(
             [ingestion_asset(tenancies), extracts_on_time_check(tenancies)], resources={"abord": AbordResource()}
@@ -180,9 +179,11 @@ def test_a_month_overdue_warns_the_steward_and_the_run_goes_on(abord_env: Path) 
         (check,) = result.get_asset_check_evaluations()
         return check
 
-    late = check_after_loading(before)
+    late = check_after_receiving(before, "B1;P1;Lyon;03/02/2021;;;400,00\r\n")
     assert not late.passed and late.severity == AssetCheckSeverity.WARN
     assert late.description == f"1 month(s) overdue: {due} (latest loaded {before})"
     assert late.metadata["months_overdue"].value == 1
-    on_time = check_after_loading(due)
+    rejected = check_after_receiving(due, "")  # a header and no rows: rejected as a whole
+    assert rejected.description == f"1 month(s) overdue: {due} (received, rejected) (latest loaded {before})"
+    on_time = check_after_receiving(due, "B2;P1;Lyon;03/02/2021;;;400,00\r\n")
     assert on_time.passed and on_time.description == f"on time: latest loaded {due}, latest due {due}"

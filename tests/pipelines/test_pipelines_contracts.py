@@ -3,6 +3,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.contract import ContractError, check_contracts, load_contract, load_contracts
+from pipelines.ledger import contract_fingerprint
 
 
 def test_shipped_contracts_load_and_reference_each_other() -> None:
@@ -202,3 +203,11 @@ def test_a_variant_whose_base_does_not_load_says_so(tmp_path: Path) -> None:
     _, errors = check_contracts(tmp_path)
     stand_in, base = tmp_path / "other" / "demo.yml", tmp_path / "demo.yml"
     assert errors[1] == f"{stand_in}: stands in for {base}, which does not load: fix it first"
+
+
+def test_due_days_may_be_null_and_never_changes_the_contract_s_fingerprint(tmp_path: Path) -> None:
+    base = load_contract(_write(tmp_path, GOOD))
+    unexpected = load_contract(_write(tmp_path, GOOD.replace("partner: demo", "partner: demo\ndue_days: null")))
+    assert base.due_days == 30 and unexpected.due_days is None
+    # rejected files are read again when their contract's fingerprint changes: a due date is not how to read them
+    assert contract_fingerprint(unexpected) == contract_fingerprint(base)
