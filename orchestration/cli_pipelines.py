@@ -61,9 +61,12 @@ def ingest(
         path = pack_folder(path)  # a re-sent identical folder packs to the same bytes: already loaded
     try:
         summary = ingest_file(ctx, contract, path) if path else pull_table(ctx, contract, get_settings().landing_dir)
-    except (SqlSourceError, KeyFileError) as exc:  # a key rotated while this load waited for the writers' lock
+    except SqlSourceError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from None
+    except KeyFileError as exc:  # a key rotated while this load waited for the writers' lock; an upgraded store
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
     typer.echo(summary.line())
     if summary.status == "rejected":
         raise typer.Exit(1)
@@ -193,10 +196,14 @@ def quarantine_retry(
 ) -> None:
     """Re-submit the fixed rows of a quarantine file; rows still wrong stay in it."""
     from pipelines.retry import RetryRefused, retry_quarantine
+    from pseudonymisation.keys import KeyFileError
 
     try:
         summary = retry_quarantine(_context(), path.resolve())
     except RetryRefused as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from None
+    except KeyFileError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
     typer.echo(summary.line())

@@ -14,7 +14,7 @@ import psycopg
 
 from pipelines.batch_spool import BatchSpool
 from pipelines.contract import Contract
-from pipelines.key_check import check_key
+from pipelines.key_check import adopt_key, check_key
 from pipelines.ledger import (
     Seen,
     ensure_ledger,
@@ -425,13 +425,15 @@ def _load(ctx, contract, extract, sha, batch: _ReadBatch) -> tuple[BatchSummary,
     outdates, identity, raw rows, reasons."""
     with psycopg.connect(ctx.url) as conn, conn.cursor() as cur:
         lock_for_transaction(cur)
-        check_key(cur, ctx.key)  # again under the lock: a rotation may have committed meanwhile
+        key_known = check_key(cur, ctx.key)  # again under the lock: a rotation may have committed meanwhile
         seen = seen_before(conn, contract, sha)  # again under the lock: the same file may be loading elsewhere
         if seen:
             return _seen_summary(contract, extract, seen), _Settled()
         cur.execute(raw_table_ddl(contract))
         entries = batch.entries
         linked = link_rows(cur, entries.keys, entries.encodings, entries.order) if contract.is_person_level else None
+        if linked is not None and not key_known:
+            adopt_key(cur, ctx.key, {p for p in linked.person_keys if p}, linked.persons_new)
         # Rows of an opposed person are counted as quarantined but written nowhere, not even to the
         # quarantine file: there is nothing for a steward to fix, and their values must not be kept.
         opposed_rows = (

@@ -4,6 +4,10 @@ which a key rotation re-keys with the rest.
 A load or a rights command under another key (a wrong key file restored, an old one left on a second machine, a
 rotation committed while a load waited for the writers' lock) would recognise nobody already stored: every row
 would make a new person, and nothing would say so. It is refused before anything is written.
+
+A store that holds identities from before it kept the check (an upgraded warehouse) cannot tell at once: its first
+load of persons records the key only if some of them were already stored under it (under another key, none would
+be), and is refused otherwise.
 """
 
 from __future__ import annotations
@@ -20,16 +24,39 @@ create unique index if not exists key_check_one_row on identity.key_check ((true
 KEY_CHECK_COLUMN = ("identity.key_check", "digest")
 
 
-def check_key(cur: Any, key: bytes) -> None:
-    """In the caller's transaction, under the writers' lock: the first use of the store records the key's digest,
-    later ones must match it."""
-    digest = keyed_hash(key, "key_check", "abord")
+def check_key(cur: Any, key: bytes) -> bool:
+    """In the caller's transaction, under the writers' lock: whether the store is known to be this key's. An empty
+    store records it; a store of another key refuses it; an upgraded store without a check says False (adopt_key)."""
     stored = cur.execute("select digest from identity.key_check").fetchone()
-    if stored is None:
-        cur.execute("insert into identity.key_check (digest) values (%s)", (digest,))
-    elif stored[0] != digest:
+    if stored is not None:
+        if stored[0] != _digest(key):
+            raise KeyFileError(
+                "the key file is not the key the warehouse's identities were made with (nor that key with its"
+                " rotations): nothing was written. Use the key file of this warehouse (ABORD_KEY_FILE); after"
+                " `abord key rotate`, the rotated file."
+            )
+        return True
+    if cur.execute("select exists (select from identity.link_keys)").fetchone()[0]:
+        return False
+    _record(cur, key)
+    return True
+
+
+def adopt_key(cur: Any, key: bytes, persons: set[str], persons_new: int) -> None:
+    """An upgraded store's load of `persons`: records the key when some of them were stored before, else refuses."""
+    if persons and persons_new == len(persons):
         raise KeyFileError(
-            "the key file is not the key the warehouse's identities were made with (nor that key with its"
-            " rotations): nothing was written. Use the key file of this warehouse (ABORD_KEY_FILE); after"
-            " `abord key rotate`, the rotated file."
+            f"none of this extract's {len(persons)} persons is among those the warehouse already holds, whose key"
+            " it has not recorded yet: it cannot tell whether this key file is theirs, and loaded nothing. Load"
+            " first, under the warehouse's key file, an extract of persons it knows (the housing participants)."
         )
+    if persons:
+        _record(cur, key)
+
+
+def _digest(key: bytes) -> str:
+    return keyed_hash(key, "key_check", "abord")
+
+
+def _record(cur: Any, key: bytes) -> None:
+    cur.execute("insert into identity.key_check (digest) values (%s)", (_digest(key),))

@@ -522,6 +522,21 @@ def test_a_load_under_a_key_the_store_was_not_made_with_writes_nothing(ctx, tmp_
     assert _state(ctx.url) == before
 
 
+def test_an_upgraded_store_records_its_key_only_from_a_load_that_finds_its_persons(ctx, tmp_path: Path) -> None:
+    ingest_file(ctx, TENANCIES, _write(tmp_path, "2025-11", _rows("A1", "A2")))
+    with psycopg.connect(ctx.url) as conn:
+        conn.execute("delete from identity.key_check")  # identities stored before the store kept a check
+    before = _state(ctx.url)
+    wrong = replace(ctx, key=bytes(range(1, 33)))
+    with pytest.raises(KeyFileError, match="none of this extract's 2 persons is among those the warehouse"):
+        ingest_file(wrong, TENANCIES, _write(tmp_path, "2025-12", _rows("A1", "A3")))  # A1 unknown under it
+    assert _state(ctx.url) == before and _query(ctx.url, "select count(*) from identity.key_check") == [(0,)]
+    december = ingest_file(ctx, TENANCIES, _write(tmp_path, "2025-12", _rows("A1", "B1")))  # A1 known: adopted
+    assert december.status == "loaded" and december.persons_new == 1
+    with pytest.raises(KeyFileError, match="not the key the warehouse's identities were made with"):
+        ingest_file(wrong, TENANCIES, _write(tmp_path, "2026-01", _rows("C1")))
+
+
 def test_a_next_period_with_no_valid_row_is_refused_and_the_current_one_stays(ctx, tmp_path: Path) -> None:
     loaded = ingest_file(ctx, TENANCIES, _write(tmp_path, "2025-11", _rows("A1", "A2")))
     before = _state(ctx.url)
