@@ -22,17 +22,21 @@ WRITER_LOCK = 4_242_001
 
 
 def lock_for_transaction(conn: Any) -> None:
-    """Take the lock until the end of the transaction of `conn` (a connection or a cursor), saying so when it
-    has to wait."""
-    (free,) = conn.execute("select pg_try_advisory_xact_lock(%s)", (WRITER_LOCK,)).fetchone()
-    if not free:
-        log.warning("waiting for a dbt build or another load to finish")
-        conn.execute("select pg_advisory_xact_lock(%s)", (WRITER_LOCK,))
+    """Take the lock until the end of the transaction of `conn` (a connection or a cursor)."""
+    _take(conn, "xact_", "waiting for a dbt build or another load to finish")
 
 
 @contextmanager
 def held_for_a_build(url: str) -> Iterator[None]:
     """Hold the lock while the block runs, in a session of its own (a crash that ends it releases the lock)."""
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("select pg_advisory_lock(%s)", (WRITER_LOCK,))
+        _take(conn, "", "the dbt build waits for a load in progress to commit")
         yield
+
+
+def _take(conn: Any, scope: str, waiting: str) -> None:
+    """pg_advisory_lock, or its transaction-scoped twin; saying so when it has to wait."""
+    (free,) = conn.execute(f"select pg_try_advisory_{scope}lock(%s)", (WRITER_LOCK,)).fetchone()
+    if not free:
+        log.warning(waiting)
+        conn.execute(f"select pg_advisory_{scope}lock(%s)", (WRITER_LOCK,))
