@@ -1,4 +1,5 @@
-"""The Dagster definitions of abord: partner ingestion, the dbt models, a monthly schedule and a landing sensor."""
+"""The Dagster definitions of abord: partner ingestion, the dbt models, a monthly schedule, a landing sensor and a
+daily watch of overdue extracts."""
 
 from __future__ import annotations
 
@@ -21,11 +22,21 @@ refresh_job = define_asset_job(
 # Partners send month-end extracts in the first days of the month.
 monthly_schedule = ScheduleDefinition(name="monthly_refresh", job=refresh_job, cron_schedule="0 6 5 * *")
 
+# Each source's month falls due on its own day (due_days): the steward sees every morning which are overdue, not
+# only when a refresh runs. The checks read the ledger and load nothing.
+on_time_checks = [extracts_on_time_check(c) for c in CONTRACTS.values()]
+watch_job = define_asset_job(
+    "watch_extracts",
+    selection=AssetSelection.checks(*on_time_checks),
+    description="Check which months of partner extracts are overdue, without loading anything.",
+)
+daily_watch = ScheduleDefinition(name="daily_extract_watch", job=watch_job, cron_schedule="0 7 * * *")
+
 defs = Definitions(
     assets=[*(ingestion_asset(c) for c in CONTRACTS.values()), abord_dbt_models],
-    asset_checks=[check(c) for c in CONTRACTS.values() for check in (rows_balance_check, extracts_on_time_check)],
-    jobs=[refresh_job],
-    schedules=[monthly_schedule],
+    asset_checks=[*(rows_balance_check(c) for c in CONTRACTS.values()), *on_time_checks],
+    jobs=[refresh_job, watch_job],
+    schedules=[monthly_schedule, daily_watch],
     sensors=[landing_sensor(refresh_job, CONTRACTS)],
     resources={"abord": AbordResource(), "dbt": dbt_resource()},
 )

@@ -30,6 +30,17 @@ def test_monthly_schedule_and_landing_sensor_target_the_refresh() -> None:
     assert defs.resolve_sensor_def("landing_files").job_name == "refresh"
 
 
+def test_the_daily_watch_checks_every_source_on_time_and_loads_nothing(warehouse_url: str, monkeypatch) -> None:
+    monkeypatch.setenv("ABORD_DATABASE_URL", warehouse_url)  # a new deployment: nothing loaded, no ledger yet
+    assert defs.resolve_schedule_def("daily_extract_watch").job_name == "watch_extracts"
+    result = defs.resolve_job_def("watch_extracts").execute_in_process()
+    assert result.success and not result.get_asset_materialization_events()
+    checks = result.get_asset_check_evaluations()
+    assert sorted(c.asset_key.path[-1] for c in checks) == sorted(CONTRACTS)
+    assert {c.check_name for c in checks} == {"extracts_on_time"}
+    assert all(not c.passed and c.description.startswith("no extract loaded yet") for c in checks)
+
+
 def test_sensor_requests_a_run_for_new_files_only(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("ABORD_DATA_DIR", str(tmp_path))
     sensor = landing_sensor(refresh_job, CONTRACTS)
