@@ -49,17 +49,20 @@ def _writing(cur, key: bytes) -> None:
     """Before a rights command writes: the writers' lock (no load or dbt build meanwhile), the rights tables, and
     the key checked against the store's."""
     from pipelines.identity_store import ensure_rights_schema
-    from pipelines.key_check import check_key
+    from pipelines.key_check import UNCONFIRMED, check_key
     from pipelines.writer_lock import lock_for_transaction
     from pseudonymisation.keys import KeyFileError
 
     lock_for_transaction(cur)
     ensure_rights_schema(cur)
     try:
-        check_key(cur, key)
+        known = check_key(cur, key)
     except KeyFileError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None
+    if not known:  # under another key, a forget would erase nobody and a rotation would wrap the wrong file
+        typer.echo(f"{UNCONFIRMED}; nothing was written", err=True)
+        raise typer.Exit(2)
 
 
 def _delimiter(header_line: str) -> str:

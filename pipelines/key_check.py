@@ -22,6 +22,10 @@ create table if not exists identity.key_check (digest text not null);
 create unique index if not exists key_check_one_row on identity.key_check ((true));
 """
 KEY_CHECK_COLUMN = ("identity.key_check", "digest")
+UNCONFIRMED = (
+    "the warehouse holds identities from before it kept a check of its key, and has not recorded that key yet:"
+    " load first, under its key file, an extract of persons it knows (the housing participants)"
+)
 
 
 def check_key(cur: Any, key: bytes) -> bool:
@@ -46,9 +50,8 @@ def adopt_key(cur: Any, key: bytes, persons: set[str], persons_new: int) -> None
     """An upgraded store's load of `persons`: records the key when some of them were stored before, else refuses."""
     if persons and persons_new == len(persons):
         raise KeyFileError(
-            f"none of this extract's {len(persons)} persons is among those the warehouse already holds, whose key"
-            " it has not recorded yet: it cannot tell whether this key file is theirs, and loaded nothing. Load"
-            " first, under the warehouse's key file, an extract of persons it knows (the housing participants)."
+            f"none of this extract's {len(persons)} persons is among those it already holds, so it cannot tell"
+            f" whether this key file is theirs; nothing was loaded. {UNCONFIRMED[0].upper()}{UNCONFIRMED[1:]}"
         )
     if persons:
         _record(cur, key)

@@ -254,6 +254,21 @@ def test_forget_under_another_key_file_is_refused_and_erases_nothing(warehouse: 
         assert conn.execute("select * from identity.link_keys order by 1").fetchall() == before
 
 
+def test_rights_commands_wait_until_an_upgraded_warehouse_has_confirmed_its_key(warehouse: str, tmp_path: Path):
+    with psycopg.connect(warehouse) as conn:
+        conn.execute("delete from identity.key_check")  # identities stored before the store kept a check
+        before = conn.execute("select * from identity.link_keys order by 1").fetchall()
+    request = tmp_path / "request.csv"
+    request.write_text(REQUEST, encoding="utf-8")
+    for command in (["forget", "--from"], ["opposition", "add", "--from"], ["key", "rotate"]):
+        result = runner.invoke(app, command + ([str(request)] if command[-1] == "--from" else []))
+        assert result.exit_code == 2 and "has not recorded that key yet" in result.output, command
+    with psycopg.connect(warehouse) as conn:
+        assert conn.execute("select * from identity.link_keys order by 1").fetchall() == before
+        assert conn.execute("select count(*) from identity.opposition").fetchone() == (0,)
+    assert load_key(tmp_path / "abord.key").rotations == ()  # the key file was not wrapped either
+
+
 def test_opposition_add_keeps_keyed_values_only(warehouse: str, tmp_path: Path) -> None:
     request = tmp_path / "opposition.csv"
     request.write_text("given_name,family_name,birth_date\nKarim,Benali,30/07/1988\n,,\n", encoding="utf-8")

@@ -528,7 +528,7 @@ def test_an_upgraded_store_records_its_key_only_from_a_load_that_finds_its_perso
         conn.execute("delete from identity.key_check")  # identities stored before the store kept a check
     before = _state(ctx.url)
     wrong = replace(ctx, key=bytes(range(1, 33)))
-    with pytest.raises(KeyFileError, match="none of this extract's 2 persons is among those the warehouse"):
+    with pytest.raises(KeyFileError, match="none of this extract's 2 persons is among those it already holds"):
         ingest_file(wrong, TENANCIES, _write(tmp_path, "2025-12", _rows("A1", "A3")))  # A1 unknown under it
     assert _state(ctx.url) == before and _query(ctx.url, "select count(*) from identity.key_check") == [(0,)]
     december = ingest_file(ctx, TENANCIES, _write(tmp_path, "2025-12", _rows("A1", "B1")))  # A1 known: adopted
