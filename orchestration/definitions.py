@@ -3,7 +3,7 @@ daily watch of overdue extracts."""
 
 from __future__ import annotations
 
-from dagster import AssetSelection, Definitions, ScheduleDefinition, define_asset_job
+from dagster import AssetSelection, DefaultScheduleStatus, Definitions, ScheduleDefinition, define_asset_job
 
 from orchestration.dbt import abord_dbt_models, dbt_resource
 from orchestration.ingestion import extracts_on_time_check, ingestion_asset, rows_balance_check
@@ -30,7 +30,12 @@ watch_job = define_asset_job(
     selection=AssetSelection.checks(*on_time_checks),
     description="Check which months of partner extracts are overdue, without loading anything.",
 )
-daily_watch = ScheduleDefinition(name="daily_extract_watch", job=watch_job, cron_schedule="0 7 * * *")
+daily_watch = ScheduleDefinition(
+    name="daily_extract_watch",
+    job=watch_job,
+    cron_schedule="0 7 * * *",
+    default_status=DefaultScheduleStatus.RUNNING,  # it only reads the ledger: on as soon as the daemon runs
+)
 
 defs = Definitions(
     assets=[*(ingestion_asset(c) for c in CONTRACTS.values()), abord_dbt_models],

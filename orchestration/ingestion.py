@@ -132,6 +132,8 @@ def extracts_on_time_check(contract: Contract):
             description = f"{len(late.missing)} month(s) overdue: {', '.join(shown)} (latest loaded {late.latest})"
         else:
             description = f"on time: latest loaded {late.latest}, latest due {late.due}"
+        if late.unusable:  # loaded under a period that is no past month: a misnamed file, to rename and re-send
+            description += f"; loaded as no past month: {', '.join(late.unusable)}"
         return AssetCheckResult(
             passed=late.latest is not None and not late.missing,
             severity=AssetCheckSeverity.WARN,

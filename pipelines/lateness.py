@@ -3,8 +3,8 @@
 A month's extract is due its contract's `due_days` after the month ends. A snapshot source is behind when its
 latest period is older than the latest month due (each file is the whole state: a missed month is made good by the
 next); an append source also misses every month since its first that never came (each file adds its month only).
-Periods that are not past or current months (an sql source's watermark, a mistyped 2025-13 or 2052-01) are left
-out; a source with none is not checked.
+A source whose periods are not month-shaped (an sql source's watermark) is not checked; a month-shaped period that
+is not a past or current month (a mistyped 2025-13, a 2052-01) counts as no month loaded, and is named.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+MONTH_SHAPED = re.compile(r"^\d{4}-\d{2}$")
 
 
 @dataclass(frozen=True)
@@ -23,21 +23,23 @@ class Lateness:
     latest: str | None  # the latest month loaded, if any
     due: str  # the latest month whose extract is due by today
     missing: tuple[str, ...]  # months due and not loaded, oldest first
+    unusable: tuple[str, ...] = ()  # month-shaped periods loaded that are no past or current month
 
 
 def lateness(periods: Iterable[str], load: str, today: date, due_days: int) -> Lateness | None:
     """The overdue months of a source that loaded `periods` (None: it loaded periods, none of them a month)."""
-    periods = set(periods)
-    this_month = _index(f"{today:%Y-%m}")
-    months = sorted(m for m in (_index(p) for p in periods if MONTH.match(p)) if m <= this_month)
-    if periods and not months:
+    shaped = {p for p in periods if MONTH_SHAPED.match(p)}
+    if not shaped and periods:
         return None
+    this_month = _index(f"{today:%Y-%m}")
+    months = sorted(_index(p) for p in shaped if 1 <= int(p[5:]) <= 12 and _index(p) <= this_month)
+    unusable = tuple(sorted(shaped - {_label(m) for m in months}))
     due = _latest_due(today, due_days)
     if not months:
-        return Lateness(None, _label(due), ())
+        return Lateness(None, _label(due), (), unusable)
     since = months[0] if load == "append" else months[-1]
     missing = tuple(_label(m) for m in range(since + 1, due + 1) if m not in months)
-    return Lateness(_label(months[-1]), _label(due), missing)
+    return Lateness(_label(months[-1]), _label(due), missing, unusable)
 
 
 def _latest_due(today: date, due_days: int) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from dagster import AssetKey, DagsterInstance, RunRequest, build_sensor_context
+from dagster import AssetKey, DagsterInstance, DefaultScheduleStatus, RunRequest, build_sensor_context
 
 from orchestration.definitions import CONTRACTS, defs, landing_sensor, refresh_job
 from orchestration.ingestion import ingestion_asset
@@ -32,7 +32,8 @@ def test_monthly_schedule_and_landing_sensor_target_the_refresh() -> None:
 
 def test_the_daily_watch_checks_every_source_on_time_and_loads_nothing(warehouse_url: str, monkeypatch) -> None:
     monkeypatch.setenv("ABORD_DATABASE_URL", warehouse_url)  # a new deployment: nothing loaded, no ledger yet
-    assert defs.resolve_schedule_def("daily_extract_watch").job_name == "watch_extracts"
+    watch = defs.resolve_schedule_def("daily_extract_watch")
+    assert watch.job_name == "watch_extracts" and watch.default_status == DefaultScheduleStatus.RUNNING
     result = defs.resolve_job_def("watch_extracts").execute_in_process()
     assert result.success and not result.get_asset_materialization_events()
     checks = result.get_asset_check_evaluations()

@@ -48,6 +48,7 @@ def test_due_days_zero_makes_a_month_due_on_its_last_day() -> None:
 def test_no_extract_yet_and_periods_that_are_not_past_months() -> None:
     assert lateness([], "snapshot", date(2026, 1, 31), 30) == Lateness(latest=None, due="2025-12", missing=())
     assert lateness(["20240202T093000000000"], "append", date(2026, 1, 31), 30) is None  # an sql watermark
-    # a mistyped month or one still to come is no month loaded: the source stays behind
+    # a mistyped month or one still to come is no month loaded: the source stays behind, and they are named
     late = lateness(["2025-10", "2025-13", "2052-01"], "snapshot", date(2026, 1, 31), 30)
-    assert late == Lateness(latest="2025-10", due="2025-12", missing=("2025-11", "2025-12"))
+    assert late == Lateness("2025-10", "2025-12", ("2025-11", "2025-12"), unusable=("2025-13", "2052-01"))
+    assert lateness(["2052-01"], "snapshot", date(2026, 1, 31), 30) == Lateness(None, "2025-12", (), ("2052-01",))
