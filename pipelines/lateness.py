@@ -28,6 +28,7 @@ class Lateness:
 
 def lateness(periods: Iterable[str], load: str, today: date, due_days: int) -> Lateness | None:
     """The overdue months of a source that loaded `periods` (None: it loaded periods, none of them a month)."""
+    periods = set(periods)
     shaped = {p for p in periods if MONTH_SHAPED.match(p)}
     if not shaped and periods:
         return None
