@@ -15,6 +15,26 @@ with contributions as (
     select * from {{ ref('fct_indicator_contributions') }}
 ),
 
+-- a person's quarters: the share of days stably housed (the days of the quarter, of everyone observed in it) and
+-- peer-support hours per person-year (the quarter's minutes over its days in a tenancy)
+quarter_rows as (
+    select
+        'housing_days_stably_housed_share' as indicator_code,
+        quarter,
+        site,
+        days_stably_housed as numerator,
+        days_observed as denominator
+    from {{ ref('fct_housing_quarters') }}
+    union all
+    select
+        'peer_support_hours_per_person_year' as indicator_code,
+        quarter,
+        site,
+        peer_minutes as numerator,
+        days_in_tenancy as denominator
+    from {{ ref('fct_peer_support_quarters') }}
+),
+
 person_cells as (
     select
         indicator_code,
@@ -33,31 +53,17 @@ person_cells as (
         grouping sets ((site, entry_cohort), (site), (entry_cohort), (), (completed_quarter, site), (completed_quarter))
     having grouping(completed_quarter) = 1 or completed_quarter is not null
     union all
-    -- the share of days stably housed by quarter: the days of the quarter, of everyone observed in it
     select
-        'housing_days_stably_housed_share' as indicator_code,
+        indicator_code,
         quarter as period,
         coalesce(site, 'all') as site,
         'all' as cohort,
         'all' as breakdown,
-        sum(days_stably_housed) as numerator,
-        sum(days_observed) as denominator,
+        sum(numerator) as numerator,
+        sum(denominator) as denominator,
         count(*) as persons
-    from {{ ref('fct_housing_quarters') }}
-    group by quarter, grouping sets ((site), ())
-    union all
-    -- peer-support hours per person-year by quarter: the quarter's minutes over its days in a tenancy
-    select
-        'peer_support_hours_per_person_year' as indicator_code,
-        quarter as period,
-        coalesce(site, 'all') as site,
-        'all' as cohort,
-        'all' as breakdown,
-        sum(peer_minutes) as numerator,
-        sum(days_in_tenancy) as denominator,
-        count(*) as persons
-    from {{ ref('fct_peer_support_quarters') }}
-    group by quarter, grouping sets ((site), ())
+    from quarter_rows
+    group by indicator_code, quarter, grouping sets ((site), ())
 ),
 
 median_cells as (
