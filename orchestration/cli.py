@@ -17,11 +17,23 @@ from orchestration.cli_privacy import (
     opposition_app,
     redact_command,
 )
-from pipelines.settings import PROJECT_ROOT, get_settings
+from pipelines.settings import PROJECT_ROOT, SettingsError, get_settings
 
 app = typer.Typer(help="abord: Housing First partner data to shared indicators.", no_args_is_help=True)
 key_app = typer.Typer(help="Manage the pseudonymisation key.", no_args_is_help=True)
 app.add_typer(key_app, name="key")
+
+
+@app.callback()
+def check_settings() -> None:
+    """abord: Housing First partner data to shared indicators."""
+    try:  # a misset variable is named before any command starts work
+        get_settings()
+    except SettingsError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+
+
 app.command()(ingest)
 app.add_typer(contracts_app, name="contracts")
 app.add_typer(quarantine_app, name="quarantine")

@@ -10,8 +10,10 @@ from orchestration.ingestion import extracts_on_time_check, ingestion_asset, row
 from orchestration.resources import AbordResource
 from orchestration.sensors import landing_sensor
 from pipelines.contract import load_contracts
+from pipelines.settings import get_settings
 
 CONTRACTS = load_contracts()
+TIMEZONE = get_settings().timezone  # Dagster reads a cron in UTC unless told
 
 refresh_job = define_asset_job(
     "refresh",
@@ -20,7 +22,9 @@ refresh_job = define_asset_job(
 )
 
 # Partners send month-end extracts in the first days of the month.
-monthly_schedule = ScheduleDefinition(name="monthly_refresh", job=refresh_job, cron_schedule="0 6 5 * *")
+monthly_schedule = ScheduleDefinition(
+    name="monthly_refresh", job=refresh_job, cron_schedule="0 6 5 * *", execution_timezone=TIMEZONE
+)
 
 # Each source's month falls due on its own day (due_days): the steward sees every morning which are overdue, not
 # only when a refresh runs. The checks read the ledger and load nothing.
@@ -34,6 +38,7 @@ daily_watch = ScheduleDefinition(
     name="daily_extract_watch",
     job=watch_job,
     cron_schedule="0 7 * * *",
+    execution_timezone=TIMEZONE,
     default_status=DefaultScheduleStatus.RUNNING,  # it only reads the ledger: on as soon as the daemon runs
 )
 

@@ -5,8 +5,6 @@ A file source ingests what landing holds; an sql source pulls its partner table'
 watermark of its last loaded batch in audit.batches); an hmis source packs export folders into their ZIP first.
 """
 
-from datetime import date
-
 import psycopg
 from dagster import (
     AssetCheckResult,
@@ -120,7 +118,8 @@ def extracts_on_time_check(contract: Contract):
         with psycopg.connect(abord.url()) as conn:  # before any load (a new deployment) there is no ledger yet
             ledger = conn.execute("select to_regclass('audit.batches')").fetchone()[0]
             received = dict(conn.execute(PERIODS_RECEIVED, (contract.name,)).fetchall()) if ledger else {}
-        late = lateness([p for p, loaded in received.items() if loaded], contract.load, date.today(), contract.due_days)
+        loaded = [p for p, usable in received.items() if usable]
+        late = lateness(loaded, contract.load, abord.settings().today(), contract.due_days)
         if late is None:
             return AssetCheckResult(passed=True, description="not checked: its periods are not months")
         if late.latest is None:

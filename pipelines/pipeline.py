@@ -57,6 +57,7 @@ def ingest_context(settings: Settings, url: str | None = None) -> IngestContext:
         quarantine_dir=settings.quarantine_dir,
         contracts=contracts,
         make_redactor=shared_redactor,
+        today=settings.today(),
     )
 
 

@@ -22,6 +22,14 @@ def test_nothing_runs_without_a_key(tmp_path: Path, monkeypatch) -> None:
     assert "no pseudonymisation key" in result.output and "abord key new" in result.output
 
 
+def test_a_misset_time_zone_is_named_before_any_command_runs(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("ABORD_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("ABORD_TIMEZONE", "Paris")
+    result = runner.invoke(app, ["key", "new"])
+    assert result.exit_code == 2 and "ABORD_TIMEZONE: 'Paris' is no IANA time zone" in result.output
+    assert not (tmp_path / "abord.key").exists()
+
+
 def test_key_new_writes_a_private_key_once(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("ABORD_DATA_DIR", str(tmp_path))
     assert runner.invoke(app, ["key", "new"]).exit_code == 0

@@ -27,6 +27,9 @@ def test_each_source_feeds_its_staging_model() -> None:
 def test_monthly_schedule_and_landing_sensor_target_the_refresh() -> None:
     schedule = defs.resolve_schedule_def("monthly_refresh")
     assert schedule.job_name == "refresh" and schedule.cron_schedule == "0 6 5 * *"
+    # the programme's clock, not Dagster's UTC default: 06:00 in Paris, as the overdue check's day
+    assert schedule.execution_timezone == defs.resolve_schedule_def("daily_extract_watch").execution_timezone
+    assert schedule.execution_timezone == "Europe/Paris"
     assert defs.resolve_sensor_def("landing_files").job_name == "refresh"
 
 

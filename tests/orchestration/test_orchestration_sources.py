@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import os
 import zipfile
-from datetime import date
 from pathlib import Path
 
 import psycopg
@@ -19,6 +18,7 @@ from pipelines.contract import load_contract, load_contracts
 from pipelines.erasure import forget
 from pipelines.identity_store import ensure_rights_schema
 from pipelines.lateness import lateness
+from pipelines.settings import get_settings
 from pipelines.warehouse import sqlalchemy_url
 from pseudonymisation.keys import new_key
 from tests.conftest import create_database
@@ -164,7 +164,7 @@ def test_a_month_overdue_warns_the_steward_and_the_run_goes_on(abord_env: Path) 
     tenancies = load_contracts()["housing_tenancies"]
     landing = abord_env / "landing" / "housing"
     landing.mkdir(parents=True)
-    due = lateness(["2000-01"], "snapshot", date.today(), tenancies.due_days).due  # the latest month due today
+    due = lateness(["2000-01"], "snapshot", get_settings().today(), tenancies.due_days).due  # due today
     year, month = map(int, due.split("-"))
     before = f"{year - (month == 1)}-{(month - 2) % 12 + 1:02d}"
 

@@ -3,11 +3,12 @@ behind its latest month, an append source also missing a month in between."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
 from pipelines.lateness import Lateness, lateness
+from pipelines.settings import Settings, SettingsError, get_settings
 
 
 @pytest.mark.parametrize(
@@ -52,3 +53,26 @@ def test_no_extract_yet_and_periods_that_are_not_past_months() -> None:
     late = lateness(["2025-10", "2025-13", "2052-01"], "snapshot", date(2026, 1, 31), 30)
     assert late == Lateness("2025-10", "2025-12", ("2025-11", "2025-12"), unusable=("2025-13", "2052-01"))
     assert lateness(["2052-01"], "snapshot", date(2026, 1, 31), 30) == Lateness(None, "2025-12", (), ("2052-01",))
+
+
+@pytest.mark.parametrize(
+    ("timezone", "instant", "today"),
+    [
+        ("Europe/Paris", datetime(2026, 1, 31, 23, 30, tzinfo=UTC), date(2026, 2, 1)),  # already February in Paris
+        ("UTC", datetime(2026, 1, 31, 23, 30, tzinfo=UTC), date(2026, 1, 31)),
+        ("Pacific/Noumea", datetime(2026, 2, 28, 13, 0, tzinfo=UTC), date(2026, 3, 1)),
+        ("America/Cayenne", datetime(2026, 3, 1, 2, 0, tzinfo=UTC), date(2026, 2, 28)),
+    ],
+)
+def test_today_is_the_programmes_date_not_the_machines(timezone: str, instant: datetime, today: date, tmp_path) -> None:
+    """The day a month falls due turns at the programme's midnight, whatever clock the machine or Dagster keeps."""
+    assert Settings(tmp_path, tmp_path / "key", None, timezone).today(instant) == today
+
+
+def test_the_programmes_time_zone_is_read_from_the_environment(monkeypatch) -> None:
+    assert get_settings().timezone == "Europe/Paris"
+    monkeypatch.setenv("ABORD_TIMEZONE", "America/Cayenne")
+    assert get_settings().timezone == "America/Cayenne"
+    monkeypatch.setenv("ABORD_TIMEZONE", "Europe/Lutece")
+    with pytest.raises(SettingsError, match="ABORD_TIMEZONE: 'Europe/Lutece' is no IANA time zone"):
+        get_settings()
