@@ -7,6 +7,12 @@ from datetime import date
 from pipelines.contract import Contract
 
 SQL_TYPES = {"text": "text", "date": "date", "integer": "bigint", "decimal": "numeric"}
+# A contract may widen a loaded column's type: every value loaded under the old type reads under the new one.
+WIDER = {("bigint", "numeric"), ("bigint", "text"), ("numeric", "text"), ("date", "text")}
+
+
+class RawTypeChanged(Exception):
+    """A contract changed the type of a column its raw table already holds, to one its loaded values may not fit."""
 
 
 def raw_columns(contract: Contract) -> list[tuple[str, str]]:
@@ -59,6 +65,34 @@ def _gained_columns_ddl(contract: Contract) -> str:
         + ", ".join(f"add column if not exists {name} {sql_type}" for name, sql_type in columns)
         + ";\n    end if;\nend $ddl$"
     )
+
+
+def follow_type_changes(cur, contract: Contract) -> None:
+    """Widen a raw column whose contract type was widened (integer to decimal, anything to text); refuse, before
+    anything is read, a change the rows loaded before may not survive. Under the writers' lock: a load in
+    progress holds rows of the old type."""
+    schema, table = contract.raw_table.split(".")
+    wanted = {name: sql_type for name, sql_type in raw_columns(contract) if "not null" not in sql_type}
+    stored = cur.execute(
+        "select column_name, data_type from information_schema.columns where table_schema = %s and table_name = %s",
+        (schema, table),
+    ).fetchall()
+    changed = [(name, held, wanted[name]) for name, held in stored if name in wanted and held != wanted[name]]
+    narrowed = [(name, held, new) for name, held, new in changed if (held, new) not in WIDER]
+    if narrowed:
+        named = {c.target: c for c in contract.stored_columns}
+        where = contract.path or contract.name
+        raise RawTypeChanged(
+            "; ".join(
+                f"{where}: column '{named[name].name}' is now {named[name].type}, but {contract.raw_table}.{name}"
+                f" holds {held} values loaded before"
+                for name, held, _ in narrowed
+            )
+            + ". abord only widens a loaded column (integer to decimal, any type to text): put the type back,"
+            " or convert the loaded values yourself (alter table ... alter column ... type ... using ...)"
+        )
+    for name, _, new in changed:
+        cur.execute(f"alter table {contract.raw_table} alter column {name} type {new}")
 
 
 def person_index_ddl(contract: Contract) -> str:

@@ -20,8 +20,9 @@ import pytest
 from pipelines import ingest, ledger
 from pipelines.contract import load_contracts
 from pipelines.ingest import IngestContext, ingest_file
+from pipelines.pipeline import ensure_raw_tables
 from pipelines.quarantine import QuarantineWriter, Rejected, quarantine_path, read_quarantine, write_quarantine
-from pipelines.raw_tables import raw_table_ddl
+from pipelines.raw_tables import RawTypeChanged, raw_table_ddl
 from pipelines.record_fingerprints import RecordFingerprints
 from pipelines.retry import RetryRefused, retry_quarantine
 from pipelines.validation import Problem
@@ -166,6 +167,42 @@ def test_a_contract_that_gained_a_column_loads_into_the_raw_table_made_before(ct
     assert loaded.status == "loaded" and loaded.rows_loaded == 1
     rents = "select batch_id, monthly_rent from raw.housing_tenancies order by 1"
     assert _query(ctx.url, rents) == [(0, None), (loaded.batch_id, Decimal("400.00"))]
+
+
+def _made_under(url: str, older) -> None:
+    """raw.housing_tenancies as an older contract made it, with one row loaded under it."""
+    with psycopg.connect(url) as conn:
+        conn.execute("drop table raw.housing_tenancies")
+        conn.execute(raw_table_ddl(older))
+        conn.execute(
+            "insert into raw.housing_tenancies (batch_id, source_row, record_ref, person_key, monthly_rent,"
+            " start_date) values (0, 1, 'r', 'p', 400, '2021-02-03')"
+        )
+
+
+def _retyped(column: str, type_: str):
+    columns = tuple(replace(c, type=type_) if c.name == column else c for c in TENANCIES.columns)
+    return replace(TENANCIES, columns=columns)
+
+
+def test_a_column_the_contract_widened_is_widened_in_the_raw_table_made_before(ctx, tmp_path: Path) -> None:
+    _made_under(ctx.url, _retyped("loyer_mensuel", "integer"))  # rents were whole euros, cents now come
+    ensure_raw_tables(ctx.url, {TENANCIES.name: TENANCIES})
+    loaded = ingest_file(ctx, TENANCIES, _write(tmp_path, "2025-12", ["A1;PA1;Lyon;03/02/2021;;;400,50"]))
+    assert loaded.status == "loaded"
+    rents = "select batch_id, monthly_rent from raw.housing_tenancies order by 1"
+    assert _query(ctx.url, rents) == [(0, Decimal("400")), (loaded.batch_id, Decimal("400.50"))]
+
+
+def test_a_column_the_contract_narrowed_is_refused_by_name_and_left_as_it_is(ctx, tmp_path: Path) -> None:
+    _made_under(ctx.url, _retyped("date_debut", "text"))  # loaded as text: a value may be no date
+    with pytest.raises(RawTypeChanged) as refused:
+        ensure_raw_tables(ctx.url, {TENANCIES.name: TENANCIES})
+    assert str(refused.value).startswith(f"{TENANCIES.path}: column 'date_debut' is now date")
+    assert "raw.housing_tenancies.start_date holds text values loaded before" in str(refused.value)
+    types = "select data_type from information_schema.columns where table_name = %s and column_name = 'start_date'"
+    assert _query(ctx.url, types, ("housing_tenancies",)) == [("text",)]
+    assert _query(ctx.url, "select start_date from raw.housing_tenancies") == [("2021-02-03",)]
 
 
 def test_a_load_as_large_as_its_table_builds_the_person_key_index_after_its_rows(ctx, tmp_path: Path, monkeypatch):

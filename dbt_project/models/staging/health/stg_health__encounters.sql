@@ -4,7 +4,7 @@
     incremental_strategy='insert_new',
     unlogged=True,
     meta={'raw_source': ['health', 'health_encounters']},
-    on_schema_change='append_new_columns',
+    on_schema_change='sync_all_columns',
     pre_hook=[
         "{{ hold_source_still() }}",
         "{{ remove_departed_rows() }}",
