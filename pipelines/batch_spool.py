@@ -31,11 +31,13 @@ class BatchSpool:
             self._file.write(f"{number}\t{fields}\n")
         self.rows += 1
 
-    def record_refs(self) -> Iterator[str]:
-        """The keyed record ref of each row spooled so far (its first field); writing goes on after."""
+    def record_refs(self) -> Iterator[tuple[str, int]]:
+        """The keyed record ref of each row spooled so far (its first field) and its source row number; writing
+        goes on after."""
         self._file.seek(0)
         for line in self._file:
-            yield line.split("\t", 2)[1]
+            number, ref, _ = line.split("\t", 2)
+            yield ref, int(number)
         self._file.seek(0, io.SEEK_END)
 
     def copy_text(

@@ -286,9 +286,11 @@ def _read(ctx: IngestContext, contract: Contract, extract: Extract, batch: _Read
             _spool(ctx, contract, pending, batch.spool)
         return True
 
-    def reject_duplicate(number: int, row: Row, values: dict[str, object]) -> None:
-        record_id = values[record_id_column]
-        batch.reject(Rejected(number, [Problem(record_id_column, "duplicate_id", f"'{record_id}' appears twice")], row))
+    def reject_duplicate(number: int, row: Row, values: dict[str, object], kept: int | None = None) -> None:
+        # the row kept is named, so the steward can compare the two copies and keep the right one
+        where = f": row {kept} was loaded" if kept else " (already loaded in this period)"
+        message = f"'{values[record_id_column]}' appears twice{where}"
+        batch.reject(Rejected(number, [Problem(record_id_column, "duplicate_id", message)], row))
 
     for number, row in extract.rows():
         batch.rows_read += 1
@@ -309,12 +311,12 @@ def _read(ctx: IngestContext, contract: Contract, extract: Extract, batch: _Read
     _spool(ctx, contract, pending, batch.spool)
     if held:  # settled against the refs spooled: a later row repeating an earlier one's id is rejected
         wanted = {fingerprint(ref) for *_, ref in held}
-        spooled = {ref for ref in batch.spool.record_refs() if fingerprint(ref) in wanted}
+        spooled = {ref: kept for ref, kept in batch.spool.record_refs() if fingerprint(ref) in wanted}
         for number, row, values, record_ref in held:
             if record_ref in spooled:
-                reject_duplicate(number, row, values)
+                reject_duplicate(number, row, values, spooled[record_ref])
             elif accept(number, row, values, record_ref):
-                spooled.add(record_ref)
+                spooled[record_ref] = number
         _spool(ctx, contract, pending, batch.spool)
 
 

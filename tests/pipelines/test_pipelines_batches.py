@@ -325,6 +325,10 @@ def test_a_fixed_quarantine_file_joins_its_batch(ctx: IngestContext, tmp_path: P
         writer.writerows(lines)
     again = retry_quarantine(ctx, quarantine)
     assert (again.rows_loaded, again.rows_quarantined) == (0, 1)
+    with quarantine.open(encoding="utf-8", newline="") as handle:
+        assert [line["message"] for line in csv.DictReader(handle)] == [
+            "'B1' appears twice (already loaded in this period)"
+        ]
 
 
 def test_a_row_with_a_separator_too_many_is_quarantined_with_its_fields_and_can_be_fixed(ctx, tmp_path: Path) -> None:
@@ -625,8 +629,12 @@ def test_a_repeated_record_id_is_rejected_exactly(ctx: IngestContext, tmp_path: 
     assert loaded == [(1,), (2,), (3,), (5,)]
     quarantine = quarantine_path(ctx.quarantine_dir, "housing_tenancies", "tenancies_2025-12.csv")
     with quarantine.open(encoding="utf-8", newline="") as handle:
-        rejected = sorted((line["source_row"], line["reason_code"], line["id_bail"]) for line in csv.DictReader(handle))
-    assert rejected == [("4", "duplicate_id", "B2"), ("6", "duplicate_id", "B1")]
+        rejected = sorted((line["source_row"], line["id_bail"], line["message"]) for line in csv.DictReader(handle))
+    # each names the copy kept, for the steward to compare
+    assert rejected == [
+        ("4", "B2", "'B2' appears twice: row 2 was loaded"),
+        ("6", "B1", "'B1' appears twice: row 1 was loaded"),
+    ]
 
 
 def test_fingerprints_remember_every_ref_as_the_table_grows() -> None:
