@@ -95,6 +95,30 @@ def run() -> None:
     _refresh()
 
 
+# dbt commands that read no warehouse rows: they need not wait for a load
+DBT_WITHOUT_ROWS = {"clean", "debug", "deps", "docs", "init", "list", "ls", "parse"}
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def dbt(context: typer.Context) -> None:
+    """Run dbt on the warehouse in use, as `abord dbt build --select fct_x+`: the analyst's way to build models.
+
+    It holds the writers' lock as the scheduled build does, so a load waits for it (one committing midway could
+    delete rows of a period the build has still to read)."""
+    from pipelines.warehouse import database_url, dbt_env
+    from pipelines.writer_lock import held_for_a_build
+
+    project = PROJECT_ROOT / "dbt_project"  # not orchestration.dbt's: importing it parses the project
+    url = database_url(get_settings())
+    env = {**os.environ, **dbt_env(url), "DBT_PROFILES_DIR": str(project)}
+    command = [str(Path(sys.executable).parent / "dbt"), *context.args]
+    if not context.args or context.args[0] in DBT_WITHOUT_ROWS:
+        raise typer.Exit(subprocess.call(command, cwd=project, env=env))
+    with held_for_a_build(url):
+        code = subprocess.call(command, cwd=project, env=env)
+    raise typer.Exit(code)
+
+
 @app.command()
 def demo(
     persons: int = typer.Option(2000, help="Number of simulated persons."),

@@ -1,8 +1,16 @@
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import psycopg
 from typer.testing import CliRunner
 
 from orchestration.cli import app
+from pipelines.contract import load_contracts
+from pipelines.pipeline import ensure_raw_tables
+from pipelines.writer_lock import lock_for_transaction
 
 runner = CliRunner()
 
@@ -44,3 +52,26 @@ def test_db_url_prints_the_configured_warehouse(monkeypatch) -> None:
     monkeypatch.setenv("ABORD_DATABASE_URL", "postgresql://steward@warehouse.example:5433/abord")
     result = runner.invoke(app, ["db-url"])
     assert result.exit_code == 0 and result.output.strip() == "postgresql://steward@warehouse.example:5433/abord"
+
+
+def test_an_analysts_dbt_build_holds_the_writers_lock(warehouse_url: str, tmp_path: Path) -> None:
+    """`abord dbt` builds on the warehouse in use, and waits for a load in progress as the scheduled build does
+    (so a load also waits for it)."""
+    ensure_raw_tables(warehouse_url, load_contracts())
+    env = {**os.environ, "ABORD_DATABASE_URL": warehouse_url, "ABORD_DATA_DIR": str(tmp_path)}
+    command = [str(Path(sys.executable).parent / "abord"), "dbt", "run", "--select", "stg_finance__funders"]
+    built = "select to_regclass('staging.stg_finance__funders') is not null"
+    waiting = "select count(*) from pg_stat_activity where wait_event = 'advisory' and datname = current_database()"
+    with psycopg.connect(warehouse_url) as load, psycopg.connect(warehouse_url, autocommit=True) as watch:
+        lock_for_transaction(load)  # a load mid-transaction
+        analyst = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 120
+        while watch.execute(waiting).fetchone() != (1,):
+            assert analyst.poll() is None, analyst.stdout.read().decode()
+            assert time.monotonic() < deadline, "dbt neither waited nor finished"
+            time.sleep(0.1)
+        assert watch.execute(built).fetchone() == (False,)
+    output = analyst.communicate(timeout=300)[0].decode()
+    assert analyst.returncode == 0, output
+    with psycopg.connect(warehouse_url) as conn:
+        assert conn.execute(built).fetchone() == (True,)
