@@ -99,7 +99,7 @@ def run() -> None:
 DBT_WITHOUT_ROWS = {"clean", "debug", "deps", "docs", "init", "list", "ls", "parse"}
 
 
-@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []})
 def dbt(context: typer.Context) -> None:
     """Run dbt on the warehouse in use, as `abord dbt build --select fct_x+`: the analyst's way to build models.
 
