@@ -24,7 +24,14 @@ from pipelines.settings import Settings, get_settings
 from pseudonymisation.keys import load_key, new_key
 from pseudonymisation.link_keys import record_key
 from tests.conftest import create_database
-from tests.ground_truth import IndicatorCell, indicator_cells, retention_curve
+from tests.ground_truth import (
+    DAYS_PER_YEAR,
+    SEEDS_DIR,
+    VALUE_SCALE,
+    IndicatorCell,
+    indicator_cells,
+    retention_curve,
+)
 
 PERSONS = 500
 SEEDS = (5, 23)
@@ -119,6 +126,16 @@ def run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
         truth=indicator_cells(data, arrived=arrived),
         linked_truth=indicator_cells(data, _linkage(url, data, settings.key_file), arrived),
     )
+
+
+def test_the_catalogue_scales_values_as_the_truth_does() -> None:
+    """indicator_cells and the dashboards multiply numerator / denominator by the catalogue's scale: the factor
+    the truth computes each value with, 1 where it has none (empty in the catalogue: no ratio to scale)."""
+    with (SEEDS_DIR / "indicator_catalogue.csv").open(encoding="utf-8") as handle:
+        catalogue = {row["indicator_code"]: float(row["scale"]) for row in csv.DictReader(handle) if row["scale"]}
+    truth = {**VALUE_SCALE, "cost_programme_per_person_year": DAYS_PER_YEAR}
+    expected = {code: 1.0 for code in catalogue} | {code: float(scale) for code, scale in truth.items()}
+    assert catalogue == expected
 
 
 def _differences(expected: dict, actual: dict) -> list[str]:

@@ -6,9 +6,9 @@
 -- quarter would only repeat an entry cohort (the one reaching its checkpoint then), published twice.
 -- Also: the median time from referral to entry, the partners' rows quarantined and days to arrival per source
 -- and month (counting no persons: persons is null), and the cells that are not sums over persons (tenants'
--- voice, landlords, costs, funders: aggregate_indicator_cells). A person-based value is numerator /
--- denominator, times 100 for rates per 100 tenancies, and times 365.25 / 60 for peer-support hours per
--- person-year (minutes over days in a tenancy).
+-- voice, landlords, costs, funders: aggregate_indicator_cells). A person-based or file value is numerator /
+-- denominator times the scale of its indicator in the catalogue (100 for rates per 100 tenancies, 365.25 / 60
+-- for peer-support hours per person-year: minutes over days in a tenancy), so adding one needs no SQL here.
 -- A person holds one contribution per indicator, period and breakdown (a tested key), so counting rows counts
 -- persons: count(distinct) sorted every group's keys again, the larger part of this model's time.
 with contributions as (
@@ -88,34 +88,35 @@ extract_cells as (
         'all' as cohort,
         extracts.source as breakdown,
         measures.numerator,
-        measures.denominator
+        measures.denominator,
+        null::bigint as persons
     from {{ ref('fct_extract_quality') }} as extracts
     cross join lateral (
         values
             ('dq_rows_quarantined', extracts.rows_quarantined, extracts.rows_read),
             ('dq_extract_delay_days', extracts.days_to_arrival, 1)
     ) as measures (indicator_code, numerator, denominator)
+),
+
+ratio_cells as (
+    select * from person_cells
+    union all
+    select * from extract_cells
 )
 
 select
-    indicator_code,
-    period,
-    site,
-    cohort,
-    breakdown,
-    numerator::bigint as numerator,
-    denominator::bigint as denominator,
-    round(
-        numerator::numeric / nullif(denominator, 0)
-        * case
-            when indicator_code like '%\_per\_100\_%' then 100
-            when indicator_code = 'peer_support_hours_per_person_year' then 365.25 / 60
-            else 1
-        end,
-        4
-    ) as value,
-    persons::integer as persons
-from person_cells
+    cells.indicator_code,
+    cells.period,
+    cells.site,
+    cells.cohort,
+    cells.breakdown,
+    cells.numerator::bigint as numerator,
+    cells.denominator::bigint as denominator,
+    round(cells.numerator::numeric / nullif(cells.denominator, 0) * catalogue.scale, 4) as value,
+    cells.persons::integer as persons
+from ratio_cells as cells
+-- left: a cell of an uncatalogued indicator stays, to fail the published relationship test, not vanish
+left join {{ ref('indicator_catalogue') }} as catalogue on cells.indicator_code = catalogue.indicator_code
 union all
 select
     indicator_code,
@@ -128,17 +129,5 @@ select
     value,
     persons::integer as persons
 from median_cells
-union all
-select
-    indicator_code,
-    period,
-    site,
-    cohort,
-    breakdown,
-    numerator::bigint as numerator,
-    denominator::bigint as denominator,
-    round(numerator::numeric / nullif(denominator, 0), 4) as value,
-    null::integer as persons
-from extract_cells
 union all
 select * from {{ ref('aggregate_indicator_cells') }}
