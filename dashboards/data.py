@@ -88,10 +88,13 @@ def published_ready() -> bool:
 
 
 def indicator_values(indicator_code: str) -> pd.DataFrame:
-    """Every published row of one indicator (all periods, sites, cohorts), in the long shape."""
+    """Every published row of one indicator (all periods, sites, cohorts), in the long shape, each with its
+    indicator's catalogue `scale`: what ratios.shown_value multiplies numerator / denominator by."""
+    values = ", ".join(f"v.{column}" for column in VALUE_COLUMNS)
     frame = _query(
-        f"select {', '.join(VALUE_COLUMNS)} from published.indicator_values"
-        " where indicator_code = :code order by period, site, cohort, breakdown",
+        f"select {values}, c.scale from published.indicator_values as v"
+        " left join published.indicator_catalogue as c on v.indicator_code = c.indicator_code"
+        " where v.indicator_code = :code order by v.period, v.site, v.cohort, v.breakdown",
         ttl=DATA_TTL,
         params={"code": indicator_code},
     )
@@ -103,6 +106,7 @@ def indicator_values(indicator_code: str) -> pd.DataFrame:
             "persons": "Int64",
             "value": "Float64",
             "suppressed": "boolean",
+            "scale": "Float64",
         }
     )
 

@@ -14,28 +14,18 @@ import pandas as pd
 PUBLISHED_HALF_DIGIT: Final = 0.5e-4
 
 
-def unit_scale(indicator_code: str) -> float:
-    """What dbt multiplies numerator / denominator by (indicator_cells.sql): 100 for rates per 100 tenancies,
-    365.25 / 60 for peer-support hours per person-year (minutes over days in a tenancy), else 1."""
-    if "_per_100_" in indicator_code:
-        return 100.0
-    if indicator_code == "peer_support_hours_per_person_year":
-        return 365.25 / 60
-    return 1.0
-
-
 def shown_value(row: Mapping[str, Any]) -> float | None:
-    """The cell's numerator / denominator in its unit, unrounded; its published value when it has no such pair
-    (medians, counts, net costs) or when the pair is not what the value was computed from (some aggregate
-    cells: a payment due beside the payment planned, euros per person-year from euros and days housed)."""
-    value, numerator, denominator = row["value"], row.get("numerator"), row.get("denominator")
+    """The cell's numerator / denominator times its catalogue `scale` (data.indicator_values joins it), unrounded;
+    its published value when its indicator has no scale (medians, counts, net costs, payments due), when it has
+    no pair, or when the pair is rounded to whole numbers (euros, hours) too far from what the value was computed
+    from."""
+    value, numerator, denominator, scale = row["value"], row["numerator"], row["denominator"], row["scale"]
     if pd.isna(value):
         return None
-    if pd.isna(numerator) or pd.isna(denominator) or denominator == 0:
+    if pd.isna(scale) or pd.isna(numerator) or pd.isna(denominator) or denominator == 0:
         return float(value)
-    ratio = float(numerator) / float(denominator) * unit_scale(str(row.get("indicator_code", "")))
-    # A ratio further from the published value than its rounding was not what dbt computed it from (a pair
-    # that is not the value's, or a scaling dbt has and this module lacks): show the value as published then.
+    ratio = float(numerator) / float(denominator) * float(scale)
+    # A ratio further from the published value than its rounding is not the one dbt rounded: show the value then.
     # The relative term only absorbs float error on large amounts.
     slack = PUBLISHED_HALF_DIGIT + 1e-12 * max(1.0, abs(ratio))
     return ratio if abs(ratio - float(value)) <= slack else float(value)

@@ -27,7 +27,7 @@ create table published.indicator_values (
 );
 create table published.indicator_catalogue (
     indicator_code text primary key, name_fr text not null, name_en text not null,
-    definition_fr text not null, definition_en text not null, unit text not null,
+    definition_fr text not null, definition_en text not null, unit text not null, scale numeric,
     direction text not null, sectors text not null
 );
 """
@@ -41,13 +41,16 @@ CATALOGUE_ROW = (
     "Share of persons housed for at least 12 months who are still housed, or have moved on to other "
     "permanent housing, 12 months after entry.",
     "percent",
+    1,
     "higher_is_better",
     "housing",
 )
 
 
-def _catalogue_row(code: str, name_fr: str, name_en: str, unit: str, sectors: str) -> tuple[str, ...]:
-    return (code, name_fr, name_en, f"Définition de {name_fr}.", f"Definition of {name_en}.", unit,
+def _catalogue_row(
+    code: str, name_fr: str, name_en: str, unit: str, sectors: str, scale: int | None = 1
+) -> tuple[object, ...]:
+    return (code, name_fr, name_en, f"Définition de {name_fr}.", f"Definition of {name_en}.", unit, scale,
             "higher_is_better", sectors)  # fmt: skip
 
 
@@ -63,7 +66,9 @@ OTHER_CATALOGUE_ROWS = [
     _catalogue_row("health_emergency_visits", "Passages aux urgences", "Emergency visits", "rate", "health"),
     _catalogue_row("housing_referral_to_entry_days", "Délai d'entrée", "Days to entry", "days", "housing"),
     _catalogue_row("housing_retention_24m", "Maintien à 24 mois", "24-month retention", "percent", "housing"),
-    _catalogue_row("voice_council_sessions", "Conseils de locataires", "Tenant councils", "count", "tenants_voice"),
+    _catalogue_row(
+        "voice_council_sessions", "Conseils de locataires", "Tenant councils", "count", "tenants_voice", scale=None
+    ),
     _catalogue_row("voice_satisfaction_housing", "Satisfaction", "Satisfaction", "score", "tenants_voice"),
 ]
 UNPUBLISHED = "housing_retention_24m"
@@ -229,7 +234,7 @@ def create_published(url: str, *, with_rows: bool = True) -> None:
                 [*published_rows(), *OTHER_ROWS, *days_housed_rows()],
             )
             cur.executemany(
-                "insert into published.indicator_catalogue values (%s,%s,%s,%s,%s,%s,%s,%s)",
+                "insert into published.indicator_catalogue values (%s,%s,%s,%s,%s,%s,%s,%s,%s)",
                 [CATALOGUE_ROW, *OTHER_CATALOGUE_ROWS],
             )
 

@@ -80,8 +80,8 @@ def _rows(suppressed_has_numbers: bool) -> pd.DataFrame:
     hidden = (7, 8, 0.875, 8) if suppressed_has_numbers else (pd.NA,) * 4
     return pd.DataFrame(
         [
-            ["x", "2024-12-31", "A", "2023-Q1", "all", 30, 35, 30 / 35, 35, False],
-            ["x", "2024-12-31", "A", "2023-Q2", "all", *hidden, True],
+            ["x", "2024-12-31", "A", "2023-Q1", "all", 30, 35, 30 / 35, 35, False, 1],
+            ["x", "2024-12-31", "A", "2023-Q2", "all", *hidden, True, 1],
         ],
         columns=[
             "indicator_code",
@@ -94,6 +94,7 @@ def _rows(suppressed_has_numbers: bool) -> pd.DataFrame:
             "value",
             "persons",
             "suppressed",
+            "scale",
         ],
     ).astype({"numerator": "Int64", "denominator": "Int64", "value": "Float64", "persons": "Int64"})
 
@@ -125,11 +126,13 @@ def test_chart_axis_uses_the_french_number_locale() -> None:
 
 
 def _published(cells: list[tuple[object, ...]]) -> pd.DataFrame:
-    # cells: (period, site, breakdown, numerator, denominator, value, persons, suppressed, reason), cohort 'all'.
+    # cells: (period, site, breakdown, numerator, denominator, value, persons, suppressed, reason), cohort 'all';
+    # as data.indicator_values reads them, with the catalogue's scale of a share.
     records = [("x", period, site, "all", *rest) for period, site, *rest in cells]
-    return pd.DataFrame(records, columns=list(data.VALUE_COLUMNS)).astype(
+    frame = pd.DataFrame(records, columns=list(data.VALUE_COLUMNS)).astype(
         {"numerator": "Int64", "denominator": "Int64", "value": "Float64", "persons": "Int64", "suppressed": "boolean"}
     )
+    return frame.assign(scale=1.0)
 
 
 # Returns to homelessness within 180 days, as published: cumulative cells at two observation ends, and quarterly

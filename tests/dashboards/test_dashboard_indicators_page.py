@@ -22,7 +22,7 @@ PAGE = "app_pages/indicators.py"
 NBSP, NNBSP = "\u00a0", "\u202f"
 
 NAMES = {row[0]: {"fr": row[1], "en": row[2]} for row in [CATALOGUE_ROW, *OTHER_CATALOGUE_ROWS]}
-SECTORS = {row[0]: row[7].split(";")[0] for row in [CATALOGUE_ROW, *OTHER_CATALOGUE_ROWS]}
+SECTORS = {row[0]: row[8].split(";")[0] for row in [CATALOGUE_ROW, *OTHER_CATALOGUE_ROWS]}
 PUBLISHED = sorted({row[0] for row in OTHER_ROWS} | {CATALOGUE_ROW[0], DAYS_HOUSED})
 
 # The programme-wide all-cohorts metrics of each published indicator, per language.
