@@ -43,6 +43,11 @@ class EmploymentRates:
     contracts_per_year_before: float
     growth_per_year_after: float
     max_per_year: float
+    smic_hourly: float
+    pay_premium_mean: dict[str, float]  # work and insertion contract types
+    interim_allowance: float
+    training_stipend: tuple[float, float]
+    pay_missing_share: float
 
 
 @dataclass(frozen=True)

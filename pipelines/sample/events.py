@@ -50,6 +50,7 @@ class Contract:
     start: date
     end: date | None
     hours: float
+    monthly_pay: float | None  # gross, EUR; None when the partner does not send it
 
 
 def observed_window(path: HousingPath, as_of: date) -> tuple[date, date]:
@@ -154,8 +155,27 @@ def justice_events(rng: random.Random, path: HousingPath, as_of: date, rates: Ju
     return events
 
 
-def employment_events(rng: random.Random, path: HousingPath, as_of: date, rates: EmploymentRates) -> list[Contract]:
-    """Contracts by thinning: the yearly rate grows by a fixed step per year since entry."""
+def monthly_pay(rng: random.Random, kind: str, hours: float, rates: EmploymentRates) -> float | None:
+    """Gross monthly pay of a contract of `hours` a week: a training stipend (prorated to 35 hours) for
+    `formation`, else hours x 52/12 x an hourly rate of the SMIC plus an exponential premium, plus the
+    end-of-mission allowance for interim work. None for the share of contracts sent without pay."""
+    if kind == "formation":
+        pay = rng.uniform(*rates.training_stipend) * hours / 35
+    else:
+        premium = rates.pay_premium_mean[kind]
+        rate = rates.smic_hourly * (1 + (rng.expovariate(1 / premium) if premium > 0 else 0))
+        if kind == "interim":
+            rate *= 1 + rates.interim_allowance
+        pay = hours * 52 / 12 * rate
+    # always drawn, so changing the share sent without pay moves no contract's pay
+    return None if rng.random() < rates.pay_missing_share else round(pay, 2)
+
+
+def employment_events(
+    rng: random.Random, pay_rng: random.Random, path: HousingPath, as_of: date, rates: EmploymentRates
+) -> list[Contract]:
+    """Contracts by thinning: the yearly rate grows by a fixed step per year since entry. Pay comes from a
+    stream of its own (`pay_rng`), so drawing it moves none of the contracts."""
     first, last = observed_window(path, as_of)
     employability = rng.gammavariate(1.0, 1.0)
     entry_off, end_off = (path.entry - first).days, (last - first).days + 1
@@ -175,5 +195,7 @@ def employment_events(rng: random.Random, path: HousingPath, as_of: date, rates:
         _, (low, high), hours = CONTRACT_TYPES[kind]
         start = first + timedelta(days=int(t))
         end = start + timedelta(days=rng.randint(low, high))
-        contracts.append(Contract(kind, start, _close(end, path, last), rng.choice(hours)))
+        weekly = rng.choice(hours)
+        pay = monthly_pay(pay_rng, kind, weekly, rates)
+        contracts.append(Contract(kind, start, _close(end, path, last), weekly, pay))
     return contracts

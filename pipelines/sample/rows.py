@@ -146,6 +146,7 @@ def _contract(c: Contract, snap: Snapshot) -> Row:
         "start_date": iso_date(c.start),
         "end_date": iso_date(snap.known(c.end)),
         "hours_per_week": f"{c.hours:g}",
+        "monthly_gross_pay": "" if c.monthly_pay is None else f"{c.monthly_pay:.2f}",
     }
 
 

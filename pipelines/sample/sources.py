@@ -122,6 +122,7 @@ HEADERS = {
         "start_date",
         "end_date",
         "hours_per_week",
+        "monthly_gross_pay",
     ),  # fmt: skip
     "justice_events": (
         "event_id",

@@ -112,6 +112,7 @@ class Simulation:
         health_rng, justice_rng, work_rng, shelter_rng, survey_rng, support_rng = (
             stream(seed, n) for n in ("health", "justice", "employment", "shelter", "survey", "support")
         )
+        pay_rng = stream(seed, "employment-pay")
         for number in range(1, count + 1):
             identity = with_usage_name(usage_rng, next(identities), config.identity.married_share)
             path = simulate_housing(housing_rng, as_of, config.housing)
@@ -135,7 +136,7 @@ class Simulation:
             claims = sorted(((t, c) for t in tenancies for c in t.lease.claims), key=lambda x: x[1].claimed)
             health = health_events(health_rng, path, as_of, config.health)
             justice = _by_date(justice_events(justice_rng, path, as_of, config.justice), lambda e: e.start)
-            work = _by_date(employment_events(work_rng, path, as_of, config.employment), lambda c: c.start)
+            work = _by_date(employment_events(work_rng, pay_rng, path, as_of, config.employment), lambda c: c.start)
             shelter = _by_date(shelter_stays(shelter_rng, path, as_of, config.shelter), lambda s: s.first_night)
             support = support_log(support_rng, path, as_of, config.support)
             survey = survey_responses(survey_rng, path, as_of, config.survey)

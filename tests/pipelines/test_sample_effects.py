@@ -118,6 +118,30 @@ def test_survey_quality_of_life_grows_with_time_housed(world: Path) -> None:
     assert sum(late) / len(late) > sum(early) / len(early) + 0.5
 
 
+def test_contracts_pay_about_the_smic_an_hour_and_training_a_stipend(world: Path) -> None:
+    links, rates = linked(world, "employment_contracts"), CONFIG.employment
+    rows = [r for r in landing(world, "employment/contracts_2025-12.csv") if r["contract_id"] in links]
+    blank = [r for r in rows if not r["monthly_gross_pay"]]
+    assert len(blank) / len(rows) == pytest.approx(rates.pay_missing_share, abs=0.015)
+    hourly: dict[str, list[float]] = defaultdict(list)
+    for r in rows:
+        if r["monthly_gross_pay"]:
+            assert r["monthly_gross_pay"] == f"{float(r['monthly_gross_pay']):.2f}"  # two decimals, '.'
+            hourly[r["contract_type"]].append(float(r["monthly_gross_pay"]) / (float(r["hours_per_week"]) * 52 / 12))
+    smic = rates.smic_hourly
+    assert min(hourly["insertion"]) == pytest.approx(smic, abs=0.01) == max(hourly["insertion"])
+    interim = smic * (1 + rates.interim_allowance)
+    assert min(hourly["interim"]) == pytest.approx(interim, abs=0.01) == max(hourly["interim"])
+    for kind in ("cdi", "cdd"):  # never under the minimum wage, above it on average by the configured premium
+        assert min(hourly[kind]) >= smic - 0.01
+        premium = sum(hourly[kind]) / len(hourly[kind]) / smic - 1
+        assert premium == pytest.approx(rates.pay_premium_mean[kind], rel=0.25)
+    low, high = rates.training_stipend
+    stipends = [h * 35 * 52 / 12 for h in hourly["formation"]]  # back to the full-time monthly stipend
+    assert low - 0.5 <= min(stipends) and max(stipends) <= high + 0.5
+    assert sum(hourly["formation"]) / len(hourly["formation"]) < smic / 2
+
+
 def test_landlord_incidents_and_conversions_follow_the_configured_rates(world: Path) -> None:
     leases = truth(world, "leases.csv")
     years = (
