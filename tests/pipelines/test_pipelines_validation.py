@@ -79,6 +79,39 @@ def test_an_incident_is_answered_after_its_report_and_by_its_resolution(
         assert values["date_premiere_reponse"] == (date.fromisoformat(responded) if responded else None)
 
 
+@pytest.mark.parametrize(
+    ("pay", "value", "problems"),
+    [
+        ("1801.80", Decimal("1801.80"), []),
+        ("", None, []),  # some partners do not send the pay
+        ("0.00", Decimal("0.00"), []),
+        ("-1801.80", None, [("monthly_gross_pay", "out_of_range")]),
+        ("18018.00", None, [("monthly_gross_pay", "out_of_range")]),  # an extra digit
+        ("1801,80", None, [("monthly_gross_pay", "invalid_decimal")]),  # this partner writes '.'
+    ],
+)
+def test_a_contracts_monthly_pay_is_optional_and_within_a_plausible_range(
+    pay: str, value: Decimal | None, problems: list
+) -> None:
+    row = {
+        "contract_id": "CT1",
+        "nom": "Martin",
+        "prenom": "Léa",
+        "date_naissance": "1990-04-02",
+        "telephone": "",
+        "courriel": "",
+        "contract_type": "cdd",
+        "start_date": "2025-03-01",
+        "end_date": "",
+        "hours_per_week": "35",
+        "monthly_gross_pay": pay,
+    }
+    values, found = validate_row(row, CONTRACTS["employment_contracts"], TODAY)
+    assert [(p.column, p.code) for p in found] == problems
+    if not problems:
+        assert values["monthly_gross_pay"] == value
+
+
 def _file(tmp_path: Path, content: bytes) -> Path:
     path = tmp_path / "tenancies_2025-12.csv"
     path.write_bytes(content)
