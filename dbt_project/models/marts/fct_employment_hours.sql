@@ -1,7 +1,8 @@
--- Weekly hours of work or training under contract, the employment source's measure of earned income (it
--- carries hours, not pay), for each person the day before entry ('before') and 12 months after entry
--- ('after'), both for people observed at the 12-month checkpoint (within the employment and housing data,
--- alive): the contracts running that day, their end day included, summed.
+-- Weekly hours and monthly gross pay of work or training under contract, for each person the day before entry
+-- ('before') and 12 months after entry ('after'), both for people observed at the 12-month checkpoint (within
+-- the employment and housing data, alive): the contracts running that day, their end day included, summed.
+-- Some partners leave a contract's pay blank: a person with such a contract running on either day has no pay
+-- on both, so the income's before and after cover the same persons and a missing pay never counts as 0.
 with population as (
     select person_key, site, entry_cohort, entry_date, checkpoint_date
     from {{ ref('fct_employment_status') }}
@@ -27,7 +28,12 @@ select
     sides.window_name,
     sides.measured_on,
     count(contracts.person_key)::integer as contracts_running,
-    coalesce(sum(contracts.hours_per_week), 0)::numeric(8, 2) as weekly_hours
+    coalesce(sum(contracts.hours_per_week), 0)::numeric(8, 2) as weekly_hours,
+    case
+        when bool_and(count(contracts.person_key) = count(contracts.monthly_gross_pay))
+            over (partition by sides.person_key)
+            then coalesce(sum(contracts.monthly_gross_pay), 0)
+    end::numeric(10, 2) as monthly_gross_pay
 from sides
 left join contracts
     on sides.person_key = contracts.person_key

@@ -10,5 +10,6 @@ select
     start_date,
     end_date,
     hours_per_week,
+    monthly_gross_pay,
     batch_id
 from source
