@@ -391,17 +391,23 @@ def _contributions(truth: Truth) -> tuple[list[tuple], list[tuple], list[tuple]]
                 for c in by_source["employment_contracts"][p.person]
             )
             add(f"employment_in_work_or_training_{months}m", "all", p, int(working), 1)
-            if months == 12:  # weekly hours under contract the day before entry and at 12 months
-                for side, day in (("before", p.entry - timedelta(days=1)), ("after", checkpoint)):
-                    hours = sum(
-                        (
-                            Decimal(c["hours_per_week"] or "0")
-                            for c in by_source["employment_contracts"][p.person]
-                            if c["start_date"] <= day and (c["end_date"] is None or c["end_date"] >= day)
-                        ),
-                        Decimal(0),
-                    )
+            if months == 12:  # weekly hours and monthly pay under contract the day before entry and at 12 months
+                running = {
+                    side: [
+                        c
+                        for c in by_source["employment_contracts"][p.person]
+                        if c["start_date"] <= day and (c["end_date"] is None or c["end_date"] >= day)
+                    ]
+                    for side, day in (("before", p.entry - timedelta(days=1)), ("after", checkpoint))
+                }
+                for side, contracts in running.items():
+                    hours = sum((Decimal(c["hours_per_week"] or "0") for c in contracts), Decimal(0))
                     add("employment_weekly_hours", side, p, hours, 1)
+                # income: only persons whose contracts running on either day all carry their pay
+                if all(c["monthly_gross_pay"] for contracts in running.values() for c in contracts):
+                    for side, contracts in running.items():
+                        pay = sum((Decimal(c["monthly_gross_pay"]) for c in contracts), Decimal(0))
+                        add("employment_monthly_income", side, p, pay, 1)
         # data quality: participants linked to each partner source
         for source in EVENT_SOURCES:
             linked = int(bool(by_source[source][p.person]))

@@ -137,17 +137,24 @@ landlord_relations as (
     where measures.denominator > 0
 ),
 
+-- income counts only the persons whose pay is known on both days (fct_employment_hours leaves it null otherwise)
 employment_hours as (
     select
-        'employment_weekly_hours' as indicator_code,
-        window_name as breakdown,
-        person_key,
-        site,
-        entry_cohort,
-        weekly_hours as numerator,
+        measures.indicator_code,
+        hours.window_name as breakdown,
+        hours.person_key,
+        hours.site,
+        hours.entry_cohort,
+        measures.numerator,
         1 as denominator,
         null::date as completed_on
-    from {{ ref('fct_employment_hours') }}
+    from {{ ref('fct_employment_hours') }} as hours
+    cross join lateral (
+        values
+            ('employment_weekly_hours', hours.weekly_hours),
+            ('employment_monthly_income', hours.monthly_gross_pay)
+    ) as measures (indicator_code, numerator)
+    where measures.numerator is not null
 ),
 
 costs_avoided as (
