@@ -61,7 +61,7 @@ def get_settings() -> Settings:
     timezone = os.environ.get("ABORD_TIMEZONE") or DEFAULT_TIMEZONE
     try:
         ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder of zones, such as 'Europe'
         raise SettingsError(f"ABORD_TIMEZONE: {timezone!r} is no IANA time zone (such as Europe/Paris)") from None
     return Settings(
         data_dir=data_dir, key_file=key_file, database_url=os.environ.get("ABORD_DATABASE_URL"), timezone=timezone

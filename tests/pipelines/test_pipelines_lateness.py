@@ -76,3 +76,11 @@ def test_the_programmes_time_zone_is_read_from_the_environment(monkeypatch) -> N
     monkeypatch.setenv("ABORD_TIMEZONE", "Europe/Lutece")
     with pytest.raises(SettingsError, match="ABORD_TIMEZONE: 'Europe/Lutece' is no IANA time zone"):
         get_settings()
+
+
+@pytest.mark.parametrize("timezone", ["Europe", "America"])
+def test_a_region_without_its_city_is_no_time_zone(monkeypatch, timezone: str) -> None:
+    """tzdata keeps a region's zones in a folder: reading the folder as a zone must not crash the CLI."""
+    monkeypatch.setenv("ABORD_TIMEZONE", timezone)
+    with pytest.raises(SettingsError, match=f"ABORD_TIMEZONE: '{timezone}' is no IANA time zone"):
+        get_settings()
