@@ -16,6 +16,8 @@ from pipelines.warehouse import DATABASE_NAME
 
 # A steward's shell may select contract variants (ABORD_CONTRACT_VARIANTS=hmis); tests choose theirs explicitly.
 os.environ.pop("ABORD_CONTRACT_VARIANTS", None)
+# Nor do tests follow the shell's programme time zone: they expect the default (Europe/Paris) unless they set one.
+os.environ.pop("ABORD_TIMEZONE", None)
 
 
 @pytest.fixture(scope="session")
