@@ -8,7 +8,12 @@ from pipelines.contract import Contract
 
 SQL_TYPES = {"text": "text", "date": "date", "integer": "bigint", "decimal": "numeric"}
 # A contract may widen a loaded column's type: every value loaded under the old type reads under the new one.
-WIDER = {("bigint", "numeric"), ("bigint", "text"), ("numeric", "text"), ("date", "text")}
+# Integers of any width (a steward's own `alter ... type integer`) fit in bigint and numeric; any type reads as text.
+INTEGERS = {"smallint", "integer", "bigint"}
+
+
+def widens(held: str, new: str) -> bool:
+    return new == "text" or (held in INTEGERS and new in {"bigint", "numeric"})
 
 
 class RawTypeChanged(Exception):
@@ -78,18 +83,21 @@ def follow_type_changes(cur, contract: Contract) -> None:
         (schema, table),
     ).fetchall()
     changed = [(name, held, wanted[name]) for name, held in stored if name in wanted and held != wanted[name]]
-    narrowed = [(name, held, new) for name, held, new in changed if (held, new) not in WIDER]
+    narrowed = [(name, held, new) for name, held, new in changed if not widens(held, new)]
     if narrowed:
-        named = {c.target: c for c in contract.stored_columns}
+        named = {c.target: f"column '{c.name}' is now {c.type}" for c in contract.stored_columns}
         where = contract.path or contract.name
+        table = contract.raw_table
         raise RawTypeChanged(
             "; ".join(
-                f"{where}: column '{named[name].name}' is now {named[name].type}, but {contract.raw_table}.{name}"
+                f"{where}: {named.get(name, 'a generalised column')} ({new} in the raw table), but {table}.{name}"
                 f" holds {held} values loaded before"
-                for name, held, _ in narrowed
+                for name, held, new in narrowed
             )
             + ". abord only widens a loaded column (integer to decimal, any type to text): put the type back,"
-            " or convert the loaded values yourself (alter table ... alter column ... type ... using ...)"
+            " or convert the loaded values yourself ("
+            + "; ".join(f"alter table {table} alter column {name} type {new} using ..." for name, _, new in narrowed)
+            + ")"
         )
     for name, _, new in changed:
         cur.execute(f"alter table {contract.raw_table} alter column {name} type {new}")

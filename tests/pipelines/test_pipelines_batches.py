@@ -200,9 +200,23 @@ def test_a_column_the_contract_narrowed_is_refused_by_name_and_left_as_it_is(ctx
         ensure_raw_tables(ctx.url, {TENANCIES.name: TENANCIES})
     assert str(refused.value).startswith(f"{TENANCIES.path}: column 'date_debut' is now date")
     assert "raw.housing_tenancies.start_date holds text values loaded before" in str(refused.value)
+    # the statement to convert them names the type the raw table needs, not the contract's word for it
+    assert "alter table raw.housing_tenancies alter column start_date type date using ..." in str(refused.value)
     types = "select data_type from information_schema.columns where table_name = %s and column_name = 'start_date'"
     assert _query(ctx.url, types, ("housing_tenancies",)) == [("text",)]
     assert _query(ctx.url, "select start_date from raw.housing_tenancies") == [("2021-02-03",)]
+
+
+def test_a_column_converted_by_hand_to_a_narrower_integer_is_widened_back(ctx, tmp_path: Path) -> None:
+    """A steward who narrowed a decimal column back with `type integer` (PostgreSQL's 4-byte integer) has done what
+    the refusal asked: the contract's integer (bigint) holds every such value, nothing is refused."""
+    _made_under(ctx.url, _retyped("loyer_mensuel", "integer"))
+    with psycopg.connect(ctx.url) as conn:
+        conn.execute("alter table raw.housing_tenancies alter column monthly_rent type integer")
+    ensure_raw_tables(ctx.url, {TENANCIES.name: TENANCIES})
+    types = "select data_type from information_schema.columns where table_name = %s and column_name = 'monthly_rent'"
+    assert _query(ctx.url, types, ("housing_tenancies",)) == [("numeric",)]
+    assert _query(ctx.url, "select monthly_rent from raw.housing_tenancies") == [(Decimal("400"),)]
 
 
 def test_a_load_as_large_as_its_table_builds_the_person_key_index_after_its_rows(ctx, tmp_path: Path, monkeypatch):
