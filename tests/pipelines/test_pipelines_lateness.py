@@ -84,3 +84,15 @@ def test_a_region_without_its_city_is_no_time_zone(monkeypatch, timezone: str) -
     monkeypatch.setenv("ABORD_TIMEZONE", timezone)
     with pytest.raises(SettingsError, match=f"ABORD_TIMEZONE: '{timezone}' is no IANA time zone"):
         get_settings()
+
+
+def test_ingestion_validates_dates_against_the_programmes_today(monkeypatch, tmp_path, warehouse_url: str) -> None:
+    """'Not in the future' is judged on the programme's date: the ingestion context takes Settings.today(), not
+    the machine's date.today() (they differ only near midnight, so a date far off stands for the programme's)."""
+    from pipelines.pipeline import ingest_context
+    from pseudonymisation.keys import new_key
+
+    monkeypatch.setattr(Settings, "today", lambda self, now=None: date(2031, 1, 1))
+    settings = Settings(tmp_path, tmp_path / "abord.key", warehouse_url, "Pacific/Kiritimati")
+    new_key(settings.key_file)
+    assert ingest_context(settings, warehouse_url).today == date(2031, 1, 1)
