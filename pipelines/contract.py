@@ -473,9 +473,13 @@ def _check_stand_in(stand_in: Contract, base: Contract | None) -> None:
             f"{stand_in.path}: a variant stands in for a contract of the same name; there is no"
             f" '{stand_in.name}' beside its folder"
         )
-    ours, theirs = set(raw_columns(stand_in)), set(raw_columns(base))
-    if ours != theirs:
-        differ = ", ".join(sorted(name for name, _ in ours ^ theirs))
+    ours, theirs = dict(raw_columns(stand_in)), dict(raw_columns(base))
+    if ours != theirs:  # a column one has and the other not, by name; one both have, by its two types
+        differ = ", ".join(
+            f"{name} is {ours[name]} here, {theirs[name]} there" if name in ours and name in theirs else name
+            for name in sorted(ours.keys() | theirs.keys())
+            if ours.get(name) != theirs.get(name)
+        )
         raise ContractError(f"{stand_in.path}: its raw columns differ from {base.path.name}'s ({differ})")
     if stand_in.load != base.load:
         raise ContractError(f"{stand_in.path}: 'load' is {stand_in.load} where {base.path.name} says {base.load}")

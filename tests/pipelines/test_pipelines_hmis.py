@@ -155,6 +155,18 @@ def test_a_variant_must_fill_the_raw_table_of_the_contract_it_stands_in_for(tmp_
         f"{tmp_path / 'hmis' / 'housing_tenancies.yml'}: its raw columns differ from housing_tenancies.yml's"
         " (monthly_rent, rent)"
     ]
+    # a base contract widened without its variant: the column is named once, with both types
+    base = (shipped / "housing_support_contacts.yml").read_text()
+    widened = base.replace("type: integer, as: duration_minutes", "type: decimal, as: duration_minutes")
+    assert widened != base
+    (tmp_path / "housing_support_contacts.yml").write_text(widened)
+    (tmp_path / "hmis" / "housing_support_contacts.yml").write_text(
+        (shipped / "hmis" / "housing_support_contacts.yml").read_text()
+    )
+    assert check_contracts(tmp_path)[1][0] == (
+        f"{tmp_path / 'hmis' / 'housing_support_contacts.yml'}: its raw columns differ from"
+        " housing_support_contacts.yml's (duration_minutes is bigint here, numeric there)"
+    )
     with pytest.raises(ContractError, match="no contract variant 'xml'"):
         load_contracts(tmp_path, variants=("xml",))
     assert check_contracts()[1] == [], "the shipped contracts and their variants are consistent"
