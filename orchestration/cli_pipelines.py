@@ -17,6 +17,7 @@ quarantine_app = typer.Typer(help="See rejected rows and re-submit them once fix
 
 
 def _context():
+    from pipelines.contract import ContractError
     from pipelines.pipeline import ingest_context
     from pipelines.raw_tables import RawTypeChanged
     from pseudonymisation.keys import KeyFileError
@@ -27,7 +28,7 @@ def _context():
         raise typer.Exit(2)
     try:
         return ingest_context(settings)
-    except (KeyFileError, RawTypeChanged) as exc:  # names the file or the mismatch, never the key
+    except (KeyFileError, RawTypeChanged, ContractError) as exc:  # names the file or the mismatch, never the key
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None
 

@@ -38,6 +38,19 @@ def test_a_misset_time_zone_is_named_before_any_command_runs(tmp_path: Path, mon
     assert not (tmp_path / "abord.key").exists()
 
 
+def test_a_contract_that_does_not_load_is_named_before_any_load(tmp_path: Path, monkeypatch, warehouse_url) -> None:
+    """A variant out of step with its base contract (one widened without the other), or a variant that is not
+    there, stops `abord ingest` with the contract's error and exit 2, not a traceback."""
+    monkeypatch.setenv("ABORD_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("ABORD_DATABASE_URL", warehouse_url)
+    monkeypatch.setenv("ABORD_CONTRACT_VARIANTS", "xml")
+    assert runner.invoke(app, ["key", "new"]).exit_code == 0
+    extract = tmp_path / "tenancies_2025-12.csv"
+    extract.write_text("id_bail\n")
+    result = runner.invoke(app, ["ingest", "--source", "housing_tenancies", str(extract)])
+    assert result.exit_code == 2 and "ABORD_CONTRACT_VARIANTS: no contract variant 'xml'" in result.output
+
+
 def test_key_new_writes_a_private_key_once(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("ABORD_DATA_DIR", str(tmp_path))
     assert runner.invoke(app, ["key", "new"]).exit_code == 0
