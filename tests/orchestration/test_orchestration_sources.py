@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import os
 import zipfile
+from datetime import date
 from pathlib import Path
 
 import psycopg
@@ -18,7 +19,7 @@ from pipelines.contract import load_contract, load_contracts
 from pipelines.erasure import forget
 from pipelines.identity_store import ensure_rights_schema
 from pipelines.lateness import lateness
-from pipelines.settings import get_settings
+from pipelines.settings import Settings, get_settings
 from pipelines.warehouse import sqlalchemy_url
 from pseudonymisation.keys import new_key
 from tests.conftest import create_database
@@ -160,7 +161,9 @@ def test_an_hmis_export_folder_is_packed_and_ingested(abord_env: Path) -> None:
     assert _run(contracts["housing_participants"])["batches_loaded"] == 0  # the same folder: already loaded
 
 
-def test_a_month_overdue_warns_the_steward_and_the_run_goes_on(abord_env: Path) -> None:
+def test_a_month_overdue_warns_the_steward_and_the_run_goes_on(abord_env: Path, monkeypatch) -> None:
+    # the programme's day, years from the machine's: a check that read date.today() would find another month due
+    monkeypatch.setattr(Settings, "today", lambda self, now=None: date(2031, 3, 20))
     tenancies = load_contracts()["housing_tenancies"]
     landing = abord_env / "landing" / "housing"
     landing.mkdir(parents=True)
