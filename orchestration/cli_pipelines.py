@@ -19,7 +19,6 @@ quarantine_app = typer.Typer(help="See rejected rows and re-submit them once fix
 def _context():
     from pipelines.contract import ContractError
     from pipelines.pipeline import ingest_context
-    from pipelines.raw_tables import RawTypeChanged
     from pseudonymisation.keys import KeyFileError
 
     settings = get_settings()
@@ -28,7 +27,7 @@ def _context():
         raise typer.Exit(2)
     try:
         return ingest_context(settings)
-    except (KeyFileError, RawTypeChanged, ContractError) as exc:  # names the file or the mismatch, never the key
+    except (KeyFileError, ContractError) as exc:  # names the file or the mismatch, never the key
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None
 
@@ -43,6 +42,7 @@ def ingest(
 ) -> None:
     """Load one partner extract by hand under SOURCE's contract (or pull an sql source) and print its batch."""
     from pipelines.ingest import ingest_file
+    from pipelines.raw_tables import RawTypeChanged
     from pipelines.sql_pull import SqlSourceError, pull_table
     from pseudonymisation.keys import KeyFileError
 
@@ -66,7 +66,7 @@ def ingest(
     except SqlSourceError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from None
-    except KeyFileError as exc:  # a key rotated while this load waited for the writers' lock; an upgraded store
+    except (KeyFileError, RawTypeChanged) as exc:  # a key rotated while this load waited; a contract's type change
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None
     typer.echo(summary.line())
@@ -197,6 +197,7 @@ def quarantine_retry(
     path: Path = typer.Argument(..., help="A quarantine file whose rows you have fixed.", dir_okay=False),
 ) -> None:
     """Re-submit the fixed rows of a quarantine file; rows still wrong stay in it."""
+    from pipelines.raw_tables import RawTypeChanged
     from pipelines.retry import RetryRefused, retry_quarantine
     from pseudonymisation.keys import KeyFileError
 
@@ -205,7 +206,7 @@ def quarantine_retry(
     except RetryRefused as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from None
-    except KeyFileError as exc:
+    except (KeyFileError, RawTypeChanged) as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None
     typer.echo(summary.line())

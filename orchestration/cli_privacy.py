@@ -195,7 +195,7 @@ def _warehouse():
 
     url = database_url(get_settings())
     contracts = load_contracts()
-    ensure_raw_tables(url, contracts, retype=False)
+    ensure_raw_tables(url, contracts)
     return url, contracts
 
 

@@ -27,7 +27,14 @@ from pipelines.ledger import (
 )
 from pipelines.person_linkage import LinkEntries, ensure_identity_schema, link_rows, store_links
 from pipelines.quarantine import FILE_ROW, QuarantineWriter, Rejected, quarantine_path, write_quarantine
-from pipelines.raw_tables import copy_field, copy_statement, drop_person_index_ddl, person_index_ddl, raw_table_ddl
+from pipelines.raw_tables import (
+    copy_field,
+    copy_statement,
+    drop_person_index_ddl,
+    follow_type_changes,
+    person_index_ddl,
+    raw_table_ddl,
+)
 from pipelines.readers import FileRejected, Row, RowUnreadable, read_rows
 from pipelines.record_fingerprints import RecordFingerprints, fingerprint
 from pipelines.validation import Problem, RowValidator, birth_date
@@ -432,6 +439,8 @@ def _load(ctx, contract, extract, sha, batch: _ReadBatch) -> tuple[BatchSummary,
         if seen:
             return _seen_summary(contract, extract, seen), _Settled()
         cur.execute(raw_table_ddl(contract))
+        # here, not for every source at the start of a run: one contract's refused change stops its own loads only
+        follow_type_changes(cur, contract)
         entries = batch.entries
         linked = link_rows(cur, entries.keys, entries.encodings, entries.order) if contract.is_person_level else None
         if linked is not None and not key_known:

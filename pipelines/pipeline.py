@@ -13,7 +13,7 @@ from pipelines.ingest import IngestContext
 from pipelines.key_check import UNCONFIRMED, check_key
 from pipelines.ledger import ensure_ledger
 from pipelines.person_linkage import ensure_identity_schema
-from pipelines.raw_tables import follow_type_changes, raw_table_ddl
+from pipelines.raw_tables import raw_table_ddl
 from pipelines.settings import Settings
 from pipelines.warehouse import database_url, ensure_base_schema
 from pipelines.writer_lock import lock_for_transaction
@@ -30,11 +30,9 @@ def shared_redactor():
     return Redactor(language="fr")
 
 
-def ensure_raw_tables(url: str, contracts: dict[str, Contract], retype: bool = True) -> None:
+def ensure_raw_tables(url: str, contracts: dict[str, Contract]) -> None:
     """Every source's raw table, the ledger views and the identity tables exist, even before a first extract,
-    so dbt sources resolve and the rights and key commands find every table they rewrite. With `retype`, each
-    raw column follows its contract's type or the change is refused (loads need it; a person's erasure does not
-    wait for a contract's fix)."""
+    so dbt sources resolve and the rights and key commands find every table they rewrite."""
     ensure_base_schema(url)
     ensure_ledger(url)
     ensure_identity_schema(url)
@@ -42,8 +40,6 @@ def ensure_raw_tables(url: str, contracts: dict[str, Contract], retype: bool = T
         lock_for_transaction(conn)  # as loads make and alter them
         for contract in contracts.values():
             conn.execute(raw_table_ddl(contract))
-            if retype:
-                follow_type_changes(conn.cursor(), contract)
 
 
 def ingest_context(settings: Settings, url: str | None = None) -> IngestContext:

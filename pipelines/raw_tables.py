@@ -74,7 +74,7 @@ def _gained_columns_ddl(contract: Contract) -> str:
 
 def follow_type_changes(cur, contract: Contract) -> None:
     """Widen a raw column whose contract type was widened (integer to decimal, anything to text); refuse, before
-    anything is read, a change the rows loaded before may not survive. Under the writers' lock: a load in
+    the batch writes anything, a change the rows loaded before may not survive. Under the writers' lock: a load in
     progress holds rows of the old type."""
     schema, table = contract.raw_table.split(".")
     wanted = {name: sql_type for name, sql_type in raw_columns(contract) if "not null" not in sql_type}

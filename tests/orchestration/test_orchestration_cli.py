@@ -2,6 +2,7 @@ import os
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import psycopg
@@ -49,6 +50,25 @@ def test_a_contract_that_does_not_load_is_named_before_any_load(tmp_path: Path, 
     extract.write_text("id_bail\n")
     result = runner.invoke(app, ["ingest", "--source", "housing_tenancies", str(extract)])
     assert result.exit_code == 2 and "ABORD_CONTRACT_VARIANTS: no contract variant 'xml'" in result.output
+
+
+def test_a_contract_type_change_the_raw_table_cannot_take_stops_that_load_with_exit_2(
+    tmp_path: Path, monkeypatch, warehouse_url
+) -> None:
+    monkeypatch.setenv("ABORD_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("ABORD_DATABASE_URL", warehouse_url)
+    assert runner.invoke(app, ["key", "new"]).exit_code == 0
+    tenancies = load_contracts()["housing_tenancies"]
+    older = replace(
+        tenancies, columns=tuple(replace(c, type="text") if c.name == "date_debut" else c for c in tenancies.columns)
+    )
+    ensure_raw_tables(warehouse_url, {older.name: older})  # start dates loaded as text
+    extract = tmp_path / "tenancies_2025-12.csv"
+    extract.write_bytes(
+        b"id_bail;id_participant;site;date_debut;date_fin;motif_sortie;loyer_mensuel\r\nB1;P1;Lyon;03/02/2021;;;400,00\r\n"
+    )
+    result = runner.invoke(app, ["ingest", "--source", "housing_tenancies", str(extract)])
+    assert result.exit_code == 2 and "column 'date_debut' is now date" in result.output
 
 
 def test_key_new_writes_a_private_key_once(tmp_path: Path, monkeypatch) -> None:

@@ -187,7 +187,6 @@ def _retyped(column: str, type_: str):
 
 def test_a_column_the_contract_widened_is_widened_in_the_raw_table_made_before(ctx, tmp_path: Path) -> None:
     _made_under(ctx.url, _retyped("loyer_mensuel", "integer"))  # rents were whole euros, cents now come
-    ensure_raw_tables(ctx.url, {TENANCIES.name: TENANCIES})
     loaded = ingest_file(ctx, TENANCIES, _write(tmp_path, "2025-12", ["A1;PA1;Lyon;03/02/2021;;;400,50"]))
     assert loaded.status == "loaded"
     rents = "select batch_id, monthly_rent from raw.housing_tenancies order by 1"
@@ -196,8 +195,11 @@ def test_a_column_the_contract_widened_is_widened_in_the_raw_table_made_before(c
 
 def test_a_column_the_contract_narrowed_is_refused_by_name_and_left_as_it_is(ctx, tmp_path: Path) -> None:
     _made_under(ctx.url, _retyped("date_debut", "text"))  # loaded as text: a value may be no date
+    ensure_raw_tables(ctx.url, CONTRACTS)  # a run starts: the other sources' loads go on
+    before = _state(ctx.url)
     with pytest.raises(RawTypeChanged) as refused:
-        ensure_raw_tables(ctx.url, {TENANCIES.name: TENANCIES})
+        ingest_file(ctx, TENANCIES, _write(tmp_path, "2025-12", _rows("A1")))
+    assert _state(ctx.url) == before and not list(ctx.quarantine_dir.rglob("*.csv*"))
     assert str(refused.value).startswith(f"{TENANCIES.path}: column 'date_debut' is now date")
     assert "raw.housing_tenancies.start_date holds text values loaded before" in str(refused.value)
     # the statement to convert them names the type the raw table needs, not the contract's word for it
@@ -213,10 +215,13 @@ def test_a_column_converted_by_hand_to_a_narrower_integer_is_widened_back(ctx, t
     _made_under(ctx.url, _retyped("loyer_mensuel", "integer"))
     with psycopg.connect(ctx.url) as conn:
         conn.execute("alter table raw.housing_tenancies alter column monthly_rent type integer")
-    ensure_raw_tables(ctx.url, {TENANCIES.name: TENANCIES})
+    assert ingest_file(ctx, TENANCIES, _write(tmp_path, "2025-12", _rows("A1"))).status == "loaded"
     types = "select data_type from information_schema.columns where table_name = %s and column_name = 'monthly_rent'"
     assert _query(ctx.url, types, ("housing_tenancies",)) == [("numeric",)]
-    assert _query(ctx.url, "select monthly_rent from raw.housing_tenancies") == [(Decimal("400"),)]
+    assert _query(ctx.url, "select monthly_rent from raw.housing_tenancies order by batch_id") == [
+        (Decimal("400"),),
+        (Decimal("400.00"),),
+    ]
 
 
 def test_a_load_as_large_as_its_table_builds_the_person_key_index_after_its_rows(ctx, tmp_path: Path, monkeypatch):
