@@ -42,7 +42,7 @@ def ingest(
 ) -> None:
     """Load one partner extract by hand under SOURCE's contract (or pull an sql source) and print its batch."""
     from pipelines.ingest import ingest_file
-    from pipelines.raw_tables import RawTypeChanged
+    from pipelines.raw_tables import RawTableOutOfStep
     from pipelines.sql_pull import SqlSourceError, pull_table
     from pseudonymisation.keys import KeyFileError
 
@@ -66,7 +66,7 @@ def ingest(
     except SqlSourceError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from None
-    except (KeyFileError, RawTypeChanged) as exc:  # a key rotated while this load waited; a contract's type change
+    except (KeyFileError, RawTableOutOfStep) as exc:  # a key rotated while this load waited; a contract's type change
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None
     typer.echo(summary.line())
@@ -197,7 +197,7 @@ def quarantine_retry(
     path: Path = typer.Argument(..., help="A quarantine file whose rows you have fixed.", dir_okay=False),
 ) -> None:
     """Re-submit the fixed rows of a quarantine file; rows still wrong stay in it."""
-    from pipelines.raw_tables import RawTypeChanged
+    from pipelines.raw_tables import RawTableOutOfStep
     from pipelines.retry import RetryRefused, retry_quarantine
     from pseudonymisation.keys import KeyFileError
 
@@ -206,7 +206,7 @@ def quarantine_retry(
     except RetryRefused as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from None
-    except (KeyFileError, RawTypeChanged) as exc:
+    except (KeyFileError, RawTableOutOfStep) as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None
     typer.echo(summary.line())

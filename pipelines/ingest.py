@@ -31,7 +31,7 @@ from pipelines.raw_tables import (
     copy_field,
     copy_statement,
     drop_person_index_ddl,
-    follow_type_changes,
+    follow_contract_changes,
     person_index_ddl,
     raw_table_ddl,
 )
@@ -440,7 +440,7 @@ def _load(ctx, contract, extract, sha, batch: _ReadBatch) -> tuple[BatchSummary,
             return _seen_summary(contract, extract, seen), _Settled()
         cur.execute(raw_table_ddl(contract))
         # here, not for every source at the start of a run: one contract's refused change stops its own loads only
-        follow_type_changes(cur, contract)
+        follow_contract_changes(cur, contract)
         entries = batch.entries
         linked = link_rows(cur, entries.keys, entries.encodings, entries.order) if contract.is_person_level else None
         if linked is not None and not key_known:

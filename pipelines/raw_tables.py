@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 
 from pipelines.contract import Contract
+
+log = logging.getLogger(__name__)
 
 SQL_TYPES = {"text": "text", "date": "date", "integer": "bigint", "decimal": "numeric"}
 # A contract may widen a loaded column's type: every value loaded under the old type reads under the new one.
@@ -16,8 +19,9 @@ def widens(held: str, new: str) -> bool:
     return new == "text" or (held in INTEGERS and new in {"bigint", "numeric"})
 
 
-class RawTypeChanged(Exception):
-    """A contract changed the type of a column its raw table already holds, to one its loaded values may not fit."""
+class RawTableOutOfStep(Exception):
+    """A contract changed a column its raw table already holds in a way the rows loaded before cannot follow: a
+    type they may not fit, a new name for it."""
 
 
 def raw_columns(contract: Contract) -> list[tuple[str, str]]:
@@ -72,10 +76,10 @@ def _gained_columns_ddl(contract: Contract) -> str:
     )
 
 
-def follow_type_changes(cur, contract: Contract) -> None:
+def follow_contract_changes(cur, contract: Contract) -> None:
     """Widen a raw column whose contract type was widened (integer to decimal, anything to text); refuse, before
-    the batch writes anything, a change the rows loaded before may not survive. Under the writers' lock: a load in
-    progress holds rows of the old type."""
+    the batch writes anything, a change the rows loaded before may not survive (a narrowed type, a renamed column).
+    Under the writers' lock: a load in progress holds rows of the old type."""
     schema, table = contract.raw_table.split(".")
     wanted = {name: sql_type for name, sql_type in raw_columns(contract) if "not null" not in sql_type}
     stored = cur.execute(
@@ -88,7 +92,7 @@ def follow_type_changes(cur, contract: Contract) -> None:
         named = {c.target: f"column '{c.name}' is now {c.type}" for c in contract.stored_columns}
         where = contract.path or contract.name
         table = contract.raw_table
-        raise RawTypeChanged(
+        raise RawTableOutOfStep(
             "; ".join(
                 f"{where}: {named.get(name, 'a generalised column')} ({new} in the raw table), but {table}.{name}"
                 f" holds {held} values loaded before"
@@ -101,6 +105,42 @@ def follow_type_changes(cur, contract: Contract) -> None:
         )
     for name, _, new in changed:
         cur.execute(f"alter table {contract.raw_table} alter column {name} type {new}")
+    _check_unnamed_columns(cur, contract, dict(stored), wanted)
+
+
+def _check_unnamed_columns(cur, contract: Contract, stored: dict[str, str], wanted: dict[str, str]) -> None:
+    """A raw column its contract no longer names: a field the partner stopped sending keeps its loaded values (a
+    warning), but a renamed `as:` would leave every earlier row's value under the old name, never read again. That
+    shows as an unnamed column holding values beside a named one of its type empty in every earlier row: refused
+    until the steward says which it is."""
+    known = {"batch_id", "source_row", "row_version", *(name for name, _ in raw_columns(contract))}
+    unnamed = [name for name in stored if name not in known]
+    if not unnamed:
+        return
+    table, where = contract.raw_table, contract.path or contract.name
+    columns = [*unnamed, *wanted]
+    found = cur.execute(f"select {', '.join(f'bool_or({c} is not null)' for c in columns)} from {table}").fetchone()
+    filled = dict(zip(columns, found, strict=True))
+    renamed = [
+        (old, new)
+        for old in unnamed
+        for new, type_ in wanted.items()
+        if filled[old] and filled[new] is False and stored[old] == type_
+    ]
+    if renamed:
+        old, new = renamed[0]
+        raise RawTableOutOfStep(
+            f"{where}: {table}.{old} holds values but the contract no longer names it, and the contract's {new}"
+            f" ({stored[old]} too) is empty in every row loaded before: if the contract renamed it, rename it in the"
+            f" raw table too (alter table {table} rename column {old} to {new}); if the partner no longer sends it,"
+            f" drop it (alter table {table} drop column {old}); then load again"
+        )
+    log.warning(
+        "%s keeps column(s) %s that %s no longer names: rows loaded before keep their values there, new rows none",
+        table,
+        ", ".join(unnamed),
+        where,
+    )
 
 
 def person_index_ddl(contract: Contract) -> str:

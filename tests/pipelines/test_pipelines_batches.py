@@ -22,7 +22,7 @@ from pipelines.contract import load_contracts
 from pipelines.ingest import IngestContext, ingest_file
 from pipelines.pipeline import ensure_raw_tables
 from pipelines.quarantine import QuarantineWriter, Rejected, quarantine_path, read_quarantine, write_quarantine
-from pipelines.raw_tables import RawTypeChanged, raw_table_ddl
+from pipelines.raw_tables import RawTableOutOfStep, raw_table_ddl
 from pipelines.record_fingerprints import RecordFingerprints
 from pipelines.retry import RetryRefused, retry_quarantine
 from pipelines.validation import Problem
@@ -197,7 +197,7 @@ def test_a_column_the_contract_narrowed_is_refused_by_name_and_left_as_it_is(ctx
     _made_under(ctx.url, _retyped("date_debut", "text"))  # loaded as text: a value may be no date
     ensure_raw_tables(ctx.url, CONTRACTS)  # a run starts: the other sources' loads go on
     before = _state(ctx.url)
-    with pytest.raises(RawTypeChanged) as refused:
+    with pytest.raises(RawTableOutOfStep) as refused:
         ingest_file(ctx, TENANCIES, _write(tmp_path, "2025-12", _rows("A1")))
     assert _state(ctx.url) == before and not list(ctx.quarantine_dir.rglob("*.csv*"))
     assert str(refused.value).startswith(f"{TENANCIES.path}: column 'date_debut' is now date")
@@ -207,6 +207,44 @@ def test_a_column_the_contract_narrowed_is_refused_by_name_and_left_as_it_is(ctx
     types = "select data_type from information_schema.columns where table_name = %s and column_name = 'start_date'"
     assert _query(ctx.url, types, ("housing_tenancies",)) == [("text",)]
     assert _query(ctx.url, "select start_date from raw.housing_tenancies") == [("2021-02-03",)]
+
+
+def _rent_as(target: str):
+    """The tenancies contract with its rent stored under another raw name."""
+    return replace(
+        TENANCIES,
+        columns=tuple(replace(c, target=target) if c.name == "loyer_mensuel" else c for c in TENANCIES.columns),
+    )
+
+
+def test_a_column_the_contract_renamed_is_refused_until_the_raw_table_follows(ctx, tmp_path: Path) -> None:
+    """Loaded under the new name, every earlier rent would sit under the old one, never read again."""
+    _made_under(ctx.url, TENANCIES)  # one row with a rent of 400 in monthly_rent
+    renamed = _rent_as("rent")
+    before = _state(ctx.url)
+    with pytest.raises(RawTableOutOfStep) as refused:
+        ingest_file(ctx, renamed, _write(tmp_path, "2025-12", _rows("A1")))
+    assert "raw.housing_tenancies.monthly_rent holds values but the contract no longer names it" in str(refused.value)
+    assert "alter table raw.housing_tenancies rename column monthly_rent to rent" in str(refused.value)
+    assert _state(ctx.url) == before
+    with psycopg.connect(ctx.url) as conn:  # the steward does what it says
+        conn.execute("alter table raw.housing_tenancies rename column monthly_rent to rent")
+    loaded = ingest_file(ctx, renamed, _write(tmp_path, "2025-12", _rows("A1")))
+    rents = "select batch_id, rent from raw.housing_tenancies order by 1"
+    assert _query(ctx.url, rents) == [(0, Decimal("400")), (loaded.batch_id, Decimal("400.00"))]
+
+
+def test_a_column_the_partner_no_longer_sends_keeps_its_values_with_a_warning(ctx, tmp_path: Path, caplog) -> None:
+    _made_under(ctx.url, TENANCIES)
+    caplog.set_level(logging.WARNING, logger="pipelines.raw_tables")
+    older = replace(TENANCIES, columns=tuple(c for c in TENANCIES.columns if c.name != "loyer_mensuel"))
+    header = HEADER.rsplit(";", 1)[0]
+    path = tmp_path / "tenancies_2025-12.csv"
+    path.write_bytes(f"{header}\r\nA1;PA1;Lyon;03/02/2021;;\r\n".encode("latin-1"))
+    loaded = ingest_file(ctx, older, path)
+    rents = "select batch_id, monthly_rent from raw.housing_tenancies order by 1"
+    assert _query(ctx.url, rents) == [(0, Decimal("400")), (loaded.batch_id, None)]
+    assert any("keeps column(s) monthly_rent" in m for m in caplog.messages)
 
 
 def test_a_column_converted_by_hand_to_a_narrower_integer_is_widened_back(ctx, tmp_path: Path) -> None:
