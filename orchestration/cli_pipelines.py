@@ -66,7 +66,7 @@ def ingest(
     except SqlSourceError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from None
-    except (KeyFileError, RawTableOutOfStep) as exc:  # a key rotated while this load waited; a contract's type change
+    except (KeyFileError, RawTableOutOfStep) as exc:  # a key rotated while this load waited; a contract's change
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None
     typer.echo(summary.line())

@@ -62,7 +62,7 @@ def _gained_columns_ddl(contract: Contract) -> str:
     """A contract that gained a column (a partner's new field) gives its raw table, made before, that column too,
     empty in the rows loaded before. Counted first: ALTER TABLE locks the table even when it adds nothing."""
     schema, table = contract.raw_table.split(".")
-    columns = [(name, sql_type) for name, sql_type in raw_columns(contract) if "not null" not in sql_type]
+    columns = list(_nullable_columns(contract).items())
     if not columns:
         return ""
     names = ", ".join(f"'{name}'" for name, _ in columns)
@@ -76,15 +76,20 @@ def _gained_columns_ddl(contract: Contract) -> str:
     )
 
 
+def _nullable_columns(contract: Contract) -> dict[str, str]:
+    """The raw columns a contract may add to, or change in, a table made before: all but the keys."""
+    return {name: sql_type for name, sql_type in raw_columns(contract) if "not null" not in sql_type}
+
+
 def follow_contract_changes(cur, contract: Contract) -> None:
     """Widen a raw column whose contract type was widened (integer to decimal, anything to text); refuse, before
     the batch writes anything, a change the rows loaded before may not survive (a narrowed type, a renamed column).
     Under the writers' lock: a load in progress holds rows of the old type."""
-    schema, table = contract.raw_table.split(".")
-    wanted = {name: sql_type for name, sql_type in raw_columns(contract) if "not null" not in sql_type}
+    schema, name_in_schema = contract.raw_table.split(".")
+    wanted = _nullable_columns(contract)
     stored = cur.execute(
         "select column_name, data_type from information_schema.columns where table_schema = %s and table_name = %s",
-        (schema, table),
+        (schema, name_in_schema),
     ).fetchall()
     changed = [(name, held, wanted[name]) for name, held in stored if name in wanted and held != wanted[name]]
     narrowed = [(name, held, new) for name, held, new in changed if not widens(held, new)]
