@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from array import array
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -25,8 +26,15 @@ from pipelines.ledger import (
     seen_before,
     sha256_of,
 )
-from pipelines.person_linkage import LinkEntries, ensure_identity_schema, link_rows, store_links
-from pipelines.quarantine import FILE_ROW, QuarantineWriter, Rejected, quarantine_path, write_quarantine
+from pipelines.person_linkage import Linked, LinkEntries, ensure_identity_schema, link_rows, opposed_among, store_links
+from pipelines.quarantine import (
+    FILE_ROW,
+    QuarantineWriter,
+    Rejected,
+    drop_rows,
+    quarantine_path,
+    write_quarantine,
+)
 from pipelines.raw_tables import (
     copy_field,
     copy_statement,
@@ -146,9 +154,9 @@ class _LinkKeys:
         self.cache: dict[tuple[object, ...], tuple[list[str], Encoding | None]] = {}
         self.ref_cache: dict[tuple[str, str], str] = {}
 
-    def __call__(self, values: dict[str, object], record_ref: str) -> tuple[list[str], Encoding | None]:
-        """`record_ref` is the row's own keyed record id, a link key when other sources reference it. The list
-        returned may be shared between rows: it is read, never changed."""
+    def __call__(self, values: dict[str, object], record_ref: str | None) -> tuple[list[str], Encoding | None]:
+        """`record_ref` is the row's own keyed record id (None: it has none), a link key when other sources
+        reference it. The list returned may be shared between rows: it is read, never changed."""
         keys: list[str] = []
         encoding = None
         if self.identity_names:
@@ -173,9 +181,15 @@ class _LinkKeys:
                 if ref not in self.ref_cache:
                     self.ref_cache[ref] = record_key(self.ctx.key, *ref)
                 keys.append(self.ref_cache[ref])
-        if self.referenced:
+        if self.referenced and record_ref is not None:
             keys.append(record_ref)
         return keys, encoding
+
+    def of_rejected(self, values: dict[str, object]) -> tuple[list[str], Encoding | None]:
+        """A rejected row's, from what validation could read of it: a value it could not read counts as empty."""
+        record_id = values.get(self.contract.record_id.name)
+        record_ref = None if record_id is None else record_key(self.ctx.key, self.contract.name, str(record_id))
+        return self(values, record_ref)
 
 
 @lru_cache(maxsize=1 << 16)
@@ -257,7 +271,8 @@ def ingest_file(ctx: IngestContext, contract: Contract, path: Path) -> BatchSumm
 @dataclass
 class _ReadBatch:
     """What reading leaves of a batch: valid rows spooled with their linkage entries, rejected ones written to
-    the quarantine file; in memory only the reasons of the rejections and one entry per person."""
+    the quarantine file; in memory only the reasons of the rejections, one entry per person, and the entry of
+    each rejected row that names one (its person may be on the opposition list, known only at linkage)."""
 
     spool: BatchSpool
     quarantine: QuarantineWriter
@@ -265,11 +280,17 @@ class _ReadBatch:
     reasons: list[tuple[int, str | None, str]] = field(default_factory=list)  # (source row, column, code)
     rows_read: int = 0
     rows_rejected: int = 0
+    rejected: LinkEntries = field(default_factory=LinkEntries)  # identities of the rejected rows with a link key
+    rejected_rows: array = field(default_factory=lambda: array("q"))  # their source rows, in `rejected.order`
+    partial: Path | None = None  # the quarantine file once written, renamed into place after commit
 
-    def reject(self, item: Rejected) -> None:
+    def reject(self, item: Rejected, identity: tuple[list[str], Encoding | None] | None = None) -> None:
         self.quarantine.add(item)
         self.reasons.extend((item.source_row, p.column, p.code) for p in item.problems)
         self.rows_rejected += 1
+        if identity is not None and identity[0]:
+            self.rejected.add(*identity)
+            self.rejected_rows.append(item.source_row)
 
 
 def _read(ctx: IngestContext, contract: Contract, extract: Extract, batch: _ReadBatch) -> None:
@@ -280,6 +301,12 @@ def _read(ctx: IngestContext, contract: Contract, extract: Extract, batch: _Read
     met = RecordFingerprints()
     held: list[tuple[int, Row, dict[str, object], str]] = []  # valid rows that may repeat a record id
     pending: list[tuple[int, str, dict[str, object], int]] = []  # valid rows waiting for their notes' redaction
+
+    def identity(values: dict[str, object], record_ref: str | None = None):
+        """A rejected row's identity, to be matched against the opposition list at linkage."""
+        if not contract.is_person_level:
+            return None
+        return row_link_keys(values, record_ref) if record_ref else row_link_keys.of_rejected(values)
 
     def accept(number: int, row: Row, values: dict[str, object], record_ref: str) -> bool:
         keys, encoding = row_link_keys(values, record_ref)
@@ -293,24 +320,32 @@ def _read(ctx: IngestContext, contract: Contract, extract: Extract, batch: _Read
             _spool(ctx, contract, pending, batch.spool)
         return True
 
-    def reject_duplicate(number: int, row: Row, values: dict[str, object], kept: int | None = None) -> None:
-        # the row kept is named, so the steward can compare the two copies and keep the right one
-        where = f": row {kept} was loaded" if kept else " (already loaded in this period)"
+    def reject_duplicate(number: int, row: Row, values: dict[str, object], record_ref: str, kept=None) -> None:
+        # the first copy is named, so the steward can compare the two and keep the right one; not as "loaded":
+        # linkage, later, may set it aside (its person opposed)
+        where = f": row {kept} came first" if kept else " (already loaded in this period)"
         message = f"'{values[record_id_column]}' appears twice{where}"
-        batch.reject(Rejected(number, [Problem(record_id_column, "duplicate_id", message)], row))
+        problem = Problem(record_id_column, "duplicate_id", message)
+        batch.reject(Rejected(number, [problem], row), identity(values, record_ref))
 
     for number, row in extract.rows():
         batch.rows_read += 1
         if isinstance(row, RowUnreadable):
-            batch.reject(Rejected(number, [Problem(None, row.code, str(row))], row.fields))
+            # Its fields as far as they could be split: a shifted identity column gives keys nobody holds. One
+            # not split at all (no fields) names nobody: it stays for the steward, nothing says whose it is.
+            read = validate(row.fields)[0] if row.fields else None
+            problem = Problem(None, row.code, str(row))
+            batch.reject(Rejected(number, [problem], row.fields), None if read is None else identity(read))
             continue
         values, problems = validate(row)
         if problems:
-            batch.reject(Rejected(number, problems, row))
+            # An identity validation could not read (no usable identifier) cannot be matched: the row stays for
+            # the steward, as nothing says it is an opposed person's.
+            batch.reject(Rejected(number, problems, row), identity(values))
             continue
         record_ref = record_key(ctx.key, contract.name, str(values.get(record_id_column)))
         if record_ref in extract.known_refs:
-            reject_duplicate(number, row, values)
+            reject_duplicate(number, row, values, record_ref)
         elif met.add(record_ref):
             held.append((number, row, values, record_ref))
         else:
@@ -321,7 +356,7 @@ def _read(ctx: IngestContext, contract: Contract, extract: Extract, batch: _Read
         spooled = {ref: kept for ref, kept in batch.spool.record_refs() if fingerprint(ref) in wanted}
         for number, row, values, record_ref in held:
             if record_ref in spooled:
-                reject_duplicate(number, row, values, spooled[record_ref])
+                reject_duplicate(number, row, values, record_ref, spooled[record_ref])
             elif accept(number, row, values, record_ref):
                 spooled[record_ref] = number
         _spool(ctx, contract, pending, batch.spool)
@@ -367,24 +402,24 @@ def ingest_extract(ctx: IngestContext, contract: Contract, extract: Extract) -> 
         except BaseException:
             quarantine.discard()
             raise
-        partial = quarantine.close()
+        batch.partial = quarantine.close()
         try:
             summary, settled = _load(ctx, contract, extract, sha, batch)
         except FileRejected as exc:  # it would have emptied its period: its transaction rolled back
-            if partial is not None:
-                partial.unlink(missing_ok=True)
+            if batch.partial is not None:
+                batch.partial.unlink(missing_ok=True)
             return _reject_file(ctx, contract, extract, sha, exc)
         except BaseException:
-            if partial is not None:
-                partial.unlink(missing_ok=True)
+            if batch.partial is not None:
+                batch.partial.unlink(missing_ok=True)
             raise
     finally:
         batch.spool.close()
     if summary.status == "loaded":
-        _settle_quarantine(ctx, contract, extract, partial, settled)
+        _settle_quarantine(ctx, contract, extract, batch.partial, settled)
         _analyse_if_changed(ctx.url, contract.raw_table, summary.rows_loaded + settled.rows_deleted)
-    elif partial is not None:
-        partial.unlink(missing_ok=True)
+    elif batch.partial is not None:
+        batch.partial.unlink(missing_ok=True)
     log.info(
         "%s: %s rows read, %s loaded, %s quarantined",
         extract.path.name,
@@ -470,6 +505,7 @@ def _load(ctx, contract, extract, sha, batch: _ReadBatch) -> tuple[BatchSummary,
             raise _would_empty(extract, batch, earlier, f"{contract.name}'s current period {last}")
         if linked is not None:  # may move this batch's persons (a split): their keys are read after it
             store_links(cur, ctx.contracts.values(), linked, batch_id)
+            _set_aside_rejected(cur, batch, linked)
         opposed: list[int] = []
         person_keys, opposed_entries = (linked.person_keys, linked.opposed) if linked else ([], [])
         # A late re-send of an earlier period is outdated as it loads: its rows are counted, never written.
@@ -499,6 +535,17 @@ def _load(ctx, contract, extract, sha, batch: _ReadBatch) -> tuple[BatchSummary,
     )
     gone = tuple(sorted({name for _, name in replaced} | set(outdated.files)))
     return summary, _Settled(gone, outdated_itself, replaced_rows + outdated.rows_deleted)
+
+
+def _set_aside_rejected(cur, batch: _ReadBatch, linked: Linked) -> None:
+    """Rejected rows of an opposed person go as the valid ones do: counted as quarantined for `opposition`
+    alone, and taken out of the quarantine file before the batch commits (their values must not be kept)."""
+    rejected = batch.rejected
+    opposed = opposed_among(cur, rejected.keys, rejected.encodings, batch.entries, linked)
+    rows = {row for row, entry in zip(batch.rejected_rows, rejected.order, strict=True) if opposed[entry]}
+    if rows:
+        batch.reasons = [r for r in batch.reasons if r[0] not in rows] + [(n, None, OPPOSITION) for n in sorted(rows)]
+        batch.partial = drop_rows(batch.partial, rows)
 
 
 def _seen_summary(contract: Contract, extract: Extract, seen: Seen) -> BatchSummary:

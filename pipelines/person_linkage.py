@@ -121,6 +121,27 @@ def link_rows(
     return _with_evidence(linked, row_keys, dumped, order)
 
 
+def opposed_among(
+    cur: psycopg.Cursor,
+    row_keys: Sequence[list[str]],
+    encodings: Sequence[Encoding | None],
+    aside: LinkEntries | None = None,
+    linked: Linked | None = None,
+) -> list[bool]:
+    """Which of these identities (of rows rejected at validation, each with at least one link key) linkage would
+    set aside as an opposed person's, by the rules valid rows meet; nothing is written. Read after the batch's
+    links are stored (its new opposed keys on the list, its persons in the store), with the entries of ``aside``
+    the batch's linkage (``linked``) set aside, so that a misspelt copy of an opposed row of the same batch is
+    caught too."""
+    if not row_keys:
+        return []
+    dropped = [n for n, opposed in enumerate(linked.opposed) if opposed] if aside and linked else []
+    keys = [*row_keys, *(aside.keys[n] for n in dropped)]
+    encodings = [*encodings, *(aside.encodings[n] for n in dropped)]
+    dumped = [None if enc is None else dumps(enc) for enc in encodings]
+    return _link_opposition_aside(cur, keys, encodings, dumped).opposed[: len(row_keys)]
+
+
 def _with_evidence(
     linked: Linked, row_keys: Sequence[list[str]], dumped: list[str | None], order: Sequence[int]
 ) -> Linked:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import csv
 import os
-from collections.abc import Iterator
+import shutil
+import tempfile
+from collections.abc import Iterator, Set
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,6 +100,36 @@ def read_quarantine(path: Path) -> Iterator[tuple[int, Row]]:
             number = int(line.pop("source_row"))
             if number != FILE_ROW:
                 yield number, {k: v for k, v in line.items() if k not in HEADER}
+
+
+def drop_rows(path: Path, rows: Set[int]) -> Path | None:
+    """Take the lines of ``rows`` (source row numbers) out of a quarantine file: the others are copied to a new
+    file renamed over it, so a reader sees the old file or the new one, never half of it. None, and no file, when
+    no line is left."""
+    if not rows:
+        return path
+    left = 0
+    handle = tempfile.NamedTemporaryFile(
+        "w", encoding="utf-8", newline="", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
+    )
+    try:
+        with handle, path.open(encoding="utf-8", newline="") as source:
+            reader, writer = csv.reader(source), csv.writer(handle)
+            writer.writerow(next(reader))
+            for line in reader:
+                if int(line[0]) not in rows:
+                    writer.writerow(line)
+                    left += 1
+        if not left:
+            Path(handle.name).unlink()
+            path.unlink()
+            return None
+        shutil.copymode(path, handle.name)
+        os.replace(handle.name, path)
+    except BaseException:
+        Path(handle.name).unlink(missing_ok=True)
+        raise
+    return path
 
 
 def reasons_in(path: Path) -> list[tuple[int, str, str, str]]:

@@ -22,8 +22,10 @@ def linking_context(make_ingest_context: Callable[..., IngestContext]) -> Ingest
     return context
 
 
-def health_extract(root: Path, period: str, rows: list[tuple[str, Identity]]) -> Path:
-    """One emergency visit per row, on the first of the period's month."""
+def health_extract(
+    root: Path, period: str, rows: list[tuple[str, Identity]], admitted: dict[str, str] | None = None
+) -> Path:
+    """One emergency visit per row, on the first of the period's month (or as `admitted` writes it, by record)."""
     path = root / "health" / f"encounters_{period}.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8", newline="") as handle:
@@ -31,7 +33,8 @@ def health_extract(root: Path, period: str, rows: list[tuple[str, Identity]]) ->
         writer.writerow([c.name for c in HEALTH.columns])
         for record_id, who in rows:
             identity = [who.family_name, who.given_name, who.birth_date, who.nir or ""]
-            writer.writerow([record_id, *identity, "", "urgence", "", f"{period}-01", ""])
+            admission = (admitted or {}).get(record_id, f"{period}-01")
+            writer.writerow([record_id, *identity, "", "urgence", "", admission, ""])
     return path
 
 

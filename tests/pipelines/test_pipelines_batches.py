@@ -689,8 +689,8 @@ def test_a_repeated_record_id_is_rejected_exactly(ctx: IngestContext, tmp_path: 
         rejected = sorted((line["source_row"], line["id_bail"], line["message"]) for line in csv.DictReader(handle))
     # each names the copy kept, for the steward to compare
     assert rejected == [
-        ("4", "B2", "'B2' appears twice: row 2 was loaded"),
-        ("6", "B1", "'B1' appears twice: row 1 was loaded"),
+        ("4", "B2", "'B2' appears twice: row 2 came first"),
+        ("6", "B1", "'B1' appears twice: row 1 came first"),
     ]
 
 

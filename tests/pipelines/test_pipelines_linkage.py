@@ -14,6 +14,8 @@ import pytest
 from pipelines.erasure import forget
 from pipelines.identity_store import add_opposition
 from pipelines.ingest import IngestContext, ingest_file
+from pipelines.quarantine import quarantine_path
+from pipelines.retry import retry_quarantine
 from pseudonymisation.link_keys import Identity, link_keys, record_key
 from pseudonymisation.rights import request_encodings, request_keys
 from tests.pipelines.identity_extracts import (
@@ -181,7 +183,9 @@ CLAIRE = Identity(given_name="Claire", family_name="Moreau", birth_date="1968-07
 
 def _oppose_identity(ctx: IngestContext, who: Identity) -> None:
     """As `abord opposition add` does: the request's link keys and encodings, nothing else."""
-    request = [{"given_name": who.given_name, "family_name": who.family_name, "birth_date": who.birth_date}]
+    request = [
+        {"given_name": who.given_name, "family_name": who.family_name, "birth_date": who.birth_date, "nir": who.nir}
+    ]
     keys, _ = request_keys(ctx.key, request)
     with psycopg.connect(ctx.url) as conn, conn.cursor() as cur:
         add_opposition(cur, keys, request_encodings(ctx.key, request))
@@ -269,3 +273,113 @@ def test_a_tenancy_loaded_before_its_opposed_participant_is_taken_out_and_counte
         ctx, tenancies, _housing(tmp_path, "tenancies", "2025-11", [["B1", "P1", "Lyon", "01/09/2025", "", "", "500"]])
     )
     assert (later.rows_loaded, later.rows_quarantined) == (0, 1)
+
+
+def _nir(body: str) -> str:
+    return body + f"{97 - int(body) % 97:02d}"
+
+
+LUCIE_NIR = Identity(given_name="Lucie", family_name="Bernard", birth_date="1975-03-12", nir=_nir("2750369123123"))
+LUCIE_SIGNS = ("lucie", "bernard", LUCIE_NIR.nir)  # what of her a quarantine file must not hold
+BAD_DAY = "2025-13-45"
+
+
+def _kept_anywhere(ctx: IngestContext, signs: tuple[str, ...]) -> list[str]:
+    """The signs found in any file under the quarantine directory (partial and temporary files included)."""
+    text = "".join(p.read_text(encoding="utf-8").lower() for p in ctx.quarantine_dir.rglob("*") if p.is_file())
+    return [sign for sign in signs if sign.lower() in text]
+
+
+def _reasons(ctx: IngestContext, batch_id: int) -> list[tuple]:
+    return _query(
+        ctx.url,
+        "select source_row, reason_code from audit.rejections where batch_id = %s order by 1, 2",
+        (batch_id,),
+    )
+
+
+def _balanced(ctx: IngestContext) -> bool:
+    batches = _query(ctx.url, "select rows_read, rows_loaded, rows_quarantined from audit.batches")
+    return all(read == loaded + quarantined for read, loaded, quarantined in batches)
+
+
+def _quarantined(ctx: IngestContext, path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_an_opposed_persons_row_rejected_at_validation_is_counted_and_kept_nowhere(
+    ctx: IngestContext, tmp_path: Path
+) -> None:
+    _oppose_identity(ctx, LUCIE_NIR)
+    lucie_misspelt = Identity(given_name="LUCIE", family_name="BERNARDD", birth_date="1975-03-12")  # no NIR
+    # her birth date unreadable: her NIR, still read, is enough to know her
+    lucie_by_nir = Identity(given_name="Lucie", family_name="Bernard", birth_date="31/31/1975", nir=LUCIE_NIR.nir)
+    rows = [("E1", MARIE), ("E2", LUCIE_NIR), ("E3", lucie_misspelt), ("E4", lucie_by_nir), ("E5", PAUL)]
+    bad = {"E2": BAD_DAY, "E3": BAD_DAY, "E5": BAD_DAY}
+    health = ingest_file(ctx, HEALTH, health_extract(tmp_path, "2025-10", rows, admitted=bad))
+
+    assert (health.rows_read, health.rows_loaded, health.rows_quarantined) == (5, 1, 4)
+    assert _reasons(ctx, health.batch_id) == [
+        (2, "opposition"),
+        (3, "opposition"),
+        (4, "opposition"),
+        (5, "invalid_date"),
+    ]
+    assert _kept_anywhere(ctx, LUCIE_SIGNS) == []
+    # no over-reach: a rejected row of a person who did not oppose keeps its values for the steward
+    (paul,) = _quarantined(ctx, quarantine_path(ctx.quarantine_dir, HEALTH.name, "encounters_2025-10.csv"))
+    assert (paul["source_row"], paul["given_name"], paul["admission_date"]) == ("5", "Paul", BAD_DAY)
+    assert _balanced(ctx)
+
+
+def test_an_opposed_persons_repeated_record_is_counted_and_kept_nowhere(ctx: IngestContext, tmp_path: Path) -> None:
+    _oppose_identity(ctx, LUCIE_NIR)
+    rows = [("E1", LUCIE_NIR), ("E2", PAUL), ("E1", LUCIE_NIR), ("E1", JEANNE), ("E2", PAUL)]
+    health = ingest_file(ctx, HEALTH, health_extract(tmp_path, "2025-10", rows))
+
+    assert (health.rows_read, health.rows_loaded, health.rows_quarantined) == (5, 1, 4)
+    assert _reasons(ctx, health.batch_id) == [
+        (1, "opposition"),
+        (3, "opposition"),
+        (4, "duplicate_id"),
+        (5, "duplicate_id"),
+    ]
+    assert _kept_anywhere(ctx, LUCIE_SIGNS) == []
+    lines = _quarantined(ctx, quarantine_path(ctx.quarantine_dir, HEALTH.name, "encounters_2025-10.csv"))
+    # another person under her record id stays for the steward; the first copy, set aside, is not said loaded
+    assert [(line["source_row"], line["given_name"], line["message"]) for line in lines] == [
+        ("4", "Jeanne", "'E1' appears twice: row 1 came first"),
+        ("5", "Paul", "'E2' appears twice: row 2 came first"),
+    ]
+    assert _balanced(ctx)
+
+
+def test_a_retried_quarantine_file_sets_aside_the_rows_of_a_person_opposed_since(
+    ctx: IngestContext, tmp_path: Path
+) -> None:
+    lucie_misspelt = Identity(given_name="LUCIE", family_name="BERNARDD", birth_date="1975-03-12")
+    rows = [("E1", MARIE), ("E2", LUCIE_NIR), ("E3", lucie_misspelt), ("E4", PAUL)]
+    first = ingest_file(
+        ctx, HEALTH, health_extract(tmp_path, "2025-10", rows, admitted=dict.fromkeys(["E2", "E3", "E4"], BAD_DAY))
+    )
+    assert (first.rows_loaded, first.rows_quarantined) == (1, 3)
+    _oppose_identity(ctx, LUCIE_NIR)
+    # The steward fixes Paul's row and one of hers; her other row is still wrong.
+    quarantine = quarantine_path(ctx.quarantine_dir, HEALTH.name, "encounters_2025-10.csv")
+    lines = _quarantined(ctx, quarantine)
+    for line in lines:
+        if line["encounter_id"] in ("E2", "E4"):
+            line["admission_date"] = "2025-10-01"
+    with quarantine.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(lines[0]))
+        writer.writeheader()
+        writer.writerows(lines)
+
+    retried = retry_quarantine(ctx, quarantine)
+    assert (retried.rows_read, retried.rows_loaded, retried.rows_quarantined) == (3, 1, 2)
+    assert _reasons(ctx, retried.batch_id) == [(2, "opposition"), (3, "opposition")]
+    assert _person_of(ctx, "health_encounters", "E4") is not None
+    assert not quarantine.exists(), "nothing left to fix"
+    assert _kept_anywhere(ctx, LUCIE_SIGNS) == []
+    assert _balanced(ctx)
