@@ -199,6 +199,15 @@ def _warehouse():
     return url, contracts
 
 
+def _purge_quarantine(cur, key: bytes, contracts) -> str:
+    """In the request's transaction: their rows waiting in quarantine files go too (pipelines/quarantine_purge.py)."""
+    from pipelines.quarantine_purge import purge_opposed
+
+    settings = get_settings()
+    purged = purge_opposed(cur, key, contracts, settings.quarantine_dir, settings.today())
+    return f"; {purged} of their rows taken out of quarantine files" if purged else ""
+
+
 def key_rotate_command() -> None:
     """Re-key every stored keyed value in one transaction, keeping every link (see pseudonymisation/rotation.py).
 
@@ -261,13 +270,14 @@ def opposition_add_command(
     from pseudonymisation.rights import request_encodings
 
     key, rows, keys, usable = _request(source)
-    url, _ = _warehouse()
+    url, contracts = _warehouse()
     with psycopg.connect(url) as conn, conn.cursor() as cur:
         _writing(cur, key)
         # the encodings too: a later extract that misspells the name is still recognised
         added = add_opposition(cur, keys, request_encodings(key, rows))
+        purged = _purge_quarantine(cur, key, contracts)
     typer.echo(
-        f"{usable} of {len(rows)} identities on the opposition list ({added} new link keys);"
+        f"{usable} of {len(rows)} identities on the opposition list ({added} new link keys){purged};"
         f" delete {source.name} once done"
     )
 
@@ -288,8 +298,9 @@ def forget_command(
     with psycopg.connect(url) as conn, conn.cursor() as cur:
         _writing(cur, key)
         erasure = forget(cur, keys, person_tables, requested=len(rows))
+        purged = _purge_quarantine(cur, key, contracts)
     typer.echo(
         f"{usable} of {len(rows)} identities matched {erasure.persons} persons: {erasure.rows_deleted} rows "
-        f"and {erasure.link_keys_deleted} link keys erased, now on the opposition list; "
+        f"and {erasure.link_keys_deleted} link keys erased, now on the opposition list{purged}; "
         f"delete {source.name} once done"
     )

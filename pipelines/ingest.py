@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from array import array
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -26,7 +25,14 @@ from pipelines.ledger import (
     seen_before,
     sha256_of,
 )
-from pipelines.person_linkage import Linked, LinkEntries, ensure_identity_schema, link_rows, opposed_among, store_links
+from pipelines.person_linkage import (
+    Linked,
+    LinkEntries,
+    RowIdentities,
+    ensure_identity_schema,
+    link_rows,
+    store_links,
+)
 from pipelines.quarantine import (
     FILE_ROW,
     QuarantineWriter,
@@ -134,7 +140,7 @@ def find_extracts(contract: Contract, landing_dir: Path) -> list[Path]:
     return sorted(files, key=lambda p: (contract.period_of(p.name) or "", p.stat().st_mtime_ns, p.name))
 
 
-class _LinkKeys:
+class RowLinkKeys:
     """Link keys and encoding of a batch's rows. The same person fills many rows of a file (a night each, a
     visit each): normalising and hashing an identity, or a reference to another source's record, once per
     batch, not once per row, is most of ingestion's speed."""
@@ -280,23 +286,21 @@ class _ReadBatch:
     reasons: list[tuple[int, str | None, str]] = field(default_factory=list)  # (source row, column, code)
     rows_read: int = 0
     rows_rejected: int = 0
-    rejected: LinkEntries = field(default_factory=LinkEntries)  # identities of the rejected rows with a link key
-    rejected_rows: array = field(default_factory=lambda: array("q"))  # their source rows, in `rejected.order`
+    rejected: RowIdentities = field(default_factory=RowIdentities)
     partial: Path | None = None  # the quarantine file once written, renamed into place after commit
 
     def reject(self, item: Rejected, identity: tuple[list[str], Encoding | None] | None = None) -> None:
         self.quarantine.add(item)
         self.reasons.extend((item.source_row, p.column, p.code) for p in item.problems)
         self.rows_rejected += 1
-        if identity is not None and identity[0]:
-            self.rejected.add(*identity)
-            self.rejected_rows.append(item.source_row)
+        if identity is not None:
+            self.rejected.add(item.source_row, *identity)
 
 
 def _read(ctx: IngestContext, contract: Contract, extract: Extract, batch: _ReadBatch) -> None:
     """Validate every row: rejected ones to quarantine, valid ones keyed, linked to an entry, spooled."""
     validate = RowValidator(contract, ctx.today)
-    row_link_keys = _LinkKeys(ctx, contract)
+    row_link_keys = RowLinkKeys(ctx, contract)
     record_id_column = contract.record_id.name
     met = RecordFingerprints()
     held: list[tuple[int, Row, dict[str, object], str]] = []  # valid rows that may repeat a record id
@@ -540,9 +544,7 @@ def _load(ctx, contract, extract, sha, batch: _ReadBatch) -> tuple[BatchSummary,
 def _set_aside_rejected(cur, batch: _ReadBatch, linked: Linked) -> None:
     """Rejected rows of an opposed person go as the valid ones do: counted as quarantined for `opposition`
     alone, and taken out of the quarantine file before the batch commits (their values must not be kept)."""
-    rejected = batch.rejected
-    opposed = opposed_among(cur, rejected.keys, rejected.encodings, batch.entries, linked)
-    rows = {row for row, entry in zip(batch.rejected_rows, rejected.order, strict=True) if opposed[entry]}
+    rows = batch.rejected.opposed(cur, batch.entries, linked)
     if rows:
         batch.reasons = [r for r in batch.reasons if r[0] not in rows] + [(n, None, OPPOSITION) for n in sorted(rows)]
         batch.partial = drop_rows(batch.partial, rows)

@@ -121,25 +121,33 @@ def link_rows(
     return _with_evidence(linked, row_keys, dumped, order)
 
 
-def opposed_among(
-    cur: psycopg.Cursor,
-    row_keys: Sequence[list[str]],
-    encodings: Sequence[Encoding | None],
-    aside: LinkEntries | None = None,
-    linked: Linked | None = None,
-) -> list[bool]:
-    """Which of these identities (of rows rejected at validation, each with at least one link key) linkage would
-    set aside as an opposed person's, by the rules valid rows meet; nothing is written. Read after the batch's
-    links are stored (its new opposed keys on the list, its persons in the store), with the entries of ``aside``
-    the batch's linkage (``linked``) set aside, so that a misspelt copy of an opposed row of the same batch is
-    caught too."""
-    if not row_keys:
-        return []
-    dropped = [n for n, opposed in enumerate(linked.opposed) if opposed] if aside and linked else []
-    keys = [*row_keys, *(aside.keys[n] for n in dropped)]
-    encodings = [*encodings, *(aside.encodings[n] for n in dropped)]
-    dumped = [None if enc is None else dumps(enc) for enc in encodings]
-    return _link_opposition_aside(cur, keys, encodings, dumped).opposed[: len(row_keys)]
+class RowIdentities:
+    """Identities of rows linkage does not link (rejected at validation, or waiting in a quarantine file), each
+    with its source row, to tell which are an opposed person's. One entry per identity, two ints per row."""
+
+    def __init__(self) -> None:
+        self.entries = LinkEntries()
+        self.rows = array("q")
+
+    def add(self, row: int, keys: list[str], encoding: Encoding | None) -> None:
+        """A row without a link key names nobody: nothing says whose it is, it is left out."""
+        if keys:
+            self.entries.add(keys, encoding)
+            self.rows.append(row)
+
+    def opposed(self, cur: psycopg.Cursor, aside: LinkEntries | None = None, linked: Linked | None = None) -> set[int]:
+        """The source rows linkage would set aside as an opposed person's, by the rules valid rows meet; nothing
+        is written. Read after a batch's links are stored (its new opposed keys on the list, its persons in the
+        store), with the entries of ``aside`` the batch's linkage (``linked``) set aside, so that a misspelt copy
+        of an opposed row of the same batch is caught too."""
+        if not self.rows:
+            return set()
+        dropped = [n for n, opposed in enumerate(linked.opposed) if opposed] if aside and linked else []
+        keys = [*self.entries.keys, *(aside.keys[n] for n in dropped)]
+        encodings = [*self.entries.encodings, *(aside.encodings[n] for n in dropped)]
+        dumped = [None if enc is None else dumps(enc) for enc in encodings]
+        opposed = _link_opposition_aside(cur, keys, encodings, dumped).opposed
+        return {row for row, entry in zip(self.rows, self.entries.order, strict=True) if opposed[entry]}
 
 
 def _with_evidence(

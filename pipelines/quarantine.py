@@ -102,10 +102,14 @@ def read_quarantine(path: Path) -> Iterator[tuple[int, Row]]:
                 yield number, {k: v for k, v in line.items() if k not in HEADER}
 
 
+class QuarantineChanged(RuntimeError):
+    """The quarantine file was replaced (a batch settled it) while lines were being taken out of it."""
+
+
 def drop_rows(path: Path, rows: Set[int]) -> Path | None:
     """Take the lines of ``rows`` (source row numbers) out of a quarantine file: the others are copied to a new
     file renamed over it, so a reader sees the old file or the new one, never half of it. None, and no file, when
-    no line is left."""
+    no line is left. Raises QuarantineChanged, leaving it as it is, when another file took its name meanwhile."""
     if not rows:
         return path
     left = 0
@@ -114,12 +118,15 @@ def drop_rows(path: Path, rows: Set[int]) -> Path | None:
     )
     try:
         with handle, path.open(encoding="utf-8", newline="") as source:
+            read = os.fstat(source.fileno()).st_ino
             reader, writer = csv.reader(source), csv.writer(handle)
             writer.writerow(next(reader))
             for line in reader:
                 if int(line[0]) not in rows:
                     writer.writerow(line)
                     left += 1
+        if os.stat(path).st_ino != read:
+            raise QuarantineChanged(path.name)
         if not left:
             Path(handle.name).unlink()
             path.unlink()

@@ -14,6 +14,8 @@ from pipelines.contract import load_contracts
 from pipelines.identity_store import ENCODINGS_DDL, EVIDENCE_DDL, UPSERT_ENCODINGS
 from pipelines.key_check import check_key
 from pipelines.pipeline import ensure_raw_tables
+from pipelines.quarantine import Rejected, quarantine_path, write_quarantine
+from pipelines.validation import Problem
 from pseudonymisation.keys import KeyFileError, load_key
 from pseudonymisation.link_keys import Identity, link_keys, record_key, rotate_digest
 from pseudonymisation.probabilistic import dumps, encode_identity
@@ -286,6 +288,41 @@ def test_opposition_add_keeps_keyed_values_only(warehouse: str, tmp_path: Path) 
     # and the keyed encoding, so that a misspelt "Karim Benalli" in a later extract is recognised too
     assert encodings == [(dumps(encode_identity(key, karim)),)]
     assert _person_rows(warehouse, "p-karim") == 5  # opposition alone erases nothing
+
+
+def test_opposition_add_takes_their_rows_out_of_quarantine_files(warehouse: str, tmp_path: Path) -> None:
+    # Two more rows of the batch wait in its quarantine file: Karim's, misspelt, and another person's.
+    contract = load_contracts()["housing_participants"]
+    quarantine = quarantine_path(tmp_path / "quarantine", contract.name, "f.csv")
+    problem = [Problem("date_entree", "invalid_date", "'31/02/2025' is not a date in the form %d/%m/%Y")]
+    row = {"site": "Lyon", "date_entree": "31/02/2025"}
+    waiting = [
+        Rejected(3, problem, {**row, "id_participant": "P3", "nom": "Benalli", "prenom": "Karim",
+                              "date_naissance": "30/07/1988"}),
+        Rejected(4, problem, {**row, "id_participant": "P4", "nom": "Martin", "prenom": "Lucie",
+                              "date_naissance": "05/01/2001"}),
+    ]  # fmt: skip
+    write_quarantine(quarantine, waiting, [c.name for c in contract.columns]).replace(quarantine)
+    with psycopg.connect(warehouse) as conn:
+        conn.execute("update audit.batches set rows_read = 4, rows_quarantined = 2")
+        conn.execute(
+            "insert into audit.rejections (batch_id, source_row, column_name, reason_code)"
+            " select batch_id, n, 'date_entree', 'invalid_date' from audit.batches, unnest(array[3, 4]) as n"
+        )
+    request = tmp_path / "opposition.csv"
+    request.write_text("given_name,family_name,birth_date\nKarim,Benali,30/07/1988\n", encoding="utf-8")
+
+    result = runner.invoke(app, ["opposition", "add", "--from", str(request)])
+    assert result.exit_code == 0, result.output
+    assert "1 of their rows taken out of quarantine files" in result.output
+    assert [r["id_participant"] for r in _rows(quarantine)] == ["P4"]
+    assert not any(
+        "Benal" in p.read_text(encoding="utf-8") for p in (tmp_path / "quarantine").rglob("*") if p.is_file()
+    )
+    with psycopg.connect(warehouse) as conn:
+        reasons = conn.execute("select source_row, reason_code from audit.rejections order by 1").fetchall()
+        counts = conn.execute("select rows_read, rows_loaded, rows_quarantined from audit.batches").fetchall()
+    assert reasons == [(3, "opposition"), (4, "invalid_date")] and counts == [(4, 2, 2)]
 
 
 def test_key_rotate_rekeys_the_store_without_losing_a_link(warehouse: str, tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from pipelines.erasure import forget
 from pipelines.identity_store import add_opposition
 from pipelines.ingest import IngestContext, ingest_file
 from pipelines.quarantine import quarantine_path
+from pipelines.quarantine_purge import purge_opposed
 from pipelines.retry import retry_quarantine
 from pseudonymisation.link_keys import Identity, link_keys, record_key
 from pseudonymisation.rights import request_encodings, request_keys
@@ -308,6 +309,15 @@ def _quarantined(ctx: IngestContext, path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
+def _assert_set_aside(ctx: IngestContext, batch, counts: tuple[int, int, int], reasons: dict[int, str]) -> None:
+    """The batch's rows read, loaded and quarantined, its reason per row; nothing of Lucie's in any file; every
+    batch adds up."""
+    assert (batch.rows_read, batch.rows_loaded, batch.rows_quarantined) == counts
+    assert dict(_reasons(ctx, batch.batch_id)) == reasons
+    assert _kept_anywhere(ctx, LUCIE_SIGNS) == []
+    assert _balanced(ctx)
+
+
 def test_an_opposed_persons_row_rejected_at_validation_is_counted_and_kept_nowhere(
     ctx: IngestContext, tmp_path: Path
 ) -> None:
@@ -319,18 +329,10 @@ def test_an_opposed_persons_row_rejected_at_validation_is_counted_and_kept_nowhe
     bad = {"E2": BAD_DAY, "E3": BAD_DAY, "E5": BAD_DAY}
     health = ingest_file(ctx, HEALTH, health_extract(tmp_path, "2025-10", rows, admitted=bad))
 
-    assert (health.rows_read, health.rows_loaded, health.rows_quarantined) == (5, 1, 4)
-    assert _reasons(ctx, health.batch_id) == [
-        (2, "opposition"),
-        (3, "opposition"),
-        (4, "opposition"),
-        (5, "invalid_date"),
-    ]
-    assert _kept_anywhere(ctx, LUCIE_SIGNS) == []
+    _assert_set_aside(ctx, health, (5, 1, 4), {2: "opposition", 3: "opposition", 4: "opposition", 5: "invalid_date"})
     # no over-reach: a rejected row of a person who did not oppose keeps its values for the steward
     (paul,) = _quarantined(ctx, quarantine_path(ctx.quarantine_dir, HEALTH.name, "encounters_2025-10.csv"))
     assert (paul["source_row"], paul["given_name"], paul["admission_date"]) == ("5", "Paul", BAD_DAY)
-    assert _balanced(ctx)
 
 
 def test_an_opposed_persons_repeated_record_is_counted_and_kept_nowhere(ctx: IngestContext, tmp_path: Path) -> None:
@@ -338,21 +340,13 @@ def test_an_opposed_persons_repeated_record_is_counted_and_kept_nowhere(ctx: Ing
     rows = [("E1", LUCIE_NIR), ("E2", PAUL), ("E1", LUCIE_NIR), ("E1", JEANNE), ("E2", PAUL)]
     health = ingest_file(ctx, HEALTH, health_extract(tmp_path, "2025-10", rows))
 
-    assert (health.rows_read, health.rows_loaded, health.rows_quarantined) == (5, 1, 4)
-    assert _reasons(ctx, health.batch_id) == [
-        (1, "opposition"),
-        (3, "opposition"),
-        (4, "duplicate_id"),
-        (5, "duplicate_id"),
-    ]
-    assert _kept_anywhere(ctx, LUCIE_SIGNS) == []
+    _assert_set_aside(ctx, health, (5, 1, 4), {1: "opposition", 3: "opposition", 4: "duplicate_id", 5: "duplicate_id"})
     lines = _quarantined(ctx, quarantine_path(ctx.quarantine_dir, HEALTH.name, "encounters_2025-10.csv"))
     # another person under her record id stays for the steward; the first copy, set aside, is not said loaded
     assert [(line["source_row"], line["given_name"], line["message"]) for line in lines] == [
         ("4", "Jeanne", "'E1' appears twice: row 1 came first"),
         ("5", "Paul", "'E2' appears twice: row 2 came first"),
     ]
-    assert _balanced(ctx)
 
 
 def test_a_retried_quarantine_file_sets_aside_the_rows_of_a_person_opposed_since(
@@ -377,9 +371,55 @@ def test_a_retried_quarantine_file_sets_aside_the_rows_of_a_person_opposed_since
         writer.writerows(lines)
 
     retried = retry_quarantine(ctx, quarantine)
-    assert (retried.rows_read, retried.rows_loaded, retried.rows_quarantined) == (3, 1, 2)
-    assert _reasons(ctx, retried.batch_id) == [(2, "opposition"), (3, "opposition")]
+    _assert_set_aside(ctx, retried, (3, 1, 2), {2: "opposition", 3: "opposition"})
     assert _person_of(ctx, "health_encounters", "E4") is not None
     assert not quarantine.exists(), "nothing left to fix"
+
+
+def test_opposition_and_erasure_take_their_persons_rows_out_of_quarantine_files(
+    ctx: IngestContext, tmp_path: Path
+) -> None:
+    lucie_misspelt = Identity(given_name="LUCIE", family_name="BERNARDD", birth_date="1975-03-12")
+    october = ingest_file(
+        ctx,
+        HEALTH,
+        health_extract(
+            tmp_path,
+            "2025-10",
+            [("E1", MARIE), ("E2", LUCIE_NIR), ("E3", lucie_misspelt), ("E4", PAUL)],
+            admitted=dict.fromkeys(["E2", "E3", "E4"], BAD_DAY),
+        ),
+    )
+    november = ingest_file(
+        ctx,
+        HEALTH,
+        health_extract(
+            tmp_path, "2025-11", [("E5", MARIE), ("E6", CLAIRE)], admitted=dict.fromkeys(["E5", "E6"], BAD_DAY)
+        ),
+    )
+    files = [quarantine_path(ctx.quarantine_dir, HEALTH.name, f"encounters_{m}.csv") for m in ("2025-10", "2025-11")]
+
+    def purged() -> int:
+        with psycopg.connect(ctx.url) as conn, conn.cursor() as cur:
+            return purge_opposed(cur, ctx.key, ctx.contracts, ctx.quarantine_dir, ctx.today)
+
+    assert purged() == 0  # nobody opposed yet: every row stays for the steward
+    assert [len(_quarantined(ctx, f)) for f in files] == [3, 2]
+
+    _oppose_identity(ctx, LUCIE_NIR)  # she was never loaded: her rows wait in quarantine only, one misspelt
+    assert purged() == 2
+    assert [line["source_row"] for line in _quarantined(ctx, files[0])] == ["4"]  # Paul's, untouched
+    assert _reasons(ctx, october.batch_id) == [(2, "opposition"), (3, "opposition"), (4, "invalid_date")]
     assert _kept_anywhere(ctx, LUCIE_SIGNS) == []
+
+    keys, _ = request_keys(ctx.key, [{"given_name": "Marie", "family_name": "Dupont", "birth_date": "1975-03-12"}])
+    with psycopg.connect(ctx.url) as conn, conn.cursor() as cur:
+        assert forget(cur, keys, [HEALTH.raw_table, JUSTICE.raw_table], requested=1).persons == 1
+        assert purge_opposed(cur, ctx.key, ctx.contracts, ctx.quarantine_dir, ctx.today) == 1
+    assert [line["given_name"] for line in _quarantined(ctx, files[1])] == ["Claire"]
+    assert _reasons(ctx, november.batch_id) == [(1, "opposition"), (2, "invalid_date")]
+    assert _kept_anywhere(ctx, ("marie", "dupont")) == []
     assert _balanced(ctx)
+    # a file left with no row goes: nothing to retry
+    _oppose_identity(ctx, PAUL)
+    assert purged() == 1 and not files[0].exists()

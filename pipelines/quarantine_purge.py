@@ -1,0 +1,81 @@
+"""Quarantine files after a rights request (`abord opposition add`, `abord forget`): the rows of the persons it
+names leave the quarantine files they wait in, as ingestion sets such rows aside when it knows at once.
+
+Each quarantine file of a person-level source is read as its retry would read it: its rows validated, keyed
+(``ingest.RowLinkKeys``) and matched by linkage's own rules (``person_linkage.RowIdentities``) against the store
+the request has just changed. The rows found opposed leave the file (a new file renamed over it,
+``quarantine.drop_rows``); the batch whose rows the file holds (the original, or its latest retry) counts them
+as quarantined for `opposition` instead of their first reasons: its total does not change, its counts by
+reason stay true. A row none of whose identity fields can be read names nobody: it stays for the steward.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from pathlib import Path
+
+from pipelines.contract import Contract
+from pipelines.ingest import OPPOSITION, IngestContext, RowLinkKeys
+from pipelines.ledger import record_rejections
+from pipelines.person_linkage import RowIdentities
+from pipelines.quarantine import SUFFIX, QuarantineChanged, drop_rows, original_name, read_quarantine
+from pipelines.validation import RowValidator
+
+ATTEMPTS = 3  # a file a batch settles meanwhile is read again
+
+
+def purge_opposed(cur, key: bytes, contracts: Mapping[str, Contract], quarantine_dir: Path, today: date) -> int:
+    """In the request's transaction, once its keys are stored, under the writers' lock; returns the rows taken
+    out. The files are rewritten before the transaction commits: should the commit fail, rows of a person who
+    asked to be left out have left quarantine early, never the other way round."""
+    # what keying a row reads of a context: the key, and which sources others reference
+    ctx = IngestContext("", key, quarantine_dir, dict(contracts), lambda: None, today)
+    purged = 0
+    for contract in (c for c in contracts.values() if c.is_person_level):
+        for path in sorted((quarantine_dir / contract.name).glob(f"*{SUFFIX}")):
+            purged += _purge_file(cur, ctx, contract, path)
+    return purged
+
+
+def _purge_file(cur, ctx: IngestContext, contract: Contract, path: Path, attempts: int = ATTEMPTS) -> int:
+    try:
+        rows = _opposed_rows(cur, ctx, contract, path)
+        if rows:
+            drop_rows(path, rows)
+    except FileNotFoundError:  # its batch was replaced or outdated meanwhile: the file went with it
+        return 0
+    except QuarantineChanged:
+        if attempts > 1:
+            return _purge_file(cur, ctx, contract, path, attempts - 1)
+        raise
+    if rows:
+        _count_as_opposed(cur, contract, path, rows)
+    return len(rows)
+
+
+def _opposed_rows(cur, ctx: IngestContext, contract: Contract, path: Path) -> set[int]:
+    validate = RowValidator(contract, ctx.today)
+    row_link_keys = RowLinkKeys(ctx, contract)
+    identities = RowIdentities()
+    for number, row in read_quarantine(path):
+        identities.add(number, *row_link_keys.of_rejected(validate(row)[0]))
+    return identities.opposed(cur)
+
+
+def _count_as_opposed(cur, contract: Contract, path: Path, rows: set[int]) -> None:
+    """The rows' reasons, in the batch whose rows the file holds (its latest loaded retry, or the original), become
+    `opposition`."""
+    cur.execute(
+        "select batch_id from audit.batches where source = %(source)s and status = 'loaded'"
+        " and (file_name = %(file)s and retry_of is null or retry_of in (select batch_id from audit.batches"
+        "      where source = %(source)s and file_name = %(file)s and retry_of is null))"
+        " order by batch_id desc limit 1",
+        {"source": contract.name, "file": original_name(path)},
+    )
+    found = cur.fetchone()
+    if found is None:
+        return
+    (batch_id,) = found
+    cur.execute("delete from audit.rejections where batch_id = %s and source_row = any(%s)", (batch_id, sorted(rows)))
+    record_rejections(cur, batch_id, [(row, None, OPPOSITION) for row in sorted(rows)])
