@@ -337,9 +337,8 @@ def _read(ctx: IngestContext, contract: Contract, extract: Extract, batch: _Read
         if isinstance(row, RowUnreadable):
             # Its fields as far as they could be split: a shifted identity column gives keys nobody holds. One
             # not split at all (no fields) names nobody: it stays for the steward, nothing says whose it is.
-            read = validate(row.fields)[0] if row.fields else None
-            problem = Problem(None, row.code, str(row))
-            batch.reject(Rejected(number, [problem], row.fields), None if read is None else identity(read))
+            read = identity(validate(row.fields)[0]) if row.fields else None
+            batch.reject(Rejected(number, [Problem(None, row.code, str(row))], row.fields), read)
             continue
         values, problems = validate(row)
         if problems:

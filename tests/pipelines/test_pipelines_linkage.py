@@ -327,9 +327,13 @@ def test_an_opposed_persons_row_rejected_at_validation_is_counted_and_kept_nowhe
     lucie_by_nir = Identity(given_name="Lucie", family_name="Bernard", birth_date="31/31/1975", nir=LUCIE_NIR.nir)
     rows = [("E1", MARIE), ("E2", LUCIE_NIR), ("E3", lucie_misspelt), ("E4", lucie_by_nir), ("E5", PAUL)]
     bad = {"E2": BAD_DAY, "E3": BAD_DAY, "E5": BAD_DAY}
-    health = ingest_file(ctx, HEALTH, health_extract(tmp_path, "2025-10", rows, admitted=bad))
+    extract = health_extract(tmp_path, "2025-10", rows, admitted=bad)
+    with extract.open("a", encoding="utf-8") as handle:  # a field too many, after her identity: still read
+        handle.write(f"E6,Bernard,Lucie,1975-03-12,{LUCIE_NIR.nir},,urgence,,2025-10-01,,one too many\n")
+    health = ingest_file(ctx, HEALTH, extract)
 
-    _assert_set_aside(ctx, health, (5, 1, 4), {2: "opposition", 3: "opposition", 4: "opposition", 5: "invalid_date"})
+    reasons = {2: "opposition", 3: "opposition", 4: "opposition", 5: "invalid_date", 6: "opposition"}
+    _assert_set_aside(ctx, health, (6, 1, 5), reasons)
     # no over-reach: a rejected row of a person who did not oppose keeps its values for the steward
     (paul,) = _quarantined(ctx, quarantine_path(ctx.quarantine_dir, HEALTH.name, "encounters_2025-10.csv"))
     assert (paul["source_row"], paul["given_name"], paul["admission_date"]) == ("5", "Paul", BAD_DAY)
