@@ -520,6 +520,8 @@ def _load(ctx, contract, extract, sha, batch: _ReadBatch) -> tuple[BatchSummary,
         if indexed_after:
             cur.execute(person_index_ddl(contract))
         record_rejections(cur, batch_id, batch.reasons + [(number, None, OPPOSITION) for number in opposed])
+        if linked is not None and (linked.opposition or linked.withdrawn):
+            _purge_other_quarantine(cur, ctx, extract, batch, linked)
     summary = BatchSummary(
         contract.name,
         extract.path.name,
@@ -547,6 +549,18 @@ def _set_aside_rejected(cur, batch: _ReadBatch, linked: Linked) -> None:
     if rows:
         batch.reasons = [r for r in batch.reasons if r[0] not in rows] + [(n, None, OPPOSITION) for n in sorted(rows)]
         batch.partial = drop_rows(batch.partial, rows)
+
+
+def _purge_other_quarantine(cur, ctx: IngestContext, extract: Extract, batch: _ReadBatch, linked: Linked) -> None:
+    """The batch put link keys on the opposition list, or took out stored persons found to be opposed (a
+    participant file showing whose a loaded tenancy is): those persons' rows waiting in the quarantine files of
+    other batches go too, as ``abord opposition add`` takes them (``quarantine_purge``), before this batch commits.
+    Its own file it has set aside already. Rare: a batch adding no opposition reads no other file."""
+    from pipelines.quarantine_purge import purge_files  # it imports this module
+
+    purged = purge_files(cur, ctx, extract.quarantine, (batch.entries, linked))
+    if purged:
+        log.info("%s: %s rows of persons found opposed taken out of other quarantine files", extract.path.name, purged)
 
 
 def _seen_summary(contract: Contract, extract: Extract, seen: Seen) -> BatchSummary:

@@ -18,11 +18,12 @@ from pathlib import Path
 from pipelines.contract import Contract
 from pipelines.ingest import OPPOSITION, IngestContext, RowLinkKeys
 from pipelines.ledger import record_rejections
-from pipelines.person_linkage import RowIdentities
+from pipelines.person_linkage import Linked, LinkEntries, RowIdentities
 from pipelines.quarantine import SUFFIX, QuarantineChanged, drop_rows, original_name, read_quarantine
 from pipelines.validation import RowValidator
 
 ATTEMPTS = 3  # a file a batch settles meanwhile is read again
+_Aside = tuple[LinkEntries, Linked]  # a batch's entries and their linkage
 
 
 def purge_opposed(cur, key: bytes, contracts: Mapping[str, Contract], quarantine_dir: Path, today: date) -> int:
@@ -30,37 +31,46 @@ def purge_opposed(cur, key: bytes, contracts: Mapping[str, Contract], quarantine
     out. The files are rewritten before the transaction commits: should the commit fail, rows of a person who
     asked to be left out have left quarantine early, never the other way round."""
     # what keying a row reads of a context: the key, and which sources others reference
-    ctx = IngestContext("", key, quarantine_dir, dict(contracts), lambda: None, today)
+    return purge_files(cur, IngestContext("", key, quarantine_dir, dict(contracts), lambda: None, today))
+
+
+def purge_files(cur, ctx: IngestContext, skip: Path | None = None, batch: _Aside | None = None) -> int:
+    """``purge_opposed`` for a batch whose linkage added to the opposition list, in its transaction, where
+    ingestion holds the writers' lock: every quarantine file but ``skip``, the batch's own, which it sets aside
+    itself. ``batch`` is its entries and linkage: a misspelt copy of a row it set aside is that person's too."""
     purged = 0
-    for contract in (c for c in contracts.values() if c.is_person_level):
-        for path in sorted((quarantine_dir / contract.name).glob(f"*{SUFFIX}")):
-            purged += _purge_file(cur, ctx, contract, path)
+    for contract in (c for c in ctx.contracts.values() if c.is_person_level):
+        for path in sorted((ctx.quarantine_dir / contract.name).glob(f"*{SUFFIX}")):
+            if path != skip:
+                purged += _purge_file(cur, ctx, contract, path, batch)
     return purged
 
 
-def _purge_file(cur, ctx: IngestContext, contract: Contract, path: Path, attempts: int = ATTEMPTS) -> int:
+def _purge_file(
+    cur, ctx: IngestContext, contract: Contract, path: Path, batch: _Aside | None, attempts: int = ATTEMPTS
+) -> int:
     try:
-        rows = _opposed_rows(cur, ctx, contract, path)
+        rows = _opposed_rows(cur, ctx, contract, path, batch)
         if rows:
             drop_rows(path, rows)
     except FileNotFoundError:  # its batch was replaced or outdated meanwhile: the file went with it
         return 0
     except QuarantineChanged:
         if attempts > 1:
-            return _purge_file(cur, ctx, contract, path, attempts - 1)
+            return _purge_file(cur, ctx, contract, path, batch, attempts - 1)
         raise
     if rows:
         _count_as_opposed(cur, contract, path, rows)
     return len(rows)
 
 
-def _opposed_rows(cur, ctx: IngestContext, contract: Contract, path: Path) -> set[int]:
+def _opposed_rows(cur, ctx: IngestContext, contract: Contract, path: Path, batch: _Aside | None) -> set[int]:
     validate = RowValidator(contract, ctx.today)
     row_link_keys = RowLinkKeys(ctx, contract)
     identities = RowIdentities()
     for number, row in read_quarantine(path):
         identities.add(number, *row_link_keys.of_rejected(validate(row)[0]))
-    return identities.opposed(cur)
+    return identities.opposed(cur, *(batch or ()))
 
 
 def _count_as_opposed(cur, contract: Contract, path: Path, rows: set[int]) -> None:

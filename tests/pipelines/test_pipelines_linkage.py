@@ -427,3 +427,44 @@ def test_opposition_and_erasure_take_their_persons_rows_out_of_quarantine_files(
     # a file left with no row goes: nothing to retry
     _oppose_identity(ctx, PAUL)
     assert purged() == 1 and not files[0].exists()
+
+
+def test_a_batch_finding_a_person_opposed_takes_their_rows_out_of_other_quarantine_files(
+    make_ingest_context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ctx = make_ingest_context(_NoNotes)
+    ctx.ensure_schema()
+    participants, tenancies = CONTRACTS["housing_participants"], CONTRACTS["housing_tenancies"]
+    _oppose_identity(ctx, MARIE_HELENE)
+    # Two tenancies with a wrong start date wait in quarantine: one names her participant record, not her.
+    early = ingest_file(
+        ctx,
+        tenancies,
+        _housing(tmp_path, "tenancies", "2025-10", [["B1", "P1", "Lyon", "31/31/2025", "", "", "500"],
+                                                    ["B2", "P2", "Lyon", "01/09/2025", "", "", "450"],
+                                                    ["B3", "P3", "Lyon", "31/31/2025", "", "", "480"]]),
+    )  # fmt: skip
+    assert (early.rows_read, early.rows_loaded, early.rows_quarantined) == (3, 1, 2)
+    waiting = quarantine_path(ctx.quarantine_dir, tenancies.name, "tenancies_2025-10.csv")
+    assert [line["id_bail"] for line in _quarantined(ctx, waiting)] == ["B1", "B3"]
+
+    import pipelines.quarantine_purge as quarantine_purge
+
+    read: list[Path | None] = []
+    purge_files = quarantine_purge.purge_files
+    monkeypatch.setattr(quarantine_purge, "purge_files", lambda *a: read.append(a[2]) or purge_files(*a))
+    # Claire's health visit adds nobody to the opposition list: no other quarantine file is read
+    ingest_file(ctx, HEALTH, health_extract(tmp_path, "2025-10", [("E1", CLAIRE)]))
+    assert read == []
+    # The participants: P1 is her, misspelt. Her record id joins the opposition list, and her tenancy's line goes.
+    people = [["P1", "Dupond", "Marie-Helene", "04/07/1968", "", "", "", "Lyon", "", "01/09/2025", ""],
+              ["P3", "Moreau", "Claire", "04/07/1968", "", "", "", "Lyon", "", "01/09/2025", ""]]  # fmt: skip
+    batch = ingest_file(ctx, participants, _housing(tmp_path, "participants", "2025-10", people))
+    assert (batch.rows_loaded, batch.rows_quarantined) == (1, 1)
+    assert [line["id_bail"] for line in _quarantined(ctx, waiting)] == ["B3"]  # Claire's, for the steward
+    # counted in the tenancies' batch as set aside for opposition: its total unchanged, every batch adds up
+    assert _reasons(ctx, early.batch_id) == [(1, "opposition"), (3, "invalid_date")]
+    assert _query(ctx.url, "select rows_read, rows_loaded, rows_quarantined from audit.batches where batch_id = %s",
+                  (early.batch_id,)) == [(3, 1, 2)]  # fmt: skip
+    assert _balanced(ctx)
+    assert read == [quarantine_path(ctx.quarantine_dir, participants.name, "participants_2025-10.csv")]  # skipped
