@@ -243,24 +243,38 @@ def _housing(root: Path, entity: str, period: str, rows: list[list[str]]) -> Pat
     return path
 
 
+PARTICIPANTS, TENANCIES = CONTRACTS["housing_participants"], CONTRACTS["housing_tenancies"]
+
+
+def _housing_her_opposed(make_ingest_context) -> IngestContext:
+    """The housing sources' context, Marie-Hélène on the opposition list (never loaded)."""
+    ctx = make_ingest_context(_NoNotes)
+    ctx.ensure_schema()
+    _oppose_identity(ctx, MARIE_HELENE)
+    return ctx
+
+
+def _tenancies(ctx: IngestContext, root: Path, period: str, rows: list[tuple[str, str, str]]):
+    """A tenancy in Lyon per (tenancy id, participant id, start date)."""
+    lines = [[tenancy, participant, "Lyon", start, "", "", "500"] for tenancy, participant, start in rows]
+    return ingest_file(ctx, TENANCIES, _housing(root, "tenancies", period, lines))
+
+
+def _participants(ctx: IngestContext, root: Path, claire: str):
+    """Marie-Hélène misspelt as participant P1 (opposed), and Claire, of her birth date, as participant `claire`."""
+    people = [["P1", "Dupond", "Marie-Helene", "04/07/1968", "", "", "", "Lyon", "", "01/09/2025", ""],
+              [claire, "Moreau", "Claire", "04/07/1968", "", "", "", "Lyon", "", "01/09/2025", ""]]  # fmt: skip
+    return ingest_file(ctx, PARTICIPANTS, _housing(root, "participants", "2025-10", people))
+
+
 def test_a_tenancy_loaded_before_its_opposed_participant_is_taken_out_and_counted(
     make_ingest_context, tmp_path: Path
 ) -> None:
-    ctx = make_ingest_context(_NoNotes)
-    ctx.ensure_schema()
-    participants, tenancies = CONTRACTS["housing_participants"], CONTRACTS["housing_tenancies"]
-    _oppose_identity(ctx, MARIE_HELENE)
+    ctx = _housing_her_opposed(make_ingest_context)
     # The tenancies arrive first: they name the participant's record, not the person.
-    early = ingest_file(
-        ctx,
-        tenancies,
-        _housing(tmp_path, "tenancies", "2025-10", [["B1", "P1", "Lyon", "01/09/2025", "", "", "500"],
-                                                    ["B2", "P2", "Lyon", "01/09/2025", "", "", "450"]]),
-    )  # fmt: skip
+    early = _tenancies(ctx, tmp_path, "2025-10", [("B1", "P1", "01/09/2025"), ("B2", "P2", "01/09/2025")])
     assert early.rows_loaded == 2
-    people = [["P1", "Dupond", "Marie-Helene", "04/07/1968", "", "", "", "Lyon", "", "01/09/2025", ""],
-              ["P2", "Moreau", "Claire", "04/07/1968", "", "", "", "Lyon", "", "01/09/2025", ""]]  # fmt: skip
-    batch = ingest_file(ctx, participants, _housing(tmp_path, "participants", "2025-10", people))
+    batch = _participants(ctx, tmp_path, "P2")
     assert (batch.rows_loaded, batch.rows_quarantined) == (1, 1)
     assert _opposed_rows(ctx, batch.batch_id) == [(1, None)]
     # Her tenancy is taken out of raw and counted, in its own batch, as set aside for opposition.
@@ -270,9 +284,7 @@ def test_a_tenancy_loaded_before_its_opposed_participant_is_taken_out_and_counte
                   (early.batch_id,)) == [(2, 1, 1)]  # fmt: skip
     assert _opposed_rows(ctx, early.batch_id) == [(1, None)]
     # and next month's tenancy naming her record is set aside at once
-    later = ingest_file(
-        ctx, tenancies, _housing(tmp_path, "tenancies", "2025-11", [["B1", "P1", "Lyon", "01/09/2025", "", "", "500"]])
-    )
+    later = _tenancies(ctx, tmp_path, "2025-11", [("B1", "P1", "01/09/2025")])
     assert (later.rows_loaded, later.rows_quarantined) == (0, 1)
 
 
@@ -432,20 +444,12 @@ def test_opposition_and_erasure_take_their_persons_rows_out_of_quarantine_files(
 def test_a_batch_finding_a_person_opposed_takes_their_rows_out_of_other_quarantine_files(
     make_ingest_context, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ctx = make_ingest_context(_NoNotes)
-    ctx.ensure_schema()
-    participants, tenancies = CONTRACTS["housing_participants"], CONTRACTS["housing_tenancies"]
-    _oppose_identity(ctx, MARIE_HELENE)
+    ctx = _housing_her_opposed(make_ingest_context)
     # Two tenancies with a wrong start date wait in quarantine: one names her participant record, not her.
-    early = ingest_file(
-        ctx,
-        tenancies,
-        _housing(tmp_path, "tenancies", "2025-10", [["B1", "P1", "Lyon", "31/31/2025", "", "", "500"],
-                                                    ["B2", "P2", "Lyon", "01/09/2025", "", "", "450"],
-                                                    ["B3", "P3", "Lyon", "31/31/2025", "", "", "480"]]),
-    )  # fmt: skip
+    rows = [("B1", "P1", "31/31/2025"), ("B2", "P2", "01/09/2025"), ("B3", "P3", "31/31/2025")]
+    early = _tenancies(ctx, tmp_path, "2025-10", rows)
     assert (early.rows_read, early.rows_loaded, early.rows_quarantined) == (3, 1, 2)
-    waiting = quarantine_path(ctx.quarantine_dir, tenancies.name, "tenancies_2025-10.csv")
+    waiting = quarantine_path(ctx.quarantine_dir, TENANCIES.name, "tenancies_2025-10.csv")
     assert [line["id_bail"] for line in _quarantined(ctx, waiting)] == ["B1", "B3"]
 
     import pipelines.quarantine_purge as quarantine_purge
@@ -457,9 +461,7 @@ def test_a_batch_finding_a_person_opposed_takes_their_rows_out_of_other_quaranti
     ingest_file(ctx, HEALTH, health_extract(tmp_path, "2025-10", [("E1", CLAIRE)]))
     assert read == []
     # The participants: P1 is her, misspelt. Her record id joins the opposition list, and her tenancy's line goes.
-    people = [["P1", "Dupond", "Marie-Helene", "04/07/1968", "", "", "", "Lyon", "", "01/09/2025", ""],
-              ["P3", "Moreau", "Claire", "04/07/1968", "", "", "", "Lyon", "", "01/09/2025", ""]]  # fmt: skip
-    batch = ingest_file(ctx, participants, _housing(tmp_path, "participants", "2025-10", people))
+    batch = _participants(ctx, tmp_path, "P3")
     assert (batch.rows_loaded, batch.rows_quarantined) == (1, 1)
     assert [line["id_bail"] for line in _quarantined(ctx, waiting)] == ["B3"]  # Claire's, for the steward
     # counted in the tenancies' batch as set aside for opposition: its total unchanged, every batch adds up
@@ -467,4 +469,4 @@ def test_a_batch_finding_a_person_opposed_takes_their_rows_out_of_other_quaranti
     assert _query(ctx.url, "select rows_read, rows_loaded, rows_quarantined from audit.batches where batch_id = %s",
                   (early.batch_id,)) == [(3, 1, 2)]  # fmt: skip
     assert _balanced(ctx)
-    assert read == [quarantine_path(ctx.quarantine_dir, participants.name, "participants_2025-10.csv")]  # skipped
+    assert read == [quarantine_path(ctx.quarantine_dir, PARTICIPANTS.name, "participants_2025-10.csv")]  # skipped
