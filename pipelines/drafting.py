@@ -22,6 +22,7 @@ from pathlib import Path
 
 from pipelines.contract import SourceFormat
 from pipelines.readers.cells import cell_text
+from pipelines.settings import get_settings
 from pseudonymisation import normalise
 
 SAMPLE_ROWS = 2000
@@ -315,7 +316,7 @@ def _guess(name: str, values: list[str], rows: int, today: date) -> tuple[Column
         if by_name and by_content and by_content != by_name:
             column.notes.append(f"its content looks like {by_content}")
         if role == "birth_date":  # read by the identifier reader, day first or ISO, whatever format.date_format
-            implausible = sum(1 for v in values if normalise.birth_date(v) is None)
+            implausible = sum(1 for v in values if normalise.birth_date(v, today) is None)
             if implausible:
                 column.notes.append(
                     f"{implausible} of {len(values)} sample values are not plausible birth dates: those rows would"
@@ -368,7 +369,7 @@ def draft_contract(path: Path, name: str | None = None, today: date | None = Non
     header, rows, fmt = _sample_rows(path, sheet)
     if not any(header):
         raise DraftError(f"{path.name}: no header line or JSON object to take column names from")
-    today = today or date.today()
+    today = today or get_settings().today()  # the programme's day, as ingestion's
     columns, dropped, dated, id_like, decimals = [], [], [], [], Counter()
     for column_name in filter(None, header):  # an unnamed column is never read: nothing to draft
         values = [r[column_name].strip() for r in rows if r.get(column_name, "").strip()]

@@ -174,8 +174,9 @@ class RowLinkKeys:
                 identity = Identity(
                     **{role: None if v is None else str(v) for role, v in zip(self.identity_roles, parts, strict=True)}
                 )
-                encoding = encode_identity(self.ctx.key, identity, None if postcode is None else str(postcode))
-                cached = (link_keys(self.ctx.key, identity), encoding)
+                code = None if postcode is None else str(postcode)
+                encoding = encode_identity(self.ctx.key, identity, code, self.ctx.today)
+                cached = (link_keys(self.ctx.key, identity, self.ctx.today), encoding)
                 self.cache[read] = cached
             keys, encoding = cached
         if not self.refs and not self.referenced:
@@ -199,14 +200,15 @@ class RowLinkKeys:
 
 
 @lru_cache(maxsize=1 << 16)
-def _birth_year(value: str | None) -> int | None:
-    return generalise.birth_year(birth_date(value))
+def _birth_year(value: str | None, today: date) -> int | None:
+    return generalise.birth_year(birth_date(value, today))
 
 
 class _RawFields:
     """A valid row's fields in its raw table, the person key aside (linkage decides it later), as COPY text."""
 
-    def __init__(self, contract: Contract):
+    def __init__(self, contract: Contract, today: date):
+        self.today = today
         birth = next((c for c in contract.columns if c.role == "birth_date"), None)
         self.birth = birth.name if birth is not None else None
         postcode = next((c for c in contract.columns if c.role == "postcode"), None)
@@ -216,7 +218,7 @@ class _RawFields:
     def __call__(self, record_ref: str, values: dict[str, object], notes: dict[str, str | None]) -> str:
         fields = [record_ref]
         if self.birth is not None:
-            fields.append(copy_field(_birth_year(values.get(self.birth))))
+            fields.append(copy_field(_birth_year(values.get(self.birth), self.today)))
         if self.postcode is not None:
             fields.append(copy_field(generalise.departement(values.get(self.postcode))))
         for name, free_text in self.stored:
@@ -374,7 +376,7 @@ def _spool(ctx: IngestContext, contract: Contract, pending: list, spool: BatchSp
         texts = [values.get(column.name) for _, _, values, _ in pending]
         names = [_names_in(contract, values) for _, _, values, _ in pending]
         notes[column.name] = ctx.redactor().redact_many(texts, names)
-    raw_fields = _RawFields(contract)
+    raw_fields = _RawFields(contract, ctx.today)
     for position, (number, record_ref, values, entry) in enumerate(pending):
         row_notes = {name: texts[position] for name, texts in notes.items()}
         spool.write(number, raw_fields(record_ref, values, row_notes), entry)

@@ -16,6 +16,8 @@ EARLIEST_DATE = date(1900, 1, 1)
 MEMO_SIZE = 1 << 16
 
 # Extracts repeat the same dates and birth dates row after row; parsing each once is a large part of the speed.
+# Called with the programme's day (a date is in the future by its calendar), which keys the cache too: a process
+# running past midnight never reuses yesterday's answer.
 birth_date = lru_cache(maxsize=1 << 16)(normalise.birth_date)
 
 
@@ -36,7 +38,7 @@ def _parser(column: Column, contract: Contract, today: date) -> Callable[[str], 
     batch rather than once per cell."""
     fmt = contract.format
     if column.role == "birth_date":
-        return _memoised(_birth_date)
+        return _memoised(partial(_birth_date, today))
     if column.type == "date":
         return _memoised(partial(_date, fmt.date_format, today))
     if column.type == "integer":
@@ -62,9 +64,9 @@ def _memoised(parse: Callable[[str], object]) -> Callable[[str], object]:
     return parse_once
 
 
-def _birth_date(value: str) -> str:
+def _birth_date(today: date, value: str) -> str:
     # Identifiers stay raw strings for pseudonymisation, but a birth date nobody can read links nobody.
-    if birth_date(value) is None:
+    if birth_date(value, today) is None:
         raise _Invalid("invalid_date", f"'{value}' is not a plausible birth date")
     return value
 

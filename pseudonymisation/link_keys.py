@@ -78,8 +78,9 @@ def _swapped_day_month(iso: str) -> str | None:
     return f"{year}-{day}-{month}"
 
 
-def link_keys(key: bytes, identity: Identity) -> list[str]:
-    """The sorted, unique keyed link keys of one record (hex strings only)."""
+def link_keys(key: bytes, identity: Identity, today: date | None = None) -> list[str]:
+    """The sorted, unique keyed link keys of one record (hex strings only); a birth date after ``today``
+    (``normalise.birth_date``) links nothing."""
     keys: set[str] = set()
 
     def add(domain: str, *parts: str) -> None:
@@ -94,7 +95,7 @@ def link_keys(key: bytes, identity: Identity) -> list[str]:
 
     given = normalise.name(identity.given_name)
     family = normalise.name(identity.family_name)
-    dob = normalise.birth_date(identity.birth_date)
+    dob = normalise.birth_date(identity.birth_date, today)
     if given and family and dob:
         pair = sorted((given, family))
         add("names_dob", *pair, dob)

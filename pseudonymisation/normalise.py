@@ -54,8 +54,11 @@ _COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
 _EARLIEST = date(1900, 1, 1)
 
 
-def birth_date(value: date | str | None) -> str | None:
-    """A plausible birth date as ISO "YYYY-MM-DD", or None (unparseable, before 1900, future)."""
+def birth_date(value: date | str | None, today: date | None = None) -> str | None:
+    """A plausible birth date as ISO "YYYY-MM-DD", or None (unparseable, before 1900, after ``today``).
+
+    ``today`` is the caller's calendar day, by default the machine's: a caller keeping another calendar (a
+    programme in its own time zone) passes its own, and a caller caching the result keys the cache by it."""
     if isinstance(value, datetime):
         parsed: date | None = value.date()
     elif isinstance(value, date):
@@ -64,7 +67,7 @@ def birth_date(value: date | str | None) -> str | None:
         parsed = _parse_date(value.strip())
     else:
         return None
-    if parsed is None or not (_EARLIEST <= parsed <= date.today()):
+    if parsed is None or not (_EARLIEST <= parsed <= (today or date.today())):
         return None
     return parsed.isoformat()
 

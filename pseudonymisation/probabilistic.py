@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 from sys import intern
 
@@ -59,11 +60,14 @@ def _shared_hash(key: bytes, rotations: tuple[bytes, ...], domain: str, value: s
     return keyed_hash(key, "prob:" + domain, value)  # whole: a rotation wraps the stored digest as it is
 
 
-def encode_identity(key: bytes, identity: Identity, postcode: str | None = None) -> Encoding | None:
-    """The encoding of one identity, or None without both names and a usable birth date."""
+def encode_identity(
+    key: bytes, identity: Identity, postcode: str | None = None, today: date | None = None
+) -> Encoding | None:
+    """The encoding of one identity, or None without both names and a usable birth date (not after ``today``,
+    ``normalise.birth_date``)."""
     given = normalise.name(identity.given_name)
     family = normalise.name(identity.family_name)
-    dob = normalise.birth_date(identity.birth_date)
+    dob = normalise.birth_date(identity.birth_date, today)
     if not (given and family and dob):
         return None
     year, month, day = dob.split("-")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import codecs
 import zipfile
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from orchestration.cli import app
 from pipelines.contract import Contract, check_contracts, load_contract
+from pipelines.drafting import draft_contract
 from pipelines.readers import RowUnreadable, read_rows
 from pipelines.validation import validate_row
 
@@ -179,6 +180,19 @@ def test_a_few_unparseable_dates_do_not_make_a_date_column_text(tmp_path: Path) 
     contract, text = _draft(jsonl)
     assert contract.column("start_date").type == "date" and contract.format.date_format == "%Y-%m-%d"
     assert "1 of 40 sample values do not parse" in _comment(text, "start_date")
+
+
+def test_a_birth_date_on_the_programmes_day_is_plausible_when_the_machine_is_a_day_behind(tmp_path: Path) -> None:
+    today = date.today() + timedelta(days=1)  # the programme's day (ABORD_TIMEZONE), past midnight already
+    births = [f"{1 + i % 28:02d}/05/{1940 + i}" for i in range(30)] + [today.strftime("%d/%m/%Y")]
+    sample = _sample(tmp_path, "participants_2025-11.csv")
+    sample.write_text("id_participant;date_naissance\n" + "".join(f"P{i};{b}\n" for i, b in enumerate(births)))
+
+    def notes(day: date) -> str:
+        return " ".join(next(c for c in draft_contract(sample, today=day).columns if c.name == "date_naissance").notes)
+
+    assert "plausible" not in notes(today)
+    assert "1 of 31 sample values are not plausible birth dates" in notes(today - timedelta(days=1))
 
 
 def test_one_date_format_per_file_that_of_most_date_columns(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import psycopg
@@ -470,3 +471,16 @@ def test_a_batch_finding_a_person_opposed_takes_their_rows_out_of_other_quaranti
                   (early.batch_id,)) == [(3, 1, 2)]  # fmt: skip
     assert _balanced(ctx)
     assert read == [quarantine_path(ctx.quarantine_dir, PARTICIPANTS.name, "participants_2025-10.csv")]  # skipped
+
+
+def test_a_birth_date_on_the_programmes_day_links_when_the_machine_is_a_day_behind(
+    ctx: IngestContext, tmp_path: Path
+) -> None:
+    ctx.today += timedelta(days=1)  # the programme's day (ABORD_TIMEZONE), past midnight before the machine's
+    born = Identity(given_name="Nadia", family_name="Petit", birth_date=ctx.today.isoformat())
+    health = ingest_file(ctx, HEALTH, health_extract(tmp_path, "2025-10", [("E1", born)]))
+    assert (health.rows_loaded, health.rows_quarantined) == (1, 0)
+    # keyed by her names and birth date, and encoded, as on any other day
+    stored = {k for (k,) in _query(ctx.url, "select link_key from identity.link_keys")}
+    assert stored == set(link_keys(ctx.key, born, ctx.today)) and len(stored) >= 2
+    assert _query(ctx.url, "select count(*) from identity.bloom_encodings") == [(1,)]

@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -6,10 +6,11 @@ import pytest
 
 from pipelines.contract import load_contracts
 from pipelines.readers import FileRejected, RowUnreadable, read_rows
-from pipelines.validation import validate_row
+from pipelines.validation import RowValidator, validate_row
 
 CONTRACTS = load_contracts()
 TENANCIES = CONTRACTS["housing_tenancies"]
+HEALTH = CONTRACTS["health_encounters"]
 TODAY = date(2026, 1, 15)
 HEADER = "id_bail;id_participant;site;date_debut;date_fin;motif_sortie;loyer_mensuel\r\n"
 
@@ -151,3 +152,14 @@ def test_unreadable_files_are_rejected_with_a_clear_message(tmp_path, content, c
     with pytest.raises(FileRejected) as error:
         list(read_rows(_file(tmp_path, content), contract))
     assert error.value.code == code and message in str(error.value) and "tenancies_2025-12.csv" in str(error.value)
+
+
+def test_a_birth_date_is_in_the_future_by_the_programmes_day_not_the_machines() -> None:
+    # Near midnight the programme's day (ABORD_TIMEZONE) is a day ahead of the machine's: a birth date on it is
+    # plausible; the day before, it was not. Birth dates are cached: the answer follows the day it was asked on.
+    today = date.today() + timedelta(days=1)
+    row = {"encounter_id": "E1", "family_name": "Petit", "given_name": "Nadia", "birth_date": today.isoformat(),
+           "encounter_type": "urgence", "admission_date": "2025-10-01"}  # fmt: skip
+    days = (today, today - timedelta(days=1), today)
+    problems = [[(p.column, p.code) for p in RowValidator(HEALTH, day)(row)[1]] for day in days]
+    assert problems == [[], [("birth_date", "invalid_date")], []]

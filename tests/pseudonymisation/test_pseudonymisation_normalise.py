@@ -158,3 +158,11 @@ def test_email(raw: str | None, expected: str | None) -> None:
 )
 def test_only_a_whole_issuable_ssn_is_kept(raw: str | None, expected: str | None) -> None:
     assert normalise.ssn(raw) == expected
+
+
+def test_birth_date_is_judged_by_the_callers_day() -> None:
+    # A programme in its own time zone may be a day ahead of the machine: a birth date on its day is plausible.
+    day = date.today() + timedelta(days=1)
+    assert normalise.birth_date(day.isoformat(), day) == day.isoformat()
+    assert normalise.birth_date(day.strftime("%d/%m/%Y"), day - timedelta(days=1)) is None
+    assert normalise.birth_date(date(1985, 3, 4), day) == "1985-03-04"
