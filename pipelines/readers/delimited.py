@@ -48,6 +48,22 @@ def _records(
             if pending:
                 yield _row(pending, header, wanted, delimiter)
                 pending = None
+            if "field larger than field limit" in str(exc):
+                limit = csv.field_size_limit()
+                if reader.line_num > start:  # an open quote ran on over the lines of the rows after it
+                    raise FileRejected(
+                        "unclosed_quote",
+                        f"{path.name}: line {start} opens a quoted value that is never closed (it runs on past line"
+                        f" {reader.line_num}, over {limit} characters)",
+                    ) from None
+                yield (
+                    number,
+                    RowUnreadable(
+                        "field_too_large",
+                        f"line {start}: a value of more than {limit} characters, more than a field holds",
+                    ),
+                )
+                continue
             if "unexpected end of data" not in str(exc):
                 yield number, RowUnreadable("bad_quoting", f"line {start}: {exc}")
                 continue

@@ -191,6 +191,16 @@ CASES = {
         "unclosed_quote",
         "line 2 opens a quoted value that is never closed",
     ),
+    # csv's field limit (128 KiB) is reached long before the file ends: the rows the open quote swallowed are
+    # no field of one row, and the rows after it are not the whole file
+    "quote never closed far from the end": Case(
+        "housing_tenancies",
+        tenancies(
+            rows=['B0;P0;"Lyon;03/02/2021;;;452,30', *(f"B{i};P{i};Lyon;03/02/2021;;;452,30" for i in range(1, 5000))]
+        ),
+        "unclosed_quote",
+        "line 2 opens a quoted value that is never closed",
+    ),  # fmt: skip
     "no header line: data first": Case(
         "housing_tenancies",
         tenancies(header=TENANCY_ROWS[0]),
@@ -220,6 +230,11 @@ CASES = {
         "housing_tenancies",
         tenancies(rows=_swap(TENANCY_ROWS, 2, 'B3;P3;"Lyon"x;05/05/2023;;;410,5')),
         rows={3: "bad_quoting"},
+    ),
+    "a value longer than a field may hold": Case(
+        "housing_tenancies",
+        tenancies(rows=_swap(TENANCY_ROWS, 1, TENANCY_ROWS[1].replace("Lyon", "L" * 200_000))),
+        rows={2: "field_too_large"},
     ),
     "blank lines between rows are no rows": Case(
         "housing_tenancies", tenancies(rows=[TENANCY_ROWS[0], "", TENANCY_ROWS[1], "", TENANCY_ROWS[2]])
