@@ -155,15 +155,17 @@ def quarantine_list(
 ) -> None:
     """Batches with rows to fix or rejected as a whole: counts per reason, and the quarantine file to edit."""
     rows = _batches("(b.rows_quarantined > 0 or b.status = 'rejected') and b.retry_of is null")
-    rows = [(*row, _quarantine_file(row[1], row[2])) for row in rows]
-    rows = [row for row in rows if everything or row[-1].exists()]
+    # A batch a re-send replaced, or a later period outdated, has no rows left to fix: a quarantine file of its
+    # name is the later batch's.
+    rows = [(*row, None if row[-1] is not None else _quarantine_file(row[1], row[2])) for row in rows]
+    rows = [row for row in rows if everything or (row[-1] and row[-1].exists())]
     if not rows:
         typer.echo("nothing in quarantine")
         return
     typer.echo(f"{'batch':>6}  {'source':<22} {'file':<30} {'status':<9} {'to fix':>8}  reasons")
     for batch_id, source, file_name, _, status, _, quarantined, reasons, _, path in rows:
         typer.echo(f"{batch_id:>6}  {source:<22} {file_name:<30} {status:<9} {quarantined:>8}  {reasons}")
-        if path.exists():
+        if path and path.exists():
             typer.echo(f"{'':>8}{path}")
 
 

@@ -259,3 +259,18 @@ def test_contracts_draft_reads_json_lines_and_refuses_an_empty_sample(tmp_path: 
     empty.write_bytes(b"")
     refused = runner.invoke(app, ["contracts", "draft", str(empty)])
     assert refused.exit_code == 1 and "no header line" in refused.output
+
+
+def test_quarantine_list_leaves_out_a_batch_a_re_send_replaced(steward: Path) -> None:
+    first = _tenancies(steward, ["B1;P1;Lyon;03/02/2021;;;400,00", "B2;P2;Lyon;31/02/2021;;;400,00"])
+    assert runner.invoke(app, ["ingest", "--source", "housing_tenancies", str(first)]).exit_code == 0
+    resent = _tenancies(steward, ["B1;P1;Lyon;03/02/2021;;;410,00", "B2;P2;Lyon;30/02/2021;;;400,00"])
+    loaded = runner.invoke(app, ["ingest", "--source", "housing_tenancies", str(resent)])
+    assert loaded.exit_code == 0 and "replaces batch 1" in loaded.output
+
+    # the quarantine file, of the same name, is batch 2's: batch 1's rows to fix went with its raw rows
+    listed = runner.invoke(app, ["quarantine", "list"]).output
+    assert [line.split()[0] for line in listed.splitlines()[1:] if not line.startswith(" " * 8)] == ["2"]
+    everything = runner.invoke(app, ["quarantine", "list", "--all"]).output.splitlines()
+    replaced = next(i for i, line in enumerate(everything) if line.split()[0] == "1")
+    assert "replaced" in everything[replaced] and str(steward) not in everything[replaced + 1]
