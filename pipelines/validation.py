@@ -90,6 +90,8 @@ def _integer(column: Column, value: str) -> int:
 
 
 def _decimal(column: Column, decimal_mark: str, value: str) -> Decimal:
+    if decimal_mark == "," and "." in value:  # '1.234' is 1234 with a thousands separator, never 1.234
+        raise _Invalid("invalid_decimal", f"'{value}' is not a number with ',' decimals ('.' a thousands separator?)")
     try:
         number = Decimal(value.replace(decimal_mark, ".") if decimal_mark != "." else value)
     except InvalidOperation:

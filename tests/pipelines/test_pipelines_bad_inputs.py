@@ -297,6 +297,11 @@ CASES = {
         tenancies(rows=_swap(TENANCY_ROWS, 0, TENANCY_ROWS[0].replace("452,30", "4O2,30"))),
         rows={1: "invalid_decimal"},
     ),
+    "a dot in a rent where the decimal mark is a comma (1.234: a thousands separator?)": Case(
+        "housing_tenancies",
+        tenancies(rows=_swap(TENANCY_ROWS, 0, TENANCY_ROWS[0].replace("452,30", "1.234"))),
+        rows={1: "invalid_decimal"},
+    ),
     "negative rent": Case(
         "housing_tenancies",
         tenancies(rows=_swap(TENANCY_ROWS, 2, TENANCY_ROWS[2].replace("410,5", "-410,5"))),
