@@ -76,7 +76,9 @@ def ingest(
 
 @contracts_app.command("check")
 def contracts_check(
-    directory: Path = typer.Option(None, "--dir", help="Contracts folder (default: pipelines/contracts)."),
+    directory: Path = typer.Option(
+        None, "--dir", help="Contracts folder (default: pipelines/contracts).", exists=True, file_okay=False
+    ),
 ) -> None:
     """Validate every contract; each error names the file and the key."""
     from pipelines.contract import CONTRACTS_DIR, check_contracts

@@ -342,10 +342,49 @@ def _is_utf8(encoding: str) -> bool:
         return False
 
 
+class _KeyTwice(yaml.YAMLError):
+    def __init__(self, line: int, key: object):
+        super().__init__(f"line {line}: key {key!r} written twice")
+        self.line, self.key = line, key
+
+
+class _ContractLoader(yaml.SafeLoader):
+    """safe_load's YAML, but a key written twice in one mapping is an error: YAML would keep the last one and
+    quietly ignore the first (`load: snapshot` above `load: append`, `type: date` beside `type: text`)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            if isinstance(key_node, yaml.ScalarNode):  # a scalar is constructed again below at no cost
+                key = self.construct_object(key_node)
+                if key in seen:
+                    raise _KeyTwice(key_node.start_mark.line + 1, key)
+                seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _read_yaml(path: Path) -> object:
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise ContractError(
+            f"{path}: line {line}: not UTF-8 text (byte 0x{raw[exc.start]:02X}, from a Windows-1252 or latin-1"
+            " editor?): save the contract as UTF-8"
+        ) from None
+    return yaml.load(text, Loader=_ContractLoader)  # a SafeLoader: no Python objects
+
+
 def load_contract(path: Path) -> Contract:
     where = str(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = _read_yaml(path)
+    except _KeyTwice as exc:
+        raise ContractError(
+            f"{where}: line {exc.line}: key '{exc.key}' written twice in one mapping (YAML would keep only the last):"
+            " remove one"
+        ) from None
     except yaml.YAMLError as exc:
         raise ContractError(f"{where}: not valid YAML ({exc})") from None
     if not isinstance(data, dict):
@@ -370,8 +409,9 @@ def load_contract(path: Path) -> Contract:
         raise ContractError(f"{where}: 'columns' must be a list")
     columns = tuple(_column(c, f"{where}: column") for c in raw_columns)
     names = [c.name for c in columns]
-    if len(set(names)) != len(names):
-        raise ContractError(f"{where}: 'columns' has duplicate names")
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise ContractError(f"{where}: 'columns' has the name {', '.join(map(repr, twice))} twice")
     stored_as: dict[str, str] = {}
     for column in columns:
         if column.stored:
@@ -565,8 +605,8 @@ def check_contracts(directory: Path = CONTRACTS_DIR) -> tuple[dict[str, Contract
 def _declared_name(path: Path) -> str | None:
     """The name a contract that does not load says it has, if it can be read: others may refer to it."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, OSError, UnicodeDecodeError):
+        data = _read_yaml(path)
+    except (yaml.YAMLError, OSError, ContractError):
         return None
     name = data.get("name") if isinstance(data, dict) else None
     return name if isinstance(name, str) else None

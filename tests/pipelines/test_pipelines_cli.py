@@ -100,6 +100,11 @@ def test_contracts_check_passes_the_shipped_ones_and_names_file_and_key(tmp_path
     assert result.exit_code == 1
     assert "ok     good" in result.output
     assert f"{tmp_path / 'bad.yml'}: 'format' has an unknown key 'x'" in result.output
+    (tmp_path / "latin.yml").write_bytes(b"name: latin\ndescription: Donn\xe9es\n")
+    result = runner.invoke(app, ["contracts", "check", "--dir", str(tmp_path)])
+    assert result.exit_code == 1 and f"{tmp_path / 'latin.yml'}: line 2: not UTF-8 text" in result.output
+    nowhere = runner.invoke(app, ["contracts", "check", "--dir", str(tmp_path / "nowhere")])
+    assert nowhere.exit_code == 2 and "does not exist" in nowhere.output
 
 
 def _nir(body: str) -> str:

@@ -126,6 +126,10 @@ columns:
         (("{type: csv}", "{type: csv, resource: Client}"), "'format.resource' does not apply to a csv source"),
         (("{type: csv}", "{type: jsonl, encoding: latin-1}"), "'format.encoding' does not apply to a jsonl source"),
         (("{type: csv}", "{type: csv, table: t}"), "'format.table' does not apply to a csv source"),
+        (("{name: day, type: date}", "{name: id, type: date}"), "'columns' has the name 'id' twice"),
+        # YAML keeps the last of a key written twice: the first would be quietly ignored
+        (("partner: demo", "partner: demo\nload: snapshot\nload: append"), "line 5: key 'load' written twice"),
+        (("{name: day, type: date}", "{name: day, type: date, type: text}"), "line 9: key 'type' written twice"),
     ],
 )
 def test_contract_errors_name_the_file_and_key(tmp_path: Path, change: tuple[str, str], message: str) -> None:
@@ -134,6 +138,14 @@ def test_contract_errors_name_the_file_and_key(tmp_path: Path, change: tuple[str
     with pytest.raises(ContractError) as error:
         load_contract(path)
     assert str(path) in str(error.value) and message in str(error.value)
+
+
+def test_a_contract_not_saved_as_utf8_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yml"
+    path.write_bytes(GOOD.replace("partner: demo", "partner: demo\ndescription: Données").encode("cp1252"))
+    with pytest.raises(ContractError) as error:
+        load_contract(path)
+    assert f"{path}: line 4: not UTF-8 text" in str(error.value)
 
 
 def test_unknown_reference_between_contracts_is_named(tmp_path: Path) -> None:
