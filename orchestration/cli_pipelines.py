@@ -174,7 +174,7 @@ def quarantine_list(
 @quarantine_app.command("show")
 def quarantine_show(batch: int = typer.Argument(..., help="The batch id (see `abord quarantine list`).")) -> None:
     """One batch's reasons per row, from its quarantine file (messages may quote the rejected values)."""
-    from pipelines.quarantine import reasons_in
+    from pipelines.quarantine import QuarantineUnreadable, reasons_in
 
     rows = _batches("b.batch_id = %s", (batch,))
     if not rows:
@@ -191,8 +191,13 @@ def quarantine_show(batch: int = typer.Argument(..., help="The batch id (see `ab
     if not path.exists():
         typer.echo("no quarantine file: nothing left to fix")
         return
+    try:
+        reasons = reasons_in(path)
+    except QuarantineUnreadable as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
     typer.echo(f"file: {path}")
-    for source_row, columns, codes, message in reasons_in(path):
+    for source_row, columns, codes, message in reasons:
         typer.echo(f"  row {source_row:>6}  {columns or '(row)':<20} {codes:<24} {message}")
 
 

@@ -93,13 +93,44 @@ def write_quarantine(path: Path, rejected: list[Rejected], columns: list[str]) -
     return writer.close()
 
 
+class QuarantineUnreadable(ValueError):
+    """A quarantine file the steward's spreadsheet saved in another shape; the message says how to save it."""
+
+
+SAVE_AS = 'Save it as "CSV UTF-8 (comma delimited)" and try again.'
+
+
+def _lines(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    """(source row, line) per line of a quarantine file, as a spreadsheet may save it again: with a byte-order
+    mark (Excel's CSV UTF-8) and blank lines (empty rows of the sheet), skipped. Any other shape is refused by
+    name before a row is used: a semicolon-separated or Windows-1252 save, a row number changed."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle)
+            if (reader.fieldnames or [])[: len(HEADER)] != HEADER:
+                raise QuarantineUnreadable(
+                    f"{path.name}: line 1 is not the header of a quarantine file ({','.join(HEADER)},...): saved"
+                    f" again with ';' between values? {SAVE_AS}"
+                )
+            for line in reader:
+                if not any(isinstance(v, str) and v.strip() for v in line.values()):
+                    continue
+                try:
+                    number = int(line["source_row"])
+                except (TypeError, ValueError):
+                    raise QuarantineUnreadable(
+                        f"{path.name}: line {reader.line_num}: source_row must keep the row number it was written with"
+                    ) from None
+                yield number, line
+    except UnicodeDecodeError:
+        raise QuarantineUnreadable(f"{path.name}: not UTF-8 text (saved as Windows-1252?). {SAVE_AS}") from None
+
+
 def read_quarantine(path: Path) -> Iterator[tuple[int, Row]]:
     """The rows of a quarantine file as the steward left them, under their source row numbers."""
-    with path.open(encoding="utf-8", newline="") as handle:
-        for line in csv.DictReader(handle):
-            number = int(line.pop("source_row"))
-            if number != FILE_ROW:
-                yield number, {k: v for k, v in line.items() if k not in HEADER}
+    for number, line in _lines(path):
+        if number != FILE_ROW:
+            yield number, {k: v for k, v in line.items() if k not in HEADER}
 
 
 class QuarantineChanged(RuntimeError):
@@ -117,7 +148,7 @@ def drop_rows(path: Path, rows: Set[int]) -> Path | None:
         "w", encoding="utf-8", newline="", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
     )
     try:
-        with handle, path.open(encoding="utf-8", newline="") as source:
+        with handle, path.open(encoding="utf-8-sig", newline="") as source:
             read = os.fstat(source.fileno()).st_ino
             reader, writer = csv.reader(source), csv.writer(handle)
             writer.writerow(next(reader))
@@ -141,5 +172,4 @@ def drop_rows(path: Path, rows: Set[int]) -> Path | None:
 
 def reasons_in(path: Path) -> list[tuple[int, str, str, str]]:
     """(source row, columns, reason codes, message) per line, for showing a steward."""
-    with path.open(encoding="utf-8", newline="") as handle:
-        return [(int(r["source_row"]), r["column"], r["reason_code"], r["message"]) for r in csv.DictReader(handle)]
+    return [(number, r["column"], r["reason_code"], r["message"]) for number, r in _lines(path)]

@@ -8,7 +8,7 @@ import psycopg
 
 from pipelines.contract import Contract
 from pipelines.ingest import BatchSummary, Extract, IngestContext, ingest_extract
-from pipelines.quarantine import original_name, read_quarantine
+from pipelines.quarantine import QuarantineUnreadable, original_name, read_quarantine
 from pipelines.validation import RowValidator
 from pseudonymisation.link_keys import record_key
 
@@ -63,7 +63,10 @@ def retry_quarantine(ctx: IngestContext, path: Path) -> BatchSummary:
             )
         if not path.is_file():
             raise RetryRefused(f"{path}: no such quarantine file (batch {batch_id} of {original} has no rows to fix)")
-        known = _loaded_refs(conn, ctx, contract, period, path)
+        try:
+            known = _loaded_refs(conn, ctx, contract, period, path)  # reads every line: a bad one is named here
+        except QuarantineUnreadable as exc:
+            raise RetryRefused(str(exc)) from None
     extract = Extract(
         path=path,
         rows=lambda: read_quarantine(path),

@@ -279,3 +279,30 @@ def test_quarantine_list_leaves_out_a_batch_a_re_send_replaced(steward: Path) ->
     everything = runner.invoke(app, ["quarantine", "list", "--all"]).output.splitlines()
     replaced = next(i for i, line in enumerate(everything) if line.split()[0] == "1")
     assert "replaced" in everything[replaced] and str(steward) not in everything[replaced + 1]
+
+
+def test_a_quarantine_file_saved_again_by_excel_is_retried_or_refused_by_name(steward: Path) -> None:
+    path = _tenancies(steward, ["B1;P1;Lyon;03/02/2021;;;400,00", "B2;P2;Lyon;31/02/2021;;;400,00"])
+    assert runner.invoke(app, ["ingest", "--source", "housing_tenancies", str(path)]).exit_code == 0
+    quarantine = steward / "quarantine" / "housing_tenancies" / "tenancies_2025-12.csv.rejected.csv"
+    lines = list(csv.reader(io.StringIO(quarantine.read_text(encoding="utf-8"))))
+    lines[1][lines[0].index("date_debut")] = "28/02/2021"
+
+    def saved(delimiter: str) -> str:
+        text = io.StringIO()
+        csv.writer(text, delimiter=delimiter, lineterminator="\r\n").writerows([*lines, [""] * len(lines[0])])
+        return text.getvalue()
+
+    # Excel's "CSV (semicolon)" in a French locale: refused, saying how to save it, and the file kept as it is
+    quarantine.write_bytes(saved(";").encode("cp1252"))
+    for command in (["quarantine", "retry", str(quarantine)], ["quarantine", "show", "1"]):
+        refused = runner.invoke(app, command)
+        assert refused.exit_code == 1 and "Traceback" not in refused.output, refused.output
+        assert f"{quarantine.name}: line 1 is not the header of a quarantine file" in refused.output
+    assert quarantine.read_bytes() == saved(";").encode("cp1252")
+    # Excel's "CSV UTF-8": a byte-order mark, and a blank line where the sheet had an empty row
+    quarantine.write_bytes(saved(",").encode("utf-8-sig"))
+    assert "row      2  date_debut" in runner.invoke(app, ["quarantine", "show", "1"]).output
+    retried = runner.invoke(app, ["quarantine", "retry", str(quarantine)])
+    assert retried.exit_code == 0 and "loaded       1" in retried.output, retried.output
+    assert not quarantine.exists()
