@@ -112,6 +112,11 @@ def contracts_draft(
     target.write_text(draft.yaml(), encoding="utf-8")
     flagged = [c.name for c in draft.columns if c.role in IDENTIFIER_ROLES]
     typer.echo(f"draft contract written to {target}: {len(draft.columns)} columns, review every REVIEW line")
+    if sheet is None and len(draft.sheets) > 1:  # a workbook's first sheet is often a notice, not the data
+        typer.echo(
+            f"drafted from sheet '{draft.sheets[0]}', the first of {len(draft.sheets)} ({', '.join(draft.sheets)}):"
+            " another with --sheet"
+        )
     if flagged or draft.dropped:
         typer.echo(f"identifiers flagged: {', '.join(flagged) or 'none'}; left out: {len(draft.dropped)} column(s)")
 

@@ -85,6 +85,7 @@ class Draft:
     format: dict[str, str]
     columns: list[ColumnGuess]
     dropped: list[ColumnGuess]
+    sheets: tuple[str, ...] = ()  # a workbook's sheets, the one drafted from among them
 
     def yaml(self) -> str:
         fmt = ", ".join(f"{k}: {json.dumps(v)}" for k, v in self.format.items())
@@ -159,7 +160,9 @@ def _decode(raw: bytes, truncated: bool, file_name: str) -> tuple[str, str]:
     raise DraftError(f"{file_name}: NUL bytes that are not UTF-16 text: not a text export?")
 
 
-def _sample_rows(path: Path, sheet: str | None) -> tuple[list[str], list[dict[str, str]], dict[str, str]]:
+def _sample_rows(
+    path: Path, sheet: str | None
+) -> tuple[list[str], list[dict[str, str]], dict[str, str], tuple[str, ...]]:
     with path.open("rb") as handle:
         raw = handle.read(SAMPLE_BYTES + 1)
     if raw.startswith(ZIP_MAGIC) or path.suffix.lower() in XLSX_SUFFIXES:
@@ -193,7 +196,7 @@ def _sample_rows(path: Path, sheet: str | None) -> tuple[list[str], list[dict[st
         objects = [obj for obj in objects if isinstance(obj, dict)]
         header = list(dict.fromkeys(k for obj in objects for k in obj))
         rows = [{k: "" if obj.get(k) is None else str(obj[k]) for k in header} for obj in objects]
-        return header, rows, {"type": "jsonl"}
+        return header, rows, {"type": "jsonl"}, ()
     first_line = text.splitlines()[0] if text else ""
     delimiter = max(SEPARATORS, key=first_line.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -204,10 +207,12 @@ def _sample_rows(path: Path, sheet: str | None) -> tuple[list[str], list[dict[st
             rows.append(dict(zip(header, fields, strict=True)))
         if len(rows) >= SAMPLE_ROWS:
             break
-    return header, rows, {"type": "csv", "delimiter": delimiter, "encoding": encoding}
+    return header, rows, {"type": "csv", "delimiter": delimiter, "encoding": encoding}, ()
 
 
-def _sample_xlsx(path: Path, sheet: str | None) -> tuple[list[str], list[dict[str, str]], dict[str, str]]:
+def _sample_xlsx(
+    path: Path, sheet: str | None
+) -> tuple[list[str], list[dict[str, str]], dict[str, str], tuple[str, ...]]:
     """A sheet's first rows as the text the XLSX reader would make of its cells (pipelines/readers/xlsx.py)."""
     from openpyxl import load_workbook  # only partners who send workbooks need it loaded
 
@@ -216,7 +221,8 @@ def _sample_xlsx(path: Path, sheet: str | None) -> tuple[list[str], list[dict[st
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise DraftError(f"{path.name}: not a readable XLSX workbook ({type(exc).__name__})") from None
     try:
-        sheet_name = sheet or workbook.sheetnames[0]
+        sheets = tuple(workbook.sheetnames)
+        sheet_name = sheet or sheets[0]
         if sheet_name not in workbook.sheetnames:
             raise DraftError(f"{path.name}: no sheet '{sheet_name}' (sheets: {', '.join(workbook.sheetnames)})")
         cells = workbook[sheet_name].iter_rows(values_only=True)
@@ -241,7 +247,7 @@ def _sample_xlsx(path: Path, sheet: str | None) -> tuple[list[str], list[dict[st
     date_format = text_formats.most_common(1)[0][0] if text_formats else DATE_FORMATS[0]
     as_text = SourceFormat("xlsx", date_format=date_format)
     rows = [{h: (cell_text(v, as_text) or "") for h, v in zip(header, line, strict=True) if h} for line in lines]
-    return header, rows, {"type": "xlsx", "sheet": sheet_name}
+    return header, rows, {"type": "xlsx", "sheet": sheet_name}, sheets
 
 
 def _parses(value: str, date_format: str) -> bool:
@@ -366,7 +372,7 @@ def _identifier_by_content(values: list[str], date_format: str | None, today: da
 
 def draft_contract(path: Path, name: str | None = None, today: date | None = None, sheet: str | None = None) -> Draft:
     """A draft contract for the sample at `path` (of an XLSX workbook: its sheet `sheet`, by default the first)."""
-    header, rows, fmt = _sample_rows(path, sheet)
+    header, rows, fmt, sheets = _sample_rows(path, sheet)
     if not any(header):
         raise DraftError(f"{path.name}: no header line or JSON object to take column names from")
     today = today or get_settings().today()  # the programme's day, as ingestion's
@@ -413,4 +419,4 @@ def draft_contract(path: Path, name: str | None = None, today: date | None = Non
     name = name or _sql_name(f"{partner}_{path.stem if not match else path.name[: match.start()]}".rstrip("_"))
     shape = r"\d{4}-\d{2}" if match is None or "-" in match.group(1) else r"\d{6}"
     period_pattern = f"({shape}){re.escape(path.suffix)}$"
-    return Draft(name, partner, f"{partner}/{stem}", period_pattern, fmt, columns, dropped)
+    return Draft(name, partner, f"{partner}/{stem}", period_pattern, fmt, columns, dropped, sheets)

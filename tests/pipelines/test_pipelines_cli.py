@@ -306,3 +306,22 @@ def test_a_quarantine_file_saved_again_by_excel_is_retried_or_refused_by_name(st
     retried = runner.invoke(app, ["quarantine", "retry", str(quarantine)])
     assert retried.exit_code == 0 and "loaded       1" in retried.output, retried.output
     assert not quarantine.exists()
+
+
+def test_contracts_draft_says_which_sheet_of_a_workbook_it_read(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.title = "Lisez-moi"  # partners put a notice first, the data after it
+    book.active.append(["Export du 01/12/2025: ne pas modifier"])
+    data = book.create_sheet("Suivi")
+    data.append(["Dossier", "Site"])
+    for i in range(12):
+        data.append([f"D{i}", "Lyon"])
+    sample = tmp_path / "suivi_2025-11.xlsx"
+    book.save(sample)
+    drafted = runner.invoke(app, ["contracts", "draft", str(sample), "--out", str(tmp_path / "a.yml")])
+    assert drafted.exit_code == 0, drafted.output
+    assert "drafted from sheet 'Lisez-moi', the first of 2 (Lisez-moi, Suivi): another with --sheet" in drafted.output
+    asked = runner.invoke(app, ["contracts", "draft", str(sample), "--sheet", "Suivi", "--out", str(tmp_path / "b")])
+    assert asked.exit_code == 0 and "drafted from sheet" not in asked.output
