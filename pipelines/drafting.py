@@ -318,7 +318,10 @@ def _guess(name: str, values: list[str], rows: int, today: date) -> tuple[Column
     if role:
         column.role = role
         why = "column name" if by_name else "content"
-        column.notes.append(f"looks like an identifier ({role}, by {why}): read for linkage, never stored")
+        if role == "dropped":
+            column.notes.append(f"an address or bank details, by {why}: no role takes it, never read")
+        else:
+            column.notes.append(f"looks like an identifier ({role}, by {why}): read for linkage, never stored")
         if by_name and by_content and by_content != by_name:
             column.notes.append(f"its content looks like {by_content}")
         if role == "birth_date":  # read by the identifier reader, day first or ISO, whatever format.date_format

@@ -172,6 +172,10 @@ def test_contracts_draft_sniffs_the_format_and_flags_identifiers(tmp_path: Path)
         "Commentaire": "free_text",
     }
     assert "Adresse" not in roles and "left out" in out.read_text()
+    # not read at all, where its note said "read for linkage"
+    assert '# left out: "Adresse" (an address or bank details, by column name: no role takes it, never read)' in (
+        out.read_text()
+    )
     fmt = contract.format
     assert (fmt.delimiter, fmt.encoding, fmt.decimal, fmt.date_format) == (";", "cp1252", ",", "%d/%m/%Y")
     assert contract.column("Site").allowed == ("Grenoble", "Lyon", "Saint-Étienne")
