@@ -52,10 +52,11 @@ landlord_cells as (
         case when grouping(landlords.site) = 1 then 'all' else landlords.site end as site,
         'all' as cohort,
         case when grouping(landlords.landlord_type) = 1 then 'all' else landlords.landlord_type end as breakdown,
-        count(*) as numerator,
+        count(distinct landlords.landlord_id) as numerator,
         null::numeric as denominator,
-        count(*)::numeric as value,
+        count(distinct landlords.landlord_id)::numeric as value,
         null::integer as persons
+    -- one row per landlord and site: a landlord leasing at two sites counts once in their total
     from {{ ref('fct_partner_landlords') }} as landlords
     cross join observation
     group by
