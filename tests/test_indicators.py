@@ -142,6 +142,22 @@ def test_the_catalogue_scales_values_as_the_truth_does() -> None:
     assert catalogue == expected
 
 
+# "de" and "le" before a vowel or a mute h, which French elides ("d'hospitalisations", "l'entrée")
+UNELIDED = re.compile(r"\b(?:de|le) (?:[aeiouyàâéèêëîïôûü]|h(?:[oô]pita|ospitalis|[ée]bergement|eure))", re.IGNORECASE)
+
+
+def test_the_catalogue_french_elides_before_a_vowel() -> None:
+    """The committee reads the French names and definitions as written: "Nombre d'hospitalisations"."""
+    with (SEEDS_DIR / "indicator_catalogue.csv").open(encoding="utf-8") as handle:
+        unelided = {
+            (row["indicator_code"], match.group())
+            for row in csv.DictReader(handle)
+            for field in ("name_fr", "definition_fr")
+            for match in UNELIDED.finditer(row[field])
+        }
+    assert not unelided
+
+
 def _differences(expected: dict, actual: dict) -> list[str]:
     problems = [f"missing {key}" for key in expected.keys() - actual.keys()]
     problems += [f"unexpected {key}" for key in actual.keys() - expected.keys()]
