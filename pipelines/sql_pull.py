@@ -5,13 +5,17 @@ named after the new high watermark (so the pull has a sha256, a period, a ledger
 any extract; an sql contract is `load: append`), and ingests that file. The database URL comes from the
 environment variable the contract names: credentials stay out of contracts, the ledger and logs.
 Rows that arrive later with a watermark equal to or below the last pull's are not seen: the partner's column
-must only grow (a sequence, or a last-modified timestamp set on every write).
+must only grow (a sequence, or a last-modified timestamp set on every write). A row whose watermark is NULL has no
+place in that order: no pull takes it, and each pull's summary counts them until the partner sets it.
+A date column (`type: date`, or the birth date) read from a timestamp takes its date, as a workbook's date-time
+cell does (xlsx.py).
 """
 
 from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -82,21 +86,26 @@ def pull_table(ctx: IngestContext, contract: Contract, landing_dir: Path, url: s
         table = _table(engine, contract)
         watermark = table.c[fmt.watermark]
         query = sa.select(*[table.c[c.name] for c in contract.columns], watermark.label("_watermark"))
-        query = query.order_by(watermark) if after is None else query.where(watermark > after).order_by(watermark)
+        # NULL sorts last in PostgreSQL: it would end the pull and make its high watermark
+        query = query.where(watermark.is_not(None) if after is None else watermark > after).order_by(watermark)
+        dates = {c.name for c in contract.columns if c.type == "date" or c.role == "birth_date"}
         with engine.connect() as conn, temporary.open("w", encoding="utf-8") as handle:
+            unplaced = conn.execute(sa.select(sa.func.count()).where(watermark.is_(None))).scalar_one()
             for row in conn.execution_options(stream_results=True).execute(query).mappings():
                 high = row["_watermark"]
-                values = {c.name: cell_text(row[c.name], fmt) for c in contract.columns}
+                values = {c.name: cell_text(row[c.name], fmt, date_column=c.name in dates) for c in contract.columns}
                 handle.write(json.dumps(values, ensure_ascii=False) + "\n")
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
     finally:
         engine.dispose()
+    note = f"{unplaced} row(s) of {fmt.table} have no {fmt.watermark}: never pulled until it is set" if unplaced else ""
     if high is None:
         temporary.unlink()
-        return BatchSummary(contract.name, fmt.table, "up_to_date")
+        return BatchSummary(contract.name, fmt.table, "up_to_date", message=note)
     path = landing_dir / contract.file_pattern.replace("*", bound_text(high), 1)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary.replace(path)  # whole or not at all: the landing sensor never sees half a pull
-    return ingest_file(ctx, contract, path)
+    summary = ingest_file(ctx, contract, path)
+    return replace(summary, message="; ".join(filter(None, [summary.message, note])))

@@ -318,3 +318,66 @@ def test_a_partner_table_is_pulled_incrementally_by_its_watermark(
     broken = replace(contract, columns=(*contract.columns, replace(contract.columns[-1], name="discharged")))
     with pytest.raises(SqlSourceError, match="care.stays has no column\\(s\\) discharged"):
         pull_table(ctx, broken, landing)
+
+
+def _partner_table(pg_admin_url: str, tmp_path: Path, monkeypatch, ddl: str, rows: str) -> tuple:
+    """A partner database holding care.stays, its URL in the contract's variable; the contract and a context."""
+    partner_url = create_database(pg_admin_url)
+    with psycopg.connect(partner_url, autocommit=True) as conn:
+        conn.execute(f"create schema care; create table care.stays ({ddl})")
+        conn.execute(f"insert into care.stays values {rows}")
+    monkeypatch.setenv("ABORD_TEST_PARTNER_URL", sqlalchemy_url(partner_url))
+    contract_file = tmp_path / "partner_stays.yml"
+    contract_file.write_text(SQL_CONTRACT)
+    contract = load_contract(contract_file)
+    return contract, partner_url
+
+
+def test_a_row_without_a_watermark_neither_hides_the_pull_nor_is_lost_silently(
+    warehouse_url: str, pg_admin_url: str, tmp_path: Path, monkeypatch
+) -> None:
+    """PostgreSQL sorts NULL last: the pull's high watermark was the NULL row's, so the pull said `up_to_date` and
+    dropped every row it had read."""
+    contract, _ = _partner_table(
+        pg_admin_url,
+        tmp_path,
+        monkeypatch,
+        "stay_id integer, nom text, prenom text, naissance date, service text, admitted date, updated_at timestamp",
+        "(1, 'Dupont', 'Marie', '1980-04-12', 'general', '2024-01-03', '2024-01-04 10:00'),"
+        " (2, 'Martin', 'Paul', '1975-06-01', 'general', '2024-02-01', null)",
+    )
+    ensure_raw_tables(warehouse_url, {contract.name: contract})
+    ctx = IngestContext(warehouse_url, bytes(range(32)), tmp_path / "q", {contract.name: contract}, lambda: None)
+
+    summary = pull_table(ctx, contract, tmp_path / "landing")
+
+    assert (summary.status, summary.rows_read, summary.rows_loaded) == ("loaded", 1, 1)
+    assert summary.file_name == "stays_20240104T100000000000.jsonl"
+    assert "1 row(s) of care.stays have no updated_at" in summary.message
+    assert "Martin" not in summary.message
+    again = pull_table(ctx, contract, tmp_path / "landing")
+    assert again.status == "up_to_date" and "1 row(s) of care.stays have no updated_at" in again.message
+
+
+def test_a_timestamp_column_read_as_a_date_gives_its_date(
+    warehouse_url: str, pg_admin_url: str, tmp_path: Path, monkeypatch
+) -> None:
+    """As a workbook's date-time cell and a FHIR dateTime do: an admission at 09:30 happened on that day."""
+    contract, _ = _partner_table(
+        pg_admin_url,
+        tmp_path,
+        monkeypatch,
+        "stay_id integer, nom text, prenom text, naissance timestamp, service text, admitted timestamp,"
+        " updated_at timestamp",
+        "(1, 'Dupont', 'Marie', '1980-04-12 00:00', 'general', '2024-01-03 09:30', '2024-02-02 08:00'),"
+        " (2, 'Martin', 'Paul', '1975-06-01 00:00', 'general', '2024-02-01 00:00', '2024-02-02 09:00')",
+    )
+    ensure_raw_tables(warehouse_url, {contract.name: contract})
+    ctx = IngestContext(warehouse_url, bytes(range(32)), tmp_path / "q", {contract.name: contract}, lambda: None)
+
+    summary = pull_table(ctx, contract, tmp_path / "landing")
+
+    assert (summary.status, summary.rows_read, summary.rows_loaded, summary.rows_quarantined) == ("loaded", 2, 2, 0)
+    with psycopg.connect(ctx.url) as conn:
+        loaded = conn.execute("select admission_date from raw.partner_stays order by source_row").fetchall()
+    assert loaded == [(date(2024, 1, 3),), (date(2024, 2, 1),)]
