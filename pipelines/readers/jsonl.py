@@ -5,6 +5,9 @@ column in no line, or a column in no line while a key close to its name is in so
 CSV header: the partner renamed or dropped it, and reading on would quarantine it in every row, or quietly empty
 it (a renamed name: rows then link on less). The file is rejected once every line is read (nothing is loaded
 before).
+
+A key twice in one object, with two values, makes its row unreadable: JSON parsers keep the last silently, and
+which one the partner meant nobody can tell (an exporter that builds lines as text appends a corrected value).
 """
 
 from __future__ import annotations
@@ -47,9 +50,28 @@ def read_jsonl(path: Path, contract: Contract) -> Iterator[tuple[int, Row | RowU
         )
 
 
+class _Doubled(dict):
+    """An object that named a key twice with two values: `doubled` holds those keys."""
+
+    doubled: set[str]
+
+
+def _object(pairs: list[tuple[str, object]]) -> dict:
+    obj = dict(pairs)
+    if len(obj) < len(pairs):
+        doubled = {k for k, v in pairs if obj[k] != v}
+        if doubled:
+            obj = _Doubled(obj)
+            obj.doubled = doubled
+    return obj
+
+
+DECODER = json.JSONDecoder(object_pairs_hook=_object)
+
+
 def _parse(line: str, line_number: int, expected: list[str], keys: set[str], truncated: bool) -> Row | RowUnreadable:
     try:
-        obj = json.loads(line)
+        obj = DECODER.decode(line)
     except json.JSONDecodeError as exc:
         if truncated:
             return RowUnreadable("truncated_row", f"line {line_number}: the last line is cut off ({exc.msg})")
@@ -57,6 +79,11 @@ def _parse(line: str, line_number: int, expected: list[str], keys: set[str], tru
     if not isinstance(obj, dict):
         return RowUnreadable("not_an_object", f"line {line_number}: a line must be a JSON object")
     keys.update(obj)
+    doubled = sorted(k for k in getattr(obj, "doubled", ()) if k in expected)  # a key never read is never used
+    if doubled:
+        return RowUnreadable(
+            "duplicate_key", f"line {line_number}: key(s) {', '.join(doubled)} appear twice, with two values"
+        )
     nested = sorted(k for k in expected if isinstance(obj.get(k), dict | list))
     if nested:
         return RowUnreadable("nested_value", f"line {line_number}: {', '.join(nested)} hold(s) a list or object")

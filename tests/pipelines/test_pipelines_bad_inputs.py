@@ -345,6 +345,15 @@ CASES = {
         justice([json.dumps({**JUSTICE_ROWS[0], "event_type": {"code": "garde_a_vue"}})]),
         rows={1: "nested_value"},
     ),
+    "a JSON key twice in one line, with two values (JSON keeps the last, silently)": Case(
+        "justice_events",
+        justice([json.dumps(JUSTICE_ROWS[0])[:-1] + ', "start_date": "2024-03-01"}', json.dumps(JUSTICE_ROWS[1])]),
+        rows={1: "duplicate_key"},
+    ),
+    "a JSON key twice in one line with one value is fine": Case(
+        "justice_events",
+        justice([json.dumps(JUSTICE_ROWS[0])[:-1] + ', "event_id": "J1", "x": {"a": 1, "a": 2}}']),
+    ),
     "truncated last JSON line": Case(
         "justice_events", justice([json.dumps(JUSTICE_ROWS[0]), BAD_JSON], last_end=False), rows={2: "truncated_row"}
     ),
