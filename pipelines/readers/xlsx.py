@@ -12,7 +12,8 @@ day dropped (an admission at 09:30 happened on that day; requiring midnight woul
 fix but by retyping the day), as the FHIR reader does with a dateTime. A time alone stays a time, and is no date.
 
 A cell cannot hold a NUL character: XML 1.0 has none, so a workbook with one (a raw 0x00 byte or `&#0;` in its
-XML, from a broken export) is not well-formed, and the whole file is rejected by name.
+XML, from a broken export) is not well-formed, and the whole file is rejected by name. An OLE2 compound file (an
+Excel 97-2003 .xls renamed .xlsx, or an XLSX saved with a password, which Excel encrypts into one) is told as such.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from pipelines.readers.errors import FileRejected, Row, RowUnreadable
 from pipelines.readers.header import check_header
 
 HEADER_ROW = 1
+OLE2 = bytes.fromhex("d0cf11e0a1b11ae1")  # the compound file's signature
 
 
 def read_xlsx(path: Path, contract: Contract) -> Iterator[tuple[int, Row | RowUnreadable]]:
@@ -35,6 +37,13 @@ def read_xlsx(path: Path, contract: Contract) -> Iterator[tuple[int, Row | RowUn
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        with path.open("rb") as handle:
+            if handle.read(len(OLE2)) == OLE2:
+                raise FileRejected(
+                    "not_xlsx",
+                    f"{path.name}: an Excel 97-2003 (.xls) workbook or a password-protected one, which abord cannot"
+                    " read: save it as an .xlsx workbook without a password",
+                ) from None
         raise FileRejected("not_xlsx", f"{path.name}: not a readable XLSX workbook ({type(exc).__name__})") from None
     except SyntaxError as exc:  # ElementTree's ParseError (lxml's too): the shared strings are read at load
         raise _malformed(path, "its shared strings", exc) from None

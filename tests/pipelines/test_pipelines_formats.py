@@ -141,6 +141,11 @@ def _with_nul(path: Path) -> Path:
             "date_debut",
         ),
         (lambda p: p.write_bytes(b"PK\x03\x04not really a zip"), "not_xlsx", "not a readable XLSX workbook"),
+        (  # an OLE2 compound file: an .xls renamed .xlsx, or a workbook saved with a password (encrypted)
+            lambda p: p.write_bytes(bytes.fromhex("d0cf11e0a1b11ae1") + bytes(504)),
+            "not_xlsx",
+            "an Excel 97-2003 (.xls) workbook or a password-protected one",
+        ),
         (lambda p: _workbook(p, [], header=[]), "empty_file", "sheet 'Loyers' is empty"),
         (_with_nul, "malformed_xlsx", "not well-formed XML (reference to invalid character number"),
     ],
