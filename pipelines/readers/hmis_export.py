@@ -22,7 +22,8 @@ PACKED_AT = (1980, 1, 1, 0, 0, 0)
 
 
 class HmisExport:
-    """The CSV members of an export ZIP by file name (Client, Enrollment...), wherever they sit inside it."""
+    """The CSV members of an export ZIP by file name (Client, Enrollment...), wherever they sit inside it: once
+    each, or the ZIP is rejected."""
 
     def __init__(self, path: Path):
         self.path = path
@@ -30,11 +31,18 @@ class HmisExport:
             self._zip = zipfile.ZipFile(path)
         except (zipfile.BadZipFile, OSError):
             raise FileRejected("not_zip", f"{path.name}: not a readable ZIP archive of an HMIS CSV export") from None
-        self._members = {
-            Path(info.filename).stem.lower(): info.filename
-            for info in self._zip.infolist()
-            if not info.is_dir() and info.filename.lower().endswith(".csv")
-        }
+        self._members: dict[str, str] = {}
+        for info in self._zip.infolist():
+            if info.is_dir() or not info.filename.lower().endswith(".csv"):
+                continue
+            file = Path(info.filename).stem.lower()
+            if file in self._members:  # two exports zipped together: which one is this month's?
+                self._zip.close()
+                raise FileRejected(
+                    "duplicate_hmis_file",
+                    f"{path.name}: {self._members[file]} and {info.filename} are both in the ZIP: send one export",
+                )
+            self._members[file] = info.filename
 
     def has(self, file: str) -> bool:
         return file.lower() in self._members

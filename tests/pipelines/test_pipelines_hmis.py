@@ -12,7 +12,7 @@ import pytest
 from pipelines.contract import CONTRACTS_DIR, ContractError, check_contracts, load_contract, load_contracts
 from pipelines.ingest import IngestContext, ingest_file, ingest_source
 from pipelines.pipeline import ensure_raw_tables
-from pipelines.readers import read_rows
+from pipelines.readers import FileRejected, read_rows
 from pipelines.readers.hmis import detect_version
 from pipelines.readers.hmis_export import HmisExport, pack_folder
 from pipelines.sample.config import load_config
@@ -140,6 +140,21 @@ def test_the_version_is_told_by_the_header_when_export_csv_is_silent(tmp_path: P
         path = tmp_path / f"{version}.zip"
         path.write_bytes(hmis_zip(version, csv_version=""))
         assert detect_version(HmisExport(path)) == version
+
+
+def test_a_zip_of_two_exports_is_rejected_naming_both_copies(tmp_path: Path) -> None:
+    """Two export folders zipped together: each file name twice. One copy of each was read, silently."""
+    one = zipfile.ZipFile(io.BytesIO(hmis_zip()))
+    path = tmp_path / "hmis_2025-12.zip"
+    with zipfile.ZipFile(path, "w") as both:
+        for folder in ("2025-11", "2025-12"):
+            for name in one.namelist():
+                both.writestr(f"{folder}/{name}", one.read(name))
+    with pytest.raises(FileRejected) as rejected:
+        list(read_rows(path, load_contracts(variants=("hmis",))["housing_participants"]))
+    assert rejected.value.code == "duplicate_hmis_file"
+    assert "2025-11/Export.csv and 2025-12/Export.csv are both in the ZIP" in str(rejected.value)
+    assert str(rejected.value).startswith("hmis_2025-12.zip: ")
 
 
 def test_a_variant_must_fill_the_raw_table_of_the_contract_it_stands_in_for(tmp_path: Path) -> None:
