@@ -325,7 +325,9 @@ def test_a_partner_table_is_pulled_incrementally_by_its_watermark(
         pull_table(ctx, broken, landing)
 
 
-def _partner_table(pg_admin_url: str, tmp_path: Path, monkeypatch, ddl: str, rows: str) -> tuple:
+def _partner_table(
+    warehouse_url: str, pg_admin_url: str, tmp_path: Path, monkeypatch, ddl: str, rows: str
+) -> tuple[object, IngestContext]:
     """A partner database holding care.stays, its URL in the contract's variable; the contract and a context."""
     partner_url = create_database(pg_admin_url)
     with psycopg.connect(partner_url, autocommit=True) as conn:
@@ -335,7 +337,10 @@ def _partner_table(pg_admin_url: str, tmp_path: Path, monkeypatch, ddl: str, row
     contract_file = tmp_path / "partner_stays.yml"
     contract_file.write_text(SQL_CONTRACT)
     contract = load_contract(contract_file)
-    return contract, partner_url
+    ensure_raw_tables(warehouse_url, {contract.name: contract})
+    return contract, IngestContext(
+        warehouse_url, bytes(range(32)), tmp_path / "q", {contract.name: contract}, lambda: None
+    )
 
 
 def test_a_row_without_a_watermark_neither_hides_the_pull_nor_is_lost_silently(
@@ -343,7 +348,8 @@ def test_a_row_without_a_watermark_neither_hides_the_pull_nor_is_lost_silently(
 ) -> None:
     """PostgreSQL sorts NULL last: the pull's high watermark was the NULL row's, so the pull said `up_to_date` and
     dropped every row it had read."""
-    contract, _ = _partner_table(
+    contract, ctx = _partner_table(
+        warehouse_url,
         pg_admin_url,
         tmp_path,
         monkeypatch,
@@ -351,8 +357,6 @@ def test_a_row_without_a_watermark_neither_hides_the_pull_nor_is_lost_silently(
         "(1, 'Dupont', 'Marie', '1980-04-12', 'general', '2024-01-03', '2024-01-04 10:00'),"
         " (2, 'Martin', 'Paul', '1975-06-01', 'general', '2024-02-01', null)",
     )
-    ensure_raw_tables(warehouse_url, {contract.name: contract})
-    ctx = IngestContext(warehouse_url, bytes(range(32)), tmp_path / "q", {contract.name: contract}, lambda: None)
 
     summary = pull_table(ctx, contract, tmp_path / "landing")
 
@@ -368,7 +372,8 @@ def test_a_timestamp_column_read_as_a_date_gives_its_date(
     warehouse_url: str, pg_admin_url: str, tmp_path: Path, monkeypatch
 ) -> None:
     """As a workbook's date-time cell and a FHIR dateTime do: an admission at 09:30 happened on that day."""
-    contract, _ = _partner_table(
+    contract, ctx = _partner_table(
+        warehouse_url,
         pg_admin_url,
         tmp_path,
         monkeypatch,
@@ -377,8 +382,6 @@ def test_a_timestamp_column_read_as_a_date_gives_its_date(
         "(1, 'Dupont', 'Marie', '1980-04-12 00:00', 'general', '2024-01-03 09:30', '2024-02-02 08:00'),"
         " (2, 'Martin', 'Paul', '1975-06-01 00:00', 'general', '2024-02-01 00:00', '2024-02-02 09:00')",
     )
-    ensure_raw_tables(warehouse_url, {contract.name: contract})
-    ctx = IngestContext(warehouse_url, bytes(range(32)), tmp_path / "q", {contract.name: contract}, lambda: None)
 
     summary = pull_table(ctx, contract, tmp_path / "landing")
 
