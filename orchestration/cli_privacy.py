@@ -199,13 +199,33 @@ def _warehouse():
     return url, contracts
 
 
-def _purge_quarantine(cur, key: bytes, contracts) -> str:
-    """In the request's transaction: their rows waiting in quarantine files go too (pipelines/quarantine_purge.py)."""
+def _purge_quarantine(cur, key: bytes, contracts) -> tuple[str, list[str]]:
+    """In the request's transaction: their rows waiting in quarantine files go too (pipelines/quarantine_purge.py).
+    A file it cannot read does not stop the request: what to tell the steward of it comes second."""
     from pipelines.quarantine_purge import purge_opposed
 
     settings = get_settings()
-    purged = purge_opposed(cur, key, contracts, settings.quarantine_dir, settings.today())
-    return f"; {purged} of their rows taken out of quarantine files" if purged else ""
+    purge = purge_opposed(cur, key, contracts, settings.quarantine_dir, settings.today())
+    purged = f"; {purge.rows} of their rows taken out of quarantine files" if purge.rows else ""
+    return purged, purge.unreadable
+
+
+def _tell_unreadable(unreadable: list[str], source: Path) -> None:
+    """After the request's message: the quarantine files left unread may still hold their rows."""
+    if not unreadable:
+        return
+    quarantine_dir = get_settings().quarantine_dir
+    typer.echo(
+        f"{len(unreadable)} quarantine file(s) in {quarantine_dir} could not be read and may still hold their rows:",
+        err=True,
+    )
+    for why in unreadable:
+        typer.echo(f"  {why}", err=True)
+    typer.echo(
+        f"Once each is saved as said, run this same command again (--from {source.name}) before deleting"
+        f" {source.name}: it is safe to repeat, and takes their rows out of those files then.",
+        err=True,
+    )
 
 
 def key_rotate_command() -> None:
@@ -275,11 +295,12 @@ def opposition_add_command(
         _writing(cur, key)
         # the encodings too: a later extract that misspells the name is still recognised
         added = add_opposition(cur, keys, request_encodings(key, rows))
-        purged = _purge_quarantine(cur, key, contracts)
+        purged, unreadable = _purge_quarantine(cur, key, contracts)
     typer.echo(
         f"{usable} of {len(rows)} identities on the opposition list ({added} new link keys){purged};"
         f" delete {source.name} once done"
     )
+    _tell_unreadable(unreadable, source)
 
 
 def forget_command(
@@ -298,9 +319,10 @@ def forget_command(
     with psycopg.connect(url) as conn, conn.cursor() as cur:
         _writing(cur, key)
         erasure = forget(cur, keys, person_tables, requested=len(rows))
-        purged = _purge_quarantine(cur, key, contracts)
+        purged, unreadable = _purge_quarantine(cur, key, contracts)
     typer.echo(
         f"{usable} of {len(rows)} identities matched {erasure.persons} persons: {erasure.rows_deleted} rows "
         f"and {erasure.link_keys_deleted} link keys erased, now on the opposition list{purged}; "
         f"delete {source.name} once done"
     )
+    _tell_unreadable(unreadable, source)

@@ -560,9 +560,18 @@ def _purge_other_quarantine(cur, ctx: IngestContext, extract: Extract, batch: _R
     Its own file it has set aside already. Rare: a batch adding no opposition reads no other file."""
     from pipelines.quarantine_purge import purge_files  # it imports this module
 
-    purged = purge_files(cur, ctx, extract.quarantine, (batch.entries, linked))
-    if purged:
-        log.info("%s: %s rows of persons found opposed taken out of other quarantine files", extract.path.name, purged)
+    purge = purge_files(cur, ctx, extract.quarantine, (batch.entries, linked))
+    if purge.rows:
+        log.info(
+            "%s: %s rows of persons found opposed taken out of other quarantine files", extract.path.name, purge.rows
+        )
+    for why in purge.unreadable:  # names and reasons only, never a value
+        log.warning(
+            "%s: a quarantine file that may hold rows of persons found opposed was left unread: %s Its retry,"
+            " once it reads, sets their rows aside.",
+            extract.path.name,
+            why,
+        )
 
 
 def _seen_summary(contract: Contract, extract: Extract, seen: Seen) -> BatchSummary:

@@ -153,6 +153,8 @@ def drop_rows(path: Path, rows: Set[int]) -> Path | None:
             reader, writer = csv.reader(source), csv.writer(handle)
             writer.writerow(next(reader))
             for line in reader:
+                if not any(v.strip() for v in line):
+                    continue  # a blank line a spreadsheet saved (an empty row of the sheet), as _lines skips it
                 if int(line[0]) not in rows:
                     writer.writerow(line)
                     left += 1

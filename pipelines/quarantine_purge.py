@@ -7,11 +7,17 @@ the request has just changed. The rows found opposed leave the file (a new file 
 ``quarantine.drop_rows``); the batch whose rows the file holds (the original, or its latest retry) counts them
 as quarantined for `opposition` instead of their first reasons: its total does not change, its counts by
 reason stay true. A row none of whose identity fields can be read names nobody: it stays for the steward.
+
+A file that cannot be read (a spreadsheet saved it with ';' or in Windows-1252, a row number changed) or rewritten
+is left as it is and named in ``Purge.unreadable``: the request it serves commits all the same, the person's
+opposition or erasure being what matters, and the same request run again once the file is saved properly (or the
+file's retry, which sets their rows aside as ingestion does) takes their rows out of it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -19,31 +25,50 @@ from pipelines.contract import Contract
 from pipelines.ingest import OPPOSITION, IngestContext, RowLinkKeys
 from pipelines.ledger import record_rejections
 from pipelines.person_linkage import Linked, LinkEntries, RowIdentities
-from pipelines.quarantine import SUFFIX, QuarantineChanged, drop_rows, original_name, read_quarantine
+from pipelines.quarantine import (
+    SUFFIX,
+    QuarantineChanged,
+    QuarantineUnreadable,
+    drop_rows,
+    original_name,
+    read_quarantine,
+)
 from pipelines.validation import RowValidator
 
 ATTEMPTS = 3  # a file a batch settles meanwhile is read again
 _Aside = tuple[LinkEntries, Linked]  # a batch's entries and their linkage
 
 
-def purge_opposed(cur, key: bytes, contracts: Mapping[str, Contract], quarantine_dir: Path, today: date) -> int:
+@dataclass
+class Purge:
+    rows: int = 0  # taken out
+    unreadable: list[str] = field(default_factory=list)  # per file left as it is: its source/name and why, no value
+
+
+def purge_opposed(cur, key: bytes, contracts: Mapping[str, Contract], quarantine_dir: Path, today: date) -> Purge:
     """In the request's transaction, once its keys are stored, under the writers' lock; returns the rows taken
-    out. The files are rewritten before the transaction commits: should the commit fail, rows of a person who
-    asked to be left out have left quarantine early, never the other way round."""
+    out and the files it could not read. The files are rewritten before the transaction commits: should the commit
+    fail, rows of a person who asked to be left out have left quarantine early, never the other way round."""
     # what keying a row reads of a context: the key, and which sources others reference
     return purge_files(cur, IngestContext("", key, quarantine_dir, dict(contracts), lambda: None, today))
 
 
-def purge_files(cur, ctx: IngestContext, skip: Path | None = None, batch: _Aside | None = None) -> int:
+def purge_files(cur, ctx: IngestContext, skip: Path | None = None, batch: _Aside | None = None) -> Purge:
     """``purge_opposed`` for a batch whose linkage added to the opposition list, in its transaction, where
     ingestion holds the writers' lock: every quarantine file but ``skip``, the batch's own, which it sets aside
     itself. ``batch`` is its entries and linkage: a misspelt copy of a row it set aside is that person's too."""
-    purged = 0
+    purge = Purge()
     for contract in (c for c in ctx.contracts.values() if c.is_person_level):
         for path in sorted((ctx.quarantine_dir / contract.name).glob(f"*{SUFFIX}")):
-            if path != skip:
-                purged += _purge_file(cur, ctx, contract, path, batch)
-    return purged
+            if path == skip:
+                continue
+            try:
+                purge.rows += _purge_file(cur, ctx, contract, path, batch)
+            except QuarantineUnreadable as exc:  # its message names the file and says how to save it
+                purge.unreadable.append(f"{contract.name}/{exc}")
+            except OSError as exc:  # open in a program that locks it, or no room to rewrite it
+                purge.unreadable.append(f"{contract.name}/{path.name}: not read or rewritten ({exc.strerror})")
+    return purge
 
 
 def _purge_file(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 
 import psycopg
@@ -290,10 +291,10 @@ def test_opposition_add_keeps_keyed_values_only(warehouse: str, tmp_path: Path) 
     assert _person_rows(warehouse, "p-karim") == 5  # opposition alone erases nothing
 
 
-def test_opposition_add_takes_their_rows_out_of_quarantine_files(warehouse: str, tmp_path: Path) -> None:
-    # Two more rows of the batch wait in its quarantine file: Karim's, misspelt, and another person's.
+def _waiting(warehouse: str, tmp_path: Path, name: str = "f.csv") -> Path:
+    """Two more rows of a batch of that name wait in its quarantine file: Karim's, misspelt, and another person's."""
     contract = load_contracts()["housing_participants"]
-    quarantine = quarantine_path(tmp_path / "quarantine", contract.name, "f.csv")
+    quarantine = quarantine_path(tmp_path / "quarantine", contract.name, name)
     problem = [Problem("date_entree", "invalid_date", "'31/02/2025' is not a date in the form %d/%m/%Y")]
     row = {"site": "Lyon", "date_entree": "31/02/2025"}
     waiting = [
@@ -304,13 +305,30 @@ def test_opposition_add_takes_their_rows_out_of_quarantine_files(warehouse: str,
     ]  # fmt: skip
     write_quarantine(quarantine, waiting, [c.name for c in contract.columns]).replace(quarantine)
     with psycopg.connect(warehouse) as conn:
-        conn.execute("update audit.batches set rows_read = 4, rows_quarantined = 2")
+        if name != "f.csv":
+            conn.execute(
+                "insert into audit.batches (source, file_name, sha256, rows_read, rows_loaded, rows_quarantined,"
+                " status) values (%s, %s, %s, 2, 0, 2, 'loaded')",
+                (contract.name, name, name),
+            )
+        else:
+            conn.execute("update audit.batches set rows_read = 4, rows_quarantined = 2")
         conn.execute(
             "insert into audit.rejections (batch_id, source_row, column_name, reason_code)"
             " select batch_id, n, 'date_entree', 'invalid_date' from audit.batches, unnest(array[3, 4]) as n"
+            " where file_name = %s",
+            (name,),
         )
+    return quarantine
+
+
+KARIM_REQUEST = "given_name,family_name,birth_date\nKarim,Benali,30/07/1988\n"
+
+
+def test_opposition_add_takes_their_rows_out_of_quarantine_files(warehouse: str, tmp_path: Path) -> None:
+    quarantine = _waiting(warehouse, tmp_path)
     request = tmp_path / "opposition.csv"
-    request.write_text("given_name,family_name,birth_date\nKarim,Benali,30/07/1988\n", encoding="utf-8")
+    request.write_text(KARIM_REQUEST, encoding="utf-8")
 
     result = runner.invoke(app, ["opposition", "add", "--from", str(request)])
     assert result.exit_code == 0, result.output
@@ -323,6 +341,43 @@ def test_opposition_add_takes_their_rows_out_of_quarantine_files(warehouse: str,
         reasons = conn.execute("select source_row, reason_code from audit.rejections order by 1").fetchall()
         counts = conn.execute("select rows_read, rows_loaded, rows_quarantined from audit.batches").fetchall()
     assert reasons == [(3, "opposition"), (4, "invalid_date")] and counts == [(4, 2, 2)]
+
+
+def test_a_quarantine_file_it_cannot_read_is_named_and_the_request_still_commits(
+    warehouse: str, tmp_path: Path
+) -> None:
+    good, bad = _waiting(warehouse, tmp_path, "f.csv"), _waiting(warehouse, tmp_path, "g.csv")
+    lines = list(csv.reader(bad.open(encoding="utf-8", newline="")))
+    with bad.open("w", encoding="utf-8", newline="") as handle:  # a spreadsheet saved it again with ';'
+        csv.writer(handle, delimiter=";").writerows(lines)
+    request = tmp_path / "opposition.csv"
+    request.write_text(KARIM_REQUEST, encoding="utf-8")
+
+    result = runner.invoke(app, ["opposition", "add", "--from", str(request)])
+    assert result.exit_code == 0, result.output
+    assert "1 of 1 identities on the opposition list (2 new link keys); 1 of their rows taken out" in result.output
+    assert f"housing_participants/{bad.name}: line 1 is not the header of a quarantine file" in result.output
+    assert "run this same command again (--from opposition.csv)" in result.output
+    assert "Benal" not in result.output
+    assert [r["id_participant"] for r in _rows(good)] == ["P4"]
+    assert "Benalli" in bad.read_text(encoding="utf-8")  # left as it is
+
+    # saved again as Excel's "CSV UTF-8" (a byte-order mark, an empty row of the sheet), the same request purges it
+    saved = io.StringIO()
+    csv.writer(saved, lineterminator="\r\n").writerows([*lines, [""] * len(lines[0])])
+    bad.write_bytes(saved.getvalue().encode("utf-8-sig"))
+    again = runner.invoke(app, ["opposition", "add", "--from", str(request)])
+    assert again.exit_code == 0, again.output
+    assert "(0 new link keys); 1 of their rows taken out of quarantine files;" in again.output
+    assert "could not be read" not in again.output
+    assert [r["id_participant"] for r in _rows(good)] == [r["id_participant"] for r in _rows(bad)] == ["P4"]
+    with psycopg.connect(warehouse) as conn:
+        reasons = conn.execute(
+            "select file_name, source_row, reason_code from audit.rejections join audit.batches using (batch_id)"
+            " order by 1, 2"
+        ).fetchall()
+        assert conn.execute("select count(*) from identity.opposition").fetchone() == (2,)
+    assert reasons == [(n, r, c) for n in ("f.csv", "g.csv") for r, c in ((3, "opposition"), (4, "invalid_date"))]
 
 
 def test_key_rotate_rekeys_the_store_without_losing_a_link(warehouse: str, tmp_path: Path) -> None:

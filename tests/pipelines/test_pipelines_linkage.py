@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -420,11 +421,11 @@ def test_opposition_and_erasure_take_their_persons_rows_out_of_quarantine_files(
         with psycopg.connect(ctx.url) as conn, conn.cursor() as cur:
             return purge_opposed(cur, ctx.key, ctx.contracts, ctx.quarantine_dir, ctx.today)
 
-    assert purged() == 0  # nobody opposed yet: every row stays for the steward
+    assert purged().rows == 0  # nobody opposed yet: every row stays for the steward
     assert [len(_quarantined(ctx, f)) for f in files] == [3, 2]
 
     _oppose_identity(ctx, LUCIE_NIR)  # she was never loaded: her rows wait in quarantine only, one misspelt
-    assert purged() == 2
+    assert purged().rows == 2
     assert [line["source_row"] for line in _quarantined(ctx, files[0])] == ["4"]  # Paul's, untouched
     assert _reasons(ctx, october.batch_id) == [(2, "opposition"), (3, "opposition"), (4, "invalid_date")]
     assert _kept_anywhere(ctx, LUCIE_SIGNS) == []
@@ -432,14 +433,14 @@ def test_opposition_and_erasure_take_their_persons_rows_out_of_quarantine_files(
     keys, _ = request_keys(ctx.key, [{"given_name": "Marie", "family_name": "Dupont", "birth_date": "1975-03-12"}])
     with psycopg.connect(ctx.url) as conn, conn.cursor() as cur:
         assert forget(cur, keys, [HEALTH.raw_table, JUSTICE.raw_table], requested=1).persons == 1
-        assert purge_opposed(cur, ctx.key, ctx.contracts, ctx.quarantine_dir, ctx.today) == 1
+        assert purge_opposed(cur, ctx.key, ctx.contracts, ctx.quarantine_dir, ctx.today).rows == 1
     assert [line["given_name"] for line in _quarantined(ctx, files[1])] == ["Claire"]
     assert _reasons(ctx, november.batch_id) == [(1, "opposition"), (2, "invalid_date")]
     assert _kept_anywhere(ctx, ("marie", "dupont")) == []
     assert _balanced(ctx)
     # a file left with no row goes: nothing to retry
     _oppose_identity(ctx, PAUL)
-    assert purged() == 1 and not files[0].exists()
+    assert purged().rows == 1 and not files[0].exists()
 
 
 def test_a_batch_finding_a_person_opposed_takes_their_rows_out_of_other_quarantine_files(
@@ -471,6 +472,34 @@ def test_a_batch_finding_a_person_opposed_takes_their_rows_out_of_other_quaranti
                   (early.batch_id,)) == [(3, 1, 2)]  # fmt: skip
     assert _balanced(ctx)
     assert read == [quarantine_path(ctx.quarantine_dir, PARTICIPANTS.name, "participants_2025-10.csv")]  # skipped
+
+
+def test_a_batch_finding_a_person_opposed_commits_past_a_quarantine_file_it_cannot_read(
+    make_ingest_context, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    ctx = _housing_her_opposed(make_ingest_context)
+    _tenancies(ctx, tmp_path, "2025-10", [("B1", "P1", "31/31/2025"), ("B3", "P3", "31/31/2025")])
+    waiting = quarantine_path(ctx.quarantine_dir, TENANCIES.name, "tenancies_2025-10.csv")
+    lines = list(csv.reader(waiting.open(encoding="utf-8", newline="")))
+    # the steward's spreadsheet saved it again with ';' between values
+    with waiting.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, delimiter=";").writerows(lines)
+    saved = waiting.read_bytes()
+    caplog.set_level(logging.WARNING, logger="pipelines.ingest")
+
+    batch = _participants(ctx, tmp_path, "P3")  # P1 is her: the file is read for her tenancy's line, and cannot be
+    assert (batch.rows_loaded, batch.rows_quarantined) == (1, 1)
+    assert waiting.read_bytes() == saved  # left as it is
+    [warning] = [m for m in caplog.messages if waiting.name in m]
+    assert f"{TENANCIES.name}/{waiting.name}: line 1 is not the header of a quarantine file" in warning
+    assert not any(value in caplog.text for value in ("31/31/2025", "Dupond", "Moreau"))
+    # saved properly, its retry sets her line aside as the warning says
+    with waiting.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(lines)
+    retried = retry_quarantine(ctx, waiting)
+    assert (retried.rows_read, retried.rows_loaded, retried.rows_quarantined) == (2, 0, 2)
+    assert _reasons(ctx, retried.batch_id) == [(1, "opposition"), (2, "invalid_date")]
+    assert [line["id_bail"] for line in _quarantined(ctx, waiting)] == ["B3"]
 
 
 def test_a_birth_date_on_the_programmes_day_links_when_the_machine_is_a_day_behind(
