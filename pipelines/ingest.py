@@ -53,7 +53,7 @@ from pipelines.readers import FileRejected, Row, RowUnreadable, read_rows
 from pipelines.record_fingerprints import RecordFingerprints, fingerprint
 from pipelines.validation import Problem, RowValidator, birth_date
 from pipelines.warehouse import ensure_base_schema
-from pipelines.writer_lock import lock_for_transaction
+from pipelines.writer_lock import hold_past_commit, lock_for_transaction
 from pseudonymisation import generalise
 from pseudonymisation.link_keys import Identity, link_keys, record_key
 from pseudonymisation.probabilistic import Encoding, encode_identity
@@ -420,11 +420,10 @@ def ingest_extract(ctx: IngestContext, contract: Contract, extract: Extract) -> 
             raise
     finally:
         batch.spool.close()
-    if summary.status == "loaded":
-        _settle_quarantine(ctx, contract, extract, batch.partial, settled)
-        _analyse_if_changed(ctx.url, contract.raw_table, summary.rows_loaded + settled.rows_deleted)
-    elif batch.partial is not None:
+    if batch.partial is not None:  # not renamed into place: the file was found loaded meanwhile
         batch.partial.unlink(missing_ok=True)
+    if summary.status == "loaded":
+        _analyse_if_changed(ctx.url, contract.raw_table, summary.rows_loaded + settled.rows_deleted)
     log.info(
         "%s: %s rows read, %s loaded, %s quarantined",
         extract.path.name,
@@ -524,6 +523,16 @@ def _load(ctx, contract, extract, sha, batch: _ReadBatch) -> tuple[BatchSummary,
         record_rejections(cur, batch_id, batch.reasons + [(number, None, OPPOSITION) for number in opposed])
         if linked is not None and (linked.opposition or linked.withdrawn):
             _purge_other_quarantine(cur, ctx, extract, batch, linked)
+        # The quarantine files are settled once the batch has committed: a commit that fails leaves the files
+        # of the batches it would replace (a re-send's, the retried one) as they were. And under the lock still,
+        # held past the commit: a rights request or a batch purging quarantine files waits until this batch's
+        # file is in place, and never misses rows this batch matched against an older opposition list.
+        hold_past_commit(cur)
+        gone = tuple(sorted({name for _, name in replaced} | set(outdated.files)))
+        settled = _Settled(gone, outdated_itself, replaced_rows + outdated.rows_deleted)
+        conn.commit()
+        _settle_quarantine(ctx, contract, extract, batch.partial, settled)
+        batch.partial = None  # renamed into place, or gone
     summary = BatchSummary(
         contract.name,
         extract.path.name,
@@ -540,8 +549,7 @@ def _load(ctx, contract, extract, sha, batch: _ReadBatch) -> tuple[BatchSummary,
         replaced=tuple(b for b, _ in replaced),
         outdated=tuple(b for b, *_ in left_behind),
     )
-    gone = tuple(sorted({name for _, name in replaced} | set(outdated.files)))
-    return summary, _Settled(gone, outdated_itself, replaced_rows + outdated.rows_deleted)
+    return summary, settled
 
 
 def _set_aside_rejected(cur, batch: _ReadBatch, linked: Linked) -> None:

@@ -26,7 +26,7 @@ from pipelines.raw_tables import RawTableOutOfStep, raw_table_ddl
 from pipelines.record_fingerprints import RecordFingerprints
 from pipelines.retry import RetryRefused, retry_quarantine
 from pipelines.validation import Problem
-from pipelines.writer_lock import held_for_a_build
+from pipelines.writer_lock import WRITER_LOCK, held_for_a_build
 from pseudonymisation.keys import KeyFileError
 from pseudonymisation.link_keys import record_key
 
@@ -571,6 +571,27 @@ def test_a_later_period_that_fails_to_load_leaves_the_earlier_rows(ctx, tmp_path
         ingest_file(ctx, TENANCIES, _write(tmp_path, "2025-12", _rows("B1", "B2")))
     assert _state(ctx.url) == before
     assert quarantine.read_bytes() == quarantined
+    assert not list(ctx.quarantine_dir.rglob("*.partial"))
+
+
+def test_a_batch_renames_its_quarantine_file_into_place_before_another_writer_starts(
+    ctx, tmp_path: Path, monkeypatch
+) -> None:
+    """A rights request purging quarantine files between a batch's commit and its rename would miss the rows it
+    matched against the older opposition list: the lock is held past the commit until the file is in place."""
+    settle, free = ingest._settle_quarantine, []
+
+    def settling(*args) -> None:
+        with psycopg.connect(ctx.url) as other:
+            free.append(other.execute("select pg_try_advisory_xact_lock(%s)", (WRITER_LOCK,)).fetchone()[0])
+        settle(*args)
+
+    monkeypatch.setattr(ingest, "_settle_quarantine", settling)
+    batch = ingest_file(ctx, TENANCIES, _write(tmp_path, "2025-11", _rows("A1", bad="A2")))
+    assert (batch.rows_loaded, batch.rows_quarantined, free) == (1, 1, [False])
+    assert quarantine_path(ctx.quarantine_dir, "housing_tenancies", "tenancies_2025-11.csv").exists()
+    with psycopg.connect(ctx.url) as other:  # and released once it is
+        assert other.execute("select pg_try_advisory_xact_lock(%s)", (WRITER_LOCK,)).fetchone() == (True,)
     assert not list(ctx.quarantine_dir.rglob("*.partial"))
 
 
