@@ -531,8 +531,9 @@ def _load(ctx, contract, extract, sha, batch: _ReadBatch) -> tuple[BatchSummary,
         gone = tuple(sorted({name for _, name in replaced} | set(outdated.files)))
         settled = _Settled(gone, outdated_itself, replaced_rows + outdated.rows_deleted)
         conn.commit()
-        _settle_quarantine(ctx, contract, extract, batch.partial, settled)
-        batch.partial = None  # renamed into place, or gone
+        # committed: the partial file is now the only copy of the rejected rows, kept should the rename fail
+        partial, batch.partial = batch.partial, None
+        _settle_quarantine(ctx, contract, extract, partial, settled)
     summary = BatchSummary(
         contract.name,
         extract.path.name,

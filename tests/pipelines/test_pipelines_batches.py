@@ -595,6 +595,19 @@ def test_a_batch_renames_its_quarantine_file_into_place_before_another_writer_st
     assert not list(ctx.quarantine_dir.rglob("*.partial"))
 
 
+def test_a_quarantine_file_that_fails_to_take_its_place_after_the_commit_is_kept(ctx, tmp_path: Path, monkeypatch):
+    """Once the batch has committed, its partial quarantine file is the only copy of the rejected rows."""
+
+    def failing(*args) -> None:
+        raise OSError("no space left on device")
+
+    monkeypatch.setattr(ingest, "_settle_quarantine", failing)
+    with pytest.raises(OSError):
+        ingest_file(ctx, TENANCIES, _write(tmp_path, "2025-11", _rows("A1", bad="A2")))
+    (kept,) = ctx.quarantine_dir.rglob("*.partial")
+    assert "A2" in kept.read_text(encoding="utf-8")
+
+
 def test_a_load_during_a_dbt_build_waits_for_it_before_deleting_rows_the_build_reads(ctx, tmp_path: Path, caplog):
     november = ingest_file(ctx, TENANCIES, _write(tmp_path, "2025-11", _rows("A1", "A2")))
     november_rows = f"select count(*) from raw.housing_tenancies where batch_id = {november.batch_id}"
