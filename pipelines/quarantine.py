@@ -103,7 +103,8 @@ SAVE_AS = 'Save it as "CSV UTF-8 (comma delimited)" and try again.'
 def _lines(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
     """(source row, line) per line of a quarantine file, as a spreadsheet may save it again: with a byte-order
     mark (Excel's CSV UTF-8) and blank lines (empty rows of the sheet), skipped. Any other shape is refused by
-    name before a row is used: a semicolon-separated or Windows-1252 save, a row number changed."""
+    name before a row is used: a semicolon-separated or Windows-1252 save, a row number changed, a quote never
+    closed (past csv's field limit; a shorter one is read as one value, as csv reads it)."""
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             reader = csv.DictReader(handle)
@@ -112,7 +113,7 @@ def _lines(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
                     f"{path.name}: line 1 is not the header of a quarantine file ({','.join(HEADER)},...): saved"
                     f" again with ';' between values? {SAVE_AS}"
                 )
-            for line in reader:
+            for line in _records(path, reader):
                 if not any(isinstance(v, str) and v.strip() for v in line.values()):
                     continue
                 try:
@@ -124,6 +125,20 @@ def _lines(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
                 yield number, line
     except UnicodeDecodeError:
         raise QuarantineUnreadable(f"{path.name}: not UTF-8 text (saved as Windows-1252?). {SAVE_AS}") from None
+
+
+def _records(path: Path, reader: csv.DictReader) -> Iterator[dict[str, str]]:
+    """A quote opened in a text editor and never closed runs on over the lines after it, past csv's field limit."""
+    while True:
+        start = reader.line_num + 1
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            raise QuarantineUnreadable(
+                f"{path.name}: line {start} opens a quoted value that is never closed. Close it and try again."
+            ) from None
 
 
 def read_quarantine(path: Path) -> Iterator[tuple[int, Row]]:

@@ -416,3 +416,25 @@ def test_key_rotate_rekeys_the_store_without_losing_a_link(warehouse: str, tmp_p
         assert {after[k] for k in link_keys(new, _identity(row))} == {person}
         assert not set(link_keys(old, _identity(row))) & set(after)
     assert refs == {record_key(new, "housing_participants", "P1"), record_key(new, "housing_participants", "P2")}
+
+
+def test_a_quarantine_file_with_a_quote_never_closed_is_named_and_the_request_still_commits(
+    warehouse: str, tmp_path: Path
+) -> None:
+    """Edited in a text editor, a value opening a quote never closed runs on over the lines after it: past csv's
+    field limit, reading it raised csv.Error, a traceback that stopped the request (and a batch adding opposition)."""
+    good, bad = _waiting(warehouse, tmp_path, "f.csv"), _waiting(warehouse, tmp_path, "g.csv")
+    text = bad.read_text(encoding="utf-8").replace("Martin", '"Martin', 1)
+    bad.write_text(text + "\n".join(["5,,,,note"] * 30_000) + "\n", encoding="utf-8")
+    saved = bad.read_bytes()
+    request = tmp_path / "opposition.csv"
+    request.write_text(KARIM_REQUEST, encoding="utf-8")
+
+    result = runner.invoke(app, ["opposition", "add", "--from", str(request)])
+    assert result.exit_code == 0, result.output
+    assert "1 of their rows taken out of quarantine files" in result.output
+    assert f"housing_participants/{bad.name}: line 3 opens a quoted value that is never closed" in result.output
+    assert [r["id_participant"] for r in _rows(good)] == ["P4"]
+    assert bad.read_bytes() == saved  # left as it is
+    retried = runner.invoke(app, ["quarantine", "retry", str(bad)])
+    assert retried.exit_code == 1 and "line 3 opens a quoted value that is never closed" in retried.output
