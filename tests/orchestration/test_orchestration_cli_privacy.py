@@ -325,13 +325,19 @@ def _waiting(warehouse: str, tmp_path: Path, name: str = "f.csv") -> Path:
 KARIM_REQUEST = "given_name,family_name,birth_date\nKarim,Benali,30/07/1988\n"
 
 
-def test_opposition_add_takes_their_rows_out_of_quarantine_files(warehouse: str, tmp_path: Path) -> None:
-    quarantine = _waiting(warehouse, tmp_path)
+def _oppose_karim(tmp_path: Path):
+    """`abord opposition add` for Karim, from opposition.csv; it must succeed."""
     request = tmp_path / "opposition.csv"
     request.write_text(KARIM_REQUEST, encoding="utf-8")
-
     result = runner.invoke(app, ["opposition", "add", "--from", str(request)])
     assert result.exit_code == 0, result.output
+    return result
+
+
+def test_opposition_add_takes_their_rows_out_of_quarantine_files(warehouse: str, tmp_path: Path) -> None:
+    quarantine = _waiting(warehouse, tmp_path)
+
+    result = _oppose_karim(tmp_path)
     assert "1 of their rows taken out of quarantine files" in result.output
     assert [r["id_participant"] for r in _rows(quarantine)] == ["P4"]
     assert not any(
@@ -350,11 +356,8 @@ def test_a_quarantine_file_it_cannot_read_is_named_and_the_request_still_commits
     lines = list(csv.reader(bad.open(encoding="utf-8", newline="")))
     with bad.open("w", encoding="utf-8", newline="") as handle:  # a spreadsheet saved it again with ';'
         csv.writer(handle, delimiter=";").writerows(lines)
-    request = tmp_path / "opposition.csv"
-    request.write_text(KARIM_REQUEST, encoding="utf-8")
 
-    result = runner.invoke(app, ["opposition", "add", "--from", str(request)])
-    assert result.exit_code == 0, result.output
+    result = _oppose_karim(tmp_path)
     assert "1 of 1 identities on the opposition list (2 new link keys); 1 of their rows taken out" in result.output
     assert f"housing_participants/{bad.name}: line 1 is not the header of a quarantine file" in result.output
     assert "run this same command again (--from opposition.csv)" in result.output
@@ -366,8 +369,7 @@ def test_a_quarantine_file_it_cannot_read_is_named_and_the_request_still_commits
     saved = io.StringIO()
     csv.writer(saved, lineterminator="\r\n").writerows([*lines, [""] * len(lines[0])])
     bad.write_bytes(saved.getvalue().encode("utf-8-sig"))
-    again = runner.invoke(app, ["opposition", "add", "--from", str(request)])
-    assert again.exit_code == 0, again.output
+    again = _oppose_karim(tmp_path)
     assert "(0 new link keys); 1 of their rows taken out of quarantine files;" in again.output
     assert "could not be read" not in again.output
     assert [r["id_participant"] for r in _rows(good)] == [r["id_participant"] for r in _rows(bad)] == ["P4"]
@@ -427,11 +429,8 @@ def test_a_quarantine_file_with_a_quote_never_closed_is_named_and_the_request_st
     text = bad.read_text(encoding="utf-8").replace("Martin", '"Martin', 1)
     bad.write_text(text + "\n".join(["5,,,,note"] * 30_000) + "\n", encoding="utf-8")
     saved = bad.read_bytes()
-    request = tmp_path / "opposition.csv"
-    request.write_text(KARIM_REQUEST, encoding="utf-8")
 
-    result = runner.invoke(app, ["opposition", "add", "--from", str(request)])
-    assert result.exit_code == 0, result.output
+    result = _oppose_karim(tmp_path)
     assert "1 of their rows taken out of quarantine files" in result.output
     assert f"housing_participants/{bad.name}: line 3 opens a quoted value that is never closed" in result.output
     assert [r["id_participant"] for r in _rows(good)] == ["P4"]
