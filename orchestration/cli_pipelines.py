@@ -63,10 +63,8 @@ def ingest(
         path = pack_folder(path)  # a re-sent identical folder packs to the same bytes: already loaded
     try:
         summary = ingest_file(ctx, contract, path) if path else pull_table(ctx, contract, get_settings().landing_dir)
-    except SqlSourceError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(1) from None
-    except (KeyFileError, RawTableOutOfStep) as exc:  # a key rotated while this load waited; a contract's change
+    except (SqlSourceError, KeyFileError, RawTableOutOfStep) as exc:
+        # the partner table cannot be pulled (never the URL); a key rotated while this load waited; a contract's change
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None
     typer.echo(summary.line())

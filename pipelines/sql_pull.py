@@ -59,52 +59,90 @@ def _last_bound(ctx: IngestContext, contract: Contract) -> object | None:
     return bound_value(row[0]) if row else None
 
 
-def _table(engine: sa.Engine, contract: Contract) -> sa.Table:
+def _table(conn: sa.Connection, contract: Contract) -> sa.Table:
     schema, _, name = contract.format.table.rpartition(".")
     try:
-        table = sa.Table(name, sa.MetaData(), schema=schema or None, autoload_with=engine)
+        table = sa.Table(name, sa.MetaData(), schema=schema or None, autoload_with=conn)
     except sa.exc.NoSuchTableError:
         raise SqlSourceError(f"{contract.name}: no table {contract.format.table} in the partner database") from None
     missing = [n for n in [c.name for c in contract.columns] + [contract.format.watermark] if n not in table.c]
     if missing:
         raise SqlSourceError(f"{contract.name}: {contract.format.table} has no column(s) {', '.join(missing)}")
+    watermark = table.c[contract.format.watermark]
+    try:
+        kind = watermark.type.python_type
+    except NotImplementedError:
+        kind = None
+    if kind not in (int, date, datetime):  # checked before a row is read: a text or decimal column has no bound
+        raise SqlSourceError(
+            f"{contract.name}: the watermark {contract.format.table}.{watermark.name} is {watermark.type}:"
+            " it must be an integer, a date or a timestamp"
+        )
     return table
 
 
+def _failure(contract: Contract, stage: str, exc: sa.exc.SQLAlchemyError) -> SqlSourceError:
+    """What failed and where, without the driver's text: it can hold the host, the user or a row's values."""
+    sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None)
+    code = f", SQLSTATE {sqlstate}" if sqlstate else ""
+    return SqlSourceError(
+        f"{contract.name}: the pull of {contract.format.table} failed {stage} ({type(exc).__name__}{code});"
+        f" nothing was loaded. Check {contract.format.url_env} (host, port, user, password) and that the partner"
+        " database is up, then pull again"
+    )
+
+
 def pull_table(ctx: IngestContext, contract: Contract, landing_dir: Path, url: str | None = None) -> BatchSummary:
-    """Pull the new rows of the partner table into landing and ingest them; `up_to_date` when there are none."""
+    """Pull the new rows of the partner table into landing and ingest them; `up_to_date` when there are none.
+
+    A connection that fails, at the start or mid-way, is an SqlSourceError naming the source, the table and the
+    step; the partly written pull is removed, so landing holds a whole pull or none."""
     fmt = contract.format
     url = url or os.environ.get(fmt.url_env or "")
     if not url:
         raise SqlSourceError(f"{contract.name}: set {fmt.url_env} to the partner database's SQLAlchemy URL")
     after = _last_bound(ctx, contract)
-    engine = sa.create_engine(url)
     landing_dir.mkdir(parents=True, exist_ok=True)
     temporary = landing_dir / f".{contract.name}.pull.partial"
-    high = None
+    high, path, engine, failure = None, None, None, None
+    stage = f"reading the URL in {fmt.url_env}"
     try:
-        table = _table(engine, contract)
-        watermark = table.c[fmt.watermark]
-        query = sa.select(*[table.c[c.name] for c in contract.columns], watermark.label("_watermark"))
-        # NULL sorts last in PostgreSQL: it would end the pull and make its high watermark
-        query = query.where(watermark.is_not(None) if after is None else watermark > after).order_by(watermark)
-        dates = {c.name for c in contract.columns if c.type == "date" or c.role == "birth_date"}
-        with engine.connect() as conn, temporary.open("w", encoding="utf-8") as handle:
+        engine = sa.create_engine(url)
+        stage = "connecting to the partner database"
+        with engine.connect() as conn:
+            stage = f"reading the columns of {fmt.table}"
+            table = _table(conn, contract)
+            watermark = table.c[fmt.watermark]
+            query = sa.select(*[table.c[c.name] for c in contract.columns], watermark.label("_watermark"))
+            # NULL sorts last in PostgreSQL: it would end the pull and make its high watermark
+            query = query.where(watermark.is_not(None) if after is None else watermark > after).order_by(watermark)
+            dates = {c.name for c in contract.columns if c.type == "date" or c.role == "birth_date"}
+            stage = f"reading the rows of {fmt.table}"
             unplaced = conn.execute(sa.select(sa.func.count()).where(watermark.is_(None))).scalar_one()
-            for row in conn.execution_options(stream_results=True).execute(query).mappings():
-                high = row["_watermark"]
-                values = {c.name: cell_text(row[c.name], fmt, date_column=c.name in dates) for c in contract.columns}
-                handle.write(json.dumps(values, ensure_ascii=False) + "\n")
+            with temporary.open("w", encoding="utf-8") as handle:
+                for row in conn.execution_options(stream_results=True).execute(query).mappings():
+                    high = row["_watermark"]
+                    values = {
+                        c.name: cell_text(row[c.name], fmt, date_column=c.name in dates) for c in contract.columns
+                    }
+                    handle.write(json.dumps(values, ensure_ascii=False) + "\n")
+        if high is not None:
+            path = landing_dir / contract.file_pattern.replace("*", bound_text(high), 1)
+    except sa.exc.SQLAlchemyError as exc:
+        failure = _failure(contract, stage, exc)  # raised below, outside this block: no driver error chained to it
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
     finally:
-        engine.dispose()
+        if engine is not None:
+            engine.dispose()
+    if failure is not None:
+        temporary.unlink(missing_ok=True)
+        raise failure
     note = f"{unplaced} row(s) of {fmt.table} have no {fmt.watermark}: never pulled until it is set" if unplaced else ""
-    if high is None:
+    if path is None:
         temporary.unlink()
         return BatchSummary(contract.name, fmt.table, "up_to_date", message=note)
-    path = landing_dir / contract.file_pattern.replace("*", bound_text(high), 1)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary.replace(path)  # whole or not at all: the landing sensor never sees half a pull
     summary = ingest_file(ctx, contract, path)

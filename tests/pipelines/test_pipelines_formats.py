@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import zipfile
 from dataclasses import replace
 from datetime import date, datetime
@@ -12,8 +13,13 @@ from pathlib import Path
 
 import psycopg
 import pytest
+import sqlalchemy as sa
 from openpyxl import Workbook
+from typer.testing import CliRunner
 
+import pipelines.sql_pull as sql_pull
+from orchestration import cli_pipelines
+from orchestration.cli import app
 from pipelines.contract import load_contract
 from pipelines.ingest import IngestContext, ingest_file
 from pipelines.pipeline import ensure_raw_tables
@@ -389,3 +395,82 @@ def test_a_timestamp_column_read_as_a_date_gives_its_date(
     with psycopg.connect(ctx.url) as conn:
         loaded = conn.execute("select admission_date from raw.partner_stays order by source_row").fetchall()
     assert loaded == [(date(2024, 1, 3),), (date(2024, 2, 1),)]
+
+
+STAYS_DDL = "stay_id integer, nom text, prenom text, naissance date, service text, admitted date, updated_at {}"
+
+
+def test_a_connection_that_fails_is_a_clear_error_naming_source_table_and_step(
+    warehouse_url: str, pg_admin_url: str, tmp_path: Path, monkeypatch
+) -> None:
+    """Not a SQLAlchemy traceback holding the host and user; no half pull left in landing; `abord ingest` exits 2."""
+    rows = ", ".join(
+        f"({i}, 'Dupont', 'Marie', '1980-04-12', 'general', '2024-01-03', '2024-01-04 10:{i:02d}')" for i in range(40)
+    )
+    contract, ctx = _partner_table(
+        warehouse_url, pg_admin_url, tmp_path, monkeypatch, STAYS_DDL.format("timestamp"), rows
+    )
+    landing = tmp_path / "landing"
+
+    refused_url = "postgresql+psycopg://steward_x:s3cret-pw@127.0.0.1:1/partner"
+    with pytest.raises(SqlSourceError) as refused:
+        pull_table(ctx, contract, landing, url=refused_url)
+    assert "partner_stays: the pull of care.stays failed connecting to the partner database" in str(refused.value)
+    assert "ABORD_TEST_PARTNER_URL" in str(refused.value)
+    assert not {"s3cret", "steward_x", "127.0.0.1"} & set(str(refused.value).replace('"', " ").split())
+    assert "s3cret" not in str(refused.value) and refused.value.__context__ is None
+
+    # mid-way: the partner's server ends the session once the first row has been read
+    partner_db = sa.make_url(os.environ["ABORD_TEST_PARTNER_URL"]).database
+
+    real_cell_text, ended = sql_pull.cell_text, []
+
+    def cell_text_then_disconnect(*args, **kwargs):
+        if not ended:
+            with psycopg.connect(pg_admin_url, autocommit=True) as admin:
+                admin.execute(
+                    "select pg_terminate_backend(pid) from pg_stat_activity where datname = %s", (partner_db,)
+                )
+            ended.append(True)
+        return real_cell_text(*args, **kwargs)
+
+    monkeypatch.setattr(sql_pull, "cell_text", cell_text_then_disconnect)
+    with pytest.raises(SqlSourceError, match="failed reading the rows of care.stays \\(OperationalError") as cut:
+        pull_table(ctx, contract, landing)
+    assert "nothing was loaded" in str(cut.value) and "Dupont" not in str(cut.value)
+    assert ended and not [p for p in landing.rglob("*") if p.is_file()]
+    with psycopg.connect(ctx.url) as conn:
+        assert conn.execute("select count(*) from audit.batches").fetchone() == (0,)
+    monkeypatch.setattr(sql_pull, "cell_text", real_cell_text)
+
+    monkeypatch.setenv("ABORD_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr(cli_pipelines, "_context", lambda: ctx)
+    monkeypatch.setenv("ABORD_TEST_PARTNER_URL", refused_url)
+    result = CliRunner().invoke(app, ["ingest", "--source", "partner_stays"])
+    assert result.exit_code == 2, result.output
+    assert "failed connecting to the partner database" in result.output and "Traceback" not in result.output
+    assert "s3cret" not in result.output and "steward_x" not in result.output
+
+
+def test_a_watermark_neither_integer_nor_date_is_refused_before_anything_is_written(
+    warehouse_url: str, pg_admin_url: str, tmp_path: Path, monkeypatch
+) -> None:
+    """A text watermark has no bound to file the pull under: the pull stopped after writing it all, leaving a
+    `.partial` in landing and a message without the source's name."""
+    contract, ctx = _partner_table(
+        warehouse_url,
+        pg_admin_url,
+        tmp_path,
+        monkeypatch,
+        STAYS_DDL.format("text"),
+        "(1, 'Dupont', 'Marie', '1980-04-12', 'general', '2024-01-03', '2024-01-04 10:00')",
+    )
+    landing = tmp_path / "landing"
+
+    with pytest.raises(SqlSourceError) as refused:
+        pull_table(ctx, contract, landing)
+
+    assert str(refused.value) == (
+        "partner_stays: the watermark care.stays.updated_at is TEXT: it must be an integer, a date or a timestamp"
+    )
+    assert not [p for p in landing.rglob("*") if p.is_file()]
