@@ -195,7 +195,8 @@ def _sample_rows(
                 continue  # a draft is a guess: a broken line says nothing about the columns
         objects = [obj for obj in objects if isinstance(obj, dict)]
         header = list(dict.fromkeys(k for obj in objects for k in obj))
-        rows = [{k: "" if obj.get(k) is None else str(obj[k]) for k in header} for obj in objects]
+        as_text = SourceFormat("jsonl")  # a number or boolean as ingestion reads it (readers/jsonl.py)
+        rows = [{k: cell_text(obj.get(k), as_text) or "" for k in header} for obj in objects]
         return header, rows, {"type": "jsonl"}, ()
     first_line = text.splitlines()[0] if text else ""
     delimiter = max(SEPARATORS, key=first_line.count)

@@ -1,4 +1,7 @@
-"""Typed cells (a workbook's, a database's) as the text a CSV export would hold, in the contract's formats."""
+"""Typed cells (a workbook's, a database's, a JSON line's) as the text a CSV export would hold, in the contract's
+formats: a number typed as one (not text) is written with the contract's decimal mark, which validation then reads,
+so the mark, about text, never rejects it; a whole number (3.0, 3.00) is written whole, as an integer column reads
+it; a boolean is `true` or `false`, the words a contract's `allowed` lists."""
 
 from __future__ import annotations
 
@@ -25,5 +28,6 @@ def cell_text(value: object, fmt: SourceFormat, *, date_column: bool = False) ->
         text = str(int(value)) if value.is_integer() else repr(value)
         return text.replace(".", fmt.decimal)
     if isinstance(value, Decimal):
-        return str(value).replace(".", fmt.decimal)
+        text = str(int(value)) if value.is_finite() and value == value.to_integral_value() else str(value)
+        return text.replace(".", fmt.decimal)
     return str(value)

@@ -6,6 +6,10 @@ CSV header: the partner renamed or dropped it, and reading on would quarantine i
 it (a renamed name: rows then link on less). The file is rejected once every line is read (nothing is loaded
 before).
 
+A JSON number or boolean is typed by JSON itself: it reads as a workbook's numeric or boolean cell does (cells.py),
+whatever the contract's decimal mark (which is about text): `3.0` is "3", `2.5` is "2,5" under a ',' contract,
+`true` is "true". Numbers are parsed as decimals, so no digit a partner sent is rounded.
+
 A key twice in one object, with two values, makes its row unreadable: JSON parsers keep the last silently, and
 which one the partner meant nobody can tell (an exporter that builds lines as text appends a corrected value).
 """
@@ -14,10 +18,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
-from pipelines.contract import Contract
+from pipelines.contract import Contract, SourceFormat
 from pipelines.readers.bytes_checks import check_start, undecodable
+from pipelines.readers.cells import cell_text
 from pipelines.readers.errors import NUL_ESCAPE, FileRejected, Row, RowUnreadable, nul_row
 from pipelines.readers.header import renamed_hint, renamings
 
@@ -35,13 +41,13 @@ def read_jsonl(path: Path, contract: Contract) -> Iterator[tuple[int, Row | RowU
                 if not line.strip():
                     continue
                 if pending:
-                    yield number, _parse(*pending, expected, keys, truncated=False)
+                    yield number, _parse(*pending, contract.format, expected, keys, truncated=False)
                 number += 1
                 pending = (line, line_number)
     except UnicodeDecodeError:
         raise undecodable(path, "utf-8") from None
     if pending:
-        yield number, _parse(*pending, expected, keys, truncated=not ends_with_newline)
+        yield number, _parse(*pending, contract.format, expected, keys, truncated=not ends_with_newline)
     absent, unknown = [name for name in expected if name not in keys], sorted(keys.difference(expected))
     missing = [name for name in absent if name in required or name in renamings(absent, unknown)]
     if keys and missing:
@@ -66,10 +72,12 @@ def _object(pairs: list[tuple[str, object]]) -> dict:
     return obj
 
 
-DECODER = json.JSONDecoder(object_pairs_hook=_object)
+DECODER = json.JSONDecoder(object_pairs_hook=_object, parse_float=Decimal)
 
 
-def _parse(line: str, line_number: int, expected: list[str], keys: set[str], truncated: bool) -> Row | RowUnreadable:
+def _parse(
+    line: str, line_number: int, fmt: SourceFormat, expected: list[str], keys: set[str], truncated: bool
+) -> Row | RowUnreadable:
     try:
         obj = DECODER.decode(line)
     except json.JSONDecodeError as exc:
@@ -87,7 +95,7 @@ def _parse(line: str, line_number: int, expected: list[str], keys: set[str], tru
     nested = sorted(k for k in expected if isinstance(obj.get(k), dict | list))
     if nested:
         return RowUnreadable("nested_value", f"line {line_number}: {', '.join(nested)} hold(s) a list or object")
-    row = {k: None if obj.get(k) is None else str(obj[k]) for k in expected}
+    row = {k: v if (v := obj.get(k)) is None or type(v) is str else cell_text(v, fmt) for k in expected}
     if NUL_ESCAPE in line:  # a substring test in C; the values only when it hits (a raw NUL is invalid JSON)
         nul = [name for name, value in row.items() if value and "\x00" in value]
         if nul:

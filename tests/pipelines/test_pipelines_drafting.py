@@ -175,11 +175,17 @@ def test_a_few_unparseable_dates_do_not_make_a_date_column_text(tmp_path: Path) 
 
     jsonl = _sample(tmp_path, "events_2025-11.jsonl")
     starts = ["hier" if i == 3 else f"2024-05-{1 + i % 28:02d}" for i in range(40)]
-    events = [f'{{"event_id": "E{i}", "start_date": "{start}"}}' for i, start in enumerate(starts)]
+    events = [
+        f'{{"event_id": "E{i}", "start_date": "{start}", "closed": {str(i % 3 == 0).lower()}, "nights": {i}.0}}'
+        for i, start in enumerate(starts)
+    ]
     jsonl.write_text("\n".join(events) + "\n", encoding="utf-8")
     contract, text = _draft(jsonl)
     assert contract.column("start_date").type == "date" and contract.format.date_format == "%Y-%m-%d"
     assert "1 of 40 sample values do not parse" in _comment(text, "start_date")
+    # JSON's own booleans and numbers, drafted as ingestion reads them ('True' was drafted, and then not allowed)
+    assert contract.column("closed").allowed == ("false", "true") and contract.column("nights").type == "integer"
+    assert _problems(jsonl, contract) == [(4, "start_date", "invalid_date")]
 
 
 def test_a_birth_date_on_the_programmes_day_is_plausible_when_the_machine_is_a_day_behind(tmp_path: Path) -> None:

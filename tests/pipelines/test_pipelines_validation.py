@@ -4,8 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.contract import load_contracts
+from pipelines.contract import load_contract, load_contracts
 from pipelines.readers import FileRejected, RowUnreadable, read_rows
+from pipelines.readers.cells import cell_text
 from pipelines.validation import RowValidator, validate_row
 
 CONTRACTS = load_contracts()
@@ -163,3 +164,75 @@ def test_a_birth_date_is_in_the_future_by_the_programmes_day_not_the_machines() 
     days = (today, today - timedelta(days=1), today)
     problems = [[(p.column, p.code) for p in RowValidator(HEALTH, day)(row)[1]] for day in days]
     assert problems == [[], [("birth_date", "invalid_date")], []]
+
+
+JSONL_COMMA_CONTRACT = """
+name: council_votes
+partner: tenants
+file_pattern: "tenants/votes_*.jsonl"
+period_pattern: "_(\\\\d{4}-\\\\d{2})\\\\.jsonl$"
+format: {type: jsonl, decimal: ",", date_format: "%Y-%m-%d"}
+columns:
+  - {name: id, role: record_id, required: true, unique: true}
+  - {name: voters, type: integer, as: voters}
+  - {name: share, type: decimal, as: share}
+  - {name: adopted, type: text, as: adopted, allowed: ["true", "false"]}
+  - {name: note, type: text, as: note}
+"""
+
+
+def _votes(tmp_path: Path):
+    (tmp_path / "council_votes.yml").write_text(JSONL_COMMA_CONTRACT)
+    return load_contract(tmp_path / "council_votes.yml")
+
+
+def test_json_numbers_and_booleans_are_typed_by_json_whatever_the_decimal_mark(tmp_path: Path) -> None:
+    """`true` read as 'True' (not an allowed value), `3.0` as '3.0' (not a whole number), and under a ',' contract
+    a JSON number was taken for one with a '.' thousands separator. They read as a workbook's typed cells do."""
+    contract = _votes(tmp_path)
+    path = tmp_path / "votes_2025-12.jsonl"
+    path.write_text(
+        '{"id": "V1", "voters": 3.0, "share": 0.75, "adopted": true, "note": 2.50}\n'
+        '{"id": "V2", "voters": 12, "share": 1234.5, "adopted": false, "note": false}\n'
+        '{"id": "V3", "voters": 2.5, "share": "0,5", "adopted": "True"}\n'
+        '{"id": "V4", "share": 0.123456789012345678901234567890, "adopted": null}\n'
+    )
+    validate = RowValidator(contract, TODAY)
+
+    results = [validate(row) for _, row in read_rows(path, contract)]
+
+    assert results[0] == (
+        {"id": "V1", "voters": 3, "share": Decimal("0.75"), "adopted": "true", "note": "2,50"},
+        [],
+    )
+    assert results[1] == (
+        {"id": "V2", "voters": 12, "share": Decimal("1234.5"), "adopted": "false", "note": "false"},
+        [],
+    )
+    values, problems = results[2]
+    assert values["share"] == Decimal("0.5")  # text keeps the contract's mark
+    assert [(p.column, p.code, p.message) for p in problems] == [
+        ("voters", "invalid_integer", "'2,5' is not a whole number"),
+        ("adopted", "not_allowed", "'True' is not one of true, false"),
+    ]
+    assert results[3] == (  # no digit rounded away, as a float would
+        {
+            "id": "V4",
+            "voters": None,
+            "share": Decimal("0.123456789012345678901234567890"),
+            "adopted": None,
+            "note": None,
+        },
+        [],
+    )
+
+
+def test_a_database_s_typed_values_read_as_json_s_do(tmp_path: Path) -> None:
+    """An sql pull writes its values through cell_text: a numeric 3.00 into an integer column was '3.00'."""
+    fmt = _votes(tmp_path).format
+    assert [cell_text(v, fmt) for v in (Decimal("3.00"), Decimal("1234.50"), True, 2.5)] == [
+        "3",
+        "1234,50",
+        "true",
+        "2,5",
+    ]
