@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -18,7 +19,29 @@ MEMO_SIZE = 1 << 16
 # Extracts repeat the same dates and birth dates row after row; parsing each once is a large part of the speed.
 # Called with the programme's day (a date is in the future by its calendar), which keys the cache too: a process
 # running past midnight never reuses yesterday's answer.
-birth_date = lru_cache(maxsize=1 << 16)(normalise.birth_date)
+full_birth_date = lru_cache(maxsize=1 << 16)(normalise.birth_date)
+
+# A FHIR birthDate may be a year or a year and month ("1980", "1975-06"): valid FHIR, and all the hospital holds,
+# so no steward could ever fix it. Such a row is loaded, not quarantined (which would lose it for good): the raw
+# table keeps its birth year, as it keeps only the year of a whole date; the link keys needing a whole date
+# (names, phone + birth date) and the typo-tolerant encoding are not formed from it, as for a row with no birth date,
+# and the person links by what remains (NIR, e-mail). Never completed to a whole date: a made-up 1 January would
+# link people who share a name and a year. Other formats read a partial date as invalid: their contract's date
+# format says the partner sends whole dates, and the steward can ask for one.
+FHIR_PARTIAL_DATE = re.compile(r"(\d{4})(?:-(0[1-9]|1[0-2]))?")
+
+
+@lru_cache(maxsize=1 << 16)
+def birth_date(value: str | None, today: date) -> str | None:
+    """A plausible birth date as ISO "YYYY-MM-DD", or a plausible FHIR partial one as sent, else None."""
+    whole = full_birth_date(value, today)
+    if whole is not None or not isinstance(value, str):
+        return whole
+    partial = FHIR_PARTIAL_DATE.fullmatch(value.strip())
+    if partial is None:
+        return None
+    year, month = int(partial[1]), int(partial[2] or 1)
+    return value.strip() if EARLIEST_DATE.year <= year and (year, month) <= (today.year, today.month) else None
 
 
 @lru_cache(maxsize=1 << 16)
@@ -38,7 +61,7 @@ def _parser(column: Column, contract: Contract, today: date) -> Callable[[str], 
     batch rather than once per cell."""
     fmt = contract.format
     if column.role == "birth_date":
-        return _memoised(partial(_birth_date, today))
+        return _memoised(partial(_birth_date, birth_date if fmt.type == "fhir" else full_birth_date, today))
     if column.type == "date":
         return _memoised(partial(_date, fmt.date_format, today))
     if column.type == "integer":
@@ -64,9 +87,9 @@ def _memoised(parse: Callable[[str], object]) -> Callable[[str], object]:
     return parse_once
 
 
-def _birth_date(today: date, value: str) -> str:
+def _birth_date(plausible: Callable[[str, date], str | None], today: date, value: str) -> str:
     # Identifiers stay raw strings for pseudonymisation, but a birth date nobody can read links nobody.
-    if birth_date(value, today) is None:
+    if plausible(value, today) is None:
         raise _Invalid("invalid_date", f"'{value}' is not a plausible birth date")
     return value
 

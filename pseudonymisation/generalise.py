@@ -15,6 +15,9 @@ _BANDS: tuple[tuple[int, str], ...] = (
 )
 
 
+_PARTIAL_ISO = re.compile(r"\d{4}(?:-(?:0[1-9]|1[0-2]))?")
+
+
 def _parse_iso(iso_date: str | date | None) -> date | None:
     if isinstance(iso_date, date):
         return iso_date
@@ -27,7 +30,9 @@ def _parse_iso(iso_date: str | date | None) -> date | None:
 
 
 def birth_year(iso_date: str | date | None) -> int | None:
-    """Year of an ISO date, None if absent or unparseable."""
+    """Year of an ISO date, or of a partial one ("1980", "1975-06", as FHIR allows); None if absent or unparseable."""
+    if isinstance(iso_date, str) and _PARTIAL_ISO.fullmatch(iso_date.strip()):
+        return int(iso_date.strip()[:4])
     parsed = _parse_iso(iso_date)
     return parsed.year if parsed else None
 

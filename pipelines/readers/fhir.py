@@ -19,6 +19,7 @@ from pipelines.contract import Contract
 from pipelines.readers.bytes_checks import check_start, undecodable
 from pipelines.readers.errors import NUL_ESCAPE, FileRejected, Row, RowUnreadable, nul_row
 
+PATH_DOT = re.compile(r"\.(?![^\[]*\])")  # a dot between steps, not one inside [system=urn:oid:1.2.250...]
 STEP = re.compile(r"^(\w+)(?:\[(\w+)=([^\]]+)\])?$")
 
 
@@ -69,7 +70,7 @@ def _patients(path: Path) -> tuple[dict[str, dict], set[str]]:
 
 def read_fhir(path: Path, contract: Contract) -> Iterator[tuple[int, Row | RowUnreadable]]:
     resource_type = contract.format.resource or "Encounter"
-    paths = {c.name: c.name.split(".") for c in contract.columns}
+    paths = {c.name: PATH_DOT.split(c.name) for c in contract.columns}
     bad = sorted(name for name, steps in paths.items() if steps[0] not in (resource_type, "Patient"))
     if bad:
         raise FileRejected("bad_fhir_path", f"{path.name}: column(s) {', '.join(bad)} are not {resource_type}.* paths")

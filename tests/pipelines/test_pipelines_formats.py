@@ -63,6 +63,13 @@ def ctx(warehouse_url: str, tmp_path: Path, contract) -> IngestContext:
     )
 
 
+def _loaded_and_reasons(ctx: IngestContext, query: str) -> tuple[list[tuple], list[tuple]]:
+    """The raw rows `query` selects, and each rejection's (source row, reason code)."""
+    with psycopg.connect(ctx.url) as conn:
+        loaded = conn.execute(query).fetchall()
+        return loaded, conn.execute("select source_row, reason_code from audit.rejections order by 1, 2").fetchall()
+
+
 def _workbook(path: Path, rows: list[list], sheet: str = "Loyers", header: list[str] = HEADER) -> Path:
     book = Workbook()
     book.active.title = "Notice"
@@ -90,11 +97,9 @@ def test_a_named_sheet_loads_with_typed_cells(ctx: IngestContext, contract, tmp_
     )
     summary = ingest_file(ctx, contract, path)
     assert (summary.status, summary.rows_read, summary.rows_loaded, summary.rows_quarantined) == ("loaded", 5, 3, 2)
-    with psycopg.connect(ctx.url) as conn:
-        loaded = conn.execute(
-            "select site, start_date, monthly_rent, rooms from raw.landlord_rents order by 2"
-        ).fetchall()
-        reasons = conn.execute("select source_row, reason_code from audit.rejections order by 1, 2").fetchall()
+    loaded, reasons = _loaded_and_reasons(
+        ctx, "select site, start_date, monthly_rent, rooms from raw.landlord_rents order by 2"
+    )
     assert loaded == [
         ("Lyon", date(2023, 5, 1), Decimal("452.3"), 3),
         ("Lyon", date(2024, 2, 1), Decimal("400"), 2),
@@ -229,12 +234,11 @@ def test_a_fhir_bulk_export_loads_encounters_with_their_patients(warehouse_url: 
     summary = ingest_file(ctx, contract, path)
 
     assert (summary.status, summary.rows_read, summary.rows_loaded, summary.rows_quarantined) == ("loaded", 5, 2, 3)
-    with psycopg.connect(ctx.url) as conn:
-        loaded = conn.execute(
-            "select person_key, birth_year, sex, encounter_class, admission_date, discharge_date"
-            " from raw.health_fhir_encounters order by source_row"
-        ).fetchall()
-        reasons = conn.execute("select source_row, reason_code from audit.rejections order by 1").fetchall()
+    loaded, reasons = _loaded_and_reasons(
+        ctx,
+        "select person_key, birth_year, sex, encounter_class, admission_date, discharge_date"
+        " from raw.health_fhir_encounters order by source_row",
+    )
     assert [row[1:] for row in loaded] == [
         (1980, "female", "EMER", date(2024, 1, 3), date(2024, 1, 4)),
         (1980, "female", "IMP", date(2024, 2, 1), date(2024, 2, 11)),
@@ -245,6 +249,41 @@ def test_a_fhir_bulk_export_loads_encounters_with_their_patients(warehouse_url: 
     orphan = _ndjson(tmp_path / "other" / "Encounter_2025-11.ndjson", ENCOUNTERS[:1])
     rejected = ingest_file(ctx, contract, orphan)
     assert rejected.status == "rejected" and "Patient_2025-11.ndjson: the Patient file" in rejected.message
+
+
+def test_a_fhir_partial_birth_date_loads_with_its_year_and_links_by_what_remains(
+    warehouse_url: str, tmp_path: Path
+) -> None:
+    """birthDate "1980" or "1975-06" is valid FHIR and all the hospital holds: the whole encounter was quarantined as
+    'not a plausible birth date', which no steward can fix. Its year is kept; the NIR still links the person."""
+    contract, ctx, export = _fhir_setup(warehouse_url, tmp_path)
+    nir = [{"system": "urn:oid:1.2.250.1.213.1.4.8", "value": "280047512345658"}]
+    whole = {**PATIENTS[0], "identifier": nir}
+    year_only = {**whole, "id": "p3", "birthDate": "1980"}  # the same patient, at another of the hospital's sites
+    month_only = {
+        **PATIENTS[1],
+        "id": "p4",
+        "birthDate": "1975-06",
+        "identifier": [{**nir[0], "value": "175067512345694"}],
+    }
+    no_nir = {**PATIENTS[1], "id": "p5", "birthDate": "1975-06"}  # nothing left to link by
+    future = {**PATIENTS[1], "id": "p6", "birthDate": "2099-01"}
+    _ndjson(export / "Patient_2025-12.ndjson", [whole, year_only, month_only, no_nir, future])
+    visits = [{**ENCOUNTERS[1], "id": f"e{p}", "subject": {"reference": f"Patient/{p}"}} for p in "p3 p4 p5 p6".split()]
+    path = _ndjson(export / "Encounter_2025-12.ndjson", [ENCOUNTERS[0], *visits])
+
+    summary = ingest_file(ctx, contract, path)
+
+    assert (summary.status, summary.rows_read, summary.rows_loaded, summary.rows_quarantined) == ("loaded", 5, 3, 2)
+    loaded, reasons = _loaded_and_reasons(
+        ctx, "select source_row, person_key, birth_year from raw.health_fhir_encounters order by source_row"
+    )
+    assert [(row, year) for row, _, year in loaded] == [(1, 1980), (2, 1980), (3, 1975)]
+    assert loaded[0][1] == loaded[1][1], "the NIR links the year-only record to its person"
+    assert loaded[2][1] not in (None, loaded[0][1])
+    assert reasons == [(4, "no_identifier"), (5, "invalid_date")]
+    messages = (ctx.quarantine_dir / contract.name / f"{path.name}.rejected.csv").read_text()
+    assert "'2099-01' is not a plausible birth date" in messages
 
 
 def test_a_fhir_value_holding_a_nul_makes_its_row_unreadable(warehouse_url: str, tmp_path: Path) -> None:

@@ -236,3 +236,23 @@ def test_a_database_s_typed_values_read_as_json_s_do(tmp_path: Path) -> None:
         "true",
         "2,5",
     ]
+
+
+def test_a_partial_birth_date_is_plausible_in_fhir_only() -> None:
+    """FHIR allows "1980" and "1975-06" (test_pipelines_formats loads them); a CSV contract's dates are whole."""
+    from pipelines.validation import birth_date
+    from pseudonymisation.generalise import birth_year
+
+    assert [birth_date(v, TODAY) for v in ("1980", " 1975-06 ", "2026-01", "1980-04-12")] == [
+        "1980",
+        "1975-06",
+        "2026-01",
+        "1980-04-12",
+    ]
+    assert [birth_date(v, TODAY) for v in ("2026-02", "1899", "1980-13", "198", "1980-4")] == [None] * 5
+    assert [birth_year(v) for v in ("1980", "1975-06", "1980-04-12")] == [1980, 1975, 1980]
+    participants = CONTRACTS["housing_participants"]
+    values = {c.name: "" for c in participants.columns} | {participants.record_id.name: "P1", "date_naissance": "1980"}
+    assert ("date_naissance", "invalid_date") in [
+        (p.column, p.code) for p in validate_row(values, participants, TODAY)[1]
+    ]
