@@ -14,6 +14,11 @@ fix but by retyping the day), as the FHIR reader does with a dateTime. A time al
 A cell cannot hold a NUL character: XML 1.0 has none, so a workbook with one (a raw 0x00 byte or `&#0;` in its
 XML, from a broken export) is not well-formed, and the whole file is rejected by name. An OLE2 compound file (an
 Excel 97-2003 .xls renamed .xlsx, or an XLSX saved with a password, which Excel encrypts into one) is told as such.
+
+A formula cell holds, beside its formula, the value Excel last computed; a workbook written by a library (and never
+opened in Excel) has formulas but no values, and its cells read empty: an optional column would load null, silently.
+A sheet whose XML holds a formula (a byte scan: most exports hold none) is read a second time for its formulas, and
+a row with a formula but no value in a column the contract reads is quarantined, naming the cell.
 """
 
 from __future__ import annotations
@@ -63,30 +68,86 @@ def _rows(path: Path, contract: Contract, workbook) -> Iterator[tuple[int, Row |
     # Streaming, openpyxl hands the rows absent from the file (never written to) as empty ones: the n-th row it
     # gives from row 1 is the sheet's row n, so counting them gives Excel's row numbers.
     cells = workbook[sheet_name].iter_rows(min_row=HEADER_ROW, values_only=True)
+    formulas = _formulas(path, sheet_name) if _has_formulas(workbook, workbook[sheet_name]) else None
     try:
         first = next(cells, None)
         if first is None:
             raise FileRejected("empty_file", f"{path.name}: sheet '{sheet_name}' is empty")
         header = check_header(path, contract, list(first))
         wanted = {c.name for c in contract.columns}
+        read = [i for i, h in enumerate(header) if h in wanted]
         dates = {c.name for c in contract.columns if c.type == "date" or c.role == "birth_date"}
+        if formulas is not None:
+            next(formulas, None)  # the header's row
         for number, line in enumerate(cells, start=HEADER_ROW + 1):
-            if all(v is None or (isinstance(v, str) and not v.strip()) for v in line):
+            written = next(formulas, ()) if formulas is not None else ()
+            uncomputed = [i for i in read if i < len(written) and written[i] is not None and _at(line, i) is None]
+            if not uncomputed and all(v is None or (isinstance(v, str) and not v.strip()) for v in line):
                 continue  # Excel keeps formatted empty rows: they are no rows
             values = list(line) + [None] * (len(header) - len(line))
             if any(v is not None for v in values[len(header) :]):
                 yield number, RowUnreadable("field_count", f"values beyond the {len(header)} header columns")
                 continue
-            yield (
-                number,
-                {
-                    h: cell_text(v, fmt, date_column=h in dates)
-                    for h, v in zip(header, values, strict=False)
-                    if h in wanted
-                },
-            )
+            row = {
+                h: cell_text(v, fmt, date_column=h in dates)
+                for h, v in zip(header, values, strict=False)
+                if h in wanted
+            }
+            if uncomputed:
+                yield number, _uncomputed(number, [(i, header[i]) for i in uncomputed], row)
+                continue
+            yield number, row
     except SyntaxError as exc:  # the sheet's XML, parsed as it streams
         raise _malformed(path, f"sheet '{sheet_name}'", exc) from None
+    finally:
+        if formulas is not None:
+            formulas.close()
+
+
+FORMULA_TAGS = (b"<f>", b"<f ", b":f>", b":f ")  # <f>, <f t="shared" ...>, and with a namespace prefix
+
+
+def _has_formulas(workbook, sheet) -> bool:
+    """Whether the sheet's XML holds a formula element, by a byte scan (at the speed of reading the file)."""
+    try:
+        handle = workbook._archive.open(sheet._worksheet_path)
+    except (AttributeError, KeyError):  # another openpyxl: read the formulas to be sure
+        return True
+    tail = b""
+    with handle:
+        while chunk := handle.read(1 << 20):
+            block = tail + chunk
+            if any(tag in block for tag in FORMULA_TAGS):
+                return True
+            tail = block[-3:]
+    return False
+
+
+def _formulas(path: Path, sheet_name: str) -> Iterator[tuple]:
+    """The sheet's rows as written: a formula cell gives its formula, where the values pass gives its cached value."""
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path, read_only=True, data_only=False)
+    try:
+        yield from workbook[sheet_name].iter_rows(min_row=HEADER_ROW, values_only=True)
+    finally:
+        workbook.close()
+
+
+def _at(line: tuple, index: int) -> object:
+    return line[index] if index < len(line) else None
+
+
+def _uncomputed(number: int, cells: list[tuple[int, str]], row: Row) -> RowUnreadable:
+    from openpyxl.utils import get_column_letter
+
+    named = ", ".join(f"{get_column_letter(i + 1)}{number} ({name})" for i, name in cells)
+    return RowUnreadable(
+        "formula_without_value",
+        f"cell(s) {named}: a formula with no computed value (the workbook was written by a program that does not"
+        " compute formulas): open it in Excel or LibreOffice, save it and send it again, or fill in the value here",
+        row,
+    )
 
 
 def _malformed(path: Path, part: str, exc: SyntaxError) -> FileRejected:

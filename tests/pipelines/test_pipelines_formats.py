@@ -513,3 +513,34 @@ def test_a_watermark_neither_integer_nor_date_is_refused_before_anything_is_writ
         "partner_stays: the watermark care.stays.updated_at is TEXT: it must be an integer, a date or a timestamp"
     )
     assert not [p for p in landing.rglob("*") if p.is_file()]
+
+
+def test_a_formula_cell_with_no_computed_value_is_quarantined_naming_the_cell(ctx, contract, tmp_path: Path) -> None:
+    """A workbook written by a library and never opened in Excel holds formulas but no values: the cells read empty
+    and an optional column loaded null, silently. A formula Excel computed (a cached value) loads that value."""
+    path = _workbook(
+        tmp_path / "landlord" / "loyers_2025-12.xlsx",
+        [
+            ["L1", "Lyon", datetime(2024, 1, 1), 400, "=1+1", None],  # rooms: no value computed
+            ["L2", "Lyon", datetime(2024, 1, 1), 400, 2, "=A3"],  # a formula in a column not read: no matter
+            ["=A2", "=B2", "=C2", "=D2", "=E2", None],  # every cell a formula: not a blank row
+            ["L4", "Lyon", datetime(2024, 1, 1), 400, "=1+2", None],  # computed, below
+        ],
+    )
+    with zipfile.ZipFile(path) as book:
+        parts = {name: book.read(name) for name in book.namelist()}
+    sheet = next(name for name, xml in parts.items() if b"<f>1+2</f>" in xml)
+    parts[sheet] = parts[sheet].replace(b"<f>1+2</f><v />", b"<f>1+2</f><v>3</v>")
+    with zipfile.ZipFile(path, "w") as book:
+        for name, data in parts.items():
+            book.writestr(name, data)
+
+    summary = ingest_file(ctx, contract, path)
+
+    assert (summary.status, summary.rows_read, summary.rows_loaded, summary.rows_quarantined) == ("loaded", 4, 2, 2)
+    loaded, reasons = _loaded_and_reasons(ctx, "select source_row, rooms from raw.landlord_rents order by 1")
+    assert loaded == [(3, 2), (5, 3)]
+    assert reasons == [(2, "formula_without_value"), (4, "formula_without_value")]
+    messages = (ctx.quarantine_dir / contract.name / f"{path.name}.rejected.csv").read_text()
+    assert "cell(s) E2 (pieces): a formula with no computed value" in messages
+    assert "cell(s) A4 (id_bail), B4 (site), C4 (date_debut), D4 (loyer), E4 (pieces)" in messages
