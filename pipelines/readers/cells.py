@@ -28,6 +28,8 @@ def cell_text(value: object, fmt: SourceFormat, *, date_column: bool = False) ->
         text = str(int(value)) if value.is_integer() else repr(value)
         return text.replace(".", fmt.decimal)
     if isinstance(value, Decimal):
-        text = str(int(value)) if value.is_finite() and value == value.to_integral_value() else str(value)
+        text = str(value)
+        if "." in text and "E" not in text and value == value.to_integral_value():
+            text = text.rstrip("0").rstrip(".")  # 3.00 is whole; by text, as int() refuses 4,300 digits and more
         return text.replace(".", fmt.decimal)
     return str(value)

@@ -72,7 +72,8 @@ def _object(pairs: list[tuple[str, object]]) -> dict:
     return obj
 
 
-DECODER = json.JSONDecoder(object_pairs_hook=_object, parse_float=Decimal)
+# Decimals for whole numbers too: int() refuses a number of 4,300 digits and more, which stopped the whole file.
+DECODER = json.JSONDecoder(object_pairs_hook=_object, parse_float=Decimal, parse_int=Decimal)
 
 
 def _parse(

@@ -196,6 +196,7 @@ def test_json_numbers_and_booleans_are_typed_by_json_whatever_the_decimal_mark(t
         '{"id": "V2", "voters": 12, "share": 1234.5, "adopted": false, "note": false}\n'
         '{"id": "V3", "voters": 2.5, "share": "0,5", "adopted": "True"}\n'
         '{"id": "V4", "share": 0.123456789012345678901234567890, "adopted": null}\n'
+        f'{{"id": "V5", "note": {"9" * 5000}}}\n'  # int() refuses it: the file stopped with a ValueError
     )
     validate = RowValidator(contract, TODAY)
 
@@ -225,6 +226,7 @@ def test_json_numbers_and_booleans_are_typed_by_json_whatever_the_decimal_mark(t
         },
         [],
     )
+    assert results[4] == ({"id": "V5", "voters": None, "share": None, "adopted": None, "note": "9" * 5000}, [])
 
 
 def test_a_database_s_typed_values_read_as_json_s_do(tmp_path: Path) -> None:
