@@ -329,33 +329,41 @@ def _contributions(truth: Truth) -> tuple[list[tuple], list[tuple], list[tuple]]
         if p.referral is not None:
             add("housing_referral_to_entry_days", "all", p, (p.entry - p.referral).days, 1)
             referral_days.append((period, p.person, p.site, p.cohort, (p.entry - p.referral).days))
-        # returns to homelessness after moving on to permanent housing: a later tenancy or shelter night
-        returned_on = None
-        if p.exit_reason == "logement_autonome":
-            later = [s for s, _, _ in p.spells if s > p.exit_date]
-            later += [n["night_date"] for n in by_source["shelter_nights"][p.person] if n["night_date"] > p.exit_date]
-            returned_on = min(later) if later else None
-        # days stably housed: in a tenancy, or moved on until the first return
+        # returns to homelessness after each move on to permanent housing (not only the first programme exit,
+        # unless another tenancy still runs that day): the first later tenancy or shelter night
+        nights = [n["night_date"] for n in by_source["shelter_nights"][p.person]]
+        moves: list[tuple[date, date | None]] = []  # exit day, first return after it
+        for s, e, r in p.spells:
+            if (
+                r == "logement_autonome"
+                and e
+                and not any(o != (s, e, r) and o[0] <= e and (o[1] is None or o[1] > e) for o in p.spells)
+            ):
+                later = [t for t, _, _ in p.spells if t > e] + [n for n in nights if n > e]
+                moves.append((e, min(later) if later else None))
+        moves.sort(key=lambda m: m[0])
+        # days stably housed: in a tenancy, or after each move on until the first return after it
         until = min(p.death, end + timedelta(days=1)) if p.death else end + timedelta(days=1)
         housed_days: set[int] = set()
         for s, e, _ in p.spells:
             housed_days |= _days(max(s, p.entry), min(e or until, until))
-        if p.exit_reason == "logement_autonome":
-            housed_days |= _days(p.exit_date, min(until, returned_on or until))
+        for moved_on, returned_on in moves:
+            housed_days |= _days(moved_on, min(until, returned_on or until))
         add("housing_days_stably_housed_share", "all", p, len(housed_days), (until - p.entry).days)
         stable = _by_quarter(housed_days)
         quarter_rows += [
             ("housing_days_stably_housed_share", q, p.person, p.site, stable[q], observed)
             for q, observed in _by_quarter(range(p.entry.toordinal(), until.toordinal())).items()
         ]
-        if p.exit_reason == "logement_autonome":
-            to_return = (returned_on - p.exit_date).days if returned_on else None
+        if moves:  # returns after the person's first move on
+            moved_on, returned_on = moves[0]
+            to_return = (returned_on - moved_on).days if returned_on else None
             for first_day, last_day in RETURN_WINDOWS:
-                if (end - p.exit_date).days >= last_day:
+                if (end - moved_on).days >= last_day:
                     returned = to_return is not None and first_day <= to_return <= last_day
                     code = f"housing_returns_homelessness_{first_day}_{last_day}d"
                     add(code, "all", p, int(returned), 1)
-                    closed = quarter(p.exit_date + timedelta(days=last_day))
+                    closed = quarter(moved_on + timedelta(days=last_day))
                     quarter_rows.append((code, closed, p.person, p.site, int(returned), 1))
         # health and justice, 12 months before against after
         windows = {

@@ -1,8 +1,9 @@
 -- Days observed, days stably housed and days in a programme tenancy of each person in each calendar quarter since
 -- entry, for the share of days stably housed and peer-support hours by reporting quarter; fct_housing_tenure and
 -- fct_peer_support add them up over the whole observation.
--- Stably housed: in a programme tenancy, or after moving on to other permanent housing until the first return to
--- homelessness, if any (fct_housing_returns: a shelter night or a new programme tenancy).
+-- Stably housed: in a programme tenancy, or after each move on to other permanent housing until the first return
+-- to homelessness after it, if any (int_participants_moved_on: a shelter night or a new programme tenancy), not
+-- only after the first programme exit: someone who left for prison, was housed again and moved on counts.
 -- Observation runs from entry to the end of the housing data, or to death (int_participants_observed).
 with persons as (
     select * from {{ ref('int_participants_observed') }}
@@ -34,12 +35,11 @@ housed_episodes as (
     union all
     select
         persons.person_key,
-        persons.programme_exit_date as start_day,
-        least(persons.observed_until, returns.return_date) as end_day,
+        moves.exit_date as start_day,
+        least(persons.observed_until, moves.return_date) as end_day,
         false as in_tenancy
     from persons
-    left join {{ ref('fct_housing_returns') }} as returns on persons.person_key = returns.person_key
-    where persons.programme_exit_reason = 'logement_autonome'
+    inner join {{ ref('int_participants_moved_on') }} as moves on persons.person_key = moves.person_key
 ),
 
 -- episodes cut at quarter ends, so that each quarter's days are counted once within it
