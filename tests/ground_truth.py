@@ -622,13 +622,11 @@ def _family_contributions(truth: Truth, people: list[_Person], period: str) -> t
         if denominator > 0:
             out.append((code, period, "all", p.person, p.site, p.cohort, numerator, denominator))
 
-    peer_minutes: dict[str, int] = defaultdict(int)
-    peer_by_quarter: dict[tuple[str, str], int] = defaultdict(int)
+    peer_contacts: dict[str, list[tuple[int, int]]] = defaultdict(list)  # person -> (day ordinal, minutes)
     for row in _rows(truth_dir / "support_contacts.csv"):
         if row["kind"] == "pair_aidance":
             person = person_of[("housing_support_contacts", row["contact_id"])]
-            peer_minutes[person] += int(row["minutes"])
-            peer_by_quarter[(person, quarter(_date(row["contact_date"])))] += int(row["minutes"])
+            peer_contacts[person].append((_date(row["contact_date"]).toordinal(), int(row["minutes"])))
 
     tenants: dict[str, dict[str, int | Decimal]] = defaultdict(lambda: defaultdict(int))
     for row in _rows(truth_dir / "leases.csv"):
@@ -655,10 +653,15 @@ def _family_contributions(truth: Truth, people: list[_Person], period: str) -> t
         housed: set[int] = set()
         for start, stop, _ in p.spells:
             housed |= _days(max(start, p.entry), min(stop or until, until))
-        add("peer_support_met_share", p, int(p.person in peer_minutes), 1)
-        add("peer_support_hours_per_person_year", p, peer_minutes.get(p.person, 0), len(housed))
+        # peer-support hours: the contacts dated on a day in a programme tenancy since entry (before death)
+        peer_by_quarter: Counter[str] = Counter()
+        for day, minutes in peer_contacts.get(p.person, []):
+            if day in housed:
+                peer_by_quarter[quarter(date.fromordinal(day))] += minutes
+        add("peer_support_met_share", p, int(p.person in peer_contacts), 1)
+        add("peer_support_hours_per_person_year", p, sum(peer_by_quarter.values()), len(housed))
         quarters += [
-            ("peer_support_hours_per_person_year", q, p.person, p.site, peer_by_quarter.get((p.person, q), 0), days)
+            ("peer_support_hours_per_person_year", q, p.person, p.site, peer_by_quarter[q], days)
             for q, days in _by_quarter(housed).items()
         ]
         t = tenants.get(p.person)

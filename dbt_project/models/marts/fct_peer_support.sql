@@ -1,6 +1,8 @@
--- Peer support of each participant since entry: contacts with a peer worker (pair-aidance) and their minutes,
--- and the days the person held a programme tenancy since entry (up to the end of observation, or death: the
--- quarters of fct_housing_quarters added up), the exposure peer-support hours are rated against.
+-- Peer support of each participant since entry: whether they ever met a peer worker (pair-aidance: any contact,
+-- whatever its date), and the minutes of the contacts dated on a day they held a programme tenancy against the
+-- days they held one since entry (up to the end of observation, or death), the exposure peer-support hours are
+-- rated against: fct_peer_support_quarters and fct_housing_quarters added up, so that the whole stay is the sum
+-- of its quarters.
 with entries as (
     select * from {{ ref('int_participants_entered') }}
 ),
@@ -11,11 +13,14 @@ tenancy_days as (
     group by person_key
 ),
 
+housed_peer as (
+    select person_key, sum(peer_minutes) as peer_minutes
+    from {{ ref('fct_peer_support_quarters') }}
+    group by person_key
+),
+
 peer as (
-    select
-        person_key,
-        count(*) as peer_contacts,
-        sum(duration_minutes) as peer_minutes
+    select person_key, count(*) as peer_contacts
     from {{ ref('stg_housing__support_contacts') }}
     where contact_kind = 'pair_aidance'
     group by person_key
@@ -27,8 +32,9 @@ select
     entries.entry_cohort,
     coalesce(tenancy_days.days_in_tenancy, 0)::integer as days_in_tenancy,
     coalesce(peer.peer_contacts, 0)::integer as peer_contacts,
-    coalesce(peer.peer_minutes, 0)::integer as peer_minutes,
+    coalesce(housed_peer.peer_minutes, 0)::integer as peer_minutes,
     peer.person_key is not null as has_met_peer_worker
 from entries
 left join tenancy_days on entries.person_key = tenancy_days.person_key
+left join housed_peer on entries.person_key = housed_peer.person_key
 left join peer on entries.person_key = peer.person_key

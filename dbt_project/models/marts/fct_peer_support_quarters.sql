@@ -1,15 +1,37 @@
 -- Peer support of each participant in each quarter in which they held a programme tenancy: the minutes of their
--- contacts with a peer worker (pair-aidance) dated in the quarter, against the quarter's days in a tenancy
--- (fct_housing_quarters), for peer-support hours per person-year by reporting quarter.
+-- contacts with a peer worker (pair-aidance) dated on a day they held a programme tenancy since entry (before the
+-- end of observation or death), against the quarter's days in a tenancy (fct_housing_quarters), for peer-support
+-- hours per person-year by reporting quarter. fct_peer_support adds these quarters up, so that a contact before
+-- entry, between two tenancies, after moving on or after death counts neither by quarter nor over the whole stay.
 with quarters as (
     select * from {{ ref('fct_housing_quarters') }}
     where days_in_tenancy > 0
 ),
 
+persons as (
+    select person_key, entry_date, observed_until from {{ ref('int_participants_observed') }}
+),
+
+tenancies as (
+    select * from {{ ref('stg_housing__tenancies') }}
+),
+
 contacts as (
-    select person_key, {{ quarter_label('contact_date') }} as quarter, duration_minutes
-    from {{ ref('stg_housing__support_contacts') }}
-    where contact_kind = 'pair_aidance'
+    select contacts.person_key, {{ quarter_label('contacts.contact_date') }} as quarter, contacts.duration_minutes
+    from {{ ref('stg_housing__support_contacts') }} as contacts
+    inner join persons on contacts.person_key = persons.person_key
+    where
+        contacts.contact_kind = 'pair_aidance'
+        and contacts.contact_date >= persons.entry_date
+        and contacts.contact_date < persons.observed_until
+        and exists (
+            select 1
+            from tenancies
+            where
+                tenancies.person_key = contacts.person_key
+                and tenancies.start_date <= contacts.contact_date
+                and (tenancies.end_date is null or tenancies.end_date > contacts.contact_date)
+        )
 )
 
 select
