@@ -53,8 +53,8 @@ def retention_cells(ground_truth: Path, months: int = 12) -> dict[tuple[str, str
             (end, reason) for _, end, reason in spells if end and end <= checkpoint and reason != "demenagement"
         )
         last_exit = exits[-1][1] if exits else None
-        if not housed and last_exit == "deces":
-            continue
+        if any(reason == "deces" and end and end <= checkpoint for _, end, reason in spells):
+            continue  # died on or before the checkpoint, whatever is recorded after the death
         retained = housed or last_exit == "logement_autonome"
         site, cohort = person["site"], quarter(entry)
         for key in ((site, cohort), (site, "all"), ("all", cohort), ("all", "all")):
@@ -249,6 +249,12 @@ class _Person:
     death: date | None
 
 
+def _another_runs(spells: Iterable[tuple], start: date, end: date) -> bool:
+    """Whether another of the person's tenancies (start, end, ...) runs on the day a tenancy from `start` ends on
+    `end`: a second site or an overlap, the person still housed, so no programme exit."""
+    return any((s, e) != (start, end) and s <= end and (e is None or e > end) for s, e, *_ in spells)
+
+
 def _persons(truth: Truth) -> list[_Person]:
     first: dict[str, tuple] = {}
     for _ref, person, site, referral, entry in sorted(truth.participants, key=lambda p: (p[4], p[0])):
@@ -259,7 +265,11 @@ def _persons(truth: Truth) -> list[_Person]:
     people = []
     for person, (site, referral, entry) in first.items():
         own = spells[person]
-        exits = sorted((end, ref, reason) for start, end, reason, ref in own if end and reason != "demenagement")
+        exits = sorted(
+            (end, ref, reason)
+            for start, end, reason, ref in own
+            if end and reason != "demenagement" and (reason == "deces" or not _another_runs(own, start, end))
+        )
         deaths = [end for _, end, reason, _ in own if reason == "deces"]
         people.append(
             _Person(
@@ -322,8 +332,8 @@ def _contributions(truth: Truth) -> tuple[list[tuple], list[tuple], list[tuple]]
             housed = any(s <= checkpoint and (e is None or e > checkpoint) for s, e, _ in p.spells)
             exits = sorted((e, r) for _, e, r in p.spells if e and e <= checkpoint and r != "demenagement")
             last = exits[-1][1] if exits else None
-            if not housed and last == "deces":
-                continue
+            if p.death is not None and p.death <= checkpoint:
+                continue  # died on or before the checkpoint, whatever is recorded after the death
             add(f"housing_retention_{months}m", "all", p, int(housed or last == "logement_autonome"), 1)
         # referral to entry
         if p.referral is not None:
@@ -334,11 +344,7 @@ def _contributions(truth: Truth) -> tuple[list[tuple], list[tuple], list[tuple]]
         nights = [n["night_date"] for n in by_source["shelter_nights"][p.person]]
         moves: list[tuple[date, date | None]] = []  # exit day, first return after it
         for s, e, r in p.spells:
-            if (
-                r == "logement_autonome"
-                and e
-                and not any(o != (s, e, r) and o[0] <= e and (o[1] is None or o[1] > e) for o in p.spells)
-            ):
+            if r == "logement_autonome" and e and not _another_runs(p.spells, s, e):
                 later = [t for t, _, _ in p.spells if t > e] + [n for n in nights if n > e]
                 moves.append((e, min(later) if later else None))
         moves.sort(key=lambda m: m[0])

@@ -1,5 +1,7 @@
 -- One row per person: how the programme stay ended, if it did. The exit is the first tenancy end that is not
--- a move to another programme tenancy; the death date is known only when the programme recorded it.
+-- a move to another programme tenancy, nor an end while another programme tenancy of the person still runs that
+-- day (a second site, an overlap: the person is still housed), a death excepted; the death date is known only
+-- when the programme recorded it.
 with entries as (
     select person_key from {{ ref('int_participants_entered') }}
 ),
@@ -15,7 +17,13 @@ exits as (
         exit_reason,
         row_number() over (partition by person_key order by end_date, tenancy_ref) as exit_rank
     from tenancies
-    where end_date is not null and exit_reason is distinct from 'demenagement'
+    where
+        end_date is not null
+        and exit_reason is distinct from 'demenagement'
+        and (
+            exit_reason = 'deces'
+            or not {{ another_tenancy_runs_on_its_end('tenancies', 'tenancies') }}
+        )
 ),
 
 deaths as (

@@ -26,15 +26,7 @@ moves as (
         tenancies.exit_reason = 'logement_autonome'
         and tenancies.end_date is not null
         -- still holding another programme tenancy that day (a second site, an overlap) is no move on
-        and not exists (
-            select 1
-            from tenancies as other
-            where
-                other.person_key = tenancies.person_key
-                and other.tenancy_ref <> tenancies.tenancy_ref
-                and other.start_date <= tenancies.end_date
-                and (other.end_date is null or other.end_date > tenancies.end_date)
-        )
+        and not {{ another_tenancy_runs_on_its_end('tenancies', 'tenancies') }}
 ),
 
 signals as (

@@ -1,8 +1,13 @@
 -- Housing status of each person at each retention horizon after entry.
 -- Retained: in a programme tenancy on the checkpoint day, or left earlier for other permanent housing
--- (HUD system performance measure 7b.2). People who died before the checkpoint leave the denominator.
+-- (HUD system performance measure 7b.2). People who died on or before the checkpoint leave the denominator,
+-- whatever tenancy is recorded after their death (int_participants_exited: the programme's death date).
 with entries as (
     select * from {{ ref('int_participants_entered') }}
+),
+
+deaths as (
+    select person_key, death_date from {{ ref('int_participants_exited') }}
 ),
 
 observation as (
@@ -52,9 +57,11 @@ statuses as (
         checkpoints.*,
         checkpoints.checkpoint_date <= observation.observation_end as is_observed,
         housed.person_key is not null as is_housed,
-        last_exits.exit_reason as last_exit_reason
+        last_exits.exit_reason as last_exit_reason,
+        coalesce(deaths.death_date <= checkpoints.checkpoint_date, false) as is_dead
     from checkpoints
     cross join observation
+    left join deaths on checkpoints.person_key = deaths.person_key
     left join housed
         on checkpoints.person_key = housed.person_key and checkpoints.horizon_months = housed.horizon_months
     left join last_exits
@@ -69,6 +76,6 @@ select
     horizon_months,
     checkpoint_date,
     is_observed,
-    not is_housed and coalesce(last_exit_reason = 'deces', false) as died_before_checkpoint,
-    is_housed or coalesce(last_exit_reason = 'logement_autonome', false) as is_retained
+    is_dead as died_before_checkpoint,
+    not is_dead and (is_housed or coalesce(last_exit_reason = 'logement_autonome', false)) as is_retained
 from statuses
