@@ -318,6 +318,7 @@ def _contributions(truth: Truth) -> tuple[list[tuple], list[tuple], list[tuple]]
         "shelter_nights": min(e["night_date"] for e in truth.events["shelter_nights"]),
     }
     employment_end = min(end, truth.observed_to["employment_contracts"])
+    employment_from = min(c["start_date"] for c in truth.events["employment_contracts"])
     by_source = {s: defaultdict(list) for s in EVENT_SOURCES}
     for source, rows in truth.events.items():
         for row in rows:
@@ -405,7 +406,9 @@ def _contributions(truth: Truth) -> tuple[list[tuple], list[tuple], list[tuple]]
                 for c in by_source["employment_contracts"][p.person]
             )
             add(f"employment_in_work_or_training_{months}m", "all", p, int(working), 1)
-            if months == 12:  # weekly hours and monthly pay under contract the day before entry and at 12 months
+            # weekly hours and monthly pay under contract the day before entry and at 12 months, for people the
+            # employment source observes the day before entry (on or after its earliest contract)
+            if months == 12 and p.entry - timedelta(days=1) >= employment_from:
                 running = {
                     side: [
                         c

@@ -1,12 +1,20 @@
 -- Weekly hours and monthly gross pay of work or training under contract, for each person the day before entry
 -- ('before') and 12 months after entry ('after'), both for people observed at the 12-month checkpoint (within
--- the employment and housing data, alive): the contracts running that day, their end day included, summed.
+-- the employment and housing data, alive) and on the day before entry (on or after the employment source's
+-- earliest contract: before it, no contract could be known and 0 hours would stand for unknown): the contracts
+-- running that day, their end day included, summed.
 -- Some partners leave a contract's pay blank: a person with such a contract running on either day has no pay
 -- on both, so the income's before and after cover the same persons and a missing pay never counts as 0.
-with population as (
-    select person_key, site, entry_cohort, entry_date, checkpoint_date
-    from {{ ref('fct_employment_status') }}
-    where horizon_months = 12 and is_observed and not died_before_checkpoint
+with employment as (
+    select observed_from from {{ ref('int_sources_observed') }}
+    where source = 'employment_contracts'
+),
+
+population as (
+    select status.person_key, status.site, status.entry_cohort, status.entry_date, status.checkpoint_date
+    from {{ ref('fct_employment_status') }} as status
+    inner join employment on status.entry_date - 1 >= employment.observed_from
+    where status.horizon_months = 12 and status.is_observed and not status.died_before_checkpoint
 ),
 
 sides as (
