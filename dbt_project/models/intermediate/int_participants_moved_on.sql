@@ -4,11 +4,7 @@
 -- homelessness after the exit day, a night in an emergency shelter (115 / SIAO) or a new programme tenancy (the
 -- programme houses homeless people only). A tenancy ended for permanent housing while the person still holds
 -- another programme tenancy that day is no move on.
-with entries as (
-    select person_key from {{ ref('int_participants_entered') }}
-),
-
-tenancies as (
+with tenancies as (
     select * from {{ ref('stg_housing__tenancies') }}
 ),
 
@@ -21,7 +17,7 @@ moves as (
             partition by tenancies.person_key order by tenancies.end_date, tenancies.tenancy_ref
         ) as move_rank
     from tenancies
-    inner join entries on tenancies.person_key = entries.person_key
+    inner join {{ ref('int_participants_entered') }} as entries on tenancies.person_key = entries.person_key
     where
         tenancies.exit_reason = 'logement_autonome'
         and tenancies.end_date is not null
