@@ -112,6 +112,7 @@ def link_command(
     from pseudonymisation.linkage import link
 
     key = _load_key()
+    today = get_settings().today()  # ingestion's day: a birth date on it links there, so here too
     fields = Identity.__dataclass_fields__
     records = list(_file_records(files))
     cache: dict[Identity, list[str]] = {}
@@ -121,7 +122,7 @@ def link_command(
         identity = Identity(**{name: _blank_to_none(row.get(name)) for name in fields})
         identities.append(identity)
         if identity not in cache:
-            cache[identity] = link_keys(key, identity)
+            cache[identity] = link_keys(key, identity, today)
         keys.append(cache[identity])
     result = link(keys, {})
     person_keys = result.person_keys
@@ -129,7 +130,7 @@ def link_command(
         from pseudonymisation.probabilistic import encode_identity, link_probabilistic
 
         encodings = [
-            encode_identity(key, identity, _blank_to_none(row.get("postcode")))
+            encode_identity(key, identity, _blank_to_none(row.get("postcode")), today)
             for identity, (_, _, row) in zip(identities, records, strict=True)
         ]
         person_keys = link_probabilistic(encodings, person_keys).person_keys
@@ -265,12 +266,13 @@ def key_rotate_command() -> None:
 
 
 def _request(path: Path) -> tuple[bytes, list[dict[str, str]], set[str], int]:
-    """The key, the request's rows, their link keys and how many rows gave one."""
+    """The key, the request's rows, their link keys and how many rows gave one. Keyed by the programme's day, as
+    ingestion keys the rows the request must match (a birth date on it, the machine still a day behind)."""
     from pseudonymisation.rights import request_keys
 
     key = _load_key()
     _, rows, _ = _read_csv(path)
-    keys, usable = request_keys(key, rows)
+    keys, usable = request_keys(key, rows, get_settings().today())
     if not keys:
         typer.echo(f"{path.name}: no row with a usable identifier ({len(rows)} rows)", err=True)
         raise typer.Exit(2)
@@ -294,7 +296,7 @@ def opposition_add_command(
     with psycopg.connect(url) as conn, conn.cursor() as cur:
         _writing(cur, key)
         # the encodings too: a later extract that misspells the name is still recognised
-        added = add_opposition(cur, keys, request_encodings(key, rows))
+        added = add_opposition(cur, keys, request_encodings(key, rows, get_settings().today()))
         purged, unreadable = _purge_quarantine(cur, key, contracts)
     typer.echo(
         f"{usable} of {len(rows)} identities on the opposition list ({added} new link keys){purged};"

@@ -19,6 +19,7 @@ Storing the list and erasing are the caller's (in this project ``pipelines/ident
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
 
 from pseudonymisation.link_keys import Identity, link_keys
 from pseudonymisation.probabilistic import dumps, encode_identity
@@ -33,21 +34,24 @@ def _cell(value: str | None) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
 
 
-def request_keys(key: bytes, rows: Iterable[Mapping[str, str | None]]) -> tuple[set[str], int]:
-    """Link keys of every identity in a request, and how many identities gave at least one key."""
+def request_keys(
+    key: bytes, rows: Iterable[Mapping[str, str | None]], today: date | None = None
+) -> tuple[set[str], int]:
+    """Link keys of every identity in a request, and how many identities gave at least one key. ``today`` is the
+    day ingestion keys its rows by (the programme's, not the machine's): a birth date on it must key here too."""
     keys: set[str] = set()
     usable = 0
     for row in rows:
-        found = link_keys(key, identity_of(row))
+        found = link_keys(key, identity_of(row), today)
         usable += bool(found)
         keys.update(found)
     return keys, usable
 
 
-def request_encodings(key: bytes, rows: Iterable[Mapping[str, str | None]]) -> list[str]:
+def request_encodings(key: bytes, rows: Iterable[Mapping[str, str | None]], today: date | None = None) -> list[str]:
     """The dumped encodings (``probabilistic.dumps``: keyed values only) of the identities of a request that
-    have both names and a birth date, one per identity."""
-    encodings = (encode_identity(key, identity_of(row), _cell(row.get("postcode"))) for row in rows)
+    have both names and a birth date (not after ``today``, as for ``request_keys``), one per identity."""
+    encodings = (encode_identity(key, identity_of(row), _cell(row.get("postcode")), today) for row in rows)
     return [dumps(e) for e in encodings if e is not None]
 
 

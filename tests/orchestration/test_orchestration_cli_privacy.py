@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date, timedelta
 from pathlib import Path
 
 import psycopg
@@ -16,6 +17,7 @@ from pipelines.identity_store import ENCODINGS_DDL, EVIDENCE_DDL, UPSERT_ENCODIN
 from pipelines.key_check import check_key
 from pipelines.pipeline import ensure_raw_tables
 from pipelines.quarantine import Rejected, quarantine_path, write_quarantine
+from pipelines.settings import Settings
 from pipelines.validation import Problem
 from pseudonymisation.keys import KeyFileError, load_key
 from pseudonymisation.link_keys import Identity, link_keys, record_key, rotate_digest
@@ -69,6 +71,24 @@ def test_link_gives_one_key_per_person_across_files(keyed: Path) -> None:
     assert key["housing.csv", "H1"] != key["housing.csv", "H2"]
     assert len({key["hospital.csv", "P3"], key["hospital.csv", "P4"], key["housing.csv", "H1"]}) == 3
     assert "6 records from 2 files, 4 persons (1 records without any usable identifier)" in result.output
+
+
+def _programme_day_ahead(monkeypatch: pytest.MonkeyPatch) -> date:
+    """The programme's day (ABORD_TIMEZONE) past midnight while the machine's is not: ingestion keys by it."""
+    day = date.today() + timedelta(days=1)
+    monkeypatch.setattr(Settings, "today", lambda self, now=None: day)
+    return day
+
+
+def test_link_keys_a_birth_date_on_the_programmes_day(keyed: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    day = _programme_day_ahead(monkeypatch)
+    a = _write(keyed / "a.csv", f"record_id,given_name,family_name,birth_date\nA1,Nadia,Petit,{day:%d/%m/%Y}\n")
+    b = _write(keyed / "b.csv", f"record_id;family_name;given_name;birth_date\nB1;PETIT;NADIA;{day.isoformat()}\n")
+    out = keyed / "links.csv"
+    result = runner.invoke(app, ["link", str(a), str(b), "--out", str(out), "--probabilistic"])
+    assert result.exit_code == 0, result.output
+    assert len({r["person_key"] for r in _rows(out)}) == 1
+    assert "0 records without any usable identifier" in result.output
 
 
 def test_link_probabilistic_joins_a_typo_that_exact_keys_miss(keyed: Path) -> None:
@@ -437,3 +457,30 @@ def test_a_quarantine_file_with_a_quote_never_closed_is_named_and_the_request_st
     assert bad.read_bytes() == saved  # left as it is
     retried = runner.invoke(app, ["quarantine", "retry", str(bad)])
     assert retried.exit_code == 1 and "line 3 opens a quoted value that is never closed" in retried.output
+
+
+def test_rights_requests_key_a_birth_date_by_the_programmes_day(
+    warehouse: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Ingestion keyed Nadia, born on the programme's day, by it: her request must compute the same keys.
+    day = _programme_day_ahead(monkeypatch)
+    nadia = Identity(given_name="Nadia", family_name="Petit", birth_date=day.isoformat())
+    key = load_key(tmp_path / "abord.key")
+    keys = link_keys(key, nadia, day)
+    assert keys and not link_keys(key, nadia, day - timedelta(days=1))  # the machine's day keys nothing
+    with psycopg.connect(warehouse) as conn, conn.cursor() as cur:
+        cur.executemany("insert into identity.link_keys values (%s, 'p-nadia')", [(k,) for k in keys])
+    request = _write(tmp_path / "request.csv", f"given_name,family_name,birth_date\nNadia,Petit,{day:%d/%m/%Y}\n")
+
+    result = runner.invoke(app, ["opposition", "add", "--from", str(request)])
+    assert result.exit_code == 0, result.output
+    with psycopg.connect(warehouse) as conn:
+        opposed = {k for (k,) in conn.execute("select link_key from identity.opposition")}
+        encodings = conn.execute(
+            "select e.encoding from identity.bloom_encodings as e join identity.opposed_persons using (person_key)"
+        ).fetchall()
+    assert opposed == set(keys) and encodings == [(dumps(encode_identity(key, nadia, today=day)),)]
+
+    result = runner.invoke(app, ["forget", "--from", str(request)])
+    assert result.exit_code == 0, result.output
+    assert "matched 1 persons" in result.output and _person_rows(warehouse, "p-nadia") == 0

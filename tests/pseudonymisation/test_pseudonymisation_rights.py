@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from pseudonymisation.link_keys import Identity, link_keys
 from pseudonymisation.probabilistic import encode_identity, loads
 from pseudonymisation.rights import identity_of, opposed_rows, request_encodings, request_keys
@@ -39,3 +41,14 @@ def test_request_rows_become_keyed_encodings_for_a_misspelt_return() -> None:
     expected = encode_identity(KEY, Identity(given_name="Marie-Hélène", family_name="Dupont", birth_date="1968-07-04"))
     assert loads(encoding) == expected
     assert "Dupont" not in encoding and "1968" not in encoding
+
+
+def test_a_request_is_keyed_by_the_callers_day() -> None:
+    # The programme's day may be a day ahead of the machine's: a birth date on it keys and encodes as in ingestion.
+    day = date.today() + timedelta(days=1)
+    rows = [{"given_name": "Nadia", "family_name": "Petit", "birth_date": day.strftime("%d/%m/%Y")}]
+    nadia = Identity(given_name="Nadia", family_name="Petit", birth_date=day.isoformat())
+    assert request_keys(KEY, rows, day) == (set(link_keys(KEY, nadia, day)), 1)
+    assert request_keys(KEY, rows, day - timedelta(days=1)) == (set(), 0)
+    assert [loads(e) for e in request_encodings(KEY, rows, day)] == [encode_identity(KEY, nadia, today=day)]
+    assert request_encodings(KEY, rows, day - timedelta(days=1)) == []
