@@ -51,7 +51,7 @@ from pipelines.raw_tables import (
 )
 from pipelines.readers import FileRejected, Row, RowUnreadable, read_rows
 from pipelines.record_fingerprints import RecordFingerprints, fingerprint
-from pipelines.validation import Problem, RowValidator, birth_date
+from pipelines.validation import Problem, RowValidator, birth_date, full_birth_date
 from pipelines.warehouse import ensure_base_schema
 from pipelines.writer_lock import hold_past_commit, lock_for_transaction
 from pseudonymisation import generalise
@@ -307,6 +307,7 @@ def _read(ctx: IngestContext, contract: Contract, extract: Extract, batch: _Read
     met = RecordFingerprints()
     held: list[tuple[int, Row, dict[str, object], str]] = []  # valid rows that may repeat a record id
     pending: list[tuple[int, str, dict[str, object], int]] = []  # valid rows waiting for their notes' redaction
+    birth = next((c.name for c in contract.columns if c.role == "birth_date"), None)
 
     def identity(values: dict[str, object], record_ref: str | None = None):
         """A rejected row's identity, to be matched against the opposition list at linkage."""
@@ -317,7 +318,12 @@ def _read(ctx: IngestContext, contract: Contract, extract: Extract, batch: _Read
     def accept(number: int, row: Row, values: dict[str, object], record_ref: str) -> bool:
         keys, encoding = row_link_keys(values, record_ref)
         if contract.is_person_level and not keys:
-            problem = Problem(None, "no_identifier", "no usable identifier to recognise the person")
+            # A partial birth date (FHIR's '1980') passed validation but keys nothing: say so, never quoting it.
+            born = values.get(birth) if birth is not None else None
+            why = ""
+            if born is not None and full_birth_date(str(born), ctx.today) is None:
+                why = " (its birth date is only a year, or a year and month: a NIR or an e-mail is needed)"
+            problem = Problem(None, "no_identifier", f"no usable identifier to recognise the person{why}")
             batch.reject(Rejected(number, [problem], row))
             return False
         entry = batch.entries.add(keys, encoding) if contract.is_person_level else -1

@@ -284,6 +284,10 @@ def test_a_fhir_partial_birth_date_loads_with_its_year_and_links_by_what_remains
     assert reasons == [(4, "no_identifier"), (5, "invalid_date")]
     messages = (ctx.quarantine_dir / contract.name / f"{path.name}.rejected.csv").read_text()
     assert "'2099-01' is not a plausible birth date" in messages
+    # the steward is told why the names did not do: the partial date, never quoted
+    partial = "no usable identifier to recognise the person (its birth date is only a year, or a year and month: "
+    (why,) = [line for line in messages.splitlines() if "no usable identifier" in line]
+    assert partial in why and "'1975-06'" not in why
 
 
 def test_a_fhir_value_holding_a_nul_makes_its_row_unreadable(warehouse_url: str, tmp_path: Path) -> None:
