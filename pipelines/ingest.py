@@ -35,10 +35,12 @@ from pipelines.person_linkage import (
 )
 from pipelines.quarantine import (
     FILE_ROW,
+    SUFFIX,
     QuarantineWriter,
     Rejected,
     drop_rows,
     quarantine_path,
+    stale_partials,
     write_quarantine,
 )
 from pipelines.raw_tables import (
@@ -239,7 +241,7 @@ def _reject_file(ctx: IngestContext, contract: Contract, extract: Extract, sha: 
         with psycopg.connect(ctx.url) as conn:
             keep = extract.retry_of is not None or _current_under(conn, contract, extract.path.name)
     message = [Rejected(FILE_ROW, [Problem(None, exc.code, str(exc))], None)]
-    partial = None if keep else write_quarantine(extract.quarantine, message, [])
+    partial = None if keep else write_quarantine(extract.quarantine, message, [], sha)
     try:
         with psycopg.connect(ctx.url) as conn, conn.cursor() as cur:
             batch_id = record_batch(
@@ -393,10 +395,11 @@ def ingest_extract(ctx: IngestContext, contract: Contract, extract: Extract) -> 
     ctx.ensure_schema()
     sha = sha256_of(extract.path)
     with psycopg.connect(ctx.url) as conn:
+        _clear_stale_partials(conn, ctx, contract)
         seen = seen_before(conn, contract, sha)
     if seen:
         return _seen_summary(contract, extract, seen)
-    quarantine = QuarantineWriter(extract.quarantine, [c.name for c in contract.columns])
+    quarantine = QuarantineWriter(extract.quarantine, [c.name for c in contract.columns], sha)
     batch = _ReadBatch(BatchSpool(ctx.quarantine_dir, contract.is_person_level), quarantine)
     try:
         try:
@@ -438,6 +441,26 @@ def ingest_extract(ctx: IngestContext, contract: Contract, extract: Extract) -> 
         summary.rows_quarantined,
     )
     return summary
+
+
+def _clear_stale_partials(conn: psycopg.Connection, ctx: IngestContext, contract: Contract) -> None:
+    """Temporary quarantine files of this source left by a load killed before its commit go: their batch never
+    committed, its landing file is read again, and they may hold identifiers (an opposed person's too) nothing
+    else reads. A live process's are its own. One whose batch the ledger holds (a rename that failed after the
+    commit) is the only copy of rows a steward needs: kept, and named at each load, not renamed into place here (a
+    rights request since, whose purge reads files in place only, may have left an opposed person's rows in it)."""
+    for path, sha in stale_partials(ctx.quarantine_dir / contract.name):
+        query = "select exists (select from audit.batches where source = %s and sha256 = %s)"
+        if sha is not None and not conn.execute(query, (contract.name, sha)).fetchone()[0]:
+            path.unlink(missing_ok=True)
+            continue
+        place = path.name[: path.name.rindex(SUFFIX) + len(SUFFIX)]
+        log.warning(
+            "%s/%s: may be the only copy of a committed batch's rejected rows (its rename failed); move it to %s",
+            contract.name,
+            path.name,
+            place,
+        )
 
 
 def _analyse_if_changed(url: str, table: str, rows_changed: int) -> None:

@@ -19,6 +19,7 @@ from pipelines.validation import Problem
 
 HEADER = ["source_row", "column", "reason_code", "message"]
 SUFFIX = ".rejected.csv"
+PARTIAL = ".partial"  # a quarantine file written, not yet in place
 FILE_ROW = 0  # the source row of a reason that concerns the whole file
 
 
@@ -38,14 +39,35 @@ def original_name(path: Path) -> str:
     return path.name.removesuffix(SUFFIX)
 
 
+def stale_partials(folder: Path) -> Iterator[tuple[Path, str | None]]:
+    """The temporary quarantine files of a source's folder whose writer is gone (a load killed, or a rename that
+    failed after its commit), each with the sha256 of its batch's file (None in a name written before it held
+    one). A writer is its process id: quarantine folders are written from one host (one process id space)."""
+    for path in sorted(folder.glob(f"*{SUFFIX}.*{PARTIAL}")):
+        *_, sha, pid = path.name.removesuffix(PARTIAL).rsplit(".", 2)
+        if pid.isdigit() and not _alive(int(pid)):
+            yield path, sha if len(sha) == 64 else None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's
+        return True
+    return True
+
+
 class QuarantineWriter:
     """Rejected rows written as they are found, so a batch never holds them in memory. The file is created at
     the first row, under a temporary name the caller renames into place once the batch has committed; the name
-    holds the process id, so two ingestions of one file never write or rename each other's."""
+    holds the process id, so two ingestions of one file never write or rename each other's, and the sha256 of the
+    batch's file, so that one left behind can be told to be a committed batch's (see ``stale_partials``)."""
 
-    def __init__(self, path: Path, columns: list[str]):
+    def __init__(self, path: Path, columns: list[str], sha: str):
         self.path, self.columns = path, columns
-        self.temporary = path.with_name(f"{path.name}.{os.getpid()}.partial")
+        self.temporary = path.with_name(f"{path.name}.{sha}.{os.getpid()}{PARTIAL}")
         self._handle = None
         self._writer = None
 
@@ -84,9 +106,9 @@ class QuarantineWriter:
         self.temporary.unlink(missing_ok=True)
 
 
-def write_quarantine(path: Path, rejected: list[Rejected], columns: list[str]) -> Path:
+def write_quarantine(path: Path, rejected: list[Rejected], columns: list[str], sha: str) -> Path:
     """Write to a temporary name; the caller renames it into place once the batch has committed."""
-    writer = QuarantineWriter(path, columns)
+    writer = QuarantineWriter(path, columns, sha)
     writer.start()
     for item in rejected:
         writer.add(item)

@@ -323,7 +323,7 @@ def _waiting(warehouse: str, tmp_path: Path, name: str = "f.csv") -> Path:
         Rejected(4, problem, {**row, "id_participant": "P4", "nom": "Martin", "prenom": "Lucie",
                               "date_naissance": "05/01/2001"}),
     ]  # fmt: skip
-    write_quarantine(quarantine, waiting, [c.name for c in contract.columns]).replace(quarantine)
+    write_quarantine(quarantine, waiting, [c.name for c in contract.columns], "a" * 64).replace(quarantine)
     with psycopg.connect(warehouse) as conn:
         if name != "f.csv":
             conn.execute(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import logging
 import multiprocessing
+import os
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
@@ -324,13 +325,14 @@ def test_a_resent_month_with_no_valid_row_is_refused_and_the_month_stays(ctx: In
 
 
 def _quarantine_in_another_process(path: Path) -> None:
-    write_quarantine(path, [Rejected(9, [Problem("site", "required", "site is empty")], None)], []).replace(path)
+    rejected = [Rejected(9, [Problem("site", "required", "site is empty")], None)]
+    write_quarantine(path, rejected, [], "b" * 64).replace(path)
 
 
 def test_two_processes_quarantining_one_file_keep_their_own_partial_files(tmp_path: Path) -> None:
     # Two ingestions of one landing folder (two warehouses, or a retry racing the sensor) each settle their file.
     path = quarantine_path(tmp_path, "housing_tenancies", "tenancies_2025-12.csv")
-    ours = QuarantineWriter(path, [])
+    ours = QuarantineWriter(path, [], "a" * 64)
     ours.add(Rejected(7, [Problem("date_debut", "date", "not a date")], None))
     other = multiprocessing.get_context("fork").Process(target=_quarantine_in_another_process, args=(path,))
     other.start()
@@ -338,6 +340,35 @@ def test_two_processes_quarantining_one_file_keep_their_own_partial_files(tmp_pa
     assert other.exitcode == 0
     ours.close().replace(path)
     assert [number for number, _ in read_quarantine(path)] == [7]
+
+
+def test_a_load_removes_the_partial_quarantine_files_a_killed_load_of_its_source_left(ctx, tmp_path: Path, caplog):
+    """A load killed before its commit leaves its partial file: garbage that may hold identifiers (an opposed
+    person's too). A live process's is its own; one whose batch committed (its rename failed) is the only copy."""
+    committed = _write(tmp_path, "2025-10", _rows("A1", bad="A2"))
+    ingest_file(ctx, TENANCIES, committed)
+    gone = multiprocessing.get_context("fork").Process(target=int)
+    gone.start()
+    gone.join()
+    folder = ctx.quarantine_dir / "housing_tenancies"
+
+    def partial(file_name: str, sha: str, pid: int) -> Path:
+        writer = QuarantineWriter(quarantine_path(ctx.quarantine_dir, "housing_tenancies", file_name), [], sha)
+        writer.add(Rejected(2, [Problem("site", "required", "site is empty")], {"nom": "Opposed"}))
+        return writer.close().rename(folder / writer.temporary.name.replace(f".{os.getpid()}.", f".{pid}."))
+
+    killed = partial("tenancies_2025-12.csv", "c" * 64, gone.pid)
+    running = partial("tenancies_2025-09.csv", "d" * 64, os.getpid())  # another batch, loading meanwhile
+    unrenamed = partial("tenancies_2025-10.csv", ledger.sha256_of(committed), gone.pid)
+    elsewhere = quarantine_path(ctx.quarantine_dir, "health_encounters", "x.csv").with_name(killed.name)
+    elsewhere.parent.mkdir(parents=True)
+    elsewhere.write_bytes(killed.read_bytes())  # another source's: its own loads see to it
+
+    ingest_file(ctx, TENANCIES, _write(tmp_path, "2025-11", _rows("B1")))
+
+    assert not killed.exists()
+    assert running.exists() and unrenamed.exists() and elsewhere.exists()
+    assert f"housing_tenancies/{unrenamed.name}: may be the only copy" in caplog.text
 
 
 def test_a_fixed_quarantine_file_joins_its_batch(ctx: IngestContext, tmp_path: Path) -> None:
