@@ -14,6 +14,9 @@ from pipelines.readers import Row
 from pseudonymisation import normalise
 
 EARLIEST_DATE = date(1900, 1, 1)
+# What the raw table's column holds (raw_tables.SQL_TYPES): a value past it stopped the whole load at its COPY.
+BIGINT = (-(1 << 63), (1 << 63) - 1)
+NUMERIC_DIGITS_BEFORE, NUMERIC_DIGITS_AFTER = 131072, 16383
 MEMO_SIZE = 1 << 16
 
 # Extracts repeat the same dates and birth dates row after row; parsing each once is a large part of the speed.
@@ -109,6 +112,8 @@ def _integer(column: Column, value: str) -> int:
         whole = int(value)
     except ValueError:
         raise _Invalid("invalid_integer", f"'{value}' is not a whole number") from None
+    if not BIGINT[0] <= whole <= BIGINT[1]:
+        raise _Invalid("out_of_range", f"'{value}' is beyond what a whole-number column holds (19 digits)")
     return _in_range(column, whole)
 
 
@@ -121,6 +126,12 @@ def _decimal(column: Column, decimal_mark: str, value: str) -> Decimal:
         raise _Invalid("invalid_decimal", f"'{value}' is not a number with '{decimal_mark}' decimals") from None
     if not number.is_finite():
         raise _Invalid("invalid_decimal", f"'{value}' is not a finite number")
+    if number.adjusted() >= NUMERIC_DIGITS_BEFORE or number.as_tuple().exponent < -NUMERIC_DIGITS_AFTER:
+        raise _Invalid(
+            "out_of_range",
+            f"'{value}' is beyond what a decimal column holds"
+            f" ({NUMERIC_DIGITS_BEFORE} digits before the decimal mark, {NUMERIC_DIGITS_AFTER} after)",
+        )
     return _in_range(column, number)
 
 

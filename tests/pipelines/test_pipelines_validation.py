@@ -229,6 +229,28 @@ def test_json_numbers_and_booleans_are_typed_by_json_whatever_the_decimal_mark(t
     assert results[4] == ({"id": "V5", "voters": None, "share": None, "adopted": None, "note": "9" * 5000}, [])
 
 
+def test_a_number_its_warehouse_column_cannot_hold_is_quarantined_not_loaded(tmp_path: Path) -> None:
+    """PostgreSQL's bigint stops at 2**63 - 1 and numeric at 131,072 digits before the point: such a value passed
+    validation and its COPY stopped the whole load. JSON's 1e200000 was an infinite float, rejected, before it was
+    read as a decimal."""
+    contract = _votes(tmp_path)
+    path = tmp_path / "votes_2025-12.jsonl"
+    path.write_text(
+        '{"id": "V1", "voters": 9223372036854775808, "share": 1e200000}\n'
+        '{"id": "V2", "voters": -9223372036854775808, "share": 1e-20000}\n'
+        '{"id": "V3", "voters": 9223372036854775807, "share": 1e1000}\n'
+    )
+    validate = RowValidator(contract, TODAY)
+
+    results = [validate(row)[1] for _, row in read_rows(path, contract)]
+
+    assert [[(p.column, p.code) for p in problems] for problems in results] == [
+        [("voters", "out_of_range"), ("share", "out_of_range")],
+        [("share", "out_of_range")],
+        [],
+    ]
+
+
 def test_a_database_s_typed_values_read_as_json_s_do(tmp_path: Path) -> None:
     """An sql pull writes its values through cell_text: a numeric 3.00 into an integer column was '3.00'."""
     fmt = _votes(tmp_path).format
