@@ -107,7 +107,10 @@ def pull_table(ctx: IngestContext, contract: Contract, landing_dir: Path, url: s
     high, path, engine, failure = None, None, None, None
     stage = f"reading the URL in {fmt.url_env}"
     try:
-        engine = sa.create_engine(url)
+        try:
+            engine = sa.create_engine(url)
+        except (ValueError, ImportError) as exc:  # a port not a number; a driver not installed: the URL's text
+            raise sa.exc.ArgumentError(type(exc).__name__) from None
         stage = "connecting to the partner database"
         with engine.connect() as conn:
             stage = f"reading the columns of {fmt.table}"

@@ -495,6 +495,21 @@ def test_a_connection_that_fails_is_a_clear_error_naming_source_table_and_step(
     assert "s3cret" not in result.output and "steward_x" not in result.output
 
 
+def test_a_url_sqlalchemy_cannot_use_is_a_clear_error_naming_its_variable(
+    warehouse_url: str, pg_admin_url: str, tmp_path: Path, monkeypatch
+) -> None:
+    """A port that is not a number (ValueError) or a driver not installed (ModuleNotFoundError) escaped as a
+    traceback, not as the SqlSourceError `abord ingest` and the asset tell a steward."""
+    contract, ctx = _partner_table(
+        warehouse_url, pg_admin_url, tmp_path, monkeypatch, STAYS_DDL.format("timestamp"), "(1, 'Dupont')"
+    )
+    for url in ("postgresql+psycopg://steward_x:s3cret-pw@dbhost:54x2/partner", "mssql+pyodbc://u:s3cret@dbhost/db"):
+        with pytest.raises(SqlSourceError) as refused:
+            pull_table(ctx, contract, tmp_path / "landing", url=url)
+        assert "failed reading the URL in ABORD_TEST_PARTNER_URL" in str(refused.value)
+        assert "s3cret" not in str(refused.value) and "dbhost" not in str(refused.value)
+
+
 def test_a_watermark_neither_integer_nor_date_is_refused_before_anything_is_written(
     warehouse_url: str, pg_admin_url: str, tmp_path: Path, monkeypatch
 ) -> None:
