@@ -446,11 +446,12 @@ def ingest_extract(ctx: IngestContext, contract: Contract, extract: Extract) -> 
 def _clear_stale_partials(conn: psycopg.Connection, ctx: IngestContext, contract: Contract) -> None:
     """Temporary quarantine files of this source left by a load killed before its commit go: their batch never
     committed, its landing file is read again, and they may hold identifiers (an opposed person's too) nothing
-    else reads. A live process's are its own. One whose batch the ledger holds (a rename that failed after the
-    commit) is the only copy of rows a steward needs: kept, and named at each load, not renamed into place here (a
-    rights request since, whose purge reads files in place only, may have left an opposed person's rows in it)."""
+    else reads. A live process's are its own. One whose batch the ledger holds as loaded (a rename that failed after
+    the commit) is the only copy of rows a steward needs: kept, and named at each load, not renamed into place here
+    (a rights request since, whose purge reads files in place only, may have left an opposed person's rows in it).
+    A file rejected whole holds no row to fix (its reason is in the ledger): its leftover goes too."""
     for path, sha in stale_partials(ctx.quarantine_dir / contract.name):
-        query = "select exists (select from audit.batches where source = %s and sha256 = %s)"
+        query = "select exists (select from audit.batches where source = %s and sha256 = %s and status = 'loaded')"
         if sha is not None and not conn.execute(query, (contract.name, sha)).fetchone()[0]:
             path.unlink(missing_ok=True)
             continue

@@ -347,6 +347,9 @@ def test_a_load_removes_the_partial_quarantine_files_a_killed_load_of_its_source
     person's too). A live process's is its own; one whose batch committed (its rename failed) is the only copy."""
     committed = _write(tmp_path, "2025-10", _rows("A1", bad="A2"))
     ingest_file(ctx, TENANCIES, committed)
+    rejected = tmp_path / "tenancies_2025-08.csv"
+    rejected.write_bytes(b"")
+    assert ingest_file(ctx, TENANCIES, rejected).status == "rejected"
     gone = multiprocessing.get_context("fork").Process(target=int)
     gone.start()
     gone.join()
@@ -360,13 +363,15 @@ def test_a_load_removes_the_partial_quarantine_files_a_killed_load_of_its_source
     killed = partial("tenancies_2025-12.csv", "c" * 64, gone.pid)
     running = partial("tenancies_2025-09.csv", "d" * 64, os.getpid())  # another batch, loading meanwhile
     unrenamed = partial("tenancies_2025-10.csv", ledger.sha256_of(committed), gone.pid)
+    # a file once rejected whole, read again (a contract changed) by a load killed: no committed rows of its own
+    reread = partial("tenancies_2025-08.csv", ledger.sha256_of(rejected), gone.pid)
     elsewhere = quarantine_path(ctx.quarantine_dir, "health_encounters", "x.csv").with_name(killed.name)
     elsewhere.parent.mkdir(parents=True)
     elsewhere.write_bytes(killed.read_bytes())  # another source's: its own loads see to it
 
     ingest_file(ctx, TENANCIES, _write(tmp_path, "2025-11", _rows("B1")))
 
-    assert not killed.exists()
+    assert not killed.exists() and not reread.exists()
     assert running.exists() and unrenamed.exists() and elsewhere.exists()
     assert f"housing_tenancies/{unrenamed.name}: may be the only copy" in caplog.text
 
