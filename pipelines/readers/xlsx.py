@@ -17,12 +17,14 @@ Excel 97-2003 .xls renamed .xlsx, or an XLSX saved with a password, which Excel 
 
 A formula cell holds, beside its formula, the value Excel last computed; a workbook written by a library (and never
 opened in Excel) has formulas but no values, and its cells read empty: an optional column would load null, silently.
-A sheet whose XML holds a formula (a byte scan: most exports hold none) is read a second time for its formulas, and
-a row with a formula but no value in a column the contract reads is quarantined, naming the cell.
+A sheet whose XML holds a formula without a value (a byte scan: Excel's and LibreOffice's never do) is read a second
+time for its formulas, and a row with a formula but no value in a column the contract reads is quarantined, naming
+the cell.
 """
 
 from __future__ import annotations
 
+import re
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -104,11 +106,17 @@ def _rows(path: Path, contract: Contract, workbook) -> Iterator[tuple[int, Row |
             formulas.close()
 
 
-FORMULA_TAGS = (b"<f>", b"<f ", b":f>", b":f ")  # <f>, <f t="shared" ...>, and with a namespace prefix
+# A formula element (<f>…</f>, or a shared formula's <f …/>, with or without a namespace prefix) closing its cell
+# with no value after it, or an empty one (<v/>, as libraries write it). Excel and LibreOffice always write the
+# value: their workbooks, totals rows and all, are read once.
+UNCOMPUTED = re.compile(
+    rb"(?:</(?:\w+:)?f>|<(?:\w+:)?f\b[^>]*/>)\s*(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>"
+)
+TAIL = 512  # bytes kept from one block to the next: a cell's end cut between two reads is found whole
 
 
 def _has_formulas(workbook, sheet) -> bool:
-    """Whether the sheet's XML holds a formula element, by a byte scan (at the speed of reading the file)."""
+    """Whether the sheet's XML holds a formula with no computed value, by a byte scan (at the speed of reading)."""
     try:
         handle = workbook._archive.open(sheet._worksheet_path)
     except (AttributeError, KeyError):  # another openpyxl: read the formulas to be sure
@@ -117,9 +125,9 @@ def _has_formulas(workbook, sheet) -> bool:
     with handle:
         while chunk := handle.read(1 << 20):
             block = tail + chunk
-            if any(tag in block for tag in FORMULA_TAGS):
+            if UNCOMPUTED.search(block):
                 return True
-            tail = block[-3:]
+            tail = block[-TAIL:]
     return False
 
 

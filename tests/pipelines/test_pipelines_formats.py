@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from openpyxl import Workbook
 from typer.testing import CliRunner
 
+import pipelines.readers.xlsx as xlsx
 import pipelines.sql_pull as sql_pull
 from orchestration import cli_pipelines
 from orchestration.cli import app
@@ -534,6 +535,30 @@ def test_a_watermark_neither_integer_nor_date_is_refused_before_anything_is_writ
     assert not [p for p in landing.rglob("*") if p.is_file()]
 
 
+def _compute(path: Path, formula: bytes, value: bytes) -> None:
+    """Give a formula the value Excel would have cached (openpyxl writes none: <v />)."""
+    with zipfile.ZipFile(path) as book:
+        parts = {name: book.read(name) for name in book.namelist()}
+    sheet = next(name for name, xml in parts.items() if formula in xml)
+    parts[sheet] = parts[sheet].replace(formula + b"<v />", formula + b"<v>" + value + b"</v>")
+    with zipfile.ZipFile(path, "w") as book:
+        for name, data in parts.items():
+            book.writestr(name, data)
+
+
+def test_a_workbook_whose_formulas_all_hold_their_value_is_read_once(ctx, contract, tmp_path: Path, monkeypatch):
+    """Excel caches every formula's value (a totals row, a computed rent): no second pass over the sheet."""
+    path = _workbook(
+        tmp_path / "landlord" / "loyers_2025-12.xlsx", [["L1", "Lyon", datetime(2024, 1, 1), 400, "=1+2", None]]
+    )
+    _compute(path, b"<f>1+2</f>", b"3")
+    monkeypatch.setattr(xlsx, "_formulas", lambda *args: pytest.fail("the sheet was read a second time"))
+
+    summary = ingest_file(ctx, contract, path)
+
+    assert (summary.status, summary.rows_loaded) == ("loaded", 1)
+
+
 def test_a_formula_cell_with_no_computed_value_is_quarantined_naming_the_cell(ctx, contract, tmp_path: Path) -> None:
     """A workbook written by a library and never opened in Excel holds formulas but no values: the cells read empty
     and an optional column loaded null, silently. A formula Excel computed (a cached value) loads that value."""
@@ -546,13 +571,7 @@ def test_a_formula_cell_with_no_computed_value_is_quarantined_naming_the_cell(ct
             ["L4", "Lyon", datetime(2024, 1, 1), 400, "=1+2", None],  # computed, below
         ],
     )
-    with zipfile.ZipFile(path) as book:
-        parts = {name: book.read(name) for name in book.namelist()}
-    sheet = next(name for name, xml in parts.items() if b"<f>1+2</f>" in xml)
-    parts[sheet] = parts[sheet].replace(b"<f>1+2</f><v />", b"<f>1+2</f><v>3</v>")
-    with zipfile.ZipFile(path, "w") as book:
-        for name, data in parts.items():
-            book.writestr(name, data)
+    _compute(path, b"<f>1+2</f>", b"3")
 
     summary = ingest_file(ctx, contract, path)
 
