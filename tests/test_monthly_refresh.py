@@ -120,6 +120,17 @@ def test_the_large_staging_tables_refuse_a_duplicate_or_missing_key_and_their_te
         assert conn.execute(guard_failures).fetchall() == []
 
 
+@pytest.mark.parametrize("model", ["int_participants_exited", "int_participants_moved_on"])
+def test_another_tenancy_running_is_an_anti_join_not_a_scan_per_tenancy(warehouse, tmp_path: Path, model) -> None:
+    """The EXISTS of another_tenancy_runs_on_its_end must be planned as a join: under an OR (a death excepted) it
+    became a subplan re-scanning every tenancy for each one, quadratic (10 s of a 46 s rebuild at 10,000 persons)."""
+    run_dbt(warehouse.url, "compile", "--select", model, target=tmp_path)
+    (compiled,) = tmp_path.glob(f"compiled/**/{model}.sql")
+    with psycopg.connect(warehouse.url) as conn:
+        plan = "\n".join(row[0] for row in conn.execute("explain " + compiled.read_text(encoding="utf-8")))
+    assert "SubPlan" not in plan, plan
+
+
 def _unique_index(conn: psycopg.Connection, table: str) -> str:
     schema, name = table.split(".")
     sql = "select indexname from pg_indexes where schemaname = %s and tablename = %s and indexdef like %s"

@@ -20,10 +20,8 @@ exits as (
     where
         end_date is not null
         and exit_reason is distinct from 'demenagement'
-        and (
-            exit_reason = 'deces'
-            or not {{ another_tenancy_runs_on_its_end('tenancies', 'tenancies') }}
-        )
+        -- a death excepted: it ends the stay even while another tenancy runs
+        and not {{ another_tenancy_runs_on_its_end('tenancies', 'tenancies', unless_ended_by='deces') }}
 ),
 
 deaths as (
