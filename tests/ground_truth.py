@@ -529,7 +529,7 @@ def retention_curve(data_dir: Path) -> dict[tuple[str, int], tuple[int, int, flo
         lost = p.exit_date is not None and p.exit_reason not in ("logement_autonome", "deces")
         if lost:
             months = months_reached(p.entry, p.exit_date)
-        elif p.exit_reason == "deces":
+        elif p.death is not None:  # whatever exit came before it
             months = months_reached(p.entry, p.death) - 1
         else:
             months = completed_months(p.entry, end)

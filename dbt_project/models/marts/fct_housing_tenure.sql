@@ -5,7 +5,7 @@
 -- Observation runs from entry to the end of the housing data, or to death (int_participants_observed).
 -- Kaplan-Meier: the event is the first exit that loses housing (street, shelter, prison, hospital), counted at
 -- the first monthly checkpoint on or after it; people who moved on stay housed and are censored at the end of
--- observation; people who died are censored at the last checkpoint before their death.
+-- observation; people who died (whatever their programme exit) are censored at the last checkpoint before death.
 with persons as (
     select
         *,
@@ -33,7 +33,8 @@ select
     case
         when persons.is_housing_lost
             then {{ months_reached('persons.entry_date', 'persons.programme_exit_date') }}
-        when persons.programme_exit_reason = 'deces'
+        -- a death ends the time housed whatever exit came before it (moved on, then housed again, then died)
+        when persons.death_date is not null
             then {{ months_reached('persons.entry_date', 'persons.death_date') }} - 1
         else {{ completed_months('persons.entry_date', 'persons.observation_end') }}
     end as km_months
