@@ -65,7 +65,8 @@ class _Doubled(dict):
 def _object(pairs: list[tuple[str, object]]) -> dict:
     obj = dict(pairs)
     if len(obj) < len(pairs):
-        doubled = {k for k, v in pairs if obj[k] != v}
+        # by type too: true == 1 in Python, but they are two values
+        doubled = {k for k, v in pairs if obj[k] != v or type(obj[k]) is not type(v)}
         if doubled:
             obj = _Doubled(obj)
             obj.doubled = doubled

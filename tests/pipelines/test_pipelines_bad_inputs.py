@@ -350,6 +350,16 @@ CASES = {
         justice([json.dumps(JUSTICE_ROWS[0])[:-1] + ', "start_date": "2024-03-01"}', json.dumps(JUSTICE_ROWS[1])]),
         rows={1: "duplicate_key"},
     ),
+    "a JSON key twice as true and 1 (equal in Python, two values in JSON)": Case(
+        "justice_events",
+        justice(
+            [
+                json.dumps({k: v for k, v in JUSTICE_ROWS[0].items() if k != "end_date"})[:-1]
+                + ', "end_date": true, "end_date": 1}'
+            ]
+        ),
+        rows={1: "duplicate_key"},
+    ),
     "a JSON key twice in one line with one value is fine": Case(
         "justice_events",
         justice([json.dumps(JUSTICE_ROWS[0])[:-1] + ', "event_id": "J1", "x": {"a": 1, "a": 2}}']),
