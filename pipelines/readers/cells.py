@@ -10,6 +10,8 @@ from decimal import Decimal
 
 from pipelines.contract import SourceFormat
 
+MAX_POSITIONAL_DIGITS = 200_000  # past PostgreSQL numeric's 131,072 digits before the point and 16,383 after
+
 
 def cell_text(value: object, fmt: SourceFormat, *, date_column: bool = False) -> str | None:
     """`date_column`: the contract reads the value as a date, so a date-time gives its date, whatever its time of
@@ -28,7 +30,9 @@ def cell_text(value: object, fmt: SourceFormat, *, date_column: bool = False) ->
         text = str(int(value)) if value.is_integer() else repr(value)
         return text.replace(".", fmt.decimal)
     if isinstance(value, Decimal):
-        text = str(value)
+        # Positional, as a CSV holds it (JSON's 1e2 is 100, 2.5E-3 is 0.0025), unless the exponent is past what any
+        # column holds: written out it would be millions of digits, and validation refuses it as it stands.
+        text = format(value, "f") if abs(value.adjusted()) < MAX_POSITIONAL_DIGITS else str(value)
         if "." in text and "E" not in text and value == value.to_integral_value():
             text = text.rstrip("0").rstrip(".")  # 3.00 is whole; by text, as int() refuses 4,300 digits and more
         return text.replace(".", fmt.decimal)

@@ -197,6 +197,7 @@ def test_json_numbers_and_booleans_are_typed_by_json_whatever_the_decimal_mark(t
         '{"id": "V3", "voters": 2.5, "share": "0,5", "adopted": "True"}\n'
         '{"id": "V4", "share": 0.123456789012345678901234567890, "adopted": null}\n'
         f'{{"id": "V5", "note": {"9" * 5000}}}\n'  # int() refuses it: the file stopped with a ValueError
+        '{"id": "V6", "voters": 1e2, "share": 2.5E-3, "note": 1.20e1}\n'  # '1E+2' was not a whole number
     )
     validate = RowValidator(contract, TODAY)
 
@@ -227,6 +228,7 @@ def test_json_numbers_and_booleans_are_typed_by_json_whatever_the_decimal_mark(t
         [],
     )
     assert results[4] == ({"id": "V5", "voters": None, "share": None, "adopted": None, "note": "9" * 5000}, [])
+    assert results[5] == ({"id": "V6", "voters": 100, "share": Decimal("0.0025"), "adopted": None, "note": "12"}, [])
 
 
 def test_a_number_its_warehouse_column_cannot_hold_is_quarantined_not_loaded(tmp_path: Path) -> None:
