@@ -7,6 +7,8 @@ environment variable the contract names: credentials stay out of contracts, the 
 Rows that arrive later with a watermark equal to or below the last pull's are not seen: the partner's column
 must only grow (a sequence, or a last-modified timestamp set on every write). A row whose watermark is NULL has no
 place in that order: no pull takes it, and each pull's summary counts them until the partner sets it.
+A timestamptz watermark's bound is saved in UTC: in the session's local time an hour repeats when clocks go
+back, and the bound read back then skipped the rows of that hour.
 A date column (`type: date`, or the birth date) read from a timestamp takes its date, as a workbook's date-time
 cell does (xlsx.py).
 """
@@ -16,7 +18,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import psycopg
@@ -36,6 +38,8 @@ def bound_text(value: object) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:020d}"
     if isinstance(value, datetime):
+        if value.tzinfo is not None:  # a moment (timestamptz): kept in UTC, as a wall-clock time can repeat
+            value = value.astimezone(UTC).replace(tzinfo=None)
         return value.strftime("%Y%m%dT%H%M%S%f")
     if isinstance(value, date):
         return value.strftime("%Y%m%d")
@@ -116,6 +120,8 @@ def pull_table(ctx: IngestContext, contract: Contract, landing_dir: Path, url: s
             stage = f"reading the columns of {fmt.table}"
             table = _table(conn, contract)
             watermark = table.c[fmt.watermark]
+            if isinstance(after, datetime) and getattr(watermark.type, "timezone", False):
+                after = after.replace(tzinfo=UTC)  # as bound_text saved it, whatever the session's zone
             query = sa.select(*[table.c[c.name] for c in contract.columns], watermark.label("_watermark"))
             # NULL sorts last in PostgreSQL: it would end the pull and make its high watermark
             query = query.where(watermark.is_not(None) if after is None else watermark > after).order_by(watermark)

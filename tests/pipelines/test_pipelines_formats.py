@@ -441,6 +441,39 @@ def test_a_timestamp_column_read_as_a_date_gives_its_date(
     assert loaded == [(date(2024, 1, 3),), (date(2024, 2, 1),)]
 
 
+def test_a_timestamptz_watermark_misses_no_row_when_clocks_go_back(
+    warehouse_url: str, pg_admin_url: str, tmp_path: Path, monkeypatch
+) -> None:
+    """The bound was saved as the session's wall-clock time: 02:30 summer time on 26 October 2025, read back as
+    02:30 winter time (an hour later), so a row stamped 02:15 winter time, written after the pull, was never pulled."""
+    summer_0230 = "'2025-10-26 00:30:00+00'"
+    contract, ctx = _partner_table(
+        warehouse_url,
+        pg_admin_url,
+        tmp_path,
+        monkeypatch,
+        STAYS_DDL.format("timestamptz"),
+        f"(1, 'Dupont', 'Marie', '1980-04-12', 'general', '2025-10-25', {summer_0230})",
+    )
+    partner_db = sa.make_url(os.environ["ABORD_TEST_PARTNER_URL"]).database
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        conn.execute(f"alter database {partner_db} set timezone to 'Europe/Paris'")
+    landing = tmp_path / "landing"
+
+    first = pull_table(ctx, contract, landing)
+    assert (first.status, first.rows_loaded, first.file_name) == ("loaded", 1, "stays_20251026T003000000000.jsonl")
+    with psycopg.connect(os.environ["ABORD_TEST_PARTNER_URL"].replace("+psycopg", ""), autocommit=True) as conn:
+        conn.execute(
+            "insert into care.stays values (2, 'Martin', 'Paul', '1975-06-01', 'general', '2025-10-26',"
+            " '2025-10-26 01:15:00+00')"  # 02:15 winter time, 45 minutes after the first pull's row
+        )
+
+    second = pull_table(ctx, contract, landing)
+
+    assert (second.status, second.rows_read, second.rows_loaded) == ("loaded", 1, 1)
+    assert pull_table(ctx, contract, landing).status == "up_to_date"
+
+
 STAYS_DDL = "stay_id integer, nom text, prenom text, naissance date, service text, admitted date, updated_at {}"
 
 
