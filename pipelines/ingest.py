@@ -35,14 +35,13 @@ from pipelines.person_linkage import (
 )
 from pipelines.quarantine import (
     FILE_ROW,
-    SUFFIX,
     QuarantineWriter,
     Rejected,
     drop_rows,
     quarantine_path,
-    stale_partials,
     write_quarantine,
 )
+from pipelines.quarantine_leftovers import settle_leftovers
 from pipelines.raw_tables import (
     copy_field,
     copy_statement,
@@ -395,7 +394,7 @@ def ingest_extract(ctx: IngestContext, contract: Contract, extract: Extract) -> 
     ctx.ensure_schema()
     sha = sha256_of(extract.path)
     with psycopg.connect(ctx.url) as conn:
-        _clear_stale_partials(conn, ctx, contract)
+        _settle_leftovers(conn, ctx, contract)
         seen = seen_before(conn, contract, sha)
     if seen:
         return _seen_summary(contract, extract, seen)
@@ -443,25 +442,14 @@ def ingest_extract(ctx: IngestContext, contract: Contract, extract: Extract) -> 
     return summary
 
 
-def _clear_stale_partials(conn: psycopg.Connection, ctx: IngestContext, contract: Contract) -> None:
-    """Temporary quarantine files of this source left by a load killed before its commit go: their batch never
-    committed, its landing file is read again, and they may hold identifiers (an opposed person's too) nothing
-    else reads. A live process's are its own. One whose batch the ledger holds as loaded (a rename that failed after
-    the commit) is the only copy of rows a steward needs: kept, and named at each load, not renamed into place here
-    (a rights request since, whose purge reads files in place only, may have left an opposed person's rows in it).
-    A file rejected whole holds no row to fix (its reason is in the ledger): its leftover goes too."""
-    for path, sha in stale_partials(ctx.quarantine_dir / contract.name):
-        query = "select exists (select from audit.batches where source = %s and sha256 = %s and status = 'loaded')"
-        if sha is not None and not conn.execute(query, (contract.name, sha)).fetchone()[0]:
-            path.unlink(missing_ok=True)
-            continue
-        place = path.name[: path.name.rindex(SUFFIX) + len(SUFFIX)]
-        log.warning(
-            "%s/%s: may be the only copy of a committed batch's rejected rows (its rename failed); move it to %s",
-            contract.name,
-            path.name,
-            place,
-        )
+def _settle_leftovers(conn: psycopg.Connection, ctx: IngestContext, contract: Contract) -> None:
+    """What an earlier load or rewrite of this source left (quarantine_leftovers), settled before this one reads; a
+    partial file is purged of opposed persons' rows before it takes its place."""
+    from pipelines.quarantine_purge import purge_partial  # it imports this module
+
+    with conn.cursor() as cur:
+        folder = ctx.quarantine_dir / contract.name
+        settle_leftovers(cur, contract.name, folder, lambda path: purge_partial(cur, ctx, contract, path))
 
 
 def _analyse_if_changed(url: str, table: str, rows_changed: int) -> None:
@@ -561,7 +549,8 @@ def _load(ctx, contract, extract, sha, batch: _ReadBatch) -> tuple[BatchSummary,
         gone = tuple(sorted({name for _, name in replaced} | set(outdated.files)))
         settled = _Settled(gone, outdated_itself, replaced_rows + outdated.rows_deleted)
         conn.commit()
-        # committed: the partial file is now the only copy of the rejected rows, kept should the rename fail
+        # committed: the partial file is now the only copy of the rejected rows, kept should the rename fail (the
+        # source's next load puts it in place: quarantine_leftovers)
         partial, batch.partial = batch.partial, None
         _settle_quarantine(ctx, contract, extract, partial, settled)
     summary = BatchSummary(

@@ -39,14 +39,28 @@ def original_name(path: Path) -> str:
     return path.name.removesuffix(SUFFIX)
 
 
-def stale_partials(folder: Path) -> Iterator[tuple[Path, str | None]]:
+def in_place(path: Path) -> Path:
+    """Where a partial quarantine file goes once its batch has committed (a file in place: itself)."""
+    return path.with_name(path.name[: path.name.rindex(SUFFIX) + len(SUFFIX)])
+
+
+def partial_sha(path: Path) -> str | None:
+    """The sha256 of the batch's file a partial quarantine file was written for (None: not a partial file, or
+    one named before names held it)."""
+    if not path.name.endswith(PARTIAL):
+        return None
+    sha = path.name.removesuffix(PARTIAL).rsplit(".", 2)[-2]
+    return sha if len(sha) == 64 else None
+
+
+def stale_partials(folder: Path) -> Iterator[Path]:
     """The temporary quarantine files of a source's folder whose writer is gone (a load killed, or a rename that
-    failed after its commit), each with the sha256 of its batch's file (None in a name written before it held
-    one). A writer is its process id: quarantine folders are written from one host (one process id space)."""
+    failed after its commit). A writer is its process id: quarantine folders are written from one host (one process
+    id space)."""
     for path in sorted(folder.glob(f"*{SUFFIX}.*{PARTIAL}")):
-        *_, sha, pid = path.name.removesuffix(PARTIAL).rsplit(".", 2)
+        pid = path.name.removesuffix(PARTIAL).rsplit(".", 1)[-1]
         if pid.isdigit() and not _alive(int(pid)):
-            yield path, sha if len(sha) == 64 else None
+            yield path
 
 
 def _alive(pid: int) -> bool:
@@ -63,7 +77,7 @@ class QuarantineWriter:
     """Rejected rows written as they are found, so a batch never holds them in memory. The file is created at
     the first row, under a temporary name the caller renames into place once the batch has committed; the name
     holds the process id, so two ingestions of one file never write or rename each other's, and the sha256 of the
-    batch's file, so that one left behind can be told to be a committed batch's (see ``stale_partials``)."""
+    batch's file, so that one left behind can be told to be a committed batch's (``quarantine_leftovers``)."""
 
     def __init__(self, path: Path, columns: list[str], sha: str):
         self.path, self.columns = path, columns

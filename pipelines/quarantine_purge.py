@@ -1,7 +1,8 @@
 """Quarantine files after a rights request (`abord opposition add`, `abord forget`): the rows of the persons it
 names leave the quarantine files they wait in, as ingestion sets such rows aside when it knows at once.
 
-Each quarantine file of a person-level source is read as its retry would read it: its rows validated, keyed
+Each quarantine file of a person-level source, and each partial one a writer left behind (a rename that failed
+after its batch committed: ``quarantine_leftovers``), is read as its retry would read it: its rows validated, keyed
 (``ingest.RowLinkKeys``) and matched by linkage's own rules (``person_linkage.RowIdentities``) against the store
 the request has just changed. The rows found opposed leave the file (a new file renamed over it,
 ``quarantine.drop_rows``); the batch whose rows the file holds (the original, or its latest retry) counts them
@@ -30,9 +31,10 @@ from pipelines.quarantine import (
     QuarantineChanged,
     QuarantineUnreadable,
     drop_rows,
-    original_name,
     read_quarantine,
+    stale_partials,
 )
+from pipelines.quarantine_leftovers import holding_batch
 from pipelines.validation import RowValidator
 
 ATTEMPTS = 3  # a file a batch settles meanwhile is read again
@@ -59,7 +61,10 @@ def purge_files(cur, ctx: IngestContext, skip: Path | None = None, batch: _Aside
     itself. ``batch`` is its entries and linkage: a misspelt copy of a row it set aside is that person's too."""
     purge = Purge()
     for contract in (c for c in ctx.contracts.values() if c.is_person_level):
-        for path in sorted((ctx.quarantine_dir / contract.name).glob(f"*{SUFFIX}")):
+        folder = ctx.quarantine_dir / contract.name
+        # A partial file left behind is read as it is, not settled here: a batch's purge runs before its commit,
+        # and what it reads of its source's ledger is not yet so; the source's next load settles it.
+        for path in [*sorted(folder.glob(f"*{SUFFIX}")), *stale_partials(folder)]:
             if path == skip:
                 continue
             try:
@@ -69,6 +74,14 @@ def purge_files(cur, ctx: IngestContext, skip: Path | None = None, batch: _Aside
             except OSError as exc:  # open in a program that locks it, or no room to rewrite it
                 purge.unreadable.append(f"{contract.name}/{path.name}: not read or rewritten ({exc.strerror})")
     return purge
+
+
+def purge_partial(cur, ctx: IngestContext, contract: Contract, path: Path) -> None:
+    """A partial file left behind, before it takes its place (``quarantine_leftovers``): one a load killed before its
+    linkage never had an opposed person's rows set aside, and one kept before purges read partial files may hold
+    rows of a person opposed since."""
+    if contract.is_person_level:
+        _purge_file(cur, ctx, contract, path, None)
 
 
 def _purge_file(
@@ -99,18 +112,9 @@ def _opposed_rows(cur, ctx: IngestContext, contract: Contract, path: Path, batch
 
 
 def _count_as_opposed(cur, contract: Contract, path: Path, rows: set[int]) -> None:
-    """The rows' reasons, in the batch whose rows the file holds (its latest loaded retry, or the original), become
-    `opposition`."""
-    cur.execute(
-        "select batch_id from audit.batches where source = %(source)s and status = 'loaded'"
-        " and (file_name = %(file)s and retry_of is null or retry_of in (select batch_id from audit.batches"
-        "      where source = %(source)s and file_name = %(file)s and retry_of is null))"
-        " order by batch_id desc limit 1",
-        {"source": contract.name, "file": original_name(path)},
-    )
-    found = cur.fetchone()
-    if found is None:
+    """The rows' reasons, in the batch whose rows the file holds (``holding_batch``), become `opposition`."""
+    batch_id = holding_batch(cur, contract.name, path)
+    if batch_id is None:
         return
-    (batch_id,) = found
     cur.execute("delete from audit.rejections where batch_id = %s and source_row = any(%s)", (batch_id, sorted(rows)))
     record_rejections(cur, batch_id, [(row, None, OPPOSITION) for row in sorted(rows)])

@@ -5,9 +5,11 @@ current batches only), and a fixed quarantine file joins its batch."""
 from __future__ import annotations
 
 import csv
+import functools
 import logging
 import multiprocessing
 import os
+import shutil
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
@@ -18,11 +20,17 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from pipelines import ingest, ledger
+from pipelines import ingest, ledger, quarantine_leftovers
 from pipelines.contract import load_contracts
 from pipelines.ingest import IngestContext, ingest_file
 from pipelines.pipeline import ensure_raw_tables
-from pipelines.quarantine import QuarantineWriter, Rejected, quarantine_path, read_quarantine, write_quarantine
+from pipelines.quarantine import (
+    QuarantineWriter,
+    Rejected,
+    quarantine_path,
+    read_quarantine,
+    write_quarantine,
+)
 from pipelines.raw_tables import RawTableOutOfStep, raw_table_ddl
 from pipelines.record_fingerprints import RecordFingerprints
 from pipelines.retry import RetryRefused, retry_quarantine
@@ -30,6 +38,7 @@ from pipelines.validation import Problem
 from pipelines.writer_lock import WRITER_LOCK, held_for_a_build
 from pseudonymisation.keys import KeyFileError
 from pseudonymisation.link_keys import record_key
+from tests.pipelines.leftovers import as_if_its_writer_exited, gone_pid, rename_failing
 
 CONTRACTS = load_contracts()
 TENANCIES = CONTRACTS["housing_tenancies"]
@@ -344,15 +353,11 @@ def test_two_processes_quarantining_one_file_keep_their_own_partial_files(tmp_pa
 
 def test_a_load_removes_the_partial_quarantine_files_a_killed_load_of_its_source_left(ctx, tmp_path: Path, caplog):
     """A load killed before its commit leaves its partial file: garbage that may hold identifiers (an opposed
-    person's too). A live process's is its own; one whose batch committed (its rename failed) is the only copy."""
-    committed = _write(tmp_path, "2025-10", _rows("A1", bad="A2"))
-    ingest_file(ctx, TENANCIES, committed)
+    person's too). A live process's is its own; one named before names held its batch's sha256 cannot be told."""
     rejected = tmp_path / "tenancies_2025-08.csv"
     rejected.write_bytes(b"")
     assert ingest_file(ctx, TENANCIES, rejected).status == "rejected"
-    gone = multiprocessing.get_context("fork").Process(target=int)
-    gone.start()
-    gone.join()
+    gone = gone_pid()
     folder = ctx.quarantine_dir / "housing_tenancies"
 
     def partial(file_name: str, sha: str, pid: int) -> Path:
@@ -360,11 +365,12 @@ def test_a_load_removes_the_partial_quarantine_files_a_killed_load_of_its_source
         writer.add(Rejected(2, [Problem("site", "required", "site is empty")], {"nom": "Opposed"}))
         return writer.close().rename(folder / writer.temporary.name.replace(f".{os.getpid()}.", f".{pid}."))
 
-    killed = partial("tenancies_2025-12.csv", "c" * 64, gone.pid)
+    killed = partial("tenancies_2025-12.csv", "c" * 64, gone)
     running = partial("tenancies_2025-09.csv", "d" * 64, os.getpid())  # another batch, loading meanwhile
-    unrenamed = partial("tenancies_2025-10.csv", ledger.sha256_of(committed), gone.pid)
+    unnamed = partial("tenancies_2025-10.csv", "e" * 64, gone)
+    unnamed = unnamed.rename(unnamed.with_name(unnamed.name.replace(f".{'e' * 64}.", ".")))
     # a file once rejected whole, read again (a contract changed) by a load killed: no committed rows of its own
-    reread = partial("tenancies_2025-08.csv", ledger.sha256_of(rejected), gone.pid)
+    reread = partial("tenancies_2025-08.csv", ledger.sha256_of(rejected), gone)
     elsewhere = quarantine_path(ctx.quarantine_dir, "health_encounters", "x.csv").with_name(killed.name)
     elsewhere.parent.mkdir(parents=True)
     elsewhere.write_bytes(killed.read_bytes())  # another source's: its own loads see to it
@@ -372,8 +378,8 @@ def test_a_load_removes_the_partial_quarantine_files_a_killed_load_of_its_source
     ingest_file(ctx, TENANCIES, _write(tmp_path, "2025-11", _rows("B1")))
 
     assert not killed.exists() and not reread.exists()
-    assert running.exists() and unrenamed.exists() and elsewhere.exists()
-    assert f"housing_tenancies/{unrenamed.name}: may be the only copy" in caplog.text
+    assert running.exists() and unnamed.exists() and elsewhere.exists()
+    assert f"housing_tenancies/{unnamed.name}: may be the only copy" in caplog.text
 
 
 def test_a_fixed_quarantine_file_joins_its_batch(ctx: IngestContext, tmp_path: Path) -> None:
@@ -610,19 +616,25 @@ def test_a_later_period_that_fails_to_load_leaves_the_earlier_rows(ctx, tmp_path
     assert not list(ctx.quarantine_dir.rglob("*.partial"))
 
 
+def _lock_free_during(url: str, monkeypatch, module, name: str) -> list[bool]:
+    """Whether another session could take the writers' lock, at each call of ``module.name``."""
+    step, free = getattr(module, name), []
+
+    def watched(*args) -> None:
+        with psycopg.connect(url) as other:
+            free.append(other.execute("select pg_try_advisory_xact_lock(%s)", (WRITER_LOCK,)).fetchone()[0])
+        step(*args)
+
+    monkeypatch.setattr(module, name, watched)
+    return free
+
+
 def test_a_batch_renames_its_quarantine_file_into_place_before_another_writer_starts(
     ctx, tmp_path: Path, monkeypatch
 ) -> None:
     """A rights request purging quarantine files between a batch's commit and its rename would miss the rows it
     matched against the older opposition list: the lock is held past the commit until the file is in place."""
-    settle, free = ingest._settle_quarantine, []
-
-    def settling(*args) -> None:
-        with psycopg.connect(ctx.url) as other:
-            free.append(other.execute("select pg_try_advisory_xact_lock(%s)", (WRITER_LOCK,)).fetchone()[0])
-        settle(*args)
-
-    monkeypatch.setattr(ingest, "_settle_quarantine", settling)
+    free = _lock_free_during(ctx.url, monkeypatch, ingest, "_settle_quarantine")
     batch = ingest_file(ctx, TENANCIES, _write(tmp_path, "2025-11", _rows("A1", bad="A2")))
     assert (batch.rows_loaded, batch.rows_quarantined, free) == (1, 1, [False])
     assert quarantine_path(ctx.quarantine_dir, "housing_tenancies", "tenancies_2025-11.csv").exists()
@@ -631,17 +643,52 @@ def test_a_batch_renames_its_quarantine_file_into_place_before_another_writer_st
     assert not list(ctx.quarantine_dir.rglob("*.partial"))
 
 
-def test_a_quarantine_file_that_fails_to_take_its_place_after_the_commit_is_kept(ctx, tmp_path: Path, monkeypatch):
-    """Once the batch has committed, its partial quarantine file is the only copy of the rejected rows."""
+@pytest.mark.parametrize("batch", ["original", "retry"])
+def test_a_quarantine_file_that_failed_to_take_its_place_is_put_there_by_the_next_load(
+    ctx, tmp_path: Path, monkeypatch, batch: str
+) -> None:
+    """Once the batch has committed, its partial quarantine file is the only copy of the rejected rows: kept, and
+    put in place by the next load of the source, under the writers' lock (the purge reads files in place)."""
+    extract = _write(tmp_path, "2025-11", [*_rows("A1", bad="A2"), *_rows(bad="A3")])
+    quarantine = quarantine_path(ctx.quarantine_dir, "housing_tenancies", extract.name)
+    if batch == "retry":  # the file it retries stays where it is, spent: its fixed row A2 is loaded
+        ingest_file(ctx, TENANCIES, extract)
+        _fix_first_row(quarantine, date_debut="28/02/2021")
+        load = functools.partial(retry_quarantine, ctx, quarantine)
+    else:
+        load = functools.partial(ingest_file, ctx, TENANCIES, extract)
+    kept = rename_failing(ctx.quarantine_dir, monkeypatch, load)
+    assert "A3" in kept.read_text(encoding="utf-8")
+    rows = kept.read_bytes()
+    kept = as_if_its_writer_exited(kept)
+    free = _lock_free_during(ctx.url, monkeypatch, quarantine_leftovers, "_settle_partial")
+    assert ingest_file(ctx, TENANCIES, extract).status == "already_loaded"  # the next run reads landing again
 
-    def failing(*args) -> None:
-        raise OSError("no space left on device")
+    assert not kept.exists() and quarantine.read_bytes() == rows and free == [False]
 
-    monkeypatch.setattr(ingest, "_settle_quarantine", failing)
-    with pytest.raises(OSError):
-        ingest_file(ctx, TENANCIES, _write(tmp_path, "2025-11", _rows("A1", bad="A2")))
-    (kept,) = ctx.quarantine_dir.rglob("*.partial")
-    assert "A2" in kept.read_text(encoding="utf-8")
+
+@pytest.mark.parametrize("later", ["re-send", "retry"])
+def test_a_partial_quarantine_file_a_later_batch_took_the_place_of_goes_and_never_over_its_file(
+    ctx, tmp_path: Path, monkeypatch, later: str
+) -> None:
+    """Its rename failed, a later batch settled the same name meanwhile (its writer still alive then): a re-send of
+    the file replacing its batch, or the retry of its rows the steward copied into place. That batch's file holds
+    the rows to fix; the partial one's are no longer current (replaced) or were read again (retried)."""
+    extract = _write(tmp_path, "2025-11", [*_rows("A1", bad="A2"), *_rows(bad="A3")])
+    quarantine = quarantine_path(ctx.quarantine_dir, "housing_tenancies", extract.name)
+    kept = rename_failing(ctx.quarantine_dir, monkeypatch, functools.partial(ingest_file, ctx, TENANCIES, extract))
+    if later == "retry":  # as the warning said to, until now
+        shutil.copyfile(kept, quarantine)
+        _fix_first_row(quarantine, date_debut="28/02/2021")
+        assert retry_quarantine(ctx, quarantine).rows_loaded == 1
+    else:
+        assert ingest_file(ctx, TENANCIES, _write(tmp_path, "2025-11", _rows("A1", "A2", bad="A4"))).replaced
+    later_rows = quarantine.read_bytes()
+    kept = as_if_its_writer_exited(kept)
+
+    ingest_file(ctx, TENANCIES, extract)
+
+    assert not kept.exists() and quarantine.read_bytes() == later_rows
 
 
 def test_a_load_during_a_dbt_build_waits_for_it_before_deleting_rows_the_build_reads(ctx, tmp_path: Path, caplog):

@@ -7,6 +7,7 @@ import csv
 import json
 import logging
 import re
+import shutil
 from datetime import timedelta
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from tests.pipelines.identity_extracts import (
     justice_extract,
     linking_context,
 )
+from tests.pipelines.leftovers import as_if_its_writer_exited, rename_failing
 
 HEX = re.compile(r"[0-9a-f]{32}|[0-9a-f]{64}")
 
@@ -441,6 +443,38 @@ def test_opposition_and_erasure_take_their_persons_rows_out_of_quarantine_files(
     # a file left with no row goes: nothing to retry
     _oppose_identity(ctx, PAUL)
     assert purged().rows == 1 and not files[0].exists()
+
+
+def test_opposition_takes_their_rows_out_of_the_partial_quarantine_files_left_behind(
+    ctx: IngestContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch's file whose rename failed after its commit (the only copy of its rows) and one a load killed
+    before its commit left are read as they are: no rejected row of hers is kept in any form of file."""
+    rows = [("E1", MARIE), ("E2", LUCIE_NIR), ("E3", PAUL), ("E4", JEANNE)]
+    extract = health_extract(tmp_path, "2025-10", rows, admitted=dict.fromkeys(["E2", "E3", "E4"], BAD_DAY))
+    committed = rename_failing(ctx.quarantine_dir, monkeypatch, lambda: ingest_file(ctx, HEALTH, extract))
+    committed = as_if_its_writer_exited(committed)
+    killed = committed.with_name(re.sub(r"\.[0-9a-f]{64}\.", f".{'c' * 64}.", committed.name))
+    shutil.copyfile(committed, killed)
+    _oppose_identity(ctx, LUCIE_NIR)
+
+    with psycopg.connect(ctx.url) as conn, conn.cursor() as cur:
+        assert purge_opposed(cur, ctx.key, ctx.contracts, ctx.quarantine_dir, ctx.today).rows == 2
+    assert _kept_anywhere(ctx, LUCIE_SIGNS) == []
+    assert [line["given_name"] for line in _quarantined(ctx, committed)] == ["Paul", "Jeanne"]
+    assert _quarantined(ctx, killed) == _quarantined(ctx, committed)
+    ((batch_id,),) = _query(ctx.url, "select batch_id from audit.batches")
+    assert _reasons(ctx, batch_id) == [(2, "opposition"), (3, "invalid_date"), (4, "invalid_date")]  # counted once
+
+    # Paul opposed with no purge (a request made while purges read files in place only): the source's next load
+    # puts the committed batch's file in place without his row, and removes the other
+    _oppose_identity(ctx, PAUL)
+    assert ingest_file(ctx, HEALTH, extract).status == "already_loaded"
+    quarantine = quarantine_path(ctx.quarantine_dir, HEALTH.name, "encounters_2025-10.csv")
+    assert list(quarantine.parent.iterdir()) == [quarantine]
+    assert [line["given_name"] for line in _quarantined(ctx, quarantine)] == ["Jeanne"]
+    assert _kept_anywhere(ctx, (*LUCIE_SIGNS, "paul", "martin")) == []
+    assert _reasons(ctx, batch_id) == [(2, "opposition"), (3, "opposition"), (4, "invalid_date")]
 
 
 def test_a_batch_finding_a_person_opposed_takes_their_rows_out_of_other_quarantine_files(

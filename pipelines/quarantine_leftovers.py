@@ -1,0 +1,86 @@
+"""Quarantine files a process left behind, which may hold identifiers (an opposed person's too): a batch's partial
+file (a load killed before its commit, or a rename that failed after it). Only those whose writer process is gone
+are touched, and under the writers' lock, where no batch is between its commit and its rename
+(``writer_lock.hold_past_commit``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from pipelines.quarantine import (
+    QuarantineUnreadable,
+    in_place,
+    original_name,
+    partial_sha,
+    stale_partials,
+)
+from pipelines.writer_lock import lock_for_transaction
+
+log = logging.getLogger(__name__)
+
+
+def holding_batch(conn, source: str, path: Path) -> int | None:
+    """The loaded batch, not outdated, whose rejected rows a quarantine file holds: a partial file's own (by the
+    sha256 in its name); a file in place's latest loaded retry, or else its original. None when there is none."""
+    placed = in_place(path)
+    params = {"source": source, "file": original_name(placed), "placed": placed.name, "sha": partial_sha(path)}
+    if params["sha"] is not None:  # a retry's batch is named for the quarantine file it read
+        query = "sha256 = %(sha)s and file_name in (%(file)s, %(placed)s)"
+    else:
+        query = (
+            "(file_name = %(file)s and retry_of is null or retry_of in (select batch_id from audit.batches"
+            " where source = %(source)s and file_name = %(file)s and retry_of is null))"
+        )
+    found = conn.execute(
+        "select batch_id from audit.batches where source = %(source)s and status = 'loaded' and outdated_by is null"
+        f" and {query} order by batch_id desc limit 1",
+        params,
+    ).fetchone()
+    return None if found is None else found[0]
+
+
+def settle_leftovers(conn, source: str, folder: Path, purge: Callable[[Path], object]) -> None:
+    """At a load of the source, before it reads, in a transaction of ``conn``: the lock is taken only when there is
+    something to settle (a load does not wait for a dbt build otherwise), and held until that transaction ends.
+    ``purge`` takes the rows of opposed persons out of a partial file before it is put in place."""
+    if next(stale_partials(folder), None) is None:
+        return
+    lock_for_transaction(conn)
+    for path in stale_partials(folder):
+        _settle_partial(conn, source, path, purge)
+
+
+def _settle_partial(conn, source: str, path: Path, purge: Callable[[Path], object]) -> None:
+    """Finish what its writer left: in place when its batch committed and is still the one its place holds the
+    rows of; removed otherwise."""
+    if partial_sha(path) is None:  # named before names held the sha256: whose rows it holds cannot be told
+        _tell_kept(source, path, "may be the only copy of a committed batch's rejected rows (its rename failed)")
+        return
+    own = holding_batch(conn, source, path)
+    place = in_place(path)
+    if own is None or own != holding_batch(conn, source, place):
+        # Its batch never committed (a load killed: its file is read again), was rejected whole (its reason is in
+        # the ledger), was replaced or outdated since (its rows went with its raw rows), or a later retry of its
+        # rows loaded: the file in place is that retry's, read from this one's rows, and is never written over.
+        path.unlink(missing_ok=True)
+        return
+    try:
+        # rows of persons opposed since, or never set aside (a concurrent load of the same file, killed before its
+        # linkage, left a copy of the batch's rows)
+        purge(path)
+        # What its place holds is spent (the file of a batch it replaced, or the file its retry read): over it, or
+        # gone with it when the purge left no row.
+        if path.exists():
+            path.replace(place)
+        else:
+            place.unlink(missing_ok=True)
+    except (OSError, QuarantineUnreadable) as exc:  # kept: the only copy of the rows; the purge reads it as it is
+        why = getattr(exc, "strerror", None) or exc
+        _tell_kept(source, path, f"the only copy of a committed batch's rejected rows, not put in place ({why})")
+
+
+def _tell_kept(source: str, path: Path, why: str) -> None:
+    log.warning("%s/%s: %s; move it to %s", source, path.name, why, in_place(path).name)
