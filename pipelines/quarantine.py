@@ -20,6 +20,7 @@ from pipelines.validation import Problem
 HEADER = ["source_row", "column", "reason_code", "message"]
 SUFFIX = ".rejected.csv"
 PARTIAL = ".partial"  # a quarantine file written, not yet in place
+REWRITE = ".tmp"  # a quarantine file being rewritten without some rows (drop_rows)
 FILE_ROW = 0  # the source row of a reason that concerns the whole file
 
 
@@ -55,10 +56,20 @@ def partial_sha(path: Path) -> str | None:
 
 def stale_partials(folder: Path) -> Iterator[Path]:
     """The temporary quarantine files of a source's folder whose writer is gone (a load killed, or a rename that
-    failed after its commit). A writer is its process id: quarantine folders are written from one host (one process
-    id space)."""
-    for path in sorted(folder.glob(f"*{SUFFIX}.*{PARTIAL}")):
-        pid = path.name.removesuffix(PARTIAL).rsplit(".", 1)[-1]
+    failed after its commit)."""
+    return _left_by_the_dead(folder, f"*{SUFFIX}.*{PARTIAL}", PARTIAL)
+
+
+def stale_rewrites(folder: Path) -> Iterator[Path]:
+    """The temporary files of ``drop_rows`` whose writer was killed before renaming or removing them."""
+    return _left_by_the_dead(folder, f".*{SUFFIX}*{REWRITE}", REWRITE)
+
+
+def _left_by_the_dead(folder: Path, pattern: str, suffix: str) -> Iterator[Path]:
+    """Files named ``….<pid><suffix>`` whose writer process is gone. A writer is its process id: quarantine
+    folders are written from one host (one process id space)."""
+    for path in sorted(folder.glob(pattern)):
+        pid = path.name.removesuffix(suffix).rsplit(".", 1)[-1]
         if pid.isdigit() and not _alive(int(pid)):
             yield path
 
@@ -191,12 +202,20 @@ class QuarantineChanged(RuntimeError):
 def drop_rows(path: Path, rows: Set[int]) -> Path | None:
     """Take the lines of ``rows`` (source row numbers) out of a quarantine file: the others are copied to a new
     file renamed over it, so a reader sees the old file or the new one, never half of it. None, and no file, when
-    no line is left. Raises QuarantineChanged, leaving it as it is, when another file took its name meanwhile."""
+    no line is left. Raises QuarantineChanged, leaving it as it is, when another file took its name meanwhile.
+    The new file's name holds the process id: one a kill left behind is told from one being written
+    (``stale_rewrites``)."""
     if not rows:
         return path
     left = 0
     handle = tempfile.NamedTemporaryFile(
-        "w", encoding="utf-8", newline="", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
+        "w",
+        encoding="utf-8",
+        newline="",
+        dir=path.parent,
+        prefix=f".{path.name}.",
+        suffix=f".{os.getpid()}{REWRITE}",
+        delete=False,
     )
     try:
         with handle, path.open(encoding="utf-8-sig", newline="") as source:

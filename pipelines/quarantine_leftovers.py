@@ -1,7 +1,7 @@
 """Quarantine files a process left behind, which may hold identifiers (an opposed person's too): a batch's partial
-file (a load killed before its commit, or a rename that failed after it). Only those whose writer process is gone
-are touched, and under the writers' lock, where no batch is between its commit and its rename
-(``writer_lock.hold_past_commit``).
+file (a load killed before its commit, or a rename that failed after it) and a rewrite's temporary file
+(``quarantine.drop_rows`` killed). Only those whose writer process is gone are touched, and under the writers' lock,
+where no batch is between its commit and its rename (``writer_lock.hold_past_commit``).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from pipelines.quarantine import (
     original_name,
     partial_sha,
     stale_partials,
+    stale_rewrites,
 )
 from pipelines.writer_lock import lock_for_transaction
 
@@ -46,11 +47,18 @@ def settle_leftovers(conn, source: str, folder: Path, purge: Callable[[Path], ob
     """At a load of the source, before it reads, in a transaction of ``conn``: the lock is taken only when there is
     something to settle (a load does not wait for a dbt build otherwise), and held until that transaction ends.
     ``purge`` takes the rows of opposed persons out of a partial file before it is put in place."""
-    if next(stale_partials(folder), None) is None:
+    if next(stale_partials(folder), None) is None and next(stale_rewrites(folder), None) is None:
         return
     lock_for_transaction(conn)
+    remove_stale_rewrites(folder)
     for path in stale_partials(folder):
         _settle_partial(conn, source, path, purge)
+
+
+def remove_stale_rewrites(folder: Path) -> None:
+    """A rewrite's temporary file is a copy of a file in place, less some rows: nothing in it is to keep."""
+    for path in stale_rewrites(folder):
+        path.unlink(missing_ok=True)
 
 
 def _settle_partial(conn, source: str, path: Path, purge: Callable[[Path], object]) -> None:

@@ -34,7 +34,7 @@ from pipelines.quarantine import (
     read_quarantine,
     stale_partials,
 )
-from pipelines.quarantine_leftovers import holding_batch
+from pipelines.quarantine_leftovers import holding_batch, remove_stale_rewrites
 from pipelines.validation import RowValidator
 
 ATTEMPTS = 3  # a file a batch settles meanwhile is read again
@@ -62,6 +62,7 @@ def purge_files(cur, ctx: IngestContext, skip: Path | None = None, batch: _Aside
     purge = Purge()
     for contract in (c for c in ctx.contracts.values() if c.is_person_level):
         folder = ctx.quarantine_dir / contract.name
+        remove_stale_rewrites(folder)
         # A partial file left behind is read as it is, not settled here: a batch's purge runs before its commit,
         # and what it reads of its source's ledger is not yet so; the source's next load settles it.
         for path in [*sorted(folder.glob(f"*{SUFFIX}")), *stale_partials(folder)]:

@@ -10,6 +10,7 @@ import logging
 import multiprocessing
 import os
 import shutil
+import signal
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
@@ -27,10 +28,12 @@ from pipelines.pipeline import ensure_raw_tables
 from pipelines.quarantine import (
     QuarantineWriter,
     Rejected,
+    drop_rows,
     quarantine_path,
     read_quarantine,
     write_quarantine,
 )
+from pipelines.quarantine_purge import purge_opposed
 from pipelines.raw_tables import RawTableOutOfStep, raw_table_ddl
 from pipelines.record_fingerprints import RecordFingerprints
 from pipelines.retry import RetryRefused, retry_quarantine
@@ -689,6 +692,41 @@ def test_a_partial_quarantine_file_a_later_batch_took_the_place_of_goes_and_neve
     ingest_file(ctx, TENANCIES, extract)
 
     assert not kept.exists() and quarantine.read_bytes() == later_rows
+
+
+def _rewrite_killed(path: Path) -> None:
+    """``drop_rows`` killed between writing the new file and renaming it over the old one."""
+    os.replace = lambda *args: os.kill(os.getpid(), signal.SIGKILL)
+    drop_rows(path, {2})
+
+
+@pytest.mark.parametrize("next_step", ["load", "purge"])
+def test_a_rewrite_of_a_quarantine_file_killed_midway_leaves_no_copy_past_the_next_load_or_purge(
+    ctx, tmp_path: Path, next_step: str
+) -> None:
+    """Its temporary file holds the rows of the file it rewrites, identifiers too: gone at the next load of the
+    source or the next purge, both under the writers' lock; one whose writer is alive is its own."""
+    extract = _write(tmp_path, "2025-11", [*_rows("A1", bad="A2"), *_rows(bad="A3")])
+    ingest_file(ctx, TENANCIES, extract)
+    quarantine = quarantine_path(ctx.quarantine_dir, "housing_tenancies", extract.name)
+    rows = quarantine.read_bytes()
+    killed = multiprocessing.get_context("fork").Process(target=_rewrite_killed, args=(quarantine,))
+    killed.start()
+    killed.join()
+    assert killed.exitcode == -signal.SIGKILL
+    (left,) = quarantine.parent.glob(".*")
+    assert "A3" in left.read_text(encoding="utf-8")
+    live = quarantine.with_name(f".{quarantine.name}.inflight.{os.getpid()}.tmp")  # a rewrite in progress
+    shutil.copyfile(left, live)
+
+    if next_step == "load":
+        ingest_file(ctx, TENANCIES, extract)
+    else:
+        with psycopg.connect(ctx.url) as conn, conn.cursor() as cur:
+            purge_opposed(cur, ctx.key, ctx.contracts, ctx.quarantine_dir, ctx.today)
+
+    assert sorted(quarantine.parent.iterdir()) == sorted([quarantine, live])
+    assert quarantine.read_bytes() == rows
 
 
 def test_a_load_during_a_dbt_build_waits_for_it_before_deleting_rows_the_build_reads(ctx, tmp_path: Path, caplog):
