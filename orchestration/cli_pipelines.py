@@ -41,6 +41,7 @@ def ingest(
     source: str = typer.Option(..., "--source", help="The source contract it follows (its `name`)."),
 ) -> None:
     """Load one partner extract by hand under SOURCE's contract (or pull an sql source) and print its batch."""
+    from pipelines.arrival import CHANGED, GONE
     from pipelines.ingest import ingest_file
     from pipelines.raw_tables import RawTableOutOfStep
     from pipelines.sql_pull import SqlSourceError, pull_table
@@ -68,7 +69,7 @@ def ingest(
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None
     typer.echo(summary.line())
-    if summary.status == "rejected":
+    if summary.status in ("rejected", CHANGED, GONE):  # nothing loaded
         raise typer.Exit(1)
 
 

@@ -17,6 +17,7 @@ from dagster import (
 )
 
 from orchestration.resources import AbordResource
+from pipelines.arrival import CHANGED, GONE
 from pipelines.contract import CONTRACTS_DIR, Contract
 from pipelines.ingest import BatchSummary, ingest_source
 from pipelines.lateness import lateness
@@ -49,7 +50,9 @@ def ingestion_asset(contract: Contract) -> AssetsDefinition:
     def _ingest(context, abord: AbordResource) -> MaterializeResult:
         summaries = ingest_batches(abord, contract)
         for summary in summaries:
-            context.log.info(summary.line())
+            # a file changed or gone while it was read: nothing recorded, the steward should know
+            log = context.log.warning if summary.status in (CHANGED, GONE) else context.log.info
+            log(summary.line())
         loaded = [s for s in summaries if s.status == "loaded"]
         return MaterializeResult(
             metadata={

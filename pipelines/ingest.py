@@ -12,6 +12,7 @@ from pathlib import Path
 
 import psycopg
 
+from pipelines.arrival import Stamp, moved_on, stamp
 from pipelines.batch_spool import BatchSpool
 from pipelines.contract import Contract
 from pipelines.key_check import adopt_key, check_key
@@ -71,7 +72,7 @@ BULK_ROWS = 10_000  # below this, a batch's rows go into the person-key index as
 class BatchSummary:
     source: str
     file_name: str
-    status: str  # loaded | already_loaded | rejected | already_rejected
+    status: str  # loaded | already_loaded | rejected | already_rejected | changed | gone (arrival.py)
     rows_read: int = 0
     rows_loaded: int = 0
     rows_quarantined: int = 0
@@ -392,7 +393,10 @@ def _spool(ctx: IngestContext, contract: Contract, pending: list, spool: BatchSp
 
 def ingest_extract(ctx: IngestContext, contract: Contract, extract: Extract) -> BatchSummary:
     ctx.ensure_schema()
-    sha = sha256_of(extract.path)
+    try:
+        before, sha = stamp(extract.path), sha256_of(extract.path)
+    except FileNotFoundError:
+        return _moved(contract, extract, None)
     with psycopg.connect(ctx.url) as conn:
         _settle_leftovers(conn, ctx, contract)
         seen = seen_before(conn, contract, sha)
@@ -411,10 +415,13 @@ def ingest_extract(ctx: IngestContext, contract: Contract, extract: Extract) -> 
                 raise FileRejected("no_rows", f"{extract.path.name}: a header but no rows (it would empty the period)")
         except FileRejected as exc:
             quarantine.discard()
-            return _reject_file(ctx, contract, extract, sha, exc)
+            return _moved(contract, extract, before) or _reject_file(ctx, contract, extract, sha, exc)
         except BaseException:
             quarantine.discard()
             raise
+        if moved := _moved(contract, extract, before):
+            quarantine.discard()
+            return moved
         batch.partial = quarantine.close()
         try:
             summary, settled = _load(ctx, contract, extract, sha, batch)
@@ -440,6 +447,16 @@ def ingest_extract(ctx: IngestContext, contract: Contract, extract: Extract) -> 
         summary.rows_quarantined,
     )
     return summary
+
+
+def _moved(contract: Contract, extract: Extract, before: Stamp | None) -> BatchSummary | None:
+    """A summary recording nothing when the file changed or went while its batch read it."""
+    moved = moved_on(extract.path, before)
+    if moved is None:
+        return None
+    status, message = moved
+    log.warning("%s: %s", extract.path.name, message)
+    return BatchSummary(contract.name, extract.path.name, status, message=message)
 
 
 def _settle_leftovers(conn: psycopg.Connection, ctx: IngestContext, contract: Contract) -> None:

@@ -854,3 +854,73 @@ def test_fingerprints_remember_every_ref_as_the_table_grows() -> None:
     met = RecordFingerprints(capacity=16)
     assert not any(met.add(ref) for ref in refs)
     assert all(met.add(ref) for ref in refs)
+
+
+def _moved_while_read(monkeypatch, after_row: int, move) -> None:
+    """The landing file read by the next batch is moved on by `move` once `after_row` rows are read."""
+    real = ingest.read_rows
+
+    def reading(path: Path, contract):
+        for number, row in real(path, contract):
+            yield number, row
+            if number == after_row:
+                move(path)
+
+    monkeypatch.setattr(ingest, "read_rows", reading)
+
+
+def test_a_file_still_being_copied_while_it_is_read_loads_nothing(ctx, tmp_path: Path, monkeypatch) -> None:
+    """A partner's upload still writing the file: what was read is half of it, under the sha256 of less still."""
+    path = _write(tmp_path, "2025-12", _rows("B1", "B2"))
+
+    def copy_goes_on(p: Path) -> None:
+        with p.open("ab") as handle:
+            handle.write(b"B3;PB3;Lyon;03/02/2021;;;400,00\r\n")
+
+    _moved_while_read(monkeypatch, 2, copy_goes_on)
+    summary = ingest_file(ctx, TENANCIES, path)
+    assert summary.status == "changed" and "changed while it was read" in summary.message
+    assert _query(ctx.url, "select count(*) from audit.batches") == [(0,)]
+    assert not list(ctx.quarantine_dir.rglob("*.csv*"))
+    monkeypatch.undo()
+    assert ingest_file(ctx, TENANCIES, path).rows_loaded == 3, "once copied, it loads whole"
+
+
+def test_a_file_moved_away_while_it_is_read_is_not_held_rejected(ctx, tmp_path: Path, monkeypatch) -> None:
+    """Moved (renamed, or taken back) after its sha256 was read: not a file rejected, whose same bytes, dropped
+    again under their right name, would be refused as already rejected."""
+    path = _write(tmp_path, "2025-12", _rows("B1", "B2"))
+    real = ledger.sha256_of
+
+    def then_moved(p: Path) -> str:
+        sha = real(p)
+        p.rename(tmp_path / "back")
+        return sha
+
+    monkeypatch.setattr(ingest, "sha256_of", then_moved)
+    summary = ingest_file(ctx, TENANCIES, path)
+    assert summary.status == "gone" and "no longer in landing" in summary.message
+    assert _query(ctx.url, "select count(*) from audit.batches") == [(0,)]
+    monkeypatch.undo()
+    (tmp_path / "back").rename(path)
+    assert ingest_file(ctx, TENANCIES, path).rows_loaded == 2
+
+
+def test_a_file_gone_from_landing_before_its_turn_leaves_the_others_to_load(ctx, tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+    (landing / "housing").mkdir(parents=True)
+    first = _write(landing / "housing", "2025-11", _rows("B1"))
+    _write(landing / "housing", "2025-12", _rows("B1", "B2"))
+    real = ingest.ingest_file
+
+    def steward_moves_the_first(ctx, contract, path):
+        first.unlink(missing_ok=True)
+        return real(ctx, contract, path)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ingest, "ingest_file", steward_moves_the_first)
+        summaries = ingest.ingest_source(ctx, TENANCIES, landing)
+    assert [(s.file_name, s.status) for s in summaries] == [
+        ("tenancies_2025-11.csv", "gone"),
+        ("tenancies_2025-12.csv", "loaded"),
+    ]
