@@ -1,4 +1,4 @@
-"""A sensor on the landing folder: a new or changed partner file starts a refresh."""
+"""A sensor on the landing folder: a new or changed partner file starts a refresh once it stands still."""
 
 import hashlib
 import json
@@ -33,15 +33,28 @@ def landing_fingerprints(contracts: dict[str, Contract]) -> dict[str, str]:
     return fingerprints
 
 
+def _shown(paths: list[str]) -> str:
+    return ", ".join(paths[:5]) + (f" and {len(paths) - 5} more" if len(paths) > 5 else "")
+
+
 def landing_sensor(job, contracts: dict[str, Contract]):
     @sensor(name="landing_files", job=job, minimum_interval_seconds=60)
     def _sensor(context: SensorEvaluationContext):
-        seen = json.loads(context.cursor) if context.cursor else {}
+        # The run reads every file in landing: it starts once no new file changed since the last tick, never
+        # while an upload still writes one (partners' uploads write under the final name).
+        cursor = json.loads(context.cursor) if context.cursor else {}
+        requested, seen = (cursor["requested"], cursor["seen"]) if "requested" in cursor else (cursor, {})
         current = landing_fingerprints(contracts)
-        new = sorted(path for path, fingerprint in current.items() if seen.get(path) != fingerprint)
-        if not new:
+        new = sorted(path for path, fingerprint in current.items() if requested.get(path) != fingerprint)
+        arriving = [path for path in new if seen.get(path) != current[path]]
+        if arriving or not new:
+            context.update_cursor(json.dumps({"requested": requested, "seen": current}))
+            if arriving:
+                return SkipReason(
+                    f"waiting for {len(arriving)} file(s) still arriving to stand still: {_shown(arriving)}"
+                )
             return SkipReason("no new partner file in landing")
-        context.update_cursor(json.dumps(current))
+        context.update_cursor(json.dumps({"requested": current, "seen": current}))
         run_key = hashlib.sha256(json.dumps({p: current[p] for p in new}).encode()).hexdigest()[:16]
         return RunRequest(run_key=run_key, tags={"abord/new_files": str(len(new))})
 

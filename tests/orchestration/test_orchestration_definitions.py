@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from dagster import AssetKey, DagsterInstance, DefaultScheduleStatus, RunRequest, build_sensor_context
+from dagster import AssetKey, DagsterInstance, DefaultScheduleStatus, RunRequest, SkipReason, build_sensor_context
 
 from orchestration.definitions import CONTRACTS, defs, landing_sensor, refresh_job
 from orchestration.ingestion import ingestion_asset
@@ -55,13 +55,48 @@ def test_sensor_requests_a_run_for_new_files_only(tmp_path: Path, monkeypatch) -
     extract = tmp_path / "landing" / "housing" / "tenancies_2026-01.csv"
     extract.parent.mkdir(parents=True)
     extract.write_text("id_bail;id_participant\n")
-    context = build_sensor_context(instance=instance)
-    assert isinstance(sensor(context), RunRequest)
-    assert not isinstance(sensor(build_sensor_context(instance=instance, cursor=context.cursor)), RunRequest)
+    cursor = _tick(sensor, instance, None, "waiting for 1 file(s) still arriving")
+    cursor = _tick(sensor, instance, cursor, RunRequest)
+    cursor = _tick(sensor, instance, cursor, "no new partner file")
 
     extract.write_text("id_bail;id_participant\nB1;P1\n")
     os.utime(extract, ns=(1, 2))
-    assert isinstance(sensor(build_sensor_context(instance=instance, cursor=context.cursor)), RunRequest)
+    cursor = _tick(sensor, instance, cursor, "housing/tenancies_2026-01.csv")
+    _tick(sensor, instance, cursor, RunRequest)
+
+
+def _tick(sensor, instance, cursor: str | None, expected) -> str:
+    """One evaluation of the sensor: a RunRequest, or a SkipReason saying `expected`; returns the new cursor."""
+    context = build_sensor_context(instance=instance, cursor=cursor)
+    result = sensor(context)
+    if expected is RunRequest:
+        assert isinstance(result, RunRequest)
+    else:
+        assert isinstance(result, SkipReason) and expected in result.skip_message, result
+    return context.cursor
+
+
+def test_sensor_waits_for_a_file_still_being_copied_to_stand_still(tmp_path: Path, monkeypatch) -> None:
+    """An upload writing under the final name: the run would read half of it."""
+    monkeypatch.setenv("ABORD_DATA_DIR", str(tmp_path))
+    sensor = landing_sensor(refresh_job, CONTRACTS)
+    instance = DagsterInstance.ephemeral()
+    loaded = tmp_path / "landing" / "housing" / "tenancies_2025-12.csv"
+    loaded.parent.mkdir(parents=True)
+    loaded.write_text("id_bail;id_participant\nB1;P1\n")
+    cursor = _tick(sensor, instance, _tick(sensor, instance, None, "still arriving"), RunRequest)
+    copying = loaded.with_name("participants_2026-01.csv")
+    for part in ("id_participant;nom\n", "P1;Martin\n"):
+        with copying.open("a") as handle:
+            handle.write(part)
+        cursor = _tick(
+            sensor, instance, cursor, "waiting for 1 file(s) still arriving to stand still: housing/participants"
+        )
+    with copying.open("a") as handle:
+        handle.write("P3;Petit\n")
+    loaded.touch()  # re-sent meanwhile: no run starts while any file still changes, the run would read it
+    cursor = _tick(sensor, instance, cursor, "waiting for 2 file(s)")
+    _tick(sensor, instance, cursor, RunRequest)
 
 
 def test_a_contract_variant_keeps_the_source_asset_and_names_its_file() -> None:
@@ -79,8 +114,8 @@ def test_sensor_sees_an_hmis_export_folder_and_its_changes(tmp_path: Path, monke
     folder = tmp_path / "landing" / "housing" / "hmis_2026-01"
     folder.mkdir(parents=True)
     (folder / "Client.csv").write_text("PersonalID\n")
-    context = build_sensor_context(instance=instance)
-    assert isinstance(sensor(context), RunRequest), "a dropped export folder starts a refresh"
-    assert not isinstance(sensor(build_sensor_context(instance=instance, cursor=context.cursor)), RunRequest)
+    cursor = _tick(sensor, instance, _tick(sensor, instance, None, "still arriving"), RunRequest)
+    cursor = _tick(sensor, instance, cursor, "no new partner file")
     (folder / "Enrollment.csv").write_text("EnrollmentID\n")
-    assert isinstance(sensor(build_sensor_context(instance=instance, cursor=context.cursor)), RunRequest)
+    cursor = _tick(sensor, instance, cursor, "housing/hmis_2026-01")  # a folder still being copied waits too
+    _tick(sensor, instance, cursor, RunRequest)
