@@ -33,6 +33,22 @@ def landing_fingerprints(contracts: dict[str, Contract]) -> dict[str, str]:
     return fingerprints
 
 
+def unclaimed_files(claimed: dict[str, str]) -> list[str]:
+    """Files in landing no contract claims (a misnamed extract, a partner with no contract yet): no run reads
+    them. Hidden and `.partial` files are uploads or pulls still being written."""
+    landing = get_settings().landing_dir
+    if not landing.is_dir():
+        return []
+    found = []
+    for path in landing.rglob("*"):
+        relative = path.relative_to(landing)
+        if any(part.startswith(".") for part in relative.parts) or path.suffix == ".partial" or not path.is_file():
+            continue
+        if not any(str(parent) in claimed for parent in (relative, *relative.parents)):
+            found.append(str(relative))
+    return sorted(found)
+
+
 def _shown(paths: list[str]) -> str:
     return ", ".join(paths[:5]) + (f" and {len(paths) - 5} more" if len(paths) > 5 else "")
 
@@ -47,13 +63,17 @@ def landing_sensor(job, contracts: dict[str, Contract]):
         current = landing_fingerprints(contracts)
         new = sorted(path for path, fingerprint in current.items() if requested.get(path) != fingerprint)
         arriving = [path for path in new if seen.get(path) != current[path]]
+        unclaimed = unclaimed_files(current)
+        if unclaimed:
+            context.log.warning(f"in landing, claimed by no source contract (misnamed?): {_shown(unclaimed)}")
         if arriving or not new:
             context.update_cursor(json.dumps({"requested": requested, "seen": current}))
             if arriving:
                 return SkipReason(
                     f"waiting for {len(arriving)} file(s) still arriving to stand still: {_shown(arriving)}"
                 )
-            return SkipReason("no new partner file in landing")
+            unnamed = f"; {len(unclaimed)} file(s) claimed by no contract: {_shown(unclaimed)}" if unclaimed else ""
+            return SkipReason(f"no new partner file in landing{unnamed}")
         context.update_cursor(json.dumps({"requested": current, "seen": current}))
         run_key = hashlib.sha256(json.dumps({p: current[p] for p in new}).encode()).hexdigest()[:16]
         return RunRequest(run_key=run_key, tags={"abord/new_files": str(len(new))})

@@ -119,3 +119,24 @@ def test_sensor_sees_an_hmis_export_folder_and_its_changes(tmp_path: Path, monke
     (folder / "Enrollment.csv").write_text("EnrollmentID\n")
     cursor = _tick(sensor, instance, cursor, "housing/hmis_2026-01")  # a folder still being copied waits too
     _tick(sensor, instance, cursor, RunRequest)
+
+
+def test_sensor_names_the_files_in_landing_no_contract_claims(tmp_path: Path, monkeypatch) -> None:
+    """A misnamed extract, a partner with no contract yet: no run would ever read them, the steward is told."""
+    monkeypatch.setenv("ABORD_DATA_DIR", str(tmp_path))
+    sensor = landing_sensor(refresh_job, CONTRACTS)
+    instance = DagsterInstance.ephemeral()
+    landing = tmp_path / "landing"
+    for name in ("housing/participant_2025-12.csv", "food/parcels_2025-12.csv", "housing/.tenancies.csv.part"):
+        (landing / name).parent.mkdir(parents=True, exist_ok=True)
+        (landing / name).write_text("id\n")
+    (landing / "housing" / "tenancies_2025-12.csv").write_text("id_bail\n")
+    cursor = _tick(sensor, instance, None, "still arriving")
+    cursor = _tick(sensor, instance, cursor, RunRequest)
+    _tick(
+        sensor,
+        instance,
+        cursor,
+        "no new partner file in landing; 2 file(s) claimed by no contract: food/parcels_2025-12.csv,"
+        " housing/participant_2025-12.csv",
+    )
