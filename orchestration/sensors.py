@@ -70,7 +70,8 @@ def landing_sensor(job, contracts: dict[str, Contract]):
             context.update_cursor(json.dumps({"requested": requested, "seen": current}))
             if arriving:
                 return SkipReason(
-                    f"waiting for {len(arriving)} file(s) still arriving to stand still: {_shown(arriving)}"
+                    f"waiting a tick for {len(arriving)} file(s) new or changed since the last to stand still"
+                    f" (an upload may still be writing them): {_shown(arriving)}"
                 )
             unnamed = f"; {len(unclaimed)} file(s) claimed by no contract: {_shown(unclaimed)}" if unclaimed else ""
             return SkipReason(f"no new partner file in landing{unnamed}")

@@ -55,7 +55,7 @@ def test_sensor_requests_a_run_for_new_files_only(tmp_path: Path, monkeypatch) -
     extract = tmp_path / "landing" / "housing" / "tenancies_2026-01.csv"
     extract.parent.mkdir(parents=True)
     extract.write_text("id_bail;id_participant\n")
-    cursor = _tick(sensor, instance, None, "waiting for 1 file(s) still arriving")
+    cursor = _tick(sensor, instance, None, "waiting a tick for 1 file(s)")
     cursor = _tick(sensor, instance, cursor, RunRequest)
     cursor = _tick(sensor, instance, cursor, "no new partner file")
 
@@ -84,18 +84,16 @@ def test_sensor_waits_for_a_file_still_being_copied_to_stand_still(tmp_path: Pat
     loaded = tmp_path / "landing" / "housing" / "tenancies_2025-12.csv"
     loaded.parent.mkdir(parents=True)
     loaded.write_text("id_bail;id_participant\nB1;P1\n")
-    cursor = _tick(sensor, instance, _tick(sensor, instance, None, "still arriving"), RunRequest)
+    cursor = _tick(sensor, instance, _tick(sensor, instance, None, "to stand still"), RunRequest)
     copying = loaded.with_name("participants_2026-01.csv")
     for part in ("id_participant;nom\n", "P1;Martin\n"):
         with copying.open("a") as handle:
             handle.write(part)
-        cursor = _tick(
-            sensor, instance, cursor, "waiting for 1 file(s) still arriving to stand still: housing/participants"
-        )
+        cursor = _tick(sensor, instance, cursor, "(an upload may still be writing them): housing/participants")
     with copying.open("a") as handle:
         handle.write("P3;Petit\n")
     loaded.touch()  # re-sent meanwhile: no run starts while any file still changes, the run would read it
-    cursor = _tick(sensor, instance, cursor, "waiting for 2 file(s)")
+    cursor = _tick(sensor, instance, cursor, "waiting a tick for 2 file(s)")
     _tick(sensor, instance, cursor, RunRequest)
 
 
@@ -114,7 +112,7 @@ def test_sensor_sees_an_hmis_export_folder_and_its_changes(tmp_path: Path, monke
     folder = tmp_path / "landing" / "housing" / "hmis_2026-01"
     folder.mkdir(parents=True)
     (folder / "Client.csv").write_text("PersonalID\n")
-    cursor = _tick(sensor, instance, _tick(sensor, instance, None, "still arriving"), RunRequest)
+    cursor = _tick(sensor, instance, _tick(sensor, instance, None, "to stand still"), RunRequest)
     cursor = _tick(sensor, instance, cursor, "no new partner file")
     (folder / "Enrollment.csv").write_text("EnrollmentID\n")
     cursor = _tick(sensor, instance, cursor, "housing/hmis_2026-01")  # a folder still being copied waits too
@@ -131,7 +129,7 @@ def test_sensor_names_the_files_in_landing_no_contract_claims(tmp_path: Path, mo
         (landing / name).parent.mkdir(parents=True, exist_ok=True)
         (landing / name).write_text("id\n")
     (landing / "housing" / "tenancies_2025-12.csv").write_text("id_bail\n")
-    cursor = _tick(sensor, instance, None, "still arriving")
+    cursor = _tick(sensor, instance, None, "to stand still")
     cursor = _tick(sensor, instance, cursor, RunRequest)
     _tick(
         sensor,
