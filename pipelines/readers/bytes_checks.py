@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 from pipelines.readers.errors import FileRejected
 
@@ -14,6 +16,12 @@ MAGIC = {b"PK\x03\x04": "a ZIP archive or an XLSX workbook", b"\x1f\x8b": "a gzi
 BOMS = {codecs.BOM_UTF8: "utf-8", codecs.BOM_UTF16_LE: "utf-16", codecs.BOM_UTF16_BE: "utf-16"}
 CHUNK = 1 << 20
 NON_ASCII = re.compile(rb"[\x80-\xff]")
+EOF_MARK = b"\x1a"  # Ctrl-Z: DOS-era exporters end a text file with it; it is no content
+
+
+class Ending(NamedTuple):
+    newline: bool  # the file's last line ends with a line break (before any end-of-file mark)
+    eof_mark: bool  # the file's last byte is a Ctrl-Z end-of-file mark
 
 
 def is_utf8(encoding: str) -> bool:
@@ -25,16 +33,16 @@ def python_encoding(encoding: str) -> str:
     return "utf-8-sig" if is_utf8(encoding) else encoding
 
 
-def check_start(path: Path, encoding: str) -> bool:
-    """Reject files that cannot be text in `encoding`; return whether the file ends with a line break."""
+def check_start(path: Path, encoding: str) -> Ending:
+    """Reject files that cannot be text in `encoding`; return how the file ends."""
     with path.open("rb") as handle:
         head = handle.read(4)
         if not head.strip():
             handle.seek(0)
             if not handle.read(1 << 16).strip():
                 raise FileRejected("empty_file", f"{path.name}: the file is empty")
-        handle.seek(-1, 2)
-        ends_with_newline = handle.read(1) in b"\r\n"
+        handle.seek(-min(2, handle.seek(0, 2)), 2)
+        tail = handle.read()
     for magic, kind in MAGIC.items():
         if head.startswith(magic):
             raise FileRejected("not_text", f"{path.name}: the file is {kind}, not a {encoding} text file")
@@ -47,7 +55,21 @@ def check_start(path: Path, encoding: str) -> bool:
             )
     if not is_utf8(encoding):
         check_not_utf8(path, encoding)
-    return ends_with_newline
+    eof_mark = tail.endswith(EOF_MARK)
+    last = tail[:-1] if eof_mark else tail
+    return Ending(newline=last[-1:] in (b"\r", b"\n"), eof_mark=eof_mark)
+
+
+def without_eof_mark(lines: Iterable[str]) -> Iterator[str]:
+    """A file's lines without the Ctrl-Z that ends its last one: read as a character, it made a row of its own
+    (quarantined as cut off) or stuck to the last value ('380,00' then 0x1A, no number)."""
+    previous = None
+    for line in lines:
+        if previous is not None:
+            yield previous
+        previous = line
+    if previous and previous[:-1]:
+        yield previous[:-1]
 
 
 def check_not_utf8(path: Path, encoding: str) -> None:

@@ -12,22 +12,23 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from pipelines.contract import Contract
-from pipelines.readers.bytes_checks import check_start, python_encoding, undecodable
+from pipelines.readers.bytes_checks import check_start, python_encoding, undecodable, without_eof_mark
 from pipelines.readers.errors import FileRejected, Row, RowUnreadable, nul_row
 from pipelines.readers.header import check_header
 
 
 def read_delimited(path: Path, contract: Contract) -> Iterator[tuple[int, Row | RowUnreadable]]:
     fmt = contract.format
-    ends_with_newline = check_start(path, fmt.encoding)
+    ending = check_start(path, fmt.encoding)
     try:
         with path.open(encoding=python_encoding(fmt.encoding), newline="") as handle:
-            reader = csv.reader(handle, delimiter=fmt.delimiter, strict=True)
+            lines = without_eof_mark(handle) if ending.eof_mark else handle
+            reader = csv.reader(lines, delimiter=fmt.delimiter, strict=True)
             header = check_header(path, contract, next(reader, []))
             wanted = {c.name for c in contract.columns}
             # None: every column of the file is the contract's, a row is its fields zipped with the header.
             wanted = None if wanted.issuperset(header) else wanted
-            yield from _records(path, reader, header, wanted, fmt.delimiter, ends_with_newline)
+            yield from _records(path, reader, header, wanted, fmt.delimiter, ending.newline)
     except UnicodeDecodeError:
         raise undecodable(path, fmt.encoding) from None
 

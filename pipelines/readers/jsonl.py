@@ -22,7 +22,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from pipelines.contract import Contract, SourceFormat
-from pipelines.readers.bytes_checks import check_start, undecodable
+from pipelines.readers.bytes_checks import check_start, undecodable, without_eof_mark
 from pipelines.readers.cells import cell_text
 from pipelines.readers.errors import NUL_ESCAPE, FileRejected, Row, RowUnreadable, nul_row
 from pipelines.readers.header import renamed_hint, renamings
@@ -31,13 +31,13 @@ from pipelines.readers.header import renamed_hint, renamings
 def read_jsonl(path: Path, contract: Contract) -> Iterator[tuple[int, Row | RowUnreadable]]:
     expected = [c.name for c in contract.columns]
     required = {c.name for c in contract.columns if c.required}
-    ends_with_newline = check_start(path, "utf-8")
+    ending = check_start(path, "utf-8")
     keys: set[str] = set()  # every key met, to tell a missing column once the file is read
     number = 0
     pending: tuple[int, str] | None = None  # held back one line: only the last may be truncated
     try:
         with path.open(encoding="utf-8-sig") as handle:
-            for line_number, line in enumerate(handle, start=1):
+            for line_number, line in enumerate(without_eof_mark(handle) if ending.eof_mark else handle, start=1):
                 if not line.strip():
                     continue
                 if pending:
@@ -47,7 +47,7 @@ def read_jsonl(path: Path, contract: Contract) -> Iterator[tuple[int, Row | RowU
     except UnicodeDecodeError:
         raise undecodable(path, "utf-8") from None
     if pending:
-        yield number, _parse(*pending, contract.format, expected, keys, truncated=not ends_with_newline)
+        yield number, _parse(*pending, contract.format, expected, keys, truncated=not ending.newline)
     absent, unknown = [name for name in expected if name not in keys], sorted(keys.difference(expected))
     missing = [name for name in absent if name in required or name in renamings(absent, unknown)]
     if keys and missing:

@@ -226,6 +226,18 @@ CASES = {
         "health_encounters", health(rows=[*HEALTH_ROWS, 'E4,"Dup'], last_end=False), rows={4: "truncated_row"}
     ),
     "no final line break is fine": Case("health_encounters", health(last_end=False)),
+    # a DOS-era exporter ends the file with Ctrl-Z (0x1A): it made a row of its own (quarantined as cut off), or
+    # stuck to the last value (no number)
+    "a Ctrl-Z end-of-file mark after the last line is no row": Case("housing_tenancies", tenancies() + b"\x1a"),
+    "a Ctrl-Z end-of-file mark right after the last value": Case(
+        "housing_tenancies", tenancies(last_end=False) + b"\x1a"
+    ),
+    "a Ctrl-Z end-of-file mark after the last JSON line": Case("justice_events", justice() + b"\x1a"),
+    "a Ctrl-Z after a cut-off last line: still cut off": Case(
+        "housing_tenancies",
+        tenancies(rows=[*TENANCY_ROWS, "B4;P4;Ly"], last_end=False) + b"\x1a",
+        rows={4: "truncated_row"},
+    ),
     "text after a closing quote": Case(
         "housing_tenancies",
         tenancies(rows=_swap(TENANCY_ROWS, 2, 'B3;P3;"Lyon"x;05/05/2023;;;410,5')),
