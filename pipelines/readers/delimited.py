@@ -1,6 +1,7 @@
 """CSV of any separator and encoding, as partners export it (French Excel: semicolons, Windows-1252, CRLF).
 
-Rows are numbered from 1 in the order of the file's records, the header not counted and blank lines skipped:
+Rows are numbered from 1 in the order of the file's records, the header not counted and blank lines skipped (a line
+of separators only too, as Excel exports a formatted empty row):
 source row 1 is the first record after the header (on line 2 of a file without blank lines or line breaks
 inside quoted values). Messages about a single row name its physical line too, as a text editor counts it.
 """
@@ -74,8 +75,8 @@ def _records(
                 ) from None
             yield number, RowUnreadable("truncated_row", f"line {start}: the file ends inside a quoted value")
             break
-        if not fields:
-            continue  # a blank line is no row
+        if not fields or (not fields[0] and not "".join(fields).strip()):
+            continue  # a blank line is no row, nor one of separators only (Excel's formatted empty rows: ';;;;')
         number += 1
         if pending:
             yield _row(pending, header, wanted, delimiter)
