@@ -18,6 +18,11 @@ EARLIEST_DATE = date(1900, 1, 1)
 BIGINT = (-(1 << 63), (1 << 63) - 1)
 NUMERIC_DIGITS_BEFORE, NUMERIC_DIGITS_AFTER = 131072, 16383
 MEMO_SIZE = 1 << 16
+# Thousands grouped by spaces, as French Excel writes a number formatted with them ('1 234,50': a no-break space
+# U+00A0, the narrow one U+202F in recent Windows, or a plain space). A space is never a decimal mark, so digits
+# grouped by three read as the number they show; a '.' or ',' grouping is another matter (see _decimal).
+SPACE_GROUPED = re.compile(r"[+-]?\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:[.,]\d+)?")
+GROUP_SPACES = str.maketrans("", "", " \u00a0\u202f")
 
 # Extracts repeat the same dates and birth dates row after row; parsing each once is a large part of the speed.
 # Called with the programme's day (a date is in the future by its calendar), which keys the cache too: a process
@@ -111,6 +116,8 @@ def _integer(column: Column, value: str) -> int:
     try:
         whole = int(value)
     except ValueError:
+        if SPACE_GROUPED.fullmatch(value):
+            return _integer(column, value.translate(GROUP_SPACES))
         raise _Invalid("invalid_integer", f"'{value}' is not a whole number") from None
     if not BIGINT[0] <= whole <= BIGINT[1]:
         raise _Invalid("out_of_range", f"'{value}' is beyond what a whole-number column holds (19 digits)")
@@ -123,6 +130,8 @@ def _decimal(column: Column, decimal_mark: str, value: str) -> Decimal:
     try:
         number = Decimal(value.replace(decimal_mark, ".") if decimal_mark != "." else value)
     except InvalidOperation:
+        if SPACE_GROUPED.fullmatch(value):
+            return _decimal(column, decimal_mark, value.translate(GROUP_SPACES))
         raise _Invalid("invalid_decimal", f"'{value}' is not a number with '{decimal_mark}' decimals") from None
     if not number.is_finite():
         raise _Invalid("invalid_decimal", f"'{value}' is not a finite number")

@@ -114,6 +114,26 @@ def test_a_contracts_monthly_pay_is_optional_and_within_a_plausible_range(
         assert values["monthly_gross_pay"] == value
 
 
+@pytest.mark.parametrize(
+    ("rent", "value", "problems"),
+    [  # French Excel writes a number formatted with thousands as it shows it
+        ("1\u00a0234,50", Decimal("1234.50"), []),  # a no-break space (0xA0 in Windows-1252)
+        ("1\u202f234,50", Decimal("1234.50"), []),  # the narrow one, recent Windows' French thousands separator
+        ("12 345 678", Decimal("12345678"), []),  # a plain space
+        ("1 23,50", None, [("loyer_mensuel", "invalid_decimal")]),  # not groups of three: no number it shows
+        ("1 234.50", None, [("loyer_mensuel", "invalid_decimal")]),  # '.' under a ',' contract, as ever
+        ("1 234 ,5", None, [("loyer_mensuel", "invalid_decimal")]),
+    ],
+)
+def test_thousands_grouped_by_spaces_read_as_the_number_shown(rent: str, value, problems: list) -> None:
+    values, found = validate_row(_row(loyer_mensuel=rent), TENANCIES, TODAY)
+    assert [(p.column, p.code) for p in found] == problems
+    assert values.get("loyer_mensuel") == value
+    contacts = CONTRACTS["housing_support_contacts"]
+    row = {"id_contact": "C1", "id_participant": "P1", "date_contact": "03/02/2021", "type_contact": "entretien"}
+    assert validate_row({**row, "duree_minutes": "1\u00a0234"}, contacts, TODAY)[0]["duree_minutes"] == 1234
+
+
 def _file(tmp_path: Path, content: bytes) -> Path:
     path = tmp_path / "tenancies_2025-12.csv"
     path.write_bytes(content)
