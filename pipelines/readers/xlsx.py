@@ -18,8 +18,9 @@ Excel 97-2003 .xls renamed .xlsx, or an XLSX saved with a password, which Excel 
 A formula cell holds, beside its formula, the value Excel last computed; a workbook written by a library (and never
 opened in Excel) has formulas but no values, and its cells read empty: an optional column would load null, silently.
 A sheet whose XML holds a formula without a value (a byte scan: Excel's and LibreOffice's never do) is read a second
-time for its formulas, and a row with a formula but no value in a column the contract reads is quarantined, naming
-the cell.
+time for those cells, and a row with one in a column the contract reads is quarantined, naming the cell. A formula
+whose result is text, with an empty value (`t="str"` and `<v/>`: Excel's `=IF(A2="","",A2)` showing nothing), has
+computed the empty string: it reads empty.
 """
 
 from __future__ import annotations
@@ -69,8 +70,9 @@ def _rows(path: Path, contract: Contract, workbook) -> Iterator[tuple[int, Row |
         )
     # Streaming, openpyxl hands the rows absent from the file (never written to) as empty ones: the n-th row it
     # gives from row 1 is the sheet's row n, so counting them gives Excel's row numbers.
-    cells = workbook[sheet_name].iter_rows(min_row=HEADER_ROW, values_only=True)
-    formulas = _formulas(path, sheet_name) if _has_formulas(workbook, workbook[sheet_name]) else None
+    sheet = workbook[sheet_name]
+    cells = sheet.iter_rows(min_row=HEADER_ROW, values_only=True)
+    formulas = _uncomputed_cells(workbook, sheet) if _has_uncomputed(workbook, sheet) else iter(())
     try:
         first = next(cells, None)
         if first is None:
@@ -79,11 +81,11 @@ def _rows(path: Path, contract: Contract, workbook) -> Iterator[tuple[int, Row |
         wanted = {c.name for c in contract.columns}
         read = [i for i, h in enumerate(header) if h in wanted]
         dates = {c.name for c in contract.columns if c.type == "date" or c.role == "birth_date"}
-        if formulas is not None:
-            next(formulas, None)  # the header's row
+        flagged = next(formulas, None)  # the next row holding a formula without a value, and its columns
         for number, line in enumerate(cells, start=HEADER_ROW + 1):
-            written = next(formulas, ()) if formulas is not None else ()
-            uncomputed = [i for i in read if i < len(written) and written[i] is not None and _at(line, i) is None]
+            while flagged is not None and flagged[0] < number:
+                flagged = next(formulas, None)
+            uncomputed = [i for i in read if i in flagged[1]] if flagged is not None and flagged[0] == number else []
             if not uncomputed and all(v is None or (isinstance(v, str) and not v.strip()) for v in line):
                 continue  # Excel keeps formatted empty rows: they are no rows
             values = list(line) + [None] * (len(header) - len(line))
@@ -102,48 +104,76 @@ def _rows(path: Path, contract: Contract, workbook) -> Iterator[tuple[int, Row |
     except SyntaxError as exc:  # the sheet's XML, parsed as it streams
         raise _malformed(path, f"sheet '{sheet_name}'", exc) from None
     finally:
-        if formulas is not None:
+        if hasattr(formulas, "close"):
             formulas.close()
 
 
 # A formula element (<f>…</f>, or a shared formula's <f …/>, with or without a namespace prefix) closing its cell
-# with no value after it, or an empty one (<v/>, as libraries write it). Excel and LibreOffice always write the
-# value: their workbooks, totals rows and all, are read once.
+# with no value after it, or an empty one (<v/>: libraries write it; so does Excel for a text result that is empty,
+# t="str", told by the cell's tag). Excel and LibreOffice always write the value: their workbooks are read once.
 UNCOMPUTED = re.compile(
-    rb"(?:</(?:\w+:)?f>|<(?:\w+:)?f\b[^>]*/>)\s*(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>"
+    rb"(?:</(?:\w+:)?f>|<(?:\w+:)?f\b[^>]*/>)\s*(<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>"
 )
+CELL_START = re.compile(rb"<(?:\w+:)?c\b[^>]*>")
+TEXT_TYPED = re.compile(rb"""\st=["']str["']""")
 TAIL = 512  # bytes kept from one block to the next: a cell's end cut between two reads is found whole
 
 
-def _has_formulas(workbook, sheet) -> bool:
+def _has_uncomputed(workbook, sheet) -> bool:
     """Whether the sheet's XML holds a formula with no computed value, by a byte scan (at the speed of reading)."""
-    try:
-        handle = workbook._archive.open(sheet._worksheet_path)
-    except (AttributeError, KeyError):  # another openpyxl: read the formulas to be sure
-        return True
     tail = b""
-    with handle:
+    with _sheet_xml(workbook, sheet) as handle:
         while chunk := handle.read(1 << 20):
             block = tail + chunk
-            if UNCOMPUTED.search(block):
-                return True
+            for match in UNCOMPUTED.finditer(block):
+                if not match[1] or not _text_result(block, match.start()):
+                    return True
             tail = block[-TAIL:]
     return False
 
 
-def _formulas(path: Path, sheet_name: str) -> Iterator[tuple]:
-    """The sheet's rows as written: a formula cell gives its formula, where the values pass gives its cached value."""
-    from openpyxl import load_workbook
-
-    workbook = load_workbook(path, read_only=True, data_only=False)
-    try:
-        yield from workbook[sheet_name].iter_rows(min_row=HEADER_ROW, values_only=True)
-    finally:
-        workbook.close()
+def _text_result(block: bytes, formula_at: int) -> bool:
+    """Whether the cell of the formula found at `formula_at` (its <f …/> or </f>) is typed as text (t="str"). Its
+    tag is the one before the formula's (f is a cell's first child); cut off from the block: not known, no."""
+    opening = block.rfind(b"<", 0, formula_at) if block.startswith(b"</", formula_at) else formula_at
+    cell = block.rfind(b"<", 0, opening)
+    tag = CELL_START.match(block, cell) if cell >= 0 else None
+    return tag is not None and TEXT_TYPED.search(tag[0]) is not None
 
 
-def _at(line: tuple, index: int) -> object:
-    return line[index] if index < len(line) else None
+def _uncomputed_cells(workbook, sheet) -> Iterator[tuple[int, set[int]]]:
+    """Each row holding formulas without a computed value, as (row number, their 0-based columns), in order."""
+    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+    from openpyxl.xml.functions import iterparse  # openpyxl's parser, defusedxml's where installed
+
+    row, column, found, rows = 0, 0, set(), None
+    with _sheet_xml(workbook, sheet) as handle:
+        for event, element in iterparse(handle, events=("start", "end")):
+            tag = element.tag.rpartition("}")[2]
+            if event == "start":
+                if tag == "row":
+                    row, column, found = int(element.get("r") or row + 1), 0, set()
+                elif tag == "sheetData":
+                    rows = element
+                continue
+            if tag == "c":
+                ref = element.get("r")
+                column = column_index_from_string(coordinate_from_string(ref)[0]) if ref else column + 1
+                parts = {child.tag.rpartition("}")[2]: child for child in element}
+                value = parts.get("v")
+                computed = value is not None and (bool(value.text) or element.get("t") == "str")
+                if "f" in parts and not computed:
+                    found.add(column - 1)
+                element.clear()
+            elif tag == "row":
+                if found:
+                    yield row, found
+                rows.clear()  # the rows read: memory stays flat over a million of them
+
+
+def _sheet_xml(workbook, sheet):
+    # openpyxl's own archive and part name (pinned in requirements.lock): no public API gives the sheet's XML
+    return workbook._archive.open(sheet._worksheet_path)
 
 
 def _uncomputed(number: int, cells: list[tuple[int, str]], row: Row) -> RowUnreadable:

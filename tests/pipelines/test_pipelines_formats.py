@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import zipfile
 from dataclasses import replace
 from datetime import date, datetime
@@ -568,28 +569,41 @@ def test_a_watermark_neither_integer_nor_date_is_refused_before_anything_is_writ
     assert not [p for p in landing.rglob("*") if p.is_file()]
 
 
-def _compute(path: Path, formula: bytes, value: bytes) -> None:
-    """Give a formula the value Excel would have cached (openpyxl writes none: <v />)."""
+def _compute(path: Path, formula: bytes, value: bytes | None) -> None:
+    """Give a formula the value Excel would have cached (openpyxl writes none: <v />); None: the empty text Excel
+    writes for a formula showing nothing (`=""`), t="str" and <v/>."""
     with zipfile.ZipFile(path) as book:
         parts = {name: book.read(name) for name in book.namelist()}
     sheet = next(name for name, xml in parts.items() if formula in xml)
-    parts[sheet] = parts[sheet].replace(formula + b"<v />", formula + b"<v>" + value + b"</v>")
+    if value is None:
+        cell = re.search(rb'<c r="\w+">(?=' + re.escape(formula) + b")", parts[sheet])[0]
+        parts[sheet] = parts[sheet].replace(cell + formula + b"<v />", cell[:-1] + b' t="str">' + formula + b"<v/>")
+    else:
+        parts[sheet] = parts[sheet].replace(formula + b"<v />", formula + b"<v>" + value + b"</v>")
     with zipfile.ZipFile(path, "w") as book:
         for name, data in parts.items():
             book.writestr(name, data)
 
 
 def test_a_workbook_whose_formulas_all_hold_their_value_is_read_once(ctx, contract, tmp_path: Path, monkeypatch):
-    """Excel caches every formula's value (a totals row, a computed rent): no second pass over the sheet."""
+    """Excel caches every formula's value (a totals row, a computed rent): no second pass over the sheet. A formula
+    showing nothing (=IF(…,"",…)) is cached as empty text: it read as no value, and its row was quarantined."""
     path = _workbook(
-        tmp_path / "landlord" / "loyers_2025-12.xlsx", [["L1", "Lyon", datetime(2024, 1, 1), 400, "=1+2", None]]
+        tmp_path / "landlord" / "loyers_2025-12.xlsx",
+        [
+            ["L1", "Lyon", datetime(2024, 1, 1), 400, "=1+2", None],
+            ["L2", "Lyon", datetime(2024, 1, 1), '=IF(B3="Lyon","",400)', 2, None],  # an optional rent, empty
+        ],
     )
     _compute(path, b"<f>1+2</f>", b"3")
-    monkeypatch.setattr(xlsx, "_formulas", lambda *args: pytest.fail("the sheet was read a second time"))
+    _compute(path, b'<f>IF(B3="Lyon","",400)</f>', None)
+    monkeypatch.setattr(xlsx, "_uncomputed_cells", lambda *args: pytest.fail("the sheet was read a second time"))
 
     summary = ingest_file(ctx, contract, path)
 
-    assert (summary.status, summary.rows_loaded) == ("loaded", 1)
+    assert (summary.status, summary.rows_loaded) == ("loaded", 2)
+    loaded, _ = _loaded_and_reasons(ctx, "select source_row, monthly_rent, rooms from raw.landlord_rents order by 1")
+    assert loaded == [(2, Decimal("400"), 3), (3, None, 2)]
 
 
 def test_a_formula_cell_with_no_computed_value_is_quarantined_naming_the_cell(ctx, contract, tmp_path: Path) -> None:
@@ -602,15 +616,17 @@ def test_a_formula_cell_with_no_computed_value_is_quarantined_naming_the_cell(ct
             ["L2", "Lyon", datetime(2024, 1, 1), 400, 2, "=A3"],  # a formula in a column not read: no matter
             ["=A2", "=B2", "=C2", "=D2", "=E2", None],  # every cell a formula: not a blank row
             ["L4", "Lyon", datetime(2024, 1, 1), 400, "=1+2", None],  # computed, below
+            ["L5", "Lyon", datetime(2024, 1, 1), '=""', 1, None],  # computed as empty text, below
         ],
     )
     _compute(path, b"<f>1+2</f>", b"3")
+    _compute(path, b'<f>""</f>', None)
 
     summary = ingest_file(ctx, contract, path)
 
-    assert (summary.status, summary.rows_read, summary.rows_loaded, summary.rows_quarantined) == ("loaded", 4, 2, 2)
+    assert (summary.status, summary.rows_read, summary.rows_loaded, summary.rows_quarantined) == ("loaded", 5, 3, 2)
     loaded, reasons = _loaded_and_reasons(ctx, "select source_row, rooms from raw.landlord_rents order by 1")
-    assert loaded == [(3, 2), (5, 3)]
+    assert loaded == [(3, 2), (5, 3), (6, 1)]
     assert reasons == [(2, "formula_without_value"), (4, "formula_without_value")]
     messages = (ctx.quarantine_dir / contract.name / f"{path.name}.rejected.csv").read_text()
     assert "cell(s) E2 (pieces): a formula with no computed value" in messages
