@@ -3,7 +3,8 @@ beside it. A row is one resource of the contract's `format.resource`; its subjec
 
 Column names are small FHIR paths: `Encounter.period.start`, `Patient.name.family`, `Patient.name.given` (a list of
 strings is joined by spaces), `Patient.identifier[system=urn:oid:1.2.250.1.213.1.4.8].value` (a list element by
-one of its fields); any other list gives its first element. Date columns keep the date of a dateTime.
+one of its fields); any other list gives its first element holding the rest of the path (`Patient.name.family`: the
+first name with a family name, past a `{"use": "usual", "text": ...}` one). Date columns keep the date of a dateTime.
 A value holding a NUL character (JSON's \\u0000; a raw NUL byte is invalid JSON already) makes its row unreadable:
 the warehouse cannot store it.
 """
@@ -25,7 +26,7 @@ STEP = re.compile(r"^(\w+)(?:\[(\w+)=([^\]]+)\])?$")
 
 def _resolve(resource: dict, steps: list[str]) -> object:
     value: object = resource
-    for step in steps:
+    for index, step in enumerate(steps):
         match = STEP.match(step)
         if match is None or not isinstance(value, dict):
             return None
@@ -34,7 +35,9 @@ def _resolve(resource: dict, steps: list[str]) -> object:
         if isinstance(value, list) and key:
             value = next((v for v in value if isinstance(v, dict) and str(v.get(key)) == wanted), None)
         elif isinstance(value, list) and value and isinstance(value[0], dict):
-            value = value[0]
+            # the first element holding the rest of the path: a Patient's first name may be a text-only one
+            rest = steps[index + 1 :]
+            return next((found for v in value if (found := _resolve(v, rest)) is not None), None)
     if isinstance(value, list):
         value = " ".join(str(v) for v in value if isinstance(v, str)) or None
     return None if value is None or isinstance(value, dict) else str(value)

@@ -292,6 +292,23 @@ def test_a_fhir_partial_birth_date_loads_with_its_year_and_links_by_what_remains
     assert partial in why and "'1975-06'" not in why
 
 
+def test_a_fhir_patients_names_are_read_past_a_text_only_one(warehouse_url: str, tmp_path: Path) -> None:
+    """A Patient's `name` list may open with a name holding only `text` (a usual name as displayed) before the
+    official one: the first element was taken, family and given read empty, and the patient linked by nothing."""
+    contract, ctx, export = _fhir_setup(warehouse_url, tmp_path)
+    names = [{"use": "usual", "text": "Marie Dupont"}, *PATIENTS[0]["name"], {"use": "maiden", "family": "Roux"}]
+    displayed_first = {**PATIENTS[0], "id": "p3", "identifier": [], "name": names}
+    _ndjson(export / "Patient_2025-12.ndjson", [{**PATIENTS[0], "identifier": []}, displayed_first])
+    visit = {**ENCOUNTERS[1], "id": "e9", "subject": {"reference": "Patient/p3"}}
+    path = _ndjson(export / "Encounter_2025-12.ndjson", [ENCOUNTERS[0], visit])
+
+    summary = ingest_file(ctx, contract, path)
+
+    assert (summary.status, summary.rows_loaded, summary.rows_quarantined) == ("loaded", 2, 0)
+    loaded, _ = _loaded_and_reasons(ctx, "select person_key from raw.health_fhir_encounters order by source_row")
+    assert loaded[0] == loaded[1], "the official name and birth date link both records to one person"
+
+
 def test_a_fhir_value_holding_a_nul_makes_its_row_unreadable(warehouse_url: str, tmp_path: Path) -> None:
     """JSON writes a NUL character as \\u0000; PostgreSQL text cannot hold one (the load failed on COPY)."""
     contract, ctx, export = _fhir_setup(warehouse_url, tmp_path)
