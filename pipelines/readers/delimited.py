@@ -55,8 +55,8 @@ def _records(
                 if reader.line_num > start:  # an open quote ran on over the lines of the rows after it
                     raise FileRejected(
                         "unclosed_quote",
-                        f"{path.name}: line {start} opens a quoted value that is never closed (it runs on past line"
-                        f" {reader.line_num}, over {limit} characters)",
+                        f"{path.name}: line {start} opens a quoted value that is never closed, or longer than a field"
+                        f" holds (it runs on past line {reader.line_num}, over {limit} characters)",
                     ) from None
                 yield (
                     number,
