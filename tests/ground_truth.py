@@ -615,6 +615,14 @@ def quarter_end(label: str) -> str:
     return month_end(f"{year}-{int(number) * 3:02d}").isoformat()
 
 
+def _committed_to_date(row: dict[str, str], end: date) -> Decimal:
+    """A convention line's commitment up to the observation end (fct_funder_portfolio): a past year whole, the
+    year in progress pro rata of its days observed, a later year nothing."""
+    first, following = date(int(row["year"]), 1, 1), date(int(row["year"]) + 1, 1, 1)
+    observed = min(max((end - first).days + 1, 0), (following - first).days)
+    return Decimal(row["committed"]) * observed / (following - first).days
+
+
 def _observed_until(p: _Person, end: date) -> date:
     return min(p.death, end + timedelta(days=1)) if p.death else end + timedelta(days=1)
 
@@ -746,7 +754,7 @@ def _aggregate_cells(truth: Truth, contributions: list[tuple]) -> dict[CellKey, 
     committed: dict[str, Decimal] = defaultdict(Decimal)
     for row in conventions:
         for site in (row["site"], "all"):
-            committed[site] += Decimal(row["committed"])
+            committed[site] += _committed_to_date(row, end)
     avoided: dict[tuple[str, str], list] = defaultdict(lambda: [Decimal(0), 0])  # (site, sector) -> sum, persons
     for code, _, _, _, site, _, numerator, _ in contributions:
         if code.startswith("cost_avoided_"):
@@ -775,7 +783,7 @@ def _aggregate_cells(truth: Truth, contributions: list[tuple]) -> dict[CellKey, 
             yearly[(breakdown, int(row["year"]), site)][0] += Decimal(row["committed"])
             yearly[(breakdown, int(row["year"]), site)][1] += Decimal(row["paid"])
         if row["sector"] in COST_SECTORS:
-            funded[(breakdown, row["sector"], row["site"])] += Decimal(row["committed"])
+            funded[(breakdown, row["sector"], row["site"])] += _committed_to_date(row, end)
     for (breakdown, year, site), (engaged, paid) in yearly.items():
         key = (f"{year}-12-31", site, "all", breakdown)
         cells[("funder_committed", *key)] = IndicatorCell(_whole(engaged), None, float(engaged), None)
@@ -784,7 +792,7 @@ def _aggregate_cells(truth: Truth, contributions: list[tuple]) -> dict[CellKey, 
                 _whole(paid), _whole(engaged), float(paid / engaged), None
             )
     # a sector's avoided costs at a site are shared between the funders of that sector there, pro rata to what
-    # each committed in it (all years)
+    # each committed in it (all years, to the observation end)
     sector_engaged: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     for (_, sector, site), engaged in funded.items():
         sector_engaged[(sector, site)] += engaged

@@ -75,7 +75,7 @@ participants as (
 programme as (
     select
         case when grouping(site) = 1 then 'all' else site end as site,
-        sum(committed) as committed,
+        sum(committed_to_date) as committed,
         sum(days_housed) as days_housed
     from {{ ref('fct_programme_costs') }}
     group by grouping sets ((site), ())
@@ -189,16 +189,17 @@ avoided_by_site as (
     group by site, sector
 ),
 
--- what each funder committed in a sector at a site (all years), and its share of what the sector's funders
--- committed there: the share of the sector's avoided costs credited to it
+-- what each funder committed in a sector at a site (all years, to the observation end), and its share of what
+-- the sector's funders committed there: the share of the sector's avoided costs credited to it
 funder_sector_sites as (
     select
         funder_code,
         sector,
         cost_sector,
         site,
-        sum(committed) as committed,
-        sum(committed) / nullif(sum(sum(committed)) over (partition by sector, site), 0) as committed_share
+        sum(committed_to_date) as committed,
+        sum(committed_to_date) / nullif(sum(sum(committed_to_date)) over (partition by sector, site), 0)
+            as committed_share
     from portfolio
     where cost_sector is not null
     group by funder_code, sector, cost_sector, site

@@ -1,6 +1,7 @@
--- Programme cost per site and calendar year: what the funders' conventions commit and have paid, against the
--- days the site's participants held a programme tenancy that year (overlapping tenancies counted once, up to the
--- end of observation) and the persons housed.
+-- Programme cost per site and calendar year: what the funders' conventions commit and have paid (and the
+-- commitment to the observation end, fct_funder_portfolio), against the days the site's participants held a
+-- programme tenancy that year (overlapping tenancies counted once, up to the end of observation) and the persons
+-- housed.
 with observation as (
     select observation_end from {{ ref('int_observation_windows') }}
 ),
@@ -9,9 +10,10 @@ conventions as (
     select
         site,
         year,
-        sum(committed_amount) as committed,
-        sum(coalesce(paid_amount, 0)) as paid
-    from {{ ref('stg_finance__conventions') }}
+        sum(committed) as committed,
+        sum(paid) as paid,
+        sum(committed_to_date) as committed_to_date
+    from {{ ref('fct_funder_portfolio') }}
     group by site, year
 ),
 
@@ -56,6 +58,7 @@ select
     coalesce(conventions.year, housed_by_site.year)::integer as year,
     coalesce(conventions.committed, 0)::numeric(14, 2) as committed,
     coalesce(conventions.paid, 0)::numeric(14, 2) as paid,
+    coalesce(conventions.committed_to_date, 0)::numeric(14, 2) as committed_to_date,
     coalesce(housed_by_site.days_housed, 0)::integer as days_housed,
     coalesce(housed_by_site.persons_housed, 0)::integer as persons_housed
 from conventions
