@@ -653,10 +653,12 @@ def _family_contributions(truth: Truth, people: list[_Person], period: str) -> t
     for row in _rows(truth_dir / "landlord_incidents.csv"):
         tenant = tenants[person_of[("landlord_incidents", row["incident_id"])]]
         tenant["incidents"] += 1
-        for stage in ("responded", "resolved"):  # a first response, then the resolution; each may be unknown
-            if row[f"{stage}_date"]:
+        # a first response, then the resolution; each may be unknown, and a resolution answers at the latest
+        reached = {"responded": row["responded_date"] or row["resolved_date"], "resolved": row["resolved_date"]}
+        for stage, day in reached.items():
+            if day:
                 tenant[stage] += 1
-                tenant[f"days_{stage}"] += (_date(row[f"{stage}_date"]) - _date(row["reported_date"])).days
+                tenant[f"days_{stage}"] += (_date(day) - _date(row["reported_date"])).days
     for row in _rows(truth_dir / "guarantee_claims.csv"):
         tenant = tenants[person_of[("landlord_guarantee_claims", row["claim_id"])]]
         tenant["claims"] += 1

@@ -1,6 +1,6 @@
 -- What partner landlords report about each tenant's programme tenancies, one row per tenant with at least one
 -- lease: leases and those converted from a sublet (bail glissant) to a direct lease, incidents, the days to a first
--- response of those answered and to the resolution of those resolved, guarantee-fund claims and their amounts (all
+-- response of those answered (a resolution answers at the latest) and to the resolution of those resolved, guarantee-fund claims and their amounts (all
 -- claims, and those paid).
 with entries as (
     select * from {{ ref('int_participants_entered') }}
@@ -15,12 +15,14 @@ leases as (
     group by person_key
 ),
 
+-- an incident resolved without a first-response date was answered by its resolution at the latest (the
+-- contract holds a response to no later than the resolution): it is answered, not left out as unanswered
 incidents as (
     select
         person_key,
         count(*) as incidents,
-        count(responded_date) as incidents_responded,
-        sum(responded_date - reported_date) as days_to_respond,
+        count(coalesce(responded_date, resolved_date)) as incidents_responded,
+        sum(coalesce(responded_date, resolved_date) - reported_date) as days_to_respond,
         count(resolved_date) as incidents_resolved,
         sum(resolved_date - reported_date) as days_to_resolve
     from {{ ref('stg_landlords__incidents') }}
