@@ -718,15 +718,20 @@ def _aggregate_cells(truth: Truth, contributions: list[tuple]) -> dict[CellKey, 
             ("voice_quality_of_life", life),
         ):
             cells[(code, quarter_end(label), site, "all", "all")] = IndicatorCell(total, n, total / n, n)
-    sessions: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    # sessions held, actions decided, and sessions whose minutes give their actions (the actions' denominator)
+    sessions: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
     for row in _rows(truth_dir / "council_sessions.csv"):
         for site in (row["site"], "all"):
-            sessions[(site, quarter(date.fromisoformat(row["session_date"])))][0] += 1
-            sessions[(site, quarter(date.fromisoformat(row["session_date"])))][1] += int(row["actions_decided"])
-    for (site, label), (held, actions) in sessions.items():
+            held = sessions[(site, quarter(date.fromisoformat(row["session_date"])))]
+            held[0] += 1
+            if row["actions_decided"]:
+                held[1] += int(row["actions_decided"])
+                held[2] += 1
+    for (site, label), (held, actions, known) in sessions.items():
         key = (quarter_end(label), site, "all", "all")
         cells[("voice_council_sessions", *key)] = IndicatorCell(held, None, float(held), None)
-        cells[("voice_council_actions", *key)] = IndicatorCell(actions, held, actions / held, None)
+        if known:
+            cells[("voice_council_actions", *key)] = IndicatorCell(actions, known, actions / known, None)
 
     # partner landlords, by site and kind
     landlords: dict[tuple[str, str], set[str]] = defaultdict(set)

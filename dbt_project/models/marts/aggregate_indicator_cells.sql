@@ -20,11 +20,10 @@ voice_measures as (
             ('voice_satisfaction_support', voice.satisfaction_support_sum, voice.satisfaction_support_answers, true),
             ('voice_quality_of_life', voice.quality_of_life_sum, voice.quality_of_life_answers, true),
             ('voice_council_sessions', voice.council_sessions, null::integer, false),
-            ('voice_council_actions', voice.council_actions, voice.council_sessions, false)
+            ('voice_council_actions', voice.council_actions, voice.council_sessions_with_actions, false)
     ) as measures (indicator_code, numerator, denominator, counts_answers)
-    where
-        (measures.counts_answers and measures.denominator > 0)
-        or (not measures.counts_answers and voice.council_sessions > 0)
+    -- a mean needs answers (or sessions whose actions are known), the count of sessions a session
+    where coalesce(measures.denominator, measures.numerator) > 0
 ),
 
 voice_cells as (

@@ -1,6 +1,7 @@
 -- Tenants' voice per site and calendar quarter: answers to the anonymous survey (sums of scores and number of
 -- answers per question, satisfaction 1-5 and quality of life 0-10) and the tenant council sessions held and the
--- actions they decided. The survey carries no person key: a response is the unit, one per tenant and quarter.
+-- actions they decided (over the sessions whose minutes give a number of actions: one without it decided an
+-- unknown number, not none). The survey carries no person key: a response is the unit, one per tenant and quarter.
 with responses as (
     select
         site,
@@ -22,6 +23,7 @@ sessions as (
         {{ quarter_label('session_date') }} as quarter,
         count(*) as sessions,
         sum(attendees) as attendees,
+        count(actions_decided) as sessions_with_actions,
         sum(actions_decided) as actions_decided
     from {{ ref('stg_tenants__council_sessions') }}
     group by 1, 2
@@ -40,6 +42,7 @@ quarters as (
         responses.quality_of_life_sum,
         sessions.sessions,
         sessions.attendees,
+        sessions.sessions_with_actions,
         sessions.actions_decided
     from responses
     full outer join sessions on responses.site = sessions.site and responses.quarter = sessions.quarter
@@ -59,5 +62,6 @@ select
     coalesce(quality_of_life_sum, 0)::integer as quality_of_life_sum,
     coalesce(sessions, 0)::integer as council_sessions,
     coalesce(attendees, 0)::integer as council_attendees,
+    coalesce(sessions_with_actions, 0)::integer as council_sessions_with_actions,
     coalesce(actions_decided, 0)::integer as council_actions
 from quarters
