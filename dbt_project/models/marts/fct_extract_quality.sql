@@ -1,6 +1,7 @@
 -- One row per partner source and month of extract: how late its data arrived and how much of it was rejected.
 -- Arrival is the first load of a usable file for that month (a later corrected re-send does not make the month
--- fresher); the rows read and quarantined are those of the month's current file, the latest loaded. Rows of
+-- fresher); the rows read and quarantined are those of the month's current file, the latest loaded (a steward's
+-- retry of its fixed quarantined rows is no file of the partner's: it leaves the file's counts as read). Rows of
 -- people on the opposition list are left out of both: they are a person's choice, not a data-quality matter.
 with batches as (
     select
@@ -15,7 +16,7 @@ current_files as (
         *,
         row_number() over (partition by source, period order by batch_id desc) as file_rank
     from batches
-    where status = 'loaded'
+    where status = 'loaded' and retry_of is null
 ),
 
 opposed as (

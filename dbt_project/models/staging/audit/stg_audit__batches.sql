@@ -6,5 +6,6 @@ select
     rows_loaded,
     rows_quarantined,
     status,
+    retry_of,
     loaded_at
 from {{ source('audit', 'batches') }}
