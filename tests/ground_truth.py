@@ -737,7 +737,7 @@ def _aggregate_cells(truth: Truth, contributions: list[tuple]) -> dict[CellKey, 
     landlords: dict[tuple[str, str], set[str]] = defaultdict(set)
     for row in _rows(truth_dir / "leases.csv"):
         for site in (row["site"], "all"):
-            for kind in (row["landlord_type"], "all"):
+            for kind in (row["landlord_type"] or "all", "all"):  # no kind: counted in 'all' only
                 landlords[(site, kind)].add(row["landlord_id"])
     for (site, kind), ids in landlords.items():
         cells[("landlord_partner_landlords", period, site, "all", kind)] = IndicatorCell(

@@ -61,6 +61,8 @@ landlord_cells as (
     group by
         observation.period,
         grouping sets ((landlords.site, landlords.landlord_type), (landlords.site), (landlords.landlord_type), ())
+    -- a landlord whose file never gives its kind (an optional column) counts in 'all' only: no kind is no breakdown
+    having grouping(landlords.landlord_type) = 1 or landlords.landlord_type is not null
 ),
 
 participants as (
