@@ -54,6 +54,7 @@ COLUMN_KEYS = {
     "max",
     "codes",
     "absent",
+    "pattern",
 }
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 # The raw table's own columns (pipelines/raw_tables.py): a stored column may not take one of their names.
@@ -105,6 +106,7 @@ class Column:
     # format.resource, a null value marks records that are not rows of it (bed nights among support contacts)
     codes: tuple[tuple[str, str | None], ...] = ()
     absent: bool = False  # the format has no such field: always empty, kept so the raw table has one shape
+    pattern: str | None = None  # a text column's whole value must match it (a code the models take apart)
 
     @property
     def stored(self) -> bool:
@@ -233,6 +235,21 @@ def _allowed(raw: dict, where: str) -> tuple[str, ...] | None:
     return tuple(str(a) for a in allowed)
 
 
+def _pattern(raw: dict, type_: str, where: str) -> str | None:
+    pattern = raw.get("pattern")
+    if pattern is None:
+        return None
+    if not isinstance(pattern, str) or not pattern:
+        raise ContractError(f"{where}: 'pattern' must be a regular expression in quotes, got {pattern!r}")
+    if type_ != "text":
+        raise ContractError(f"{where}: 'pattern' is for a text column (this one is {type_})")
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise ContractError(f"{where}: 'pattern' is not a regular expression ({exc})") from None
+    return pattern
+
+
 def _codes(raw: dict, where: str) -> tuple[tuple[str, str | None], ...]:
     codes = raw.get("codes") or {}
     if not isinstance(codes, dict) or not all(_scalar(k) and (v is None or _scalar(v)) for k, v in codes.items()):
@@ -295,6 +312,7 @@ def _column(raw: object, where: str) -> Column:
         maximum=maximum,
         codes=_codes(raw, where),
         absent=absent,
+        pattern=_pattern(raw, type_, where),
     )
 
 

@@ -76,7 +76,15 @@ def _parser(column: Column, contract: Contract, today: date) -> Callable[[str], 
         return partial(_integer, column)
     if column.type == "decimal":
         return partial(_decimal, column, fmt.decimal)
+    if column.pattern is not None:
+        return partial(_matching, re.compile(column.pattern), column.pattern)
     return None
+
+
+def _matching(pattern: re.Pattern, source: str, value: str) -> str:
+    if pattern.fullmatch(value) is None:
+        raise _Invalid("invalid_format", f"'{value}' does not have the contract's form ({source})")
+    return value
 
 
 def _memoised(parse: Callable[[str], object]) -> Callable[[str], object]:

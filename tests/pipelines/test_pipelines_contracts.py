@@ -105,6 +105,10 @@ columns:
         ),
         (("{name: day, type: date}", "{name: n, type: text, max: 10}"), "column 'n': 'max' must be a number"),
         (("{name: day, type: date}", "{name: n, type: decimal, max: '10'}"), "column 'n': 'max' must be a number"),
+        # a pattern: a regular expression, on a text column
+        (("{name: day, type: date}", "{name: q, pattern: '[0-9'}"), "column 'q': 'pattern' is not a regular"),
+        (("{name: day, type: date}", "{name: q, type: integer, pattern: '[0-9]+'}"), "column 'q': 'pattern' is for"),
+        (("{name: day, type: date}", "{name: q, pattern: 12}"), "column 'q': 'pattern' must be a regular"),
         # booleans are YAML booleans: "false" (a string) must not read as true
         (("{name: day, type: date}", '{name: day, type: date, required: "false"}'), "column 'day': 'required' must"),
         (("{name: day, type: date}", "{name: day, type: date, unique: yes please}"), "column 'day': 'unique' must"),

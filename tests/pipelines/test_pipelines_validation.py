@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.contract import load_contract, load_contracts
+from pipelines.contract import CONTRACTS_DIR, load_contract, load_contracts
 from pipelines.readers import FileRejected, RowUnreadable, read_rows
 from pipelines.readers.cells import cell_text
 from pipelines.validation import RowValidator, validate_row
@@ -302,3 +302,19 @@ def test_a_partial_birth_date_is_plausible_in_fhir_only() -> None:
     assert ("date_naissance", "invalid_date") in [
         (p.column, p.code) for p in validate_row(values, participants, TODAY)[1]
     ]
+
+
+def test_a_survey_quarter_not_of_the_form_the_models_read_is_quarantined_at_the_door() -> None:
+    """The models take '2025-Q1' apart into a year and a quarter: '2025-T1' (French 'trimestre') loaded, and the
+    next refresh stopped on the cast, every indicator with it."""
+    contract = load_contract(CONTRACTS_DIR / "tenant_survey.yml")
+    validate = RowValidator(contract, TODAY)
+    row = {"id_reponse": "R1", "site": "Lyon", "date_reponse": "2025-02-03", "qualite_de_vie": "7"}
+
+    assert validate({**row, "trimestre": "2025-Q1"})[1] == []
+    assert [(p.column, p.code) for p in validate({**row, "trimestre": "2025-T1"})[1]] == [
+        ("trimestre", "invalid_format")
+    ]
+    assert validate({**row, "trimestre": "2025-Q5"})[1][0].message == (
+        "'2025-Q5' does not have the contract's form (\\d{4}-Q[1-4])"
+    )
