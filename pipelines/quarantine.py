@@ -188,6 +188,12 @@ def _records(path: Path, reader: csv.DictReader) -> Iterator[dict[str, str]]:
             ) from None
 
 
+def lines_within(path: Path, other: Path) -> bool:
+    """Whether every line of a quarantine file is in another as it stands (a copy of it, or of part of it)."""
+    held = {tuple(line.values()) for _, line in _lines(other)}
+    return all(tuple(line.values()) in held for _, line in _lines(path))
+
+
 def read_quarantine(path: Path) -> Iterator[tuple[int, Row]]:
     """The rows of a quarantine file as the steward left them, under their source row numbers."""
     for number, line in _lines(path):

@@ -10,9 +10,11 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
+from pipelines.ledger import sha256_of
 from pipelines.quarantine import (
     QuarantineUnreadable,
     in_place,
+    lines_within,
     original_name,
     partial_sha,
     stale_partials,
@@ -79,8 +81,18 @@ def _settle_partial(conn, source: str, path: Path, purge: Callable[[Path], objec
         # rows of persons opposed since, or never set aside (a concurrent load of the same file, killed before its
         # linkage, left a copy of the batch's rows)
         purge(path)
-        # What its place holds is spent (the file of a batch it replaced, or the file its retry read): over it, or
-        # gone with it when the purge left no row.
+        if not _spent(conn, own, place):
+            # Written since the batch committed: by its own rename (this is then a killed concurrent load's copy,
+            # maybe cut short), or the steward's copy of this file, fixed. Never written over.
+            if path.exists() and not lines_within(path, place):
+                _tell_kept(
+                    source, path, f"holds rows {place.name} does not", "compare the two and keep the rows to fix"
+                )
+            else:
+                path.unlink(missing_ok=True)
+            return
+        # What its place holds is spent (none, or the file its retry read): over it, or gone with it when the
+        # purge left no row.
         if path.exists():
             path.replace(place)
         else:
@@ -90,5 +102,15 @@ def _settle_partial(conn, source: str, path: Path, purge: Callable[[Path], objec
         _tell_kept(source, path, f"the only copy of a committed batch's rejected rows, not put in place ({why})")
 
 
-def _tell_kept(source: str, path: Path, why: str) -> None:
-    log.warning("%s/%s: %s; move it to %s", source, path.name, why, in_place(path).name)
+def _spent(conn, own: int, place: Path) -> bool:
+    """Whether the file at a partial file's place may go: there is none, or it is the one its batch, a retry,
+    read (its sha256). A file of a batch it replaced, or of a send rejected whole, cannot be told from one written
+    since: it stays, and so does the partial file unless the place holds its every line."""
+    if not place.exists():
+        return True
+    sha, retry_of = conn.execute("select sha256, retry_of from audit.batches where batch_id = %s", (own,)).fetchone()
+    return retry_of is not None and sha256_of(place) == sha
+
+
+def _tell_kept(source: str, path: Path, why: str, what: str = "") -> None:
+    log.warning("%s/%s: %s; %s", source, path.name, why, what or f"move it to {in_place(path).name}")

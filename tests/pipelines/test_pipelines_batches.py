@@ -694,6 +694,38 @@ def test_a_partial_quarantine_file_a_later_batch_took_the_place_of_goes_and_neve
     assert not kept.exists() and quarantine.read_bytes() == later_rows
 
 
+def test_a_killed_concurrent_loads_partial_copy_never_goes_over_the_committed_file(ctx, tmp_path: Path) -> None:
+    """Two loads of one file: the one killed before its commit left a partial file under the same sha256, cut
+    short. The file in place holds every rejected row of the batch that committed; the copy goes."""
+    extract = _write(tmp_path, "2025-11", [*_rows("A1", bad="A2"), *_rows(bad="A3")])
+    ingest_file(ctx, TENANCIES, extract)
+    quarantine = quarantine_path(ctx.quarantine_dir, "housing_tenancies", extract.name)
+    rows = quarantine.read_bytes()
+    cut = quarantine.with_name(f"{quarantine.name}.{ledger.sha256_of(extract)}.{gone_pid()}.partial")
+    cut.write_bytes(b"".join(rows.splitlines(keepends=True)[:2]))  # killed after its first rejected row
+
+    assert ingest_file(ctx, TENANCIES, extract).status == "already_loaded"
+
+    assert not cut.exists() and quarantine.read_bytes() == rows
+
+
+def test_a_retry_of_a_leftovers_rows_the_steward_fixed_reads_the_fixes(ctx, tmp_path: Path, monkeypatch) -> None:
+    """The steward copied a partial file left behind into place, as its warning said, and fixed a row: the retry's
+    own settling never puts the partial file back over the fixes."""
+    extract = _write(tmp_path, "2025-11", [*_rows("A1", bad="A2"), *_rows(bad="A3")])
+    quarantine = quarantine_path(ctx.quarantine_dir, "housing_tenancies", extract.name)
+    kept = rename_failing(ctx.quarantine_dir, monkeypatch, functools.partial(ingest_file, ctx, TENANCIES, extract))
+    kept = as_if_its_writer_exited(kept)
+    shutil.copyfile(kept, quarantine)
+    _fix_first_row(quarantine, date_debut="28/02/2021")
+
+    assert retry_quarantine(ctx, quarantine).rows_loaded == 1
+    assert [line["id_bail"] for _, line in read_quarantine(quarantine)] == ["A3"]
+    ingest_file(ctx, TENANCIES, extract)  # the retry holds the place now: the partial file goes
+    assert list(quarantine.parent.iterdir()) == [quarantine]
+    assert _balances(ctx.url) == []
+
+
 def _rewrite_killed(path: Path) -> None:
     """``drop_rows`` killed between writing the new file and renaming it over the old one."""
     os.replace = lambda *args: os.kill(os.getpid(), signal.SIGKILL)
