@@ -126,10 +126,16 @@ def _integer(column: Column, value: str) -> int:
     except ValueError:
         if SPACE_GROUPED.fullmatch(value):
             return _integer(column, value.translate(GROUP_SPACES))
+        if re.fullmatch(r"\s*[+-]?[0-9]+\s*", value):  # whole, past the 4,300 digits int() reads (JSON's 1e5000)
+            raise _beyond_bigint(value) from None
         raise _Invalid("invalid_integer", f"'{value}' is not a whole number") from None
     if not BIGINT[0] <= whole <= BIGINT[1]:
-        raise _Invalid("out_of_range", f"'{value}' is beyond what a whole-number column holds (19 digits)")
+        raise _beyond_bigint(value)
     return _in_range(column, whole)
+
+
+def _beyond_bigint(value: str) -> _Invalid:
+    return _Invalid("out_of_range", f"'{_cut(value)}' is beyond what a whole-number column holds (19 digits)")
 
 
 def _decimal(column: Column, decimal_mark: str, value: str) -> Decimal:
@@ -146,10 +152,15 @@ def _decimal(column: Column, decimal_mark: str, value: str) -> Decimal:
     if number.adjusted() >= NUMERIC_DIGITS_BEFORE or number.as_tuple().exponent < -NUMERIC_DIGITS_AFTER:
         raise _Invalid(
             "out_of_range",
-            f"'{value}' is beyond what a decimal column holds"
+            f"'{_cut(value)}' is beyond what a decimal column holds"
             f" ({NUMERIC_DIGITS_BEFORE} digits before the decimal mark, {NUMERIC_DIGITS_AFTER} after)",
         )
     return _in_range(column, number)
+
+
+def _cut(value: str) -> str:
+    """A number too long to hold, as a message quotes it: a typed 1e-20000 is written out in 20,002 characters."""
+    return value if len(value) <= 30 else f"{value[:25]}…({len(value)} characters)"
 
 
 def _in_range(column: Column, number: int | Decimal) -> int | Decimal:
