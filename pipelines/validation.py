@@ -114,10 +114,25 @@ def _date(date_format: str, today: date, value: str) -> date:
     try:
         parsed = _strptime(value, date_format)
     except ValueError:
-        raise _Invalid("invalid_date", f"'{value}' is not a date in the form {date_format}") from None
+        parsed = _date_of_date_time(value, date_format)
+        if parsed is None:
+            raise _Invalid("invalid_date", f"'{value}' is not a date in the form {date_format}") from None
     if not EARLIEST_DATE <= parsed <= today:
         raise _Invalid("implausible_date", f"{parsed.isoformat()} is before 1900 or in the future")
     return parsed
+
+
+def _date_of_date_time(value: str, date_format: str) -> date | None:
+    """The date of a date-time ('03/02/2021 00:00:00', as Access and database exports write a date), whatever its
+    time of day, as the readers take a typed date-time's (an admission at 09:30 happened on that day); tried only
+    once the plain date failed, so plain dates keep their fast path. Anything but a time after the date: None."""
+    time_of_day = normalise.TIME_OF_DAY.search(value)
+    if time_of_day is None or time_of_day.start() == 0:
+        return None
+    try:
+        return _strptime(value[: time_of_day.start()], date_format)
+    except ValueError:
+        return None
 
 
 def _integer(column: Column, value: str) -> int:

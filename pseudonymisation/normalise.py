@@ -47,10 +47,19 @@ def name(s: str | None) -> str | None:
     return cleaned or None
 
 
-_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[ T].*)?")  # tolerate a time part from spreadsheets
-_YMD_SLASH = re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})")
-_DMY = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
-_COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
+# A date-time gives its date whatever its time of day, as the readers take a typed date-time's (pipelines/readers):
+# Access and database exports write a date as '04/03/1985 00:00:00', and a birth at 09:30 is still on that day.
+# Only a time of day may follow the date (zone and AM/PM included): '04/03/1985 foo' is no date.
+_TIME_OF_DAY = (
+    r"[ T](?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:[.,]\d{1,9})?)?"  # 9:30, 09:30:00, 09:30:00.000
+    r"(?: ?[AaPp][Mm])?(?:Z|[+-]\d{2}(?::?\d{2})?)?"  # 12:00:00 AM, a zone
+)
+TIME_OF_DAY = re.compile(_TIME_OF_DAY + r"\Z")  # a date-time's time, ending it
+_TIME = f"(?:{_TIME_OF_DAY})?"
+_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})" + _TIME)
+_YMD_SLASH = re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})" + _TIME)
+_DMY = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})" + _TIME)
+_COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})" + _TIME)
 _EARLIEST = date(1900, 1, 1)
 
 

@@ -134,6 +134,29 @@ def test_thousands_grouped_by_spaces_read_as_the_number_shown(rent: str, value, 
     assert validate_row({**row, "duree_minutes": "1\u00a0234"}, contacts, TODAY)[0]["duree_minutes"] == 1234
 
 
+@pytest.mark.parametrize(
+    ("start", "value", "problems"),
+    [  # Access and database exports write a date with its time; a typed date-time reads as its date elsewhere too
+        ("03/02/2021 00:00:00", date(2021, 2, 3), []),
+        ("03/02/2021 09:30", date(2021, 2, 3), []),  # any time of day: the day it happened on
+        ("03/02/2021T23:59:59.123", date(2021, 2, 3), []),
+        ("03/02/2021 foo", None, [("date_debut", "invalid_date")]),  # only a time may follow the date
+        ("03/02/2021 25:00:00", None, [("date_debut", "invalid_date")]),
+        ("00:00:00", None, [("date_debut", "invalid_date")]),
+        ("03/02/2027 00:00:00", None, [("date_debut", "implausible_date")]),
+    ],
+)
+def test_a_date_with_a_time_of_day_reads_as_its_date(start: str, value, problems: list) -> None:
+    values, found = validate_row(_row(date_debut=start), TENANCIES, TODAY)
+    assert [(p.column, p.code) for p in found] == problems
+    assert values.get("date_debut") == value
+    row = {"encounter_id": "E1", "family_name": "Petit", "given_name": "Nadia", "birth_date": "12/04/1980 00:00:00",
+           "encounter_type": "urgence", "admission_date": "2025-10-01 14:30:00"}  # fmt: skip
+    assert validate_row(row, HEALTH, TODAY)[1] == []
+    _, found = validate_row({**row, "birth_date": "12/04/1980 foo"}, HEALTH, TODAY)
+    assert [(p.column, p.code) for p in found] == [("birth_date", "invalid_date")]
+
+
 def _file(tmp_path: Path, content: bytes) -> Path:
     path = tmp_path / "tenancies_2025-12.csv"
     path.write_bytes(content)

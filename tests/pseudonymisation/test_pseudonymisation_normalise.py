@@ -44,6 +44,11 @@ def test_name(raw: str | None, expected: str | None) -> None:
         ("19850304", "1985-03-04"),
         (" 1985-03-04 ", "1985-03-04"),
         ("1985-03-04 00:00:00", "1985-03-04"),
+        ("04/03/1985 00:00:00", "1985-03-04"),  # as Access and database exports write a date
+        ("04/03/1985 09:30", "1985-03-04"),  # a date-time's date, whatever its time of day
+        ("1985-03-04T00:00:00.000Z", "1985-03-04"),
+        ("04/03/1985 foo", None),  # only a time of day may follow the date
+        ("1985-03-04 foo", None),
         ("1985/03/04", "1985-03-04"),
         (date(1985, 3, 4), "1985-03-04"),
         (datetime(1985, 3, 4, 12, 30), "1985-03-04"),
