@@ -14,6 +14,8 @@ fix but by retyping the day), as the FHIR reader does with a dateTime. A time al
 A cell cannot hold a NUL character: XML 1.0 has none, so a workbook with one (a raw 0x00 byte or `&#0;` in its
 XML, from a broken export) is not well-formed, and the whole file is rejected by name. An OLE2 compound file (an
 Excel 97-2003 .xls renamed .xlsx, or an XLSX saved with a password, which Excel encrypts into one) is told as such.
+A workbook is read by its contents whatever its name (openpyxl would refuse one not named .xlsx), and one whose
+stylesheet is malformed (a broken export's) is rejected by name too.
 
 A formula cell holds, beside its formula, the value Excel last computed; a workbook written by a library (and never
 opened in Excel) has formulas but no values, and its cells read empty: an optional column would load null, silently.
@@ -26,9 +28,11 @@ computed the empty string: it reads empty.
 from __future__ import annotations
 
 import re
+import traceback
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from pipelines.contract import Contract
 from pipelines.readers.cells import cell_text
@@ -40,25 +44,39 @@ OLE2 = bytes.fromhex("d0cf11e0a1b11ae1")  # the compound file's signature
 
 
 def read_xlsx(path: Path, contract: Contract) -> Iterator[tuple[int, Row | RowUnreadable]]:
+    # Opened here, not by name: openpyxl refuses a name without an .xlsx-type extension, and the contract, not the
+    # name a file was saved or retried under, says what it holds.
+    with path.open("rb") as handle:
+        workbook = _load(path, handle)
+        try:
+            yield from _rows(path, contract, workbook)
+        finally:
+            workbook.close()
+
+
+def _load(path: Path, handle: BinaryIO):
     from openpyxl import load_workbook  # only partners who send workbooks need it loaded
 
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
+        return load_workbook(handle, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        with path.open("rb") as handle:
-            if handle.read(len(OLE2)) == OLE2:
-                raise FileRejected(
-                    "not_xlsx",
-                    f"{path.name}: an Excel 97-2003 (.xls) workbook or a password-protected one, which abord cannot"
-                    " read: save it as an .xlsx workbook without a password",
-                ) from None
+        handle.seek(0)
+        if handle.read(len(OLE2)) == OLE2:
+            raise FileRejected(
+                "not_xlsx",
+                f"{path.name}: an Excel 97-2003 (.xls) workbook or a password-protected one, which abord cannot"
+                " read: save it as an .xlsx workbook without a password",
+            ) from None
         raise FileRejected("not_xlsx", f"{path.name}: not a readable XLSX workbook ({type(exc).__name__})") from None
     except SyntaxError as exc:  # ElementTree's ParseError (lxml's too): the shared strings are read at load
         raise _malformed(path, "its shared strings", exc) from None
-    try:
-        yield from _rows(path, contract, workbook)
-    finally:
-        workbook.close()
+    except TypeError as exc:  # openpyxl's typed attributes: a part holding a value of the wrong type, or none
+        styles = any("/openpyxl/styles/" in frame.filename for frame in traceback.extract_tb(exc.__traceback__))
+        raise FileRejected(
+            "malformed_xlsx",
+            f"{path.name}: {'its stylesheet' if styles else 'a part of it'} is malformed (an attribute of the wrong"
+            " type, or a required one missing): open the workbook in Excel or LibreOffice, save it and send it again",
+        ) from None
 
 
 def _rows(path: Path, contract: Contract, workbook) -> Iterator[tuple[int, Row | RowUnreadable]]:

@@ -140,6 +140,20 @@ def _with_nul(path: Path) -> Path:
     return path
 
 
+def _with_styles(path: Path, pattern: bytes, replacement: bytes) -> Path:
+    """A workbook whose stylesheet (xl/styles.xml) has what `pattern` matches replaced, as a broken export writes it."""
+    _workbook(path, [["L1", "Lyon", datetime(2023, 5, 1), 1, 1, None]])
+    source = path.read_bytes()
+    with zipfile.ZipFile(io.BytesIO(source)) as book, zipfile.ZipFile(path, "w") as rewritten:
+        for item in book.infolist():
+            data = book.read(item)
+            if item.filename == "xl/styles.xml":
+                data, replaced = re.subn(pattern, replacement, data)
+                assert replaced
+            rewritten.writestr(item, data)
+    return path
+
+
 @pytest.mark.parametrize(
     ("make", "code", "message"),
     [
@@ -161,6 +175,16 @@ def _with_nul(path: Path) -> Path:
         ),
         (lambda p: _workbook(p, [], header=[]), "empty_file", "sheet 'Loyers' is empty"),
         (_with_nul, "malformed_xlsx", "not well-formed XML (reference to invalid character number"),
+        (  # a number format without its code, as a broken export writes one: openpyxl raised a TypeError
+            lambda p: _with_styles(p, rb'(<numFmt [^>]*)formatCode="[^"]*"', rb"\1"),
+            "malformed_xlsx",
+            "its stylesheet is malformed",
+        ),
+        (
+            lambda p: _with_styles(p, rb'<color theme="1"', b'<color theme="dark"'),  # a theme colour by name
+            "malformed_xlsx",
+            "its stylesheet is malformed",
+        ),
     ],
 )
 def test_an_unusable_workbook_is_rejected_by_name(ctx: IngestContext, contract, tmp_path: Path, make, code, message):
@@ -170,6 +194,20 @@ def test_an_unusable_workbook_is_rejected_by_name(ctx: IngestContext, contract, 
     assert summary.status == "rejected" and summary.message.startswith(path.name) and message in summary.message
     with psycopg.connect(ctx.url) as conn:
         assert conn.execute("select reason_code from audit.rejections").fetchall() == [(code,)]
+
+
+@pytest.mark.parametrize("name", ["loyers_2025-12.xls", "loyers_2025-12.xlsx.tmp", "loyers_2025-12"])
+def test_a_workbook_is_read_by_its_contents_whatever_its_name(ctx: IngestContext, contract, tmp_path, name) -> None:
+    """A workbook renamed (or received) without an .xlsx-type extension, ingested by hand or by a contract whose
+    period pattern does not name one: openpyxl refused it by its name, and the traceback stopped the run."""
+    contract = replace(contract, period_pattern=r"_(\d{4}-\d{2})")
+    path = _workbook(tmp_path / name, [["L1", "Lyon", datetime(2023, 5, 1), 452.3, 3, None]])
+    summary = ingest_file(ctx, contract, path)
+    assert (summary.status, summary.rows_loaded) == ("loaded", 1)
+    text = path.with_name("loyers_2025-12.txt")
+    text.write_text("id_bail;site\r\nL1;Lyon\r\n")  # a CSV given as a workbook is still rejected by name
+    summary = ingest_file(ctx, contract, text)
+    assert summary.status == "rejected" and summary.message.startswith(f"{text.name}: not a readable XLSX workbook")
 
 
 FHIR_CONTRACT = """
