@@ -17,17 +17,12 @@ Excel 97-2003 .xls renamed .xlsx, or an XLSX saved with a password, which Excel 
 A workbook is read by its contents whatever its name (openpyxl would refuse one not named .xlsx), and one whose
 stylesheet is malformed (a broken export's) is rejected by name too.
 
-A formula cell holds, beside its formula, the value Excel last computed; a workbook written by a library (and never
-opened in Excel) has formulas but no values, and its cells read empty: an optional column would load null, silently.
-A sheet whose XML holds a formula without a value (a byte scan: Excel's and LibreOffice's never do) is read a second
-time for those cells, and a row with one in a column the contract reads is quarantined, naming the cell. A formula
-whose result is text, with an empty value (`t="str"` and `<v/>`: Excel's `=IF(A2="","",A2)` showing nothing), has
-computed the empty string: it reads empty.
+A cell holding no value the partner meant (a formula without a computed value, or an Excel error such as #N/A)
+quarantines its row when the contract reads its column, naming the cell: see xlsx_formulas.py.
 """
 
 from __future__ import annotations
 
-import re
 import traceback
 import zipfile
 from collections.abc import Iterator
@@ -38,6 +33,7 @@ from pipelines.contract import Contract
 from pipelines.readers.cells import cell_text
 from pipelines.readers.errors import FileRejected, Row, RowUnreadable
 from pipelines.readers.header import check_header
+from pipelines.readers.xlsx_formulas import has_valueless, valueless, valueless_cells
 
 HEADER_ROW = 1
 OLE2 = bytes.fromhex("d0cf11e0a1b11ae1")  # the compound file's signature
@@ -90,7 +86,7 @@ def _rows(path: Path, contract: Contract, workbook) -> Iterator[tuple[int, Row |
     # gives from row 1 is the sheet's row n, so counting them gives Excel's row numbers.
     sheet = workbook[sheet_name]
     cells = sheet.iter_rows(min_row=HEADER_ROW, values_only=True)
-    formulas = _uncomputed_cells(workbook, sheet) if _has_uncomputed(workbook, sheet) else iter(())
+    formulas = valueless_cells(workbook, sheet) if has_valueless(workbook, sheet) else iter(())
     try:
         first = next(cells, None)
         if first is None:
@@ -99,12 +95,12 @@ def _rows(path: Path, contract: Contract, workbook) -> Iterator[tuple[int, Row |
         wanted = {c.name for c in contract.columns}
         read = [i for i, h in enumerate(header) if h in wanted]
         dates = {c.name for c in contract.columns if c.type == "date" or c.role == "birth_date"}
-        flagged = next(formulas, None)  # the next row holding a formula without a value, and its columns
+        flagged = next(formulas, None)  # the next row holding cells without a value, and its columns
         for number, line in enumerate(cells, start=HEADER_ROW + 1):
             while flagged is not None and flagged[0] < number:
                 flagged = next(formulas, None)
-            uncomputed = [i for i in read if i in flagged[1]] if flagged is not None and flagged[0] == number else []
-            if not uncomputed and all(v is None or (isinstance(v, str) and not v.strip()) for v in line):
+            unvalued = [i for i in read if i in flagged[1]] if flagged is not None and flagged[0] == number else []
+            if not unvalued and all(v is None or (isinstance(v, str) and not v.strip()) for v in line):
                 continue  # Excel keeps formatted empty rows: they are no rows
             values = list(line) + [None] * (len(header) - len(line))
             if any(v is not None for v in values[len(header) :]):
@@ -115,8 +111,8 @@ def _rows(path: Path, contract: Contract, workbook) -> Iterator[tuple[int, Row |
                 for h, v in zip(header, values, strict=False)
                 if h in wanted
             }
-            if uncomputed:
-                yield number, _uncomputed(number, [(i, header[i]) for i in uncomputed], row)
+            if unvalued:
+                yield number, valueless(number, [(i, header[i], flagged[1][i]) for i in unvalued], row)
                 continue
             yield number, row
     except SyntaxError as exc:  # the sheet's XML, parsed as it streams
@@ -124,86 +120,6 @@ def _rows(path: Path, contract: Contract, workbook) -> Iterator[tuple[int, Row |
     finally:
         if hasattr(formulas, "close"):
             formulas.close()
-
-
-# A formula element (<f>…</f>, or a shared formula's <f …/>, with or without a namespace prefix) closing its cell
-# with no value after it, or an empty one (<v/>: libraries write it; so does Excel for a text result that is empty,
-# t="str", told by the cell's tag). Excel and LibreOffice always write the value: their workbooks are read once.
-UNCOMPUTED = re.compile(
-    rb"(?:</(?:\w+:)?f>|<(?:\w+:)?f\b[^>]*/>)\s*(<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>"
-)
-CELL_START = re.compile(rb"<(?:\w+:)?c\b[^>]*>")
-TEXT_TYPED = re.compile(rb"""\st=["']str["']""")
-TAIL = 512  # bytes kept from one block to the next: a cell's end cut between two reads is found whole
-
-
-def _has_uncomputed(workbook, sheet) -> bool:
-    """Whether the sheet's XML holds a formula with no computed value, by a byte scan (at the speed of reading)."""
-    tail = b""
-    with _sheet_xml(workbook, sheet) as handle:
-        while chunk := handle.read(1 << 20):
-            block = tail + chunk
-            for match in UNCOMPUTED.finditer(block):
-                if not match[1] or not _text_result(block, match.start()):
-                    return True
-            tail = block[-TAIL:]
-    return False
-
-
-def _text_result(block: bytes, formula_at: int) -> bool:
-    """Whether the cell of the formula found at `formula_at` (its <f …/> or </f>) is typed as text (t="str"). Its
-    tag is the one before the formula's (f is a cell's first child); cut off from the block: not known, no."""
-    opening = block.rfind(b"<", 0, formula_at) if block.startswith(b"</", formula_at) else formula_at
-    cell = block.rfind(b"<", 0, opening)
-    tag = CELL_START.match(block, cell) if cell >= 0 else None
-    return tag is not None and TEXT_TYPED.search(tag[0]) is not None
-
-
-def _uncomputed_cells(workbook, sheet) -> Iterator[tuple[int, set[int]]]:
-    """Each row holding formulas without a computed value, as (row number, their 0-based columns), in order."""
-    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
-    from openpyxl.xml.functions import iterparse  # openpyxl's parser, defusedxml's where installed
-
-    row, column, found, rows = 0, 0, set(), None
-    with _sheet_xml(workbook, sheet) as handle:
-        for event, element in iterparse(handle, events=("start", "end")):
-            tag = element.tag.rpartition("}")[2]
-            if event == "start":
-                if tag == "row":
-                    row, column, found = int(element.get("r") or row + 1), 0, set()
-                elif tag == "sheetData":
-                    rows = element
-                continue
-            if tag == "c":
-                ref = element.get("r")
-                column = column_index_from_string(coordinate_from_string(ref)[0]) if ref else column + 1
-                parts = {child.tag.rpartition("}")[2]: child for child in element}
-                value = parts.get("v")
-                computed = value is not None and (bool(value.text) or element.get("t") == "str")
-                if "f" in parts and not computed:
-                    found.add(column - 1)
-                element.clear()
-            elif tag == "row":
-                if found:
-                    yield row, found
-                rows.clear()  # the rows read: memory stays flat over a million of them
-
-
-def _sheet_xml(workbook, sheet):
-    # openpyxl's own archive and part name (pinned in requirements.lock): no public API gives the sheet's XML
-    return workbook._archive.open(sheet._worksheet_path)
-
-
-def _uncomputed(number: int, cells: list[tuple[int, str]], row: Row) -> RowUnreadable:
-    from openpyxl.utils import get_column_letter
-
-    named = ", ".join(f"{get_column_letter(i + 1)}{number} ({name})" for i, name in cells)
-    return RowUnreadable(
-        "formula_without_value",
-        f"cell(s) {named}: a formula with no computed value (the workbook was written by a program that does not"
-        " compute formulas): open it in Excel or LibreOffice, save it and send it again, or fill in the value here",
-        row,
-    )
 
 
 def _malformed(path: Path, part: str, exc: SyntaxError) -> FileRejected:

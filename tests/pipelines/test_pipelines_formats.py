@@ -624,17 +624,18 @@ def test_a_watermark_neither_integer_nor_date_is_refused_before_anything_is_writ
     assert not [p for p in landing.rglob("*") if p.is_file()]
 
 
-def _compute(path: Path, formula: bytes, value: bytes | None) -> None:
-    """Give a formula the value Excel would have cached (openpyxl writes none: <v />); None: the empty text Excel
-    writes for a formula showing nothing (`=""`), t="str" and <v/>."""
+def _compute(path: Path, formula: bytes, value: bytes | None, cell_type: bytes = b"") -> None:
+    """Give a formula the value Excel would have cached (openpyxl writes none: <v />), of `cell_type` if given (b"e":
+    an error); None: the empty text Excel writes for a formula showing nothing (`=""`), t="str" and <v/>."""
     with zipfile.ZipFile(path) as book:
         parts = {name: book.read(name) for name in book.namelist()}
     sheet = next(name for name, xml in parts.items() if formula in xml)
+    cell = re.search(rb'<c r="\w+">(?=' + re.escape(formula) + b")", parts[sheet])[0]
     if value is None:
-        cell = re.search(rb'<c r="\w+">(?=' + re.escape(formula) + b")", parts[sheet])[0]
         parts[sheet] = parts[sheet].replace(cell + formula + b"<v />", cell[:-1] + b' t="str">' + formula + b"<v/>")
     else:
-        parts[sheet] = parts[sheet].replace(formula + b"<v />", formula + b"<v>" + value + b"</v>")
+        typed = cell[:-1] + b' t="' + cell_type + b'">' if cell_type else cell
+        parts[sheet] = parts[sheet].replace(cell + formula + b"<v />", typed + formula + b"<v>" + value + b"</v>")
     with zipfile.ZipFile(path, "w") as book:
         for name, data in parts.items():
             book.writestr(name, data)
@@ -652,7 +653,7 @@ def test_a_workbook_whose_formulas_all_hold_their_value_is_read_once(ctx, contra
     )
     _compute(path, b"<f>1+2</f>", b"3")
     _compute(path, b'<f>IF(B3="Lyon","",400)</f>', None)
-    monkeypatch.setattr(xlsx, "_uncomputed_cells", lambda *args: pytest.fail("the sheet was read a second time"))
+    monkeypatch.setattr(xlsx, "valueless_cells", lambda *args: pytest.fail("the sheet was read a second time"))
 
     summary = ingest_file(ctx, contract, path)
 
@@ -686,3 +687,29 @@ def test_a_formula_cell_with_no_computed_value_is_quarantined_naming_the_cell(ct
     messages = (ctx.quarantine_dir / contract.name / f"{path.name}.rejected.csv").read_text()
     assert "cell(s) E2 (pieces): a formula with no computed value" in messages
     assert "cell(s) A4 (id_bail), B4 (site), C4 (date_debut), D4 (loyer), E4 (pieces)" in messages
+
+
+def test_an_excel_error_in_a_column_read_is_quarantined_naming_the_cell_and_the_error(ctx, contract, tmp_path: Path):
+    """A cell holding Excel's error (t="e": a formula that failed, a lookup that found nothing) read as its text: the
+    site loaded as '#N/A'. No value the partner meant: its row is quarantined, unless the contract leaves the column."""
+    path = _workbook(
+        tmp_path / "landlord" / "loyers_2025-12.xlsx",
+        [  # openpyxl writes an error's text as the error value, t="e", as Excel does
+            ["L1", "#N/A", datetime(2024, 1, 1), 400, 2, None],  # a lookup that found no site
+            ["L2", "Lyon", datetime(2024, 1, 1), 400, 2, "#REF!"],  # a column not read: no matter
+            ["L3", "#NAME?", datetime(2024, 1, 1), "=1/0", "#NUM!", None],
+            ["L4", "Lyon", datetime(2024, 1, 1), 400, "=1+1", None],  # no computed value, beside the errors
+        ],
+    )
+    _compute(path, b"<f>1/0</f>", b"#DIV/0!", b"e")  # as Excel caches a formula that failed
+
+    summary = ingest_file(ctx, contract, path)
+
+    assert (summary.status, summary.rows_read, summary.rows_loaded, summary.rows_quarantined) == ("loaded", 4, 1, 3)
+    loaded, reasons = _loaded_and_reasons(ctx, "select source_row, site from raw.landlord_rents order by 1")
+    assert loaded == [(3, "Lyon")]
+    assert reasons == [(2, "formula_error"), (4, "formula_error"), (5, "formula_without_value")]
+    messages = (ctx.quarantine_dir / contract.name / f"{path.name}.rejected.csv").read_text()
+    assert "cell(s) B2 (site) #N/A: an Excel error, not a value" in messages
+    assert "cell(s) B4 (site) #NAME?, D4 (loyer) #DIV/0!, E4 (pieces) #NUM!: an Excel error" in messages
+    assert "cell(s) E5 (pieces): a formula with no computed value" in messages
