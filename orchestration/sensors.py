@@ -11,8 +11,12 @@ from pipelines.ingest import find_extracts
 from pipelines.settings import get_settings
 
 
-def _fingerprint(path: Path) -> str:
-    stat = path.stat()
+def _fingerprint(path: Path) -> str | None:
+    """None for a file moved away since it was listed: it is not in landing, not an error failing the tick."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
     return f"{stat.st_size}:{stat.st_mtime_ns}"
 
 
@@ -23,7 +27,8 @@ def landing_fingerprints(contracts: dict[str, Contract]) -> dict[str, str]:
     fingerprints = {}
     for contract in contracts.values():
         for path in find_extracts(contract, landing):
-            fingerprints[str(path.relative_to(landing))] = _fingerprint(path)
+            if (fingerprint := _fingerprint(path)) is not None:
+                fingerprints[str(path.relative_to(landing))] = fingerprint
         if contract.file_pattern.endswith(".zip"):
             for folder in landing.glob(contract.file_pattern.removesuffix(".zip")):
                 if folder.is_dir():

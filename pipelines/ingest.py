@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import stat
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -138,8 +139,15 @@ class Extract:
 
 def find_extracts(contract: Contract, landing_dir: Path) -> list[Path]:
     """The source's files in landing, oldest period first; within a period the last received last."""
-    files = [p for p in landing_dir.glob(contract.file_pattern) if p.is_file()]
-    return sorted(files, key=lambda p: (contract.period_of(p.name) or "", p.stat().st_mtime_ns, p.name))
+    found = []
+    for path in landing_dir.glob(contract.file_pattern):
+        try:  # one stat: a file moved away since it was listed is left out, not an error stopping the source
+            status = path.stat()
+        except FileNotFoundError:
+            continue
+        if stat.S_ISREG(status.st_mode):
+            found.append(((contract.period_of(path.name) or "", status.st_mtime_ns, path.name), path))
+    return [path for _, path in sorted(found, key=lambda item: item[0])]
 
 
 class RowLinkKeys:

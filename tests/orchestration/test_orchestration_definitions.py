@@ -7,6 +7,7 @@ from pathlib import Path
 
 from dagster import AssetKey, DagsterInstance, DefaultScheduleStatus, RunRequest, SkipReason, build_sensor_context
 
+from orchestration import sensors
 from orchestration.definitions import CONTRACTS, defs, landing_sensor, refresh_job
 from orchestration.ingestion import ingestion_asset
 from pipelines.contract import load_contracts
@@ -138,3 +139,23 @@ def test_sensor_names_the_files_in_landing_no_contract_claims(tmp_path: Path, mo
         "no new partner file in landing; 2 file(s) claimed by no contract: food/parcels_2025-12.csv,"
         " housing/participant_2025-12.csv",
     )
+
+
+def test_sensor_ticks_past_a_file_moved_away_as_landing_is_listed(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("ABORD_DATA_DIR", str(tmp_path))
+    housing = tmp_path / "landing" / "housing"
+    housing.mkdir(parents=True)
+    moved = housing / "tenancies_2025-12.csv"
+    moved.write_text("id_bail\n")
+    (housing / "participants_2025-12.csv").write_text("id_participant\n")
+    real = sensors.find_extracts
+
+    def listed_then_moved(contract, landing):
+        found = real(contract, landing)
+        if moved in found:
+            moved.unlink()
+        return found
+
+    monkeypatch.setattr(sensors, "find_extracts", listed_then_moved)
+    sensor = landing_sensor(refresh_job, CONTRACTS)
+    _tick(sensor, DagsterInstance.ephemeral(), None, "waiting a tick for 1 file(s)")

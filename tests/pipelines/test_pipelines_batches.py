@@ -956,3 +956,24 @@ def test_a_file_gone_from_landing_before_its_turn_leaves_the_others_to_load(ctx,
         ("tenancies_2025-11.csv", "gone"),
         ("tenancies_2025-12.csv", "loaded"),
     ]
+
+
+def test_a_file_gone_between_listing_and_its_stat_leaves_the_others_to_load(ctx, tmp_path: Path, monkeypatch) -> None:
+    """Landing is listed, then a steward moves a file away before the order of the files is read."""
+    landing = tmp_path / "landing"
+    (landing / "housing").mkdir(parents=True)
+    first = _write(landing / "housing", "2025-11", _rows("B1"))
+    _write(landing / "housing", "2025-12", _rows("B1", "B2"))
+    real = Path.glob
+
+    def listed_then_moved(self: Path, pattern: str):
+        yield from real(self, pattern)
+        if pattern == TENANCIES.file_pattern:
+            first.unlink(missing_ok=True)
+
+    monkeypatch.setattr(Path, "glob", listed_then_moved)
+    summaries = ingest.ingest_source(ctx, TENANCIES, landing)
+    assert [(s.file_name, s.status) for s in summaries] == [
+        ("tenancies_2025-11.csv", "gone"),
+        ("tenancies_2025-12.csv", "loaded"),
+    ]
