@@ -136,7 +136,7 @@ def replace_period(
     marked replaced, in the caller's transaction. Returns their ids and file names, and the raw rows deleted."""
     earlier = cur.execute(
         "select batch_id, file_name from audit.batches where source = %s and period = %s and status = 'loaded'"
-        " and batch_id <> %s for update",
+        " and batch_id <> %s order by batch_id for update",
         (contract.name, period, batch_id),
     ).fetchall()
     ids = [b for b, _ in earlier]

@@ -977,3 +977,20 @@ def test_a_file_gone_between_listing_and_its_stat_leaves_the_others_to_load(ctx,
         ("tenancies_2025-11.csv", "gone"),
         ("tenancies_2025-12.csv", "loaded"),
     ]
+
+
+def test_a_re_send_names_the_batches_it_replaces_in_order(ctx, tmp_path: Path) -> None:
+    """The month and the retry of its fixed row, both replaced: their ids in order, whatever the ledger's row order
+    (an erasure's count updated on the first batch, then a VACUUM FULL, moves its row after the retry's)."""
+    november = ingest_file(ctx, TENANCIES, _write(tmp_path, "2025-11", _rows("A1", bad="A2")))
+    quarantine = quarantine_path(ctx.quarantine_dir, "housing_tenancies", "tenancies_2025-11.csv")
+    _fix_first_row(quarantine, date_debut="28/02/2021")
+    retried = retry_quarantine(ctx, quarantine)
+    with psycopg.connect(ctx.url, autocommit=True) as conn:
+        conn.execute("update audit.batches set rows_erased = 0 where batch_id = %s", (november.batch_id,))
+        conn.execute("vacuum full audit.batches")
+
+    resent = ingest_file(ctx, TENANCIES, _write(tmp_path, "2025-11", _rows("A1", "A2")))
+
+    assert resent.replaced == (november.batch_id, retried.batch_id)
+    assert f"replaces batch {november.batch_id}, {retried.batch_id}" in resent.line()
