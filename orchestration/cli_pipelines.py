@@ -59,9 +59,13 @@ def ingest(
         if contract.format.type != "hmis":
             typer.echo(f"{path} is a folder: give the {source} file to load", err=True)
             raise typer.Exit(2)
-        from pipelines.readers.hmis_export import pack_folder
+        from pipelines.readers.hmis_export import ExportChanged, pack_folder
 
-        path = pack_folder(path)  # a re-sent identical folder packs to the same bytes: already loaded
+        try:
+            path = pack_folder(path)  # a re-sent identical folder packs to the same bytes: already loaded
+        except ExportChanged as exc:
+            typer.echo(str(exc), err=True)
+            raise typer.Exit(1) from None
     try:
         summary = ingest_file(ctx, contract, path) if path else pull_table(ctx, contract, get_settings().landing_dir)
     except (SqlSourceError, KeyFileError, RawTableOutOfStep) as exc:

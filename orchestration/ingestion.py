@@ -74,7 +74,9 @@ def ingest_batches(abord: AbordResource, contract: Contract) -> list[BatchSummar
     if contract.format.type == "sql":
         return [pull_table(ctx, contract, landing)]
     if contract.format.type == "hmis":
-        pack_folders(landing, contract.file_pattern)
+        changed = pack_folders(landing, contract.file_pattern)
+        moving = [BatchSummary(contract.name, exc.folder.name, CHANGED, message=str(exc)) for exc in changed]
+        return moving + ingest_source(ctx, contract, landing)
     return ingest_source(ctx, contract, landing)
 
 

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
+from pipelines.arrival import Stamp, stamp
 from pipelines.readers.errors import FileRejected
 
 # Fixed member times: the same folder packs to the same bytes, so a re-sent folder is "already loaded".
@@ -59,20 +60,47 @@ class HmisExport:
         self._zip.close()
 
 
+class ExportChanged(Exception):
+    """An export folder whose CSV files changed while it was packed: its ZIP is not put in place."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        super().__init__(
+            f"{folder.name}: changed while it was packed (still being copied?): nothing loaded, packed again once"
+            " it stands still"
+        )
+
+
+def _members(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() == ".csv")
+
+
+def _stamps(members: list[Path]) -> list[tuple[str, Stamp | None]]:
+    return [(p.name, stamp(p)) for p in members]
+
+
 def pack_folder(folder: Path) -> Path:
-    """Pack an export folder into <folder>.zip beside it (replaced only when its bytes change), streaming."""
+    """Pack an export folder into <folder>.zip beside it (replaced only when its bytes change), streaming.
+    ExportChanged when a file came, went or changed meanwhile: the ZIP would hold half a copy, under a sha256
+    of its own."""
     target = folder.with_name(folder.name + ".zip")
-    members = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() == ".csv")
+    members = _members(folder)
+    before = _stamps(members)
     if not members:
         raise FileRejected("missing_hmis_file", f"{folder.name}: no CSV file in this export folder")
     temporary = target.with_name(f".{target.name}.partial")
     try:
-        with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as archive:
-            for member in members:
-                info = zipfile.ZipInfo(member.name, PACKED_AT)
-                info.compress_type = zipfile.ZIP_DEFLATED
-                with member.open("rb") as source, archive.open(info, "w", force_zip64=True) as sink:
-                    shutil.copyfileobj(source, sink, 1 << 20)
+        try:
+            with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as archive:
+                for member in members:
+                    info = zipfile.ZipInfo(member.name, PACKED_AT)
+                    info.compress_type = zipfile.ZIP_DEFLATED
+                    with member.open("rb") as source, archive.open(info, "w", force_zip64=True) as sink:
+                        shutil.copyfileobj(source, sink, 1 << 20)
+        except FileNotFoundError:  # a file moved away meanwhile
+            raise ExportChanged(folder) from None
+        if _stamps(_members(folder)) != before:
+            raise ExportChanged(folder)
         if target.is_file() and filecmp.cmp(temporary, target, shallow=False):
             temporary.unlink()  # the same export again: keep the file the ledger already knows
         else:
@@ -83,9 +111,17 @@ def pack_folder(folder: Path) -> Path:
     return target
 
 
-def pack_folders(landing_dir: Path, file_pattern: str) -> list[Path]:
-    """Pack the export folders a contract's `<...>.zip` pattern would claim as ZIPs; folders with no CSV wait."""
+def pack_folders(landing_dir: Path, file_pattern: str) -> list[ExportChanged]:
+    """Pack the export folders a contract's `<...>.zip` pattern would claim as ZIPs; folders with no CSV wait, as
+    do those that changed while packed (returned: the run says so, a later one packs them)."""
     if not file_pattern.endswith(".zip"):
         return []
     folders = [p for p in sorted(landing_dir.glob(file_pattern.removesuffix(".zip"))) if p.is_dir()]
-    return [pack_folder(folder) for folder in folders if any(folder.glob("*.csv"))]
+    changed = []
+    for folder in folders:
+        if any(folder.glob("*.csv")):
+            try:
+                pack_folder(folder)
+            except ExportChanged as exc:
+                changed.append(exc)
+    return changed

@@ -12,7 +12,7 @@ import pytest
 from pipelines.contract import CONTRACTS_DIR, ContractError, check_contracts, load_contract, load_contracts
 from pipelines.ingest import IngestContext, ingest_file, ingest_source
 from pipelines.pipeline import ensure_raw_tables
-from pipelines.readers import FileRejected, read_rows
+from pipelines.readers import FileRejected, hmis_export, read_rows
 from pipelines.readers.hmis import detect_version
 from pipelines.readers.hmis_export import HmisExport, pack_folder
 from pipelines.sample.config import load_config
@@ -297,3 +297,28 @@ def test_a_shelter_that_sends_hmis_gives_its_bed_nights_as_shelter_nights(wareho
     assert stored == [(f"2022-11-{day}", "Abri de nuit", "urgence", 1980) for day in (20, 21, 22)]
     assert persons == 1, "her nights at the 115 and her housing are one person's"
     assert not any(v in str(stored) for v in ("123456789", "Dupont", "Hélène", "1980-04-12"))
+
+
+def test_a_folder_export_still_being_copied_while_it_is_packed_is_not_packed(tmp_path: Path, monkeypatch) -> None:
+    """A member written on while the folder is packed: the ZIP would hold half of it (or a file without the ones
+    to come), loaded under a sha256 of its own; the run says so and packs it once it stands still."""
+    landing = tmp_path / "landing"
+    folder = landing / "housing" / "hmis_2025-12"
+    folder.mkdir(parents=True)
+    with zipfile.ZipFile(io.BytesIO(hmis_zip("FY2026"))) as archive:
+        archive.extractall(folder)
+    client = folder / "Client.csv"
+    real = hmis_export.shutil.copyfileobj
+
+    def copy_goes_on(source, sink, length):
+        real(source, sink, length)
+        with client.open("a") as handle:
+            handle.write("\n")
+
+    monkeypatch.setattr(hmis_export.shutil, "copyfileobj", copy_goes_on)
+    (changed,) = hmis_export.pack_folders(landing, "housing/hmis_*.zip")
+    assert changed.folder == folder and "changed while it was packed" in str(changed)
+    assert [p.name for p in (landing / "housing").iterdir()] == ["hmis_2025-12"], "no ZIP, no partial left"
+    monkeypatch.undo()
+    assert hmis_export.pack_folders(landing, "housing/hmis_*.zip") == []
+    assert (landing / "housing" / "hmis_2025-12.zip").is_file()
