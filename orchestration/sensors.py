@@ -20,15 +20,24 @@ def _fingerprint(path: Path) -> str | None:
     return f"{stat.st_size}:{stat.st_mtime_ns}"
 
 
+def _read_beside(contract: Contract, path: Path) -> list[Path]:
+    """The files its batch reads beside an extract: a FHIR export's Patient file (as read_fhir names it)."""
+    if contract.format.type != "fhir":
+        return []
+    return [path.with_name(path.name.replace(contract.format.resource or "Encounter", "Patient", 1))]
+
+
 def landing_fingerprints(contracts: dict[str, Contract]) -> dict[str, str]:
-    """Path -> size and modification time of every file a contract claims (cheap: no file is read), and of the
-    files in each export folder a ZIP pattern would claim (the refresh packs the folder)."""
+    """Path -> size and modification time of every file a contract claims (cheap: no file is read), of those its
+    batch reads beside it, and of the files in each export folder a ZIP pattern would claim (the refresh packs the
+    folder)."""
     landing = get_settings().landing_dir
     fingerprints = {}
     for contract in contracts.values():
         for path in find_extracts(contract, landing):
-            if (fingerprint := _fingerprint(path)) is not None:
-                fingerprints[str(path.relative_to(landing))] = fingerprint
+            for file in (path, *_read_beside(contract, path)):
+                if (fingerprint := _fingerprint(file)) is not None:
+                    fingerprints[str(file.relative_to(landing))] = fingerprint
         if contract.file_pattern.endswith(".zip"):
             for folder in landing.glob(contract.file_pattern.removesuffix(".zip")):
                 if folder.is_dir():

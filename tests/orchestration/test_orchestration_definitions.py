@@ -10,7 +10,8 @@ from dagster import AssetKey, DagsterInstance, DefaultScheduleStatus, RunRequest
 from orchestration import sensors
 from orchestration.definitions import CONTRACTS, defs, landing_sensor, refresh_job
 from orchestration.ingestion import ingestion_asset
-from pipelines.contract import load_contracts
+from pipelines.contract import load_contract, load_contracts
+from tests.pipelines.test_pipelines_formats import FHIR_CONTRACT
 
 
 def test_each_source_feeds_its_staging_model() -> None:
@@ -159,3 +160,26 @@ def test_sensor_ticks_past_a_file_moved_away_as_landing_is_listed(tmp_path: Path
     monkeypatch.setattr(sensors, "find_extracts", listed_then_moved)
     sensor = landing_sensor(refresh_job, CONTRACTS)
     _tick(sensor, DagsterInstance.ephemeral(), None, "waiting a tick for 1 file(s)")
+
+
+def test_sensor_claims_and_waits_for_a_fhir_export_s_patient_file(tmp_path: Path, monkeypatch) -> None:
+    """Encounter_2025-12.ndjson is read with Patient_2025-12.ndjson beside it: the Patient file is no stray file,
+    and one still being copied (or re-sent) is waited for as the Encounter file is."""
+    monkeypatch.setenv("ABORD_DATA_DIR", str(tmp_path))
+    (tmp_path / "fhir.yml").write_text(FHIR_CONTRACT)
+    contract = load_contract(tmp_path / "fhir.yml")
+    sensor = landing_sensor(refresh_job, {contract.name: contract})
+    instance = DagsterInstance.ephemeral()
+    health = tmp_path / "landing" / "health"
+    health.mkdir(parents=True)
+    (health / "Encounter_2025-12.ndjson").write_text("{}\n")
+    patients = health / "Patient_2025-12.ndjson"
+    patients.write_text("{}\n")
+    cursor = _tick(sensor, instance, None, "waiting a tick for 2 file(s)")
+    cursor = _tick(sensor, instance, cursor, RunRequest)
+    cursor = _tick(sensor, instance, cursor, "no new partner file in landing")
+    assert "claimed by no contract" not in sensor(build_sensor_context(instance=instance, cursor=cursor)).skip_message
+    with patients.open("a") as handle:
+        handle.write("{}\n")
+    cursor = _tick(sensor, instance, cursor, "health/Patient_2025-12.ndjson")
+    _tick(sensor, instance, cursor, RunRequest)
