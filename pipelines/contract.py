@@ -110,8 +110,9 @@ class Column:
 
     @property
     def stored(self) -> bool:
-        """Whether a (possibly transformed) value of this column reaches the warehouse."""
-        return self.role in {"attribute", "free_text"}
+        """Whether a (possibly transformed) value of this column reaches the warehouse: a record id only when its
+        contract names it (`as:`), beside its keyed reference, for a source with no persons (a clause's id)."""
+        return self.role in {"attribute", "free_text"} or (self.role == "record_id" and self.target is not None)
 
 
 @dataclass(frozen=True)
@@ -273,7 +274,7 @@ def _column(raw: object, where: str) -> Column:
     if not isinstance(type_, str) or type_ not in TYPES:
         raise ContractError(f"{where}: unknown type '{type_}' (one of {', '.join(sorted(TYPES))})")
     target = raw.get("as")
-    if role in {"attribute", "free_text"}:
+    if role in {"attribute", "free_text"} or (role == "record_id" and target is not None):
         target = target or name
         if not isinstance(target, str) or not NAME_RE.match(target) or len(target) > SQL_NAME_MAX:
             raise ContractError(
@@ -453,6 +454,12 @@ def load_contract(path: Path) -> Contract:
         )
     if sum(c.role == "record_id" for c in columns) != 1:
         raise ContractError(f"{where}: 'columns' must have exactly one column with role record_id")
+    record_id = next(c for c in columns if c.role == "record_id")
+    if record_id.stored and any(c.role in IDENTIFIER_ROLES | {"person_ref"} for c in columns):
+        raise ContractError(
+            f"{where}: column '{record_id.name}': a record id is stored ('as') only in a source with no persons:"
+            " here it would tell who a row is about; remove 'as' (its keyed reference is kept)"
+        )
     rules = []
     raw_rules = data.get("rules") or []
     if not isinstance(raw_rules, list):

@@ -21,6 +21,9 @@ def test_shipped_contracts_load_and_reference_each_other() -> None:
     # identifiers are consumed by pseudonymisation, never stored
     stored = {c.name for c in contracts["housing_participants"].stored_columns}
     assert stored == {"site", "date_orientation", "date_entree", "notes"}
+    # a clause's own id (no person's) is kept beside its keyed reference: published clauses are told apart by it
+    assert contracts["finance_pfp_clauses"].column("id_clause").target == "clause_id"
+    assert "clause_id" in {c.target for c in contracts["finance_pfp_clauses"].stored_columns}
 
 
 def _write(tmp_path: Path, text: str) -> Path:
@@ -78,6 +81,12 @@ columns:
             "column 'day': 'as' person_key is a column of the raw table itself",
         ),
         (("{name: day, type: date}", "{name: day, type: date, as: order}"), "column 'day': 'as' order is a reserved"),
+        # a record id is stored as-is only where it cannot tell who a row is about
+        (
+            ("role: record_id}", "role: record_id, as: id}\n  - {name: nom, role: family_name}"),
+            "column 'id': a record id is stored ('as') only in a source with no persons",
+        ),
+        (("role: record_id}", "role: record_id, as: record_ref}"), "column 'id': 'as' record_ref is a column"),
         (
             ("{name: day, type: date}", "{name: batch_id, type: date}"),
             "column 'batch_id': 'as' batch_id is a column of the raw table itself",
