@@ -838,7 +838,8 @@ def _aggregate_cells(truth: Truth, contributions: list[tuple]) -> dict[CellKey, 
             continue
         measure[2].add(person)
     for row in _rows(truth_dir / "pfp_clauses.csv"):
-        key = (f"{row['year']}-12-31", row["site"], "all", f"{row['funder_code']}:{row['indicator_code']}")
+        breakdown = f"{row['funder_code']}:{row['indicator_code']}:{row['clause_id']}"  # each tier its own clause
+        key = (f"{row['year']}-12-31", row["site"], "all", breakdown)
         cells[("pfp_target", *key)] = IndicatorCell(None, None, float(row["target"]), None)
         numerator, denominator, persons = measures.get(
             (row["indicator_code"], row["site"], int(row["year"])), (0, 0, ())

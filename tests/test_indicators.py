@@ -342,7 +342,7 @@ def _known_years(published: dict[tuple, tuple], same_persons: dict) -> set[tuple
         (code, breakdown, site, period[:4])
         for (indicator, period, site, _, clause), (_, _, suppressed) in published.items()
         if indicator == "pfp_indicator_value" and not suppressed
-        for source in CLAUSE_SOURCES[clause.split(":", 1)[1]]
+        for source in CLAUSE_SOURCES[clause.split(":")[1]]  # funder:indicator:clause
         for code, breakdown in same_persons.get(source, {source})
     }
 

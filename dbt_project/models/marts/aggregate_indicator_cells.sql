@@ -230,13 +230,15 @@ clauses as (
     select * from {{ ref('fct_pfp_clauses') }}
 ),
 
+-- each clause its own cells, told apart by the partner's clause id: tiered targets (80% pays X, 90% more) or
+-- two conventions for one funder, indicator, site and year are separate clauses, not summed
 pfp_cells as (
     select
         measures.indicator_code,
         to_char(make_date(clauses.year, 12, 31), 'YYYY-MM-DD') as period,
         clauses.site,
         'all' as cohort,
-        clauses.funder_code || ':' || clauses.indicator_code as breakdown,
+        concat_ws(':', clauses.funder_code, clauses.indicator_code, clauses.clause_id) as breakdown,
         measures.numerator,
         measures.denominator,
         measures.value,

@@ -57,6 +57,7 @@ clauses as (
 valued as (
     select
         clauses.clause_ref,
+        clauses.clause_id,
         clauses.funder_code,
         clauses.convention_number,
         clauses.site,
@@ -79,6 +80,7 @@ valued as (
 
 select
     clause_ref,
+    clause_id,
     funder_code,
     convention_number,
     site,

@@ -4,6 +4,7 @@ with source as (
 
 select
     record_ref as clause_ref,
+    clause_id,
     funder_code,
     convention_number,
     site,
