@@ -6,6 +6,7 @@ from pathlib import Path
 
 from dagster import RunRequest, SensorEvaluationContext, SkipReason, sensor
 
+from pipelines.arrival import stamp
 from pipelines.contract import Contract
 from pipelines.ingest import find_extracts
 from pipelines.settings import get_settings
@@ -13,11 +14,8 @@ from pipelines.settings import get_settings
 
 def _fingerprint(path: Path) -> str | None:
     """None for a file moved away since it was listed: it is not in landing, not an error failing the tick."""
-    try:
-        stat = path.stat()
-    except FileNotFoundError:
-        return None
-    return f"{stat.st_size}:{stat.st_mtime_ns}"
+    found = stamp(path)  # with the inode: a file renamed over another of the same size and mtime is new
+    return None if found is None else ":".join(map(str, found))
 
 
 def _read_beside(contract: Contract, path: Path) -> list[Path]:

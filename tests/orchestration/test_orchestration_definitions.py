@@ -183,3 +183,24 @@ def test_sensor_claims_and_waits_for_a_fhir_export_s_patient_file(tmp_path: Path
         handle.write("{}\n")
     cursor = _tick(sensor, instance, cursor, "health/Patient_2025-12.ndjson")
     _tick(sensor, instance, cursor, RunRequest)
+
+
+def _sensor_and_extract(tmp_path: Path, monkeypatch) -> tuple:
+    """The landing sensor on a new instance, and a tenancies extract in landing."""
+    monkeypatch.setenv("ABORD_DATA_DIR", str(tmp_path))
+    extract = tmp_path / "landing" / "housing" / "tenancies_2026-01.csv"
+    extract.parent.mkdir(parents=True)
+    extract.write_text("id_bail;id_participant\n")
+    return landing_sensor(refresh_job, CONTRACTS), DagsterInstance.ephemeral(), extract
+
+
+def test_sensor_sees_a_file_renamed_over_another_of_the_same_size_and_time(tmp_path: Path, monkeypatch) -> None:
+    sensor, instance, extract = _sensor_and_extract(tmp_path, monkeypatch)
+    os.utime(extract, ns=(1, 2))
+    cursor = _tick(sensor, instance, _tick(sensor, instance, None, "to stand still"), RunRequest)
+    corrected = extract.with_name(".tenancies_2026-01.csv")
+    corrected.write_text("id_participant;id_bail\n")  # as long, columns swapped
+    os.utime(corrected, ns=(1, 2))
+    corrected.replace(extract)
+    cursor = _tick(sensor, instance, cursor, "waiting a tick for 1 file(s)")
+    _tick(sensor, instance, cursor, RunRequest)
