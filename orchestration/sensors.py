@@ -1,15 +1,19 @@
-"""A sensor on the landing folder: a new or changed partner file starts a refresh once it stands still."""
+"""A sensor on the landing folder: a new or changed partner file starts a refresh once it stands still; the files of
+a run that failed are asked for again."""
 
 import hashlib
 import json
 from pathlib import Path
 
-from dagster import RunRequest, SensorEvaluationContext, SkipReason, sensor
+from dagster import RunRequest, RunsFilter, SensorEvaluationContext, SkipReason, sensor
 
 from pipelines.arrival import stamp
 from pipelines.contract import Contract
 from pipelines.ingest import find_extracts
 from pipelines.settings import get_settings
+
+SENSOR = "landing_files"
+MAX_FAILURES = 5  # failed runs in a row (waits of 1, 2, 4, 8, 16 ticks) before their files wait for a change
 
 
 def _fingerprint(path: Path) -> str | None:
@@ -65,30 +69,86 @@ def _shown(paths: list[str]) -> str:
     return ", ".join(paths[:5]) + (f" and {len(paths) - 5} more" if len(paths) > 5 else "")
 
 
+def _state(cursor: str | None) -> dict:
+    """requested: landing as runs were asked for; seen: landing at the last tick; pending: the new files of the
+    runs asked for whose outcome is not known yet (the last run, run_key, reads them all); failed: the files of
+    failed runs, asked for again in `wait` ticks (None: once one changes)."""
+    saved = json.loads(cursor) if cursor else {}
+    if saved and "requested" not in saved:  # the first cursor held only what was requested
+        saved = {"requested": saved}
+    return {"requested": {}, "seen": {}, "run_key": None, "pending": {}, "failures": 0, "failed": None, **saved}
+
+
+def _finished_run(context: SensorEvaluationContext, run_key: str):
+    """The run launched for run_key once it is over (the latest: a Dagster retry of it carries its tags)."""
+    runs = context.instance.get_runs(RunsFilter(tags={"dagster/run_key": run_key}), limit=1)
+    if runs and runs[0].is_finished and not runs[0].is_complete_and_waiting_to_retry:
+        return runs[0]
+    return None
+
+
+def _settle(context: SensorEvaluationContext, state: dict) -> None:
+    """Release the files of failed runs whose wait is over, and learn how the last requested run ended. A file
+    asked for again counts as new: requested with a new run key (Dagster ignores one it has seen) once it stands
+    still."""
+    failed = state["failed"]
+    if failed and failed["wait"]:
+        failed["wait"] -= 1
+        if not failed["wait"]:
+            state["requested"] = {p: f for p, f in state["requested"].items() if failed["files"].get(p) != f}
+            state["failed"] = None
+    if not state["pending"] or not (run := _finished_run(context, state["run_key"])):
+        return
+    if run.is_success:
+        state.update(failures=0, failed=None)
+    else:  # failed or canceled: back off, then wait for a change, not to start a run failing every minute
+        failures = state["failures"] + 1
+        files = {**(state["failed"] or {}).get("files", {}), **state["pending"]}
+        wait = 2 ** (failures - 1) if failures <= MAX_FAILURES else None
+        state.update(failures=failures, failed={"files": files, "wait": wait, "run": run.run_id[:8]})
+    state["pending"] = {}
+
+
+def _failed_note(state: dict, current: dict[str, str]) -> str:
+    failed = state["failed"]
+    files = sorted(p for p, f in (failed or {}).get("files", {}).items() if current.get(p) == f)
+    if not files:
+        return ""
+    when = f"in {failed['wait']} tick(s)" if failed["wait"] else "once one changes (or by a refresh started by hand)"
+    return (
+        f"; the refresh failed {state['failures']} time(s) in a row (run {failed['run']}):"
+        f" {len(files)} file(s) asked for again {when}: {_shown(files)}"
+    )
+
+
 def landing_sensor(job, contracts: dict[str, Contract]):
-    @sensor(name="landing_files", job=job, minimum_interval_seconds=60)
+    @sensor(name=SENSOR, job=job, minimum_interval_seconds=60)
     def _sensor(context: SensorEvaluationContext):
         # The run reads every file in landing: it starts once no new file changed since the last tick, never
         # while an upload still writes one (partners' uploads write under the final name).
-        cursor = json.loads(context.cursor) if context.cursor else {}
-        requested, seen = (cursor["requested"], cursor["seen"]) if "requested" in cursor else (cursor, {})
+        state = _state(context.cursor)
+        _settle(context, state)
         current = landing_fingerprints(contracts)
-        new = sorted(path for path, fingerprint in current.items() if requested.get(path) != fingerprint)
-        arriving = [path for path in new if seen.get(path) != current[path]]
+        new = sorted(path for path, fingerprint in current.items() if state["requested"].get(path) != fingerprint)
+        arriving = [path for path in new if state["seen"].get(path) != current[path]]
         unclaimed = unclaimed_files(current)
         if unclaimed:
             context.log.warning(f"in landing, claimed by no source contract (misnamed?): {_shown(unclaimed)}")
         if arriving or not new:
-            context.update_cursor(json.dumps({"requested": requested, "seen": current}))
+            state["seen"] = current
+            context.update_cursor(json.dumps(state))
             if arriving:
                 return SkipReason(
                     f"waiting a tick for {len(arriving)} file(s) new or changed since the last to stand still"
-                    f" (an upload may still be writing them): {_shown(arriving)}"
+                    f" (an upload may still be writing them): {_shown(arriving)}{_failed_note(state, current)}"
                 )
             unnamed = f"; {len(unclaimed)} file(s) claimed by no contract: {_shown(unclaimed)}" if unclaimed else ""
-            return SkipReason(f"no new partner file in landing{unnamed}")
-        context.update_cursor(json.dumps({"requested": current, "seen": current}))
-        run_key = hashlib.sha256(json.dumps({p: current[p] for p in new}).encode()).hexdigest()[:16]
+            return SkipReason(f"no new partner file in landing{_failed_note(state, current)}{unnamed}")
+        files = {path: current[path] for path in new}
+        # chained to the last key: the same files asked for again get a key Dagster has not seen
+        run_key = hashlib.sha256(json.dumps([files, state["run_key"]]).encode()).hexdigest()[:16]
+        state.update(requested=current, seen=current, run_key=run_key, pending={**state["pending"], **files})
+        context.update_cursor(json.dumps(state))
         return RunRequest(run_key=run_key, tags={"abord/new_files": str(len(new))})
 
     return _sensor

@@ -5,12 +5,24 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from dagster import AssetKey, DagsterInstance, DefaultScheduleStatus, RunRequest, SkipReason, build_sensor_context
+import psycopg
+import pytest
+from dagster import (
+    AssetKey,
+    DagsterInstance,
+    DefaultScheduleStatus,
+    RunRequest,
+    SkipReason,
+    build_sensor_context,
+    materialize,
+)
 
-from orchestration import sensors
+from orchestration import ingestion, sensors
 from orchestration.definitions import CONTRACTS, defs, landing_sensor, refresh_job
 from orchestration.ingestion import ingestion_asset
+from orchestration.resources import AbordResource
 from pipelines.contract import load_contract, load_contracts
+from pipelines.ingest import BatchSummary
 from tests.pipelines.test_pipelines_formats import FHIR_CONTRACT
 
 
@@ -185,6 +197,20 @@ def test_sensor_claims_and_waits_for_a_fhir_export_s_patient_file(tmp_path: Path
     _tick(sensor, instance, cursor, RunRequest)
 
 
+def _request_and_run(sensor, instance, cursor: str | None, batches) -> tuple[str, str]:
+    """A tick asking for a run, then that run as the daemon launches it (tagged with its run key and the sensor):
+    the tenancies asset whose batches are `batches()`. Returns the run key and the new cursor."""
+    context = build_sensor_context(instance=instance, cursor=cursor)
+    request = sensor(context)
+    assert isinstance(request, RunRequest), request
+    tags = {"dagster/run_key": request.run_key, "dagster/sensor_name": "landing_files"}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ingestion, "ingest_batches", lambda abord, contract: batches())
+        asset = ingestion_asset(CONTRACTS["housing_tenancies"])
+        materialize([asset], instance=instance, resources={"abord": AbordResource()}, tags=tags, raise_on_error=False)
+    return request.run_key, context.cursor
+
+
 def _sensor_and_extract(tmp_path: Path, monkeypatch) -> tuple:
     """The landing sensor on a new instance, and a tenancies extract in landing."""
     monkeypatch.setenv("ABORD_DATA_DIR", str(tmp_path))
@@ -192,6 +218,34 @@ def _sensor_and_extract(tmp_path: Path, monkeypatch) -> tuple:
     extract.parent.mkdir(parents=True)
     extract.write_text("id_bail;id_participant\n")
     return landing_sensor(refresh_job, CONTRACTS), DagsterInstance.ephemeral(), extract
+
+
+def _warehouse_down() -> list[BatchSummary]:
+    raise psycopg.OperationalError("connection refused")
+
+
+def test_sensor_asks_again_for_the_files_of_a_failed_run_backing_off(tmp_path: Path, monkeypatch) -> None:
+    """The warehouse down, a crash: the files come back once the steward fixes the cause, with a new run key, after
+    1, 2, 4... ticks; a run failing every time stops being asked for until a file changes, and says so."""
+    monkeypatch.setattr(sensors, "MAX_FAILURES", 2)
+    sensor, instance, extract = _sensor_and_extract(tmp_path, monkeypatch)
+    cursor = _tick(sensor, instance, None, "to stand still")
+    first, cursor = _request_and_run(sensor, instance, cursor, _warehouse_down)
+    cursor = _tick(sensor, instance, cursor, "failed 1 time(s) in a row")
+    second, cursor = _request_and_run(sensor, instance, cursor, _warehouse_down)
+    assert second != first, "Dagster ignores a run key it has seen"
+    cursor = _tick(sensor, instance, cursor, "asked for again in 2 tick(s): housing/tenancies_2026-01.csv")
+    cursor = _tick(sensor, instance, cursor, "asked for again in 1 tick(s)")
+    _, cursor = _request_and_run(sensor, instance, cursor, _warehouse_down)
+    for _ in range(3):
+        cursor = _tick(sensor, instance, cursor, "failed 3 time(s) in a row (run ")
+    cursor = _tick(sensor, instance, cursor, "asked for again once one changes (or by a refresh started by hand)")
+    extract.write_text("id_bail;id_participant\nB1;P1\n")
+    os.utime(extract, ns=(1, 2))
+    cursor = _tick(sensor, instance, cursor, "waiting a tick for 1 file(s)")
+    _, cursor = _request_and_run(sensor, instance, cursor, lambda: [])
+    _tick(sensor, instance, cursor, "no new partner file in landing")
+    assert "failed" not in sensor(build_sensor_context(instance=instance, cursor=cursor)).skip_message
 
 
 def test_sensor_sees_a_file_renamed_over_another_of_the_same_size_and_time(tmp_path: Path, monkeypatch) -> None:
