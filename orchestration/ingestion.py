@@ -24,6 +24,10 @@ from pipelines.lateness import lateness
 from pipelines.readers.hmis_export import pack_folders
 from pipelines.sql_pull import pull_table
 
+# Metadata naming the files whose batch recorded nothing (changed or gone while read): the landing sensor asks for
+# them again once they stand still, even when they come back as they were.
+READ_AGAIN = "files_read_again"
+
 
 def source_asset_key(contract: Contract) -> AssetKey:
     # Equal to the dbt source's meta.dagster.asset_key, so lineage runs from partner file to dashboard.
@@ -63,6 +67,7 @@ def ingestion_asset(contract: Contract) -> AssetsDefinition:
                 "rows_loaded": sum(s.rows_loaded for s in loaded),
                 "rows_quarantined": sum(s.rows_quarantined for s in loaded),
                 "persons_new": sum(s.persons_new for s in loaded),
+                READ_AGAIN: [s.file_name for s in summaries if s.status in (CHANGED, GONE)],
             }
         )
 

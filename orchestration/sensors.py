@@ -1,12 +1,13 @@
 """A sensor on the landing folder: a new or changed partner file starts a refresh once it stands still; the files of
-a run that failed are asked for again."""
+a run that failed, or whose batches found them changed or gone, are asked for again."""
 
 import hashlib
 import json
 from pathlib import Path
 
-from dagster import RunRequest, RunsFilter, SensorEvaluationContext, SkipReason, sensor
+from dagster import DagsterEventType, RunRequest, RunsFilter, SensorEvaluationContext, SkipReason, sensor
 
+from orchestration.ingestion import READ_AGAIN
 from pipelines.arrival import stamp
 from pipelines.contract import Contract
 from pipelines.ingest import find_extracts
@@ -87,6 +88,16 @@ def _finished_run(context: SensorEvaluationContext, run_key: str):
     return None
 
 
+def _read_again(context: SensorEvaluationContext, run_id: str) -> set[str]:
+    """The names of the files whose batch in that run recorded nothing (changed or gone while read)."""
+    records = context.instance.get_records_for_run(run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION).records
+    names: set[str] = set()
+    for record in records:
+        if listed := record.event_log_entry.asset_materialization.metadata.get(READ_AGAIN):
+            names.update(listed.value)
+    return names
+
+
 def _settle(context: SensorEvaluationContext, state: dict) -> None:
     """Release the files of failed runs whose wait is over, and learn how the last requested run ended. A file
     asked for again counts as new: requested with a new run key (Dagster ignores one it has seen) once it stands
@@ -100,6 +111,8 @@ def _settle(context: SensorEvaluationContext, state: dict) -> None:
     if not state["pending"] or not (run := _finished_run(context, state["run_key"])):
         return
     if run.is_success:
+        again = _read_again(context, run.run_id)
+        state["requested"] = {p: f for p, f in state["requested"].items() if Path(p).name not in again}
         state.update(failures=0, failed=None)
     else:  # failed or canceled: back off, then wait for a change, not to start a run failing every minute
         failures = state["failures"] + 1

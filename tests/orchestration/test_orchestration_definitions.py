@@ -21,6 +21,7 @@ from orchestration import ingestion, sensors
 from orchestration.definitions import CONTRACTS, defs, landing_sensor, refresh_job
 from orchestration.ingestion import ingestion_asset
 from orchestration.resources import AbordResource
+from pipelines.arrival import GONE
 from pipelines.contract import load_contract, load_contracts
 from pipelines.ingest import BatchSummary
 from tests.pipelines.test_pipelines_formats import FHIR_CONTRACT
@@ -246,6 +247,26 @@ def test_sensor_asks_again_for_the_files_of_a_failed_run_backing_off(tmp_path: P
     _, cursor = _request_and_run(sensor, instance, cursor, lambda: [])
     _tick(sensor, instance, cursor, "no new partner file in landing")
     assert "failed" not in sensor(build_sensor_context(instance=instance, cursor=cursor)).skip_message
+
+
+def test_sensor_asks_again_for_a_file_gone_while_its_batch_read_it(tmp_path: Path, monkeypatch) -> None:
+    """Moved away as the run read it, then back as it was (`mv` keeps size, mtime and inode): its batch recorded
+    nothing, so it is read again."""
+    sensor, instance, extract = _sensor_and_extract(tmp_path, monkeypatch)
+    away = tmp_path / "tenancies_2026-01.csv"
+
+    def moved_away() -> list[BatchSummary]:
+        extract.rename(away)
+        return [BatchSummary("housing_tenancies", extract.name, GONE, message="no longer in landing")]
+
+    cursor = _tick(sensor, instance, None, "to stand still")
+    first, cursor = _request_and_run(sensor, instance, cursor, moved_away)
+    cursor = _tick(sensor, instance, cursor, "no new partner file in landing")
+    away.rename(extract)
+    cursor = _tick(sensor, instance, cursor, "waiting a tick for 1 file(s)")
+    again, cursor = _request_and_run(sensor, instance, cursor, lambda: [])
+    assert again != first
+    _tick(sensor, instance, cursor, "no new partner file in landing")
 
 
 def test_sensor_sees_a_file_renamed_over_another_of_the_same_size_and_time(tmp_path: Path, monkeypatch) -> None:
