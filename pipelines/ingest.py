@@ -19,13 +19,13 @@ from pipelines.contract import Contract
 from pipelines.key_check import adopt_key, check_key
 from pipelines.ledger import (
     Seen,
+    batch_sha256,
     ensure_ledger,
     outdate_earlier_periods,
     record_batch,
     record_rejections,
     replace_period,
     seen_before,
-    sha256_of,
 )
 from pipelines.person_linkage import (
     Linked,
@@ -52,7 +52,7 @@ from pipelines.raw_tables import (
     person_index_ddl,
     raw_table_ddl,
 )
-from pipelines.readers import FileRejected, Row, RowUnreadable, read_rows
+from pipelines.readers import FileRejected, Row, RowUnreadable, read_beside, read_rows
 from pipelines.record_fingerprints import RecordFingerprints, fingerprint
 from pipelines.validation import Problem, RowValidator, birth_date, full_birth_date
 from pipelines.warehouse import ensure_base_schema
@@ -135,6 +135,7 @@ class Extract:
     quarantine: Path  # where its rejected rows go, renamed into place once the batch has committed
     retry_of: int | None = None
     known_refs: frozenset[str] = frozenset()  # record refs already loaded in the period (for a retry)
+    beside: tuple[Path, ...] = ()  # the files read with `path` (a FHIR export's Patient file): part of the batch
 
 
 def find_extracts(contract: Contract, landing_dir: Path) -> list[Path]:
@@ -282,6 +283,7 @@ def ingest_file(ctx: IngestContext, contract: Contract, path: Path) -> BatchSumm
         rows=lambda: read_rows(path, contract),
         period=contract.period_of(path.name),
         quarantine=quarantine_path(ctx.quarantine_dir, contract.name, path.name),
+        beside=read_beside(path, contract),
     )
     return ingest_extract(ctx, contract, extract)
 
@@ -402,7 +404,7 @@ def _spool(ctx: IngestContext, contract: Contract, pending: list, spool: BatchSp
 def ingest_extract(ctx: IngestContext, contract: Contract, extract: Extract) -> BatchSummary:
     ctx.ensure_schema()
     try:
-        before, sha = stamp(extract.path), sha256_of(extract.path)
+        before, sha = stamp(extract.path), batch_sha256(extract.path, extract.beside)
     except FileNotFoundError:
         return _moved(contract, extract, None)
     with psycopg.connect(ctx.url) as conn:

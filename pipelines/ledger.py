@@ -1,4 +1,5 @@
-"""The batch ledger (audit.batches): one row per file received, keyed by its sha256, and what replaced what.
+"""The batch ledger (audit.batches): one row per file received, keyed by its sha256 (a FHIR export's: of its
+Encounter and Patient files, batch_sha256), and what replaced what.
 
 A batch is `loaded`, `rejected` (the file could not be read: no rows, one reason), or `replaced` (a later file
 for the same source and period took its place; its raw rows are gone). `audit.current_batches` says which
@@ -59,6 +60,23 @@ def sha256_of(path: Path) -> str:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def batch_sha256(path: Path, beside: Sequence[Path] = ()) -> str:
+    """The sha256 a batch is known by: its file's; when it reads files `beside` it (a FHIR export's Patient file),
+    one of every file's (a missing one's empty: its reader rejects the batch), so a re-send of either file is another
+    batch, which replaces its period. A FHIR batch recorded before holds its Encounter file's alone: which Patient
+    file it read is not known, so the same export sent again replaces it (once, with the same rows)."""
+    if not beside:
+        return sha256_of(path)
+    return hashlib.sha256(" ".join([sha256_of(path), *map(_sha256_if_there, beside)]).encode()).hexdigest()
+
+
+def _sha256_if_there(path: Path) -> str:
+    try:
+        return sha256_of(path)
+    except FileNotFoundError:
+        return ""
 
 
 def contract_fingerprint(contract: Contract) -> str:

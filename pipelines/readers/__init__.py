@@ -13,7 +13,7 @@ from pathlib import Path
 from pipelines.contract import Contract
 from pipelines.readers.delimited import read_delimited
 from pipelines.readers.errors import FileRejected, Row, RowUnreadable
-from pipelines.readers.fhir import read_fhir
+from pipelines.readers.fhir import patient_file, read_fhir
 from pipelines.readers.hmis import read_hmis
 from pipelines.readers.jsonl import read_jsonl
 from pipelines.readers.xlsx import read_xlsx
@@ -29,7 +29,13 @@ READERS: dict[str, Reader] = {
     "hmis": read_hmis,
 }
 
-__all__ = ["READERS", "FileRejected", "Row", "RowUnreadable", "read_rows"]
+__all__ = ["READERS", "FileRejected", "Row", "RowUnreadable", "read_beside", "read_rows"]
+
+
+def read_beside(path: Path, contract: Contract) -> tuple[Path, ...]:
+    """The files a batch of `path` reads with it, which its sha256 and its arrival check cover too: a FHIR export's
+    Patient file."""
+    return (patient_file(path, contract),) if contract.format.type == "fhir" else ()
 
 
 def read_rows(path: Path, contract: Contract) -> Iterator[tuple[int, Row | RowUnreadable]]:

@@ -71,6 +71,12 @@ def _patients(path: Path) -> tuple[dict[str, dict], set[str]]:
     return patients, nul
 
 
+def patient_file(path: Path, contract: Contract) -> Path:
+    """The export's Patient file beside its file of the contract's resource: Patient_2025-12.ndjson beside
+    Encounter_2025-12.ndjson."""
+    return path.with_name(path.name.replace(contract.format.resource or "Encounter", "Patient", 1))
+
+
 def read_fhir(path: Path, contract: Contract) -> Iterator[tuple[int, Row | RowUnreadable]]:
     resource_type = contract.format.resource or "Encounter"
     paths = {c.name: PATH_DOT.split(c.name) for c in contract.columns}
@@ -78,7 +84,7 @@ def read_fhir(path: Path, contract: Contract) -> Iterator[tuple[int, Row | RowUn
     if bad:
         raise FileRejected("bad_fhir_path", f"{path.name}: column(s) {', '.join(bad)} are not {resource_type}.* paths")
     dates = {c.name for c in contract.columns if c.type == "date" or c.role == "birth_date"}
-    patients, nul_patients = _patients(path.with_name(path.name.replace(resource_type, "Patient", 1)))
+    patients, nul_patients = _patients(patient_file(path, contract))
     for number, (line_number, line) in enumerate(_lines(path), start=1):
         try:
             resource = json.loads(line)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import hashlib
 import logging
 import multiprocessing
 import os
@@ -116,7 +117,10 @@ def test_the_same_files_twice_change_nothing(ctx: IngestContext, tmp_path: Path)
     version_1 = _write(old, "2025-12", _rows("B1", "B2"))
     ingest_file(ctx, TENANCIES, version_1)
     version_2 = _write(tmp_path, "2025-12", _rows("B1", "B2", "B3"))
-    ingest_file(ctx, TENANCIES, version_2)
+    loaded = ingest_file(ctx, TENANCIES, version_2)
+    # a file read alone is known by its own sha256, as the ledgers of deployments recorded it (a FHIR export's is not)
+    sha = hashlib.sha256(version_2.read_bytes()).hexdigest()
+    assert _query(ctx.url, "select sha256 from audit.batches where batch_id = %s", (loaded.batch_id,)) == [(sha,)]
     before = _state(ctx.url)
     assert ingest_file(ctx, TENANCIES, version_2).status == "already_loaded"
     # an out-of-date copy arriving late does not undo the correction
@@ -922,14 +926,14 @@ def test_a_file_moved_away_while_it_is_read_is_not_held_rejected(ctx, tmp_path: 
     """Moved (renamed, or taken back) after its sha256 was read: not a file rejected, whose same bytes, dropped
     again under their right name, would be refused as already rejected."""
     path = _write(tmp_path, "2025-12", _rows("B1", "B2"))
-    real = ledger.sha256_of
+    real = ledger.batch_sha256
 
-    def then_moved(p: Path) -> str:
-        sha = real(p)
+    def then_moved(p: Path, beside=()) -> str:
+        sha = real(p, beside)
         p.rename(tmp_path / "back")
         return sha
 
-    monkeypatch.setattr(ingest, "sha256_of", then_moved)
+    monkeypatch.setattr(ingest, "batch_sha256", then_moved)
     summary = ingest_file(ctx, TENANCIES, path)
     assert summary.status == "gone" and "no longer in landing" in summary.message
     assert _query(ctx.url, "select count(*) from audit.batches") == [(0,)]

@@ -24,7 +24,9 @@ from orchestration import cli_pipelines
 from orchestration.cli import app
 from pipelines.contract import load_contract
 from pipelines.ingest import IngestContext, ingest_file
+from pipelines.ledger import sha256_of
 from pipelines.pipeline import ensure_raw_tables
+from pipelines.retry import retry_quarantine
 from pipelines.sql_pull import SqlSourceError, pull_table
 from pipelines.warehouse import sqlalchemy_url
 from tests.conftest import create_database
@@ -368,6 +370,52 @@ def test_a_fhir_value_holding_a_nul_makes_its_row_unreadable(warehouse_url: str,
     messages = (ctx.quarantine_dir / contract.name / f"{path.name}.rejected.csv").read_text()
     assert "line 1: Patient.name.family holds a NUL character" in messages
     assert "line 3: Encounter.class.code holds a NUL character" in messages
+
+
+def test_a_fhir_batch_is_known_by_its_patient_file_too(warehouse_url: str, tmp_path: Path) -> None:
+    """The ledger knew an export by its Encounter file alone: a Patient file copied after it was never read (the
+    export stayed `already_rejected`), nor a corrected one re-sent alone (`already_loaded`)."""
+    contract, ctx, export = _fhir_setup(warehouse_url, tmp_path)
+    path = _ndjson(export / "Encounter_2025-12.ndjson", ENCOUNTERS)
+    assert ingest_file(ctx, contract, path).status == "rejected"  # its Patient file is still to come
+    patients = _ndjson(export / "Patient_2025-12.ndjson", PATIENTS)
+    first = ingest_file(ctx, contract, path)
+    assert (first.status, first.rows_loaded) == ("loaded", 2)
+
+    _ndjson(patients, [*PATIENTS, {**PATIENTS[1], "id": "p9"}])  # the hospital adds e3's patient
+    corrected = ingest_file(ctx, contract, path)
+
+    assert (corrected.status, corrected.rows_loaded, corrected.replaced) == ("loaded", 3, (first.batch_id,))
+    quarantine = ctx.quarantine_dir / contract.name / f"{path.name}.rejected.csv"
+    assert "unknown_patient" not in quarantine.read_text()
+    assert ingest_file(ctx, contract, path).status == "already_loaded"
+    _ndjson(patients, PATIENTS)  # the first Patient file, copied again late, does not undo the correction
+    assert ingest_file(ctx, contract, path).status == "already_loaded"
+    # the month's rows to fix are retried as any source's: its quarantine file is all they read
+    quarantine.write_text(quarantine.read_text().replace("2024-03-10,2024-03-01", "2024-03-10,2024-03-11"))
+    retried = retry_quarantine(ctx, quarantine)
+    assert (retried.status, retried.rows_loaded, retried.rows_quarantined) == ("loaded", 1, 1)
+
+
+def test_a_fhir_month_recorded_by_its_encounter_file_alone_is_replaced_by_the_same_export(
+    warehouse_url: str, tmp_path: Path
+) -> None:
+    """A ledger line from before batches covered the Patient file cannot tell which one it read: the export sent
+    again replaces the month, once, with the same rows and person keys."""
+    contract, ctx, export = _fhir_setup(warehouse_url, tmp_path)
+    _ndjson(export / "Patient_2025-12.ndjson", PATIENTS)
+    path = _ndjson(export / "Encounter_2025-12.ndjson", ENCOUNTERS)
+    before = ingest_file(ctx, contract, path)
+    query = "select source_row, record_ref, person_key from raw.health_fhir_encounters order by source_row"
+    rows, _ = _loaded_and_reasons(ctx, query)
+    with psycopg.connect(ctx.url) as conn:
+        conn.execute("update audit.batches set sha256 = %s", (sha256_of(path),))
+
+    again = ingest_file(ctx, contract, path)
+
+    assert (again.status, again.replaced, again.rows_loaded) == ("loaded", (before.batch_id,), before.rows_loaded)
+    assert _loaded_and_reasons(ctx, query)[0] == rows
+    assert ingest_file(ctx, contract, path).status == "already_loaded"
 
 
 SQL_CONTRACT = """
