@@ -1,4 +1,5 @@
-"""Whether a landing file stood still while a batch read it.
+"""Whether a landing file, and those its batch reads with it (a FHIR export's Patient file), stood still while the
+batch read them.
 
 A partner's upload writes under the final name (sftp, a network share); a steward moves a file away. A batch whose
 file changed under it read part of one version under the sha256 of another, and one whose file went read nothing:
@@ -9,12 +10,14 @@ when it next stands still (the landing sensor waits for that).
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 CHANGED = "changed"  # BatchSummary statuses of a batch that recorded nothing
 GONE = "gone"
 
 Stamp = tuple[int, int, int]
+Stamps = tuple[Stamp | None, ...]
 
 
 def stamp(path: Path) -> Stamp | None:
@@ -26,11 +29,23 @@ def stamp(path: Path) -> Stamp | None:
     return stat.st_size, stat.st_mtime_ns, stat.st_ino
 
 
-def moved_on(path: Path, before: Stamp | None) -> tuple[str, str] | None:
-    """(status, message) when the file is no longer as it was `before` its batch read it; None when it is."""
-    now = stamp(path)
-    if before is None or now is None:
+def stamps(paths: Sequence[Path]) -> Stamps:
+    """A batch's file's stamp, then those of the files it reads with it."""
+    return tuple(map(stamp, paths))
+
+
+def moved_on(paths: Sequence[Path], before: Stamps | None) -> tuple[str, str] | None:
+    """(status, message) when the batch's file (the first of `paths`) or one it reads with it (a FHIR export's
+    Patient file, which may be missing: its reader rejects the batch) is no longer as it was `before` the batch read
+    them; None when every one is."""
+    now = stamps(paths)
+    if before is None or before[0] is None or now[0] is None:
         return GONE, "no longer in landing (moved or renamed since it was listed): nothing read"
     if now != before:
-        return CHANGED, "changed while it was read (still being copied?): nothing loaded, read again once it is whole"
+        beside = [p.name for p, b, n in zip(paths[1:], before[1:], now[1:], strict=True) if b != n]
+        which = f"its {', '.join(beside)} " if beside else ""
+        return (
+            CHANGED,
+            f"{which}changed while it was read (still being copied?): nothing loaded, read again once it is whole",
+        )
     return None

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import psycopg
 
-from pipelines.arrival import Stamp, moved_on, stamp
+from pipelines.arrival import Stamps, moved_on, stamps
 from pipelines.batch_spool import BatchSpool
 from pipelines.contract import Contract
 from pipelines.key_check import adopt_key, check_key
@@ -136,6 +136,10 @@ class Extract:
     retry_of: int | None = None
     known_refs: frozenset[str] = frozenset()  # record refs already loaded in the period (for a retry)
     beside: tuple[Path, ...] = ()  # the files read with `path` (a FHIR export's Patient file): part of the batch
+
+    @property
+    def files(self) -> tuple[Path, ...]:
+        return (self.path, *self.beside)
 
 
 def find_extracts(contract: Contract, landing_dir: Path) -> list[Path]:
@@ -404,7 +408,7 @@ def _spool(ctx: IngestContext, contract: Contract, pending: list, spool: BatchSp
 def ingest_extract(ctx: IngestContext, contract: Contract, extract: Extract) -> BatchSummary:
     ctx.ensure_schema()
     try:
-        before, sha = stamp(extract.path), batch_sha256(extract.path, extract.beside)
+        before, sha = stamps(extract.files), batch_sha256(extract.path, extract.beside)
     except FileNotFoundError:
         return _moved(contract, extract, None)
     with psycopg.connect(ctx.url) as conn:
@@ -459,9 +463,9 @@ def ingest_extract(ctx: IngestContext, contract: Contract, extract: Extract) -> 
     return summary
 
 
-def _moved(contract: Contract, extract: Extract, before: Stamp | None) -> BatchSummary | None:
-    """A summary recording nothing when the file changed or went while its batch read it."""
-    moved = moved_on(extract.path, before)
+def _moved(contract: Contract, extract: Extract, before: Stamps | None) -> BatchSummary | None:
+    """A summary recording nothing when the file, or one read with it, changed or went while its batch read it."""
+    moved = moved_on(extract.files, before)
     if moved is None:
         return None
     status, message = moved

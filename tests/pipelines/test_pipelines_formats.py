@@ -22,6 +22,7 @@ import pipelines.readers.xlsx as xlsx
 import pipelines.sql_pull as sql_pull
 from orchestration import cli_pipelines
 from orchestration.cli import app
+from pipelines import ingest
 from pipelines.contract import load_contract
 from pipelines.ingest import IngestContext, ingest_file
 from pipelines.ledger import sha256_of
@@ -395,6 +396,29 @@ def test_a_fhir_batch_is_known_by_its_patient_file_too(warehouse_url: str, tmp_p
     quarantine.write_text(quarantine.read_text().replace("2024-03-10,2024-03-01", "2024-03-10,2024-03-11"))
     retried = retry_quarantine(ctx, quarantine)
     assert (retried.status, retried.rows_loaded, retried.rows_quarantined) == ("loaded", 1, 1)
+
+
+def test_a_fhir_patient_file_still_being_copied_while_read_loads_nothing(warehouse_url, tmp_path, monkeypatch) -> None:
+    """Its batch read the first patient only (e4's unknown), under a sha256 of that half: it records nothing."""
+    contract, ctx, export = _fhir_setup(warehouse_url, tmp_path)
+    patients = _ndjson(export / "Patient_2025-12.ndjson", PATIENTS[:1])
+    path = _ndjson(export / "Encounter_2025-12.ndjson", ENCOUNTERS)
+    real = ingest.read_rows
+
+    def copy_goes_on(extract: Path, contract):
+        for number, row in real(extract, contract):
+            yield number, row
+            if number == 1:
+                _ndjson(patients, PATIENTS)
+
+    monkeypatch.setattr(ingest, "read_rows", copy_goes_on)
+    summary = ingest_file(ctx, contract, path)
+    assert summary.status == "changed" and summary.message.startswith("its Patient_2025-12.ndjson changed while")
+    monkeypatch.undo()
+    assert _loaded_and_reasons(ctx, "select batch_id from audit.batches") == ([], [])
+    assert ingest_file(ctx, contract, path).rows_loaded == 2
+    _, reasons = _loaded_and_reasons(ctx, "select batch_id from audit.batches")
+    assert reasons == [(3, "unknown_patient"), (4, "wrong_resource"), (5, "date_order")], "once whole, read whole"
 
 
 def test_a_fhir_month_recorded_by_its_encounter_file_alone_is_replaced_by_the_same_export(
