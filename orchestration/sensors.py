@@ -11,6 +11,7 @@ from orchestration.ingestion import READ_AGAIN
 from pipelines.arrival import stamp
 from pipelines.contract import Contract
 from pipelines.ingest import find_extracts
+from pipelines.readers import read_beside
 from pipelines.settings import get_settings
 
 SENSOR = "landing_files"
@@ -23,13 +24,6 @@ def _fingerprint(path: Path) -> str | None:
     return None if found is None else ":".join(map(str, found))
 
 
-def _read_beside(contract: Contract, path: Path) -> list[Path]:
-    """The files its batch reads beside an extract: a FHIR export's Patient file (as read_fhir names it)."""
-    if contract.format.type != "fhir":
-        return []
-    return [path.with_name(path.name.replace(contract.format.resource or "Encounter", "Patient", 1))]
-
-
 def landing_fingerprints(contracts: dict[str, Contract]) -> dict[str, str]:
     """Path -> size and modification time of every file a contract claims (cheap: no file is read), of those its
     batch reads beside it, and of the files in each export folder a ZIP pattern would claim (the refresh packs the
@@ -38,7 +32,7 @@ def landing_fingerprints(contracts: dict[str, Contract]) -> dict[str, str]:
     fingerprints = {}
     for contract in contracts.values():
         for path in find_extracts(contract, landing):
-            for file in (path, *_read_beside(contract, path)):
+            for file in (path, *read_beside(path, contract)):
                 if (fingerprint := _fingerprint(file)) is not None:
                     fingerprints[str(file.relative_to(landing))] = fingerprint
         if contract.file_pattern.endswith(".zip"):
