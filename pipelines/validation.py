@@ -76,8 +76,8 @@ def _parser(column: Column, contract: Contract, today: date) -> Callable[[str], 
         return partial(_integer, column)
     if column.type == "decimal":
         return partial(_decimal, column, fmt.decimal)
-    if column.pattern is not None:
-        return partial(_matching, re.compile(column.pattern), column.pattern)
+    if column.pattern is not None:  # ASCII: \d is 0-9, as the models' casts read
+        return partial(_matching, re.compile(column.pattern, re.ASCII), column.pattern)
     return None
 
 

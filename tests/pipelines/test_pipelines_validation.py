@@ -341,6 +341,10 @@ def test_a_survey_quarter_not_of_the_form_the_models_read_is_quarantined_at_the_
     assert [(p.column, p.code) for p in validate({**row, "trimestre": "2025-T1"})[1]] == [
         ("trimestre", "invalid_format")
     ]
+    # full-width digits are digits to Python's \d, not to PostgreSQL's cast: the refresh stopped all the same
+    assert [(p.column, p.code) for p in validate({**row, "trimestre": "\uff12\uff10\uff12\uff15-Q1"})[1]] == [
+        ("trimestre", "invalid_format")
+    ]
     assert validate({**row, "trimestre": "2025-Q5"})[1][0].message == (
         "'2025-Q5' does not have the contract's form (\\d{4}-Q[1-4])"
     )
