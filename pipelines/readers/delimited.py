@@ -75,8 +75,10 @@ def _records(
                 ) from None
             yield number, RowUnreadable("truncated_row", f"line {start}: the file ends inside a quoted value")
             break
-        if not fields or (not fields[0] and not "".join(fields).strip()):
-            continue  # a blank line is no row, nor one of separators only (Excel's formatted empty rows: ';;;;')
+        if not fields or (not fields[0] and len(fields) >= len(header) and not "".join(fields).strip()):
+            # a blank line is no row, nor one of separators only (Excel's formatted empty rows: ';;;;', the
+            # header's width at least); a shorter one may be a cut-off last line
+            continue
         number += 1
         if pending:
             yield _row(pending, header, wanted, delimiter)

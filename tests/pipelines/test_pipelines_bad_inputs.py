@@ -263,6 +263,9 @@ CASES = {
     "lines of separators only are no rows": Case(
         "housing_tenancies", tenancies(rows=[TENANCY_ROWS[0], ";;;;;;", *TENANCY_ROWS[1:], ";;;;;;", ";;;;;;;"])
     ),
+    "a cut-off last line of separators only: still cut off": Case(
+        "housing_tenancies", tenancies(rows=[*TENANCY_ROWS, ";;"], last_end=False), rows={4: "truncated_row"}
+    ),
     "utf-8 BOM on a utf-8 contract is fine": Case("health_encounters", codecs.BOM_UTF8 + health()),
     "cp1252 text with one accent that reads as UTF-8 is cp1252": Case(
         "housing_tenancies",  # 'Ã©' is C3 A9, UTF-8 for 'é'; a later 'É' (C9 before a letter) is not UTF-8
