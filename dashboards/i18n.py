@@ -93,6 +93,10 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "breakdown.all": "Ensemble",
         "breakdown.before": "Avant l'entrée",
         "breakdown.after": "Après l'entrée",
+        "breakdown.clause": "{funder} — {indicator} (clause {clause})",
+        "clause.housing_retention_12m": "Maintien dans le logement à 12 mois",
+        "clause.employment_in_work_12m": "En emploi ou en formation à 12 mois",
+        "clause.health_emergency_visits_change": "Variation des passages aux urgences",
         "unit.days": "{number}\u00a0jours",
         "unit.hours": "{number}\u00a0h",
         "sector.housing": "Logement",
@@ -175,6 +179,10 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "breakdown.all": "All",
         "breakdown.before": "Before entry",
         "breakdown.after": "After entry",
+        "breakdown.clause": "{funder} — {indicator} (clause {clause})",
+        "clause.housing_retention_12m": "12-month housing retention",
+        "clause.employment_in_work_12m": "In work or training at 12 months",
+        "clause.health_emergency_visits_change": "Change in emergency visits",
         "unit.days": "{number}\u00a0days",
         "unit.hours": "{number}\u00a0h",
         "sector.housing": "Housing",
@@ -296,6 +304,16 @@ def format_sector(sector: str, lang: Lang) -> str:
     return TEXT[lang].get(f"sector.{sector}", sector)
 
 
+def is_clause(breakdown: str) -> bool:
+    """Whether a breakdown is a pay-for-performance clause's 'funder:indicator:clause' ('funder:sector' is not)."""
+    return breakdown.count(":") >= 2
+
+
 def format_breakdown(breakdown: str, lang: Lang) -> str:
-    """'before' / 'after' entry and the 'all' total translated; partner, landlord-kind and funder codes as-is."""
+    """'before' / 'after' entry and the 'all' total translated; a clause as its funder, its indicator's name and
+    the partner's clause id (which tells tiers apart); partner, landlord-kind and funder codes as-is."""
+    if is_clause(breakdown):
+        funder, indicator, clause = breakdown.split(":", 2)
+        name = TEXT[lang].get(f"clause.{indicator}", indicator)  # a code the dashboards do not know shows as-is
+        return t("breakdown.clause", lang, funder=funder, indicator=name, clause=clause)
     return TEXT[lang].get(f"breakdown.{breakdown}", breakdown)

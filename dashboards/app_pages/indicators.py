@@ -11,6 +11,7 @@ from dashboards.i18n import (
     current_lang,
     format_breakdown,
     format_sector,
+    is_clause,
     t,
 )
 
@@ -69,8 +70,9 @@ def render() -> None:
 
 def _metrics(totals: pd.DataFrame, unit: str, lang: Lang) -> None:
     """One card per all-cohorts row: the overall value, or before/after (or per funder) when that is how the
-    indicator is published. A suppressed total shows why it is hidden, never a number."""
-    records = totals.to_dict("records")
+    indicator is published. A suppressed total shows why it is hidden, never a number. Clauses get no card: each
+    is a row of the table already, and its label (the clause id telling tiers apart) would be cut off in a card."""
+    records = [row for row in totals.to_dict("records") if not is_clause(row["breakdown"])]
     for start in range(0, len(records), METRICS_PER_ROW):
         chunk = records[start : start + METRICS_PER_ROW]
         for column, row in zip(st.columns(METRICS_PER_ROW)[: len(chunk)], chunk, strict=True):

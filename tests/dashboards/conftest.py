@@ -55,6 +55,11 @@ def _catalogue_row(
 
 
 DAYS_HOUSED = "housing_days_stably_housed_share"
+PAYMENT_DUE = "pfp_payment_due"
+# Two tiers of one funder, indicator, site and year (80 % pays 12 345 €, met; 90 % pays 20 576 €, missed), told
+# apart only by the partner's clause id, long as partners write them.
+TIER_80 = "CIS-LDA:housing_retention_12m:PP-CIS-LDA-LYO-2024-housing_retention_12m-80"
+TIER_90 = "CIS-LDA:housing_retention_12m:PP-CIS-LDA-LYO-2024-housing_retention_12m-90"
 # Non-percent indicators (one per unit), one in two sectors, one catalogued but not yet published, and the
 # share of days stably housed, published by quarter too.
 OTHER_CATALOGUE_ROWS = [
@@ -70,6 +75,7 @@ OTHER_CATALOGUE_ROWS = [
         "voice_council_sessions", "Conseils de locataires", "Tenant councils", "count", "tenants_voice", scale=None
     ),
     _catalogue_row("voice_satisfaction_housing", "Satisfaction", "Satisfaction", "score", "tenants_voice"),
+    _catalogue_row(PAYMENT_DUE, "Paiement dû", "Payment due", "eur", "funders", scale=None),
 ]
 UNPUBLISHED = "housing_retention_24m"
 
@@ -98,6 +104,9 @@ OTHER_ROWS = [
     _cell("voice_satisfaction_housing", "all", "all", "all", (313, 40, 7.825, 40)),
     # A count of sessions counts no person: persons is empty, and the cell is not suppressed for it.
     _cell("voice_council_sessions", "all", "all", "all", (1234, None, 1234, None)),
+    # Pay-for-performance clauses: cells by site only, one per clause.
+    _cell(PAYMENT_DUE, "Lyon", "all", TIER_80, (12345, 12345, 12345.2, 40)),
+    _cell(PAYMENT_DUE, "Lyon", "all", TIER_90, (0, 20576, 0, 40)),
 ]
 
 # The share of days stably housed by quarter: (persons observed in the quarter, days stably housed, days observed)

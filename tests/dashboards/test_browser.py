@@ -122,3 +122,37 @@ def test_indicators_page_opens_with_its_table(app_url: str) -> None:
             expect(quarter).to_contain_text(f"93,8{NBSP}%")
         finally:
             browser.close()
+
+
+def test_each_clause_of_a_funder_reads_whole_in_french_then_english(app_url: str) -> None:
+    from playwright.sync_api import Page, expect, sync_playwright
+
+    def choose(page: Page, label: str, option: str) -> None:
+        page.get_by_test_id("stSelectbox").filter(has_text=label).click()
+        page.get_by_role("option", name=option, exact=True).click()
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1600})
+            page.goto(f"{app_url}/indicators")
+            expect(page.get_by_role("heading", name="Indicateurs publiés")).to_be_visible(timeout=15_000)
+            choose(page, "Secteur", "Financeurs")
+            expect(page.get_by_role("heading", name="Paiement dû")).to_be_visible(timeout=10_000)
+            choose(page, "Site", "Lyon")
+            # Two tiers of one clause: a row each, whole, told apart by the partner's clause id; no card.
+            tier = "CIS-LDA — Maintien dans le logement à 12 mois (clause PP-CIS-LDA-LYO-2024-housing_retention_12m-{})"
+            expect(page.get_by_role("row").filter(has=page.get_by_role("cell", name=tier.format(80)))).to_contain_text(
+                f"12\u202f345{NBSP}€"
+            )
+            expect(page.get_by_role("row").filter(has=page.get_by_role("cell", name=tier.format(90)))).to_contain_text(
+                f"0{NBSP}€"
+            )
+            expect(page.get_by_test_id("stMetric")).to_have_count(0)
+
+            page.get_by_text("English", exact=True).click()
+            expect(page.get_by_role("heading", name="Payment due")).to_be_visible(timeout=10_000)
+            tier = "CIS-LDA — 12-month housing retention (clause PP-CIS-LDA-LYO-2024-housing_retention_12m-90)"
+            expect(page.get_by_role("row").filter(has=page.get_by_role("cell", name=tier))).to_contain_text("€0")
+        finally:
+            browser.close()

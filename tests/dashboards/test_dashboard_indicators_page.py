@@ -14,6 +14,7 @@ from tests.dashboards.conftest import (
     DAYS_HOUSED,
     OTHER_CATALOGUE_ROWS,
     OTHER_ROWS,
+    PAYMENT_DUE,
     UNPUBLISHED,
     chart_points,
 )
@@ -67,9 +68,11 @@ def test_every_catalogued_indicator_is_reachable_through_its_sectors(published_d
     assert at.title[0].value == "Indicateurs publiés"
     sector = at.selectbox(key="indicators_sector")
     # Sector codes in reading order, labelled in French; 'health;costs' puts an indicator in both.
-    assert sector.options == ["Logement", "Santé", "Emploi et formation", "Parole des locataires", "Coûts"]
+    assert sector.options == [
+        "Logement", "Santé", "Emploi et formation", "Parole des locataires", "Coûts", "Financeurs",
+    ]  # fmt: skip
     listed: set[str] = set()
-    for code in ("housing", "health", "employment", "tenants_voice", "costs"):
+    for code in ("housing", "health", "employment", "tenants_voice", "funders", "costs"):
         run(at.selectbox(key="indicators_sector").set_value(code))
         listed |= set(at.selectbox(key="indicators_indicator").options)
     assert listed == {names["fr"] for names in NAMES.values()}
@@ -121,6 +124,27 @@ def test_suppressed_cells_show_why_and_never_numbers(published_db: str) -> None:
     run(at.sidebar.radio[0].set_value("en"))
     assert at.selectbox(key="indicators_site").value == "Lyon"
     assert [m.value for m in at.metric] == ["hidden"]
+
+
+def test_each_clause_reads_as_its_funder_indicator_and_clause_id_in_both_languages(published_db: str) -> None:
+    # Two tiers of one funder, indicator, site and year: a row each, told apart by their clause ids, the payment
+    # due in euros; no card, whose one line would cut off the clause id that tells them apart.
+    at = choose(open_page(), PAYMENT_DUE)
+    assert rows(at, "Lyon").values.tolist() == [
+        ["Lyon", "Toutes les cohortes", "CIS-LDA — Maintien dans le logement à 12 mois "
+         "(clause PP-CIS-LDA-LYO-2024-housing_retention_12m-80)", "40", f"12{NNBSP}345", f"12{NNBSP}345",
+         f"12{NNBSP}345{NBSP}€"],
+        ["Lyon", "Toutes les cohortes", "CIS-LDA — Maintien dans le logement à 12 mois "
+         "(clause PP-CIS-LDA-LYO-2024-housing_retention_12m-90)", "40", "0", f"20{NNBSP}576", f"0{NBSP}€"],
+    ]  # fmt: skip
+    run(at.selectbox(key="indicators_site").set_value("Lyon"))
+    assert not at.metric
+    run(at.sidebar.radio[0].set_value("en"))
+    assert [row[2] for row in rows(at, "Lyon").values.tolist()] == [
+        "CIS-LDA — 12-month housing retention (clause PP-CIS-LDA-LYO-2024-housing_retention_12m-80)",
+        "CIS-LDA — 12-month housing retention (clause PP-CIS-LDA-LYO-2024-housing_retention_12m-90)",
+    ]
+    assert rows(at, "Lyon").values.tolist()[0][6] == "€12,345"
 
 
 def test_a_count_of_no_persons_shows_a_dash_not_a_suppression(published_db: str) -> None:
