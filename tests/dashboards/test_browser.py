@@ -9,9 +9,14 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Locator, Page
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -104,7 +109,9 @@ def test_french_then_english_in_chromium(app_url: str, tmp_path: Path) -> None:
             browser.close()
 
 
-def test_indicators_page_opens_with_its_table(app_url: str) -> None:
+@contextmanager
+def indicators_page(app_url: str) -> Iterator[Page]:
+    """The indicators page in chromium, opened in French."""
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as p:
@@ -113,46 +120,45 @@ def test_indicators_page_opens_with_its_table(app_url: str) -> None:
             page = browser.new_page(viewport={"width": 1280, "height": 1600})
             page.goto(f"{app_url}/indicators")
             expect(page.get_by_role("heading", name="Indicateurs publiés")).to_be_visible(timeout=15_000)
-            # The first housing indicator by code (the share of days stably housed), formatted in French.
-            expect(page.get_by_role("cell", name=f"93,3{NBSP}%").first).to_be_visible(timeout=10_000)
-            # Quarter after quarter: its heading, its chart, a quarter's row.
-            expect(page.get_by_role("heading", name="Trimestre après trimestre")).to_be_visible()
-            expect(page.get_by_test_id("stVegaLiteChart")).to_have_count(1)
-            quarter = page.get_by_role("row").filter(has=page.get_by_role("cell", name="2024-T4", exact=True))
-            expect(quarter).to_contain_text(f"93,8{NBSP}%")
+            yield page
         finally:
             browser.close()
 
 
+def test_indicators_page_opens_with_its_table(app_url: str) -> None:
+    from playwright.sync_api import expect
+
+    with indicators_page(app_url) as page:
+        # The first housing indicator by code (the share of days stably housed), formatted in French.
+        expect(page.get_by_role("cell", name=f"93,3{NBSP}%").first).to_be_visible(timeout=10_000)
+        # Quarter after quarter: its heading, its chart, a quarter's row.
+        expect(page.get_by_role("heading", name="Trimestre après trimestre")).to_be_visible()
+        expect(page.get_by_test_id("stVegaLiteChart")).to_have_count(1)
+        quarter = page.get_by_role("row").filter(has=page.get_by_role("cell", name="2024-T4", exact=True))
+        expect(quarter).to_contain_text(f"93,8{NBSP}%")
+
+
 def test_each_clause_of_a_funder_reads_whole_in_french_then_english(app_url: str) -> None:
-    from playwright.sync_api import Page, expect, sync_playwright
+    from playwright.sync_api import expect
 
     def choose(page: Page, label: str, option: str) -> None:
         page.get_by_test_id("stSelectbox").filter(has_text=label).click()
         page.get_by_role("option", name=option, exact=True).click()
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 1600})
-            page.goto(f"{app_url}/indicators")
-            expect(page.get_by_role("heading", name="Indicateurs publiés")).to_be_visible(timeout=15_000)
-            choose(page, "Secteur", "Financeurs")
-            expect(page.get_by_role("heading", name="Paiement dû")).to_be_visible(timeout=10_000)
-            choose(page, "Site", "Lyon")
-            # Two tiers of one clause: a row each, whole, told apart by the partner's clause id; no card.
-            tier = "CIS-LDA — Maintien dans le logement à 12 mois (clause PP-CIS-LDA-LYO-2024-housing_retention_12m-{})"
-            expect(page.get_by_role("row").filter(has=page.get_by_role("cell", name=tier.format(80)))).to_contain_text(
-                f"12\u202f345{NBSP}€"
-            )
-            expect(page.get_by_role("row").filter(has=page.get_by_role("cell", name=tier.format(90)))).to_contain_text(
-                f"0{NBSP}€"
-            )
-            expect(page.get_by_test_id("stMetric")).to_have_count(0)
+    def row(page: Page, breakdown: str) -> Locator:
+        return page.get_by_role("row").filter(has=page.get_by_role("cell", name=breakdown))
 
-            page.get_by_text("English", exact=True).click()
-            expect(page.get_by_role("heading", name="Payment due")).to_be_visible(timeout=10_000)
-            tier = "CIS-LDA — 12-month housing retention (clause PP-CIS-LDA-LYO-2024-housing_retention_12m-90)"
-            expect(page.get_by_role("row").filter(has=page.get_by_role("cell", name=tier))).to_contain_text("€0")
-        finally:
-            browser.close()
+    with indicators_page(app_url) as page:
+        choose(page, "Secteur", "Financeurs")
+        expect(page.get_by_role("heading", name="Paiement dû")).to_be_visible(timeout=10_000)
+        choose(page, "Site", "Lyon")
+        # Two tiers of one clause: a row each, whole, told apart by the partner's clause id; no card.
+        tier = "CIS-LDA — Maintien dans le logement à 12 mois (clause PP-CIS-LDA-LYO-2024-housing_retention_12m-{})"
+        expect(row(page, tier.format(80))).to_contain_text(f"12\u202f345{NBSP}€")
+        expect(row(page, tier.format(90))).to_contain_text(f"0{NBSP}€")
+        expect(page.get_by_test_id("stMetric")).to_have_count(0)
+
+        page.get_by_text("English", exact=True).click()
+        expect(page.get_by_role("heading", name="Payment due")).to_be_visible(timeout=10_000)
+        tier = "CIS-LDA — 12-month housing retention (clause PP-CIS-LDA-LYO-2024-housing_retention_12m-90)"
+        expect(row(page, tier)).to_contain_text("€0")
