@@ -67,6 +67,12 @@ OPPOSITION = "opposition"  # reason code of a row set aside because its person o
 # Valid rows are redacted and spooled this many at a time: the redactor batches its work, memory stays bounded.
 CHUNK_ROWS = 2048
 BULK_ROWS = 10_000  # below this, a batch's rows go into the person-key index as they come (_defer_person_index)
+# A re-sent period is the month again, whole: a correction keeps about as many rows as it replaces (the sample
+# generator's corrections bring back the tenth their first send lacked); a partner withdrawing records loses a few.
+# Keeping under half is part of a month sent under its name (late rows, a filtered export): refused (_would_shrink)
+# unless the steward says so. A period of fewer than SHRINK_MIN_ROWS rows is not guarded: there a few rows more or
+# less swing the ratio, and a wrong re-send loses little.
+SHRINK_MIN_ROWS = 100
 
 
 @dataclass(frozen=True)
@@ -136,6 +142,7 @@ class Extract:
     retry_of: int | None = None
     known_refs: frozenset[str] = frozenset()  # record refs already loaded in the period (for a retry)
     beside: tuple[Path, ...] = ()  # the files read with `path` (a FHIR export's Patient file): part of the batch
+    shrink_allowed: bool = False  # `abord ingest --replace-period`: replaces its period however few rows it keeps
 
     @property
     def files(self) -> tuple[Path, ...]:
@@ -281,13 +288,14 @@ def _current_under(conn: psycopg.Connection, contract: Contract, file_name: str)
     return conn.execute(query, (contract.name, file_name)).fetchone()[0]
 
 
-def ingest_file(ctx: IngestContext, contract: Contract, path: Path) -> BatchSummary:
+def ingest_file(ctx: IngestContext, contract: Contract, path: Path, shrink_allowed: bool = False) -> BatchSummary:
     extract = Extract(
         path=path,
         rows=lambda: read_rows(path, contract),
         period=contract.period_of(path.name),
         quarantine=quarantine_path(ctx.quarantine_dir, contract.name, path.name),
         beside=read_beside(path, contract),
+        shrink_allowed=shrink_allowed,
     )
     return ingest_extract(ctx, contract, extract)
 
@@ -413,7 +421,7 @@ def ingest_extract(ctx: IngestContext, contract: Contract, extract: Extract) -> 
         return _moved(contract, extract, None)
     with psycopg.connect(ctx.url) as conn:
         _settle_leftovers(conn, ctx, contract)
-        seen = seen_before(conn, contract, sha)
+        seen = _seen(conn, contract, extract, sha)
     if seen:
         return _seen_summary(contract, extract, seen)
     quarantine = QuarantineWriter(extract.quarantine, [c.name for c in contract.columns], sha)
@@ -523,7 +531,7 @@ def _load(ctx, contract, extract, sha, batch: _ReadBatch) -> tuple[BatchSummary,
     with psycopg.connect(ctx.url) as conn, conn.cursor() as cur:
         lock_for_transaction(cur)
         key_known = check_key(cur, ctx.key)  # again under the lock: a rotation may have committed meanwhile
-        seen = seen_before(conn, contract, sha)  # again under the lock: the same file may be loading elsewhere
+        seen = _seen(conn, contract, extract, sha)  # again under the lock: the same file may be loading elsewhere
         if seen:
             return _seen_summary(contract, extract, seen), _Settled()
         cur.execute(raw_table_ddl(contract))
@@ -548,6 +556,8 @@ def _load(ctx, contract, extract, sha, batch: _ReadBatch) -> tuple[BatchSummary,
             replaced, replaced_rows = replace_period(cur, contract, extract.period, batch_id)
         if replaced and not batch.spool.rows:
             raise _would_empty(extract, batch, replaced, f"period {extract.period}")
+        if replaced_rows >= SHRINK_MIN_ROWS and counts[1] * 2 < replaced_rows and not extract.shrink_allowed:
+            raise _would_shrink(contract, extract, counts, replaced, replaced_rows)
         # Before linkage and the COPY: a merge rewrites the person keys of fewer rows.
         outdated = outdate_earlier_periods(cur, contract)
         outdated_itself = batch_id in outdated.ids
@@ -633,6 +643,13 @@ def _purge_other_quarantine(cur, ctx: IngestContext, extract: Extract, batch: _R
         )
 
 
+def _seen(conn: psycopg.Connection, contract: Contract, extract: Extract, sha: str) -> Seen | None:
+    """The ledger's answer, but a file rejected before is read again when the steward says it replaces its period
+    (it was refused for keeping too few rows; refused for another reason, it is refused again)."""
+    seen = seen_before(conn, contract, sha)
+    return None if seen and seen.status == "already_rejected" and extract.shrink_allowed else seen
+
+
 def _seen_summary(contract: Contract, extract: Extract, seen: Seen) -> BatchSummary:
     return BatchSummary(contract.name, extract.path.name, seen.status, batch_id=seen.batch_id, message=seen.message)
 
@@ -648,6 +665,20 @@ def _would_empty(extract: Extract, batch: _ReadBatch, replaced: list[tuple[int, 
         "no_valid_rows",
         f"{extract.path.name}: none of its {batch.rows_read} rows is valid ({why}); it would empty "
         f"{what}, loaded from {earlier}, which stays as it was",
+    )
+
+
+def _would_shrink(contract, extract: Extract, counts, replaced: list[tuple[int, str]], loaded: int) -> FileRejected:
+    """A re-sent period keeping under half the rows loaded of it (SHRINK_MIN_ROWS): refused as a whole, saying
+    what to do."""
+    name, (read, kept, quarantined) = extract.path.name, counts
+    earlier = ", ".join(f"{file_name} (batch {batch_id})" for batch_id, file_name in replaced)
+    return FileRejected(
+        "shrinks_period",
+        f"{name}: it would replace the {loaded} rows of period {extract.period} loaded from {earlier} by {kept}"
+        f" (of {read} read, {quarantined} quarantined): under half, it looks like part of the month, not all of it."
+        " The period stays as it was. Ask the partner to send the whole month again; if the month really is that"
+        f" small now, load this file with `abord ingest --source {contract.name} --replace-period {name}`",
     )
 
 

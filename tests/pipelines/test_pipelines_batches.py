@@ -340,6 +340,60 @@ def test_a_resent_month_with_no_valid_row_is_refused_and_the_month_stays(ctx: In
     assert fewer.status == "loaded" and fewer.rows_loaded == 1 and fewer.replaced == (loaded.batch_id,)
 
 
+@pytest.mark.parametrize("load", ["snapshot", "append"])
+def test_a_resent_month_keeping_under_half_its_rows_is_refused_and_the_month_stays(ctx, tmp_path: Path, load):
+    # A partner sends a month's late rows alone under the month's name: loading them would replace the month.
+    contract = replace(TENANCIES, load=load)
+    month = [f"B{i}" for i in range(120)]
+    loaded = ingest_file(ctx, contract, _write(tmp_path, "2025-12", _rows(*month, bad="X1")))
+    before = _state(ctx.url)
+    quarantine = quarantine_path(ctx.quarantine_dir, "housing_tenancies", "tenancies_2025-12.csv")
+    to_fix = quarantine.read_bytes()
+    late = _write(tmp_path, "2025-12", _rows("L1", "L2", "L3", "L4", bad="L5")).rename(
+        tmp_path / "tenancies_tardif_2025-12.csv"
+    )
+
+    refused = ingest_file(ctx, contract, late)
+
+    assert refused.status == "rejected"
+    assert refused.message.startswith(
+        "tenancies_tardif_2025-12.csv: it would replace the 120 rows of period 2025-12 loaded from"
+        f" tenancies_2025-12.csv (batch {loaded.batch_id}) by 4 (of 5 read, 1 quarantined): under half"
+    )
+    assert "--source housing_tenancies --replace-period tenancies_tardif_2025-12.csv" in refused.message
+    batches, *rows_and_keys = _state(ctx.url)
+    assert batches == [*before[0], (refused.batch_id, "rejected", None, 0, None)]
+    assert rows_and_keys == list(before[1:])
+    reasons = "select reason_code from audit.rejections where batch_id = %s"
+    assert _query(ctx.url, reasons, (refused.batch_id,)) == [("shrinks_period",)]
+    assert _balances(ctx.url) == []
+    assert "shrinks_period" in quarantine_path(ctx.quarantine_dir, "housing_tenancies", late.name).read_text()
+    # under the month's own name, the loaded batch's rows to fix are the only copy of them: they stay
+    same_name = _write(tmp_path, "2025-12", _rows("L1", "L2", "L3"))
+    assert ingest_file(ctx, contract, same_name).status == "rejected"
+    assert quarantine.read_bytes() == to_fix
+    assert _state(ctx.url)[1:] == before[1:]
+    # the steward, told the month really is that small now, loads the very file refused
+    assert ingest_file(ctx, contract, late).status == "already_rejected"
+    forced = ingest_file(ctx, contract, late, shrink_allowed=True)
+    assert (forced.status, forced.rows_loaded, forced.replaced) == ("loaded", 4, (loaded.batch_id,))
+    assert _query(ctx.url, "select count(*) from raw.housing_tenancies") == [(4,)]
+    assert _balances(ctx.url) == []
+    assert ingest_file(ctx, contract, late, shrink_allowed=True).status == "already_loaded"
+
+
+def test_a_resent_month_keeping_half_its_rows_or_a_small_month_replaces_it(ctx: IngestContext, tmp_path: Path):
+    events = replace(TENANCIES, load="append")
+    month = ingest_file(ctx, events, _write(tmp_path, "2025-11", _rows(*[f"B{i}" for i in range(100)])))
+    short = ingest_file(ctx, events, _write(tmp_path, "2025-11", _rows(*[f"B{i}" for i in range(49)])))
+    assert short.status == "rejected"
+    half = ingest_file(ctx, events, _write(tmp_path, "2025-11", _rows(*[f"B{i}" for i in range(50)])))
+    assert (half.status, half.replaced) == ("loaded", (month.batch_id,))
+    small = ingest_file(ctx, events, _write(tmp_path, "2025-12", _rows(*[f"C{i}" for i in range(99)])))
+    fewer = ingest_file(ctx, events, _write(tmp_path, "2025-12", _rows("C1")))
+    assert (fewer.status, fewer.replaced) == ("loaded", (small.batch_id,))
+
+
 def _quarantine_in_another_process(path: Path) -> None:
     rejected = [Rejected(9, [Problem("site", "required", "site is empty")], None)]
     write_quarantine(path, rejected, [], "b" * 64).replace(path)
