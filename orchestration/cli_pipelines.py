@@ -39,6 +39,12 @@ def ingest(
         exists=True,
     ),
     source: str = typer.Option(..., "--source", help="The source contract it follows (its `name`)."),
+    replace_period: bool = typer.Option(
+        False,
+        "--replace-period",
+        help="Replace the file's period even if it keeps under half the rows loaded of it (refused otherwise,"
+        " shrinks_period), and read it again if it was refused for that.",
+    ),
 ) -> None:
     """Load one partner extract by hand under SOURCE's contract (or pull an sql source) and print its batch."""
     from pipelines.arrival import CHANGED, GONE
@@ -67,7 +73,10 @@ def ingest(
             typer.echo(str(exc), err=True)
             raise typer.Exit(1) from None
     try:
-        summary = ingest_file(ctx, contract, path) if path else pull_table(ctx, contract, get_settings().landing_dir)
+        if path:
+            summary = ingest_file(ctx, contract, path, shrink_allowed=replace_period)
+        else:
+            summary = pull_table(ctx, contract, get_settings().landing_dir)
     except (SqlSourceError, KeyFileError, RawTableOutOfStep) as exc:
         # the partner table cannot be pulled (never the URL); a key rotated while this load waited; a contract's change
         typer.echo(str(exc), err=True)

@@ -56,6 +56,25 @@ def test_ingest_names_an_unknown_source_and_fails_on_a_rejected_file(steward: Pa
     assert folder.exit_code == 2 and "is a folder" in folder.output
 
 
+def test_ingest_refuses_a_resend_keeping_under_half_its_month_until_told_to_replace_it(steward, warehouse_url) -> None:
+    month = _tenancies(steward, [f"B{i};P{i};Lyon;03/02/2021;;;400,00" for i in range(150)])
+    assert runner.invoke(app, ["ingest", "--source", "housing_tenancies", str(month)]).exit_code == 0
+    late = month.with_name("tenancies_tardif_2025-12.csv")
+    late.write_bytes(f"{HEADER}\r\nL1;PL1;Lyon;03/10/2025;;;400,00\r\n".encode("latin-1"))
+    command = ["ingest", "--source", "housing_tenancies", str(late)]
+
+    refused = runner.invoke(app, command)
+
+    assert refused.exit_code == 1 and "rejected" in refused.output
+    assert "the 150 rows of period 2025-12 loaded from tenancies_2025-12.csv (batch 1) by 1 (of 1" in refused.output
+    assert "send the whole month again" in refused.output and "--replace-period" in refused.output
+    forced = runner.invoke(app, [*command, "--replace-period"])
+    assert forced.exit_code == 0, forced.output
+    assert "loaded" in forced.output and "replaces batch 1" in forced.output
+    with psycopg.connect(warehouse_url) as conn:
+        assert conn.execute("select count(*) from raw.housing_tenancies").fetchone() == (1,)
+
+
 def test_ingest_under_another_key_file_is_refused_before_anything_is_written(steward: Path, warehouse_url) -> None:
     first = _tenancies(steward, ["B1;P1;Lyon;03/02/2021;;;400,00"])
     assert runner.invoke(app, ["ingest", "--source", "housing_tenancies", str(first)]).exit_code == 0
