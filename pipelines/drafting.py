@@ -17,12 +17,13 @@ import unicodedata
 import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 from pipelines.contract import SourceFormat
 from pipelines.readers.cells import cell_text
 from pipelines.settings import get_settings
+from pipelines.validation import read_date
 from pseudonymisation import normalise
 
 SAMPLE_ROWS = 2000
@@ -252,11 +253,8 @@ def _sample_xlsx(
 
 
 def _parses(value: str, date_format: str) -> bool:
-    try:
-        datetime.strptime(value, date_format)
-    except ValueError:
-        return False
-    return True
+    # as validation reads it: a date-time ('03/02/2021 00:00:00', as Access writes a date) by its date part
+    return read_date(value, date_format) is not None
 
 
 def _date_reads(values: list[str]) -> dict[str, int]:
@@ -364,7 +362,7 @@ def _identifier_by_content(values: list[str], date_format: str | None, today: da
         if _share(values, lambda v, test=test: test(v) is not None) > 0.8:
             return role
     if date_format:
-        years = [datetime.strptime(v, date_format).year for v in values if _parses(v, date_format)]
+        years = [d.year for v in values if (d := read_date(v, date_format))]
         # dates all well in the past and spread over decades are birth dates, not events
         if max(years) <= today.year - 15 and max(years) - min(years) >= 20:
             return "birth_date"

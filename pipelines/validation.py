@@ -111,15 +111,20 @@ def _birth_date(plausible: Callable[[str, date], str | None], today: date, value
 
 
 def _date(date_format: str, today: date, value: str) -> date:
-    try:
-        parsed = _strptime(value, date_format)
-    except ValueError:
-        parsed = _date_of_date_time(value, date_format)
-        if parsed is None:
-            raise _Invalid("invalid_date", f"'{value}' is not a date in the form {date_format}") from None
+    parsed = read_date(value, date_format)
+    if parsed is None:
+        raise _Invalid("invalid_date", f"'{value}' is not a date in the form {date_format}")
     if not EARLIEST_DATE <= parsed <= today:
         raise _Invalid("implausible_date", f"{parsed.isoformat()} is before 1900 or in the future")
     return parsed
+
+
+def read_date(value: str, date_format: str) -> date | None:
+    """`value` as a date in `date_format`, or as the date of a date-time written so; None when it is neither."""
+    try:
+        return _strptime(value, date_format)
+    except ValueError:
+        return _date_of_date_time(value, date_format)
 
 
 def _date_of_date_time(value: str, date_format: str) -> date | None:

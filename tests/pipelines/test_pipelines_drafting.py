@@ -249,3 +249,19 @@ def test_a_sample_without_an_id_column_says_so(tmp_path: Path) -> None:
     assert contract.record_id.name == "Site"
     assert "no column looks like a record id" in _comment(text, "Site")
     assert not any(c.unique for c in contract.columns if c.role != "record_id")
+
+
+def test_dates_written_with_a_time_of_day_are_drafted_as_dates(tmp_path: Path) -> None:
+    """Access and database exports write a date as '03/02/2021 00:00:00': validation reads it as its date."""
+    lines = ["Dossier;Entrée;Admission"]
+    lines += [f"D{i:03d};{1 + i % 28:02d}/02/2021 00:00:00;{1 + i % 28:02d}/03/2021 09:{i:02d}" for i in range(40)]
+    sample = _sample(tmp_path, "stays_2025-11.csv")
+    sample.write_bytes(("\r\n".join(lines) + "\r\n").encode("utf-8"))
+
+    contract, _ = _draft(sample)
+
+    assert (contract.column("Entrée").type, contract.column("Admission").type) == ("date", "date")
+    assert contract.format.date_format == "%d/%m/%Y"
+    assert _problems(sample, contract) == []
+    row = next(row for _, row in read_rows(sample, contract))
+    assert validate_row(row, contract, TODAY)[0]["Entrée"] == date(2021, 2, 1)
