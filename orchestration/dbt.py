@@ -4,8 +4,9 @@ import os
 import sys
 from pathlib import Path
 
-from dagster import AssetExecutionContext
+from dagster import AssetExecutionContext, Failure
 from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
+from dbt.contracts.graph.manifest import Manifest
 
 from orchestration.resources import AbordResource
 from pipelines.settings import PROJECT_ROOT, get_settings
@@ -14,9 +15,10 @@ from pipelines.writer_lock import held_for_a_build
 
 DBT_PROJECT_DIR: Path = PROJECT_ROOT / "dbt_project"
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+BUILT_RESOURCE_TYPES = ("model", "seed", "snapshot", "test")
 
 
-def parse_dbt_project() -> None:
+def parse_dbt_project() -> Manifest:
     """Write the manifest the assets are built from (partial parsing keeps this quick after the first time).
 
     In-process through dbtRunner, so it works whether or not the virtualenv's bin is on PATH.
@@ -27,6 +29,12 @@ def parse_dbt_project() -> None:
     result = dbtRunner().invoke(args)
     if not result.success:
         raise RuntimeError(f"dbt could not parse {DBT_PROJECT_DIR}: {result.exception}")
+    return result.result
+
+
+def built_nodes(manifest: Manifest) -> frozenset[str]:
+    """The unique ids of what `dbt build` runs: each yields an event dagster-dbt looks up in the loaded manifest."""
+    return frozenset(uid for uid, node in manifest.nodes.items() if node.resource_type in BUILT_RESOURCE_TYPES)
 
 
 def known_dbt_env() -> dict[str, str]:
@@ -39,7 +47,7 @@ def known_dbt_env() -> dict[str, str]:
 
 
 os.environ.update(known_dbt_env())
-parse_dbt_project()
+LOADED_NODES = built_nodes(parse_dbt_project())
 
 
 @dbt_assets(manifest=DBT_PROJECT.manifest_path, project=DBT_PROJECT)
@@ -48,7 +56,12 @@ def abord_dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, abord:
     # set writes the parse state the build starts from: dbt discards a state parsed under another connection
     # (as when the code location loaded before the warehouse was known) and would re-read every project file.
     os.environ.update(abord.dbt_env())
-    parse_dbt_project()
+    added = sorted(built_nodes(parse_dbt_project()) - LOADED_NODES)
+    if added:  # dagster-dbt would fail on a new node's event with a bare KeyError, dbt left building alone
+        raise Failure(
+            f"the dbt project has changed since this code location loaded it (new: {', '.join(added)}): reload"
+            " the code location (Deployment > Reload in the Dagster UI, or restart `abord ui`), then run again"
+        )
     with held_for_a_build(abord.url()):  # a manual load waits: it could delete rows the build has still to read
         yield from dbt.cli(list(DBT_BUILD), context=context).stream()
 

@@ -18,6 +18,7 @@ from dagster import (
 )
 
 from orchestration import ingestion, sensors
+from orchestration.dbt import DBT_PROJECT_DIR, abord_dbt_models, dbt_resource
 from orchestration.definitions import CONTRACTS, defs, landing_sensor, refresh_job
 from orchestration.ingestion import ingestion_asset
 from orchestration.resources import AbordResource
@@ -279,3 +280,22 @@ def test_sensor_sees_a_file_renamed_over_another_of_the_same_size_and_time(tmp_p
     corrected.replace(extract)
     cursor = _tick(sensor, instance, cursor, "waiting a tick for 1 file(s)")
     _tick(sensor, instance, cursor, RunRequest)
+
+
+def test_a_dbt_model_added_after_the_code_location_loaded_fails_the_run_saying_to_reload(
+    warehouse_url: str, monkeypatch
+) -> None:
+    """An analyst's new model, built by a run whose assets came from the manifest read before it: dagster-dbt
+    failed on its event with a bare KeyError."""
+    monkeypatch.setenv("ABORD_DATABASE_URL", warehouse_url)
+    model = DBT_PROJECT_DIR / "models" / "marts" / "fct_added_after_loading.sql"
+    model.write_text("select 1 as value\n")
+    try:
+        result = materialize(
+            [abord_dbt_models], resources={"abord": AbordResource(), "dbt": dbt_resource()}, raise_on_error=False
+        )
+    finally:
+        model.unlink()
+    failure = next(e for e in result.all_events if e.is_step_failure).step_failure_data.error.message
+    assert "changed since this code location loaded it (new: model.abord.fct_added_after_loading)" in failure
+    assert "reload the code location" in failure
