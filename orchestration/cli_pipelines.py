@@ -48,7 +48,7 @@ def ingest(
 ) -> None:
     """Load one partner extract by hand under SOURCE's contract (or pull an sql source) and print its batch."""
     from pipelines.arrival import CHANGED, GONE
-    from pipelines.ingest import ingest_file
+    from pipelines.ingest import BatchSummary, ingest_file
     from pipelines.raw_tables import RawTableOutOfStep
     from pipelines.sql_pull import SqlSourceError, pull_table
     from pseudonymisation.keys import KeyFileError
@@ -65,13 +65,13 @@ def ingest(
         if contract.format.type != "hmis":
             typer.echo(f"{path} is a folder: give the {source} file to load", err=True)
             raise typer.Exit(2)
-        from pipelines.readers.hmis_export import ExportChanged, pack_folder
+        from orchestration.ingestion import pack_export
 
-        try:
-            path = pack_folder(path)  # a re-sent identical folder packs to the same bytes: already loaded
-        except ExportChanged as exc:
-            typer.echo(str(exc), err=True)
-            raise typer.Exit(1) from None
+        packed = pack_export(contract, path)  # a re-sent identical folder packs to the same bytes: already loaded
+        if isinstance(packed, BatchSummary):  # empty, or changed while packed: nothing loaded, nothing recorded
+            typer.echo(packed.line())
+            raise typer.Exit(1)
+        path = packed
     try:
         if path:
             summary = ingest_file(ctx, contract, path, shrink_allowed=replace_period)

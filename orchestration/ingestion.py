@@ -5,6 +5,8 @@ A file source ingests what landing holds; an sql source pulls its partner table'
 watermark of its last loaded batch in audit.batches); an hmis source packs export folders into their ZIP first.
 """
 
+from pathlib import Path
+
 import psycopg
 from dagster import (
     AssetCheckResult,
@@ -21,7 +23,8 @@ from pipelines.arrival import CHANGED, GONE
 from pipelines.contract import CONTRACTS_DIR, Contract
 from pipelines.ingest import BatchSummary, ingest_source
 from pipelines.lateness import lateness
-from pipelines.readers.hmis_export import pack_folders
+from pipelines.readers import FileRejected
+from pipelines.readers.hmis_export import ExportChanged, pack_folder, pack_folders
 from pipelines.sql_pull import pull_table
 
 # Metadata naming the files whose batch recorded nothing (changed or gone while read): the landing sensor asks for
@@ -80,9 +83,25 @@ def ingest_batches(abord: AbordResource, contract: Contract) -> list[BatchSummar
         return [pull_table(ctx, contract, landing)]
     if contract.format.type == "hmis":
         changed = pack_folders(landing, contract.file_pattern)
-        moving = [BatchSummary(contract.name, exc.folder.name, CHANGED, message=str(exc)) for exc in changed]
-        return moving + ingest_source(ctx, contract, landing)
+        return [_changed(contract, exc) for exc in changed] + ingest_source(ctx, contract, landing)
     return ingest_source(ctx, contract, landing)
+
+
+def _changed(contract: Contract, exc: ExportChanged) -> BatchSummary:
+    return BatchSummary(contract.name, exc.folder.name, CHANGED, message=str(exc))
+
+
+def pack_export(contract: Contract, folder: Path) -> Path | BatchSummary:
+    """An HMIS export folder given by hand (`abord ingest`) packed into its ZIP, or why it cannot be, recording
+    nothing, as a run records nothing of it: it changed while packed (a run says so too), or holds no CSV file (a
+    run leaves it waiting). A folder packed whole is then read as a run reads it: missing Client.csv, say, it is a
+    rejected batch."""
+    try:
+        return pack_folder(folder)
+    except ExportChanged as exc:
+        return _changed(contract, exc)
+    except FileRejected as exc:
+        return BatchSummary(contract.name, folder.name, "rejected", message=str(exc))
 
 
 def rows_balance_check(contract: Contract):

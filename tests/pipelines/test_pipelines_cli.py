@@ -12,7 +12,10 @@ import pytest
 from typer.testing import CliRunner
 
 from orchestration.cli import app
+from orchestration.ingestion import ingest_batches
+from orchestration.resources import AbordResource
 from pipelines.contract import load_contract, load_contracts
+from pipelines.readers import hmis_export
 from pseudonymisation.keys import new_key
 from tests.pipelines.hmis_exports import hmis_zip
 
@@ -99,6 +102,59 @@ def test_ingest_packs_an_hmis_export_folder_and_loads_it_once(steward: Path, mon
     assert "hmis_2025-12.zip" in result.output and "loaded       2" in result.output
     again = runner.invoke(app, ["ingest", "--source", "housing_participants", str(folder)])
     assert "already_loaded" in again.output
+
+
+def _hmis_folder(steward: Path, month: str, **export) -> Path:
+    folder = steward / "landing" / "housing" / f"hmis_{month}"
+    folder.mkdir(parents=True)
+    if export:
+        with zipfile.ZipFile(io.BytesIO(hmis_zip(**export))) as archive:
+            archive.extractall(folder)
+    return folder
+
+
+def test_ingest_refuses_an_hmis_export_folder_in_one_line_recording_what_a_run_records(
+    steward: Path, warehouse_url: str, monkeypatch
+) -> None:
+    """A folder with no CSV file raised a FileRejected traceback; one missing Client.csv is a rejected batch."""
+    monkeypatch.setenv("ABORD_CONTRACT_VARIANTS", "hmis")
+    empty = _hmis_folder(steward, "2025-11")
+    no_client = _hmis_folder(steward, "2025-12", leave_out="Client")
+    for folder, why in (
+        (empty, "hmis_2025-11: no CSV file in this export folder"),
+        (no_client, "hmis_2025-12.zip: Client.csv is not in the export"),
+    ):
+        result = runner.invoke(app, ["ingest", "--source", "housing_participants", str(folder)])
+        assert isinstance(result.exception, SystemExit) and result.exit_code == 1, result.output
+        (line,) = result.stdout.splitlines()
+        assert line.startswith("housing_participants") and " rejected " in line and line.endswith(why)
+    assert sorted(p.name for p in empty.parent.iterdir()) == ["hmis_2025-11", "hmis_2025-12", "hmis_2025-12.zip"]
+    ledger = "select file_name, status from audit.batches"
+    with psycopg.connect(warehouse_url) as conn:
+        assert conn.execute(ledger).fetchall() == [("hmis_2025-12.zip", "rejected")]
+    run = ingest_batches(AbordResource(), load_contracts(variants=("hmis",))["housing_participants"])
+    assert [s.status for s in run] == ["already_rejected"], "a run records nothing more, the empty folder waits"
+    with psycopg.connect(warehouse_url) as conn:
+        assert conn.execute(ledger).fetchall() == [("hmis_2025-12.zip", "rejected")]
+
+
+def test_ingest_says_an_hmis_export_folder_changed_while_packed_as_a_run_says_it(steward: Path, monkeypatch) -> None:
+    """The CLI wrote the bare message to stderr; a run logs it as a `changed` summary line."""
+    monkeypatch.setenv("ABORD_CONTRACT_VARIANTS", "hmis")
+    folder = _hmis_folder(steward, "2025-12", version="FY2026")
+    real = hmis_export.shutil.copyfileobj
+
+    def copy_goes_on(source, sink, length):
+        real(source, sink, length)
+        with (folder / "Client.csv").open("a") as handle:
+            handle.write("\n")
+
+    monkeypatch.setattr(hmis_export.shutil, "copyfileobj", copy_goes_on)
+    result = runner.invoke(app, ["ingest", "--source", "housing_participants", str(folder)])
+    assert isinstance(result.exception, SystemExit) and result.exit_code == 1, result.output
+    (run,) = ingest_batches(AbordResource(), load_contracts(variants=("hmis",))["housing_participants"])
+    assert result.stdout == f"{run.line()}\n" and "changed while it was packed" in run.line()
+    assert [p.name for p in folder.parent.iterdir()] == ["hmis_2025-12"], "no ZIP, no partial left"
 
 
 def test_contracts_check_passes_the_shipped_ones_and_names_file_and_key(tmp_path: Path) -> None:
