@@ -5,7 +5,15 @@ import hashlib
 import json
 from pathlib import Path
 
-from dagster import DagsterEventType, RunRequest, RunsFilter, SensorEvaluationContext, SkipReason, sensor
+from dagster import (
+    DagsterEventType,
+    DagsterRunStatus,
+    RunRequest,
+    RunsFilter,
+    SensorEvaluationContext,
+    SkipReason,
+    sensor,
+)
 
 from orchestration.ingestion import READ_AGAIN
 from pipelines.arrival import stamp
@@ -67,7 +75,7 @@ def _shown(paths: list[str]) -> str:
 def _state(cursor: str | None) -> dict:
     """requested: landing as runs were asked for; seen: landing at the last tick; pending: the new files of the
     runs asked for whose outcome is not known yet (the last run, run_key, reads them all); failed: the files of
-    failed runs, asked for again in `wait` ticks (None: once one changes)."""
+    failed runs, asked for again in `wait` ticks (None: once one changes; a canceled run's: `canceled`)."""
     saved = json.loads(cursor) if cursor else {}
     if saved and "requested" not in saved:  # the first cursor held only what was requested
         saved = {"requested": saved}
@@ -108,11 +116,14 @@ def _settle(context: SensorEvaluationContext, state: dict) -> None:
         again = _read_again(context, run.run_id)
         state["requested"] = {p: f for p, f in state["requested"].items() if Path(p).name not in again}
         state.update(failures=0, failed=None)
-    else:  # failed or canceled: back off, then wait for a change, not to start a run failing every minute
-        failures = state["failures"] + 1
+    else:  # failed: back off, then wait for a change, not to start a run failing every minute
         files = {**(state["failed"] or {}).get("files", {}), **state["pending"]}
-        wait = 2 ** (failures - 1) if failures <= MAX_FAILURES else None
-        state.update(failures=failures, failed={"files": files, "wait": wait, "run": run.run_id[:8]})
+        if run.status == DagsterRunStatus.CANCELED:  # on purpose: asked for again, the cancel would be undone
+            state["failed"] = {"files": files, "wait": None, "run": run.run_id[:8], "canceled": True}
+        else:
+            failures = state["failures"] + 1
+            wait = 2 ** (failures - 1) if failures <= MAX_FAILURES else None
+            state.update(failures=failures, failed={"files": files, "wait": wait, "run": run.run_id[:8]})
     state["pending"] = {}
 
 
@@ -122,6 +133,8 @@ def _failed_note(state: dict, current: dict[str, str]) -> str:
     if not files:
         return ""
     when = f"in {failed['wait']} tick(s)" if failed["wait"] else "once one changes (or by a refresh started by hand)"
+    if failed.get("canceled"):
+        return f"; run {failed['run']} was canceled: {len(files)} file(s) asked for again {when}: {_shown(files)}"
     return (
         f"; the refresh failed {state['failures']} time(s) in a row (run {failed['run']}):"
         f" {len(files)} file(s) asked for again {when}: {_shown(files)}"

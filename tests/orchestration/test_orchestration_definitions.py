@@ -12,6 +12,7 @@ from dagster import (
     DagsterInstance,
     DefaultScheduleStatus,
     RunRequest,
+    RunsFilter,
     SkipReason,
     build_sensor_context,
     materialize,
@@ -248,6 +249,23 @@ def test_sensor_asks_again_for_the_files_of_a_failed_run_backing_off(tmp_path: P
     _, cursor = _request_and_run(sensor, instance, cursor, lambda: [])
     _tick(sensor, instance, cursor, "no new partner file in landing")
     assert "failed" not in sensor(build_sensor_context(instance=instance, cursor=cursor)).skip_message
+
+
+def test_sensor_leaves_the_files_of_a_run_canceled_by_the_steward_until_one_changes(tmp_path: Path, monkeypatch):
+    """Canceled on purpose (a wrong file dropped, a refresh at a bad hour): asked for again a tick later, the
+    steward's cancel was undone, five times over. Dagster's own run retries leave a canceled run alone too."""
+    sensor, instance, extract = _sensor_and_extract(tmp_path, monkeypatch)
+    cursor = _tick(sensor, instance, None, "to stand still")
+    run_key, cursor = _request_and_run(sensor, instance, cursor, lambda: [])
+    (run,) = instance.get_runs(RunsFilter(tags={"dagster/run_key": run_key}))
+    instance.report_run_canceled(run)
+    for _ in range(3):
+        cursor = _tick(sensor, instance, cursor, f"run {run.run_id[:8]} was canceled: 1 file(s) asked for again once")
+    extract.write_text("id_bail;id_participant\nB1;P1\n")
+    os.utime(extract, ns=(1, 2))
+    cursor = _tick(sensor, instance, cursor, "waiting a tick for 1 file(s)")
+    _, cursor = _request_and_run(sensor, instance, cursor, lambda: [])
+    assert "canceled" not in sensor(build_sensor_context(instance=instance, cursor=cursor)).skip_message
 
 
 def test_sensor_asks_again_for_a_file_gone_while_its_batch_read_it(tmp_path: Path, monkeypatch) -> None:
