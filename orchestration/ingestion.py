@@ -57,8 +57,8 @@ def ingestion_asset(contract: Contract) -> AssetsDefinition:
     def _ingest(context, abord: AbordResource) -> MaterializeResult:
         summaries = ingest_batches(abord, contract)
         for summary in summaries:
-            # a file changed or gone while it was read: nothing recorded, the steward should know
-            log = context.log.warning if summary.status in (CHANGED, GONE) else context.log.info
+            # a file rejected (its message says what to do), or changed or gone while read: the steward should know
+            log = context.log.warning if summary.status in ("rejected", CHANGED, GONE) else context.log.info
             log(summary.line())
         loaded = [s for s in summaries if s.status == "loaded"]
         return MaterializeResult(
