@@ -69,9 +69,10 @@ CHUNK_ROWS = 2048
 BULK_ROWS = 10_000  # below this, a batch's rows go into the person-key index as they come (_defer_person_index)
 # A re-sent period is the month again, whole: a correction keeps about as many rows as it replaces (the sample
 # generator's corrections bring back the tenth their first send lacked); a partner withdrawing records loses a few.
-# Keeping under half is part of a month sent under its name (late rows, a filtered export): refused (_would_shrink)
-# unless the steward says so. A period of fewer than SHRINK_MIN_ROWS rows is not guarded: there a few rows more or
-# less swing the ratio, and a wrong re-send loses little.
+# A snapshot source's next month holds the partner's whole history again, grown by a month. Keeping under half
+# is part of a month sent under its name (late rows, a filtered export): refused (_refuse_shrink) unless the steward
+# says so. A period of fewer than SHRINK_MIN_ROWS rows is not guarded: there a few rows more or less swing the
+# ratio, and a wrong re-send loses little.
 SHRINK_MIN_ROWS = 100
 
 
@@ -556,16 +557,19 @@ def _load(ctx, contract, extract, sha, batch: _ReadBatch) -> tuple[BatchSummary,
             replaced, replaced_rows = replace_period(cur, contract, extract.period, batch_id)
         if replaced and not batch.spool.rows:
             raise _would_empty(extract, batch, replaced, f"period {extract.period}")
-        if replaced_rows >= SHRINK_MIN_ROWS and counts[1] * 2 < replaced_rows and not extract.shrink_allowed:
-            raise _would_shrink(contract, extract, counts, replaced, replaced_rows)
+        _refuse_shrink(contract, extract, counts, replaced, replaced_rows, extract.period)
         # Before linkage and the COPY: a merge rewrites the person keys of fewer rows.
         outdated = outdate_earlier_periods(cur, contract)
         outdated_itself = batch_id in outdated.ids
         left_behind = [b for b in outdated.batches if b[0] != batch_id]
-        if left_behind and not batch.spool.rows:
+        if left_behind:
             last = max(period for _, _, period, _ in left_behind)
             earlier = [(b, name) for b, name, period, _ in left_behind if period == last]
-            raise _would_empty(extract, batch, earlier, f"{contract.name}'s current period {last}")
+            if not batch.spool.rows:
+                raise _would_empty(extract, batch, earlier, f"{contract.name}'s current period {last}")
+            if not outdated_itself:  # a later month deletes the current snapshot (an older one deletes none)
+                rows = outdated.rows_of([b for b, _ in earlier])
+                _refuse_shrink(contract, extract, counts, earlier, rows, last)
         if linked is not None:  # may move this batch's persons (a split): their keys are read after it
             store_links(cur, ctx.contracts.values(), linked, batch_id)
             _set_aside_rejected(cur, batch, linked)
@@ -668,17 +672,23 @@ def _would_empty(extract: Extract, batch: _ReadBatch, replaced: list[tuple[int, 
     )
 
 
-def _would_shrink(contract, extract: Extract, counts, replaced: list[tuple[int, str]], loaded: int) -> FileRejected:
-    """A re-sent period keeping under half the rows loaded of it (SHRINK_MIN_ROWS): refused as a whole, saying
-    what to do."""
+def _refuse_shrink(
+    contract, extract: Extract, counts, earlier: list[tuple[int, str]], loaded: int, period: str
+) -> None:
+    """A re-sent period, or a snapshot source's next one (the partner's whole history, which grows), keeping under
+    half the `loaded` rows of `period` (SHRINK_MIN_ROWS) is refused as a whole, saying what to do, unless the
+    steward said it replaces them."""
     name, (read, kept, quarantined) = extract.path.name, counts
-    earlier = ", ".join(f"{file_name} (batch {batch_id})" for batch_id, file_name in replaced)
-    return FileRejected(
+    if loaded < SHRINK_MIN_ROWS or kept * 2 >= loaded or extract.shrink_allowed:
+        return
+    files = ", ".join(f"{file_name} (batch {batch_id})" for batch_id, file_name in earlier)
+    own = "" if period == extract.period else f" of period {extract.period}"
+    raise FileRejected(
         "shrinks_period",
-        f"{name}: it would replace the {loaded} rows of period {extract.period} loaded from {earlier} by {kept}"
+        f"{name}: it would replace the {loaded} rows of period {period} loaded from {files} by {kept}{own}"
         f" (of {read} read, {quarantined} quarantined): under half, it looks like part of the month, not all of it."
-        " The period stays as it was. Ask the partner to send the whole month again; if the month really is that"
-        f" small now, load this file with `abord ingest --source {contract.name} --replace-period {name}`",
+        f" Period {period} stays as it was. Ask the partner to send the whole month again; if the month really is"
+        f" that small now, load this file with `abord ingest --source {contract.name} --replace-period {name}`",
     )
 
 

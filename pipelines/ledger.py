@@ -174,7 +174,14 @@ class Outdated:
 
     by: int | None = None  # the latest period's file, each outdated batch's `outdated_by`
     batches: tuple[tuple[int, str, str, bool], ...] = ()  # (batch id, file name, period, a retry) per batch
-    rows_deleted: int = 0
+    rows: tuple[tuple[int, int], ...] = ()  # (batch id, raw rows deleted) per batch that held rows
+
+    @property
+    def rows_deleted(self) -> int:
+        return sum(n for _, n in self.rows)
+
+    def rows_of(self, ids: Sequence[int]) -> int:
+        return sum(n for b, n in self.rows if b in ids)
 
     @property
     def ids(self) -> tuple[int, ...]:
@@ -207,8 +214,14 @@ def outdate_earlier_periods(cur: psycopg.Cursor, contract: Contract) -> Outdated
     if not outdated:
         return Outdated(latest)
     batches = tuple(sorted(outdated))
-    cur.execute(f"delete from {contract.raw_table} where batch_id = any(%s)", ([b for b, *_ in batches],))
-    return Outdated(latest, batches, cur.rowcount)
+    # counted per batch: the load compares the current period's rows alone with its own (a warehouse from before
+    # outdating may still hold older periods' rows)
+    rows = cur.execute(
+        f"with gone as (delete from {contract.raw_table} where batch_id = any(%s) returning batch_id)"
+        " select batch_id, count(*) from gone group by batch_id",
+        ([b for b, *_ in batches],),
+    ).fetchall()
+    return Outdated(latest, batches, tuple(rows))
 
 
 def record_rejections(cur: psycopg.Cursor, batch_id: int, reasons: Sequence[tuple[int, str | None, str]]) -> None:

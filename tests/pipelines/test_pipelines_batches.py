@@ -167,8 +167,8 @@ def test_a_snapshot_load_that_deletes_a_tenth_of_its_table_refreshes_its_statist
 
     ingest_file(ctx, TENANCIES, _write(tmp_path, "2025-11", _rows(*(f"A{i}" for i in range(600)))))
     assert planned_rows() == 600
-    # 30 rows loaded would not qualify; the 600 of November deleted do
-    ingest_file(ctx, TENANCIES, _write(tmp_path, "2025-12", _rows(*(f"B{i}" for i in range(30)))))
+    # 30 rows loaded would not qualify; the 600 of November deleted do (a history the steward said shrank)
+    ingest_file(ctx, TENANCIES, _write(tmp_path, "2025-12", _rows(*(f"B{i}" for i in range(30)))), shrink_allowed=True)
     assert planned_rows() == 30
 
 
@@ -899,13 +899,54 @@ def test_a_next_period_with_no_valid_row_is_refused_and_the_current_one_stays(ct
     assert _query(ctx.url, "select batch_id from audit.current_batches") == [(loaded.batch_id,)]
 
 
+def test_a_next_snapshot_keeping_under_half_the_current_one_is_refused_and_the_current_one_stays(ctx, tmp_path):
+    # A snapshot holds the partner's whole history: a filtered export of the next month would outdate it all.
+    rows = [*_rows(*[f"A{i}" for i in range(100)], bad="A100"), *_rows(bad="A101")[-1:]]
+    november_file = _write(tmp_path, "2025-11", rows)
+    november = ingest_file(ctx, TENANCIES, november_file)
+    quarantine = quarantine_path(ctx.quarantine_dir, "housing_tenancies", november_file.name)
+    _fix_first_row(quarantine, date_debut="28/02/2021")
+    retried = retry_quarantine(ctx, quarantine)  # its fixed row is current with November's 100: 101 rows
+    before, to_fix = _state(ctx.url), quarantine.read_bytes()
+    partial = _write(tmp_path, "2025-12", _rows(*[f"A{i}" for i in range(50)], bad="A50"))
+
+    refused = ingest_file(ctx, TENANCIES, partial)
+
+    assert refused.status == "rejected"
+    assert refused.message.startswith(
+        "tenancies_2025-12.csv: it would replace the 101 rows of period 2025-11 loaded from tenancies_2025-11.csv"
+        f" (batch {november.batch_id}), {retried.file_name} (batch {retried.batch_id}) by 50 of period 2025-12"
+        " (of 51 read, 1 quarantined): under half"
+    )
+    assert "Period 2025-11 stays as it was" in refused.message
+    assert "--source housing_tenancies --replace-period tenancies_2025-12.csv" in refused.message
+    batches, *rows_and_keys = _state(ctx.url)
+    assert batches == [*before[0], (refused.batch_id, "rejected", None, 0, None)]
+    assert rows_and_keys == list(before[1:])
+    assert quarantine.read_bytes() == to_fix, "the current period's rows to fix stay"
+    forced = ingest_file(ctx, TENANCIES, partial, shrink_allowed=True)
+    assert (forced.status, forced.outdated) == ("loaded", (november.batch_id, retried.batch_id))
+    assert _query(ctx.url, "select count(*) from raw.housing_tenancies") == [(50,)]
+    assert _balances(ctx.url) == []
+
+
+def test_a_next_snapshot_keeping_half_or_a_late_smaller_month_is_loaded(ctx: IngestContext, tmp_path: Path) -> None:
+    ingest_file(ctx, TENANCIES, _write(tmp_path, "2025-11", _rows(*[f"A{i}" for i in range(120)])))
+    december = ingest_file(ctx, TENANCIES, _write(tmp_path, "2025-12", _rows(*[f"A{i}" for i in range(60)])))
+    assert (december.status, december.rows_loaded) == ("loaded", 60)
+    (tmp_path / "late").mkdir()
+    late = ingest_file(ctx, TENANCIES, _write(tmp_path / "late", "2025-11", _rows("A1")))
+    assert (late.status, late.outdated) == ("loaded", ()), "an older month is outdated at once: it deletes nothing"
+    assert _query(ctx.url, "select count(*) from raw.housing_tenancies") == [(60,)]
+
+
 def test_an_append_source_keeps_its_earlier_periods_rows(ctx: IngestContext, tmp_path: Path) -> None:
     events = replace(TENANCIES, load="append")
-    november = ingest_file(ctx, events, _write(tmp_path, "2025-11", _rows("A1")))
+    november = ingest_file(ctx, events, _write(tmp_path, "2025-11", _rows(*[f"A{i}" for i in range(120)])))
     december = ingest_file(ctx, events, _write(tmp_path, "2025-12", _rows("B1")))
-    assert december.outdated == ()
+    assert (december.status, december.outdated) == ("loaded", ())
     assert _query(ctx.url, "select batch_id, count(*) from raw.housing_tenancies group by 1 order by 1") == [
-        (november.batch_id, 1),
+        (november.batch_id, 120),
         (december.batch_id, 1),
     ]
     assert _query(ctx.url, "select count(*) from audit.batches where outdated_by is not null") == [(0,)]
