@@ -42,8 +42,8 @@ def ingest(
     replace_period: bool = typer.Option(
         False,
         "--replace-period",
-        help="Replace the file's period even if it keeps under half the rows loaded of it (refused otherwise,"
-        " shrinks_period), and read it again if it was refused for that.",
+        help="Load the file even if it keeps under half the rows loaded of its period, or of a snapshot source's"
+        " current period (refused otherwise, shrinks_period), and read it again if it was refused for that.",
     ),
 ) -> None:
     """Load one partner extract by hand under SOURCE's contract (or pull an sql source) and print its batch."""
