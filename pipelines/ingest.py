@@ -557,7 +557,7 @@ def _load(ctx, contract, extract, sha, batch: _ReadBatch) -> tuple[BatchSummary,
             replaced, replaced_rows = replace_period(cur, contract, extract.period, batch_id)
         if replaced and not batch.spool.rows:
             raise _would_empty(extract, batch, replaced, f"period {extract.period}")
-        _refuse_shrink(contract, extract, counts, replaced, replaced_rows, extract.period)
+        _refuse_shrink(contract, extract, batch, counts, replaced, replaced_rows, extract.period)
         # Before linkage and the COPY: a merge rewrites the person keys of fewer rows.
         outdated = outdate_earlier_periods(cur, contract)
         outdated_itself = batch_id in outdated.ids
@@ -569,7 +569,7 @@ def _load(ctx, contract, extract, sha, batch: _ReadBatch) -> tuple[BatchSummary,
                 raise _would_empty(extract, batch, earlier, f"{contract.name}'s current period {last}")
             if not outdated_itself:  # a later month deletes the current snapshot (an older one deletes none)
                 rows = outdated.rows_of([b for b, _ in earlier])
-                _refuse_shrink(contract, extract, counts, earlier, rows, last)
+                _refuse_shrink(contract, extract, batch, counts, earlier, rows, last)
         if linked is not None:  # may move this batch's persons (a split): their keys are read after it
             store_links(cur, ctx.contracts.values(), linked, batch_id)
             _set_aside_rejected(cur, batch, linked)
@@ -662,33 +662,46 @@ def _would_empty(extract: Extract, batch: _ReadBatch, replaced: list[tuple[int, 
     """A re-sent period, or a snapshot source's next one, none of whose rows is valid would replace the loaded
     period by nothing (a renamed date format, a column shifted): it is refused as a whole, as a file with a header
     and no rows is, and says why."""
-    reasons = Counter((column or "row", code) for _, column, code in batch.reasons)
-    why = ", ".join(f"{code} in {column}: {n}" for (column, code), n in reasons.most_common(3))
     earlier = ", ".join(f"{name} (batch {batch_id})" for batch_id, name in replaced)
     return FileRejected(
         "no_valid_rows",
-        f"{extract.path.name}: none of its {batch.rows_read} rows is valid ({why}); it would empty "
+        f"{extract.path.name}: none of its {batch.rows_read} rows is valid ({_main_reasons(batch)}); it would empty "
         f"{what}, loaded from {earlier}, which stays as it was",
     )
 
 
+def _main_reasons(batch: _ReadBatch) -> str:
+    reasons = Counter((column or "row", code) for _, column, code in batch.reasons)
+    return ", ".join(f"{code} in {column}: {n}" for (column, code), n in reasons.most_common(3))
+
+
 def _refuse_shrink(
-    contract, extract: Extract, counts, earlier: list[tuple[int, str]], loaded: int, period: str
+    contract, extract: Extract, batch: _ReadBatch, counts, earlier: list[tuple[int, str]], loaded: int, period: str
 ) -> None:
     """A re-sent period, or a snapshot source's next one (the partner's whole history, which grows), keeping under
     half the `loaded` rows of `period` (SHRINK_MIN_ROWS) is refused as a whole, saying what to do, unless the
-    steward said it replaces them."""
+    steward said it replaces them. A file that holds the month but most of whose rows fail validation says why:
+    only the steward can tell a changed format from a month that shrank."""
     name, (read, kept, quarantined) = extract.path.name, counts
     if loaded < SHRINK_MIN_ROWS or kept * 2 >= loaded or extract.shrink_allowed:
         return
     files = ", ".join(f"{file_name} (batch {batch_id})" for batch_id, file_name in earlier)
     own = "" if period == extract.period else f" of period {extract.period}"
+    force = f"`abord ingest --source {contract.name} --replace-period {extract.path}`"
+    if read * 2 >= loaded and quarantined > kept:  # the month is there, most of it invalid
+        what = (
+            f" {quarantined} of its rows are invalid ({_main_reasons(batch)}): fix the cause with the partner and"
+            f" have the month sent again, or load this file with {force} and then retry its quarantined rows"
+        )
+    else:
+        what = (
+            " Under half, it looks like part of the month, not all of it: ask the partner to send the whole month"
+            f" again; if the month really is that small now, load this file with {force}"
+        )
     raise FileRejected(
         "shrinks_period",
         f"{name}: it would replace the {loaded} rows of period {period} loaded from {files} by {kept}{own}"
-        f" (of {read} read, {quarantined} quarantined): under half, it looks like part of the month, not all of it."
-        f" Period {period} stays as it was. Ask the partner to send the whole month again; if the month really is"
-        f" that small now, load this file with `abord ingest --source {contract.name} --replace-period {name}`",
+        f" (of {read} read, {quarantined} quarantined). Period {period} stays as it was.{what}",
     )
 
 

@@ -340,6 +340,23 @@ def test_a_resent_month_with_no_valid_row_is_refused_and_the_month_stays(ctx: In
     assert fewer.status == "loaded" and fewer.rows_loaded == 1 and fewer.replaced == (loaded.batch_id,)
 
 
+def test_a_whole_month_resent_with_most_rows_invalid_is_refused_saying_why(ctx, tmp_path: Path) -> None:
+    """The whole month again, but two rows in three with a date in another form: it was told to ask the partner
+    for the whole month, or that the month really was that small, and the reasons were nowhere."""
+    month = [f"B{i}" for i in range(120)]
+    loaded = ingest_file(ctx, TENANCIES, _write(tmp_path, "2025-12", _rows(*month)))
+    rows = _rows(*month)
+    reformatted = [line.replace("/2021", "-2021") if i % 3 else line for i, line in enumerate(rows)]
+
+    refused = ingest_file(ctx, TENANCIES, _write(tmp_path, "2025-12", reformatted).rename(tmp_path / "t_2025-12.csv"))
+
+    assert refused.status == "rejected" and loaded.rows_loaded == 120
+    assert "by 40 (of 120 read, 80 quarantined). Period 2025-12 stays as it was. 80 of its rows are invalid" in (
+        refused.message
+    )
+    assert "invalid_date in date_debut: 80" in refused.message and "then retry its quarantined rows" in refused.message
+
+
 @pytest.mark.parametrize("load", ["snapshot", "append"])
 def test_a_resent_month_keeping_under_half_its_rows_is_refused_and_the_month_stays(ctx, tmp_path: Path, load):
     # A partner sends a month's late rows alone under the month's name: loading them would replace the month.
@@ -358,9 +375,10 @@ def test_a_resent_month_keeping_under_half_its_rows_is_refused_and_the_month_sta
     assert refused.status == "rejected"
     assert refused.message.startswith(
         "tenancies_tardif_2025-12.csv: it would replace the 120 rows of period 2025-12 loaded from"
-        f" tenancies_2025-12.csv (batch {loaded.batch_id}) by 4 (of 5 read, 1 quarantined): under half"
+        f" tenancies_2025-12.csv (batch {loaded.batch_id}) by 4 (of 5 read, 1 quarantined). Period 2025-12 stays"
+        " as it was. Under half, it looks like part of the month"
     )
-    assert "--source housing_tenancies --replace-period tenancies_tardif_2025-12.csv" in refused.message
+    assert f"--source housing_tenancies --replace-period {late}`" in refused.message  # a path abord ingest finds
     batches, *rows_and_keys = _state(ctx.url)
     assert batches == [*before[0], (refused.batch_id, "rejected", None, 0, None)]
     assert rows_and_keys == list(before[1:])
@@ -916,10 +934,9 @@ def test_a_next_snapshot_keeping_under_half_the_current_one_is_refused_and_the_c
     assert refused.message.startswith(
         "tenancies_2025-12.csv: it would replace the 101 rows of period 2025-11 loaded from tenancies_2025-11.csv"
         f" (batch {november.batch_id}), {retried.file_name} (batch {retried.batch_id}) by 50 of period 2025-12"
-        " (of 51 read, 1 quarantined): under half"
+        " (of 51 read, 1 quarantined). Period 2025-11 stays as it was. Under half"
     )
-    assert "Period 2025-11 stays as it was" in refused.message
-    assert "--source housing_tenancies --replace-period tenancies_2025-12.csv" in refused.message
+    assert f"--source housing_tenancies --replace-period {partial}`" in refused.message
     batches, *rows_and_keys = _state(ctx.url)
     assert batches == [*before[0], (refused.batch_id, "rejected", None, 0, None)]
     assert rows_and_keys == list(before[1:])
