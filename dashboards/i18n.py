@@ -94,6 +94,7 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "breakdown.before": "Avant l'entrée",
         "breakdown.after": "Après l'entrée",
         "breakdown.clause": "{funder} — {indicator} (clause {clause})",
+        "breakdown.funder_sector": "{funder} — {sector}",
         "clause.housing_retention_12m": "Maintien dans le logement à 12 mois",
         "clause.employment_in_work_12m": "En emploi ou en formation à 12 mois",
         "clause.health_emergency_visits_change": "Variation des passages aux urgences",
@@ -110,6 +111,7 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "sector.costs": "Coûts",
         "sector.funders": "Financeurs",
         "sector.data_quality": "Qualité des données",
+        "sector.support": "Accompagnement",
     },
     "en": {
         "app.title": "abord — Housing First",
@@ -180,6 +182,7 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "breakdown.before": "Before entry",
         "breakdown.after": "After entry",
         "breakdown.clause": "{funder} — {indicator} (clause {clause})",
+        "breakdown.funder_sector": "{funder} — {sector}",
         "clause.housing_retention_12m": "12-month housing retention",
         "clause.employment_in_work_12m": "In work or training at 12 months",
         "clause.health_emergency_visits_change": "Change in emergency visits",
@@ -196,6 +199,7 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "sector.costs": "Costs",
         "sector.funders": "Funders",
         "sector.data_quality": "Data quality",
+        "sector.support": "Support",
     },
 }
 
@@ -215,6 +219,16 @@ SECTORS: Final = (
     "funders",
     "data_quality",
 )
+# The finance partner's convention sectors (a funder's 'funder:sector' breakdown) as catalogue sectors; support
+# ('accompagnement') has a label but no indicators of its own.
+CONVENTION_SECTORS: Final[dict[str, str]] = {
+    "logement": "housing",
+    "accompagnement": "support",
+    "sante": "health",
+    "justice": "justice",
+    "hebergement": "shelter",
+    "emploi": "employment",
+}
 _FRENCH_MARKS: Final = str.maketrans({",": NNBSP, ".": ","})
 _MONTHS_EN: Final = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -311,9 +325,14 @@ def is_clause(breakdown: str) -> bool:
 
 def format_breakdown(breakdown: str, lang: Lang) -> str:
     """'before' / 'after' entry and the 'all' total translated; a clause as its funder, its indicator's name and
-    the partner's clause id (which tells tiers apart); partner, landlord-kind and funder codes as-is."""
+    the partner's clause id (which tells tiers apart); a funder's 'funder:sector' as its funder and its sector's
+    name; partner and landlord-kind codes as-is. A code the dashboards do not know shows as-is."""
     if is_clause(breakdown):
         funder, indicator, clause = breakdown.split(":", 2)
-        name = TEXT[lang].get(f"clause.{indicator}", indicator)  # a code the dashboards do not know shows as-is
+        name = TEXT[lang].get(f"clause.{indicator}", indicator)
         return t("breakdown.clause", lang, funder=funder, indicator=name, clause=clause)
+    funder, is_funder, sector = breakdown.partition(":")
+    if is_funder:
+        name = format_sector(CONVENTION_SECTORS[sector], lang) if sector in CONVENTION_SECTORS else sector
+        return t("breakdown.funder_sector", lang, funder=funder, sector=name)
     return TEXT[lang].get(f"breakdown.{breakdown}", breakdown)

@@ -60,6 +60,10 @@ PAYMENT_DUE = "pfp_payment_due"
 # apart only by the partner's clause id, long as partners write them.
 TIER_80 = "CIS-LDA:housing_retention_12m:PP-CIS-LDA-LYO-2024-housing_retention_12m-80"
 TIER_90 = "CIS-LDA:housing_retention_12m:PP-CIS-LDA-LYO-2024-housing_retention_12m-90"
+COMMITTED = "funder_committed"
+# A funder's amounts by 'funder:sector', the finance partner's sector codes; 'divers' is one the dashboards do not
+# know.
+FUNDER_SECTORS = ["ARS:sante", "METRO-LYON:hebergement", "METRO-LYON:logement", "FDF:divers"]
 # Non-percent indicators (one per unit), one in two sectors, one catalogued but not yet published, and the
 # share of days stably housed, published by quarter too.
 OTHER_CATALOGUE_ROWS = [
@@ -76,6 +80,9 @@ OTHER_CATALOGUE_ROWS = [
     ),
     _catalogue_row("voice_satisfaction_housing", "Satisfaction", "Satisfaction", "score", "tenants_voice"),
     _catalogue_row(PAYMENT_DUE, "Paiement dû", "Payment due", "eur", "funders", scale=None),
+    _catalogue_row(
+        COMMITTED, "Montants engagés par financeur", "Amounts committed by funder", "eur", "funders", scale=None
+    ),
 ]
 UNPUBLISHED = "housing_retention_24m"
 
@@ -107,6 +114,12 @@ OTHER_ROWS = [
     # Pay-for-performance clauses: cells by site only, one per clause.
     _cell(PAYMENT_DUE, "Lyon", "all", TIER_80, (12345, 12345, 12345.2, 40)),
     _cell(PAYMENT_DUE, "Lyon", "all", TIER_90, (0, 20576, 0, 40)),
+    # Amounts count no persons; by site and all sites together, no all-funders row.
+    *[
+        _cell(COMMITTED, site, "all", key, (amount, None, amount, None))
+        for key, amount in zip(FUNDER_SECTORS, (120000, 30000, 90000, 5000), strict=True)
+        for site in ("Lyon", "all")
+    ],
 ]
 
 # The share of days stably housed by quarter: (persons observed in the quarter, days stably housed, days observed)

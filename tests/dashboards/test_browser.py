@@ -138,18 +138,21 @@ def test_indicators_page_opens_with_its_table(app_url: str) -> None:
         expect(quarter).to_contain_text(f"93,8{NBSP}%")
 
 
+def choose(page: Page, label: str, option: str) -> None:
+    page.get_by_test_id("stSelectbox").filter(has_text=label).click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def row(page: Page, breakdown: str) -> Locator:
+    return page.get_by_role("row").filter(has=page.get_by_role("cell", name=breakdown))
+
+
 def test_each_clause_of_a_funder_reads_whole_in_french_then_english(app_url: str) -> None:
     from playwright.sync_api import expect
 
-    def choose(page: Page, label: str, option: str) -> None:
-        page.get_by_test_id("stSelectbox").filter(has_text=label).click()
-        page.get_by_role("option", name=option, exact=True).click()
-
-    def row(page: Page, breakdown: str) -> Locator:
-        return page.get_by_role("row").filter(has=page.get_by_role("cell", name=breakdown))
-
     with indicators_page(app_url) as page:
         choose(page, "Secteur", "Financeurs")
+        choose(page, "Indicateur", "Paiement dû")
         expect(page.get_by_role("heading", name="Paiement dû")).to_be_visible(timeout=10_000)
         choose(page, "Site", "Lyon")
         # Two tiers of one clause: a row each, whole, told apart by the partner's clause id; no card.
@@ -162,3 +165,24 @@ def test_each_clause_of_a_funder_reads_whole_in_french_then_english(app_url: str
         expect(page.get_by_role("heading", name="Payment due")).to_be_visible(timeout=10_000)
         tier = "CIS-LDA — 12-month housing retention (clause PP-CIS-LDA-LYO-2024-housing_retention_12m-90)"
         expect(row(page, tier)).to_contain_text("€0")
+
+
+def test_a_funders_amounts_read_by_funder_and_sector_name_in_french_then_english(app_url: str) -> None:
+    from playwright.sync_api import expect
+
+    def at_site(page: Page, breakdown: str, site: str) -> Locator:
+        return row(page, breakdown).filter(has=page.get_by_role("cell", name=site, exact=True))
+
+    with indicators_page(app_url) as page:
+        choose(page, "Secteur", "Financeurs")
+        expect(page.get_by_role("heading", name="Montants engagés par financeur")).to_be_visible(timeout=10_000)
+        expect(at_site(page, "ARS — Santé", "Tous les sites")).to_contain_text(f"120\u202f000{NBSP}€")
+        expect(at_site(page, "METRO-LYON — Hébergement d'urgence", "Tous les sites")).to_be_visible()
+        expect(page.get_by_test_id("stMetricLabel").first).to_have_text("Toutes cohortes — ARS — Santé")
+
+        page.get_by_text("English", exact=True).click()
+        expect(page.get_by_role("heading", name="Amounts committed by funder")).to_be_visible(timeout=10_000)
+        expect(at_site(page, "ARS — Health", "All sites")).to_contain_text("€120,000")
+        expect(at_site(page, "METRO-LYON — Housing", "All sites")).to_be_visible()
+        expect(at_site(page, "FDF — divers", "All sites")).to_be_visible()
+        expect(page.get_by_test_id("stMetricLabel").first).to_have_text("All cohorts — ARS — Health")

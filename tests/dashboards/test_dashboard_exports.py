@@ -8,7 +8,7 @@ import io
 import pandas as pd
 
 from dashboards import data, exports, frames
-from tests.dashboards.conftest import DAYS_HOUSED
+from tests.dashboards.conftest import COMMITTED, DAYS_HOUSED, FUNDER_SECTORS
 
 INDICATOR, LATEST = "housing_retention_12m", "2024-12-31"
 
@@ -69,6 +69,11 @@ def test_numbers_a_suppressed_row_carries_never_reach_the_csv() -> None:
     rows["suppressed"] = rows["suppressed"].astype("boolean")
     for line in parse(exports.csv_bytes(rows, "en"), ",")[1:]:
         assert line[5:9] == ["", "", "", ""]
+
+
+def test_a_funders_extract_keeps_the_funder_sector_key_it_joins_on(published_db: str) -> None:
+    shown = frames.select(data.indicator_values(COMMITTED), LATEST, "Lyon", breakdown=None)
+    assert sorted(line[4] for line in parse(exports.csv_bytes(shown, "en"), ",")[1:]) == sorted(FUNDER_SECTORS)
 
 
 def test_file_name_names_indicator_and_period_and_the_quarterly_extract_apart() -> None:

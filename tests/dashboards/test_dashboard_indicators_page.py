@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 from tests.dashboards.conftest import (
     APP_FILE,
     CATALOGUE_ROW,
+    COMMITTED,
     DAYS_HOUSED,
     OTHER_CATALOGUE_ROWS,
     OTHER_ROWS,
@@ -145,6 +146,25 @@ def test_each_clause_reads_as_its_funder_indicator_and_clause_id_in_both_languag
         "CIS-LDA — 12-month housing retention (clause PP-CIS-LDA-LYO-2024-housing_retention_12m-90)",
     ]
     assert rows(at, "Lyon").values.tolist()[0][6] == "€12,345"
+
+
+def test_a_funders_amounts_read_by_funder_and_sector_name_in_both_languages(published_db: str) -> None:
+    # 'funder:sector' with the finance partner's sector codes, as a funder reads them: its sector's name in the
+    # page's language, in the table and on the cards; a sector the dashboards do not know shows its code.
+    at = choose(open_page(), COMMITTED)
+    assert [row[2] for row in rows(at, "Lyon").values.tolist()] == [
+        "ARS — Santé", "FDF — divers", "METRO-LYON — Hébergement d'urgence", "METRO-LYON — Logement",
+    ]  # fmt: skip
+    assert rows(at, "Lyon").values.tolist()[0][6] == f"120{NNBSP}000{NBSP}€"
+    assert [m.label for m in at.metric] == [
+        "Toutes cohortes — ARS — Santé", "Toutes cohortes — FDF — divers",
+        "Toutes cohortes — METRO-LYON — Hébergement d'urgence", "Toutes cohortes — METRO-LYON — Logement",
+    ]  # fmt: skip
+    run(at.sidebar.radio[0].set_value("en"))
+    assert [row[2] for row in rows(at, "All sites").values.tolist()] == [
+        "ARS — Health", "FDF — divers", "METRO-LYON — Emergency shelter", "METRO-LYON — Housing",
+    ]  # fmt: skip
+    assert at.metric[0].label == "All cohorts — ARS — Health"
 
 
 def test_a_count_of_no_persons_shows_a_dash_not_a_suppression(published_db: str) -> None:
