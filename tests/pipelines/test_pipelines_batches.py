@@ -340,6 +340,17 @@ def test_a_resent_month_with_no_valid_row_is_refused_and_the_month_stays(ctx: In
     assert fewer.status == "loaded" and fewer.rows_loaded == 1 and fewer.replaced == (loaded.batch_id,)
 
 
+def _assert_shrink_refused(ctx, refused, before: tuple, path: Path, message_start: str) -> None:
+    """Refused as shrinking its period, saying so and how to force it (a path abord ingest finds); the ledger
+    gains only the rejected line, raw and the link keys are as they were."""
+    assert refused.status == "rejected"
+    assert refused.message.startswith(message_start)
+    assert f"--source housing_tenancies --replace-period {path}`" in refused.message
+    batches, *rows_and_keys = _state(ctx.url)
+    assert batches == [*before[0], (refused.batch_id, "rejected", None, 0, None)]
+    assert rows_and_keys == list(before[1:])
+
+
 def test_a_whole_month_resent_with_most_rows_invalid_is_refused_saying_why(ctx, tmp_path: Path) -> None:
     """The whole month again, but two rows in three with a date in another form: it was told to ask the partner
     for the whole month, or that the month really was that small, and the reasons were nowhere."""
@@ -372,16 +383,15 @@ def test_a_resent_month_keeping_under_half_its_rows_is_refused_and_the_month_sta
 
     refused = ingest_file(ctx, contract, late)
 
-    assert refused.status == "rejected"
-    assert refused.message.startswith(
+    _assert_shrink_refused(
+        ctx,
+        refused,
+        before,
+        late,
         "tenancies_tardif_2025-12.csv: it would replace the 120 rows of period 2025-12 loaded from"
         f" tenancies_2025-12.csv (batch {loaded.batch_id}) by 4 (of 5 read, 1 quarantined). Period 2025-12 stays"
-        " as it was. Under half, it looks like part of the month"
+        " as it was. Under half, it looks like part of the month",
     )
-    assert f"--source housing_tenancies --replace-period {late}`" in refused.message  # a path abord ingest finds
-    batches, *rows_and_keys = _state(ctx.url)
-    assert batches == [*before[0], (refused.batch_id, "rejected", None, 0, None)]
-    assert rows_and_keys == list(before[1:])
     reasons = "select reason_code from audit.rejections where batch_id = %s"
     assert _query(ctx.url, reasons, (refused.batch_id,)) == [("shrinks_period",)]
     assert _balances(ctx.url) == []
@@ -930,16 +940,15 @@ def test_a_next_snapshot_keeping_under_half_the_current_one_is_refused_and_the_c
 
     refused = ingest_file(ctx, TENANCIES, partial)
 
-    assert refused.status == "rejected"
-    assert refused.message.startswith(
+    _assert_shrink_refused(
+        ctx,
+        refused,
+        before,
+        partial,
         "tenancies_2025-12.csv: it would replace the 101 rows of period 2025-11 loaded from tenancies_2025-11.csv"
         f" (batch {november.batch_id}), {retried.file_name} (batch {retried.batch_id}) by 50 of period 2025-12"
-        " (of 51 read, 1 quarantined). Period 2025-11 stays as it was. Under half"
+        " (of 51 read, 1 quarantined). Period 2025-11 stays as it was. Under half",
     )
-    assert f"--source housing_tenancies --replace-period {partial}`" in refused.message
-    batches, *rows_and_keys = _state(ctx.url)
-    assert batches == [*before[0], (refused.batch_id, "rejected", None, 0, None)]
-    assert rows_and_keys == list(before[1:])
     assert quarantine.read_bytes() == to_fix, "the current period's rows to fix stay"
     forced = ingest_file(ctx, TENANCIES, partial, shrink_allowed=True)
     assert (forced.status, forced.outdated) == ("loaded", (november.batch_id, retried.batch_id))
