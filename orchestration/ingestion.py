@@ -82,26 +82,26 @@ def ingest_batches(abord: AbordResource, contract: Contract) -> list[BatchSummar
     if contract.format.type == "sql":
         return [pull_table(ctx, contract, landing)]
     if contract.format.type == "hmis":
-        changed = pack_folders(landing, contract.file_pattern)
-        return [_changed(contract, exc) for exc in changed] + ingest_source(ctx, contract, landing)
+        unpacked = pack_folders(landing, contract.file_pattern)
+        return [_unpacked(contract, *why) for why in unpacked] + ingest_source(ctx, contract, landing)
     return ingest_source(ctx, contract, landing)
 
 
-def _changed(contract: Contract, exc: ExportChanged) -> BatchSummary:
-    return BatchSummary(contract.name, exc.folder.name, CHANGED, message=str(exc))
+def _unpacked(contract: Contract, folder: Path, exc: ExportChanged | FileRejected) -> BatchSummary:
+    """A folder not packed, recording nothing: the ledger knows files by their bytes, and there are none yet."""
+    status = CHANGED if isinstance(exc, ExportChanged) else "rejected"
+    return BatchSummary(contract.name, folder.name, status, message=str(exc))
 
 
 def pack_export(contract: Contract, folder: Path) -> Path | BatchSummary:
     """An HMIS export folder given by hand (`abord ingest`) packed into its ZIP, or why it cannot be, recording
-    nothing, as a run records nothing of it: it changed while packed (a run says so too), or holds no CSV file (a
-    run leaves it waiting). A folder packed whole is then read as a run reads it: missing Client.csv, say, it is a
-    rejected batch."""
+    nothing, as a run records nothing of it: it changed while packed, or a file of it cannot be read, or it holds
+    two exports (a run says so too), or it holds no CSV file (a run leaves it waiting). A folder packed whole is
+    then read as a run reads it: missing Client.csv, say, it is a rejected batch."""
     try:
         return pack_folder(folder)
-    except ExportChanged as exc:
-        return _changed(contract, exc)
-    except FileRejected as exc:
-        return BatchSummary(contract.name, folder.name, "rejected", message=str(exc))
+    except (ExportChanged, FileRejected) as exc:
+        return _unpacked(contract, folder, exc)
 
 
 def rows_balance_check(contract: Contract):

@@ -1,7 +1,9 @@
 """An HMIS CSV export as one landing file: the ZIP of Export.csv, Client.csv... that HMIS software writes.
 
 An export that arrives as a folder is packed into that ZIP first (`pack_folder`): the batch ledger knows a
-file by its sha256 and the contract reads its period from the file name, so one export is one file.
+file by its sha256 and the contract reads its period from the file name, so one export is one file. Unzipping an
+export often gives a folder holding one folder of the CSV files (hmis_2025-10/HMIS_Export/Client.csv): read as if
+they were in the first.
 """
 
 from __future__ import annotations
@@ -71,8 +73,29 @@ class ExportChanged(Exception):
         )
 
 
-def _members(folder: Path) -> list[Path]:
+# What unzipping a ZIP made on a Mac leaves beside the export: its files' resource forks, no export of its own.
+MAC_FORKS = "__MACOSX"
+
+
+def _csv_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() == ".csv")
+
+
+def _members(folder: Path) -> list[Path]:
+    """The export's CSV files: in the folder, or, when it holds none, in its only sub-folder (none found: []).
+    Several sub-folders holding CSV files are two exports, or one and something else: which is this month's?"""
+    members = _csv_files(folder)
+    if members:
+        return members
+    inner = [p for p in folder.iterdir() if p.is_dir() and p.name != MAC_FORKS and not p.name.startswith(".")]
+    holding = [(p, files) for p in sorted(inner) if (files := _csv_files(p))]
+    if len(holding) > 1:
+        raise FileRejected(
+            "ambiguous_hmis_folder",
+            f"{folder.name}: no CSV file of its own but {len(holding)} folders of them"
+            f" ({', '.join(p.name for p, _ in holding)}): leave the one export of the month in it",
+        )
+    return holding[0][1] if holding else []
 
 
 def _stamps(members: list[Path]) -> list[tuple[str, Stamp | None]]:
@@ -82,46 +105,59 @@ def _stamps(members: list[Path]) -> list[tuple[str, Stamp | None]]:
 def pack_folder(folder: Path) -> Path:
     """Pack an export folder into <folder>.zip beside it (replaced only when its bytes change), streaming.
     ExportChanged when a file came, went or changed meanwhile: the ZIP would hold half a copy, under a sha256
-    of its own."""
+    of its own. FileRejected when a file cannot be read (permissions, a lock) or the ZIP written: none is put in
+    place."""
     target = folder.with_name(folder.name + ".zip")
-    members = _members(folder)
-    before = _stamps(members)
-    if not members:
-        raise FileRejected("missing_hmis_file", f"{folder.name}: no CSV file in this export folder")
     temporary = target.with_name(f".{target.name}.partial")
     try:
         try:
+            members = _members(folder)
+            if not members:
+                raise FileRejected("missing_hmis_file", f"{folder.name}: no CSV file in this export folder")
+            before = _stamps(members)
             with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as archive:
                 for member in members:
+                    # by its name alone: the same export packs to the same bytes, in a sub-folder or not
                     info = zipfile.ZipInfo(member.name, PACKED_AT)
                     info.compress_type = zipfile.ZIP_DEFLATED
                     with member.open("rb") as source, archive.open(info, "w", force_zip64=True) as sink:
                         shutil.copyfileobj(source, sink, 1 << 20)
+            if _stamps(_members(folder)) != before:
+                raise ExportChanged(folder)
+            if target.is_file() and filecmp.cmp(temporary, target, shallow=False):
+                temporary.unlink()  # the same export again: keep the file the ledger already knows
+            else:
+                temporary.replace(target)  # whole or not at all: the landing sensor never sees half a ZIP
         except FileNotFoundError:  # a file moved away meanwhile
             raise ExportChanged(folder) from None
-        if _stamps(_members(folder)) != before:
-            raise ExportChanged(folder)
-        if target.is_file() and filecmp.cmp(temporary, target, shallow=False):
-            temporary.unlink()  # the same export again: keep the file the ledger already knows
-        else:
-            temporary.replace(target)  # whole or not at all: the landing sensor never sees half a ZIP
+        except OSError as exc:  # named by its path from landing's partner folder; the OS says why
+            failed = Path(exc.filename) if exc.filename else folder
+            where = failed.relative_to(folder.parent) if failed.is_relative_to(folder.parent) else failed.name
+            raise FileRejected(
+                "unreadable_file",
+                f"{folder.name}: packing it failed on {where}: {exc.strerror or exc}; nothing loaded, packed again"
+                " by the next run once that is put right",
+            ) from None
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
     return target
 
 
-def pack_folders(landing_dir: Path, file_pattern: str) -> list[ExportChanged]:
+def pack_folders(landing_dir: Path, file_pattern: str) -> list[tuple[Path, ExportChanged | FileRejected]]:
     """Pack the export folders a contract's `<...>.zip` pattern would claim as ZIPs; folders with no CSV wait, as
-    do those that changed while packed (returned: the run says so, a later one packs them)."""
+    do those that changed while packed or could not be packed (returned with why: the run says so, a later one
+    packs them once they stand still, or once the steward has put them right)."""
     if not file_pattern.endswith(".zip"):
         return []
     folders = [p for p in sorted(landing_dir.glob(file_pattern.removesuffix(".zip"))) if p.is_dir()]
-    changed = []
+    unpacked: list[tuple[Path, ExportChanged | FileRejected]] = []
     for folder in folders:
-        if any(folder.glob("*.csv")):
-            try:
-                pack_folder(folder)
-            except ExportChanged as exc:
-                changed.append(exc)
-    return changed
+        try:
+            pack_folder(folder)
+        except FileRejected as exc:
+            if exc.code != "missing_hmis_file":  # no CSV file yet: still being copied, it waits
+                unpacked.append((folder, exc))
+        except ExportChanged as exc:
+            unpacked.append((folder, exc))
+    return unpacked

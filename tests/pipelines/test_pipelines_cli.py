@@ -157,6 +157,31 @@ def test_ingest_says_an_hmis_export_folder_changed_while_packed_as_a_run_says_it
     assert [p.name for p in folder.parent.iterdir()] == ["hmis_2025-12"], "no ZIP, no partial left"
 
 
+def test_an_hmis_export_folder_with_a_file_that_cannot_be_read_is_refused_naming_it(
+    steward: Path, warehouse_url: str, monkeypatch
+) -> None:
+    """A file locked, or without read permission, while the folder is packed ended in a traceback. The tests run as
+    root, who reads any file: the permission error is raised as the OS would."""
+    monkeypatch.setenv("ABORD_CONTRACT_VARIANTS", "hmis")
+    folder = _hmis_folder(steward, "2025-12", version="FY2026")
+    real_open = Path.open
+
+    def locked(path: Path, *args, **kwargs):
+        if path.name == "Client.csv":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", locked)
+    result = runner.invoke(app, ["ingest", "--source", "housing_participants", str(folder)])
+    assert isinstance(result.exception, SystemExit) and result.exit_code == 1, result.output
+    (run,) = ingest_batches(AbordResource(), load_contracts(variants=("hmis",))["housing_participants"])
+    assert result.stdout == f"{run.line()}\n" and run.status == "rejected"
+    assert run.message.startswith("hmis_2025-12: packing it failed on hmis_2025-12/Client.csv: Permission denied")
+    assert [p.name for p in folder.parent.iterdir()] == ["hmis_2025-12"], "no ZIP, no partial left"
+    with psycopg.connect(warehouse_url) as conn:
+        assert conn.execute("select count(*) from audit.batches").fetchone() == (0,), "nothing recorded"
+
+
 def test_contracts_check_passes_the_shipped_ones_and_names_file_and_key(tmp_path: Path) -> None:
     result = runner.invoke(app, ["contracts", "check"])
     assert result.exit_code == 0, result.output

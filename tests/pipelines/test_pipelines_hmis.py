@@ -316,9 +316,49 @@ def test_a_folder_export_still_being_copied_while_it_is_packed_is_not_packed(tmp
             handle.write("\n")
 
     monkeypatch.setattr(hmis_export.shutil, "copyfileobj", copy_goes_on)
-    (changed,) = hmis_export.pack_folders(landing, "housing/hmis_*.zip")
-    assert changed.folder == folder and "changed while it was packed" in str(changed)
+    ((unpacked, changed),) = hmis_export.pack_folders(landing, "housing/hmis_*.zip")
+    assert unpacked == folder and "changed while it was packed" in str(changed)
     assert [p.name for p in (landing / "housing").iterdir()] == ["hmis_2025-12"], "no ZIP, no partial left"
     monkeypatch.undo()
     assert hmis_export.pack_folders(landing, "housing/hmis_*.zip") == []
     assert (landing / "housing" / "hmis_2025-12.zip").is_file()
+
+
+def _unzipped(folder: Path) -> Path:
+    folder.mkdir(parents=True)
+    with zipfile.ZipFile(io.BytesIO(hmis_zip("FY2026"))) as archive:
+        archive.extractall(folder)
+    return folder
+
+
+def test_an_export_unzipped_into_a_sub_folder_packs_as_the_same_export(warehouse_url: str, tmp_path: Path) -> None:
+    """Unzipping an export often gives hmis_2025-12/HMIS_Export/Client.csv...: it was refused as "no CSV file",
+    while the same layout inside a ZIP loads. A Mac's __MACOSX folder beside it is no second export."""
+    flat = _unzipped(tmp_path / "flat" / "hmis_2025-12")
+    landing = tmp_path / "landing"
+    nested = landing / "housing" / "hmis_2025-12"
+    _unzipped(nested / "HMIS_Export")
+    (nested / "__MACOSX" / "HMIS_Export").mkdir(parents=True)
+    (nested / "__MACOSX" / "HMIS_Export" / "._Client.csv").write_bytes(b"\x00\x05\x16\x07")
+
+    assert hmis_export.pack_folders(landing, "housing/hmis_*.zip") == []
+
+    packed = landing / "housing" / "hmis_2025-12.zip"
+    assert packed.read_bytes() == pack_folder(flat).read_bytes(), "the same export, the same bytes"
+    ctx = _context(warehouse_url, HMIS, tmp_path / "q")
+    loaded = ingest_file(ctx, HMIS["housing_participants"], packed)
+    assert (loaded.status, loaded.rows_read, loaded.rows_loaded) == ("loaded", 2, 2)
+
+
+def test_a_folder_holding_two_exports_is_refused_naming_them(tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+    folder = landing / "housing" / "hmis_2025-12"
+    _unzipped(folder / "export_novembre")
+    _unzipped(folder / "export_decembre")
+
+    ((unpacked, refused),) = hmis_export.pack_folders(landing, "housing/hmis_*.zip")
+
+    assert unpacked == folder and isinstance(refused, FileRejected) and refused.code == "ambiguous_hmis_folder"
+    assert str(refused).startswith("hmis_2025-12: no CSV file of its own but 2 folders of them")
+    assert "(export_decembre, export_novembre)" in str(refused)
+    assert sorted(p.name for p in folder.parent.iterdir()) == ["hmis_2025-12"], "no ZIP, no partial left"
