@@ -648,10 +648,11 @@ def _purge_other_quarantine(cur, ctx: IngestContext, extract: Extract, batch: _R
 
 
 def _seen(conn: psycopg.Connection, contract: Contract, extract: Extract, sha: str) -> Seen | None:
-    """The ledger's answer, but a file rejected before is read again when the steward says it replaces its period
-    (it was refused for keeping too few rows; refused for another reason, it is refused again)."""
+    """The ledger's answer, but a file refused for keeping too few rows of its period is read again when the steward
+    says it replaces them; rejected for another reason, it would be again: it is already_rejected."""
     seen = seen_before(conn, contract, sha)
-    return None if seen and seen.status == "already_rejected" and extract.shrink_allowed else seen
+    forced = seen and seen.reason == "shrinks_period" and extract.shrink_allowed
+    return None if forced else seen
 
 
 def _seen_summary(contract: Contract, extract: Extract, seen: Seen) -> BatchSummary:

@@ -89,6 +89,7 @@ class Seen:
     status: str  # already_loaded | already_rejected
     batch_id: int  # the batch that read the same bytes
     message: str
+    reason: str | None = None  # already_rejected: the rejection's reason code
 
 
 def seen_before(conn: psycopg.Connection, contract: Contract, sha: str) -> Seen | None:
@@ -115,6 +116,7 @@ def seen_before(conn: psycopg.Connection, contract: Contract, sha: str) -> Seen 
                 "already_rejected",
                 batch_id,
                 f"the same bytes as batch {batch_id} ({file_name}), rejected ({reason}) under this same contract",
+                reason,
             )
     return None
 

@@ -410,6 +410,22 @@ def test_a_resent_month_keeping_under_half_its_rows_is_refused_and_the_month_sta
     assert ingest_file(ctx, contract, late, shrink_allowed=True).status == "already_loaded"
 
 
+def test_replacing_the_period_reads_again_only_a_file_refused_for_shrinking_it(ctx, tmp_path: Path) -> None:
+    """--replace-period read again any file rejected before: one missing a column was read again, and the ledger
+    gained one more rejected line each time."""
+    no_rent = tmp_path / "tenancies_2025-12.csv"
+    no_rent.write_bytes(f"{HEADER.removesuffix(';loyer_mensuel')}\r\nB1;P1;Lyon;03/02/2021;;\r\n".encode("latin-1"))
+    rejected = ingest_file(ctx, TENANCIES, no_rent)
+    assert rejected.status == "rejected"
+    before = _state(ctx.url)
+
+    again = ingest_file(ctx, TENANCIES, no_rent, shrink_allowed=True)
+
+    assert (again.status, again.batch_id) == ("already_rejected", rejected.batch_id)
+    assert "rejected (missing_column) under this same contract" in again.message
+    assert _state(ctx.url) == before
+
+
 def test_a_resent_month_keeping_half_its_rows_or_a_small_month_replaces_it(ctx: IngestContext, tmp_path: Path):
     events = replace(TENANCIES, load="append")
     month = ingest_file(ctx, events, _write(tmp_path, "2025-11", _rows(*[f"B{i}" for i in range(100)])))
