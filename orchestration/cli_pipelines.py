@@ -84,6 +84,11 @@ def ingest(
     typer.echo(summary.line())
     if summary.status in ("rejected", CHANGED, GONE):  # nothing loaded
         raise typer.Exit(1)
+    if replace_period and summary.status == "loaded":  # the steward forced it, and may take it as done
+        typer.echo(
+            "the indicators still show what it replaced: refresh the models with `abord dbt build`"
+            " (or run the Dagster job `refresh`)"
+        )
 
 
 @contracts_app.command("check")
@@ -143,18 +148,23 @@ def _batches(where: str = "", params: tuple = ()) -> list[tuple]:
         if conn.execute("select to_regclass('audit.rejection_counts')").fetchone()[0] is None:
             return []
         # A batch's rows left to fix, and their reasons, are those its latest retry quarantined again. A loaded
-        # batch a later period outdated shows as `outdated`; the last column names the batch that took its place.
+        # batch a later period outdated shows as `outdated`; the last column names the batch that took its place
+        # (for a rejected file, the first batch since loaded from a file of its name: its quarantine file is theirs).
         return conn.execute(
             "select b.batch_id, b.source, b.file_name, b.period,"
             " case when b.status = 'loaded' and b.outdated_by is not null then 'outdated' else b.status end,"
             " b.rows_read, coalesce(retried.rows_quarantined, b.rows_quarantined),"
             " coalesce(string_agg(c.reason_code || ' ' || c.rows, ', ' order by c.rows desc, c.reason_code), ''),"
-            " coalesce(b.replaced_by, b.outdated_by)"
+            " coalesce(b.replaced_by, b.outdated_by, loaded.batch_id)"
             " from audit.batches b"
             " left join lateral (select r.batch_id, r.rows_quarantined from audit.batches r"
             "   where r.retry_of = b.batch_id order by r.batch_id desc limit 1) as retried on true"
+            " left join lateral (select min(l.batch_id) as batch_id from audit.batches l where b.status = 'rejected'"
+            "   and l.source = b.source and l.file_name = b.file_name and l.batch_id > b.batch_id"
+            "   and l.status in ('loaded', 'replaced')) as loaded on true"
             " left join audit.rejection_counts c on c.batch_id = coalesce(retried.batch_id, b.batch_id)"
-            f" where {where or 'true'} group by b.batch_id, retried.rows_quarantined order by b.batch_id",
+            f" where {where or 'true'} group by b.batch_id, retried.rows_quarantined, loaded.batch_id"
+            " order by b.batch_id",
             params,
         ).fetchall()
 
@@ -174,8 +184,8 @@ def quarantine_list(
 ) -> None:
     """Batches with rows to fix or rejected as a whole: counts per reason, and the quarantine file to edit."""
     rows = _batches("(b.rows_quarantined > 0 or b.status = 'rejected') and b.retry_of is null")
-    # A batch a re-send replaced, or a later period outdated, has no rows left to fix: a quarantine file of its
-    # name is the later batch's.
+    # A batch a re-send replaced, or a later period outdated, has no rows left to fix, nor has a rejected file loaded
+    # since (forced with --replace-period, or sent again fixed): a quarantine file of its name is the later batch's.
     rows = [(*row, None if row[-1] is not None else _quarantine_file(row[1], row[2])) for row in rows]
     rows = [row for row in rows if everything or (row[-1] and row[-1].exists())]
     if not rows:
@@ -200,6 +210,9 @@ def quarantine_show(batch: int = typer.Argument(..., help="The batch id (see `ab
     batch_id, source, file_name, period, status, read, quarantined, reasons, later = rows[0]
     typer.echo(f"batch {batch_id}: {source} {file_name} (period {period}) {status}")
     typer.echo(f"rows read {read}, left to fix {quarantined}; reasons: {reasons or 'none'}")
+    if later is not None and status == "rejected":
+        typer.echo(f"loaded since from a file of its name as batch {later}: its quarantine file is that batch's")
+        return
     if later is not None:
         how = "a re-send of its period" if status == "replaced" else "a later period"
         typer.echo(f"{status} by batch {later} ({how}): its raw rows and rows to fix are gone, nothing to retry")

@@ -63,19 +63,29 @@ def test_ingest_refuses_a_resend_keeping_under_half_its_month_until_told_to_repl
     month = _tenancies(steward, [f"B{i};P{i};Lyon;03/02/2021;;;400,00" for i in range(150)])
     assert runner.invoke(app, ["ingest", "--source", "housing_tenancies", str(month)]).exit_code == 0
     late = month.with_name("tenancies_tardif_2025-12.csv")
-    late.write_bytes(f"{HEADER}\r\nL1;PL1;Lyon;03/10/2025;;;400,00\r\n".encode("latin-1"))
+    late.write_bytes(f"{HEADER}\r\nL1;PL1;Lyon;03/10/2025;;;400,00\r\nL2;PL2;Lyon;31/10/2025;;;x\r\n".encode())
     command = ["ingest", "--source", "housing_tenancies", str(late)]
 
     refused = runner.invoke(app, command)
 
     assert refused.exit_code == 1 and "rejected" in refused.output
-    assert "the 150 rows of period 2025-12 loaded from tenancies_2025-12.csv (batch 1) by 1 (of 1" in refused.output
+    assert "the 150 rows of period 2025-12 loaded from tenancies_2025-12.csv (batch 1) by 1 (of 2" in refused.output
     assert "send the whole month again" in refused.output and "--replace-period" in refused.output
     forced = runner.invoke(app, [*command, "--replace-period"])
     assert forced.exit_code == 0, forced.output
     assert "loaded" in forced.output and "replaces batch 1" in forced.output
+    # the models still hold the month as it was: the steward is told how to refresh them
+    assert "refresh the models with `abord dbt build` (or run the Dagster job `refresh`)" in forced.output
     with psycopg.connect(warehouse_url) as conn:
         assert conn.execute("select count(*) from raw.housing_tenancies").fetchone() == (1,)
+        query = "select status, batch_id from audit.batches where file_name = %s"
+        batches = dict(conn.execute(query, (late.name,)).fetchall())
+    # the quarantine file of that name is the loaded batch's row to fix, not the refused batch's message
+    listed = runner.invoke(app, ["quarantine", "list"]).output.splitlines()
+    assert [line.split()[0] for line in listed[1:] if not line.startswith(" " * 8)] == [str(batches["loaded"])]
+    assert runner.invoke(app, ["quarantine", "show", str(batches["rejected"])]).output.splitlines()[-1] == (
+        f"loaded since from a file of its name as batch {batches['loaded']}: its quarantine file is that batch's"
+    )
 
 
 def test_ingest_under_another_key_file_is_refused_before_anything_is_written(steward: Path, warehouse_url) -> None:
