@@ -4,6 +4,10 @@ Rows are numbered from 1 in the order of the file's records, the header not coun
 of separators only too, as Excel exports a formatted empty row):
 source row 1 is the first record after the header (on line 2 of a file without blank lines or line breaks
 inside quoted values). Messages about a single row name its physical line too, as a text editor counts it.
+
+Excel exports a cell holding an error (#N/A, #DIV/0!...) as its text: in a column the contract reads, its row is
+quarantined as formula_error, as the XLSX reader does. (Excel exports #N/A typed as text the same way: it is read
+as the error, for the steward to confirm: retried as it stands, it loads.)
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from pathlib import Path
 
 from pipelines.contract import Contract
 from pipelines.readers.bytes_checks import check_start, python_encoding, undecodable, without_eof_mark
-from pipelines.readers.errors import FileRejected, Row, RowUnreadable, nul_row
+from pipelines.readers.errors import EXCEL_ERRORS, NOT_A_VALUE, FileRejected, Row, RowUnreadable, nul_row
 from pipelines.readers.header import check_header
 
 
@@ -29,14 +33,22 @@ def read_delimited(path: Path, contract: Contract) -> Iterator[tuple[int, Row | 
             wanted = {c.name for c in contract.columns}
             # None: every column of the file is the contract's, a row is its fields zipped with the header.
             wanted = None if wanted.issuperset(header) else wanted
-            yield from _records(path, reader, header, wanted, fmt.delimiter, ending.newline)
+            yield from _records(path, reader, header, wanted, fmt.delimiter, ending.newline, excel_errors=True)
     except UnicodeDecodeError:
         raise undecodable(path, fmt.encoding) from None
 
 
 def _records(
-    path: Path, reader, header: list[str], wanted: set[str] | None, delimiter: str, ends_with_newline: bool
+    path: Path,
+    reader,
+    header: list[str],
+    wanted: set[str] | None,
+    delimiter: str,
+    ends_with_newline: bool,
+    excel_errors: bool = False,
 ) -> Iterator[tuple[int, Row | RowUnreadable]]:
+    """`excel_errors`: rows holding Excel's error values are set aside (a partner's CSV, which Excel may have
+    written; an HMIS export's files come from its software)."""
     number = 0
     pending: tuple[int, list[str], int] | None = None  # held back one record: only the last may be truncated
     while True:
@@ -48,7 +60,7 @@ def _records(
         except csv.Error as exc:
             number += 1
             if pending:
-                yield _row(pending, header, wanted, delimiter)
+                yield _row(pending, header, wanted, delimiter, excel_errors)
                 pending = None
             if "field larger than field limit" in str(exc):
                 limit = csv.field_size_limit()
@@ -81,7 +93,7 @@ def _records(
             continue
         number += 1
         if pending:
-            yield _row(pending, header, wanted, delimiter)
+            yield _row(pending, header, wanted, delimiter, excel_errors)
         pending = (number, fields, start)
     if pending:
         if not ends_with_newline and len(pending[1]) < len(header):
@@ -94,24 +106,35 @@ def _records(
                 ),
             )
         else:
-            yield _row(pending, header, wanted, delimiter)
+            yield _row(pending, header, wanted, delimiter, excel_errors)
 
 
 def _row(
-    record: tuple[int, list[str], int], header: list[str], wanted: set[str] | None, delimiter: str
+    record: tuple[int, list[str], int],
+    header: list[str],
+    wanted: set[str] | None,
+    delimiter: str,
+    excel_errors: bool,
 ) -> tuple[int, Row | RowUnreadable]:
     number, fields, line = record
     if len(fields) != len(header):
         message = f"{len(fields)} fields where the header has {len(header)}"
         return number, RowUnreadable("field_count", message, _fields_read(fields, header, delimiter))
-    if "\x00" in "".join(fields):  # one join and one substring test, both in C: the common row pays no more
+    text = "".join(fields)  # one join and substring tests, all in C: the common row pays no more
+    if "\x00" in text:
         nul = [name for name, value in zip(header, fields, strict=True) if "\x00" in value]
         nul = [name for name in nul if wanted is None or name in wanted]  # a column never read cannot hurt
         if nul:
             return number, nul_row(f"line {line}", nul)
     if wanted is None:
-        return number, dict(zip(header, fields, strict=True))
-    return number, {name: value for name, value in zip(header, fields, strict=True) if name in wanted}
+        row = dict(zip(header, fields, strict=True))
+    else:
+        row = {name: value for name, value in zip(header, fields, strict=True) if name in wanted}
+    if excel_errors and "#" in text:
+        errors = [f"{name} {value.strip()}" for name, value in row.items() if value.strip() in EXCEL_ERRORS]
+        if errors:
+            return number, RowUnreadable("formula_error", f"line {line}: {', '.join(errors)}{NOT_A_VALUE}", row)
+    return number, row
 
 
 def _fields_read(fields: list[str], header: list[str], delimiter: str) -> Row:

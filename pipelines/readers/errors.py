@@ -1,4 +1,4 @@
-"""What readers hand on: rows of raw strings, and the two ways reading can fail."""
+"""What readers hand on: rows of raw strings, and the two ways reading can fail; what rows they set aside share."""
 
 from __future__ import annotations
 
@@ -35,3 +35,12 @@ def nul_row(where: str, columns: list[str]) -> RowUnreadable:
         f"{where}: {', '.join(columns)} {'holds' if len(columns) == 1 else 'hold'} a NUL character (byte 0x00),"
         " which the warehouse cannot store",
     )
+
+
+# Excel's error values (a formula that failed, a lookup that found nothing): a workbook holds them as errors, a CSV
+# Excel exported as their text. Either way no value the partner meant.
+EXCEL_ERRORS = frozenset(("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"))
+NOT_A_VALUE = (
+    ": an Excel error, not a value (a formula that failed, or a lookup that found nothing): correct it in the"
+    " workbook and send it again, or fill in the value here"
+)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from pipelines.readers.errors import Row, RowUnreadable
+from pipelines.readers.errors import EXCEL_ERRORS, NOT_A_VALUE, Row, RowUnreadable
 
 # A formula element (<f>…</f>, or a shared formula's <f …/>, with or without a namespace prefix) closing its cell
 # with no value after it, or an empty one (<v/>: libraries write it; so does Excel for a text result that is empty,
@@ -34,7 +34,6 @@ ERROR_TYPED = re.compile(rb"""<(?:\w+:)?c\b[^>]*\st=["']e["']""")
 CELL_START = re.compile(rb"<(?:\w+:)?c\b[^>]*>")
 TEXT_TYPED = re.compile(rb"""\st=["']str["']""")
 TAIL = 512  # bytes kept from one block to the next: a cell's end cut between two reads is found whole
-ERRORS = frozenset(("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"))
 
 
 def has_valueless(workbook, sheet) -> bool:
@@ -85,7 +84,7 @@ def valueless_cells(workbook, sheet) -> Iterator[tuple[int, dict[int, str | None
                 value = parts.get("v")
                 if element.get("t") == "e":
                     error = value.text if value is not None else None
-                    found[column - 1] = error if error in ERRORS else "an error value"
+                    found[column - 1] = error if error in EXCEL_ERRORS else "an error value"
                 elif "f" in parts and not (value is not None and (bool(value.text) or element.get("t") == "str")):
                     found[column - 1] = None
                 element.clear()
@@ -111,10 +110,7 @@ def valueless(number: int, cells: list[tuple[int, str, str | None]], row: Row) -
     uncomputed = [named(i, name) for i, name, error in cells if not error]
     reasons = []
     if errors:
-        reasons.append(
-            f"cell(s) {', '.join(errors)}: an Excel error, not a value (a formula that failed, or a lookup that found"
-            " nothing): correct it in the workbook and send it again, or fill in the value here"
-        )
+        reasons.append(f"cell(s) {', '.join(errors)}{NOT_A_VALUE}")
     if uncomputed:
         reasons.append(
             f"cell(s) {', '.join(uncomputed)}: a formula with no computed value (the workbook was written by a program"

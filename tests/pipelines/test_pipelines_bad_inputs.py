@@ -113,6 +113,12 @@ CASES = {
         "missing_column",
         "key(s) start_date in no line",
     ),
+    # Excel exports a cell's error as its text: '#N/A' loaded as a site; in a number column it was invalid_number
+    "excel error values exported as text": Case(
+        "housing_tenancies",
+        tenancies(rows=[*TENANCY_ROWS, "B4;P4;#N/A;05/05/2023;;;410,5", "B5;P5;#1 rue;05/05/2023;;;#DIV/0!"]),
+        rows={4: "formula_error", 5: "formula_error"},
+    ),
     "missing column": Case(
         "housing_tenancies",
         tenancies(rows=[r.rsplit(";", 1)[0] for r in TENANCY_ROWS], header=TENANCY_HEADER.rsplit(";", 1)[0]),
@@ -615,6 +621,26 @@ def test_a_nul_row_names_its_line_and_column_and_never_its_value(tmp_path: Path)
     (bad,) = [row for _, row in rows if isinstance(row, RowUnreadable)]
     assert bad.code == "nul_byte"
     assert str(bad) == "line 3: site holds a NUL character (byte 0x00), which the warehouse cannot store"
+
+
+def test_an_excel_error_in_a_csv_names_its_line_and_columns_as_in_a_workbook(tmp_path: Path) -> None:
+    """Each of Excel's error values, in a column read; one in a column the contract leaves, or a '#' in a value,
+    is no matter."""
+    path = tmp_path / FILE_NAMES["housing_tenancies"]
+    errors = ["#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!"]
+    rows = [f"B{i};P{i};{error};05/05/2023;;;410,5;x" for i, error in enumerate(errors)]
+    rows += ["B8;P8;Lyon #2;05/05/2023;;#N/A;#REF!;#N/A", "B9;P9;Lyon;05/05/2023;;;410,5;#N/A"]
+    path.write_bytes(tenancies(rows=rows, header=f"{TENANCY_HEADER};commentaire"))
+
+    read = list(read_rows(path, CONTRACTS["housing_tenancies"]))
+
+    unreadable = [(n, row.code) for n, row in read if isinstance(row, RowUnreadable)]
+    assert unreadable == [(n, "formula_error") for n in range(1, 9)]
+    assert str(read[0][1]).startswith("line 2: site #N/A: an Excel error, not a value (a formula that failed")
+    assert str(read[7][1]).startswith("line 9: motif_sortie #N/A, loyer_mensuel #REF!: an Excel error")
+    # the row as read, for the steward to fix in the quarantine file
+    assert read[7][1].fields == dict(zip(TENANCY_HEADER.split(";"), rows[7].split(";"), strict=False))
+    assert read[8] == (9, dict(zip(TENANCY_HEADER.split(";"), rows[8].split(";"), strict=False)))
 
 
 @pytest.mark.parametrize("chunk", [1, 2, 3, 7, 1 << 20])
