@@ -23,7 +23,7 @@ from pathlib import Path
 from pipelines.contract import SourceFormat
 from pipelines.readers.cells import cell_text
 from pipelines.settings import get_settings
-from pipelines.validation import read_date
+from pipelines.validation import read_date, without_group_spaces
 from pseudonymisation import normalise
 
 SAMPLE_ROWS = 2000
@@ -303,11 +303,12 @@ def _guess(name: str, values: list[str], rows: int, today: date) -> tuple[Column
     date_reads = _date_reads(values) if values else {}
     date_format = _best(date_reads) if date_reads else None
     decimal = None
-    if values and all(re.fullmatch(r"-?\d+", v) for v in values):
+    numbers = [without_group_spaces(v) for v in values]  # '1 234,50', as validation reads it
+    if values and all(re.fullmatch(r"-?\d+", v) for v in numbers):
         column.type = "integer"
-    elif values and all(re.fullmatch(r"-?\d+([.,]\d+)?", v) for v in values):
+    elif values and all(re.fullmatch(r"-?\d+([.,]\d+)?", v) for v in numbers):
         column.type = "decimal"
-        decimal = "," if any("," in v for v in values) else "."
+        decimal = "," if any("," in v for v in numbers) else "."
     elif date_format:
         column.type = "date"
     folded = _fold(name)

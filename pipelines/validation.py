@@ -140,12 +140,17 @@ def _date_of_date_time(value: str, date_format: str) -> date | None:
         return None
 
 
+def without_group_spaces(value: str) -> str:
+    """A number's digits without the spaces grouping them by three ('1 234,50' is '1234,50'); else `value` as it is."""
+    return value.translate(GROUP_SPACES) if SPACE_GROUPED.fullmatch(value) else value
+
+
 def _integer(column: Column, value: str) -> int:
     try:
         whole = int(value)
     except ValueError:
-        if SPACE_GROUPED.fullmatch(value):
-            return _integer(column, value.translate(GROUP_SPACES))
+        if (digits := without_group_spaces(value)) != value:
+            return _integer(column, digits)
         if re.fullmatch(r"\s*[+-]?[0-9]+\s*", value):  # whole, past the 4,300 digits int() reads (JSON's 1e5000)
             raise _beyond_bigint(value) from None
         raise _Invalid("invalid_integer", f"'{value}' is not a whole number") from None
@@ -164,8 +169,8 @@ def _decimal(column: Column, decimal_mark: str, value: str) -> Decimal:
     try:
         number = Decimal(value.replace(decimal_mark, ".") if decimal_mark != "." else value)
     except InvalidOperation:
-        if SPACE_GROUPED.fullmatch(value):
-            return _decimal(column, decimal_mark, value.translate(GROUP_SPACES))
+        if (digits := without_group_spaces(value)) != value:
+            return _decimal(column, decimal_mark, digits)
         raise _Invalid("invalid_decimal", f"'{value}' is not a number with '{decimal_mark}' decimals") from None
     if not number.is_finite():
         raise _Invalid("invalid_decimal", f"'{value}' is not a finite number")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import codecs
 import zipfile
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -265,3 +266,24 @@ def test_dates_written_with_a_time_of_day_are_drafted_as_dates(tmp_path: Path) -
     assert _problems(sample, contract) == []
     row = next(row for _, row in read_rows(sample, contract))
     assert validate_row(row, contract, TODAY)[0]["Entrée"] == date(2021, 2, 1)
+
+
+def test_numbers_grouped_by_spaces_are_drafted_as_numbers(tmp_path: Path) -> None:
+    """French Excel writes a number formatted with thousands as '1 234,50' (a no-break space, or the narrow one):
+    validation reads it as the number it shows, so the draft types its column as a number with its decimal mark."""
+    rents = ["850,00", "1\u00a0234,50", "2\u202f100,75"]
+    lines = ["Dossier;Loyer;Caution"] + [f"D{i:03d};{rents[i % 3]};{['900', '1 200'][i % 2]}" for i in range(30)]
+    sample = _sample(tmp_path, "loyers_2025-11.csv")
+    sample.write_bytes(("\r\n".join(lines) + "\r\n").encode("utf-8"))
+
+    contract, _ = _draft(sample)
+
+    assert (contract.column("Loyer").type, contract.column("Caution").type) == ("decimal", "integer")
+    assert contract.format.decimal == ","
+    assert _problems(sample, contract) == []
+    values = [validate_row(row, contract, TODAY)[0] for _, row in read_rows(sample, contract)]
+    assert [(v["Loyer"], v["Caution"]) for v in values[:3]] == [
+        (Decimal("850.00"), 900),
+        (Decimal("1234.50"), 1200),
+        (Decimal("2100.75"), 900),
+    ]
