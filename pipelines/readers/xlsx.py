@@ -15,7 +15,7 @@ A cell cannot hold a NUL character: XML 1.0 has none, so a workbook with one (a 
 XML, from a broken export) is not well-formed, and the whole file is rejected by name. An OLE2 compound file (an
 Excel 97-2003 .xls renamed .xlsx, or an XLSX saved with a password, which Excel encrypts into one) is told as such.
 A workbook is read by its contents whatever its name (openpyxl would refuse one not named .xlsx), and one whose
-stylesheet is malformed (a broken export's) is rejected by name too.
+stylesheet is malformed (a broken export's), or whose sheet's compressed data is damaged, is rejected by name too.
 
 A cell holding no value the partner meant (a formula without a computed value, or an Excel error such as #N/A)
 quarantines its row when the contract reads its column, naming the cell: see xlsx_formulas.py.
@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import traceback
 import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -37,6 +38,9 @@ from pipelines.readers.xlsx_formulas import has_valueless, valueless, valueless_
 
 HEADER_ROW = 1
 OLE2 = bytes.fromhex("d0cf11e0a1b11ae1")  # the compound file's signature
+# A sheet is decompressed as it streams: bytes damaged in transfer, or cut by an upload writing over the file while it
+# is read (its batch then records nothing: arrival.py), fail there as one of these.
+DAMAGED = (zipfile.BadZipFile, EOFError, zlib.error)
 
 
 def read_xlsx(path: Path, contract: Contract) -> Iterator[tuple[int, Row | RowUnreadable]]:
@@ -86,8 +90,10 @@ def _rows(path: Path, contract: Contract, workbook) -> Iterator[tuple[int, Row |
     # gives from row 1 is the sheet's row n, so counting them gives Excel's row numbers.
     sheet = workbook[sheet_name]
     cells = sheet.iter_rows(min_row=HEADER_ROW, values_only=True)
-    formulas = valueless_cells(workbook, sheet) if has_valueless(workbook, sheet) else iter(())
+    formulas = iter(())
     try:
+        if has_valueless(workbook, sheet):
+            formulas = valueless_cells(workbook, sheet)
         first = next(cells, None)
         if first is None:
             raise FileRejected("empty_file", f"{path.name}: sheet '{sheet_name}' is empty")
@@ -117,6 +123,12 @@ def _rows(path: Path, contract: Contract, workbook) -> Iterator[tuple[int, Row |
             yield number, row
     except SyntaxError as exc:  # the sheet's XML, parsed as it streams
         raise _malformed(path, f"sheet '{sheet_name}'", exc) from None
+    except DAMAGED as exc:
+        raise FileRejected(
+            "malformed_xlsx",
+            f"{path.name}: sheet '{sheet_name}': its compressed data is damaged or cut off ({type(exc).__name__}):"
+            " damaged in transfer? Ask for the workbook again",
+        ) from None
     finally:
         if hasattr(formulas, "close"):
             formulas.close()

@@ -5,7 +5,9 @@ from __future__ import annotations
 import io
 import json
 import os
+import random
 import re
+import string
 import zipfile
 from dataclasses import replace
 from datetime import date, datetime
@@ -157,6 +159,25 @@ def _with_styles(path: Path, pattern: bytes, replacement: bytes) -> Path:
     return path
 
 
+def _rents(path: Path, seed: int, rows: int = 3000) -> Path:
+    """A workbook of `rows` rents whose sheet, compressed, is read in many pieces (its comments vary)."""
+    rnd = random.Random(seed)
+    comments = ["".join(rnd.choices(string.ascii_letters, k=30)) for _ in range(rows)]
+    return _workbook(path, [[f"L{i}", "Lyon", datetime(2024, 1, 1), 400, 2, c] for i, c in enumerate(comments)])
+
+
+def _with_damaged_sheet(path: Path) -> Path:
+    """A workbook whose sheet's compressed bytes were damaged in transfer, midway."""
+    _rents(path, 1)
+    with zipfile.ZipFile(path) as book:
+        sheet = max(book.infolist(), key=lambda item: item.compress_size)  # the rents', not the notice's
+    data = bytearray(path.read_bytes())
+    middle = sheet.header_offset + 30 + len(sheet.filename) + len(sheet.extra) + sheet.compress_size // 2
+    data[middle : middle + 8] = b"\xff" * 8
+    path.write_bytes(bytes(data))
+    return path
+
+
 @pytest.mark.parametrize(
     ("make", "code", "message"),
     [
@@ -178,6 +199,7 @@ def _with_styles(path: Path, pattern: bytes, replacement: bytes) -> Path:
         ),
         (lambda p: _workbook(p, [], header=[]), "empty_file", "sheet 'Loyers' is empty"),
         (_with_nul, "malformed_xlsx", "not well-formed XML (reference to invalid character number"),
+        (_with_damaged_sheet, "malformed_xlsx", "sheet 'Loyers': its compressed data is damaged or cut off"),
         (  # a number format without its code, as a broken export writes one: openpyxl raised a TypeError
             lambda p: _with_styles(p, rb'(<numFmt [^>]*)formatCode="[^"]*"', rb"\1"),
             "malformed_xlsx",
@@ -197,6 +219,31 @@ def test_an_unusable_workbook_is_rejected_by_name(ctx: IngestContext, contract, 
     assert summary.status == "rejected" and summary.message.startswith(path.name) and message in summary.message
     with psycopg.connect(ctx.url) as conn:
         assert conn.execute("select reason_code from audit.rejections").fetchall() == [(code,)]
+
+
+def test_a_workbook_sent_again_while_it_is_read_loads_nothing(ctx: IngestContext, contract, tmp_path, monkeypatch):
+    """A partner's upload writing over the workbook under its name (sftp) while a batch read it: the sheet's
+    compressed data ended midway, and an EOFError stopped the run, where a file changed while read records nothing
+    and is read again once it stands still (pipelines/arrival.py)."""
+    path = _rents(tmp_path / "loyers_2025-12.xlsx", 1)
+    sent_again = _rents(tmp_path / "sent_again.xlsx", 2).read_bytes()
+    real = ingest.read_rows
+
+    def upload_begins(extract: Path, contract):
+        for number, row in real(extract, contract):
+            yield number, row
+            if number == 3:
+                with extract.open("r+b") as handle:  # written over in place: the same file, cut, then refilled
+                    handle.truncate(0)
+                    handle.write(sent_again[: len(sent_again) // 4])
+
+    monkeypatch.setattr(ingest, "read_rows", upload_begins)
+    summary = ingest_file(ctx, contract, path)
+    assert summary.status == "changed" and "changed while it was read" in summary.message
+    assert _loaded_and_reasons(ctx, "select batch_id from audit.batches") == ([], [])
+    monkeypatch.undo()
+    path.write_bytes(sent_again)
+    assert ingest_file(ctx, contract, path).rows_loaded == 3000, "once whole, read whole"
 
 
 @pytest.mark.parametrize("name", ["loyers_2025-12.xls", "loyers_2025-12.xlsx.tmp", "loyers_2025-12"])
