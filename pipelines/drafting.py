@@ -22,6 +22,7 @@ from pathlib import Path
 
 from pipelines.contract import SourceFormat
 from pipelines.readers.cells import cell_text
+from pipelines.readers.delimited import no_row
 from pipelines.settings import get_settings
 from pipelines.validation import read_date, without_group_spaces
 from pseudonymisation import normalise
@@ -205,7 +206,7 @@ def _sample_rows(
     header = [h.strip() for h in next(reader, [])]
     rows = []
     for fields in reader:
-        if len(fields) == len(header):
+        if len(fields) == len(header) and not no_row(fields, len(header)):  # as ingestion skips it
             rows.append(dict(zip(header, fields, strict=True)))
         if len(rows) >= SAMPLE_ROWS:
             break

@@ -87,9 +87,7 @@ def _records(
                 ) from None
             yield number, RowUnreadable("truncated_row", f"line {start}: the file ends inside a quoted value")
             break
-        if not fields or (not fields[0] and len(fields) >= len(header) and not "".join(fields).strip()):
-            # a blank line is no row, nor one of separators only (Excel's formatted empty rows: ';;;;', the
-            # header's width at least); a shorter one may be a cut-off last line
+        if no_row(fields, len(header)):
             continue
         number += 1
         if pending:
@@ -107,6 +105,12 @@ def _records(
             )
         else:
             yield _row(pending, header, wanted, delimiter, excel_errors)
+
+
+def no_row(fields: list[str], width: int) -> bool:
+    """A blank line is no row, nor one of separators only (Excel's formatted empty rows: ';;;;', the header's `width`
+    at least); a shorter one may be a cut-off last line."""
+    return not fields or (not fields[0] and len(fields) >= width and not "".join(fields).strip())
 
 
 def _row(

@@ -287,3 +287,18 @@ def test_numbers_grouped_by_spaces_are_drafted_as_numbers(tmp_path: Path) -> Non
         (Decimal("1234.50"), 1200),
         (Decimal("2100.75"), 900),
     ]
+
+
+def test_lines_of_separators_only_are_no_rows_of_the_sample(tmp_path: Path) -> None:
+    """Excel exports the empty rows it keeps formatted as lines of separators only (';;'), which ingestion skips
+    (readers/delimited.py): in the sample they were rows with every value missing, so no column was required and the
+    record id, in every real row, was said to be none ('ask the partner for one')."""
+    sample = _sample(tmp_path, "entrees_2025-11.csv")
+    sample.write_bytes(("\r\n".join([*LINES, *[";;"] * 5]) + "\r\n").encode("cp1252"))
+
+    contract, text = _draft(sample)
+
+    assert [c.name for c in contract.columns if c.required] == ["Dossier", "Site", "Entrée"]
+    assert contract.record_id.name == "Dossier"
+    assert "no column looks like a record id" not in _comment(text, "Dossier")
+    assert _problems(sample, contract) == []
