@@ -21,6 +21,7 @@ from datetime import date
 from pathlib import Path
 
 from pipelines.contract import SourceFormat
+from pipelines.readers.bytes_checks import EOF_MARK
 from pipelines.readers.cells import cell_text
 from pipelines.readers.delimited import no_row
 from pipelines.settings import get_settings
@@ -180,7 +181,8 @@ def _sample_rows(
         if raw.startswith(magic):
             raise DraftError(f"{path.name}: the file is {kind}: ingestion reads CSV, JSON lines and XLSX")
     truncated = len(raw) > SAMPLE_BYTES
-    text, encoding = _decode(raw[:SAMPLE_BYTES], truncated, path.name)
+    # the file's end: a Ctrl-Z there is no content, as ingestion reads it (bytes_checks.EOF_MARK)
+    text, encoding = _decode(raw[:SAMPLE_BYTES] if truncated else raw.removesuffix(EOF_MARK), truncated, path.name)
     if truncated and "\n" in text:
         text = text[: text.rindex("\n") + 1]  # the last line is cut off
     if path.suffix.lower() in (".jsonl", ".ndjson"):

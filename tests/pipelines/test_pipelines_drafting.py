@@ -302,3 +302,16 @@ def test_lines_of_separators_only_are_no_rows_of_the_sample(tmp_path: Path) -> N
     assert contract.record_id.name == "Dossier"
     assert "no column looks like a record id" not in _comment(text, "Dossier")
     assert _problems(sample, contract) == []
+
+
+def test_a_ctrl_z_ending_the_sample_is_no_content(tmp_path: Path) -> None:
+    """A DOS-era exporter ends the file with Ctrl-Z (0x1A), which ingestion drops (readers/bytes_checks.py): stuck
+    to the last value ('429,50' then 0x1A), it made the column of amounts text in the draft."""
+    rows = [f"D{i:03d};{['Lyon', 'Nîmes'][i % 2]};{400 + i},50" for i in range(30)]
+    sample = _sample(tmp_path, "loyers_2025-11.csv")
+    sample.write_bytes(("\r\n".join(["Dossier;Site;Loyer", *rows]) + "\x1a").encode("cp1252"))
+
+    contract, _ = _draft(sample)
+
+    assert (contract.column("Loyer").type, contract.format.decimal) == ("decimal", ",")
+    assert _problems(sample, contract) == []
