@@ -24,6 +24,7 @@ from pipelines.contract import SourceFormat
 from pipelines.readers.bytes_checks import EOF_MARK
 from pipelines.readers.cells import cell_text
 from pipelines.readers.delimited import no_row
+from pipelines.readers.xlsx_formulas import has_valueless, valueless_cells
 from pipelines.settings import get_settings
 from pipelines.validation import read_date, without_group_spaces
 from pseudonymisation import normalise
@@ -225,22 +226,32 @@ def _sample_xlsx(
         workbook = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise DraftError(f"{path.name}: not a readable XLSX workbook ({type(exc).__name__})") from None
+    flagged = iter(())
     try:
         sheets = tuple(workbook.sheetnames)
         sheet_name = sheet or sheets[0]
         if sheet_name not in workbook.sheetnames:
             raise DraftError(f"{path.name}: no sheet '{sheet_name}' (sheets: {', '.join(workbook.sheetnames)})")
-        cells = workbook[sheet_name].iter_rows(values_only=True)
+        data = workbook[sheet_name]
+        cells = data.iter_rows(values_only=True)
         header = ["" if h is None else str(h).strip() for h in next(cells, None) or ()]
+        # a row holding an Excel error (#N/A: a lookup that found nothing) is quarantined by the reader, never loaded
+        flagged = valueless_cells(workbook, data) if has_valueless(workbook, data) else iter(())
+        errors = (number for number, found in flagged if any(found.values()))
+        error = next(errors, None)
         lines = []
-        for line in cells:
-            if all(v is None or (isinstance(v, str) and not v.strip()) for v in line):
-                continue  # Excel keeps formatted empty rows: the reader skips them too
+        for number, line in enumerate(cells, start=2):
+            while error is not None and error < number:
+                error = next(errors, None)
+            if number == error or all(v is None or (isinstance(v, str) and not v.strip()) for v in line):
+                continue  # an error's row, or an empty row Excel keeps formatted: the reader loads neither
             if len(line) <= len(header) or all(v is None for v in line[len(header) :]):
                 lines.append(list(line[: len(header)]) + [None] * (len(header) - len(line)))
             if len(lines) >= SAMPLE_ROWS:
                 break
     finally:
+        if hasattr(flagged, "close"):
+            flagged.close()
         workbook.close()
     # The reader writes a date cell in the contract's date_format: whatever the text cells that hold dates use
     # (they are read as they are), so that one format reads both.

@@ -315,3 +315,20 @@ def test_a_ctrl_z_ending_the_sample_is_no_content(tmp_path: Path) -> None:
 
     assert (contract.column("Loyer").type, contract.format.decimal) == ("decimal", ",")
     assert _problems(sample, contract) == []
+
+
+def test_a_workbook_row_holding_an_excel_error_is_no_row_of_the_sample(tmp_path: Path) -> None:
+    """A lookup that found nothing shows #N/A: ingestion quarantines its row (readers/xlsx_formulas.py), but the draft
+    read the error as the column's text, and drafted a column of amounts as text."""
+    sample = _sample(tmp_path, "suivi_2025-11.xlsx")
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Dossier", "Montant", "Enfants"])
+    for i in range(30):
+        sheet.append([f"D{i:03d}", "#N/A" if i == 7 else 100.5 + i, "#REF!" if i == 9 else i % 3])
+    book.save(sample)
+
+    contract, _ = _draft(sample)
+
+    assert (contract.column("Montant").type, contract.column("Enfants").type) == ("decimal", "integer")
+    assert all(c.required for c in contract.columns)
