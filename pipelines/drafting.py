@@ -24,6 +24,7 @@ from pipelines.contract import SourceFormat
 from pipelines.readers.bytes_checks import EOF_MARK
 from pipelines.readers.cells import cell_text
 from pipelines.readers.delimited import no_row
+from pipelines.readers.jsonl import DECODER
 from pipelines.readers.xlsx_formulas import has_valueless, valueless_cells
 from pipelines.settings import get_settings
 from pipelines.validation import read_date, without_group_spaces
@@ -195,7 +196,7 @@ def _sample_rows(
         objects = []
         for line in text.splitlines()[:SAMPLE_ROWS]:
             try:
-                objects.append(json.loads(line))
+                objects.append(DECODER.decode(line))  # numbers as decimals, as ingestion reads them
             except json.JSONDecodeError:
                 continue  # a draft is a guess: a broken line says nothing about the columns
         objects = [obj for obj in objects if isinstance(obj, dict)]

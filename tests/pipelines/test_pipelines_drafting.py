@@ -4,6 +4,7 @@ than the sample allows (one broken value, two date formats, a unique-looking mea
 from __future__ import annotations
 
 import codecs
+import json
 import zipfile
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -332,3 +333,16 @@ def test_a_workbook_row_holding_an_excel_error_is_no_row_of_the_sample(tmp_path:
 
     assert (contract.column("Montant").type, contract.column("Enfants").type) == ("decimal", "integer")
     assert all(c.required for c in contract.columns)
+
+
+def test_json_numbers_with_an_exponent_are_drafted_as_ingestion_reads_them(tmp_path: Path) -> None:
+    """Python's json module writes a small float as 1e-05: ingestion reads it as the decimal 0.00001 (readers/jsonl.py),
+    but the draft read it as a float written '1e-05', no number, and drafted the column as text."""
+    sample = _sample(tmp_path, "mesures_2025-11.jsonl")
+    lines = [json.dumps({"id": f"M{i}", "taux": [0.25, 1e-05, 2.5e-07][i % 3], "nombre": 1e2 * i}) for i in range(30)]
+    sample.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    contract, _ = _draft(sample)
+
+    assert (contract.column("taux").type, contract.column("nombre").type) == ("decimal", "integer")
+    assert _problems(sample, contract) == []
