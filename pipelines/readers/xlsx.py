@@ -38,8 +38,8 @@ from pipelines.readers.xlsx_formulas import has_valueless, valueless, valueless_
 
 HEADER_ROW = 1
 OLE2 = bytes.fromhex("d0cf11e0a1b11ae1")  # the compound file's signature
-# A sheet is decompressed as it streams: bytes damaged in transfer, or cut by an upload writing over the file while it
-# is read (its batch then records nothing: arrival.py), fail there as one of these.
+# A workbook's parts are decompressed as they are read (a sheet as it streams): bytes damaged in transfer, or cut by
+# an upload writing over the file while it is read (its batch then records nothing: arrival.py), fail as one of these.
 DAMAGED = (zipfile.BadZipFile, EOFError, zlib.error)
 
 
@@ -68,6 +68,8 @@ def _load(path: Path, handle: BinaryIO):
                 " read: save it as an .xlsx workbook without a password",
             ) from None
         raise FileRejected("not_xlsx", f"{path.name}: not a readable XLSX workbook ({type(exc).__name__})") from None
+    except (EOFError, zlib.error) as exc:  # a part read at load (the stylesheet, the shared strings)
+        raise _damaged(path, exc) from None
     except SyntaxError as exc:  # ElementTree's ParseError (lxml's too): the shared strings are read at load
         raise _malformed(path, "its shared strings", exc) from None
     except TypeError as exc:  # openpyxl's typed attributes: a part holding a value of the wrong type, or none
@@ -124,14 +126,18 @@ def _rows(path: Path, contract: Contract, workbook) -> Iterator[tuple[int, Row |
     except SyntaxError as exc:  # the sheet's XML, parsed as it streams
         raise _malformed(path, f"sheet '{sheet_name}'", exc) from None
     except DAMAGED as exc:
-        raise FileRejected(
-            "malformed_xlsx",
-            f"{path.name}: sheet '{sheet_name}': its compressed data is damaged or cut off ({type(exc).__name__}):"
-            " damaged in transfer? Ask for the workbook again",
-        ) from None
+        raise _damaged(path, exc, f"sheet '{sheet_name}': ") from None
     finally:
         if hasattr(formulas, "close"):
             formulas.close()
+
+
+def _damaged(path: Path, exc: Exception, part: str = "") -> FileRejected:
+    return FileRejected(
+        "malformed_xlsx",
+        f"{path.name}: {part}its compressed data is damaged or cut off ({type(exc).__name__}): damaged in transfer?"
+        " Ask for the workbook again",
+    )
 
 
 def _malformed(path: Path, part: str, exc: SyntaxError) -> FileRejected:

@@ -166,14 +166,15 @@ def _rents(path: Path, seed: int, rows: int = 3000) -> Path:
     return _workbook(path, [[f"L{i}", "Lyon", datetime(2024, 1, 1), 400, 2, c] for i, c in enumerate(comments)])
 
 
-def _with_damaged_sheet(path: Path) -> Path:
-    """A workbook whose sheet's compressed bytes were damaged in transfer, midway."""
+def _with_damaged(path: Path, part: str | None = None) -> Path:
+    """A workbook whose compressed bytes were damaged in transfer, midway through `part` (None: its sheet of rents)."""
     _rents(path, 1)
     with zipfile.ZipFile(path) as book:
-        sheet = max(book.infolist(), key=lambda item: item.compress_size)  # the rents', not the notice's
+        # the rents' sheet is the largest part, the notice's is small
+        item = book.getinfo(part) if part else max(book.infolist(), key=lambda item: item.compress_size)
     data = bytearray(path.read_bytes())
-    middle = sheet.header_offset + 30 + len(sheet.filename) + len(sheet.extra) + sheet.compress_size // 2
-    data[middle : middle + 8] = b"\xff" * 8
+    middle = item.header_offset + 30 + len(item.filename) + len(item.extra) + item.compress_size // 2
+    data[middle : middle + 4] = b"\xff" * 4
     path.write_bytes(bytes(data))
     return path
 
@@ -199,7 +200,12 @@ def _with_damaged_sheet(path: Path) -> Path:
         ),
         (lambda p: _workbook(p, [], header=[]), "empty_file", "sheet 'Loyers' is empty"),
         (_with_nul, "malformed_xlsx", "not well-formed XML (reference to invalid character number"),
-        (_with_damaged_sheet, "malformed_xlsx", "sheet 'Loyers': its compressed data is damaged or cut off"),
+        (_with_damaged, "malformed_xlsx", "sheet 'Loyers': its compressed data is damaged or cut off"),
+        (  # a part read as the workbook opens
+            lambda p: _with_damaged(p, "xl/styles.xml"),
+            "malformed_xlsx",
+            "loyers_2025-12.xlsx: its compressed data is damaged or cut off",
+        ),
         (  # a number format without its code, as a broken export writes one: openpyxl raised a TypeError
             lambda p: _with_styles(p, rb'(<numFmt [^>]*)formatCode="[^"]*"', rb"\1"),
             "malformed_xlsx",
