@@ -14,7 +14,6 @@ import io
 import json
 import re
 import unicodedata
-import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -25,6 +24,7 @@ from pipelines.readers.bytes_checks import EOF_MARK
 from pipelines.readers.cells import cell_text
 from pipelines.readers.delimited import no_row
 from pipelines.readers.jsonl import DECODER
+from pipelines.readers.xlsx import DAMAGED
 from pipelines.readers.xlsx_formulas import has_valueless, valueless_cells
 from pipelines.settings import get_settings
 from pipelines.validation import read_date, without_group_spaces
@@ -225,8 +225,8 @@ def _sample_xlsx(
 
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise DraftError(f"{path.name}: not a readable XLSX workbook ({type(exc).__name__})") from None
+    except (*DAMAGED, KeyError, OSError, ValueError) as exc:
+        raise DraftError(f"{path.name}: not a readable XLSX workbook, or damaged ({type(exc).__name__})") from None
     flagged = iter(())
     try:
         sheets = tuple(workbook.sheetnames)
@@ -250,6 +250,10 @@ def _sample_xlsx(
                 lines.append(list(line[: len(header)]) + [None] * (len(header) - len(line)))
             if len(lines) >= SAMPLE_ROWS:
                 break
+    except DAMAGED as exc:  # as the reader says it (readers/xlsx.py)
+        raise DraftError(
+            f"{path.name}: sheet '{sheet_name}': its compressed data is damaged ({type(exc).__name__})"
+        ) from None
     finally:
         if hasattr(flagged, "close"):
             flagged.close()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import codecs
 import json
+import random
+import string
 import zipfile
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -346,3 +348,26 @@ def test_json_numbers_with_an_exponent_are_drafted_as_ingestion_reads_them(tmp_p
 
     assert (contract.column("taux").type, contract.column("nombre").type) == ("decimal", "integer")
     assert _problems(sample, contract) == []
+
+
+@pytest.mark.parametrize("part", ["xl/theme/theme1.xml", "xl/worksheets/sheet1.xml"])
+def test_a_workbook_damaged_in_transfer_is_refused_by_name(tmp_path: Path, part: str) -> None:
+    """Compressed bytes damaged midway through a part read as the workbook opens, or through the sheet: zlib's error
+    was a traceback."""
+    sample = _sample(tmp_path, "suivi_2025-11.xlsx")
+    book = Workbook()
+    book.active.append(["Dossier", "Note"])
+    for i in range(3000):  # notes that vary: the sheet is decompressed piece by piece as it streams
+        book.active.append([f"D{i:04d}", "".join(random.Random(i).choices(string.ascii_letters, k=30))])
+    book.save(sample)
+    with zipfile.ZipFile(sample) as book:
+        item = book.getinfo(part)
+    data = bytearray(sample.read_bytes())
+    middle = item.header_offset + 30 + len(item.filename) + len(item.extra) + item.compress_size // 2
+    data[middle : middle + 4] = b"\xff" * 4
+    sample.write_bytes(bytes(data))
+
+    refused = runner.invoke(app, ["contracts", "draft", str(sample)])
+
+    assert refused.exit_code == 1 and "suivi_2025-11.xlsx: " in refused.output
+    assert "damaged" in refused.output and "Traceback" not in refused.output
