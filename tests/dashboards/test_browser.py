@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page
@@ -22,6 +23,9 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 NBSP = "\u00a0"
+# A whole script run, the first one importing and connecting, on a 2-core machine busy with other work: only a
+# broken app takes longer.
+RUN_TIMEOUT_S = 90
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(),
@@ -75,72 +79,111 @@ def app_url(published_db: str, tmp_path: Path) -> Iterator[str]:
                 server.wait()
 
 
-def test_french_then_english_in_chromium(app_url: str, tmp_path: Path) -> None:
-    from playwright.sync_api import expect, sync_playwright
+class Dashboard:
+    """A page of the app in chromium, knowing when the script run an action started has finished.
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 2200})
-            page.goto(app_url)
-            expect(page.get_by_role("heading", name="Maintien dans le logement à 12 mois")).to_be_visible(
-                timeout=15_000
-            )
-            # The programme-wide value in the first metric card, and a table cell, formatted in French.
-            expect(page.get_by_test_id("stMetricValue").first).to_have_text(f"86,0{NBSP}%")
-            lyon_2023_t1 = (
-                page.get_by_role("row")
-                .filter(has=page.get_by_role("cell", name="Lyon", exact=True))
-                .filter(has=page.get_by_role("cell", name="2023-T1", exact=True))
-            )
-            expect(lyon_2023_t1).to_contain_text(f"85,7{NBSP}%")
-            expect(page.get_by_role("cell", name="< 11").first).to_be_visible()
-            # The chart by entry cohort is the quarterly series: no quarter-after-quarter section beside it.
-            expect(page.get_by_test_id("stVegaLiteChart")).to_have_count(1)
-            expect(page.get_by_text("le graphique suit le maintien trimestre après trimestre")).to_be_visible()
-            expect(page.get_by_role("heading", name="Trimestre après trimestre")).to_have_count(0)
-            page.screenshot(path=tmp_path / "retention_fr.png", full_page=True)
+    Streamlit shows a run's elements as they come, over the previous run's: a heading of the new run can be on
+    screen while the rest is still being computed, and an absent element proves nothing until the run is over.
+    The frontend only learns that a run started when the server says so, so no DOM state tells a run not yet
+    begun from one finished; the server's own message ending the run (a ForwardMsg on the app's websocket) does.
+    """
 
-            page.get_by_text("English", exact=True).click()
-            expect(page.get_by_role("heading", name="12-month housing retention")).to_be_visible(timeout=10_000)
-            expect(page.get_by_test_id("stMetricValue").first).to_have_text("86.0%")
-            page.screenshot(path=tmp_path / "retention_en.png", full_page=True)
-        finally:
-            browser.close()
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.runs_finished = 0
+        page.on("websocket", lambda socket: socket.on("framereceived", self._count_run))
+
+    def _count_run(self, payload: str | bytes) -> None:
+        if isinstance(payload, bytes):
+            message = ForwardMsg.FromString(payload)
+            # A run cut short by the next one (FINISHED_EARLY_FOR_RERUN) is not the one waited for.
+            if (
+                message.WhichOneof("type") == "script_finished"
+                and message.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY
+            ):
+                self.runs_finished += 1
+
+    @contextmanager
+    def rerun(self) -> Iterator[None]:
+        """Waits, after the block's action (opening the page, a click, a choice), for the run it started."""
+        before = self.runs_finished
+        yield
+        deadline = time.monotonic() + RUN_TIMEOUT_S
+        while self.runs_finished == before:
+            if time.monotonic() > deadline:
+                pytest.fail(f"the app's script run did not finish within {RUN_TIMEOUT_S}s")
+            self.page.wait_for_timeout(50)  # playwright delivers the websocket's frames while it waits
+
+    def switch_to(self, language: str) -> None:
+        with self.rerun():
+            self.page.get_by_text(language, exact=True).click()
+
+    def choose(self, label: str, option: str) -> None:
+        with self.rerun():
+            self.page.get_by_test_id("stSelectbox").filter(has_text=label).click()
+            self.page.get_by_role("option", name=option, exact=True).click()
+
+    def choice(self, label: str) -> Locator:
+        """The selectbox's input, its value the label of the option chosen."""
+        return self.page.get_by_role("combobox", name=label, exact=True)
 
 
 @contextmanager
-def indicators_page(app_url: str) -> Iterator[Page]:
-    """The indicators page in chromium, opened in French."""
-    from playwright.sync_api import expect, sync_playwright
+def opened(app_url: str, path: str = "", height: int = 1600) -> Iterator[Dashboard]:
+    """A page of the app in chromium, 1280 px wide, opened in French, its first run over."""
+    from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 1600})
-            page.goto(f"{app_url}/indicators")
-            expect(page.get_by_role("heading", name="Indicateurs publiés")).to_be_visible(timeout=15_000)
-            yield page
+            dashboard = Dashboard(browser.new_page(viewport={"width": 1280, "height": height}))
+            with dashboard.rerun():
+                dashboard.page.goto(f"{app_url}/{path}")
+            yield dashboard
         finally:
             browser.close()
+
+
+def test_french_then_english_in_chromium(app_url: str, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    with opened(app_url, height=2200) as dashboard:
+        page = dashboard.page
+        expect(page.get_by_role("heading", name="Maintien dans le logement à 12 mois")).to_be_visible()
+        # The programme-wide value in the first metric card, and a table cell, formatted in French.
+        expect(page.get_by_test_id("stMetricValue").first).to_have_text(f"86,0{NBSP}%")
+        lyon_2023_t1 = (
+            page.get_by_role("row")
+            .filter(has=page.get_by_role("cell", name="Lyon", exact=True))
+            .filter(has=page.get_by_role("cell", name="2023-T1", exact=True))
+        )
+        expect(lyon_2023_t1).to_contain_text(f"85,7{NBSP}%")
+        expect(page.get_by_role("cell", name="< 11").first).to_be_visible()
+        # The chart by entry cohort is the quarterly series: no quarter-after-quarter section beside it.
+        expect(page.get_by_test_id("stVegaLiteChart")).to_have_count(1)
+        expect(page.get_by_text("le graphique suit le maintien trimestre après trimestre")).to_be_visible()
+        expect(page.get_by_role("heading", name="Trimestre après trimestre")).to_have_count(0)
+        page.screenshot(path=tmp_path / "retention_fr.png", full_page=True)
+
+        dashboard.switch_to("English")
+        expect(page.get_by_role("heading", name="12-month housing retention")).to_be_visible()
+        expect(page.get_by_test_id("stMetricValue").first).to_have_text("86.0%")
+        page.screenshot(path=tmp_path / "retention_en.png", full_page=True)
 
 
 def test_indicators_page_opens_with_its_table(app_url: str) -> None:
     from playwright.sync_api import expect
 
-    with indicators_page(app_url) as page:
+    with opened(app_url, "indicators") as dashboard:
+        page = dashboard.page
+        expect(page.get_by_role("heading", name="Indicateurs publiés")).to_be_visible()
         # The first housing indicator by code (the share of days stably housed), formatted in French.
-        expect(page.get_by_role("cell", name=f"93,3{NBSP}%").first).to_be_visible(timeout=10_000)
+        expect(page.get_by_role("cell", name=f"93,3{NBSP}%").first).to_be_visible()
         # Quarter after quarter: its heading, its chart, a quarter's row.
         expect(page.get_by_role("heading", name="Trimestre après trimestre")).to_be_visible()
         expect(page.get_by_test_id("stVegaLiteChart")).to_have_count(1)
         quarter = page.get_by_role("row").filter(has=page.get_by_role("cell", name="2024-T4", exact=True))
         expect(quarter).to_contain_text(f"93,8{NBSP}%")
-
-
-def choose(page: Page, label: str, option: str) -> None:
-    page.get_by_test_id("stSelectbox").filter(has_text=label).click()
-    page.get_by_role("option", name=option, exact=True).click()
 
 
 def row(page: Page, breakdown: str) -> Locator:
@@ -150,19 +193,20 @@ def row(page: Page, breakdown: str) -> Locator:
 def test_each_clause_of_a_funder_reads_whole_in_french_then_english(app_url: str) -> None:
     from playwright.sync_api import expect
 
-    with indicators_page(app_url) as page:
-        choose(page, "Secteur", "Financeurs")
-        choose(page, "Indicateur", "Paiement dû")
-        expect(page.get_by_role("heading", name="Paiement dû")).to_be_visible(timeout=10_000)
-        choose(page, "Site", "Lyon")
+    with opened(app_url, "indicators") as dashboard:
+        page = dashboard.page
+        dashboard.choose("Secteur", "Financeurs")
+        dashboard.choose("Indicateur", "Paiement dû")
+        expect(page.get_by_role("heading", name="Paiement dû")).to_be_visible()
+        dashboard.choose("Site", "Lyon")
         # Two tiers of one clause: a row each, whole, told apart by the partner's clause id; no card.
         tier = "CIS-LDA — Maintien dans le logement à 12 mois (clause PP-CIS-LDA-LYO-2024-housing_retention_12m-{})"
         expect(row(page, tier.format(80))).to_contain_text(f"12\u202f345{NBSP}€")
         expect(row(page, tier.format(90))).to_contain_text(f"0{NBSP}€")
         expect(page.get_by_test_id("stMetric")).to_have_count(0)
 
-        page.get_by_text("English", exact=True).click()
-        expect(page.get_by_role("heading", name="Payment due")).to_be_visible(timeout=10_000)
+        dashboard.switch_to("English")
+        expect(page.get_by_role("heading", name="Payment due")).to_be_visible()
         tier = "CIS-LDA — 12-month housing retention (clause PP-CIS-LDA-LYO-2024-housing_retention_12m-90)"
         expect(row(page, tier)).to_contain_text("€0")
 
@@ -173,15 +217,16 @@ def test_a_funders_amounts_read_by_funder_and_sector_name_in_french_then_english
     def at_site(page: Page, breakdown: str, site: str) -> Locator:
         return row(page, breakdown).filter(has=page.get_by_role("cell", name=site, exact=True))
 
-    with indicators_page(app_url) as page:
-        choose(page, "Secteur", "Financeurs")
-        expect(page.get_by_role("heading", name="Montants engagés par financeur")).to_be_visible(timeout=10_000)
+    with opened(app_url, "indicators") as dashboard:
+        page = dashboard.page
+        dashboard.choose("Secteur", "Financeurs")
+        expect(page.get_by_role("heading", name="Montants engagés par financeur")).to_be_visible()
         expect(at_site(page, "ARS — Santé", "Tous les sites")).to_contain_text(f"120\u202f000{NBSP}€")
         expect(at_site(page, "METRO-LYON — Hébergement d'urgence", "Tous les sites")).to_be_visible()
         expect(page.get_by_test_id("stMetricLabel").first).to_have_text("Toutes cohortes — ARS — Santé")
 
-        page.get_by_text("English", exact=True).click()
-        expect(page.get_by_role("heading", name="Amounts committed by funder")).to_be_visible(timeout=10_000)
+        dashboard.switch_to("English")
+        expect(page.get_by_role("heading", name="Amounts committed by funder")).to_be_visible()
         expect(at_site(page, "ARS — Health", "All sites")).to_contain_text("€120,000")
         expect(at_site(page, "METRO-LYON — Housing", "All sites")).to_be_visible()
         expect(at_site(page, "FDF — divers", "All sites")).to_be_visible()
