@@ -3,28 +3,45 @@ quarter section."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import Any
+
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from dashboards import charts, exports, frames
 from dashboards.i18n import Lang, format_cohort, format_date, format_site, t
 
 
+def choice(
+    where: DeltaGenerator, label: str, codes: Sequence[Any], name: Callable[[Any], str], key: str, lang: Lang
+) -> Any:
+    """A selectbox of codes shown by `name` in `lang`: the code chosen stays chosen across a language switch,
+    shown in the new language."""
+    # Keyed, a selectbox keeps its identity when its labels change, and the browser keeps the label it last
+    # showed: French after a switch to English, and back in French it lost the choice. Set again through Session
+    # State (to the code it holds), the choice is sent to the browser under its label in the new language.
+    shown_in = f"{key}.lang"
+    if key in st.session_state and st.session_state.get(shown_in) != lang:
+        st.session_state[key] = st.session_state[key]
+    st.session_state[shown_in] = lang
+    return where.selectbox(label, codes, format_func=name, key=key)
+
+
 def site_and_period(values: pd.DataFrame, lang: Lang, page: str) -> tuple[str, str]:
     """The site (or all) and observation end chosen; `page` keeps each page's choices its own."""
     left, right = st.columns(2)
-    # Options are codes, labels are translated: a choice survives a language switch.
-    site = left.selectbox(
+    site = choice(
+        left,
         t("filter.site"),
         [frames.ALL, *frames.sites(values)],
-        format_func=lambda code: format_site(code, lang),
-        key=f"{page}_site",
+        lambda code: format_site(code, lang),
+        f"{page}_site",
+        lang,
     )
-    period = right.selectbox(
-        t("filter.period"),
-        frames.periods(values),
-        format_func=lambda iso: format_date(iso, lang),
-        key=f"{page}_period",
+    period = choice(
+        right, t("filter.period"), frames.periods(values), lambda iso: format_date(iso, lang), f"{page}_period", lang
     )
     st.caption(t("period.caption", date=format_date(period, lang)))
     return site, period

@@ -32,18 +32,21 @@ def render() -> None:
 
     entries = catalogue.set_index("indicator_code")
     left, right = st.columns(2)
-    # Options are codes, labels are translated: choices survive a language switch.
-    sector = left.selectbox(
+    sector = widgets.choice(
+        left,
         t("filter.sector"),
         frames.sectors(catalogue),
-        format_func=lambda code: format_sector(code, lang),
-        key="indicators_sector",
+        lambda code: format_sector(code, lang),
+        "indicators_sector",
+        lang,
     )
-    code = right.selectbox(
+    code = widgets.choice(
+        right,
         t("filter.indicator"),
         frames.indicators_in(catalogue, sector),
-        format_func=lambda code: entries.at[code, f"name_{lang}"],
-        key="indicators_indicator",
+        lambda code: entries.at[code, f"name_{lang}"],
+        "indicators_indicator",
+        lang,
     )
     entry = entries.loc[code]
     st.header(entry[f"name_{lang}"])

@@ -231,3 +231,30 @@ def test_a_funders_amounts_read_by_funder_and_sector_name_in_french_then_english
         expect(at_site(page, "METRO-LYON — Housing", "All sites")).to_be_visible()
         expect(at_site(page, "FDF — divers", "All sites")).to_be_visible()
         expect(page.get_by_test_id("stMetricLabel").first).to_have_text("All cohorts — ARS — Health")
+
+
+def test_choices_show_in_the_language_switched_to_and_stay_chosen(app_url: str) -> None:
+    from playwright.sync_api import expect
+
+    with opened(app_url, "indicators") as dashboard:
+        page, choice = dashboard.page, dashboard.choice
+        dashboard.choose("Secteur", "Santé")
+        dashboard.choose("Indicateur", "Passages aux urgences")
+        dashboard.choose("Site", "Lyon")
+
+        dashboard.switch_to("English")
+        # Each choice kept, labelled in English at once (the browser kept the French labels, and back in French
+        # dropped the indicator, the page failing on it).
+        expect(choice("Sector")).to_have_value("Health")
+        expect(choice("Indicator")).to_have_value("Emergency visits")
+        expect(choice("Site")).to_have_value("Lyon")
+        expect(choice("Observation end")).to_have_value("31 Dec 2024")
+        expect(page.get_by_role("heading", name="Emergency visits")).to_be_visible()
+
+        dashboard.switch_to("Français")
+        expect(choice("Secteur")).to_have_value("Santé")
+        expect(choice("Indicateur")).to_have_value("Passages aux urgences")
+        expect(choice("Site")).to_have_value("Lyon")
+        expect(choice("Fin d'observation")).to_have_value("31/12/2024")
+        expect(page.get_by_role("heading", name="Passages aux urgences")).to_be_visible()
+        expect(page.get_by_test_id("stException")).to_have_count(0)
