@@ -15,7 +15,9 @@ from dashboards.i18n import (
     t,
 )
 
-METRICS_PER_ROW = 4
+# Two cards a row, each labelled by its breakdown alone (the help says it counts all cohorts): at 1280 px, four a
+# row cut a funder's 'METRO-LYON — Hébergement d'urgence' to 'Toutes cohortes — M…', two funders' cards alike.
+METRICS_PER_ROW = 2
 
 
 def render() -> None:
@@ -80,11 +82,7 @@ def _metrics(totals: pd.DataFrame, unit: str, lang: Lang) -> None:
         chunk = records[start : start + METRICS_PER_ROW]
         for column, row in zip(st.columns(METRICS_PER_ROW)[: len(chunk)], chunk, strict=True):
             breakdown = row["breakdown"]
-            label = (
-                t("metric.value")
-                if breakdown == frames.ALL
-                else t("metric.value_breakdown", breakdown=format_breakdown(breakdown, lang))
-            )
+            label = t("metric.value") if breakdown == frames.ALL else format_breakdown(breakdown, lang)
             shown = (
                 frames.hidden_label(row.get("suppression_reason"), lang)
                 if frames.is_hidden(row)

@@ -211,6 +211,20 @@ def test_each_clause_of_a_funder_reads_whole_in_french_then_english(app_url: str
         expect(row(page, tier)).to_contain_text("€0")
 
 
+def cards_read_whole(page: Page, labels: list[str]) -> None:
+    """The metric cards carry these labels, in this order, none cut off."""
+    from playwright.sync_api import expect
+
+    shown = page.get_by_test_id("stMetricLabel")
+    expect(shown).to_have_text(labels)
+    # A label wider than its card is cut with an ellipsis: its text box then scrolls wider than it shows.
+    whole = shown.get_by_test_id("stMarkdownContainer").evaluate_all(
+        "boxes => boxes.map(box => box.scrollWidth <= box.clientWidth)"
+    )
+    cut = [label for label, fits in zip(labels, whole, strict=True) if not fits]
+    assert not cut, f"labels cut off at 1280 px: {cut}"
+
+
 def test_a_funders_amounts_read_by_funder_and_sector_name_in_french_then_english(app_url: str) -> None:
     from playwright.sync_api import expect
 
@@ -223,14 +237,20 @@ def test_a_funders_amounts_read_by_funder_and_sector_name_in_french_then_english
         expect(page.get_by_role("heading", name="Montants engagés par financeur")).to_be_visible()
         expect(at_site(page, "ARS — Santé", "Tous les sites")).to_contain_text(f"120\u202f000{NBSP}€")
         expect(at_site(page, "METRO-LYON — Hébergement d'urgence", "Tous les sites")).to_be_visible()
-        expect(page.get_by_test_id("stMetricLabel").first).to_have_text("Toutes cohortes — ARS — Santé")
+        # A card per funder and sector, two a row, each label whole at 1280 px: four a row cut both METRO-LYON
+        # cards to 'Toutes cohortes — M…'.
+        cards_read_whole(
+            page, ["ARS — Santé", "FDF — divers", "METRO-LYON — Hébergement d'urgence", "METRO-LYON — Logement"]
+        )
 
         dashboard.switch_to("English")
         expect(page.get_by_role("heading", name="Amounts committed by funder")).to_be_visible()
         expect(at_site(page, "ARS — Health", "All sites")).to_contain_text("€120,000")
         expect(at_site(page, "METRO-LYON — Housing", "All sites")).to_be_visible()
         expect(at_site(page, "FDF — divers", "All sites")).to_be_visible()
-        expect(page.get_by_test_id("stMetricLabel").first).to_have_text("All cohorts — ARS — Health")
+        cards_read_whole(
+            page, ["ARS — Health", "FDF — divers", "METRO-LYON — Emergency shelter", "METRO-LYON — Housing"]
+        )
 
 
 def test_choices_show_in_the_language_switched_to_and_stay_chosen(app_url: str) -> None:

@@ -107,7 +107,7 @@ def test_table_shows_every_breakdown_before_then_after(published_db: str) -> Non
         ["All sites", "All cohorts", "Before entry", "26", "61", "26", "2.35"],
         ["All sites", "All cohorts", "After entry", "26", "29", "26", "1.12"],
     ]
-    assert [m.label for m in at.metric] == ["All cohorts — Before entry", "All cohorts — After entry"]
+    assert [m.label for m in at.metric] == ["Before entry", "After entry"]
 
 
 def test_suppressed_cells_show_why_and_never_numbers(published_db: str) -> None:
@@ -156,15 +156,16 @@ def test_a_funders_amounts_read_by_funder_and_sector_name_in_both_languages(publ
         "ARS — Santé", "FDF — divers", "METRO-LYON — Hébergement d'urgence", "METRO-LYON — Logement",
     ]  # fmt: skip
     assert rows(at, "Lyon").values.tolist()[0][6] == f"120{NNBSP}000{NBSP}€"
+    # A card per funder and sector labelled by them alone, its help saying it counts every entry cohort.
     assert [m.label for m in at.metric] == [
-        "Toutes cohortes — ARS — Santé", "Toutes cohortes — FDF — divers",
-        "Toutes cohortes — METRO-LYON — Hébergement d'urgence", "Toutes cohortes — METRO-LYON — Logement",
+        "ARS — Santé", "FDF — divers", "METRO-LYON — Hébergement d'urgence", "METRO-LYON — Logement",
     ]  # fmt: skip
+    assert {m.help for m in at.metric} == {"Toutes cohortes d'entrée confondues, pour la sélection."}
     run(at.sidebar.radio[0].set_value("en"))
     assert [row[2] for row in rows(at, "All sites").values.tolist()] == [
         "ARS — Health", "FDF — divers", "METRO-LYON — Emergency shelter", "METRO-LYON — Housing",
     ]  # fmt: skip
-    assert at.metric[0].label == "All cohorts — ARS — Health"
+    assert at.metric[0].label == "ARS — Health"
 
 
 def test_a_count_of_no_persons_shows_a_dash_not_a_suppression(published_db: str) -> None:
