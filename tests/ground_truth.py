@@ -627,9 +627,23 @@ def _observed_until(p: _Person, end: date) -> date:
     return min(p.death, end + timedelta(days=1)) if p.death else end + timedelta(days=1)
 
 
+def _lease_quarters(lease: dict[str, str], end: date) -> list[str]:
+    """The quarters a lease of leases.csv runs in up to the observation end: from its start to its tenancy's end,
+    that day included, or to the observation end."""
+    last = min(_date(lease["end_date"]) or end, end)
+    first = date.fromisoformat(lease["start_date"])
+    day = date(first.year, first.month - (first.month - 1) % 3, 1)
+    labels = []
+    while day <= last and first <= last:
+        labels.append(quarter(day))
+        day += relativedelta(months=3)
+    return labels
+
+
 def _family_contributions(truth: Truth, people: list[_Person], period: str) -> tuple[list[tuple], list[tuple]]:
-    """Per-person contributions of the peer-support and landlord indicators, and the quarterly ones of
-    peer-support hours (code, quarter, person, site, minutes, days in a tenancy)."""
+    """Per-person contributions of the peer-support and landlord indicators, and the quarterly ones (code,
+    quarter, person, site, numerator, denominator) of peer-support hours (minutes, days in a tenancy) and of the
+    landlord indicators (the incidents, claims and conversions of the quarter, against the leases running in it)."""
     assert truth.truth_dir is not None and truth.person_of is not None
     truth_dir, person_of, end = truth.truth_dir, truth.person_of, truth.observation_end
     out: list[tuple] = []
@@ -645,27 +659,38 @@ def _family_contributions(truth: Truth, people: list[_Person], period: str) -> t
             person = person_of[("housing_support_contacts", row["contact_id"])]
             peer_contacts[person].append((_date(row["contact_date"]).toordinal(), int(row["minutes"])))
 
-    tenants: dict[str, dict[str, int | Decimal]] = defaultdict(lambda: defaultdict(int))
+    # each tenant's landlord measures over the whole observation ("all") and by quarter of report, claim,
+    # conversion and lease running (up to the observation end)
+    tenants: dict[str, dict[str, dict[str, int | Decimal]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
     for row in _rows(truth_dir / "leases.csv"):
         tenant = tenants[person_of[("landlord_leases", "L" + row["tenancy_id"][1:])]]
-        tenant["leases"] += 1
-        tenant["converted"] += bool(row["converted_date"])
+        tenant["all"]["leases"] += 1
+        tenant["all"]["converted"] += bool(row["converted_date"])
+        for label in _lease_quarters(row, end):
+            tenant[label]["leases"] += 1
+        converted = _date(row["converted_date"])
+        if converted and converted <= min(_date(row["end_date"]) or end, end):
+            tenant[quarter(converted)]["converted"] += 1
     for row in _rows(truth_dir / "landlord_incidents.csv"):
-        tenant = tenants[person_of[("landlord_incidents", row["incident_id"])]]
-        tenant["incidents"] += 1
-        # a first response, then the resolution; each may be unknown, and a resolution answers at the latest
-        reached = {"responded": row["responded_date"] or row["resolved_date"], "resolved": row["resolved_date"]}
-        for stage, day in reached.items():
-            if day:
-                tenant[stage] += 1
-                tenant[f"days_{stage}"] += (_date(day) - _date(row["reported_date"])).days
+        reported = _date(row["reported_date"])
+        for at in ("all", quarter(reported)) if reported <= end else ("all",):
+            tenant = tenants[person_of[("landlord_incidents", row["incident_id"])]][at]
+            tenant["incidents"] += 1
+            # a first response, then the resolution; each may be unknown, and a resolution answers at the latest
+            reached = {"responded": row["responded_date"] or row["resolved_date"], "resolved": row["resolved_date"]}
+            for stage, day in reached.items():
+                if day:
+                    tenant[stage] += 1
+                    tenant[f"days_{stage}"] += (_date(day) - reported).days
     for row in _rows(truth_dir / "guarantee_claims.csv"):
-        tenant = tenants[person_of[("landlord_guarantee_claims", row["claim_id"])]]
-        tenant["claims"] += 1
-        tenant["claimed"] += Decimal(row["amount"])
-        if row["status"] == "payee":
-            tenant["paid_claims"] += 1
-            tenant["paid"] += Decimal(row["amount"])
+        claimed = _date(row["claim_date"])
+        for at in ("all", quarter(claimed)) if claimed <= end else ("all",):
+            tenant = tenants[person_of[("landlord_guarantee_claims", row["claim_id"])]][at]
+            tenant["claims"] += 1
+            tenant["claimed"] += Decimal(row["amount"])
+            if row["status"] == "payee":
+                tenant["paid_claims"] += 1
+                tenant["paid"] += Decimal(row["amount"])
 
     for p in people:
         until = _observed_until(p, end)
@@ -683,15 +708,24 @@ def _family_contributions(truth: Truth, people: list[_Person], period: str) -> t
             ("peer_support_hours_per_person_year", q, p.person, p.site, peer_by_quarter[q], days)
             for q, days in _by_quarter(housed).items()
         ]
-        t = tenants.get(p.person)
-        if t and t["leases"]:
-            add("landlord_incidents_per_100_tenancies", p, t["incidents"], t["leases"])
-            add("landlord_incident_response_days", p, t["days_responded"], t["responded"])
-            add("landlord_incident_resolution_days", p, t["days_resolved"], t["resolved"])
-            add("landlord_guarantee_claims_per_100_tenancies", p, t["claims"], t["leases"])
-            add("landlord_guarantee_amount_claimed", p, Decimal(t["claimed"]), t["claims"])
-            add("landlord_guarantee_amount_paid", p, Decimal(t["paid"]), t["paid_claims"])
-            add("landlord_leases_converted_share", p, t["converted"], t["leases"])
+        tenant = tenants.get(p.person)
+        if not tenant or not tenant["all"]["leases"]:
+            continue
+        for at, t in tenant.items():
+            measures = {
+                "landlord_incidents_per_100_tenancies": (t["incidents"], t["leases"]),
+                "landlord_incident_response_days": (t["days_responded"], t["responded"]),
+                "landlord_incident_resolution_days": (t["days_resolved"], t["resolved"]),
+                "landlord_guarantee_claims_per_100_tenancies": (t["claims"], t["leases"]),
+                "landlord_guarantee_amount_claimed": (Decimal(t["claimed"]), t["claims"]),
+                "landlord_guarantee_amount_paid": (Decimal(t["paid"]), t["paid_claims"]),
+                "landlord_leases_converted_share": (t["converted"], t["leases"]),
+            }
+            for code, (numerator, denominator) in measures.items():
+                if at == "all":
+                    add(code, p, numerator, denominator)
+                elif numerator or denominator:  # a claim after the leases ended counts in its quarter
+                    quarters.append((code, at, p.person, p.site, numerator, denominator))
     return out, quarters
 
 

@@ -124,15 +124,7 @@ landlord_relations as (
         measures.denominator,
         null::date as completed_on
     from {{ ref('fct_landlord_relations') }} as tenants
-    cross join lateral (
-        values
-            ('landlord_incidents_per_100_tenancies', tenants.incidents::numeric, tenants.leases),
-            ('landlord_incident_response_days', tenants.days_to_respond, tenants.incidents_responded),
-            ('landlord_incident_resolution_days', tenants.days_to_resolve, tenants.incidents_resolved),
-            ('landlord_guarantee_claims_per_100_tenancies', tenants.claims, tenants.leases),
-            ('landlord_guarantee_amount_claimed', tenants.amount_claimed, tenants.claims),
-            ('landlord_guarantee_amount_paid', tenants.amount_paid, tenants.claims_paid),
-            ('landlord_leases_converted_share', tenants.leases_converted, tenants.leases)
+    cross join lateral ({{ landlord_indicator_measures('tenants') }}
     ) as measures (indicator_code, numerator, denominator)
     where measures.denominator > 0
 ),

@@ -1,7 +1,8 @@
 -- What partner landlords report about each tenant's programme tenancies, one row per tenant with at least one
 -- lease: leases and those converted from a sublet (bail glissant) to a direct lease, incidents, the days to a first
--- response of those answered (a resolution answers at the latest) and to the resolution of those resolved, guarantee-fund claims and their amounts (all
--- claims, and those paid).
+-- response of those answered (a resolution answers at the latest) and to the resolution of those resolved,
+-- guarantee-fund claims and their amounts (all claims, and those paid). fct_landlord_relation_quarters counts the
+-- same by reporting quarter.
 with entries as (
     select * from {{ ref('int_participants_entered') }}
 ),
@@ -15,27 +16,14 @@ leases as (
     group by person_key
 ),
 
--- an incident resolved without a first-response date was answered by its resolution at the latest (the
--- contract holds a response to no later than the resolution): it is answered, not left out as unanswered
 incidents as (
-    select
-        person_key,
-        count(*) as incidents,
-        count(coalesce(responded_date, resolved_date)) as incidents_responded,
-        sum(coalesce(responded_date, resolved_date) - reported_date) as days_to_respond,
-        count(resolved_date) as incidents_resolved,
-        sum(resolved_date - reported_date) as days_to_resolve
+    select person_key, {{ incident_measures() }}
     from {{ ref('stg_landlords__incidents') }}
     group by person_key
 ),
 
 claims as (
-    select
-        person_key,
-        count(*) as claims,
-        sum(amount) as amount_claimed,
-        count(*) filter (where status = 'payee') as claims_paid,
-        sum(amount) filter (where status = 'payee') as amount_paid
+    select person_key, {{ claim_measures() }}
     from {{ ref('stg_landlords__guarantee_claims') }}
     group by person_key
 )

@@ -1,8 +1,10 @@
 -- Every indicator cell before disclosure control, in the long published shape: person-based indicators by
 -- site and entry cohort with totals ('all') over the whole observation (period: its last day), and some by site
 -- and reporting quarter (period 'YYYY-Qn', cohort 'all'): returns to homelessness by the quarter their window
--- closed, the share of days stably housed and peer-support hours by the days of each quarter. A site's quarters
--- sum to its total (the latest runs to the observation end). Measures counted from entry need no quarters: a
+-- closed, the share of days stably housed and peer-support hours by the days of each quarter, landlord relations
+-- by the quarter of each incident, claim and conversion and the leases running in it. A site's quarters sum to
+-- its total (the latest runs to the observation end), leases excepted: a lease counts in each quarter it runs.
+-- Measures counted from entry need no quarters: a
 -- quarter would only repeat an entry cohort (the one reaching its checkpoint then), published twice.
 -- Also: the median time from referral to entry, the partners' rows quarantined and days to arrival per source
 -- and month (counting no persons: persons is null), and the cells that are not sums over persons (tenants'
@@ -15,8 +17,9 @@ with contributions as (
     select * from {{ ref('fct_indicator_contributions') }}
 ),
 
--- a person's quarters: the share of days stably housed (the days of the quarter, of everyone observed in it) and
--- peer-support hours per person-year (the quarter's minutes over its days in a tenancy)
+-- a person's quarters: the share of days stably housed (the days of the quarter, of everyone observed in it),
+-- peer-support hours per person-year (the quarter's minutes over its days in a tenancy), and a tenant's landlord
+-- relations (the incidents, claims and conversions of the quarter, against the leases running in it)
 quarter_rows as (
     select
         'housing_days_stably_housed_share' as indicator_code,
@@ -33,6 +36,18 @@ quarter_rows as (
         peer_minutes as numerator,
         days_in_tenancy as denominator
     from {{ ref('fct_peer_support_quarters') }}
+    union all
+    select
+        measures.indicator_code,
+        tenants.quarter,
+        tenants.site,
+        measures.numerator,
+        measures.denominator
+    from {{ ref('fct_landlord_relation_quarters') }} as tenants
+    cross join lateral ({{ landlord_indicator_measures('tenants') }}
+    ) as measures (indicator_code, numerator, denominator)
+    -- a claim made after the tenant's leases ended still counts in its quarter's claims per 100 tenancies
+    where measures.denominator > 0 or measures.numerator > 0
 ),
 
 person_cells as (

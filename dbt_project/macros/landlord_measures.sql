@@ -1,0 +1,43 @@
+{#
+  What the landlords' incidents and guarantee-fund claims add up to, as aggregates over rows of
+  stg_landlords__incidents and stg_landlords__guarantee_claims: shared by the measures over the whole
+  observation (fct_landlord_relations) and by reporting quarter (fct_landlord_relation_quarters), so that a
+  quarter's incidents and claims are counted as the whole observation's are.
+#}
+
+{#
+  Incidents, those answered with the days to their first response, and those resolved with the days to their
+  resolution. An incident resolved without a first-response date was answered by its resolution at the latest
+  (the contract holds a response to no later than the resolution): it is answered, not left out as unanswered.
+#}
+{% macro incident_measures() -%}
+    count(*) as incidents,
+    count(coalesce(responded_date, resolved_date)) as incidents_responded,
+    sum(coalesce(responded_date, resolved_date) - reported_date) as days_to_respond,
+    count(resolved_date) as incidents_resolved,
+    sum(resolved_date - reported_date) as days_to_resolve
+{%- endmacro %}
+
+{# Claims and the amount claimed, whatever the decision; those paid and the amount paid. #}
+{% macro claim_measures() -%}
+    count(*) as claims,
+    sum(amount) as amount_claimed,
+    count(*) filter (where status = 'payee') as claims_paid,
+    sum(amount) filter (where status = 'payee') as amount_paid
+{%- endmacro %}
+
+{#
+  Each landlord indicator's numerator and denominator from a row of fct_landlord_relations (a tenant over the
+  whole observation) or of fct_landlord_relation_quarters (a tenant in a quarter), aliased `row`: a lateral
+  VALUES list of (indicator_code, numerator, denominator).
+#}
+{% macro landlord_indicator_measures(row) -%}
+    values
+        ('landlord_incidents_per_100_tenancies', {{ row }}.incidents::numeric, {{ row }}.leases),
+        ('landlord_incident_response_days', {{ row }}.days_to_respond, {{ row }}.incidents_responded),
+        ('landlord_incident_resolution_days', {{ row }}.days_to_resolve, {{ row }}.incidents_resolved),
+        ('landlord_guarantee_claims_per_100_tenancies', {{ row }}.claims, {{ row }}.leases),
+        ('landlord_guarantee_amount_claimed', {{ row }}.amount_claimed, {{ row }}.claims),
+        ('landlord_guarantee_amount_paid', {{ row }}.amount_paid, {{ row }}.claims_paid),
+        ('landlord_leases_converted_share', {{ row }}.leases_converted, {{ row }}.leases)
+{%- endmacro %}

@@ -1,0 +1,68 @@
+-- What partner landlords report about each tenant's programme tenancies by calendar quarter, up to the end of
+-- observation, for the landlord indicators by reporting quarter: the leases running in the quarter and those
+-- converted in it (fct_lease_quarters), the incidents reported in it and the guarantee-fund claims made in it,
+-- measured as over the whole observation (landlord_measures). Tenants as fct_landlord_relations counts them (with
+-- at least one lease), at their programme site; a quarter in which a claim or an incident came after the
+-- tenant's leases ended counts too, without leases.
+with observation as (
+    select observation_end from {{ ref('int_observation_windows') }}
+),
+
+tenants as (
+    select entries.person_key, entries.site
+    from {{ ref('int_participants_entered') }} as entries
+    where exists (select 1 from {{ ref('stg_landlords__leases') }} as leases where leases.person_key = entries.person_key)
+),
+
+leases as (
+    select
+        person_key,
+        quarter,
+        count(*) as leases,
+        count(*) filter (where is_converted_in_quarter) as leases_converted
+    from {{ ref('fct_lease_quarters') }}
+    group by person_key, quarter
+),
+
+incidents as (
+    select incidents.person_key, {{ quarter_label('incidents.reported_date') }} as quarter, {{ incident_measures() }}
+    from {{ ref('stg_landlords__incidents') }} as incidents
+    inner join observation on incidents.reported_date <= observation.observation_end
+    group by incidents.person_key, quarter
+),
+
+claims as (
+    select claims.person_key, {{ quarter_label('claims.claim_date') }} as quarter, {{ claim_measures() }}
+    from {{ ref('stg_landlords__guarantee_claims') }} as claims
+    inner join observation on claims.claim_date <= observation.observation_end
+    group by claims.person_key, quarter
+),
+
+quarters as (
+    select person_key, quarter from leases
+    union
+    select person_key, quarter from incidents
+    union
+    select person_key, quarter from claims
+)
+
+select
+    tenants.person_key,
+    tenants.site,
+    quarters.quarter,
+    coalesce(leases.leases, 0)::integer as leases,
+    coalesce(leases.leases_converted, 0)::integer as leases_converted,
+    coalesce(incidents.incidents, 0)::integer as incidents,
+    coalesce(incidents.incidents_responded, 0)::integer as incidents_responded,
+    coalesce(incidents.days_to_respond, 0)::integer as days_to_respond,
+    coalesce(incidents.incidents_resolved, 0)::integer as incidents_resolved,
+    coalesce(incidents.days_to_resolve, 0)::integer as days_to_resolve,
+    coalesce(claims.claims, 0)::integer as claims,
+    coalesce(claims.amount_claimed, 0)::numeric(12, 2) as amount_claimed,
+    coalesce(claims.claims_paid, 0)::integer as claims_paid,
+    coalesce(claims.amount_paid, 0)::numeric(12, 2) as amount_paid
+from tenants
+inner join quarters on tenants.person_key = quarters.person_key
+left join leases on quarters.person_key = leases.person_key and quarters.quarter = leases.quarter
+left join incidents on quarters.person_key = incidents.person_key and quarters.quarter = incidents.quarter
+left join claims on quarters.person_key = claims.person_key and quarters.quarter = claims.quarter
