@@ -767,14 +767,15 @@ def _aggregate_cells(truth: Truth, contributions: list[tuple]) -> dict[CellKey, 
         if known:
             cells[("voice_council_actions", *key)] = IndicatorCell(actions, known, actions / known, None)
 
-    # partner landlords, by site and kind
-    landlords: dict[tuple[str, str], set[str]] = defaultdict(set)
+    # partner landlords, by site and kind: over the whole observation, and by quarter those with a lease running
+    landlords: dict[tuple[str, str, str], set[str]] = defaultdict(set)
     for row in _rows(truth_dir / "leases.csv"):
-        for site in (row["site"], "all"):
-            for kind in (row["landlord_type"] or "all", "all"):  # no kind: counted in 'all' only
-                landlords[(site, kind)].add(row["landlord_id"])
-    for (site, kind), ids in landlords.items():
-        cells[("landlord_partner_landlords", period, site, "all", kind)] = IndicatorCell(
+        for at in (period, *_lease_quarters(row, end)):
+            for site in (row["site"], "all"):
+                for kind in (row["landlord_type"] or "all", "all"):  # no kind: counted in 'all' only
+                    landlords[(at, site, kind)].add(row["landlord_id"])
+    for (at, site, kind), ids in landlords.items():
+        cells[("landlord_partner_landlords", at, site, "all", kind)] = IndicatorCell(
             len(ids), None, float(len(ids)), None
         )
 

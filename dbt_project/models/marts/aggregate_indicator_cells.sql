@@ -1,7 +1,8 @@
 -- Indicator cells that are not sums over persons, in the long shape of indicator_cells (before disclosure
--- control): tenants' voice per site and quarter (period: the quarter's last day), partner landlords, the
--- programme's cost, net cost and cost-offset ratio (period: the last day observed), and the funders' portfolio
--- per year (period: 31 December) and pay-for-performance clauses. 'all' marks a total; cohort is always 'all'.
+-- control): tenants' voice per site and quarter (period: the quarter's last day), partner landlords (over the
+-- whole observation, and by reporting quarter 'YYYY-Qn': those with a lease running in it), the programme's
+-- cost, net cost and cost-offset ratio (period: the last day observed), and the funders' portfolio per year
+-- (period: 31 December) and pay-for-performance clauses. 'all' marks a total; cohort is always 'all'.
 -- persons: survey answers for survey scores (each answer is a tenant's), persons behind the cost and clause
 -- cells, null for cells that count no person (council sessions, landlords, funders' amounts).
 with observation as (
@@ -44,25 +45,35 @@ voice_cells as (
     group by indicator_code, quarter_end, grouping sets ((site), ())
 ),
 
+-- partner landlords over the whole observation (those holding or having held a lease at the site) and by
+-- reporting quarter (those with a lease running in it at the site), each with its kind
+landlord_periods as (
+    select landlords.landlord_id, landlords.site, landlords.landlord_type, observation.period
+    from {{ ref('fct_partner_landlords') }} as landlords
+    cross join observation
+    union
+    select leases.landlord_id, leases.site, landlords.landlord_type, leases.quarter as period
+    from {{ ref('fct_lease_quarters') }} as leases
+    inner join {{ ref('fct_partner_landlords') }} as landlords
+        on leases.landlord_id = landlords.landlord_id and leases.site = landlords.site
+),
+
 landlord_cells as (
     select
         'landlord_partner_landlords' as indicator_code,
-        observation.period,
-        case when grouping(landlords.site) = 1 then 'all' else landlords.site end as site,
+        period,
+        case when grouping(site) = 1 then 'all' else site end as site,
         'all' as cohort,
-        case when grouping(landlords.landlord_type) = 1 then 'all' else landlords.landlord_type end as breakdown,
-        count(distinct landlords.landlord_id) as numerator,
+        case when grouping(landlord_type) = 1 then 'all' else landlord_type end as breakdown,
+        count(distinct landlord_id) as numerator,
         null::numeric as denominator,
-        count(distinct landlords.landlord_id)::numeric as value,
+        count(distinct landlord_id)::numeric as value,
         null::integer as persons
-    -- one row per landlord and site: a landlord leasing at two sites counts once in their total
-    from {{ ref('fct_partner_landlords') }} as landlords
-    cross join observation
-    group by
-        observation.period,
-        grouping sets ((landlords.site, landlords.landlord_type), (landlords.site), (landlords.landlord_type), ())
+    -- one row per landlord, site and period: a landlord leasing at two sites counts once in their total
+    from landlord_periods
+    group by period, grouping sets ((site, landlord_type), (site), (landlord_type), ())
     -- a landlord whose file never gives its kind (an optional column) counts in 'all' only: no kind is no breakdown
-    having grouping(landlords.landlord_type) = 1 or landlords.landlord_type is not null
+    having grouping(landlord_type) = 1 or landlord_type is not null
 ),
 
 participants as (
