@@ -4,8 +4,8 @@
 -- closed, the share of days stably housed and peer-support hours by the days of each quarter, landlord relations
 -- by the quarter of each incident, claim and conversion and the leases running in it. A site's quarters sum to
 -- its total (the latest runs to the observation end), leases excepted: a lease counts in each quarter it runs.
--- Measures counted from entry need no quarters: a
--- quarter would only repeat an entry cohort (the one reaching its checkpoint then), published twice.
+-- Measures counted from entry need no quarters: a quarter would only repeat an entry cohort (the one reaching
+-- its checkpoint then), published twice.
 -- Also: the median time from referral to entry, the partners' rows quarantined and days to arrival per source
 -- and month (counting no persons: persons is null), and the cells that are not sums over persons (tenants'
 -- voice, landlords, costs, funders: aggregate_indicator_cells). A person-based or file value is numerator /
