@@ -3,6 +3,7 @@ a run that failed, or whose batches found them changed or gone, are asked for ag
 
 import hashlib
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from dagster import (
@@ -32,27 +33,46 @@ def _fingerprint(path: Path) -> str | None:
     return None if found is None else ":".join(map(str, found))
 
 
-def landing_fingerprints(contracts: dict[str, Contract]) -> dict[str, str]:
-    """Path -> size and modification time of every file a contract claims (cheap: no file is read), of those its
-    batch reads beside it, and of the files in each export folder a ZIP pattern would claim (the refresh packs the
-    folder)."""
+@dataclass
+class Landing:
+    """What the contracts claim in landing. fingerprints: path -> size and modification time of every file (cheap:
+    no file is read), of those its batch reads beside it, and of the files in each export folder a ZIP pattern
+    would claim; packed: the ZIP packed from an export folder still in landing -> that folder (the run packs
+    the folder again: the folder is what is waited for)."""
+
+    fingerprints: dict[str, str] = field(default_factory=dict)
+    packed: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def watched(self) -> dict[str, str]:
+        return {path: f for path, f in self.fingerprints.items() if path not in self.packed}
+
+    @property
+    def claimed(self) -> set[str]:
+        return set(self.fingerprints)
+
+
+def list_landing(contracts: dict[str, Contract]) -> Landing:
     landing = get_settings().landing_dir
-    fingerprints = {}
+    found = Landing()
     for contract in contracts.values():
         for path in find_extracts(contract, landing):
             for file in (path, *read_beside(path, contract)):
                 if (fingerprint := _fingerprint(file)) is not None:
-                    fingerprints[str(file.relative_to(landing))] = fingerprint
+                    found.fingerprints[str(file.relative_to(landing))] = fingerprint
         if contract.file_pattern.endswith(".zip"):
             for folder in landing.glob(contract.file_pattern.removesuffix(".zip")):
                 if folder.is_dir():
                     members = sorted(folder.glob("*.csv"))
                     parts = [f"{p.name}={_fingerprint(p)}" for p in members]
-                    fingerprints[str(folder.relative_to(landing))] = ",".join(parts)
-    return fingerprints
+                    found.fingerprints[str(folder.relative_to(landing))] = ",".join(parts)
+                    if members:  # packed by each run (pack_folders; one with no CSV file is not)
+                        packed = folder.with_name(folder.name + ".zip")
+                        found.packed[str(packed.relative_to(landing))] = str(folder.relative_to(landing))
+    return found
 
 
-def unclaimed_files(claimed: dict[str, str]) -> list[str]:
+def unclaimed_files(claimed: set[str]) -> list[str]:
     """Files in landing no contract claims (a misnamed extract, a partner with no contract yet): no run reads
     them. Hidden and `.partial` files are uploads or pulls still being written."""
     landing = get_settings().landing_dir
@@ -141,6 +161,16 @@ def _failed_note(state: dict, current: dict[str, str]) -> str:
     )
 
 
+def _follow_packed(state: dict, landing: Landing) -> None:
+    """A ZIP a run packed from its folder stands for the folder: once the folder's run is over (not failed), the ZIP
+    counts as asked for, and the folder moved away later starts no run that finds it already loaded."""
+    busy = {*state["pending"], *(state["failed"] or {}).get("files", {})}
+    for packed, folder in landing.packed.items():
+        done = folder not in busy and state["requested"].get(folder) == landing.fingerprints[folder]
+        if done and packed in landing.fingerprints:
+            state["requested"][packed] = landing.fingerprints[packed]
+
+
 def landing_sensor(job, contracts: dict[str, Contract]):
     @sensor(name=SENSOR, job=job, minimum_interval_seconds=60)
     def _sensor(context: SensorEvaluationContext):
@@ -148,14 +178,16 @@ def landing_sensor(job, contracts: dict[str, Contract]):
         # while an upload still writes one (partners' uploads write under the final name).
         state = _state(context.cursor)
         _settle(context, state)
-        current = landing_fingerprints(contracts)
+        landing = list_landing(contracts)
+        _follow_packed(state, landing)
+        current = landing.watched
         new = sorted(path for path, fingerprint in current.items() if state["requested"].get(path) != fingerprint)
         arriving = [path for path in new if state["seen"].get(path) != current[path]]
-        unclaimed = unclaimed_files(current)
+        unclaimed = unclaimed_files(landing.claimed)
         if unclaimed:
             context.log.warning(f"in landing, claimed by no source contract (misnamed?): {_shown(unclaimed)}")
         if arriving or not new:
-            state["seen"] = current
+            state["seen"] = landing.fingerprints
             context.update_cursor(json.dumps(state))
             if arriving:
                 return SkipReason(
@@ -167,7 +199,8 @@ def landing_sensor(job, contracts: dict[str, Contract]):
         files = {path: current[path] for path in new}
         # chained to the last key: the same files asked for again get a key Dagster has not seen
         run_key = hashlib.sha256(json.dumps([files, state["run_key"]]).encode()).hexdigest()[:16]
-        state.update(requested=current, seen=current, run_key=run_key, pending={**state["pending"], **files})
+        pending = {**state["pending"], **files}
+        state.update(requested=landing.fingerprints, seen=landing.fingerprints, run_key=run_key, pending=pending)
         context.update_cursor(json.dumps(state))
         return RunRequest(run_key=run_key, tags={"abord/new_files": str(len(new))})
 

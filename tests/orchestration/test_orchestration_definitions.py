@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 from pathlib import Path
 
 import psycopg
@@ -27,6 +28,7 @@ from orchestration.resources import AbordResource
 from pipelines.arrival import GONE
 from pipelines.contract import load_contract, load_contracts
 from pipelines.ingest import BatchSummary
+from pipelines.readers.hmis_export import pack_folders
 from tests.pipelines.test_pipelines_formats import FHIR_CONTRACT
 
 
@@ -135,6 +137,32 @@ def test_sensor_sees_an_hmis_export_folder_and_its_changes(tmp_path: Path, monke
     (folder / "Enrollment.csv").write_text("EnrollmentID\n")
     cursor = _tick(sensor, instance, cursor, "housing/hmis_2026-01")  # a folder still being copied waits too
     _tick(sensor, instance, cursor, RunRequest)
+
+
+def test_an_hmis_export_folder_packed_by_its_run_starts_no_other_run(tmp_path: Path, monkeypatch) -> None:
+    """The run packs the folder into hmis_2026-01.zip beside it: that ZIP is the folder's, not a new extract (a run
+    for it found it already loaded), even once the steward moves the folder away."""
+    monkeypatch.setenv("ABORD_DATA_DIR", str(tmp_path))
+    contracts = load_contracts(variants=("hmis",))
+    sensor, instance = landing_sensor(refresh_job, contracts), DagsterInstance.ephemeral()
+    landing = tmp_path / "landing"
+    folder = landing / "housing" / "hmis_2026-01"
+    folder.mkdir(parents=True)
+    (folder / "Client.csv").write_text("PersonalID\n")
+
+    def packed() -> list[BatchSummary]:
+        assert pack_folders(landing, contracts["housing_participants"].file_pattern) == []
+        return []
+
+    cursor = _tick(sensor, instance, None, "to stand still")
+    _, cursor = _request_and_run(sensor, instance, cursor, packed)
+    assert (folder.parent / "hmis_2026-01.zip").is_file()
+    for _ in range(2):
+        cursor = _tick(sensor, instance, cursor, "no new partner file in landing")
+    assert "claimed by no contract" not in sensor(build_sensor_context(instance=instance, cursor=cursor)).skip_message
+    shutil.rmtree(folder)
+    for _ in range(2):
+        cursor = _tick(sensor, instance, cursor, "no new partner file in landing")
 
 
 def test_sensor_names_the_files_in_landing_no_contract_claims(tmp_path: Path, monkeypatch) -> None:
