@@ -38,10 +38,12 @@ class Landing:
     """What the contracts claim in landing. fingerprints: path -> size and modification time of every file (cheap:
     no file is read), of those its batch reads beside it, and of the files in each export folder a ZIP pattern
     would claim; packed: the ZIP packed from an export folder still in landing -> that folder (the run packs
-    the folder again: the folder is what is waited for)."""
+    the folder again: the folder is what is waited for); pulled: an sql source's pulls, loaded by the run that
+    pulled them, asked for by no run."""
 
     fingerprints: dict[str, str] = field(default_factory=dict)
     packed: dict[str, str] = field(default_factory=dict)
+    pulled: set[str] = field(default_factory=set)
 
     @property
     def watched(self) -> dict[str, str]:
@@ -49,7 +51,7 @@ class Landing:
 
     @property
     def claimed(self) -> set[str]:
-        return set(self.fingerprints)
+        return {*self.fingerprints, *self.pulled}
 
 
 def list_landing(contracts: dict[str, Contract]) -> Landing:
@@ -57,6 +59,9 @@ def list_landing(contracts: dict[str, Contract]) -> Landing:
     found = Landing()
     for contract in contracts.values():
         for path in find_extracts(contract, landing):
+            if contract.format.type == "sql":
+                found.pulled.add(str(path.relative_to(landing)))
+                continue
             for file in (path, *read_beside(path, contract)):
                 if (fingerprint := _fingerprint(file)) is not None:
                     found.fingerprints[str(file.relative_to(landing))] = fingerprint

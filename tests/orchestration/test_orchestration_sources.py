@@ -11,8 +11,9 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from dagster import AssetCheckSeverity, materialize
+from dagster import AssetCheckSeverity, DagsterInstance, build_sensor_context, materialize
 
+from orchestration.definitions import landing_sensor, refresh_job
 from orchestration.ingestion import extracts_on_time_check, ingestion_asset, rows_balance_check
 from orchestration.resources import AbordResource
 from pipelines.contract import load_contract, load_contracts
@@ -23,6 +24,7 @@ from pipelines.settings import Settings, get_settings
 from pipelines.warehouse import sqlalchemy_url
 from pseudonymisation.keys import new_key
 from tests.conftest import create_database
+from tests.orchestration.test_orchestration_definitions import _tick
 from tests.pipelines.hmis_exports import hmis_zip
 
 SQL_CONTRACT = """
@@ -94,6 +96,36 @@ def test_an_sql_source_asset_pulls_only_rows_past_the_watermark(
         assert conn.execute("select count(*) from raw.partner_stays").fetchone() == (3,)
         assert "Dupont" not in str(conn.execute("select * from raw.partner_stays").fetchall())
     assert periods[0] == "20240202T093000000000" and periods[1] > periods[0]  # the watermark, kept in audit
+
+
+def test_a_pull_s_file_in_landing_starts_no_run(abord_env: Path, pg_admin_url: str, monkeypatch) -> None:
+    """The pull writes its rows to landing and loads them in the same run: the landing sensor took that file for a
+    partner's, and each pull that found rows started a run more (pulling again, on and on while the table grows)."""
+    partner_url = create_database(pg_admin_url)
+    with psycopg.connect(partner_url, autocommit=True) as conn:
+        conn.execute(
+            "create schema care; create table care.stays (stay_id integer primary key, nom text, prenom text,"
+            " naissance date, admitted date, updated_at timestamp not null);"
+            " insert into care.stays values (1, 'Dupont', 'Marie', '1980-04-12', '2024-01-03', '2024-01-04 10:00')"
+        )
+    monkeypatch.setenv("ABORD_TEST_STAYS_URL", sqlalchemy_url(partner_url))
+    (abord_env / "partner_stays.yml").write_text(SQL_CONTRACT)
+    contract = load_contract(abord_env / "partner_stays.yml")
+    sensor, instance = landing_sensor(refresh_job, {contract.name: contract}), DagsterInstance.ephemeral()
+    cursor = _tick(sensor, instance, None, "no new partner file in landing")
+    for refresh in ("the schedule's", "a steward's"):  # each pulling one new row
+        if refresh == "a steward's":
+            with psycopg.connect(partner_url, autocommit=True) as conn:
+                conn.execute("insert into care.stays values (2, 'Martin', 'Paul', '1975-06-01', '2024-02-01', now())")
+        assert _run(contract)["rows_loaded"] == 1
+        cursor = _tick(sensor, instance, cursor, "no new partner file in landing")
+        cursor = _tick(sensor, instance, cursor, "no new partner file in landing")
+        assert (
+            "claimed by no contract" not in sensor(build_sensor_context(instance=instance, cursor=cursor)).skip_message
+        )
+    assert len(list((abord_env / "landing" / "health").glob("stays_*.jsonl"))) == 2
+    with psycopg.connect(os.environ["ABORD_DATABASE_URL"]) as conn:
+        assert conn.execute("select count(*) from raw.partner_stays").fetchone() == (2,)
 
 
 def test_the_rows_balance_still_holds_after_an_erasure(abord_env: Path) -> None:
