@@ -1,9 +1,12 @@
-"""A sensor on the landing folder: a new or changed partner file starts a refresh once it stands still; the files of
-a run that failed, or whose batches found them changed or gone, are asked for again."""
+"""A sensor on the landing folder: a new or changed partner file starts a refresh once it stands still (a source
+with a file still changing is left out of it, and only that source); the files of a run that failed, or whose
+batches found them changed or gone, are asked for again."""
 
 import hashlib
 import json
+import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from dagster import (
@@ -16,7 +19,7 @@ from dagster import (
     sensor,
 )
 
-from orchestration.ingestion import READ_AGAIN
+from orchestration.ingestion import READ_AGAIN, source_asset_key
 from pipelines.arrival import stamp
 from pipelines.contract import Contract
 from pipelines.ingest import find_extracts
@@ -37,11 +40,12 @@ def _fingerprint(path: Path) -> str | None:
 class Landing:
     """What the contracts claim in landing. fingerprints: path -> size and modification time of every file (cheap:
     no file is read), of those its batch reads beside it, and of the files in each export folder a ZIP pattern
-    would claim; packed: the ZIP packed from an export folder still in landing -> that folder (the run packs
-    the folder again: the folder is what is waited for); pulled: an sql source's pulls, loaded by the run that
-    pulled them, asked for by no run."""
+    would claim; sources: path -> the contracts claiming it; packed: the ZIP packed from an export folder still in
+    landing -> that folder (the run packs the folder again: the folder is what is waited for); pulled: an sql
+    source's pulls, loaded by the run that pulled them, asked for by no run."""
 
     fingerprints: dict[str, str] = field(default_factory=dict)
+    sources: dict[str, set[str]] = field(default_factory=dict)
     packed: dict[str, str] = field(default_factory=dict)
     pulled: set[str] = field(default_factory=set)
 
@@ -52,6 +56,14 @@ class Landing:
     @property
     def claimed(self) -> set[str]:
         return {*self.fingerprints, *self.pulled}
+
+    def add(self, path: str, fingerprint: str, contract: Contract) -> None:
+        self.fingerprints[path] = fingerprint
+        self.sources.setdefault(path, set()).add(contract.name)
+
+    def claimed_by(self, paths: list[str], sources: set[str]) -> list[str]:
+        """Those of `paths` a source in `sources` claims."""
+        return [path for path in paths if self.sources.get(path, set()) & sources]
 
 
 def list_landing(contracts: dict[str, Contract]) -> Landing:
@@ -64,13 +76,13 @@ def list_landing(contracts: dict[str, Contract]) -> Landing:
                 continue
             for file in (path, *read_beside(path, contract)):
                 if (fingerprint := _fingerprint(file)) is not None:
-                    found.fingerprints[str(file.relative_to(landing))] = fingerprint
+                    found.add(str(file.relative_to(landing)), fingerprint, contract)
         if contract.file_pattern.endswith(".zip"):
             for folder in landing.glob(contract.file_pattern.removesuffix(".zip")):
                 if folder.is_dir():
                     members = sorted(folder.glob("*.csv"))
                     parts = [f"{p.name}={_fingerprint(p)}" for p in members]
-                    found.fingerprints[str(folder.relative_to(landing))] = ",".join(parts)
+                    found.add(str(folder.relative_to(landing)), ",".join(parts), contract)
                     if members:  # packed by each run (pack_folders; one with no CSV file is not)
                         packed = folder.with_name(folder.name + ".zip")
                         found.packed[str(packed.relative_to(landing))] = str(folder.relative_to(landing))
@@ -98,13 +110,19 @@ def _shown(paths: list[str]) -> str:
 
 
 def _state(cursor: str | None) -> dict:
-    """requested: landing as runs were asked for; seen: landing at the last tick; pending: the new files of the
-    runs asked for whose outcome is not known yet (the last run, run_key, reads them all); failed: the files of
-    failed runs, asked for again in `wait` ticks (None: once one changes; a canceled run's: `canceled`)."""
+    """requested: landing as runs were asked for; seen: landing at the last tick; runs: by run key, the runs asked
+    for whose outcome is not known yet, with the new files each answers for (the latest run reading a file answers
+    for it) and the sources it `held` back; failed: the files of failed runs, asked for again in `wait` ticks (None:
+    once one changes; a canceled run's: `canceled`); changing: since when (epoch seconds) each new file changed at
+    every tick."""
     saved = json.loads(cursor) if cursor else {}
     if saved and "requested" not in saved:  # the first cursor held only what was requested
         saved = {"requested": saved}
-    return {"requested": {}, "seen": {}, "run_key": None, "pending": {}, "failures": 0, "failed": None, **saved}
+    state = {"requested": {}, "seen": {}, "run_key": None, "runs": {}, "failures": 0, "failed": None, **saved}
+    state.setdefault("changing", {})
+    if pending := state.pop("pending", None):  # a cursor from before runs were followed one by one
+        state["runs"][state["run_key"]] = {"files": pending, "held": []}
+    return state
 
 
 def _finished_run(context: SensorEvaluationContext, run_key: str):
@@ -125,31 +143,36 @@ def _read_again(context: SensorEvaluationContext, run_id: str) -> set[str]:
     return names
 
 
-def _settle(context: SensorEvaluationContext, state: dict) -> None:
-    """Release the files of failed runs whose wait is over, and learn how the last requested run ended. A file
-    asked for again counts as new: requested with a new run key (Dagster ignores one it has seen) once it stands
-    still."""
+def _settle(context: SensorEvaluationContext, state: dict, landing: Landing) -> None:
+    """Release the files of failed runs whose wait is over, and learn how the runs asked for ended. A file asked
+    for again counts as new: requested with a new run key (Dagster ignores one it has seen) once it stands still."""
     failed = state["failed"]
     if failed and failed["wait"]:
         failed["wait"] -= 1
         if not failed["wait"]:
             state["requested"] = {p: f for p, f in state["requested"].items() if failed["files"].get(p) != f}
             state["failed"] = None
-    if not state["pending"] or not (run := _finished_run(context, state["run_key"])):
-        return
-    if run.is_success:
-        again = _read_again(context, run.run_id)
-        state["requested"] = {p: f for p, f in state["requested"].items() if Path(p).name not in again}
-        state.update(failures=0, failed=None)
-    else:  # failed: back off, then wait for a change, not to start a run failing every minute
-        files = {**(state["failed"] or {}).get("files", {}), **state["pending"]}
-        if run.status == DagsterRunStatus.CANCELED:  # on purpose: asked for again, the cancel would be undone
-            state["failed"] = {"files": files, "wait": None, "run": run.run_id[:8], "canceled": True}
-        else:
-            failures = state["failures"] + 1
-            wait = 2 ** (failures - 1) if failures <= MAX_FAILURES else None
-            state.update(failures=failures, failed={"files": files, "wait": wait, "run": run.run_id[:8]})
-    state["pending"] = {}
+    for run_key, asked in list(state["runs"].items()):  # in the order asked for, as the queue launches them
+        if not (run := _finished_run(context, run_key)):
+            continue
+        del state["runs"][run_key]
+        if run.is_success:
+            again = _read_again(context, run.run_id)
+            state["requested"] = {p: f for p, f in state["requested"].items() if Path(p).name not in again}
+            failed = state["failed"] or {"files": {}}
+            left = {p: failed["files"][p] for p in landing.claimed_by(list(failed["files"]), set(asked["held"]))}
+            if left:  # it read every failed file but those of the sources it held back
+                state["failed"] = {**failed, "files": left}
+            else:
+                state.update(failures=0, failed=None)
+        else:  # failed: back off, then wait for a change, not to start a run failing every minute
+            files = {**(state["failed"] or {}).get("files", {}), **asked["files"]}
+            if run.status == DagsterRunStatus.CANCELED:  # on purpose: asked for again, the cancel would be undone
+                state["failed"] = {"files": files, "wait": None, "run": run.run_id[:8], "canceled": True}
+            else:
+                failures = state["failures"] + 1
+                wait = 2 ** (failures - 1) if failures <= MAX_FAILURES else None
+                state.update(failures=failures, failed={"files": files, "wait": wait, "run": run.run_id[:8]})
 
 
 def _failed_note(state: dict, current: dict[str, str]) -> str:
@@ -169,44 +192,92 @@ def _failed_note(state: dict, current: dict[str, str]) -> str:
 def _follow_packed(state: dict, landing: Landing) -> None:
     """A ZIP a run packed from its folder stands for the folder: once the folder's run is over (not failed), the ZIP
     counts as asked for, and the folder moved away later starts no run that finds it already loaded."""
-    busy = {*state["pending"], *(state["failed"] or {}).get("files", {})}
+    busy = {path for asked in state["runs"].values() for path in asked["files"]}
+    busy |= set((state["failed"] or {}).get("files", {}))
     for packed, folder in landing.packed.items():
         done = folder not in busy and state["requested"].get(folder) == landing.fingerprints[folder]
         if done and packed in landing.fingerprints:
             state["requested"][packed] = landing.fingerprints[packed]
 
 
+def _since(started: float, now: float) -> str:
+    minutes = int(now - started) // 60
+    took = f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"{minutes} min"
+    return f"for {took} (since {datetime.fromtimestamp(started, UTC):%Y-%m-%d %H:%M} UTC)"
+
+
+def _changing_note(state: dict, now: float) -> str:
+    """The files that changed at every tick since an earlier one: a stuck upload, a partner writing for ever."""
+    long = sorted((since, path) for path, since in state["changing"].items() if since < now)
+    if not long:
+        return ""
+    return "; still changing: " + ", ".join(f"{path} {_since(since, now)}" for since, path in long)
+
+
+def _hand_over(state: dict, landing: Landing, held: set[str]) -> dict[str, str]:
+    """The files of the runs asked for before that the next one reads again (all but the held sources'): it
+    answers for them now, as the latest run reading them."""
+    handed = {}
+    for run_key, asked in list(state["runs"].items()):
+        kept = set(landing.claimed_by(list(asked["files"]), held))
+        handed.update({p: f for p, f in asked["files"].items() if p not in kept})
+        asked["files"] = {p: f for p, f in asked["files"].items() if p in kept}
+        if not asked["files"]:
+            del state["runs"][run_key]
+    return handed
+
+
 def landing_sensor(job, contracts: dict[str, Contract]):
     @sensor(name=SENSOR, job=job, minimum_interval_seconds=60)
     def _sensor(context: SensorEvaluationContext):
-        # The run reads every file in landing: it starts once no new file changed since the last tick, never
-        # while an upload still writes one (partners' uploads write under the final name).
-        state = _state(context.cursor)
-        _settle(context, state)
+        # A run starts once the new files stood still since the last tick, never while an upload still writes one
+        # (partners' uploads write under the final name): a source with a file still changing waits, left out of
+        # the run, and only it: a partner writing to a file for ever would hold back every other source.
+        state, now = _state(context.cursor), time.time()
         landing = list_landing(contracts)
+        _settle(context, state, landing)
         _follow_packed(state, landing)
         current = landing.watched
         new = sorted(path for path, fingerprint in current.items() if state["requested"].get(path) != fingerprint)
         arriving = [path for path in new if state["seen"].get(path) != current[path]]
+        state["changing"] = {path: state["changing"].get(path, now) for path in arriving}
+        held = {source for path in arriving for source in landing.sources[path]}
+        waiting = landing.claimed_by(new, held)
+        ready = [path for path in new if path not in waiting]
         unclaimed = unclaimed_files(landing.claimed)
         if unclaimed:
             context.log.warning(f"in landing, claimed by no source contract (misnamed?): {_shown(unclaimed)}")
-        if arriving or not new:
-            state["seen"] = landing.fingerprints
+        state["seen"] = landing.fingerprints
+        if not ready:
             context.update_cursor(json.dumps(state))
             if arriving:
                 return SkipReason(
                     f"waiting a tick for {len(arriving)} file(s) new or changed since the last to stand still"
-                    f" (an upload may still be writing them): {_shown(arriving)}{_failed_note(state, current)}"
+                    f" (an upload may still be writing them): {_shown(arriving)}{_changing_note(state, now)}"
+                    f"{_failed_note(state, current)}"
                 )
             unnamed = f"; {len(unclaimed)} file(s) claimed by no contract: {_shown(unclaimed)}" if unclaimed else ""
             return SkipReason(f"no new partner file in landing{_failed_note(state, current)}{unnamed}")
-        files = {path: current[path] for path in new}
+        files = {**_hand_over(state, landing, held), **{path: current[path] for path in ready}}
         # chained to the last key: the same files asked for again get a key Dagster has not seen
         run_key = hashlib.sha256(json.dumps([files, state["run_key"]]).encode()).hexdigest()[:16]
-        pending = {**state["pending"], **files}
-        state.update(requested=landing.fingerprints, seen=landing.fingerprints, run_key=run_key, pending=pending)
+        state["runs"][run_key] = {"files": files, "held": sorted(held)}
+        kept = set(landing.claimed_by(list(state["requested"]), held))  # the held sources' files stay new
+        state["requested"] = {
+            **{path: f for path, f in landing.fingerprints.items() if not landing.sources.get(path, set()) & held},
+            **{path: f for path, f in state["requested"].items() if path in kept},
+        }
+        state["run_key"] = run_key
         context.update_cursor(json.dumps(state))
-        return RunRequest(run_key=run_key, tags={"abord/new_files": str(len(new))})
+        tags, selection = {"abord/new_files": str(len(ready))}, None
+        if held:
+            context.log.info(
+                f"{', '.join(sorted(held))} left out of this run, waiting for {_shown(arriving)} to stand still"
+                f"{_changing_note(state, now)}"
+            )
+            tags["abord/left_out"] = ", ".join(sorted(held))
+            keys = context.repository_def.get_job(job.name).asset_layer.selected_asset_keys
+            selection = sorted(keys - {source_asset_key(contracts[name]) for name in held}, key=str)
+        return RunRequest(run_key=run_key, tags=tags, asset_selection=selection)
 
     return _sensor

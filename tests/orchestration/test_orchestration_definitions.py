@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import time
 from pathlib import Path
 
 import psycopg
@@ -115,6 +116,55 @@ def test_sensor_waits_for_a_file_still_being_copied_to_stand_still(tmp_path: Pat
     loaded.touch()  # re-sent meanwhile: no run starts while any file still changes, the run would read it
     cursor = _tick(sensor, instance, cursor, "waiting a tick for 2 file(s)")
     _tick(sensor, instance, cursor, RunRequest)
+
+
+def test_a_file_that_never_stops_changing_holds_back_its_own_source_only(tmp_path: Path, monkeypatch) -> None:
+    """A stuck upload, a partner writing to its file for ever: every source waited for it. Now its source is left
+    out of the run (its other files with it), the others' new files are loaded, and the wait names the file and
+    for how long; once it stands still its source gets its run."""
+    monkeypatch.setenv("ABORD_DATA_DIR", str(tmp_path))
+    sensor, instance = landing_sensor(refresh_job, CONTRACTS), DagsterInstance.ephemeral()
+    housing = tmp_path / "landing" / "housing"
+    housing.mkdir(parents=True)
+    stuck = housing / "tenancies_2026-01.csv"
+    (housing / "tenancies_2025-12.csv").write_text("id_bail;id_participant\nB1;P1\n")
+
+    def still_writing(rows: int) -> None:
+        stuck.write_text("id_bail;id_participant\n" + "B1;P1\n" * rows)
+        os.utime(stuck, ns=(rows, rows))
+
+    started = time.time()
+    still_writing(1)
+    cursor = _tick(sensor, instance, None, "waiting a tick for 2 file(s)")
+    (housing / "participants_2026-01.csv").write_text("id_participant;nom\nP1;Martin\n")
+    still_writing(2)
+    cursor = _tick(sensor, instance, cursor, "waiting a tick for 2 file(s)")
+    still_writing(3)
+    context = build_sensor_context(instance=instance, cursor=cursor, definitions=defs)
+    request = sensor(context)
+    assert isinstance(request, RunRequest) and request.tags["abord/left_out"] == "housing_tenancies"
+    run = defs.resolve_job_def("refresh").get_subset(asset_selection=set(request.asset_selection))
+    selected = {key.to_user_string() for key in run.asset_layer.selected_asset_keys}
+    assert {"raw/housing_participants", "marts/fct_housing_retention"} <= selected
+    assert "raw/housing_tenancies" not in selected
+    checks = {key.asset_key.to_user_string() for key in run.asset_layer.asset_graph.asset_check_keys}
+    assert "raw/housing_participants" in checks and "raw/housing_tenancies" not in checks
+    cursor = context.cursor
+    with monkeypatch.context() as later:
+        later.setattr(sensors.time, "time", lambda: started + 3600 + 25 * 60 + 30)
+        still_writing(4)
+        cursor = _tick(
+            sensor,
+            instance,
+            cursor,
+            "(an upload may still be writing them): housing/tenancies_2026-01.csv; still changing:"
+            " housing/tenancies_2026-01.csv for 1 h 25 min (since ",
+        )
+        context = build_sensor_context(instance=instance, cursor=cursor, definitions=defs)
+        request = sensor(context)  # stood still: its run reads both its files, every source in it
+    assert isinstance(request, RunRequest) and request.asset_selection is None
+    assert request.tags["abord/new_files"] == "2"
+    _tick(sensor, instance, context.cursor, "no new partner file in landing")
 
 
 def test_a_contract_variant_keeps_the_source_asset_and_names_its_file() -> None:
@@ -232,7 +282,7 @@ def test_sensor_claims_and_waits_for_a_fhir_export_s_patient_file(tmp_path: Path
 def _request_and_run(sensor, instance, cursor: str | None, batches) -> tuple[str, str]:
     """A tick asking for a run, then that run as the daemon launches it (tagged with its run key and the sensor):
     the tenancies asset whose batches are `batches()`. Returns the run key and the new cursor."""
-    context = build_sensor_context(instance=instance, cursor=cursor)
+    context = build_sensor_context(instance=instance, cursor=cursor, definitions=defs)
     request = sensor(context)
     assert isinstance(request, RunRequest), request
     tags = {"dagster/run_key": request.run_key, "dagster/sensor_name": "landing_files"}
@@ -278,6 +328,28 @@ def test_sensor_asks_again_for_the_files_of_a_failed_run_backing_off(tmp_path: P
     _, cursor = _request_and_run(sensor, instance, cursor, lambda: [])
     _tick(sensor, instance, cursor, "no new partner file in landing")
     assert "failed" not in sensor(build_sensor_context(instance=instance, cursor=cursor)).skip_message
+
+
+def test_a_run_leaving_out_a_source_keeps_its_failed_files_asked_for_again(tmp_path: Path, monkeypatch) -> None:
+    """A run that succeeded read every file of a failed run but those of the sources it left out: theirs are still
+    to be asked for again, not taken as read."""
+    monkeypatch.setattr(sensors, "MAX_FAILURES", 0)  # asked for again once one changes: the note says which
+    sensor, instance, extract = _sensor_and_extract(tmp_path, monkeypatch)
+    cursor = _tick(sensor, instance, None, "to stand still")
+    _, cursor = _request_and_run(sensor, instance, cursor, _warehouse_down)
+    stuck = extract.with_name("tenancies_2026-02.csv")
+    stuck.write_text("id_bail;id_participant\n")
+    (extract.parent / "participants_2026-01.csv").write_text("id_participant;nom\n")
+    cursor = _tick(sensor, instance, cursor, "failed 1 time(s) in a row")
+    stuck.write_text("id_bail;id_participant\nB1;P1\n")
+    _, cursor = _request_and_run(sensor, instance, cursor, lambda: [])  # housing_tenancies left out, succeeded
+    stuck.unlink()  # the stuck upload given up
+    _tick(
+        sensor,
+        instance,
+        cursor,
+        "asked for again once one changes (or by a refresh started by hand): housing/tenancies_2026-01.csv",
+    )
 
 
 def test_sensor_leaves_the_files_of_a_run_canceled_by_the_steward_until_one_changes(tmp_path: Path, monkeypatch):
