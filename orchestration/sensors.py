@@ -12,6 +12,7 @@ from pathlib import Path
 from dagster import (
     DagsterEventType,
     DagsterRunStatus,
+    RunRecord,
     RunRequest,
     RunsFilter,
     SensorEvaluationContext,
@@ -125,11 +126,17 @@ def _state(cursor: str | None) -> dict:
     return state
 
 
+def _run_record(context: SensorEvaluationContext, run_key: str) -> RunRecord | None:
+    """The run launched for run_key (the latest: a Dagster retry of it carries its tags); None until launched."""
+    records = context.instance.get_run_records(RunsFilter(tags={"dagster/run_key": run_key}), limit=1)
+    return records[0] if records else None
+
+
 def _finished_run(context: SensorEvaluationContext, run_key: str):
-    """The run launched for run_key once it is over (the latest: a Dagster retry of it carries its tags)."""
-    runs = context.instance.get_runs(RunsFilter(tags={"dagster/run_key": run_key}), limit=1)
-    if runs and runs[0].is_finished and not runs[0].is_complete_and_waiting_to_retry:
-        return runs[0]
+    """The run launched for run_key once it is over."""
+    run = record.dagster_run if (record := _run_record(context, run_key)) else None
+    if run and run.is_finished and not run.is_complete_and_waiting_to_retry:
+        return run
     return None
 
 
@@ -214,6 +221,23 @@ def _changing_note(state: dict, now: float) -> str:
     return "; still changing: " + ", ".join(f"{path} {_since(since, now)}" for since, path in long)
 
 
+def _running_note(context: SensorEvaluationContext, state: dict, now: float) -> str:
+    """The runs whose end their files' follow-up waits for (asked for again if it fails): a run whose process died
+    stays STARTED, quietly, and holds the queue too."""
+    notes = []
+    for run_key, asked in state["runs"].items():
+        if record := _run_record(context, run_key):
+            run, since = record.dagster_run, record.start_time or record.create_timestamp.timestamp()
+            files = len(asked["files"])
+            notes.append(f"run {run.run_id[:8]}, {run.status.value} {_since(since, now)}, for its {files} file(s)")
+    if not notes:
+        return ""
+    return (
+        f"; waiting for the end of {'; '.join(notes)} to follow them up (a run whose process is gone stays STARTED:"
+        " terminate it in the Dagster UI)"
+    )
+
+
 def _hand_over(state: dict, landing: Landing, held: set[str]) -> dict[str, str]:
     """The files of the runs asked for before that the next one reads again (all but the held sources'): it
     answers for them now, as the latest run reading them."""
@@ -254,10 +278,11 @@ def landing_sensor(job, contracts: dict[str, Contract]):
                 return SkipReason(
                     f"waiting a tick for {len(arriving)} file(s) new or changed since the last to stand still"
                     f" (an upload may still be writing them): {_shown(arriving)}{_changing_note(state, now)}"
-                    f"{_failed_note(state, current)}"
+                    f"{_failed_note(state, current)}{_running_note(context, state, now)}"
                 )
             unnamed = f"; {len(unclaimed)} file(s) claimed by no contract: {_shown(unclaimed)}" if unclaimed else ""
-            return SkipReason(f"no new partner file in landing{_failed_note(state, current)}{unnamed}")
+            notes = f"{_failed_note(state, current)}{_running_note(context, state, now)}{unnamed}"
+            return SkipReason(f"no new partner file in landing{notes}")
         files = {**_hand_over(state, landing, held), **{path: current[path] for path in ready}}
         # chained to the last key: the same files asked for again get a key Dagster has not seen
         run_key = hashlib.sha256(json.dumps([files, state["run_key"]]).encode()).hexdigest()[:16]

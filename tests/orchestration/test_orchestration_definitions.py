@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 import shutil
+import signal
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
@@ -13,6 +16,7 @@ import pytest
 from dagster import (
     AssetKey,
     DagsterInstance,
+    DagsterRunStatus,
     DefaultScheduleStatus,
     RunRequest,
     RunsFilter,
@@ -367,6 +371,61 @@ def test_sensor_leaves_the_files_of_a_run_canceled_by_the_steward_until_one_chan
     cursor = _tick(sensor, instance, cursor, "waiting a tick for 1 file(s)")
     _, cursor = _request_and_run(sensor, instance, cursor, lambda: [])
     assert "canceled" not in sensor(build_sensor_context(instance=instance, cursor=cursor)).skip_message
+
+
+def _run_killed_mid_way(instance: DagsterInstance, run_key: str) -> str:
+    """The tenancies asset run for run_key in a process of its own, killed as it ingests: its run id."""
+
+    def run() -> None:
+        with DagsterInstance.from_ref(instance.get_ref()) as own:
+            ingestion.ingest_batches = lambda abord, contract: time.sleep(600)
+            tags = {"dagster/run_key": run_key, "dagster/sensor_name": "landing_files"}
+            asset = ingestion_asset(CONTRACTS["housing_tenancies"])
+            materialize([asset], instance=own, resources={"abord": AbordResource()}, tags=tags)
+
+    worker = multiprocessing.get_context("fork").Process(target=run, daemon=True)
+    worker.start()
+    try:
+        deadline = time.monotonic() + 60
+        while not (runs := instance.get_runs(RunsFilter(tags={"dagster/run_key": run_key}))) or not any(
+            e.dagster_event.is_step_start for e in instance.all_logs(runs[0].run_id) if e.dagster_event
+        ):
+            assert time.monotonic() < deadline and worker.is_alive(), "the run never started"
+            time.sleep(0.2)
+    finally:
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.join()
+    return runs[0].run_id
+
+
+def test_sensor_says_which_run_it_waits_for_when_its_process_died(tmp_path: Path, monkeypatch) -> None:
+    """Killed (out of memory, a reboot), a run stays STARTED: the files it was to load were followed up never, the
+    skip reason saying only that no file was new."""
+    monkeypatch.setenv("ABORD_DATA_DIR", str(tmp_path))
+    extract = tmp_path / "landing" / "housing" / "tenancies_2026-01.csv"
+    extract.parent.mkdir(parents=True)
+    extract.write_text("id_bail;id_participant\n")
+    sensor = landing_sensor(refresh_job, CONTRACTS)
+    (tmp_path / "dagster").mkdir()
+    with DagsterInstance.local_temp(str(tmp_path / "dagster")) as instance:
+        cursor = _tick(sensor, instance, None, "to stand still")
+        context = build_sensor_context(instance=instance, cursor=cursor)
+        request = sensor(context)
+        assert isinstance(request, RunRequest)
+        run_id = _run_killed_mid_way(instance, request.run_key)
+        (run,) = instance.get_runs(RunsFilter(run_ids=[run_id]))
+        assert run.status == DagsterRunStatus.STARTED
+        since = instance.get_run_record_by_id(run_id).start_time
+        cursor = _tick(
+            sensor,
+            instance,
+            context.cursor,
+            f"no new partner file in landing; waiting for the end of run {run_id[:8]}, STARTED for 0 min (since"
+            f" {datetime.fromtimestamp(since, UTC):%Y-%m-%d %H:%M} UTC), for its 1 file(s) to follow them up (a run"
+            " whose process is gone stays STARTED: terminate it in the Dagster UI)",
+        )
+        instance.report_run_canceled(run)  # terminated by the steward: the files wait as a canceled run's do
+        _tick(sensor, instance, cursor, f"run {run_id[:8]} was canceled: 1 file(s) asked for again once one changes")
 
 
 def test_sensor_asks_again_for_a_file_gone_while_its_batch_read_it(tmp_path: Path, monkeypatch) -> None:
