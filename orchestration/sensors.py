@@ -24,7 +24,8 @@ from orchestration.ingestion import READ_AGAIN, source_asset_key
 from pipelines.arrival import stamp
 from pipelines.contract import Contract
 from pipelines.ingest import find_extracts
-from pipelines.readers import read_beside
+from pipelines.readers import FileRejected, read_beside
+from pipelines.readers.hmis_export import export_members
 from pipelines.settings import get_settings
 
 SENSOR = "landing_files"
@@ -43,12 +44,14 @@ class Landing:
     no file is read), of those its batch reads beside it, and of the files in each export folder a ZIP pattern
     would claim; sources: path -> the contracts claiming it; packed: the ZIP packed from an export folder still in
     landing -> that folder (the run packs the folder again: the folder is what is waited for); pulled: an sql
-    source's pulls, loaded by the run that pulled them, asked for by no run."""
+    source's pulls, loaded by the run that pulled them, asked for by no run; refused: an export folder a run
+    refuses to pack (two exports in it) -> why."""
 
     fingerprints: dict[str, str] = field(default_factory=dict)
     sources: dict[str, set[str]] = field(default_factory=dict)
     packed: dict[str, str] = field(default_factory=dict)
     pulled: set[str] = field(default_factory=set)
+    refused: dict[str, str] = field(default_factory=dict)
 
     @property
     def watched(self) -> dict[str, str]:
@@ -81,13 +84,30 @@ def list_landing(contracts: dict[str, Contract]) -> Landing:
         if contract.file_pattern.endswith(".zip"):
             for folder in landing.glob(contract.file_pattern.removesuffix(".zip")):
                 if folder.is_dir():
-                    members = sorted(folder.glob("*.csv"))
-                    parts = [f"{p.name}={_fingerprint(p)}" for p in members]
-                    found.add(str(folder.relative_to(landing)), ",".join(parts), contract)
-                    if members:  # packed by each run (pack_folders; one with no CSV file is not)
-                        packed = folder.with_name(folder.name + ".zip")
-                        found.packed[str(packed.relative_to(landing))] = str(folder.relative_to(landing))
+                    _add_export_folder(found, folder, landing, contract)
     return found
+
+
+def _add_export_folder(found: Landing, folder: Path, landing: Path, contract: Contract) -> None:
+    """An export folder, fingerprinted by the files a run packs from it (in it or in its one sub-folder), so one
+    still being copied is waited for. One a run refuses (two sub-folders of CSV files) starts a run all the same,
+    which says why as it says it of any file refused, loading nothing of it: fingerprinted by why, a run again once
+    the steward puts it right."""
+    path = str(folder.relative_to(landing))
+    try:
+        members = export_members(folder)
+    except FileNotFoundError:  # moved away as it was listed, or a sub-folder of it: not an error failing the tick
+        if folder.is_dir():  # changing (a sub-folder moved away): waited for until it stands still
+            found.add(path, "changed as it was listed", contract)
+        return
+    except FileRejected as exc:
+        found.add(path, f"{exc.code}: {exc}", contract)
+        found.refused[path] = f"{path} ({exc.code}){str(exc).removeprefix(folder.name)}"
+        return
+    found.add(path, ",".join(f"{p.name}={_fingerprint(p)}" for p in members), contract)
+    if members:  # packed by each run (pack_folders; one with no CSV file is not)
+        packed = folder.with_name(folder.name + ".zip")
+        found.packed[str(packed.relative_to(landing))] = path
 
 
 def unclaimed_files(claimed: set[str]) -> list[str]:
@@ -207,6 +227,15 @@ def _follow_packed(state: dict, landing: Landing) -> None:
             state["requested"][packed] = landing.fingerprints[packed]
 
 
+def _refused_note(landing: Landing) -> str:
+    """The export folders the runs refuse, loading nothing of them, until the steward puts them right."""
+    if not landing.refused:
+        return ""
+    return "; refused by the runs, nothing of it loaded, until put right: " + "; ".join(
+        landing.refused[p] for p in sorted(landing.refused)
+    )
+
+
 def _since(started: float, now: float) -> str:
     minutes = int(now - started) // 60
     took = f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"{minutes} min"
@@ -278,10 +307,12 @@ def landing_sensor(job, contracts: dict[str, Contract]):
                 return SkipReason(
                     f"waiting a tick for {len(arriving)} file(s) new or changed since the last to stand still"
                     f" (an upload may still be writing them): {_shown(arriving)}{_changing_note(state, now)}"
-                    f"{_failed_note(state, current)}{_running_note(context, state, now)}"
+                    f"{_failed_note(state, current)}{_refused_note(landing)}{_running_note(context, state, now)}"
                 )
             unnamed = f"; {len(unclaimed)} file(s) claimed by no contract: {_shown(unclaimed)}" if unclaimed else ""
-            notes = f"{_failed_note(state, current)}{_running_note(context, state, now)}{unnamed}"
+            notes = (
+                f"{_failed_note(state, current)}{_refused_note(landing)}{_running_note(context, state, now)}{unnamed}"
+            )
             return SkipReason(f"no new partner file in landing{notes}")
         files = {**_hand_over(state, landing, held), **{path: current[path] for path in ready}}
         # chained to the last key: the same files asked for again get a key Dagster has not seen

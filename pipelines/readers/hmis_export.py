@@ -81,9 +81,11 @@ def _csv_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() == ".csv")
 
 
-def _members(folder: Path) -> list[Path]:
+def export_members(folder: Path) -> list[Path]:
     """The export's CSV files: in the folder, or, when it holds none, in its only sub-folder (none found: []).
-    Several sub-folders holding CSV files are two exports, or one and something else: which is this month's?"""
+    Several sub-folders holding CSV files are two exports, or one and something else: which is this month's?
+    What a run packs, and what the landing sensor watches change (FileNotFoundError: the folder, or its
+    sub-folder, moved away as it was listed)."""
     members = _csv_files(folder)
     if members:
         return members
@@ -111,7 +113,7 @@ def pack_folder(folder: Path) -> Path:
     temporary = target.with_name(f".{target.name}.partial")
     try:
         try:
-            members = _members(folder)
+            members = export_members(folder)
             if not members:
                 raise FileRejected("missing_hmis_file", f"{folder.name}: no CSV file in this export folder")
             before = _stamps(members)
@@ -122,7 +124,7 @@ def pack_folder(folder: Path) -> Path:
                     info.compress_type = zipfile.ZIP_DEFLATED
                     with member.open("rb") as source, archive.open(info, "w", force_zip64=True) as sink:
                         shutil.copyfileobj(source, sink, 1 << 20)
-            if _stamps(_members(folder)) != before:
+            if _stamps(export_members(folder)) != before:
                 raise ExportChanged(folder)
             if target.is_file() and filecmp.cmp(temporary, target, shallow=False):
                 temporary.unlink()  # the same export again: keep the file the ledger already knows

@@ -219,6 +219,98 @@ def test_an_hmis_export_folder_packed_by_its_run_starts_no_other_run(tmp_path: P
         cursor = _tick(sensor, instance, cursor, "no new partner file in landing")
 
 
+def test_an_hmis_export_unzipped_into_a_sub_folder_is_waited_for_then_packed_by_one_run(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """hmis_2026-01/HMIS_Export/Client.csv, as unzipping an export often leaves it: the run packs it as the same
+    export, but the sensor listed only the folder's own CSV files. Its fingerprint was empty, complete or still being
+    copied (a run as soon as the folder appeared, its files never seen changing), and its ZIP started a run too."""
+    monkeypatch.setenv("ABORD_DATA_DIR", str(tmp_path))
+    contracts = load_contracts(variants=("hmis",))
+    sensor, instance = landing_sensor(refresh_job, contracts), DagsterInstance.ephemeral()
+    landing = tmp_path / "landing"
+    folder = landing / "housing" / "hmis_2026-01"
+    (folder / "HMIS_Export").mkdir(parents=True)
+    (folder / "__MACOSX" / "HMIS_Export").mkdir(parents=True)
+    (folder / "__MACOSX" / "HMIS_Export" / "._Client.csv").write_text("fork\n")
+    (folder / "HMIS_Export" / "Client.csv").write_text("PersonalID\n")
+    cursor = _tick(sensor, instance, None, "to stand still")
+    with (folder / "HMIS_Export" / "Client.csv").open("a") as copying:
+        copying.write("P1\n")
+    cursor = _tick(sensor, instance, cursor, "(an upload may still be writing them): housing/hmis_2026-01")
+    (folder / "HMIS_Export" / "Enrollment.csv").write_text("EnrollmentID\n")
+    cursor = _tick(sensor, instance, cursor, "(an upload may still be writing them): housing/hmis_2026-01")
+
+    def packed() -> list[BatchSummary]:
+        assert pack_folders(landing, contracts["housing_participants"].file_pattern) == []
+        return []
+
+    _, cursor = _request_and_run(sensor, instance, cursor, packed)
+    assert (folder.parent / "hmis_2026-01.zip").is_file()
+    for _ in range(2):
+        cursor = _tick(sensor, instance, cursor, "no new partner file in landing")
+    assert "claimed by no contract" not in sensor(build_sensor_context(instance=instance, cursor=cursor)).skip_message
+
+
+def test_an_hmis_export_folder_holding_two_exports_starts_a_run_that_refuses_it(tmp_path: Path, monkeypatch) -> None:
+    """Two sub-folders of CSV files: the run refuses the folder (ambiguous_hmis_folder), saying so; the sensor's
+    tick neither fails nor waits for ever, names it while it stays, and starts a run again once it is put right."""
+    monkeypatch.setenv("ABORD_DATA_DIR", str(tmp_path))
+    contracts = load_contracts(variants=("hmis",))
+    sensor, instance = landing_sensor(refresh_job, contracts), DagsterInstance.ephemeral()
+    landing = tmp_path / "landing"
+    folder = landing / "housing" / "hmis_2026-01"
+    for export in ("HMIS_Export", "HMIS_Export_old"):
+        (folder / export).mkdir(parents=True)
+        (folder / export / "Client.csv").write_text("PersonalID\n")
+    refused = (
+        "refused by the runs, nothing of it loaded, until put right: housing/hmis_2026-01 (ambiguous_hmis_folder):"
+        " no CSV file of its own but 2 folders of them (HMIS_Export, HMIS_Export_old)"
+    )
+    cursor = _tick(sensor, instance, None, refused)
+
+    def refusing() -> list[BatchSummary]:
+        ((unpacked, why),) = pack_folders(landing, contracts["housing_participants"].file_pattern)
+        assert unpacked == folder and why.code == "ambiguous_hmis_folder"
+        return [BatchSummary("housing_participants", folder.name, "rejected", message=str(why))]
+
+    _, cursor = _request_and_run(sensor, instance, cursor, refusing)
+    assert not (folder.parent / "hmis_2026-01.zip").exists()
+    for _ in range(2):
+        cursor = _tick(sensor, instance, cursor, f"no new partner file in landing; {refused}")
+    shutil.rmtree(folder / "HMIS_Export_old")  # put right: the one export of the month left
+    cursor = _tick(sensor, instance, cursor, "(an upload may still be writing them): housing/hmis_2026-01")
+    _tick(sensor, instance, cursor, RunRequest)
+
+
+@pytest.mark.parametrize("moved", ["hmis_2026-01", "hmis_2026-01/HMIS_Export"])
+def test_sensor_ticks_past_an_export_folder_moved_away_as_it_is_listed(tmp_path: Path, monkeypatch, moved) -> None:
+    """The folder, or one of its two sub-folders (the steward putting it right), moved away as it is listed: the
+    tick does not fail, and a folder left changing is waited for."""
+    monkeypatch.setenv("ABORD_DATA_DIR", str(tmp_path))
+    housing = tmp_path / "landing" / "housing"
+    for export in ("HMIS_Export", "HMIS_Export_old"):
+        (housing / "hmis_2026-01" / export).mkdir(parents=True)
+        (housing / "hmis_2026-01" / export / "Client.csv").write_text("PersonalID\n")
+    real_iterdir = Path.iterdir
+
+    def moved_as_listed(self: Path):
+        if self == housing / moved and self.is_dir():
+            shutil.rmtree(self)
+        return real_iterdir(self)
+
+    monkeypatch.setattr(Path, "iterdir", moved_as_listed)
+    contract = load_contracts(variants=("hmis",))["housing_participants"]  # one contract: one listing a tick
+    sensor, instance = landing_sensor(refresh_job, {contract.name: contract}), DagsterInstance.ephemeral()
+    if "/" not in moved:
+        _tick(sensor, instance, None, "no new partner file in landing")
+        return
+    waiting = "waiting a tick for 1 file(s) new or changed since the last to stand still (an upload may still be"
+    cursor = _tick(sensor, instance, None, f"{waiting} writing them): housing/hmis_2026-01")  # not a stray file
+    cursor = _tick(sensor, instance, cursor, f"{waiting} writing them): housing/hmis_2026-01")
+    _tick(sensor, instance, cursor, RunRequest)  # the one export left, standing still
+
+
 def test_sensor_names_the_files_in_landing_no_contract_claims(tmp_path: Path, monkeypatch) -> None:
     """A misnamed extract, a partner with no contract yet: no run would ever read them, the steward is told."""
     monkeypatch.setenv("ABORD_DATA_DIR", str(tmp_path))
