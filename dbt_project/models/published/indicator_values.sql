@@ -11,6 +11,8 @@
 -- clause's persons give none of them away.
 -- A funder's cost-offset cells show the persons and, in part, the avoided costs of its sector's cost_avoided cell
 -- at each site it funds (site totals, cohort 'all'): they are hidden whenever one of those is, or would show it.
+-- A site's net cost and cost-offset ratio set its three sectors' avoided costs per person-year against its
+-- programme cost: beside the other two sectors' cells, either gives a hidden one away, so they are hidden with it.
 with cells as (
     select * from {{ ref('indicator_cells') }}
 ),
@@ -86,7 +88,13 @@ year_cells as (
 
 linked as (
     select * from cells
-    where indicator_code not in ('pfp_indicator_value', 'pfp_payment_due', 'funder_cost_offset_ratio')
+    where indicator_code not in (
+        'pfp_indicator_value',
+        'pfp_payment_due',
+        'funder_cost_offset_ratio',
+        'cost_net_per_person_year',
+        'cost_offset_ratio'
+    )
     union all
     select * from year_cells
 ),
@@ -136,6 +144,22 @@ funders_hidden as (
     group by funder_cost_sites.breakdown, protected.period
 ),
 
+net_cost_cells as (
+    select * from cells
+    where indicator_code in ('cost_net_per_person_year', 'cost_offset_ratio')
+),
+
+-- whether any of a site's (or all sites') avoided-cost cells is hidden
+avoided_hidden as (
+    select site, period, bool_or(suppressed) as suppressed
+    from protected
+    where
+        indicator_code in ('cost_avoided_health', 'cost_avoided_justice', 'cost_avoided_shelter')
+        and cohort = 'all'
+        and breakdown = 'all'
+    group by site, period
+),
+
 -- the cells published beside the suppressed table, each with whether a cell it rests on is hidden
 dependent_cells as (
     select clause_cells.*, coalesce(clauses_hidden.suppressed, false) as rests_on_hidden
@@ -150,6 +174,11 @@ dependent_cells as (
     from funder_cells
     left join funders_hidden
         on funder_cells.breakdown = funders_hidden.breakdown and funder_cells.period = funders_hidden.period
+    union all
+    select net_cost_cells.*, coalesce(avoided_hidden.suppressed, false) as rests_on_hidden
+    from net_cost_cells
+    left join avoided_hidden
+        on net_cost_cells.site = avoided_hidden.site and net_cost_cells.period = avoided_hidden.period
 ),
 
 dependents_protected as (
