@@ -93,6 +93,7 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "breakdown.before": "Avant l'entrée",
         "breakdown.after": "Après l'entrée",
         "breakdown.clause": "{funder} — {indicator} (clause {clause})",
+        "breakdown.clause_without_id": "{funder} — {indicator}",
         "breakdown.funder_sector": "{funder} — {sector}",
         "clause.housing_retention_12m": "Maintien dans le logement à 12 mois",
         "clause.employment_in_work_12m": "En emploi ou en formation à 12 mois",
@@ -180,6 +181,7 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "breakdown.before": "Before entry",
         "breakdown.after": "After entry",
         "breakdown.clause": "{funder} — {indicator} (clause {clause})",
+        "breakdown.clause_without_id": "{funder} — {indicator}",
         "breakdown.funder_sector": "{funder} — {sector}",
         "clause.housing_retention_12m": "12-month housing retention",
         "clause.employment_in_work_12m": "In work or training at 12 months",
@@ -316,19 +318,34 @@ def format_sector(sector: str, lang: Lang) -> str:
     return TEXT[lang].get(f"sector.{sector}", sector)
 
 
+def _clause(breakdown: str) -> tuple[str, str, str] | None:
+    """A pay-for-performance clause's funder, indicator and clause id from its 'funder:indicator:clause', or None
+    for another breakdown ('funder:sector'). A clause loaded before clause ids were kept is 'funder:indicator'
+    until the finance partner's next extract: known by its indicator, its id empty."""
+    funder, _, rest = breakdown.partition(":")
+    indicator, has_id, clause = rest.partition(":")
+    return (funder, indicator, clause) if has_id or f"clause.{indicator}" in TEXT[DEFAULT_LANG] else None
+
+
 def is_clause(breakdown: str) -> bool:
-    """Whether a breakdown is a pay-for-performance clause's 'funder:indicator:clause' ('funder:sector' is not)."""
-    return breakdown.count(":") >= 2
+    """Whether a breakdown is a pay-for-performance clause's ('funder:sector' is not)."""
+    return _clause(breakdown) is not None
 
 
 def format_breakdown(breakdown: str, lang: Lang) -> str:
     """'before' / 'after' entry and the 'all' total translated; a clause as its funder, its indicator's name and
     the partner's clause id (which tells tiers apart); a funder's 'funder:sector' as its funder and its sector's
     name; partner and landlord-kind codes as-is. A code the dashboards do not know shows as-is."""
-    if is_clause(breakdown):
-        funder, indicator, clause = breakdown.split(":", 2)
+    if clause_parts := _clause(breakdown):
+        funder, indicator, clause = clause_parts
         name = TEXT[lang].get(f"clause.{indicator}", indicator)
-        return t("breakdown.clause", lang, funder=funder, indicator=name, clause=clause)
+        return t(
+            "breakdown.clause" if clause else "breakdown.clause_without_id",
+            lang,
+            funder=funder,
+            indicator=name,
+            clause=clause,
+        )
     funder, is_funder, sector = breakdown.partition(":")
     if is_funder:
         name = format_sector(CONVENTION_SECTORS[sector], lang) if sector in CONVENTION_SECTORS else sector

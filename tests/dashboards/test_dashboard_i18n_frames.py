@@ -9,12 +9,14 @@ from dashboards import charts, data, frames
 from dashboards.i18n import (
     SECTORS,
     TEXT,
+    format_breakdown,
     format_cohort,
     format_count,
     format_date,
     format_percent,
     format_sector,
     format_value,
+    is_clause,
     t,
 )
 from tests.dashboards.conftest import DAYS_QUARTERS, DAYS_WHOLE, LATEST, days_housed_rows
@@ -221,3 +223,10 @@ def test_quarterly_table_has_the_indicator_tables_numbers_and_a_breakdown_only_w
     spec = charts.value_by_quarter(frames.quarter_chart_rows(split, "en", "percent"), "en", "percent").to_dict()
     assert "legend" not in spec["encoding"]["color"]
     assert [tip["title"] for tip in spec["encoding"]["tooltip"]] == ["Quarter", "Breakdown", "Value", "Persons"]
+
+
+def test_a_clause_loaded_before_clause_ids_were_kept_reads_as_a_clause() -> None:
+    # Its breakdown is 'funder:indicator' until the finance partner's next extract: its indicator's name, no card.
+    assert is_clause("CIS-LDA:housing_retention_12m") and not is_clause("ARS:sante")
+    assert format_breakdown("CIS-LDA:housing_retention_12m", "fr") == "CIS-LDA — Maintien dans le logement à 12 mois"
+    assert format_breakdown("CPAM:health_emergency_visits_change", "en") == "CPAM — Change in emergency visits"
