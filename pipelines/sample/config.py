@@ -98,6 +98,7 @@ class CouncilRates:
     sessions_per_year: float
     attendance_share: float
     actions_per_session: Range
+    actions_unknown_share: float
 
 
 @dataclass(frozen=True)

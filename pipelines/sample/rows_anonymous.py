@@ -33,7 +33,9 @@ def survey(person: Person, snap: Snapshot) -> Iterator[Row]:
 
 
 def sessions(sim: Simulation) -> list:
-    return council_sessions(stream(sim.seed, "council"), sim.housed, sim.as_of, sim.config.council)
+    return council_sessions(
+        stream(sim.seed, "council"), stream(sim.seed, "council-minutes"), sim.housed, sim.as_of, sim.config.council
+    )
 
 
 def council(sim: Simulation, snap: Snapshot) -> Extract:

@@ -26,7 +26,7 @@ class CouncilSession:
     site: str
     held: date
     attendees: int
-    actions_decided: int
+    actions_decided: int | None  # None: the minutes do not say
 
 
 def quarter_of(day: date) -> str:
@@ -91,9 +91,10 @@ class HousedTenants:
 
 
 def council_sessions(
-    rng: random.Random, tenants: HousedTenants, as_of: date, rates: CouncilRates
+    rng: random.Random, minutes: random.Random, tenants: HousedTenants, as_of: date, rates: CouncilRates
 ) -> list[CouncilSession]:
-    """Sessions at each site once it houses a few tenants, attended by a small share of them."""
+    """Sessions at each site once it houses a few tenants, attended by a small share of them; `minutes` draws
+    which minutes leave out the actions decided, apart from `rng` so the sessions stay those of other rates."""
     housed = tenants.by_site_and_day()
     sessions = []
     for site in SITES:
@@ -108,6 +109,8 @@ def council_sessions(
                 continue
             attendees = max(2, round(tenants * rates.attendance_share * rng.uniform(0.5, 1.5)))
             day = PROGRAMME_START + timedelta(days=int(t))
-            sessions.append(CouncilSession(site, day, attendees, rng.randint(*rates.actions_per_session)))
+            actions = rng.randint(*rates.actions_per_session)
+            silent = minutes.random() < rates.actions_unknown_share
+            sessions.append(CouncilSession(site, day, attendees, None if silent else actions))
     sessions.sort(key=lambda s: (s.held, s.site))
     return sessions
