@@ -13,6 +13,17 @@ with conventions as (
 
 observation as (
     select observation_end from {{ ref('int_observation_windows') }}
+),
+
+-- one row per funder code: a funder the partner's file lists twice (a record kept beside its correction) must
+-- not count each of its convention lines twice (stg_finance__funders warns of it)
+funders as (
+    select
+        funder_code,
+        min(funder_name) as funder_name,
+        min(funder_kind) as funder_kind
+    from {{ ref('stg_finance__funders') }}
+    group by funder_code
 )
 
 select
@@ -35,7 +46,7 @@ select
         conventions.days_in_year
     ) / conventions.days_in_year)::numeric(14, 2) as committed_to_date
 from conventions
-left join {{ ref('stg_finance__funders') }} as funders on conventions.funder_code = funders.funder_code
+left join funders on conventions.funder_code = funders.funder_code
 cross join observation
 group by
     conventions.funder_code,
