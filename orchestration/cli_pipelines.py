@@ -47,7 +47,6 @@ def ingest(
     ),
 ) -> None:
     """Load one partner extract by hand under SOURCE's contract (or pull an sql source) and print its batch."""
-    from pipelines.arrival import CHANGED, GONE
     from pipelines.ingest import BatchSummary, ingest_file
     from pipelines.raw_tables import RawTableOutOfStep
     from pipelines.sql_pull import SqlSourceError, pull_table
@@ -82,7 +81,7 @@ def ingest(
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None
     typer.echo(summary.line())
-    if summary.status in ("rejected", CHANGED, GONE):  # nothing loaded
+    if summary.unloaded:
         raise typer.Exit(1)
     if replace_period and summary.status == "loaded":  # the steward forced it, and may take it as done
         typer.echo(

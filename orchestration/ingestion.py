@@ -28,7 +28,8 @@ from pipelines.readers.hmis_export import ExportChanged, pack_folder, pack_folde
 from pipelines.sql_pull import pull_table
 
 # Metadata naming the files whose batch recorded nothing (changed or gone while read): the landing sensor asks for
-# them again once they stand still, even when they come back as they were.
+# them again once they stand still, even when they come back as they were. Not an unreadable file: asked for again
+# while it stays unreadable, a run would start every tick; the next run reads it once it can be read.
 READ_AGAIN = "files_read_again"
 
 
@@ -57,8 +58,8 @@ def ingestion_asset(contract: Contract) -> AssetsDefinition:
     def _ingest(context, abord: AbordResource) -> MaterializeResult:
         summaries = ingest_batches(abord, contract)
         for summary in summaries:
-            # a file rejected (its message says what to do), or changed or gone while read: the steward should know
-            log = context.log.warning if summary.status in ("rejected", CHANGED, GONE) else context.log.info
+            # a file rejected (its message says what to do), or changed, gone or unreadable: the steward should know
+            log = context.log.warning if summary.unloaded else context.log.info
             log(summary.line())
         loaded = [s for s in summaries if s.status == "loaded"]
         return MaterializeResult(

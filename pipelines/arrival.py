@@ -15,6 +15,7 @@ from pathlib import Path
 
 CHANGED = "changed"  # BatchSummary statuses of a batch that recorded nothing
 GONE = "gone"
+UNREADABLE = "unreadable"  # the abord user may not read it (permissions, a lock): read again once it can
 
 Stamp = tuple[int, int, int]
 Stamps = tuple[Stamp | None, ...]
@@ -32,6 +33,16 @@ def stamp(path: Path) -> Stamp | None:
 def stamps(paths: Sequence[Path]) -> Stamps:
     """A batch's file's stamp, then those of the files it reads with it."""
     return tuple(map(stamp, paths))
+
+
+def unreadable(paths: Sequence[Path], exc: OSError) -> str:
+    """Why a batch's file, or one it reads with it, could not be opened, naming it and the OS error: not a file
+    rejected (its sha256, which the ledger knows files by, cannot be read), so nothing is recorded."""
+    name = Path(exc.filename).name if exc.filename else paths[0].name
+    return (
+        f"{name} cannot be read: {exc.strerror or exc}; nothing read, nothing recorded: once the abord user can"
+        " read it, a run or `abord ingest` reads it"
+    )
 
 
 def moved_on(paths: Sequence[Path], before: Stamps | None) -> tuple[str, str] | None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import psycopg
 
-from pipelines.arrival import Stamps, moved_on, stamps
+from pipelines.arrival import CHANGED, GONE, UNREADABLE, Stamps, moved_on, stamps, unreadable
 from pipelines.batch_spool import BatchSpool
 from pipelines.contract import Contract
 from pipelines.key_check import adopt_key, check_key
@@ -80,7 +80,7 @@ SHRINK_MIN_ROWS = 100
 class BatchSummary:
     source: str
     file_name: str
-    status: str  # loaded | already_loaded | rejected | already_rejected | changed | gone (arrival.py)
+    status: str  # loaded | already_loaded | rejected | already_rejected | changed | gone | unreadable (arrival.py)
     rows_read: int = 0
     rows_loaded: int = 0
     rows_quarantined: int = 0
@@ -89,6 +89,12 @@ class BatchSummary:
     message: str = ""
     replaced: tuple[int, ...] = ()  # earlier batches of the same period this one replaced
     outdated: tuple[int, ...] = ()  # batches of earlier periods this one left behind: their raw rows are gone
+
+    @property
+    def unloaded(self) -> bool:
+        """Nothing of the file loaded, for the steward to hear why (a warning, a failed command): rejected, or
+        changed, gone or unreadable as it was read. An already_rejected file was said so when it was rejected."""
+        return self.status in ("rejected", CHANGED, GONE, UNREADABLE)
 
     def line(self) -> str:
         text = (
@@ -420,6 +426,10 @@ def ingest_extract(ctx: IngestContext, contract: Contract, extract: Extract) -> 
         before, sha = stamps(extract.files), batch_sha256(extract.path, extract.beside)
     except FileNotFoundError:
         return _moved(contract, extract, None)
+    except OSError as exc:  # a file of another owner in mode 0600, or locked: the source's other files still load
+        message = unreadable(extract.files, exc)
+        log.warning("%s: %s", extract.path.name, message)
+        return BatchSummary(contract.name, extract.path.name, UNREADABLE, message=message)
     with psycopg.connect(ctx.url) as conn:
         _settle_leftovers(conn, ctx, contract)
         seen = _seen(conn, contract, extract, sha)

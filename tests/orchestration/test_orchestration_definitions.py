@@ -540,17 +540,22 @@ def test_sensor_asks_again_for_a_file_gone_while_its_batch_read_it(tmp_path: Pat
     _tick(sensor, instance, cursor, "no new partner file in landing")
 
 
-def test_a_rejected_file_is_logged_as_a_warning_saying_what_to_do(tmp_path: Path, monkeypatch) -> None:
-    """A month refused (shrinks_period) says what to do in the line the run logs: as info, the steward looking at a
-    successful run, its warnings, never saw it."""
+@pytest.mark.parametrize(
+    ("status", "message"), [("rejected", "shrinks_period: ..."), ("unreadable", "cannot be read: Permission denied")]
+)
+def test_a_rejected_file_is_logged_as_a_warning_saying_what_to_do(
+    tmp_path: Path, monkeypatch, status: str, message: str
+) -> None:
+    """A month refused (shrinks_period), or a file the abord user cannot read, says what to do in the line the run
+    logs: as info, the steward looking at a successful run, its warnings, never saw it."""
     monkeypatch.setenv("ABORD_DATA_DIR", str(tmp_path))
-    refused = BatchSummary("housing_tenancies", "tenancies_2025-12.csv", "rejected", message="shrinks_period: ...")
+    refused = BatchSummary("housing_tenancies", "tenancies_2025-12.csv", status, message=message)
     monkeypatch.setattr(ingestion, "ingest_batches", lambda abord, contract: [refused])
     instance = DagsterInstance.ephemeral()
     asset = ingestion_asset(CONTRACTS["housing_tenancies"])
     result = materialize([asset], instance=instance, resources={"abord": AbordResource()})
     warned = [e.user_message for e in instance.all_logs(result.run_id) if e.level == logging.WARNING]
-    assert any("tenancies_2025-12.csv" in m and "shrinks_period" in m for m in warned), warned
+    assert any("tenancies_2025-12.csv" in m and message in m for m in warned), warned
 
 
 def test_sensor_sees_a_file_renamed_over_another_of_the_same_size_and_time(tmp_path: Path, monkeypatch) -> None:

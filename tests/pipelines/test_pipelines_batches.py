@@ -1120,6 +1120,33 @@ def test_a_file_gone_between_listing_and_its_stat_leaves_the_others_to_load(ctx,
     ]
 
 
+def test_a_file_the_abord_user_cannot_read_is_named_and_the_others_load(ctx, tmp_path: Path, monkeypatch) -> None:
+    """A file of another owner in mode 0600, or locked: its PermissionError at the sha256 stopped the whole source.
+    Nothing is recorded (the ledger knows files by a sha256 that cannot be read): it is read again once readable.
+    The tests run as root, who reads any file: the error is raised as the OS would."""
+    landing = tmp_path / "landing"
+    (landing / "housing").mkdir(parents=True)
+    locked = _write(landing / "housing", "2025-11", _rows("B1"))
+    _write(landing / "housing", "2025-12", _rows("B1", "B2"))
+    real_open = Path.open
+
+    def denied(path: Path, *args, **kwargs):
+        if path == locked:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", denied)
+    summaries = ingest.ingest_source(ctx, TENANCIES, landing)
+    assert [(s.file_name, s.status) for s in summaries] == [
+        ("tenancies_2025-11.csv", "unreadable"),
+        ("tenancies_2025-12.csv", "loaded"),
+    ]
+    assert summaries[0].message.startswith("tenancies_2025-11.csv cannot be read: Permission denied;")
+    assert _query(ctx.url, "select file_name, status from audit.batches") == [("tenancies_2025-12.csv", "loaded")]
+    monkeypatch.undo()
+    assert ingest_file(ctx, TENANCIES, locked).status == "loaded", "once readable, it is read"
+
+
 def test_a_re_send_names_the_batches_it_replaces_in_order(ctx, tmp_path: Path) -> None:
     """The month and the retry of its fixed row, both replaced: their ids in order, whatever the ledger's row order
     (an erasure's count updated on the first batch, then a VACUUM FULL, moves its row after the retry's)."""

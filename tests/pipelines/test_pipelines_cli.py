@@ -192,6 +192,27 @@ def test_an_hmis_export_folder_with_a_file_that_cannot_be_read_is_refused_naming
         assert conn.execute("select count(*) from audit.batches").fetchone() == (0,), "nothing recorded"
 
 
+def test_ingest_of_a_file_the_abord_user_cannot_read_names_it_and_fails(
+    steward: Path, warehouse_url: str, monkeypatch
+) -> None:
+    """A PermissionError traceback; as root, the tests raise it as the OS would."""
+    path = _tenancies(steward, ["B1;P1;Lyon;03/02/2021;;;400,00"])
+    real_open = Path.open
+
+    def denied(file: Path, *args, **kwargs):
+        if file == path:
+            raise PermissionError(13, "Permission denied", str(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", denied)
+    result = runner.invoke(app, ["ingest", "--source", "housing_tenancies", str(path)])
+    assert isinstance(result.exception, SystemExit) and result.exit_code == 1, result.output
+    assert " unreadable " in result.stdout
+    assert "tenancies_2025-12.csv cannot be read: Permission denied" in result.stdout
+    with psycopg.connect(warehouse_url) as conn:
+        assert conn.execute("select count(*) from audit.batches").fetchone() == (0,), "nothing recorded"
+
+
 def test_contracts_check_passes_the_shipped_ones_and_names_file_and_key(tmp_path: Path) -> None:
     result = runner.invoke(app, ["contracts", "check"])
     assert result.exit_code == 0, result.output
