@@ -16,7 +16,8 @@ MAGIC = {b"PK\x03\x04": "a ZIP archive or an XLSX workbook", b"\x1f\x8b": "a gzi
 BOMS = {codecs.BOM_UTF8: "utf-8", codecs.BOM_UTF16_LE: "utf-16", codecs.BOM_UTF16_BE: "utf-16"}
 CHUNK = 1 << 20
 NON_ASCII = re.compile(rb"[\x80-\xff]")
-EOF_MARK = b"\x1a"  # Ctrl-Z: DOS-era exporters end a text file with it; it is no content
+EOF_CHAR = "\x1a"  # Ctrl-Z: DOS-era exporters end a text file with it; it is no content
+EOF_MARK = EOF_CHAR.encode()  # in a single-byte or UTF-8 file
 
 
 class Ending(NamedTuple):
@@ -41,7 +42,11 @@ def check_start(path: Path, encoding: str) -> Ending:
             handle.seek(0)
             if not handle.read(1 << 16).strip():
                 raise FileRejected("empty_file", f"{path.name}: the file is empty")
-        handle.seek(-min(2, handle.seek(0, 2)), 2)
+        # How the text ends is told from its last two characters in the file's own encoding: in UTF-16 a line
+        # break is two bytes, '\n' then 0x00 in little-endian.
+        codec = _without_bom(encoding, head)
+        eof, breaks = EOF_CHAR.encode(codec), ("\r".encode(codec), "\n".encode(codec))
+        handle.seek(-min(2 * len(eof), handle.seek(0, 2)), 2)
         tail = handle.read()
     for magic, kind in MAGIC.items():
         if head.startswith(magic):
@@ -55,9 +60,19 @@ def check_start(path: Path, encoding: str) -> Ending:
             )
     if not is_utf8(encoding):
         check_not_utf8(path, encoding)
-    eof_mark = tail.endswith(EOF_MARK)
-    last = tail[:-1] if eof_mark else tail
-    return Ending(newline=last[-1:] in (b"\r", b"\n"), eof_mark=eof_mark)
+    eof_mark = tail.endswith(eof)
+    last = tail[: -len(eof)] if eof_mark else tail
+    return Ending(newline=last.endswith(breaks), eof_mark=eof_mark)
+
+
+def _without_bom(encoding: str, head: bytes) -> str:
+    """The codec that writes characters as the file holds them, with no byte-order mark: utf-16 and utf-32 in the
+    byte order their mark says (little-endian without one, as Python reads them on the machines abord runs on)."""
+    name = codecs.lookup(encoding).name
+    if name not in ("utf-16", "utf-32"):
+        return "utf-8" if name == "utf-8-sig" else name
+    big = head.startswith(codecs.BOM_UTF32_BE if name == "utf-32" else codecs.BOM_UTF16_BE)
+    return f"{name}-{'be' if big else 'le'}"
 
 
 def without_eof_mark(lines: Iterable[str]) -> Iterator[str]:

@@ -658,3 +658,26 @@ def test_utf8_is_told_from_cp1252_across_chunk_boundaries(tmp_path: Path, monkey
     path.write_bytes(tenancies(rows=[TENANCY_ROWS[1], "B4;P4;Saint-É"], encoding="utf-8", last_end=False)[:-1])
     with pytest.raises(FileRejected, match="line 3: the file is UTF-8"):
         list(read_rows(path, contract))
+
+
+@pytest.mark.parametrize("byte_order", ["utf-16-le", "utf-16-be"])
+def test_a_utf16_tab_export_is_read_to_its_end(tmp_path: Path, byte_order: str) -> None:
+    """Excel's "Unicode text": UTF-16 with a byte-order mark, tab-separated. Its line break is two bytes, the last
+    one 0x00 (little-endian): a whole file's short last row was called cut off, and a Ctrl-Z ending it made a row."""
+    contract = CONTRACTS["housing_tenancies"]
+    contract = replace(contract, format=replace(contract.format, encoding="utf-16", delimiter="\t"))
+    header, first, short = TENANCY_HEADER.replace(";", "\t"), TENANCY_ROWS[0].replace(";", "\t"), "B2\tP2\tLyon"
+    path = tmp_path / FILE_NAMES["housing_tenancies"]
+    bom = codecs.BOM_UTF16_LE if byte_order == "utf-16-le" else codecs.BOM_UTF16_BE
+
+    def read(text: str) -> list[tuple[int, str]]:
+        path.write_bytes(bom + text.encode(byte_order))
+        rows = read_rows(path, contract)
+        return [(n, row.code if isinstance(row, RowUnreadable) else row["site"]) for n, row in rows]
+
+    whole = f"{header}\r\n{first}\r\n{short}"
+    assert read(f"{whole}\r\n") == [(1, "Saint-Étienne"), (2, "field_count")], "short, but whole"
+    assert read(f"{whole}\r\n\x1a") == [(1, "Saint-Étienne"), (2, "field_count")], "a Ctrl-Z is no row"
+    assert read(whole) == [(1, "Saint-Étienne"), (2, "truncated_row")], "no line break: cut off"
+    assert read(f"{whole}\x1a") == [(1, "Saint-Étienne"), (2, "truncated_row")]
+    assert read(f"{header}\r\n{first}") == [(1, "Saint-Étienne")], "a whole last row needs no line break"
