@@ -23,8 +23,8 @@ from pipelines.contract import SourceFormat
 from pipelines.readers.bytes_checks import EOF_MARK
 from pipelines.readers.cells import cell_text
 from pipelines.readers.delimited import no_row
+from pipelines.readers.errors import DAMAGED
 from pipelines.readers.jsonl import DECODER
-from pipelines.readers.xlsx import DAMAGED
 from pipelines.readers.xlsx_formulas import has_valueless, valueless_cells
 from pipelines.settings import get_settings
 from pipelines.validation import read_date, without_group_spaces

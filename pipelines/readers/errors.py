@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import zipfile
+import zlib
+
 Row = dict[str, str | None]
 
 
@@ -44,3 +47,18 @@ NOT_A_VALUE = (
     ": an Excel error, not a value (a formula that failed, or a lookup that found nothing): correct it in the"
     " workbook and send it again, or fill in the value here"
 )
+
+
+# A ZIP's members (a workbook's parts, an HMIS export's CSV files) are decompressed as they are read: bytes damaged in
+# transfer, or cut by an upload writing over the file while it is read (its batch then records nothing: arrival.py),
+# fail as one of these.
+DAMAGED = (zipfile.BadZipFile, EOFError, zlib.error)
+
+
+def damaged(code: str, where: str, exc: Exception, what: str) -> FileRejected:
+    """`where` (the file, and the part of it) cannot be decompressed: `what` is to be asked for again."""
+    return FileRejected(
+        code,
+        f"{where}: its compressed data is damaged or cut off ({type(exc).__name__}): damaged in transfer? Ask for"
+        f" {what} again",
+    )

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TextIO
 
 from pipelines.arrival import Stamp, stamp
-from pipelines.readers.errors import FileRejected
+from pipelines.readers.errors import DAMAGED, FileRejected, damaged
 
 # Fixed member times: the same folder packs to the same bytes, so a re-sent folder is "already loaded".
 PACKED_AT = (1980, 1, 1, 0, 0, 0)
@@ -55,8 +55,12 @@ class HmisExport:
         if not self.has(file):
             raise FileRejected("missing_hmis_file", f"{file}.csv is not in the export")
         # HMIS CSV is UTF-8 (FY2026 says so; FY2024 exports are ASCII in practice); utf-8-sig drops a BOM.
-        with io.TextIOWrapper(self._zip.open(self._members[file.lower()]), encoding="utf-8-sig", newline="") as text:
-            yield text
+        try:
+            member = self._zip.open(self._members[file.lower()])
+            with io.TextIOWrapper(member, encoding="utf-8-sig", newline="") as text:
+                yield text
+        except DAMAGED as exc:  # as it is decompressed, read by the caller: damaged, or written over meanwhile
+            raise damaged("damaged_zip", f"{file}.csv", exc, "the export") from None
 
     def close(self) -> None:
         self._zip.close()

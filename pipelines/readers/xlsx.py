@@ -32,15 +32,12 @@ from typing import BinaryIO
 
 from pipelines.contract import Contract
 from pipelines.readers.cells import cell_text
-from pipelines.readers.errors import FileRejected, Row, RowUnreadable
+from pipelines.readers.errors import DAMAGED, FileRejected, Row, RowUnreadable, damaged
 from pipelines.readers.header import check_header
 from pipelines.readers.xlsx_formulas import has_valueless, valueless, valueless_cells
 
 HEADER_ROW = 1
 OLE2 = bytes.fromhex("d0cf11e0a1b11ae1")  # the compound file's signature
-# A workbook's parts are decompressed as they are read (a sheet as it streams): bytes damaged in transfer, or cut by
-# an upload writing over the file while it is read (its batch then records nothing: arrival.py), fail as one of these.
-DAMAGED = (zipfile.BadZipFile, EOFError, zlib.error)
 
 
 def read_xlsx(path: Path, contract: Contract) -> Iterator[tuple[int, Row | RowUnreadable]]:
@@ -69,7 +66,7 @@ def _load(path: Path, handle: BinaryIO):
             ) from None
         raise FileRejected("not_xlsx", f"{path.name}: not a readable XLSX workbook ({type(exc).__name__})") from None
     except (EOFError, zlib.error) as exc:  # a part read at load (the stylesheet, the shared strings)
-        raise _damaged(path, exc) from None
+        raise damaged("malformed_xlsx", path.name, exc, "the workbook") from None
     except SyntaxError as exc:  # ElementTree's ParseError (lxml's too): the shared strings are read at load
         raise _malformed(path, "its shared strings", exc) from None
     except TypeError as exc:  # openpyxl's typed attributes: a part holding a value of the wrong type, or none
@@ -126,18 +123,10 @@ def _rows(path: Path, contract: Contract, workbook) -> Iterator[tuple[int, Row |
     except SyntaxError as exc:  # the sheet's XML, parsed as it streams
         raise _malformed(path, f"sheet '{sheet_name}'", exc) from None
     except DAMAGED as exc:
-        raise _damaged(path, exc, f"sheet '{sheet_name}': ") from None
+        raise damaged("malformed_xlsx", f"{path.name}: sheet '{sheet_name}'", exc, "the workbook") from None
     finally:
         if hasattr(formulas, "close"):
             formulas.close()
-
-
-def _damaged(path: Path, exc: Exception, part: str = "") -> FileRejected:
-    return FileRejected(
-        "malformed_xlsx",
-        f"{path.name}: {part}its compressed data is damaged or cut off ({type(exc).__name__}): damaged in transfer?"
-        " Ask for the workbook again",
-    )
 
 
 def _malformed(path: Path, part: str, exc: SyntaxError) -> FileRejected:

@@ -67,3 +67,22 @@ def hmis_zip(
                                  for k, v in row.items()})  # fmt: skip
             archive.writestr(f"{name}.csv", text.getvalue().encode("utf-8"))
     return buffer.getvalue()
+
+
+def damaged(export: bytes, member: str, compression: int = zipfile.ZIP_DEFLATED) -> bytes:
+    """The export (packed with `compression`) with four bytes of `member`'s data damaged in transfer: deflated, its
+    first (a block of a reserved type: zlib's error); stored, midway (zipfile's Bad CRC-32 once it is read)."""
+    with zipfile.ZipFile(io.BytesIO(export)) as source:
+        files = {name: source.read(name) for name in source.namelist()}
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression) as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    item = archive.getinfo(member)
+    data = bytearray(buffer.getvalue())
+    start = item.header_offset + 30 + len(item.filename) + len(item.extra)
+    if compression == zipfile.ZIP_DEFLATED:
+        data[start : start + 4] = b"\xff" * 4
+    else:
+        data[start + item.compress_size // 2 : start + item.compress_size // 2 + 4] = b"0000"
+    return bytes(data)

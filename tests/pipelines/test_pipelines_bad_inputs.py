@@ -10,6 +10,7 @@ import codecs
 import csv
 import gzip
 import json
+import zipfile
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -20,7 +21,7 @@ import pytest
 from pipelines.contract import load_contracts
 from pipelines.ingest import IngestContext, ingest_file
 from pipelines.readers import FileRejected, RowUnreadable, bytes_checks, read_rows
-from tests.pipelines.hmis_exports import CLIENTS, ENROLLMENTS, EXITS, SERVICES, hmis_zip
+from tests.pipelines.hmis_exports import CLIENTS, ENROLLMENTS, EXITS, SERVICES, damaged, hmis_zip
 
 CONTRACTS = load_contracts()
 VARIANTS = {"hmis": load_contracts(variants=("hmis",))}
@@ -435,6 +436,23 @@ CASES = {
         hmis_zip("FY2026", leave_out="Enrollment"),
         "missing_hmis_file",
         "Enrollment.csv is not in the export",
+        file_name=HMIS_EXPORT,
+        variant="hmis",
+    ),
+    # a member damaged in transfer: zlib's error, or zipfile's Bad CRC-32 once a stored one is read, was a traceback
+    "HMIS: Client.csv's compressed data damaged": Case(
+        "housing_participants",
+        damaged(hmis_zip(), "Client.csv"),
+        "damaged_zip",
+        "Client.csv: its compressed data is damaged or cut off (error): damaged in transfer? Ask for the export again",
+        file_name=HMIS_EXPORT,
+        variant="hmis",
+    ),
+    "HMIS: Enrollment.csv's stored data damaged": Case(
+        "housing_participants",
+        damaged(hmis_zip(), "Enrollment.csv", zipfile.ZIP_STORED),
+        "damaged_zip",
+        "Enrollment.csv: its compressed data is damaged or cut off (BadZipFile)",
         file_name=HMIS_EXPORT,
         variant="hmis",
     ),

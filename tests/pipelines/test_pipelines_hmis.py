@@ -9,6 +9,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from pipelines import ingest
 from pipelines.contract import CONTRACTS_DIR, ContractError, check_contracts, load_contract, load_contracts
 from pipelines.ingest import IngestContext, ingest_file, ingest_source
 from pipelines.pipeline import ensure_raw_tables
@@ -18,7 +19,7 @@ from pipelines.readers.hmis_export import HmisExport, pack_folder
 from pipelines.sample.config import load_config
 from pipelines.sample.generate import generate
 from tests.conftest import create_database
-from tests.pipelines.hmis_exports import CLIENTS, EXITS, SERVICES, hmis_zip
+from tests.pipelines.hmis_exports import CLIENTS, ENROLLMENTS, EXITS, SERVICES, hmis_zip
 
 CSV = load_contracts(variants=())
 HMIS = load_contracts(variants=("hmis",))
@@ -109,6 +110,40 @@ def test_a_month_without_services_still_sends_an_export_that_loads(warehouse_url
         participants = ingest_file(ctx, HMIS["housing_participants"], export)
         assert (participants.status, participants.rows_quarantined) == ("loaded", 0)
         assert participants.rows_loaded > 0
+
+
+def _large_export(last_name: str) -> bytes:
+    """An export of 400 enrolled clients: Client.csv, streamed, is read in several pieces."""
+    clients = [{**CLIENTS[1], "PersonalID": f"C{i}", "LastName": f"{last_name}{i}"} for i in range(400)]
+    enrollments = [{**ENROLLMENTS[1], "EnrollmentID": f"E{i}", "PersonalID": f"C{i}"} for i in range(400)]
+    return hmis_zip(clients=clients, enrollments=enrollments, exits=[])
+
+
+def test_an_export_written_over_while_it_is_read_loads_nothing(warehouse_url: str, tmp_path: Path, monkeypatch):
+    """A partner's upload writing over the ZIP under its name (sftp) while a batch read it: Client.csv's data ended
+    midway, and a raw EOFError stopped the run, where a file changed while read records nothing (arrival.py)."""
+    ctx = _context(warehouse_url, HMIS, tmp_path / "q")
+    path = tmp_path / "hmis_2025-12.zip"
+    path.write_bytes(_large_export("Martin"))
+    sent_again = _large_export("Roux")
+    real = ingest.read_rows
+
+    def upload_begins(export: Path, contract):
+        for number, row in real(export, contract):
+            yield number, row
+            if number == 3:
+                with export.open("r+b") as handle:  # written over in place: the same file, cut, then refilled
+                    handle.truncate(0)
+                    handle.write(sent_again[: len(sent_again) // 4])
+
+    monkeypatch.setattr(ingest, "read_rows", upload_begins)
+    summary = ingest_file(ctx, HMIS["housing_participants"], path)
+    assert summary.status == "changed" and "changed while it was read" in summary.message
+    with psycopg.connect(ctx.url) as conn:
+        assert conn.execute("select count(*) from audit.batches").fetchone() == (0,)
+    monkeypatch.undo()
+    path.write_bytes(sent_again)
+    assert ingest_file(ctx, HMIS["housing_participants"], path).rows_loaded == 400, "once whole, read whole"
 
 
 def test_a_folder_export_is_packed_once_and_loaded_once(warehouse_url: str, tmp_path: Path) -> None:
