@@ -449,6 +449,11 @@ def ingest_extract(ctx: IngestContext, contract: Contract, extract: Extract) -> 
         except FileRejected as exc:
             quarantine.discard()
             return _moved(contract, extract, before) or _reject_file(ctx, contract, extract, sha, exc)
+        except FileNotFoundError:  # moved away as a reader opened it again by its path (bytes_checks.undecodable)
+            quarantine.discard()
+            if moved := _moved(contract, extract, before):
+                return moved
+            raise
         except BaseException:
             quarantine.discard()
             raise

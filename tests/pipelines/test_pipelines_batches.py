@@ -1079,6 +1079,23 @@ def test_a_file_moved_away_while_it_is_read_is_not_held_rejected(ctx, tmp_path: 
     assert ingest_file(ctx, TENANCIES, path).rows_loaded == 2
 
 
+def test_a_file_moved_away_while_its_undecodable_byte_is_looked_for_is_gone(ctx, tmp_path: Path, monkeypatch) -> None:
+    """A byte cp1252 does not have (0x81) past the first rows read: the line it is on is looked for by reopening the
+    file by its path, which had gone meanwhile, and a raw FileNotFoundError stopped the run."""
+    path = _write(tmp_path, "2025-12", _rows(*(f"B{i}" for i in range(400))))
+    with path.open("ab") as handle:
+        handle.write(b"B400;PB400;Ly\x81on;03/02/2021;;;400,00\r\n")
+    _moved_while_read(monkeypatch, 1, lambda p: p.rename(tmp_path / "back"))
+    summary = ingest_file(ctx, TENANCIES, path)
+    assert summary.status == "gone" and "no longer in landing" in summary.message
+    assert _query(ctx.url, "select count(*) from audit.batches") == [(0,)]
+    assert not list(ctx.quarantine_dir.rglob("*.csv*"))
+    monkeypatch.undo()
+    (tmp_path / "back").rename(path)
+    rejected = ingest_file(ctx, TENANCIES, path)
+    assert rejected.status == "rejected" and rejected.message.startswith("tenancies_2025-12.csv: line 402, byte 14")
+
+
 def test_a_file_gone_from_landing_before_its_turn_leaves_the_others_to_load(ctx, tmp_path: Path) -> None:
     landing = tmp_path / "landing"
     (landing / "housing").mkdir(parents=True)
