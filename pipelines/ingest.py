@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import shlex
 import stat
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -703,7 +704,7 @@ def _refuse_shrink(
         return
     files = ", ".join(f"{file_name} (batch {batch_id})" for batch_id, file_name in earlier)
     own = "" if period == extract.period else f" of period {extract.period}"
-    force = f"`abord ingest --source {contract.name} --replace-period {extract.path}`"
+    force = f"`abord ingest --source {contract.name} --replace-period {shlex.quote(str(extract.path))}`"  # to paste
     if read * 2 >= loaded and quarantined > kept:  # the month is there, most of it invalid
         what = (
             f" {quarantined} of its rows are invalid ({_main_reasons(batch)}): fix the cause with the partner and"
