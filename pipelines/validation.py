@@ -145,17 +145,18 @@ def without_group_spaces(value: str) -> str:
     return value.translate(GROUP_SPACES) if SPACE_GROUPED.fullmatch(value) else value
 
 
-def _integer(column: Column, value: str) -> int:
+def _integer(column: Column, value: str, written: str | None = None) -> int:
+    """`written`: the value as the partner wrote it ('1 234'), which messages quote, when `value` is its digits."""
     try:
         whole = int(value)
     except ValueError:
         if (digits := without_group_spaces(value)) != value:
-            return _integer(column, digits)
+            return _integer(column, digits, value)
         if re.fullmatch(r"\s*[+-]?[0-9]+\s*", value):  # whole, past the 4,300 digits int() reads (JSON's 1e5000)
-            raise _beyond_bigint(value) from None
-        raise _Invalid("invalid_integer", f"'{value}' is not a whole number") from None
+            raise _beyond_bigint(written or value) from None
+        raise _Invalid("invalid_integer", f"'{written or value}' is not a whole number") from None
     if not BIGINT[0] <= whole <= BIGINT[1]:
-        raise _beyond_bigint(value)
+        raise _beyond_bigint(written or value)
     return _in_range(column, whole)
 
 
@@ -163,21 +164,23 @@ def _beyond_bigint(value: str) -> _Invalid:
     return _Invalid("out_of_range", f"'{_cut(value)}' is beyond what a whole-number column holds (19 digits)")
 
 
-def _decimal(column: Column, decimal_mark: str, value: str) -> Decimal:
+def _decimal(column: Column, decimal_mark: str, value: str, written: str | None = None) -> Decimal:
+    """`written`: as in _integer."""
     if decimal_mark == "," and "." in value:  # '1.234' is 1234 with a thousands separator, never 1.234
         raise _Invalid("invalid_decimal", f"'{value}' is not a number with ',' decimals ('.' a thousands separator?)")
     try:
         number = Decimal(value.replace(decimal_mark, ".") if decimal_mark != "." else value)
     except InvalidOperation:
         if (digits := without_group_spaces(value)) != value:
-            return _decimal(column, decimal_mark, digits)
-        raise _Invalid("invalid_decimal", f"'{value}' is not a number with '{decimal_mark}' decimals") from None
+            return _decimal(column, decimal_mark, digits, value)
+        shown = written or value
+        raise _Invalid("invalid_decimal", f"'{shown}' is not a number with '{decimal_mark}' decimals") from None
     if not number.is_finite():
         raise _Invalid("invalid_decimal", f"'{value}' is not a finite number")
     if number.adjusted() >= NUMERIC_DIGITS_BEFORE or number.as_tuple().exponent < -NUMERIC_DIGITS_AFTER:
         raise _Invalid(
             "out_of_range",
-            f"'{_cut(value)}' is beyond what a decimal column holds"
+            f"'{_cut(written or value)}' is beyond what a decimal column holds"
             f" ({NUMERIC_DIGITS_BEFORE} digits before the decimal mark, {NUMERIC_DIGITS_AFTER} after)",
         )
     return _in_range(column, number)

@@ -1,3 +1,4 @@
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -132,6 +133,27 @@ def test_thousands_grouped_by_spaces_read_as_the_number_shown(rent: str, value, 
     contacts = CONTRACTS["housing_support_contacts"]
     row = {"id_contact": "C1", "id_participant": "P1", "date_contact": "03/02/2021", "type_contact": "entretien"}
     assert validate_row({**row, "duree_minutes": "1\u00a0234"}, contacts, TODAY)[0]["duree_minutes"] == 1234
+
+
+@pytest.mark.parametrize(
+    ("column", "number", "decimal_mark", "message"),
+    [
+        ("duree_minutes", "1 234,00", ",", "'1 234,00' is not a whole number"),
+        ("duree_minutes", "12 345 678 901 234 567 890", ",", "'12 345 678 901 234 567 890' is beyond what a whole"),
+        ("loyer_mensuel", "1 234,50", ".", "'1 234,50' is not a number with '.' decimals"),
+        ("loyer_mensuel", "1" + " 000" * 43691, ",", "'1 000 000 000 000 000 000…(174765 characters)' is beyond"),
+    ],
+)
+def test_a_number_grouped_by_spaces_that_is_no_number_is_quoted_as_written(
+    column: str, number: str, decimal_mark: str, message: str
+) -> None:
+    """The steward looks for the value in the partner's file: it was quoted with its spaces taken out."""
+    contract = TENANCIES if column == "loyer_mensuel" else CONTRACTS["housing_support_contacts"]
+    contract = replace(contract, format=replace(contract.format, decimal=decimal_mark))
+    contact = {"id_contact": "C1", "id_participant": "P1", "date_contact": "03/02/2021", "type_contact": "entretien"}
+    row = _row() if column == "loyer_mensuel" else contact
+    (problem,) = validate_row({**row, column: number}, contract, TODAY)[1]
+    assert (problem.column, problem.message[: len(message)]) == (column, message)
 
 
 @pytest.mark.parametrize(
