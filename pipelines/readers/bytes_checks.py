@@ -18,6 +18,7 @@ CHUNK = 1 << 20
 NON_ASCII = re.compile(rb"[\x80-\xff]")
 EOF_CHAR = "\x1a"  # Ctrl-Z: DOS-era exporters end a text file with it; it is no content
 EOF_MARK = EOF_CHAR.encode()  # in a single-byte or UTF-8 file
+BLANK = b" \t\n\r\x0b\x0c" + EOF_MARK  # what bytes.strip() takes, and the mark: a file of only these is empty
 
 
 class Ending(NamedTuple):
@@ -38,9 +39,9 @@ def check_start(path: Path, encoding: str) -> Ending:
     """Reject files that cannot be text in `encoding`; return how the file ends."""
     with path.open("rb") as handle:
         head = handle.read(4)
-        if not head.strip():
+        if not head.strip(BLANK):
             handle.seek(0)
-            if not handle.read(1 << 16).strip():
+            if not handle.read(1 << 16).strip(BLANK):
                 raise FileRejected("empty_file", f"{path.name}: the file is empty")
         # How the text ends is told from its last two characters in the file's own encoding: in UTF-16 a line
         # break is two bytes, '\n' then 0x00 in little-endian.

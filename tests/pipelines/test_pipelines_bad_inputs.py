@@ -96,6 +96,9 @@ CASES = {
     "only blank lines": Case("housing_tenancies", b"\r\n \r\n", "empty_file", "the file is empty"),
     "header but no rows": Case("housing_tenancies", tenancies(rows=[]), "no_rows", "a header but no rows"),
     "empty jsonl": Case("justice_events", b"\n\n", "empty_file", "the file is empty"),
+    # a DOS-era exporter's end-of-file mark (Ctrl-Z) and nothing else: no_header, as if a header were blank
+    "only a Ctrl-Z": Case("housing_tenancies", b"\x1a", "empty_file", "the file is empty"),
+    "jsonl of blank lines and a Ctrl-Z": Case("justice_events", b"\r\n\x1a", "empty_file", "the file is empty"),
     # an optional key in no line is fine (JUSTICE_ROWS have no nir); a renamed or a required one is not
     "jsonl key renamed in every line": Case(
         "justice_events",
