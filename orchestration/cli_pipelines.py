@@ -148,7 +148,8 @@ def _batches(where: str = "", params: tuple = ()) -> list[tuple]:
             return []
         # A batch's rows left to fix, and their reasons, are those its latest retry quarantined again. A loaded
         # batch a later period outdated shows as `outdated`; the last column names the batch that took its place
-        # (for a rejected file, the first batch since loaded from a file of its name: its quarantine file is theirs).
+        # (for a rejected file, the batch the quarantine file of its name belongs to: the first loaded since, or one
+        # loaded before with rows left to fix, which the rejection kept, ingest._reject_file).
         return conn.execute(
             "select b.batch_id, b.source, b.file_name, b.period,"
             " case when b.status = 'loaded' and b.outdated_by is not null then 'outdated' else b.status end,"
@@ -158,9 +159,13 @@ def _batches(where: str = "", params: tuple = ()) -> list[tuple]:
             " from audit.batches b"
             " left join lateral (select r.batch_id, r.rows_quarantined from audit.batches r"
             "   where r.retry_of = b.batch_id order by r.batch_id desc limit 1) as retried on true"
-            " left join lateral (select min(l.batch_id) as batch_id from audit.batches l where b.status = 'rejected'"
-            "   and l.source = b.source and l.file_name = b.file_name and l.batch_id > b.batch_id"
-            "   and l.status in ('loaded', 'replaced')) as loaded on true"
+            " left join lateral (select l.batch_id from audit.batches l where b.status = 'rejected'"
+            "   and l.source = b.source and l.file_name = b.file_name"
+            "   and (l.batch_id > b.batch_id and l.status in ('loaded', 'replaced')"
+            "     or l.status = 'loaded' and l.outdated_by is null"
+            "     and coalesce((select r.rows_quarantined from audit.batches r where r.retry_of = l.batch_id"
+            "       order by r.batch_id desc limit 1), l.rows_quarantined) > 0)"
+            "   order by l.batch_id < b.batch_id, l.batch_id limit 1) as loaded on true"
             " left join audit.rejection_counts c on c.batch_id = coalesce(retried.batch_id, b.batch_id)"
             f" where {where or 'true'} group by b.batch_id, retried.rows_quarantined, loaded.batch_id"
             " order by b.batch_id",
@@ -210,7 +215,13 @@ def quarantine_show(batch: int = typer.Argument(..., help="The batch id (see `ab
     typer.echo(f"batch {batch_id}: {source} {file_name} (period {period}) {status}")
     typer.echo(f"rows read {read}, left to fix {quarantined}; reasons: {reasons or 'none'}")
     if later is not None and status == "rejected":
-        typer.echo(f"loaded since from a file of its name as batch {later}: its quarantine file is that batch's")
+        if later > batch_id:
+            typer.echo(f"loaded since from a file of its name as batch {later}: its quarantine file is that batch's")
+        else:  # its rejection kept that batch's rows to fix, the only copy of them
+            typer.echo(
+                f"a file of its name loaded before as batch {later} has rows to fix: its quarantine file is that"
+                " batch's"
+            )
         return
     if later is not None:
         how = "a re-send of its period" if status == "replaced" else "a later period"

@@ -416,6 +416,25 @@ def test_quarantine_list_leaves_out_a_batch_a_re_send_replaced(steward: Path) ->
     assert "replaced" in everything[replaced] and str(steward) not in everything[replaced + 1]
 
 
+def test_quarantine_list_leaves_out_a_rejected_re_send_of_a_file_with_rows_to_fix(steward: Path) -> None:
+    """The re-send's rejection keeps the loaded batch's quarantine file (its rows to fix are the only copy): both
+    batches were listed pointing at it, as if the re-send's message were in it."""
+    first = _tenancies(steward, ["B1;P1;Lyon;03/02/2021;;;400,00", "B2;P2;Lyon;31/02/2021;;;400,00"])
+    assert runner.invoke(app, ["ingest", "--source", "housing_tenancies", str(first)]).exit_code == 0
+    first.write_bytes(b"id_bail;site\r\nB1;Lyon\r\n")  # the same name, a column missing
+    assert runner.invoke(app, ["ingest", "--source", "housing_tenancies", str(first)]).exit_code == 1
+
+    listed = runner.invoke(app, ["quarantine", "list"]).output.splitlines()
+    assert [line.split()[0] for line in listed[1:] if not line.startswith(" " * 8)] == ["1"]
+    everything = runner.invoke(app, ["quarantine", "list", "--all"]).output.splitlines()
+    rejected = next(i for i, line in enumerate(everything) if line.split()[0] == "2")
+    assert "missing_column 1" in everything[rejected] and everything[rejected + 1 :] == []
+    assert runner.invoke(app, ["quarantine", "show", "2"]).output.splitlines()[-1] == (
+        "a file of its name loaded before as batch 1 has rows to fix: its quarantine file is that batch's"
+    )
+    assert "row      2  date_debut" in runner.invoke(app, ["quarantine", "show", "1"]).output
+
+
 def test_a_quarantine_file_saved_again_by_excel_is_retried_or_refused_by_name(steward: Path) -> None:
     path = _tenancies(steward, ["B1;P1;Lyon;03/02/2021;;;400,00", "B2;P2;Lyon;31/02/2021;;;400,00"])
     assert runner.invoke(app, ["ingest", "--source", "housing_tenancies", str(path)]).exit_code == 0
