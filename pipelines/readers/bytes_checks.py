@@ -8,7 +8,7 @@ import codecs
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import NamedTuple
+from typing import BinaryIO, NamedTuple
 
 from pipelines.readers.errors import FileRejected
 
@@ -125,9 +125,11 @@ def check_not_utf8(path: Path, encoding: str) -> None:
 def undecodable(path: Path, encoding: str) -> FileRejected:
     """The first line that does not decode, found again in binary: the decoder's offset is per chunk."""
     with path.open("rb") as handle:
-        for number, line in enumerate(handle, start=1):
+        codec = _without_bom(encoding, handle.read(4))  # a byte-order mark decodes: it is a character
+        handle.seek(0)
+        for number, line in enumerate(_lines(handle, "\n".encode(codec)), start=1):
             try:
-                line.decode(python_encoding(encoding))
+                line.decode(codec)
             except UnicodeDecodeError as exc:
                 hint = ""
                 if is_utf8(encoding):
@@ -137,3 +139,26 @@ def undecodable(path: Path, encoding: str) -> FileRejected:
                     f"{path.name}: line {number}, byte {exc.start + 1}: bytes that are not valid {encoding}{hint}",
                 )
     return FileRejected("bad_encoding", f"{path.name}: bytes that are not valid {encoding}")
+
+
+def _lines(handle: BinaryIO, newline: bytes) -> Iterator[bytes]:
+    """A file's lines in binary, each with its `newline`; in UTF-16 or UTF-32 one that starts a character (a
+    0x0A byte is also half of other characters), so a line is whole characters."""
+    if len(newline) == 1:
+        yield from handle
+        return
+    pending = b""
+    while chunk := handle.read(CHUNK):
+        pending += chunk
+        start = 0  # the current line's, in pending; lines start on a character, as pending does
+        found = pending.find(newline)
+        while found >= 0:
+            if (found - start) % len(newline) == 0:
+                yield pending[start : found + len(newline)]
+                start = found + len(newline)
+                found = pending.find(newline, start)
+            else:
+                found = pending.find(newline, found + 1)
+        pending = pending[start:]
+    if pending:
+        yield pending

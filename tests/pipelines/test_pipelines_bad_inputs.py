@@ -702,3 +702,26 @@ def test_a_utf16_tab_export_is_read_to_its_end(tmp_path: Path, byte_order: str) 
     assert read(whole) == [(1, "Saint-Étienne"), (2, "truncated_row")], "no line break: cut off"
     assert read(f"{whole}\x1a") == [(1, "Saint-Étienne"), (2, "truncated_row")]
     assert read(f"{header}\r\n{first}") == [(1, "Saint-Étienne")], "a whole last row needs no line break"
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 1 << 20])
+@pytest.mark.parametrize("byte_order", ["utf-16-le", "utf-16-be"])
+def test_a_utf16_export_names_the_line_of_its_bad_bytes(tmp_path: Path, monkeypatch, byte_order: str, chunk: int):
+    """Looked for line by line in binary, a UTF-16 file was split after the '\\n' byte, and every line but the first
+    misaligned: its bad bytes were said to be on line 1 (little-endian), or nowhere. A half surrogate on line 4 (line 3
+    holding 'ਅĀਅ', whose bytes hold a '\\n' of either byte order across two characters), then the file cut inside its
+    last character."""
+    monkeypatch.setattr(bytes_checks, "CHUNK", chunk)
+    contract = CONTRACTS["housing_tenancies"]
+    contract = replace(contract, format=replace(contract.format, encoding="utf-16", delimiter="\t"))
+    rows = [TENANCY_HEADER, TENANCY_ROWS[0], TENANCY_ROWS[1].replace("rue", "\u0a05\u0100\u0a05"), TENANCY_ROWS[2]]
+    bom = codecs.BOM_UTF16_LE if byte_order == "utf-16-le" else codecs.BOM_UTF16_BE
+    text = bom + "".join(f"{row.replace(';', chr(9))}\r\n" for row in rows).encode(byte_order)
+    path = tmp_path / FILE_NAMES["housing_tenancies"]
+    fourth = text.index("B3".encode(byte_order))
+    path.write_bytes(text[:fourth] + "\ud800".encode(byte_order, "surrogatepass") + text[fourth:])
+    with pytest.raises(FileRejected, match="line 4, byte 1: bytes that are not valid utf-16"):
+        list(read_rows(path, contract))
+    path.write_bytes(text[:-1])
+    with pytest.raises(FileRejected, match=f"line 4, byte {len(TENANCY_ROWS[2]) * 2 + 3}: bytes that are not valid"):
+        list(read_rows(path, contract))
