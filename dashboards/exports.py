@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 import pandas as pd
 
 from dashboards.data import VALUE_COLUMNS
-from dashboards.frames import without_hidden_numbers
+from dashboards.frames import ALL, without_hidden_numbers
 from dashboards.i18n import Lang
 
 # Excel in French splits on ';' and reads ',' as the decimal mark; in English it expects ',' and '.'.
@@ -23,7 +26,16 @@ def csv_bytes(rows: pd.DataFrame, lang: Lang) -> bytes:
     return text.encode("utf-8-sig")
 
 
-def csv_file_name(indicator_code: str, period: str, quarters: bool = False) -> str:
-    """The extract's file name; the quarterly rows' extract says so, beside the cumulative one of the same
-    observation end."""
-    return f"abord_{indicator_code}_{period}{'_quarters' if quarters else ''}.csv"
+def csv_file_name(indicator_code: str, site: str, period: str, quarters: bool = False) -> str:
+    """The extract's file name: indicator, site ('all-sites' for every site) and observation end, so that a funder
+    saving several sites' extracts gets one file each; the quarterly rows' extract says so, beside the cumulative
+    one of the same observation end."""
+    return f"abord_{indicator_code}_{_site_slug(site)}_{period}{'_quarters' if quarters else ''}.csv"
+
+
+def _site_slug(site: str) -> str:
+    # ASCII, lower case, words joined by '-' ('Saint-Étienne' -> 'saint-etienne'): safe in any file system.
+    if site == ALL:
+        return "all-sites"
+    ascii_name = unicodedata.normalize("NFKD", site).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")

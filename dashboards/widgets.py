@@ -47,12 +47,15 @@ def site_and_period(values: pd.DataFrame, lang: Lang, page: str) -> tuple[str, s
     return site, period
 
 
-def download(shown: pd.DataFrame, lang: Lang, indicator_code: str, period: str, quarters: bool = False) -> None:
-    """The rows shown as a CSV extract (suppressed cells blank); `quarters` for the quarterly rows."""
+def download(
+    shown: pd.DataFrame, lang: Lang, indicator_code: str, site: str, period: str, quarters: bool = False
+) -> None:
+    """The rows shown for a site (or all) as a CSV extract (suppressed cells blank); `quarters` for the quarterly
+    rows."""
     st.download_button(
         t("download.quarters_label" if quarters else "download.label"),
         data=exports.csv_bytes(shown, lang),
-        file_name=exports.csv_file_name(indicator_code, period, quarters),
+        file_name=exports.csv_file_name(indicator_code, site, period, quarters),
         mime="text/csv",
         help=t("download.quarters_help" if quarters else "download.help"),
         icon=":material/download:",
@@ -80,4 +83,4 @@ def quarter_after_quarter(values: pd.DataFrame, lang: Lang, site: str, indicator
     st.caption(t("quarters.latest", quarter=latest, date=format_date(observed, lang)))
     st.table(frames.display_table(rows, lang, frames.quarter_columns(rows), unit), hide_index=True)
     st.caption(t("table.legend"))
-    download(rows, lang, indicator_code, observed, quarters=True)
+    download(rows, lang, indicator_code, site, observed, quarters=True)

@@ -69,7 +69,7 @@ def render() -> None:
     st.subheader(t("indicators.table_title"))
     st.table(frames.display_table(shown, lang, frames.INDICATOR_COLUMNS, entry["unit"]), hide_index=True)
     st.caption(t("table.legend"))
-    widgets.download(shown, lang, code, period)
+    widgets.download(shown, lang, code, site, period)
     widgets.quarter_after_quarter(values, lang, site, code, entry["unit"])
 
 

@@ -45,7 +45,7 @@ def render() -> None:
     st.subheader(t("table.title"))
     st.table(frames.display_table(shown, lang), hide_index=True)
     st.caption(t("table.legend"))
-    widgets.download(shown, lang, INDICATOR, period)
+    widgets.download(shown, lang, INDICATOR, site, period)
 
 
 def _metrics(row: pd.Series | None, lang: Lang) -> None:

@@ -278,3 +278,27 @@ def test_choices_show_in_the_language_switched_to_and_stay_chosen(app_url: str) 
         expect(choice("Fin d'observation")).to_have_value("31/12/2024")
         expect(page.get_by_role("heading", name="Passages aux urgences")).to_be_visible()
         expect(page.get_by_test_id("stException")).to_have_count(0)
+
+
+def test_each_sites_extract_is_named_for_its_site_and_reads_in_french_excel(app_url: str, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    def download() -> tuple[str, bytes]:
+        with dashboard.page.expect_download() as started:
+            dashboard.page.get_by_role("button", name="Télécharger les données (CSV)").click()
+        saved = tmp_path / started.value.suggested_filename
+        started.value.save_as(saved)
+        return saved.name, saved.read_bytes()
+
+    with opened(app_url) as dashboard:
+        expect(dashboard.page.get_by_role("heading", name="Maintien dans le logement à 12 mois")).to_be_visible()
+        every_site = download()
+        dashboard.choose("Site", "Marseille")
+        marseille = download()
+    # A funder saving two sites' extracts gets two files, each saying its indicator, site and observation end
+    # (both were 'abord_housing_retention_12m_2024-12-31.csv', the second saved as a copy of the first).
+    assert every_site[0] == "abord_housing_retention_12m_all-sites_2024-12-31.csv"
+    assert marseille[0] == "abord_housing_retention_12m_marseille_2024-12-31.csv"
+    lines = marseille[1].decode("utf-8-sig").splitlines()
+    assert marseille[1].startswith(b"\xef\xbb\xbf") and lines[0].startswith("indicator_code;period;site;")
+    assert {line.split(";")[2] for line in lines[1:]} == {"Marseille"}

@@ -76,11 +76,14 @@ def test_a_funders_extract_keeps_the_funder_sector_key_it_joins_on(published_db:
     assert sorted(line[4] for line in parse(exports.csv_bytes(shown, "en"), ",")[1:]) == sorted(FUNDER_SECTORS)
 
 
-def test_file_name_names_indicator_and_period_and_the_quarterly_extract_apart() -> None:
-    assert exports.csv_file_name(INDICATOR, LATEST) == "abord_housing_retention_12m_2024-12-31.csv"
+def test_file_name_names_indicator_site_and_period_and_the_quarterly_extract_apart() -> None:
+    assert exports.csv_file_name(INDICATOR, "all", LATEST) == "abord_housing_retention_12m_all-sites_2024-12-31.csv"
+    assert exports.csv_file_name(INDICATOR, "Saint-Étienne", LATEST) == (
+        "abord_housing_retention_12m_saint-etienne_2024-12-31.csv"
+    )
     assert (
-        exports.csv_file_name(DAYS_HOUSED, LATEST, quarters=True)
-        == "abord_housing_days_stably_housed_share_2024-12-31_quarters.csv"
+        exports.csv_file_name(DAYS_HOUSED, "Lyon", LATEST, quarters=True)
+        == "abord_housing_days_stably_housed_share_lyon_2024-12-31_quarters.csv"
     )
 
 
