@@ -32,13 +32,6 @@ def rate_by_cohort(rows: pd.DataFrame, lang: Lang, every_site: Sequence[str] = (
 
     `every_site` (labels, in order) fixes each site's colour, so filtering to one site keeps its colour.
     """
-    all_sites = t("all_sites", lang)
-    present = set(rows["site_label"])
-    palette = list(every_site) or sorted(present - {all_sites})
-    sites = [site for site in palette if site in present and site != all_sites]
-    colours = [SITE_COLOURS[palette.index(site) % len(SITE_COLOURS)] for site in sites]
-    if all_sites in present:
-        sites, colours = [*sites, all_sites], [*colours, ALL_SITES_COLOUR]
     return (
         alt.Chart(rows, title=t("chart.title", lang))
         # A hidden cohort (no value) breaks its site's line, as a hidden quarter does in value_by_quarter.
@@ -46,16 +39,56 @@ def rate_by_cohort(rows: pd.DataFrame, lang: Lang, every_site: Sequence[str] = (
         .encode(
             x=_quarter_axis(rows, "cohort", t("chart.x", lang)),
             y=_value_axis("percent", t("chart.y", lang)),
-            color=alt.Color(
-                "site_label:N",
-                title=t("col.site", lang),
-                scale=alt.Scale(domain=sites, range=colours),
-            ),
-            strokeDash=alt.condition(alt.datum.site_label == all_sites, alt.value([5, 3]), alt.value([1, 0])),
+            color=_site_colour(rows, lang, every_site),
+            strokeDash=_all_sites_dashed(lang),
             tooltip=_tooltips(lang, site_label="col.site", cohort_label="chart.x", rate_label="col.rate"),
         )
         .configure(locale=alt.Locale(number=NUMBER_LOCALES[lang]))
     )
+
+
+def survival_by_month(rows: pd.DataFrame, lang: Lang, every_site: Sequence[str]) -> alt.Chart:
+    """The time-housed curve: one line per site over the months since entry, the all-sites line dashed; a hidden
+    month (no value) breaks its line. Tooltips pre-formatted (survival_label, at_risk_label)."""
+    return (
+        alt.Chart(rows, title=t("curve.chart_title", lang))
+        .mark_line(invalid="break-paths-show-domains")
+        .encode(
+            x=alt.X("time_months:Q", title=t("curve.month", lang)),
+            # The whole 0-100 % range: the curve's fall from 100 % at entry is what it shows.
+            y=alt.Y(
+                "survival:Q",
+                title=t("curve.survival", lang),
+                scale=alt.Scale(domain=[0, 1]),
+                axis=alt.Axis(format=".0%"),
+            ),  # fmt: skip
+            color=_site_colour(rows, lang, every_site),
+            strokeDash=_all_sites_dashed(lang),
+            tooltip=[
+                alt.Tooltip("site_label:N", title=t("col.site", lang)),
+                alt.Tooltip("time_months:Q", title=t("curve.month", lang)),
+                alt.Tooltip("survival_label:N", title=t("curve.survival", lang)),
+                alt.Tooltip("at_risk_label:N", title=t("curve.at_risk", lang)),
+            ],
+        )
+        .configure(locale=alt.Locale(number=NUMBER_LOCALES[lang]))
+    )
+
+
+def _site_colour(rows: pd.DataFrame, lang: Lang, every_site: Sequence[str]) -> alt.Color:
+    # Each site keeps its colour from `every_site` (labels, in order) whichever are shown; all sites grey, last.
+    all_sites = t("all_sites", lang)
+    present = set(rows["site_label"])
+    palette = list(every_site) or sorted(present - {all_sites})
+    sites = [site for site in palette if site in present and site != all_sites]
+    colours = [SITE_COLOURS[palette.index(site) % len(SITE_COLOURS)] for site in sites]
+    if all_sites in present:
+        sites, colours = [*sites, all_sites], [*colours, ALL_SITES_COLOUR]
+    return alt.Color("site_label:N", title=t("col.site", lang), scale=alt.Scale(domain=sites, range=colours))
+
+
+def _all_sites_dashed(lang: Lang) -> alt.StrokeDash:
+    return alt.condition(alt.datum.site_label == t("all_sites", lang), alt.value([5, 3]), alt.value([1, 0]))
 
 
 def _quarter_axis(rows: pd.DataFrame, field: str, title: str) -> alt.X:

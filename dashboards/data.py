@@ -130,3 +130,14 @@ def catalogue() -> pd.DataFrame:
         f"select {', '.join(CATALOGUE_COLUMNS)} from published.indicator_catalogue order by indicator_code",
         ttl=DATA_TTL,
     )
+
+
+def retention_curve() -> pd.DataFrame:
+    """The Kaplan-Meier curve of time housed (published.retention_curve): per observation end, site (and 'all')
+    and month since entry, persons at risk, events and the share still housed; suppressed months carry none."""
+    frame = _query(
+        "select period, site, time_months, at_risk, events, survival, suppressed from published.retention_curve"
+        " order by period, site, time_months",
+        ttl=DATA_TTL,
+    )
+    return frame.astype({"at_risk": "Int64", "events": "Int64", "survival": "Float64", "suppressed": "boolean"})

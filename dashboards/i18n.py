@@ -112,6 +112,16 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "sector.funders": "Financeurs",
         "sector.data_quality": "Qualité des données",
         "sector.support": "Accompagnement",
+        "curve.chart_title": "Part des personnes toujours logées, mois après mois depuis l'entrée",
+        "curve.month": "Mois depuis l'entrée",
+        "curve.at_risk": "Personnes suivies",
+        "curve.survival": "Toujours logées",
+        "curve.explain": "Estimation de Kaplan-Meier : chaque personne compte tant qu'elle est observée ; une "
+        "ligne en pointillés suit tous les sites ensemble. Un mois masqué (moins de 11 personnes suivies) laisse "
+        "un trou dans sa courbe, jamais un chiffre.",
+        "curve.table_title": "{site} : tous les six mois depuis l'entrée",
+        "curve.legend": "« < 11 » : mois masqué (moins de 11 personnes suivies) ou caché pour qu'un petit "
+        "effectif ne se déduise pas du total ; ses effectifs et sa valeur ne sont pas publiés.",
     },
     "en": {
         "app.title": "abord — Housing First",
@@ -200,6 +210,16 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "sector.funders": "Funders",
         "sector.data_quality": "Data quality",
         "sector.support": "Support",
+        "curve.chart_title": "Share of persons still housed, month by month since entry",
+        "curve.month": "Months since entry",
+        "curve.at_risk": "Persons followed",
+        "curve.survival": "Still housed",
+        "curve.explain": "Kaplan-Meier estimate: each person counts for as long as they are observed; a dashed "
+        "line follows all sites together. A hidden month (fewer than 11 persons followed) leaves a gap in its "
+        "line, never a number.",
+        "curve.table_title": "{site}: every six months since entry",
+        "curve.legend": "“< 11”: month hidden (fewer than 11 persons followed) or hidden so that a small count "
+        "cannot be worked out from the total; its counts and value are not published.",
     },
 }
 

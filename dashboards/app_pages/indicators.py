@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboards import data, frames, widgets
+from dashboards import curve, data, frames, widgets
 from dashboards.i18n import (
     Lang,
     current_lang,
@@ -53,6 +53,9 @@ def render() -> None:
     entry = entries.loc[code]
     st.header(entry[f"name_{lang}"])
     st.markdown(entry[f"definition_{lang}"])
+    if code == curve.INDICATOR:  # published month by month in its own table, not as cells
+        curve.render(lang)
+        return
     try:
         values = data.indicator_values(code)
     except data.WarehouseError:

@@ -30,6 +30,10 @@ create table published.indicator_catalogue (
     definition_fr text not null, definition_en text not null, unit text not null, scale numeric,
     direction text not null, sectors text not null
 );
+create table published.retention_curve (
+    period text not null, site text not null, time_months integer not null, at_risk integer, events integer,
+    survival numeric, suppressed boolean not null
+);
 """
 
 CATALOGUE_ROW = (
@@ -85,6 +89,24 @@ OTHER_CATALOGUE_ROWS = [
     ),
 ]
 UNPUBLISHED = "housing_retention_24m"
+CURVE = "housing_time_housed_curve"
+CURVE_CATALOGUE_ROW = _catalogue_row(CURVE, "Courbe de maintien", "Time housed curve", "percent", "housing", None)
+
+
+def curve_rows() -> list[tuple[object, ...]]:
+    """Months 0 to 18 per site and all sites: one person lost every third month at Lyon (at risk 40 down), every
+    fourth at Marseille (at risk 16 down, under 11 from month 13, hidden, and Lyon's months then beside it)."""
+    rows = []
+    for site, at_start, every in (("Lyon", 40, 3), ("Marseille", 16, 4), ("all", 56, 2)):
+        survival = 1.0
+        for month in range(19):
+            at_risk, events = at_start - month // every, int(month > 0 and month % every == 0)
+            survival *= 1 - events / at_risk
+            if site != "all" and month >= 13:
+                rows.append((LATEST, site, month, None, None, None, True))
+            else:
+                rows.append((LATEST, site, month, at_risk, events, round(survival, 4), False))
+    return rows
 
 
 def _cell(
@@ -257,8 +279,9 @@ def create_published(url: str, *, with_rows: bool = True) -> None:
             )
             cur.executemany(
                 "insert into published.indicator_catalogue values (%s,%s,%s,%s,%s,%s,%s,%s,%s)",
-                [CATALOGUE_ROW, *OTHER_CATALOGUE_ROWS],
+                [CATALOGUE_ROW, *OTHER_CATALOGUE_ROWS, CURVE_CATALOGUE_ROW],
             )
+            cur.executemany("insert into published.retention_curve values (%s,%s,%s,%s,%s,%s,%s)", curve_rows())
 
 
 @pytest.fixture(autouse=True)

@@ -12,6 +12,8 @@ from tests.dashboards.conftest import (
     APP_FILE,
     CATALOGUE_ROW,
     COMMITTED,
+    CURVE,
+    CURVE_CATALOGUE_ROW,
     DAYS_HOUSED,
     OTHER_CATALOGUE_ROWS,
     OTHER_ROWS,
@@ -23,8 +25,9 @@ from tests.dashboards.conftest import (
 PAGE = "app_pages/indicators.py"
 NBSP, NNBSP = "\u00a0", "\u202f"
 
-NAMES = {row[0]: {"fr": row[1], "en": row[2]} for row in [CATALOGUE_ROW, *OTHER_CATALOGUE_ROWS]}
-SECTORS = {row[0]: row[8].split(";")[0] for row in [CATALOGUE_ROW, *OTHER_CATALOGUE_ROWS]}
+CATALOGUE = [CATALOGUE_ROW, *OTHER_CATALOGUE_ROWS, CURVE_CATALOGUE_ROW]
+NAMES = {row[0]: {"fr": row[1], "en": row[2]} for row in CATALOGUE}
+SECTORS = {row[0]: row[8].split(";")[0] for row in CATALOGUE}
 PUBLISHED = sorted({row[0] for row in OTHER_ROWS} | {CATALOGUE_ROW[0], DAYS_HOUSED})
 
 # The programme-wide all-cohorts metrics of each published indicator, per language.
@@ -258,3 +261,39 @@ def test_nothing_published_shows_a_friendly_message(bare_db: str) -> None:
     at = open_page()
     assert at.info[0].value == "Aucun indicateur publié pour l'instant — lancez `abord run`."
     assert not at.selectbox and not at.table
+
+
+def test_the_time_housed_curve_shows_month_by_month_its_hidden_months_without_numbers(published_db: str) -> None:
+    # Catalogued as an indicator, published in its own table: the page said no value was published for it.
+    at = choose(open_page(), CURVE)
+    assert at.header[0].value == "Courbe de maintien" and not at.info
+    points = chart_points(at)
+    assert set(points["site_label"]) == {"Lyon", "Marseille", "Tous les sites"}
+    lyon = points[points["site_label"] == "Lyon"].set_index("time_months")
+    assert lyon.loc[12, "survival"] == 0.8974 and lyon.loc[12, "survival_label"] == f"89,7{NBSP}%"
+    # Months under 11 persons followed (and Lyon's beside them): gaps, their labels never a number.
+    hidden = points[points["time_months"] >= 13]
+    assert hidden[hidden["site_label"] != "Tous les sites"]["survival"].isna().all()
+    assert set(hidden[hidden["site_label"] == "Marseille"]["at_risk_label"]) == {"< 11"}
+    assert set(hidden[hidden["site_label"] == "Marseille"]["survival_label"]) == {"—"}
+    assert at.subheader[0].value == "Tous les sites : tous les six mois depuis l'entrée"
+    assert at.table[0].value.values.tolist() == [
+        ["0", "56", f"100,0{NBSP}%"],
+        ["6", "53", f"94,5{NBSP}%"],
+        ["12", "50", f"89,1{NBSP}%"],
+        ["18", "47", f"83,6{NBSP}%"],
+    ]
+
+    run(at.selectbox(key="curve_site").set_value("Marseille"))
+    assert set(chart_points(at)["site_label"]) == {"Marseille", "Tous les sites"}
+    assert at.table[0].value.values.tolist()[2:] == [["12", "13", f"80,0{NBSP}%"], ["18", "< 11", "—"]]
+
+    run(at.sidebar.radio[0].set_value("en"))
+    assert at.subheader[0].value == "Marseille: every six months since entry"
+    assert list(at.table[0].value.columns) == [
+        "Months since entry",
+        "Persons followed",
+        "Still housed",
+    ]
+    assert at.table[0].value.values.tolist()[2] == ["12", "13", "80.0%"]
+    assert not at.info
