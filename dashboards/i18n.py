@@ -95,6 +95,7 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "breakdown.clause": "{funder} — {indicator} (clause {clause})",
         "breakdown.clause_without_id": "{funder} — {indicator}",
         "breakdown.funder_sector": "{funder} — {sector}",
+        "breakdown.source": "{name} ({code})",
         "clause.housing_retention_12m": "Maintien dans le logement à 12 mois",
         "clause.employment_in_work_12m": "En emploi ou en formation à 12 mois",
         "clause.health_emergency_visits_change": "Variation des passages aux urgences",
@@ -193,6 +194,7 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "breakdown.clause": "{funder} — {indicator} (clause {clause})",
         "breakdown.clause_without_id": "{funder} — {indicator}",
         "breakdown.funder_sector": "{funder} — {sector}",
+        "breakdown.source": "{name} ({code})",
         "clause.housing_retention_12m": "12-month housing retention",
         "clause.employment_in_work_12m": "In work or training at 12 months",
         "clause.health_emergency_visits_change": "Change in emergency visits",
@@ -223,6 +225,45 @@ TEXT: Final[dict[str, dict[str, str]]] = {
     },
 }
 
+# Partner sources (their contract's name), the breakdown of the data-quality indicators: named for the committee,
+# the code kept beside the name for the steward, who finds the source under it (abord quarantine list). A source
+# added since shows as its code.
+SOURCE_NAMES: Final[dict[str, dict[str, str]]] = {
+    "fr": {
+        "employment_contracts": "Contrats de travail et de formation",
+        "finance_conventions": "Conventions de financement",
+        "finance_funders": "Financeurs",
+        "finance_pfp_clauses": "Clauses de paiement au résultat",
+        "health_encounters": "Recours à l'hôpital",
+        "housing_participants": "Participants",
+        "housing_support_contacts": "Contacts d'accompagnement",
+        "housing_tenancies": "Baux du programme",
+        "justice_events": "Événements judiciaires",
+        "landlord_guarantee_claims": "Appels au fonds de garantie",
+        "landlord_incidents": "Incidents signalés par les bailleurs",
+        "landlord_leases": "Baux des bailleurs",
+        "shelter_nights": "Nuitées d'hébergement d'urgence",
+        "tenant_council": "Conseils des locataires",
+        "tenant_survey": "Enquête auprès des locataires",
+    },
+    "en": {
+        "employment_contracts": "Work and training contracts",
+        "finance_conventions": "Funding agreements",
+        "finance_funders": "Funders",
+        "finance_pfp_clauses": "Pay-for-performance clauses",
+        "health_encounters": "Hospital encounters",
+        "housing_participants": "Participants",
+        "housing_support_contacts": "Support contacts",
+        "housing_tenancies": "Programme tenancies",
+        "justice_events": "Justice events",
+        "landlord_guarantee_claims": "Guarantee-fund claims",
+        "landlord_incidents": "Incidents reported by landlords",
+        "landlord_leases": "Landlords' leases",
+        "shelter_nights": "Emergency shelter nights",
+        "tenant_council": "Tenant councils",
+        "tenant_survey": "Tenant survey",
+    },
+}
 # Decimal places of the units shown as bare numbers; an unknown unit gets the rate's two.
 UNIT_DIGITS: Final[dict[str, int]] = {"rate": 2, "score": 1}
 # Sector codes of the catalogue in the order a reader meets them; each has a label "sector.<code>".
@@ -355,7 +396,8 @@ def is_clause(breakdown: str) -> bool:
 def format_breakdown(breakdown: str, lang: Lang) -> str:
     """'before' / 'after' entry and the 'all' total translated; a clause as its funder, its indicator's name and
     the partner's clause id (which tells tiers apart); a funder's 'funder:sector' as its funder and its sector's
-    name; partner and landlord-kind codes as-is. A code the dashboards do not know shows as-is."""
+    name; a partner source by its name and code; landlord-kind codes as-is. A code the dashboards do not know
+    shows as-is."""
     if clause_parts := _clause(breakdown):
         funder, indicator, clause = clause_parts
         name = TEXT[lang].get(f"clause.{indicator}", indicator)
@@ -370,4 +412,6 @@ def format_breakdown(breakdown: str, lang: Lang) -> str:
     if is_funder:
         name = format_sector(CONVENTION_SECTORS[sector], lang) if sector in CONVENTION_SECTORS else sector
         return t("breakdown.funder_sector", lang, funder=funder, sector=name)
+    if breakdown in SOURCE_NAMES[lang]:
+        return t("breakdown.source", lang, name=SOURCE_NAMES[lang][breakdown], code=breakdown)
     return TEXT[lang].get(f"breakdown.{breakdown}", breakdown)

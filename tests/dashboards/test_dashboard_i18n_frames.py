@@ -8,6 +8,7 @@ import pytest
 from dashboards import charts, data, frames
 from dashboards.i18n import (
     SECTORS,
+    SOURCE_NAMES,
     TEXT,
     format_breakdown,
     format_cohort,
@@ -27,6 +28,7 @@ NBSP, NNBSP = "\u00a0", "\u202f"
 def test_every_string_exists_in_both_languages() -> None:
     assert TEXT["fr"].keys() == TEXT["en"].keys()
     assert all(TEXT["fr"].values()) and all(TEXT["en"].values())
+    assert SOURCE_NAMES["fr"].keys() == SOURCE_NAMES["en"].keys()
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
+import psycopg
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -15,6 +16,7 @@ from tests.dashboards.conftest import (
     CURVE,
     CURVE_CATALOGUE_ROW,
     DAYS_HOUSED,
+    LATEST,
     OTHER_CATALOGUE_ROWS,
     OTHER_ROWS,
     PAYMENT_DUE,
@@ -297,3 +299,32 @@ def test_the_time_housed_curve_shows_month_by_month_its_hidden_months_without_nu
     ]
     assert at.table[0].value.values.tolist()[2] == ["12", "13", "80.0%"]
     assert not at.info
+
+
+def test_data_quality_reads_each_source_by_its_name_and_code_in_french_then_english(published_db: str) -> None:
+    # The committee read the data-quality cards and rows by the contracts' codes ('shelter_nights'), in either
+    # language; a source added since its label still shows, as its code.
+    with psycopg.connect(published_db, autocommit=True) as conn:
+        conn.execute(
+            "insert into published.indicator_catalogue values ('dq_rows_quarantined', 'Lignes en quarantaine',"
+            " 'Rows quarantined', 'Déf.', 'Def.', 'percent', 1, 'lower_is_better', 'data_quality')"
+        )
+        for source, numerator, denominator in (("shelter_nights", 401, 40478), ("new_source", 2, 200)):
+            conn.execute(
+                "insert into published.indicator_values values ('dq_rows_quarantined', %s, 'all', 'all', %s,"
+                " %s, %s, %s, null, false, null)",
+                (LATEST, source, numerator, denominator, round(numerator / denominator, 4)),
+            )
+    at = open_page()
+    run(at.selectbox(key="indicators_sector").set_value("data_quality"))
+    cards = {m.label: m.value for m in at.metric}
+    assert cards == {
+        "Nuitées d'hébergement d'urgence (shelter_nights)": f"1,0{NBSP}%",
+        "new_source": f"1,0{NBSP}%",
+    }
+    assert rows(at, "Tous les sites").iloc[:, 2].tolist() == [
+        "new_source",
+        "Nuitées d'hébergement d'urgence (shelter_nights)",
+    ]
+    run(at.sidebar.radio[0].set_value("en"))
+    assert {m.label for m in at.metric} == {"Emergency shelter nights (shelter_nights)", "new_source"}
