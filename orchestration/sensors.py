@@ -90,9 +90,9 @@ def list_landing(contracts: dict[str, Contract]) -> Landing:
 
 def _add_export_folder(found: Landing, folder: Path, landing: Path, contract: Contract) -> None:
     """An export folder, fingerprinted by the files a run packs from it (in it or in its one sub-folder), so one
-    still being copied is waited for. One a run refuses (two sub-folders of CSV files) starts a run all the same,
-    which says why as it says it of any file refused, loading nothing of it: fingerprinted by why, a run again once
-    the steward puts it right."""
+    still being copied is waited for. One a run refuses (two sub-folders of CSV files, or one its user may not
+    list) starts a run all the same, which says why as it says it of any file refused, loading nothing of it:
+    fingerprinted by why, a run again once the steward puts it right."""
     path = str(folder.relative_to(landing))
     try:
         members = export_members(folder)
@@ -101,13 +101,23 @@ def _add_export_folder(found: Landing, folder: Path, landing: Path, contract: Co
             found.add(path, "changed as it was listed", contract)
         return
     except FileRejected as exc:
-        found.add(path, f"{exc.code}: {exc}", contract)
-        found.refused[path] = f"{path} ({exc.code}){str(exc).removeprefix(folder.name)}"
+        _refuse(found, path, folder, contract, exc)
+        return
+    except OSError as exc:  # not listable by the daemon's user (its mode): the run refuses it too, as pack_folder
+        failed = Path(exc.filename) if exc.filename else folder
+        where = failed.relative_to(folder.parent) if failed.is_relative_to(folder.parent) else failed.name
+        why = f"{folder.name}: packing it failed on {where}: {exc.strerror or exc}"
+        _refuse(found, path, folder, contract, FileRejected("unreadable_file", why))
         return
     found.add(path, ",".join(f"{p.name}={_fingerprint(p)}" for p in members), contract)
     if members:  # packed by each run (pack_folders; one with no CSV file is not)
         packed = folder.with_name(folder.name + ".zip")
         found.packed[str(packed.relative_to(landing))] = path
+
+
+def _refuse(found: Landing, path: str, folder: Path, contract: Contract, exc: FileRejected) -> None:
+    found.add(path, f"{exc.code}: {exc}", contract)
+    found.refused[path] = f"{path} ({exc.code}){str(exc).removeprefix(folder.name)}"
 
 
 def unclaimed_files(claimed: set[str]) -> list[str]:

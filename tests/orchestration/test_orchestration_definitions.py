@@ -587,3 +587,38 @@ def test_a_dbt_model_added_after_the_code_location_loaded_fails_the_run_saying_t
     failure = next(e for e in result.all_events if e.is_step_failure).step_failure_data.error.message
     assert "changed since this code location loaded it (new: model.abord.fct_added_after_loading)" in failure
     assert "reload the code location" in failure
+
+
+def test_an_export_folder_the_sensor_may_not_list_fails_no_tick(tmp_path: Path, monkeypatch) -> None:
+    """An export folder (or its sub-folder) uploaded with a mode the daemon's user may not read: listing it raised
+    PermissionError, failing every tick, so no source got a run. It is named as the run refuses it (unreadable_file,
+    nothing of it loaded), starts one run that says so, and the other sources' files are loaded."""
+    monkeypatch.setenv("ABORD_DATA_DIR", str(tmp_path))
+    landing = tmp_path / "landing"
+    locked = landing / "housing" / "hmis_2026-01" / "HMIS_Export"
+    locked.mkdir(parents=True)
+    (locked / "Client.csv").write_text("PersonalID\n")
+    (landing / "justice").mkdir()
+    (landing / "justice" / "events_2026-01.jsonl").write_text("{}\n")
+    real_iterdir = Path.iterdir
+
+    def denied(self: Path):
+        if self == locked:  # root reads any folder whatever its mode: its listing denied as to another user
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_iterdir(self)
+
+    monkeypatch.setattr(Path, "iterdir", denied)
+    contracts = load_contracts(variants=("hmis",))
+    sensor, instance = landing_sensor(refresh_job, contracts), DagsterInstance.ephemeral()
+    refused = (
+        "refused by the runs, nothing of it loaded, until put right: housing/hmis_2026-01 (unreadable_file):"
+        " packing it failed on hmis_2026-01/HMIS_Export: Permission denied"
+    )
+    cursor = _tick(sensor, instance, None, refused)
+    (unpacked, why), *_ = pack_folders(landing, contracts["housing_participants"].file_pattern)
+    assert unpacked == locked.parent and why.code == "unreadable_file"  # what the run says of it
+    cursor = _tick(sensor, instance, cursor, RunRequest)
+    cursor = _tick(sensor, instance, cursor, f"no new partner file in landing; {refused}")
+    monkeypatch.setattr(Path, "iterdir", real_iterdir)  # put right
+    cursor = _tick(sensor, instance, cursor, "(an upload may still be writing them): housing/hmis_2026-01")
+    _tick(sensor, instance, cursor, RunRequest)
