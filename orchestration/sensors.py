@@ -5,6 +5,7 @@ batches found them changed or gone, are asked for again."""
 import hashlib
 import json
 import time
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -143,13 +144,16 @@ def _shown(paths: list[str]) -> str:
 def _state(cursor: str | None) -> dict:
     """requested: landing as runs were asked for; seen: landing at the last tick; runs: by run key, the runs asked
     for whose outcome is not known yet, with the new files each answers for (the latest run reading a file answers
-    for it) and the sources it `held` back; failed: the files of failed runs, asked for again in `wait` ticks (None:
-    once one changes; a canceled run's: `canceled`); changing: since when (epoch seconds) each new file changed at
-    every tick."""
+    for it) and the sources it `held` back; run_key: the last asked for, the next chained to it; failed: the files
+    of failed runs, asked for again in `wait` ticks (None: once one changes; a canceled run's: `canceled`);
+    changing: since when (epoch seconds) each new file changed at every tick."""
     saved = json.loads(cursor) if cursor else {}
     if saved and "requested" not in saved:  # the first cursor held only what was requested
         saved = {"requested": saved}
     state = {"requested": {}, "seen": {}, "run_key": None, "runs": {}, "failures": 0, "failed": None, **saved}
+    if not saved:  # a first tick, or a cursor the steward cleared: run keys chained from a seed of their own, or
+        # the first asked for would be the first ever run's (the same files) and Dagster would skip it, launching none
+        state["run_key"] = uuid.uuid4().hex[:16]
     state.setdefault("changing", {})
     if pending := state.pop("pending", None):  # a cursor from before runs were followed one by one
         state["runs"][state["run_key"]] = {"files": pending, "held": []}

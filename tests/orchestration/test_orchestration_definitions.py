@@ -622,3 +622,25 @@ def test_an_export_folder_the_sensor_may_not_list_fails_no_tick(tmp_path: Path, 
     monkeypatch.setattr(Path, "iterdir", real_iterdir)  # put right
     cursor = _tick(sensor, instance, cursor, "(an upload may still be writing them): housing/hmis_2026-01")
     _tick(sensor, instance, cursor, RunRequest)
+
+
+def test_a_cursor_cleared_by_the_steward_asks_for_runs_under_keys_dagster_has_not_seen(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """The files of a run failing every time wait for a change; the steward clears the sensor's cursor (the UI's
+    cursor, `dagster sensor cursor --delete`) to have them asked for again. The chain of run keys started over from
+    the same files: the first key asked for was the first run's, which Dagster skips (no run), and the sensor took
+    that old failed run for the new one's, asking for none."""
+    monkeypatch.setattr(sensors, "MAX_FAILURES", 0)
+    sensor, instance, _ = _sensor_and_extract(tmp_path, monkeypatch)
+    cursor = _tick(sensor, instance, None, "to stand still")
+    first, cursor = _request_and_run(sensor, instance, cursor, _warehouse_down)
+    _tick(sensor, instance, cursor, "failed 1 time(s) in a row")
+    cursor = _tick(sensor, instance, None, "to stand still")  # cleared: landing as at the first tick
+    context = build_sensor_context(instance=instance, cursor=cursor, definitions=defs)
+    request = sensor(context)
+    assert isinstance(request, RunRequest)
+    assert not instance.get_runs(RunsFilter(tags={"dagster/run_key": request.run_key})), "Dagster skips it"
+    again, cursor = _request_and_run(sensor, instance, cursor, lambda: [])
+    assert again != first
+    assert "failed" not in sensor(build_sensor_context(instance=instance, cursor=cursor)).skip_message
