@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import multiprocessing
 import os
@@ -644,3 +645,27 @@ def test_a_cursor_cleared_by_the_steward_asks_for_runs_under_keys_dagster_has_no
     again, cursor = _request_and_run(sensor, instance, cursor, lambda: [])
     assert again != first
     assert "failed" not in sensor(build_sensor_context(instance=instance, cursor=cursor)).skip_message
+
+
+def test_a_cursor_from_before_runs_were_followed_one_by_one_still_follows_its_run(tmp_path: Path, monkeypatch) -> None:
+    """A cursor written before today's sensor ('pending': the files of the runs asked for, all answered for by the
+    last, run_key): the run it waits for is followed up, its files asked for again once it fails, and no file twice."""
+    sensor, instance, _ = _sensor_and_extract(tmp_path, monkeypatch)
+    cursor = _tick(sensor, instance, None, "to stand still")
+    run_key, cursor = _request_and_run(sensor, instance, cursor, _warehouse_down)
+    state = json.loads(cursor)
+    assert list(state["runs"]) == [run_key]
+    old = {k: state[k] for k in ("requested", "seen", "run_key", "failures", "failed")}
+    old["pending"] = state["runs"][run_key]["files"]  # as the sensor before 2a3afeb wrote it
+    failed = next(iter(instance.get_runs(RunsFilter(tags={"dagster/run_key": run_key})))).run_id[:8]
+    cursor = _tick(  # its run's failure learnt from the converted cursor
+        sensor,
+        instance,
+        json.dumps(old),
+        f"failed 1 time(s) in a row (run {failed}): 1 file(s) asked for again in 1 tick(s):"
+        " housing/tenancies_2026-01.csv",
+    )
+    again, cursor = _request_and_run(sensor, instance, cursor, list)
+    assert again != run_key
+    cursor = _tick(sensor, instance, cursor, "no new partner file in landing")
+    assert not json.loads(cursor)["runs"] and "pending" not in json.loads(cursor)
