@@ -232,12 +232,18 @@ def _failed_note(state: dict, current: dict[str, str]) -> str:
 
 def _follow_packed(state: dict, landing: Landing) -> None:
     """A ZIP a run packed from its folder stands for the folder: once the folder's run is over (not failed), the ZIP
-    counts as asked for, and the folder moved away later starts no run that finds it already loaded."""
+    counts as asked for, and the folder moved away later starts no run that finds it already loaded. While the
+    folder's files are a failed or canceled run's, so is its ZIP: moved away then, the folder (a wrong export whose
+    run the steward canceled) is not loaded from its ZIP, which waits as the folder would have."""
     busy = {path for asked in state["runs"].values() for path in asked["files"]}
-    busy |= set((state["failed"] or {}).get("files", {}))
+    failed = (state["failed"] or {}).get("files", {})
+    busy |= set(failed)
     for packed, folder in landing.packed.items():
-        done = folder not in busy and state["requested"].get(folder) == landing.fingerprints[folder]
-        if done and packed in landing.fingerprints:
+        if packed not in landing.fingerprints:
+            continue
+        if failed.get(folder) == landing.fingerprints[folder]:
+            failed[packed] = state["requested"][packed] = landing.fingerprints[packed]
+        elif folder not in busy and state["requested"].get(folder) == landing.fingerprints[folder]:
             state["requested"][packed] = landing.fingerprints[packed]
 
 

@@ -669,3 +669,32 @@ def test_a_cursor_from_before_runs_were_followed_one_by_one_still_follows_its_ru
     assert again != run_key
     cursor = _tick(sensor, instance, cursor, "no new partner file in landing")
     assert not json.loads(cursor)["runs"] and "pending" not in json.loads(cursor)
+
+
+def test_the_zip_packed_by_a_canceled_run_waits_as_its_folder_does(tmp_path: Path, monkeypatch) -> None:
+    """The steward cancels the run of a wrong HMIS export folder and moves the folder away: the ZIP the run had
+    packed from it stayed in landing and started a run of its own, loading the export the cancel was for."""
+    monkeypatch.setenv("ABORD_DATA_DIR", str(tmp_path))
+    contracts = load_contracts(variants=("hmis",))
+    sensor, instance = landing_sensor(refresh_job, contracts), DagsterInstance.ephemeral()
+    landing = tmp_path / "landing"
+    folder = landing / "housing" / "hmis_2026-01"
+    folder.mkdir(parents=True)
+    (folder / "Client.csv").write_text("PersonalID\n")
+
+    def packed() -> list[BatchSummary]:
+        assert pack_folders(landing, contracts["housing_participants"].file_pattern) == []
+        return []
+
+    cursor = _tick(sensor, instance, None, "to stand still")
+    run_key, cursor = _request_and_run(sensor, instance, cursor, packed)
+    assert (folder.parent / "hmis_2026-01.zip").is_file()
+    (run,) = instance.get_runs(RunsFilter(tags={"dagster/run_key": run_key}))
+    instance.report_run_canceled(run)
+    canceled = f"run {run.run_id[:8]} was canceled: 1 file(s) asked for again once one changes"
+    cursor = _tick(sensor, instance, cursor, f"{canceled} (or by a refresh started by hand): housing/hmis_2026-01")
+    shutil.rmtree(folder)
+    for _ in range(2):
+        cursor = _tick(
+            sensor, instance, cursor, f"{canceled} (or by a refresh started by hand): housing/hmis_2026-01.zip"
+        )
