@@ -166,11 +166,11 @@ def _run_record(context: SensorEvaluationContext, run_key: str) -> RunRecord | N
     return records[0] if records else None
 
 
-def _finished_run(context: SensorEvaluationContext, run_key: str):
+def _finished_run(context: SensorEvaluationContext, run_key: str) -> RunRecord | None:
     """The run launched for run_key once it is over."""
     run = record.dagster_run if (record := _run_record(context, run_key)) else None
     if run and run.is_finished and not run.is_complete_and_waiting_to_retry:
-        return run
+        return record
     return None
 
 
@@ -194,9 +194,10 @@ def _settle(context: SensorEvaluationContext, state: dict, landing: Landing) -> 
             state["requested"] = {p: f for p, f in state["requested"].items() if failed["files"].get(p) != f}
             state["failed"] = None
     for run_key, asked in list(state["runs"].items()):  # in the order asked for, as the queue launches them
-        if not (run := _finished_run(context, run_key)):
+        if not (record := _finished_run(context, run_key)):
             continue
         del state["runs"][run_key]
+        run, ended = record.dagster_run, record.end_time or time.time()
         if run.is_success:
             again = _read_again(context, run.run_id)
             state["requested"] = {p: f for p, f in state["requested"].items() if Path(p).name not in again}
@@ -209,11 +210,36 @@ def _settle(context: SensorEvaluationContext, state: dict, landing: Landing) -> 
         else:  # failed: back off, then wait for a change, not to start a run failing every minute
             files = {**(state["failed"] or {}).get("files", {}), **asked["files"]}
             if run.status == DagsterRunStatus.CANCELED:  # on purpose: asked for again, the cancel would be undone
-                state["failed"] = {"files": files, "wait": None, "run": run.run_id[:8], "canceled": True}
+                state["failed"] = {"files": files, "wait": None, "run": run.run_id[:8], "canceled": True, "at": ended}
             else:
                 failures = state["failures"] + 1
                 wait = 2 ** (failures - 1) if failures <= MAX_FAILURES else None
-                state.update(failures=failures, failed={"files": files, "wait": wait, "run": run.run_id[:8]})
+                failed = {"files": files, "wait": wait, "run": run.run_id[:8], "at": ended}
+                state.update(failures=failures, failed=failed)
+
+
+def _refreshed_since(
+    context: SensorEvaluationContext, state: dict, landing: Landing, job_name: str, contracts: dict[str, Contract]
+) -> None:
+    """A refresh that succeeded after the failed (or canceled) run ended, started by hand as the skip reason says
+    (or by the schedule), read the failed files of the sources it ran: they wait no more, and once none is left the
+    failures in a row are over (the next failure backs off from the start). `at`: when the failed run ended."""
+    failed = state["failed"]
+    if not failed or not failed.get("at"):  # a cursor from before it was kept
+        return
+    done = RunsFilter(
+        job_name=job_name, statuses=[DagsterRunStatus.SUCCESS], created_after=datetime.fromtimestamp(failed["at"], UTC)
+    )
+    left = failed["files"]
+    for record in context.instance.get_run_records(done, limit=20):
+        selected = record.dagster_run.asset_selection  # none (or empty: execute_in_process, `abord run`): all
+        ran = {name for name, c in contracts.items() if not selected or source_asset_key(c) in selected}
+        # a file no longer in landing has nothing left to read
+        left = {p: f for p, f in left.items() if p in landing.sources and not landing.sources[p] & ran}
+    if left:
+        failed["files"] = left
+    else:
+        state.update(failures=0, failed=None)
 
 
 def _failed_note(state: dict, current: dict[str, str]) -> str:
@@ -309,6 +335,7 @@ def landing_sensor(job, contracts: dict[str, Contract]):
         state, now = _state(context.cursor), time.time()
         landing = list_landing(contracts)
         _settle(context, state, landing)
+        _refreshed_since(context, state, landing, job.name, contracts)
         _follow_packed(state, landing)
         current = landing.watched
         new = sorted(path for path, fingerprint in current.items() if state["requested"].get(path) != fingerprint)

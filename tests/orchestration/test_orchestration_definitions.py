@@ -698,3 +698,28 @@ def test_the_zip_packed_by_a_canceled_run_waits_as_its_folder_does(tmp_path: Pat
         cursor = _tick(
             sensor, instance, cursor, f"{canceled} (or by a refresh started by hand): housing/hmis_2026-01.zip"
         )
+
+
+def test_a_refresh_started_by_hand_after_a_failed_run_ends_the_failures(tmp_path: Path, monkeypatch) -> None:
+    """Failing every time, the files wait 'once one changes (or by a refresh started by hand)': the steward fixes the
+    cause and starts the refresh by hand, which loads them. The skip reason said the refresh failed for ever after,
+    and the failures in a row were still counted: the next file's run failing once was never asked for again."""
+    monkeypatch.setattr(sensors, "MAX_FAILURES", 1)
+    sensor, instance, extract = _sensor_and_extract(tmp_path, monkeypatch)
+    cursor = _tick(sensor, instance, None, "to stand still")
+    _, cursor = _request_and_run(sensor, instance, cursor, _warehouse_down)
+    cursor = _tick(sensor, instance, cursor, "failed 1 time(s) in a row")
+    _, cursor = _request_and_run(sensor, instance, cursor, _warehouse_down)
+    cursor = _tick(sensor, instance, cursor, "failed 2 time(s) in a row (run ")
+    with monkeypatch.context() as fixed:  # the refresh job run in process, as `abord run` does (no asset selection)
+        fixed.setattr(ingestion, "ingest_batches", lambda abord, contract: [])
+        tenancies = {AssetKey(["raw", "housing_tenancies"])}  # the rest, and the checks, read the warehouse
+        by_hand = defs.resolve_job_def("refresh").get_subset(asset_selection=tenancies, asset_check_selection=set())
+        assert by_hand.execute_in_process(instance=instance).success
+    cursor = _tick(sensor, instance, cursor, "no new partner file in landing")
+    assert "failed" not in sensor(build_sensor_context(instance=instance, cursor=cursor)).skip_message
+    extract.with_name("tenancies_2026-02.csv").write_text("id_bail;id_participant\n")
+    cursor = _tick(sensor, instance, cursor, "waiting a tick for 1 file(s)")
+    _, cursor = _request_and_run(sensor, instance, cursor, _warehouse_down)
+    cursor = _tick(sensor, instance, cursor, "the refresh failed 1 time(s) in a row (run ")
+    _request_and_run(sensor, instance, cursor, list)  # asked for again after its wait
