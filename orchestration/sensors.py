@@ -31,6 +31,9 @@ from pipelines.settings import get_settings
 
 SENSOR = "landing_files"
 MAX_FAILURES = 5  # failed runs in a row (waits of 1, 2, 4, 8, 16 ticks) before their files wait for a change
+# ticks a run asked for may have no record before it is taken for deleted: the daemon creates it in the tick asking
+# for it (a daemon that died meanwhile creates it as it resumes that tick), so by the next tick it exists
+UNSEEN_TICKS = 3
 
 
 def _fingerprint(path: Path) -> str | None:
@@ -144,8 +147,9 @@ def _shown(paths: list[str]) -> str:
 def _state(cursor: str | None) -> dict:
     """requested: landing as runs were asked for; seen: landing at the last tick; runs: by run key, the runs asked
     for whose outcome is not known yet, with the new files each answers for (the latest run reading a file answers
-    for it) and the sources it `held` back; run_key: the last asked for, the next chained to it; failed: the files
-    of failed runs, asked for again in `wait` ticks (None: once one changes; a canceled run's: `canceled`);
+    for it), the sources it `held` back, when it was asked for (`at`), its run id once seen and the ticks it had no
+    record (`unseen`); run_key: the last asked for, the next chained to it; failed: the files of failed runs, asked
+    for again in `wait` ticks (None: once one changes; a canceled run's: `canceled`, a deleted one's `deleted` too);
     changing: since when (epoch seconds) each new file changed at every tick."""
     saved = json.loads(cursor) if cursor else {}
     if saved and "requested" not in saved:  # the first cursor held only what was requested
@@ -164,14 +168,6 @@ def _run_record(context: SensorEvaluationContext, run_key: str) -> RunRecord | N
     """The run launched for run_key (the latest: a Dagster retry of it carries its tags); None until launched."""
     records = context.instance.get_run_records(RunsFilter(tags={"dagster/run_key": run_key}), limit=1)
     return records[0] if records else None
-
-
-def _finished_run(context: SensorEvaluationContext, run_key: str) -> RunRecord | None:
-    """The run launched for run_key once it is over."""
-    run = record.dagster_run if (record := _run_record(context, run_key)) else None
-    if run and run.is_finished and not run.is_complete_and_waiting_to_retry:
-        return record
-    return None
 
 
 def _read_again(context: SensorEvaluationContext, run_id: str) -> set[str]:
@@ -194,10 +190,14 @@ def _settle(context: SensorEvaluationContext, state: dict, landing: Landing) -> 
             state["requested"] = {p: f for p, f in state["requested"].items() if failed["files"].get(p) != f}
             state["failed"] = None
     for run_key, asked in list(state["runs"].items()):  # in the order asked for, as the queue launches them
-        if not (record := _finished_run(context, run_key)):
+        if not (record := _run_record(context, run_key)):
+            _gone(state, run_key, asked)
+            continue
+        asked["run"], run = record.dagster_run.run_id, record.dagster_run
+        if not run.is_finished or run.is_complete_and_waiting_to_retry:
             continue
         del state["runs"][run_key]
-        run, ended = record.dagster_run, record.end_time or time.time()
+        ended = record.end_time or time.time()
         if run.is_success:
             again = _read_again(context, run.run_id)
             state["requested"] = {p: f for p, f in state["requested"].items() if Path(p).name not in again}
@@ -216,6 +216,21 @@ def _settle(context: SensorEvaluationContext, state: dict, landing: Landing) -> 
                 wait = 2 ** (failures - 1) if failures <= MAX_FAILURES else None
                 failed = {"files": files, "wait": wait, "run": run.run_id[:8], "at": ended}
                 state.update(failures=failures, failed=failed)
+
+
+def _gone(state: dict, run_key: str, asked: dict) -> None:
+    """A run asked for with no record: not created yet by the daemon for a tick or two, or deleted in the Dagster UI
+    (once seen, or never seen for UNSEEN_TICKS ticks) before its end was learnt. Deleted, its files wait as a
+    canceled run's do (asked for again, the deletion would be undone), or they would be followed up never."""
+    asked["unseen"] = asked.get("unseen", 0) + 1
+    if not asked.get("run") and asked["unseen"] < UNSEEN_TICKS:
+        return
+    del state["runs"][run_key]
+    files = {**(state["failed"] or {}).get("files", {}), **asked["files"]}
+    run = asked["run"][:8] if asked.get("run") else f"asked for under run key {run_key}"
+    # a refresh that succeeded since its files were asked for read them
+    at = asked.get("at") or time.time()
+    state["failed"] = {"files": files, "wait": None, "run": run, "canceled": True, "deleted": True, "at": at}
 
 
 def _refreshed_since(
@@ -248,6 +263,11 @@ def _failed_note(state: dict, current: dict[str, str]) -> str:
     if not files:
         return ""
     when = f"in {failed['wait']} tick(s)" if failed["wait"] else "once one changes (or by a refresh started by hand)"
+    if failed.get("deleted"):
+        return (
+            f"; run {failed['run']} was deleted before it ended (in the Dagster UI?): {len(files)} file(s) asked for"
+            f" again {when}: {_shown(files)}"
+        )
     if failed.get("canceled"):
         return f"; run {failed['run']} was canceled: {len(files)} file(s) asked for again {when}: {_shown(files)}"
     return (
@@ -364,7 +384,7 @@ def landing_sensor(job, contracts: dict[str, Contract]):
         files = {**_hand_over(state, landing, held), **{path: current[path] for path in ready}}
         # chained to the last key: the same files asked for again get a key Dagster has not seen
         run_key = hashlib.sha256(json.dumps([files, state["run_key"]]).encode()).hexdigest()[:16]
-        state["runs"][run_key] = {"files": files, "held": sorted(held)}
+        state["runs"][run_key] = {"files": files, "held": sorted(held), "at": now}
         kept = set(landing.claimed_by(list(state["requested"]), held))  # the held sources' files stay new
         state["requested"] = {
             **{path: f for path, f in landing.fingerprints.items() if not landing.sources.get(path, set()) & held},

@@ -723,3 +723,64 @@ def test_a_refresh_started_by_hand_after_a_failed_run_ends_the_failures(tmp_path
     _, cursor = _request_and_run(sensor, instance, cursor, _warehouse_down)
     cursor = _tick(sensor, instance, cursor, "the refresh failed 1 time(s) in a row (run ")
     _request_and_run(sensor, instance, cursor, list)  # asked for again after its wait
+
+
+def test_the_files_of_a_run_deleted_before_its_end_was_learnt_wait_as_a_canceled_run_s(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """A run deleted in the Dagster UI before the sensor learnt how it ended: it stayed followed for ever, its files
+    never asked for again, every tick saying only 'no new partner file'. A run asked for but not yet created by the
+    daemon has no record for a moment too: it is followed up once it is."""
+    sensor, instance, extract = _sensor_and_extract(tmp_path, monkeypatch)
+    cursor = _tick(sensor, instance, None, "to stand still")
+    run_key, cursor = _request_and_run(sensor, instance, cursor, lambda: [])
+    (run,) = instance.get_runs(RunsFilter(tags={"dagster/run_key": run_key}))
+    instance.delete_run(run.run_id)
+    for _ in range(sensors.UNSEEN_TICKS - 1):  # not created yet, maybe: not given up at once
+        cursor = _tick(sensor, instance, cursor, "no new partner file in landing")
+    deleted = f"; run asked for under run key {run_key} was deleted before it ended (in the Dagster UI?): 1 file(s)"
+    for _ in range(2):
+        cursor = _tick(
+            sensor,
+            instance,
+            cursor,
+            f"no new partner file in landing{deleted} asked for again once one changes (or by a refresh started by"
+            " hand): housing/tenancies_2026-01.csv",
+        )
+    assert not json.loads(cursor)["runs"]
+    extract.write_text("id_bail;id_participant\nB1;P1\n")
+    os.utime(extract, ns=(1, 2))
+    cursor = _tick(sensor, instance, cursor, "waiting a tick for 1 file(s)")
+    again, cursor = _request_and_run(sensor, instance, cursor, lambda: [])
+    assert again != run_key
+    assert "deleted" not in sensor(build_sensor_context(instance=instance, cursor=cursor)).skip_message
+
+
+def test_a_run_seen_then_deleted_is_given_up_at_once_and_one_created_late_is_followed_up(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """A run the sensor saw created, deleted before it ended: its files wait at the next tick. A run the daemon
+    creates only a tick after it was asked for (a daemon that died meanwhile) is no deleted run: its failure is
+    learnt as any."""
+    sensor, instance, _ = _sensor_and_extract(tmp_path, monkeypatch)
+    cursor = _tick(sensor, instance, None, "to stand still")
+    context = build_sensor_context(instance=instance, cursor=cursor, definitions=defs)
+    request = sensor(context)
+    assert isinstance(request, RunRequest)
+    cursor = _tick(sensor, instance, context.cursor, "no new partner file in landing")  # not created yet
+    assert "deleted" not in sensor(build_sensor_context(instance=instance, cursor=cursor)).skip_message
+    tags = {"dagster/run_key": request.run_key, "dagster/sensor_name": "landing_files"}
+    created = instance.create_run_for_job(defs.resolve_job_def("refresh"), tags=tags)
+    cursor = _tick(sensor, instance, cursor, f"waiting for the end of run {created.run_id[:8]}, NOT_STARTED")
+    instance.delete_run(created.run_id)
+    _tick(sensor, instance, cursor, f"run {created.run_id[:8]} was deleted before it ended (in the Dagster UI?)")
+
+    sensor, instance, _ = _sensor_and_extract(tmp_path / "late", monkeypatch)
+    cursor = _tick(sensor, instance, None, "to stand still")
+    context = build_sensor_context(instance=instance, cursor=cursor, definitions=defs)
+    assert isinstance(sensor(context), RunRequest)
+    later = context.cursor
+    for _ in range(sensors.UNSEEN_TICKS - 1):
+        later = _tick(sensor, instance, later, "no new partner file in landing")
+    _request_and_run(sensor, instance, cursor, _warehouse_down)  # the same run key, created late
+    _tick(sensor, instance, later, "the refresh failed 1 time(s) in a row (run ")
