@@ -194,9 +194,9 @@ def test_sensor_sees_an_hmis_export_folder_and_its_changes(tmp_path: Path, monke
     _tick(sensor, instance, cursor, RunRequest)
 
 
-def test_an_hmis_export_folder_packed_by_its_run_starts_no_other_run(tmp_path: Path, monkeypatch) -> None:
-    """The run packs the folder into hmis_2026-01.zip beside it: that ZIP is the folder's, not a new extract (a run
-    for it found it already loaded), even once the steward moves the folder away."""
+def _hmis_folder_packed_by_a_run(tmp_path: Path, monkeypatch):
+    """An HMIS export folder in landing, asked for and run once: the run packs it into hmis_2026-01.zip beside it.
+    The sensor, its instance, the folder, the run's key and the cursor after it."""
     monkeypatch.setenv("ABORD_DATA_DIR", str(tmp_path))
     contracts = load_contracts(variants=("hmis",))
     sensor, instance = landing_sensor(refresh_job, contracts), DagsterInstance.ephemeral()
@@ -210,8 +210,15 @@ def test_an_hmis_export_folder_packed_by_its_run_starts_no_other_run(tmp_path: P
         return []
 
     cursor = _tick(sensor, instance, None, "to stand still")
-    _, cursor = _request_and_run(sensor, instance, cursor, packed)
+    run_key, cursor = _request_and_run(sensor, instance, cursor, packed)
     assert (folder.parent / "hmis_2026-01.zip").is_file()
+    return sensor, instance, folder, run_key, cursor
+
+
+def test_an_hmis_export_folder_packed_by_its_run_starts_no_other_run(tmp_path: Path, monkeypatch) -> None:
+    """The run packs the folder into hmis_2026-01.zip beside it: that ZIP is the folder's, not a new extract (a run
+    for it found it already loaded), even once the steward moves the folder away."""
+    sensor, instance, folder, _, cursor = _hmis_folder_packed_by_a_run(tmp_path, monkeypatch)
     for _ in range(2):
         cursor = _tick(sensor, instance, cursor, "no new partner file in landing")
     assert "claimed by no contract" not in sensor(build_sensor_context(instance=instance, cursor=cursor)).skip_message
@@ -674,21 +681,7 @@ def test_a_cursor_from_before_runs_were_followed_one_by_one_still_follows_its_ru
 def test_the_zip_packed_by_a_canceled_run_waits_as_its_folder_does(tmp_path: Path, monkeypatch) -> None:
     """The steward cancels the run of a wrong HMIS export folder and moves the folder away: the ZIP the run had
     packed from it stayed in landing and started a run of its own, loading the export the cancel was for."""
-    monkeypatch.setenv("ABORD_DATA_DIR", str(tmp_path))
-    contracts = load_contracts(variants=("hmis",))
-    sensor, instance = landing_sensor(refresh_job, contracts), DagsterInstance.ephemeral()
-    landing = tmp_path / "landing"
-    folder = landing / "housing" / "hmis_2026-01"
-    folder.mkdir(parents=True)
-    (folder / "Client.csv").write_text("PersonalID\n")
-
-    def packed() -> list[BatchSummary]:
-        assert pack_folders(landing, contracts["housing_participants"].file_pattern) == []
-        return []
-
-    cursor = _tick(sensor, instance, None, "to stand still")
-    run_key, cursor = _request_and_run(sensor, instance, cursor, packed)
-    assert (folder.parent / "hmis_2026-01.zip").is_file()
+    sensor, instance, folder, run_key, cursor = _hmis_folder_packed_by_a_run(tmp_path, monkeypatch)
     (run,) = instance.get_runs(RunsFilter(tags={"dagster/run_key": run_key}))
     instance.report_run_canceled(run)
     canceled = f"run {run.run_id[:8]} was canceled: 1 file(s) asked for again once one changes"
