@@ -27,6 +27,22 @@
 {%- endmacro %}
 
 {#
+  The columns of a tenant's row (fct_landlord_relations, fct_landlord_relation_quarters) from the incident_measures
+  and claim_measures rows joined as `incidents` and `claims`: none joined is none counted.
+#}
+{% macro relation_columns() -%}
+    coalesce(incidents.incidents, 0)::integer as incidents,
+    coalesce(incidents.incidents_responded, 0)::integer as incidents_responded,
+    coalesce(incidents.days_to_respond, 0)::integer as days_to_respond,
+    coalesce(incidents.incidents_resolved, 0)::integer as incidents_resolved,
+    coalesce(incidents.days_to_resolve, 0)::integer as days_to_resolve,
+    coalesce(claims.claims, 0)::integer as claims,
+    coalesce(claims.amount_claimed, 0)::numeric(12, 2) as amount_claimed,
+    coalesce(claims.claims_paid, 0)::integer as claims_paid,
+    coalesce(claims.amount_paid, 0)::numeric(12, 2) as amount_paid
+{%- endmacro %}
+
+{#
   Each landlord indicator's numerator and denominator from a row of fct_landlord_relations (a tenant over the
   whole observation) or of fct_landlord_relation_quarters (a tenant in a quarter), aliased `row`: a lateral
   VALUES list of (indicator_code, numerator, denominator).

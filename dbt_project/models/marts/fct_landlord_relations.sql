@@ -34,15 +34,7 @@ select
     entries.entry_cohort,
     leases.leases::integer as leases,
     leases.leases_converted::integer as leases_converted,
-    coalesce(incidents.incidents, 0)::integer as incidents,
-    coalesce(incidents.incidents_responded, 0)::integer as incidents_responded,
-    coalesce(incidents.days_to_respond, 0)::integer as days_to_respond,
-    coalesce(incidents.incidents_resolved, 0)::integer as incidents_resolved,
-    coalesce(incidents.days_to_resolve, 0)::integer as days_to_resolve,
-    coalesce(claims.claims, 0)::integer as claims,
-    coalesce(claims.amount_claimed, 0)::numeric(12, 2) as amount_claimed,
-    coalesce(claims.claims_paid, 0)::integer as claims_paid,
-    coalesce(claims.amount_paid, 0)::numeric(12, 2) as amount_paid
+    {{ relation_columns() }}
 from entries
 inner join leases on entries.person_key = leases.person_key
 left join incidents on entries.person_key = incidents.person_key
