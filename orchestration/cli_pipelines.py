@@ -259,3 +259,5 @@ def quarantine_retry(
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None
     typer.echo(summary.line())
+    if summary.unloaded:  # rejected, changed, gone or unreadable: a script or a scheduler sees it failed
+        raise typer.Exit(1)

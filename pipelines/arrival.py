@@ -35,13 +35,15 @@ def stamps(paths: Sequence[Path]) -> Stamps:
     return tuple(map(stamp, paths))
 
 
-def unreadable(paths: Sequence[Path], exc: OSError) -> str:
+def unreadable(paths: Sequence[Path], exc: OSError, retry: bool = False) -> str:
     """Why a batch's file, or one it reads with it, could not be opened, naming it and the OS error: not a file
-    rejected (its sha256, which the ledger knows files by, cannot be read), so nothing is recorded."""
+    rejected (its sha256, which the ledger knows files by, cannot be read), so nothing is recorded. A `retry`'s
+    file is a quarantine file: no run reads it, the steward retries it."""
     name = Path(exc.filename).name if exc.filename else paths[0].name
+    again = "`abord quarantine retry` reads it" if retry else "a run or `abord ingest` reads it"
     return (
         f"{name} cannot be read: {exc.strerror or exc}; nothing read, nothing recorded: once the abord user can"
-        " read it, a run or `abord ingest` reads it"
+        f" read it, {again}"
     )
 
 

@@ -428,7 +428,7 @@ def ingest_extract(ctx: IngestContext, contract: Contract, extract: Extract) -> 
     except FileNotFoundError:
         return _moved(contract, extract, None)
     except OSError as exc:  # a file of another owner in mode 0600, or locked: the source's other files still load
-        message = unreadable(extract.files, exc)
+        message = unreadable(extract.files, exc, retry=extract.retry_of is not None)
         log.warning("%s: %s", extract.path.name, message)
         return BatchSummary(contract.name, extract.path.name, UNREADABLE, message=message)
     with psycopg.connect(ctx.url) as conn:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import psycopg
 
+from pipelines.arrival import UNREADABLE, unreadable
 from pipelines.contract import Contract
 from pipelines.ingest import BatchSummary, Extract, IngestContext, ingest_extract
 from pipelines.quarantine import QuarantineUnreadable, original_name, read_quarantine
@@ -67,6 +68,8 @@ def retry_quarantine(ctx: IngestContext, path: Path) -> BatchSummary:
             known = _loaded_refs(conn, ctx, contract, period, path)  # reads every line: a bad one is named here
         except QuarantineUnreadable as exc:
             raise RetryRefused(str(exc)) from None
+        except OSError as exc:  # another owner's file in mode 0600, a lock: said as ingestion says it, not a traceback
+            return BatchSummary(source, path.name, UNREADABLE, message=unreadable([path], exc, retry=True))
     extract = Extract(
         path=path,
         rows=lambda: read_quarantine(path),

@@ -362,6 +362,50 @@ def test_quarantine_list_show_and_retry(steward: Path) -> None:
     assert refused.exit_code == 1 and "not a quarantine file" in refused.output
 
 
+def _quarantined(steward: Path) -> Path:
+    """A loaded batch's quarantine file, holding one row to fix."""
+    path = _tenancies(steward, ["B1;P1;Lyon;03/02/2021;;;400,00", "B2;P2;Lyon;31/02/2021;;;400,00"])
+    assert runner.invoke(app, ["ingest", "--source", "housing_tenancies", str(path)]).exit_code == 0
+    return steward / "quarantine" / "housing_tenancies" / "tenancies_2025-12.csv.rejected.csv"
+
+
+def test_quarantine_retry_fails_on_a_rejected_batch(steward: Path) -> None:
+    """It exited 0, its summary saying rejected: a steward's script could not tell."""
+    quarantine = _quarantined(steward)
+    quarantine.write_bytes(quarantine.read_bytes().splitlines(keepends=True)[0])  # every row taken out
+    rejected = runner.invoke(app, ["quarantine", "retry", str(quarantine)])
+    assert isinstance(rejected.exception, SystemExit) and rejected.exit_code == 1, rejected.output
+    assert " rejected " in rejected.stdout and "a header but no rows" in rejected.stdout
+
+
+@pytest.mark.parametrize("readable_opens", [0, 1], ids=["at_once", "at_its_sha256"])
+def test_quarantine_retry_of_a_file_it_cannot_read_names_it_and_fails(
+    steward: Path, monkeypatch, readable_opens: int
+) -> None:
+    """A PermissionError as the retry first reads the file was a traceback; at ingestion's sha256, after that read,
+    it said unreadable with exit 0 and that a run would read it (no run reads a quarantine file). As root, the tests
+    raise it as the OS would."""
+    quarantine = _quarantined(steward)
+    to_fix = quarantine.read_bytes()
+    real_open, opens = Path.open, []
+
+    def denied(file: Path, *args, **kwargs):
+        if file == quarantine:
+            opens.append(file)
+            if len(opens) > readable_opens:
+                raise PermissionError(13, "Permission denied", str(file))
+        return real_open(file, *args, **kwargs)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(Path, "open", denied)
+        locked = runner.invoke(app, ["quarantine", "retry", str(quarantine)])
+    assert isinstance(locked.exception, SystemExit) and locked.exit_code == 1, locked.output
+    assert " unreadable " in locked.stdout and f"{quarantine.name} cannot be read: Permission denied" in locked.stdout
+    assert "once the abord user can read it, `abord quarantine retry` reads it" in locked.stdout
+    assert quarantine.read_bytes() == to_fix, "left as it was"
+    assert "left to fix 1; reasons: invalid_date 1" in runner.invoke(app, ["quarantine", "show", "1"]).output
+
+
 def test_quarantine_says_a_batch_outdated_by_a_later_period_has_nothing_to_retry(steward: Path) -> None:
     november = _tenancies(steward, ["B1;P1;Lyon;03/02/2021;;;400,00", "B2;P2;Lyon;31/02/2021;;;400,00"])
     november = november.rename(november.with_name("tenancies_2025-11.csv"))
