@@ -18,7 +18,8 @@ CHUNK = 1 << 20
 NON_ASCII = re.compile(rb"[\x80-\xff]")
 EOF_CHAR = "\x1a"  # Ctrl-Z: DOS-era exporters end a text file with it; it is no content
 EOF_MARK = EOF_CHAR.encode()  # in a single-byte or UTF-8 file
-BLANK = b" \t\n\r\x0b\x0c" + EOF_MARK  # what bytes.strip() takes, and the mark: a file of only these is empty
+# What bytes.strip() takes, the end-of-file mark and a byte-order mark: a file of only these is empty.
+BLANK = " \t\n\r\x0b\x0c" + EOF_CHAR + "\ufeff"
 
 
 class Ending(NamedTuple):
@@ -39,13 +40,13 @@ def check_start(path: Path, encoding: str) -> Ending:
     """Reject files that cannot be text in `encoding`; return how the file ends."""
     with path.open("rb") as handle:
         head = handle.read(4)
-        if not head.strip(BLANK):
-            handle.seek(0)
-            if not handle.read(1 << 16).strip(BLANK):
-                raise FileRejected("empty_file", f"{path.name}: the file is empty")
-        # How the text ends is told from its last two characters in the file's own encoding: in UTF-16 a line
-        # break is two bytes, '\n' then 0x00 in little-endian.
+        # Blank or not, and how the text ends, are told in the file's own encoding: in UTF-16 a line break is two
+        # bytes, '\n' then 0x00 in little-endian, and the byte-order mark two more.
         codec = _without_bom(encoding, head)
+        if is_blank(head, codec):
+            handle.seek(0)
+            if is_blank(handle.read(1 << 16), codec):
+                raise FileRejected("empty_file", f"{path.name}: the file is empty")
         eof, breaks = EOF_CHAR.encode(codec), ("\r".encode(codec), "\n".encode(codec))
         handle.seek(-min(2 * len(eof), handle.seek(0, 2)), 2)
         tail = handle.read()
@@ -64,6 +65,15 @@ def check_start(path: Path, encoding: str) -> Ending:
     eof_mark = tail.endswith(eof)
     last = tail[: -len(eof)] if eof_mark else tail
     return Ending(newline=last.endswith(breaks), eof_mark=eof_mark)
+
+
+def is_blank(data: bytes, codec: str) -> bool:
+    """Whether `data` is only blank characters in `codec` (a byte-order mark's encoding: a BOM-less codec, so a
+    mark decodes as a character and counts as blank). Bytes that do not decode are no blank: the reader names them."""
+    try:
+        return not data.decode(codec).strip(BLANK)
+    except UnicodeDecodeError:
+        return False
 
 
 def _without_bom(encoding: str, head: bytes) -> str:

@@ -76,10 +76,12 @@ class Case:
     rows: dict[int, str] = field(default_factory=dict)  # else: source row -> reason code of each bad row
     file_name: str | None = None
     variant: str | None = None  # read with this contract variant (contracts/<variant>/)
+    fmt: dict[str, str] = field(default_factory=dict)  # read with these format keys changed
 
     @property
     def contract(self):
-        return (VARIANTS[self.variant] if self.variant else CONTRACTS)[self.source]
+        contract = (VARIANTS[self.variant] if self.variant else CONTRACTS)[self.source]
+        return replace(contract, format=replace(contract.format, **self.fmt)) if self.fmt else contract
 
 
 FILE_NAMES = {
@@ -89,6 +91,7 @@ FILE_NAMES = {
 }
 HMIS_EXPORT = "hmis_2025-12.zip"
 BAD_JSON = '{"event_id": "J9", "surname": "X"'
+UNICODE = {"encoding": "utf-16", "delimiter": "\t"}  # Excel's "Unicode text" export
 
 CASES = {
     # --- the whole file cannot be read: rejected, named, with a reason
@@ -99,6 +102,23 @@ CASES = {
     # a DOS-era exporter's end-of-file mark (Ctrl-Z) and nothing else: no_header, as if a header were blank
     "only a Ctrl-Z": Case("housing_tenancies", b"\x1a", "empty_file", "the file is empty"),
     "jsonl of blank lines and a Ctrl-Z": Case("justice_events", b"\r\n\x1a", "empty_file", "the file is empty"),
+    # Excel's "Unicode text" (UTF-16, a byte-order mark, tabs): its mark and line breaks are no content, but were
+    # looked for as bytes ('\r\x00'), so such a file said no_header; so did a UTF-8 file of its mark alone
+    **{
+        f"UTF-16 {order.upper()}, {what}": Case(
+            "housing_tenancies", bom + text.encode(f"utf-16-{order}"), "empty_file", "the file is empty", fmt=UNICODE
+        )
+        for order, bom in (("le", codecs.BOM_UTF16_LE), ("be", codecs.BOM_UTF16_BE))
+        for what, text in (
+            ("only its byte-order mark", ""),
+            ("only blank lines", "\r\n\t\r\n"),
+            ("a Ctrl-Z", "\r\n\x1a"),
+        )
+    },
+    "UTF-8, only its byte-order mark": Case("health_encounters", codecs.BOM_UTF8, "empty_file", "the file is empty"),
+    "jsonl of a byte-order mark and a blank line": Case(
+        "justice_events", codecs.BOM_UTF8 + b"\r\n", "empty_file", "the file is empty"
+    ),
     # an optional key in no line is fine (JUSTICE_ROWS have no nir); a renamed or a required one is not
     "jsonl key renamed in every line": Case(
         "justice_events",
