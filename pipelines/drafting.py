@@ -20,10 +20,10 @@ from datetime import date
 from pathlib import Path
 
 from pipelines.contract import SourceFormat
-from pipelines.readers.bytes_checks import EOF_MARK
+from pipelines.readers.bytes_checks import EOF_CHAR, check_start
 from pipelines.readers.cells import cell_text
 from pipelines.readers.delimited import no_row
-from pipelines.readers.errors import DAMAGED
+from pipelines.readers.errors import DAMAGED, FileRejected
 from pipelines.readers.jsonl import DECODER
 from pipelines.readers.xlsx_formulas import has_valueless, valueless_cells
 from pipelines.settings import get_settings
@@ -183,10 +183,15 @@ def _sample_rows(
         if raw.startswith(magic):
             raise DraftError(f"{path.name}: the file is {kind}: ingestion reads CSV, JSON lines and XLSX")
     truncated = len(raw) > SAMPLE_BYTES
-    # the file's end: a Ctrl-Z there is no content, as ingestion reads it (bytes_checks.EOF_MARK)
-    text, encoding = _decode(raw[:SAMPLE_BYTES] if truncated else raw.removesuffix(EOF_MARK), truncated, path.name)
+    text, encoding = _decode(raw[:SAMPLE_BYTES], truncated, path.name)
+    try:  # as ingestion checks the file in that encoding: empty (a UTF-16 mark and line breaks), and how it ends
+        ending = check_start(path, encoding)
+    except FileRejected as exc:
+        raise DraftError(str(exc)) from None
     if truncated and "\n" in text:
         text = text[: text.rindex("\n") + 1]  # the last line is cut off
+    if ending.eof_mark and not truncated:  # a Ctrl-Z ending the file (two bytes in UTF-16) is no content
+        text = text.removesuffix(EOF_CHAR)
     if path.suffix.lower() in (".jsonl", ".ndjson"):
         if encoding != "utf-8":
             raise DraftError(

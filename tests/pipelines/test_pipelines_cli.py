@@ -442,7 +442,7 @@ def test_contracts_draft_reads_json_lines_and_refuses_an_empty_sample(tmp_path: 
     empty = tmp_path / "empty.csv"
     empty.write_bytes(b"")
     refused = runner.invoke(app, ["contracts", "draft", str(empty)])
-    assert refused.exit_code == 1 and "no header line" in refused.output
+    assert refused.exit_code == 1 and "empty.csv: the file is empty" in refused.output
 
 
 def test_quarantine_list_leaves_out_a_batch_a_re_send_replaced(steward: Path) -> None:

@@ -320,6 +320,51 @@ def test_a_ctrl_z_ending_the_sample_is_no_content(tmp_path: Path) -> None:
     assert _problems(sample, contract) == []
 
 
+@pytest.mark.parametrize("bom", [True, False], ids=["bom", "no_bom"])
+@pytest.mark.parametrize("byte_order", ["utf-16-le", "utf-16-be"])
+def test_a_utf16_tab_export_ending_in_a_ctrl_z_is_drafted_as_ingestion_reads_it(
+    tmp_path: Path, byte_order: str, bom: bool
+) -> None:
+    """Excel's "Unicode text" (UTF-16, tabs) from an exporter that ends it with Ctrl-Z: the draft looked for the mark
+    as the one byte 0x1A. Little-endian, the mark (1A 00) stuck to the last amount, drafted as text; big-endian
+    (00 1A), half of it was cut off, and the sample refused as 'NUL bytes that are not UTF-16 text'."""
+    rows = [f"D{i:03d}\t{['Lyon', 'Nîmes'][i % 2]}\t{400 + i},50" for i in range(30)]
+    mark = codecs.BOM_UTF16_LE if byte_order == "utf-16-le" else codecs.BOM_UTF16_BE
+    sample = _sample(tmp_path, "loyers_2025-11.csv")
+    text = "\r\n".join(["Dossier\tSite\tLoyer", *rows]) + "\x1a"
+    sample.write_bytes((mark if bom else b"") + text.encode(byte_order))
+
+    contract, _ = _draft(sample)
+
+    fmt = contract.format
+    assert (fmt.encoding, fmt.delimiter) == ("utf-16" if bom else byte_order, "\t")
+    assert (contract.column("Loyer").type, fmt.decimal) == ("decimal", ",")
+    assert _problems(sample, contract) == []
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        codecs.BOM_UTF16_LE,
+        codecs.BOM_UTF16_BE,
+        codecs.BOM_UTF16_LE + "\r\n\t\r\n".encode("utf-16-le"),
+        codecs.BOM_UTF16_BE + "\r\n\r\n\x1a".encode("utf-16-be"),
+        "\r\n\r\n".encode("utf-16-le"),
+        codecs.BOM_UTF8 + b"\r\n",
+        b"\r\n \r\n\x1a",
+    ],
+    ids=["utf16le_bom", "utf16be_bom", "utf16le_blank", "utf16be_blank_ctrl_z", "utf16le_no_bom", "utf8", "cp1252"],
+)
+def test_a_sample_of_only_a_byte_order_mark_or_blank_lines_is_empty_as_ingestion_says(
+    tmp_path: Path, content: bytes
+) -> None:
+    """Ingestion rejects such a file as empty_file (readers/bytes_checks.py); the draft said it had no header line."""
+    sample = _sample(tmp_path, "suivi_2025-11.csv")
+    sample.write_bytes(content)
+    refused = runner.invoke(app, ["contracts", "draft", str(sample), "--out", str(tmp_path / "draft.yml")])
+    assert refused.exit_code == 1 and refused.output.strip() == "suivi_2025-11.csv: the file is empty", refused.output
+
+
 def test_a_workbook_row_holding_an_excel_error_is_no_row_of_the_sample(tmp_path: Path) -> None:
     """A lookup that found nothing shows #N/A: ingestion quarantines its row (readers/xlsx_formulas.py), but the draft
     read the error as the column's text, and drafted a column of amounts as text."""
