@@ -139,7 +139,8 @@ def _decode(raw: bytes, truncated: bool, file_name: str) -> tuple[str, str]:
     """The sample's text and the encoding a contract should name for it: only encodings the readers take.
 
     A byte-order mark decides (UTF-16 either way round: the readers' "utf-16" reads both by their mark); NUL
-    bytes without one are UTF-16 too, by which half of each pair they fall in. UTF-32 has no reader.
+    bytes without one, in most characters, are UTF-16 too, by which half of each pair they fall in: a NUL here and
+    there is a broken value of a one-byte export, whose row ingestion sets aside (nul_byte). UTF-32 has no reader.
     """
     if raw.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):  # before UTF-16: FF FE 00 00 starts like it
         raise DraftError(
@@ -149,8 +150,8 @@ def _decode(raw: bytes, truncated: bool, file_name: str) -> tuple[str, str]:
     head = raw[:4096]
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         candidates = [("utf-16", "utf-16")]
-    elif b"\x00" in head:
-        big_endian = head[0::2].count(0) > head[1::2].count(0)  # ASCII in UTF-16-BE is 00 xx
+    elif max(nuls := (head[0::2].count(0), head[1::2].count(0))) > len(head) // 4:  # Latin text: 1 in 2 bytes
+        big_endian = nuls[0] > nuls[1]  # ASCII in UTF-16-BE is 00 xx
         candidates = [("utf-16-be", "utf-16-be")] if big_endian else [("utf-16-le", "utf-16-le")]
     else:
         candidates = [(e, "utf-8" if e == "utf-8-sig" else e) for e in ENCODINGS]
@@ -160,7 +161,7 @@ def _decode(raw: bytes, truncated: bool, file_name: str) -> tuple[str, str]:
             text = codecs.getincrementaldecoder(python_encoding)().decode(raw, final=not truncated)
         except UnicodeDecodeError:
             continue
-        if "\x00" not in text:
+        if "\x00" not in text or not encoding.startswith("utf-16"):  # NUL in UTF-16 text: not UTF-16 after all
             return text, encoding
     raise DraftError(f"{file_name}: NUL bytes that are not UTF-16 text: not a text export?")
 
@@ -215,7 +216,8 @@ def _sample_rows(
     header = [h.strip() for h in next(reader, [])]
     rows = []
     for fields in reader:
-        if len(fields) == len(header) and not no_row(fields, len(header)):  # as ingestion skips it
+        # as ingestion skips it, or sets it aside (a NUL byte: nul_byte)
+        if len(fields) == len(header) and not no_row(fields, len(header)) and "\x00" not in "".join(fields):
             rows.append(dict(zip(header, fields, strict=True)))
         if len(rows) >= SAMPLE_ROWS:
             break

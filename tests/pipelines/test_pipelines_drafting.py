@@ -83,6 +83,25 @@ def test_a_utf16_sample_without_byte_order_mark_is_read_by_its_nul_bytes(tmp_pat
     assert _problems(sample, contract) == []
 
 
+@pytest.mark.parametrize("last_end", ["\n", "\r\n"])  # one sample of each length, even and odd
+def test_a_nul_byte_in_a_one_byte_sample_is_a_broken_value_not_utf16(tmp_path: Path, last_end: str) -> None:
+    """One NUL byte made the draft read a cp1252 sample as UTF-16: a contract of one garbled column, or the sample
+    refused ('NUL bytes that are not UTF-16 text') when its length was odd. Ingestion reads it as cp1252 and sets the
+    row aside (nul_byte); the draft leaves that row out of its guesses."""
+    lines = [*LINES]
+    lines[2] = lines[2].replace("Pézenas", "Péze\x00nas")
+    sample = _sample(tmp_path, "suivi_2025-11.csv")
+    sample.write_bytes(("\r\n".join(lines) + last_end).encode("cp1252"))
+
+    contract, _ = _draft(sample)
+
+    assert [c.name for c in contract.columns] == ["Dossier", "Site", "Entrée"]
+    assert (contract.format.encoding, contract.column("Site").allowed) == ("cp1252", ("Lyon", "Pézenas"))
+    rows = list(read_rows(sample, contract))
+    assert [(n, row.code) for n, row in rows if isinstance(row, RowUnreadable)] == [(2, "nul_byte")]
+    assert [n for n, row in rows if not isinstance(row, RowUnreadable) and validate_row(row, contract, TODAY)[1]] == []
+
+
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
