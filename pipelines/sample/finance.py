@@ -1,7 +1,8 @@
 """Funders of the programme, their multi-year conventions and pay-for-performance clauses.
 
 A convention runs three years for one funder and one site; each year it commits the funder's share of
-the programme cost for the person-years housed at the site that year, and pays most of it by year end.
+the programme cost for the person-years housed at the site that whole year (those housed at the snapshot date
+counted to 31 December), and pays most of it by year end.
 """
 
 from __future__ import annotations
@@ -69,8 +70,10 @@ class Clause:
 
 
 def add_person_years(budget: dict[tuple[str, int], float], path: HousingPath, as_of: date) -> None:
-    """Add the path's years housed to budget[(site, year)], the budget a year's commitment is based on."""
-    start, end = path.entry, path.tenancies[-1].end or as_of
+    """Add the path's years housed to budget[(site, year)], the budget a year's commitment is based on. A
+    convention is signed for a whole year: someone still housed at `as_of` counts to the end of its year, not
+    only the days so far (the warehouse takes the year in progress pro rata of its days observed)."""
+    start, end = path.entry, path.tenancies[-1].end or date(as_of.year, 12, 31)
     for year in range(start.year, end.year + 1):
         first, last = max(start, date(year, 1, 1)), min(end, date(year, 12, 31))
         budget[(path.site, year)] = budget.get((path.site, year), 0.0) + ((last - first).days + 1) / 365.25

@@ -6,7 +6,7 @@ import csv
 import io
 import json
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,7 +15,7 @@ from dateutil.relativedelta import relativedelta
 from pipelines.sample.config import ConfigError, load_config
 from pipelines.sample.finance import FUNDERS
 from pipelines.sample.generate import generate
-from tests.ground_truth import shelter_nights_before_after, survey_scores
+from tests.ground_truth import _committed_to_date, shelter_nights_before_after, survey_scores
 
 AS_OF = date(2025, 12, 31)
 CONFIG = load_config()
@@ -207,6 +207,33 @@ def test_conventions_commit_the_cost_of_the_person_years_housed(world: Path) -> 
     for (site, year), amount in committed.items():
         shares = sum(sum(f.shares.values()) for f in FUNDERS if site in f.sites)
         assert amount == pytest.approx(CONFIG.finance.cost_per_person_year * shares * years[(site, year)], rel=1e-3)
+
+
+def test_a_year_in_progress_costs_per_person_year_what_the_conventions_plan(tmp_path: Path) -> None:
+    """Observed to 30 June, each site's commitment for the year is signed for the whole year, and the warehouse
+    (and the ground truth) takes it pro rata of the days observed: per person-year housed so far it costs about
+    the configured programme cost. A commitment sized on the days housed so far is discounted twice (about half),
+    which an observation ending on 31 December hides."""
+    end = date(2025, 6, 30)
+    generate(tmp_path, persons=600, seed=4, as_of=end)
+    site = {p["person_id"]: p["site"] for p in truth(tmp_path, "programme.csv")}
+    housed: dict[str, set[date]] = defaultdict(set)  # person -> days housed this year, moves counted once
+    for t in truth(tmp_path, "tenancies.csv"):
+        first = max(date.fromisoformat(t["start_date"]), date(end.year, 1, 1))
+        stop = min(date.fromisoformat(t["end_date"]) if t["end_date"] else end, end) + timedelta(days=1)
+        housed[t["person_id"]] |= {first + timedelta(days=n) for n in range((stop - first).days)}
+    days: dict[str, int] = defaultdict(int)
+    for person, held in housed.items():
+        days[site[person]] += len(held)
+    committed: dict[str, float] = defaultdict(float)
+    for line in truth(tmp_path, "conventions.csv"):
+        if int(line["year"]) == end.year:
+            committed[line["site"]] += float(_committed_to_date(line, end))
+    assert days.keys() == committed.keys()
+    for name, housed_days in days.items():
+        shares = sum(sum(f.shares.values()) for f in FUNDERS if name in f.sites)
+        per_person_year = committed[name] * 365.25 / housed_days
+        assert per_person_year == pytest.approx(CONFIG.finance.cost_per_person_year * shares, rel=0.1), name
 
 
 def test_married_women_appear_under_their_usage_name_at_some_partners(world: Path) -> None:
