@@ -779,24 +779,31 @@ def _aggregate_cells(truth: Truth, contributions: list[tuple]) -> dict[CellKey, 
             len(ids), None, float(len(ids)), None
         )
 
-    # programme cost per person-year housed, costs avoided, net cost and cost-offset ratio, by site
+    # programme cost per person-year housed, costs avoided, net cost and cost-offset ratio, by site: what was
+    # committed to date against the days housed at the site in the years its funders committed something
     conventions = _rows(truth_dir / "conventions.csv")
-    first_day = date(min(int(row["year"]) for row in conventions), 1, 1)
     people = _persons(truth)
     participants: dict[str, int] = defaultdict(int)
-    days_housed: dict[str, int] = defaultdict(int)
+    housed_in: Counter[tuple[str, int]] = Counter()  # (site, year) -> days housed, to the observation end
     for p in people:
         stop = end + timedelta(days=1)
         housed: set[int] = set()
         for start, finish, _ in p.spells:
-            housed |= _days(max(start, first_day), min(finish or stop, stop))
+            housed |= _days(start, min(finish or stop, stop))
+        housed_in.update((p.site, date.fromordinal(day).year) for day in housed)
         for site in (p.site, "all"):
             participants[site] += 1
-            days_housed[site] += len(housed)
     committed: dict[str, Decimal] = defaultdict(Decimal)
+    site_years: dict[tuple[str, int], Decimal] = defaultdict(Decimal)  # (site, year) -> committed that year
     for row in conventions:
+        site_years[(row["site"], int(row["year"]))] += Decimal(row["committed"])
         for site in (row["site"], "all"):
             committed[site] += _committed_to_date(row, end)
+    days_housed: dict[str, int] = {site: 0 for site in participants}
+    for (site, year), engaged in site_years.items():
+        if engaged > 0 and site in days_housed:
+            days_housed[site] += housed_in[(site, year)]
+            days_housed["all"] += housed_in[(site, year)]
     avoided: dict[tuple[str, str], list] = defaultdict(lambda: [Decimal(0), 0])  # (site, sector) -> sum, persons
     for code, _, _, _, site, _, numerator, _ in contributions:
         if code.startswith("cost_avoided_"):
@@ -804,17 +811,19 @@ def _aggregate_cells(truth: Truth, contributions: list[tuple]) -> dict[CellKey, 
                 avoided[(s, code.removeprefix("cost_avoided_"))][0] += numerator
                 avoided[(s, code.removeprefix("cost_avoided_"))][1] += 1
     for site, days in days_housed.items():
-        programme = committed[site] * DAYS_PER_YEAR / days
+        programme = committed[site] * DAYS_PER_YEAR / days if days else None
         cells[("cost_programme_per_person_year", period, site, "all", "all")] = IndicatorCell(
-            _whole(committed[site]), days, float(programme), participants[site]
+            _whole(committed[site]), days, None if programme is None else float(programme), participants[site]
         )
         sectors = [avoided[(site, sector)] for sector in ("health", "justice", "shelter") if (site, sector) in avoided]
         if len(sectors) == 3:
             per_year = sum(total / persons for total, persons in sectors)
             persons = min(min(persons for _, persons in sectors), participants[site])
             key = (period, site, "all", "all")
-            cells[("cost_net_per_person_year", *key)] = IndicatorCell(None, None, float(programme - per_year), persons)
-            cells[("cost_offset_ratio", *key)] = IndicatorCell(None, None, float(per_year / programme), persons)
+            net = None if programme is None else float(programme - per_year)
+            ratio = float(per_year / programme) if programme else None
+            cells[("cost_net_per_person_year", *key)] = IndicatorCell(None, None, net, persons)
+            cells[("cost_offset_ratio", *key)] = IndicatorCell(None, None, ratio, persons)
 
     # funders: committed and paid per sector, site and year; costs avoided in their sector against commitment
     yearly: dict[tuple[str, int, str], list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
@@ -833,27 +842,39 @@ def _aggregate_cells(truth: Truth, contributions: list[tuple]) -> dict[CellKey, 
             cells[("funder_paid_share", *key)] = IndicatorCell(
                 _whole(paid), _whole(engaged), float(paid / engaged), None
             )
-    # a sector's avoided costs at a site are shared between the funders of that sector there, pro rata to what
-    # each committed in it (all years, to the observation end)
-    sector_engaged: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
-    for (_, sector, site), engaged in funded.items():
-        sector_engaged[(sector, site)] += engaged
+    # each funder's commitment in a sector at a site is set against the days housed there in the years it
+    # committed something; the sector's avoided costs there are shared between its funders pro rata to their
+    # commitments per person-year (nothing credited while they all have committed nothing yet)
+    funder_days: dict[tuple[str, str], int] = defaultdict(int)
+    for (breakdown, year, site), (engaged, _) in yearly.items():
+        if site != "all" and engaged > 0:
+            funder_days[(breakdown, site)] += housed_in[(site, year)]
+    rate: dict[tuple[str, str, str], Decimal | None] = {
+        (breakdown, sector, site): engaged * DAYS_PER_YEAR / funder_days[(breakdown, site)]
+        if funder_days[(breakdown, site)]
+        else None
+        for (breakdown, sector, site), engaged in funded.items()
+    }
+    sector_rate: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for (_, sector, site), per_year in rate.items():
+        sector_rate[(sector, site)] += per_year or 0
     offsets: dict[tuple[str, str], list] = defaultdict(lambda: [Decimal(0), 0, Decimal(0), 0])
     for (breakdown, sector, site), engaged in funded.items():
-        if (site, COST_SECTORS[sector]) not in avoided or site not in days_housed:
+        if (site, COST_SECTORS[sector]) not in avoided:
             continue
         total, persons = avoided[(site, COST_SECTORS[sector])]
-        credited = total * engaged / sector_engaged[(sector, site)]
+        per_year, of_sector = rate[(breakdown, sector, site)], sector_rate[(sector, site)]
+        credited = total * per_year / of_sector if per_year is not None and of_sector else 0
         for s in (site, "all"):
             sums = offsets[(breakdown, s)]
             sums[0] += credited
             sums[1] += persons
             sums[2] += engaged
-            sums[3] += days_housed[site]
+            sums[3] += funder_days[(breakdown, site)]
     for (breakdown, site), (total, persons, engaged, days) in offsets.items():
-        value = (total / persons) / (engaged * DAYS_PER_YEAR / days)
+        value = (total / persons) / (engaged * DAYS_PER_YEAR / days) if engaged and days else None
         cells[("funder_cost_offset_ratio", period, site, "all", breakdown)] = IndicatorCell(
-            None, None, float(value), persons
+            None, None, None if value is None else float(value), persons
         )
 
     # pay-for-performance clauses, measured on the people who entered at the site in the clause's year

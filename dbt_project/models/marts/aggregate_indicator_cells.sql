@@ -84,11 +84,13 @@ participants as (
     group by grouping sets ((site), ())
 ),
 
+-- the programme at a site: what its funders committed to date against the days housed there in the years they
+-- committed something (a year the file holds no commitment for is no year the programme's cost is known of)
 programme as (
     select
         case when grouping(site) = 1 then 'all' else site end as site,
         sum(committed_to_date) as committed,
-        sum(days_housed) as days_housed
+        sum(case when committed > 0 then days_housed else 0 end) as days_housed
     from {{ ref('fct_programme_costs') }}
     group by grouping sets ((site), ())
 ),
@@ -189,10 +191,9 @@ funder_year_cells as (
     where measures.indicator_code = 'funder_committed' or yearly.committed > 0
 ),
 
-housed_by_site as (
-    select site, sum(days_housed) as days_housed
+housed_by_year as (
+    select site, year, days_housed
     from {{ ref('fct_programme_costs') }}
-    group by site
 ),
 
 avoided_by_site as (
@@ -201,20 +202,33 @@ avoided_by_site as (
     group by site, sector
 ),
 
--- what each funder committed in a sector at a site (all years, to the observation end), and its share of what
--- the sector's funders committed there: the share of the sector's avoided costs credited to it
+-- what each funder committed in a sector at a site (all years, to the observation end) and the days housed at
+-- the site in the years it committed something there: its commitment per person-year is spread over those only,
+-- not over years before its sector was funded there
 funder_sector_sites as (
     select
-        funder_code,
-        sector,
-        cost_sector,
-        site,
-        sum(committed_to_date) as committed,
-        sum(committed_to_date) / nullif(sum(sum(committed_to_date)) over (partition by sector, site), 0)
-            as committed_share
+        portfolio.funder_code,
+        portfolio.sector,
+        portfolio.cost_sector,
+        portfolio.site,
+        sum(portfolio.committed_to_date) as committed,
+        coalesce(sum(housed_by_year.days_housed) filter (where portfolio.committed > 0), 0) as days_housed
     from portfolio
-    where cost_sector is not null
-    group by funder_code, sector, cost_sector, site
+    left join housed_by_year on portfolio.site = housed_by_year.site and portfolio.year = housed_by_year.year
+    where portfolio.cost_sector is not null
+    group by portfolio.funder_code, portfolio.sector, portfolio.cost_sector, portfolio.site
+),
+
+-- each funder's share of the sector's avoided costs at a site: its commitment per person-year there over the
+-- sector's (its funders' summed, each over its own years), so that every funder of the sector at the site shows
+-- the sector's ratio; none while they all have committed nothing yet (a convention starting next year)
+funder_shares as (
+    select
+        *,
+        committed * 365.25 / nullif(days_housed, 0)
+        / nullif(sum(committed * 365.25 / nullif(days_housed, 0)) over (partition by sector, site), 0)
+            as committed_share
+    from funder_sector_sites
 ),
 
 funder_offset_cells as (
@@ -227,12 +241,11 @@ funder_offset_cells as (
         null::numeric as numerator,
         null::numeric as denominator,
         (sum(avoided_by_site.avoided * funded.committed_share) / sum(avoided_by_site.persons))
-        / nullif(sum(funded.committed) * 365.25 / nullif(sum(housed_by_site.days_housed), 0), 0) as value,
+        / nullif(sum(funded.committed) * 365.25 / nullif(sum(funded.days_housed), 0), 0) as value,
         sum(avoided_by_site.persons) as persons
-    from funder_sector_sites as funded
+    from funder_shares as funded
     inner join avoided_by_site
         on funded.site = avoided_by_site.site and funded.cost_sector = avoided_by_site.sector
-    inner join housed_by_site on funded.site = housed_by_site.site
     cross join observation
     group by observation.period, funded.funder_code, funded.sector, grouping sets ((funded.site), ())
 ),

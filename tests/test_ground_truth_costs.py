@@ -1,0 +1,73 @@
+"""The ground truth's programme cost and funders' cost-offset ratios on a small hand-made truth, where the
+sample's conventions (every sector funded at every site from the programme's start) cannot tell."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from tests.ground_truth import Truth, _aggregate_cells
+
+END = date(2025, 12, 31)
+CONVENTIONS = (  # funder, sector, site, year, committed
+    # Lille is funded from 2018, Lyon from 2019 (G), its health only in 2024 and 2025 (F, and E in 2025), its
+    # justice from 2026 (D)
+    ("H", "logement", "Lille", 2018, "1000.00"),
+    *(("G", "logement", "Lyon", year, "50000.00") for year in range(2019, 2026)),
+    ("F", "sante", "Lyon", 2024, "100000.00"),
+    ("F", "sante", "Lyon", 2025, "100000.00"),
+    ("E", "sante", "Lyon", 2025, "50000.00"),
+    ("D", "justice", "Lyon", 2026, "50000.00"),
+)
+
+
+def _truth(directory: Path) -> Truth:
+    for name in ("survey_responses", "council_sessions", "leases", "pfp_clauses"):
+        (directory / f"{name}.csv").write_text("site\n", encoding="utf-8")
+    with (directory / "conventions.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(("funder_code", "sector", "site", "year", "committed", "paid"))
+        writer.writerows((*line, "0.00") for line in CONVENTIONS)
+    housed_since = date(2018, 1, 1)  # Lyon's two tenants are housed before its first convention
+    return Truth(
+        observation_end=END,
+        observed_to={},
+        participants=[(f"P{n}", f"p{n}", "Lyon", None, housed_since) for n in (1, 2)],
+        tenancies=[(f"T{n}", f"p{n}", housed_since, None, "") for n in (1, 2)],
+        events={},
+        rows_read={},
+        rows_quarantined={},
+        truth_dir=directory,
+    )
+
+
+def test_a_commitment_is_set_against_the_days_housed_in_the_years_committed(tmp_path: Path) -> None:
+    """F's 200,000 euros of 2024-2025 are spread over the days housed in those two years, not since 2019 (when
+    G's convention started) nor 2018 (Lille's), E's 50,000 of 2025 over 2025's: the health costs avoided are
+    shared pro rata to those commitments per person-year, and both show the sector's ratio. The programme's
+    cost is set against the years Lyon's funders committed something (2019 on). D's justice convention starts
+    next year: no one in the sector has committed anything yet, no ratio (a ZeroDivisionError on the old ground
+    truth, an empty value in the warehouse)."""
+    contributions = [
+        (f"cost_avoided_{sector}", "p", "all", person, "Lyon", "2018-Q1", amount, 1)
+        for sector, amounts in (("health", (6000, 4000)), ("justice", (100, 100)))
+        for person, amount in zip(("p1", "p2"), amounts, strict=True)
+    ]
+    cells = _aggregate_cells(_truth(tmp_path), contributions)
+    period = END.isoformat()
+    days_2024, days_2025 = (2 * (date(year + 1, 1, 1) - date(year, 1, 1)).days for year in (2024, 2025))
+    health_per_year = 200_000 * 365.25 / (days_2024 + days_2025) + 50_000 * 365.25 / days_2025
+    for funder in ("F", "E"):
+        for site in ("Lyon", "all"):
+            health = cells[("funder_cost_offset_ratio", period, site, "all", f"{funder}:sante")]
+            assert (health.value, health.persons) == (pytest.approx(5000 / health_per_year), 2)
+    for site in ("Lyon", "all"):
+        justice = cells[("funder_cost_offset_ratio", period, site, "all", "D:justice")]
+        assert (justice.value, justice.persons) == (None, 2)
+    days_since_2019 = 2 * (date(2026, 1, 1) - date(2019, 1, 1)).days
+    programme = cells[("cost_programme_per_person_year", period, "Lyon", "all", "all")]
+    assert (programme.numerator, programme.denominator) == (600_000, days_since_2019)
+    assert programme.value == pytest.approx(600_000 * 365.25 / days_since_2019)
