@@ -44,6 +44,7 @@ from pipelines.validation import Problem
 from pipelines.writer_lock import WRITER_LOCK, held_for_a_build
 from pseudonymisation.keys import KeyFileError
 from pseudonymisation.link_keys import record_key
+from tests.pipelines.file_mishaps import deny_opening
 from tests.pipelines.leftovers import as_if_its_writer_exited, gone_pid, rename_failing
 
 CONTRACTS = load_contracts()
@@ -1150,14 +1151,7 @@ def test_a_file_the_abord_user_cannot_read_is_named_and_the_others_load(ctx, tmp
     (landing / "housing").mkdir(parents=True)
     locked = _write(landing / "housing", "2025-11", _rows("B1"))
     _write(landing / "housing", "2025-12", _rows("B1", "B2"))
-    real_open = Path.open
-
-    def denied(path: Path, *args, **kwargs):
-        if path == locked:
-            raise PermissionError(13, "Permission denied", str(path))
-        return real_open(path, *args, **kwargs)
-
-    monkeypatch.setattr(Path, "open", denied)
+    deny_opening(monkeypatch, lambda path: path == locked)
     summaries = ingest.ingest_source(ctx, TENANCIES, landing)
     assert [(s.file_name, s.status) for s in summaries] == [
         ("tenancies_2025-11.csv", "unreadable"),

@@ -17,6 +17,7 @@ from orchestration.resources import AbordResource
 from pipelines.contract import load_contract, load_contracts
 from pipelines.readers import hmis_export
 from pseudonymisation.keys import new_key
+from tests.pipelines.file_mishaps import deny_opening
 from tests.pipelines.hmis_exports import hmis_zip
 
 runner = CliRunner()
@@ -174,14 +175,7 @@ def test_an_hmis_export_folder_with_a_file_that_cannot_be_read_is_refused_naming
     root, who reads any file: the permission error is raised as the OS would."""
     monkeypatch.setenv("ABORD_CONTRACT_VARIANTS", "hmis")
     folder = _hmis_folder(steward, "2025-12", version="FY2026")
-    real_open = Path.open
-
-    def locked(path: Path, *args, **kwargs):
-        if path.name == "Client.csv":
-            raise PermissionError(13, "Permission denied", str(path))
-        return real_open(path, *args, **kwargs)
-
-    monkeypatch.setattr(Path, "open", locked)
+    deny_opening(monkeypatch, lambda path: path.name == "Client.csv")
     result = runner.invoke(app, ["ingest", "--source", "housing_participants", str(folder)])
     assert isinstance(result.exception, SystemExit) and result.exit_code == 1, result.output
     (run,) = ingest_batches(AbordResource(), load_contracts(variants=("hmis",))["housing_participants"])
@@ -197,14 +191,7 @@ def test_ingest_of_a_file_the_abord_user_cannot_read_names_it_and_fails(
 ) -> None:
     """A PermissionError traceback; as root, the tests raise it as the OS would."""
     path = _tenancies(steward, ["B1;P1;Lyon;03/02/2021;;;400,00"])
-    real_open = Path.open
-
-    def denied(file: Path, *args, **kwargs):
-        if file == path:
-            raise PermissionError(13, "Permission denied", str(file))
-        return real_open(file, *args, **kwargs)
-
-    monkeypatch.setattr(Path, "open", denied)
+    deny_opening(monkeypatch, lambda file: file == path)
     result = runner.invoke(app, ["ingest", "--source", "housing_tenancies", str(path)])
     assert isinstance(result.exception, SystemExit) and result.exit_code == 1, result.output
     assert " unreadable " in result.stdout

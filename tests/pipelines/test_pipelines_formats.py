@@ -33,6 +33,7 @@ from pipelines.retry import retry_quarantine
 from pipelines.sql_pull import SqlSourceError, pull_table
 from pipelines.warehouse import sqlalchemy_url
 from tests.conftest import create_database
+from tests.pipelines.file_mishaps import write_over_while_read
 
 CONTRACT = """
 name: landlord_rents
@@ -233,17 +234,7 @@ def test_a_workbook_sent_again_while_it_is_read_loads_nothing(ctx: IngestContext
     and is read again once it stands still (pipelines/arrival.py)."""
     path = _rents(tmp_path / "loyers_2025-12.xlsx", 1)
     sent_again = _rents(tmp_path / "sent_again.xlsx", 2).read_bytes()
-    real = ingest.read_rows
-
-    def upload_begins(extract: Path, contract):
-        for number, row in real(extract, contract):
-            yield number, row
-            if number == 3:
-                with extract.open("r+b") as handle:  # written over in place: the same file, cut, then refilled
-                    handle.truncate(0)
-                    handle.write(sent_again[: len(sent_again) // 4])
-
-    monkeypatch.setattr(ingest, "read_rows", upload_begins)
+    write_over_while_read(monkeypatch, sent_again)
     summary = ingest_file(ctx, contract, path)
     assert summary.status == "changed" and "changed while it was read" in summary.message
     assert _loaded_and_reasons(ctx, "select batch_id from audit.batches") == ([], [])

@@ -9,7 +9,6 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from pipelines import ingest
 from pipelines.contract import CONTRACTS_DIR, ContractError, check_contracts, load_contract, load_contracts
 from pipelines.ingest import IngestContext, ingest_file, ingest_source
 from pipelines.pipeline import ensure_raw_tables
@@ -19,6 +18,7 @@ from pipelines.readers.hmis_export import HmisExport, pack_folder
 from pipelines.sample.config import load_config
 from pipelines.sample.generate import generate
 from tests.conftest import create_database
+from tests.pipelines.file_mishaps import write_over_while_read
 from tests.pipelines.hmis_exports import CLIENTS, ENROLLMENTS, EXITS, SERVICES, hmis_zip
 
 CSV = load_contracts(variants=())
@@ -126,17 +126,7 @@ def test_an_export_written_over_while_it_is_read_loads_nothing(warehouse_url: st
     path = tmp_path / "hmis_2025-12.zip"
     path.write_bytes(_large_export("Martin"))
     sent_again = _large_export("Roux")
-    real = ingest.read_rows
-
-    def upload_begins(export: Path, contract):
-        for number, row in real(export, contract):
-            yield number, row
-            if number == 3:
-                with export.open("r+b") as handle:  # written over in place: the same file, cut, then refilled
-                    handle.truncate(0)
-                    handle.write(sent_again[: len(sent_again) // 4])
-
-    monkeypatch.setattr(ingest, "read_rows", upload_begins)
+    write_over_while_read(monkeypatch, sent_again)
     summary = ingest_file(ctx, HMIS["housing_participants"], path)
     assert summary.status == "changed" and "changed while it was read" in summary.message
     with psycopg.connect(ctx.url) as conn:
