@@ -26,6 +26,10 @@ class HealthRates:
     after_entry_factor: float
     psychiatry_share: float
     stay_days: Range
+    death_in_hospital_share: float  # of deaths: in a hospital stay, discharged as a death (mode de sortie)
+    hospital_death_recorded_late_share: float  # of those: the housing operator ends the tenancy days later
+    hospital_death_unrecorded_share: float  # of those: the housing operator never ends it
+    hospital_death_record_delay_days: Range
 
 
 @dataclass(frozen=True)

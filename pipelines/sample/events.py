@@ -35,6 +35,7 @@ class Encounter:
     service: str  # general | psychiatrie
     admission: date
     discharge: date
+    discharge_mode: str = "domicile"  # PMSI mode de sortie: domicile, or deces for a death in the stay
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +84,11 @@ def _arrivals(rng: random.Random, path: HousingPath, as_of: date, before: float,
     return days
 
 
-def health_events(rng: random.Random, path: HousingPath, as_of: date, rates: HealthRates) -> list[Encounter]:
+def health_events(
+    rng: random.Random, path: HousingPath, as_of: date, rates: HealthRates, death_stay_days: int | None = None
+) -> list[Encounter]:
+    """Emergency visits and hospital stays; with `death_stay_days`, the person died in a stay of that many days
+    ending on the death day, which the hospital discharges as a death."""
     frailty = rng.gammavariate(2.0, 0.5)
     last = observed_window(path, as_of)[1]
     u_rate, h_rate = rates.urgence_per_year * frailty, rates.hospitalisation_per_year * frailty
@@ -100,6 +105,9 @@ def health_events(rng: random.Random, path: HousingPath, as_of: date, rates: Hea
         discharge = day + timedelta(days=rng.randint(*rates.stay_days))
         if discharge <= last:  # hospital extracts hold completed stays only
             events.append(Encounter("hospitalisation", service, day, discharge))
+    if death_stay_days is not None and path.death_date is not None:
+        admission = path.death_date - timedelta(days=death_stay_days)
+        events.append(Encounter("hospitalisation", "general", admission, path.death_date, "deces"))
     events.sort(key=lambda e: (e.admission, e.encounter_type))
     return events
 

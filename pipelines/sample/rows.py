@@ -137,6 +137,7 @@ def _encounter(e: Encounter, snap: Snapshot) -> Row:
         "service": e.service,
         "admission_date": iso_date(e.admission),
         "discharge_date": iso_date(e.discharge),
+        "discharge_mode": e.discharge_mode,
     }
 
 

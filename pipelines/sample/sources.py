@@ -110,6 +110,7 @@ HEADERS = {
         "service",
         "admission_date",
         "discharge_date",
+        "discharge_mode",
     ),  # fmt: skip
     "employment_contracts": (
         "contract_id",

@@ -32,6 +32,14 @@ def _persons(p: Person) -> Iterable[tuple]:
     yield i.person_id, i.given_name, i.family_name, i.birth_date.isoformat(), i.sex, i.nir, i.phone, i.email
 
 
+def _deaths(p: Person) -> Iterable[tuple]:
+    """The true death day, whether it came in a hospital stay the hospital discharges as a death, and the day the
+    housing operator ends the tenancy for it (tenancies.csv holds the operator's record: later, or never)."""
+    if p.path.death_date is not None:
+        recorded = p.hospital_death.recorded if p.hospital_death else p.path.death_date
+        yield p.identity.person_id, p.path.death_date.isoformat(), int(p.hospital_death is not None), iso_date(recorded)
+
+
 def _programme(p: Person) -> Iterable[tuple]:
     yield p.identity.person_id, p.path.site, p.path.referral.isoformat(), p.path.entry.isoformat()
 
@@ -128,6 +136,7 @@ PERSON_TABLES: dict[str, tuple[tuple[str, ...], Callable[[Person], Iterable[tupl
     "persons.csv": (("person_id", "given_name", "family_name", "birth_date", "sex", "nir", "phone", "email"), _persons),
     "programme.csv": (("person_id", "site", "referral_date", "entry_date"), _programme),
     "tenancies.csv": (("tenancy_id", "person_id", "site", "start_date", "end_date", "exit_reason"), _tenancies),
+    "deaths.csv": (("person_id", "death_date", "in_hospital", "housing_recorded_date"), _deaths),
     "usage_names.csv": (("person_id", "usage_family_name"), _usage_names),
     "duplicates.csv": (("partner", "person_id"), _duplicates),
     "shelter_stays.csv": (("person_id", "first_night", "nights", "shelter", "place_type"), _shelter_stays),

@@ -16,9 +16,9 @@ import math
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
-from pipelines.sample.config import SampleConfig
+from pipelines.sample.config import HealthRates, SampleConfig
 from pipelines.sample.events import Contract, Encounter, JusticeEvent, employment_events, health_events, justice_events
 from pipelines.sample.finance import add_person_years
 from pipelines.sample.identities import Identity, iter_identities, with_usage_name
@@ -41,7 +41,7 @@ def stream(seed: int, name: str) -> random.Random:
 @dataclass(frozen=True, slots=True)
 class TenancyRecord:
     number: int  # the housing operator's tenancy number
-    tenancy: Tenancy
+    tenancy: Tenancy  # as the operator's file holds it: a death in hospital it may end later, or never
     rent: float
     lease: Lease
 
@@ -65,6 +65,7 @@ class Person:
     support: SupportLog
     survey: list[SurveyResponse]
     first: dict[str, int]  # source -> number of the person's first record there (first night for shelter)
+    hospital_death: HospitalDeath | None  # a death in a hospital stay, and the operator's record of it
 
     def view(self, partner: str, position: int, count: int, duplicate_share: float) -> PartnerView:
         """The record a partner files the person's `position`-th of `count` rows under: the later
@@ -73,6 +74,43 @@ class Person:
         if second is not None and position >= math.ceil(count * (1 - duplicate_share)):
             return second
         return self.views[partner]
+
+
+@dataclass(frozen=True, slots=True)
+class HospitalDeath:
+    """A death in a hospital stay, and what the housing operator's file makes of it."""
+
+    stay_days: int  # the stay ends on the death day, discharged as a death
+    recorded: date | None  # the tenancy end the housing operator records, None if never (or not yet)
+
+
+def hospital_death(rng: random.Random, path: HousingPath, as_of: date, rates: HealthRates) -> HospitalDeath | None:
+    """Whether a death happened in a hospital stay; the same four draws for every death, so the shares move no
+    other death's values."""
+    if path.death_date is None:
+        return None
+    in_hospital, stay_days, fate, delay = (
+        rng.random(),
+        rng.randint(*rates.stay_days),
+        rng.random(),
+        rng.randint(*rates.hospital_death_record_delay_days),
+    )
+    if in_hospital >= rates.death_in_hospital_share:
+        return None
+    recorded: date | None = path.death_date
+    if fate < rates.hospital_death_unrecorded_share:
+        recorded = None
+    elif fate < rates.hospital_death_unrecorded_share + rates.hospital_death_recorded_late_share:
+        later = path.death_date + timedelta(days=delay)
+        recorded = later if later <= as_of else None
+    return HospitalDeath(stay_days, recorded)
+
+
+def _as_recorded(tenancy: Tenancy, death: HospitalDeath | None) -> Tenancy:
+    """The tenancy as the housing operator's file holds it: a death in hospital may end it later, or never."""
+    if death is None or tenancy.exit_reason != "deces" or death.recorded == tenancy.end:
+        return tenancy
+    return Tenancy(tenancy.start, death.recorded, "deces" if death.recorded else None)
 
 
 def _by_date(events: list, dated: Callable[[object], date]) -> list:
@@ -112,7 +150,7 @@ class Simulation:
         health_rng, justice_rng, work_rng, shelter_rng, survey_rng, support_rng = (
             stream(seed, n) for n in ("health", "justice", "employment", "shelter", "survey", "support")
         )
-        pay_rng = stream(seed, "employment-pay")
+        pay_rng, death_rng = stream(seed, "employment-pay"), stream(seed, "hospital-deaths")
         for number in range(1, count + 1):
             identity = with_usage_name(usage_rng, next(identities), config.identity.married_share)
             path = simulate_housing(housing_rng, as_of, config.housing)
@@ -122,11 +160,12 @@ class Simulation:
                 for partner, rate in config.identity.duplicate_rate.items()
                 if dup_rng.random() < rate
             }
+            death = hospital_death(death_rng, path, as_of, config.health)
             first_tenancy = self._number("housing_tenancies", len(path.tenancies))
             tenancies = tuple(
                 TenancyRecord(
                     first_tenancy + k,
-                    t,
+                    _as_recorded(t, death),
                     round(rent_rng.uniform(*RENT_RANGE), 2),
                     lease(landlord_rng, response_rng, t, pools[path.site], as_of, config.landlords),
                 )
@@ -134,7 +173,7 @@ class Simulation:
             )
             incidents = sorted(((t, i) for t in tenancies for i in t.lease.incidents), key=lambda x: x[1].reported)
             claims = sorted(((t, c) for t in tenancies for c in t.lease.claims), key=lambda x: x[1].claimed)
-            health = health_events(health_rng, path, as_of, config.health)
+            health = health_events(health_rng, path, as_of, config.health, death and death.stay_days)
             justice = _by_date(justice_events(justice_rng, path, as_of, config.justice), lambda e: e.start)
             work = _by_date(employment_events(work_rng, pay_rng, path, as_of, config.employment), lambda c: c.start)
             shelter = _by_date(shelter_stays(shelter_rng, path, as_of, config.shelter), lambda s: s.first_night)
@@ -155,5 +194,5 @@ class Simulation:
             self.persons = number
             yield Person(
                 number, identity, path, views, duplicates, tenancies, incidents, claims,
-                health, justice, work, shelter, support, survey, first,
+                health, justice, work, shelter, support, survey, first, death,
             )  # fmt: skip

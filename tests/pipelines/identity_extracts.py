@@ -34,7 +34,7 @@ def health_extract(
         for record_id, who in rows:
             identity = [who.family_name, who.given_name, who.birth_date, who.nir or ""]
             admission = (admitted or {}).get(record_id, f"{period}-01")
-            writer.writerow([record_id, *identity, "", "urgence", "", admission, ""])
+            writer.writerow([record_id, *identity, "", "urgence", "", admission, "", ""])
     return path
 
 

@@ -189,6 +189,37 @@ def test_a_contract_that_gained_a_column_loads_into_the_raw_table_made_before(ct
     assert _query(ctx.url, rents) == [(0, None), (loaded.batch_id, Decimal("400.00"))]
 
 
+def test_the_hospitals_discharge_mode_loads_into_a_raw_table_made_before_it_was_read(ctx, tmp_path: Path) -> None:
+    """A death in a stay (mode de sortie: deces) is read into raw.health_encounters, which a warehouse made
+    before the contract read it gains; rows loaded before keep it empty, a mode outside the list is quarantined."""
+    health = CONTRACTS["health_encounters"]
+    older = replace(health, columns=tuple(c for c in health.columns if c.name != "discharge_mode"))
+    ensure_raw_tables(ctx.url, {"health_encounters": older})
+    with psycopg.connect(ctx.url) as conn:
+        conn.execute(
+            "insert into raw.health_encounters (batch_id, source_row, record_ref, person_key) values (0, 1, 'r', 'p')"
+        )
+    path = tmp_path / "health" / "encounters_2025-12.csv"
+    path.parent.mkdir(parents=True)
+    rows = [
+        ("H1", "Martin", "Paul", "1975-06-01", "", "M", "hospitalisation", "general", "2025-12-01", "2025-12-09"),
+        ("H2", "Martin", "Paul", "1975-06-01", "", "M", "urgence", "general", "2025-12-10", "2025-12-10"),
+        ("H3", "Martin", "Paul", "1975-06-01", "", "M", "hospitalisation", "general", "2025-12-11", "2025-12-20"),
+    ]
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([c.name for c in health.columns])
+        writer.writerows([*row, mode] for row, mode in zip(rows, ("domicile", "", "deces"), strict=True))
+        writer.writerow(["H4", *rows[2][1:-2], "2025-12-21", "2025-12-22", "décédé"])  # not a PMSI mode
+    loaded = ingest_file(ctx, health, path)
+    assert loaded.status == "loaded" and (loaded.rows_loaded, loaded.rows_quarantined) == (3, 1)
+    modes = "select batch_id, source_row, discharge_mode from raw.health_encounters order by 1, 2"
+    assert _query(ctx.url, modes) == [
+        (0, 1, None),
+        *((loaded.batch_id, n, m) for n, m in ((1, "domicile"), (2, None), (3, "deces"))),
+    ]
+
+
 def _made_under(url: str, older) -> None:
     """raw.housing_tenancies as an older contract made it, with one row loaded under it."""
     with psycopg.connect(url) as conn:

@@ -273,6 +273,9 @@ columns:
   - {name: Encounter.class.code, required: true, as: encounter_class, allowed: [EMER, IMP, AMB]}
   - {name: Encounter.period.start, type: date, required: true, as: admission_date}
   - {name: Encounter.period.end, type: date, as: discharge_date}
+  - name: Encounter.hospitalization.dischargeDisposition.coding.code
+    as: discharge_mode
+    allowed: [home, alt-home, other-hcf, hosp, long, aadvice, exp, psy, rehab, snf, oth]
 rules:
   - {column: Encounter.period.end, not_before: Encounter.period.start}
 """
@@ -288,7 +291,9 @@ ENCOUNTERS = [
     {"resourceType": "Encounter", "id": "e1", "class": {"code": "EMER"}, "subject": {"reference": "Patient/p1"},
      "period": {"start": "2024-01-03T22:10:00+01:00", "end": "2024-01-04T03:00:00+01:00"}},
     {"resourceType": "Encounter", "id": "e2", "class": {"code": "IMP"}, "subject": {"reference": "Patient/p1"},
-     "period": {"start": "2024-02-01", "end": "2024-02-11"}},
+     "period": {"start": "2024-02-01", "end": "2024-02-11"},
+     "hospitalization": {"dischargeDisposition": {"coding": [
+         {"system": "http://terminology.hl7.org/CodeSystem/discharge-disposition", "code": "exp"}]}}},
     {"resourceType": "Encounter", "id": "e3", "class": {"code": "EMER"}, "subject": {"reference": "Patient/p9"},
      "period": {"start": "2024-03-01"}},
     {"resourceType": "Observation", "id": "o1"},
@@ -323,12 +328,12 @@ def test_a_fhir_bulk_export_loads_encounters_with_their_patients(warehouse_url: 
     assert (summary.status, summary.rows_read, summary.rows_loaded, summary.rows_quarantined) == ("loaded", 5, 2, 3)
     loaded, reasons = _loaded_and_reasons(
         ctx,
-        "select person_key, birth_year, sex, encounter_class, admission_date, discharge_date"
+        "select person_key, birth_year, sex, encounter_class, admission_date, discharge_date, discharge_mode"
         " from raw.health_fhir_encounters order by source_row",
     )
-    assert [row[1:] for row in loaded] == [
-        (1980, "female", "EMER", date(2024, 1, 3), date(2024, 1, 4)),
-        (1980, "female", "IMP", date(2024, 2, 1), date(2024, 2, 11)),
+    assert [row[1:] for row in loaded] == [  # e2's patient died in the stay: disposition 'exp' (expired)
+        (1980, "female", "EMER", date(2024, 1, 3), date(2024, 1, 4), None),
+        (1980, "female", "IMP", date(2024, 2, 1), date(2024, 2, 11), "exp"),
     ]
     assert loaded[0][0] == loaded[1][0], "two encounters of one patient share a person key"
     assert reasons == [(3, "unknown_patient"), (4, "wrong_resource"), (5, "date_order")]

@@ -273,11 +273,8 @@ def test_twelve_month_retention_is_about_85_percent(large: Path) -> None:
 
 def test_emergency_visits_fall_after_entry_and_nothing_follows_death(large: Path) -> None:
     entries = {p["person_id"]: date.fromisoformat(p["entry_date"]) for p in read_truth(large, "programme.csv")}
-    deaths = {
-        t["person_id"]: date.fromisoformat(t["end_date"])
-        for t in read_truth(large, "tenancies.csv")
-        if t["exit_reason"] == "deces"
-    }
+    # the true death: the housing operator may record a death in hospital later, or never
+    deaths = {d["person_id"]: date.fromisoformat(d["death_date"]) for d in read_truth(large, "deaths.csv")}
     links = links_by_source(large)["health_encounters"]
     before = after = 0
     for row in read_source(large, "health_encounters"):
@@ -381,3 +378,38 @@ def test_ground_truth_sits_beside_landing_and_the_period_follows_as_of(tmp_path:
     meta = json.loads((truth / "meta.json").read_text(encoding="utf-8"))
     assert meta == {"persons": 60, "seed": 1, "as_of": "2024-06-30", "period": "2024-06"}
     assert max(t["start_date"] for t in read_truth(tmp_path, "tenancies.csv")) <= "2024-06-30"
+
+
+def test_a_death_in_hospital_is_discharged_as_a_death_and_the_operator_records_it_then_later_or_never(
+    large: Path,
+) -> None:
+    deaths = {d["person_id"]: d for d in read_truth(large, "deaths.csv")}
+    tenancies = defaultdict(list)
+    for t in read_truth(large, "tenancies.csv"):
+        tenancies[t["person_id"]].append(t)
+    links = links_by_source(large)["health_encounters"]
+    discharged_dead = defaultdict(list)
+    for row in read_source(large, "health_encounters"):
+        assert row["discharge_mode"] in {"domicile", "deces"}
+        if row["discharge_mode"] == "deces" and row["encounter_id"] in links:
+            discharged_dead[links[row["encounter_id"]]].append(row)
+    in_hospital = {p for p, d in deaths.items() if d["in_hospital"] == "1"}
+    assert set(discharged_dead) == in_hospital
+    fates = Counter()
+    for person_id, d in deaths.items():
+        for row in discharged_dead.get(person_id, []):  # one stay, under the person's record or a duplicate's
+            assert row["encounter_type"] == "hospitalisation" and row["discharge_date"] == d["death_date"]
+        last = max(tenancies[person_id], key=lambda t: t["start_date"])
+        assert (last["end_date"], last["exit_reason"]) == (
+            (d["housing_recorded_date"], "deces") if d["housing_recorded_date"] else ("", "")
+        )
+        if person_id not in in_hospital:
+            assert d["housing_recorded_date"] == d["death_date"]
+            continue
+        recorded = d["housing_recorded_date"]
+        late = recorded and (date.fromisoformat(recorded) - date.fromisoformat(d["death_date"])).days
+        assert not late or 3 <= late <= 60
+        fates["on time" if recorded == d["death_date"] else "later" if recorded else "never"] += 1
+    # defaults: half of the deaths in hospital; of those 30 % recorded later, 20 % never (as of the extract)
+    assert 0.3 <= len(in_hospital) / len(deaths) <= 0.7 and len(deaths) > 50
+    assert fates["on time"] and fates["later"] and fates["never"]

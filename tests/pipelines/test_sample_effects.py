@@ -195,8 +195,11 @@ def test_conventions_commit_the_cost_of_the_person_years_housed(world: Path) -> 
     for t in truth(world, "tenancies.csv"):
         end = date.fromisoformat(t["end_date"]) if t["end_date"] else AS_OF
         spells[t["person_id"]].append((date.fromisoformat(t["start_date"]), end))
+    # the programme paid for the person until they died, whenever the housing operator recorded it
+    died = {d["person_id"]: date.fromisoformat(d["death_date"]) for d in truth(world, "deaths.csv")}
     for person, chain in spells.items():
         start, end = min(s for s, _ in chain), max(e for _, e in chain)  # moves chain tenancies without a gap
+        end = min(end, died.get(person, end))
         for year in range(start.year, end.year + 1):
             first, last = max(start, date(year, 1, 1)), min(end, date(year, 12, 31))
             years[(programme[person], year)] += ((last - first).days + 1) / 365.25
@@ -259,3 +262,18 @@ def test_a_config_file_overrides_the_defaults(tmp_path: Path) -> None:
     override.write_text("health: {after_entry_factr: 1.0}\n")
     with pytest.raises(ConfigError, match="after_entry_factr"):
         load_config(override)
+
+
+def test_deaths_in_hospital_draw_from_a_stream_of_their_own(tmp_path: Path) -> None:
+    override = tmp_path / "rates.yml"
+    override.write_text("health: {death_in_hospital_share: 0.0}\n")
+    generate(tmp_path / "none", persons=400, seed=2, config=load_config(override))
+    generate(tmp_path / "default", persons=400, seed=2)
+    none, default = truth(tmp_path / "none", "deaths.csv"), truth(tmp_path / "default", "deaths.csv")
+    assert [d["death_date"] for d in none] == [d["death_date"] for d in default]
+    assert not any(d["in_hospital"] == "1" for d in none) and any(d["in_hospital"] == "1" for d in default)
+    assert all(d["housing_recorded_date"] == d["death_date"] for d in none)
+    for path in ("programme.csv", "persons.csv", "shelter_stays.csv", "support_contacts.csv"):
+        assert truth(tmp_path / "none", path) == truth(tmp_path / "default", path), path
+    hospital = landing(tmp_path / "none", "health/encounters_2025-12.csv", ",", "utf-8")
+    assert {r["discharge_mode"] for r in hospital} == {"domicile"}
