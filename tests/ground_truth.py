@@ -6,7 +6,7 @@ import csv
 import json
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -35,12 +35,32 @@ class Cell:
     denominator: int
 
 
+def hospital_deaths(rows: Iterable[dict], person_of: Callable[[dict], str | None]) -> dict[str, date]:
+    """Person -> the earliest discharge of a hospital stay by a death (mode de sortie: deces), a stay without its
+    discharge day dated by its admission."""
+    deaths: dict[str, date] = {}
+    for row in rows:
+        person = person_of(row)
+        if row["discharge_mode"] == "deces" and person is not None:
+            day = row["discharge_date"] or row["admission_date"]
+            day = day if isinstance(day, date) else date.fromisoformat(day)
+            deaths[person] = min(day, deaths.get(person, day))
+    return deaths
+
+
 def retention_cells(ground_truth: Path, months: int = 12) -> dict[tuple[str, str], Cell]:
-    """(site, cohort) -> retained / observed persons, with 'all' totals, as the catalogue defines it."""
+    """(site, cohort) -> retained / observed persons, with 'all' totals, as the catalogue defines it: a person
+    dead on or before the checkpoint, as the housing operator or the hospital (its latest extract) reports it,
+    leaves the denominator."""
     as_of = date.fromisoformat(json.loads((ground_truth / "meta.json").read_text())["as_of"])
     tenancies = defaultdict(list)
     for row in _rows(ground_truth / "tenancies.csv"):
         tenancies[row["person_id"]].append((_date(row["start_date"]), _date(row["end_date"]), row["exit_reason"]))
+    links = {
+        r["record_id"]: r["person_id"] for r in _rows(ground_truth / "links.csv") if r["source"] == "health_encounters"
+    }
+    (hospital_file,) = sorted((ground_truth.parent / "landing").glob(EVENT_SOURCES["health_encounters"][0]))[-1:]
+    died = hospital_deaths(_rows(hospital_file), lambda row: links.get(row["encounter_id"]))
     counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
     for person in _rows(ground_truth / "programme.csv"):
         entry = date.fromisoformat(person["entry_date"])
@@ -53,7 +73,10 @@ def retention_cells(ground_truth: Path, months: int = 12) -> dict[tuple[str, str
             (end, reason) for _, end, reason in spells if end and end <= checkpoint and reason != "demenagement"
         )
         last_exit = exits[-1][1] if exits else None
-        if any(reason == "deces" and end and end <= checkpoint for _, end, reason in spells):
+        death = died.get(person["person_id"])
+        if any(reason == "deces" and end and end <= checkpoint for _, end, reason in spells) or (
+            death is not None and death <= checkpoint
+        ):
             continue  # died on or before the checkpoint, whatever is recorded after the death
         retained = housed or last_exit == "logement_autonome"
         site, cohort = person["site"], quarter(entry)
@@ -256,6 +279,9 @@ def _another_runs(spells: Iterable[tuple], start: date, end: date) -> bool:
 
 
 def _persons(truth: Truth) -> list[_Person]:
+    """The persons as the models see them: a person's death is the earliest the housing operator (a tenancy ended
+    by a death) or the hospital (a stay discharged as a death) reports; their programme exit is the operator's."""
+    died_in_hospital = hospital_deaths(truth.events["health_encounters"], lambda row: row["person"])
     first: dict[str, tuple] = {}
     for _ref, person, site, referral, entry in sorted(truth.participants, key=lambda p: (p[4], p[0])):
         first.setdefault(person, (site, referral, entry))
@@ -271,6 +297,7 @@ def _persons(truth: Truth) -> list[_Person]:
             if end and reason != "demenagement" and (reason == "deces" or not _another_runs(own, start, end))
         )
         deaths = [end for _, end, reason, _ in own if reason == "deces"]
+        deaths += [died_in_hospital[person]] if person in died_in_hospital else []
         people.append(
             _Person(
                 person,
@@ -547,13 +574,12 @@ def retention_curve(data_dir: Path) -> dict[tuple[str, int], tuple[int, int, flo
 
 
 def _entries_and_last_days(ground_truth: Path) -> tuple[dict[str, date], dict[str, date]]:
-    """Entry date and last observable day (death or as_of) of every person."""
+    """Entry date and last observable day (the true death, or as_of) of every person."""
     as_of = date.fromisoformat(json.loads((ground_truth / "meta.json").read_text())["as_of"])
     entries = {p["person_id"]: date.fromisoformat(p["entry_date"]) for p in _rows(ground_truth / "programme.csv")}
     last = dict.fromkeys(entries, as_of)
-    for row in _rows(ground_truth / "tenancies.csv"):
-        if row["exit_reason"] == "deces":
-            last[row["person_id"]] = date.fromisoformat(row["end_date"])
+    for row in _rows(ground_truth / "deaths.csv"):
+        last[row["person_id"]] = date.fromisoformat(row["death_date"])
     return entries, last
 
 

@@ -1,7 +1,9 @@
 -- One row per person: how the programme stay ended, if it did. The exit is the first tenancy end that is not
 -- a move to another programme tenancy, nor an end while another programme tenancy of the person still runs that
--- day (a second site, an overlap: the person is still housed), a death excepted; the death date is known only
--- when the programme recorded it.
+-- day (a second site, an overlap: the person is still housed), a death excepted. The death date is the earliest
+-- a partner reports: a tenancy the housing operator ends with a death, or a hospital stay the hospital discharges
+-- as a death (mode de sortie: deces), often days before the operator records it, or when it never does. Every
+-- model reads a person's death from here; the programme exit stays the operator's.
 with entries as (
     select person_key from {{ ref('int_participants_entered') }}
 ),
@@ -24,10 +26,19 @@ exits as (
         and not {{ another_tenancy_runs_on_its_end('tenancies', 'tenancies', unless_ended_by='deces') }}
 ),
 
-deaths as (
-    select person_key, min(end_date) as death_date
+reported_deaths as (
+    select person_key, end_date as death_date
     from tenancies
     where exit_reason = 'deces'
+    union all
+    select person_key, discharge_date as death_date
+    from {{ ref('stg_health__encounters') }}
+    where discharge_mode = 'deces'
+),
+
+deaths as (
+    select person_key, min(death_date) as death_date
+    from reported_deaths
     group by person_key
 )
 

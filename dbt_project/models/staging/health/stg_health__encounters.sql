@@ -27,7 +27,8 @@ staged as (
         encounter_type,
         service,
         admission_date,
-        coalesce(discharge_date, admission_date) as discharge_date
+        coalesce(discharge_date, admission_date) as discharge_date,
+        discharge_mode
     from source
 )
 
