@@ -145,9 +145,10 @@ class Formats:
 
     housing: str  # csv: the French operator's files; hmis: a HUD HMIS CSV export
     hmis_version: str  # FY2024 | FY2026, when housing is hmis
+    health: str  # csv: the hospital's CSV file; fhir: a FHIR R4 bulk export (NDJSON)
 
 
-FORMAT_CHOICES = {"housing": ("csv", "hmis"), "hmis_version": ("FY2024", "FY2026")}
+FORMAT_CHOICES = {"housing": ("csv", "hmis"), "hmis_version": ("FY2024", "FY2026"), "health": ("csv", "fhir")}
 
 
 @dataclass(frozen=True)

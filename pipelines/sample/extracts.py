@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from pipelines.sample import rows, rows_anonymous, rows_landlords
+from pipelines.sample import fhir, rows, rows_anonymous, rows_landlords
 from pipelines.sample.config import SampleConfig
 from pipelines.sample.hmis import export_path, write_hmis_export
 from pipelines.sample.identities import Identity
@@ -117,6 +117,10 @@ class ExtractWriter:
             if kind != "superseded":  # an export is a full refresh: a corrected month is sent once, whole
                 self._write_hmis(source, snap, extract, links)
             return
+        if source == "health_encounters" and self.config.formats.health == "fhir":
+            if kind != "superseded":  # a bulk export is run again whole: a corrected month is sent once
+                self._write_fhir(snap, extract, links)
+            return
         spec = SPECS[source]
 
         def kept() -> Iterator[tuple[Row, str | None]]:
@@ -156,6 +160,22 @@ class ExtractWriter:
         )
         write_file(path, STYLES[source], HEADERS[source], merged)
         self.written.append(WrittenExtract(path, source, period, kind, snap.cut.isoformat(), count + invalid, invalid))
+
+    def _write_fhir(self, snap: Snapshot, extract: Extract, links: Links | None) -> None:
+        """The hospital's month as a FHIR bulk export of the same valid rows, under the same encounter ids."""
+        if extract.count == 0:
+            return  # a partner with nothing to report sends no file
+        period = f"{snap.cut.year:04d}-{snap.cut.month:02d}"
+        path = fhir.export_path(self.out_dir, period)
+
+        def link(record_id: str, person: str) -> None:
+            if links is not None:
+                links("health_encounters", record_id, person)
+
+        count = fhir.write_fhir_export(path, extract.rows(), link)
+        self.written.append(
+            WrittenExtract(path, "health_encounters", period, "regular", snap.cut.isoformat(), count, 0)
+        )
 
     def _write_hmis(self, source: str, snap: Snapshot, extract: Extract, links: Links | None) -> None:
         """One export holds participants, tenancies and support contacts: it is written with the last of them

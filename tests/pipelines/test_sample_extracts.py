@@ -228,3 +228,49 @@ def test_housing_can_be_sent_as_an_hmis_export_the_hmis_contracts_read(tmp_path:
         services = {row["Services.ServicesID"] for _, row in read_rows(path, contacts)}
         sent = {r["id_contact"] for r in valid_rows(french, file).values() if r["type_contact"] != "pair_aidance"}
         assert services == sent and len(services) == rows[(contacts.name, path.relative_to(landing).as_posix())] > 0
+
+
+IDENTITY = {"family_name", "given_name", "birth_date", "nir"}
+
+
+def test_health_can_be_sent_as_a_fhir_export_the_fhir_contract_reads(tmp_path: Path) -> None:
+    """The same encounters, persons and values as the CSV way of the same seed, read by the `fhir` variant."""
+    config = tmp_path / "fhir.yml"
+    config.write_text("formats: {health: fhir}\n")
+    first = generate(tmp_path / "a", persons=80, seed=5, months=2, config=load_config(config))
+    generate(tmp_path / "b", persons=80, seed=5, months=2, config=load_config(config))
+    for path in first.files:
+        relative = path.relative_to(tmp_path / "a")
+        assert path.read_bytes() == (tmp_path / "b" / relative).read_bytes(), relative
+
+    landing = tmp_path / "a" / "landing"
+    assert not list(landing.glob("health/encounters_*"))
+    fhir = load_contracts(variants=("fhir",))["health_encounters"]
+    files = find_extracts(fhir, landing)
+    assert [p.name for p in files] == ["Encounter_2025-11.ndjson", "Encounter_2025-12.ndjson"]
+    rows = {(e["source"], e["file"]): int(e["rows"]) for e in truth(tmp_path / "a", "extracts.csv")}
+    french = tmp_path / "c"
+    generate(french, persons=80, seed=5, months=2)
+    csv_contract = CONTRACTS["health_encounters"]
+    stored = [c.target for c in fhir.columns if c.stored]  # and the patient's name, birth date and NIR
+    deaths = 0
+    for path, file in zip(files, current_files(french, "health_encounters"), strict=True):
+        read = {}
+        for _, row in read_rows(path, fhir):
+            values, problems = validate_row(row, fhir, TODAY)
+            assert not problems, (row, problems)
+            read[row["Encounter.id"]] = {c.target: values[c.name] for c in fhir.columns if c.stored}
+            read[row["Encounter.id"]] |= {c.role: row[c.name] or None for c in fhir.columns if c.role in IDENTITY}
+        assert len(read) == rows[("health_encounters", path.relative_to(landing).as_posix())] > 0
+        sent = {}
+        for row in valid_rows(french, file).values():
+            values, _ = validate_row(row, csv_contract, TODAY)
+            sent[row["encounter_id"]] = {c.target: values[c.name] for c in csv_contract.columns if c.stored}
+            sent[row["encounter_id"]] |= {
+                c.role: row[c.name] or None for c in csv_contract.columns if c.role in IDENTITY
+            }
+        assert read == sent and set(stored) | IDENTITY == set(next(iter(sent.values())))
+        deaths += sum(v["discharge_mode"] == "deces" for v in read.values())
+    assert deaths > 0, "a death in hospital reaches discharge_mode as the CSV's deces"
+    links = [r for r in truth(tmp_path / "a", "links.csv") if r["source"] == "health_encounters"]
+    assert links == [r for r in truth(french, "links.csv") if r["source"] == "health_encounters"] != []
