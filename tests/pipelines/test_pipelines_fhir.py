@@ -6,10 +6,17 @@ import json
 from datetime import date
 from pathlib import Path
 
+import psycopg
+
 from pipelines.contract import load_contracts
+from pipelines.ingest import IngestContext, ingest_source
+from pipelines.pipeline import ensure_raw_tables
 from pipelines.raw_tables import raw_columns
 from pipelines.readers import read_rows
+from pipelines.sample.config import load_config
+from pipelines.sample.generate import generate
 from pipelines.validation import validate_row
+from tests.conftest import create_database
 
 CSV = load_contracts(variants=())["health_encounters"]
 FHIR = load_contracts(variants=("fhir",))["health_encounters"]
@@ -95,3 +102,49 @@ def test_a_fhir_gender_the_csv_cannot_hold_is_left_empty_not_quarantined(tmp_pat
     [(problems, values)] = [_stored(row) for _, row in read_rows(path, FHIR)]
 
     assert problems == [] and values["sex"] is None
+
+
+class _NoRedaction:
+    def redact_many(self, texts, names):
+        return texts
+
+
+def _loaded(url: str, contract, landing: Path, quarantine: Path) -> list[tuple]:
+    contracts = {contract.name: contract}
+    ensure_raw_tables(url, contracts)
+    ctx = IngestContext(url, bytes(range(32)), quarantine, contracts, _NoRedaction)
+    summaries = ingest_source(ctx, contract, landing)
+    assert summaries and all(s.status == "loaded" for s in summaries)
+    with psycopg.connect(url) as conn:
+        return conn.execute(
+            "select record_ref, person_key, birth_year, sex, encounter_type, service, admission_date,"
+            " discharge_date, discharge_mode from raw.health_encounters order by 1"
+        ).fetchall()
+
+
+def test_a_fhir_sample_loads_the_same_encounters_as_the_csv_sample_of_its_seed(
+    warehouse_url: str, pg_admin_url: str, tmp_path: Path
+) -> None:
+    config = tmp_path / "fhir.yml"
+    config.write_text("formats: {health: fhir}\n")
+    generate(tmp_path / "csv", persons=60, seed=5, months=2)
+    generate(tmp_path / "fhir", persons=60, seed=5, months=2, config=load_config(config))
+
+    from_csv = _loaded(warehouse_url, CSV, tmp_path / "csv" / "landing", tmp_path / "q_csv")
+    from_fhir = _loaded(create_database(pg_admin_url), FHIR, tmp_path / "fhir" / "landing", tmp_path / "q_fhir")
+
+    assert len(from_fhir) == len(from_csv) > 100
+    # the same records with the same classes, services, dates and discharge modes...
+    assert [(row[0], *row[2:]) for row in from_fhir] == [(row[0], *row[2:]) for row in from_csv]
+    assert {row[8] for row in from_fhir} == {"domicile", "deces"}
+    assert {row[4] for row in from_fhir} == {"urgence", "hospitalisation"}
+    # ...linked into the same persons (each warehouse draws its own person keys)
+    assert _persons(from_fhir) == _persons(from_csv)
+
+
+def _persons(rows: list[tuple]) -> set[frozenset[str]]:
+    """The records of each person key."""
+    by_key: dict[str, set[str]] = {}
+    for row in rows:
+        by_key.setdefault(row[1], set()).add(row[0])
+    return {frozenset(records) for records in by_key.values()}
