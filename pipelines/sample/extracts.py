@@ -71,6 +71,7 @@ class WrittenExtract:
     snapshot: str  # ISO date the extract is as of (the month end)
     rows: int  # data rows, broken ones included
     invalid: int  # of which broken ones
+    beside: tuple[Path, ...] = ()  # files sent with it: a FHIR export's Patient file
 
 
 @dataclass
@@ -173,9 +174,9 @@ class ExtractWriter:
                 links("health_encounters", record_id, person)
 
         count = fhir.write_fhir_export(path, extract.rows(), link)
-        self.written.append(
-            WrittenExtract(path, "health_encounters", period, "regular", snap.cut.isoformat(), count, 0)
-        )
+        beside = (fhir.patient_path(path),)
+        written = WrittenExtract(path, "health_encounters", period, "regular", snap.cut.isoformat(), count, 0, beside)
+        self.written.append(written)
 
     def _write_hmis(self, source: str, snap: Snapshot, extract: Extract, links: Links | None) -> None:
         """One export holds participants, tenancies and support contacts: it is written with the last of them

@@ -30,6 +30,11 @@ def export_path(out_dir: Path, period: str) -> Path:
     return out_dir / "landing" / "health" / f"Encounter_{period}.ndjson"
 
 
+def patient_path(path: Path) -> Path:
+    """The Patient file beside an export's Encounter file."""
+    return path.with_name(path.name.replace("Encounter", "Patient", 1))
+
+
 def _patient(patient_id: str, row: Row) -> dict:
     patient: dict = {"resourceType": "Patient", "id": patient_id}
     if row["nir"]:
@@ -68,7 +73,7 @@ def write_fhir_export(path: Path, rows: Iterable[tuple[Row, str | None]], link: 
     path.parent.mkdir(parents=True, exist_ok=True)
     with (
         path.open("w", encoding="utf-8", newline="\n") as encounters,
-        path.with_name(path.name.replace("Encounter", "Patient", 1)).open("w", encoding="utf-8", newline="\n") as out,
+        patient_path(path).open("w", encoding="utf-8", newline="\n") as out,
     ):
         for row, person in rows:
             identity = (person, row["family_name"], row["given_name"], row["birth_date"], row["nir"], row["sex"])

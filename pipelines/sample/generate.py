@@ -94,7 +94,7 @@ def generate(
         written, extract_truth = _write_extracts(out_dir, sim, snaps, spool)
 
     final = [w for w in written if w.snapshot == as_of.isoformat()]
-    files = [w.path for w in written] + extract_truth + person_truth.paths
+    files = [p for w in written for p in (w.path, *w.beside)] + extract_truth + person_truth.paths
     files += write_population_truth(truth_dir, sim, written, final[0].period)
     return GenerationSummary(
         persons,

@@ -244,7 +244,9 @@ def test_health_can_be_sent_as_a_fhir_export_the_fhir_contract_reads(tmp_path: P
         assert path.read_bytes() == (tmp_path / "b" / relative).read_bytes(), relative
 
     landing = tmp_path / "a" / "landing"
-    assert not list(landing.glob("health/encounters_*"))
+    assert {p.relative_to(landing).as_posix() for p in first.files if p.is_relative_to(landing / "health")} == {
+        f"health/{kind}_2025-{month}.ndjson" for kind in ("Encounter", "Patient") for month in ("11", "12")
+    }, "the Patient files are written and compared too"
     fhir = load_contracts(variants=("fhir",))["health_encounters"]
     files = find_extracts(fhir, landing)
     assert [p.name for p in files] == ["Encounter_2025-11.ndjson", "Encounter_2025-12.ndjson"]
