@@ -172,12 +172,13 @@ def test_a_file_that_never_stops_changing_holds_back_its_own_source_only(tmp_pat
     _tick(sensor, instance, context.cursor, "no new partner file in landing")
 
 
-def test_a_contract_variant_keeps_the_source_asset_and_names_its_file() -> None:
-    contracts = load_contracts(variants=("hmis",))
-    asset = ingestion_asset(contracts["housing_participants"])
-    key = AssetKey(["raw", "housing_participants"])
-    assert asset.key == key, "dbt lineage starts at the same asset whichever format housing sends"
-    assert asset.metadata_by_key[key]["contract"] == "hmis/housing_participants.yml"
+@pytest.mark.parametrize(("variant", "source"), [("hmis", "housing_participants"), ("fhir", "health_encounters")])
+def test_a_contract_variant_keeps_the_source_asset_and_names_its_file(variant: str, source: str) -> None:
+    contracts = load_contracts(variants=(variant,))
+    asset = ingestion_asset(contracts[source])
+    key = AssetKey(["raw", source])
+    assert asset.key == key, "dbt lineage starts at the same asset whichever format the partner sends"
+    assert asset.metadata_by_key[key]["contract"] == f"{variant}/{source}.yml"
 
 
 def test_sensor_sees_an_hmis_export_folder_and_its_changes(tmp_path: Path, monkeypatch) -> None:
