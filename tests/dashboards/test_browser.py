@@ -85,7 +85,8 @@ class Dashboard:
     Streamlit shows a run's elements as they come, over the previous run's: a heading of the new run can be on
     screen while the rest is still being computed, and an absent element proves nothing until the run is over.
     The frontend only learns that a run started when the server says so, so no DOM state tells a run not yet
-    begun from one finished; the server's own message ending the run (a ForwardMsg on the app's websocket) does.
+    begun from one finished; the server's own message ending the run (a ForwardMsg on the app's websocket) does,
+    and then the page's own state says when the browser has drawn it.
     """
 
     def __init__(self, page: Page) -> None:
@@ -113,6 +114,20 @@ class Dashboard:
             if time.monotonic() > deadline:
                 pytest.fail(f"the app's script run did not finish within {RUN_TIMEOUT_S}s")
             self.page.wait_for_timeout(50)  # playwright delivers the websocket's frames while it waits
+        self._drawn(deadline)
+
+    def _drawn(self, deadline: float) -> None:
+        """Waits for the browser to show the finished run: it reads the run's messages after playwright sees
+        them, and draws a kind of element (metric, selectbox, chart, table...) first met on the page with code
+        it loads then, showing a grey skeleton meanwhile. On a busy machine chromium took over 5 s (an
+        assertion's wait) to draw the first metric card of the opened page, its heading already shown."""
+        from playwright.sync_api import expect
+
+        timeout_ms = max(deadline - time.monotonic(), 1) * 1000
+        expect(self.page.get_by_test_id("stApp")).to_have_attribute(
+            "data-test-script-state", "notRunning", timeout=timeout_ms
+        )
+        expect(self.page.get_by_test_id("stSkeleton")).to_have_count(0, timeout=timeout_ms)
 
     def switch_to(self, language: str) -> None:
         with self.rerun():
