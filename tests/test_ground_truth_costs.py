@@ -37,7 +37,7 @@ def _truth(directory: Path) -> Truth:
         observed_to={},
         participants=[(f"P{n}", f"p{n}", "Lyon", None, housed_since) for n in (1, 2)],
         tenancies=[(f"T{n}", f"p{n}", housed_since, None, "") for n in (1, 2)],
-        events={},
+        events={"health_encounters": []},  # no hospital stay: no death reported by the hospital
         rows_read={},
         rows_quarantined={},
         truth_dir=directory,
