@@ -34,12 +34,13 @@ TENANCY_ROWS = [
     "B3;P3;Lyon;05/05/2023;;;410,5",
 ]
 HEALTH_HEADER = (
-    "encounter_id,family_name,given_name,birth_date,nir,sex,encounter_type,service,admission_date,discharge_date"
+    "encounter_id,family_name,given_name,birth_date,nir,sex,encounter_type,service,admission_date,discharge_date,"
+    "discharge_mode"
 )
 HEALTH_ROWS = [
-    "E1,Dupont,Hélène,1980-04-12,,F,urgence,general,2024-01-03,2024-01-03",
-    "E2,Martin,Paul,1975-06-01,,M,hospitalisation,psychiatrie,2024-02-01,2024-02-11",
-    "E3,Nguyen,Linh,1990-09-30,,F,urgence,,2024-03-05,",
+    "E1,Dupont,Hélène,1980-04-12,,F,urgence,general,2024-01-03,2024-01-03,domicile",
+    "E2,Martin,Paul,1975-06-01,,M,hospitalisation,psychiatrie,2024-02-01,2024-02-11,deces",
+    "E3,Nguyen,Linh,1990-09-30,,F,urgence,,2024-03-05,,",
 ]
 JUSTICE_ROWS = [
     {"event_id": "J1", "surname": "Martin", "first_names": "Paul", "date_of_birth": "1975-06-01",
@@ -381,7 +382,7 @@ CASES = {
     ),
     "nobody to recognise": Case(
         "health_encounters",
-        health(rows=_swap(HEALTH_ROWS, 1, "E2,,,,,M,hospitalisation,psychiatrie,2024-02-01,2024-02-11")),
+        health(rows=_swap(HEALTH_ROWS, 1, "E2,,,,,M,hospitalisation,psychiatrie,2024-02-01,2024-02-11,deces")),
         rows={2: "no_identifier"},
     ),
     "discharge before admission and a bad sex code": Case(
