@@ -199,14 +199,21 @@ def test_same_monthly_inputs_write_the_same_bytes(tmp_path: Path) -> None:
         assert path.read_bytes() == (tmp_path / "b" / relative).read_bytes(), relative
 
 
-def test_housing_can_be_sent_as_an_hmis_export_the_hmis_contracts_read(tmp_path: Path) -> None:
-    config = tmp_path / "hmis.yml"
-    config.write_text("formats: {housing: hmis, hmis_version: FY2026}\n")
+def _generated_twice(tmp_path: Path, formats: str):
+    """The sample of 80 persons, seed 5, written with `formats` in tmp_path/a, and again in tmp_path/b: each file
+    the same bytes both times."""
+    config = tmp_path / "formats.yml"
+    config.write_text(f"formats: {{{formats}}}\n")
     first = generate(tmp_path / "a", persons=80, seed=5, months=2, config=load_config(config))
     generate(tmp_path / "b", persons=80, seed=5, months=2, config=load_config(config))
     for path in first.files:
         relative = path.relative_to(tmp_path / "a")
         assert path.read_bytes() == (tmp_path / "b" / relative).read_bytes(), relative
+    return first
+
+
+def test_housing_can_be_sent_as_an_hmis_export_the_hmis_contracts_read(tmp_path: Path) -> None:
+    first = _generated_twice(tmp_path, "housing: hmis, hmis_version: FY2026")
 
     landing = tmp_path / "a" / "landing"
     assert not list(landing.glob("housing/participants_*")) and not list(landing.glob("housing/tenancies_*"))
@@ -235,13 +242,7 @@ IDENTITY = {"family_name", "given_name", "birth_date", "nir"}
 
 def test_health_can_be_sent_as_a_fhir_export_the_fhir_contract_reads(tmp_path: Path) -> None:
     """The same encounters, persons and values as the CSV way of the same seed, read by the `fhir` variant."""
-    config = tmp_path / "fhir.yml"
-    config.write_text("formats: {health: fhir}\n")
-    first = generate(tmp_path / "a", persons=80, seed=5, months=2, config=load_config(config))
-    generate(tmp_path / "b", persons=80, seed=5, months=2, config=load_config(config))
-    for path in first.files:
-        relative = path.relative_to(tmp_path / "a")
-        assert path.read_bytes() == (tmp_path / "b" / relative).read_bytes(), relative
+    first = _generated_twice(tmp_path, "health: fhir")
 
     landing = tmp_path / "a" / "landing"
     assert {p.relative_to(landing).as_posix() for p in first.files if p.is_relative_to(landing / "health")} == {
