@@ -26,7 +26,7 @@ from pipelines.arrival import stamp
 from pipelines.contract import Contract
 from pipelines.ingest import find_extracts
 from pipelines.readers import FileRejected, read_beside
-from pipelines.readers.hmis_export import export_members
+from pipelines.readers.hmis_export import export_members, unpackable
 from pipelines.settings import get_settings
 
 SENSOR = "landing_files"
@@ -108,10 +108,7 @@ def _add_export_folder(found: Landing, folder: Path, landing: Path, contract: Co
         _refuse(found, path, folder, contract, exc)
         return
     except OSError as exc:  # not listable by the daemon's user (its mode): the run refuses it too, as pack_folder
-        failed = Path(exc.filename) if exc.filename else folder
-        where = failed.relative_to(folder.parent) if failed.is_relative_to(folder.parent) else failed.name
-        why = f"{folder.name}: packing it failed on {where}: {exc.strerror or exc}"
-        _refuse(found, path, folder, contract, FileRejected("unreadable_file", why))
+        _refuse(found, path, folder, contract, unpackable(folder, exc))
         return
     found.add(path, ",".join(f"{p.name}={_fingerprint(p)}" for p in members), contract)
     if members:  # packed by each run (pack_folders; one with no CSV file is not)

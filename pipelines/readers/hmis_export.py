@@ -108,6 +108,18 @@ def _stamps(members: list[Path]) -> list[tuple[str, Stamp | None]]:
     return [(p.name, stamp(p)) for p in members]
 
 
+def unpackable(folder: Path, exc: OSError) -> FileRejected:
+    """An export folder a file or sub-folder of which cannot be read (permissions, a lock), or whose ZIP cannot be
+    written: named by its path from landing's partner folder, the OS saying why."""
+    failed = Path(exc.filename) if exc.filename else folder
+    where = failed.relative_to(folder.parent) if failed.is_relative_to(folder.parent) else failed.name
+    return FileRejected(
+        "unreadable_file",
+        f"{folder.name}: packing it failed on {where}: {exc.strerror or exc}; nothing loaded, packed again by the"
+        " next run once that is put right",
+    )
+
+
 def pack_folder(folder: Path) -> Path:
     """Pack an export folder into <folder>.zip beside it (replaced only when its bytes change), streaming.
     ExportChanged when a file came, went or changed meanwhile: the ZIP would hold half a copy, under a sha256
@@ -136,14 +148,8 @@ def pack_folder(folder: Path) -> Path:
                 temporary.replace(target)  # whole or not at all: the landing sensor never sees half a ZIP
         except FileNotFoundError:  # a file moved away meanwhile
             raise ExportChanged(folder) from None
-        except OSError as exc:  # named by its path from landing's partner folder; the OS says why
-            failed = Path(exc.filename) if exc.filename else folder
-            where = failed.relative_to(folder.parent) if failed.is_relative_to(folder.parent) else failed.name
-            raise FileRejected(
-                "unreadable_file",
-                f"{folder.name}: packing it failed on {where}: {exc.strerror or exc}; nothing loaded, packed again"
-                " by the next run once that is put right",
-            ) from None
+        except OSError as exc:
+            raise unpackable(folder, exc) from None
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
