@@ -26,19 +26,18 @@ st.sidebar.radio(
 )
 st.sidebar.caption(t("app.caption"))
 
-pages = [
-    st.Page(
-        PAGES_DIR / "retention.py",
-        title=t("nav.retention"),
-        icon=":material/house:",
-        url_path="retention",
-        default=True,
-    ),
-    st.Page(
-        PAGES_DIR / "indicators.py",
-        title=t("nav.indicators"),
-        icon=":material/bar_chart:",
-        url_path="indicators",
-    ),
-]
-st.navigation(pages).run()
+retention = st.Page(PAGES_DIR / "retention.py", title=t("nav.retention"), icon=":material/house:", url_path="retention")
+indicators = st.Page(
+    PAGES_DIR / "indicators.py", title=t("nav.indicators"), icon=":material/bar_chart:", url_path="indicators"
+)
+
+
+def _root() -> None:
+    # Streamlit serves the default page at the root only (its path is ""): the retention page as default made
+    # /retention, a link a committee member bookmarked or shared, "Page not found". The root is a hidden page
+    # sending on to retention's own path, keeping the query string (a shared link's choices).
+    st.switch_page(retention, query_params=st.query_params.to_dict())
+
+
+home = st.Page(_root, title=t("nav.retention"), url_path="home", default=True, visibility="hidden")
+st.navigation([home, retention, indicators]).run()

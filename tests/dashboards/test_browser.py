@@ -186,6 +186,28 @@ def test_french_then_english_in_chromium(app_url: str, tmp_path: Path) -> None:
         page.screenshot(path=tmp_path / "retention_en.png", full_page=True)
 
 
+def test_each_page_opens_at_its_own_path_in_french_then_english(app_url: str) -> None:
+    """A page's link, bookmarked or shared, opens that page and keeps its path in either language; the root
+    opens the retention page at its path (opening /retention said 'Page not found', the default page being served
+    at the root only)."""
+    from playwright.sync_api import expect
+
+    headings = {
+        "retention": ("Maintien dans le logement à 12 mois", "12-month housing retention"),
+        "indicators": ("Indicateurs publiés", "Published indicators"),
+    }
+    for opened_at, path in (("retention", "retention"), ("indicators", "indicators"), ("", "retention")):
+        french, english = headings[path]
+        with opened(app_url, opened_at) as dashboard:
+            page = dashboard.page
+            expect(page.get_by_role("heading", name=french)).to_be_visible()
+            expect(page).to_have_url(f"{app_url}/{path}")
+            dashboard.switch_to("English")
+            expect(page.get_by_role("heading", name=english)).to_be_visible()
+            expect(page).to_have_url(f"{app_url}/{path}")
+            expect(page.get_by_text("Page not found")).to_have_count(0)
+
+
 def test_indicators_page_opens_with_its_table(app_url: str) -> None:
     from playwright.sync_api import expect
 
