@@ -149,6 +149,12 @@ def select(values: pd.DataFrame, period: str, site: str = ALL, breakdown: str | 
     return _ordered(rows)
 
 
+def has_cohorts(values: pd.DataFrame) -> bool:
+    """Whether an indicator is published by entry cohort, so that its all-cohorts rows put cohorts together
+    (amounts, costs and extract quality have none)."""
+    return bool((values["cohort"] != ALL).any())
+
+
 def totals(values: pd.DataFrame, period: str, site: str = ALL) -> pd.DataFrame:
     """The all-cohorts rows of the selection (site='all' gives programme-wide values): the overall row when
     published, else one per breakdown (before/after rates have no overall row)."""

@@ -67,7 +67,7 @@ def render() -> None:
 
     site, period = widgets.site_and_period(values, lang, "indicators")
 
-    _metrics(frames.totals(values, period, site), entry["unit"], lang)
+    _metrics(frames.totals(values, period, site), entry["unit"], lang, frames.has_cohorts(values))
     shown = frames.select(values, period, site, breakdown=None)
     st.subheader(t("indicators.table_title"))
     st.table(frames.display_table(shown, lang, frames.INDICATOR_COLUMNS, entry["unit"]), hide_index=True)
@@ -76,22 +76,25 @@ def render() -> None:
     widgets.quarter_after_quarter(values, lang, site, code, entry["unit"])
 
 
-def _metrics(totals: pd.DataFrame, unit: str, lang: Lang) -> None:
+def _metrics(totals: pd.DataFrame, unit: str, lang: Lang, by_cohort: bool) -> None:
     """One card per all-cohorts row: the overall value, or before/after (or per funder) when that is how the
     indicator is published. A suppressed total shows why it is hidden, never a number. Clauses get no card: each
-    is a row of the table already, and its label (the clause id telling tiers apart) would be cut off in a card."""
+    is a row of the table already, and its label (the clause id telling tiers apart) would be cut off in a card.
+    Only an indicator published `by_cohort` says it puts entry cohorts together: a funder's amounts or a source's
+    quarantined rows have no cohort to speak of."""
     records = [row for row in totals.to_dict("records") if not is_clause(row["breakdown"])]
+    overall_label, help_text = (t("metric.value"), t("metric.help")) if by_cohort else (t("breakdown.all"), None)
     for start in range(0, len(records), METRICS_PER_ROW):
         chunk = records[start : start + METRICS_PER_ROW]
         for column, row in zip(st.columns(METRICS_PER_ROW)[: len(chunk)], chunk, strict=True):
             breakdown = row["breakdown"]
-            label = t("metric.value") if breakdown == frames.ALL else format_breakdown(breakdown, lang)
+            label = overall_label if breakdown == frames.ALL else format_breakdown(breakdown, lang)
             shown = (
                 frames.hidden_label(row.get("suppression_reason"), lang)
                 if frames.is_hidden(row)
                 else frames.cell_text(row, "value", lang, unit)
             )
-            column.metric(label, shown, help=t("metric.help"), border=True)
+            column.metric(label, shown, help=help_text, border=True)
 
 
 render()

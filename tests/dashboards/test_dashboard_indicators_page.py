@@ -113,6 +113,8 @@ def test_table_shows_every_breakdown_before_then_after(published_db: str) -> Non
         ["All sites", "All cohorts", "After entry", "26", "29", "26", "1.12"],
     ]
     assert [m.label for m in at.metric] == ["Before entry", "After entry"]
+    # Published by entry cohort: its cards put them together, and say so.
+    assert {m.help for m in at.metric} == {"All entry cohorts together, for the selection."}
 
 
 def test_suppressed_cells_show_why_and_never_numbers(published_db: str) -> None:
@@ -125,6 +127,8 @@ def test_suppressed_cells_show_why_and_never_numbers(published_db: str) -> None:
     # A site's own total is suppressed: its metric says why, with no number.
     run(at.selectbox(key="indicators_site").set_value("Marseille"))
     assert [m.value for m in at.metric] == ["< 11"]
+    # Costs are published by site, not by entry cohort: the card reads as the table's row, with no cohort help.
+    assert [(m.label, m.help) for m in at.metric] == [("Ensemble", "")]
     run(at.selectbox(key="indicators_site").set_value("Lyon"))
     assert [m.value for m in at.metric] == ["masquée"]
     run(at.sidebar.radio[0].set_value("en"))
@@ -161,11 +165,12 @@ def test_a_funders_amounts_read_by_funder_and_sector_name_in_both_languages(publ
         "ARS — Santé", "FDF — divers", "METRO-LYON — Hébergement d'urgence", "METRO-LYON — Logement",
     ]  # fmt: skip
     assert rows(at, "Lyon").values.tolist()[0][6] == f"120{NNBSP}000{NBSP}€"
-    # A card per funder and sector labelled by them alone, its help saying it counts every entry cohort.
+    # A card per funder and sector labelled by them alone; amounts have no entry cohorts, so no help says they
+    # put them together.
     assert [m.label for m in at.metric] == [
         "ARS — Santé", "FDF — divers", "METRO-LYON — Hébergement d'urgence", "METRO-LYON — Logement",
     ]  # fmt: skip
-    assert {m.help for m in at.metric} == {"Toutes cohortes d'entrée confondues, pour la sélection."}
+    assert {m.help for m in at.metric} == {""}
     run(at.sidebar.radio[0].set_value("en"))
     assert [row[2] for row in rows(at, "All sites").values.tolist()] == [
         "ARS — Health", "FDF — divers", "METRO-LYON — Emergency shelter", "METRO-LYON — Housing",
@@ -322,6 +327,8 @@ def test_data_quality_reads_each_source_by_its_name_and_code_in_french_then_engl
         "Nuitées d'hébergement d'urgence (shelter_nights)": f"1,0{NBSP}%",
         "new_source": f"1,0{NBSP}%",
     }
+    # Rows of extracts, not persons entered in a cohort: no card says it puts entry cohorts together.
+    assert {m.help for m in at.metric} == {""}
     assert rows(at, "Tous les sites").iloc[:, 2].tolist() == [
         "new_source",
         "Nuitées d'hébergement d'urgence (shelter_nights)",
