@@ -121,6 +121,32 @@ def test_suppressed_numbers_never_reach_table_or_chart(suppressed_has_numbers: b
     assert frames.suppressed_cells(source, "en") == ["A 2023-Q2"]
 
 
+def _euro_row(code: str, numerator: int, denominator: int, value: float, scale: float | None) -> pd.DataFrame:
+    return pd.DataFrame(
+        [[code, LATEST, "all", "all", "all", numerator, denominator, value, 33, False, None, scale]],
+        columns=[*data.VALUE_COLUMNS, "scale"],
+    ).astype({"numerator": "Int64", "denominator": "Int64", "value": "Float64", "persons": "Int64"})
+
+
+@pytest.mark.parametrize(
+    ("lang", "costs", "payment"),
+    [
+        ("fr", ["33", f"-40{NNBSP}741{NBSP}€", "33", f"-1{NNBSP}235{NBSP}€"], [f"0{NBSP}€", f"20{NNBSP}576{NBSP}€"]),
+        ("en", ["33", "-€40,741", "33", "-€1,235"], ["€0", "€20,576"]),
+    ],
+)
+def test_the_amounts_behind_a_value_in_euros_read_as_money(lang: str, costs: list[str], payment: list[str]) -> None:
+    # Costs avoided (negative when use grew): a total in euros over persons. Persons, numerator, denominator, value.
+    avoided = _euro_row("cost_avoided_health", -40741, 33, -1234.5758, 1)
+    assert frames.display_table(avoided, lang, frames.INDICATOR_COLUMNS, "eur").iloc[0].tolist()[3:] == costs
+    # Another unit's numerator stays a count.
+    days = frames.display_table(avoided, lang, frames.INDICATOR_COLUMNS, "days")
+    assert days.iloc[0].tolist()[4] == format_count(-40741, lang)
+    # A payment due (no scale: not a ratio) over the payment planned: both amounts.
+    due = _euro_row("pfp_payment_due", 0, 20576, 0, None)
+    assert frames.display_table(due, lang, frames.INDICATOR_COLUMNS, "eur").iloc[0].tolist()[4:6] == payment
+
+
 def test_chart_axis_uses_the_french_number_locale() -> None:
     source = frames.chart_source(_rows(False), "2024-12-31")
     spec = charts.rate_by_cohort(frames.chart_rows(source, "fr"), "fr").to_dict()
