@@ -14,7 +14,8 @@ from dashboards.i18n import NBSP, Lang, t
 SITE_COLOURS: Final = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442")
 ALL_SITES_COLOUR: Final = "#6b7280"
 
-# d3-format locales: Vega formats axis ticks itself, so "85 %" needs the French locale handed to it.
+# d3-format locales: Vega formats axis ticks itself, so "85 %" needs the French locale handed to it, and an
+# amount's axis ("$" format) the programme's currency, the euro in both languages.
 NUMBER_LOCALES: Final[dict[str, dict[str, Any]]] = {
     "fr": {
         "decimal": ",",
@@ -23,7 +24,7 @@ NUMBER_LOCALES: Final[dict[str, dict[str, Any]]] = {
         "currency": ["", f"{NBSP}€"],
         "percent": f"{NBSP}%",
     },
-    "en": {"decimal": ".", "thousands": ",", "grouping": [3], "currency": ["£", ""]},
+    "en": {"decimal": ".", "thousands": ",", "grouping": [3], "currency": ["€", ""]},
 }
 
 
@@ -110,7 +111,9 @@ def _value_axis(unit: str, title: str) -> alt.Y:
         return alt.Y(
             "value:Q", title=title, scale=alt.Scale(zero=False, domainMax=1, nice=True), axis=alt.Axis(format=".0%")
         )
-    # Other units (euros, days, rates per person-year...) as plain grouped numbers; tooltips carry the unit.
+    if unit == "eur":  # whole euros, as the tables show them: "12 345 €", "€12,345"
+        return alt.Y("value:Q", title=title, axis=alt.Axis(format="$,.0f"))
+    # Other units (days, rates per person-year...) as plain grouped numbers; tooltips carry the unit.
     return alt.Y("value:Q", title=title, axis=alt.Axis(format=",~f"))
 
 

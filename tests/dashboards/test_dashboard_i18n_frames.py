@@ -155,6 +155,17 @@ def test_chart_axis_uses_the_french_number_locale() -> None:
     assert spec["encoding"]["y"]["axis"]["format"] == ".0%"
 
 
+@pytest.mark.parametrize(("lang", "currency"), [("fr", ["", f"{NBSP}€"]), ("en", ["€", ""])])
+def test_an_amounts_axis_is_in_euros_in_either_language(lang: str, currency: list[str]) -> None:
+    # The programme is in euros: the English locale handed to Vega declared the pound, which its currency format
+    # ("$") would put on an amount's ticks.
+    rows = frames.quarterly(QUARTERLY.assign(indicator_code="landlord_guarantee_amount_claimed"), "A")
+    spec = charts.value_by_quarter(frames.quarter_chart_rows(rows, lang, "eur"), lang, "eur").to_dict()
+    assert spec["config"]["locale"]["number"]["currency"] == currency
+    assert spec["encoding"]["y"]["axis"]["format"] == "$,.0f"  # whole euros, as in the tables
+    assert "£" not in str(spec)
+
+
 def _published(cells: list[tuple[object, ...]]) -> pd.DataFrame:
     # cells: (period, site, breakdown, numerator, denominator, value, persons, suppressed, reason), cohort 'all';
     # as data.indicator_values reads them, with the catalogue's scale of a share.
