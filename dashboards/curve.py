@@ -47,6 +47,16 @@ def render(lang: Lang) -> None:
     table = {t(header, lang): [_text(row, field, lang) for row in records] for field, header in COLUMNS.items()}
     st.table(pd.DataFrame(table), hide_index=True)
     st.caption(t("curve.legend"))
+    widgets.download(_extract_rows(points, period, site), lang, INDICATOR, site, period, "curve")
+
+
+def _extract_rows(points: pd.DataFrame, period: str, site: str) -> pd.DataFrame:
+    # Every month of the site chosen, or of every site then all sites together, as the other extracts select.
+    rows = points[points["period"] == period]
+    if site != frames.ALL:
+        rows = rows[rows["site"] == site]
+    order = rows.assign(_all_sites=rows["site"] == frames.ALL).sort_values(["_all_sites", "site", "time_months"])
+    return order.drop(columns="_all_sites").reset_index(drop=True)
 
 
 def _hidden(row: Mapping[str, Any]) -> bool:

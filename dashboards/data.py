@@ -31,6 +31,8 @@ VALUE_COLUMNS: Final = (
     "suppressed",
     "suppression_reason",
 )
+# published.retention_curve: a row per observation end, site (and 'all') and month since entry.
+CURVE_COLUMNS: Final = ("period", "site", "time_months", "at_risk", "events", "survival", "suppressed")
 CATALOGUE_COLUMNS: Final = (
     "indicator_code",
     "name_fr",
@@ -136,8 +138,7 @@ def retention_curve() -> pd.DataFrame:
     """The Kaplan-Meier curve of time housed (published.retention_curve): per observation end, site (and 'all')
     and month since entry, persons at risk, events and the share still housed; suppressed months carry none."""
     frame = _query(
-        "select period, site, time_months, at_risk, events, survival, suppressed from published.retention_curve"
-        " order by period, site, time_months",
+        f"select {', '.join(CURVE_COLUMNS)} from published.retention_curve order by period, site, time_months",
         ttl=DATA_TTL,
     )
     return frame.astype({"at_risk": "Int64", "events": "Int64", "survival": "Float64", "suppressed": "boolean"})

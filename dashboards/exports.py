@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 
 import pandas as pd
 
@@ -13,14 +14,21 @@ from dashboards.i18n import Lang
 
 # Excel in French splits on ';' and reads ',' as the decimal mark; in English it expects ',' and '.'.
 SEPARATORS: dict[str, tuple[str, str]] = {"fr": (";", ","), "en": (",", ".")}
+# What says which cell a row is, and whether it is hidden: kept on a suppressed row. Every other column of an
+# extract is a number and left blank on it, a column added later included.
+KEY_COLUMNS: frozenset[str] = frozenset(
+    {"indicator_code", "period", "site", "cohort", "breakdown", "time_months", "suppressed", "suppression_reason"}
+)
 
 
-def csv_bytes(rows: pd.DataFrame, lang: Lang) -> bytes:
-    """The rows in the published long shape, UTF-8 with a byte-order mark so Excel detects the encoding.
+def csv_bytes(rows: pd.DataFrame, lang: Lang, columns: Sequence[str] = VALUE_COLUMNS) -> bytes:
+    """The rows in their published shape (`columns`: indicator_values' long shape, or the curve's), UTF-8 with a
+    byte-order mark so Excel detects the encoding.
 
     A suppressed row (or one with an unknown flag) is written without numbers even if it carried some."""
     separator, decimal = SEPARATORS[lang]
-    frame = without_hidden_numbers(rows.loc[:, list(VALUE_COLUMNS)])
+    numbers = [column for column in columns if column not in KEY_COLUMNS]
+    frame = without_hidden_numbers(rows.loc[:, list(columns)], numbers)
     frame["suppressed"] = frame["suppressed"].map({True: "true", False: "false"})
     text = frame.to_csv(sep=separator, decimal=decimal, index=False, lineterminator="\r\n")
     return text.encode("utf-8-sig")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 import pandas as pd
@@ -113,11 +113,11 @@ def hidden_flags(rows: pd.DataFrame) -> pd.Series:
     return pd.Series([is_hidden(row) for row in rows.to_dict("records")], index=rows.index, dtype=bool)
 
 
-def without_hidden_numbers(rows: pd.DataFrame) -> pd.DataFrame:
-    """A copy of the rows in which every suppressed row (or one with an unknown flag) has no numbers, even if
-    it carried some."""
+def without_hidden_numbers(rows: pd.DataFrame, numbers: Sequence[str] = NUMBER_COLUMNS) -> pd.DataFrame:
+    """A copy of the rows in which every suppressed row (or one with an unknown flag) has none of its `numbers`,
+    even if it carried some."""
     frame = rows.copy()
-    frame.loc[hidden_flags(frame), NUMBER_COLUMNS] = pd.NA
+    frame.loc[hidden_flags(frame), list(numbers)] = pd.NA
     return frame
 
 

@@ -83,6 +83,8 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "download.quarters_help": "Les lignes trimestrielles publiées affichées ci-dessus, au format long ; "
         "séparateur « ; », virgule décimale, UTF-8 pour Excel.",
         "download.label": "Télécharger les données (CSV)",
+        "download.curve_help": "Chaque mois de la courbe ci-dessus (le tableau en montre un sur six), du site "
+        "choisi ou de chaque site et de tous ensemble ; séparateur « ; », virgule décimale, UTF-8 pour Excel.",
         "download.help": "Les lignes publiées affichées ci-dessus, au format long ; séparateur « ; », "
         "virgule décimale, UTF-8 pour Excel.",
         "empty": "Aucun indicateur publié pour l'instant — lancez `abord run`.",
@@ -183,6 +185,8 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "download.quarters_help": "The published quarterly rows shown above, in long format; comma-separated, "
         "UTF-8 for Excel.",
         "download.label": "Download data (CSV)",
+        "download.curve_help": "Every month of the curve above (the table shows one in six), of the site chosen "
+        "or of each site and all together; comma-separated, UTF-8 for Excel.",
         "download.help": "The published rows shown above, in long format; comma-separated, UTF-8 for Excel.",
         "empty": "No indicator published yet — run `abord run`.",
         "error.warehouse": "Cannot read the data warehouse. Check that the PostgreSQL server is running "

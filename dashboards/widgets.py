@@ -4,14 +4,23 @@ quarter section."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Final, Literal
 
 import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from dashboards import charts, exports, frames
+from dashboards.data import CURVE_COLUMNS, VALUE_COLUMNS
 from dashboards.i18n import Lang, format_cohort, format_date, format_site, t
+
+Extract = Literal["cells", "quarters", "curve"]
+# Each extract's button label and help keys, and its published columns.
+EXTRACTS: Final[dict[str, tuple[str, str, Sequence[str]]]] = {
+    "cells": ("download.label", "download.help", VALUE_COLUMNS),
+    "quarters": ("download.quarters_label", "download.quarters_help", VALUE_COLUMNS),
+    "curve": ("download.label", "download.curve_help", CURVE_COLUMNS),
+}
 
 
 def choice(
@@ -48,16 +57,17 @@ def site_and_period(values: pd.DataFrame, lang: Lang, page: str) -> tuple[str, s
 
 
 def download(
-    shown: pd.DataFrame, lang: Lang, indicator_code: str, site: str, period: str, quarters: bool = False
+    shown: pd.DataFrame, lang: Lang, indicator_code: str, site: str, period: str, extract: Extract = "cells"
 ) -> None:
-    """The rows shown for a site (or all) as a CSV extract (suppressed cells blank); `quarters` for the quarterly
-    rows."""
+    """The rows shown for a site (or all) as a CSV extract (suppressed cells blank): an indicator's cells, its
+    quarterly rows, or the time-housed curve's months."""
+    label, help_key, columns = EXTRACTS[extract]
     st.download_button(
-        t("download.quarters_label" if quarters else "download.label"),
-        data=exports.csv_bytes(shown, lang),
-        file_name=exports.csv_file_name(indicator_code, site, period, quarters),
+        t(label),
+        data=exports.csv_bytes(shown, lang, columns),
+        file_name=exports.csv_file_name(indicator_code, site, period, quarters=extract == "quarters"),
         mime="text/csv",
-        help=t("download.quarters_help" if quarters else "download.help"),
+        help=t(help_key),
         icon=":material/download:",
         on_click="ignore",  # a download needs no rerun
     )
@@ -83,4 +93,4 @@ def quarter_after_quarter(values: pd.DataFrame, lang: Lang, site: str, indicator
     st.caption(t("quarters.latest", quarter=latest, date=format_date(observed, lang)))
     st.table(frames.display_table(rows, lang, frames.quarter_columns(rows), unit), hide_index=True)
     st.caption(t("table.legend"))
-    download(rows, lang, indicator_code, site, observed, quarters=True)
+    download(rows, lang, indicator_code, site, observed, "quarters")

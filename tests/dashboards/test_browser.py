@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 import pytest
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
+from tests.dashboards.conftest import LATEST, curve_rows
+
 if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page
 
@@ -317,24 +319,26 @@ def test_choices_show_in_the_language_switched_to_and_stay_chosen(app_url: str) 
         expect(page.get_by_test_id("stException")).to_have_count(0)
 
 
+def download(dashboard: Dashboard, saved_in: Path) -> tuple[str, bytes]:
+    """The page's extract (its French button) as the browser saves it: its file name and bytes."""
+    with dashboard.page.expect_download() as started:
+        dashboard.page.get_by_role("button", name="Télécharger les données (CSV)").click()
+    saved = saved_in / started.value.suggested_filename
+    started.value.save_as(saved)
+    # Off the download button, whose help tooltip opens on hover, before the next choice.
+    dashboard.page.mouse.move(0, 0)
+    return saved.name, saved.read_bytes()
+
+
 def test_each_sites_extract_is_named_for_its_site_and_reads_in_french_excel(app_url: str, tmp_path: Path) -> None:
     from playwright.sync_api import expect
-
-    def download() -> tuple[str, bytes]:
-        with dashboard.page.expect_download() as started:
-            dashboard.page.get_by_role("button", name="Télécharger les données (CSV)").click()
-        saved = tmp_path / started.value.suggested_filename
-        started.value.save_as(saved)
-        return saved.name, saved.read_bytes()
 
     with opened(app_url) as dashboard:
         expect(dashboard.page.get_by_role("heading", name="Maintien dans le logement à 12 mois")).to_be_visible()
         dashboard.choose("Site", "Marseille")
-        marseille = download()
-        # Off the download button, whose help tooltip opens on hover, before the next choice.
-        dashboard.page.mouse.move(0, 0)
+        marseille = download(dashboard, tmp_path)
         dashboard.choose("Site", "Tous les sites")
-        every_site = download()
+        every_site = download(dashboard, tmp_path)
     # A funder saving two sites' extracts gets two files, each saying its indicator, site and observation end
     # (both were 'abord_housing_retention_12m_2024-12-31.csv', the second saved as a copy of the first).
     assert every_site[0] == "abord_housing_retention_12m_all-sites_2024-12-31.csv"
@@ -342,3 +346,26 @@ def test_each_sites_extract_is_named_for_its_site_and_reads_in_french_excel(app_
     lines = marseille[1].decode("utf-8-sig").splitlines()
     assert marseille[1].startswith(b"\xef\xbb\xbf") and lines[0].startswith("indicator_code;period;site;")
     assert {line.split(";")[2] for line in lines[1:]} == {"Marseille"}
+
+
+def test_the_time_housed_curve_has_its_extract_month_by_month(app_url: str, tmp_path: Path) -> None:
+    # The curve's page offered no download while every other indicator's did.
+    from playwright.sync_api import expect
+
+    with opened(app_url, "indicators") as dashboard:
+        dashboard.choose("Indicateur", "Courbe de maintien")
+        expect(dashboard.page.get_by_role("heading", name="Courbe de maintien")).to_be_visible()
+        dashboard.choose("Site", "Marseille")
+        name, payload = download(dashboard, tmp_path)
+    assert name == "abord_housing_time_housed_curve_marseille_2024-12-31.csv"
+    assert payload.startswith(b"\xef\xbb\xbf")
+    lines = payload.decode("utf-8-sig").split("\r\n")
+    assert lines[0] == "period;site;time_months;at_risk;events;survival;suppressed"
+    by_month = {int(line.split(";")[2]): line for line in lines[1:] if line}
+    # Every month, not the table's one in six; the published numbers in French Excel's decimal comma.
+    assert sorted(by_month) == list(range(19))
+    (month_12,) = [row for row in curve_rows() if row[1] == "Marseille" and row[2] == 12]
+    _, _, _, at_risk, events, survival, _ = month_12
+    assert by_month[12] == f"{LATEST};Marseille;12;{at_risk};{events};{str(survival).replace('.', ',')};false"
+    # A month under 11 persons followed: flagged, with no number.
+    assert by_month[13] == f"{LATEST};Marseille;13;;;;true"

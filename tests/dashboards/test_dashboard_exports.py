@@ -8,7 +8,7 @@ import io
 import pandas as pd
 
 from dashboards import data, exports, frames
-from tests.dashboards.conftest import COMMITTED, DAYS_HOUSED, FUNDER_SECTORS
+from tests.dashboards.conftest import COMMITTED, DAYS_HOUSED, FUNDER_SECTORS, curve_rows
 
 INDICATOR, LATEST = "housing_retention_12m", "2024-12-31"
 
@@ -69,6 +69,21 @@ def test_numbers_a_suppressed_row_carries_never_reach_the_csv() -> None:
     rows["suppressed"] = rows["suppressed"].astype("boolean")
     for line in parse(exports.csv_bytes(rows, "en"), ",")[1:]:
         assert line[5:9] == ["", "", "", ""]
+
+
+def test_the_curves_extract_is_its_published_table_hidden_months_without_numbers(published_db: str) -> None:
+    points = data.retention_curve()
+    marseille = points[points["site"] == "Marseille"].copy()
+    # Defence in depth, as for cells: a hidden month (or one with an unknown flag) that carried numbers.
+    marseille.loc[marseille["time_months"] == 13, ["at_risk", "events", "survival"]] = [9, 1, 0.5]
+    marseille.loc[marseille["time_months"] == 14, "suppressed"] = pd.NA
+    lines = parse(exports.csv_bytes(marseille, "en", data.CURVE_COLUMNS), ",")
+    assert lines[0] == ["period", "site", "time_months", "at_risk", "events", "survival", "suppressed"]
+    by_month = {int(line[2]): line for line in lines[1:]}
+    (month_12,) = [row for row in curve_rows() if row[1] == "Marseille" and row[2] == 12]
+    assert by_month[12][3:] == [*map(str, month_12[3:6]), "false"]
+    assert by_month[13][3:] == ["", "", "", "true"]
+    assert by_month[14][3:6] == ["", "", ""]
 
 
 def test_a_funders_extract_keeps_the_funder_sector_key_it_joins_on(published_db: str) -> None:
