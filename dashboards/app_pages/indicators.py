@@ -15,8 +15,9 @@ from dashboards.i18n import (
     t,
 )
 
-# Two cards a row, each labelled by its breakdown alone (the help says it counts all cohorts): at 1280 px, four a
-# row cut a funder's 'METRO-LYON — Hébergement d'urgence' to 'Toutes cohortes — M…', two funders' cards alike.
+# Two cards a row, each labelled by its breakdown alone (its help says where it puts entry cohorts together): at
+# 1280 px, four a row cut a funder's 'METRO-LYON — Hébergement d'urgence' to 'Toutes cohortes — M…', two funders'
+# cards alike.
 METRICS_PER_ROW = 2
 
 
