@@ -33,7 +33,7 @@ from orchestration.ingestion import ingestion_asset
 from orchestration.resources import AbordResource
 from pipelines.arrival import GONE
 from pipelines.contract import load_contract, load_contracts
-from pipelines.ingest import BatchSummary
+from pipelines.ingest import BatchSummary, find_extracts
 from pipelines.readers.hmis_export import pack_folders
 from tests.pipelines.test_pipelines_formats import FHIR_CONTRACT
 
@@ -348,7 +348,7 @@ def test_sensor_ticks_past_a_file_moved_away_as_landing_is_listed(tmp_path: Path
     moved = housing / "tenancies_2025-12.csv"
     moved.write_text("id_bail\n")
     (housing / "participants_2025-12.csv").write_text("id_participant\n")
-    real = sensors.find_extracts
+    real = find_extracts
 
     def listed_then_moved(contract, landing):
         found = real(contract, landing)
@@ -356,7 +356,7 @@ def test_sensor_ticks_past_a_file_moved_away_as_landing_is_listed(tmp_path: Path
             moved.unlink()
         return found
 
-    monkeypatch.setattr(sensors, "find_extracts", listed_then_moved)
+    monkeypatch.setattr("orchestration.landing.find_extracts", listed_then_moved)
     sensor = landing_sensor(refresh_job, CONTRACTS)
     _tick(sensor, DagsterInstance.ephemeral(), None, "waiting a tick for 1 file(s)")
 
