@@ -26,7 +26,7 @@ from dagster import (
     materialize,
 )
 
-from orchestration import ingestion, sensors
+from orchestration import ingestion, sensor_state
 from orchestration.dbt import DBT_PROJECT_DIR, abord_dbt_models, dbt_resource
 from orchestration.definitions import CONTRACTS, defs, landing_sensor, refresh_job
 from orchestration.ingestion import ingestion_asset
@@ -156,7 +156,7 @@ def test_a_file_that_never_stops_changing_holds_back_its_own_source_only(tmp_pat
     assert "raw/housing_participants" in checks and "raw/housing_tenancies" not in checks
     cursor = context.cursor
     with monkeypatch.context() as later:
-        later.setattr(sensors.time, "time", lambda: started + 3600 + 25 * 60 + 30)
+        later.setattr(time, "time", lambda: started + 3600 + 25 * 60 + 30)
         still_writing(4)
         cursor = _tick(
             sensor,
@@ -414,7 +414,7 @@ def _warehouse_down() -> list[BatchSummary]:
 def test_sensor_asks_again_for_the_files_of_a_failed_run_backing_off(tmp_path: Path, monkeypatch) -> None:
     """The warehouse down, a crash: the files come back once the steward fixes the cause, with a new run key, after
     1, 2, 4... ticks; a run failing every time stops being asked for until a file changes, and says so."""
-    monkeypatch.setattr(sensors, "MAX_FAILURES", 2)
+    monkeypatch.setattr(sensor_state, "MAX_FAILURES", 2)
     sensor, instance, extract = _sensor_and_extract(tmp_path, monkeypatch)
     cursor = _tick(sensor, instance, None, "to stand still")
     first, cursor = _request_and_run(sensor, instance, cursor, _warehouse_down)
@@ -438,7 +438,7 @@ def test_sensor_asks_again_for_the_files_of_a_failed_run_backing_off(tmp_path: P
 def test_a_run_leaving_out_a_source_keeps_its_failed_files_asked_for_again(tmp_path: Path, monkeypatch) -> None:
     """A run that succeeded read every file of a failed run but those of the sources it left out: theirs are still
     to be asked for again, not taken as read."""
-    monkeypatch.setattr(sensors, "MAX_FAILURES", 0)  # asked for again once one changes: the note says which
+    monkeypatch.setattr(sensor_state, "MAX_FAILURES", 0)  # asked for again once one changes: the note says which
     sensor, instance, extract = _sensor_and_extract(tmp_path, monkeypatch)
     cursor = _tick(sensor, instance, None, "to stand still")
     _, cursor = _request_and_run(sensor, instance, cursor, _warehouse_down)
@@ -640,7 +640,7 @@ def test_a_cursor_cleared_by_the_steward_asks_for_runs_under_keys_dagster_has_no
     cursor, `dagster sensor cursor --delete`) to have them asked for again. The chain of run keys started over from
     the same files: the first key asked for was the first run's, which Dagster skips (no run), and the sensor took
     that old failed run for the new one's, asking for none."""
-    monkeypatch.setattr(sensors, "MAX_FAILURES", 0)
+    monkeypatch.setattr(sensor_state, "MAX_FAILURES", 0)
     sensor, instance, _ = _sensor_and_extract(tmp_path, monkeypatch)
     cursor = _tick(sensor, instance, None, "to stand still")
     first, cursor = _request_and_run(sensor, instance, cursor, _warehouse_down)
@@ -698,7 +698,7 @@ def test_a_refresh_started_by_hand_after_a_failed_run_ends_the_failures(tmp_path
     """Failing every time, the files wait 'once one changes (or by a refresh started by hand)': the steward fixes the
     cause and starts the refresh by hand, which loads them. The skip reason said the refresh failed for ever after,
     and the failures in a row were still counted: the next file's run failing once was never asked for again."""
-    monkeypatch.setattr(sensors, "MAX_FAILURES", 1)
+    monkeypatch.setattr(sensor_state, "MAX_FAILURES", 1)
     sensor, instance, extract = _sensor_and_extract(tmp_path, monkeypatch)
     cursor = _tick(sensor, instance, None, "to stand still")
     _, cursor = _request_and_run(sensor, instance, cursor, _warehouse_down)
@@ -730,7 +730,7 @@ def test_the_files_of_a_run_deleted_before_its_end_was_learnt_wait_as_a_canceled
     run_key, cursor = _request_and_run(sensor, instance, cursor, lambda: [])
     (run,) = instance.get_runs(RunsFilter(tags={"dagster/run_key": run_key}))
     instance.delete_run(run.run_id)
-    for _ in range(sensors.UNSEEN_TICKS - 1):  # not created yet, maybe: not given up at once
+    for _ in range(sensor_state.UNSEEN_TICKS - 1):  # not created yet, maybe: not given up at once
         cursor = _tick(sensor, instance, cursor, "no new partner file in landing")
     deleted = f"; run asked for under run key {run_key} was deleted before it ended (in the Dagster UI?): 1 file(s)"
     for _ in range(2):
@@ -774,7 +774,7 @@ def test_a_run_seen_then_deleted_is_given_up_at_once_and_one_created_late_is_fol
     context = build_sensor_context(instance=instance, cursor=cursor, definitions=defs)
     assert isinstance(sensor(context), RunRequest)
     later = context.cursor
-    for _ in range(sensors.UNSEEN_TICKS - 1):
+    for _ in range(sensor_state.UNSEEN_TICKS - 1):
         later = _tick(sensor, instance, later, "no new partner file in landing")
     _request_and_run(sensor, instance, cursor, _warehouse_down)  # the same run key, created late
     _tick(sensor, instance, later, "the refresh failed 1 time(s) in a row (run ")
