@@ -25,13 +25,15 @@ class Landing:
     would claim; sources: path -> the contracts claiming it; packed: the ZIP packed from an export folder still in
     landing -> that folder (the run packs the folder again: the folder is what is waited for); pulled: an sql
     source's pulls, loaded by the run that pulled them, asked for by no run; refused: an export folder a run
-    refuses to pack (two exports in it) -> why."""
+    refuses to pack (two exports in it) -> why; empty: the export folders holding no CSV file yet, neither in them
+    nor in a sub-folder (made before the export was copied in), watched by no run until one is."""
 
     fingerprints: dict[str, str] = field(default_factory=dict)
     sources: dict[str, set[str]] = field(default_factory=dict)
     packed: dict[str, str] = field(default_factory=dict)
     pulled: set[str] = field(default_factory=set)
     refused: dict[str, str] = field(default_factory=dict)
+    empty: set[str] = field(default_factory=set)
 
     @property
     def watched(self) -> dict[str, str]:
@@ -39,7 +41,7 @@ class Landing:
 
     @property
     def claimed(self) -> set[str]:
-        return {*self.fingerprints, *self.pulled}
+        return {*self.fingerprints, *self.pulled, *self.empty}
 
     def add(self, path: str, fingerprint: str, contract: Contract) -> None:
         self.fingerprints[path] = fingerprint
@@ -86,10 +88,12 @@ def _add_export_folder(found: Landing, folder: Path, landing: Path, contract: Co
     except OSError as exc:  # not listable by the daemon's user (its mode): the run refuses it too, as pack_folder
         _refuse(found, path, folder, contract, unpackable(folder, exc))
         return
+    if not members:  # the runs pack none with no CSV file (pack_folders): a run for it would find nothing to load
+        found.empty.add(path)
+        return
     found.add(path, ",".join(f"{p.name}={_fingerprint(p)}" for p in members), contract)
-    if members:  # packed by each run (pack_folders; one with no CSV file is not)
-        packed = folder.with_name(folder.name + ".zip")
-        found.packed[str(packed.relative_to(landing))] = path
+    packed = folder.with_name(folder.name + ".zip")  # packed by each run
+    found.packed[str(packed.relative_to(landing))] = path
 
 
 def _refuse(found: Landing, path: str, folder: Path, contract: Contract, exc: FileRejected) -> None:

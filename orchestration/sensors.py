@@ -11,7 +11,7 @@ from dagster import RunRequest, SensorEvaluationContext, SkipReason, sensor
 from orchestration.ingestion import source_asset_key
 from orchestration.landing import list_landing, unclaimed_files
 from orchestration.sensor_state import ask_for, follow_packed, load_state, refreshed_since, settle
-from orchestration.skip_notes import changing_note, failed_note, refused_note, running_note, shown
+from orchestration.skip_notes import changing_note, empty_note, failed_note, refused_note, running_note, shown
 from pipelines.contract import Contract
 
 SENSOR = "landing_files"
@@ -45,10 +45,14 @@ def landing_sensor(job, contracts: dict[str, Contract]):
                 return SkipReason(
                     f"waiting a tick for {len(arriving)} file(s) new or changed since the last to stand still"
                     f" (an upload may still be writing them): {shown(arriving)}{changing_note(state, now)}"
-                    f"{failed_note(state, current)}{refused_note(landing)}{running_note(context, state, now)}"
+                    f"{failed_note(state, current)}{refused_note(landing)}{empty_note(landing)}"
+                    f"{running_note(context, state, now)}"
                 )
             unnamed = f"; {len(unclaimed)} file(s) claimed by no contract: {shown(unclaimed)}" if unclaimed else ""
-            notes = f"{failed_note(state, current)}{refused_note(landing)}{running_note(context, state, now)}{unnamed}"
+            notes = (
+                f"{failed_note(state, current)}{refused_note(landing)}{empty_note(landing)}"
+                f"{running_note(context, state, now)}{unnamed}"
+            )
             return SkipReason(f"no new partner file in landing{notes}")
         run_key = ask_for(state, landing, ready, held, now)
         context.update_cursor(json.dumps(state))

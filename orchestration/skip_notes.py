@@ -41,6 +41,16 @@ def refused_note(landing: Landing) -> str:
     )
 
 
+def empty_note(landing: Landing) -> str:
+    """The export folders made before their export was copied in: named, or the tick waiting for them looks idle."""
+    if not landing.empty:
+        return ""
+    return (
+        f"; {len(landing.empty)} export folder(s) holding no CSV file yet, waited for until an export is copied in:"
+        f" {shown(sorted(landing.empty))}"
+    )
+
+
 def _since(started: float, now: float) -> str:
     minutes = int(now - started) // 60
     took = f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"{minutes} min"

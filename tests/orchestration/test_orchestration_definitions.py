@@ -195,6 +195,37 @@ def test_sensor_sees_an_hmis_export_folder_and_its_changes(tmp_path: Path, monke
     _tick(sensor, instance, cursor, RunRequest)
 
 
+@pytest.mark.parametrize("made", ["hmis_2026-01", "hmis_2026-01/HMIS_Export"])
+def test_an_empty_hmis_export_folder_is_waited_for_until_it_holds_an_export(
+    tmp_path: Path, monkeypatch, made: str
+) -> None:
+    """The steward makes the month's folder (or the sub-folder of an unzipped export) before copying the export into
+    it: the empty folder stood still a tick and started a run, which found nothing in it to pack or load. It starts
+    none, is named while it waits, is no new file of another source's run, and gets its run once it holds an
+    export."""
+    monkeypatch.setenv("ABORD_DATA_DIR", str(tmp_path))
+    sensor = landing_sensor(refresh_job, load_contracts(variants=("hmis",)))
+    instance = DagsterInstance.ephemeral()
+    landing = tmp_path / "landing"
+    (landing / "housing" / made).mkdir(parents=True)
+    empty = (
+        "; 1 export folder(s) holding no CSV file yet, waited for until an export is copied in: housing/hmis_2026-01"
+    )
+    cursor = None
+    for _ in range(3):
+        cursor = _tick(sensor, instance, cursor, f"no new partner file in landing{empty}")
+    (landing / "justice").mkdir()
+    (landing / "justice" / "events_2026-01.jsonl").write_text("{}\n")
+    cursor = _tick(sensor, instance, cursor, f"writing them): justice/events_2026-01.jsonl{empty}")
+    context = build_sensor_context(instance=instance, cursor=cursor)
+    request = sensor(context)
+    assert isinstance(request, RunRequest) and request.tags["abord/new_files"] == "1"
+    cursor = _tick(sensor, instance, context.cursor, f"no new partner file in landing{empty}")
+    (landing / "housing" / made / "Client.csv").write_text("PersonalID\n")
+    cursor = _tick(sensor, instance, cursor, "(an upload may still be writing them): housing/hmis_2026-01")
+    _tick(sensor, instance, cursor, RunRequest)
+
+
 def _hmis_folder_packed_by_a_run(tmp_path: Path, monkeypatch):
     """An HMIS export folder in landing, asked for and run once: the run packs it into hmis_2026-01.zip beside it.
     The sensor, its instance, the folder, the run's key and the cursor after it."""
