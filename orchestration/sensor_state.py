@@ -68,6 +68,9 @@ def settle(context: SensorEvaluationContext, state: dict, landing: Landing) -> N
         if not failed["wait"]:
             state["requested"] = {p: f for p, f in state["requested"].items() if failed["files"].get(p) != f}
             state["failed"] = None
+    # failures in a row are counted by tick, not by run: queued runs that all failed since the last tick (on one
+    # cause: the warehouse down) each failed their files once, and back them off as one failure does
+    counted = False
     for run_key, asked in list(state["runs"].items()):  # in the order asked for, as the queue launches them
         if not (record := run_record(context, run_key)):
             _gone(state, run_key, asked)
@@ -86,12 +89,14 @@ def settle(context: SensorEvaluationContext, state: dict, landing: Landing) -> N
                 state["failed"] = {**failed, "files": left}
             else:
                 state.update(failures=0, failed=None)
+                counted = False  # a failure after it is the first in a row again
         else:  # failed: back off, then wait for a change, not to start a run failing every minute
             files = {**(state["failed"] or {}).get("files", {}), **asked["files"]}
             if run.status == DagsterRunStatus.CANCELED:  # on purpose: asked for again, the cancel would be undone
                 state["failed"] = {"files": files, "wait": None, "run": run.run_id[:8], "canceled": True, "at": ended}
             else:
-                failures = state["failures"] + 1
+                failures = state["failures"] if counted else state["failures"] + 1
+                counted = True
                 wait = 2 ** (failures - 1) if failures <= MAX_FAILURES else None
                 failed = {"files": files, "wait": wait, "run": run.run_id[:8], "at": ended}
                 state.update(failures=failures, failed=failed)

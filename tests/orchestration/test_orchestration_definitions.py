@@ -416,17 +416,22 @@ def test_sensor_claims_and_waits_for_a_fhir_export_s_patient_file(tmp_path: Path
 
 
 def _request_and_run(sensor, instance, cursor: str | None, batches) -> tuple[str, str]:
-    """A tick asking for a run, then that run as the daemon launches it (tagged with its run key and the sensor):
-    the tenancies asset whose batches are `batches()`. Returns the run key and the new cursor."""
+    """A tick asking for a run, then that run (_run). Returns the run key and the new cursor."""
     context = build_sensor_context(instance=instance, cursor=cursor, definitions=defs)
     request = sensor(context)
     assert isinstance(request, RunRequest), request
-    tags = {"dagster/run_key": request.run_key, "dagster/sensor_name": "landing_files"}
+    _run(instance, request.run_key, batches)
+    return request.run_key, context.cursor
+
+
+def _run(instance, run_key: str, batches) -> None:
+    """The run asked for under run_key, as the daemon launches it (tagged with its run key and the sensor): the
+    tenancies asset whose batches are `batches()`."""
+    tags = {"dagster/run_key": run_key, "dagster/sensor_name": "landing_files"}
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(ingestion, "ingest_batches", lambda abord, contract: batches())
         asset = ingestion_asset(CONTRACTS["housing_tenancies"])
         materialize([asset], instance=instance, resources={"abord": AbordResource()}, tags=tags, raise_on_error=False)
-    return request.run_key, context.cursor
 
 
 def _sensor_and_extract(tmp_path: Path, monkeypatch) -> tuple:
@@ -485,6 +490,83 @@ def test_a_run_leaving_out_a_source_keeps_its_failed_files_asked_for_again(tmp_p
         instance,
         cursor,
         "asked for again once one changes (or by a refresh started by hand): housing/tenancies_2026-01.csv",
+    )
+
+
+def test_runs_failing_before_the_same_tick_are_one_failure_in_a_row(tmp_path: Path, monkeypatch) -> None:
+    """Two runs queued one after the other (the second leaving out the source of a file still changing) both fail
+    before the next tick, on one cause (the warehouse down): each file failed once, but the failures in a row were
+    counted per run: their files waited 2 ticks, as after a second failure, and the skip reason said the refresh had
+    failed twice (six such runs: their files waited for a change at once)."""
+    sensor, instance, extract = _sensor_and_extract(tmp_path, monkeypatch)
+    cursor = _tick(sensor, instance, None, "to stand still")
+    context = build_sensor_context(instance=instance, cursor=cursor, definitions=defs)
+    first = sensor(context)
+    assert isinstance(first, RunRequest)
+    stuck = extract.with_name("tenancies_2026-02.csv")
+    stuck.write_text("id_bail;id_participant\n")
+    (extract.parent / "participants_2026-01.csv").write_text("id_participant;nom\n")
+    cursor = _tick(sensor, instance, context.cursor, "waiting a tick for 2 file(s)")
+    stuck.write_text("id_bail;id_participant\nB1;P1\n")
+    context = build_sensor_context(instance=instance, cursor=cursor, definitions=defs)
+    second = sensor(context)
+    assert isinstance(second, RunRequest) and second.tags["abord/left_out"] == "housing_tenancies"
+    stuck.unlink()  # the stuck upload given up
+    for request in (first, second):
+        _run(instance, request.run_key, _warehouse_down)
+    (last,) = instance.get_runs(RunsFilter(tags={"dagster/run_key": second.run_key}))
+    cursor = _tick(
+        sensor,
+        instance,
+        context.cursor,
+        f"no new partner file in landing; the refresh failed 1 time(s) in a row (run {last.run_id[:8]}): 2 file(s)"
+        " asked for again in 1 tick(s): housing/participants_2026-01.csv, housing/tenancies_2026-01.csv",
+    )
+    _request_and_run(sensor, instance, cursor, list)  # asked for again after one tick, as after one failure
+
+
+def test_a_run_failing_after_one_that_ended_the_failures_in_the_same_tick_is_a_first_failure(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """Three queued runs, each leaving out the sources of files still changing, whose ends are learnt in one tick:
+    the first fails, the second succeeds and ends the failures (the first's file moved away meanwhile), the third
+    fails: a first failure in a row, its file asked for again in a tick, though one was counted before in the tick."""
+    sensor, instance, tenancies = _sensor_and_extract(tmp_path, monkeypatch)
+    housing, justice = tenancies.parent, tmp_path / "landing" / "justice"
+    justice.mkdir()
+    participants, events = housing / "participants_2026-01.csv", justice / "events_2026-01.jsonl"
+    stuck_tenancies, stuck_participants = housing / "tenancies_2026-02.csv", housing / "participants_2026-02.csv"
+
+    def changing(*files: Path) -> None:
+        for file in files:
+            with file.open("a") as handle:
+                handle.write("{}\n")
+
+    changing(participants, events)
+    cursor = _tick(sensor, instance, None, "waiting a tick for 3 file(s)")
+    queued = []
+    for still_changing, left_out in (
+        ((participants, events), "housing_participants, justice_events"),
+        ((events, stuck_tenancies), "housing_tenancies, justice_events"),
+        ((stuck_tenancies, stuck_participants), "housing_participants, housing_tenancies"),
+    ):
+        changing(*still_changing)
+        context = build_sensor_context(instance=instance, cursor=cursor, definitions=defs)
+        request = sensor(context)
+        assert isinstance(request, RunRequest) and request.tags["abord/left_out"] == left_out, request
+        queued.append(request.run_key)
+        cursor = context.cursor
+    for file in (tenancies, stuck_tenancies, stuck_participants):
+        file.unlink()
+    for run_key, batches in zip(queued, (_warehouse_down, list, _warehouse_down), strict=True):
+        _run(instance, run_key, batches)
+    (last,) = instance.get_runs(RunsFilter(tags={"dagster/run_key": queued[-1]}))
+    _tick(
+        sensor,
+        instance,
+        cursor,
+        f"no new partner file in landing; the refresh failed 1 time(s) in a row (run {last.run_id[:8]}): 1 file(s)"
+        " asked for again in 1 tick(s): justice/events_2026-01.jsonl",
     )
 
 
