@@ -870,7 +870,8 @@ def _aggregate_cells(truth: Truth, contributions: list[tuple]) -> dict[CellKey, 
             )
     # each funder's commitment in a sector at a site is set against the days housed there in the years it
     # committed something; the sector's avoided costs there are shared between its funders pro rata to their
-    # commitments per person-year (nothing credited while they all have committed nothing yet)
+    # commitments per person-year (nothing credited while they all have committed nothing yet); its all-sites
+    # cell adds up only the sites where it has a commitment per person-year (not one whose convention starts later)
     funder_days: dict[tuple[str, str], int] = defaultdict(int)
     for (breakdown, year, site), (engaged, _) in yearly.items():
         if site != "all" and engaged > 0:
@@ -891,7 +892,7 @@ def _aggregate_cells(truth: Truth, contributions: list[tuple]) -> dict[CellKey, 
         total, persons = avoided[(site, COST_SECTORS[sector])]
         per_year, of_sector = rate[(breakdown, sector, site)], sector_rate[(sector, site)]
         credited = total * per_year / of_sector if per_year is not None and of_sector else 0
-        for s in (site, "all"):
+        for s in (site, "all") if (per_year or 0) > 0 else (site,):
             sums = offsets[(breakdown, s)]
             sums[0] += credited
             sums[1] += persons

@@ -13,9 +13,10 @@ from tests.ground_truth import Truth, _aggregate_cells
 
 END = date(2025, 12, 31)
 CONVENTIONS = (  # funder, sector, site, year, committed
-    # Lille is funded from 2018, Lyon from 2019 (G), its health only in 2024 and 2025 (F, and E in 2025), its
-    # justice from 2026 (D)
+    # Lille is funded from 2018, its health only from 2026 (F); Lyon from 2019 (G), its health only in 2024 and
+    # 2025 (F, and E in 2025), its justice from 2026 (D)
     ("H", "logement", "Lille", 2018, "1000.00"),
+    ("F", "sante", "Lille", 2026, "100000.00"),
     *(("G", "logement", "Lyon", year, "50000.00") for year in range(2019, 2026)),
     ("F", "sante", "Lyon", 2024, "100000.00"),
     ("F", "sante", "Lyon", 2025, "100000.00"),
@@ -31,12 +32,13 @@ def _truth(directory: Path) -> Truth:
         writer = csv.writer(handle)
         writer.writerow(("funder_code", "sector", "site", "year", "committed", "paid"))
         writer.writerows((*line, "0.00") for line in CONVENTIONS)
-    housed_since = date(2018, 1, 1)  # Lyon's two tenants are housed before its first convention
+    housed_since = date(2018, 1, 1)  # Lyon's two tenants are housed before its first convention, Lille's one
+    sites = {1: "Lyon", 2: "Lyon", 3: "Lille"}
     return Truth(
         observation_end=END,
         observed_to={},
-        participants=[(f"P{n}", f"p{n}", "Lyon", None, housed_since) for n in (1, 2)],
-        tenancies=[(f"T{n}", f"p{n}", housed_since, None, "") for n in (1, 2)],
+        participants=[(f"P{n}", f"p{n}", site, None, housed_since) for n, site in sites.items()],
+        tenancies=[(f"T{n}", f"p{n}", housed_since, None, "") for n in sites],
         events={"health_encounters": []},  # no hospital stay: no death reported by the hospital
         rows_read={},
         rows_quarantined={},
@@ -47,14 +49,16 @@ def _truth(directory: Path) -> Truth:
 def test_a_commitment_is_set_against_the_days_housed_in_the_years_committed(tmp_path: Path) -> None:
     """F's 200,000 euros of 2024-2025 are spread over the days housed in those two years, not since 2019 (when
     G's convention started) nor 2018 (Lille's), E's 50,000 of 2025 over 2025's: the health costs avoided are
-    shared pro rata to those commitments per person-year, and both show the sector's ratio. The programme's
-    cost is set against the years Lyon's funders committed something (2019 on). D's justice convention starts
-    next year: no one in the sector has committed anything yet, no ratio (a ZeroDivisionError on the old ground
-    truth, an empty value in the warehouse)."""
+    shared pro rata to those commitments per person-year, and both show the sector's ratio; F's all-sites ratio
+    is Lyon's, its Lille convention starting next year (Lille's avoided costs and persons no part of it: 3
+    persons and two thirds of the value on the old ground truth). The programme's cost is set against the years
+    Lyon's funders committed something (2019 on). D's justice convention starts next year: no one in the sector
+    has committed anything yet, no ratio at Lyon (a ZeroDivisionError on an older ground truth, an empty value in
+    the warehouse), and no all-sites cell."""
     contributions = [
-        (f"cost_avoided_{sector}", "p", "all", person, "Lyon", "2018-Q1", amount, 1)
-        for sector, amounts in (("health", (6000, 4000)), ("justice", (100, 100)))
-        for person, amount in zip(("p1", "p2"), amounts, strict=True)
+        (f"cost_avoided_{sector}", "p", "all", person, site, "2018-Q1", amount, 1)
+        for sector, amounts in (("health", (6000, 4000, 50000)), ("justice", (100, 100, 100)))
+        for person, site, amount in zip(("p1", "p2", "p3"), ("Lyon", "Lyon", "Lille"), amounts, strict=True)
     ]
     cells = _aggregate_cells(_truth(tmp_path), contributions)
     period = END.isoformat()
@@ -64,9 +68,11 @@ def test_a_commitment_is_set_against_the_days_housed_in_the_years_committed(tmp_
         for site in ("Lyon", "all"):
             health = cells[("funder_cost_offset_ratio", period, site, "all", f"{funder}:sante")]
             assert (health.value, health.persons) == (pytest.approx(5000 / health_per_year), 2)
-    for site in ("Lyon", "all"):
-        justice = cells[("funder_cost_offset_ratio", period, site, "all", "D:justice")]
-        assert (justice.value, justice.persons) == (None, 2)
+    lille = cells[("funder_cost_offset_ratio", period, "Lille", "all", "F:sante")]
+    assert (lille.value, lille.persons) == (None, 1)
+    justice = cells[("funder_cost_offset_ratio", period, "Lyon", "all", "D:justice")]
+    assert (justice.value, justice.persons) == (None, 2)
+    assert ("funder_cost_offset_ratio", period, "all", "all", "D:justice") not in cells
     days_since_2019 = 2 * (date(2026, 1, 1) - date(2019, 1, 1)).days
     programme = cells[("cost_programme_per_person_year", period, "Lyon", "all", "all")]
     assert (programme.numerator, programme.denominator) == (600_000, days_since_2019)

@@ -235,7 +235,7 @@ funder_offset_cells as (
     select
         'funder_cost_offset_ratio' as indicator_code,
         observation.period,
-        case when grouping(funded.site) = 1 then 'all' else funded.site end as site,
+        scope.site,
         'all' as cohort,
         funded.funder_code || ':' || funded.sector as breakdown,
         null::numeric as numerator,
@@ -246,8 +246,12 @@ funder_offset_cells as (
     from funder_shares as funded
     inner join avoided_by_site
         on funded.site = avoided_by_site.site and funded.cost_sector = avoided_by_site.sector
+    cross join lateral (values (funded.site), ('all')) as scope (site)
     cross join observation
-    group by observation.period, funded.funder_code, funded.sector, grouping sets ((funded.site), ())
+    -- its all-sites cell covers only the sites where it has committed something to date against days housed: a
+    -- site whose convention starts later (its own cell without a value) adds neither persons nor costs to it
+    where scope.site != 'all' or (funded.committed > 0 and funded.days_housed > 0)
+    group by observation.period, funded.funder_code, funded.sector, scope.site
 ),
 
 clauses as (
