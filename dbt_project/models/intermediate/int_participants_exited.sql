@@ -4,6 +4,10 @@
 -- a partner reports: a tenancy the housing operator ends with a death, or a hospital stay the hospital discharges
 -- as a death (mode de sortie: deces), often days before the operator records it, or when it never does. Every
 -- model reads a person's death from here; the programme exit stays the operator's.
+-- A stay discharged as a death without its discharge day dates the death by its admission (staging dates every
+-- stay without one so): extracts hold stays once discharged, so the day is missing, not to come, and the death
+-- came on or after the admission. The first day it can have come, as a death is the first reported; leaving it
+-- undated would keep someone the hospital says died housed, at risk and using services to the observation end.
 with entries as (
     select person_key from {{ ref('int_participants_entered') }}
 ),
