@@ -54,6 +54,7 @@ COLUMN_KEYS = {
     "max",
     "codes",
     "absent",
+    "optional_in_file",
     "pattern",
 }
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -82,6 +83,11 @@ FORMAT_KEYS = {
     "sql": {"table", "watermark", "url_env"},
     "hmis": {"resource"},
 }
+# The formats whose files name their columns (a header, a JSON line's keys): a file of one may lack a column its
+# contract declares `optional_in_file` (a column the project added, which a partner's export does not have yet). An
+# HMIS export holds its version's whole column set (a field it never has is `absent`), a FHIR path a resource lacks
+# reads empty anyway, and an sql pull names every column of its table.
+LACKABLE_FORMATS = {"csv", "jsonl", "xlsx"}
 # An HMIS column is <File>.<Column>; <File>.<A>+<B> joins two columns of a row as "a+b" for one code list.
 HMIS_COLUMN_RE = re.compile(r"^[A-Z][A-Za-z]*\.[A-Za-z]\w*(\+[A-Za-z]\w*)*$")
 
@@ -106,6 +112,8 @@ class Column:
     # format.resource, a null value marks records that are not rows of it (bed nights among support contacts)
     codes: tuple[tuple[str, str | None], ...] = ()
     absent: bool = False  # the format has no such field: always empty, kept so the raw table has one shape
+    # a partner's file may lack it: loaded empty then, and its batch says so (a renamed one is still refused)
+    optional_in_file: bool = False
     pattern: str | None = None  # a text column's whole value must match it (a code the models take apart)
 
     @property
@@ -294,9 +302,15 @@ def _column(raw: object, where: str) -> Column:
         raise ContractError(f"{where}: a person_ref column needs 'ref_source'")
     if ref_source and role != "person_ref":
         raise ContractError(f"{where}: 'ref_source' is for only a person_ref column (this one is {role})")
-    required, unique, absent = (_flag(raw, key, where) for key in ("required", "unique", "absent"))
+    flags = ("required", "unique", "absent", "optional_in_file")
+    required, unique, absent, optional_in_file = (_flag(raw, key, where) for key in flags)
     if absent and (required or role not in {"attribute", "free_text"}):
         raise ContractError(f"{where}: an 'absent' column must be an optional attribute or free text")
+    if optional_in_file and (required or role not in {"attribute", "free_text"}):
+        # a file without it would be all missing values, or rows no one could be recognised or referred to by
+        raise ContractError(f"{where}: an 'optional_in_file' column must be an optional attribute or free text")
+    if optional_in_file and absent:
+        raise ContractError(f"{where}: an 'absent' column is in no file already: remove 'optional_in_file'")
     minimum, maximum = _bound(raw, "min", type_, where), _bound(raw, "max", type_, where)
     if minimum is not None and maximum is not None and minimum > maximum:
         raise ContractError(f"{where}: 'min' {minimum} is above 'max' {maximum}: no value could pass")
@@ -313,6 +327,7 @@ def _column(raw: object, where: str) -> Column:
         maximum=maximum,
         codes=_codes(raw, where),
         absent=absent,
+        optional_in_file=optional_in_file,
         pattern=_pattern(raw, type_, where),
     )
 
@@ -446,6 +461,12 @@ def load_contract(path: Path) -> Contract:
             raise ContractError(
                 f"{where}: hmis column(s) {', '.join(odd)} must be named <File>.<Column>, e.g. Client.DOB"
             )
+    lackable = [c.name for c in columns if c.optional_in_file]
+    if lackable and source_format.type not in LACKABLE_FORMATS:
+        raise ContractError(
+            f"{where}: column(s) {', '.join(lackable)}: 'optional_in_file' is for a file that names its columns"
+            f" ({', '.join(sorted(LACKABLE_FORMATS))}), not a {source_format.type} source"
+        )
     skipping = [c.name for c in columns if any(value is None for _, value in c.codes)]
     if skipping and (source_format.type != "hmis" or any(n.split(".")[0] != source_format.resource for n in skipping)):
         raise ContractError(

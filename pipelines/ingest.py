@@ -6,7 +6,7 @@ import logging
 import shlex
 import stat
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -90,6 +90,7 @@ class BatchSummary:
     message: str = ""
     replaced: tuple[int, ...] = ()  # earlier batches of the same period this one replaced
     outdated: tuple[int, ...] = ()  # batches of earlier periods this one left behind: their raw rows are gone
+    not_in_file: tuple[str, ...] = ()  # contract columns the file lacked (optional_in_file): loaded empty
 
     @property
     def unloaded(self) -> bool:
@@ -106,7 +107,17 @@ class BatchSummary:
             text += f"  replaces batch {', '.join(map(str, self.replaced))}"
         if self.outdated:
             text += f"  outdates batch {', '.join(map(str, self.outdated))}"
+        if self.not_in_file:
+            # a re-sent month, or a snapshot's next one, empties the column in the rows it takes the place of too
+            earlier = self.replaced + self.outdated
+            instead = f", in place of batch {', '.join(map(str, earlier))}'s" if earlier else ""
+            text += f"  {not_in_file_note(self.not_in_file)}{instead}"
         return f"{text}  {self.message}" if self.message else text
+
+
+def not_in_file_note(names: Sequence[str]) -> str:
+    """What a batch whose file lacked columns its contract says it may lack (optional_in_file) says of them."""
+    return f"{', '.join(names)} not in the file: loaded empty"
 
 
 @dataclass
@@ -144,7 +155,8 @@ class Extract:
     """What one batch reads: a landing file, or a quarantine file a steward fixed and re-submits."""
 
     path: Path
-    rows: Callable[[], Iterator[tuple[int, Row | RowUnreadable]]]
+    # rows(lacking): its rows, naming in `lacking` the columns it lacks that its contract says it may
+    rows: Callable[[list[str]], Iterator[tuple[int, Row | RowUnreadable]]]
     period: str | None
     quarantine: Path  # where its rejected rows go, renamed into place once the batch has committed
     retry_of: int | None = None
@@ -299,7 +311,7 @@ def _current_under(conn: psycopg.Connection, contract: Contract, file_name: str)
 def ingest_file(ctx: IngestContext, contract: Contract, path: Path, shrink_allowed: bool = False) -> BatchSummary:
     extract = Extract(
         path=path,
-        rows=lambda: read_rows(path, contract),
+        rows=lambda lacking: read_rows(path, contract, lacking),
         period=contract.period_of(path.name),
         quarantine=quarantine_path(ctx.quarantine_dir, contract.name, path.name),
         beside=read_beside(path, contract),
@@ -322,6 +334,7 @@ class _ReadBatch:
     rows_rejected: int = 0
     rejected: RowIdentities = field(default_factory=RowIdentities)
     partial: Path | None = None  # the quarantine file once written, renamed into place after commit
+    lacking: list[str] = field(default_factory=list)  # columns the file lacks that its contract says it may
 
     def reject(self, item: Rejected, identity: tuple[list[str], Encoding | None] | None = None) -> None:
         self.quarantine.add(item)
@@ -372,7 +385,7 @@ def _read(ctx: IngestContext, contract: Contract, extract: Extract, batch: _Read
         problem = Problem(record_id_column, "duplicate_id", message)
         batch.reject(Rejected(number, [problem], row), identity(values, record_ref))
 
-    for number, row in extract.rows():
+    for number, row in extract.rows(batch.lacking):
         batch.rows_read += 1
         if isinstance(row, RowUnreadable):
             # Its fields as far as they could be split: a shifted identity column gives keys nobody holds. One
@@ -565,7 +578,7 @@ def _load(ctx, contract, extract, sha, batch: _ReadBatch) -> tuple[BatchSummary,
         )
         counts = (batch.rows_read, batch.spool.rows - opposed_rows, batch.rows_rejected + opposed_rows)
         batch_id = record_batch(
-            cur, contract, extract.path.name, sha, extract.period, counts, "loaded", extract.retry_of
+            cur, contract, extract.path.name, sha, extract.period, counts, "loaded", extract.retry_of, batch.lacking
         )
         replaced: list[tuple[int, str]] = []
         replaced_rows = 0
@@ -629,6 +642,7 @@ def _load(ctx, contract, extract, sha, batch: _ReadBatch) -> tuple[BatchSummary,
         ),
         replaced=tuple(b for b, _ in replaced),
         outdated=tuple(b for b, *_ in left_behind),
+        not_in_file=tuple(batch.lacking),
     )
     return summary, settled
 

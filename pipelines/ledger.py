@@ -8,8 +8,8 @@ source all of them. A snapshot source's loaded batch that is no longer current (
 quarantine file of one, a late re-send of one) is `outdated_by` the latest period's file: its raw rows are
 deleted in the transaction of the load that left it behind (nothing reads them again, and personal data nobody
 uses is not kept), its ledger line stays `loaded` (its month's file of record, counts and reasons kept), and its
-sha256 still makes the same file sent again `already_loaded`. Audit holds counts, row numbers and reason codes,
-never a value from a file.
+sha256 still makes the same file sent again `already_loaded`. Audit holds counts, row numbers, reason codes and
+the names of the columns a file lacked (`not_in_file`), never a value from a file.
 """
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ alter table audit.batches add column if not exists retry_of bigint references au
 alter table audit.batches add column if not exists rows_erased integer not null default 0;
 -- a snapshot batch no longer current: its raw rows were deleted when this batch (its source's latest period) loaded
 alter table audit.batches add column if not exists outdated_by bigint references audit.batches;
+-- the contract columns its file lacked, which the contract says a file may (optional_in_file): loaded empty. Names only
+alter table audit.batches add column if not exists not_in_file text[] not null default '{}';
 create index if not exists batches_source_period on audit.batches (source, period);
 create or replace view audit.current_batches as
 select b.batch_id, b.source, b.period, b.load_mode
@@ -130,11 +132,12 @@ def record_batch(
     counts: tuple[int, int, int],
     status: str,
     retry_of: int | None = None,
+    not_in_file: Sequence[str] = (),
 ) -> int:
     return cur.execute(
         "insert into audit.batches (source, file_name, sha256, period, rows_read, rows_loaded, rows_quarantined,"
-        " status, load_mode, contract_sha256, retry_of) values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-        " returning batch_id",
+        " status, load_mode, contract_sha256, retry_of, not_in_file)"
+        " values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) returning batch_id",
         (
             contract.name,
             file_name,
@@ -145,6 +148,7 @@ def record_batch(
             contract.load,
             contract_fingerprint(contract),
             retry_of,
+            list(not_in_file),
         ),
     ).fetchone()[0]
 

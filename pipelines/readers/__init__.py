@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
-from pipelines.contract import Contract
+from pipelines.contract import LACKABLE_FORMATS, Contract
 from pipelines.readers.delimited import read_delimited
 from pipelines.readers.errors import FileRejected, Row, RowUnreadable
 from pipelines.readers.fhir import patient_file, read_fhir
@@ -38,15 +39,22 @@ def read_beside(path: Path, contract: Contract) -> tuple[Path, ...]:
     return (patient_file(path, contract),) if contract.format.type == "fhir" else ()
 
 
-def read_rows(path: Path, contract: Contract) -> Iterator[tuple[int, Row | RowUnreadable]]:
+def read_rows(
+    path: Path, contract: Contract, lacking: list[str] | None = None
+) -> Iterator[tuple[int, Row | RowUnreadable]]:
+    """`lacking` receives the columns the file lacks that its contract says it may (optional_in_file), once the
+    reader knows them: at the header, or once every JSON line is read."""
     if not path.is_file():
         raise FileRejected("not_a_file", f"{path.name}: no such file")
     absent = [c.name for c in contract.columns if c.absent]
     codes = {c.name: dict(c.codes) for c in contract.columns if c.codes}
+    read = READERS[contract.format.type]
+    if lacking is not None and contract.format.type in LACKABLE_FORMATS:
+        read = partial(read, lacking=lacking)
     if not absent and not codes:
-        return READERS[contract.format.type](path, contract)
+        return read(path, contract)
     sent = replace(contract, columns=tuple(c for c in contract.columns if not c.absent))
-    return _recoded(READERS[contract.format.type](path, sent), absent, codes)
+    return _recoded(read(path, sent), absent, codes)
 
 
 def _recoded(rows, absent: list[str], codes: dict[str, dict[str, str]]) -> Iterator[tuple[int, Row | RowUnreadable]]:

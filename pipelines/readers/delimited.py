@@ -22,14 +22,16 @@ from pipelines.readers.errors import EXCEL_ERRORS, NOT_A_VALUE, FileRejected, Ro
 from pipelines.readers.header import check_header
 
 
-def read_delimited(path: Path, contract: Contract) -> Iterator[tuple[int, Row | RowUnreadable]]:
+def read_delimited(
+    path: Path, contract: Contract, lacking: list[str] | None = None
+) -> Iterator[tuple[int, Row | RowUnreadable]]:
     fmt = contract.format
     ending = check_start(path, fmt.encoding)
     try:
         with path.open(encoding=python_encoding(fmt.encoding), newline="") as handle:
             lines = without_eof_mark(handle) if ending.eof_mark else handle
             reader = csv.reader(lines, delimiter=fmt.delimiter, strict=True)
-            header = check_header(path, contract, next(reader, []))
+            header = check_header(path, contract, next(reader, []), lacking)
             wanted = {c.name for c in contract.columns}
             # None: every column of the file is the contract's, a row is its fields zipped with the header.
             wanted = None if wanted.issuperset(header) else wanted

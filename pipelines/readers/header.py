@@ -1,4 +1,6 @@
-"""The header line of a tabular file against its contract: every contract column must be there, once."""
+"""The header line of a tabular file against its contract: every contract column must be there, once, but one the
+contract says a file may lack (optional_in_file), unless the header holds a name close to it: a renamed column is
+refused, never loaded empty."""
 
 from __future__ import annotations
 
@@ -11,8 +13,9 @@ from pipelines.readers.errors import FileRejected
 SEPARATORS = [",", ";", "\t", "|"]
 
 
-def check_header(path: Path, contract: Contract, fields: list[object]) -> list[str]:
-    """The header's names, or the file rejected: blank, a name twice, a contract column missing or renamed."""
+def check_header(path: Path, contract: Contract, fields: list[object], lacking: list[str] | None = None) -> list[str]:
+    """The header's names, or the file rejected: blank, a name twice, a contract column missing or renamed. The
+    optional_in_file columns it lacks are added to `lacking`."""
     header = ["" if h is None else str(h).strip() for h in fields]
     if not any(header):
         raise FileRejected("no_header", f"{path.name}: the first line is blank where the header should be")
@@ -34,13 +37,24 @@ def check_header(path: Path, contract: Contract, fields: list[object]) -> list[s
     doubled = sorted({h for h in header if h and header.count(h) > 1})
     if doubled:
         raise FileRejected("duplicate_column", f"{path.name}: column(s) {', '.join(doubled)} appear twice")
-    if not missing:
-        return header
     unknown = [h for h in header if h not in expected]
-    raise FileRejected(
-        "missing_column",
-        f"{path.name}: missing column(s) {', '.join(missing)} in the header{renamed_hint(missing, unknown)}",
-    )
+    refused = _refusing(contract, missing, unknown)
+    if refused:
+        raise FileRejected(
+            "missing_column",
+            f"{path.name}: missing column(s) {', '.join(refused)} in the header{renamed_hint(refused, unknown)}",
+        )
+    if lacking is not None:
+        lacking.extend(missing)
+    return header
+
+
+def _refusing(contract: Contract, missing: list[str], unknown: list[str]) -> list[str]:
+    """The missing columns that refuse a file: all but those it may lack (optional_in_file), unless an unknown name
+    is close to one (renamings)."""
+    renamed = renamings(missing, unknown)
+    may_lack = {c.name for c in contract.columns if c.optional_in_file}
+    return [name for name in missing if name not in may_lack or name in renamed]
 
 
 def renamed_hint(missing: list[str], unknown: list[str]) -> str:

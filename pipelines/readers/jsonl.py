@@ -4,7 +4,8 @@ Exporters often leave out a key with no value, so an optional column may be a ke
 column in no line, or a column in no line while a key close to its name is in some, is a missing column, as in a
 CSV header: the partner renamed or dropped it, and reading on would quarantine it in every row, or quietly empty
 it (a renamed name: rows then link on less). The file is rejected once every line is read (nothing is loaded
-before).
+before). A column its contract says a file may lack (optional_in_file) in no line is added to `lacking`, for its
+batch to say so.
 
 A JSON number or boolean is typed by JSON itself: it reads as a workbook's numeric or boolean cell does (cells.py),
 whatever the contract's decimal mark (which is about text): `3.0` is "3", `2.5` is "2,5" under a ',' contract,
@@ -28,7 +29,9 @@ from pipelines.readers.errors import NUL_ESCAPE, FileRejected, Row, RowUnreadabl
 from pipelines.readers.header import renamed_hint, renamings
 
 
-def read_jsonl(path: Path, contract: Contract) -> Iterator[tuple[int, Row | RowUnreadable]]:
+def read_jsonl(
+    path: Path, contract: Contract, lacking: list[str] | None = None
+) -> Iterator[tuple[int, Row | RowUnreadable]]:
     expected = [c.name for c in contract.columns]
     required = {c.name for c in contract.columns if c.required}
     ending = check_start(path, "utf-8")
@@ -54,6 +57,8 @@ def read_jsonl(path: Path, contract: Contract) -> Iterator[tuple[int, Row | RowU
         raise FileRejected(
             "missing_column", f"{path.name}: key(s) {', '.join(missing)} in no line{renamed_hint(missing, unknown)}"
         )
+    if keys and lacking is not None:
+        lacking.extend(c.name for c in contract.columns if c.optional_in_file and c.name in absent)
 
 
 class _Doubled(dict):

@@ -40,13 +40,15 @@ HEADER_ROW = 1
 OLE2 = bytes.fromhex("d0cf11e0a1b11ae1")  # the compound file's signature
 
 
-def read_xlsx(path: Path, contract: Contract) -> Iterator[tuple[int, Row | RowUnreadable]]:
+def read_xlsx(
+    path: Path, contract: Contract, lacking: list[str] | None = None
+) -> Iterator[tuple[int, Row | RowUnreadable]]:
     # Opened here, not by name: openpyxl refuses a name without an .xlsx-type extension, and the contract, not the
     # name a file was saved or retried under, says what it holds.
     with path.open("rb") as handle:
         workbook = _load(path, handle)
         try:
-            yield from _rows(path, contract, workbook)
+            yield from _rows(path, contract, workbook, lacking)
         finally:
             workbook.close()
 
@@ -78,7 +80,9 @@ def _load(path: Path, handle: BinaryIO):
         ) from None
 
 
-def _rows(path: Path, contract: Contract, workbook) -> Iterator[tuple[int, Row | RowUnreadable]]:
+def _rows(
+    path: Path, contract: Contract, workbook, lacking: list[str] | None
+) -> Iterator[tuple[int, Row | RowUnreadable]]:
     fmt = contract.format
     sheet_name = fmt.sheet or workbook.sheetnames[0]
     if sheet_name not in workbook.sheetnames:
@@ -96,7 +100,7 @@ def _rows(path: Path, contract: Contract, workbook) -> Iterator[tuple[int, Row |
         first = next(cells, None)
         if first is None:
             raise FileRejected("empty_file", f"{path.name}: sheet '{sheet_name}' is empty")
-        header = check_header(path, contract, list(first))
+        header = check_header(path, contract, list(first), lacking)
         wanted = {c.name for c in contract.columns}
         read = [i for i, h in enumerate(header) if h in wanted]
         dates = {c.name for c in contract.columns if c.type == "date" or c.role == "birth_date"}

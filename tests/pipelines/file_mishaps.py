@@ -26,8 +26,8 @@ def write_over_while_read(monkeypatch, sent_again: bytes) -> None:
     same file, cut, then refilled with the first quarter of `sent_again`."""
     real = ingest.read_rows
 
-    def upload_begins(extract: Path, contract):
-        for number, row in real(extract, contract):
+    def upload_begins(extract: Path, contract, *lacking):
+        for number, row in real(extract, contract, *lacking):
             yield number, row
             if number == 3:
                 with extract.open("r+b") as handle:

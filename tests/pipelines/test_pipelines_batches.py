@@ -1070,8 +1070,8 @@ def _moved_while_read(monkeypatch, after_row: int, move) -> None:
     """The landing file read by the next batch is moved on by `move` once `after_row` rows are read."""
     real = ingest.read_rows
 
-    def reading(path: Path, contract):
-        for number, row in real(path, contract):
+    def reading(path: Path, contract, *lacking):
+        for number, row in real(path, contract, *lacking):
             yield number, row
             if number == after_row:
                 move(path)

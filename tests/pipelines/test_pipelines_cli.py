@@ -221,6 +221,14 @@ def test_contracts_check_passes_the_shipped_ones_and_names_file_and_key(tmp_path
     (tmp_path / "latin.yml").write_bytes(b"name: latin\ndescription: Donn\xe9es\n")
     result = runner.invoke(app, ["contracts", "check", "--dir", str(tmp_path)])
     assert result.exit_code == 1 and f"{tmp_path / 'latin.yml'}: line 2: not UTF-8 text" in result.output
+    (tmp_path / "lacking.yml").write_text(
+        (tmp_path / "good.yml")
+        .read_text()
+        .replace("name: good", "name: lacking")
+        .replace("role: record_id", "role: record_id, optional_in_file: true")
+    )
+    result = runner.invoke(app, ["contracts", "check", "--dir", str(tmp_path)])
+    assert f"{tmp_path / 'lacking.yml'}: column 'id': an 'optional_in_file' column must be" in result.output
     nowhere = runner.invoke(app, ["contracts", "check", "--dir", str(tmp_path / "nowhere")])
     assert nowhere.exit_code == 2 and "does not exist" in nowhere.output
 

@@ -122,6 +122,28 @@ columns:
         (("{name: day, type: date}", '{name: day, type: date, required: "false"}'), "column 'day': 'required' must"),
         (("{name: day, type: date}", "{name: day, type: date, unique: yes please}"), "column 'day': 'unique' must"),
         (("{name: day, type: date}", "{name: day, type: date, absent: 1}"), "column 'day': 'absent' must"),
+        # a column a partner's file may lack: empty then, so never one a row needs, nor one that tells who it is
+        (("{name: day, type: date}", "{name: day, type: date, optional_in_file: 1}"), "'optional_in_file' must be"),
+        (
+            ("{name: day, type: date}", "{name: day, type: date, required: true, optional_in_file: true}"),
+            "column 'day': an 'optional_in_file' column must be an optional attribute or free text",
+        ),
+        (
+            ("role: record_id}", "role: record_id, optional_in_file: true}"),
+            "column 'id': an 'optional_in_file' column must be an optional attribute or free text",
+        ),
+        (
+            ("{name: day, type: date}", "{name: day, role: person_ref, ref_source: x, optional_in_file: true}"),
+            "column 'day': an 'optional_in_file' column must be an optional attribute or free text",
+        ),
+        (
+            ("{name: day, type: date}", "{name: day, role: nir, optional_in_file: true}"),
+            "column 'day': an 'optional_in_file' column must be an optional attribute or free text",
+        ),
+        (
+            ("{name: day, type: date}", "{name: day, type: date, absent: true, optional_in_file: true}"),
+            "column 'day': an 'absent' column is in no file already: remove 'optional_in_file'",
+        ),
         # other keys of the wrong type must be named, not crash the check with a TypeError
         (("role: record_id", "role: [record_id]"), "column 'id': unknown role"),
         (("type: date", "type: {a: 1}"), "column 'day': unknown type"),
@@ -151,6 +173,31 @@ def test_contract_errors_name_the_file_and_key(tmp_path: Path, change: tuple[str
     with pytest.raises(ContractError) as error:
         load_contract(path)
     assert str(path) in str(error.value) and message in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "lacks"),
+    [
+        ("{type: csv}", True),
+        ("{type: xlsx}", True),
+        ("{type: jsonl}", True),
+        ("{type: fhir}", False),
+        ("{type: sql, table: t, watermark: day, url_env: PARTNER_URL}", False),
+    ],
+)
+def test_only_a_file_that_names_its_columns_may_lack_one(tmp_path: Path, fmt: str, lacks: bool) -> None:
+    """An HMIS export holds its version's whole column set, a FHIR path reads empty when a resource lacks it, an sql
+    table has its columns: none of them is a file lacking a column of its contract."""
+    text = GOOD.replace("{type: csv}", fmt).replace(
+        "{name: day, type: date}", "{name: day, type: date}\n  - {name: mode, optional_in_file: true}"
+    )
+    path = _write(tmp_path, text)
+    if lacks:
+        assert load_contract(path).column("mode").optional_in_file
+        return
+    with pytest.raises(ContractError) as error:
+        load_contract(path)
+    assert str(error.value).startswith(f"{path}: column(s) mode: 'optional_in_file' is for a file that names its")
 
 
 def test_a_contract_not_saved_as_utf8_is_named(tmp_path: Path) -> None:

@@ -454,8 +454,8 @@ def test_a_fhir_patient_file_still_being_copied_while_read_loads_nothing(warehou
     path = _ndjson(export / "Encounter_2025-12.ndjson", ENCOUNTERS)
     real = ingest.read_rows
 
-    def copy_goes_on(extract: Path, contract):
-        for number, row in real(extract, contract):
+    def copy_goes_on(extract: Path, contract, *lacking):
+        for number, row in real(extract, contract, *lacking):
             yield number, row
             if number == 1:
                 _ndjson(patients, PATIENTS)
