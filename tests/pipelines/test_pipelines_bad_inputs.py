@@ -78,6 +78,7 @@ class Case:
     file_name: str | None = None
     variant: str | None = None  # read with this contract variant (contracts/<variant>/)
     fmt: dict[str, str] = field(default_factory=dict)  # read with these format keys changed
+    not_in_file: tuple[str, ...] = ()  # loaded, these columns its contract says it may lack not in it
 
     @property
     def contract(self):
@@ -149,6 +150,23 @@ CASES = {
         tenancies(rows=[r.rsplit(";", 1)[0] for r in TENANCY_ROWS], header=TENANCY_HEADER.rsplit(";", 1)[0]),
         "missing_column",
         "missing column(s) loyer_mensuel",
+    ),
+    # a column the contract says a file may lack (optional_in_file) loads empty, and the batch says so; renamed, it
+    # is refused as any other
+    "hospital export without the discharge mode it may lack": Case(
+        "health_encounters",
+        health(
+            rows=[r.rsplit(",", 1)[0] for r in _swap(HEALTH_ROWS, 1, HEALTH_ROWS[1].replace(",M,", ",H,"))],
+            header=HEALTH_HEADER.rsplit(",", 1)[0],
+        ),
+        rows={2: "not_allowed"},
+        not_in_file=("discharge_mode",),
+    ),
+    "hospital export with its discharge mode renamed": Case(
+        "health_encounters",
+        health(header=HEALTH_HEADER.replace("discharge_mode", "Discharge_Mode")),
+        "missing_column",
+        "missing column(s) discharge_mode in the header (renamed: 'Discharge_Mode' instead of 'discharge_mode'?)",
     ),
     "renamed column": Case(
         "housing_tenancies",
@@ -577,8 +595,9 @@ def test_each_bad_extract_gets_its_error_and_the_rows_balance(ctx: IngestContext
     summary = ingest_file(ctx, contract, path)
 
     with psycopg.connect(ctx.url) as conn:
-        batch = conn.execute(
-            "select status, rows_read, rows_loaded, rows_quarantined from audit.batches where batch_id = %s",
+        *batch, not_in_file = conn.execute(
+            "select status, rows_read, rows_loaded, rows_quarantined, not_in_file from audit.batches"
+            " where batch_id = %s",
             (summary.batch_id,),
         ).fetchone()
         reasons = conn.execute(
@@ -588,6 +607,7 @@ def test_each_bad_extract_gets_its_error_and_the_rows_balance(ctx: IngestContext
     status, read, loaded, quarantined = batch
     assert read == loaded + quarantined and loaded == in_raw
     assert (read, loaded, quarantined) == (summary.rows_read, summary.rows_loaded, summary.rows_quarantined)
+    assert tuple(not_in_file) == summary.not_in_file == case.not_in_file
     quarantine_file = ctx.quarantine_dir / case.source / f"{path.name}.rejected.csv"
 
     if case.file_code:
