@@ -155,7 +155,7 @@ def _batches(where: str = "", params: tuple = ()) -> list[tuple]:
             " case when b.status = 'loaded' and b.outdated_by is not null then 'outdated' else b.status end,"
             " b.rows_read, coalesce(retried.rows_quarantined, b.rows_quarantined),"
             " coalesce(string_agg(c.reason_code || ' ' || c.rows, ', ' order by c.rows desc, c.reason_code), ''),"
-            " coalesce(b.replaced_by, b.outdated_by, loaded.batch_id)"
+            " b.not_in_file, coalesce(b.replaced_by, b.outdated_by, loaded.batch_id)"
             " from audit.batches b"
             " left join lateral (select r.batch_id, r.rows_quarantined from audit.batches r"
             "   where r.retry_of = b.batch_id order by r.batch_id desc limit 1) as retried on true"
@@ -186,8 +186,13 @@ def _quarantine_file(source: str, file_name: str) -> Path:
 def quarantine_list(
     everything: bool = typer.Option(False, "--all", help="Also batches with nothing left to fix."),
 ) -> None:
-    """Batches with rows to fix or rejected as a whole: counts per reason, and the quarantine file to edit."""
-    rows = _batches("(b.rows_quarantined > 0 or b.status = 'rejected') and b.retry_of is null")
+    """Batches with rows to fix or rejected as a whole: counts per reason, and the quarantine file to edit; with
+    --all, also batches whose file lacked a column it may lack (loaded empty: nothing to retry, the export is short)."""
+    from pipelines.ingest import not_in_file_note
+
+    rows = _batches(
+        "(b.rows_quarantined > 0 or b.status = 'rejected' or cardinality(b.not_in_file) > 0) and b.retry_of is null"
+    )
     # A batch a re-send replaced, or a later period outdated, has no rows left to fix, nor has a rejected file loaded
     # since (forced with --replace-period, or sent again fixed): a quarantine file of its name is the later batch's.
     rows = [(*row, None if row[-1] is not None else _quarantine_file(row[1], row[2])) for row in rows]
@@ -196,8 +201,9 @@ def quarantine_list(
         typer.echo("nothing in quarantine")
         return
     typer.echo(f"{'batch':>6}  {'source':<22} {'file':<30} {'status':<9} {'to fix':>8}  reasons")
-    for batch_id, source, file_name, _, status, _, quarantined, reasons, _, path in rows:
-        typer.echo(f"{batch_id:>6}  {source:<22} {file_name:<30} {status:<9} {quarantined:>8}  {reasons}")
+    for batch_id, source, file_name, _, status, _, quarantined, reasons, not_in_file, _, path in rows:
+        notes = "; ".join(filter(None, [reasons, not_in_file and not_in_file_note(not_in_file)]))
+        typer.echo(f"{batch_id:>6}  {source:<22} {file_name:<30} {status:<9} {quarantined:>8}  {notes}")
         if path and path.exists():
             typer.echo(f"{'':>8}{path}")
 
@@ -205,15 +211,18 @@ def quarantine_list(
 @quarantine_app.command("show")
 def quarantine_show(batch: int = typer.Argument(..., help="The batch id (see `abord quarantine list`).")) -> None:
     """One batch's reasons per row, from its quarantine file (messages may quote the rejected values)."""
+    from pipelines.ingest import not_in_file_note
     from pipelines.quarantine import QuarantineUnreadable, reasons_in
 
     rows = _batches("b.batch_id = %s", (batch,))
     if not rows:
         typer.echo(f"no batch {batch}", err=True)
         raise typer.Exit(1)
-    batch_id, source, file_name, period, status, read, quarantined, reasons, later = rows[0]
+    batch_id, source, file_name, period, status, read, quarantined, reasons, not_in_file, later = rows[0]
     typer.echo(f"batch {batch_id}: {source} {file_name} (period {period}) {status}")
     typer.echo(f"rows read {read}, left to fix {quarantined}; reasons: {reasons or 'none'}")
+    if not_in_file:
+        typer.echo(not_in_file_note(not_in_file))
     if later is not None and status == "rejected":
         if later > batch_id:
             typer.echo(f"loaded since from a file of its name as batch {later}: its quarantine file is that batch's")

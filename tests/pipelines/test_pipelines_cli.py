@@ -424,6 +424,36 @@ def test_quarantine_says_a_batch_outdated_by_a_later_period_has_nothing_to_retry
     assert again.exit_code == 0 and "already_loaded" in again.output and "outdated by batch 2" in again.output
 
 
+def test_a_hospital_export_without_its_discharge_mode_loads_and_the_steward_is_told(steward: Path) -> None:
+    """discharge_mode is a column a hospital's file may lack (optional_in_file): its batch says it loaded it empty,
+    as it loads, and later in `abord quarantine`."""
+    header = (
+        "encounter_id,family_name,given_name,birth_date,nir,sex,encounter_type,service,admission_date,discharge_date"
+    )
+    landing = steward / "landing" / "health"
+    landing.mkdir(parents=True)
+    november, december = landing / "encounters_2025-11.csv", landing / "encounters_2025-12.csv"
+    november.write_text(f"{header}\nE1,Dupont,Hélène,1980-04-12,,F,urgence,general,2025-11-03,2025-11-03\n")
+    december.write_text(f"{header}\nE2,Martin,Paul,1975-06-01,,X,urgence,general,2025-12-01,2025-12-01\n")
+    for path, quarantined in ((november, 0), (december, 1)):
+        loaded = runner.invoke(app, ["ingest", "--source", "health_encounters", str(path)])
+        assert loaded.exit_code == 0, loaded.output
+        assert loaded.output.rstrip().endswith(
+            f"quarantined     {quarantined}  discharge_mode not in the file: loaded empty"
+        )
+
+    listed = runner.invoke(app, ["quarantine", "list"]).output.splitlines()
+    (line,) = [line for line in listed[1:] if not line.startswith(" " * 8)]  # November has nothing to fix
+    assert line.split()[:2] == ["2", "health_encounters"]
+    assert line.endswith("not_allowed 1; discharge_mode not in the file: loaded empty")
+    everything = runner.invoke(app, ["quarantine", "list", "--all"]).output.splitlines()
+    (line,) = [line for line in everything if "encounters_2025-11.csv" in line]
+    assert line.split()[:5] == ["1", "health_encounters", "encounters_2025-11.csv", "loaded", "0"]
+    assert line.endswith("  discharge_mode not in the file: loaded empty")
+    shown = runner.invoke(app, ["quarantine", "show", "1"]).output.splitlines()
+    assert shown[1:3] == ["rows read 1, left to fix 0; reasons: none", "discharge_mode not in the file: loaded empty"]
+
+
 def test_contracts_draft_reads_json_lines_and_refuses_an_empty_sample(tmp_path: Path) -> None:
     sample = tmp_path / "probation" / "events_2025-12.jsonl"
     sample.parent.mkdir()
