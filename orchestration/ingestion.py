@@ -58,8 +58,9 @@ def ingestion_asset(contract: Contract) -> AssetsDefinition:
     def _ingest(context, abord: AbordResource) -> MaterializeResult:
         summaries = ingest_batches(abord, contract)
         for summary in summaries:
-            # a file rejected (its message says what to do), or changed, gone or unreadable: the steward should know
-            log = context.log.warning if summary.unloaded else context.log.info
+            # a file rejected (its message says what to do), changed, gone or unreadable, or loaded without a column
+            # it may lack (the partner's export is short of it): the steward should know
+            log = context.log.warning if summary.unloaded or summary.not_in_file else context.log.info
             log(summary.line())
         loaded = [s for s in summaries if s.status == "loaded"]
         return MaterializeResult(

@@ -663,21 +663,31 @@ def test_sensor_asks_again_for_a_file_gone_while_its_batch_read_it(tmp_path: Pat
 
 
 @pytest.mark.parametrize(
-    ("status", "message"), [("rejected", "shrinks_period: ..."), ("unreadable", "cannot be read: Permission denied")]
+    ("summary", "said"),
+    [
+        (BatchSummary("housing_tenancies", "tenancies_2025-12.csv", "rejected", message="shrinks_period: ..."), None),
+        (BatchSummary("housing_tenancies", "tenancies_2025-12.csv", "unreadable", message="cannot be read: ..."), None),
+        (
+            BatchSummary(
+                "health_encounters", "encounters_2025-12.csv", "loaded", 2, 2, not_in_file=("discharge_mode",)
+            ),
+            "discharge_mode not in the file: loaded empty",
+        ),
+    ],
 )
-def test_a_rejected_file_is_logged_as_a_warning_saying_what_to_do(
-    tmp_path: Path, monkeypatch, status: str, message: str
+def test_a_file_to_follow_up_is_logged_as_a_warning_saying_why(
+    tmp_path: Path, monkeypatch, summary: BatchSummary, said: str | None
 ) -> None:
     """A month refused (shrinks_period), or a file the abord user cannot read, says what to do in the line the run
-    logs: as info, the steward looking at a successful run, its warnings, never saw it."""
+    logs: as info, the steward looking at a successful run, its warnings, never saw it. So does a file loaded
+    without a column it may lack (optional_in_file): the partner's export is to be looked at."""
     monkeypatch.setenv("ABORD_DATA_DIR", str(tmp_path))
-    refused = BatchSummary("housing_tenancies", "tenancies_2025-12.csv", status, message=message)
-    monkeypatch.setattr(ingestion, "ingest_batches", lambda abord, contract: [refused])
+    monkeypatch.setattr(ingestion, "ingest_batches", lambda abord, contract: [summary])
     instance = DagsterInstance.ephemeral()
-    asset = ingestion_asset(CONTRACTS["housing_tenancies"])
+    asset = ingestion_asset(CONTRACTS[summary.source])
     result = materialize([asset], instance=instance, resources={"abord": AbordResource()})
     warned = [e.user_message for e in instance.all_logs(result.run_id) if e.level == logging.WARNING]
-    assert any("tenancies_2025-12.csv" in m and message in m for m in warned), warned
+    assert any(summary.file_name in m and (said or summary.message) in m for m in warned), warned
 
 
 def test_sensor_sees_a_file_renamed_over_another_of_the_same_size_and_time(tmp_path: Path, monkeypatch) -> None:
