@@ -6,13 +6,16 @@ requested: landing as runs were asked for; seen: landing at the last tick; runs:
 whose outcome is not known yet, with the new files each answers for (the latest run reading a file answers for
 it), the sources it `held` back, when it was asked for (`at`), its run id once seen and the ticks it had no record
 (`unseen`); run_key: the last asked for, the next chained to it; failed: the files of failed runs, asked for again
-in `wait` ticks (None: once one changes; a canceled run's: `canceled`, a deleted one's `deleted` too); changing:
-since when (epoch seconds) each new file changed at every tick."""
+in `wait` ticks (None: once one changes); canceled: by run, the files of canceled runs (or deleted ones: `deleted`),
+asked for again once one changes, kept apart from failed ones so each keeps its own reason and schedule (a file
+is in one entry at most: its latest run's); changing: since when (epoch seconds) each new file changed at every
+tick."""
 
 import hashlib
 import json
 import time
 import uuid
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -34,6 +37,10 @@ def load_state(cursor: str | None) -> dict:
     if saved and "requested" not in saved:  # the first cursor held only what was requested
         saved = {"requested": saved}
     state = {"requested": {}, "seen": {}, "run_key": None, "runs": {}, "failures": 0, "failed": None, **saved}
+    state.setdefault("canceled", [])
+    if (state["failed"] or {}).pop("canceled", None):  # a cursor from before canceled files were kept apart
+        state["canceled"].append({k: v for k, v in state["failed"].items() if k != "wait"})
+        state["failed"] = None
     if not saved:  # a first tick, or a cursor the steward cleared: run keys chained from a seed of their own, or
         # the first asked for would be the first ever run's (the same files) and Dagster would skip it, launching none
         state["run_key"] = uuid.uuid4().hex[:16]
@@ -83,23 +90,40 @@ def settle(context: SensorEvaluationContext, state: dict, landing: Landing) -> N
         if run.is_success:
             again = _read_again(context, run.run_id)
             state["requested"] = {p: f for p, f in state["requested"].items() if Path(p).name not in again}
-            failed = state["failed"] or {"files": {}}
-            left = {p: failed["files"][p] for p in landing.claimed_by(list(failed["files"]), set(asked["held"]))}
-            if left:  # it read every failed file but those of the sources it held back
-                state["failed"] = {**failed, "files": left}
-            else:
-                state.update(failures=0, failed=None)
+            # it read every failed or canceled file but those of the sources it held back
+            held = set(asked["held"])
+            _keep_only(state, lambda entry, held=held: landing.claimed_by(list(entry["files"]), held))
+            if not state["failed"]:
+                state["failures"] = 0
                 counted = False  # a failure after it is the first in a row again
+            continue
+        _taken_over(state, asked["files"])
+        if run.status == DagsterRunStatus.CANCELED:  # on purpose: asked for again, the cancel would be undone
+            state["canceled"].append({"files": asked["files"], "run": run.run_id[:8], "at": ended})
         else:  # failed: back off, then wait for a change, not to start a run failing every minute
+            failures = state["failures"] if counted else state["failures"] + 1
+            counted = True
+            wait = 2 ** (failures - 1) if failures <= MAX_FAILURES else None
             files = {**(state["failed"] or {}).get("files", {}), **asked["files"]}
-            if run.status == DagsterRunStatus.CANCELED:  # on purpose: asked for again, the cancel would be undone
-                state["failed"] = {"files": files, "wait": None, "run": run.run_id[:8], "canceled": True, "at": ended}
-            else:
-                failures = state["failures"] if counted else state["failures"] + 1
-                counted = True
-                wait = 2 ** (failures - 1) if failures <= MAX_FAILURES else None
-                failed = {"files": files, "wait": wait, "run": run.run_id[:8], "at": ended}
-                state.update(failures=failures, failed=failed)
+            state.update(failures=failures, failed={"files": files, "wait": wait, "run": run.run_id[:8], "at": ended})
+
+
+def _keep_only(state: dict, kept: Callable[[dict], Iterable[str]]) -> None:
+    """Keep in the failed entry and in each canceled run's only the files `kept` picks of it, dropping an entry left
+    with none."""
+    for entry in [state["failed"], *state["canceled"]]:
+        if entry:
+            picked = set(kept(entry))
+            entry["files"] = {p: f for p, f in entry["files"].items() if p in picked}
+    if state["failed"] and not state["failed"]["files"]:
+        state["failed"] = None
+    state["canceled"] = [entry for entry in state["canceled"] if entry["files"]]
+
+
+def _taken_over(state: dict, files: dict[str, str]) -> None:
+    """A run that failed, was canceled or deleted read `files` last: its end, not an earlier run's, says when they are
+    asked for again, so they leave the entries of earlier runs."""
+    _keep_only(state, lambda entry: set(entry["files"]) - set(files))
 
 
 def _gone(state: dict, run_key: str, asked: dict) -> None:
@@ -110,35 +134,40 @@ def _gone(state: dict, run_key: str, asked: dict) -> None:
     if not asked.get("run") and asked["unseen"] < UNSEEN_TICKS:
         return
     del state["runs"][run_key]
-    files = {**(state["failed"] or {}).get("files", {}), **asked["files"]}
+    _taken_over(state, asked["files"])
     run = asked["run"][:8] if asked.get("run") else f"asked for under run key {run_key}"
     # a refresh that succeeded since its files were asked for read them
     at = asked.get("at") or time.time()
-    state["failed"] = {"files": files, "wait": None, "run": run, "canceled": True, "deleted": True, "at": at}
+    state["canceled"].append({"files": asked["files"], "run": run, "deleted": True, "at": at})
 
 
 def refreshed_since(
     context: SensorEvaluationContext, state: dict, landing: Landing, job_name: str, contracts: dict[str, Contract]
 ) -> None:
-    """A refresh that succeeded after the failed (or canceled) run ended, started by hand as the skip reason says
-    (or by the schedule), read the failed files of the sources it ran: they wait no more, and once none is left the
-    failures in a row are over (the next failure backs off from the start). `at`: when the failed run ended."""
+    """A refresh that succeeded after a failed (or canceled) run ended, started by hand as the skip reason says (or
+    by the schedule), read that run's files of the sources it ran: they wait no more, and once no failed file is
+    left the failures in a row are over (the next failure backs off from the start). `at`: when the run ended."""
+
+    def unread(entry: dict) -> Iterable[str]:
+        if not entry.get("at"):  # a cursor from before it was kept
+            return entry["files"]
+        done = RunsFilter(
+            job_name=job_name,
+            statuses=[DagsterRunStatus.SUCCESS],
+            created_after=datetime.fromtimestamp(entry["at"], UTC),
+        )
+        left = set(entry["files"])
+        for record in context.instance.get_run_records(done, limit=20):
+            selected = record.dagster_run.asset_selection  # none (or empty: execute_in_process, `abord run`): all
+            ran = {name for name, c in contracts.items() if not selected or source_asset_key(c) in selected}
+            # a file no longer in landing has nothing left to read
+            left = {p for p in left if p in landing.sources and not landing.sources[p] & ran}
+        return left
+
     failed = state["failed"]
-    if not failed or not failed.get("at"):  # a cursor from before it was kept
-        return
-    done = RunsFilter(
-        job_name=job_name, statuses=[DagsterRunStatus.SUCCESS], created_after=datetime.fromtimestamp(failed["at"], UTC)
-    )
-    left = failed["files"]
-    for record in context.instance.get_run_records(done, limit=20):
-        selected = record.dagster_run.asset_selection  # none (or empty: execute_in_process, `abord run`): all
-        ran = {name for name, c in contracts.items() if not selected or source_asset_key(c) in selected}
-        # a file no longer in landing has nothing left to read
-        left = {p: f for p, f in left.items() if p in landing.sources and not landing.sources[p] & ran}
-    if left:
-        failed["files"] = left
-    else:
-        state.update(failures=0, failed=None)
+    _keep_only(state, unread)
+    if failed and not state["failed"]:
+        state["failures"] = 0
 
 
 def follow_packed(state: dict, landing: Landing) -> None:
@@ -146,14 +175,14 @@ def follow_packed(state: dict, landing: Landing) -> None:
     counts as asked for, and the folder moved away later starts no run that finds it already loaded. While the
     folder's files are a failed or canceled run's, so is its ZIP: moved away then, the folder (a wrong export whose
     run the steward canceled) is not loaded from its ZIP, which waits as the folder would have."""
+    waiting = [entry["files"] for entry in [state["failed"], *state["canceled"]] if entry]
     busy = {path for asked in state["runs"].values() for path in asked["files"]}
-    failed = (state["failed"] or {}).get("files", {})
-    busy |= set(failed)
+    busy |= {path for files in waiting for path in files}
     for packed, folder in landing.packed.items():
         if packed not in landing.fingerprints:
             continue
-        if failed.get(folder) == landing.fingerprints[folder]:
-            failed[packed] = state["requested"][packed] = landing.fingerprints[packed]
+        if owner := next((files for files in waiting if files.get(folder) == landing.fingerprints[folder]), None):
+            owner[packed] = state["requested"][packed] = landing.fingerprints[packed]
         elif folder not in busy and state["requested"].get(folder) == landing.fingerprints[folder]:
             state["requested"][packed] = landing.fingerprints[packed]
 

@@ -8,28 +8,34 @@ from dagster import SensorEvaluationContext
 from orchestration.landing import Landing
 from orchestration.sensor_state import run_record
 
+_ONCE_CHANGED = "once one changes (or by a refresh started by hand)"
+
 
 def shown(paths: list[str]) -> str:
     return ", ".join(paths[:5]) + (f" and {len(paths) - 5} more" if len(paths) > 5 else "")
 
 
 def failed_note(state: dict, current: dict[str, str]) -> str:
-    failed = state["failed"]
-    files = sorted(p for p, f in (failed or {}).get("files", {}).items() if current.get(p) == f)
-    if not files:
-        return ""
-    when = f"in {failed['wait']} tick(s)" if failed["wait"] else "once one changes (or by a refresh started by hand)"
-    if failed.get("deleted"):
-        return (
-            f"; run {failed['run']} was deleted before it ended (in the Dagster UI?): {len(files)} file(s) asked for"
-            f" again {when}: {shown(files)}"
+    """The files of failed runs, backing off, then of each canceled or deleted run, waiting for a change."""
+    failed, notes = state["failed"], []
+    if files := _still(failed, current):
+        when = f"in {failed['wait']} tick(s)" if failed["wait"] else _ONCE_CHANGED
+        notes.append(
+            f"; the refresh failed {state['failures']} time(s) in a row (run {failed['run']}):"
+            f" {len(files)} file(s) asked for again {when}: {shown(files)}"
         )
-    if failed.get("canceled"):
-        return f"; run {failed['run']} was canceled: {len(files)} file(s) asked for again {when}: {shown(files)}"
-    return (
-        f"; the refresh failed {state['failures']} time(s) in a row (run {failed['run']}):"
-        f" {len(files)} file(s) asked for again {when}: {shown(files)}"
-    )
+    for canceled in state["canceled"]:
+        if files := _still(canceled, current):
+            how = "was deleted before it ended (in the Dagster UI?)" if canceled.get("deleted") else "was canceled"
+            notes.append(
+                f"; run {canceled['run']} {how}: {len(files)} file(s) asked for again {_ONCE_CHANGED}: {shown(files)}"
+            )
+    return "".join(notes)
+
+
+def _still(entry: dict | None, current: dict[str, str]) -> list[str]:
+    """The files of a failed or canceled run still in landing as it read them."""
+    return sorted(p for p, f in (entry or {}).get("files", {}).items() if current.get(p) == f)
 
 
 def refused_note(landing: Landing) -> str:

@@ -587,6 +587,95 @@ def test_sensor_leaves_the_files_of_a_run_canceled_by_the_steward_until_one_chan
     assert "canceled" not in sensor(build_sensor_context(instance=instance, cursor=cursor)).skip_message
 
 
+def test_a_failure_after_a_cancel_leaves_the_canceled_file_waiting_for_a_change(tmp_path: Path, monkeypatch) -> None:
+    """A canceled run's file, then a new file whose run fails: the canceled file was merged into the failed run's
+    back-off, lost its cancel and was asked for again a tick later with the failed one, undoing the steward's
+    cancel, and named as failed from then on."""
+    sensor, instance, extract = _sensor_and_extract(tmp_path, monkeypatch)
+    cursor = _tick(sensor, instance, None, "to stand still")
+    run_key, cursor = _request_and_run(sensor, instance, cursor, list)
+    (canceled,) = instance.get_runs(RunsFilter(tags={"dagster/run_key": run_key}))
+    instance.report_run_canceled(canceled)
+    extract.with_name("tenancies_2026-02.csv").write_text("id_bail;id_participant\n")
+    cursor = _tick(sensor, instance, cursor, "waiting a tick for 1 file(s)")
+
+    def waiting(run_key: str, failures: int) -> str:
+        (failed,) = instance.get_runs(RunsFilter(tags={"dagster/run_key": run_key}))
+        return (
+            f"no new partner file in landing; the refresh failed {failures} time(s) in a row (run {failed.run_id[:8]}):"
+            f" 1 file(s) asked for again in {failures} tick(s): housing/tenancies_2026-02.csv; run"
+            f" {canceled.run_id[:8]} was canceled: 1 file(s) asked for again once one changes (or by a refresh started"
+            " by hand): housing/tenancies_2026-01.csv"
+        )
+
+    run_key, cursor = _request_and_run(sensor, instance, cursor, _warehouse_down)
+    cursor = _tick(sensor, instance, cursor, waiting(run_key, 1))
+    context = build_sensor_context(instance=instance, cursor=cursor, definitions=defs)
+    again = sensor(context)
+    assert isinstance(again, RunRequest) and again.tags["abord/new_files"] == "1", "the failed file only"
+    _run(instance, again.run_key, _warehouse_down)
+    _tick(sensor, instance, context.cursor, waiting(again.run_key, 2))
+
+
+def test_a_cancel_after_a_failure_leaves_the_failed_file_backing_off(tmp_path: Path, monkeypatch) -> None:
+    """Two queued runs whose ends are learnt in one tick: the first fails, the second (leaving out the source of a
+    file still changing) is canceled. The failed run's file was merged into the cancel, waiting for a change: it
+    stopped backing off, asked for again never."""
+    sensor, instance, extract = _sensor_and_extract(tmp_path, monkeypatch)
+    cursor = _tick(sensor, instance, None, "to stand still")
+    context = build_sensor_context(instance=instance, cursor=cursor, definitions=defs)
+    first = sensor(context)
+    assert isinstance(first, RunRequest)
+    stuck = extract.with_name("tenancies_2026-02.csv")
+    stuck.write_text("id_bail;id_participant\n")
+    (extract.parent / "participants_2026-01.csv").write_text("id_participant;nom\n")
+    cursor = _tick(sensor, instance, context.cursor, "waiting a tick for 2 file(s)")
+    stuck.write_text("id_bail;id_participant\nB1;P1\n")
+    context = build_sensor_context(instance=instance, cursor=cursor, definitions=defs)
+    second = sensor(context)
+    assert isinstance(second, RunRequest) and second.tags["abord/left_out"] == "housing_tenancies"
+    stuck.unlink()  # the stuck upload given up
+    _run(instance, first.run_key, _warehouse_down)
+    _run(instance, second.run_key, list)
+    (failed,) = instance.get_runs(RunsFilter(tags={"dagster/run_key": first.run_key}))
+    (canceled,) = instance.get_runs(RunsFilter(tags={"dagster/run_key": second.run_key}))
+    instance.report_run_canceled(canceled)
+    cursor = _tick(
+        sensor,
+        instance,
+        context.cursor,
+        f"no new partner file in landing; the refresh failed 1 time(s) in a row (run {failed.run_id[:8]}): 1 file(s)"
+        f" asked for again in 1 tick(s): housing/tenancies_2026-01.csv; run {canceled.run_id[:8]} was canceled:"
+        " 1 file(s) asked for again once one changes (or by a refresh started by hand):"
+        " housing/participants_2026-01.csv",
+    )
+    context = build_sensor_context(instance=instance, cursor=cursor, definitions=defs)
+    again = sensor(context)
+    assert isinstance(again, RunRequest) and again.tags["abord/new_files"] == "1", "the failed file only"
+
+
+def test_a_cursor_from_before_canceled_files_were_kept_apart_keeps_them_waiting(tmp_path: Path, monkeypatch) -> None:
+    """A cursor written when a canceled run's files were the failed entry, flagged `canceled`: they still wait for a
+    change, named as a canceled run's."""
+    sensor, instance, _ = _sensor_and_extract(tmp_path, monkeypatch)
+    cursor = _tick(sensor, instance, None, "to stand still")
+    run_key, cursor = _request_and_run(sensor, instance, cursor, list)
+    (run,) = instance.get_runs(RunsFilter(tags={"dagster/run_key": run_key}))
+    instance.report_run_canceled(run)
+    state = json.loads(_tick(sensor, instance, cursor, "was canceled"))
+    (canceled,) = state.pop("canceled")
+    state["failed"] = {**canceled, "wait": None, "canceled": True}  # as the sensor before the split wrote it
+    cursor = json.dumps(state)
+    for _ in range(2):
+        cursor = _tick(
+            sensor,
+            instance,
+            cursor,
+            f"no new partner file in landing; run {run.run_id[:8]} was canceled: 1 file(s) asked for again once one"
+            " changes (or by a refresh started by hand): housing/tenancies_2026-01.csv",
+        )
+
+
 def _run_killed_mid_way(instance: DagsterInstance, run_key: str) -> str:
     """The tenancies asset run for run_key in a process of its own, killed as it ingests: its run id."""
 
