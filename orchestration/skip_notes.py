@@ -3,7 +3,7 @@ for what, since when, and what to do about it. Each is empty when there is nothi
 
 from datetime import UTC, datetime
 
-from dagster import SensorEvaluationContext
+from dagster import DagsterInstance, SensorEvaluationContext
 
 from orchestration.landing import Landing
 from orchestration.sensor_state import run_record
@@ -73,7 +73,7 @@ def changing_note(state: dict, now: float) -> str:
 
 def running_note(context: SensorEvaluationContext, state: dict, now: float) -> str:
     """The runs whose end their files' follow-up waits for (asked for again if it fails): a run whose process died
-    stays STARTED, quietly, and holds the queue too."""
+    stays STARTED, quietly, holding the queue too, until run monitoring ends it."""
     notes = []
     for run_key, asked in state["runs"].items():
         if record := run_record(context, run_key):
@@ -82,7 +82,15 @@ def running_note(context: SensorEvaluationContext, state: dict, now: float) -> s
             notes.append(f"run {run.run_id[:8]}, {run.status.value} {_since(since, now)}, for its {files} file(s)")
     if not notes:
         return ""
+    return f"; waiting for the end of {'; '.join(notes)} to follow them up ({_dead_run(context.instance)})"
+
+
+def _dead_run(instance: DagsterInstance) -> str:
+    """What becomes of a run whose process died, under the instance's run monitoring (abord's ends it)."""
+    limit = instance.run_monitoring_max_runtime_seconds if instance.run_monitoring_enabled else 0
+    if not limit:
+        return "a run whose process is gone stays STARTED: terminate it in the Dagster UI"
     return (
-        f"; waiting for the end of {'; '.join(notes)} to follow them up (a run whose process is gone stays STARTED:"
-        " terminate it in the Dagster UI)"
+        f"a run whose process died is ended once it has run {limit / 3600:g} h: terminate it in the Dagster UI not to"
+        " wait"
     )

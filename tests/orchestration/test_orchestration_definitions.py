@@ -25,16 +25,21 @@ from dagster import (
     build_sensor_context,
     materialize,
 )
+from dagster._core.test_utils import create_test_daemon_workspace_context, freeze_time
+from dagster._core.workspace.load_target import EmptyWorkspaceTarget
+from dagster._daemon import execute_run_monitoring_iteration
 
 from orchestration import ingestion, sensor_state
 from orchestration.dbt import DBT_PROJECT_DIR, abord_dbt_models, dbt_resource
 from orchestration.definitions import CONTRACTS, defs, landing_sensor, refresh_job
 from orchestration.ingestion import ingestion_asset
+from orchestration.instance import use_instance
 from orchestration.resources import AbordResource
 from pipelines.arrival import GONE
 from pipelines.contract import load_contract, load_contracts
 from pipelines.ingest import BatchSummary, find_extracts
 from pipelines.readers.hmis_export import pack_folders
+from pipelines.settings import get_settings
 from tests.pipelines.test_pipelines_formats import FHIR_CONTRACT
 
 
@@ -729,6 +734,38 @@ def test_sensor_says_which_run_it_waits_for_when_its_process_died(tmp_path: Path
         )
         instance.report_run_canceled(run)  # terminated by the steward: the files wait as a canceled run's do
         _tick(sensor, instance, cursor, f"run {run_id[:8]} was canceled: 1 file(s) asked for again once one changes")
+
+
+def test_run_monitoring_ends_a_run_whose_process_died_once_past_the_max_runtime(tmp_path: Path, monkeypatch) -> None:
+    """Killed, a run stayed STARTED for ever and, one run at a time, held every later run until the steward
+    terminated it in the UI. On abord's instance, the daemon's run monitoring leaves it alone within the maximum
+    runtime (a large first load may take hours) and ends it past it; the sensor then follows its files up."""
+    sensor, _, _ = _sensor_and_extract(tmp_path, monkeypatch)
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))  # use_instance sets it: restored after the test
+    use_instance(get_settings())
+    with DagsterInstance.get() as instance:
+        cursor = _tick(sensor, instance, None, "to stand still")
+        context = build_sensor_context(instance=instance, cursor=cursor)
+        request = sensor(context)
+        assert isinstance(request, RunRequest)
+        run_id = _run_killed_mid_way(instance, request.run_key)
+        started = instance.get_run_record_by_id(run_id).start_time
+        cursor = _tick(
+            sensor,
+            instance,
+            context.cursor,
+            f"waiting for the end of run {run_id[:8]}, STARTED for 0 min (since"
+            f" {datetime.fromtimestamp(started, UTC):%Y-%m-%d %H:%M} UTC), for its 1 file(s) to follow them up (a run"
+            " whose process died is ended once it has run 12 h: terminate it in the Dagster UI not to wait)",
+        )
+        statuses = []
+        with create_test_daemon_workspace_context(EmptyWorkspaceTarget(), instance) as workspace:
+            for hours in (11.9, 12.1):
+                with freeze_time(started + hours * 3600):
+                    assert not [e for e in execute_run_monitoring_iteration(workspace, logging.getLogger()) if e]
+                statuses.append(instance.get_run_by_id(run_id).status)
+        assert statuses == [DagsterRunStatus.STARTED, DagsterRunStatus.FAILURE]
+        _tick(sensor, instance, cursor, f"(run {run_id[:8]}): 1 file(s) asked for again in 1 tick(s)")
 
 
 def test_sensor_asks_again_for_a_file_gone_while_its_batch_read_it(tmp_path: Path, monkeypatch) -> None:
