@@ -26,18 +26,18 @@ st.sidebar.radio(
 )
 st.sidebar.caption(t("app.caption"))
 
-retention = st.Page(PAGES_DIR / "retention.py", title=t("nav.retention"), icon=":material/house:", url_path="retention")
+# The retention page is the default, served at the root, where the dashboard is opened and its sidebar shows it as
+# the page open; Streamlit serves the default page there only (its path is ""), so it is also a hidden page at
+# /retention, a link a committee member may bookmark or share. The root does not switch to /retention: the browser
+# keeps a switch in its history, and Back from /retention reopened the root, which switched on again, the reader
+# kept from the page they came from.
+retention = st.Page(
+    PAGES_DIR / "retention.py", title=t("nav.retention"), icon=":material/house:", url_path="", default=True
+)
+retention_link = st.Page(
+    PAGES_DIR / "retention.py", title=t("nav.retention"), url_path="retention", visibility="hidden"
+)
 indicators = st.Page(
     PAGES_DIR / "indicators.py", title=t("nav.indicators"), icon=":material/bar_chart:", url_path="indicators"
 )
-
-
-def _root() -> None:
-    # Streamlit serves the default page at the root only (its path is ""): the retention page as default made
-    # /retention, a link a committee member bookmarked or shared, "Page not found". The root is a hidden page
-    # sending on to retention's own path, keeping the query string (a shared link's choices).
-    st.switch_page(retention, query_params=st.query_params.to_dict())
-
-
-home = st.Page(_root, title=t("nav.retention"), url_path="home", default=True, visibility="hidden")
-st.navigation([home, retention, indicators]).run()
+st.navigation([retention, retention_link, indicators]).run()

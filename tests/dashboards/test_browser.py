@@ -189,18 +189,18 @@ def test_french_then_english_in_chromium(app_url: str, tmp_path: Path) -> None:
 
 
 def test_each_page_opens_at_its_own_path_in_french_then_english(app_url: str) -> None:
-    """A page's link, bookmarked or shared, opens that page and keeps its path in either language; the root
-    opens the retention page at its path (opening /retention said 'Page not found', the default page being served
-    at the root only)."""
+    """A page's link, bookmarked or shared, opens that page and keeps its path in either language; the root opens
+    the retention page (opening /retention said 'Page not found', the default page being served at the root
+    only)."""
     from playwright.sync_api import expect
 
     headings = {
+        "": ("Maintien dans le logement à 12 mois", "12-month housing retention"),
         "retention": ("Maintien dans le logement à 12 mois", "12-month housing retention"),
         "indicators": ("Indicateurs publiés", "Published indicators"),
     }
-    for opened_at, path in (("retention", "retention"), ("indicators", "indicators"), ("", "retention")):
-        french, english = headings[path]
-        with opened(app_url, opened_at) as dashboard:
+    for path, (french, english) in headings.items():
+        with opened(app_url, path) as dashboard:
             page = dashboard.page
             expect(page.get_by_role("heading", name=french)).to_be_visible()
             expect(page).to_have_url(f"{app_url}/{path}")
@@ -208,6 +208,38 @@ def test_each_page_opens_at_its_own_path_in_french_then_english(app_url: str) ->
             expect(page.get_by_role("heading", name=english)).to_be_visible()
             expect(page).to_have_url(f"{app_url}/{path}")
             expect(page.get_by_text("Page not found")).to_have_count(0)
+
+
+def test_back_from_the_dashboard_returns_to_the_page_before_it(app_url: str) -> None:
+    """Opened at its root by a shared link, the dashboard shows the retention page there, whole query string kept,
+    the sidebar marking it as the page open; Back and Forward step through its pages, and Back from the first one
+    leaves the dashboard. The root switched to /retention, a step the browser kept: Back reopened the root, which
+    switched on again, and the reader could not leave."""
+    from playwright.sync_api import expect
+
+    shared = f"{app_url}/?from=bulletin&from=email"
+    with opened(app_url, "?from=bulletin&from=email") as dashboard:
+        page = dashboard.page
+        expect(page.get_by_role("heading", name="Maintien dans le logement à 12 mois")).to_be_visible()
+        expect(page).to_have_url(shared)
+        sidebar = page.get_by_test_id("stSidebarNav")
+        expect(sidebar.get_by_role("link", name="Maintien dans le logement")).to_have_attribute("aria-current", "page")
+        with dashboard.rerun():
+            sidebar.get_by_role("link", name="Indicateurs").click()
+        expect(page.get_by_role("heading", name="Indicateurs publiés")).to_be_visible()
+        expect(page).to_have_url(f"{app_url}/indicators")
+
+        with dashboard.rerun():
+            page.go_back()
+        expect(page.get_by_role("heading", name="Maintien dans le logement à 12 mois")).to_be_visible()
+        expect(page).to_have_url(shared)
+        with dashboard.rerun():
+            page.go_forward()
+        expect(page.get_by_role("heading", name="Indicateurs publiés")).to_be_visible()
+        with dashboard.rerun():
+            page.go_back()
+        page.go_back()
+        expect(page).to_have_url("about:blank")
 
 
 def test_indicators_page_opens_with_its_table(app_url: str) -> None:
