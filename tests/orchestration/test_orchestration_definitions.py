@@ -452,6 +452,25 @@ def _warehouse_down() -> list[BatchSummary]:
     raise psycopg.OperationalError("connection refused")
 
 
+def _two_queued_runs(sensor, instance, extract: Path) -> tuple[RunRequest, RunRequest, str | None]:
+    """Two runs asked for one after the other, not yet run: the first for the extract, the second for new files
+    but the source of one that was still changing (left out, then given up), and the cursor after the second."""
+    cursor = _tick(sensor, instance, None, "to stand still")
+    context = build_sensor_context(instance=instance, cursor=cursor, definitions=defs)
+    first = sensor(context)
+    assert isinstance(first, RunRequest)
+    stuck = extract.with_name("tenancies_2026-02.csv")
+    stuck.write_text("id_bail;id_participant\n")
+    (extract.parent / "participants_2026-01.csv").write_text("id_participant;nom\n")
+    cursor = _tick(sensor, instance, context.cursor, "waiting a tick for 2 file(s)")
+    stuck.write_text("id_bail;id_participant\nB1;P1\n")
+    context = build_sensor_context(instance=instance, cursor=cursor, definitions=defs)
+    second = sensor(context)
+    assert isinstance(second, RunRequest) and second.tags["abord/left_out"] == "housing_tenancies"
+    stuck.unlink()  # the stuck upload given up
+    return first, second, context.cursor
+
+
 def test_sensor_asks_again_for_the_files_of_a_failed_run_backing_off(tmp_path: Path, monkeypatch) -> None:
     """The warehouse down, a crash: the files come back once the steward fixes the cause, with a new run key, after
     1, 2, 4... ticks; a run failing every time stops being asked for until a file changes, and says so."""
@@ -504,26 +523,14 @@ def test_runs_failing_before_the_same_tick_are_one_failure_in_a_row(tmp_path: Pa
     counted per run: their files waited 2 ticks, as after a second failure, and the skip reason said the refresh had
     failed twice (six such runs: their files waited for a change at once)."""
     sensor, instance, extract = _sensor_and_extract(tmp_path, monkeypatch)
-    cursor = _tick(sensor, instance, None, "to stand still")
-    context = build_sensor_context(instance=instance, cursor=cursor, definitions=defs)
-    first = sensor(context)
-    assert isinstance(first, RunRequest)
-    stuck = extract.with_name("tenancies_2026-02.csv")
-    stuck.write_text("id_bail;id_participant\n")
-    (extract.parent / "participants_2026-01.csv").write_text("id_participant;nom\n")
-    cursor = _tick(sensor, instance, context.cursor, "waiting a tick for 2 file(s)")
-    stuck.write_text("id_bail;id_participant\nB1;P1\n")
-    context = build_sensor_context(instance=instance, cursor=cursor, definitions=defs)
-    second = sensor(context)
-    assert isinstance(second, RunRequest) and second.tags["abord/left_out"] == "housing_tenancies"
-    stuck.unlink()  # the stuck upload given up
+    first, second, cursor = _two_queued_runs(sensor, instance, extract)
     for request in (first, second):
         _run(instance, request.run_key, _warehouse_down)
     (last,) = instance.get_runs(RunsFilter(tags={"dagster/run_key": second.run_key}))
     cursor = _tick(
         sensor,
         instance,
-        context.cursor,
+        cursor,
         f"no new partner file in landing; the refresh failed 1 time(s) in a row (run {last.run_id[:8]}): 2 file(s)"
         " asked for again in 1 tick(s): housing/participants_2026-01.csv, housing/tenancies_2026-01.csv",
     )
@@ -627,19 +634,7 @@ def test_a_cancel_after_a_failure_leaves_the_failed_file_backing_off(tmp_path: P
     file still changing) is canceled. The failed run's file was merged into the cancel, waiting for a change: it
     stopped backing off, asked for again never."""
     sensor, instance, extract = _sensor_and_extract(tmp_path, monkeypatch)
-    cursor = _tick(sensor, instance, None, "to stand still")
-    context = build_sensor_context(instance=instance, cursor=cursor, definitions=defs)
-    first = sensor(context)
-    assert isinstance(first, RunRequest)
-    stuck = extract.with_name("tenancies_2026-02.csv")
-    stuck.write_text("id_bail;id_participant\n")
-    (extract.parent / "participants_2026-01.csv").write_text("id_participant;nom\n")
-    cursor = _tick(sensor, instance, context.cursor, "waiting a tick for 2 file(s)")
-    stuck.write_text("id_bail;id_participant\nB1;P1\n")
-    context = build_sensor_context(instance=instance, cursor=cursor, definitions=defs)
-    second = sensor(context)
-    assert isinstance(second, RunRequest) and second.tags["abord/left_out"] == "housing_tenancies"
-    stuck.unlink()  # the stuck upload given up
+    first, second, cursor = _two_queued_runs(sensor, instance, extract)
     _run(instance, first.run_key, _warehouse_down)
     _run(instance, second.run_key, list)
     (failed,) = instance.get_runs(RunsFilter(tags={"dagster/run_key": first.run_key}))
@@ -648,7 +643,7 @@ def test_a_cancel_after_a_failure_leaves_the_failed_file_backing_off(tmp_path: P
     cursor = _tick(
         sensor,
         instance,
-        context.cursor,
+        cursor,
         f"no new partner file in landing; the refresh failed 1 time(s) in a row (run {failed.run_id[:8]}): 1 file(s)"
         f" asked for again in 1 tick(s): housing/tenancies_2026-01.csv; run {canceled.run_id[:8]} was canceled:"
         " 1 file(s) asked for again once one changes (or by a refresh started by hand):"
