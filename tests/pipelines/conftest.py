@@ -1,4 +1,5 @@
-"""An ingestion context on a fresh database, for the pipelines tests; each file chooses its redactor and day."""
+"""An ingestion context on a fresh database, for the pipelines tests: the built-in contracts (each file chooses its
+redactor and day), or the one contract a test file defines as its `contract` fixture."""
 
 from __future__ import annotations
 
@@ -29,3 +30,17 @@ def make_ingest_context(warehouse_url: str, tmp_path: Path) -> Callable[..., Ing
         )
 
     return make
+
+
+@pytest.fixture
+def contract_context(warehouse_url: str, tmp_path: Path, contract) -> IngestContext:
+    """The test file's own `contract` alone, on 15 January 2026, with no redaction."""
+    ensure_raw_tables(warehouse_url, {contract.name: contract})
+    return IngestContext(
+        url=warehouse_url,
+        key=bytes(range(32)),
+        quarantine_dir=tmp_path / "quarantine",
+        contracts={contract.name: contract},
+        make_redactor=lambda: None,
+        today=date(2026, 1, 15),
+    )

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import date
 from pathlib import Path
 
 import psycopg
@@ -14,7 +13,6 @@ from openpyxl import Workbook
 
 from pipelines.contract import load_contract
 from pipelines.ingest import IngestContext, ingest_file
-from pipelines.pipeline import ensure_raw_tables
 from pipelines.readers import FileRejected, read_rows
 from pipelines.readers.header import check_header
 
@@ -43,16 +41,8 @@ def contract(tmp_path: Path):
 
 
 @pytest.fixture
-def ctx(warehouse_url: str, tmp_path: Path, contract) -> IngestContext:
-    ensure_raw_tables(warehouse_url, {contract.name: contract})
-    return IngestContext(
-        url=warehouse_url,
-        key=bytes(range(32)),
-        quarantine_dir=tmp_path / "quarantine",
-        contracts={contract.name: contract},
-        make_redactor=lambda: None,
-        today=date(2026, 1, 15),
-    )
+def ctx(contract_context) -> IngestContext:
+    return contract_context
 
 
 def _csv(path: Path, lines: list[str]) -> Path:

@@ -59,16 +59,8 @@ def contract(tmp_path: Path):
 
 
 @pytest.fixture
-def ctx(warehouse_url: str, tmp_path: Path, contract) -> IngestContext:
-    ensure_raw_tables(warehouse_url, {contract.name: contract})
-    return IngestContext(
-        url=warehouse_url,
-        key=bytes(range(32)),
-        quarantine_dir=tmp_path / "quarantine",
-        contracts={contract.name: contract},
-        make_redactor=lambda: None,
-        today=date(2026, 1, 15),
-    )
+def ctx(contract_context) -> IngestContext:
+    return contract_context
 
 
 def _loaded_and_reasons(ctx: IngestContext, query: str) -> tuple[list[tuple], list[tuple]]:
