@@ -140,12 +140,13 @@ def contracts_draft(
 def _batches(where: str = "", params: tuple = ()) -> list[tuple]:
     import psycopg
 
+    from pipelines.ledger import ledger_for_reading
     from pipelines.warehouse import database_url
 
     url = database_url(get_settings())
+    if not ledger_for_reading(url):
+        return []
     with psycopg.connect(url) as conn:
-        if conn.execute("select to_regclass('audit.rejection_counts')").fetchone()[0] is None:
-            return []
         # A batch's rows left to fix, and their reasons, are those its latest retry quarantined again. A loaded
         # batch a later period outdated shows as `outdated`; the last column names the batch that took its place
         # (for a rejected file, the batch the quarantine file of its name belongs to: the first loaded since, or one

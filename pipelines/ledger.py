@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -49,11 +50,35 @@ group by batch_id, reason_code;
 """
 
 
+# the columns LEDGER_DDL adds to audit.batches, one release after another: a ledger lacking one predates it
+LEDGER_COLUMNS = frozenset(re.findall(r"add column if not exists (\w+)", LEDGER_DDL))
+
+
 def ensure_ledger(url: str) -> None:
     with psycopg.connect(url) as conn:
         # two loads must not both alter audit.batches, nor one while a dbt build reads it (they would deadlock)
         lock_for_transaction(conn)
         conn.execute(LEDGER_DDL)
+
+
+def ledger_for_reading(url: str) -> bool:
+    """Before a command reads the ledger without loading (`abord quarantine list`): a ledger an older abord left,
+    lacking a column, is brought up to date as a load does (under the writers' lock), or the command would fail
+    until an ingest had run. Up to date, nothing is altered: a listing does not wait for a dbt build to finish.
+    False when there is no ledger yet (nothing was ever loaded)."""
+    with psycopg.connect(url) as conn:
+        if conn.execute("select to_regclass('audit.batches')").fetchone()[0] is None:
+            return False
+        present = {
+            name
+            for (name,) in conn.execute(
+                "select column_name from information_schema.columns"
+                " where table_schema = 'audit' and table_name = 'batches'"
+            )
+        }
+    if not LEDGER_COLUMNS <= present:
+        ensure_ledger(url)
+    return True
 
 
 def sha256_of(path: Path) -> str:

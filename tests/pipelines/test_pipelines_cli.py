@@ -548,3 +548,47 @@ def test_contracts_draft_says_which_sheet_of_a_workbook_it_read(tmp_path: Path) 
     assert "drafted from sheet 'Lisez-moi', the first of 2 (Lisez-moi, Suivi): another with --sheet" in drafted.output
     asked = runner.invoke(app, ["contracts", "draft", str(sample), "--sheet", "Suivi", "--out", str(tmp_path / "b")])
     assert asked.exit_code == 0 and "drafted from sheet" not in asked.output
+
+
+def _as_an_older_abord_left_it(url: str) -> None:
+    """The ledger of the first release: without rows_erased, outdated_by and not_in_file, added since by loads."""
+    with psycopg.connect(url) as conn:
+        conn.execute(
+            "alter table audit.batches drop column rows_erased, drop column outdated_by, drop column not_in_file"
+        )
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["quarantine", "list"], ["quarantine", "show", "1"], ["quarantine", "retry"], ["forget"], ["key", "rotate"]],
+    ids=lambda command: " ".join(command),
+)
+def test_the_steward_s_commands_read_a_ledger_an_older_abord_left_before_any_ingest(
+    steward: Path, warehouse_url: str, command: list[str]
+) -> None:
+    """After an upgrade, `quarantine list` and `show` failed on an SQL error (column l.outdated_by does not exist)
+    until a load had brought the ledger up to date; the others bring it up to date first, as loads do."""
+    quarantine = _quarantined(steward)
+    _as_an_older_abord_left_it(warehouse_url)
+    if command == ["quarantine", "retry"]:
+        command = [*command, str(quarantine)]
+    if command == ["forget"]:  # someone never loaded: matches nobody, but reads and writes the ledger's counts
+        request = steward / "forget.csv"
+        request.write_text("record_id,given_name,family_name,birth_date\nR1,Lucie,Martin,2001-01-05\n")
+        command = [*command, "--from", str(request)]
+    result = runner.invoke(app, command)
+    assert result.exit_code == 0, result.output
+    with psycopg.connect(warehouse_url) as conn:
+        columns = {
+            name
+            for (name,) in conn.execute(
+                "select column_name from information_schema.columns where table_schema = 'audit'"
+                " and table_name = 'batches'"
+            )
+        }
+    assert {"rows_erased", "outdated_by", "not_in_file"} <= columns
+    assert "tenancies_2025-12.csv" in runner.invoke(app, ["quarantine", "list", "--all"]).output
+    if command[:2] == ["quarantine", "list"]:
+        assert "invalid_date 1" in result.output and str(quarantine) in result.output
+    if command[:2] == ["quarantine", "show"]:
+        assert "left to fix 1; reasons: invalid_date 1" in result.output
