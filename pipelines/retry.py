@@ -33,7 +33,10 @@ def retry_quarantine(ctx: IngestContext, path: Path) -> BatchSummary:
     with psycopg.connect(ctx.url) as conn:
         batch = conn.execute(
             "select b.batch_id, b.status, b.period, b.replaced_by, b.outdated_by, l.file_name, l.period,"
-            " b.batch_id in (select batch_id from audit.current_batches where source = b.source)"
+            " b.batch_id in (select batch_id from audit.current_batches where source = b.source),"
+            # its rows to fix: those its latest retry quarantined again
+            " coalesce((select r.rows_quarantined from audit.batches as r where r.retry_of = b.batch_id"
+            "   and r.status = 'loaded' order by r.batch_id desc limit 1), b.rows_quarantined)"
             " from audit.batches as b left join audit.batches as l"
             " on l.batch_id = coalesce(b.replaced_by, b.outdated_by)"
             " where b.source = %s and b.file_name = %s and b.retry_of is null"
@@ -45,7 +48,7 @@ def retry_quarantine(ctx: IngestContext, path: Path) -> BatchSummary:
             if not path.is_file():
                 raise RetryRefused(f"{path}: {NOT_QUARANTINE}")
             raise RetryRefused(f"{path.name}: no batch of {source} was read from {original}")
-        batch_id, status, period, replaced_by, outdated_by, later_file, later_period, current = batch
+        batch_id, status, period, replaced_by, outdated_by, later_file, later_period, current, to_fix = batch
         if status == "rejected":
             raise RetryRefused(
                 f"{original} was rejected as a whole (batch {batch_id}): fix the file itself and load it again"
@@ -65,6 +68,8 @@ def retry_quarantine(ctx: IngestContext, path: Path) -> BatchSummary:
         if not path.is_file():
             raise RetryRefused(f"{path}: no such quarantine file (batch {batch_id} of {original} has no rows to fix)")
         try:
+            if next(read_quarantine(path), None) is None:
+                raise RetryRefused(_emptied(path, batch_id, original, to_fix))
             known = _loaded_refs(conn, ctx, contract, period, path)  # reads every line: a bad one is named here
         except QuarantineUnreadable as exc:
             raise RetryRefused(str(exc)) from None
@@ -79,6 +84,17 @@ def retry_quarantine(ctx: IngestContext, path: Path) -> BatchSummary:
         known_refs=known,
     )
     return ingest_extract(ctx, contract, extract)
+
+
+def _emptied(path: Path, batch_id: int, original: str, to_fix: int) -> str:
+    """A quarantine file the steward emptied down to its header: nothing to load, and a retry replaces no period.
+    Loading nothing would drop its batch's rows to fix with no trace of the choice; the steward deletes the file
+    instead, and the ledger keeps counting them as quarantined (rows read = rows loaded + rows quarantined)."""
+    return (
+        f"{path.name}: no rows in it to retry (batch {batch_id} of {original} has {to_fix} row(s) to fix). Put back"
+        f" those you can fix and retry; to give up the others, delete {path}: they stay counted as quarantined,"
+        " never loaded (`abord quarantine list --all`)"
+    )
 
 
 def _loaded_refs(conn, ctx: IngestContext, contract: Contract, period: str, path: Path) -> frozenset[str]:

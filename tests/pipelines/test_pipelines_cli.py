@@ -364,13 +364,45 @@ def _quarantined(steward: Path) -> Path:
     return steward / "quarantine" / "housing_tenancies" / "tenancies_2025-12.csv.rejected.csv"
 
 
-def test_quarantine_retry_fails_on_a_rejected_batch(steward: Path) -> None:
-    """It exited 0, its summary saying rejected: a steward's script could not tell."""
-    quarantine = _quarantined(steward)
-    quarantine.write_bytes(quarantine.read_bytes().splitlines(keepends=True)[0])  # every row taken out
-    rejected = runner.invoke(app, ["quarantine", "retry", str(quarantine)])
-    assert isinstance(rejected.exception, SystemExit) and rejected.exit_code == 1, rejected.output
-    assert " rejected " in rejected.stdout and "a header but no rows" in rejected.stdout
+def _contacts_quarantined(steward: Path) -> Path:
+    """An append source's loaded batch with one row to fix."""
+    path = steward / "landing" / "housing" / "support_2025-12.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rows = ["id_contact;id_participant;date_contact;duree_minutes;type_contact", "C1;P1;03/02/2025;30;entretien"]
+    path.write_bytes(("\r\n".join([*rows, "C2;P1;31/02/2025;30;entretien"]) + "\r\n").encode("cp1252"))
+    assert runner.invoke(app, ["ingest", "--source", "housing_support_contacts", str(path)]).exit_code == 0
+    return steward / "quarantine" / "housing_support_contacts" / "support_2025-12.csv.rejected.csv"
+
+
+@pytest.mark.parametrize(
+    ("quarantined", "original"),
+    [(_quarantined, "tenancies_2025-12.csv"), (_contacts_quarantined, "support_2025-12.csv")],
+    ids=["snapshot", "append"],
+)
+def test_a_quarantine_file_emptied_to_its_header_is_not_retried_and_says_how_to_give_up_its_rows(
+    steward: Path, warehouse_url: str, quarantined, original: str
+) -> None:
+    """The steward deleted the rows they could not fix. A snapshot source's retry was rejected as no_rows, 'a header
+    but no rows (it would empty the period)', though a retry replaces no period; an append source's loaded nothing
+    and deleted the file, its rows to fix gone without a word. It is refused, nothing recorded, the file left as it
+    is; deleting it gives them up, still counted as quarantined."""
+    quarantine = quarantined(steward)
+    header = quarantine.read_bytes().splitlines(keepends=True)[0]
+    quarantine.write_bytes(header)  # every row taken out
+    refused = runner.invoke(app, ["quarantine", "retry", str(quarantine)])
+    assert isinstance(refused.exception, SystemExit) and refused.exit_code == 1, refused.output
+    assert "empty the period" not in refused.output
+    assert f"{quarantine.name}: no rows in it to retry (batch 1 of {original} has 1 row(s) to fix)" in refused.output
+    assert f"to give up the others, delete {quarantine}: they stay counted as quarantined" in refused.output
+    assert quarantine.read_bytes() == header
+    with psycopg.connect(warehouse_url) as conn:
+        ledger = conn.execute("select batch_id, rows_read, rows_loaded, rows_quarantined from audit.batches")
+        assert ledger.fetchall() == [(1, 2, 1, 1)]
+    assert "left to fix 1; reasons: invalid_date 1" in runner.invoke(app, ["quarantine", "show", "1"]).output
+
+    quarantine.unlink()  # the steward gives them up
+    assert runner.invoke(app, ["quarantine", "list"]).output.strip() == "nothing in quarantine"
+    assert "invalid_date 1" in runner.invoke(app, ["quarantine", "list", "--all"]).output
 
 
 @pytest.mark.parametrize("readable_opens", [0, 1], ids=["at_once", "at_its_sha256"])
