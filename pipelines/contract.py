@@ -155,7 +155,7 @@ class Contract:
     rules: tuple[Rule, ...] = field(default=())
     load: str = "snapshot"
     # orchestration's extracts_on_time check: which months are overdue. Not how a file is read: left out of the
-    # contract's fingerprint (ledger), which would read every rejected file again when it changes.
+    # contract's fingerprint (contract_fingerprint.py), which would read every rejected file again when it changes.
     due_days: int | None = field(default=DUE_DAYS, repr=False, compare=False)
     path: Path | None = field(default=None, compare=False)
 

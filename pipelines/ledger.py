@@ -23,6 +23,7 @@ from pathlib import Path
 import psycopg
 
 from pipelines.contract import Contract
+from pipelines.contract_fingerprint import contract_fingerprint
 from pipelines.writer_lock import lock_for_transaction
 
 LEDGER_DDL = """
@@ -104,11 +105,6 @@ def _sha256_if_there(path: Path) -> str:
         return sha256_of(path)
     except FileNotFoundError:
         return ""
-
-
-def contract_fingerprint(contract: Contract) -> str:
-    """Changes when the contract does: a file rejected under one contract is read again under a fixed one."""
-    return hashlib.sha256(repr(dataclasses.replace(contract, path=None)).encode()).hexdigest()
 
 
 @dataclasses.dataclass(frozen=True)

@@ -19,6 +19,7 @@ from pipelines.readers import hmis_export
 from pseudonymisation.keys import new_key
 from tests.pipelines.file_mishaps import deny_opening
 from tests.pipelines.hmis_exports import hmis_zip
+from tests.pipelines.test_pipelines_contracts import fingerprint_before_optional_in_file
 
 runner = CliRunner()
 HEADER = "id_bail;id_participant;site;date_debut;date_fin;motif_sortie;loyer_mensuel"
@@ -624,3 +625,19 @@ def test_the_steward_s_commands_read_a_ledger_an_older_abord_left_before_any_ing
         assert "invalid_date 1" in result.output and str(quarantine) in result.output
     if command[:2] == ["quarantine", "show"]:
         assert "left to fix 1; reasons: invalid_date 1" in result.output
+
+
+def test_a_file_rejected_before_an_upgrade_is_not_read_and_recorded_again(steward: Path, warehouse_url: str) -> None:
+    """Its contract unchanged, the file is already_rejected under the fingerprint an older abord recorded; it was
+    read, rejected and recorded again (two rejected batches of one file in `abord quarantine list`)."""
+    path = _tenancies(steward, [])
+    path.write_bytes(b"id_bail;site\r\nB1;Lyon\r\n")  # columns missing
+    assert runner.invoke(app, ["ingest", "--source", "housing_tenancies", str(path)]).exit_code == 1
+    old = fingerprint_before_optional_in_file(load_contracts()["housing_tenancies"])
+    with psycopg.connect(warehouse_url) as conn:
+        conn.execute("update audit.batches set contract_sha256 = %s", (old,))
+
+    again = runner.invoke(app, ["ingest", "--source", "housing_tenancies", str(path)])
+    assert "already_rejected" in again.output and "rejected (missing_column) under this same contract" in again.output
+    with psycopg.connect(warehouse_url) as conn:
+        assert conn.execute("select batch_id, status from audit.batches").fetchall() == [(1, "rejected")]

@@ -1,9 +1,18 @@
+import dataclasses
+import hashlib
 from pathlib import Path
 
 import pytest
 
-from pipelines.contract import ContractError, check_contracts, load_contract, load_contracts
+from pipelines.contract import CONTRACTS_DIR, Contract, ContractError, check_contracts, load_contract, load_contracts
 from pipelines.ledger import contract_fingerprint
+
+
+def fingerprint_before_optional_in_file(contract: Contract) -> str:
+    """The contract_sha256 abord recorded before Column had optional_in_file: the sha256 of the contract's repr."""
+    written = repr(dataclasses.replace(contract, path=None))
+    assert ", optional_in_file=False" in written and "optional_in_file=True" not in written
+    return hashlib.sha256(written.replace(", optional_in_file=False", "").encode()).hexdigest()
 
 
 def test_shipped_contracts_load_and_reference_each_other() -> None:
@@ -275,6 +284,28 @@ def test_a_variant_whose_base_does_not_load_says_so(tmp_path: Path) -> None:
     _, errors = check_contracts(tmp_path)
     stand_in, base = tmp_path / "other" / "demo.yml", tmp_path / "demo.yml"
     assert errors[1] == f"{stand_in}: stands in for {base}, which does not load: fix it first"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for p in sorted(CONTRACTS_DIR.rglob("*.yml")) if "optional_in_file" not in p.read_text()],
+    ids=lambda p: str(p.relative_to(CONTRACTS_DIR)),
+)
+def test_a_contract_key_added_since_changes_no_fingerprint_of_a_contract_leaving_it_out(path: Path) -> None:
+    """Column's new field changed every contract's fingerprint: after the upgrade, every file rejected under an
+    unchanged contract was read, rejected and recorded again."""
+    contract = load_contract(path)
+    assert contract_fingerprint(contract) == fingerprint_before_optional_in_file(contract)
+
+
+def test_a_contract_setting_optional_in_file_has_a_fingerprint_of_its_own() -> None:
+    """The hospital's contract that now lets its export lack discharge_mode reads its refused files again."""
+    health = load_contracts()["health_encounters"]
+    assert health.column("discharge_mode").optional_in_file
+    columns = tuple(dataclasses.replace(c, optional_in_file=False) for c in health.columns)
+    before = dataclasses.replace(health, columns=columns)
+    assert contract_fingerprint(health) != contract_fingerprint(before)
+    assert contract_fingerprint(before) == fingerprint_before_optional_in_file(before)
 
 
 def test_due_days_may_be_null_and_never_changes_the_contract_s_fingerprint(tmp_path: Path) -> None:
