@@ -71,12 +71,11 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "cell.complementary": "masquée",
         "col.quarter": "Trimestre",
         "quarters.title": "Trimestre après trimestre",
-        "quarters.explain": "Retours à la rue : chaque trimestre compte les personnes dont la fenêtre de retour "
-        "s'est close pendant ce trimestre. Part des jours en logement stable et heures de pair-aidance : les jours "
-        "de ce trimestre ; une personne observée sur plusieurs trimestres compte dans chacun. Les mesures comptées "
-        "depuis l'entrée n'ont pas de trimestres à part : elles se suivent trimestre après trimestre par leurs "
-        "cohortes d'entrée, dans leur tableau par cohorte. Un trimestre masqué laisse un trou dans sa courbe, "
-        "jamais un chiffre.",
+        # Shown on every indicator published by quarter, whatever its sector: what a quarter counts is the
+        # indicator's own, said in its definition.
+        "quarters.explain": "Chaque trimestre ne compte que ce qui lui revient, comme le précise la définition "
+        "ci-dessus (« par trimestre ») : sa valeur est celle de ce trimestre seul, pas celle de toute l'observation "
+        "comme dans le tableau plus haut. Un trimestre masqué laisse un trou dans sa courbe, jamais un chiffre.",
         "quarters.chart_title": "Par trimestre",
         "quarters.latest": "Le dernier trimestre, {quarter}, compte jusqu'à la fin d'observation, le {date}.",
         "download.quarters_label": "Télécharger les trimestres (CSV)",
@@ -174,10 +173,8 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "cell.complementary": "hidden",
         "col.quarter": "Quarter",
         "quarters.title": "Quarter after quarter",
-        "quarters.explain": "Returns to homelessness: each quarter counts the persons whose return window "
-        "closed in that quarter. Share of days stably housed and peer-support hours: the days of that quarter; a "
-        "person observed over several quarters counts in each. Measures counted from entry have no quarters of "
-        "their own: they follow quarter after quarter by their entry cohorts, in their table by cohort. A hidden "
+        "quarters.explain": "Each quarter counts only what belongs to it, as the definition above says (“by "
+        "quarter”): its value is that quarter's alone, not the whole observation's as in the table above. A hidden "
         "quarter leaves a gap in its line, never a number.",
         "quarters.chart_title": "By quarter",
         "quarters.latest": "The latest quarter, {quarter}, counts up to the observation end, {date}.",

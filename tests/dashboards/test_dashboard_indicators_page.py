@@ -69,6 +69,13 @@ def rows(at: AppTest, site: str) -> pd.DataFrame:
     return frame[frame.iloc[:, 0] == site]
 
 
+def quarters_explanation(at: AppTest) -> str:
+    """The text right under the quarter-after-quarter heading."""
+    texts = [node for node in at.main if node.type in ("subheader", "markdown")]
+    heading = next(i for i, node in enumerate(texts) if node.type == "subheader" and node is at.subheader[-1])
+    return texts[heading + 1].value
+
+
 def test_every_catalogued_indicator_is_reachable_through_its_sectors(published_db: str) -> None:
     at = open_page()
     assert at.title[0].value == "Indicateurs publiés"
@@ -193,10 +200,8 @@ def test_quarter_after_quarter_of_the_days_stably_housed_in_french_and_english(p
         "65", f"15{NNBSP}942", f"17{NNBSP}090", f"93,3{NBSP}%",
     ]  # fmt: skip
     assert [s.value for s in at.subheader][-1] == "Trimestre après trimestre"
-    # What a quarter counts, per kind of measure; measures counted from entry have their cohorts instead.
-    (explain,) = [m.value for m in at.markdown if m.value.startswith("Retours à la rue")]
-    assert "les jours de ce trimestre" in explain and "fenêtre de retour s'est close pendant ce trimestre" in explain
-    assert "depuis l'entrée n'ont pas de trimestres à part" in explain
+    # What a quarter counts is each indicator's own: its definition says it.
+    assert "la définition ci-dessus (« par trimestre »)" in quarters_explanation(at)
     quarters = at.table[1].value
     # No breakdown column (it has none), and its numerator and denominator as in the table above.
     assert list(quarters.columns) == ["Trimestre", "Personnes", "Numérateur", "Dénominateur", "Valeur"]
@@ -227,8 +232,7 @@ def test_quarter_after_quarter_of_the_days_stably_housed_in_french_and_english(p
 
     run(at.sidebar.radio[0].set_value("en"))
     assert [s.value for s in at.subheader][-1] == "Quarter after quarter"
-    (explain,) = [m.value for m in at.markdown if m.value.startswith("Returns to homelessness")]
-    assert "the days of that quarter" in explain and "follow quarter after quarter by their entry cohorts" in explain
+    assert "the definition above says (“by quarter”)" in quarters_explanation(at)
     assert at.table[1].value.values.tolist()[:3] == [
         ["2024-Q1", "< 11", "—", "—", "—"],
         ["2024-Q2", "16", "1,302", "1,400", "93.0%"],
@@ -240,6 +244,35 @@ def test_quarter_after_quarter_of_the_days_stably_housed_in_french_and_english(p
     # Lyon's quarters beside Marseille's hidden ones are hidden too, and say why.
     run(at.selectbox(key="indicators_site").set_value("Lyon"))
     assert [row[1] for row in at.table[1].value.values.tolist()] == ["hidden", "36", "hidden", "38"]
+
+
+def test_quarter_after_quarter_of_a_landlord_amount_speaks_of_no_housing_measure(published_db: str) -> None:
+    # The landlord amount page explained its quarters by returns to homelessness, days stably housed and
+    # peer-support hours: measures it does not hold.
+    code = "landlord_guarantee_amount_claimed"
+    with psycopg.connect(published_db, autocommit=True) as conn:
+        conn.execute(
+            "insert into published.indicator_catalogue values (%s, 'Montant moyen demandé', 'Mean amount claimed',"
+            " 'Déf.', 'Def.', 'eur', 1, 'lower_is_better', 'landlords')",
+            (code,),
+        )
+        for period, claimed, claims in ((LATEST, 36000, 24), ("2024-Q3", 15000, 11), ("2024-Q4", 21000, 13)):
+            conn.execute(
+                "insert into published.indicator_values values (%s, %s, 'all', 'all', 'all', %s, %s, %s, %s,"
+                " false, null)",
+                (code, period, claimed, claims, round(claimed / claims, 4), claims),
+            )
+    at = open_page()
+    run(at.selectbox(key="indicators_sector").set_value("landlords"))
+    assert at.subheader[-1].value == "Trimestre après trimestre"
+    assert [row[0] for row in at.table[1].value.values.tolist()] == ["2024-T3", "2024-T4"]
+    explain = quarters_explanation(at)
+    assert not any(word in explain for word in ("à la rue", "logement", "pair-aidance")), explain
+    assert "la définition ci-dessus" in explain
+    run(at.sidebar.radio[0].set_value("en"))
+    explain = quarters_explanation(at)
+    assert not any(word in explain for word in ("homelessness", "housed", "peer-support")), explain
+    assert "the definition above" in explain
 
 
 @pytest.mark.parametrize("code", ["housing_retention_12m", "voice_satisfaction_housing"])
