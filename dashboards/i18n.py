@@ -24,7 +24,6 @@ NOT_AVAILABLE: Final = "—"
 
 TEXT: Final[dict[str, dict[str, str]]] = {
     "fr": {
-        "app.title": "abord — Logement d'abord",
         "app.caption": "Indicateurs publiés du programme, petits effectifs masqués.",
         "lang.label": "Langue / Language",
         "nav.retention": "Maintien dans le logement",
@@ -126,7 +125,6 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "effectif ne se déduise pas du total ; ses effectifs et sa valeur ne sont pas publiés.",
     },
     "en": {
-        "app.title": "abord — Housing First",
         "app.caption": "Published programme indicators, small numbers hidden.",
         "lang.label": "Langue / Language",
         "nav.retention": "Housing retention",

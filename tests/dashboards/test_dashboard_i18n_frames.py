@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
+import dashboards
 from dashboards import charts, data, frames
 from dashboards.i18n import (
     SECTORS,
@@ -29,6 +33,26 @@ def test_every_string_exists_in_both_languages() -> None:
     assert TEXT["fr"].keys() == TEXT["en"].keys()
     assert all(TEXT["fr"].values()) and all(TEXT["en"].values())
     assert SOURCE_NAMES["fr"].keys() == SOURCE_NAMES["en"].keys()
+
+
+def test_every_string_is_shown_somewhere() -> None:
+    # A key is used when the dashboards' code names it, or builds it from a prefix (f"sector.{code}"); the
+    # strings of TEXT itself do not count.
+    named: set[str] = set()
+    prefixes: set[str] = set()
+    for module in Path(dashboards.__file__).parent.rglob("*.py"):
+        tree = ast.parse(module.read_text(encoding="utf-8"))
+        tables = [n.value for n in ast.walk(tree) if isinstance(n, ast.AnnAssign) and ast.unparse(n.target) == "TEXT"]
+        skipped = {id(node) for table in tables for node in ast.walk(table)}
+        for node in ast.walk(tree):
+            if id(node) in skipped:
+                continue
+            if isinstance(node, ast.JoinedStr) and isinstance(node.values[0], ast.Constant):
+                prefixes.add(str(node.values[0].value))
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+                named.add(node.value)
+    unused = [key for key in TEXT["fr"] if key not in named and not key.startswith(tuple(prefixes))]
+    assert unused == []
 
 
 @pytest.mark.parametrize(
