@@ -93,6 +93,8 @@ programme as (
         sum(case when committed > 0 then days_housed else 0 end) as days_housed
     from {{ ref('fct_programme_costs') }}
     group by grouping sets ((site), ())
+    -- no all-sites total of nothing: before a first convention or day housed there is no programme cost cell
+    having count(*) > 0
 ),
 
 avoided_by_sector as (

@@ -47,7 +47,8 @@ select
     ) / conventions.days_in_year)::numeric(14, 2) as committed_to_date
 from conventions
 left join funders on conventions.funder_code = funders.funder_code
-cross join observation
+-- a funder's commitments are known before any housing is observed (nothing committed to date yet then)
+left join observation on true
 group by
     conventions.funder_code,
     funders.funder_name,

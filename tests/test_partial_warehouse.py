@@ -1,0 +1,67 @@
+"""A new deployment builds before every partner has sent something: `dbt build` on a warehouse with raw tables
+but no rows, or the rows of one partner's sources only, succeeds and publishes no cell without its keys (a cell
+of nothing observed yet is not published at all)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from pipelines.contract import load_contracts
+from pipelines.ingest import ingest_file
+from pipelines.pipeline import ensure_raw_tables, ingest_context
+from pipelines.sample.generate import generate
+from pipelines.settings import Settings
+from pseudonymisation.keys import new_key
+from tests.conftest import create_database
+from tests.warehouse_steps import month_extracts, run_dbt
+
+KEYS = ("indicator_code", "period", "site", "cohort", "breakdown")
+CURVE_KEYS = ("period", "site", "time_months")
+
+
+@pytest.fixture(scope="module")
+def landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    data = tmp_path_factory.mktemp("partial")
+    generate(data, persons=60, seed=3)
+    new_key(data / "abord.key")
+    return data
+
+
+def _count(url: str, sql: str) -> int:
+    with psycopg.connect(url) as conn:
+        return conn.execute(sql).fetchone()[0]
+
+
+def _null_keys(url: str, table: str, keys: tuple[str, ...]) -> int:
+    return _count(url, f"select count(*) from {table} where " + " or ".join(f"{key} is null" for key in keys))
+
+
+# the sources of one partner at a time: the housing operator's (no finance yet: no cost cell, not even an empty
+# all-sites one), the funders' (nothing housed is observed yet: their commitments by year, but no programme cost)
+@pytest.mark.parametrize(
+    ("prefix", "unpublished"),
+    [("", "true"), ("housing_", "indicator_code ~ '^(cost|funder)_'"), ("finance_", "indicator_code ~ '^cost_'")],
+    ids=["empty", "housing", "finance"],
+)
+def test_a_warehouse_holding_nothing_or_one_partners_rows_builds_and_publishes_no_cell_without_keys(
+    prefix: str, unpublished: str, landing: Path, pg_admin_url: str
+) -> None:
+    url = create_database(pg_admin_url)
+    contracts = load_contracts()
+    ensure_raw_tables(url, contracts)
+    if prefix:
+        ctx = ingest_context(Settings(data_dir=landing, key_file=landing / "abord.key", database_url=url), url)
+        sources = {name: contract for name, contract in contracts.items() if name.startswith(prefix)}
+        for name, paths in month_extracts(sources, landing / "landing", True).items():
+            for path in paths:
+                ingest_file(ctx, contracts[name], path)
+    # the unit tests run on fixtures of their own, the same on any warehouse
+    run_dbt(url, "build", "--exclude", "resource_type:unit_test")
+    assert _null_keys(url, "published.indicator_values", KEYS) == 0
+    assert _null_keys(url, "published.retention_curve", CURVE_KEYS) == 0
+    assert _count(url, f"select count(*) from published.indicator_values where {unpublished}") == 0
+    if prefix == "finance_":
+        assert _count(url, "select count(*) from published.indicator_values where indicator_code = 'funder_committed'")
