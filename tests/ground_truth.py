@@ -806,10 +806,12 @@ def _aggregate_cells(truth: Truth, contributions: list[tuple]) -> dict[CellKey, 
         )
 
     # programme cost per person-year housed, costs avoided, net cost and cost-offset ratio, by site: what was
-    # committed to date against the days housed at the site in the years its funders committed something
+    # committed to date against the days housed at the site in the years its funders committed something; all
+    # sites together over the sites with such a cost only (a site without a convention adds neither its persons
+    # nor its avoided costs)
     conventions = _rows(truth_dir / "conventions.csv")
     people = _persons(truth)
-    participants: dict[str, int] = defaultdict(int)
+    participants: Counter[str] = Counter()
     housed_in: Counter[tuple[str, int]] = Counter()  # (site, year) -> days housed, to the observation end
     for p in people:
         stop = end + timedelta(days=1)
@@ -817,25 +819,31 @@ def _aggregate_cells(truth: Truth, contributions: list[tuple]) -> dict[CellKey, 
         for start, finish, _ in p.spells:
             housed |= _days(start, min(finish or stop, stop))
         housed_in.update((p.site, date.fromordinal(day).year) for day in housed)
-        for site in (p.site, "all"):
-            participants[site] += 1
+        participants[p.site] += 1
     committed: dict[str, Decimal] = defaultdict(Decimal)
     site_years: dict[tuple[str, int], Decimal] = defaultdict(Decimal)  # (site, year) -> committed that year
     for row in conventions:
         site_years[(row["site"], int(row["year"]))] += Decimal(row["committed"])
-        for site in (row["site"], "all"):
-            committed[site] += _committed_to_date(row, end)
-    days_housed: dict[str, int] = {site: 0 for site in participants}
+        committed[row["site"]] += _committed_to_date(row, end)
+    days_housed: Counter[str] = Counter({site: 0 for site in participants})
     for (site, year), engaged in site_years.items():
         if engaged > 0 and site in days_housed:
             days_housed[site] += housed_in[(site, year)]
-            days_housed["all"] += housed_in[(site, year)]
     avoided: dict[tuple[str, str], list] = defaultdict(lambda: [Decimal(0), 0])  # (site, sector) -> sum, persons
     for code, _, _, _, site, _, numerator, _ in contributions:
         if code.startswith("cost_avoided_"):
-            for s in (site, "all"):
-                avoided[(s, code.removeprefix("cost_avoided_"))][0] += numerator
-                avoided[(s, code.removeprefix("cost_avoided_"))][1] += 1
+            avoided[(site, code.removeprefix("cost_avoided_"))][0] += numerator
+            avoided[(site, code.removeprefix("cost_avoided_"))][1] += 1
+    if costed := [site for site in participants if committed[site] > 0 and days_housed[site] > 0]:
+        for site in costed:
+            participants["all"] += participants[site]
+            committed["all"] += committed[site]
+            days_housed["all"] += days_housed[site]
+            for sector in ("health", "justice", "shelter"):
+                if (site, sector) in avoided:
+                    total, persons = avoided[(site, sector)]
+                    avoided[("all", sector)][0] += total
+                    avoided[("all", sector)][1] += persons
     for site, days in days_housed.items():
         programme = committed[site] * DAYS_PER_YEAR / days if days else None
         cells[("cost_programme_per_person_year", period, site, "all", "all")] = IndicatorCell(

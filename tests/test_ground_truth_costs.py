@@ -32,8 +32,9 @@ def _truth(directory: Path) -> Truth:
         writer = csv.writer(handle)
         writer.writerow(("funder_code", "sector", "site", "year", "committed", "paid"))
         writer.writerows((*line, "0.00") for line in CONVENTIONS)
-    housed_since = date(2018, 1, 1)  # Lyon's two tenants are housed before its first convention, Lille's one
-    sites = {1: "Lyon", 2: "Lyon", 3: "Lille"}
+    # Lyon's two tenants are housed before its first convention, Lille's one; Paris's one has no convention at all
+    housed_since = date(2018, 1, 1)
+    sites = {1: "Lyon", 2: "Lyon", 3: "Lille", 4: "Paris"}
     return Truth(
         observation_end=END,
         observed_to={},
@@ -77,3 +78,32 @@ def test_a_commitment_is_set_against_the_days_housed_in_the_years_committed(tmp_
     programme = cells[("cost_programme_per_person_year", period, "Lyon", "all", "all")]
     assert (programme.numerator, programme.denominator) == (600_000, days_since_2019)
     assert programme.value == pytest.approx(600_000 * 365.25 / days_since_2019)
+
+
+def test_the_programmes_all_sites_cells_cover_only_the_sites_with_a_programme_cost(tmp_path: Path) -> None:
+    """Paris has no convention: its cost cells have no value, and its person and avoided costs are no part of the
+    all-sites cells, which set Lyon's and Lille's avoided costs against their programme cost (on the old ground
+    truth the all-sites cells counted 4 persons and Paris's 90,000 avoided)."""
+    amounts = {"p1": 3000, "p2": 1000, "p3": 2000, "p4": 90000}
+    sites = {"p1": "Lyon", "p2": "Lyon", "p3": "Lille", "p4": "Paris"}
+    contributions = [
+        (f"cost_avoided_{sector}", "p", "all", person, sites[person], "2018-Q1", amount, 1)
+        for sector in ("health", "justice", "shelter")
+        for person, amount in amounts.items()
+    ]
+    cells = _aggregate_cells(_truth(tmp_path), contributions)
+    period = END.isoformat()
+    lyon_days = 2 * (date(2026, 1, 1) - date(2019, 1, 1)).days  # 2019 to 2025, two tenants
+    lille_days = (date(2019, 1, 1) - date(2018, 1, 1)).days  # H's 2018 (F's Lille convention starts in 2026)
+    programme_per_year = (600_000 + 1_000) * 365.25 / (lyon_days + lille_days)
+    avoided_per_year = 3 * (3000 + 1000 + 2000) / 3  # three sectors, each 6,000 over Lyon's and Lille's 3 persons
+    key = (period, "all", "all", "all")
+    programme = cells[("cost_programme_per_person_year", *key)]
+    assert (programme.numerator, programme.denominator, programme.persons) == (601_000, lyon_days + lille_days, 3)
+    assert programme.value == pytest.approx(programme_per_year)
+    net, ratio = cells[("cost_net_per_person_year", *key)], cells[("cost_offset_ratio", *key)]
+    assert (net.value, net.persons) == (pytest.approx(programme_per_year - avoided_per_year), 3)
+    assert (ratio.value, ratio.persons) == (pytest.approx(avoided_per_year / programme_per_year), 3)
+    paris = (period, "Paris", "all", "all")
+    assert cells[("cost_programme_per_person_year", *paris)].value is None
+    assert cells[("cost_offset_ratio", *paris)].value is None

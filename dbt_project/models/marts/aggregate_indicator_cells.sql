@@ -76,35 +76,53 @@ landlord_cells as (
     having grouping(landlord_type) = 1 or landlord_type is not null
 ),
 
-participants as (
-    select
-        case when grouping(site) = 1 then 'all' else site end as site,
-        count(*) as persons
-    from {{ ref('int_participants_entered') }}
-    group by grouping sets ((site), ())
-),
-
 -- the programme at a site: what its funders committed to date against the days housed there in the years they
 -- committed something (a year the file holds no commitment for is no year the programme's cost is known of)
-programme as (
+programme_sites as (
     select
-        case when grouping(site) = 1 then 'all' else site end as site,
+        site,
         sum(committed_to_date) as committed,
         sum(case when committed > 0 then days_housed else 0 end) as days_housed
     from {{ ref('fct_programme_costs') }}
-    group by grouping sets ((site), ())
-    -- no all-sites total of nothing: before a first convention or day housed there is no programme cost cell
-    having count(*) > 0
+    group by site
+),
+
+-- each site is its own scope; all sites together are the sites with a programme cost only: a site without a
+-- convention (its cells without a value) would add its persons and avoided costs to the all-sites cells, but
+-- nothing to the programme cost they are set against
+scopes as (
+    select site, site as scope from programme_sites
+    union all
+    select site, 'all' as scope from programme_sites
+    where committed > 0 and days_housed > 0
+),
+
+participants as (
+    select scopes.scope as site, count(*) as persons
+    from {{ ref('int_participants_entered') }} as entries
+    inner join scopes on entries.site = scopes.site
+    group by scopes.scope
+),
+
+programme as (
+    select
+        scopes.scope as site,
+        sum(programme_sites.committed) as committed,
+        sum(programme_sites.days_housed) as days_housed
+    from programme_sites
+    inner join scopes on programme_sites.site = scopes.site
+    group by scopes.scope
 ),
 
 avoided_by_sector as (
     select
-        case when grouping(site) = 1 then 'all' else site end as site,
-        sector,
-        sum(cost_avoided) / count(*) as avoided_per_person_year,
+        scopes.scope as site,
+        costs.sector,
+        sum(costs.cost_avoided) / count(*) as avoided_per_person_year,
         count(*) as persons
-    from {{ ref('fct_costs_avoided') }}
-    group by sector, grouping sets ((site), ())
+    from {{ ref('fct_costs_avoided') }} as costs
+    inner join scopes on costs.site = scopes.site
+    group by scopes.scope, costs.sector
 ),
 
 avoided as (

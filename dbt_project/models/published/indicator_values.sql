@@ -13,6 +13,7 @@
 -- at each site it funds (site totals, cohort 'all'): they are hidden whenever one of those is, or would show it.
 -- A site's net cost and cost-offset ratio set its three sectors' avoided costs per person-year against its
 -- programme cost: beside the other two sectors' cells, either gives a hidden one away, so they are hidden with it.
+-- All sites' cover the sites with a programme cost only: leaving a site out, they are hidden with any site's.
 with cells as (
     select * from {{ ref('indicator_cells') }}
 ),
@@ -149,14 +150,41 @@ net_cost_cells as (
     where indicator_code in ('cost_net_per_person_year', 'cost_offset_ratio')
 ),
 
--- whether any of a site's (or all sites') avoided-cost cells is hidden
-avoided_hidden as (
-    select site, period, bool_or(suppressed) as suppressed
-    from protected
+avoided_cells as (
+    select * from protected
     where
         indicator_code in ('cost_avoided_health', 'cost_avoided_justice', 'cost_avoided_shelter')
         and cohort = 'all'
         and breakdown = 'all'
+),
+
+-- the sites with avoided costs but no programme cost, which the all-sites net cost and ratio leave out
+uncosted_sites as (
+    select distinct avoided_cells.site, avoided_cells.period
+    from avoided_cells
+    where avoided_cells.site != 'all' and not exists (
+        select 1 from cells
+        where
+            cells.indicator_code = 'cost_programme_per_person_year'
+            and cells.site = avoided_cells.site
+            and cells.period = avoided_cells.period
+            and cells.value > 0
+    )
+),
+
+-- whether a net cost and ratio rest on a hidden avoided-cost cell: a site's on its own, all sites' on the
+-- all-sites cells; and when all sites' leave a site out, they set the costed sites' sum beside the all-sites
+-- and each site's cells, from which a hidden one at any site could be recovered
+avoided_hidden as (
+    select
+        site,
+        period,
+        bool_or(suppressed) or (
+            site = 'all'
+            and exists (select 1 from uncosted_sites where uncosted_sites.period = avoided_cells.period)
+            and bool_or(bool_or(suppressed)) over (partition by period)
+        ) as suppressed
+    from avoided_cells
     group by site, period
 ),
 
