@@ -834,30 +834,29 @@ def _aggregate_cells(truth: Truth, contributions: list[tuple]) -> dict[CellKey, 
         if code.startswith("cost_avoided_"):
             avoided[(site, code.removeprefix("cost_avoided_"))][0] += numerator
             avoided[(site, code.removeprefix("cost_avoided_"))][1] += 1
-    if costed := [site for site in participants if committed[site] > 0 and days_housed[site] > 0]:
-        for site in costed:
-            participants["all"] += participants[site]
-            committed["all"] += committed[site]
-            days_housed["all"] += days_housed[site]
-            for sector in ("health", "justice", "shelter"):
-                if (site, sector) in avoided:
-                    total, persons = avoided[(site, sector)]
-                    avoided[("all", sector)][0] += total
-                    avoided[("all", sector)][1] += persons
-    for site, days in days_housed.items():
-        programme = committed[site] * DAYS_PER_YEAR / days if days else None
+    costed = [site for site in participants if committed[site] > 0 and days_housed[site] > 0]
+    for site in costed:
+        participants["all"] += participants[site]
+        committed["all"] += committed[site]
+        days_housed["all"] += days_housed[site]
+        for sector in ("health", "justice", "shelter"):
+            if (site, sector) in avoided:
+                total, persons = avoided[(site, sector)]
+                avoided[("all", sector)][0] += total
+                avoided[("all", sector)][1] += persons
+    for site in (*costed, "all") if costed else ():  # a site without a programme cost has no cost cell
+        days = days_housed[site]
+        programme = committed[site] * DAYS_PER_YEAR / days
         cells[("cost_programme_per_person_year", period, site, "all", "all")] = IndicatorCell(
-            _whole(committed[site]), days, None if programme is None else float(programme), participants[site]
+            _whole(committed[site]), days, float(programme), participants[site]
         )
         sectors = [avoided[(site, sector)] for sector in ("health", "justice", "shelter") if (site, sector) in avoided]
         if len(sectors) == 3:
             per_year = sum(total / persons for total, persons in sectors)
             persons = min(min(persons for _, persons in sectors), participants[site])
             key = (period, site, "all", "all")
-            net = None if programme is None else float(programme - per_year)
-            ratio = float(per_year / programme) if programme else None
-            cells[("cost_net_per_person_year", *key)] = IndicatorCell(None, None, net, persons)
-            cells[("cost_offset_ratio", *key)] = IndicatorCell(None, None, ratio, persons)
+            cells[("cost_net_per_person_year", *key)] = IndicatorCell(None, None, float(programme - per_year), persons)
+            cells[("cost_offset_ratio", *key)] = IndicatorCell(None, None, float(per_year / programme), persons)
 
     # funders: committed and paid per sector, site and year; costs avoided in their sector against commitment
     yearly: dict[tuple[str, int, str], list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])

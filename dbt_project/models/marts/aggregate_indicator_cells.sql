@@ -112,6 +112,9 @@ programme as (
     from programme_sites
     inner join scopes on programme_sites.site = scopes.site
     group by scopes.scope
+    -- a site without a programme cost has no cost cell: an empty one would sit in the sites' line under the
+    -- all-sites cell, which does not add it up, and could be taken as a hidden site's complement there
+    having sum(programme_sites.committed) > 0 and sum(programme_sites.days_housed) > 0
 ),
 
 avoided_by_sector as (
