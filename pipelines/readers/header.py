@@ -1,6 +1,6 @@
 """The header line of a tabular file against its contract: every contract column must be there, once, but one the
-contract says a file may lack (optional_in_file), unless the header holds a name close to it: a renamed column is
-refused, never loaded empty."""
+contract says a file may lack (optional_in_file), unless the header holds it renamed (its name but for case,
+separators and one letter): a renamed column is refused, never loaded empty."""
 
 from __future__ import annotations
 
@@ -50,11 +50,33 @@ def check_header(path: Path, contract: Contract, fields: list[object], lacking: 
 
 
 def _refusing(contract: Contract, missing: list[str], unknown: list[str]) -> list[str]:
-    """The missing columns that refuse a file: all but those it may lack (optional_in_file), unless an unknown name
-    is close to one (renamings)."""
-    renamed = renamings(missing, unknown)
+    """The missing columns that refuse a file: all but those it may lack (optional_in_file), unless renamed."""
     may_lack = {c.name for c in contract.columns if c.optional_in_file}
-    return [name for name in missing if name not in may_lack or name in renamed]
+    return [name for name in missing if name not in may_lack or renamed_as(name, unknown)]
+
+
+def renamed_as(name: str, unknown: list[str]) -> bool:
+    """Whether a column a file may lack is there under another spelling: its name but for case, separators and one
+    letter (Discharge_Mode, discharge-mode, discharge_modes). Not merely close (renamings): an export holds other
+    columns of the same thing (discharge_unit, discharge_time), which must not refuse every file lacking it."""
+    bare = _bare(name)
+    return any(_one_edit_apart(bare, _bare(u)) for u in unknown)
+
+
+def _bare(name: str) -> str:
+    return "".join(ch for ch in name.lower() if ch.isalnum())
+
+
+def _one_edit_apart(a: str, b: str) -> bool:
+    """Equal, or one letter inserted, dropped or changed."""
+    if len(a) > len(b):
+        a, b = b, a
+    if len(b) - len(a) > 1:
+        return False
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    return a[i + (len(a) == len(b)) :] == b[i + 1 :]
 
 
 def renamed_hint(missing: list[str], unknown: list[str]) -> str:

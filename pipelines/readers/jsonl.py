@@ -5,7 +5,7 @@ column in no line, or a column in no line while a key close to its name is in so
 CSV header: the partner renamed or dropped it, and reading on would quarantine it in every row, or quietly empty
 it (a renamed name: rows then link on less). The file is rejected once every line is read (nothing is loaded
 before). A column its contract says a file may lack (optional_in_file) in no line is added to `lacking`, for its
-batch to say so.
+batch to say so, unless a key is its name renamed (header.renamed_as; a merely close one is another field).
 
 A JSON number or boolean is typed by JSON itself: it reads as a workbook's numeric or boolean cell does (cells.py),
 whatever the contract's decimal mark (which is about text): `3.0` is "3", `2.5` is "2,5" under a ',' contract,
@@ -26,7 +26,7 @@ from pipelines.contract import Contract, SourceFormat
 from pipelines.readers.bytes_checks import check_start, undecodable, without_eof_mark
 from pipelines.readers.cells import cell_text
 from pipelines.readers.errors import NUL_ESCAPE, FileRejected, Row, RowUnreadable, nul_row
-from pipelines.readers.header import renamed_hint, renamings
+from pipelines.readers.header import renamed_as, renamed_hint, renamings
 
 
 def read_jsonl(
@@ -52,7 +52,8 @@ def read_jsonl(
     if pending:
         yield number, _parse(*pending, contract.format, expected, keys, truncated=not ending.newline)
     absent, unknown = [name for name in expected if name not in keys], sorted(keys.difference(expected))
-    missing = [name for name in absent if name in required or name in renamings(absent, unknown)]
+    close, lackable = renamings(absent, unknown), {c.name for c in contract.columns if c.optional_in_file}
+    missing = [n for n in absent if (renamed_as(n, unknown) if n in lackable else n in required or n in close)]
     if keys and missing:
         raise FileRejected(
             "missing_column", f"{path.name}: key(s) {', '.join(missing)} in no line{renamed_hint(missing, unknown)}"

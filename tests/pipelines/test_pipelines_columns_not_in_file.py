@@ -57,6 +57,8 @@ def _csv(path: Path, lines: list[str]) -> Path:
         (["stay_id", "admission_date", "service", "discharge_mode"], [], None),
         (["stay_id", "admission_date", "service"], ["discharge_mode"], None),
         (["stay_id", "admission_date", "service", "commentaire"], ["discharge_mode"], None),
+        # another column of the same thing, close in name (difflib's 0.6), is no rename of the one it lacks
+        (["stay_id", "admission_date", "service", "discharge_unit", "discharge_time"], ["discharge_mode"], None),
         # a column the contract does not say a file may lack, required or not, still refuses it
         (["stay_id", "service"], None, "missing column(s) admission_date in the header"),
         (["stay_id", "admission_date", "discharge_mode"], None, "missing column(s) service in the header"),
@@ -65,6 +67,11 @@ def _csv(path: Path, lines: list[str]) -> Path:
             ["stay_id", "admission_date", "service", "Discharge_Mode"],
             None,
             "missing column(s) discharge_mode in the header (renamed: 'Discharge_Mode' instead of 'discharge_mode'?)",
+        ),
+        (
+            ["stay_id", "admission_date", "service", "discharge_unit", "discharge-mode"],
+            None,
+            "missing column(s) discharge_mode in the header (renamed: 'discharge-mode' instead of 'discharge_mode'?)",
         ),
         (
             ["stay_id", "admission_date", "service", "discharge_modes"],
@@ -127,6 +134,9 @@ def test_a_json_line_holding_the_key_is_enough(contract, tmp_path: Path) -> None
     with pytest.raises(FileRejected, match=r"key\(s\) discharge_mode in no line \(renamed: 'discharge_modes' instead"):
         list(read_rows(path, contract, lacking))
     assert lacking == []
+    path.write_text(lines[1].replace("discharge_mode", "discharge_unit") + "\n")  # another field, not a rename
+    assert [row["discharge_mode"] for _, row in read_rows(path, contract, lacking)] == [None]
+    assert lacking == ["discharge_mode"]
 
 
 def _batch(ctx: IngestContext, batch_id: int) -> tuple:
