@@ -96,6 +96,9 @@ class ContractError(ValueError):
     """A contract file that cannot be used; the message names the file and the key."""
 
 
+# A field added to Column, Rule, SourceFormat or Contract needs a plain default meaning what contracts said before
+# it: the fingerprint writes it only when a contract sets it otherwise (contract_fingerprint.py; FIRST_FIELDS does
+# not grow), so files rejected under an unchanged contract are not read and recorded again after an upgrade.
 @dataclass(frozen=True)
 class Column:
     name: str
