@@ -6,10 +6,10 @@ from datetime import date
 from pathlib import Path
 
 import psycopg
+import pytest
 
 from pipelines.contract import load_contract
 from pipelines.ingest import IngestContext, ingest_file
-from pipelines.pipeline import ensure_raw_tables
 from pipelines.raw_tables import raw_columns
 
 CONTRACT = """
@@ -35,10 +35,16 @@ ROWS = [
 ]
 
 
-def test_a_postcode_is_stored_as_its_departement_and_nothing_else_identifies(warehouse_url: str, tmp_path: Path):
+@pytest.fixture
+def contract(tmp_path: Path):
     contract_file = tmp_path / "clinic_visits.yml"
     contract_file.write_text(CONTRACT)
-    contract = load_contract(contract_file)
+    return load_contract(contract_file)
+
+
+def test_a_postcode_is_stored_as_its_departement_and_nothing_else_identifies(
+    warehouse_url: str, tmp_path: Path, contract, contract_context: IngestContext
+):
     assert [name for name, _ in raw_columns(contract)] == [
         "record_ref",
         "person_key",
@@ -46,15 +52,7 @@ def test_a_postcode_is_stored_as_its_departement_and_nothing_else_identifies(war
         "departement",
         "visit_date",
     ]
-    ensure_raw_tables(warehouse_url, {contract.name: contract})
-    ctx = IngestContext(
-        url=warehouse_url,
-        key=bytes(range(32)),
-        quarantine_dir=tmp_path / "quarantine",
-        contracts={contract.name: contract},
-        make_redactor=lambda: None,
-        today=date(2026, 1, 15),
-    )
+    ctx = contract_context
     path = tmp_path / "landing" / "clinic" / "visites_2025-12.csv"
     path.parent.mkdir(parents=True)
     header = "id_visite;nom;prenom;naissance;code_postal;date_visite"
