@@ -189,6 +189,21 @@ def test_every_indicator_matches_the_truth_under_the_pipelines_linkage(run) -> N
     assert codes == catalogue - {"housing_time_housed_curve"}, "every catalogue indicator has cells, and only those"
 
 
+def test_the_catalogue_says_which_indicators_are_published_by_quarter(run) -> None:
+    """A committee member reading a quarter's cell learns from the definition what its quarter means; an
+    indicator published by quarter whose definition never says so reads as a figure over the whole observation."""
+    by_quarter = {key[0] for key in run.cells if QUARTER.fullmatch(key[1])}
+    definitions = _query(
+        run.url, "select indicator_code, definition_fr, definition_en from published.indicator_catalogue"
+    )
+    silent = {
+        code
+        for code, french, english in definitions
+        if code in by_quarter and not ("trimestre" in french and "quarter" in english)
+    }
+    assert by_quarter and not silent
+
+
 def test_housing_and_file_indicators_match_the_truth_on_true_persons(run) -> None:
     expected = {key: cell for key, cell in run.truth.items() if not _linked(key[0])}
     actual = {key: cell for key, cell in run.cells.items() if not _linked(key[0])}
