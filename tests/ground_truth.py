@@ -861,13 +861,16 @@ def _aggregate_cells(truth: Truth, contributions: list[tuple]) -> dict[CellKey, 
     # funders: committed and paid per sector, site and year; costs avoided in their sector against commitment
     yearly: dict[tuple[str, int, str], list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
     funded: dict[tuple[str, str, str], Decimal] = defaultdict(Decimal)
+    funded_in: dict[tuple[str, str, str, int], Decimal] = defaultdict(Decimal)  # the same, year by year
     for row in conventions:
         breakdown = f"{row['funder_code']}:{row['sector']}"
         for site in (row["site"], "all"):
             yearly[(breakdown, int(row["year"]), site)][0] += Decimal(row["committed"])
             yearly[(breakdown, int(row["year"]), site)][1] += Decimal(row["paid"])
         if row["sector"] in COST_SECTORS:
-            funded[(breakdown, row["sector"], row["site"])] += _committed_to_date(row, end)
+            to_date = _committed_to_date(row, end)
+            funded[(breakdown, row["sector"], row["site"])] += to_date
+            funded_in[(breakdown, row["sector"], row["site"], int(row["year"]))] += to_date
     for (breakdown, year, site), (engaged, paid) in yearly.items():
         key = (f"{year}-12-31", site, "all", breakdown)
         cells[("funder_committed", *key)] = IndicatorCell(_whole(engaged), None, float(engaged), None)
@@ -876,35 +879,33 @@ def _aggregate_cells(truth: Truth, contributions: list[tuple]) -> dict[CellKey, 
                 _whole(paid), _whole(engaged), float(paid / engaged), None
             )
     # each funder's commitment in a sector at a site is set against the days housed there in the years it
-    # committed something; the sector's avoided costs there are shared between its funders pro rata to their
-    # commitments per person-year (nothing credited while they all have committed nothing yet); its all-sites
+    # committed something; the sector's avoided costs there are shared between its funders year by year, pro rata
+    # to what each commits that year (nothing credited while they all have committed nothing yet); its all-sites
     # cell adds up only the sites where it has a commitment per person-year (not one whose convention starts later)
     funder_days: dict[tuple[str, str], int] = defaultdict(int)
     for (breakdown, year, site), (engaged, _) in yearly.items():
         if site != "all" and engaged > 0:
             funder_days[(breakdown, site)] += housed_in[(site, year)]
-    rate: dict[tuple[str, str, str], Decimal | None] = {
-        (breakdown, sector, site): engaged * DAYS_PER_YEAR / funder_days[(breakdown, site)]
-        if funder_days[(breakdown, site)]
-        else None
-        for (breakdown, sector, site), engaged in funded.items()
-    }
-    sector_rate: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
-    for (_, sector, site), per_year in rate.items():
-        sector_rate[(sector, site)] += per_year or 0
+    sector_in: dict[tuple[str, str, int], Decimal] = defaultdict(Decimal)
+    for (_, sector, site, year), engaged in funded_in.items():
+        sector_in[(sector, site, year)] += engaged
+    shared_days: dict[tuple[str, str], Decimal] = defaultdict(Decimal)  # days housed, each by its year's share
+    for (breakdown, sector, site, year), engaged in funded_in.items():
+        if yearly[(breakdown, year, site)][0] > 0 and sector_in[(sector, site, year)]:
+            shared_days[(breakdown, site)] += housed_in[(site, year)] * engaged / sector_in[(sector, site, year)]
     offsets: dict[tuple[str, str], list] = defaultdict(lambda: [Decimal(0), 0, Decimal(0), 0])
     for (breakdown, sector, site), engaged in funded.items():
         if (site, COST_SECTORS[sector]) not in avoided:
             continue
         total, persons = avoided[(site, COST_SECTORS[sector])]
-        per_year, of_sector = rate[(breakdown, sector, site)], sector_rate[(sector, site)]
-        credited = total * per_year / of_sector if per_year is not None and of_sector else 0
-        for s in (site, "all") if (per_year or 0) > 0 else (site,):
+        days = funder_days[(breakdown, site)]
+        credited = total * shared_days[(breakdown, site)] / days if days else 0
+        for s in (site, "all") if days and engaged > 0 else (site,):
             sums = offsets[(breakdown, s)]
             sums[0] += credited
             sums[1] += persons
             sums[2] += engaged
-            sums[3] += funder_days[(breakdown, site)]
+            sums[3] += days
     for (breakdown, site), (total, persons, engaged, days) in offsets.items():
         value = (total / persons) / (engaged * DAYS_PER_YEAR / days) if engaged and days else None
         cells[("funder_cost_offset_ratio", period, site, "all", breakdown)] = IndicatorCell(

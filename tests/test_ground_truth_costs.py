@@ -50,7 +50,8 @@ def _truth(directory: Path) -> Truth:
 def test_a_commitment_is_set_against_the_days_housed_in_the_years_committed(tmp_path: Path) -> None:
     """F's 200,000 euros of 2024-2025 are spread over the days housed in those two years, not since 2019 (when
     G's convention started) nor 2018 (Lille's), E's 50,000 of 2025 over 2025's: the health costs avoided are
-    shared pro rata to those commitments per person-year, and both show the sector's ratio; F's all-sites ratio
+    shared year by year pro rata to what each commits (F all of 2024's, two thirds of 2025's; E a third of
+    2025's), not as if both had funded both years (which gave both one ratio); F's all-sites ratio
     is Lyon's, its Lille convention starting next year (Lille's avoided costs and persons no part of it: 3
     persons and two thirds of the value on the old ground truth). The programme's cost is set against the years
     Lyon's funders committed something (2019 on). D's justice convention starts next year: no one in the sector
@@ -64,11 +65,14 @@ def test_a_commitment_is_set_against_the_days_housed_in_the_years_committed(tmp_
     cells = _aggregate_cells(_truth(tmp_path), contributions)
     period = END.isoformat()
     days_2024, days_2025 = (2 * (date(year + 1, 1, 1) - date(year, 1, 1)).days for year in (2024, 2025))
-    health_per_year = 200_000 * 365.25 / (days_2024 + days_2025) + 50_000 * 365.25 / days_2025
+    # each funder's avoided costs per person-year credited over its days, against its commitment per person-year
+    credited_days = {"F": days_2024 + days_2025 * 100_000 / 150_000, "E": days_2025 * 50_000 / 150_000}
+    committed = {"F": 200_000, "E": 50_000}
     for funder in ("F", "E"):
         for site in ("Lyon", "all"):
             health = cells[("funder_cost_offset_ratio", period, site, "all", f"{funder}:sante")]
-            assert (health.value, health.persons) == (pytest.approx(5000 / health_per_year), 2)
+            expected = 5000 * credited_days[funder] / (committed[funder] * 365.25)
+            assert (health.value, health.persons) == (pytest.approx(expected), 2)
     lille = cells[("funder_cost_offset_ratio", period, "Lille", "all", "F:sante")]
     assert (lille.value, lille.persons) == (None, 1)
     justice = cells[("funder_cost_offset_ratio", period, "Lyon", "all", "D:justice")]

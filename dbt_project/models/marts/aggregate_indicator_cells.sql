@@ -225,32 +225,44 @@ avoided_by_site as (
     group by site, sector
 ),
 
--- what each funder committed in a sector at a site (all years, to the observation end) and the days housed at
--- the site in the years it committed something there: its commitment per person-year is spread over those only,
--- not over years before its sector was funded there
-funder_sector_sites as (
+-- each funder's part of what its sector's funders commit at a site in a year (to date): its share of the sector's
+-- avoided costs there in that year
+portfolio_years as (
     select
-        portfolio.funder_code,
-        portfolio.sector,
-        portfolio.cost_sector,
-        portfolio.site,
-        sum(portfolio.committed_to_date) as committed,
-        coalesce(sum(housed_by_year.days_housed) filter (where portfolio.committed > 0), 0) as days_housed
+        portfolio.*,
+        housed_by_year.days_housed,
+        portfolio.committed_to_date
+        / nullif(sum(portfolio.committed_to_date) over (partition by portfolio.sector, portfolio.site, portfolio.year), 0)
+            as year_share
     from portfolio
     left join housed_by_year on portfolio.site = housed_by_year.site and portfolio.year = housed_by_year.year
     where portfolio.cost_sector is not null
-    group by portfolio.funder_code, portfolio.sector, portfolio.cost_sector, portfolio.site
 ),
 
--- each funder's share of the sector's avoided costs at a site: its commitment per person-year there over the
--- sector's (its funders' summed, each over its own years), so that every funder of the sector at the site shows
--- the sector's ratio; none while they all have committed nothing yet (a convention starting next year)
+-- what each funder committed in a sector at a site (all years, to the observation end) and the days housed at
+-- the site in the years it committed something there: its commitment per person-year is spread over those only,
+-- not over years before its sector was funded there; shared_days weighs each of those days by its year's share
+funder_sector_sites as (
+    select
+        funder_code,
+        sector,
+        cost_sector,
+        site,
+        sum(committed_to_date) as committed,
+        coalesce(sum(days_housed) filter (where committed > 0), 0) as days_housed,
+        coalesce(sum(days_housed * year_share) filter (where committed > 0), 0) as shared_days
+    from portfolio_years
+    group by funder_code, sector, cost_sector, site
+),
+
+-- each funder's share of the sector's avoided costs at a site: year by year, its part of what the sector's funders
+-- commit there, averaged over the days housed in its years. Funders of the same years share those years' avoided
+-- costs; one taking over from another (a foundation, then the health agency) has the whole of its own years', as
+-- the one before it had of its own: counted once. None while they have all committed nothing yet
 funder_shares as (
     select
         *,
-        committed * 365.25 / nullif(days_housed, 0)
-        / nullif(sum(committed * 365.25 / nullif(days_housed, 0)) over (partition by sector, site), 0)
-            as committed_share
+        shared_days / nullif(days_housed, 0) as committed_share
     from funder_sector_sites
 ),
 
