@@ -91,6 +91,7 @@ class BatchSummary:
     replaced: tuple[int, ...] = ()  # earlier batches of the same period this one replaced
     outdated: tuple[int, ...] = ()  # batches of earlier periods this one left behind: their raw rows are gone
     not_in_file: tuple[str, ...] = ()  # contract columns the file lacked (optional_in_file): loaded empty
+    given_up: int = 0  # a retry: rows to fix the steward deleted from the file
 
     @property
     def unloaded(self) -> bool:
@@ -112,6 +113,11 @@ class BatchSummary:
             earlier = self.replaced + self.outdated
             instead = f", in place of batch {', '.join(map(str, earlier))}'s" if earlier else ""
             text += f"  {not_in_file_note(self.not_in_file)}{instead}"
+        if self.given_up:
+            text += (
+                f"  gives up {self.given_up} row(s) to fix not in the file: they stay counted as quarantined,"
+                " never loaded"
+            )
         return f"{text}  {self.message}" if self.message else text
 
 
@@ -161,6 +167,7 @@ class Extract:
     quarantine: Path  # where its rejected rows go, renamed into place once the batch has committed
     retry_of: int | None = None
     known_refs: frozenset[str] = frozenset()  # record refs already loaded in the period (for a retry)
+    given_up: int = 0  # a retry: its batch's rows to fix not in the file (retry.given_up)
     beside: tuple[Path, ...] = ()  # the files read with `path` (a FHIR export's Patient file): part of the batch
     shrink_allowed: bool = False  # `abord ingest --replace-period`: replaces its period however few rows it keeps
 
@@ -578,7 +585,16 @@ def _load(ctx, contract, extract, sha, batch: _ReadBatch) -> tuple[BatchSummary,
         )
         counts = (batch.rows_read, batch.spool.rows - opposed_rows, batch.rows_rejected + opposed_rows)
         batch_id = record_batch(
-            cur, contract, extract.path.name, sha, extract.period, counts, "loaded", extract.retry_of, batch.lacking
+            cur,
+            contract,
+            extract.path.name,
+            sha,
+            extract.period,
+            counts,
+            "loaded",
+            extract.retry_of,
+            batch.lacking,
+            extract.given_up,
         )
         replaced: list[tuple[int, str]] = []
         replaced_rows = 0
@@ -643,6 +659,7 @@ def _load(ctx, contract, extract, sha, batch: _ReadBatch) -> tuple[BatchSummary,
         replaced=tuple(b for b, _ in replaced),
         outdated=tuple(b for b, *_ in left_behind),
         not_in_file=tuple(batch.lacking),
+        given_up=extract.given_up,
     )
     return summary, settled
 

@@ -37,6 +37,8 @@ alter table audit.batches add column if not exists rows_erased integer not null 
 alter table audit.batches add column if not exists outdated_by bigint references audit.batches;
 -- the contract columns its file lacked, which the contract says a file may (optional_in_file): loaded empty. Names only
 alter table audit.batches add column if not exists not_in_file text[] not null default '{}';
+-- a retry: rows to fix of its batch the steward deleted from the file, still counted as quarantined where they were
+alter table audit.batches add column if not exists rows_given_up integer not null default 0;
 create index if not exists batches_source_period on audit.batches (source, period);
 create or replace view audit.current_batches as
 select b.batch_id, b.source, b.period, b.load_mode
@@ -154,11 +156,12 @@ def record_batch(
     status: str,
     retry_of: int | None = None,
     not_in_file: Sequence[str] = (),
+    given_up: int = 0,
 ) -> int:
     return cur.execute(
         "insert into audit.batches (source, file_name, sha256, period, rows_read, rows_loaded, rows_quarantined,"
-        " status, load_mode, contract_sha256, retry_of, not_in_file)"
-        " values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) returning batch_id",
+        " status, load_mode, contract_sha256, retry_of, not_in_file, rows_given_up)"
+        " values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) returning batch_id",
         (
             contract.name,
             file_name,
@@ -170,6 +173,7 @@ def record_batch(
             contract_fingerprint(contract),
             retry_of,
             list(not_in_file),
+            given_up,
         ),
     ).fetchone()[0]
 

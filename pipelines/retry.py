@@ -8,7 +8,7 @@ import psycopg
 
 from pipelines.arrival import UNREADABLE, unreadable
 from pipelines.contract import Contract
-from pipelines.ingest import BatchSummary, Extract, IngestContext, ingest_extract
+from pipelines.ingest import OPPOSITION, BatchSummary, Extract, IngestContext, ingest_extract
 from pipelines.quarantine import QuarantineUnreadable, original_name, read_quarantine
 from pipelines.validation import RowValidator
 from pseudonymisation.link_keys import record_key
@@ -34,12 +34,13 @@ def retry_quarantine(ctx: IngestContext, path: Path) -> BatchSummary:
         batch = conn.execute(
             "select b.batch_id, b.status, b.period, b.replaced_by, b.outdated_by, l.file_name, l.period,"
             " b.batch_id in (select batch_id from audit.current_batches where source = b.source),"
-            # its rows to fix: those its latest retry quarantined again
-            " coalesce((select r.rows_quarantined from audit.batches as r where r.retry_of = b.batch_id"
-            "   and r.status = 'loaded' order by r.batch_id desc limit 1), b.rows_quarantined)"
+            # the batch holding its rows to fix (its latest retry, quarantining them again, or itself), how many
+            " coalesce(retried.batch_id, b.batch_id), coalesce(retried.rows_quarantined, b.rows_quarantined)"
             " from audit.batches as b left join audit.batches as l"
             " on l.batch_id = coalesce(b.replaced_by, b.outdated_by)"
-            " where b.source = %s and b.file_name = %s and b.retry_of is null"
+            " left join lateral (select r.batch_id, r.rows_quarantined from audit.batches as r"
+            "   where r.retry_of = b.batch_id and r.status = 'loaded' order by r.batch_id desc limit 1) as retried"
+            " on true where b.source = %s and b.file_name = %s and b.retry_of is null"
             # a loaded batch first: a later send of the same name rejected as a whole left its rows to fix
             " order by b.status = 'loaded' desc, b.batch_id desc limit 1",
             (source, original),
@@ -48,7 +49,7 @@ def retry_quarantine(ctx: IngestContext, path: Path) -> BatchSummary:
             if not path.is_file():
                 raise RetryRefused(f"{path}: {NOT_QUARANTINE}")
             raise RetryRefused(f"{path.name}: no batch of {source} was read from {original}")
-        batch_id, status, period, replaced_by, outdated_by, later_file, later_period, current, to_fix = batch
+        batch_id, status, period, replaced_by, outdated_by, later_file, later_period, current, holding, to_fix = batch
         if status == "rejected":
             raise RetryRefused(
                 f"{original} was rejected as a whole (batch {batch_id}): fix the file itself and load it again"
@@ -71,6 +72,7 @@ def retry_quarantine(ctx: IngestContext, path: Path) -> BatchSummary:
             if next(read_quarantine(path), None) is None:
                 raise RetryRefused(_emptied(path, batch_id, original, to_fix))
             known = _loaded_refs(conn, ctx, contract, period, path)  # reads every line: a bad one is named here
+            given_up = _given_up(conn, holding, path)
         except QuarantineUnreadable as exc:
             raise RetryRefused(str(exc)) from None
         except OSError as exc:  # another owner's file in mode 0600, a lock: said as ingestion says it, not a traceback
@@ -82,6 +84,7 @@ def retry_quarantine(ctx: IngestContext, path: Path) -> BatchSummary:
         quarantine=path,
         retry_of=batch_id,
         known_refs=known,
+        given_up=given_up,
     )
     return ingest_extract(ctx, contract, extract)
 
@@ -95,6 +98,18 @@ def _emptied(path: Path, batch_id: int, original: str, to_fix: int) -> str:
         f" those you can fix and retry; to give up the others, delete {path}: they stay counted as quarantined,"
         " never loaded (`abord quarantine list --all`)"
     )
+
+
+def _given_up(conn, holding: int, path: Path) -> int:
+    """The rows to fix of the batch holding them (the original, or its latest retry) that the steward deleted from
+    its quarantine file: told apart by their source rows, not counted, so a row added to the file hides none. They
+    stay counted as quarantined in that batch, never loaded; an opposed person's rows were never in the file."""
+    held = conn.execute(
+        "select source_row from audit.rejections where batch_id = %s"
+        " group by source_row having bool_and(reason_code <> %s)",
+        (holding, OPPOSITION),
+    ).fetchall()
+    return len({row for (row,) in held} - {number for number, _ in read_quarantine(path)})
 
 
 def _loaded_refs(conn, ctx: IngestContext, contract: Contract, period: str, path: Path) -> frozenset[str]:

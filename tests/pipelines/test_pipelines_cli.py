@@ -406,6 +406,74 @@ def test_a_quarantine_file_emptied_to_its_header_is_not_retried_and_says_how_to_
     assert "invalid_date 1" in runner.invoke(app, ["quarantine", "list", "--all"]).output
 
 
+def _resubmit(quarantine: Path, keep: dict[str, dict[str, str]], added: list[dict[str, str]]) -> None:
+    """The steward's edit: the lines of the source rows in ``keep`` fixed with their values, the others deleted,
+    and ``added`` lines (copies of the first with these values) put in."""
+    with quarantine.open(encoding="utf-8", newline="") as handle:
+        lines = list(csv.DictReader(handle))
+    kept = [{**line, **keep[line["source_row"]]} for line in lines if line["source_row"] in keep]
+    with quarantine.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(lines[0]))
+        writer.writeheader()
+        writer.writerows([*kept, *({**lines[0], **values} for values in added)])
+
+
+def _ledger(url: str) -> list[tuple[int, int, int, int, int]]:
+    """(batch, rows read, loaded, quarantined, given up) per batch."""
+    with psycopg.connect(url) as conn:
+        query = "select batch_id, rows_read, rows_loaded, rows_quarantined, rows_given_up from audit.batches order by 1"
+        return conn.execute(query).fetchall()
+
+
+FIXED = {"date_debut": "28/02/2021"}
+ADDED = {"source_row": "4", "id_bail": "B4", "id_participant": "P4", **FIXED}
+
+
+@pytest.mark.parametrize(
+    ("keep", "added", "given_up"),
+    [({"2": FIXED}, [], 1), ({"2": FIXED}, [ADDED], 1), ({"2": FIXED, "3": FIXED}, [ADDED], 0)],
+    ids=["one_deleted", "one_deleted_one_added", "one_added"],
+)
+def test_a_retry_says_the_rows_to_fix_deleted_from_its_file_are_given_up(
+    steward: Path, warehouse_url: str, keep, added, given_up: int
+) -> None:
+    """The steward deleted the rows they could not fix and retried the others: the deleted ones dropped out of the
+    rows to fix without a word. They are named by their source rows, not counted: a row added to the file neither
+    hides one deleted nor gives up a negative number. They stay counted as quarantined in the batch they were read
+    in, never loaded; every batch still adds up."""
+    path = _tenancies(
+        steward,
+        ["B1;P1;Lyon;03/02/2021;;;400,00", "B2;P2;Lyon;31/02/2021;;;400,00", "B3;P3;Lyon;30/02/2021;;;400,00"],
+    )
+    assert runner.invoke(app, ["ingest", "--source", "housing_tenancies", str(path)]).exit_code == 0
+    quarantine = steward / "quarantine" / "housing_tenancies" / "tenancies_2025-12.csv.rejected.csv"
+    _resubmit(quarantine, keep, added)
+
+    retried = runner.invoke(app, ["quarantine", "retry", str(quarantine)])
+
+    assert retried.exit_code == 0, retried.output
+    note = f"gives up {given_up} row(s) to fix not in the file: they stay counted as quarantined, never loaded"
+    assert (note in retried.output) == bool(given_up), retried.output
+    assert ("gives up" in retried.output) == bool(given_up)
+    resubmitted = len(keep) + len(added)
+    assert _ledger(warehouse_url) == [(1, 3, 1, 2, 0), (2, resubmitted, resubmitted, 0, given_up)]
+
+
+def test_a_second_retry_gives_up_only_rows_the_first_left_to_fix(steward: Path, warehouse_url: str) -> None:
+    """The rows to fix are those of the batch's latest retry: rows the first loaded are not given up by the second."""
+    path = _tenancies(steward, [f"B{i};P{i};Lyon;30/02/2021;;;400,00" for i in range(1, 5)])
+    assert runner.invoke(app, ["ingest", "--source", "housing_tenancies", str(path)]).exit_code == 0
+    quarantine = steward / "quarantine" / "housing_tenancies" / "tenancies_2025-12.csv.rejected.csv"
+    _resubmit(quarantine, {"2": FIXED, "3": {}, "4": {}}, [])  # row 1 given up, 3 and 4 left as they were
+    first = runner.invoke(app, ["quarantine", "retry", str(quarantine)]).output
+    assert "quarantined     2  gives up 1 row(s) to fix" in first, first
+    _resubmit(quarantine, {"4": FIXED}, [])  # row 3 given up
+    second = runner.invoke(app, ["quarantine", "retry", str(quarantine)]).output
+    assert "loaded       1  quarantined     0  gives up 1 row(s) to fix" in second, second
+
+    assert _ledger(warehouse_url) == [(1, 4, 0, 4, 0), (2, 3, 1, 2, 1), (3, 1, 1, 0, 1)]
+
+
 @pytest.mark.parametrize("readable_opens", [0, 1], ids=["at_once", "at_its_sha256"])
 def test_quarantine_retry_of_a_file_it_cannot_read_names_it_and_fails(
     steward: Path, monkeypatch, readable_opens: int
@@ -584,10 +652,12 @@ def test_contracts_draft_says_which_sheet_of_a_workbook_it_read(tmp_path: Path) 
 
 
 def _as_an_older_abord_left_it(url: str) -> None:
-    """The ledger of the first release: without rows_erased, outdated_by and not_in_file, added since by loads."""
+    """The ledger of the first release: without rows_erased, outdated_by, not_in_file and rows_given_up, added since
+    by loads."""
     with psycopg.connect(url) as conn:
         conn.execute(
-            "alter table audit.batches drop column rows_erased, drop column outdated_by, drop column not_in_file"
+            "alter table audit.batches drop column rows_erased, drop column outdated_by, drop column not_in_file,"
+            " drop column rows_given_up"
         )
 
 
@@ -619,7 +689,7 @@ def test_the_steward_s_commands_read_a_ledger_an_older_abord_left_before_any_ing
                 " and table_name = 'batches'"
             )
         }
-    assert {"rows_erased", "outdated_by", "not_in_file"} <= columns
+    assert {"rows_erased", "outdated_by", "not_in_file", "rows_given_up"} <= columns
     assert "tenancies_2025-12.csv" in runner.invoke(app, ["quarantine", "list", "--all"]).output
     if command[:2] == ["quarantine", "list"]:
         assert "invalid_date 1" in result.output and str(quarantine) in result.output
