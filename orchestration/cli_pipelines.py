@@ -147,7 +147,8 @@ def _batches(where: str = "", params: tuple = ()) -> list[tuple]:
     if not ledger_for_reading(url):
         return []
     with psycopg.connect(url) as conn:
-        # A batch's rows left to fix, and their reasons, are those its latest retry quarantined again. A loaded
+        # A batch's rows left to fix, and their reasons, are those its latest retry quarantined again; its retries
+        # add up the rows to fix the steward deleted from the file (given up, still counted as quarantined). A loaded
         # batch a later period outdated shows as `outdated`; the last column names the batch that took its place
         # (for a rejected file, the batch the quarantine file of its name belongs to: the first loaded since, or one
         # loaded before with rows left to fix, which the rejection kept, ingest._reject_file).
@@ -155,6 +156,7 @@ def _batches(where: str = "", params: tuple = ()) -> list[tuple]:
             "select b.batch_id, b.source, b.file_name, b.period,"
             " case when b.status = 'loaded' and b.outdated_by is not null then 'outdated' else b.status end,"
             " b.rows_read, coalesce(retried.rows_quarantined, b.rows_quarantined),"
+            " (select coalesce(sum(g.rows_given_up), 0) from audit.batches g where g.retry_of = b.batch_id),"
             " coalesce(string_agg(c.reason_code || ' ' || c.rows, ', ' order by c.rows desc, c.reason_code), ''),"
             " b.not_in_file, coalesce(b.replaced_by, b.outdated_by, loaded.batch_id)"
             " from audit.batches b"
@@ -202,8 +204,9 @@ def quarantine_list(
         typer.echo("nothing in quarantine")
         return
     typer.echo(f"{'batch':>6}  {'source':<22} {'file':<30} {'status':<9} {'to fix':>8}  reasons")
-    for batch_id, source, file_name, _, status, _, quarantined, reasons, not_in_file, _, path in rows:
-        notes = "; ".join(filter(None, [reasons, not_in_file and not_in_file_note(not_in_file)]))
+    for batch_id, source, file_name, _, status, _, quarantined, given_up, reasons, not_in_file, _, path in rows:
+        notes = [reasons, not_in_file and not_in_file_note(not_in_file), given_up and f"{given_up} given up"]
+        notes = "; ".join(filter(None, notes))
         typer.echo(f"{batch_id:>6}  {source:<22} {file_name:<30} {status:<9} {quarantined:>8}  {notes}")
         if path and path.exists():
             typer.echo(f"{'':>8}{path}")
@@ -219,9 +222,10 @@ def quarantine_show(batch: int = typer.Argument(..., help="The batch id (see `ab
     if not rows:
         typer.echo(f"no batch {batch}", err=True)
         raise typer.Exit(1)
-    batch_id, source, file_name, period, status, read, quarantined, reasons, not_in_file, later = rows[0]
+    batch_id, source, file_name, period, status, read, quarantined, given_up, reasons, not_in_file, later = rows[0]
     typer.echo(f"batch {batch_id}: {source} {file_name} (period {period}) {status}")
-    typer.echo(f"rows read {read}, left to fix {quarantined}; reasons: {reasons or 'none'}")
+    given_up = f", given up {given_up}" if given_up else ""
+    typer.echo(f"rows read {read}, left to fix {quarantined}{given_up}; reasons: {reasons or 'none'}")
     if not_in_file:
         typer.echo(not_in_file_note(not_in_file))
     if later is not None and status == "rejected":

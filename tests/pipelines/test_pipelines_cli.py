@@ -457,10 +457,18 @@ def test_a_retry_says_the_rows_to_fix_deleted_from_its_file_are_given_up(
     assert ("gives up" in retried.output) == bool(given_up)
     resubmitted = len(keep) + len(added)
     assert _ledger(warehouse_url) == [(1, 3, 1, 2, 0), (2, resubmitted, resubmitted, 0, given_up)]
+    assert runner.invoke(app, ["quarantine", "list"]).output.strip() == "nothing in quarantine"
+    listed = runner.invoke(app, ["quarantine", "list", "--all"]).output.splitlines()
+    assert listed[1].split()[:5] == ["1", "housing_tenancies", "tenancies_2025-12.csv", "loaded", "0"]
+    assert listed[1].endswith(f"{given_up} given up") == bool(given_up), listed
+    shown = runner.invoke(app, ["quarantine", "show", "1"]).output
+    left = f"left to fix 0, given up {given_up};" if given_up else "left to fix 0;"
+    assert f"rows read 3, {left} reasons: none" in shown, shown
 
 
 def test_a_second_retry_gives_up_only_rows_the_first_left_to_fix(steward: Path, warehouse_url: str) -> None:
-    """The rows to fix are those of the batch's latest retry: rows the first loaded are not given up by the second."""
+    """The rows to fix are those of the batch's latest retry: rows the first loaded are not given up by the second.
+    `quarantine list --all` and `show` say how many rows the batch's retries gave up in all."""
     path = _tenancies(steward, [f"B{i};P{i};Lyon;30/02/2021;;;400,00" for i in range(1, 5)])
     assert runner.invoke(app, ["ingest", "--source", "housing_tenancies", str(path)]).exit_code == 0
     quarantine = steward / "quarantine" / "housing_tenancies" / "tenancies_2025-12.csv.rejected.csv"
@@ -472,6 +480,9 @@ def test_a_second_retry_gives_up_only_rows_the_first_left_to_fix(steward: Path, 
     assert "loaded       1  quarantined     0  gives up 1 row(s) to fix" in second, second
 
     assert _ledger(warehouse_url) == [(1, 4, 0, 4, 0), (2, 3, 1, 2, 1), (3, 1, 1, 0, 1)]
+    assert runner.invoke(app, ["quarantine", "list", "--all"]).output.splitlines()[1].endswith("  2 given up")
+    shown = runner.invoke(app, ["quarantine", "show", "1"]).output
+    assert "rows read 4, left to fix 0, given up 2; reasons: none" in shown, shown
 
 
 @pytest.mark.parametrize("readable_opens", [0, 1], ids=["at_once", "at_its_sha256"])
