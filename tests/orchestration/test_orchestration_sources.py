@@ -11,7 +11,16 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from dagster import AssetCheckSeverity, DagsterInstance, build_sensor_context, materialize
+from dagster import (
+    AssetCheckEvaluation,
+    AssetCheckSeverity,
+    AssetSelection,
+    DagsterInstance,
+    Definitions,
+    build_sensor_context,
+    define_asset_job,
+    materialize,
+)
 
 from orchestration.definitions import landing_sensor, refresh_job
 from orchestration.ingestion import extracts_on_time_check, ingestion_asset, rows_balance_check
@@ -26,6 +35,7 @@ from pseudonymisation.keys import new_key
 from tests.conftest import create_database
 from tests.orchestration.test_orchestration_definitions import _tick
 from tests.pipelines.hmis_exports import hmis_zip
+from tests.pipelines.test_pipelines_cli import _as_an_older_abord_left_it
 
 SQL_CONTRACT = """
 name: partner_stays
@@ -177,6 +187,39 @@ def test_the_rows_balance_holds_when_a_later_period_outdates_an_earlier_one(abor
         person_tables = [c.raw_table for c in load_contracts().values() if c.is_person_level]
         assert forget(cur, keys, person_tables, requested=1).rows_deleted == 1
     assert _run(tenancies)["batches_loaded"] == 0  # and the check passed (_run)
+
+
+def _rows_balance_alone(contract) -> AssetCheckEvaluation:
+    """The check run on its own, as the checks tab of the Dagster UI runs it: no load before it."""
+    check = rows_balance_check(contract)
+    job = define_asset_job("checks_alone", selection=AssetSelection.checks(check))
+    defs = Definitions(
+        assets=[ingestion_asset(contract)], asset_checks=[check], jobs=[job], resources={"abord": AbordResource()}
+    )
+    result = defs.resolve_job_def("checks_alone").execute_in_process(raise_on_error=False)
+    (evaluation,) = result.get_asset_check_evaluations()
+    return evaluation
+
+
+def test_the_rows_balance_runs_alone_on_a_ledger_an_older_abord_left(abord_env: Path) -> None:
+    """After an upgrade, the check run on its own failed on an SQL error (column b.outdated_by does not exist)
+    until a load had brought the ledger up to date; before any load, on the ledger missing."""
+    tenancies = load_contracts()["housing_tenancies"]
+    empty = _rows_balance_alone(tenancies)
+    assert empty.passed and empty.description == "no batch recorded yet"
+    landing = abord_env / "landing" / "housing"
+    landing.mkdir(parents=True)
+    (landing / "tenancies_2025-12.csv").write_bytes(
+        b"id_bail;id_participant;site;date_debut;date_fin;motif_sortie;loyer_mensuel\r\n"
+        b"B1;P1;Lyon;03/02/2021;;;400,00\r\n"
+    )
+    _run(tenancies)
+    _as_an_older_abord_left_it(os.environ["ABORD_DATABASE_URL"])
+    assert _rows_balance_alone(tenancies).passed
+    with psycopg.connect(os.environ["ABORD_DATABASE_URL"]) as conn:  # the balance itself is still checked
+        conn.execute("delete from raw.housing_tenancies")
+    unbalanced = _rows_balance_alone(tenancies)
+    assert not unbalanced.passed and unbalanced.metadata["unbalanced_batches"].value == 1
 
 
 def test_an_hmis_export_folder_is_packed_and_ingested(abord_env: Path) -> None:
