@@ -222,6 +222,17 @@ def test_the_rows_balance_runs_alone_on_a_ledger_an_older_abord_left(abord_env: 
     assert not unbalanced.passed and unbalanced.metadata["unbalanced_batches"].value == 1
 
 
+def test_the_rows_balance_runs_alone_for_a_source_added_since_the_last_load(abord_env: Path) -> None:
+    """A contract an upgrade brings has no raw table until a load makes it: the check run on its own failed on an
+    SQL error (relation raw.<source> does not exist) instead of finding nothing loaded."""
+    tenancies = load_contracts()["housing_tenancies"]
+    _run(tenancies)  # the ledger and the shipped sources' raw tables, from the release before
+    added = abord_env / "housing_leases_added.yml"
+    added.write_text(tenancies.path.read_text().replace("name: housing_tenancies", "name: housing_leases_added"))
+    check = _rows_balance_alone(load_contract(added))
+    assert check.passed and check.metadata["unbalanced_batches"].value == 0
+
+
 def test_an_hmis_export_folder_is_packed_and_ingested(abord_env: Path) -> None:
     folder = abord_env / "landing" / "housing" / "hmis_2025-12"
     folder.mkdir(parents=True)
