@@ -26,18 +26,35 @@ st.sidebar.radio(
 )
 st.sidebar.caption(t("app.caption"))
 
-# The retention page is the default, served at the root, where the dashboard is opened and its sidebar shows it as
-# the page open; Streamlit serves the default page there only (its path is ""), so it is also a hidden page at
-# /retention, a link a committee member may bookmark or share. The root does not switch to /retention: the browser
-# keeps a switch in its history, and Back from /retention reopened the root, which switched on again, the reader
-# kept from the page they came from.
-retention = st.Page(
-    PAGES_DIR / "retention.py", title=t("nav.retention"), icon=":material/house:", url_path="", default=True
-)
-retention_link = st.Page(
-    PAGES_DIR / "retention.py", title=t("nav.retention"), url_path="retention", visibility="hidden"
-)
-indicators = st.Page(
-    PAGES_DIR / "indicators.py", title=t("nav.indicators"), icon=":material/bar_chart:", url_path="indicators"
-)
-st.navigation([retention, retention_link, indicators]).run()
+# The retention page is the default, served at the root, where the dashboard is opened; Streamlit serves the default
+# page there only (its path is ""), so it is also a page at /retention, a link a committee member may bookmark or
+# share. The root does not switch to /retention: the browser keeps a switch in its history, and Back from /retention
+# reopened the root, which switched on again, the reader kept from the page they came from.
+
+
+def pages(retention_shown_at: str = "") -> list[st.Page]:
+    """The navigation, the retention page's entry in the sidebar the one at `retention_shown_at` (the root or
+    "retention"), its twin at the other path hidden."""
+    retention = [
+        st.Page(
+            PAGES_DIR / "retention.py",
+            title=t("nav.retention"),
+            icon=":material/house:",
+            url_path=path,
+            default=path == "",
+            visibility="visible" if path == retention_shown_at else "hidden",
+        )
+        for path in ("", "retention")
+    ]
+    indicators = st.Page(
+        PAGES_DIR / "indicators.py", title=t("nav.indicators"), icon=":material/bar_chart:", url_path="indicators"
+    )
+    return [*retention, indicators]
+
+
+page = st.navigation(pages())
+if page.url_path == "retention":
+    # The sidebar marks as open only the entry of the page that runs: at /retention, the hidden twin, so no entry was
+    # marked. Told again with /retention's entry in the root's place, it marks that one; the URL stays as it is.
+    page = st.navigation(pages(retention_shown_at="retention"))
+page.run()

@@ -189,24 +189,32 @@ def test_french_then_english_in_chromium(app_url: str, tmp_path: Path) -> None:
 
 
 def test_each_page_opens_at_its_own_path_in_french_then_english(app_url: str) -> None:
-    """A page's link, bookmarked or shared, opens that page and keeps its path in either language; the root opens
-    the retention page (opening /retention said 'Page not found', the default page being served at the root
-    only)."""
+    """A page's link, bookmarked or shared, opens that page and keeps its path in either language, the sidebar
+    marking that page's entry, and it alone, as the page open; the root opens the retention page (opening
+    /retention said 'Page not found', the default page being served at the root only, then marked no entry: what
+    ran there was a hidden twin of the root's page)."""
     from playwright.sync_api import expect
 
-    headings = {
-        "": ("Maintien dans le logement à 12 mois", "12-month housing retention"),
-        "retention": ("Maintien dans le logement à 12 mois", "12-month housing retention"),
-        "indicators": ("Indicateurs publiés", "Published indicators"),
-    }
-    for path, (french, english) in headings.items():
+    def shows(page: Page, url: str, heading: str, entry: str) -> None:
+        expect(page.get_by_role("heading", name=heading)).to_be_visible()
+        expect(page).to_have_url(url)
+        sidebar = page.get_by_test_id("stSidebarNav")
+        expect(sidebar.get_by_role("link")).to_have_count(2)
+        expect(sidebar.get_by_role("link", name=entry)).to_have_attribute("aria-current", "page")
+        expect(sidebar.locator("[aria-current=page]")).to_have_count(1)
+
+    # Each path's heading and sidebar entry, in French then English.
+    retention = (
+        ("Maintien dans le logement à 12 mois", "Maintien dans le logement"),
+        ("12-month housing retention", "Housing retention"),
+    )
+    indicators = (("Indicateurs publiés", "Indicateurs"), ("Published indicators", "Indicators"))
+    for path, (french, english) in {"": retention, "retention": retention, "indicators": indicators}.items():
         with opened(app_url, path) as dashboard:
             page = dashboard.page
-            expect(page.get_by_role("heading", name=french)).to_be_visible()
-            expect(page).to_have_url(f"{app_url}/{path}")
+            shows(page, f"{app_url}/{path}", *french)
             dashboard.switch_to("English")
-            expect(page.get_by_role("heading", name=english)).to_be_visible()
-            expect(page).to_have_url(f"{app_url}/{path}")
+            shows(page, f"{app_url}/{path}", *english)
             expect(page.get_by_text("Page not found")).to_have_count(0)
 
 
