@@ -16,6 +16,8 @@ PAGES_DIR = Path(__file__).parent / "app_pages"
 st.set_page_config(page_title="abord", page_icon=":material/home:", layout="wide")
 
 # The radio owns st.session_state["lang"]; set before it so every page sees a language from the first run.
+# Bound to the query string, the language travels with a link a reader shares (?lang=English, the option's
+# label, the same in either language) and stays in the URL from page to page; French, the default, leaves it out.
 st.session_state.setdefault(SESSION_KEY, DEFAULT_LANG)
 st.sidebar.radio(
     t("lang.label"),
@@ -23,6 +25,7 @@ st.sidebar.radio(
     format_func=LANGUAGES.__getitem__,
     key=SESSION_KEY,
     horizontal=True,
+    bind="query-params",
 )
 st.sidebar.caption(t("app.caption"))
 

@@ -147,7 +147,8 @@ class Dashboard:
 
 @contextmanager
 def opened(app_url: str, path: str = "", height: int = 1600) -> Iterator[Dashboard]:
-    """A page of the app in chromium, 1280 px wide, opened in French, its first run over."""
+    """A page of the app in chromium, 1280 px wide, its first run over: in French unless `path`'s query string
+    says otherwise."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -214,7 +215,7 @@ def test_each_page_opens_at_its_own_path_in_french_then_english(app_url: str) ->
             page = dashboard.page
             shows(page, f"{app_url}/{path}", *french)
             dashboard.switch_to("English")
-            shows(page, f"{app_url}/{path}", *english)
+            shows(page, f"{app_url}/{path}?lang=English", *english)
             expect(page.get_by_text("Page not found")).to_have_count(0)
 
 
@@ -248,6 +249,30 @@ def test_back_from_the_dashboard_returns_to_the_page_before_it(app_url: str) -> 
             page.go_back()
         page.go_back()
         expect(page).to_have_url("about:blank")
+
+
+def test_a_shared_link_opens_in_the_language_it_was_shared_in(app_url: str) -> None:
+    """A reader who switched to English shares the page open: the link opens it in English, shared from the page
+    where they switched as from the page they went to next (a link said nothing of the language, and opened in
+    French). Back in French, the default, the link says nothing of it again."""
+    from playwright.sync_api import expect
+
+    shared = {"retention?lang=English": "12-month housing retention", "indicators?lang=English": "Published indicators"}
+    with opened(app_url, "retention") as dashboard:
+        page = dashboard.page
+        dashboard.switch_to("English")
+        expect(page).to_have_url(f"{app_url}/retention?lang=English")
+        with dashboard.rerun():
+            page.get_by_test_id("stSidebarNav").get_by_role("link", name="Indicators").click()
+        expect(page.get_by_role("heading", name="Published indicators")).to_be_visible()
+        expect(page).to_have_url(f"{app_url}/indicators?lang=English")
+        dashboard.switch_to("Français")
+        expect(page).to_have_url(f"{app_url}/indicators")
+    for link, heading in shared.items():
+        with opened(app_url, link) as dashboard:
+            expect(dashboard.page.get_by_role("heading", name=heading)).to_be_visible()
+            expect(dashboard.page.get_by_role("radio", name="English")).to_be_checked()
+            expect(dashboard.page).to_have_url(f"{app_url}/{link}")
 
 
 def test_indicators_page_opens_with_its_table(app_url: str) -> None:
