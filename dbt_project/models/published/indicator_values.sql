@@ -13,6 +13,8 @@
 -- at each site it funds (site totals, cohort 'all'): they are hidden whenever one of those is, or would show it.
 -- A site's net cost and cost-offset ratio set its three sectors' avoided costs per person-year against its
 -- programme cost: beside the other two sectors' cells, either gives a hidden one away, so they are hidden with it.
+-- Together, or either beside its avoided costs, they also give the programme cost back (net / (1 - ratio)): they
+-- are hidden with it too (a site's taken as a small site's complement in the programme cost's line).
 -- All sites' cover the sites with a programme cost only: leaving a site out, they are hidden with any site's.
 with cells as (
     select * from {{ ref('indicator_cells') }}
@@ -188,6 +190,13 @@ avoided_hidden as (
     group by site, period
 ),
 
+-- whether the programme cost a net cost and ratio rest on is hidden
+programme_hidden as (
+    select site, period, suppressed
+    from protected
+    where indicator_code = 'cost_programme_per_person_year' and cohort = 'all' and breakdown = 'all'
+),
+
 -- the cells published beside the suppressed table, each with whether a cell it rests on is hidden
 dependent_cells as (
     select clause_cells.*, coalesce(clauses_hidden.suppressed, false) as rests_on_hidden
@@ -203,10 +212,14 @@ dependent_cells as (
     left join funders_hidden
         on funder_cells.breakdown = funders_hidden.breakdown and funder_cells.period = funders_hidden.period
     union all
-    select net_cost_cells.*, coalesce(avoided_hidden.suppressed, false) as rests_on_hidden
+    select
+        net_cost_cells.*,
+        coalesce(avoided_hidden.suppressed, false) or coalesce(programme_hidden.suppressed, false) as rests_on_hidden
     from net_cost_cells
     left join avoided_hidden
         on net_cost_cells.site = avoided_hidden.site and net_cost_cells.period = avoided_hidden.period
+    left join programme_hidden
+        on net_cost_cells.site = programme_hidden.site and net_cost_cells.period = programme_hidden.period
 ),
 
 dependents_protected as (
