@@ -11,6 +11,8 @@
 -- clause's persons give none of them away.
 -- A funder's cost-offset cells show the persons and, in part, the avoided costs of its sector's cost_avoided cell
 -- at each site it funds (site totals, cohort 'all'): they are hidden whenever one of those is, or would show it.
+-- Their commitment per person-year is the funder's public commitments over the days housed at the site in its
+-- years, the programme cost's days when it funds every year the programme does: hidden with that cell too.
 -- A site's net cost and cost-offset ratio set its three sectors' avoided costs per person-year against its
 -- programme cost: beside the other two sectors' cells, either gives a hidden one away, so they are hidden with it.
 -- Together, or either beside its avoided costs, they also give the programme cost back (net / (1 - ratio)): they
@@ -140,7 +142,7 @@ funders_hidden as (
     select funder_cost_sites.breakdown, protected.period, bool_or(protected.suppressed) as suppressed
     from funder_cost_sites
     inner join protected
-        on funder_cost_sites.cost_code = protected.indicator_code
+        on protected.indicator_code in (funder_cost_sites.cost_code, 'cost_programme_per_person_year')
         and funder_cost_sites.site = protected.site
         and protected.cohort = 'all'
         and protected.breakdown = 'all'
