@@ -57,18 +57,20 @@ def _refusing(contract: Contract, missing: list[str], unknown: list[str]) -> lis
 
 def renamed_as(name: str, unknown: list[str]) -> bool:
     """Whether a column a file may lack is there under another spelling: its name but for case, separators and one
-    letter (Discharge_Mode, discharge-mode, discharge_modes). Not merely close (renamings): an export holds other
-    columns of the same thing (discharge_unit, discharge_time), which must not refuse every file lacking it."""
+    letter added or dropped (Discharge_Mode, discharge-mode, discharge_modes, discharge_mod). Not merely close
+    (renamings), nor one letter changed: an export holds other columns of the same thing (discharge_unit,
+    discharge_time, discharge_code), which must not refuse every file lacking it; a misspelt one loads it empty,
+    which the batch's summary says."""
     bare = _bare(name)
-    return any(_one_edit_apart(bare, _bare(u)) for u in unknown)
+    return any(_one_letter_apart(bare, _bare(u)) for u in unknown)
 
 
 def _bare(name: str) -> str:
     return "".join(ch for ch in name.lower() if ch.isalnum())
 
 
-def _one_edit_apart(a: str, b: str) -> bool:
-    """Equal, or one letter inserted, dropped or changed."""
+def _one_letter_apart(a: str, b: str) -> bool:
+    """Equal, or one letter inserted or dropped."""
     if len(a) > len(b):
         a, b = b, a
     if len(b) - len(a) > 1:
@@ -76,7 +78,7 @@ def _one_edit_apart(a: str, b: str) -> bool:
     i = 0
     while i < len(a) and a[i] == b[i]:
         i += 1
-    return a[i + (len(a) == len(b)) :] == b[i + 1 :]
+    return a[i:] == b[i + 1 :] if len(a) < len(b) else i == len(a)
 
 
 def renamed_hint(missing: list[str], unknown: list[str]) -> str:

@@ -59,6 +59,8 @@ def _csv(path: Path, lines: list[str]) -> Path:
         (["stay_id", "admission_date", "service", "commentaire"], ["discharge_mode"], None),
         # another column of the same thing, close in name (difflib's 0.6), is no rename of the one it lacks
         (["stay_id", "admission_date", "service", "discharge_unit", "discharge_time"], ["discharge_mode"], None),
+        # nor one a letter away from it (mode, code): a hospital's discharge code beside a lacking discharge mode
+        (["stay_id", "admission_date", "service", "discharge_code"], ["discharge_mode"], None),
         # a column the contract does not say a file may lack, required or not, still refuses it
         (["stay_id", "service"], None, "missing column(s) admission_date in the header"),
         (["stay_id", "admission_date", "discharge_mode"], None, "missing column(s) service in the header"),
