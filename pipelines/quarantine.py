@@ -22,6 +22,7 @@ SUFFIX = ".rejected.csv"
 PARTIAL = ".partial"  # a quarantine file written, not yet in place
 REWRITE = ".tmp"  # a quarantine file being rewritten without some rows (drop_rows)
 FILE_ROW = 0  # the source row of a reason that concerns the whole file
+LAST_ROW = (1 << 31) - 1  # the largest source row the ledger and raw tables hold (integer)
 
 
 @dataclass
@@ -150,8 +151,9 @@ SAVE_AS = 'Save it as "CSV UTF-8 (comma delimited)" and try again.'
 def _lines(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
     """(source row, line) per line of a quarantine file, as a spreadsheet may save it again: with a byte-order
     mark (Excel's CSV UTF-8) and blank lines (empty rows of the sheet), skipped. Any other shape is refused by
-    name before a row is used: a semicolon-separated or Windows-1252 save, a row number changed, a quote never
-    closed (past csv's field limit; a shorter one is read as one value, as csv reads it)."""
+    name before a row is used: a semicolon-separated or Windows-1252 save, a row number changed to one no row was
+    written with, a quote never closed (past csv's field limit; a shorter one is read as one value, as csv reads
+    it)."""
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             reader = csv.DictReader(handle)
@@ -166,12 +168,20 @@ def _lines(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
                 try:
                     number = int(line["source_row"])
                 except (TypeError, ValueError):
+                    number = None
+                if number is None or not FILE_ROW <= number <= LAST_ROW or number == FILE_ROW and _values(line):
+                    # a whole file's reason (FILE_ROW) is written with no row: a row under it would be skipped unread
                     raise QuarantineUnreadable(
                         f"{path.name}: line {reader.line_num}: source_row must keep the row number it was written with"
-                    ) from None
+                    )
                 yield number, line
     except UnicodeDecodeError:
         raise QuarantineUnreadable(f"{path.name}: not UTF-8 text (saved as Windows-1252?). {SAVE_AS}") from None
+
+
+def _values(line: dict[str, str]) -> bool:
+    """Whether a line holds a value in a column of its contract."""
+    return any(isinstance(v, str) and v.strip() for k, v in line.items() if k not in HEADER)
 
 
 def _records(path: Path, reader: csv.DictReader) -> Iterator[dict[str, str]]:

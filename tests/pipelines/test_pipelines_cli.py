@@ -487,6 +487,25 @@ def test_a_second_retry_gives_up_only_rows_the_first_left_to_fix(steward: Path, 
     assert "rows read 4, left to fix 0, given up 2; reasons: none" in shown, shown
 
 
+@pytest.mark.parametrize(
+    "number", ["", "deux", "0", "-2", "2147483648"], ids=["emptied", "words", "file_row", "negative", "past_integer"]
+)
+def test_a_retry_refuses_a_source_row_no_row_was_written_with(steward: Path, warehouse_url: str, number: str) -> None:
+    """A source_row emptied or not a number tells no row: the retry is refused naming file and line, as it was. One
+    no row is written with was loaded under it (a negative one), stopped the load on an SQL error (past the integer
+    the ledger holds), or was skipped unread as a whole file's reason and the row deleted with the file (0)."""
+    quarantine = _quarantined(steward)
+    _resubmit(quarantine, {"2": {**FIXED, "source_row": number}}, [])
+    edited = quarantine.read_bytes()
+
+    for command in (["quarantine", "retry", str(quarantine)], ["quarantine", "show", "1"]):
+        refused = runner.invoke(app, command)
+        assert isinstance(refused.exception, SystemExit) and refused.exit_code == 1, refused.output
+        assert f"{quarantine.name}: line 2: source_row must keep the row number it was written with" in refused.output
+    assert quarantine.read_bytes() == edited
+    assert _ledger(warehouse_url) == [(1, 2, 1, 1, 0)]
+
+
 @pytest.mark.parametrize("readable_opens", [0, 1], ids=["at_once", "at_its_sha256"])
 def test_quarantine_retry_of_a_file_it_cannot_read_names_it_and_fails(
     steward: Path, monkeypatch, readable_opens: int
