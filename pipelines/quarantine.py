@@ -148,12 +148,12 @@ class QuarantineUnreadable(ValueError):
 SAVE_AS = 'Save it as "CSV UTF-8 (comma delimited)" and try again.'
 
 
-def _lines(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    """(source row, line) per line of a quarantine file, as a spreadsheet may save it again: with a byte-order
-    mark (Excel's CSV UTF-8) and blank lines (empty rows of the sheet), skipped. Any other shape is refused by
-    name before a row is used: a semicolon-separated or Windows-1252 save, a row number changed to one no row was
-    written with, a quote never closed (past csv's field limit; a shorter one is read as one value, as csv reads
-    it)."""
+def _lines(path: Path) -> Iterator[tuple[int, int, dict[str, str]]]:
+    """(line number, source row, line) per line of a quarantine file, as a spreadsheet may save it again: with a
+    byte-order mark (Excel's CSV UTF-8) and blank lines (empty rows of the sheet), skipped. Any other shape is
+    refused by name before a row is used: a semicolon-separated or Windows-1252 save, a row number changed to one
+    no row was written with, a quote never closed (past csv's field limit; a shorter one is read as one value, as
+    csv reads it)."""
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             reader = csv.DictReader(handle)
@@ -174,7 +174,7 @@ def _lines(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
                     raise QuarantineUnreadable(
                         f"{path.name}: line {reader.line_num}: source_row must keep the row number it was written with"
                     )
-                yield number, line
+                yield reader.line_num, number, line
     except UnicodeDecodeError:
         raise QuarantineUnreadable(f"{path.name}: not UTF-8 text (saved as Windows-1252?). {SAVE_AS}") from None
 
@@ -200,15 +200,21 @@ def _records(path: Path, reader: csv.DictReader) -> Iterator[dict[str, str]]:
 
 def lines_within(path: Path, other: Path) -> bool:
     """Whether every line of a quarantine file is in another as it stands (a copy of it, or of part of it)."""
-    held = {tuple(line.values()) for _, line in _lines(other)}
-    return all(tuple(line.values()) in held for _, line in _lines(path))
+    held = {tuple(line.values()) for *_, line in _lines(other)}
+    return all(tuple(line.values()) in held for *_, line in _lines(path))
 
 
 def read_quarantine(path: Path) -> Iterator[tuple[int, Row]]:
     """The rows of a quarantine file as the steward left them, under their source row numbers."""
-    for number, line in _lines(path):
+    for _, number, row in numbered_rows(path):
+        yield number, row
+
+
+def numbered_rows(path: Path) -> Iterator[tuple[int, int, Row]]:
+    """(line number, source row, row) per row of a quarantine file, for messages naming the line."""
+    for line_number, number, line in _lines(path):
         if number != FILE_ROW:
-            yield number, {k: v for k, v in line.items() if k not in HEADER}
+            yield line_number, number, {k: v for k, v in line.items() if k not in HEADER}
 
 
 class QuarantineChanged(RuntimeError):
@@ -260,4 +266,4 @@ def drop_rows(path: Path, rows: Set[int]) -> Path | None:
 
 def reasons_in(path: Path) -> list[tuple[int, str, str, str]]:
     """(source row, columns, reason codes, message) per line, for showing a steward."""
-    return [(number, r["column"], r["reason_code"], r["message"]) for number, r in _lines(path)]
+    return [(number, r["column"], r["reason_code"], r["message"]) for _, number, r in _lines(path)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -9,7 +10,8 @@ import psycopg
 from pipelines.arrival import UNREADABLE, unreadable
 from pipelines.contract import Contract
 from pipelines.ingest import OPPOSITION, BatchSummary, Extract, IngestContext, ingest_extract
-from pipelines.quarantine import QuarantineUnreadable, original_name, read_quarantine
+from pipelines.quarantine import QuarantineUnreadable, numbered_rows, original_name, read_quarantine
+from pipelines.readers import Row, RowUnreadable
 from pipelines.validation import RowValidator
 from pseudonymisation.link_keys import record_key
 
@@ -19,6 +21,7 @@ class RetryRefused(ValueError):
 
 
 NOT_QUARANTINE = "not a quarantine file (expected <quarantine>/<source>/<file>.rejected.csv)"
+NOT_TO_FIX = "not_to_fix"  # reason code of a line a retry refuses: not one of its batch's rows to fix, or repeated
 
 
 def retry_quarantine(ctx: IngestContext, path: Path) -> BatchSummary:
@@ -72,14 +75,15 @@ def retry_quarantine(ctx: IngestContext, path: Path) -> BatchSummary:
             if next(read_quarantine(path), None) is None:
                 raise RetryRefused(_emptied(path, batch_id, original, to_fix))
             known = _loaded_refs(conn, ctx, contract, period, path)  # reads every line: a bad one is named here
-            given_up = _given_up(conn, holding, path)
+            to_fix_rows = _rows_to_fix(conn, holding)
+            given_up = _given_up(to_fix_rows, path)
         except QuarantineUnreadable as exc:
             raise RetryRefused(str(exc)) from None
         except OSError as exc:  # another owner's file in mode 0600, a lock: said as ingestion says it, not a traceback
             return BatchSummary(source, path.name, UNREADABLE, message=unreadable([path], exc, retry=True))
     extract = Extract(
         path=path,
-        rows=lambda _lacking: read_quarantine(path),  # a quarantine file has every column of its contract
+        rows=lambda _lacking: _retried_rows(path, batch_id, to_fix_rows),  # a quarantine file has every column
         period=period,
         quarantine=path,
         retry_of=batch_id,
@@ -100,16 +104,39 @@ def _emptied(path: Path, batch_id: int, original: str, to_fix: int) -> str:
     )
 
 
-def _given_up(conn, holding: int, path: Path) -> int:
-    """The rows to fix of the batch holding them (the original, or its latest retry) that the steward deleted from
-    its quarantine file: told apart by their source rows, not counted, so a row added to the file hides none. They
-    stay counted as quarantined in that batch, never loaded; an opposed person's rows were never in the file."""
+def _rows_to_fix(conn, holding: int) -> frozenset[int]:
+    """The source rows of the batch holding the rows to fix (the original, or its latest retry) left for the steward
+    to fix: not an opposed person's (never in the file), nor a line a retry refused as not to fix."""
     held = conn.execute(
         "select source_row from audit.rejections where batch_id = %s"
-        " group by source_row having bool_and(reason_code <> %s)",
-        (holding, OPPOSITION),
+        " group by source_row having bool_and(reason_code <> %s) and bool_or(reason_code <> %s)",
+        (holding, OPPOSITION, NOT_TO_FIX),
     ).fetchall()
-    return len({row for (row,) in held} - {number for number, _ in read_quarantine(path)})
+    return frozenset(row for (row,) in held)
+
+
+def _given_up(to_fix: frozenset[int], path: Path) -> int:
+    """The rows to fix the steward deleted from the quarantine file: told apart by their source rows, not counted,
+    so a row added to the file hides none. They stay counted as quarantined in the batch holding them, never
+    loaded."""
+    return len(to_fix - {number for number, _ in read_quarantine(path)})
+
+
+def _retried_rows(path: Path, batch_id: int, to_fix: frozenset[int]) -> Iterator[tuple[int, Row | RowUnreadable]]:
+    """The file's rows, but a line that is not one of the rows to fix, or repeats one, is quarantined again (not
+    to fix) and never loaded: the warehouse holds what the partner sent, each row once under its number, not a row
+    put in the file at retry time; counted as quarantined, rows read = rows loaded + rows quarantined still holds."""
+    first: dict[int, int] = {}  # source row -> the line that brought it
+    for line, number, row in numbered_rows(path):
+        where = f"{path.name}: line {line}: source_row {number}"
+        if number not in to_fix:
+            why = f"is not one of batch {batch_id}'s rows to fix (loaded, given up, or added to the file)"
+            yield number, RowUnreadable(NOT_TO_FIX, f"{where} {why}", row)
+        elif number in first:
+            yield number, RowUnreadable(NOT_TO_FIX, f"{where} appears twice: line {first[number]} came first", row)
+        else:
+            first[number] = line
+            yield number, row
 
 
 def _loaded_refs(conn, ctx: IngestContext, contract: Contract, period: str, path: Path) -> frozenset[str]:

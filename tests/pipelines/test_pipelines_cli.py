@@ -440,9 +440,9 @@ def test_a_retry_says_the_rows_to_fix_deleted_from_its_file_are_given_up(
     steward: Path, warehouse_url: str, keep, added, given_up: int
 ) -> None:
     """The steward deleted the rows they could not fix and retried the others: the deleted ones dropped out of the
-    rows to fix without a word. They are named by their source rows, not counted: a row added to the file neither
-    hides one deleted nor gives up a negative number. They stay counted as quarantined in the batch they were read
-    in, never loaded; every batch still adds up."""
+    rows to fix without a word. They are named by their source rows, not counted: a row added to the file (refused,
+    not to fix) neither hides one deleted nor gives up a negative number. They stay counted as quarantined in the
+    batch they were read in, never loaded; every batch still adds up."""
     path = _tenancies(
         steward,
         ["B1;P1;Lyon;03/02/2021;;;400,00", "B2;P2;Lyon;31/02/2021;;;400,00", "B3;P3;Lyon;30/02/2021;;;400,00"],
@@ -457,15 +457,67 @@ def test_a_retry_says_the_rows_to_fix_deleted_from_its_file_are_given_up(
     note = f"gives up {given_up} row(s) to fix not in the file: they stay counted as quarantined, never loaded"
     assert (note in retried.output) == bool(given_up), retried.output
     assert ("gives up" in retried.output) == bool(given_up)
-    resubmitted = len(keep) + len(added)
-    assert _ledger(warehouse_url) == [(1, 3, 1, 2, 0), (2, resubmitted, resubmitted, 0, given_up)]
-    assert runner.invoke(app, ["quarantine", "list"]).output.strip() == "nothing in quarantine"
+    read, left = len(keep) + len(added), len(added)
+    assert _ledger(warehouse_url) == [(1, 3, 1, 2, 0), (2, read, len(keep), left, given_up)]
     listed = runner.invoke(app, ["quarantine", "list", "--all"]).output.splitlines()
-    assert listed[1].split()[:5] == ["1", "housing_tenancies", "tenancies_2025-12.csv", "loaded", "0"]
+    assert listed[1].split()[:5] == ["1", "housing_tenancies", "tenancies_2025-12.csv", "loaded", str(left)]
     assert listed[1].endswith(f"{given_up} given up") == bool(given_up), listed
     shown = runner.invoke(app, ["quarantine", "show", "1"]).output
-    left = f"left to fix 0, given up {given_up};" if given_up else "left to fix 0;"
-    assert f"rows read 3, {left} reasons: none" in shown, shown
+    left_to_fix = f"left to fix {left}, given up {given_up};" if given_up else f"left to fix {left};"
+    assert f"rows read 3, {left_to_fix} reasons: {'not_to_fix 1' if added else 'none'}" in shown, shown
+
+
+NOT_TO_FIX_ADDED = {  # a line the steward put in the quarantine file: each is refused, never loaded
+    "new_number": {"source_row": "9", "id_bail": "B9", "id_participant": "P9"},
+    "loaded_row_number": {"source_row": "1", "id_bail": "B5", "id_participant": "P5"},
+    "row_to_fix_twice": {"id_bail": "B5", "id_participant": "P5"},  # a second line of source row 2
+}
+
+
+@pytest.mark.parametrize("kind", list(NOT_TO_FIX_ADDED))
+def test_a_retry_refuses_a_line_added_to_its_file_as_not_to_fix(steward: Path, warehouse_url: str, kind) -> None:
+    """A line the steward added to a quarantine file was loaded as if the partner had sent it: under a new number,
+    or the number of a row loaded already, as a second row of that number; twice under a row to fix, the retry
+    stopped on the raw table's key. It is quarantined again, not_to_fix, naming file, line and source_row: rows read
+    = loaded + quarantined, and it never becomes a row to fix (refused again, and never given up)."""
+    path = _tenancies(
+        steward,
+        ["B1;P1;Lyon;03/02/2021;;;400,00", "B2;P2;Lyon;31/02/2021;;;400,00", "B3;P3;Lyon;30/02/2021;;;400,00"],
+    )
+    assert runner.invoke(app, ["ingest", "--source", "housing_tenancies", str(path)]).exit_code == 0
+    quarantine = steward / "quarantine" / "housing_tenancies" / "tenancies_2025-12.csv.rejected.csv"
+    added = {"source_row": "2", **FIXED, **NOT_TO_FIX_ADDED[kind]}
+    number = added["source_row"]
+
+    def retry_and_read(expected: str) -> list[tuple[str, str, str]]:
+        retried = runner.invoke(app, ["quarantine", "retry", str(quarantine)])
+        assert retried.exit_code == 0 and expected in retried.output and "gives up" not in retried.output, retried
+        with quarantine.open(encoding="utf-8", newline="") as handle:
+            return [(line["source_row"], line["reason_code"], line["message"]) for line in csv.DictReader(handle)]
+
+    _resubmit(quarantine, {"2": FIXED, "3": {}}, [added])  # row 2 fixed, row 3 not yet, a line added (line 4)
+    why = "appears twice: line 2 came first" if kind == "row_to_fix_twice" else "is not one of batch 1's rows to fix"
+    first = retry_and_read("read       3  loaded       1  quarantined     2")
+    assert first[0][:2] == ("3", "invalid_date")
+    assert first[1][:2] == (number, "not_to_fix") and first[1][2].startswith(
+        f"{quarantine.name}: line 4: source_row {number} {why}"
+    )
+    listed = runner.invoke(app, ["quarantine", "list"]).output
+    assert "invalid_date 1, not_to_fix 1" in listed, listed
+
+    _resubmit(quarantine, {"3": {}, number: {}}, [])  # left as it was: the added line is refused again
+    second = retry_and_read("read       2  loaded       0  quarantined     2")
+    assert second[1][1:] == ("not_to_fix", f"{quarantine.name}: line 3: source_row {number} is not one of batch 1's"
+                             " rows to fix (loaded, given up, or added to the file)")  # fmt: skip
+
+    _resubmit(quarantine, {"3": FIXED}, [])  # row 3 fixed, the added line deleted: no row to fix given up
+    retried = runner.invoke(app, ["quarantine", "retry", str(quarantine)])
+    assert "read       1  loaded       1  quarantined     0" in retried.output and "gives up" not in retried.output
+    assert _ledger(warehouse_url) == [(1, 3, 1, 2, 0), (2, 3, 1, 2, 0), (3, 2, 0, 2, 0), (4, 1, 1, 0, 0)]
+    with psycopg.connect(warehouse_url) as conn:  # the partner's three rows, each once: nothing of the added line
+        loaded = conn.execute("select batch_id, source_row from raw.housing_tenancies order by 1, 2").fetchall()
+    assert loaded == [(1, 1), (2, 2), (4, 3)]
+    assert runner.invoke(app, ["quarantine", "list"]).output.strip() == "nothing in quarantine"
 
 
 def test_a_second_retry_gives_up_only_rows_the_first_left_to_fix(steward: Path, warehouse_url: str) -> None:
