@@ -4,7 +4,7 @@ quarter section."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, Final, Literal
+from typing import Final, Literal
 
 import pandas as pd
 import streamlit as st
@@ -24,10 +24,29 @@ EXTRACTS: Final[dict[str, tuple[str, str, Sequence[str]]]] = {
 
 
 def choice(
-    where: DeltaGenerator, label: str, codes: Sequence[Any], name: Callable[[Any], str], key: str, lang: Lang
-) -> Any:
-    """A selectbox of codes shown by `name` in `lang`: the code chosen stays chosen across a language switch,
-    shown in the new language."""
+    where: DeltaGenerator,
+    label: str,
+    codes: Sequence[str],
+    name: Callable[[str], str],
+    lang: Lang,
+    page: str,
+    param: str,
+) -> str:
+    """A selectbox of codes shown by `name` in `lang`, keyed `<page>_<param>`: the code chosen stays chosen across a
+    language switch, shown in the new language, and travels in the URL as ?`param`=code, so a shared link opens on
+    it. The first code, the default, is left out of the URL, as French is: a link without a period follows the
+    latest one published."""
+    key, remembered = f"{page}_{param}", f"chosen.{param}"
+    # Binding the selectbox to the URL would put its label there, which changes with the language; its code does
+    # not. First shown on this page, it opens on the link's code, else on the one chosen last on another page (a
+    # page switch keeps only bound parameters in the URL); a code it does not offer (stale, or mistyped) is passed
+    # over for the default, and leaves the URL below.
+    if key not in st.session_state:
+        wanted = next(
+            (code for code in (st.query_params.get(param), st.session_state.get(remembered)) if code in codes), None
+        )
+        if wanted is not None:
+            st.session_state[key] = wanted
     # Keyed, a selectbox keeps its identity when its labels change, and the browser keeps the label it last
     # showed: French after a switch to English, and back in French it lost the choice. Set again through Session
     # State (to the code it holds), the choice is sent to the browser under its label in the new language.
@@ -35,22 +54,32 @@ def choice(
     if key in st.session_state and st.session_state.get(shown_in) != lang:
         st.session_state[key] = st.session_state[key]
     st.session_state[shown_in] = lang
-    return where.selectbox(label, codes, format_func=name, key=key)
+    chosen = where.selectbox(label, codes, format_func=name, key=key)
+    st.session_state[remembered] = chosen
+    in_link = None if chosen in codes[:1] else chosen
+    if st.query_params.get(param) != in_link:
+        if in_link is None:
+            del st.query_params[param]
+        else:
+            st.query_params[param] = in_link
+    return chosen
 
 
 def site_and_period(values: pd.DataFrame, lang: Lang, page: str) -> tuple[str, str]:
-    """The site (or all) and observation end chosen; `page` keeps each page's choices its own."""
+    """The site (or all) and observation end chosen, in the URL as ?site= and ?period=; `page` keys each page's
+    selectboxes apart."""
     left, right = st.columns(2)
     site = choice(
         left,
         t("filter.site"),
         [frames.ALL, *frames.sites(values)],
         lambda code: format_site(code, lang),
-        f"{page}_site",
         lang,
+        page,
+        "site",
     )
     period = choice(
-        right, t("filter.period"), frames.periods(values), lambda iso: format_date(iso, lang), f"{page}_period", lang
+        right, t("filter.period"), frames.periods(values), lambda iso: format_date(iso, lang), lang, page, "period"
     )
     st.caption(t("period.caption", date=format_date(period, lang)))
     return site, period

@@ -40,16 +40,18 @@ def render() -> None:
         t("filter.sector"),
         frames.sectors(catalogue),
         lambda code: format_sector(code, lang),
-        "indicators_sector",
         lang,
+        "indicators",
+        "sector",
     )
     code = widgets.choice(
         right,
         t("filter.indicator"),
         frames.indicators_in(catalogue, sector),
         lambda code: entries.at[code, f"name_{lang}"],
-        "indicators_indicator",
         lang,
+        "indicators",
+        "indicator",
     )
     entry = entries.loc[code]
     st.header(entry[f"name_{lang}"])

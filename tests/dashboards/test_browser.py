@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
@@ -273,6 +274,88 @@ def test_a_shared_link_opens_in_the_language_it_was_shared_in(app_url: str) -> N
             expect(dashboard.page.get_by_role("heading", name=heading)).to_be_visible()
             expect(dashboard.page.get_by_role("radio", name="English")).to_be_checked()
             expect(dashboard.page).to_have_url(f"{app_url}/{link}")
+
+
+def link_codes(page: Page) -> dict[str, str]:
+    """The choices the page's URL carries: each query parameter's value."""
+    return {name: value for name, (value,) in parse_qs(urlsplit(page.url).query).items()}
+
+
+def test_a_shared_link_opens_on_the_choices_it_carries_in_either_language(app_url: str) -> None:
+    """A link carrying a sector, indicator and site by their codes opens on them in a new browser, in French as
+    in English (a link said nothing of the choices: it opened on the page's defaults), and keeps them."""
+    from playwright.sync_api import expect
+
+    link = "indicators?sector=health&indicator=health_emergency_visits&site=Lyon"
+    # The page's heading, its all-sites label, and each choice's label with the option shown.
+    shown = {
+        link: ("Passages aux urgences", "Tous les sites", {"Secteur": "Santé", "Indicateur": "Passages aux urgences"}),
+        f"{link}&lang=English": (
+            "Emergency visits",
+            "All sites",
+            {"Sector": "Health", "Indicator": "Emergency visits"},
+        ),
+    }
+    for shared, (heading, all_sites, choices) in shown.items():
+        with opened(app_url, shared) as dashboard:
+            page = dashboard.page
+            expect(page.get_by_role("heading", name=heading)).to_be_visible()
+            for label, option in {**choices, "Site": "Lyon"}.items():
+                expect(dashboard.choice(label)).to_have_value(option)
+            # Lyon's cells only: none of all sites together.
+            expect(page.get_by_role("cell", name=all_sites, exact=True)).to_have_count(0)
+            expect(page).to_have_url(f"{app_url}/{shared}")
+
+
+def test_a_choice_changed_is_written_in_the_url_by_its_code_and_kept(app_url: str) -> None:
+    """Each choice the reader makes goes into the URL as its code, the default leaving it, kept across a language
+    switch and on the next page offering the same choice; a link from any step opens on its choices."""
+    from playwright.sync_api import expect
+
+    with opened(app_url, "retention") as dashboard:
+        page = dashboard.page
+        dashboard.choose("Site", "Lyon")
+        dashboard.choose("Fin d'observation", "30/09/2024")
+        assert link_codes(page) == {"site": "Lyon", "period": "2024-09-30"}
+        dashboard.switch_to("English")
+        expect(dashboard.choice("Site")).to_have_value("Lyon")
+        assert link_codes(page) == {"site": "Lyon", "period": "2024-09-30", "lang": "English"}
+        retention = page.url
+
+        with dashboard.rerun():
+            page.get_by_test_id("stSidebarNav").get_by_role("link", name="Indicators").click()
+        dashboard.choose("Sector", "Health")
+        dashboard.choose("Indicator", "Emergency visits")
+        # The site chosen on the retention page is chosen here too; its observation end is not one of this one's.
+        expect(dashboard.choice("Site")).to_have_value("Lyon")
+        assert link_codes(page) == {
+            "sector": "health", "indicator": "health_emergency_visits", "site": "Lyon", "lang": "English"
+        }  # fmt: skip
+        dashboard.choose("Site", "All sites")
+        assert link_codes(page) == {"sector": "health", "indicator": "health_emergency_visits", "lang": "English"}
+        indicators = page.url
+
+    with opened(app_url, retention.removeprefix(f"{app_url}/")) as dashboard:
+        expect(dashboard.choice("Site")).to_have_value("Lyon")
+        expect(dashboard.choice("Observation end")).to_have_value("30 Sep 2024")
+    with opened(app_url, indicators.removeprefix(f"{app_url}/")) as dashboard:
+        expect(dashboard.choice("Indicator")).to_have_value("Emergency visits")
+        expect(dashboard.choice("Site")).to_have_value("All sites")
+
+
+def test_a_link_with_a_code_not_offered_opens_on_the_default_quietly(app_url: str) -> None:
+    """A stale or mistyped code (a site closed since, a label instead of a code) opens the page on its default,
+    with no error nor warning, and leaves the URL."""
+    from playwright.sync_api import expect
+
+    with opened(app_url, "retention?site=Tous+les+sites&period=1999-12-31&lang=English") as dashboard:
+        page = dashboard.page
+        expect(page.get_by_role("heading", name="12-month housing retention")).to_be_visible()
+        expect(dashboard.choice("Site")).to_have_value("All sites")
+        expect(dashboard.choice("Observation end")).to_have_value("31 Dec 2024")
+        expect(page.get_by_test_id("stException")).to_have_count(0)
+        expect(page.get_by_test_id("stAlert")).to_have_count(0)
+        expect(page).to_have_url(f"{app_url}/retention?lang=English")
 
 
 def test_indicators_page_opens_with_its_table(app_url: str) -> None:
