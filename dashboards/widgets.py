@@ -9,6 +9,7 @@ from typing import Final, Literal
 import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from dashboards import charts, exports, frames
 from dashboards.data import CURVE_COLUMNS, VALUE_COLUMNS
@@ -38,15 +39,22 @@ def choice(
     latest one published."""
     key, remembered = f"{page}_{param}", f"chosen.{param}"
     # Binding the selectbox to the URL would put its label there, which changes with the language; its code does
-    # not. First shown on this page, it opens on the link's code, else on the one chosen last on another page (a
-    # page switch keeps only bound parameters in the URL); a code it does not offer (stale, or mistyped) is passed
-    # over for the default, and leaves the URL below.
-    if key not in st.session_state:
-        wanted = next(
-            (code for code in (st.query_params.get(param), st.session_state.get(remembered)) if code in codes), None
+    # not. As Streamlit does for a bound widget, the URL wins when the page opens and on Back or Forward (each
+    # choice written below is a step in the browser's history), the session's choice otherwise. First shown on this
+    # page, it opens on the link's code, else on the one chosen last on another page (a page switch keeps only bound
+    # parameters in the URL); a code it does not offer (stale, or mistyped) is passed over for the default, and
+    # leaves the URL below.
+    ctx = get_script_run_ctx()
+    going_back = ctx is not None and ctx.is_history_navigation
+    if going_back or key not in st.session_state:
+        wanted = (
+            [st.query_params.get(param)]
+            if going_back
+            else [st.query_params.get(param), st.session_state.get(remembered)]
         )
-        if wanted is not None:
-            st.session_state[key] = wanted
+        found = [code for code in wanted if code in codes] + list(codes[:1])
+        if found:
+            st.session_state[key] = found[0]
     # Keyed, a selectbox keeps its identity when its labels change, and the browser keeps the label it last
     # showed: French after a switch to English, and back in French it lost the choice. Set again through Session
     # State (to the code it holds), the choice is sent to the browser under its label in the new language.

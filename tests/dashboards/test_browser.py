@@ -343,6 +343,26 @@ def test_a_choice_changed_is_written_in_the_url_by_its_code_and_kept(app_url: st
         expect(dashboard.choice("Site")).to_have_value("All sites")
 
 
+def test_back_and_forward_step_through_the_choices_made(app_url: str) -> None:
+    """Each choice is a step in the browser's history: Back shows the choice before it, URL and page alike, and
+    Forward the one after (the session's choice won over the URL Back went to, which it wrote again)."""
+    from playwright.sync_api import expect
+
+    with opened(app_url, "retention") as dashboard:
+        page = dashboard.page
+        dashboard.choose("Site", "Lyon")
+        dashboard.choose("Site", "Marseille")
+        for site, query in (("Lyon", "?site=Lyon"), ("Tous les sites", "")):
+            with dashboard.rerun():
+                page.go_back()
+            expect(dashboard.choice("Site")).to_have_value(site)
+            expect(page).to_have_url(f"{app_url}/retention{query}")
+        with dashboard.rerun():
+            page.go_forward()
+        expect(dashboard.choice("Site")).to_have_value("Lyon")
+        expect(page).to_have_url(f"{app_url}/retention?site=Lyon")
+
+
 def test_a_link_with_a_code_not_offered_opens_on_the_default_quietly(app_url: str) -> None:
     """A stale or mistyped code (a site closed since, a label instead of a code) opens the page on its default,
     with no error nor warning, and leaves the URL."""
