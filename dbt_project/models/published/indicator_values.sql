@@ -12,7 +12,8 @@
 -- A funder's cost-offset cells show the persons and, in part, the avoided costs of its sector's cost_avoided cell
 -- at each site it funds (site totals, cohort 'all'): they are hidden whenever one of those is, or would show it.
 -- Their commitment per person-year is the funder's public commitments over the days housed at the site in its
--- years, the programme cost's days when it funds every year the programme does: hidden with that cell too.
+-- years, the programme cost's days when it funds every year the programme does: hidden with that cell too, at
+-- the sites where the funder has a ratio (the only ones its cells set days against).
 -- A site's net cost and cost-offset ratio set its three sectors' avoided costs per person-year against its
 -- programme cost: beside the other two sectors' cells, either gives a hidden one away, so they are hidden with it.
 -- Together, or either beside its avoided costs, they also give the programme cost back (net / (1 - ratio)): they
@@ -129,24 +130,31 @@ funder_cells as (
     where indicator_code = 'funder_cost_offset_ratio'
 ),
 
-funder_cost_sites as (
+-- the cells a funder's cost-offset cells rest on: its sector's avoided costs at each site it funds, and the
+-- programme cost of each site where it has a ratio only (its days housed there); a site its cells leave out (no
+-- avoided costs yet, or no commitment to date) gives nothing of its programme cost away
+funder_sources as (
     select distinct
         funder_code || ':' || sector as breakdown,
-        'cost_avoided_' || cost_sector as cost_code,
+        'cost_avoided_' || cost_sector as indicator_code,
         site
     from {{ ref('fct_funder_portfolio') }}
     where cost_sector is not null
+    union
+    select breakdown, 'cost_programme_per_person_year' as indicator_code, site
+    from funder_cells
+    where site != 'all' and value is not null
 ),
 
 funders_hidden as (
-    select funder_cost_sites.breakdown, protected.period, bool_or(protected.suppressed) as suppressed
-    from funder_cost_sites
+    select funder_sources.breakdown, protected.period, bool_or(protected.suppressed) as suppressed
+    from funder_sources
     inner join protected
-        on protected.indicator_code in (funder_cost_sites.cost_code, 'cost_programme_per_person_year')
-        and funder_cost_sites.site = protected.site
+        on funder_sources.indicator_code = protected.indicator_code
+        and funder_sources.site = protected.site
         and protected.cohort = 'all'
         and protected.breakdown = 'all'
-    group by funder_cost_sites.breakdown, protected.period
+    group by funder_sources.breakdown, protected.period
 ),
 
 net_cost_cells as (
