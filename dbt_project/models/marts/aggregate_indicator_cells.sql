@@ -283,8 +283,9 @@ funder_offset_cells as (
         on funded.site = avoided_by_site.site and funded.cost_sector = avoided_by_site.sector
     cross join lateral (values (funded.site), ('all')) as scope (site)
     cross join observation
-    -- its all-sites cell covers only the sites where it has committed something to date against days housed: a
-    -- site whose convention starts later (its own cell without a value) adds neither persons nor costs to it
+    -- its all-sites cell covers only the sites where it has a value: committed something to date against days
+    -- housed, and (the join above) avoided costs in its sector. A site whose convention starts later (its own cell
+    -- without a value), or where nobody is observed a year after entry yet (no cell), adds nothing to it
     where scope.site != 'all' or (funded.committed > 0 and funded.days_housed > 0)
     group by observation.period, funded.funder_code, funded.sector, scope.site
 ),
