@@ -39,22 +39,24 @@ def choice(
     latest one published."""
     key, remembered = f"{page}_{param}", f"chosen.{param}"
     # Binding the selectbox to the URL would put its label there, which changes with the language; its code does
-    # not. As Streamlit does for a bound widget, the URL wins when the page opens and on Back or Forward (each
-    # choice written below is a step in the browser's history), the session's choice otherwise. First shown on this
-    # page, it opens on the link's code, else on the one chosen last on another page (a page switch keeps only bound
-    # parameters in the URL); a code it does not offer (stale, or mistyped) is passed over for the default, and
-    # leaves the URL below.
+    # not. The choice is the code the reader (or the link) chose, remembered across pages, when the page offers it,
+    # else the default: a default merely shown is never remembered, so it neither replaces a choice made on another
+    # page nor stays chosen once a newer period is published (a link would then pin the month that was latest).
+    # As Streamlit does for a bound widget, the URL wins when the page opens and on Back or Forward (each choice
+    # written below is a step in the browser's history); a page switch keeps only bound parameters in the URL, and a
+    # code the page does not offer (stale, or mistyped) is passed over, and leaves the URL below.
     ctx = get_script_run_ctx()
     going_back = ctx is not None and ctx.is_history_navigation
     if going_back or key not in st.session_state:
-        wanted = (
-            [st.query_params.get(param)]
-            if going_back
-            else [st.query_params.get(param), st.session_state.get(remembered)]
-        )
-        found = [code for code in wanted if code in codes] + list(codes[:1])
-        if found:
-            st.session_state[key] = found[0]
+        linked = st.query_params.get(param)
+        if linked in codes:
+            st.session_state[remembered] = linked
+        elif going_back:
+            st.session_state.pop(remembered, None)
+    wanted = st.session_state.get(remembered)
+    target = wanted if wanted in codes else next(iter(codes), None)
+    if target is not None and st.session_state.get(key) != target:
+        st.session_state[key] = target
     # Keyed, a selectbox keeps its identity when its labels change, and the browser keeps the label it last
     # showed: French after a switch to English, and back in French it lost the choice. Set again through Session
     # State (to the code it holds), the choice is sent to the browser under its label in the new language.
@@ -62,8 +64,9 @@ def choice(
     if key in st.session_state and st.session_state.get(shown_in) != lang:
         st.session_state[key] = st.session_state[key]
     st.session_state[shown_in] = lang
-    chosen = where.selectbox(label, codes, format_func=name, key=key)
-    st.session_state[remembered] = chosen
+    chosen = where.selectbox(
+        label, codes, format_func=name, key=key, on_change=_remember, args=(key, remembered, codes[:1])
+    )
     in_link = None if chosen in codes[:1] else chosen
     if st.query_params.get(param) != in_link:
         if in_link is None:
@@ -71,6 +74,14 @@ def choice(
         else:
             st.query_params[param] = in_link
     return chosen
+
+
+def _remember(key: str, remembered: str, default: Sequence[str]) -> None:
+    """Remembers the code the reader chose, unless it is the default, which then follows the codes offered."""
+    if st.session_state[key] in default:
+        st.session_state.pop(remembered, None)
+    else:
+        st.session_state[remembered] = st.session_state[key]
 
 
 def site_and_period(values: pd.DataFrame, lang: Lang, page: str) -> tuple[str, str]:

@@ -343,6 +343,28 @@ def test_a_choice_changed_is_written_in_the_url_by_its_code_and_kept(app_url: st
         expect(dashboard.choice("Site")).to_have_value("All sites")
 
 
+def test_choices_made_on_a_page_are_there_again_after_another_page(app_url: str, tmp_path: Path) -> None:
+    """Back on the retention page from the indicators page, the reader finds the site and observation end they
+    chose there, in the page, its URL and its extract (the indicators page, offering no earlier observation end,
+    showed its latest, which replaced the reader's choice: the retention page came back on the latest)."""
+    from playwright.sync_api import expect
+
+    with opened(app_url, "retention") as dashboard:
+        page = dashboard.page
+        dashboard.choose("Site", "Lyon")
+        dashboard.choose("Fin d'observation", "30/09/2024")
+        sidebar = page.get_by_test_id("stSidebarNav")
+        with dashboard.rerun():
+            sidebar.get_by_role("link", name="Indicateurs").click()
+        expect(dashboard.choice("Fin d'observation")).to_have_value("31/12/2024")
+        with dashboard.rerun():
+            sidebar.get_by_role("link", name="Maintien dans le logement").click()
+        expect(dashboard.choice("Site")).to_have_value("Lyon")
+        expect(dashboard.choice("Fin d'observation")).to_have_value("30/09/2024")
+        assert link_codes(page) == {"site": "Lyon", "period": "2024-09-30"}
+        assert download(dashboard, tmp_path)[0] == "abord_housing_retention_12m_lyon_2024-09-30.csv"
+
+
 def test_back_and_forward_step_through_the_choices_made(app_url: str) -> None:
     """Each choice is a step in the browser's history: Back shows the choice before it, URL and page alike, and
     Forward the one after (the session's choice won over the URL Back went to, which it wrote again)."""

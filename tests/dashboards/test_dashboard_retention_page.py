@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 import psycopg
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 APP_FILE = Path(__file__).resolve().parents[2] / "dashboards" / "streamlit_app.py"
@@ -96,6 +97,29 @@ def test_period_choice_defaults_to_latest_and_can_go_back(published_db: str) -> 
     at.selectbox(key="retention_period").set_value(EARLIER).run()
     assert cell(table(at), "Lyon", "2023-T1")["Taux"] == f"82,4{NBSP}%"
     assert "2023-T4" not in set(table(at)["Cohorte d'entrée"])
+
+
+def test_a_month_published_while_the_page_is_open_replaces_the_latest_not_a_choice(published_db: str) -> None:
+    """A reader left on the default, the latest observation end, is moved to a month published while the page is
+    open, the URL still saying nothing of it; one who chose a month stays on it (the session kept the month that
+    was latest and wrote it in the URL, as if chosen: the page stayed on it and a link shared then pinned it)."""
+    newer = "2025-03-31"
+    on_latest, on_earlier = run_app(), run_app()
+    on_earlier.selectbox(key="retention_period").set_value(EARLIER).run()
+    with psycopg.connect(published_db, autocommit=True) as conn:
+        conn.execute(
+            "insert into published.indicator_values select indicator_code, %s, site, cohort, breakdown, numerator,"
+            " denominator, value, persons, suppressed, suppression_reason from published.indicator_values"
+            " where indicator_code = 'housing_retention_12m' and period = '2024-12-31'",
+            (newer,),
+        )
+    st.cache_data.clear()  # as the data's ttl running out does
+    for at in (on_latest.run(), on_earlier.run()):
+        assert not at.exception, [e.value for e in at.exception]
+    assert on_latest.selectbox(key="retention_period").value == newer
+    assert "period" not in on_latest.query_params
+    assert on_earlier.selectbox(key="retention_period").value == EARLIER
+    assert on_earlier.query_params["period"] == EARLIER
 
 
 def test_no_quarter_after_quarter_section_its_entry_cohorts_are_the_series(published_db: str) -> None:
