@@ -6,6 +6,7 @@ prints the quarantine file's messages, which may quote a rejected value, to the 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import typer
@@ -137,10 +138,30 @@ def contracts_draft(
         typer.echo(f"identifiers flagged: {', '.join(flagged) or 'none'}; left out: {len(draft.dropped)} column(s)")
 
 
-def _batches(where: str = "", params: tuple = ()) -> list[tuple]:
+@dataclass
+class _Batch:
+    """A batch as `quarantine list` and `show` tell it: counts, reasons, and where its rows to fix are."""
+
+    batch_id: int
+    source: str
+    file_name: str
+    period: str | None
+    status: str
+    rows_read: int
+    to_fix: int
+    given_up: int
+    reasons: str
+    not_in_file: list[str]
+    later: int | None  # the batch that took its place (a rejected file's: the one its quarantine file belongs to)
+    path: Path | None  # its quarantine file, None when its rows to fix went with a later batch
+    deleted: int = 0  # rows to fix its quarantine file held when the steward deleted it
+
+
+def _batches(where: str = "", params: tuple = ()) -> list[_Batch]:
     import psycopg
 
     from pipelines.ledger import ledger_for_reading
+    from pipelines.retry import rows_to_fix
     from pipelines.warehouse import database_url
 
     url = database_url(get_settings())
@@ -152,13 +173,14 @@ def _batches(where: str = "", params: tuple = ()) -> list[tuple]:
         # batch a later period outdated shows as `outdated`; the last column names the batch that took its place
         # (for a rejected file, the batch the quarantine file of its name belongs to: the first loaded since, or one
         # loaded before with rows left to fix, which the rejection kept, ingest._reject_file).
-        return conn.execute(
+        rows = conn.execute(
             "select b.batch_id, b.source, b.file_name, b.period,"
             " case when b.status = 'loaded' and b.outdated_by is not null then 'outdated' else b.status end,"
             " b.rows_read, coalesce(retried.rows_quarantined, b.rows_quarantined),"
             " (select coalesce(sum(g.rows_given_up), 0) from audit.batches g where g.retry_of = b.batch_id),"
             " coalesce(string_agg(c.reason_code || ' ' || c.rows, ', ' order by c.rows desc, c.reason_code), ''),"
-            " b.not_in_file, coalesce(b.replaced_by, b.outdated_by, loaded.batch_id)"
+            " b.not_in_file, coalesce(b.replaced_by, b.outdated_by, loaded.batch_id),"
+            " b.retry_of is null, coalesce(retried.batch_id, b.batch_id)"
             " from audit.batches b"
             " left join lateral (select r.batch_id, r.rows_quarantined from audit.batches r"
             "   where r.retry_of = b.batch_id order by r.batch_id desc limit 1) as retried on true"
@@ -170,10 +192,23 @@ def _batches(where: str = "", params: tuple = ()) -> list[tuple]:
             "       order by r.batch_id desc limit 1), l.rows_quarantined) > 0)"
             "   order by l.batch_id < b.batch_id, l.batch_id limit 1) as loaded on true"
             " left join audit.rejection_counts c on c.batch_id = coalesce(retried.batch_id, b.batch_id)"
-            f" where {where or 'true'} group by b.batch_id, retried.rows_quarantined, loaded.batch_id"
+            f" where {where or 'true'} group by b.batch_id, retried.batch_id, retried.rows_quarantined, loaded.batch_id"
             " order by b.batch_id",
             params,
         ).fetchall()
+        # A batch replaced or outdated has no rows left to fix, nor has a rejected file loaded since (forced with
+        # --replace-period, or sent again fixed): a quarantine file of its name is the later batch's.
+        batches = []
+        for *row, later, original, holding in rows:
+            batch = _Batch(*row, later, None if later is not None else _quarantine_file(row[1], row[2]))
+            if original and batch.status == "loaded" and batch.to_fix and not batch.path.exists():
+                # the steward deleted its file, as the refusal of an emptied one tells them to: told from the file
+                # being gone, nothing to record (a re-send of the period takes its rows to fix as it takes the file)
+                batch.deleted = len(rows_to_fix(conn, holding))
+                if batch.deleted:
+                    batch.to_fix, batch.given_up = 0, batch.given_up + batch.deleted
+            batches.append(batch)
+    return batches
 
 
 def _quarantine_file(source: str, file_name: str) -> Path:
@@ -190,26 +225,24 @@ def quarantine_list(
     everything: bool = typer.Option(False, "--all", help="Also batches with nothing left to fix."),
 ) -> None:
     """Batches with rows to fix or rejected as a whole: counts per reason, and the quarantine file to edit; with
-    --all, also batches whose file lacked a column it may lack (loaded empty: nothing to retry, the export is short)."""
+    --all, also batches whose file lacked a column it may lack (loaded empty: nothing to retry, the export is short),
+    and those whose rows to fix were fixed or given up."""
     from pipelines.ingest import not_in_file_note
 
     rows = _batches(
         "(b.rows_quarantined > 0 or b.status = 'rejected' or cardinality(b.not_in_file) > 0) and b.retry_of is null"
     )
-    # A batch a re-send replaced, or a later period outdated, has no rows left to fix, nor has a rejected file loaded
-    # since (forced with --replace-period, or sent again fixed): a quarantine file of its name is the later batch's.
-    rows = [(*row, None if row[-1] is not None else _quarantine_file(row[1], row[2])) for row in rows]
-    rows = [row for row in rows if everything or (row[-1] and row[-1].exists())]
+    rows = [row for row in rows if everything or (row.path and row.path.exists())]
     if not rows:
         typer.echo("nothing in quarantine")
         return
     typer.echo(f"{'batch':>6}  {'source':<22} {'file':<30} {'status':<9} {'to fix':>8}  reasons")
-    for batch_id, source, file_name, _, status, _, quarantined, given_up, reasons, not_in_file, _, path in rows:
-        notes = [reasons, not_in_file and not_in_file_note(not_in_file), given_up and f"{given_up} given up"]
-        notes = "; ".join(filter(None, notes))
-        typer.echo(f"{batch_id:>6}  {source:<22} {file_name:<30} {status:<9} {quarantined:>8}  {notes}")
-        if path and path.exists():
-            typer.echo(f"{'':>8}{path}")
+    for row in rows:
+        not_in_file = row.not_in_file and not_in_file_note(row.not_in_file)
+        notes = "; ".join(filter(None, [row.reasons, not_in_file, row.given_up and f"{row.given_up} given up"]))
+        typer.echo(f"{row.batch_id:>6}  {row.source:<22} {row.file_name:<30} {row.status:<9} {row.to_fix:>8}  {notes}")
+        if row.path and row.path.exists():
+            typer.echo(f"{'':>8}{row.path}")
 
 
 @quarantine_app.command("show")
@@ -217,19 +250,21 @@ def quarantine_show(batch: int = typer.Argument(..., help="The batch id (see `ab
     """One batch's reasons per row, from its quarantine file (messages may quote the rejected values)."""
     from pipelines.ingest import not_in_file_note
     from pipelines.quarantine import QuarantineUnreadable, reasons_in
+    from pipelines.retry import deleted_gives_up
 
     rows = _batches("b.batch_id = %s", (batch,))
     if not rows:
         typer.echo(f"no batch {batch}", err=True)
         raise typer.Exit(1)
-    batch_id, source, file_name, period, status, read, quarantined, given_up, reasons, not_in_file, later = rows[0]
-    typer.echo(f"batch {batch_id}: {source} {file_name} (period {period}) {status}")
-    given_up = f", given up {given_up}" if given_up else ""
-    typer.echo(f"rows read {read}, left to fix {quarantined}{given_up}; reasons: {reasons or 'none'}")
-    if not_in_file:
-        typer.echo(not_in_file_note(not_in_file))
-    if later is not None and status == "rejected":
-        if later > batch_id:
+    row = rows[0]
+    typer.echo(f"batch {row.batch_id}: {row.source} {row.file_name} (period {row.period}) {row.status}")
+    given_up = f", given up {row.given_up}" if row.given_up else ""
+    typer.echo(f"rows read {row.rows_read}, left to fix {row.to_fix}{given_up}; reasons: {row.reasons or 'none'}")
+    if row.not_in_file:
+        typer.echo(not_in_file_note(row.not_in_file))
+    later = row.later
+    if later is not None and row.status == "rejected":
+        if later > row.batch_id:
             typer.echo(f"loaded since from a file of its name as batch {later}: its quarantine file is that batch's")
         else:  # its rejection kept that batch's rows to fix, the only copy of them
             typer.echo(
@@ -238,19 +273,21 @@ def quarantine_show(batch: int = typer.Argument(..., help="The batch id (see `ab
             )
         return
     if later is not None:
-        how = "a re-send of its period" if status == "replaced" else "a later period"
-        typer.echo(f"{status} by batch {later} ({how}): its raw rows and rows to fix are gone, nothing to retry")
+        how = "a re-send of its period" if row.status == "replaced" else "a later period"
+        typer.echo(f"{row.status} by batch {later} ({how}): its raw rows and rows to fix are gone, nothing to retry")
         return
-    path = _quarantine_file(source, file_name)
-    if not path.exists():
+    if row.deleted:
+        typer.echo(deleted_gives_up(row.path, row.batch_id, row.deleted))
+        return
+    if not row.path.exists():
         typer.echo("no quarantine file: nothing left to fix")
         return
     try:
-        reasons = reasons_in(path)
+        reasons = reasons_in(row.path)
     except QuarantineUnreadable as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from None
-    typer.echo(f"file: {path}")
+    typer.echo(f"file: {row.path}")
     for source_row, columns, codes, message in reasons:
         typer.echo(f"  row {source_row:>6}  {columns or '(row)':<20} {codes:<24} {message}")
 

@@ -70,12 +70,14 @@ def retry_quarantine(ctx: IngestContext, path: Path) -> BatchSummary:
                 " current, nothing to retry"
             )
         if not path.is_file():
+            if given_up := len(rows_to_fix(conn, holding)):
+                raise RetryRefused(deleted_gives_up(path, batch_id, given_up))
             raise RetryRefused(f"{path}: no such quarantine file (batch {batch_id} of {original} has no rows to fix)")
         try:
             if next(read_quarantine(path), None) is None:
                 raise RetryRefused(_emptied(path, batch_id, original, to_fix))
             known = _loaded_refs(conn, ctx, contract, period, path)  # reads every line: a bad one is named here
-            to_fix_rows = _rows_to_fix(conn, holding)
+            to_fix_rows = rows_to_fix(conn, holding)
             given_up = _given_up(to_fix_rows, path)
         except QuarantineUnreadable as exc:
             raise RetryRefused(str(exc)) from None
@@ -104,7 +106,17 @@ def _emptied(path: Path, batch_id: int, original: str, to_fix: int) -> str:
     )
 
 
-def _rows_to_fix(conn, holding: int) -> frozenset[int]:
+def deleted_gives_up(path: Path, batch_id: int, rows: int) -> str:
+    """What deleting a quarantine file did (as `_emptied` told the steward to give its rows up): nothing records it,
+    the file's absence says it for as long as its batch is current (a re-send or a later period takes the rows to
+    fix with it)."""
+    return (
+        f"{path} deleted: batch {batch_id}'s {rows} row(s) to fix in it are given up, they stay counted as"
+        " quarantined, never loaded"
+    )
+
+
+def rows_to_fix(conn, holding: int) -> frozenset[int]:
     """The source rows of the batch holding the rows to fix (the original, or its latest retry) left for the steward
     to fix: not an opposed person's (never in the file), nor a line a retry refused as not to fix."""
     held = conn.execute(

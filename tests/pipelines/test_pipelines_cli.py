@@ -405,7 +405,8 @@ def test_a_quarantine_file_emptied_to_its_header_is_not_retried_and_says_how_to_
 
     quarantine.unlink()  # the steward gives them up
     assert runner.invoke(app, ["quarantine", "list"]).output.strip() == "nothing in quarantine"
-    assert "invalid_date 1" in runner.invoke(app, ["quarantine", "list", "--all"]).output
+    listed = runner.invoke(app, ["quarantine", "list", "--all"]).output.splitlines()
+    assert listed[1].split()[4] == "0" and listed[1].endswith("invalid_date 1; 1 given up"), listed
 
 
 def _resubmit(quarantine: Path, keep: dict[str, dict[str, str]], added: list[dict[str, str]]) -> None:
@@ -537,6 +538,40 @@ def test_a_second_retry_gives_up_only_rows_the_first_left_to_fix(steward: Path, 
     assert runner.invoke(app, ["quarantine", "list", "--all"]).output.splitlines()[1].endswith("  2 given up")
     shown = runner.invoke(app, ["quarantine", "show", "1"]).output
     assert "rows read 4, left to fix 0, given up 2; reasons: none" in shown, shown
+
+
+def test_a_quarantine_file_deleted_gives_up_its_rows_to_fix(steward: Path, warehouse_url: str) -> None:
+    """The refusal of an emptied file tells the steward to delete it to give its rows up; once deleted, nothing said
+    so: `quarantine list --all` showed the batch with its rows to fix and no file, and show 'nothing left to fix',
+    for ever. Its rows to fix now read as given up, added to those its retries gave up (a line the steward added,
+    not to fix, is none of them); told from the file being gone, nothing written: a re-send of the period replaces
+    the batch and its rows to fix as it did."""
+    path = _tenancies(steward, [f"B{i};P{i};Lyon;30/02/2021;;;400,00" for i in range(1, 5)])
+    assert runner.invoke(app, ["ingest", "--source", "housing_tenancies", str(path)]).exit_code == 0
+    quarantine = steward / "quarantine" / "housing_tenancies" / "tenancies_2025-12.csv.rejected.csv"
+    _resubmit(quarantine, {"2": FIXED, "3": {}, "4": {}}, [{**ADDED, "source_row": "9", "id_bail": "B9"}])
+    retried = runner.invoke(app, ["quarantine", "retry", str(quarantine)]).output
+    assert "loaded       1  quarantined     3  gives up 1 row(s) to fix" in retried, retried  # row 1 deleted
+    ledger = _ledger(warehouse_url)
+
+    quarantine.unlink()  # rows 3 and 4 given up, and the added line with them
+
+    assert runner.invoke(app, ["quarantine", "list"]).output.strip() == "nothing in quarantine"
+    listed = runner.invoke(app, ["quarantine", "list", "--all"]).output.splitlines()
+    assert listed[1].split()[:5] == ["1", "housing_tenancies", "tenancies_2025-12.csv", "loaded", "0"], listed
+    assert listed[1].endswith("; 3 given up") and len(listed) == 2, listed
+    shown = runner.invoke(app, ["quarantine", "show", "1"]).output
+    assert "rows read 4, left to fix 0, given up 3;" in shown, shown
+    gone = f"{quarantine} deleted: batch 1's 2 row(s) to fix in it are given up, they stay counted as quarantined"
+    assert f"{gone}, never loaded" in shown and "nothing left to fix" not in shown, shown
+    refused = runner.invoke(app, ["quarantine", "retry", str(quarantine)])
+    assert refused.exit_code == 1 and gone in refused.output, refused.output
+    assert _ledger(warehouse_url) == ledger
+
+    path.write_bytes(path.read_bytes().replace(b"30/02/2021", b"28/02/2021"))  # the period sent again
+    assert runner.invoke(app, ["ingest", "--source", "housing_tenancies", str(path)]).exit_code == 0
+    shown = runner.invoke(app, ["quarantine", "show", "1"]).output
+    assert "replaced by batch 3 (a re-send of its period)" in shown and "deleted" not in shown, shown
 
 
 @pytest.mark.parametrize(
