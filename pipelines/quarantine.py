@@ -10,7 +10,7 @@ import csv
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Set
+from collections.abc import Callable, Iterator, Set
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -222,13 +222,22 @@ class QuarantineChanged(RuntimeError):
 
 
 def drop_rows(path: Path, rows: Set[int]) -> Path | None:
-    """Take the lines of ``rows`` (source row numbers) out of a quarantine file: the others are copied to a new
-    file renamed over it, so a reader sees the old file or the new one, never half of it. None, and no file, when
-    no line is left. Raises QuarantineChanged, leaving it as it is, when another file took its name meanwhile.
-    The new file's name holds the process id: one a kill left behind is told from one being written
+    """Take the lines of ``rows`` (source row numbers) out of a quarantine file (``drop``)."""
+    return drop(path, lambda _, number: number in rows) if rows else path
+
+
+def drop_lines(path: Path, lines: Set[int]) -> Path | None:
+    """Take ``lines`` (line numbers, as ``numbered_rows`` tells them) out of a quarantine file (``drop``): a line a
+    retry refused as not to fix shares its source row with another, which stays."""
+    return drop(path, lambda line, _: line in lines) if lines else path
+
+
+def drop(path: Path, dropped: Callable[[int, int], bool]) -> Path | None:
+    """Take the lines ``dropped`` says (by line number and source row) out of a quarantine file: the others are
+    copied to a new file renamed over it, so a reader sees the old file or the new one, never half of it. None, and
+    no file, when no line is left. Raises QuarantineChanged, leaving it as it is, when another file took its name
+    meanwhile. The new file's name holds the process id: one a kill left behind is told from one being written
     (``stale_rewrites``)."""
-    if not rows:
-        return path
     left = 0
     handle = tempfile.NamedTemporaryFile(
         "w",
@@ -247,7 +256,7 @@ def drop_rows(path: Path, rows: Set[int]) -> Path | None:
             for line in reader:
                 if not any(v.strip() for v in line):
                     continue  # a blank line a spreadsheet saved (an empty row of the sheet), as _lines skips it
-                if int(line[0]) not in rows:
+                if not dropped(reader.line_num, int(line[0])):
                     writer.writerow(line)
                     left += 1
         if os.stat(path).st_ino != read:

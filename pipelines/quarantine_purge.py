@@ -4,10 +4,11 @@ names leave the quarantine files they wait in, as ingestion sets such rows aside
 Each quarantine file of a person-level source, and each partial one a writer left behind (a rename that failed
 after its batch committed: ``quarantine_leftovers``), is read as its retry would read it: its rows validated, keyed
 (``ingest.RowLinkKeys``) and matched by linkage's own rules (``person_linkage.RowIdentities``) against the store
-the request has just changed. The rows found opposed leave the file (a new file renamed over it,
-``quarantine.drop_rows``); the batch whose rows the file holds (the original, or its latest retry) counts them
-as quarantined for `opposition` instead of their first reasons: its total does not change, its counts by
-reason stay true. A row none of whose identity fields can be read names nobody: it stays for the steward.
+the request has just changed. The lines found opposed leave the file (a new file renamed over it,
+``quarantine.drop_lines``); the batch whose rows the file holds (the original, or its latest retry) counts the
+source rows left with no line as quarantined for `opposition` instead of their first reasons: its total does not
+change, its counts by reason stay true. A row none of whose identity fields can be read names nobody: it stays
+for the steward.
 
 A file that cannot be read (a spreadsheet saved it with ';' or in Windows-1252, a row number changed) or rewritten
 is left as it is and named in ``Purge.unreadable``: the request it serves commits all the same, the person's
@@ -30,8 +31,8 @@ from pipelines.quarantine import (
     SUFFIX,
     QuarantineChanged,
     QuarantineUnreadable,
-    drop_rows,
-    read_quarantine,
+    drop_lines,
+    numbered_rows,
     stale_partials,
 )
 from pipelines.quarantine_leftovers import holding_batch, remove_stale_rewrites
@@ -89,9 +90,9 @@ def _purge_file(
     cur, ctx: IngestContext, contract: Contract, path: Path, batch: _Aside | None, attempts: int = ATTEMPTS
 ) -> int:
     try:
-        rows = _opposed_rows(cur, ctx, contract, path, batch)
-        if rows:
-            drop_rows(path, rows)
+        lines, rows = _opposed_lines(cur, ctx, contract, path, batch)
+        if lines:
+            drop_lines(path, lines)
     except FileNotFoundError:  # its batch was replaced or outdated meanwhile: the file went with it
         return 0
     except QuarantineChanged:
@@ -100,16 +101,25 @@ def _purge_file(
         raise
     if rows:
         _count_as_opposed(cur, contract, path, rows)
-    return len(rows)
+    return len(lines)
 
 
-def _opposed_rows(cur, ctx: IngestContext, contract: Contract, path: Path, batch: _Aside | None) -> set[int]:
+def _opposed_lines(
+    cur, ctx: IngestContext, contract: Contract, path: Path, batch: _Aside | None
+) -> tuple[set[int], set[int]]:
+    """The lines of opposed persons, and the source rows they leave no line of. Told by line: a line a retry
+    refused as not to fix (a row to fix repeated, another person's line put under its number) shares its source
+    row with the row to fix, which is not the opposed person's and stays, its reasons as they were."""
     validate = RowValidator(contract, ctx.today)
     row_link_keys = RowLinkKeys(ctx, contract)
     identities = RowIdentities()
-    for number, row in read_quarantine(path):
-        identities.add(number, *row_link_keys.of_rejected(validate(row)[0]))
-    return identities.opposed(cur, *(batch or ()))
+    numbers = {}
+    for line, number, row in numbered_rows(path):
+        numbers[line] = number
+        identities.add(line, *row_link_keys.of_rejected(validate(row)[0]))
+    lines = identities.opposed(cur, *(batch or ()))
+    kept = {number for line, number in numbers.items() if line not in lines}
+    return lines, {numbers[line] for line in lines} - kept
 
 
 def _count_as_opposed(cur, contract: Contract, path: Path, rows: set[int]) -> None:

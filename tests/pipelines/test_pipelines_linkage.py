@@ -445,6 +445,34 @@ def test_opposition_and_erasure_take_their_persons_rows_out_of_quarantine_files(
     assert purged().rows == 1 and not files[0].exists()
 
 
+def test_opposition_takes_out_a_line_refused_not_to_fix_and_leaves_the_row_to_fix_of_its_number(
+    ctx: IngestContext, tmp_path: Path
+) -> None:
+    """The steward put Lucie's line under Paul's source row; the retry refused it as not to fix (a row to fix
+    twice). Her opposition took every line of that number out of the file, Paul's row to fix with hers, and counted
+    it as opposition: his row was lost without trace. Only her line goes; Paul's stays to fix, its reasons as
+    they were (hers, not to fix, never loaded)."""
+    rows = [("E1", MARIE), ("E2", PAUL), ("E3", LUCIE_NIR)]
+    ingest_file(ctx, HEALTH, health_extract(tmp_path, "2025-10", rows, admitted=dict.fromkeys(["E2", "E3"], BAD_DAY)))
+    quarantine = quarantine_path(ctx.quarantine_dir, HEALTH.name, "encounters_2025-10.csv")
+    lines = _quarantined(ctx, quarantine)
+    lines[1]["source_row"] = "2"  # her line moved under his number
+    with quarantine.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(lines[0]))
+        writer.writeheader()
+        writer.writerows(lines)
+    retried = retry_quarantine(ctx, quarantine)
+    assert _reasons(ctx, retried.batch_id) == [(2, "invalid_date"), (2, "not_to_fix")]
+
+    _oppose_identity(ctx, LUCIE_NIR)
+    with psycopg.connect(ctx.url) as conn, conn.cursor() as cur:
+        assert purge_opposed(cur, ctx.key, ctx.contracts, ctx.quarantine_dir, ctx.today).rows == 1
+
+    assert [(line["source_row"], line["given_name"]) for line in _quarantined(ctx, quarantine)] == [("2", "Paul")]
+    assert _reasons(ctx, retried.batch_id) == [(2, "invalid_date"), (2, "not_to_fix")]
+    assert _kept_anywhere(ctx, LUCIE_SIGNS) == [] and _balanced(ctx)
+
+
 def test_opposition_takes_their_rows_out_of_the_partial_quarantine_files_left_behind(
     ctx: IngestContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
