@@ -40,8 +40,9 @@ from pipelines.quarantine import (
     FILE_ROW,
     QuarantineWriter,
     Rejected,
-    drop_rows,
+    drop_lines,
     quarantine_path,
+    rows_left_without_line,
     write_quarantine,
 )
 from pipelines.quarantine_leftovers import settle_leftovers
@@ -339,16 +340,18 @@ class _ReadBatch:
     reasons: list[tuple[int, str | None, str]] = field(default_factory=list)  # (source row, column, code)
     rows_read: int = 0
     rows_rejected: int = 0
-    rejected: RowIdentities = field(default_factory=RowIdentities)
+    rejected: RowIdentities = field(default_factory=RowIdentities)  # by line of the quarantine file
+    lines: dict[int, int] = field(default_factory=dict)  # the quarantine file's line -> source row, per rejected row
     partial: Path | None = None  # the quarantine file once written, renamed into place after commit
     lacking: list[str] = field(default_factory=list)  # columns the file lacks that its contract says it may
 
     def reject(self, item: Rejected, identity: tuple[list[str], Encoding | None] | None = None) -> None:
-        self.quarantine.add(item)
+        line = self.quarantine.add(item)
+        self.lines[line] = item.source_row
         self.reasons.extend((item.source_row, p.column, p.code) for p in item.problems)
         self.rows_rejected += 1
         if identity is not None:
-            self.rejected.add(item.source_row, *identity)
+            self.rejected.add(line, *identity)
 
 
 def _read(ctx: IngestContext, contract: Contract, extract: Extract, batch: _ReadBatch) -> None:
@@ -666,11 +669,14 @@ def _load(ctx, contract, extract, sha, batch: _ReadBatch) -> tuple[BatchSummary,
 
 def _set_aside_rejected(cur, batch: _ReadBatch, linked: Linked) -> None:
     """Rejected rows of an opposed person go as the valid ones do: counted as quarantined for `opposition`
-    alone, and taken out of the quarantine file before the batch commits (their values must not be kept)."""
-    rows = batch.rejected.opposed(cur, batch.entries, linked)
-    if rows:
+    alone, and taken out of the quarantine file before the batch commits (their values must not be kept). By line:
+    a retry's line refused as not to fix shares its source row with a row to fix, another person's maybe, which
+    stays with its reasons."""
+    lines = batch.rejected.opposed(cur, batch.entries, linked)
+    if lines:
+        rows = rows_left_without_line(batch.lines, lines)
         batch.reasons = [r for r in batch.reasons if r[0] not in rows] + [(n, None, OPPOSITION) for n in sorted(rows)]
-        batch.partial = drop_rows(batch.partial, rows)
+        batch.partial = drop_lines(batch.partial, lines)
 
 
 def _purge_other_quarantine(cur, ctx: IngestContext, extract: Extract, batch: _ReadBatch, linked: Linked) -> None:

@@ -123,7 +123,8 @@ def link_rows(
 
 class RowIdentities:
     """Identities of rows linkage does not link (rejected at validation, or waiting in a quarantine file), each
-    with its source row, to tell which are an opposed person's. One entry per identity, two ints per row."""
+    with its line in the quarantine file, to tell which are an opposed person's. One entry per identity, two ints
+    per row."""
 
     def __init__(self) -> None:
         self.entries = LinkEntries()
@@ -136,7 +137,7 @@ class RowIdentities:
             self.rows.append(row)
 
     def opposed(self, cur: psycopg.Cursor, aside: LinkEntries | None = None, linked: Linked | None = None) -> set[int]:
-        """The source rows linkage would set aside as an opposed person's, by the rules valid rows meet; nothing
+        """The lines of the rows linkage would set aside as an opposed person's, by the rules valid rows meet; nothing
         is written. Read after a batch's links are stored (its new opposed keys on the list, its persons in the
         store), with the entries of ``aside`` the batch's linkage (``linked``) set aside, so that a misspelt copy
         of an opposed row of the same batch is caught too."""

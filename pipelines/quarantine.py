@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator, Set
+from collections.abc import Iterator, Mapping, Set
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from pipelines.validation import Problem
 HEADER = ["source_row", "column", "reason_code", "message"]
 SUFFIX = ".rejected.csv"
 PARTIAL = ".partial"  # a quarantine file written, not yet in place
-REWRITE = ".tmp"  # a quarantine file being rewritten without some rows (drop_rows)
+REWRITE = ".tmp"  # a quarantine file being rewritten without some rows (drop_lines)
 FILE_ROW = 0  # the source row of a reason that concerns the whole file
 LAST_ROW = (1 << 31) - 1  # the largest source row the ledger and raw tables hold (integer)
 
@@ -62,7 +63,7 @@ def stale_partials(folder: Path) -> Iterator[Path]:
 
 
 def stale_rewrites(folder: Path) -> Iterator[Path]:
-    """The temporary files of ``drop_rows`` whose writer was killed before renaming or removing them."""
+    """The temporary files of ``drop_lines`` whose writer was killed before renaming or removing them."""
     return _left_by_the_dead(folder, f".*{SUFFIX}*{REWRITE}", REWRITE)
 
 
@@ -85,6 +86,9 @@ def _alive(pid: int) -> bool:
     return True
 
 
+_BREAKS = re.compile(r"\r\n|\r|\n")  # a line's end as csv.reader counts them in a file opened with newline=""
+
+
 class QuarantineWriter:
     """Rejected rows written as they are found, so a batch never holds them in memory. The file is created at
     the first row, under a temporary name the caller renames into place once the batch has committed; the name
@@ -96,6 +100,7 @@ class QuarantineWriter:
         self.temporary = path.with_name(f"{path.name}.{sha}.{os.getpid()}{PARTIAL}")
         self._handle = None
         self._writer = None
+        self._line = 0  # the line the last row written ends on
 
     def start(self) -> None:
         if self._writer is None:
@@ -103,19 +108,23 @@ class QuarantineWriter:
             self._handle = self.temporary.open("w", encoding="utf-8", newline="")
             self._writer = csv.writer(self._handle)
             self._writer.writerow(HEADER + self.columns)
+            self._line = 1
 
-    def add(self, item: Rejected) -> None:
+    def add(self, item: Rejected) -> int:
+        """The row's line, as ``numbered_rows`` and ``drop_lines`` tell it (where it ends: a value may hold line
+        breaks)."""
         self.start()
         problems = item.problems
-        self._writer.writerow(
-            [
-                item.source_row,
-                "; ".join(p.column or "" for p in problems),
-                "; ".join(p.code for p in problems),
-                "; ".join(p.message for p in problems),
-                *[(item.row or {}).get(c) or "" for c in self.columns],
-            ]
-        )
+        fields = [
+            item.source_row,
+            "; ".join(p.column or "" for p in problems),
+            "; ".join(p.code for p in problems),
+            "; ".join(p.message for p in problems),
+            *[(item.row or {}).get(c) or "" for c in self.columns],
+        ]
+        self._writer.writerow(fields)
+        self._line += 1 + sum(len(_BREAKS.findall(f)) for f in fields if isinstance(f, str))
+        return self._line
 
     def close(self) -> Path | None:
         """The temporary file, or None when no row was rejected."""
@@ -221,23 +230,21 @@ class QuarantineChanged(RuntimeError):
     """The quarantine file was replaced (a batch settled it) while lines were being taken out of it."""
 
 
-def drop_rows(path: Path, rows: Set[int]) -> Path | None:
-    """Take the lines of ``rows`` (source row numbers) out of a quarantine file (``drop``)."""
-    return drop(path, lambda _, number: number in rows) if rows else path
+def rows_left_without_line(numbers: Mapping[int, int], lines: Set[int]) -> set[int]:
+    """The source rows all of whose lines (``numbers``: line -> source row) are among ``lines``."""
+    kept = {number for line, number in numbers.items() if line not in lines}
+    return {numbers[line] for line in lines} - kept
 
 
 def drop_lines(path: Path, lines: Set[int]) -> Path | None:
-    """Take ``lines`` (line numbers, as ``numbered_rows`` tells them) out of a quarantine file (``drop``): a line a
-    retry refused as not to fix shares its source row with another, which stays."""
-    return drop(path, lambda line, _: line in lines) if lines else path
-
-
-def drop(path: Path, dropped: Callable[[int, int], bool]) -> Path | None:
-    """Take the lines ``dropped`` says (by line number and source row) out of a quarantine file: the others are
-    copied to a new file renamed over it, so a reader sees the old file or the new one, never half of it. None, and
-    no file, when no line is left. Raises QuarantineChanged, leaving it as it is, when another file took its name
-    meanwhile. The new file's name holds the process id: one a kill left behind is told from one being written
-    (``stale_rewrites``)."""
+    """Take ``lines`` (line numbers, as ``numbered_rows`` and ``QuarantineWriter.add`` tell them) out of a quarantine
+    file: by line, not source row, as a line a retry refused as not to fix shares its source row with another. The
+    others are copied to a new file renamed over it, so a reader sees the old file or the new one, never half of it.
+    None, and no file, when no line is left. Raises QuarantineChanged, leaving it as it is, when another file took
+    its name meanwhile. The new file's name holds the process id: one a kill left behind is told from one being
+    written (``stale_rewrites``)."""
+    if not lines:
+        return path
     left = 0
     handle = tempfile.NamedTemporaryFile(
         "w",
@@ -256,7 +263,7 @@ def drop(path: Path, dropped: Callable[[int, int], bool]) -> Path | None:
             for line in reader:
                 if not any(v.strip() for v in line):
                     continue  # a blank line a spreadsheet saved (an empty row of the sheet), as _lines skips it
-                if not dropped(reader.line_num, int(line[0])):
+                if reader.line_num not in lines:
                     writer.writerow(line)
                     left += 1
         if os.stat(path).st_ino != read:

@@ -1,6 +1,6 @@
 """Quarantine files a process left behind, which may hold identifiers (an opposed person's too): a batch's partial
 file (a load killed before its commit, or a rename that failed after it) and a rewrite's temporary file
-(``quarantine.drop`` killed). Only those whose writer process is gone are touched, and under the writers' lock,
+(``quarantine.drop_lines`` killed). Only those whose writer process is gone are touched, and under the writers' lock,
 where no batch is between its commit and its rename (``writer_lock.hold_past_commit``).
 """
 

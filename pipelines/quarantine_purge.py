@@ -33,6 +33,7 @@ from pipelines.quarantine import (
     QuarantineUnreadable,
     drop_lines,
     numbered_rows,
+    rows_left_without_line,
     stale_partials,
 )
 from pipelines.quarantine_leftovers import holding_batch, remove_stale_rewrites
@@ -118,8 +119,7 @@ def _opposed_lines(
         numbers[line] = number
         identities.add(line, *row_link_keys.of_rejected(validate(row)[0]))
     lines = identities.opposed(cur, *(batch or ()))
-    kept = {number for line, number in numbers.items() if line not in lines}
-    return lines, {numbers[line] for line in lines} - kept
+    return lines, rows_left_without_line(numbers, lines)
 
 
 def _count_as_opposed(cur, contract: Contract, path: Path, rows: set[int]) -> None:

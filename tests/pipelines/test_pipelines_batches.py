@@ -31,7 +31,8 @@ from pipelines.pipeline import ensure_raw_tables
 from pipelines.quarantine import (
     QuarantineWriter,
     Rejected,
-    drop_rows,
+    drop_lines,
+    numbered_rows,
     quarantine_path,
     read_quarantine,
     write_quarantine,
@@ -475,6 +476,19 @@ def test_a_resent_month_keeping_half_its_rows_or_a_small_month_replaces_it(ctx: 
     assert (fewer.status, fewer.replaced) == ("loaded", (small.batch_id,))
 
 
+def test_a_quarantine_writer_tells_the_line_each_row_is_read_and_dropped_at(tmp_path: Path) -> None:
+    """A rejected row is taken out of a quarantine file by its line (a retry's line refused as not to fix shares
+    its source row with another): a value holding line breaks (a note) moves the lines after it."""
+    path = quarantine_path(tmp_path, "housing_tenancies", "tenancies_2025-12.csv")
+    writer = QuarantineWriter(path, ["note"], "a" * 64)
+    notes = {2: "one\nnote\r\non three lines", 3: "carriage\rreturn", 4: "plain"}
+    written = [writer.add(Rejected(n, [Problem(None, "not_to_fix", "")], {"note": v})) for n, v in notes.items()]
+    writer.close().replace(path)
+    assert written == [line for line, *_ in numbered_rows(path)] == [4, 6, 7]
+    drop_lines(path, {6})
+    assert [(number, row["note"]) for _, number, row in numbered_rows(path)] == [(2, notes[2]), (4, "plain")]
+
+
 def _quarantine_in_another_process(path: Path) -> None:
     rejected = [Rejected(9, [Problem("site", "required", "site is empty")], None)]
     write_quarantine(path, rejected, [], "b" * 64).replace(path)
@@ -866,9 +880,9 @@ def test_a_retry_of_a_leftovers_rows_the_steward_fixed_reads_the_fixes(ctx, tmp_
 
 
 def _rewrite_killed(path: Path) -> None:
-    """``drop_rows`` killed between writing the new file and renaming it over the old one."""
+    """``drop_lines`` killed between writing the new file and renaming it over the old one."""
     os.replace = lambda *args: os.kill(os.getpid(), signal.SIGKILL)
-    drop_rows(path, {2})
+    drop_lines(path, {2})  # source row 2 (line 1 is the header)
 
 
 @pytest.mark.parametrize("next_step", ["load", "purge"])

@@ -445,6 +445,37 @@ def test_opposition_and_erasure_take_their_persons_rows_out_of_quarantine_files(
     assert purged().rows == 1 and not files[0].exists()
 
 
+def _her_line_under_his_number(ctx: IngestContext, tmp_path: Path) -> Path:
+    """Paul's and Lucie's rows to fix, her line moved under his number by the steward: a retry refuses it, not to
+    fix (a row to fix twice)."""
+    rows = [("E1", MARIE), ("E2", PAUL), ("E3", LUCIE_NIR)]
+    ingest_file(ctx, HEALTH, health_extract(tmp_path, "2025-10", rows, admitted=dict.fromkeys(["E2", "E3"], BAD_DAY)))
+    quarantine = quarantine_path(ctx.quarantine_dir, HEALTH.name, "encounters_2025-10.csv")
+    lines = _quarantined(ctx, quarantine)
+    lines[1]["source_row"] = "2"
+    with quarantine.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(lines[0]))
+        writer.writeheader()
+        writer.writerows(lines)
+    return quarantine
+
+
+def test_a_retry_sets_aside_a_line_refused_not_to_fix_of_a_person_opposed_and_keeps_the_row_to_fix_of_its_number(
+    ctx: IngestContext, tmp_path: Path
+) -> None:
+    """As the purge below, when she is opposed before the retry: the retry set aside both lines of the number,
+    Paul's row to fix counted as opposition and gone from the file. Only her line goes."""
+    quarantine = _her_line_under_his_number(ctx, tmp_path)
+    _oppose_identity(ctx, LUCIE_NIR)
+
+    retried = retry_quarantine(ctx, quarantine)
+
+    assert (retried.rows_read, retried.rows_loaded, retried.rows_quarantined) == (2, 0, 2)
+    assert [(line["source_row"], line["given_name"]) for line in _quarantined(ctx, quarantine)] == [("2", "Paul")]
+    assert _reasons(ctx, retried.batch_id) == [(2, "invalid_date"), (2, "not_to_fix")]
+    assert _kept_anywhere(ctx, LUCIE_SIGNS) == [] and _balanced(ctx)
+
+
 def test_opposition_takes_out_a_line_refused_not_to_fix_and_leaves_the_row_to_fix_of_its_number(
     ctx: IngestContext, tmp_path: Path
 ) -> None:
@@ -452,15 +483,7 @@ def test_opposition_takes_out_a_line_refused_not_to_fix_and_leaves_the_row_to_fi
     twice). Her opposition took every line of that number out of the file, Paul's row to fix with hers, and counted
     it as opposition: his row was lost without trace. Only her line goes; Paul's stays to fix, its reasons as
     they were (hers, not to fix, never loaded)."""
-    rows = [("E1", MARIE), ("E2", PAUL), ("E3", LUCIE_NIR)]
-    ingest_file(ctx, HEALTH, health_extract(tmp_path, "2025-10", rows, admitted=dict.fromkeys(["E2", "E3"], BAD_DAY)))
-    quarantine = quarantine_path(ctx.quarantine_dir, HEALTH.name, "encounters_2025-10.csv")
-    lines = _quarantined(ctx, quarantine)
-    lines[1]["source_row"] = "2"  # her line moved under his number
-    with quarantine.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(lines[0]))
-        writer.writeheader()
-        writer.writerows(lines)
+    quarantine = _her_line_under_his_number(ctx, tmp_path)
     retried = retry_quarantine(ctx, quarantine)
     assert _reasons(ctx, retried.batch_id) == [(2, "invalid_date"), (2, "not_to_fix")]
 
