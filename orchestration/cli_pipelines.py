@@ -161,18 +161,19 @@ def _batches(where: str = "", params: tuple = ()) -> list[_Batch]:
     import psycopg
 
     from pipelines.ledger import ledger_for_reading
-    from pipelines.retry import rows_to_fix
+    from pipelines.retry import latest_loaded_retry, rows_to_fix
     from pipelines.warehouse import database_url
 
     url = database_url(get_settings())
     if not ledger_for_reading(url):
         return []
     with psycopg.connect(url) as conn:
-        # A batch's rows left to fix, and their reasons, are those its latest retry quarantined again; its retries
-        # add up the rows to fix the steward deleted from the file (given up, still counted as quarantined). A loaded
-        # batch a later period outdated shows as `outdated`; the last column names the batch that took its place
-        # (for a rejected file, the batch the quarantine file of its name belongs to: the first loaded since, or one
-        # loaded before with rows left to fix, which the rejection kept, ingest._reject_file).
+        # A batch's rows left to fix, and their reasons, are those its latest loaded retry quarantined again, where
+        # `quarantine retry` takes them (retry.latest_loaded_retry); its retries add up the rows to fix the steward
+        # deleted from the file (given up, still counted as quarantined). A loaded batch a later period outdated
+        # shows as `outdated`; the last column names the batch that took its place (for a rejected file, the batch
+        # the quarantine file of its name belongs to: the first loaded since, or one loaded before with rows left to
+        # fix, which the rejection kept, ingest._reject_file).
         rows = conn.execute(
             "select b.batch_id, b.source, b.file_name, b.period,"
             " case when b.status = 'loaded' and b.outdated_by is not null then 'outdated' else b.status end,"
@@ -182,14 +183,13 @@ def _batches(where: str = "", params: tuple = ()) -> list[_Batch]:
             " b.not_in_file, coalesce(b.replaced_by, b.outdated_by, loaded.batch_id),"
             " b.retry_of is null, coalesce(retried.batch_id, b.batch_id)"
             " from audit.batches b"
-            " left join lateral (select r.batch_id, r.rows_quarantined from audit.batches r"
-            "   where r.retry_of = b.batch_id order by r.batch_id desc limit 1) as retried on true"
+            f" left join lateral {latest_loaded_retry('b')} as retried on true"
             " left join lateral (select l.batch_id from audit.batches l where b.status = 'rejected'"
             "   and l.source = b.source and l.file_name = b.file_name"
             "   and (l.batch_id > b.batch_id and l.status in ('loaded', 'replaced')"
             "     or l.status = 'loaded' and l.outdated_by is null"
-            "     and coalesce((select r.rows_quarantined from audit.batches r where r.retry_of = l.batch_id"
-            "       order by r.batch_id desc limit 1), l.rows_quarantined) > 0)"
+            f"     and coalesce((select h.rows_quarantined from {latest_loaded_retry('l')} as h),"
+            "       l.rows_quarantined) > 0)"
             "   order by l.batch_id < b.batch_id, l.batch_id limit 1) as loaded on true"
             " left join audit.rejection_counts c on c.batch_id = coalesce(retried.batch_id, b.batch_id)"
             f" where {where or 'true'} group by b.batch_id, retried.batch_id, retried.rows_quarantined, loaded.batch_id"

@@ -37,12 +37,11 @@ def retry_quarantine(ctx: IngestContext, path: Path) -> BatchSummary:
         batch = conn.execute(
             "select b.batch_id, b.status, b.period, b.replaced_by, b.outdated_by, l.file_name, l.period,"
             " b.batch_id in (select batch_id from audit.current_batches where source = b.source),"
-            # the batch holding its rows to fix (its latest retry, quarantining them again, or itself), how many
+            # the batch holding its rows to fix (its latest loaded retry, or itself), how many
             " coalesce(retried.batch_id, b.batch_id), coalesce(retried.rows_quarantined, b.rows_quarantined)"
             " from audit.batches as b left join audit.batches as l"
             " on l.batch_id = coalesce(b.replaced_by, b.outdated_by)"
-            " left join lateral (select r.batch_id, r.rows_quarantined from audit.batches as r"
-            "   where r.retry_of = b.batch_id and r.status = 'loaded' order by r.batch_id desc limit 1) as retried"
+            f" left join lateral {latest_loaded_retry('b')} as retried"
             " on true where b.source = %s and b.file_name = %s and b.retry_of is null"
             # a loaded batch first: a later send of the same name rejected as a whole left its rows to fix
             " order by b.status = 'loaded' desc, b.batch_id desc limit 1",
@@ -103,6 +102,17 @@ def _emptied(path: Path, batch_id: int, original: str, to_fix: int) -> str:
         f"{path.name}: no rows in it to retry (batch {batch_id} of {original} has {to_fix} row(s) to fix). Put back"
         f" those you can fix and retry; to give up the others, delete {path}: they stay counted as quarantined,"
         " never loaded (`abord quarantine list --all`)"
+    )
+
+
+def latest_loaded_retry(batch: str) -> str:
+    """SQL: the latest loaded retry (batch_id, rows_quarantined) of the batch aliased `batch`, which holds its rows
+    to fix, quarantined again; none: the batch itself holds them. A retry rejected as a whole (its file emptied as
+    it was read: no_rows) loaded nothing and quarantined none of them again: they are still in the file, as the
+    loaded retry before it left them. `quarantine retry`, `list` and `show` all take them from here."""
+    return (
+        "(select r.batch_id, r.rows_quarantined from audit.batches as r"
+        f" where r.retry_of = {batch}.batch_id and r.status = 'loaded' order by r.batch_id desc limit 1)"
     )
 
 

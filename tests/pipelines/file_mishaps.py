@@ -1,12 +1,13 @@
 """What happens to partner files as they are read, made to happen in tests: a file another user owns (the tests run
-as root, who reads any file), an upload writing over a file while a batch reads it."""
+as root, who reads any file), an upload writing over a file while a batch reads it, a steward saving a quarantine
+file as it is retried."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
 
-from pipelines import ingest
+from pipelines import ingest, retry
 
 
 def deny_opening(monkeypatch, denied: Callable[[Path], bool]) -> None:
@@ -35,3 +36,15 @@ def write_over_while_read(monkeypatch, sent_again: bytes) -> None:
                     handle.write(sent_again[: len(sent_again) // 4])
 
     monkeypatch.setattr(ingest, "read_rows", upload_begins)
+
+
+def save_over_as_retried(monkeypatch, quarantine: Path, saved: bytes) -> None:
+    """The steward's spreadsheet saves `saved` over a quarantine file once `abord quarantine retry` has checked it,
+    as its batch begins: the batch reads what was saved, which was there from its first look at the file."""
+    real = retry.ingest_extract
+
+    def saved_meanwhile(ctx, contract, extract):
+        quarantine.write_bytes(saved)
+        return real(ctx, contract, extract)
+
+    monkeypatch.setattr(retry, "ingest_extract", saved_meanwhile)

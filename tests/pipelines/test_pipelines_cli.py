@@ -17,7 +17,7 @@ from orchestration.resources import AbordResource
 from pipelines.contract import load_contract, load_contracts
 from pipelines.readers import hmis_export
 from pseudonymisation.keys import new_key
-from tests.pipelines.file_mishaps import deny_opening
+from tests.pipelines.file_mishaps import deny_opening, save_over_as_retried
 from tests.pipelines.hmis_exports import hmis_zip
 from tests.pipelines.test_pipelines_contracts import fingerprint_before_optional_in_file
 
@@ -538,6 +538,48 @@ def test_a_second_retry_gives_up_only_rows_the_first_left_to_fix(steward: Path, 
     assert runner.invoke(app, ["quarantine", "list", "--all"]).output.splitlines()[1].endswith("  2 given up")
     shown = runner.invoke(app, ["quarantine", "show", "1"]).output
     assert "rows read 4, left to fix 0, given up 2; reasons: none" in shown, shown
+
+
+def test_quarantine_list_and_show_take_the_rows_to_fix_from_the_latest_loaded_retry(
+    steward: Path, warehouse_url: str, monkeypatch
+) -> None:
+    """A retry rejected as a whole (here its file saved emptied as it was read: no_rows) loads nothing and quarantines
+    nothing again: the rows to fix are still those the loaded retry before it left, and `quarantine retry` takes them
+    from there. `list` and `show` took them from the latest retry whatever its status: 0 to fix and its no_rows,
+    beside a file the steward filled again with two rows to fix; and a re-send of the file's name rejected since was
+    listed too, pointing at that file as if its own."""
+    path = _tenancies(steward, [f"B{i};P{i};Lyon;30/02/2021;;;400,00" for i in range(1, 4)])
+    assert runner.invoke(app, ["ingest", "--source", "housing_tenancies", str(path)]).exit_code == 0
+    quarantine = steward / "quarantine" / "housing_tenancies" / "tenancies_2025-12.csv.rejected.csv"
+    _resubmit(quarantine, {"1": FIXED, "2": {}, "3": {}}, [])
+    assert "loaded       1  quarantined     2" in runner.invoke(app, ["quarantine", "retry", str(quarantine)]).output
+    to_fix = quarantine.read_bytes()
+    with monkeypatch.context() as patched:
+        save_over_as_retried(patched, quarantine, to_fix.splitlines(keepends=True)[0])
+        rejected = runner.invoke(app, ["quarantine", "retry", str(quarantine)])
+    assert rejected.exit_code == 1 and " rejected " in rejected.stdout, rejected.output
+    quarantine.write_bytes(to_fix)  # the steward puts the rows back
+    assert _ledger(warehouse_url) == [(1, 3, 0, 3, 0), (2, 3, 1, 2, 0), (3, 0, 0, 0, 0)]
+
+    def listed() -> list[str]:
+        lines = runner.invoke(app, ["quarantine", "list"]).output.splitlines()
+        return [line for line in lines[1:] if not line.startswith(" " * 8)]
+
+    (line,) = listed()
+    assert line.split()[:5] == ["1", "housing_tenancies", "tenancies_2025-12.csv", "loaded", "2"], line
+    assert line.endswith("  invalid_date 2"), line
+    shown = runner.invoke(app, ["quarantine", "show", "1"]).output
+    assert "rows read 3, left to fix 2; reasons: invalid_date 2" in shown and f"file: {quarantine}" in shown, shown
+
+    path.write_bytes(b"id_bail;site\r\nB1;Lyon\r\n")  # the same name, a column missing: its file is batch 1's
+    assert runner.invoke(app, ["ingest", "--source", "housing_tenancies", str(path)]).exit_code == 1
+    assert [line.split()[0] for line in listed()] == ["1"]
+    assert "loaded before as batch 1 has rows to fix" in runner.invoke(app, ["quarantine", "show", "4"]).output
+
+    _resubmit(quarantine, {"2": FIXED, "3": FIXED}, [])
+    retried = runner.invoke(app, ["quarantine", "retry", str(quarantine)]).output
+    assert "loaded       2  quarantined     0" in retried and "gives up" not in retried, retried
+    assert runner.invoke(app, ["quarantine", "list"]).output.strip() == "nothing in quarantine"
 
 
 def test_a_quarantine_file_deleted_gives_up_its_rows_to_fix(steward: Path, warehouse_url: str) -> None:
