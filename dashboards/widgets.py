@@ -32,11 +32,13 @@ def choice(
     lang: Lang,
     page: str,
     param: str,
+    linked: str | None = None,
 ) -> str:
     """A selectbox of codes shown by `name` in `lang`, keyed `<page>_<param>`: the code chosen stays chosen across a
     language switch, shown in the new language, and travels in the URL as ?`param`=code, so a shared link opens on
     it. The first code, the default, is left out of the URL, as French is: a link without a period follows the
-    latest one published."""
+    latest one published. `linked`, when given, is the code a link opens on in place of ?`param`'s (the indicators
+    page's sector, which the link's indicator may imply)."""
     key, remembered = f"{page}_{param}", f"chosen.{param}"
     # Binding the selectbox to the URL would put its label there, which changes with the language; its code does
     # not. The choice is the code the reader (or the link) chose, remembered across pages, when the page offers it,
@@ -48,7 +50,7 @@ def choice(
     ctx = get_script_run_ctx()
     going_back = ctx is not None and ctx.is_history_navigation
     if going_back or key not in st.session_state:
-        linked = st.query_params.get(param)
+        linked = linked or st.query_params.get(param)
         if linked in codes:
             st.session_state[remembered] = linked
         elif going_back:

@@ -43,6 +43,7 @@ def render() -> None:
         lang,
         "indicators",
         "sector",
+        linked=_linked_sector(catalogue),
     )
     code = widgets.choice(
         right,
@@ -77,6 +78,20 @@ def render() -> None:
     st.caption(t("table.legend"))
     widgets.download(shown, lang, code, site, period)
     widgets.quarter_after_quarter(values, lang, site, code, entry["unit"])
+
+
+def _linked_sector(catalogue: pd.DataFrame) -> str | None:
+    """The sector a link opens on: the one it names (the default when it names none, or one not offered), unless
+    that one does not hold the indicator the link names, as a link written by hand or in a funder's report may not;
+    then the first sector holding it, whose list offers it (the other list dropped it for its own first indicator).
+    An unknown indicator changes nothing: it falls back quietly, as any code not offered."""
+    sectors = frames.sectors(catalogue)
+    named, indicator = st.query_params.get("sector"), st.query_params.get("indicator")
+    holding = [sector for sector in sectors if indicator in frames.indicators_in(catalogue, sector)]
+    if not holding:
+        return named
+    opened_on = named if named in sectors else sectors[0]
+    return named if opened_on in holding else holding[0]
 
 
 def _metrics(totals: pd.DataFrame, unit: str, lang: Lang, by_cohort: bool) -> None:

@@ -307,6 +307,34 @@ def test_a_shared_link_opens_on_the_choices_it_carries_in_either_language(app_ur
             expect(page).to_have_url(f"{app_url}/{shared}")
 
 
+def test_a_link_with_an_indicator_opens_on_it_in_a_sector_holding_it(app_url: str) -> None:
+    """A link written by hand or in a funder's report, naming an indicator but no sector, or a sector not holding
+    it, opens on that indicator in a sector holding it, written in the URL, in French as in English (the
+    default or linked sector's list did not offer it: the page opened on that sector's first indicator)."""
+    from playwright.sync_api import expect
+
+    # The link, the page's heading, each choice's label with the option shown, and the codes the URL then carries.
+    shown = {
+        "indicators?indicator=health_emergency_visits&site=Lyon": (
+            "Passages aux urgences",
+            {"Secteur": "Santé", "Indicateur": "Passages aux urgences", "Site": "Lyon"},
+            {"sector": "health", "indicator": "health_emergency_visits", "site": "Lyon"},
+        ),
+        "indicators?sector=employment&indicator=health_emergency_visits&lang=English": (
+            "Emergency visits",
+            {"Sector": "Health", "Indicator": "Emergency visits"},
+            {"sector": "health", "indicator": "health_emergency_visits", "lang": "English"},
+        ),
+    }
+    for link, (heading, choices, codes) in shown.items():
+        with opened(app_url, link) as dashboard:
+            page = dashboard.page
+            expect(page.get_by_role("heading", name=heading)).to_be_visible()
+            for label, option in choices.items():
+                expect(dashboard.choice(label)).to_have_value(option)
+            assert link_codes(page) == codes
+
+
 def test_a_choice_changed_is_written_in_the_url_by_its_code_and_kept(app_url: str) -> None:
     """Each choice the reader makes goes into the URL as its code, the default leaving it, kept across a language
     switch and on the next page offering the same choice; a link from any step opens on its choices."""
