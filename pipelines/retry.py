@@ -37,8 +37,8 @@ def retry_quarantine(ctx: IngestContext, path: Path) -> BatchSummary:
         batch = conn.execute(
             "select b.batch_id, b.status, b.period, b.replaced_by, b.outdated_by, l.file_name, l.period,"
             " b.batch_id in (select batch_id from audit.current_batches where source = b.source),"
-            # the batch holding its rows to fix (its latest loaded retry, or itself), how many
-            " coalesce(retried.batch_id, b.batch_id), coalesce(retried.rows_quarantined, b.rows_quarantined)"
+            # the batch holding its rows to fix (its latest loaded retry, or itself)
+            " coalesce(retried.batch_id, b.batch_id)"
             " from audit.batches as b left join audit.batches as l"
             " on l.batch_id = coalesce(b.replaced_by, b.outdated_by)"
             f" left join lateral {latest_loaded_retry('b')} as retried"
@@ -51,7 +51,7 @@ def retry_quarantine(ctx: IngestContext, path: Path) -> BatchSummary:
             if not path.is_file():
                 raise RetryRefused(f"{path}: {NOT_QUARANTINE}")
             raise RetryRefused(f"{path.name}: no batch of {source} was read from {original}")
-        batch_id, status, period, replaced_by, outdated_by, later_file, later_period, current, holding, to_fix = batch
+        batch_id, status, period, replaced_by, outdated_by, later_file, later_period, current, holding = batch
         if status == "rejected":
             raise RetryRefused(
                 f"{original} was rejected as a whole (batch {batch_id}): fix the file itself and load it again"
@@ -68,15 +68,15 @@ def retry_quarantine(ctx: IngestContext, path: Path) -> BatchSummary:
                 f"batch {batch_id} of {original} (period {period}) was outdated by {by}: its rows are no longer"
                 " current, nothing to retry"
             )
+        to_fix_rows = rows_to_fix(conn, holding)
         if not path.is_file():
-            if given_up := len(rows_to_fix(conn, holding)):
-                raise RetryRefused(deleted_gives_up(path, batch_id, given_up))
+            if to_fix_rows:
+                raise RetryRefused(deleted_gives_up(path, batch_id, len(to_fix_rows)))
             raise RetryRefused(f"{path}: no such quarantine file (batch {batch_id} of {original} has no rows to fix)")
         try:
             if next(read_quarantine(path), None) is None:
-                raise RetryRefused(_emptied(path, batch_id, original, to_fix))
+                raise RetryRefused(_emptied(path, batch_id, original, len(to_fix_rows)))
             known = _loaded_refs(conn, ctx, contract, period, path)  # reads every line: a bad one is named here
-            to_fix_rows = rows_to_fix(conn, holding)
             given_up = _given_up(to_fix_rows, path)
         except QuarantineUnreadable as exc:
             raise RetryRefused(str(exc)) from None
