@@ -60,9 +60,10 @@ def renamed_as(name: str, unknown: list[str]) -> bool:
     letter added or dropped (Discharge_Mode, discharge-mode, discharge_modes, discharge_mod). Not merely close
     (renamings), nor one letter changed: an export holds other columns of the same thing (discharge_unit,
     discharge_time, discharge_code), which must not refuse every file lacking it; a misspelt one loads it empty,
-    which the batch's summary says."""
+    which the batch's summary says. A name of no letter or digit (a blank header cell, "-") is no name: nothing
+    renamed a one-letter column to it, and it is passed over as when no column is lacking."""
     bare = _bare(name)
-    return any(_one_letter_apart(bare, _bare(u)) for u in unknown)
+    return any(other and _one_letter_apart(bare, other) for other in map(_bare, unknown))
 
 
 def _bare(name: str) -> str:

@@ -122,6 +122,27 @@ def test_each_format_that_names_its_columns_reads_a_file_lacking_one(contract, t
     assert lacking == []
 
 
+@pytest.mark.parametrize(("fmt", "write"), [("csv", _csv), ("xlsx", _workbook), ("jsonl", _jsonl)])
+@pytest.mark.parametrize("blank", [1, 3])
+def test_a_blank_header_cell_is_no_rename_of_a_one_letter_column_the_file_may_lack(
+    contract, tmp_path: Path, fmt, write, blank: int
+) -> None:
+    """A nameless column (an Excel header's empty cells; a key "") was taken for the name of a one-letter column the
+    file may lack with its letter dropped: the file was refused as missing it. It is read as when no column is
+    lacking: the nameless column is no contract column, and the one-letter column loads empty."""
+    columns = tuple(replace(c, name="m") if c.optional_in_file else c for c in contract.columns)
+    contract = replace(contract, format=replace(contract.format, type=fmt), columns=columns)
+    lines = [",".join([*line.split(",")[:blank], "", *line.split(",")[blank:]]) for line in WITHOUT]
+    lacking: list[str] = []
+    rows = [row for _, row in read_rows(write(tmp_path / f"stays_2025-12.{fmt}", lines), contract, lacking)]
+    assert [(row["stay_id"], row["service"] or None, row.get("m")) for row in rows] == [
+        ("S1", "general", None),
+        ("S2", None, None),
+        ("S3", "cardio", None),
+    ]
+    assert lacking == ["m"]
+
+
 def test_a_json_line_holding_the_key_is_enough(contract, tmp_path: Path) -> None:
     """In JSON lines a key in no line is the header's missing column: one line holding it, the file has it."""
     contract = replace(contract, format=replace(contract.format, type="jsonl"))
