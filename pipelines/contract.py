@@ -83,11 +83,11 @@ FORMAT_KEYS = {
     "sql": {"table", "watermark", "url_env"},
     "hmis": {"resource"},
 }
-# The formats whose files name their columns (a header, a JSON line's keys): a file of one may lack a column its
-# contract declares `optional_in_file` (a column the project added, which a partner's export does not have yet). An
-# HMIS export holds its version's whole column set (a field it never has is `absent`), a FHIR path a resource lacks
-# reads empty anyway, and an sql pull names every column of its table.
-LACKABLE_FORMATS = {"csv", "jsonl", "xlsx"}
+# The formats whose files name their columns (a header, a JSON line's keys, an sql table's columns): a file or table
+# of one may lack a column its contract declares `optional_in_file` (a column the project added, which a partner's
+# export or table does not have yet). An HMIS export holds its version's whole column set (a field it never has is
+# `absent`), and a FHIR path a resource lacks reads empty anyway.
+LACKABLE_FORMATS = {"csv", "jsonl", "sql", "xlsx"}
 # An HMIS column is <File>.<Column>; <File>.<A>+<B> joins two columns of a row as "a+b" for one code list.
 HMIS_COLUMN_RE = re.compile(r"^[A-Z][A-Za-z]*\.[A-Za-z]\w*(\+[A-Za-z]\w*)*$")
 
@@ -115,7 +115,7 @@ class Column:
     # format.resource, a null value marks records that are not rows of it (bed nights among support contacts)
     codes: tuple[tuple[str, str | None], ...] = ()
     absent: bool = False  # the format has no such field: always empty, kept so the raw table has one shape
-    # a partner's file may lack it: loaded empty then, and its batch says so (a renamed one is still refused)
+    # a partner's file or table may lack it: loaded empty then, its batch saying so (a renamed one is still refused)
     optional_in_file: bool = False
     pattern: str | None = None  # a text column's whole value must match it (a code the models take apart)
 
@@ -467,7 +467,7 @@ def load_contract(path: Path) -> Contract:
     lackable = [c.name for c in columns if c.optional_in_file]
     if lackable and source_format.type not in LACKABLE_FORMATS:
         raise ContractError(
-            f"{where}: column(s) {', '.join(lackable)}: 'optional_in_file' is for a file that names its columns"
+            f"{where}: column(s) {', '.join(lackable)}: 'optional_in_file' is for a source that names its columns"
             f" ({', '.join(sorted(LACKABLE_FORMATS))}), not a {source_format.type} source"
         )
     skipping = [c.name for c in columns if any(value is None for _, value in c.codes)]

@@ -11,6 +11,9 @@ A timestamptz watermark's bound is saved in UTC: in the session's local time an 
 back, and the bound read back then skipped the rows of that hour.
 A date column (`type: date`, or the birth date) read from a timestamp takes its date, as a workbook's date-time
 cell does (xlsx.py).
+A column the contract says a source may lack (optional_in_file) that the table does not have is left out of the
+pull: no line holds its key, so the pull's batch loads it empty and says so, as a file's lacking it does. A table
+column that is its name renamed (header.renamed_as) refuses the pull, as a header holding it does.
 """
 
 from __future__ import annotations
@@ -24,9 +27,10 @@ from pathlib import Path
 import psycopg
 import sqlalchemy as sa
 
-from pipelines.contract import Contract
+from pipelines.contract import Column, Contract
 from pipelines.ingest import BatchSummary, IngestContext, ingest_file
 from pipelines.readers.cells import cell_text
+from pipelines.readers.header import missing_refused, renamed_hint
 
 
 class SqlSourceError(ValueError):
@@ -63,15 +67,21 @@ def _last_bound(ctx: IngestContext, contract: Contract) -> object | None:
     return bound_value(row[0]) if row else None
 
 
-def _table(conn: sa.Connection, contract: Contract) -> sa.Table:
+def _table(conn: sa.Connection, contract: Contract) -> tuple[sa.Table, list[Column]]:
+    """The partner table and the contract columns it has: all of them but those it may lack (optional_in_file)."""
     schema, _, name = contract.format.table.rpartition(".")
     try:
         table = sa.Table(name, sa.MetaData(), schema=schema or None, autoload_with=conn)
     except sa.exc.NoSuchTableError:
         raise SqlSourceError(f"{contract.name}: no table {contract.format.table} in the partner database") from None
-    missing = [n for n in [c.name for c in contract.columns] + [contract.format.watermark] if n not in table.c]
-    if missing:
-        raise SqlSourceError(f"{contract.name}: {contract.format.table} has no column(s) {', '.join(missing)}")
+    wanted = list(dict.fromkeys([c.name for c in contract.columns] + [contract.format.watermark]))
+    missing, unknown = [n for n in wanted if n not in table.c], [n for n in table.c.keys() if n not in wanted]
+    refused = missing_refused(contract, missing, unknown)  # the watermark too: it is no contract column
+    if refused:
+        raise SqlSourceError(
+            f"{contract.name}: {contract.format.table} has no column(s) {', '.join(refused)}"
+            f"{renamed_hint(refused, unknown)}"
+        )
     watermark = table.c[contract.format.watermark]
     try:
         kind = watermark.type.python_type
@@ -82,7 +92,7 @@ def _table(conn: sa.Connection, contract: Contract) -> sa.Table:
             f"{contract.name}: the watermark {contract.format.table}.{watermark.name} is {watermark.type}:"
             " it must be an integer, a date or a timestamp"
         )
-    return table
+    return table, [c for c in contract.columns if c.name in table.c]
 
 
 def _failure(contract: Contract, stage: str, exc: sa.exc.SQLAlchemyError) -> SqlSourceError:
@@ -118,11 +128,11 @@ def pull_table(ctx: IngestContext, contract: Contract, landing_dir: Path, url: s
         stage = "connecting to the partner database"
         with engine.connect() as conn:
             stage = f"reading the columns of {fmt.table}"
-            table = _table(conn, contract)
+            table, columns = _table(conn, contract)
             watermark = table.c[fmt.watermark]
             if isinstance(after, datetime) and getattr(watermark.type, "timezone", False):
                 after = after.replace(tzinfo=UTC)  # as bound_text saved it, whatever the session's zone
-            query = sa.select(*[table.c[c.name] for c in contract.columns], watermark.label("_watermark"))
+            query = sa.select(*[table.c[c.name] for c in columns], watermark.label("_watermark"))
             # NULL sorts last in PostgreSQL: it would end the pull and make its high watermark
             query = query.where(watermark.is_not(None) if after is None else watermark > after).order_by(watermark)
             dates = {c.name for c in contract.columns if c.type == "date" or c.role == "birth_date"}
@@ -131,9 +141,7 @@ def pull_table(ctx: IngestContext, contract: Contract, landing_dir: Path, url: s
             with temporary.open("w", encoding="utf-8") as handle:
                 for row in conn.execution_options(stream_results=True).execute(query).mappings():
                     high = row["_watermark"]
-                    values = {
-                        c.name: cell_text(row[c.name], fmt, date_column=c.name in dates) for c in contract.columns
-                    }
+                    values = {c.name: cell_text(row[c.name], fmt, date_column=c.name in dates) for c in columns}
                     handle.write(json.dumps(values, ensure_ascii=False) + "\n")
         if high is not None:
             path = landing_dir / contract.file_pattern.replace("*", bound_text(high), 1)

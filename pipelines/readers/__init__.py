@@ -20,7 +20,8 @@ from pipelines.readers.jsonl import read_jsonl
 from pipelines.readers.xlsx import read_xlsx
 
 Reader = Callable[[Path, Contract], Iterator[tuple[int, Row | RowUnreadable]]]
-# An sql source's pulls are written to landing as JSON lines (pipelines/sql_pull.py), then read like any file.
+# An sql source's pulls are written to landing as JSON lines (pipelines/sql_pull.py), then read like any file:
+# a column its table lacks (optional_in_file) is a key of no line.
 READERS: dict[str, Reader] = {
     "csv": read_delimited,
     "jsonl": read_jsonl,

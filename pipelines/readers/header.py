@@ -38,7 +38,7 @@ def check_header(path: Path, contract: Contract, fields: list[object], lacking: 
     if doubled:
         raise FileRejected("duplicate_column", f"{path.name}: column(s) {', '.join(doubled)} appear twice")
     unknown = [h for h in header if h not in expected]
-    refused = _refusing(contract, missing, unknown)
+    refused = missing_refused(contract, missing, unknown)
     if refused:
         raise FileRejected(
             "missing_column",
@@ -49,8 +49,9 @@ def check_header(path: Path, contract: Contract, fields: list[object], lacking: 
     return header
 
 
-def _refusing(contract: Contract, missing: list[str], unknown: list[str]) -> list[str]:
-    """The missing columns that refuse a file: all but those it may lack (optional_in_file), unless renamed."""
+def missing_refused(contract: Contract, missing: list[str], unknown: list[str]) -> list[str]:
+    """The missing columns that refuse a file (or an sql source's table): all but those it may lack
+    (optional_in_file), unless renamed."""
     may_lack = {c.name for c in contract.columns if c.optional_in_file}
     return [name for name in missing if name not in may_lack or renamed_as(name, unknown)]
 

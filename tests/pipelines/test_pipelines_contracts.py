@@ -191,12 +191,12 @@ def test_contract_errors_name_the_file_and_key(tmp_path: Path, change: tuple[str
         ("{type: xlsx}", True),
         ("{type: jsonl}", True),
         ("{type: fhir}", False),
-        ("{type: sql, table: t, watermark: day, url_env: PARTNER_URL}", False),
+        ("{type: sql, table: t, watermark: day, url_env: PARTNER_URL}", True),
     ],
 )
-def test_only_a_file_that_names_its_columns_may_lack_one(tmp_path: Path, fmt: str, lacks: bool) -> None:
-    """An HMIS export holds its version's whole column set, a FHIR path reads empty when a resource lacks it, an sql
-    table has its columns: none of them is a file lacking a column of its contract."""
+def test_only_a_source_that_names_its_columns_may_lack_one(tmp_path: Path, fmt: str, lacks: bool) -> None:
+    """An HMIS export holds its version's whole column set, a FHIR path reads empty when a resource lacks it: neither
+    is a file lacking a column of its contract. An sql table names its columns, as a header does."""
     text = GOOD.replace("{type: csv}", fmt).replace(
         "{name: day, type: date}", "{name: day, type: date}\n  - {name: mode, optional_in_file: true}"
     )
@@ -206,7 +206,7 @@ def test_only_a_file_that_names_its_columns_may_lack_one(tmp_path: Path, fmt: st
         return
     with pytest.raises(ContractError) as error:
         load_contract(path)
-    assert str(error.value).startswith(f"{path}: column(s) mode: 'optional_in_file' is for a file that names its")
+    assert str(error.value).startswith(f"{path}: column(s) mode: 'optional_in_file' is for a source that names its")
 
 
 def test_a_contract_not_saved_as_utf8_is_named(tmp_path: Path) -> None:

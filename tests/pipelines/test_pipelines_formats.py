@@ -545,16 +545,17 @@ def test_a_partner_table_is_pulled_incrementally_by_its_watermark(
 
 
 def _partner_table(
-    warehouse_url: str, pg_admin_url: str, tmp_path: Path, monkeypatch, ddl: str, rows: str
+    warehouse_url: str, pg_admin_url: str, tmp_path: Path, monkeypatch, ddl: str, rows: str, text: str = SQL_CONTRACT
 ) -> tuple[object, IngestContext]:
-    """A partner database holding care.stays, its URL in the contract's variable; the contract and a context."""
+    """A partner database holding care.stays, its URL in the contract's variable; the contract (`text`) and a
+    context."""
     partner_url = create_database(pg_admin_url)
     with psycopg.connect(partner_url, autocommit=True) as conn:
         conn.execute(f"create schema care; create table care.stays ({ddl})")
         conn.execute(f"insert into care.stays values {rows}")
     monkeypatch.setenv("ABORD_TEST_PARTNER_URL", sqlalchemy_url(partner_url))
     contract_file = tmp_path / "partner_stays.yml"
-    contract_file.write_text(SQL_CONTRACT)
+    contract_file.write_text(text)
     contract = load_contract(contract_file)
     ensure_raw_tables(warehouse_url, {contract.name: contract})
     return contract, IngestContext(
@@ -644,6 +645,82 @@ def test_a_timestamptz_watermark_misses_no_row_when_clocks_go_back(
 
 
 STAYS_DDL = "stay_id integer, nom text, prenom text, naissance date, service text, admitted date, updated_at {}"
+
+
+# a column the project added, which the partner's table may not have yet
+SQL_CONTRACT_MAY_LACK = SQL_CONTRACT + (
+    "  - {name: discharge_mode, as: discharge_mode, allowed: [domicile, deces], optional_in_file: true}\n"
+)
+DUPONT = "(1, 'Dupont', 'Marie', '1980-04-12', 'general', '2024-01-03', '2024-01-04 10:00'"
+
+
+def test_a_partner_table_lacking_a_column_it_may_lack_loads_it_empty_and_says_so(
+    warehouse_url: str, pg_admin_url: str, tmp_path: Path, monkeypatch
+) -> None:
+    """As a file lacking it does. optional_in_file was refused on an sql contract: a column added to a partner's
+    contract stopped their pulls until their table had it."""
+    contract, ctx = _partner_table(
+        warehouse_url,
+        pg_admin_url,
+        tmp_path,
+        monkeypatch,
+        STAYS_DDL.format("timestamp"),
+        DUPONT + ")",
+        SQL_CONTRACT_MAY_LACK,
+    )
+    landing = tmp_path / "landing"
+
+    first = pull_table(ctx, contract, landing)
+
+    assert (first.status, first.rows_read, first.rows_loaded) == ("loaded", 1, 1)
+    assert first.not_in_file == ("discharge_mode",)
+    assert first.line().endswith("quarantined     0  discharge_mode not in the file: loaded empty")
+    with psycopg.connect(os.environ["ABORD_TEST_PARTNER_URL"].replace("+psycopg", ""), autocommit=True) as conn:
+        conn.execute("alter table care.stays add column discharge_mode text")
+        conn.execute(
+            "insert into care.stays values (2, 'Martin', 'Paul', '1975-06-01', 'general', '2024-02-01',"
+            " '2024-02-02 09:30', 'domicile')"
+        )
+    second = pull_table(ctx, contract, landing)
+    assert (second.status, second.rows_loaded, second.not_in_file) == ("loaded", 1, ())
+    with psycopg.connect(ctx.url) as conn:
+        batches = conn.execute("select not_in_file from audit.batches order by batch_id").fetchall()
+        loaded = conn.execute(
+            "select admission_date, discharge_mode from raw.partner_stays order by admission_date"
+        ).fetchall()
+    assert batches == [(["discharge_mode"],), ([],)]
+    assert loaded == [(date(2024, 1, 3), None), (date(2024, 2, 1), "domicile")]
+
+
+@pytest.mark.parametrize("column", ["discharge_modes", "Discharge_Mode", "discharge_mod"])
+def test_a_partner_table_holding_a_column_it_may_lack_renamed_is_refused(
+    warehouse_url: str, pg_admin_url: str, tmp_path: Path, monkeypatch, column: str
+) -> None:
+    """A table column that is its name but for case, separators and one letter is a rename, as in a file's header:
+    refused, never loaded empty; another column of the same thing (one letter changed) is not."""
+    contract, ctx = _partner_table(
+        warehouse_url,
+        pg_admin_url,
+        tmp_path,
+        monkeypatch,
+        STAYS_DDL.format("timestamp") + f', "{column}" text',
+        DUPONT + ", 'domicile')",
+        SQL_CONTRACT_MAY_LACK,
+    )
+    landing = tmp_path / "landing"
+
+    with pytest.raises(SqlSourceError) as refused:
+        pull_table(ctx, contract, landing)
+
+    assert str(refused.value) == (
+        f"partner_stays: care.stays has no column(s) discharge_mode (renamed: '{column}' instead of 'discharge_mode'?)"
+    )
+    assert not [p for p in landing.rglob("*") if p.is_file()]
+    with psycopg.connect(ctx.url) as conn:
+        assert conn.execute("select count(*) from audit.batches").fetchone() == (0,)
+    with psycopg.connect(os.environ["ABORD_TEST_PARTNER_URL"].replace("+psycopg", ""), autocommit=True) as conn:
+        conn.execute(f'alter table care.stays rename column "{column}" to discharge_code')
+    assert pull_table(ctx, contract, landing).not_in_file == ("discharge_mode",)
 
 
 def test_a_connection_that_fails_is_a_clear_error_naming_source_table_and_step(
