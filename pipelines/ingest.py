@@ -40,6 +40,7 @@ from pipelines.quarantine import (
     FILE_ROW,
     QuarantineWriter,
     Rejected,
+    Snapshot,
     drop_lines,
     quarantine_path,
     rows_left_without_line,
@@ -169,6 +170,7 @@ class Extract:
     retry_of: int | None = None
     known_refs: frozenset[str] = frozenset()  # record refs already loaded in the period (for a retry)
     given_up: int = 0  # a retry: its batch's rows to fix not in the file (retry.given_up)
+    snapshot: Snapshot | None = None  # a retry: its file as read once, whose bytes the batch is of
     beside: tuple[Path, ...] = ()  # the files read with `path` (a FHIR export's Patient file): part of the batch
     shrink_allowed: bool = False  # `abord ingest --replace-period`: replaces its period however few rows it keeps
 
@@ -447,7 +449,7 @@ def _spool(ctx: IngestContext, contract: Contract, pending: list, spool: BatchSp
 def ingest_extract(ctx: IngestContext, contract: Contract, extract: Extract) -> BatchSummary:
     ctx.ensure_schema()
     try:
-        before, sha = stamps(extract.files), batch_sha256(extract.path, extract.beside)
+        before, sha = _stamped(extract)
     except FileNotFoundError:
         return _moved(contract, extract, None)
     except OSError as exc:  # a file of another owner in mode 0600, or locked: the source's other files still load
@@ -511,9 +513,17 @@ def ingest_extract(ctx: IngestContext, contract: Contract, extract: Extract) -> 
     return summary
 
 
+def _stamped(extract: Extract) -> tuple[Stamps, str]:
+    """Its files' stamps as they are read, and the sha256 the batch is known by; a retry's, those of the bytes it
+    read once (its snapshot): a save since then is a change while it was read."""
+    if extract.snapshot is not None:
+        return (extract.snapshot.stamp,), extract.snapshot.sha256
+    return stamps(extract.files), batch_sha256(extract.path, extract.beside)
+
+
 def _moved(contract: Contract, extract: Extract, before: Stamps | None) -> BatchSummary | None:
     """A summary recording nothing when the file, or one read with it, changed or went while its batch read it."""
-    moved = moved_on(extract.files, before)
+    moved = moved_on(extract.files, before, retry=extract.retry_of is not None)
     if moved is None:
         return None
     status, message = moved
@@ -641,6 +651,13 @@ def _load(ctx, contract, extract, sha, batch: _ReadBatch) -> tuple[BatchSummary,
         hold_past_commit(cur)
         gone = tuple(sorted({name for _, name in replaced} | set(outdated.files)))
         settled = _Settled(gone, outdated_itself, replaced_rows + outdated.rows_deleted)
+        if extract.snapshot is not None and (moved := _moved(contract, extract, (extract.snapshot.stamp,))):
+            # The steward saved the retried file again since it was read: its rejected rows would be written over
+            # what they saved, lost. Refused rather than loaded (the rows they saved may differ from those read):
+            # nothing recorded, their file left as saved for a retry to read. Checked last, under the lock held
+            # through the rename; a save in the moment between the two is not seen.
+            conn.rollback()
+            return moved, _Settled()
         conn.commit()
         # committed: the partial file is now the only copy of the rejected rows, kept should the rename fail (the
         # source's next load puts it in place: quarantine_leftovers)

@@ -7,6 +7,8 @@ keep their source row numbers. These files may hold identifiers: they never reac
 from __future__ import annotations
 
 import csv
+import hashlib
+import io
 import os
 import re
 import shutil
@@ -15,6 +17,7 @@ from collections.abc import Iterator, Mapping, Set
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipelines.arrival import Stamp, stamp
 from pipelines.readers import Row
 from pipelines.validation import Problem
 
@@ -157,14 +160,18 @@ class QuarantineUnreadable(ValueError):
 SAVE_AS = 'Save it as "CSV UTF-8 (comma delimited)" and try again.'
 
 
-def _lines(path: Path) -> Iterator[tuple[int, int, dict[str, str]]]:
+def _lines(path: Path, data: bytes | None = None) -> Iterator[tuple[int, int, dict[str, str]]]:
     """(line number, source row, line) per line of a quarantine file, as a spreadsheet may save it again: with a
     byte-order mark (Excel's CSV UTF-8) and blank lines (empty rows of the sheet), skipped. Any other shape is
     refused by name before a row is used: a semicolon-separated or Windows-1252 save, a row number changed to one
     no row was written with, a quote never closed (past csv's field limit; a shorter one is read as one value, as
-    csv reads it)."""
+    csv reads it). ``data``: the file's bytes as read already (``Snapshot``), else they are read from ``path``."""
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
+        if data is None:
+            opened = path.open(encoding="utf-8-sig", newline="")
+        else:
+            opened = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
+        with opened as handle:
             reader = csv.DictReader(handle)
             if (reader.fieldnames or [])[: len(HEADER)] != HEADER:
                 raise QuarantineUnreadable(
@@ -213,17 +220,33 @@ def lines_within(path: Path, other: Path) -> bool:
     return all(tuple(line.values()) in held for *_, line in _lines(path))
 
 
-def read_quarantine(path: Path) -> Iterator[tuple[int, Row]]:
-    """The rows of a quarantine file as the steward left them, under their source row numbers."""
-    for _, number, row in numbered_rows(path):
-        yield number, row
-
-
-def numbered_rows(path: Path) -> Iterator[tuple[int, int, Row]]:
-    """(line number, source row, row) per row of a quarantine file, for messages naming the line."""
-    for line_number, number, line in _lines(path):
+def numbered_rows(path: Path, data: bytes | None = None) -> Iterator[tuple[int, int, Row]]:
+    """(line number, source row, row) per row of a quarantine file, for messages naming the line; ``data`` as
+    ``_lines`` takes it."""
+    for line_number, number, line in _lines(path, data):
         if number != FILE_ROW:
             yield line_number, number, {k: v for k, v in line.items() if k not in HEADER}
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A quarantine file read once, as ``abord quarantine retry`` uses it: whether it is empty, which rows it
+    holds, the rows loaded and the sha256 the batch is known by all come from the same bytes, whatever the
+    steward's spreadsheet saves over the file meanwhile; ``stamp``, taken before they were read, tells whether it
+    did (``arrival.moved_on``)."""
+
+    path: Path
+    stamp: Stamp | None
+    sha256: str
+    rows: tuple[tuple[int, int, Row], ...]  # numbered_rows of those bytes
+
+
+def snapshot(path: Path) -> Snapshot:
+    """Raises OSError when the file cannot be read, QuarantineUnreadable naming file and line when it is in
+    another shape: a snapshot holds every row, read and checked."""
+    before = stamp(path)
+    data = path.read_bytes()  # rejected rows only: small
+    return Snapshot(path, before, hashlib.sha256(data).hexdigest(), tuple(numbered_rows(path, data)))
 
 
 class QuarantineChanged(RuntimeError):

@@ -10,7 +10,7 @@ import psycopg
 from pipelines.arrival import UNREADABLE, unreadable
 from pipelines.contract import Contract
 from pipelines.ingest import OPPOSITION, BatchSummary, Extract, IngestContext, ingest_extract
-from pipelines.quarantine import QuarantineUnreadable, numbered_rows, original_name, read_quarantine
+from pipelines.quarantine import QuarantineUnreadable, Snapshot, original_name, snapshot
 from pipelines.readers import Row, RowUnreadable
 from pipelines.validation import RowValidator
 from pseudonymisation.link_keys import record_key
@@ -69,27 +69,32 @@ def retry_quarantine(ctx: IngestContext, path: Path) -> BatchSummary:
                 " current, nothing to retry"
             )
         to_fix_rows = rows_to_fix(conn, holding)
-        if not path.is_file():
-            if to_fix_rows:
-                raise RetryRefused(deleted_gives_up(path, batch_id, len(to_fix_rows)))
-            raise RetryRefused(f"{path}: no such quarantine file (batch {batch_id} of {original} has no rows to fix)")
+        # Read once, every line checked (a bad one is named here): all the retry says and loads is of these bytes,
+        # whatever the steward's spreadsheet saves meanwhile (the batch is refused if it does, ingest._load)
         try:
-            if next(read_quarantine(path), None) is None:
-                raise RetryRefused(_emptied(path, batch_id, original, len(to_fix_rows)))
-            known = _loaded_refs(conn, ctx, contract, period, path)  # reads every line: a bad one is named here
-            given_up = _given_up(to_fix_rows, path)
+            read = snapshot(path)
+        except FileNotFoundError:
+            if to_fix_rows:
+                raise RetryRefused(deleted_gives_up(path, batch_id, len(to_fix_rows))) from None
+            raise RetryRefused(
+                f"{path}: no such quarantine file (batch {batch_id} of {original} has no rows to fix)"
+            ) from None
         except QuarantineUnreadable as exc:
             raise RetryRefused(str(exc)) from None
         except OSError as exc:  # another owner's file in mode 0600, a lock: said as ingestion says it, not a traceback
             return BatchSummary(source, path.name, UNREADABLE, message=unreadable([path], exc, retry=True))
+        if not read.rows:
+            raise RetryRefused(_emptied(path, batch_id, original, len(to_fix_rows)))
+        known = _loaded_refs(conn, ctx, contract, period, read)
     extract = Extract(
         path=path,
-        rows=lambda _lacking: _retried_rows(path, batch_id, to_fix_rows),  # a quarantine file has every column
+        rows=lambda _lacking: _retried_rows(read, batch_id, to_fix_rows),  # a quarantine file has every column
         period=period,
         quarantine=path,
         retry_of=batch_id,
         known_refs=known,
-        given_up=given_up,
+        given_up=_given_up(to_fix_rows, read),
+        snapshot=read,
     )
     return ingest_extract(ctx, contract, extract)
 
@@ -137,20 +142,20 @@ def rows_to_fix(conn, holding: int) -> frozenset[int]:
     return frozenset(row for (row,) in held)
 
 
-def _given_up(to_fix: frozenset[int], path: Path) -> int:
+def _given_up(to_fix: frozenset[int], read: Snapshot) -> int:
     """The rows to fix the steward deleted from the quarantine file: told apart by their source rows, not counted,
     so a row added to the file hides none. They stay counted as quarantined in the batch holding them, never
     loaded."""
-    return len(to_fix - {number for number, _ in read_quarantine(path)})
+    return len(to_fix - {number for _, number, _ in read.rows})
 
 
-def _retried_rows(path: Path, batch_id: int, to_fix: frozenset[int]) -> Iterator[tuple[int, Row | RowUnreadable]]:
+def _retried_rows(read: Snapshot, batch_id: int, to_fix: frozenset[int]) -> Iterator[tuple[int, Row | RowUnreadable]]:
     """The file's rows, but a line that is not one of the rows to fix, or repeats one, is quarantined again (not
     to fix) and never loaded: the warehouse holds what the partner sent, each row once under its number, not a row
     put in the file at retry time; counted as quarantined, rows read = rows loaded + rows quarantined still holds."""
     first: dict[int, int] = {}  # source row -> the line that brought it
-    for line, number, row in numbered_rows(path):
-        where = f"{path.name}: line {line}: source_row {number}"
+    for line, number, row in read.rows:
+        where = f"{read.path.name}: line {line}: source_row {number}"
         if number not in to_fix:
             why = f"is not one of batch {batch_id}'s rows to fix (loaded, given up, or added to the file)"
             yield number, RowUnreadable(NOT_TO_FIX, f"{where} {why}", row)
@@ -161,13 +166,13 @@ def _retried_rows(path: Path, batch_id: int, to_fix: frozenset[int]) -> Iterator
             yield number, row
 
 
-def _loaded_refs(conn, ctx: IngestContext, contract: Contract, period: str, path: Path) -> frozenset[str]:
+def _loaded_refs(conn, ctx: IngestContext, contract: Contract, period: str, read: Snapshot) -> frozenset[str]:
     """Which of the file's record refs are already loaded in the period: those rows would repeat an id. Only
     the file's own refs are looked up: the period may hold millions."""
     validate = RowValidator(contract, ctx.today)
     record_id = contract.record_id.name
     refs = set()
-    for _, row in read_quarantine(path):
+    for _, _, row in read.rows:
         value = validate(row)[0].get(record_id)
         if value is not None:
             refs.add(record_key(ctx.key, contract.name, str(value)))

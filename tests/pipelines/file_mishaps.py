@@ -38,13 +38,21 @@ def write_over_while_read(monkeypatch, sent_again: bytes) -> None:
     monkeypatch.setattr(ingest, "read_rows", upload_begins)
 
 
-def save_over_as_retried(monkeypatch, quarantine: Path, saved: bytes) -> None:
-    """The steward's spreadsheet saves `saved` over a quarantine file once `abord quarantine retry` has checked it,
-    as its batch begins: the batch reads what was saved, which was there from its first look at the file."""
-    real = retry.ingest_extract
+def save_over_as(monkeypatch, step: tuple[object, str], quarantine: Path, saved: bytes) -> None:
+    """The steward's spreadsheet saves `saved` over a quarantine file as `abord quarantine retry` comes to `step`
+    (a module and the name of the function it calls there): once the retry has read the file (retry._loaded_refs),
+    as its batch begins (retry.ingest_extract), or as it records its reasons before it commits
+    (ingest.record_rejections)."""
+    module, name = step
+    real = getattr(module, name)
 
-    def saved_meanwhile(ctx, contract, extract):
+    def saved_meanwhile(*args, **kwargs):
         quarantine.write_bytes(saved)
-        return real(ctx, contract, extract)
+        return real(*args, **kwargs)
 
-    monkeypatch.setattr(retry, "ingest_extract", saved_meanwhile)
+    monkeypatch.setattr(module, name, saved_meanwhile)
+
+
+ONCE_READ = (retry, "_loaded_refs")
+AS_ITS_BATCH_BEGINS = (retry, "ingest_extract")
+AS_ITS_BATCH_COMMITS = (ingest, "record_rejections")

@@ -34,7 +34,6 @@ from pipelines.quarantine import (
     drop_lines,
     numbered_rows,
     quarantine_path,
-    read_quarantine,
     write_quarantine,
 )
 from pipelines.quarantine_purge import purge_opposed
@@ -504,7 +503,7 @@ def test_two_processes_quarantining_one_file_keep_their_own_partial_files(tmp_pa
     other.join()
     assert other.exitcode == 0
     ours.close().replace(path)
-    assert [number for number, _ in read_quarantine(path)] == [7]
+    assert [number for _, number, _ in numbered_rows(path)] == [7]
 
 
 def test_a_load_removes_the_partial_quarantine_files_a_killed_load_of_its_source_left(ctx, tmp_path: Path, caplog):
@@ -873,7 +872,7 @@ def test_a_retry_of_a_leftovers_rows_the_steward_fixed_reads_the_fixes(ctx, tmp_
     _fix_first_row(quarantine, date_debut="28/02/2021")
 
     assert retry_quarantine(ctx, quarantine).rows_loaded == 1
-    assert [line["id_bail"] for _, line in read_quarantine(quarantine)] == ["A3"]
+    assert [line["id_bail"] for *_, line in numbered_rows(quarantine)] == ["A3"]
     ingest_file(ctx, TENANCIES, extract)  # the retry holds the place now: the partial file goes
     assert list(quarantine.parent.iterdir()) == [quarantine]
     assert _balances(ctx.url) == []

@@ -15,9 +15,16 @@ from orchestration.cli import app
 from orchestration.ingestion import ingest_batches
 from orchestration.resources import AbordResource
 from pipelines.contract import load_contract, load_contracts
+from pipelines.ledger import record_batch, record_rejections
 from pipelines.readers import hmis_export
 from pseudonymisation.keys import new_key
-from tests.pipelines.file_mishaps import deny_opening, save_over_as_retried
+from tests.pipelines.file_mishaps import (
+    AS_ITS_BATCH_BEGINS,
+    AS_ITS_BATCH_COMMITS,
+    ONCE_READ,
+    deny_opening,
+    save_over_as,
+)
 from tests.pipelines.hmis_exports import hmis_zip
 from tests.pipelines.test_pipelines_contracts import fingerprint_before_optional_in_file
 
@@ -541,24 +548,23 @@ def test_a_second_retry_gives_up_only_rows_the_first_left_to_fix(steward: Path, 
 
 
 def test_quarantine_list_and_show_take_the_rows_to_fix_from_the_latest_loaded_retry(
-    steward: Path, warehouse_url: str, monkeypatch
+    steward: Path, warehouse_url: str
 ) -> None:
-    """A retry rejected as a whole (here its file saved emptied as it was read: no_rows) loads nothing and quarantines
-    nothing again: the rows to fix are still those the loaded retry before it left, and `quarantine retry` takes them
-    from there. `list` and `show` took them from the latest retry whatever its status: 0 to fix and its no_rows,
-    beside a file the steward filled again with two rows to fix; and a re-send of the file's name rejected since was
+    """A retry rejected as a whole (an older abord's, its file saved emptied as it was read: no_rows) loads nothing
+    and quarantines nothing again: the rows to fix are still those the loaded retry before it left, and `quarantine
+    retry` takes them from there. `list` and `show` took them from the latest retry whatever its status: 0 to fix
+    and its no_rows, beside a file holding two rows to fix; and a re-send of the file's name rejected since was
     listed too, pointing at that file as if its own."""
     path = _tenancies(steward, [f"B{i};P{i};Lyon;30/02/2021;;;400,00" for i in range(1, 4)])
     assert runner.invoke(app, ["ingest", "--source", "housing_tenancies", str(path)]).exit_code == 0
     quarantine = steward / "quarantine" / "housing_tenancies" / "tenancies_2025-12.csv.rejected.csv"
     _resubmit(quarantine, {"1": FIXED, "2": {}, "3": {}}, [])
     assert "loaded       1  quarantined     2" in runner.invoke(app, ["quarantine", "retry", str(quarantine)]).output
-    to_fix = quarantine.read_bytes()
-    with monkeypatch.context() as patched:
-        save_over_as_retried(patched, quarantine, to_fix.splitlines(keepends=True)[0])
-        rejected = runner.invoke(app, ["quarantine", "retry", str(quarantine)])
-    assert rejected.exit_code == 1 and " rejected " in rejected.stdout, rejected.output
-    quarantine.write_bytes(to_fix)  # the steward puts the rows back
+    with psycopg.connect(warehouse_url) as conn, conn.cursor() as cur:  # as an older abord recorded it: this one
+        # refuses a file saved again as it is retried before recording anything
+        tenancies = load_contracts()["housing_tenancies"]
+        rejected = record_batch(cur, tenancies, quarantine.name, "0" * 64, "2025-12", (0, 0, 0), "rejected", 1)
+        record_rejections(cur, rejected, [(0, None, "no_rows")])
     assert _ledger(warehouse_url) == [(1, 3, 0, 3, 0), (2, 3, 1, 2, 0), (3, 0, 0, 0, 0)]
 
     def listed() -> list[str]:
@@ -635,32 +641,58 @@ def test_a_retry_refuses_a_source_row_no_row_was_written_with(steward: Path, war
     assert _ledger(warehouse_url) == [(1, 2, 1, 1, 0)]
 
 
-@pytest.mark.parametrize("readable_opens", [0, 1], ids=["at_once", "at_its_sha256"])
-def test_quarantine_retry_of_a_file_it_cannot_read_names_it_and_fails(
-    steward: Path, monkeypatch, readable_opens: int
-) -> None:
-    """A PermissionError as the retry first reads the file was a traceback; at ingestion's sha256, after that read,
-    it said unreadable with exit 0 and that a run would read it (no run reads a quarantine file). As root, the tests
-    raise it as the OS would."""
+def test_quarantine_retry_of_a_file_it_cannot_read_names_it_and_fails(steward: Path, monkeypatch) -> None:
+    """A PermissionError as the retry reads the file was a traceback; at ingestion's sha256, a second read since
+    gone (the retry reads the file once), it said unreadable with exit 0 and that a run would read it (no run reads
+    a quarantine file). As root, the tests raise it as the OS would."""
     quarantine = _quarantined(steward)
     to_fix = quarantine.read_bytes()
-    real_open, opens = Path.open, []
-
-    def denied(file: Path, *args, **kwargs):
-        if file == quarantine:
-            opens.append(file)
-            if len(opens) > readable_opens:
-                raise PermissionError(13, "Permission denied", str(file))
-        return real_open(file, *args, **kwargs)
-
     with monkeypatch.context() as patched:
-        patched.setattr(Path, "open", denied)
+        deny_opening(patched, lambda file: file == quarantine)
         locked = runner.invoke(app, ["quarantine", "retry", str(quarantine)])
     assert isinstance(locked.exception, SystemExit) and locked.exit_code == 1, locked.output
     assert " unreadable " in locked.stdout and f"{quarantine.name} cannot be read: Permission denied" in locked.stdout
     assert "once the abord user can read it, `abord quarantine retry` reads it" in locked.stdout
     assert quarantine.read_bytes() == to_fix, "left as it was"
     assert "left to fix 1; reasons: invalid_date 1" in runner.invoke(app, ["quarantine", "show", "1"]).output
+
+
+SAVED_AS_RETRIED = {  # what the steward's spreadsheet saves over a quarantine file as it is retried, and a retry of it
+    "emptied": "no rows in it to retry (batch 1 of tenancies_2025-12.csv has 1 row(s) to fix)",
+    "with_semicolons": "line 1 is not the header of a quarantine file",
+    "fixed": "read       1  loaded       1  quarantined     0",
+}
+
+
+@pytest.mark.parametrize(
+    ("step", "saved"),
+    [(ONCE_READ, "emptied"), (AS_ITS_BATCH_BEGINS, "with_semicolons"), (AS_ITS_BATCH_COMMITS, "fixed")],
+    ids=["emptied_once_read", "unreadable_as_its_batch_begins", "fixed_as_its_batch_commits"],
+)
+def test_a_quarantine_file_saved_again_as_it_is_retried_is_left_as_saved(
+    steward: Path, warehouse_url: str, monkeypatch, step, saved: str
+) -> None:
+    """The retry read the file again and again: emptied after its first look, it was recorded rejected (no_rows),
+    all its rows given up; saved in another shape as its batch began, a traceback; fixed as its batch loaded, the
+    rows it had read were put in its place, the steward's fix lost. It reads the file once, and a save since then
+    refuses its batch before it commits: nothing recorded, the file as saved, and the next retry reads that."""
+    quarantine = _quarantined(steward)
+    lines = quarantine.read_bytes().splitlines(keepends=True)
+    versions = {
+        "emptied": lines[0],
+        "with_semicolons": b"".join(lines).replace(b",", b";"),
+        "fixed": lines[0] + lines[1].replace(b"31/02/2021", b"28/02/2021"),
+    }
+    with monkeypatch.context() as patched:
+        save_over_as(patched, step, quarantine, versions[saved])
+        retried = runner.invoke(app, ["quarantine", "retry", str(quarantine)])
+
+    assert isinstance(retried.exception, SystemExit) and retried.exit_code == 1, retried.output
+    assert quarantine.name in retried.stdout
+    assert "saved again while it was retried: nothing loaded, nothing recorded" in retried.stdout, retried.output
+    assert quarantine.read_bytes() == versions[saved]
+    assert _ledger(warehouse_url) == [(1, 2, 1, 1, 0)]
+    assert SAVED_AS_RETRIED[saved] in runner.invoke(app, ["quarantine", "retry", str(quarantine)]).output
 
 
 def test_quarantine_says_a_batch_outdated_by_a_later_period_has_nothing_to_retry(steward: Path) -> None:
