@@ -155,25 +155,26 @@ class _Batch:
     later: int | None  # the batch that took its place (a rejected file's: the one its quarantine file belongs to)
     path: Path | None  # its quarantine file, None when its rows to fix went with a later batch
     deleted: int = 0  # rows to fix its quarantine file held when the steward deleted it
+    to_delete: int = 0  # lines of its quarantine file a retry refused as not to fix: for the steward to delete
 
 
 def _batches(where: str = "", params: tuple = ()) -> list[_Batch]:
     import psycopg
 
     from pipelines.ledger import ledger_for_reading
-    from pipelines.retry import latest_loaded_retry, rows_to_fix
+    from pipelines.retry import latest_loaded_retry, lines_not_to_fix, rows_to_fix
     from pipelines.warehouse import database_url
 
     url = database_url(get_settings())
     if not ledger_for_reading(url):
         return []
     with psycopg.connect(url) as conn:
-        # A batch's rows left to fix, and their reasons, are those its latest loaded retry quarantined again, where
-        # `quarantine retry` takes them (retry.latest_loaded_retry); its retries add up the rows to fix the steward
-        # deleted from the file (given up, still counted as quarantined). A loaded batch a later period outdated
-        # shows as `outdated`; the last column names the batch that took its place (for a rejected file, the batch
-        # the quarantine file of its name belongs to: the first loaded since, or one loaded before with rows left to
-        # fix, which the rejection kept, ingest._reject_file).
+        # A batch's rows quarantined, and their reasons, are those its latest loaded retry quarantined again, where
+        # `quarantine retry` takes its rows to fix (retry.latest_loaded_retry); its retries add up the rows to fix
+        # the steward deleted from the file (given up, still counted as quarantined). A loaded batch a later period
+        # outdated shows as `outdated`; the last column names the batch that took its place (for a rejected file,
+        # the batch the quarantine file of its name belongs to: the first loaded since, or one loaded before with
+        # rows left to fix, which the rejection kept, ingest._reject_file).
         rows = conn.execute(
             "select b.batch_id, b.source, b.file_name, b.period,"
             " case when b.status = 'loaded' and b.outdated_by is not null then 'outdated' else b.status end,"
@@ -201,12 +202,19 @@ def _batches(where: str = "", params: tuple = ()) -> list[_Batch]:
         batches = []
         for *row, later, original, holding in rows:
             batch = _Batch(*row, later, None if later is not None else _quarantine_file(row[1], row[2]))
-            if original and batch.status == "loaded" and batch.to_fix and not batch.path.exists():
-                # the steward deleted its file, as the refusal of an emptied one tells them to: told from the file
-                # being gone, nothing to record (a re-send of the period takes its rows to fix as it takes the file)
-                batch.deleted = len(rows_to_fix(conn, holding))
-                if batch.deleted:
-                    batch.to_fix, batch.given_up = 0, batch.given_up + batch.deleted
+            if original and batch.status == "loaded" and batch.to_fix:
+                # its rows quarantined are not all to fix: a line a retry refused as not to fix (added or repeated
+                # by the steward) is to delete, an opposed person's row is in no file; the rows to fix are those
+                # `quarantine retry` takes
+                batch.to_fix = len(rows_to_fix(conn, holding))
+                if batch.path.exists():
+                    batch.to_delete = lines_not_to_fix(conn, holding)
+                elif batch.to_fix:
+                    # the steward deleted its file, as the refusal of an emptied one tells them to: told from the
+                    # file being gone, nothing to record (a re-send of the period takes its rows to fix as it takes
+                    # the file)
+                    batch.deleted, batch.to_fix = batch.to_fix, 0
+                    batch.given_up += batch.deleted
             batches.append(batch)
     return batches
 
@@ -228,6 +236,7 @@ def quarantine_list(
     --all, also batches whose file lacked a column it may lack (loaded empty: nothing to retry, the export is short),
     and those whose rows to fix were fixed or given up."""
     from pipelines.ingest import not_in_file_note
+    from pipelines.retry import NOT_TO_FIX
 
     rows = _batches(
         "(b.rows_quarantined > 0 or b.status = 'rejected' or cardinality(b.not_in_file) > 0) and b.retry_of is null"
@@ -239,7 +248,9 @@ def quarantine_list(
     typer.echo(f"{'batch':>6}  {'source':<22} {'file':<30} {'status':<9} {'to fix':>8}  reasons")
     for row in rows:
         not_in_file = row.not_in_file and not_in_file_note(row.not_in_file)
-        notes = "; ".join(filter(None, [row.reasons, not_in_file, row.given_up and f"{row.given_up} given up"]))
+        to_delete = row.to_delete and f"{row.to_delete} to delete ({NOT_TO_FIX})"
+        given_up = row.given_up and f"{row.given_up} given up"
+        notes = "; ".join(filter(None, [row.reasons, to_delete, not_in_file, given_up]))
         typer.echo(f"{row.batch_id:>6}  {row.source:<22} {row.file_name:<30} {row.status:<9} {row.to_fix:>8}  {notes}")
         if row.path and row.path.exists():
             typer.echo(f"{'':>8}{row.path}")
@@ -250,7 +261,7 @@ def quarantine_show(batch: int = typer.Argument(..., help="The batch id (see `ab
     """One batch's reasons per row, from its quarantine file (messages may quote the rejected values)."""
     from pipelines.ingest import not_in_file_note
     from pipelines.quarantine import QuarantineUnreadable, reasons_in
-    from pipelines.retry import deleted_gives_up
+    from pipelines.retry import NOT_TO_FIX, deleted_gives_up
 
     rows = _batches("b.batch_id = %s", (batch,))
     if not rows:
@@ -258,8 +269,10 @@ def quarantine_show(batch: int = typer.Argument(..., help="The batch id (see `ab
         raise typer.Exit(1)
     row = rows[0]
     typer.echo(f"batch {row.batch_id}: {row.source} {row.file_name} (period {row.period}) {row.status}")
+    to_delete = f", to delete {row.to_delete} ({NOT_TO_FIX})" if row.to_delete else ""
     given_up = f", given up {row.given_up}" if row.given_up else ""
-    typer.echo(f"rows read {row.rows_read}, left to fix {row.to_fix}{given_up}; reasons: {row.reasons or 'none'}")
+    counts = f"rows read {row.rows_read}, left to fix {row.to_fix}{to_delete}{given_up}"
+    typer.echo(f"{counts}; reasons: {row.reasons or 'none'}")
     if row.not_in_file:
         typer.echo(not_in_file_note(row.not_in_file))
     later = row.later

@@ -142,6 +142,13 @@ def rows_to_fix(conn, holding: int) -> frozenset[int]:
     return frozenset(row for (row,) in held)
 
 
+def lines_not_to_fix(conn, holding: int) -> int:
+    """How many lines of the quarantine file the batch holding the rows to fix refused as not to fix (a line the
+    steward added, or one repeating a row): nothing in them to fix, the steward deletes them. A count, no value."""
+    query = "select count(*) from audit.rejections where batch_id = %s and reason_code = %s"
+    return conn.execute(query, (holding, NOT_TO_FIX)).fetchone()[0]
+
+
 def _given_up(to_fix: frozenset[int], read: Snapshot) -> int:
     """The rows to fix the steward deleted from the quarantine file: told apart by their source rows, not counted,
     so a row added to the file hides none. They stay counted as quarantined in the batch holding them, never

@@ -367,6 +367,12 @@ def test_opposition_add_takes_their_rows_out_of_quarantine_files(warehouse: str,
         reasons = conn.execute("select source_row, reason_code from audit.rejections order by 1").fetchall()
         counts = conn.execute("select rows_read, rows_loaded, rows_quarantined from audit.batches").fetchall()
     assert reasons == [(3, "opposition"), (4, "invalid_date")] and counts == [(4, 2, 2)]
+    # counted as quarantined, but in no file: one row left to fix, as `quarantine retry` says
+    listed = runner.invoke(app, ["quarantine", "list"]).output.splitlines()
+    assert listed[1].split()[4] == "1" and listed[1].endswith("  invalid_date 1, opposition 1"), listed
+    assert (
+        "left to fix 1; reasons: invalid_date 1, opposition 1" in runner.invoke(app, ["quarantine", "show", "1"]).output
+    )
 
 
 def test_a_quarantine_file_it_cannot_read_is_named_and_the_request_still_commits(

@@ -467,12 +467,14 @@ def test_a_retry_says_the_rows_to_fix_deleted_from_its_file_are_given_up(
     assert ("gives up" in retried.output) == bool(given_up)
     read, left = len(keep) + len(added), len(added)
     assert _ledger(warehouse_url) == [(1, 3, 1, 2, 0), (2, read, len(keep), left, given_up)]
+    # what is left is the line added, to delete: no row to fix
     listed = runner.invoke(app, ["quarantine", "list", "--all"]).output.splitlines()
-    assert listed[1].split()[:5] == ["1", "housing_tenancies", "tenancies_2025-12.csv", "loaded", str(left)]
+    assert listed[1].split()[:5] == ["1", "housing_tenancies", "tenancies_2025-12.csv", "loaded", "0"]
     assert listed[1].endswith(f"{given_up} given up") == bool(given_up), listed
+    assert ("; 1 to delete (not_to_fix)" in listed[1]) == bool(added), listed
     shown = runner.invoke(app, ["quarantine", "show", "1"]).output
-    left_to_fix = f"left to fix {left}, given up {given_up};" if given_up else f"left to fix {left};"
-    assert f"rows read 3, {left_to_fix} reasons: {'not_to_fix 1' if added else 'none'}" in shown, shown
+    counts = "left to fix 0" + ", to delete 1 (not_to_fix)" * len(added) + f", given up {given_up}" * bool(given_up)
+    assert f"rows read 3, {counts}; reasons: {'not_to_fix 1' if added else 'none'}" in shown, shown
 
 
 NOT_TO_FIX_ADDED = {  # a line the steward put in the quarantine file: each is refused, never loaded
@@ -510,8 +512,10 @@ def test_a_retry_refuses_a_line_added_to_its_file_as_not_to_fix(steward: Path, w
     assert first[1][:2] == (number, "not_to_fix") and first[1][2].startswith(
         f"{quarantine.name}: line 4: source_row {number} {why}"
     )
-    listed = runner.invoke(app, ["quarantine", "list"]).output
-    assert "invalid_date 1, not_to_fix 1" in listed, listed
+    (listed,) = runner.invoke(app, ["quarantine", "list"]).output.splitlines()[1:2]  # one to fix, one to delete
+    assert listed.split()[4] == "1" and listed.endswith("  invalid_date 1, not_to_fix 1; 1 to delete (not_to_fix)")
+    shown = runner.invoke(app, ["quarantine", "show", "1"]).output
+    assert "rows read 3, left to fix 1, to delete 1 (not_to_fix); reasons: invalid_date 1, not_to_fix 1" in shown
 
     _resubmit(quarantine, {"3": {}, number: {}}, [])  # left as it was: the added line is refused again
     second = retry_and_read("read       2  loaded       0  quarantined     2")
