@@ -1,9 +1,10 @@
 """A new deployment builds before every partner has sent something: `dbt build` on a warehouse with raw tables
 but no rows, or the rows of one partner's sources only, succeeds and publishes no cell without its keys (a cell
-of nothing observed yet is not published at all)."""
+of nothing observed yet is not published at all), and no cell of an indicator whose partner has sent nothing."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import psycopg
@@ -39,6 +40,37 @@ def _null_keys(url: str, table: str, keys: tuple[str, ...]) -> int:
     return _count(url, f"select count(*) from {table} where " + " or ".join(f"{key} is null" for key in keys))
 
 
+def _partner_sources(manifest: dict, model: str) -> set[str]:
+    """The partner sources (raw tables) a model of the catalogue's source_models reads: a staging model's own, a
+    mart's through its staging models. Not those the participants' spine (int_*) reads for every indicator: the
+    people housed, and deaths wherever reported."""
+    nodes = {node["name"]: node for node in manifest["nodes"].values() if node["resource_type"] in ("model", "seed")}
+    parents = nodes[model]["depends_on"].get("nodes", [])
+    within_two = set(parents) | {
+        grandparent
+        for parent in parents
+        if parent in manifest["nodes"]
+        for grandparent in manifest["nodes"][parent]["depends_on"].get("nodes", [])
+    }
+    return {
+        manifest["sources"][key]["name"]
+        for key in within_two
+        if key in manifest["sources"] and manifest["sources"][key]["schema"] == "raw"
+    }
+
+
+def _published_without_their_sources(url: str, manifest: dict) -> dict[str, set[str]]:
+    """Each published indicator reading a partner source no batch was ever loaded from, with those sources."""
+    with psycopg.connect(url) as conn:
+        loaded = {source for (source,) in conn.execute("select source from audit.batches where status = 'loaded'")}
+        catalogue = conn.execute("select indicator_code, source_models from published.indicator_catalogue")
+        reads = {
+            code: {s for m in models.split(";") for s in _partner_sources(manifest, m)} for code, models in catalogue
+        }
+        published = {code for (code,) in conn.execute("select distinct indicator_code from published.indicator_values")}
+    return {code: reads[code] - loaded for code in published if reads[code] - loaded}
+
+
 # the sources of one partner at a time: the housing operator's (no finance yet: no cost cell, not even an empty
 # all-sites one), the funders' (nothing housed is observed yet: their commitments by year, but no programme cost)
 @pytest.mark.parametrize(
@@ -47,7 +79,7 @@ def _null_keys(url: str, table: str, keys: tuple[str, ...]) -> int:
     ids=["empty", "housing", "finance"],
 )
 def test_a_warehouse_holding_nothing_or_one_partners_rows_builds_and_publishes_no_cell_without_keys(
-    prefix: str, unpublished: str, landing: Path, pg_admin_url: str
+    prefix: str, unpublished: str, landing: Path, pg_admin_url: str, tmp_path: Path
 ) -> None:
     url = create_database(pg_admin_url)
     contracts = load_contracts()
@@ -59,9 +91,12 @@ def test_a_warehouse_holding_nothing_or_one_partners_rows_builds_and_publishes_n
             for path in paths:
                 ingest_file(ctx, contracts[name], path)
     # the unit tests run on fixtures of their own, the same on any warehouse
-    run_dbt(url, "build", "--exclude", "resource_type:unit_test")
+    run_dbt(url, "build", "--exclude", "resource_type:unit_test", target=tmp_path)
     assert _null_keys(url, "published.indicator_values", KEYS) == 0
     assert _null_keys(url, "published.retention_curve", CURVE_KEYS) == 0
     assert _count(url, f"select count(*) from published.indicator_values where {unpublished}") == 0
+    # "0 % in work" with no employment extract is no measure: not even a suppressed cell says "too few persons"
+    manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
+    assert _published_without_their_sources(url, manifest) == {}
     if prefix == "finance_":
         assert _count(url, "select count(*) from published.indicator_values where indicator_code = 'funder_committed'")

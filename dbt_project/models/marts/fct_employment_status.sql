@@ -1,7 +1,8 @@
 -- Work or training status of each person at 12 and 24 months after entry: a contract of any kind (including
 -- training and insertion contracts) running on the checkpoint day, its end day included. Observed when the
 -- checkpoint falls within both the employment and the housing data; people who died before it leave the
--- denominator.
+-- denominator. Before a first employment extract is loaded no checkpoint is observed: no row at all, rather than
+-- everyone out of work.
 with entries as (
     select * from {{ ref('int_participants_entered') }}
 ),
@@ -13,7 +14,8 @@ exits as (
 observation as (
     select least(housing.observation_end, employment.observed_to) as observation_end
     from {{ ref('int_observation_windows') }} as housing
-    left join {{ ref('int_sources_observed') }} as employment on employment.source = 'employment_contracts'
+    -- inner: least() passes over a null, so a source never loaded would leave the housing data's end alone
+    inner join {{ ref('int_sources_observed') }} as employment on employment.source = 'employment_contracts'
 ),
 
 contracts as (

@@ -1,7 +1,9 @@
 -- One row per person who moved on from a programme tenancy to other permanent housing (logement_autonome), with
 -- their first such move, whatever exit came before it (someone who first left for prison, was housed again and
 -- then moved on counts), and the first return to homelessness after it, if any (int_participants_moved_on: a
--- night in an emergency shelter or a new programme tenancy after the exit day).
+-- night in an emergency shelter or a new programme tenancy after the exit day). Before a first shelter extract is
+-- loaded, a return to the street is seen nowhere: no move is followed (no row), rather than every one counted as
+-- no return.
 with moves as (
     select * from {{ ref('int_participants_moved_on') }}
     where move_rank = 1
@@ -12,7 +14,9 @@ entries as (
 ),
 
 observation as (
-    select observation_end from {{ ref('int_observation_windows') }}
+    select housing.observation_end
+    from {{ ref('int_observation_windows') }} as housing
+    inner join {{ ref('int_sources_observed') }} as shelter on shelter.source = 'shelter_nights'
 )
 
 select
