@@ -323,6 +323,15 @@ def _by_quarter(days: Iterable[int]) -> Counter[str]:
     return Counter(quarter(date.fromordinal(day)) for day in days)
 
 
+def _observed_from(truth: Truth) -> dict[str, date]:
+    """Each service source's earliest event: the first day its history covers."""
+    return {
+        "health_encounters": min(e["admission_date"] for e in truth.events["health_encounters"]),
+        "justice_events": min(e["start_date"] for e in truth.events["justice_events"]),
+        "shelter_nights": min(e["night_date"] for e in truth.events["shelter_nights"]),
+    }
+
+
 def _contributions(truth: Truth) -> tuple[list[tuple], list[tuple], list[tuple]]:
     """(code, period, breakdown, person, site, cohort, numerator, denominator) per person-based indicator; the
     referral-to-entry days (period, person, site, cohort, days) for the median; and the contributions by
@@ -339,11 +348,7 @@ def _contributions(truth: Truth) -> tuple[list[tuple], list[tuple], list[tuple]]
     def add(code: str, breakdown: str, p: _Person, numerator: int, denominator: int, at: str = period) -> None:
         out.append((code, at, breakdown, p.person, p.site, p.cohort, numerator, denominator))
 
-    observed_from = {
-        "health_encounters": min(e["admission_date"] for e in truth.events["health_encounters"]),
-        "justice_events": min(e["start_date"] for e in truth.events["justice_events"]),
-        "shelter_nights": min(e["night_date"] for e in truth.events["shelter_nights"]),
-    }
+    observed_from = _observed_from(truth)
     employment_end = min(end, truth.observed_to["employment_contracts"])
     employment_from = min(c["start_date"] for c in truth.events["employment_contracts"])
     by_source = {s: defaultdict(list) for s in EVENT_SOURCES}
@@ -755,6 +760,30 @@ def _family_contributions(truth: Truth, people: list[_Person], period: str) -> t
     return out, quarters
 
 
+def _clause_entrants_awaited(truth: Truth, people: list[_Person]) -> Counter[tuple[str, str, int]]:
+    """(clause indicator, site, entry year) -> its entrants whose measure is still to come: alive on a 12-month
+    checkpoint past the observation end (and past the employment extract's, for work); for the change in
+    emergency visits, alive through a year after entry that the hospital's extracts do not reach yet, the year
+    before it within their history. Those who died before, or entered under a year after the hospital's first
+    records, are out of the measure for good."""
+    end = truth.observation_end
+    employment_end = min(end, truth.observed_to["employment_contracts"])
+    health_from = _observed_from(truth)["health_encounters"]
+    health_to = truth.observed_to["health_encounters"] + timedelta(days=1)
+    awaited: Counter[tuple[str, str, int]] = Counter()
+    for p in people:
+        checkpoint = add_months(p.entry, 12)
+        alive = p.death is None or p.death > checkpoint
+        for clause, observed_to in (("housing_retention_12m", end), ("employment_in_work_12m", employment_end)):
+            awaited[(clause, p.site, p.entry.year)] += alive and checkpoint > observed_to
+        awaited[("health_emergency_visits_change", p.site, p.entry.year)] += (
+            (p.death is None or p.death >= checkpoint)
+            and add_months(p.entry, -12) >= health_from
+            and checkpoint > health_to
+        )
+    return awaited
+
+
 def _aggregate_cells(truth: Truth, contributions: list[tuple]) -> dict[CellKey, IndicatorCell]:
     """The cells that are not sums over persons: voice, partner landlords, costs, funders, clauses."""
     assert truth.truth_dir is not None
@@ -912,7 +941,10 @@ def _aggregate_cells(truth: Truth, contributions: list[tuple]) -> dict[CellKey, 
             None, None, None if value is None else float(value), persons
         )
 
-    # pay-for-performance clauses, measured on the people who entered at the site in the clause's year
+    # pay-for-performance clauses, measured on the people who entered at the site in the clause's year; the
+    # payment due only once none of them is still to be measured
+    clauses = _rows(truth_dir / "pfp_clauses.csv")
+    awaited = _clause_entrants_awaited(truth, people) if clauses else Counter()  # no clause: no source to read
     measures: dict[tuple[str, str, int], list] = defaultdict(lambda: [0, 0, set()])
     for code, _, breakdown, person, site, cohort, numerator, denominator in contributions:
         year = int(cohort[:4])
@@ -928,7 +960,7 @@ def _aggregate_cells(truth: Truth, contributions: list[tuple]) -> dict[CellKey, 
         else:
             continue
         measure[2].add(person)
-    for row in _rows(truth_dir / "pfp_clauses.csv"):
+    for row in clauses:
         breakdown = f"{row['funder_code']}:{row['indicator_code']}:{row['clause_id']}"  # each tier its own clause
         key = (f"{row['year']}-12-31", row["site"], "all", breakdown)
         cells[("pfp_target", *key)] = IndicatorCell(None, None, float(row["target"]), None)
@@ -942,5 +974,6 @@ def _aggregate_cells(truth: Truth, contributions: list[tuple]) -> dict[CellKey, 
         payment = Decimal(row["payment"])
         due = payment if met else Decimal(0)
         cells[("pfp_indicator_value", *key)] = IndicatorCell(numerator, denominator, float(value), len(persons))
-        cells[("pfp_payment_due", *key)] = IndicatorCell(_whole(due), _whole(payment), float(due), len(persons))
+        if not awaited[(row["indicator_code"], row["site"], int(row["year"]))]:
+            cells[("pfp_payment_due", *key)] = IndicatorCell(_whole(due), _whole(payment), float(due), len(persons))
     return cells

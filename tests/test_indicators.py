@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import re
 from collections import defaultdict
+from datetime import date
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -19,7 +20,7 @@ import psycopg
 import pytest
 
 from orchestration.instance import run_refresh
-from pipelines.sample.generate import generate
+from pipelines.sample.generate import DEFAULT_AS_OF, generate
 from pipelines.settings import Settings, get_settings
 from pseudonymisation.keys import load_key, new_key
 from pseudonymisation.link_keys import record_key
@@ -36,6 +37,7 @@ from tests.ground_truth import (
 PERSONS = 500
 SEEDS = (5, 23)
 DEMO_PERSONS, DEMO_SEED = 2000, 7  # as `abord demo`
+MID_YEAR = date(2025, 6, 30)  # 2024's later entrants are not yet observed 12 months after entry
 MIN_CELL_PERSONS = 11
 QUARTER = re.compile(r"\d{4}-Q[1-4]")  # a reporting quarter's period
 VALUE_TOLERANCE = 5.0001e-5  # the warehouse rounds to 4 decimals
@@ -93,9 +95,12 @@ def _linkage(url: str, data: Path, key_file: Path) -> dict[tuple[str, str], str]
         }
 
 
-def _build(tmp_path: Path, pg_admin_url: str, persons: int, seed: int) -> tuple[Path, str, Settings]:
-    """Sample extracts of `persons` persons, ingested and modelled by the refresh job on a new database."""
-    generate(tmp_path, persons=persons, seed=seed)
+def _build(
+    tmp_path: Path, pg_admin_url: str, persons: int, seed: int, as_of: date = DEFAULT_AS_OF
+) -> tuple[Path, str, Settings]:
+    """Sample extracts of `persons` persons up to `as_of`, ingested and modelled by the refresh job on a new
+    database."""
+    generate(tmp_path, persons=persons, seed=seed, as_of=as_of)
     new_key(tmp_path / "abord.key")
     url = create_database(pg_admin_url)
     with pytest.MonkeyPatch.context() as patch:
@@ -107,12 +112,9 @@ def _build(tmp_path: Path, pg_admin_url: str, persons: int, seed: int) -> tuple[
     return tmp_path, url, settings
 
 
-@pytest.fixture(scope="module", params=SEEDS, ids=[f"seed{s}" for s in SEEDS])
-def run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, pg_admin_url: str):
-    data, url, settings = _build(
-        tmp_path_factory.mktemp(f"indicators_{request.param}"), pg_admin_url, PERSONS, request.param
-    )
-    cells = {
+def _cells(url: str) -> dict[tuple, IndicatorCell]:
+    """marts.indicator_cells, keyed by (indicator, period, site, cohort, breakdown)."""
+    return {
         tuple(row[:5]): IndicatorCell(*row[5:])
         for row in _query(
             url,
@@ -120,6 +122,14 @@ def run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
             " from marts.indicator_cells",
         )
     }
+
+
+@pytest.fixture(scope="module", params=SEEDS, ids=[f"seed{s}" for s in SEEDS])
+def run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, pg_admin_url: str):
+    data, url, settings = _build(
+        tmp_path_factory.mktemp(f"indicators_{request.param}"), pg_admin_url, PERSONS, request.param
+    )
+    cells = _cells(url)
     # One month per source here: it arrived with the first usable file loaded for it.
     first_loads = "select source, min(loaded_at) from audit.batches where status in ('loaded', 'replaced') group by 1"
     arrived = {source: loaded_at.date() for source, loaded_at in _query(url, first_loads)}
@@ -438,3 +448,25 @@ def test_indicators_counting_the_same_persons_are_suppressed_alike(demo_url: str
         if len({frozenset(pattern.items()) for pattern in patterns.values()}) > 1:
             differing.append(sorted(mates)[:3])
     assert not differing, f"{len(differing)} groups suppressed differently, e.g. {differing[:2]}"
+
+
+def test_a_clause_read_before_its_years_entrants_are_all_measured_has_no_payment_due_yet(
+    tmp_path_factory: pytest.TempPathFactory, pg_admin_url: str
+) -> None:
+    """Read on 30 June 2025, a 2024 clause is measured on its early entrants only: its value to date is published,
+    but a payment due then (the full payment or 0) would read as final though the later entrants will change it.
+    The payment due is absent until every entrant is measured, as the truth recomputes it; the warehouse's other
+    clause cells still match the truth."""
+    data, url, settings = _build(
+        tmp_path_factory.mktemp("indicators_mid_year"), pg_admin_url, PERSONS, SEEDS[0], MID_YEAR
+    )
+    truth = indicator_cells(data, _linkage(url, data, settings.key_file))
+    clauses = {key: cell for key, cell in truth.items() if key[0].startswith("pfp_")}
+    valued = {key[1:] for key in clauses if key[0] == "pfp_indicator_value"}
+    provisional = valued - {key[1:] for key in clauses if key[0] == "pfp_payment_due"}
+    assert provisional and valued - provisional, "the read has clause years partly and wholly measured"
+    cells = {key: cell for key, cell in _cells(url).items() if key[0].startswith("pfp_")}
+    problems = _differences(clauses, cells)
+    assert not problems, f"{len(problems)} cells differ, e.g. {problems[:5]}"
+    published = _published_cells(url)
+    assert not {key for key in provisional if ("pfp_payment_due", *key) in published}

@@ -295,7 +295,8 @@ clauses as (
 ),
 
 -- each clause its own cells, told apart by the partner's clause id: tiered targets (80% pays X, 90% more) or
--- two conventions for one funder, indicator, site and year are separate clauses, not summed
+-- two conventions for one funder, indicator, site and year are separate clauses, not summed. A value or payment
+-- due not known yet has no cell: the payment due waits for every entrant of the year (fct_pfp_clauses)
 pfp_cells as (
     select
         measures.indicator_code,
@@ -326,7 +327,7 @@ pfp_cells as (
                 clauses.persons_measured
             )
     ) as measures (indicator_code, numerator, denominator, value, persons)
-    where measures.indicator_code = 'pfp_target' or clauses.indicator_value is not null
+    where measures.indicator_code = 'pfp_target' or measures.value is not null
 ),
 
 cells as (

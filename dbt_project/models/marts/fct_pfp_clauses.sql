@@ -5,6 +5,11 @@
 -- change of emergency visits, (after - before) / before, over the people of health_emergency_visits.
 -- A clause is met when the value reaches its target (at or above it; at or below it for a change, which aims
 -- at a fall); the payment is then due in full, else nothing. Not yet measurable (nobody observed): nulls.
+-- The value accrues as the year's entrants are observed 12 months after entry, the early ones first: it stays
+-- provisional, and the payment due null, while any entrant is awaited (alive and not yet observed long enough),
+-- lest a funder read a payment that later entrants will still change. Those out of the measure for good (dead
+-- before their checkpoint or window's end; for visits, their window before starting before the hospital's
+-- history) wait for nothing.
 with contributions as (
     select
         *,
@@ -43,6 +48,27 @@ measures as (
     group by site, entry_year
 ),
 
+-- the entrants each clause indicator will measure once observed long enough, as its measure decides
+awaited as (
+    select 'housing_retention_12m' as clause_indicator, site, entry_cohort
+    from {{ ref('fct_housing_retention') }}
+    where horizon_months = 12 and not is_observed and not died_before_checkpoint
+    union all
+    select 'employment_in_work_12m' as clause_indicator, site, entry_cohort
+    from {{ ref('fct_employment_status') }}
+    where horizon_months = 12 and not is_observed and not died_before_checkpoint
+    union all
+    select 'health_emergency_visits_change' as clause_indicator, site, entry_cohort
+    from {{ ref('int_service_windows_observed') }}
+    where source = 'health_encounters' and is_awaited
+),
+
+awaited_years as (
+    select clause_indicator, site, left(entry_cohort, 4)::int as entry_year, count(*) as persons
+    from awaited
+    group by clause_indicator, site, left(entry_cohort, 4)::int
+),
+
 directions (clause_indicator, aims_lower) as (
     values
         ('housing_retention_12m', false),
@@ -68,6 +94,7 @@ valued as (
         measures.numerator::bigint as measured_numerator,
         measures.denominator::bigint as measured_denominator,
         coalesce(measures.persons, 0)::integer as persons_measured,
+        coalesce(awaited_years.persons, 0)::integer as persons_awaited,
         measures.numerator::numeric / nullif(measures.denominator, 0) as indicator_value,
         directions.aims_lower
     from clauses
@@ -75,6 +102,10 @@ valued as (
         on clauses.indicator_code = measures.clause_indicator
         and clauses.site = measures.site
         and clauses.year = measures.entry_year
+    left join awaited_years
+        on clauses.indicator_code = awaited_years.clause_indicator
+        and clauses.site = awaited_years.site
+        and clauses.year = awaited_years.entry_year
     left join directions on clauses.indicator_code = directions.clause_indicator
 )
 
@@ -91,13 +122,14 @@ select
     measured_numerator,
     measured_denominator,
     persons_measured,
+    persons_awaited,
     indicator_value,
     case
         when aims_lower then indicator_value <= target
         else indicator_value >= target
     end as is_target_met,
     case
-        when indicator_value is null then null
+        when indicator_value is null or persons_awaited > 0 then null
         when (aims_lower and indicator_value <= target) or (not aims_lower and indicator_value >= target)
             then payment
         else 0

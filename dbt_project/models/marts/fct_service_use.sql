@@ -1,35 +1,17 @@
 -- Health, justice and emergency shelter use of each person in the 12 months before entry and the 12 months after, one row per
--- person, window and measure, for people the source observes over both whole windows: the window before starts
--- on or after the source's earliest event, the window after ends within its latest extract, and the person was
--- alive throughout. Each eligible person contributes one person-year per window.
+-- person, window and measure, for people the source observes over both whole windows (int_service_windows_observed:
+-- the window before starts on or after the source's earliest event, the window after ends within its latest
+-- extract, and the person was alive throughout). Each eligible person contributes one person-year per window.
 -- Counts take events starting inside the window; days take the nights between admission (or incarceration) and
 -- discharge (or release) that fall inside the window, each night counted once when episodes overlap. An
 -- incarceration without an end is still running. Shelter nights count distinct nights.
 with windows as (
-    select
-        windows.*,
-        exits.death_date
-    from {{ ref('int_participants_windowed') }} as windows
-    inner join {{ ref('int_participants_exited') }} as exits on windows.person_key = exits.person_key
-),
-
-sources as (
-    select * from {{ ref('int_sources_observed') }}
-    where source in ('health_encounters', 'justice_events', 'shelter_nights')
+    select * from {{ ref('int_participants_windowed') }}
 ),
 
 eligible as (
-    select
-        windows.person_key,
-        sources.source
-    from windows
-    inner join sources on true
-    group by windows.person_key, sources.source
-    having bool_and(
-        windows.window_start >= sources.observed_from
-        and windows.window_end <= sources.observed_to + 1
-        and (windows.death_date is null or windows.death_date >= windows.window_end)
-    )
+    select person_key, source from {{ ref('int_service_windows_observed') }}
+    where is_observed
 ),
 
 encounters as (
