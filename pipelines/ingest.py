@@ -642,6 +642,15 @@ def _load(ctx, contract, extract, sha, batch: _ReadBatch) -> tuple[BatchSummary,
         if indexed_after:
             cur.execute(person_index_ddl(contract))
         record_rejections(cur, batch_id, batch.reasons + [(number, None, OPPOSITION) for number in opposed])
+        if extract.snapshot is not None and (moved := _moved(contract, extract, (extract.snapshot.stamp,))):
+            # The steward saved the retried file again since it was read: its rejected rows would be written over
+            # what they saved, lost. Refused rather than loaded (the rows they saved may differ from those read):
+            # nothing recorded, their file left as saved for a retry to read. Checked under the lock held through
+            # the rename, last before the other quarantine files are purged (a rollback would leave their rows out
+            # and their ledger counting them to fix); a save in the moment between the check and the rename is not
+            # seen.
+            conn.rollback()
+            return moved, _Settled()
         if linked is not None and (linked.opposition or linked.withdrawn):
             _purge_other_quarantine(cur, ctx, extract, batch, linked)
         # The quarantine files are settled once the batch has committed: a commit that fails leaves the files
@@ -651,13 +660,6 @@ def _load(ctx, contract, extract, sha, batch: _ReadBatch) -> tuple[BatchSummary,
         hold_past_commit(cur)
         gone = tuple(sorted({name for _, name in replaced} | set(outdated.files)))
         settled = _Settled(gone, outdated_itself, replaced_rows + outdated.rows_deleted)
-        if extract.snapshot is not None and (moved := _moved(contract, extract, (extract.snapshot.stamp,))):
-            # The steward saved the retried file again since it was read: its rejected rows would be written over
-            # what they saved, lost. Refused rather than loaded (the rows they saved may differ from those read):
-            # nothing recorded, their file left as saved for a retry to read. Checked last, under the lock held
-            # through the rename; a save in the moment between the two is not seen.
-            conn.rollback()
-            return moved, _Settled()
         conn.commit()
         # committed: the partial file is now the only copy of the rejected rows, kept should the rename fail (the
         # source's next load puts it in place: quarantine_leftovers)

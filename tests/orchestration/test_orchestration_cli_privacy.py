@@ -22,6 +22,7 @@ from pipelines.validation import Problem
 from pseudonymisation.keys import KeyFileError, load_key
 from pseudonymisation.link_keys import Identity, link_keys, record_key, rotate_digest
 from pseudonymisation.probabilistic import dumps, encode_identity
+from tests.pipelines.file_mishaps import AS_ITS_BATCH_COMMITS, save_over_as
 
 runner = CliRunner()
 
@@ -490,3 +491,40 @@ def test_rights_requests_key_a_birth_date_by_the_programmes_day(
     result = runner.invoke(app, ["forget", "--from", str(request)])
     assert result.exit_code == 0, result.output
     assert "matched 1 persons" in result.output and _person_rows(warehouse, "p-nadia") == 0
+
+
+def _fix_dates(quarantine: Path, rows: set[str]) -> bytes:
+    """The quarantine file's text with the entry date of the lines of source rows `rows` fixed."""
+    lines = _rows(quarantine)
+    fixed = io.StringIO()
+    writer = csv.DictWriter(fixed, fieldnames=list(lines[0]))
+    writer.writeheader()
+    writer.writerows({**line, "date_entree": "28/02/2025"} if line["source_row"] in rows else line for line in lines)
+    return fixed.getvalue().encode("utf-8")
+
+
+def test_a_retry_refused_as_its_file_is_saved_leaves_the_other_quarantine_files_as_the_ledger_has_them(
+    warehouse: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A retry loading a row of a person opposed (Karim's, misspelt, his date fixed) takes their rows out of the
+    other quarantine files before it commits. Refused then because the steward saved its file again, it had taken
+    Karim's line out of g.csv's file, but its transaction, rolled back, no longer counted his row as opposition:
+    g.csv's batch said 2 rows to fix beside a file of one, and its next retry would say the steward gave one up."""
+    _oppose_karim(tmp_path)
+    retried, other = _waiting(warehouse, tmp_path, "f.csv"), _waiting(warehouse, tmp_path, "g.csv")
+    with psycopg.connect(warehouse) as conn:  # a retry loads into its batch's period
+        conn.execute("update audit.batches set period = '2025-12'")
+    retried.write_bytes(_fix_dates(retried, {"3"}))
+    with monkeypatch.context() as patched:
+        save_over_as(patched, AS_ITS_BATCH_COMMITS, retried, _fix_dates(retried, {"3", "4"}))
+        refused = runner.invoke(app, ["quarantine", "retry", str(retried)])
+    assert refused.exit_code == 1 and "while it was retried: nothing loaded, nothing recorded" in refused.output
+
+    def other_file_and_ledger() -> tuple[list[str], str]:
+        shown = runner.invoke(app, ["quarantine", "show", "2"]).output.splitlines()[1]
+        return [r["source_row"] for r in _rows(other)], shown
+
+    assert other_file_and_ledger() == (["3", "4"], "rows read 2, left to fix 2; reasons: invalid_date 2")
+    # retried as saved: Lucie's row loads, Karim's is set aside, and his line leaves g.csv's file as opposition
+    assert runner.invoke(app, ["quarantine", "retry", str(retried)]).exit_code == 0
+    assert other_file_and_ledger() == (["4"], "rows read 2, left to fix 1; reasons: invalid_date 1, opposition 1")
