@@ -50,13 +50,17 @@ def unreadable(paths: Sequence[Path], exc: OSError, retry: bool = False) -> str:
 def moved_on(paths: Sequence[Path], before: Stamps | None, retry: bool = False) -> tuple[str, str] | None:
     """(status, message) when the batch's file (the first of `paths`) or one it reads with it (a FHIR export's
     Patient file, which may be missing: its reader rejects the batch) is no longer as it was `before` the batch read
-    them; None when every one is. A `retry`'s file is a quarantine file the steward may save again as it is retried:
-    they retry it again, as it is then."""
+    them; None when every one is. A `retry`'s file is a quarantine file the steward may save again as it is retried,
+    and an opposition (`abord opposition add`, a load finding a person opposed) rewrites without their rows, or
+    deletes when they were its only rows: which of them did cannot be told, so neither is said to be the cause; the
+    steward retries it again, as it is then."""
     now = stamps(paths)
     if retry and now != before:
         if now[0] is None:
-            return GONE, "deleted or moved while it was retried: nothing loaded, nothing recorded"
-        return CHANGED, "saved again while it was retried: nothing loaded, nothing recorded; retry it as it is now"
+            why = "deleted or moved, its batch replaced, or its rows all of persons opposed"
+            return GONE, f"gone while it was retried ({why}): nothing loaded, nothing recorded"
+        why = "saved again, or a person's rows taken out of it by an opposition"
+        return CHANGED, f"changed while it was retried ({why}): nothing loaded, nothing recorded; retry it as it is now"
     if before is None or before[0] is None or now[0] is None:
         return GONE, "no longer in landing (moved or renamed since it was listed): nothing read"
     if now != before:

@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from orchestration.cli import app
+from pipelines import retry
 from pipelines.contract import load_contracts
 from pipelines.identity_store import ENCODINGS_DDL, EVIDENCE_DDL, UPSERT_ENCODINGS
 from pipelines.key_check import check_key
@@ -518,7 +519,7 @@ def test_a_retry_refused_as_its_file_is_saved_leaves_the_other_quarantine_files_
     with monkeypatch.context() as patched:
         save_over_as(patched, AS_ITS_BATCH_COMMITS, retried, _fix_dates(retried, {"3", "4"}))
         refused = runner.invoke(app, ["quarantine", "retry", str(retried)])
-    assert refused.exit_code == 1 and "while it was retried: nothing loaded, nothing recorded" in refused.output
+    assert refused.exit_code == 1 and "nothing loaded, nothing recorded; retry it as it is now" in refused.output
 
     def other_file_and_ledger() -> tuple[list[str], str]:
         shown = runner.invoke(app, ["quarantine", "show", "2"]).output.splitlines()[1]
@@ -528,3 +529,33 @@ def test_a_retry_refused_as_its_file_is_saved_leaves_the_other_quarantine_files_
     # retried as saved: Lucie's row loads, Karim's is set aside, and his line leaves g.csv's file as opposition
     assert runner.invoke(app, ["quarantine", "retry", str(retried)]).exit_code == 0
     assert other_file_and_ledger() == (["4"], "rows read 2, left to fix 1; reasons: invalid_date 1, opposition 1")
+
+
+@pytest.mark.parametrize(
+    ("kept", "said"),
+    [
+        ({"3", "4"}, "changed while it was retried (saved again, or a person's rows taken out of it by an opposition)"),
+        ({"3"}, "gone while it was retried (deleted or moved, its batch replaced, or its rows all of persons opposed)"),
+    ],
+    ids=["a_line_taken_out", "its_only_line_taken_out"],
+)
+def test_a_retry_whose_file_an_opposition_rewrites_meanwhile_does_not_say_the_steward_saved_it(
+    warehouse: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kept: set[str], said: str
+) -> None:
+    """`abord opposition add` takes Karim's line out of the file being retried (a new file renamed over it, or none
+    when his was its only line): the retry, refused as it must be, said the steward had saved or deleted the file."""
+    retried = _waiting(warehouse, tmp_path)
+    with psycopg.connect(warehouse) as conn:  # a retry loads into its batch's period
+        conn.execute("update audit.batches set period = '2025-12'")
+    lines = _rows(retried)
+    with retried.open("w", encoding="utf-8", newline="") as handle:  # Lucie's date fixed; Karim's line alone
+        writer = csv.DictWriter(handle, fieldnames=list(lines[0]))
+        writer.writeheader()
+        writer.writerows({**line, "date_entree": "28/02/2025"} for line in lines if line["source_row"] in kept)
+    with monkeypatch.context() as patched:
+        real = retry.ingest_extract
+        patched.setattr(retry, "ingest_extract", lambda *args: (_oppose_karim(tmp_path), real(*args))[1])
+        refused = runner.invoke(app, ["quarantine", "retry", str(retried)])
+
+    assert refused.exit_code == 1 and f"{said}: nothing loaded, nothing recorded" in refused.output, refused.output
+    assert "saved again while" not in refused.output and "deleted or moved while" not in refused.output
