@@ -206,9 +206,10 @@ def _batches(where: str = "", params: tuple = ()) -> list[_Batch]:
                 # its rows quarantined are not all to fix: a line a retry refused as not to fix (added or repeated
                 # by the steward) is to delete, an opposed person's row is in no file; the rows to fix are those
                 # `quarantine retry` takes
-                batch.to_fix = len(rows_to_fix(conn, holding))
+                to_fix = rows_to_fix(conn, holding)
+                batch.to_fix = len(to_fix)
                 if batch.path.exists():
-                    batch.to_delete = lines_not_to_fix(conn, holding)
+                    batch.to_delete = lines_not_to_fix(conn, holding, to_fix, batch.path)
                 elif batch.to_fix:
                     # the steward deleted its file, as the refusal of an emptied one tells them to: told from the
                     # file being gone, nothing to record (a re-send of the period takes its rows to fix as it takes

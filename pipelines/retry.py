@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import psycopg
@@ -10,7 +10,7 @@ import psycopg
 from pipelines.arrival import UNREADABLE, unreadable
 from pipelines.contract import Contract
 from pipelines.ingest import OPPOSITION, BatchSummary, Extract, IngestContext, ingest_extract
-from pipelines.quarantine import QuarantineUnreadable, Snapshot, original_name, snapshot
+from pipelines.quarantine import QuarantineUnreadable, Snapshot, numbered_rows, original_name, snapshot
 from pipelines.readers import Row, RowUnreadable
 from pipelines.validation import RowValidator
 from pseudonymisation.link_keys import record_key
@@ -142,11 +142,17 @@ def rows_to_fix(conn, holding: int) -> frozenset[int]:
     return frozenset(row for (row,) in held)
 
 
-def lines_not_to_fix(conn, holding: int) -> int:
-    """How many lines of the quarantine file the batch holding the rows to fix refused as not to fix (a line the
-    steward added, or one repeating a row): nothing in them to fix, the steward deletes them. A count, no value."""
-    query = "select count(*) from audit.rejections where batch_id = %s and reason_code = %s"
-    return conn.execute(query, (holding, NOT_TO_FIX)).fetchone()[0]
+def lines_not_to_fix(conn, holding: int, to_fix: frozenset[int], path: Path) -> int:
+    """How many lines of the quarantine file a retry refuses as not to fix (a line the steward added, or one
+    repeating a row): nothing in them to fix, the steward deletes them. Counted in the file as it stands, as a retry
+    tells them (`to_fix`: ``rows_to_fix`` of the batch ``holding`` them), not from the ledger's reasons: a line
+    refused then set aside as an opposed person's keeps its reason there, and is in no file. A file that cannot be
+    read (its retry names why): the lines the latest retry refused. A count, no value."""
+    try:
+        return sum(why is not None for *_, why in _to_fix_or_not(numbered_rows(path), holding, to_fix))
+    except (QuarantineUnreadable, OSError):
+        query = "select count(*) from audit.rejections where batch_id = %s and reason_code = %s"
+        return conn.execute(query, (holding, NOT_TO_FIX)).fetchone()[0]
 
 
 def _given_up(to_fix: frozenset[int], read: Snapshot) -> int:
@@ -160,17 +166,28 @@ def _retried_rows(read: Snapshot, batch_id: int, to_fix: frozenset[int]) -> Iter
     """The file's rows, but a line that is not one of the rows to fix, or repeats one, is quarantined again (not
     to fix) and never loaded: the warehouse holds what the partner sent, each row once under its number, not a row
     put in the file at retry time; counted as quarantined, rows read = rows loaded + rows quarantined still holds."""
+    for line, number, row, why in _to_fix_or_not(read.rows, batch_id, to_fix):
+        if why is None:
+            yield number, row
+        else:
+            yield number, RowUnreadable(NOT_TO_FIX, f"{read.path.name}: line {line}: source_row {number} {why}", row)
+
+
+def _to_fix_or_not(
+    rows: Iterable[tuple[int, int, Row]], batch_id: int, to_fix: frozenset[int]
+) -> Iterator[tuple[int, int, Row, str | None]]:
+    """(line, source row, row, why it is not to fix, None for the first line of a row to fix) per line of a
+    quarantine file of batch `batch_id`."""
     first: dict[int, int] = {}  # source row -> the line that brought it
-    for line, number, row in read.rows:
-        where = f"{read.path.name}: line {line}: source_row {number}"
+    for line, number, row in rows:
         if number not in to_fix:
             why = f"is not one of batch {batch_id}'s rows to fix (loaded, given up, or added to the file)"
-            yield number, RowUnreadable(NOT_TO_FIX, f"{where} {why}", row)
         elif number in first:
-            yield number, RowUnreadable(NOT_TO_FIX, f"{where} appears twice: line {first[number]} came first", row)
+            why = f"appears twice: line {first[number]} came first"
         else:
+            why = None
             first[number] = line
-            yield number, row
+        yield line, number, row, why
 
 
 def _loaded_refs(conn, ctx: IngestContext, contract: Contract, period: str, read: Snapshot) -> frozenset[str]:

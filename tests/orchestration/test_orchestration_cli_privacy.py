@@ -559,3 +559,27 @@ def test_a_retry_whose_file_an_opposition_rewrites_meanwhile_does_not_say_the_st
 
     assert refused.exit_code == 1 and f"{said}: nothing loaded, nothing recorded" in refused.output, refused.output
     assert "saved again while" not in refused.output and "deleted or moved while" not in refused.output
+
+
+def test_quarantine_list_counts_no_line_to_delete_that_a_retry_took_out_as_an_opposed_person_s(
+    warehouse: str, tmp_path: Path
+) -> None:
+    """The steward put Karim's line under Lucie's source row; Karim is opposed. The retry refuses his line as not
+    to fix and sets it aside (his), keeping hers to fix. `quarantine list` and `show` still counted his line 'to
+    delete (not_to_fix)', from the ledger's reasons: the steward looked for a line the file no longer holds."""
+    _oppose_karim(tmp_path)
+    retried = _waiting(warehouse, tmp_path)
+    with psycopg.connect(warehouse) as conn:  # a retry loads into its batch's period
+        conn.execute("update audit.batches set period = '2025-12'")
+    karim, lucie = _rows(retried)
+    with retried.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(karim))
+        writer.writeheader()
+        writer.writerows([lucie, {**karim, "source_row": lucie["source_row"]}])
+    assert runner.invoke(app, ["quarantine", "retry", str(retried)]).exit_code == 0
+    assert [(r["source_row"], r["id_participant"]) for r in _rows(retried)] == [("4", "P4")]
+
+    listed = runner.invoke(app, ["quarantine", "list"]).output.splitlines()[1]
+    assert listed.split()[4] == "1" and "to delete" not in listed, listed
+    shown = runner.invoke(app, ["quarantine", "show", "1"]).output
+    assert "left to fix 1, given up 1; reasons: invalid_date 1, not_to_fix 1" in shown, shown
