@@ -233,20 +233,27 @@ class Snapshot:
     """A quarantine file read once, as ``abord quarantine retry`` uses it: whether it is empty, which rows it
     holds, the rows loaded and the sha256 the batch is known by all come from the same bytes, whatever the
     steward's spreadsheet saves over the file meanwhile; ``stamp``, taken before they were read, tells whether it
-    did (``arrival.moved_on``)."""
+    did (``arrival.moved_on``). Its bytes are kept, not its rows: parsed, a row takes ten times its bytes, and a
+    month of a large source quarantined whole (a changed date format) is hundreds of thousands of rows."""
 
     path: Path
     stamp: Stamp | None
     sha256: str
-    rows: tuple[tuple[int, int, Row], ...]  # numbered_rows of those bytes
+    data: bytes
+
+    def rows(self) -> Iterator[tuple[int, int, Row]]:
+        """numbered_rows of its bytes, read as they were checked."""
+        return numbered_rows(self.path, self.data)
 
 
 def snapshot(path: Path) -> Snapshot:
     """Raises OSError when the file cannot be read, QuarantineUnreadable naming file and line when it is in
-    another shape: a snapshot holds every row, read and checked."""
+    another shape: every line is read and checked before a snapshot is made."""
     before = stamp(path)
-    data = path.read_bytes()  # rejected rows only: small
-    return Snapshot(path, before, hashlib.sha256(data).hexdigest(), tuple(numbered_rows(path, data)))
+    data = path.read_bytes()
+    for _ in numbered_rows(path, data):
+        pass
+    return Snapshot(path, before, hashlib.sha256(data).hexdigest(), data)
 
 
 class QuarantineChanged(RuntimeError):

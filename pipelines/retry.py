@@ -83,7 +83,7 @@ def retry_quarantine(ctx: IngestContext, path: Path) -> BatchSummary:
             raise RetryRefused(str(exc)) from None
         except OSError as exc:  # another owner's file in mode 0600, a lock: said as ingestion says it, not a traceback
             return BatchSummary(source, path.name, UNREADABLE, message=unreadable([path], exc, retry=True))
-        if not read.rows:
+        if next(read.rows(), None) is None:
             raise RetryRefused(_emptied(path, batch_id, original, len(to_fix_rows)))
         known = _loaded_refs(conn, ctx, contract, period, read)
     extract = Extract(
@@ -159,14 +159,14 @@ def _given_up(to_fix: frozenset[int], read: Snapshot) -> int:
     """The rows to fix the steward deleted from the quarantine file: told apart by their source rows, not counted,
     so a row added to the file hides none. They stay counted as quarantined in the batch holding them, never
     loaded."""
-    return len(to_fix - {number for _, number, _ in read.rows})
+    return len(to_fix - {number for _, number, _ in read.rows()})
 
 
 def _retried_rows(read: Snapshot, batch_id: int, to_fix: frozenset[int]) -> Iterator[tuple[int, Row | RowUnreadable]]:
     """The file's rows, but a line that is not one of the rows to fix, or repeats one, is quarantined again (not
     to fix) and never loaded: the warehouse holds what the partner sent, each row once under its number, not a row
     put in the file at retry time; counted as quarantined, rows read = rows loaded + rows quarantined still holds."""
-    for line, number, row, why in _to_fix_or_not(read.rows, batch_id, to_fix):
+    for line, number, row, why in _to_fix_or_not(read.rows(), batch_id, to_fix):
         if why is None:
             yield number, row
         else:
@@ -196,7 +196,7 @@ def _loaded_refs(conn, ctx: IngestContext, contract: Contract, period: str, read
     validate = RowValidator(contract, ctx.today)
     record_id = contract.record_id.name
     refs = set()
-    for _, _, row in read.rows:
+    for _, _, row in read.rows():
         value = validate(row)[0].get(record_id)
         if value is not None:
             refs.add(record_key(ctx.key, contract.name, str(value)))

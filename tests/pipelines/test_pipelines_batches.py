@@ -15,6 +15,7 @@ import shlex
 import shutil
 import signal
 import time
+import tracemalloc
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from datetime import date
@@ -34,6 +35,7 @@ from pipelines.quarantine import (
     drop_lines,
     numbered_rows,
     quarantine_path,
+    snapshot,
     write_quarantine,
 )
 from pipelines.quarantine_purge import purge_opposed
@@ -486,6 +488,28 @@ def test_a_quarantine_writer_tells_the_line_each_row_is_read_and_dropped_at(tmp_
     assert written == [line for line, *_ in numbered_rows(path)] == [4, 6, 7]
     drop_lines(path, {6})
     assert [(number, row["note"]) for _, number, row in numbered_rows(path)] == [(2, notes[2]), (4, "plain")]
+
+
+def test_a_quarantine_file_read_once_for_its_retry_is_held_as_its_bytes_not_its_rows(tmp_path: Path) -> None:
+    """A retry reads its file once (quarantine.snapshot), and held every row of it parsed, about ten times the
+    file's bytes where it had streamed them: a month of a large source quarantined whole (its date format changed,
+    loaded with --replace-period and retried, as that refusal says) could run the retry out of memory. Its bytes
+    are held, checked, and parsed again as the retry reads them."""
+    path = quarantine_path(tmp_path, "housing_tenancies", "tenancies_2025-12.csv")
+    columns = [c.name for c in load_contracts()["housing_tenancies"].columns]
+    problem = [Problem("date_debut", "invalid_date", "'31/02/2021' is not a date in the form %d/%m/%Y")]
+    rows = (Rejected(n, problem, {c: f"{c} {n}" for c in columns}) for n in range(2, 20_002))
+    write_quarantine(path, rows, columns, "a" * 64).replace(path)
+
+    tracemalloc.start()
+    try:
+        read = snapshot(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+    assert peak < 1.5 * path.stat().st_size
+    assert [(number, row["id_bail"]) for _, number, row in read.rows()][-1] == (20_001, "id_bail 20001")
 
 
 def _quarantine_in_another_process(path: Path) -> None:
