@@ -9,7 +9,9 @@
 -- provisional, and the payment due null, while any entrant is awaited (alive and not yet observed long enough),
 -- lest a funder read a payment that later entrants will still change. Those out of the measure for good (dead
 -- before their checkpoint or window's end; for visits, their window before starting before the hospital's
--- history) wait for nothing.
+-- history) wait for nothing. Nor is it due before the housing data reach the year's last day: until then the
+-- year's later entrants are not known at all, and the hospital's extracts, ahead of the operator's, may already
+-- cover the year after entry of every entrant known.
 with contributions as (
     select
         *,
@@ -80,6 +82,10 @@ clauses as (
     select * from {{ ref('stg_finance__pfp_clauses') }}
 ),
 
+observation as (
+    select observation_end from {{ ref('int_observation_windows') }}
+),
+
 valued as (
     select
         clauses.clause_ref,
@@ -95,6 +101,7 @@ valued as (
         measures.denominator::bigint as measured_denominator,
         coalesce(measures.persons, 0)::integer as persons_measured,
         coalesce(awaited_years.persons, 0)::integer as persons_awaited,
+        coalesce(observation.observation_end >= make_date(clauses.year::integer, 12, 31), false) as is_year_entered,
         measures.numerator::numeric / nullif(measures.denominator, 0) as indicator_value,
         directions.aims_lower
     from clauses
@@ -107,6 +114,7 @@ valued as (
         and clauses.site = awaited_years.site
         and clauses.year = awaited_years.entry_year
     left join directions on clauses.indicator_code = directions.clause_indicator
+    left join observation on true
 )
 
 select
@@ -129,7 +137,7 @@ select
         else indicator_value >= target
     end as is_target_met,
     case
-        when indicator_value is null or persons_awaited > 0 then null
+        when indicator_value is null or persons_awaited > 0 or not is_year_entered then null
         when (aims_lower and indicator_value <= target) or (not aims_lower and indicator_value >= target)
             then payment
         else 0
