@@ -3,7 +3,8 @@
 -- then moved on counts), and the first return to homelessness after it, if any (int_participants_moved_on: a
 -- night in an emergency shelter or a new programme tenancy after the exit day). Before a first shelter extract is
 -- loaded, a return to the street is seen nowhere: no move is followed (no row), rather than every one counted as
--- no return.
+-- no return. After it, days are observed up to the end of both the housing and the shelter data: past the latest
+-- shelter extract a night in a shelter is not seen yet, and a window closing there is not known to hold no return.
 with moves as (
     select * from {{ ref('int_participants_moved_on') }}
     where move_rank = 1
@@ -14,7 +15,7 @@ entries as (
 ),
 
 observation as (
-    select housing.observation_end
+    select least(housing.observation_end, shelter.observed_to) as observation_end
     from {{ ref('int_observation_windows') }} as housing
     inner join {{ ref('int_sources_observed') }} as shelter on shelter.source = 'shelter_nights'
 )
