@@ -91,10 +91,11 @@ def published_ready() -> bool:
 
 def indicator_values(indicator_code: str) -> pd.DataFrame:
     """Every published row of one indicator (all periods, sites, cohorts), in the long shape, each with its
-    indicator's catalogue `scale`: what ratios.shown_value multiplies numerator / denominator by."""
+    indicator's catalogue `scale` (what ratios.shown_value multiplies numerator / denominator by) and the units of
+    its numerator and denominator ('eur' for an amount in euros, else empty)."""
     values = ", ".join(f"v.{column}" for column in VALUE_COLUMNS)
     frame = _query(
-        f"select {values}, c.scale from published.indicator_values as v"
+        f"select {values}, c.scale, c.numerator_unit, c.denominator_unit from published.indicator_values as v"
         " left join published.indicator_catalogue as c on v.indicator_code = c.indicator_code"
         " where v.indicator_code = :code order by v.period, v.site, v.cohort, v.breakdown",
         ttl=DATA_TTL,

@@ -124,8 +124,9 @@ def without_hidden_numbers(rows: pd.DataFrame, numbers: Sequence[str] = NUMBER_C
 def cell_text(row: Mapping[str, Any], field: str, lang: Lang, unit: str = "percent") -> str:
     """One published field as shown: site, entry cohort or quarter, breakdown as labels; a suppressed row
     shows why under persons and a dash elsewhere, never a number; the value in its catalogue unit (unrounded
-    from its numerator and denominator where it can be: ratios.shown_value), the amounts behind a value in euros
-    as euros, the other numbers as counts."""
+    from its numerator and denominator where it can be: ratios.shown_value), a numerator or denominator the
+    catalogue says is in euros (its numerator_unit, denominator_unit) as euros, whatever the value's unit (the euros
+    paid and committed behind a share paid), the other numbers as counts."""
     if field == "site":
         return format_site(str(row[field]), lang)
     if field in ("cohort", "period"):
@@ -136,17 +137,9 @@ def cell_text(row: Mapping[str, Any], field: str, lang: Lang, unit: str = "perce
         return hidden_label(row.get("suppression_reason"), lang) if field == "persons" else NOT_AVAILABLE
     if field == "value":
         return format_value(shown_value(row), unit, lang)
-    if _in_euros(row, field, unit):
+    if field in ("numerator", "denominator") and row.get(f"{field}_unit") == "eur":
         return format_value(row[field], "eur", lang)
     return format_count(row[field], lang)
-
-
-def _in_euros(row: Mapping[str, Any], field: str, unit: str) -> bool:
-    # A value in euros is an amount per claim, person or day (its numerator in euros, over its catalogue scale),
-    # or, with no scale, an amount itself: then its denominator is one too (a payment due over the one planned).
-    if unit != "eur":
-        return False
-    return field == "numerator" or (field == "denominator" and pd.isna(row.get("scale")))
 
 
 def select(values: pd.DataFrame, period: str, site: str = ALL, breakdown: str | None = ALL) -> pd.DataFrame:

@@ -28,7 +28,7 @@ create table published.indicator_values (
 create table published.indicator_catalogue (
     indicator_code text primary key, name_fr text not null, name_en text not null,
     definition_fr text not null, definition_en text not null, unit text not null, scale numeric,
-    direction text not null, sectors text not null
+    direction text not null, sectors text not null, numerator_unit text, denominator_unit text
 );
 create table published.retention_curve (
     period text not null, site text not null, time_months integer not null, at_risk integer, events integer,
@@ -48,14 +48,24 @@ CATALOGUE_ROW = (
     1,
     "higher_is_better",
     "housing",
+    None,
+    None,
 )
+EUROS = ("eur", None)  # a numerator in euros over a count (a cost over persons)
+ALL_EUROS = ("eur", "eur")  # euros over euros (a payment due over the one planned, euros paid over committed)
 
 
 def _catalogue_row(
-    code: str, name_fr: str, name_en: str, unit: str, sectors: str, scale: int | None = 1
+    code: str,
+    name_fr: str,
+    name_en: str,
+    unit: str,
+    sectors: str,
+    scale: int | None = 1,
+    terms_units: tuple[str | None, str | None] = (None, None),
 ) -> tuple[object, ...]:
     return (code, name_fr, name_en, f"Définition de {name_fr}.", f"Definition of {name_en}.", unit, scale,
-            "higher_is_better", sectors)  # fmt: skip
+            "higher_is_better", sectors, *terms_units)  # fmt: skip
 
 
 DAYS_HOUSED = "housing_days_stably_housed_share"
@@ -71,7 +81,9 @@ FUNDER_SECTORS = ["ARS:sante", "METRO-LYON:hebergement", "METRO-LYON:logement", 
 # Non-percent indicators (one per unit), one in two sectors, one catalogued but not yet published, and the
 # share of days stably housed, published by quarter too.
 OTHER_CATALOGUE_ROWS = [
-    _catalogue_row("cost_avoided_health", "Coûts de santé évités", "Health costs avoided", "eur", "health;costs"),
+    _catalogue_row(
+        "cost_avoided_health", "Coûts de santé évités", "Health costs avoided", "eur", "health;costs", 1, EUROS
+    ),
     _catalogue_row(
         DAYS_HOUSED, "Part des jours en logement stable", "Share of days stably housed", "percent", "housing"
     ),
@@ -83,9 +95,9 @@ OTHER_CATALOGUE_ROWS = [
         "voice_council_sessions", "Conseils de locataires", "Tenant councils", "count", "tenants_voice", scale=None
     ),
     _catalogue_row("voice_satisfaction_housing", "Satisfaction", "Satisfaction", "score", "tenants_voice"),
-    _catalogue_row(PAYMENT_DUE, "Paiement dû", "Payment due", "eur", "funders", scale=None),
+    _catalogue_row(PAYMENT_DUE, "Paiement dû", "Payment due", "eur", "funders", None, ALL_EUROS),
     _catalogue_row(
-        COMMITTED, "Montants engagés par financeur", "Amounts committed by funder", "eur", "funders", scale=None
+        COMMITTED, "Montants engagés par financeur", "Amounts committed by funder", "eur", "funders", None, EUROS
     ),
 ]
 UNPUBLISHED = "housing_retention_24m"
@@ -278,7 +290,7 @@ def create_published(url: str, *, with_rows: bool = True) -> None:
                 [*published_rows(), *OTHER_ROWS, *days_housed_rows()],
             )
             cur.executemany(
-                "insert into published.indicator_catalogue values (%s,%s,%s,%s,%s,%s,%s,%s,%s)",
+                "insert into published.indicator_catalogue values (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
                 [CATALOGUE_ROW, *OTHER_CATALOGUE_ROWS, CURVE_CATALOGUE_ROW],
             )
             cur.executemany("insert into published.retention_curve values (%s,%s,%s,%s,%s,%s,%s)", curve_rows())

@@ -145,30 +145,45 @@ def test_suppressed_numbers_never_reach_table_or_chart(suppressed_has_numbers: b
     assert frames.suppressed_cells(source, "en") == ["A 2023-Q2"]
 
 
-def _euro_row(code: str, numerator: int, denominator: int, value: float, scale: float | None) -> pd.DataFrame:
+def _euro_row(
+    code: str, numerator: int, denominator: int, value: float, scale: float | None, units: tuple[str | None, ...]
+) -> pd.DataFrame:
+    # As data.indicator_values reads it: with its catalogue scale and the units of its numerator and denominator.
     return pd.DataFrame(
-        [[code, LATEST, "all", "all", "all", numerator, denominator, value, 33, False, None, scale]],
-        columns=[*data.VALUE_COLUMNS, "scale"],
+        [[code, LATEST, "all", "all", "all", numerator, denominator, value, 33, False, None, scale, *units]],
+        columns=[*data.VALUE_COLUMNS, "scale", "numerator_unit", "denominator_unit"],
     ).astype({"numerator": "Int64", "denominator": "Int64", "value": "Float64", "persons": "Int64"})
 
 
 @pytest.mark.parametrize(
-    ("lang", "costs", "payment"),
+    ("lang", "costs", "payment", "paid"),
     [
-        ("fr", ["33", f"-40{NNBSP}741{NBSP}€", "33", f"-1{NNBSP}235{NBSP}€"], [f"0{NBSP}€", f"20{NNBSP}576{NBSP}€"]),
-        ("en", ["33", "-€40,741", "33", "-€1,235"], ["€0", "€20,576"]),
+        (
+            "fr",
+            ["33", f"-40{NNBSP}741{NBSP}€", "33", f"-1{NNBSP}235{NBSP}€"],
+            [f"0{NBSP}€", f"20{NNBSP}576{NBSP}€"],
+            [f"90{NNBSP}000{NBSP}€", f"120{NNBSP}000{NBSP}€", f"75,0{NBSP}%"],
+        ),
+        ("en", ["33", "-€40,741", "33", "-€1,235"], ["€0", "€20,576"], ["€90,000", "€120,000", "75.0%"]),
     ],
 )
-def test_the_amounts_behind_a_value_in_euros_read_as_money(lang: str, costs: list[str], payment: list[str]) -> None:
+def test_the_amounts_behind_a_value_read_as_money_where_the_catalogue_says_euros(
+    lang: str, costs: list[str], payment: list[str], paid: list[str]
+) -> None:
     # Costs avoided (negative when use grew): a total in euros over persons. Persons, numerator, denominator, value.
-    avoided = _euro_row("cost_avoided_health", -40741, 33, -1234.5758, 1)
+    avoided = _euro_row("cost_avoided_health", -40741, 33, -1234.5758, 1, ("eur", None))
     assert frames.display_table(avoided, lang, frames.INDICATOR_COLUMNS, "eur").iloc[0].tolist()[3:] == costs
-    # Another unit's numerator stays a count.
-    days = frames.display_table(avoided, lang, frames.INDICATOR_COLUMNS, "days")
-    assert days.iloc[0].tolist()[4] == format_count(-40741, lang)
+    # A numerator the catalogue does not say is in euros stays a count, whatever the value's unit.
+    counted = _euro_row("cost_avoided_health", -40741, 33, -1234.5758, 1, (None, None))
+    assert frames.display_table(counted, lang, frames.INDICATOR_COLUMNS, "eur").iloc[0].tolist()[4] == format_count(
+        -40741, lang
+    )
     # A payment due (no scale: not a ratio) over the payment planned: both amounts.
-    due = _euro_row("pfp_payment_due", 0, 20576, 0, None)
+    due = _euro_row("pfp_payment_due", 0, 20576, 0, None, ("eur", "eur"))
     assert frames.display_table(due, lang, frames.INDICATOR_COLUMNS, "eur").iloc[0].tolist()[4:6] == payment
+    # A share (a percent) of the euros committed that were paid: both amounts too, the value a percentage.
+    share = _euro_row("funder_paid_share", 90000, 120000, 0.75, 1, ("eur", "eur"))
+    assert frames.display_table(share, lang, frames.INDICATOR_COLUMNS, "percent").iloc[0].tolist()[4:] == paid
 
 
 def test_chart_axis_uses_the_french_number_locale() -> None:

@@ -187,6 +187,32 @@ def test_a_funders_amounts_read_by_funder_and_sector_name_in_both_languages(publ
     assert at.metric[0].label == "ARS — Health"
 
 
+def test_a_funders_share_paid_reads_the_euros_paid_and_committed_as_euros(published_db: str) -> None:
+    # A share (a percent) of euros: its numerator and denominator read as plain numbers, "90 000" beside the
+    # funders' amounts in euros, where the catalogue says both are euros.
+    code = "funder_paid_share"
+    with psycopg.connect(published_db, autocommit=True) as conn:
+        conn.execute(
+            "insert into published.indicator_catalogue (indicator_code, name_fr, name_en, definition_fr,"
+            " definition_en, unit, scale, direction, sectors, numerator_unit, denominator_unit) values (%s,"
+            " 'Part versée', 'Share paid', 'Déf.', 'Def.', 'percent', 1, 'higher_is_better', 'funders', 'eur', 'eur')",
+            (code,),
+        )
+        for site in ("Lyon", "all"):
+            conn.execute(
+                "insert into published.indicator_values values (%s, %s, %s, 'all', 'ARS:sante', 90000, 120000,"
+                " 0.75, null, false, null)",
+                (code, LATEST, site),
+            )
+    at = open_page()
+    run(at.selectbox(key="indicators_sector").set_value("funders"))
+    run(at.selectbox(key="indicators_indicator").set_value(code))
+    shown = ["—", f"90{NNBSP}000{NBSP}€", f"120{NNBSP}000{NBSP}€", f"75,0{NBSP}%"]  # persons: none, amounts
+    assert rows(at, "Lyon").values.tolist()[0][3:] == shown
+    run(at.sidebar.radio[0].set_value("en"))
+    assert rows(at, "All sites").values.tolist()[0][3:] == ["—", "€90,000", "€120,000", "75.0%"]
+
+
 def test_a_count_of_no_persons_shows_a_dash_not_a_suppression(published_db: str) -> None:
     at = choose(open_page(), "voice_council_sessions")
     assert rows(at, "Tous les sites").values.tolist()[0][3:] == ["—", f"1{NNBSP}234", "—", f"1{NNBSP}234"]
