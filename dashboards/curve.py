@@ -51,12 +51,13 @@ def render(lang: Lang) -> None:
 
 
 def _extract_rows(points: pd.DataFrame, period: str, site: str) -> pd.DataFrame:
-    # Every month of the site chosen, or of every site then all sites together, as the other extracts select.
+    # Every month of the site chosen, or of every site then all sites together, as the other extracts select,
+    # under the curve's indicator code.
     rows = points[points["period"] == period]
     if site != frames.ALL:
         rows = rows[rows["site"] == site]
     order = rows.assign(_all_sites=rows["site"] == frames.ALL).sort_values(["_all_sites", "site", "time_months"])
-    return order.drop(columns="_all_sites").reset_index(drop=True)
+    return order.drop(columns="_all_sites").assign(indicator_code=INDICATOR).reset_index(drop=True)
 
 
 def _hidden(row: Mapping[str, Any]) -> bool:

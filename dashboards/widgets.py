@@ -16,11 +16,13 @@ from dashboards.data import CURVE_COLUMNS, VALUE_COLUMNS
 from dashboards.i18n import Lang, format_cohort, format_date, format_site, t
 
 Extract = Literal["cells", "quarters", "curve"]
-# Each extract's button label and help keys, and its published columns.
+# Each extract's button label and help keys, and its published columns; every extract opens on the code of the
+# indicator it holds, so that a file saved out of the app still says what it is (the curve's table has no such
+# column: the page adds it).
 EXTRACTS: Final[dict[str, tuple[str, str, Sequence[str]]]] = {
     "cells": ("download.label", "download.help", VALUE_COLUMNS),
     "quarters": ("download.quarters_label", "download.quarters_help", VALUE_COLUMNS),
-    "curve": ("download.label", "download.curve_help", CURVE_COLUMNS),
+    "curve": ("download.label", "download.curve_help", ("indicator_code", *CURVE_COLUMNS)),
 }
 
 
