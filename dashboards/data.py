@@ -61,18 +61,44 @@ def connection() -> SQLConnection:
     settings = get_settings()
     try:
         url = _warehouse_url(settings.database_url, str(settings.data_dir))
-        return st.connection("sql", type="sql", url=url, ttl=CONNECTION_TTL)
+        # Pinged when taken from the pool: a connection the server has dropped since (a restart) is replaced instead
+        # of failing the page's next query, as SQLConnection.query's retries did.
+        return st.connection("sql", type="sql", url=url, ttl=CONNECTION_TTL, pool_pre_ping=True)
     except Exception as exc:  # embedded server start-up or driver errors: all mean "no warehouse"
         log.warning("dashboard cannot open the warehouse: %s", type(exc).__name__)
         raise WarehouseError("warehouse unavailable") from exc
 
 
-def _query(sql: str, ttl: int, params: dict[str, Any] | None = None) -> pd.DataFrame:
+def _read(warehouse: SQLConnection, sql: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
+    # Closed once read, the connection goes back to the pool for the next query. SQLConnection.query never closes
+    # the one it opens: held in a reference cycle with its transaction, it stayed checked out until Python's cycle
+    # collector freed it (the next query opening another meanwhile), to be rolled back then, at the end of a test
+    # run against a server already stopped.
+    from sqlalchemy import text
+
+    with warehouse.connect() as live:
+        return pd.read_sql(text(sql), live, params=params)
+
+
+# Cached per warehouse (its URL, password masked), query and parameters, as SQLConnection.query caches.
+@st.cache_data(ttl=DATA_TTL, show_spinner=False)
+def _published(warehouse: str, sql: str, params: dict[str, Any] | None, _conn: SQLConnection) -> pd.DataFrame:
+    return _read(_conn, sql, params)
+
+
+@st.cache_data(ttl=STATUS_TTL, show_spinner=False)
+def _status(warehouse: str, sql: str, _conn: SQLConnection) -> pd.DataFrame:
+    return _read(_conn, sql)
+
+
+def _query(sql: str, params: dict[str, Any] | None = None, *, status: bool = False) -> pd.DataFrame:
+    """The rows of a query on `published`, kept DATA_TTL seconds, or STATUS_TTL for a `status` one."""
     from sqlalchemy.exc import SQLAlchemyError
 
     conn = connection()
+    warehouse = conn.engine.url.render_as_string()
     try:
-        return conn.query(sql, params=params, ttl=ttl, show_spinner=False)
+        return _status(warehouse, sql, conn) if status else _published(warehouse, sql, params, conn)
     except SQLAlchemyError as exc:
         # Only the class is logged: driver messages can echo connection details.
         log.warning("dashboard query failed: %s", type(exc).__name__)
@@ -84,7 +110,7 @@ def published_ready() -> bool:
     frame = _query(
         "select to_regclass('published.indicator_values') is not null"
         " and to_regclass('published.indicator_catalogue') is not null as ready",
-        ttl=STATUS_TTL,
+        status=True,
     )
     return bool(frame["ready"].iloc[0])
 
@@ -98,8 +124,7 @@ def indicator_values(indicator_code: str) -> pd.DataFrame:
         f"select {values}, c.scale, c.numerator_unit, c.denominator_unit from published.indicator_values as v"
         " left join published.indicator_catalogue as c on v.indicator_code = c.indicator_code"
         " where v.indicator_code = :code order by v.period, v.site, v.cohort, v.breakdown",
-        ttl=DATA_TTL,
-        params={"code": indicator_code},
+        {"code": indicator_code},
     )
     # Nullable integer/float types: suppressed cells stay empty instead of turning counts into floats.
     return frame.astype(
@@ -118,8 +143,7 @@ def catalogue_entry(indicator_code: str) -> dict[str, str] | None:
     """The catalogue row of one indicator (names and definitions in both languages), if any."""
     frame = _query(
         f"select {', '.join(CATALOGUE_COLUMNS)} from published.indicator_catalogue where indicator_code = :code",
-        ttl=DATA_TTL,
-        params={"code": indicator_code},
+        {"code": indicator_code},
     )
     if frame.empty:
         return None
@@ -131,7 +155,6 @@ def catalogue() -> pd.DataFrame:
     rather than hiding it)."""
     return _query(
         f"select {', '.join(CATALOGUE_COLUMNS)} from published.indicator_catalogue order by indicator_code",
-        ttl=DATA_TTL,
     )
 
 
@@ -140,6 +163,5 @@ def retention_curve() -> pd.DataFrame:
     and month since entry, persons at risk, events and the share still housed; suppressed months carry none."""
     frame = _query(
         f"select {', '.join(CURVE_COLUMNS)} from published.retention_curve order by period, site, time_months",
-        ttl=DATA_TTL,
     )
     return frame.astype({"at_risk": "Int64", "events": "Int64", "survival": "Float64", "suppressed": "boolean"})

@@ -144,6 +144,33 @@ def test_no_quarter_after_quarter_section_its_entry_cohorts_are_the_series(publi
     assert [s.value for s in at.subheader] == ["Detail by site and entry cohort"]
 
 
+def test_the_pages_queries_give_their_connection_back_to_the_pool(published_db: str) -> None:
+    # Each query's connection stayed checked out until Python's cycle collector freed it (SQLConnection.query never
+    # closes the one it opens), so the next query opened another: three for this page. Freed later, each was rolled
+    # back then, at the end of the tests against a server already stopped (psycopg AdminShutdown tracebacks).
+    run_app()
+    with psycopg.connect(published_db) as conn:
+        (opened,) = conn.execute(
+            "select count(*) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()"
+        ).fetchone()
+    assert opened == 1
+
+
+def test_a_connection_the_server_dropped_is_replaced_not_shown_as_an_error(published_db: str) -> None:
+    # The connection back in the pool is one the server has since dropped (as a restart does): taken again for the
+    # page's next run, it is replaced rather than failing the page with "cannot read the warehouse".
+    at = run_app()
+    with psycopg.connect(published_db, autocommit=True) as conn:
+        conn.execute(
+            "select pg_terminate_backend(pid) from pg_stat_activity"
+            " where datname = current_database() and pid <> pg_backend_pid()"
+        )
+    st.cache_data.clear()  # as the data's ttl running out does
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert at.title[0].value == TITLE_FR and table(at).shape[0] > 0
+
+
 def test_download_button_is_offered(published_db: str) -> None:
     at = run_app()
     (button,) = at.get("download_button")
