@@ -99,7 +99,7 @@ def _query(sql: str, params: dict[str, Any] | None = None, *, status: bool = Fal
     warehouse = conn.engine.url.render_as_string()
     try:
         return _status(warehouse, sql, conn) if status else _published(warehouse, sql, params, conn)
-    except SQLAlchemyError as exc:
+    except (SQLAlchemyError, pd.errors.DatabaseError) as exc:  # pandas wraps the errors of the queries it runs
         # Only the class is logged: driver messages can echo connection details.
         log.warning("dashboard query failed: %s", type(exc).__name__)
         raise WarehouseError("warehouse query failed") from exc

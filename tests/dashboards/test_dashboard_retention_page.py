@@ -171,6 +171,16 @@ def test_a_connection_the_server_dropped_is_replaced_not_shown_as_an_error(publi
     assert at.title[0].value == TITLE_FR and table(at).shape[0] > 0
 
 
+def test_a_query_the_warehouse_refuses_shows_an_error_not_a_trace(published_db: str) -> None:
+    # A warehouse published by an older abord, not refreshed since (its catalogue without the units of numerators
+    # and denominators): the query fails in pandas, whose DatabaseError reached the page as a trace.
+    with psycopg.connect(published_db, autocommit=True) as conn:
+        conn.execute("alter table published.indicator_catalogue drop column numerator_unit")
+    at = AppTest.from_file(str(APP_FILE), default_timeout=30).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "ABORD_DATABASE_URL" in at.error[0].value
+
+
 def test_download_button_is_offered(published_db: str) -> None:
     at = run_app()
     (button,) = at.get("download_button")
