@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import charts, data, frames, widgets
-from dashboards.i18n import NOT_AVAILABLE, SUPPRESSED, Lang, format_count, format_percent, format_site, t
+from dashboards.i18n import NOT_AVAILABLE, Lang, format_count, format_percent, format_site, t
 
 INDICATOR: Final = "housing_time_housed_curve"
 # Every month (up to 84 a site) would drown the table; the chart shows them all.
@@ -66,11 +66,12 @@ def _hidden(row: Mapping[str, Any]) -> bool:
 
 
 def _text(row: Mapping[str, Any], field: str, lang: Lang) -> str:
-    """A month's field as shown; a hidden month says why under 'at risk' and a dash elsewhere, never a number."""
+    """A month's field as shown; a hidden month says why under 'at risk' ("< 11", or a word for one hidden so that
+    a small one cannot be recovered, as an indicator's cell does) and a dash elsewhere, never a number."""
     if field == "time_months":
         return str(row[field])
     if _hidden(row):
-        return SUPPRESSED if field == "at_risk" else NOT_AVAILABLE
+        return frames.hidden_label(row.get("suppression_reason"), lang) if field == "at_risk" else NOT_AVAILABLE
     return format_percent(row[field], lang) if field == "survival" else format_count(row[field], lang)
 
 

@@ -32,7 +32,16 @@ VALUE_COLUMNS: Final = (
     "suppression_reason",
 )
 # published.retention_curve: a row per observation end, site (and 'all') and month since entry.
-CURVE_COLUMNS: Final = ("period", "site", "time_months", "at_risk", "events", "survival", "suppressed")
+CURVE_COLUMNS: Final = (
+    "period",
+    "site",
+    "time_months",
+    "at_risk",
+    "events",
+    "survival",
+    "suppressed",
+    "suppression_reason",
+)
 CATALOGUE_COLUMNS: Final = (
     "indicator_code",
     "name_fr",

@@ -121,8 +121,8 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "ligne en pointillés suit tous les sites ensemble. Un mois masqué (moins de 11 personnes suivies) laisse "
         "un trou dans sa courbe, jamais un chiffre.",
         "curve.table_title": "{site} : tous les six mois depuis l'entrée",
-        "curve.legend": "« < 11 » : mois masqué (moins de 11 personnes suivies) ou caché pour qu'un petit "
-        "effectif ne se déduise pas du total ; ses effectifs et sa valeur ne sont pas publiés.",
+        "curve.legend": "« < 11 » : mois masqué (moins de 11 personnes suivies) ; « masquée » : cellule cachée "
+        "pour qu'un petit effectif ne se déduise pas du total. Leurs effectifs et valeurs ne sont pas publiés.",
     },
     "en": {
         "app.caption": "Published programme indicators, small numbers hidden.",
@@ -219,8 +219,8 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "line follows all sites together. A hidden month (fewer than 11 persons followed) leaves a gap in its "
         "line, never a number.",
         "curve.table_title": "{site}: every six months since entry",
-        "curve.legend": "“< 11”: month hidden (fewer than 11 persons followed) or hidden so that a small count "
-        "cannot be worked out from the total; its counts and value are not published.",
+        "curve.legend": "“< 11”: month hidden (fewer than 11 persons followed); “hidden”: cell hidden so that a "
+        "small count cannot be worked out from the total. Their counts and values are not published.",
     },
 }
 

@@ -275,16 +275,21 @@ def test_retention_curve_matches_the_truth(run) -> None:
         assert curve[key][:2] == (at_risk, events), key
         assert abs(float(curve[key][2]) - survival) <= VALUE_TOLERANCE, key
     published = _query(
-        run.url, "select site, time_months, at_risk, events, survival, suppressed from published.retention_curve"
+        run.url,
+        "select site, time_months, at_risk, events, survival, suppressed, suppression_reason"
+        " from published.retention_curve",
     )
     assert len(published) == len(truth)
-    for site, month, at_risk, events, survival, suppressed in published:
-        if truth[(site, month)][0] < MIN_CELL_PERSONS:
+    for site, month, at_risk, events, survival, suppressed, reason in published:
+        small = truth[(site, month)][0] < MIN_CELL_PERSONS
+        if small:
             assert suppressed, (site, month)
         if suppressed:
             assert (at_risk, events, survival) == (None, None, None)
+            # why, as for indicator cells: too few at risk, or hidden so that a small one cannot be recovered
+            assert reason == ("small_cell" if small else "complementary"), (site, month)
         else:
-            assert (at_risk, events, survival) == curve[(site, month)]
+            assert (at_risk, events, survival, reason) == (*curve[(site, month)], None)
 
 
 def test_published_values_are_the_cells_after_disclosure_control(run) -> None:

@@ -32,7 +32,7 @@ create table published.indicator_catalogue (
 );
 create table published.retention_curve (
     period text not null, site text not null, time_months integer not null, at_risk integer, events integer,
-    survival numeric, suppressed boolean not null
+    survival numeric, suppressed boolean not null, suppression_reason text
 );
 """
 
@@ -107,7 +107,8 @@ CURVE_CATALOGUE_ROW = _catalogue_row(CURVE, "Courbe de maintien", "Time housed c
 
 def curve_rows() -> list[tuple[object, ...]]:
     """Months 0 to 18 per site and all sites: one person lost every third month at Lyon (at risk 40 down), every
-    fourth at Marseille (at risk 16 down, under 11 from month 13, hidden, and Lyon's months then beside it)."""
+    fourth at Marseille (at risk 16 down, under 11 from month 13, hidden, and Lyon's months then beside it, hidden
+    so that the all-sites row does not give Marseille's away)."""
     rows = []
     for site, at_start, every in (("Lyon", 40, 3), ("Marseille", 16, 4), ("all", 56, 2)):
         survival = 1.0
@@ -115,9 +116,10 @@ def curve_rows() -> list[tuple[object, ...]]:
             at_risk, events = at_start - month // every, int(month > 0 and month % every == 0)
             survival *= 1 - events / at_risk
             if site != "all" and month >= 13:
-                rows.append((LATEST, site, month, None, None, None, True))
+                reason = "small_cell" if site == "Marseille" else "complementary"
+                rows.append((LATEST, site, month, None, None, None, True, reason))
             else:
-                rows.append((LATEST, site, month, at_risk, events, round(survival, 4), False))
+                rows.append((LATEST, site, month, at_risk, events, round(survival, 4), False, None))
     return rows
 
 
@@ -293,7 +295,7 @@ def create_published(url: str, *, with_rows: bool = True) -> None:
                 "insert into published.indicator_catalogue values (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
                 [CATALOGUE_ROW, *OTHER_CATALOGUE_ROWS, CURVE_CATALOGUE_ROW],
             )
-            cur.executemany("insert into published.retention_curve values (%s,%s,%s,%s,%s,%s,%s)", curve_rows())
+            cur.executemany("insert into published.retention_curve values (%s,%s,%s,%s,%s,%s,%s,%s)", curve_rows())
 
 
 @pytest.fixture(autouse=True)

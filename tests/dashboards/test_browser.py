@@ -579,13 +579,13 @@ def test_the_time_housed_curve_has_its_extract_month_by_month(app_url: str, tmp_
     assert payload.startswith(b"\xef\xbb\xbf")
     lines = payload.decode("utf-8-sig").split("\r\n")
     # Named for its indicator, as the indicator extract is: a funder saving both tells them apart out of the app.
-    assert lines[0] == "indicator_code;period;site;time_months;at_risk;events;survival;suppressed"
+    assert lines[0] == "indicator_code;period;site;time_months;at_risk;events;survival;suppressed;suppression_reason"
     by_month = {int(line.split(";")[3]): line for line in lines[1:] if line}
     # Every month, not the table's one in six; the published numbers in French Excel's decimal comma.
     assert sorted(by_month) == list(range(19))
     (month_12,) = [row for row in curve_rows() if row[1] == "Marseille" and row[2] == 12]
-    _, _, _, at_risk, events, survival, _ = month_12
+    at_risk, events, survival = month_12[3:6]
     curve = f"housing_time_housed_curve;{LATEST};Marseille"
-    assert by_month[12] == f"{curve};12;{at_risk};{events};{str(survival).replace('.', ',')};false"
-    # A month under 11 persons followed: flagged, with no number.
-    assert by_month[13] == f"{curve};13;;;;true"
+    assert by_month[12] == f"{curve};12;{at_risk};{events};{str(survival).replace('.', ',')};false;"
+    # A month under 11 persons followed: flagged, with why and no number, as an indicator's hidden cell.
+    assert by_month[13] == f"{curve};13;;;;true;small_cell"

@@ -344,6 +344,8 @@ def test_the_time_housed_curve_shows_month_by_month_its_hidden_months_without_nu
     assert hidden[hidden["site_label"] != "Tous les sites"]["survival"].isna().all()
     assert set(hidden[hidden["site_label"] == "Marseille"]["at_risk_label"]) == {"< 11"}
     assert set(hidden[hidden["site_label"] == "Marseille"]["survival_label"]) == {"—"}
+    # Lyon's, over 30 persons followed, are not said to be under 11: hidden for Marseille's sake, as a cell is.
+    assert set(hidden[hidden["site_label"] == "Lyon"]["at_risk_label"]) == {"masquée"}
     assert at.subheader[0].value == "Tous les sites : tous les six mois depuis l'entrée"
     assert at.table[0].value.values.tolist() == [
         ["0", "56", f"100,0{NBSP}%"],
@@ -364,6 +366,8 @@ def test_the_time_housed_curve_shows_month_by_month_its_hidden_months_without_nu
         "Still housed",
     ]
     assert at.table[0].value.values.tolist()[2] == ["12", "13", "80.0%"]
+    run(at.selectbox(key="curve_site").set_value("Lyon"))
+    assert at.table[0].value.values.tolist()[3] == ["18", "hidden", "—"]
     assert not at.info
 
 

@@ -32,6 +32,8 @@ select
     case when not is_suppressed then at_risk end as at_risk,
     case when not is_suppressed then events end as events,
     case when not is_suppressed then survival end as survival,
-    is_suppressed as suppressed
+    is_suppressed as suppressed,
+    -- why, as for indicator cells: too few at risk, or hidden so that the all-sites row does not give a small one away
+    case when is_small then 'small_cell' when is_suppressed then 'complementary' end as suppression_reason
 from suppressed
 order by period, site, time_months
