@@ -156,12 +156,19 @@ class _Batch:
     path: Path | None  # its quarantine file, None when its rows to fix went with a later batch
     deleted: int = 0  # rows to fix its quarantine file held when the steward deleted it
     to_delete: int = 0  # lines of its quarantine file a retry refused as not to fix: for the steward to delete
+    pending: Path | None = None  # the partial file holding its rows to fix, its rename failed (quarantine_leftovers)
+
+    @property
+    def to_read(self) -> Path | None:
+        """The file holding its rows to fix as they stand, if any."""
+        return self.pending or (self.path if self.path and self.path.exists() else None)
 
 
 def _batches(where: str = "", params: tuple = ()) -> list[_Batch]:
     import psycopg
 
     from pipelines.ledger import ledger_for_reading
+    from pipelines.quarantine_leftovers import pending_placement
     from pipelines.retry import latest_loaded_retry, lines_not_to_fix, rows_to_fix
     from pipelines.warehouse import database_url
 
@@ -208,8 +215,9 @@ def _batches(where: str = "", params: tuple = ()) -> list[_Batch]:
                 # `quarantine retry` takes
                 to_fix = rows_to_fix(conn, holding)
                 batch.to_fix = len(to_fix)
-                if batch.path.exists():
-                    batch.to_delete = lines_not_to_fix(conn, holding, to_fix, batch.path)
+                batch.pending = pending_placement(conn, batch.path, holding)
+                if batch.to_read:
+                    batch.to_delete = lines_not_to_fix(conn, holding, to_fix, batch.to_read)
                 elif batch.to_fix:
                     # the steward deleted its file, as the refusal of an emptied one tells them to: told from the
                     # file being gone, nothing to record (a re-send of the period takes its rows to fix as it takes
@@ -237,12 +245,13 @@ def quarantine_list(
     --all, also batches whose file lacked a column it may lack (loaded empty: nothing to retry, the export is short),
     and those whose rows to fix were fixed or given up."""
     from pipelines.ingest import not_in_file_note
+    from pipelines.quarantine_leftovers import pending_note
     from pipelines.retry import NOT_TO_FIX
 
     rows = _batches(
         "(b.rows_quarantined > 0 or b.status = 'rejected' or cardinality(b.not_in_file) > 0) and b.retry_of is null"
     )
-    rows = [row for row in rows if everything or (row.path and row.path.exists())]
+    rows = [row for row in rows if everything or row.to_read]
     if not rows:
         typer.echo("nothing in quarantine")
         return
@@ -253,7 +262,9 @@ def quarantine_list(
         given_up = row.given_up and f"{row.given_up} given up"
         notes = "; ".join(filter(None, [row.reasons, to_delete, not_in_file, given_up]))
         typer.echo(f"{row.batch_id:>6}  {row.source:<22} {row.file_name:<30} {row.status:<9} {row.to_fix:>8}  {notes}")
-        if row.path and row.path.exists():
+        if row.pending:
+            typer.echo(f"{'':>8}{pending_note(row.path, row.pending, row.source)}")
+        elif row.to_read:
             typer.echo(f"{'':>8}{row.path}")
 
 
@@ -262,6 +273,7 @@ def quarantine_show(batch: int = typer.Argument(..., help="The batch id (see `ab
     """One batch's reasons per row, from its quarantine file (messages may quote the rejected values)."""
     from pipelines.ingest import not_in_file_note
     from pipelines.quarantine import QuarantineUnreadable, reasons_in
+    from pipelines.quarantine_leftovers import pending_note
     from pipelines.retry import NOT_TO_FIX, deleted_gives_up
 
     rows = _batches("b.batch_id = %s", (batch,))
@@ -293,15 +305,17 @@ def quarantine_show(batch: int = typer.Argument(..., help="The batch id (see `ab
     if row.deleted:
         typer.echo(deleted_gives_up(row.path, row.batch_id, row.deleted))
         return
-    if not row.path.exists():
+    if row.to_read is None:
         typer.echo("no quarantine file: nothing left to fix")
         return
+    if row.pending:
+        typer.echo(pending_note(row.path, row.pending, row.source))
     try:
-        reasons = reasons_in(row.path)
+        reasons = reasons_in(row.to_read)
     except QuarantineUnreadable as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from None
-    typer.echo(f"file: {row.path}")
+    typer.echo(f"file: {row.to_read}")
     for source_row, columns, codes, message in reasons:
         typer.echo(f"  row {source_row:>6}  {columns or '(row)':<20} {codes:<24} {message}")
 

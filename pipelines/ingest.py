@@ -457,7 +457,7 @@ def ingest_extract(ctx: IngestContext, contract: Contract, extract: Extract) -> 
         log.warning("%s: %s", extract.path.name, message)
         return BatchSummary(contract.name, extract.path.name, UNREADABLE, message=message)
     with psycopg.connect(ctx.url) as conn:
-        _settle_leftovers(conn, ctx, contract)
+        settle_source_leftovers(conn, ctx, contract)
         seen = _seen(conn, contract, extract, sha)
     if seen:
         return _seen_summary(contract, extract, seen)
@@ -531,7 +531,7 @@ def _moved(contract: Contract, extract: Extract, before: Stamps | None) -> Batch
     return BatchSummary(contract.name, extract.path.name, status, message=message)
 
 
-def _settle_leftovers(conn: psycopg.Connection, ctx: IngestContext, contract: Contract) -> None:
+def settle_source_leftovers(conn: psycopg.Connection, ctx: IngestContext, contract: Contract) -> None:
     """What an earlier load or rewrite of this source left (quarantine_leftovers), settled before this one reads; a
     partial file is purged of opposed persons' rows before it takes its place."""
     from pipelines.quarantine_purge import purge_partial  # it imports this module

@@ -6,12 +6,14 @@ where no batch is between its commit and its rename (``writer_lock.hold_past_com
 
 from __future__ import annotations
 
+import glob
 import logging
 from collections.abc import Callable
 from pathlib import Path
 
 from pipelines.ledger import sha256_of
 from pipelines.quarantine import (
+    PARTIAL,
     QuarantineUnreadable,
     in_place,
     lines_within,
@@ -43,6 +45,25 @@ def holding_batch(conn, source: str, path: Path) -> int | None:
         params,
     ).fetchone()
     return None if found is None else found[0]
+
+
+def pending_placement(conn, place: Path, holding: int) -> Path | None:
+    """The partial file a committed batch's rename failed to put at ``place``, the only copy of its rows to fix,
+    while it waits for its source's next load to put it there (``_settle_partial``); None when what ``place`` holds
+    (or its absence) is what there is to read. ``holding``: the batch holding the rows to fix, whose sha256 its name
+    holds."""
+    (sha,) = conn.execute("select sha256 from audit.batches where batch_id = %s", (holding,)).fetchone()
+    kept = sorted(place.parent.glob(f"{glob.escape(place.name)}.{sha}.*{PARTIAL}"))
+    return kept[0] if kept and _spent(conn, holding, place) else None
+
+
+def pending_note(place: Path, kept: Path, source: str) -> str:
+    """What `quarantine list`, `show` and `retry` say of a file ``pending_placement`` found: not deleted, nothing
+    given up."""
+    return (
+        f"{place.name} is not in place: its rows to fix are in {kept} (its rename failed after its batch committed);"
+        f" the next load or retry of {source} puts it in place once the process that wrote it has ended"
+    )
 
 
 def settle_leftovers(conn, source: str, folder: Path, purge: Callable[[Path], object]) -> None:

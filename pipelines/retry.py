@@ -9,8 +9,9 @@ import psycopg
 
 from pipelines.arrival import UNREADABLE, unreadable
 from pipelines.contract import Contract
-from pipelines.ingest import OPPOSITION, BatchSummary, Extract, IngestContext, ingest_extract
+from pipelines.ingest import OPPOSITION, BatchSummary, Extract, IngestContext, ingest_extract, settle_source_leftovers
 from pipelines.quarantine import QuarantineUnreadable, Snapshot, numbered_rows, original_name, snapshot
+from pipelines.quarantine_leftovers import pending_note, pending_placement
 from pipelines.readers import Row, RowUnreadable
 from pipelines.validation import RowValidator
 from pseudonymisation.link_keys import record_key
@@ -33,6 +34,8 @@ def retry_quarantine(ctx: IngestContext, path: Path) -> BatchSummary:
         raise RetryRefused(f"{path}: {NOT_QUARANTINE}")
     contract = ctx.contracts[source]
     ctx.ensure_schema()
+    with psycopg.connect(ctx.url) as conn:  # a partial file its batch's rename left is put in place first
+        settle_source_leftovers(conn, ctx, contract)
     with psycopg.connect(ctx.url) as conn:
         batch = conn.execute(
             "select b.batch_id, b.status, b.period, b.replaced_by, b.outdated_by, l.file_name, l.period,"
@@ -69,6 +72,8 @@ def retry_quarantine(ctx: IngestContext, path: Path) -> BatchSummary:
                 " current, nothing to retry"
             )
         to_fix_rows = rows_to_fix(conn, holding)
+        if (kept := pending_placement(conn, path, holding)) is not None:  # its writer still running
+            raise RetryRefused(pending_note(path, kept, source))
         # Read once, every line checked (a bad one is named here): all the retry says and loads is of these bytes,
         # whatever the steward's spreadsheet saves meanwhile (the batch is refused if it does, ingest._load)
         try:

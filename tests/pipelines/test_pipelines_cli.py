@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import zipfile
 from pathlib import Path
@@ -15,8 +16,11 @@ from orchestration.cli import app
 from orchestration.ingestion import ingest_batches
 from orchestration.resources import AbordResource
 from pipelines.contract import load_contract, load_contracts
+from pipelines.ingest import ingest_file
 from pipelines.ledger import record_batch, record_rejections
+from pipelines.pipeline import ingest_context
 from pipelines.readers import hmis_export
+from pipelines.settings import get_settings
 from pseudonymisation.keys import new_key
 from tests.pipelines.file_mishaps import (
     AS_ITS_BATCH_BEGINS,
@@ -26,6 +30,7 @@ from tests.pipelines.file_mishaps import (
     save_over_as,
 )
 from tests.pipelines.hmis_exports import hmis_zip
+from tests.pipelines.leftovers import as_if_its_writer_exited, rename_failing
 from tests.pipelines.test_pipelines_contracts import fingerprint_before_optional_in_file
 
 runner = CliRunner()
@@ -590,6 +595,36 @@ def test_quarantine_list_and_show_take_the_rows_to_fix_from_the_latest_loaded_re
     retried = runner.invoke(app, ["quarantine", "retry", str(quarantine)]).output
     assert "loaded       2  quarantined     0" in retried and "gives up" not in retried, retried
     assert runner.invoke(app, ["quarantine", "list"]).output.strip() == "nothing in quarantine"
+
+
+def test_a_quarantine_file_whose_rename_failed_is_pending_not_given_up(steward: Path, warehouse_url: str, monkeypatch):
+    """Its batch committed, its rename into place failed: the partial file, the only copy of the rows to fix, waits
+    for the source's next load. list left the batch out, show said the steward deleted the file and gave the rows
+    up, a retry refused as much. They now name the partial file and what puts it in place; a retry once its writer
+    has ended puts it there and reads it."""
+    path = _tenancies(steward, ["B1;P1;Lyon;30/02/2021;;;400,00", "B2;P2;Lyon;31/02/2021;;;400,00"])
+    ctx = ingest_context(get_settings())
+    load = functools.partial(ingest_file, ctx, ctx.contracts["housing_tenancies"], path)
+    kept = rename_failing(ctx.quarantine_dir, monkeypatch, load)
+    quarantine = steward / "quarantine" / "housing_tenancies" / "tenancies_2025-12.csv.rejected.csv"
+    pending = f"{quarantine.name} is not in place: its rows to fix are in {kept}"
+
+    listed = runner.invoke(app, ["quarantine", "list"]).output
+    assert listed.splitlines()[1].split()[:5] == ["1", "housing_tenancies", "tenancies_2025-12.csv", "loaded", "2"]
+    assert pending in listed and "given up" not in listed, listed
+    shown = runner.invoke(app, ["quarantine", "show", "1"]).output
+    assert "left to fix 2;" in shown and pending in shown and f"file: {kept}" in shown, shown
+    assert "given up" not in shown and "deleted" not in shown, shown
+    ledger = _ledger(warehouse_url)
+    refused = runner.invoke(app, ["quarantine", "retry", str(quarantine)])  # its writer, this process, still runs
+    assert refused.exit_code == 1 and pending in refused.output and "given up" not in refused.output, refused.output
+    assert _ledger(warehouse_url) == ledger
+
+    kept = as_if_its_writer_exited(kept)
+    kept.write_bytes(kept.read_bytes().replace(b"30/02/2021", b"28/02/2021").replace(b"31/02/2021", b"27/02/2021"))
+    retried = runner.invoke(app, ["quarantine", "retry", str(quarantine)])
+    assert retried.exit_code == 0 and "loaded       2  quarantined     0" in retried.output, retried.output
+    assert not kept.exists() and runner.invoke(app, ["quarantine", "list"]).output.strip() == "nothing in quarantine"
 
 
 def test_a_quarantine_file_deleted_gives_up_its_rows_to_fix(steward: Path, warehouse_url: str) -> None:
