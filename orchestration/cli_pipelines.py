@@ -209,21 +209,22 @@ def _batches(where: str = "", params: tuple = ()) -> list[_Batch]:
         batches = []
         for *row, later, original, holding in rows:
             batch = _Batch(*row, later, None if later is not None else _quarantine_file(row[1], row[2]))
-            if original and batch.status == "loaded" and batch.to_fix:
+            if original and batch.status != "rejected" and batch.to_fix:
                 # its rows quarantined are not all to fix: a line a retry refused as not to fix (added or repeated
                 # by the steward) is to delete, an opposed person's row is in no file; the rows to fix are those
-                # `quarantine retry` takes
+                # `quarantine retry` takes (for a batch replaced or outdated: those it had when it was)
                 to_fix = rows_to_fix(conn, holding)
                 batch.to_fix = len(to_fix)
-                batch.pending = pending_placement(conn, batch.path, holding)
-                if batch.to_read:
-                    batch.to_delete = lines_not_to_fix(conn, holding, to_fix, batch.to_read)
-                elif batch.to_fix:
-                    # the steward deleted its file, as the refusal of an emptied one tells them to: told from the
-                    # file being gone, nothing to record (a re-send of the period takes its rows to fix as it takes
-                    # the file)
-                    batch.deleted, batch.to_fix = batch.to_fix, 0
-                    batch.given_up += batch.deleted
+                if batch.status == "loaded":
+                    batch.pending = pending_placement(conn, batch.path, holding)
+                    if batch.to_read:
+                        batch.to_delete = lines_not_to_fix(conn, holding, to_fix, batch.to_read)
+                    elif batch.to_fix:
+                        # the steward deleted its file, as the refusal of an emptied one tells them to: told from
+                        # the file being gone, nothing to record (a re-send of the period takes its rows to fix as
+                        # it takes the file, and what the file held then cannot be told)
+                        batch.deleted, batch.to_fix = batch.to_fix, 0
+                        batch.given_up += batch.deleted
             batches.append(batch)
     return batches
 
@@ -284,7 +285,9 @@ def quarantine_show(batch: int = typer.Argument(..., help="The batch id (see `ab
     typer.echo(f"batch {row.batch_id}: {row.source} {row.file_name} (period {row.period}) {row.status}")
     to_delete = f", to delete {row.to_delete} ({NOT_TO_FIX})" if row.to_delete else ""
     given_up = f", given up {row.given_up}" if row.given_up else ""
-    counts = f"rows read {row.rows_read}, left to fix {row.to_fix}{to_delete}{given_up}"
+    # a batch replaced or outdated: what it left to fix then, its history (rows read = loaded + quarantined)
+    left = f"{row.to_fix} when {row.status}" if row.status in ("replaced", "outdated") else row.to_fix
+    counts = f"rows read {row.rows_read}, left to fix {left}{to_delete}{given_up}"
     typer.echo(f"{counts}; reasons: {row.reasons or 'none'}")
     if row.not_in_file:
         typer.echo(not_in_file_note(row.not_in_file))

@@ -119,10 +119,11 @@ def latest_loaded_retry(batch: str) -> str:
     """SQL: the latest loaded retry (batch_id, rows_quarantined) of the batch aliased `batch`, which holds its rows
     to fix, quarantined again; none: the batch itself holds them. A retry rejected as a whole (its file emptied as
     it was read: no_rows) loaded nothing and quarantined none of them again: they are still in the file, as the
-    loaded retry before it left them. `quarantine retry`, `list` and `show` all take them from here."""
+    loaded retry before it left them. A retry replaced with its batch by a re-send of the period had loaded: what it
+    left is the batch's history. `quarantine retry`, `list` and `show` all take them from here."""
     return (
         "(select r.batch_id, r.rows_quarantined from audit.batches as r"
-        f" where r.retry_of = {batch}.batch_id and r.status = 'loaded' order by r.batch_id desc limit 1)"
+        f" where r.retry_of = {batch}.batch_id and r.status in ('loaded', 'replaced') order by r.batch_id desc limit 1)"
     )
 
 

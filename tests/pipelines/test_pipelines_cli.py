@@ -659,6 +659,12 @@ def test_a_quarantine_file_deleted_gives_up_its_rows_to_fix(steward: Path, wareh
     assert runner.invoke(app, ["ingest", "--source", "housing_tenancies", str(path)]).exit_code == 0
     shown = runner.invoke(app, ["quarantine", "show", "1"]).output
     assert "replaced by batch 3 (a re-send of its period)" in shown and "deleted" not in shown, shown
+    # its history as its retry, replaced with it, left it: 4 read = 1 loaded + 1 given up + 2 to fix then (whether
+    # the file was deleted before the re-send cannot be told); it said 'left to fix 4, given up 1; invalid_date 4'
+    assert "rows read 4, left to fix 2 when replaced, given up 1; reasons: invalid_date 2, not_to_fix 1" in shown
+    listed = runner.invoke(app, ["quarantine", "list", "--all"]).output.splitlines()
+    assert listed[1].split()[:5] == ["1", "housing_tenancies", "tenancies_2025-12.csv", "replaced", "2"], listed
+    assert listed[1].endswith("invalid_date 2, not_to_fix 1; 1 given up"), listed
 
 
 @pytest.mark.parametrize(
