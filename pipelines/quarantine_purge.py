@@ -62,13 +62,15 @@ def purge_files(cur, ctx: IngestContext, skip: Path | None = None, batch: _Aside
     ingestion holds the writers' lock: every quarantine file but ``skip``, the batch's own, which it sets aside
     itself. ``batch`` is its entries and linkage: a misspelt copy of a row it set aside is that person's too."""
     purge = Purge()
+    # resolved: the command line resolves the file it retries, a link in the quarantine folder's path does not
+    skip = skip and skip.resolve()
     for contract in (c for c in ctx.contracts.values() if c.is_person_level):
         folder = ctx.quarantine_dir / contract.name
         remove_stale_rewrites(folder)
         # A partial file left behind is read as it is, not settled here: a batch's purge runs before its commit,
         # and what it reads of its source's ledger is not yet so; the source's next load settles it.
         for path in [*sorted(folder.glob(f"*{SUFFIX}")), *stale_partials(folder)]:
-            if path == skip:
+            if path.resolve() == skip:
                 continue
             try:
                 purge.rows += _purge_file(cur, ctx, contract, path, batch)

@@ -598,3 +598,26 @@ def test_a_birth_date_on_the_programmes_day_links_when_the_machine_is_a_day_behi
     stored = {k for (k,) in _query(ctx.url, "select link_key from identity.link_keys")}
     assert stored == set(link_keys(ctx.key, born, ctx.today)) and len(stored) >= 2
     assert _query(ctx.url, "select count(*) from identity.bloom_encodings") == [(1,)]
+
+
+def test_a_retry_through_a_symlinked_quarantine_folder_does_not_purge_its_own_file(
+    make_ingest_context, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The quarantine folder a link to another disk: `abord quarantine retry` resolves the file it is given, the
+    purge of the other quarantine files listed them through the link, so the file being retried was not told from
+    them: a retry finding a person opposed rewrote it before its commit and told of rows taken out of other files."""
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "quarantine").symlink_to(tmp_path / "elsewhere")
+    ctx = _housing_her_opposed(make_ingest_context)
+    people = [["P1", "Dupond", "Marie-Helene", "31/31/1968", "", "", "", "Lyon", "", "01/09/2025", ""],
+              ["P2", "Moreau", "Claire", "04/07/1968", "", "", "", "Lyon", "", "01/09/2025", ""]]  # fmt: skip
+    first = ingest_file(ctx, PARTICIPANTS, _housing(tmp_path, "participants", "2025-10", people))
+    assert (first.rows_loaded, first.rows_quarantined) == (1, 1)
+    waiting = quarantine_path(ctx.quarantine_dir, PARTICIPANTS.name, "participants_2025-10.csv")
+    waiting.write_bytes(waiting.read_bytes().replace(b"31/31/1968", b"04/07/1968"))  # her birth date fixed
+    caplog.set_level(logging.INFO, logger="pipelines.ingest")
+
+    retried = retry_quarantine(ctx, waiting.resolve())  # as the command line gives it
+    assert (retried.rows_read, retried.rows_loaded, retried.rows_quarantined) == (1, 0, 1)
+    assert _reasons(ctx, retried.batch_id) == [(1, "opposition")] and not waiting.exists()
+    assert "other quarantine files" not in caplog.text, caplog.text
