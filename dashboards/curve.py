@@ -23,8 +23,8 @@ def render(lang: Lang) -> None:
     """The curve for the site chosen (with the all-sites line beside it) or every site, at an observation end."""
     try:
         points = data.retention_curve()
-    except data.WarehouseError:
-        st.error(t("error.warehouse"), icon=":material/error:")
+    except data.WarehouseError as error:
+        widgets.warehouse_error(error)
         return
     if not frames.periods(points):
         st.info(t("indicators.no_values"), icon=":material/info:")

@@ -54,8 +54,18 @@ CATALOGUE_COLUMNS: Final = (
 )
 
 
+# SQLSTATEs of a query naming a published column or table the warehouse lacks (undefined_column,
+# undefined_table): one published by an older abord, whose tables gain columns only at the next refresh.
+OUTDATED_SQLSTATES: Final = frozenset({"42703", "42P01"})
+
+
 class WarehouseError(RuntimeError):
     """The warehouse could not be reached or read; the page shows a message instead of a trace."""
+
+
+class OutdatedWarehouseError(WarehouseError):
+    """The warehouse lacks a published column (or table) the dashboards read: published by an older abord, it
+    needs a refresh, not a check of the server."""
 
 
 @st.cache_resource(show_spinner=False)
@@ -111,7 +121,20 @@ def _query(sql: str, params: dict[str, Any] | None = None, *, status: bool = Fal
     except (SQLAlchemyError, pd.errors.DatabaseError) as exc:  # pandas wraps the errors of the queries it runs
         # Only the class is logged: driver messages can echo connection details.
         log.warning("dashboard query failed: %s", type(exc).__name__)
+        if _sqlstate(exc) in OUTDATED_SQLSTATES:
+            raise OutdatedWarehouseError("warehouse published by an older version") from exc
         raise WarehouseError("warehouse query failed") from exc
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    """The SQLSTATE of the driver's error under pandas' and SQLAlchemy's wrappers (their cause, and SQLAlchemy's
+    `orig`), if any."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if state := getattr(seen, "sqlstate", None):
+            return str(state)
+        seen = getattr(seen, "orig", None) or seen.__cause__
+    return None
 
 
 def published_ready() -> bool:

@@ -88,6 +88,8 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "empty": "Aucun indicateur publié pour l'instant — lancez `abord run`.",
         "error.warehouse": "Impossible de lire l'entrepôt de données. Vérifiez que le serveur PostgreSQL "
         "est démarré et que ABORD_DATABASE_URL est correcte.",
+        "error.outdated": "L'entrepôt de données a été publié par une version antérieure d'abord : il lui manque "
+        "des colonnes que ces tableaux de bord lisent. Rafraîchissez-le (`abord run`, ou le job Dagster `refresh`).",
         "quarter": "T",
         "breakdown.all": "Ensemble",
         "breakdown.before": "Avant l'entrée",
@@ -186,6 +188,8 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "empty": "No indicator published yet — run `abord run`.",
         "error.warehouse": "Cannot read the data warehouse. Check that the PostgreSQL server is running "
         "and that ABORD_DATABASE_URL is right.",
+        "error.outdated": "The data warehouse was published by an older version of abord: it lacks columns these "
+        "dashboards read. Refresh it (`abord run`, or the Dagster job `refresh`).",
         "quarter": "Q",
         "breakdown.all": "All",
         "breakdown.before": "Before entry",

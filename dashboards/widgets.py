@@ -12,7 +12,7 @@ from streamlit.delta_generator import DeltaGenerator
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from dashboards import charts, exports, frames
-from dashboards.data import CURVE_COLUMNS, VALUE_COLUMNS
+from dashboards.data import CURVE_COLUMNS, VALUE_COLUMNS, OutdatedWarehouseError, WarehouseError
 from dashboards.i18n import Lang, format_cohort, format_date, format_site, t
 
 Extract = Literal["cells", "quarters", "curve"]
@@ -86,6 +86,13 @@ def _remember(key: str, remembered: str, default: Sequence[str]) -> None:
         st.session_state.pop(remembered, None)
     else:
         st.session_state[remembered] = st.session_state[key]
+
+
+def warehouse_error(error: WarehouseError) -> None:
+    """The page's message for a warehouse it cannot read: a refresh to run when one published by an older abord
+    lacks a column the page reads (the server is fine), else the server and URL to check."""
+    key = "error.outdated" if isinstance(error, OutdatedWarehouseError) else "error.warehouse"
+    st.error(t(key), icon=":material/error:")
 
 
 def site_and_period(values: pd.DataFrame, lang: Lang, page: str) -> tuple[str, str]:

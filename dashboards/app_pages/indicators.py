@@ -26,8 +26,8 @@ def render() -> None:
     st.title(t("indicators.title"))
     try:
         catalogue = data.catalogue() if data.published_ready() else None
-    except data.WarehouseError:
-        st.error(t("error.warehouse"), icon=":material/error:")
+    except data.WarehouseError as error:
+        widgets.warehouse_error(error)
         return
     if catalogue is None or catalogue.empty:
         st.info(t("empty"), icon=":material/info:")
@@ -62,8 +62,8 @@ def render() -> None:
         return
     try:
         values = data.indicator_values(code)
-    except data.WarehouseError:
-        st.error(t("error.warehouse"), icon=":material/error:")
+    except data.WarehouseError as error:
+        widgets.warehouse_error(error)
         return
     if not frames.periods(values):  # nothing, or quarterly cells without their cumulative ones
         st.info(t("indicators.no_values"), icon=":material/info:")

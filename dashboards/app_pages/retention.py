@@ -23,9 +23,9 @@ def render() -> None:
         ready = data.published_ready()
         entry = data.catalogue_entry(INDICATOR) if ready else None
         values = data.indicator_values(INDICATOR) if ready else None
-    except data.WarehouseError:
+    except data.WarehouseError as error:
         st.title(t("retention.fallback_title"))
-        st.error(t("error.warehouse"), icon=":material/error:")
+        widgets.warehouse_error(error)
         return
 
     st.title((entry or {}).get(f"name_{lang}") or t("retention.fallback_title"))

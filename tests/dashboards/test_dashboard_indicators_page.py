@@ -371,6 +371,16 @@ def test_the_time_housed_curve_shows_month_by_month_its_hidden_months_without_nu
     assert not at.info
 
 
+def test_a_curve_published_by_an_older_abord_asks_for_a_refresh(published_db: str) -> None:
+    # Its table without the reason a month is hidden until the next `abord run`: the page said to check the server.
+    with psycopg.connect(published_db, autocommit=True) as conn:
+        conn.execute("alter table published.retention_curve drop column suppression_reason")
+    at = choose(open_page(), CURVE)
+    assert "version antérieure d'abord" in at.error[0].value and "ABORD_DATABASE_URL" not in at.error[0].value
+    run(at.sidebar.radio[0].set_value("en"))
+    assert "older version of abord" in at.error[0].value and "`abord run`" in at.error[0].value
+
+
 def test_data_quality_reads_each_source_by_its_name_and_code_in_french_then_english(published_db: str) -> None:
     # The committee read the data-quality cards and rows by the contracts' codes ('shelter_nights'), in either
     # language; a source added since its label still shows, as its code.

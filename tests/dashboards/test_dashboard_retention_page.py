@@ -171,14 +171,19 @@ def test_a_connection_the_server_dropped_is_replaced_not_shown_as_an_error(publi
     assert at.title[0].value == TITLE_FR and table(at).shape[0] > 0
 
 
-def test_a_query_the_warehouse_refuses_shows_an_error_not_a_trace(published_db: str) -> None:
+def test_a_warehouse_published_by_an_older_abord_asks_for_a_refresh_not_a_trace(published_db: str) -> None:
     # A warehouse published by an older abord, not refreshed since (its catalogue without the units of numerators
-    # and denominators): the query fails in pandas, whose DatabaseError reached the page as a trace.
+    # and denominators): the query fails in pandas, whose DatabaseError reached the page as a trace, then as the
+    # page's "check the server and ABORD_DATABASE_URL", which sent a steward after a server that was fine.
     with psycopg.connect(published_db, autocommit=True) as conn:
         conn.execute("alter table published.indicator_catalogue drop column numerator_unit")
     at = AppTest.from_file(str(APP_FILE), default_timeout=30).run()
     assert not at.exception, [e.value for e in at.exception]
-    assert "ABORD_DATABASE_URL" in at.error[0].value
+    assert "version antérieure d'abord" in at.error[0].value
+    assert "`abord run`" in at.error[0].value and "`refresh`" in at.error[0].value
+    assert "ABORD_DATABASE_URL" not in at.error[0].value
+    at.sidebar.radio[0].set_value("en").run()
+    assert "older version of abord" in at.error[0].value and "`refresh`" in at.error[0].value
 
 
 def test_download_button_is_offered(published_db: str) -> None:
