@@ -42,6 +42,10 @@ CURVE_COLUMNS: Final = (
     "suppressed",
     "suppression_reason",
 )
+# A pay-for-performance clause's published cells: its indicator's value to date, and the payment due once every
+# entrant of its year is measured (absent until then).
+CLAUSE_VALUE: Final = "pfp_indicator_value"
+PAYMENT_DUE: Final = "pfp_payment_due"
 CATALOGUE_COLUMNS: Final = (
     "indicator_code",
     "name_fr",
@@ -168,6 +172,19 @@ def indicator_values(indicator_code: str) -> pd.DataFrame:
             "suppressed": "boolean",
             "scale": "Float64",
         }
+    )
+
+
+def provisional_clauses() -> pd.DataFrame:
+    """The clauses (period, site, cohort, breakdown) published with a value to date but no payment due: their
+    year's entrants are not all measured yet, so the value is provisional and the payment not due (told from the
+    published cells alone, as a funder's extract would)."""
+    return _query(
+        "select v.period, v.site, v.cohort, v.breakdown from published.indicator_values as v"
+        " where v.indicator_code = :value and not exists (select from published.indicator_values as due"
+        " where due.indicator_code = :due and due.period = v.period and due.site = v.site"
+        " and due.cohort = v.cohort and due.breakdown = v.breakdown)",
+        {"value": CLAUSE_VALUE, "due": PAYMENT_DUE},
     )
 
 

@@ -8,6 +8,7 @@ from typing import Any, Final
 
 import pandas as pd
 
+from dashboards.data import CLAUSE_VALUE, PAYMENT_DUE
 from dashboards.i18n import (
     NOT_AVAILABLE,
     SECTORS,
@@ -30,6 +31,8 @@ OBSERVATION_END: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
 # The published numbers of a row, all left out when it is suppressed.
 NUMBER_COLUMNS: Final = ["numerator", "denominator", "value", "persons"]
 
+# The cells keying a clause: a value and its payment due are the same clause's when all four are equal.
+CLAUSE_KEYS: Final = ["period", "site", "cohort", "breakdown"]
 # Table columns: the published column each shows -> the key of its header.
 RETENTION_COLUMNS: dict[str, str] = {
     "site": "col.site",
@@ -121,6 +124,29 @@ def without_hidden_numbers(rows: pd.DataFrame, numbers: Sequence[str] = NUMBER_C
     return frame
 
 
+def with_provisional(values: pd.DataFrame, code: str, provisional: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a clause indicator (`code`: CLAUSE_VALUE or PAYMENT_DUE) with a `provisional` flag for the
+    `provisional` clauses (data.provisional_clauses): their values to date are flagged; the payment due, which has
+    no cell for them, gets a row each without numbers, so that a payment not due yet reads so rather than missing."""
+    if code == CLAUSE_VALUE:
+        flags = values[CLAUSE_KEYS].merge(provisional.assign(provisional=True), on=CLAUSE_KEYS, how="left")
+        return values.assign(provisional=flags["provisional"].notna().to_numpy())
+    pending = provisional.reindex(columns=values.columns).assign(indicator_code=code, suppressed=False)
+    rows = pd.concat([values.assign(provisional=False), pending.astype(values.dtypes).assign(provisional=True)])
+    return rows.reset_index(drop=True)
+
+
+def published(rows: pd.DataFrame) -> pd.DataFrame:
+    """The rows the warehouse published, for an extract: without the payment due rows with_provisional added."""
+    if "provisional" not in rows:
+        return rows
+    return rows[~(rows["provisional"] & (rows["indicator_code"] == PAYMENT_DUE))]
+
+
+def has_provisional(rows: pd.DataFrame) -> bool:
+    return "provisional" in rows and bool(rows["provisional"].any())
+
+
 def cell_text(row: Mapping[str, Any], field: str, lang: Lang, unit: str = "percent") -> str:
     """One published field as shown: site, entry cohort or quarter, breakdown as labels; a suppressed row
     shows why under persons and a dash elsewhere, never a number; the value in its catalogue unit (unrounded
@@ -135,6 +161,10 @@ def cell_text(row: Mapping[str, Any], field: str, lang: Lang, unit: str = "perce
         return format_breakdown(str(row[field]), lang)
     if is_hidden(row):
         return hidden_label(row.get("suppression_reason"), lang) if field == "persons" else NOT_AVAILABLE
+    if field == "value" and row.get("provisional"):
+        if row["indicator_code"] == PAYMENT_DUE:
+            return t("clause.payment_not_due", lang)
+        return t("clause.provisional_value", lang, value=format_value(shown_value(row), unit, lang))
     if field == "value":
         return format_value(shown_value(row), unit, lang)
     if field in ("numerator", "denominator") and row.get(f"{field}_unit") == "eur":

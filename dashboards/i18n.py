@@ -90,6 +90,10 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "est démarré et que ABORD_DATABASE_URL est correcte.",
         "error.outdated": "L'entrepôt de données a été publié par une version antérieure d'abord : il lui manque "
         "des colonnes que ces tableaux de bord lisent. Rafraîchissez-le (`abord run`, ou le job Dagster `refresh`).",
+        "clause.provisional_value": "{value} (provisoire)",
+        "clause.payment_not_due": "provisoire : paiement non encore dû",
+        "clause.legend": "« provisoire » : valeur à date d'une clause dont les personnes entrées l'année de la "
+        "clause ne sont pas encore toutes mesurées ; son paiement n'est pas encore dû.",
         "quarter": "T",
         "breakdown.all": "Ensemble",
         "breakdown.before": "Avant l'entrée",
@@ -190,6 +194,10 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "and that ABORD_DATABASE_URL is right.",
         "error.outdated": "The data warehouse was published by an older version of abord: it lacks columns these "
         "dashboards read. Refresh it (`abord run`, or the Dagster job `refresh`).",
+        "clause.provisional_value": "{value} (provisional)",
+        "clause.payment_not_due": "provisional: payment not due yet",
+        "clause.legend": "“provisional”: a clause's value to date, while the people who entered in the clause's "
+        "year are not all measured yet; its payment is not due yet.",
         "quarter": "Q",
         "breakdown.all": "All",
         "breakdown.before": "Before entry",

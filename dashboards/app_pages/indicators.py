@@ -62,6 +62,8 @@ def render() -> None:
         return
     try:
         values = data.indicator_values(code)
+        if code in (data.CLAUSE_VALUE, data.PAYMENT_DUE):  # a value to date reads as such, not as final or missing
+            values = frames.with_provisional(values, code, data.provisional_clauses())
     except data.WarehouseError as error:
         widgets.warehouse_error(error)
         return
@@ -76,7 +78,9 @@ def render() -> None:
     st.subheader(t("indicators.table_title"))
     st.table(frames.display_table(shown, lang, frames.INDICATOR_COLUMNS, entry["unit"]), hide_index=True)
     st.caption(t("table.legend"))
-    widgets.download(shown, lang, code, site, period)
+    if frames.has_provisional(shown):
+        st.caption(t("clause.legend"))
+    widgets.download(frames.published(shown), lang, code, site, period)
     widgets.quarter_after_quarter(values, lang, site, code, entry["unit"])
 
 

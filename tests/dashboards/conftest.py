@@ -74,6 +74,10 @@ PAYMENT_DUE = "pfp_payment_due"
 # apart only by the partner's clause id, long as partners write them.
 TIER_80 = "CIS-LDA:housing_retention_12m:PP-CIS-LDA-LYO-2024-housing_retention_12m-80"
 TIER_90 = "CIS-LDA:housing_retention_12m:PP-CIS-LDA-LYO-2024-housing_retention_12m-90"
+# The clauses' values to date: each tier's, and that of a clause whose year's entrants are not all measured yet,
+# published with no payment due (provisional).
+CLAUSE_VALUE = "pfp_indicator_value"
+PROVISIONAL = "METRO-LYON:employment_in_work_12m:PP-ML-LYO-2024-emploi-60"
 COMMITTED = "funder_committed"
 # A funder's amounts by 'funder:sector', the finance partner's sector codes; 'divers' is one the dashboards do not
 # know.
@@ -95,6 +99,7 @@ OTHER_CATALOGUE_ROWS = [
         "voice_council_sessions", "Conseils de locataires", "Tenant councils", "count", "tenants_voice", scale=None
     ),
     _catalogue_row("voice_satisfaction_housing", "Satisfaction", "Satisfaction", "score", "tenants_voice"),
+    _catalogue_row(CLAUSE_VALUE, "Valeur d'une clause", "Clause value", "percent", "funders"),
     _catalogue_row(PAYMENT_DUE, "Paiement dû", "Payment due", "eur", "funders", None, ALL_EUROS),
     _catalogue_row(
         COMMITTED, "Montants engagés par financeur", "Amounts committed by funder", "eur", "funders", None, EUROS
@@ -150,6 +155,9 @@ OTHER_ROWS = [
     # Pay-for-performance clauses: cells by site only, one per clause.
     _cell(PAYMENT_DUE, "Lyon", "all", TIER_80, (12345, 12345, 12345.2, 40)),
     _cell(PAYMENT_DUE, "Lyon", "all", TIER_90, (0, 20576, 0, 40)),
+    _cell(CLAUSE_VALUE, "Lyon", "all", TIER_80, (34, 40, 0.85, 40)),
+    _cell(CLAUSE_VALUE, "Lyon", "all", TIER_90, (34, 40, 0.85, 40)),
+    _cell(CLAUSE_VALUE, "Lyon", "all", PROVISIONAL, (12, 21, 0.571429, 21)),
     # Amounts count no persons; by site and all sites together, no all-funders row.
     *[
         _cell(COMMITTED, site, "all", key, (amount, None, amount, None))

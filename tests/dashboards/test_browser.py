@@ -460,12 +460,17 @@ def test_each_clause_of_a_funder_reads_whole_in_french_then_english(app_url: str
         tier = "CIS-LDA — Maintien dans le logement à 12 mois (clause PP-CIS-LDA-LYO-2024-housing_retention_12m-{})"
         expect(row(page, tier.format(80))).to_contain_text(f"12\u202f345{NBSP}€")
         expect(row(page, tier.format(90))).to_contain_text(f"0{NBSP}€")
+        # A clause valued to date, its year's entrants not all measured: its payment is not due yet, not missing.
+        provisional = "METRO-LYON — En emploi ou en formation à 12 mois (clause PP-ML-LYO-2024-emploi-60)"
+        expect(row(page, provisional)).to_contain_text("provisoire : paiement non encore dû")
         expect(page.get_by_test_id("stMetric")).to_have_count(0)
 
         dashboard.switch_to("English")
         expect(page.get_by_role("heading", name="Payment due")).to_be_visible()
         tier = "CIS-LDA — 12-month housing retention (clause PP-CIS-LDA-LYO-2024-housing_retention_12m-90)"
         expect(row(page, tier)).to_contain_text("€0")
+        provisional = "METRO-LYON — In work or training at 12 months (clause PP-ML-LYO-2024-emploi-60)"
+        expect(row(page, provisional)).to_contain_text("provisional: payment not due yet")
 
 
 def cards_read_whole(page: Page, labels: list[str]) -> None:

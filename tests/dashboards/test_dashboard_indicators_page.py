@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from tests.dashboards.conftest import (
     APP_FILE,
     CATALOGUE_ROW,
+    CLAUSE_VALUE,
     COMMITTED,
     CURVE,
     CURVE_CATALOGUE_ROW,
@@ -155,6 +156,8 @@ def test_each_clause_reads_as_its_funder_indicator_and_clause_id_in_both_languag
         ["Lyon", "Toutes les cohortes", "CIS-LDA — Maintien dans le logement à 12 mois "
          "(clause PP-CIS-LDA-LYO-2024-housing_retention_12m-90)", "40", f"0{NBSP}€", f"20{NNBSP}576{NBSP}€",
          f"0{NBSP}€"],
+        ["Lyon", "Toutes les cohortes", "METRO-LYON — En emploi ou en formation à 12 mois "
+         "(clause PP-ML-LYO-2024-emploi-60)", "—", "—", "—", "provisoire : paiement non encore dû"],
     ]  # fmt: skip
     run(at.selectbox(key="indicators_site").set_value("Lyon"))
     assert not at.metric
@@ -162,8 +165,31 @@ def test_each_clause_reads_as_its_funder_indicator_and_clause_id_in_both_languag
     assert [row[2] for row in rows(at, "Lyon").values.tolist()] == [
         "CIS-LDA — 12-month housing retention (clause PP-CIS-LDA-LYO-2024-housing_retention_12m-80)",
         "CIS-LDA — 12-month housing retention (clause PP-CIS-LDA-LYO-2024-housing_retention_12m-90)",
+        "METRO-LYON — In work or training at 12 months (clause PP-ML-LYO-2024-emploi-60)",
     ]
     assert rows(at, "Lyon").values.tolist()[0][4:] == ["€12,345", "€12,345", "€12,345"]
+
+
+def test_a_clause_valued_to_date_without_its_payment_due_reads_as_provisional(published_db: str) -> None:
+    # A clause whose year's entrants are not all measured is published with its value to date and no payment due:
+    # the payment due page left it out, as if it had no clause, and its value read as final. Both now say it is
+    # provisional, the payment not due yet.
+    at = choose(open_page(), PAYMENT_DUE)
+    provisional = rows(at, "Lyon").values.tolist()[-1]
+    assert "PP-ML-LYO-2024-emploi-60" in provisional[2] and provisional[-1] == "provisoire : paiement non encore dû"
+    assert any("« provisoire »" in caption.value for caption in at.caption)
+    run(at.sidebar.radio[0].set_value("en"))
+    assert rows(at, "Lyon").values.tolist()[-1][3:] == ["—", "—", "—", "provisional: payment not due yet"]
+
+    at = choose(open_page(), CLAUSE_VALUE)
+    assert [row[3:] for row in rows(at, "Lyon").values.tolist()] == [
+        ["40", "34", "40", f"85,0{NBSP}%"],
+        ["40", "34", "40", f"85,0{NBSP}%"],
+        ["21", "12", "21", f"57,1{NBSP}% (provisoire)"],
+    ]
+    run(at.sidebar.radio[0].set_value("en"))
+    assert rows(at, "Lyon").values.tolist()[-1][-1] == "57.1% (provisional)"
+    assert any("“provisional”" in caption.value for caption in at.caption)
 
 
 def test_a_funders_amounts_read_by_funder_and_sector_name_in_both_languages(published_db: str) -> None:
