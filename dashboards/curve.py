@@ -60,17 +60,12 @@ def _extract_rows(points: pd.DataFrame, period: str, site: str) -> pd.DataFrame:
     return order.drop(columns="_all_sites").assign(indicator_code=INDICATOR).reset_index(drop=True)
 
 
-def _hidden(row: Mapping[str, Any]) -> bool:
-    # An unknown flag counts as hidden, as for indicator cells: failing safe beats showing a small number.
-    return bool(pd.isna(row["suppressed"]) or row["suppressed"])
-
-
 def _text(row: Mapping[str, Any], field: str, lang: Lang) -> str:
     """A month's field as shown; a hidden month says why under 'at risk' ("< 11", or a word for one hidden so that
     a small one cannot be recovered, as an indicator's cell does) and a dash elsewhere, never a number."""
     if field == "time_months":
         return str(row[field])
-    if _hidden(row):
+    if frames.is_hidden(row):
         return frames.hidden_label(row.get("suppression_reason"), lang) if field == "at_risk" else NOT_AVAILABLE
     return format_percent(row[field], lang) if field == "survival" else format_count(row[field], lang)
 
@@ -82,7 +77,7 @@ def _chart_rows(shown: pd.DataFrame, lang: Lang) -> pd.DataFrame:
         {
             "time_months": shown["time_months"].to_numpy(),
             "site_label": [format_site(row["site"], lang) for row in records],
-            "survival": [None if _hidden(row) else float(row["survival"]) for row in records],
+            "survival": [None if frames.is_hidden(row) else float(row["survival"]) for row in records],
             "survival_label": [_text(row, "survival", lang) for row in records],
             "at_risk_label": [_text(row, "at_risk", lang) for row in records],
         }
