@@ -12,10 +12,7 @@ exits as (
 ),
 
 observation as (
-    select least(housing.observation_end, employment.observed_to) as observation_end
-    from {{ ref('int_observation_windows') }} as housing
-    -- inner: least() passes over a null, so a source never loaded would leave the housing data's end alone
-    inner join {{ ref('int_sources_observed') }} as employment on employment.source = 'employment_contracts'
+    {{ observation_end_of(['employment_contracts']) }}
 ),
 
 contracts as (

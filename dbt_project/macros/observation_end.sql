@@ -1,0 +1,15 @@
+{#
+  The last day a measure reading the housing data and each of `sources` (as int_sources_observed names them)
+  observes: the earliest of their ends, a one-row select of observation_end. Partners send monthly and late: a
+  source a month behind holds none of that month's events yet, and a window running into it would count them as
+  none (no return, no shelter night), the indicator looking better exactly while a partner is late. No row before
+  each source's first extract is loaded (inner joins: least() passes over a null, so a source never loaded would
+  leave the others' end alone).
+#}
+{% macro observation_end_of(sources) -%}
+    select least(housing.observation_end{% for name in sources %}, {{ name }}.observed_to{% endfor %}) as observation_end
+    from {{ ref('int_observation_windows') }} as housing
+    {%- for name in sources %}
+    inner join {{ ref('int_sources_observed') }} as {{ name }} on {{ name }}.source = '{{ name }}'
+    {%- endfor %}
+{%- endmacro %}
