@@ -1,15 +1,28 @@
--- Days observed, days stably housed and days in a programme tenancy of each person in each calendar quarter since
--- entry, for the share of days stably housed and peer-support hours by reporting quarter; fct_housing_tenure and
--- fct_peer_support add them up over the whole observation.
+-- Days observed and days stably housed (their share's) and days in a programme tenancy of each person in each
+-- calendar quarter since entry, for the share of days stably housed and peer-support hours by reporting quarter;
+-- fct_housing_tenure and fct_peer_support add them up over the whole observation.
 -- Stably housed: in a programme tenancy, or after each move on to other permanent housing until the first return
 -- to homelessness after it, if any (int_participants_moved_on: a shelter night or a new programme tenancy), not
 -- only after the first programme exit: someone who left for prison, was housed again and moved on counts.
--- Observation runs from entry to the end of the housing data, or to death (int_participants_observed).
-with persons as (
-    select * from {{ ref('int_participants_observed') }}
+-- Observation runs from entry to the end of the housing data, or to death (int_participants_observed). Days in a
+-- tenancy read the housing data only; days observed and stably housed, which a shelter night ends, run only up to
+-- the end of the shelter data too (observation_end_of): a month the shelter has not sent yet would count everyone
+-- who moved on as housed throughout it. Before a first shelter extract, none is observed.
+with shelter_observed as (
+    {{ observation_end_of(['shelter_nights']) }}
 ),
 
--- each quarter the person is observed in, and the days of it observed: [observed_from, observed_to)
+persons as (
+    select
+        observed.*,
+        least(observed.observed_until, coalesce(shelter_observed.observation_end + 1, observed.entry_date))
+            as housed_observed_until
+    from {{ ref('int_participants_observed') }} as observed
+    left join shelter_observed on true
+),
+
+-- each quarter the person is observed in, and the days of it observed: [observed_from, observed_to), of which
+-- [observed_from, housed_observed_to) for the days stably housed
 quarters as (
     select
         persons.person_key,
@@ -17,7 +30,9 @@ quarters as (
         persons.entry_cohort,
         starts.quarter_start::date as quarter_start,
         greatest(persons.entry_date, starts.quarter_start::date) as observed_from,
-        least(persons.observed_until, (starts.quarter_start + interval '3 months')::date) as observed_to
+        least(persons.observed_until, (starts.quarter_start + interval '3 months')::date) as observed_to,
+        least(persons.housed_observed_until, (starts.quarter_start + interval '3 months')::date)
+            as housed_observed_to
     from persons
     cross join lateral generate_series(
         date_trunc('quarter', persons.entry_date), persons.observed_until - 1, interval '3 months'
@@ -49,6 +64,7 @@ quarter_episodes as (
         quarters.quarter_start,
         greatest(episodes.start_day, quarters.observed_from) as start_day,
         least(episodes.end_day, quarters.observed_to) as end_day,
+        least(episodes.end_day, quarters.housed_observed_to) as housed_end_day,
         episodes.in_tenancy
     from quarters
     inner join housed_episodes as episodes
@@ -62,8 +78,12 @@ quarter_tenancies as (
     where in_tenancy
 ),
 
+quarter_housed as (
+    select person_key, quarter_start, start_day, housed_end_day as end_day from quarter_episodes
+),
+
 housed as (
-    {{ union_days('quarter_episodes', ['person_key', 'quarter_start']) }}
+    {{ union_days('quarter_housed', ['person_key', 'quarter_start']) }}
 ),
 
 tenancy_days as (
@@ -75,7 +95,7 @@ select
     quarters.site,
     quarters.entry_cohort,
     {{ quarter_label('quarters.quarter_start') }} as quarter,
-    quarters.observed_to - quarters.observed_from as days_observed,
+    greatest(quarters.housed_observed_to - quarters.observed_from, 0) as days_observed,
     coalesce(housed.covered_days, 0)::integer as days_stably_housed,
     coalesce(tenancy_days.covered_days, 0)::integer as days_in_tenancy
 from quarters

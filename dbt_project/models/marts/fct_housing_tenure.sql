@@ -1,7 +1,8 @@
 -- One row per person: time from referral to entry, days observed and days stably housed since entry, and the
 -- person's time housed in months for the Kaplan-Meier curve.
--- Stably housed (fct_housing_quarters, summed over the quarters): in a programme tenancy, or after each move on
--- to other permanent housing until the first return to homelessness after it, if any.
+-- Stably housed (fct_housing_quarters, summed over the quarters, as the days observed, which end with the shelter
+-- data too): in a programme tenancy, or after each move on to other permanent housing until the first return to
+-- homelessness after it, if any.
 -- Observation runs from entry to the end of the housing data, or to death (int_participants_observed).
 -- Kaplan-Meier: the event is the first exit that loses housing (street, shelter, prison, hospital), counted at
 -- the first monthly checkpoint on or after it; people who moved on stay housed and are censored at the end of
@@ -16,7 +17,7 @@ with persons as (
 ),
 
 housed as (
-    select person_key, sum(days_stably_housed) as days_stably_housed
+    select person_key, sum(days_observed) as days_observed, sum(days_stably_housed) as days_stably_housed
     from {{ ref('fct_housing_quarters') }}
     group by person_key
 )
@@ -27,7 +28,7 @@ select
     persons.entry_cohort,
     persons.entry_date,
     persons.entry_date - persons.referral_date as days_referral_to_entry,
-    persons.observed_until - persons.entry_date as days_observed,
+    coalesce(housed.days_observed, 0)::integer as days_observed,
     coalesce(housed.days_stably_housed, 0)::integer as days_stably_housed,
     coalesce(persons.is_housing_lost, false) as km_is_event,
     case

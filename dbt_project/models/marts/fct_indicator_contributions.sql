@@ -50,6 +50,8 @@ stably_housed as (
         days_observed as denominator,
         null::date as completed_on
     from tenure
+    -- none observed: entered after the shelter data's end, or before any shelter extract
+    where days_observed > 0
 ),
 
 returns as (

@@ -28,6 +28,8 @@ quarter_rows as (
         days_stably_housed as numerator,
         days_observed as denominator
     from {{ ref('fct_housing_quarters') }}
+    -- a quarter after the shelter data's end is observed for days in a tenancy only
+    where days_observed > 0
     union all
     select
         'peer_support_hours_per_person_year' as indicator_code,
