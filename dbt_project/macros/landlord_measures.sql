@@ -57,3 +57,13 @@
         ('landlord_guarantee_amount_paid', {{ row }}.amount_paid, {{ row }}.claims_paid),
         ('landlord_leases_converted_share', {{ row }}.leases_converted, {{ row }}.leases)
 {%- endmacro %}
+
+{#
+  The end of observation of the landlord indicators by reporting quarter: the earliest of the housing data's and
+  the landlords' three files' (observation_end_of). A tenant's quarter sets the leases running in it against its
+  incidents and claims: a quarter the incidents or claims file does not cover yet would count its tenancies as
+  free of them. The partner landlords by quarter (fct_lease_quarters too) stop at the same quarter.
+#}
+{% macro landlord_observation_end() -%}
+    {{ observation_end_of(['landlord_leases', 'landlord_incidents', 'landlord_guarantee_claims']) }}
+{%- endmacro %}

@@ -3,9 +3,10 @@
 -- converted in it (fct_lease_quarters), the incidents reported in it and the guarantee-fund claims made in it,
 -- measured as over the whole observation (landlord_measures). Tenants as fct_landlord_relations counts them (with
 -- at least one lease), at their programme site; a quarter in which a claim or an incident came after the
--- tenant's leases ended counts too, without leases.
+-- tenant's leases ended counts too, without leases. Observation ends with the housing data or the first landlord
+-- file to end (landlord_observation_end), as the leases' quarters do.
 with observation as (
-    select observation_end from {{ ref('int_observation_windows') }}
+    {{ landlord_observation_end() }}
 ),
 
 tenants as (

@@ -4,9 +4,10 @@
 -- The landlords' file dates a lease's start, not its end. A lease is the housing operator's tenancy (the file
 -- names it) and ends with it: with the tenancy of the same tenant starting on the lease's first day. A lease runs
 -- on its last day too, as the landlords date incidents and conversions up to it; one whose tenancy the housing
--- file does not hold (yet), or that has not ended, runs to the end of observation.
+-- file does not hold (yet), or that has not ended, runs to the end of observation: of the housing data and of each
+-- landlord file, whichever ends first (landlord_observation_end).
 with observation as (
-    select observation_end from {{ ref('int_observation_windows') }}
+    {{ landlord_observation_end() }}
 ),
 
 leases as (
