@@ -4,25 +4,35 @@
 -- Stably housed: in a programme tenancy, or after each move on to other permanent housing until the first return
 -- to homelessness after it, if any (int_participants_moved_on: a shelter night or a new programme tenancy), not
 -- only after the first programme exit: someone who left for prison, was housed again and moved on counts.
--- Observation runs from entry to the end of the housing data, or to death (int_participants_observed). Days in a
--- tenancy read the housing data only; days observed and stably housed, which a shelter night ends, run only up to
--- the end of the shelter data too (observation_end_of): a month the shelter has not sent yet would count everyone
--- who moved on as housed throughout it. Before a first shelter extract, none is observed.
+-- Observation runs from entry to the end of the housing data, or to death (int_participants_observed), and each
+-- count only up to the end of the other source it is set against too (observation_end_of): days observed and
+-- stably housed, which a shelter night ends, to the shelter data's (a month the shelter has not sent yet would
+-- count everyone who moved on as housed throughout it); days in a tenancy, which peer-support minutes are rated
+-- against, to the support contacts file's (a month without its contacts would count as one without peer
+-- support). Before a first extract of that source, none is observed.
 with shelter_observed as (
     {{ observation_end_of(['shelter_nights']) }}
+),
+
+contacts_observed as (
+    {{ observation_end_of(['housing_support_contacts']) }}
 ),
 
 persons as (
     select
         observed.*,
         least(observed.observed_until, coalesce(shelter_observed.observation_end + 1, observed.entry_date))
-            as housed_observed_until
+            as housed_observed_until,
+        least(observed.observed_until, coalesce(contacts_observed.observation_end + 1, observed.entry_date))
+            as tenancy_observed_until
     from {{ ref('int_participants_observed') }} as observed
     left join shelter_observed on true
+    left join contacts_observed on true
 ),
 
 -- each quarter the person is observed in, and the days of it observed: [observed_from, observed_to), of which
--- [observed_from, housed_observed_to) for the days stably housed
+-- [observed_from, housed_observed_to) for the days stably housed and [observed_from, tenancy_observed_to) for
+-- the days in a tenancy
 quarters as (
     select
         persons.person_key,
@@ -32,7 +42,9 @@ quarters as (
         greatest(persons.entry_date, starts.quarter_start::date) as observed_from,
         least(persons.observed_until, (starts.quarter_start + interval '3 months')::date) as observed_to,
         least(persons.housed_observed_until, (starts.quarter_start + interval '3 months')::date)
-            as housed_observed_to
+            as housed_observed_to,
+        least(persons.tenancy_observed_until, (starts.quarter_start + interval '3 months')::date)
+            as tenancy_observed_to
     from persons
     cross join lateral generate_series(
         date_trunc('quarter', persons.entry_date), persons.observed_until - 1, interval '3 months'
@@ -63,7 +75,7 @@ quarter_episodes as (
         quarters.person_key,
         quarters.quarter_start,
         greatest(episodes.start_day, quarters.observed_from) as start_day,
-        least(episodes.end_day, quarters.observed_to) as end_day,
+        least(episodes.end_day, quarters.tenancy_observed_to) as tenancy_end_day,
         least(episodes.end_day, quarters.housed_observed_to) as housed_end_day,
         episodes.in_tenancy
     from quarters
@@ -74,7 +86,7 @@ quarter_episodes as (
 ),
 
 quarter_tenancies as (
-    select * from quarter_episodes
+    select person_key, quarter_start, start_day, tenancy_end_day as end_day from quarter_episodes
     where in_tenancy
 ),
 
