@@ -910,7 +910,8 @@ def _aggregate_cells(truth: Truth, contributions: list[tuple]) -> dict[CellKey, 
     # each funder's commitment in a sector at a site is set against the days housed there in the years it
     # committed something; the sector's avoided costs there are shared between its funders year by year, pro rata
     # to what each commits that year (nothing credited while they all have committed nothing yet); its all-sites
-    # cell adds up only the sites where it has a commitment per person-year (not one whose convention starts later)
+    # cell adds up every site where it has a commitment per person-year (not one whose convention starts later),
+    # one with no avoided costs in its sector yet (nobody observed a year after entry) adding its money and days
     funder_days: dict[tuple[str, str], int] = defaultdict(int)
     for (breakdown, year, site), (engaged, _) in yearly.items():
         if site != "all" and engaged > 0:
@@ -924,18 +925,19 @@ def _aggregate_cells(truth: Truth, contributions: list[tuple]) -> dict[CellKey, 
             shared_days[(breakdown, site)] += housed_in[(site, year)] * engaged / sector_in[(sector, site, year)]
     offsets: dict[tuple[str, str], list] = defaultdict(lambda: [Decimal(0), 0, Decimal(0), 0])
     for (breakdown, sector, site), engaged in funded.items():
-        if (site, COST_SECTORS[sector]) not in avoided:
-            continue
-        total, persons = avoided[(site, COST_SECTORS[sector])]
+        observed = (site, COST_SECTORS[sector]) in avoided  # else no cell at the site
+        total, persons = avoided[(site, COST_SECTORS[sector])] if observed else (0, 0)
         days = funder_days[(breakdown, site)]
         credited = total * shared_days[(breakdown, site)] / days if days else 0
-        for s in (site, "all") if days and engaged > 0 else (site,):
+        for s in (*((site,) if observed else ()), *(("all",) if days and engaged > 0 else ())):
             sums = offsets[(breakdown, s)]
             sums[0] += credited
             sums[1] += persons
             sums[2] += engaged
             sums[3] += days
     for (breakdown, site), (total, persons, engaged, days) in offsets.items():
+        if not persons:  # nobody observed at any of its sites yet: no all-sites cell
+            continue
         value = (total / persons) / (engaged * DAYS_PER_YEAR / days) if engaged and days else None
         cells[("funder_cost_offset_ratio", period, site, "all", breakdown)] = IndicatorCell(
             None, None, None if value is None else float(value), persons

@@ -25,13 +25,13 @@ CONVENTIONS = (  # funder, sector, site, year, committed
 )
 
 
-def _truth(directory: Path) -> Truth:
+def _truth(directory: Path, conventions: tuple[tuple, ...] = CONVENTIONS) -> Truth:
     for name in ("survey_responses", "council_sessions", "leases", "pfp_clauses"):
         (directory / f"{name}.csv").write_text("site\n", encoding="utf-8")
     with (directory / "conventions.csv").open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(("funder_code", "sector", "site", "year", "committed", "paid"))
-        writer.writerows((*line, "0.00") for line in CONVENTIONS)
+        writer.writerows((*line, "0.00") for line in conventions)
     # Lyon's two tenants are housed before its first convention, Lille's one; Paris's one has no convention at all
     housed_since = date(2018, 1, 1)
     sites = {1: "Lyon", 2: "Lyon", 3: "Lille", 4: "Paris"}
@@ -82,6 +82,29 @@ def test_a_commitment_is_set_against_the_days_housed_in_the_years_committed(tmp_
     programme = cells[("cost_programme_per_person_year", period, "Lyon", "all", "all")]
     assert (programme.numerator, programme.denominator) == (600_000, days_since_2019)
     assert programme.value == pytest.approx(600_000 * 365.25 / days_since_2019)
+
+
+def test_a_funders_all_sites_ratio_counts_its_money_at_a_site_nobody_is_observed_at_yet(tmp_path: Path) -> None:
+    """F also commits 100,000 euros to health at Lille in 2025, and C 10,000 to justice there, where nobody is
+    observed a year after entry yet (no costs avoided): neither has a ratio at Lille. F's all-sites ratio sets
+    Lyon's avoided costs against all its money, Lille's and its 365 days housed in 2025 included, as the
+    programme's all-sites cost counts them (on the old ground truth it was Lyon's ratio); C has no ratio at all."""
+    new_site = (("F", "sante", "Lille", 2025, "100000.00"), ("C", "justice", "Lille", 2025, "10000.00"))
+    contributions = [
+        ("cost_avoided_health", "p", "all", person, "Lyon", "2018-Q1", amount, 1)
+        for person, amount in (("p1", 6000), ("p2", 4000))
+    ]
+    cells = _aggregate_cells(_truth(tmp_path, CONVENTIONS + new_site), contributions)
+    period = END.isoformat()
+    days_2024, days_2025 = (2 * (date(year + 1, 1, 1) - date(year, 1, 1)).days for year in (2024, 2025))
+    credited = 10_000 * (days_2024 + days_2025 * 100_000 / 150_000) / (days_2024 + days_2025)  # Lyon's, F's share
+    lyon = cells[("funder_cost_offset_ratio", period, "Lyon", "all", "F:sante")]
+    assert lyon.value == pytest.approx(credited / 2 / (200_000 * 365.25 / (days_2024 + days_2025)))
+    every_site = cells[("funder_cost_offset_ratio", period, "all", "all", "F:sante")]
+    expected = credited / 2 / (300_000 * 365.25 / (days_2024 + days_2025 + 365))
+    assert (every_site.value, every_site.persons) == (pytest.approx(expected), 2)
+    assert not {key for key in cells if key[0] == "funder_cost_offset_ratio" and key[2] == "Lille"}
+    assert not {key for key in cells if key[0] == "funder_cost_offset_ratio" and key[4] == "C:justice"}
 
 
 def test_the_programmes_all_sites_cells_cover_only_the_sites_with_a_programme_cost(tmp_path: Path) -> None:

@@ -279,15 +279,20 @@ funder_offset_cells as (
         / nullif(sum(funded.committed) * 365.25 / nullif(sum(funded.days_housed), 0), 0) as value,
         sum(avoided_by_site.persons) as persons
     from funder_shares as funded
-    inner join avoided_by_site
+    left join avoided_by_site
         on funded.site = avoided_by_site.site and funded.cost_sector = avoided_by_site.sector
     cross join lateral (values (funded.site), ('all')) as scope (site)
     cross join observation
-    -- its all-sites cell covers only the sites where it has a value: committed something to date against days
-    -- housed, and (the join above) avoided costs in its sector. A site whose convention starts later (its own cell
-    -- without a value), or where nobody is observed a year after entry yet (no cell), adds nothing to it
-    where scope.site != 'all' or (funded.committed > 0 and funded.days_housed > 0)
+    -- a site has a cell once its sector has avoided costs there. The all-sites cell covers every site where the
+    -- funder has committed something to date against days housed, as the programme's cost covers every site with
+    -- one: a site where nobody is observed a year after entry yet adds its money and days but no persons (money
+    -- spent there is spent; leaving it out would overstate the return), one whose convention starts later nothing
+    where
+        (scope.site != 'all' and avoided_by_site.site is not null)
+        or (scope.site = 'all' and funded.committed > 0 and funded.days_housed > 0)
     group by observation.period, funded.funder_code, funded.sector, scope.site
+    -- no all-sites cell without a person observed at any of its sites
+    having sum(avoided_by_site.persons) > 0
 ),
 
 clauses as (

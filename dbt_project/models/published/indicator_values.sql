@@ -13,7 +13,8 @@
 -- at each site it funds (site totals, cohort 'all'): they are hidden whenever one of those is, or would show it.
 -- Their commitment per person-year is the funder's public commitments over the days housed at the site in its
 -- years, the programme cost's days when it funds every year the programme does: hidden with that cell too, at
--- the sites where the funder has a ratio (the only ones its cells set days against).
+-- every site where it has committed something to date (its all-sites cell sets their days against its money,
+-- a site with no avoided costs yet included).
 -- A site's net cost and cost-offset ratio set its three sectors' avoided costs per person-year against its
 -- programme cost: beside the other two sectors' cells, either gives a hidden one away, so they are hidden with it.
 -- Together, or either beside its avoided costs, they also give the programme cost back (net / (1 - ratio)): they
@@ -131,8 +132,9 @@ funder_cells as (
 ),
 
 -- the cells a funder's cost-offset cells rest on: its sector's avoided costs at each site it funds, and the
--- programme cost of each site where it has a ratio only (its days housed there); a site its cells leave out (no
--- avoided costs yet, or no commitment to date) gives nothing of its programme cost away
+-- programme cost of each site where it has committed something to date (its days housed there, in its all-sites
+-- cell even where nobody is observed a year after entry yet); a site whose convention starts later gives nothing
+-- of its programme cost away
 funder_sources as (
     select distinct
         funder_code || ':' || sector as breakdown,
@@ -141,9 +143,11 @@ funder_sources as (
     from {{ ref('fct_funder_portfolio') }}
     where cost_sector is not null
     union
-    select breakdown, 'cost_programme_per_person_year' as indicator_code, site
-    from funder_cells
-    where site != 'all' and value is not null
+    select funder_code || ':' || sector as breakdown, 'cost_programme_per_person_year' as indicator_code, site
+    from {{ ref('fct_funder_portfolio') }}
+    where cost_sector is not null
+    group by funder_code, sector, site
+    having sum(committed_to_date) > 0
 ),
 
 funders_hidden as (
