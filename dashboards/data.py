@@ -151,16 +151,17 @@ def published_ready() -> bool:
     return bool(frame["ready"].iloc[0])
 
 
-def indicator_values(indicator_code: str) -> pd.DataFrame:
-    """Every published row of one indicator (all periods, sites, cohorts), in the long shape, each with its
+def indicator_values(*codes: str) -> pd.DataFrame:
+    """Every published row of the indicators `codes` (all periods, sites, cohorts), in the long shape, each with its
     indicator's catalogue `scale` (what ratios.shown_value multiplies numerator / denominator by) and the units of
-    its numerator and denominator ('eur' for an amount in euros, else empty)."""
+    its numerator and denominator ('eur' for an amount in euros, else empty). Indicators read together come from
+    one query, so from one refresh, however long each query stays cached (a clause's value and payment due)."""
     values = ", ".join(f"v.{column}" for column in VALUE_COLUMNS)
     frame = _query(
         f"select {values}, c.scale, c.numerator_unit, c.denominator_unit from published.indicator_values as v"
         " left join published.indicator_catalogue as c on v.indicator_code = c.indicator_code"
-        " where v.indicator_code = :code order by v.period, v.site, v.cohort, v.breakdown",
-        {"code": indicator_code},
+        " where v.indicator_code = any(:codes) order by v.period, v.site, v.cohort, v.breakdown",
+        {"codes": list(codes)},
     )
     # Nullable integer/float types: suppressed cells stay empty instead of turning counts into floats.
     return frame.astype(
@@ -172,19 +173,6 @@ def indicator_values(indicator_code: str) -> pd.DataFrame:
             "suppressed": "boolean",
             "scale": "Float64",
         }
-    )
-
-
-def provisional_clauses() -> pd.DataFrame:
-    """The clauses (period, site, cohort, breakdown) published with a value to date but no payment due: their
-    year's entrants are not all measured yet, so the value is provisional and the payment not due (told from the
-    published cells alone, as a funder's extract would)."""
-    return _query(
-        "select v.period, v.site, v.cohort, v.breakdown from published.indicator_values as v"
-        " where v.indicator_code = :value and not exists (select from published.indicator_values as due"
-        " where due.indicator_code = :due and due.period = v.period and due.site = v.site"
-        " and due.cohort = v.cohort and due.breakdown = v.breakdown)",
-        {"value": CLAUSE_VALUE, "due": PAYMENT_DUE},
     )
 
 

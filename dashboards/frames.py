@@ -124,15 +124,21 @@ def without_hidden_numbers(rows: pd.DataFrame, numbers: Sequence[str] = NUMBER_C
     return frame
 
 
-def with_provisional(values: pd.DataFrame, code: str, provisional: pd.DataFrame) -> pd.DataFrame:
-    """The rows of a clause indicator (`code`: CLAUSE_VALUE or PAYMENT_DUE) with a `provisional` flag for the
-    `provisional` clauses (data.provisional_clauses): their values to date are flagged; the payment due, which has
-    no cell for them, gets a row each without numbers, so that a payment not due yet reads so rather than missing."""
+def with_provisional(clauses: pd.DataFrame, code: str) -> pd.DataFrame:
+    """The rows of a clause indicator (`code`: CLAUSE_VALUE or PAYMENT_DUE) among `clauses`, the published rows of
+    both read together (data.indicator_values), with a `provisional` flag for the clauses valued to date with no
+    payment due cell (their year's entrants not all measured yet): their values to date are flagged; the payment
+    due, which has no cell for them, gets a row each without numbers, so that a payment not due yet reads so rather
+    than missing."""
+    valued = clauses[clauses["indicator_code"] == CLAUSE_VALUE]
+    due = clauses.loc[clauses["indicator_code"] == PAYMENT_DUE, CLAUSE_KEYS].drop_duplicates()
+    provisional = valued[CLAUSE_KEYS].merge(due, how="left", indicator=True)["_merge"].eq("left_only").to_numpy()
     if code == CLAUSE_VALUE:
-        flags = values[CLAUSE_KEYS].merge(provisional.assign(provisional=True), on=CLAUSE_KEYS, how="left")
-        return values.assign(provisional=flags["provisional"].notna().to_numpy())
-    pending = provisional.reindex(columns=values.columns).assign(indicator_code=code, suppressed=False)
-    rows = pd.concat([values.assign(provisional=False), pending.astype(values.dtypes).assign(provisional=True)])
+        return valued.assign(provisional=provisional).reset_index(drop=True)
+    values = clauses[clauses["indicator_code"] == PAYMENT_DUE]
+    pending = valued.loc[provisional, CLAUSE_KEYS].reindex(columns=values.columns)
+    pending = pending.assign(indicator_code=code, suppressed=False).astype(values.dtypes)
+    rows = pd.concat([values.assign(provisional=False), pending.assign(provisional=True)])
     return rows.reset_index(drop=True)
 
 

@@ -61,9 +61,10 @@ def render() -> None:
         curve.render(lang)
         return
     try:
-        values = data.indicator_values(code)
         if code in (data.CLAUSE_VALUE, data.PAYMENT_DUE):  # a value to date reads as such, not as final or missing
-            values = frames.with_provisional(values, code, data.provisional_clauses())
+            values = frames.with_provisional(data.indicator_values(data.CLAUSE_VALUE, data.PAYMENT_DUE), code)
+        else:
+            values = data.indicator_values(code)
     except data.WarehouseError as error:
         widgets.warehouse_error(error)
         return

@@ -9,6 +9,7 @@ import pandas as pd
 
 from dashboards import data, exports, frames
 from tests.dashboards.conftest import (
+    CLAUSE_VALUE,
     COMMITTED,
     DAYS_HOUSED,
     FUNDER_SECTORS,
@@ -103,7 +104,7 @@ def test_a_funders_extract_keeps_the_funder_sector_key_it_joins_on(published_db:
 def test_a_payment_due_extract_holds_only_its_published_cells(published_db: str) -> None:
     # The page adds a row for a clause whose payment is not due yet (frames.with_provisional): published nowhere, it
     # stays out of the extract, where its empty numbers would read as a payment missing.
-    values = frames.with_provisional(data.indicator_values(PAYMENT_DUE), PAYMENT_DUE, data.provisional_clauses())
+    values = frames.with_provisional(data.indicator_values(CLAUSE_VALUE, PAYMENT_DUE), PAYMENT_DUE)
     shown = frames.select(values, LATEST, "Lyon", breakdown=None)
     assert len(shown) == 3
     assert [line[4] for line in parse(exports.csv_bytes(frames.published(shown), "en"), ",")[1:]] == [TIER_80, TIER_90]

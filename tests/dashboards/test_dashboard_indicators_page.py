@@ -7,6 +7,7 @@ from typing import Any
 import pandas as pd
 import psycopg
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from tests.dashboards.conftest import (
@@ -21,7 +22,9 @@ from tests.dashboards.conftest import (
     OTHER_CATALOGUE_ROWS,
     OTHER_ROWS,
     PAYMENT_DUE,
+    PROVISIONAL,
     UNPUBLISHED,
+    _cell,
     chart_points,
 )
 
@@ -190,6 +193,24 @@ def test_a_clause_valued_to_date_without_its_payment_due_reads_as_provisional(pu
     run(at.sidebar.radio[0].set_value("en"))
     assert rows(at, "Lyon").values.tolist()[-1][-1] == "57.1% (provisional)"
     assert any("“provisional”" in caption.value for caption in at.caption)
+
+
+def test_a_payment_released_by_a_refresh_reads_once_not_also_as_provisional(published_db: str) -> None:
+    # Queries are cached DATA_TTL seconds for every reader of the app. The payment due page read the payment due
+    # cells and which clauses are provisional in two queries, cached apart: a reader of the clause values before a
+    # refresh releasing a clause's payment, another of the payments due after it, and the clause read twice there,
+    # its payment due beside "payment not due yet". Both now come from one query, one refresh.
+    choose(open_page(), CLAUSE_VALUE)
+    with psycopg.connect(published_db, autocommit=True) as conn:
+        released = _cell(PAYMENT_DUE, "Lyon", "all", PROVISIONAL, (0, 15000, 0, 21))
+        conn.execute("insert into published.indicator_values values (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)", released)
+    clause = PROVISIONAL.rsplit(":", 1)[1]
+    at = choose(open_page(), PAYMENT_DUE)
+    assert [clause in row[2] for row in rows(at, "Lyon").values.tolist()].count(True) == 1
+    st.cache_data.clear()  # DATA_TTL over: the refresh is read, the payment due alone
+    at = choose(open_page(), PAYMENT_DUE)
+    (due,) = [row for row in rows(at, "Lyon").values.tolist() if clause in row[2]]
+    assert due[-1] == f"0{NBSP}€"
 
 
 def test_a_funders_amounts_read_by_funder_and_sector_name_in_both_languages(published_db: str) -> None:
