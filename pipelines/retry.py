@@ -29,8 +29,8 @@ def retry_quarantine(ctx: IngestContext, path: Path) -> BatchSummary:
     """Load the fixed rows as a batch of the original's period (it replaces nothing); rows still wrong stay.
     Refused for a batch no longer current (replaced by a re-send, or outdated by a later period): its rows would
     be stale, and its quarantine file went with its raw rows."""
-    source, original = path.parent.name, original_name(path)
-    if source not in ctx.contracts:
+    source, original = _source_of(ctx, path), original_name(path)
+    if source is None:
         raise RetryRefused(f"{path}: {NOT_QUARANTINE}")
     contract = ctx.contracts[source]
     ctx.ensure_schema()
@@ -102,6 +102,14 @@ def retry_quarantine(ctx: IngestContext, path: Path) -> BatchSummary:
         snapshot=read,
     )
     return ingest_extract(ctx, contract, extract)
+
+
+def _source_of(ctx: IngestContext, path: Path) -> str | None:
+    """The source whose quarantine folder holds the file, the folders compared resolved: the command line resolves
+    the file it is given, and a source's folder may be a link (to another disk) named otherwise; a copy in a folder
+    named for a source elsewhere is not its quarantine file (its retry would write the rows left over the copy)."""
+    folder = path.resolve().parent
+    return next((name for name in ctx.contracts if (ctx.quarantine_dir / name).resolve() == folder), None)
 
 
 def _emptied(path: Path, batch_id: int, original: str, to_fix: int) -> str:

@@ -389,6 +389,29 @@ def _contacts_quarantined(steward: Path) -> Path:
     return steward / "quarantine" / "housing_support_contacts" / "support_2025-12.csv.rejected.csv"
 
 
+def test_a_retry_takes_its_source_from_the_quarantine_folder_even_through_a_link(steward: Path) -> None:
+    """A source's quarantine folder a link to another disk, named otherwise: the command line resolves the file it
+    is given, and the retry took its source from the resolved folder's name, refusing it as not a quarantine file. A
+    copy in a folder named for the source elsewhere was taken for it, the rows left written over the copy."""
+    elsewhere = steward / "other_disk" / "tenancies_to_fix"
+    elsewhere.mkdir(parents=True)
+    (steward / "quarantine").mkdir()
+    (steward / "quarantine" / "housing_tenancies").symlink_to(elsewhere)
+    quarantine = _quarantined(steward)
+    assert (elsewhere / quarantine.name).is_file()
+    copy = steward / "desktop" / "housing_tenancies" / quarantine.name
+    copy.parent.mkdir(parents=True)
+    fixed = quarantine.read_bytes().replace(b"31/02/2021", b"28/02/2021")  # its start date fixed
+    copy.write_bytes(fixed)
+    refused = runner.invoke(app, ["quarantine", "retry", str(copy)])
+    assert refused.exit_code == 1 and "not a quarantine file" in refused.output, refused.output
+
+    quarantine.write_bytes(fixed)
+    retried = runner.invoke(app, ["quarantine", "retry", str(quarantine)])
+    assert retried.exit_code == 0 and "loaded       1" in retried.output, retried.output
+    assert runner.invoke(app, ["quarantine", "list"]).output.strip() == "nothing in quarantine"
+
+
 @pytest.mark.parametrize(
     ("quarantined", "original"),
     [(_quarantined, "tenancies_2025-12.csv"), (_contacts_quarantined, "support_2025-12.csv")],
