@@ -272,6 +272,7 @@ def quarantine_list(
 @quarantine_app.command("show")
 def quarantine_show(batch: int = typer.Argument(..., help="The batch id (see `abord quarantine list`).")) -> None:
     """One batch's reasons per row, from its quarantine file (messages may quote the rejected values)."""
+    from pipelines.arrival import unreadable
     from pipelines.ingest import not_in_file_note
     from pipelines.quarantine import QuarantineUnreadable, reasons_in
     from pipelines.quarantine_leftovers import pending_note
@@ -317,6 +318,9 @@ def quarantine_show(batch: int = typer.Argument(..., help="The batch id (see `ab
         reasons = reasons_in(row.to_read)
     except QuarantineUnreadable as exc:
         typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    except OSError as exc:  # another owner's file in mode 0600: said as a retry says it, not a traceback
+        typer.echo(unreadable([row.to_read], exc, retry=True), err=True)
         raise typer.Exit(1) from None
     typer.echo(f"file: {row.to_read}")
     for source_row, columns, codes, message in reasons:

@@ -54,7 +54,10 @@ def pending_placement(conn, place: Path, holding: int) -> Path | None:
     holds."""
     (sha,) = conn.execute("select sha256 from audit.batches where batch_id = %s", (holding,)).fetchone()
     kept = sorted(place.parent.glob(f"{glob.escape(place.name)}.{sha}.*{PARTIAL}"))
-    return kept[0] if kept and _spent(conn, holding, place) else None
+    try:
+        return kept[0] if kept and _spent(conn, holding, place) else None
+    except OSError:  # its place cannot be read (another owner's, in mode 0600): the file to name as unreadable
+        return None
 
 
 def pending_note(place: Path, kept: Path, source: str) -> str:

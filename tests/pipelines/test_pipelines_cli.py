@@ -20,6 +20,7 @@ from pipelines.ingest import ingest_file
 from pipelines.ledger import record_batch, record_rejections
 from pipelines.pipeline import ingest_context
 from pipelines.readers import hmis_export
+from pipelines.retry import retry_quarantine
 from pipelines.settings import get_settings
 from pseudonymisation.keys import new_key
 from tests.pipelines.file_mishaps import (
@@ -648,6 +649,29 @@ def test_a_quarantine_file_whose_rename_failed_is_pending_not_given_up(steward: 
     retried = runner.invoke(app, ["quarantine", "retry", str(quarantine)])
     assert retried.exit_code == 0 and "loaded       2  quarantined     0" in retried.output, retried.output
     assert not kept.exists() and runner.invoke(app, ["quarantine", "list"]).output.strip() == "nothing in quarantine"
+
+
+def test_a_quarantine_file_it_cannot_read_beside_a_pending_one_is_named_not_a_traceback(
+    steward: Path, warehouse_url: str, monkeypatch
+) -> None:
+    """A retry's rename failed, the rows it left in its partial file, and the file it read, still in place, cannot
+    be read (another owner's, in mode 0600): list, show and retry were a PermissionError traceback, reading the file
+    in place to tell whether the partial file was to take its place; show was one for any quarantine file it cannot
+    read. list names the file, show and retry say it cannot be read and fail."""
+    path = _tenancies(steward, ["B1;P1;Lyon;30/02/2021;;;400,00", "B2;P2;Lyon;31/02/2021;;;400,00"])
+    assert runner.invoke(app, ["ingest", "--source", "housing_tenancies", str(path)]).exit_code == 0
+    quarantine = steward / "quarantine" / "housing_tenancies" / "tenancies_2025-12.csv.rejected.csv"
+    quarantine.write_bytes(quarantine.read_bytes().replace(b"30/02/2021", b"28/02/2021"))  # one start date fixed
+    ctx = ingest_context(get_settings())
+    rename_failing(ctx.quarantine_dir, monkeypatch, functools.partial(retry_quarantine, ctx, quarantine))
+    deny_opening(monkeypatch, lambda file: file == quarantine)
+
+    listed = runner.invoke(app, ["quarantine", "list"])
+    assert listed.exit_code == 0 and str(quarantine) in listed.output, listed.output
+    for command in (["quarantine", "show", "1"], ["quarantine", "retry", str(quarantine)]):
+        refused = runner.invoke(app, command)
+        assert isinstance(refused.exception, SystemExit) and refused.exit_code == 1, refused.output
+        assert f"{quarantine.name} cannot be read: Permission denied" in refused.output
 
 
 def test_a_quarantine_file_deleted_gives_up_its_rows_to_fix(steward: Path, warehouse_url: str) -> None:
