@@ -117,14 +117,16 @@ class Seen:
     reason: str | None = None  # already_rejected: the rejection's reason code
 
 
-def seen_before(conn: psycopg.Connection, contract: Contract, sha: str) -> Seen | None:
+def seen_before(conn: psycopg.Connection, contract: Contract, sha: str, retry_of: int | None = None) -> Seen | None:
     """`already_loaded` when this file was loaded (even if since replaced); `already_rejected` when it was
-    rejected under this same contract; None when it is to be read. The message names the earlier batch."""
+    rejected under this same contract; None when it is to be read. The message names the earlier batch. A retry's
+    file (`retry_of` its batch) is seen only as a retry of the same batch: the same fix of a re-sent month's
+    quarantine file is not the retry it replaced."""
     rows = conn.execute(
         "select b.batch_id, b.status, b.contract_sha256, b.file_name, b.replaced_by, b.outdated_by, r.reason_code"
         " from audit.batches as b left join audit.rejections as r on r.batch_id = b.batch_id and b.status = 'rejected'"
-        " where b.source = %s and b.sha256 = %s order by b.batch_id",
-        (contract.name, sha),
+        " where b.source = %s and b.sha256 = %s and b.retry_of is not distinct from %s order by b.batch_id",
+        (contract.name, sha, retry_of),
     ).fetchall()
     for batch_id, status, _, file_name, replaced_by, outdated_by, _ in rows:
         if status in ("loaded", "replaced"):

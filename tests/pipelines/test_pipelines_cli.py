@@ -714,6 +714,36 @@ def test_a_quarantine_file_deleted_gives_up_its_rows_to_fix(steward: Path, wareh
     assert listed[1].endswith("invalid_date 2, not_to_fix 1; 1 given up"), listed
 
 
+def test_the_same_fix_retried_after_a_re_send_of_the_month_loads(steward: Path, warehouse_url: str) -> None:
+    """The partner re-sent the month with the row the steward had fixed still wrong: its quarantine file is the
+    first one again, and the steward fixes it the same way. The retry was refused as already loaded ('the same bytes
+    as batch 2 ..., since replaced by batch 3'), though the re-send replaced that retry's rows: the row was never
+    loaded into the month as it stands. A retry is the same bytes only as a loaded retry of the same batch."""
+    quarantine = _quarantined(steward)
+    _resubmit(quarantine, {"2": FIXED}, [])
+    fixed = quarantine.read_bytes()
+    assert runner.invoke(app, ["quarantine", "retry", str(quarantine)]).exit_code == 0
+    assert not quarantine.exists()
+    rows = ["B1;P1;Lyon;03/02/2021;;;400,00", "B2;P2;Lyon;31/02/2021;;;400,00", "B3;P3;Lyon;03/02/2021;;;400,00"]
+    path = _tenancies(steward, rows)  # re-sent, B2 still wrong
+    assert runner.invoke(app, ["ingest", "--source", "housing_tenancies", str(path)]).exit_code == 0
+    _resubmit(quarantine, {"2": FIXED}, [])
+    assert quarantine.read_bytes() == fixed
+
+    retried = runner.invoke(app, ["quarantine", "retry", str(quarantine)])
+    assert retried.exit_code == 0 and "loaded       1" in retried.output, retried.output
+    with psycopg.connect(warehouse_url) as conn:
+        current = (
+            "select count(*) from raw.housing_tenancies where batch_id in (select batch_id from audit.current_batches)"
+        )
+        assert conn.execute(current).fetchone() == (3,)
+    assert _ledger(warehouse_url)[3:] == [(4, 1, 1, 0, 0)]
+    assert "already_loaded" in runner.invoke(app, ["ingest", "--source", "housing_tenancies", str(path)]).output
+    quarantine.write_bytes(fixed)  # the steward's copy saved back: the retry of the same batch it was
+    again = runner.invoke(app, ["quarantine", "retry", str(quarantine)]).output
+    assert "already_loaded" in again and "the same bytes as batch 4" in again, again
+
+
 @pytest.mark.parametrize(
     "number", ["", "deux", "0", "-2", "2147483648"], ids=["emptied", "words", "file_row", "negative", "past_integer"]
 )
