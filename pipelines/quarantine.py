@@ -70,23 +70,42 @@ def stale_rewrites(folder: Path) -> Iterator[Path]:
     return _left_by_the_dead(folder, f".*{SUFFIX}*{REWRITE}", REWRITE)
 
 
+def writer_tag() -> str:
+    """This process as a temporary file's name holds it, ``<pid>-<start time>``: a process id alone is reused
+    (after a reboot, or wrapping on a busy host), and a file left by the dead would then look written for ever."""
+    started = _start_time(os.getpid())
+    return str(os.getpid()) if started is None else f"{os.getpid()}-{started}"
+
+
 def _left_by_the_dead(folder: Path, pattern: str, suffix: str) -> Iterator[Path]:
-    """Files named ``….<pid><suffix>`` whose writer process is gone. A writer is its process id: quarantine
-    folders are written from one host (one process id space)."""
+    """Files named ``….<writer_tag><suffix>`` whose writer process is gone. Quarantine folders are written from
+    one host (one process id space). A name of an older abord holds the process id alone (``….<pid><suffix>``)."""
     for path in sorted(folder.glob(pattern)):
-        pid = path.name.removesuffix(suffix).rsplit(".", 1)[-1]
-        if pid.isdigit() and not _alive(int(pid)):
+        pid, _, started = path.name.removesuffix(suffix).rsplit(".", 1)[-1].partition("-")
+        if pid.isdigit() and not _alive(int(pid), started):
             yield path
 
 
-def _alive(pid: int) -> bool:
+def _alive(pid: int, started: str) -> bool:
+    """Whether the writer runs: its process id is live and, when the name holds one, started when it did."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:  # another user's
-        return True
-    return True
+        pass
+    now = _start_time(pid) if started else None
+    return now is None or now == started  # a start time that cannot be read: taken as the writer's
+
+
+def _start_time(pid: int) -> str | None:
+    """The process's start time, in clock ticks since boot (field 22 of /proc/<pid>/stat); None without /proc or
+    once it is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii")
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[1].split()[19]  # after the command's name, which may hold spaces: fields 3 on
 
 
 _BREAKS = re.compile(r"\r\n|\r|\n")  # a line's end as csv.reader counts them in a file opened with newline=""
@@ -95,12 +114,13 @@ _BREAKS = re.compile(r"\r\n|\r|\n")  # a line's end as csv.reader counts them in
 class QuarantineWriter:
     """Rejected rows written as they are found, so a batch never holds them in memory. The file is created at
     the first row, under a temporary name the caller renames into place once the batch has committed; the name
-    holds the process id, so two ingestions of one file never write or rename each other's, and the sha256 of the
-    batch's file, so that one left behind can be told to be a committed batch's (``quarantine_leftovers``)."""
+    holds its writer (``writer_tag``), so two ingestions of one file never write or rename each other's, and the
+    sha256 of the batch's file, so that one left behind can be told to be a committed batch's
+    (``quarantine_leftovers``)."""
 
     def __init__(self, path: Path, columns: list[str], sha: str):
         self.path, self.columns = path, columns
-        self.temporary = path.with_name(f"{path.name}.{sha}.{os.getpid()}{PARTIAL}")
+        self.temporary = path.with_name(f"{path.name}.{sha}.{writer_tag()}{PARTIAL}")
         self._handle = None
         self._writer = None
         self._line = 0  # the line the last row written ends on
@@ -271,8 +291,8 @@ def drop_lines(path: Path, lines: Set[int]) -> Path | None:
     file: by line, not source row, as a line a retry refused as not to fix shares its source row with another. The
     others are copied to a new file renamed over it, so a reader sees the old file or the new one, never half of it.
     None, and no file, when no line is left. Raises QuarantineChanged, leaving it as it is, when another file took
-    its name meanwhile. The new file's name holds the process id: one a kill left behind is told from one being
-    written (``stale_rewrites``)."""
+    its name meanwhile. The new file's name holds its writer (``writer_tag``): one a kill left behind is told from
+    one being written (``stale_rewrites``)."""
     if not lines:
         return path
     left = 0
@@ -282,7 +302,7 @@ def drop_lines(path: Path, lines: Set[int]) -> Path | None:
         newline="",
         dir=path.parent,
         prefix=f".{path.name}.",
-        suffix=f".{os.getpid()}{REWRITE}",
+        suffix=f".{writer_tag()}{REWRITE}",
         delete=False,
     )
     try:

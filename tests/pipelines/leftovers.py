@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import multiprocessing
-import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from pipelines import ingest
+from pipelines.quarantine import writer_tag
 
 
 def gone_pid() -> int:
@@ -20,9 +20,19 @@ def gone_pid() -> int:
     return gone.pid
 
 
+def as_if_written_by(path: Path, writer: str) -> Path:
+    """A file named for this process (``….<writer_tag>.partial``, ``….<writer_tag>.tmp``), renamed as one of
+    ``writer`` (``<pid>-<start time>``, or an older abord's ``<pid>``)."""
+    return path.rename(path.with_name(path.name.replace(f".{writer_tag()}.", f".{writer}.")))
+
+
 def as_if_its_writer_exited(path: Path) -> Path:
-    """A file named for this process (``….<pid>.partial``, ``….<pid>.tmp``), renamed as one of a process gone."""
-    return path.rename(path.with_name(path.name.replace(f".{os.getpid()}.", f".{gone_pid()}.")))
+    return as_if_written_by(path, f"{gone_pid()}-{started()}")
+
+
+def started() -> str:
+    """This process's start time as ``writer_tag`` holds it."""
+    return writer_tag().split("-")[1]
 
 
 def rename_failing(quarantine_dir: Path, monkeypatch: pytest.MonkeyPatch, load: Callable[[], object]) -> Path:

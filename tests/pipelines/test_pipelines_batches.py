@@ -14,6 +14,7 @@ import re
 import shlex
 import shutil
 import signal
+import subprocess
 import time
 import tracemalloc
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -37,6 +38,7 @@ from pipelines.quarantine import (
     quarantine_path,
     snapshot,
     write_quarantine,
+    writer_tag,
 )
 from pipelines.quarantine_purge import purge_opposed
 from pipelines.raw_tables import RawTableOutOfStep, raw_table_ddl
@@ -47,7 +49,7 @@ from pipelines.writer_lock import WRITER_LOCK, held_for_a_build
 from pseudonymisation.keys import KeyFileError
 from pseudonymisation.link_keys import record_key
 from tests.pipelines.file_mishaps import deny_opening
-from tests.pipelines.leftovers import as_if_its_writer_exited, gone_pid, rename_failing
+from tests.pipelines.leftovers import as_if_its_writer_exited, as_if_written_by, gone_pid, rename_failing, started
 
 CONTRACTS = load_contracts()
 TENANCIES = CONTRACTS["housing_tenancies"]
@@ -537,16 +539,17 @@ def test_a_load_removes_the_partial_quarantine_files_a_killed_load_of_its_source
     rejected.write_bytes(b"")
     assert ingest_file(ctx, TENANCIES, rejected).status == "rejected"
     gone = gone_pid()
-    folder = ctx.quarantine_dir / "housing_tenancies"
 
-    def partial(file_name: str, sha: str, pid: int) -> Path:
-        writer = QuarantineWriter(quarantine_path(ctx.quarantine_dir, "housing_tenancies", file_name), [], sha)
-        writer.add(Rejected(2, [Problem("site", "required", "site is empty")], {"nom": "Opposed"}))
-        return writer.close().rename(folder / writer.temporary.name.replace(f".{os.getpid()}.", f".{pid}."))
+    def partial(file_name: str, sha: str, writer: str) -> Path:
+        quarantine = QuarantineWriter(quarantine_path(ctx.quarantine_dir, "housing_tenancies", file_name), [], sha)
+        quarantine.add(Rejected(2, [Problem("site", "required", "site is empty")], {"nom": "Opposed"}))
+        return as_if_written_by(quarantine.close(), writer)
 
-    killed = partial("tenancies_2025-12.csv", "c" * 64, gone)
-    running = partial("tenancies_2025-09.csv", "d" * 64, os.getpid())  # another batch, loading meanwhile
-    unnamed = partial("tenancies_2025-10.csv", "e" * 64, gone)
+    killed = partial("tenancies_2025-12.csv", "c" * 64, f"{gone}-{started()}")
+    killed_before = partial("tenancies_2025-07.csv", "c" * 64, str(gone))  # named by an older abord
+    running = partial("tenancies_2025-09.csv", "d" * 64, writer_tag())  # another batch, loading meanwhile
+    running_before = partial("tenancies_2025-06.csv", "d" * 64, str(os.getpid()))
+    unnamed = partial("tenancies_2025-10.csv", "e" * 64, str(gone))
     unnamed = unnamed.rename(unnamed.with_name(unnamed.name.replace(f".{'e' * 64}.", ".")))
     # a file once rejected whole, read again (a contract changed) by a load killed: no committed rows of its own
     reread = partial("tenancies_2025-08.csv", ledger.sha256_of(rejected), gone)
@@ -556,8 +559,8 @@ def test_a_load_removes_the_partial_quarantine_files_a_killed_load_of_its_source
 
     ingest_file(ctx, TENANCIES, _write(tmp_path, "2025-11", _rows("B1")))
 
-    assert not killed.exists() and not reread.exists()
-    assert running.exists() and unnamed.exists() and elsewhere.exists()
+    assert not killed.exists() and not killed_before.exists() and not reread.exists()
+    assert running.exists() and running_before.exists() and unnamed.exists() and elsewhere.exists()
     assert f"housing_tenancies/{unnamed.name}: may be the only copy" in caplog.text
 
 
@@ -844,6 +847,25 @@ def test_a_quarantine_file_that_failed_to_take_its_place_is_put_there_by_the_nex
     assert ingest_file(ctx, TENANCIES, extract).status == "already_loaded"  # the next run reads landing again
 
     assert not kept.exists() and quarantine.read_bytes() == rows and free == [False]
+
+
+def test_a_partial_quarantine_file_whose_writers_process_id_names_another_process_now_is_put_in_place(
+    ctx, tmp_path: Path, monkeypatch
+) -> None:
+    """Its rename failed, then the host rebooted (or process ids wrapped): its writer's id names another process,
+    live. Taken for its writer, the file waited for it for ever and its rows to fix stayed out of place."""
+    extract = _write(tmp_path, "2025-11", [*_rows("A1", bad="A2"), *_rows(bad="A3")])
+    quarantine = quarantine_path(ctx.quarantine_dir, "housing_tenancies", extract.name)
+    kept = rename_failing(ctx.quarantine_dir, monkeypatch, functools.partial(ingest_file, ctx, TENANCIES, extract))
+    rows = kept.read_bytes()
+    with subprocess.Popen(["sleep", "60"]) as other:
+        try:
+            kept = as_if_written_by(kept, f"{other.pid}-{started()}")  # this process started before it did
+            assert ingest_file(ctx, TENANCIES, extract).status == "already_loaded"
+        finally:
+            other.kill()
+
+    assert not kept.exists() and quarantine.read_bytes() == rows
 
 
 @pytest.mark.parametrize("later", ["re-send", "retry"])

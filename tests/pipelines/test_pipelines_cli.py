@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -31,7 +32,7 @@ from tests.pipelines.file_mishaps import (
     save_over_as,
 )
 from tests.pipelines.hmis_exports import hmis_zip
-from tests.pipelines.leftovers import as_if_its_writer_exited, rename_failing
+from tests.pipelines.leftovers import as_if_its_writer_exited, as_if_written_by, rename_failing, started
 from tests.pipelines.test_pipelines_contracts import fingerprint_before_optional_in_file
 
 runner = CliRunner()
@@ -621,11 +622,15 @@ def test_quarantine_list_and_show_take_the_rows_to_fix_from_the_latest_loaded_re
     assert runner.invoke(app, ["quarantine", "list"]).output.strip() == "nothing in quarantine"
 
 
-def test_a_quarantine_file_whose_rename_failed_is_pending_not_given_up(steward: Path, warehouse_url: str, monkeypatch):
+@pytest.mark.parametrize("ended", ["exited", "its id names another process"])
+def test_a_quarantine_file_whose_rename_failed_is_pending_not_given_up(
+    steward: Path, warehouse_url: str, monkeypatch, ended: str
+):
     """Its batch committed, its rename into place failed: the partial file, the only copy of the rows to fix, waits
     for the source's next load. list left the batch out, show said the steward deleted the file and gave the rows
     up, a retry refused as much. They now name the partial file and what puts it in place; a retry once its writer
-    has ended puts it there and reads it."""
+    has ended puts it there and reads it, also when its process id names another process since (a reboot, ids
+    wrapping): a retry refused that one for ever."""
     path = _tenancies(steward, ["B1;P1;Lyon;30/02/2021;;;400,00", "B2;P2;Lyon;31/02/2021;;;400,00"])
     ctx = ingest_context(get_settings())
     load = functools.partial(ingest_file, ctx, ctx.contracts["housing_tenancies"], path)
@@ -644,9 +649,17 @@ def test_a_quarantine_file_whose_rename_failed_is_pending_not_given_up(steward: 
     assert refused.exit_code == 1 and pending in refused.output and "given up" not in refused.output, refused.output
     assert _ledger(warehouse_url) == ledger
 
-    kept = as_if_its_writer_exited(kept)
-    kept.write_bytes(kept.read_bytes().replace(b"30/02/2021", b"28/02/2021").replace(b"31/02/2021", b"27/02/2021"))
-    retried = runner.invoke(app, ["quarantine", "retry", str(quarantine)])
+    with subprocess.Popen(["sleep", "60"]) as other:
+        try:
+            if ended == "exited":
+                kept = as_if_its_writer_exited(kept)
+            else:  # this process started before it did
+                kept = as_if_written_by(kept, f"{other.pid}-{started()}")
+            fixed = kept.read_bytes().replace(b"30/02/2021", b"28/02/2021").replace(b"31/02/2021", b"27/02/2021")
+            kept.write_bytes(fixed)
+            retried = runner.invoke(app, ["quarantine", "retry", str(quarantine)])
+        finally:
+            other.kill()
     assert retried.exit_code == 0 and "loaded       2  quarantined     0" in retried.output, retried.output
     assert not kept.exists() and runner.invoke(app, ["quarantine", "list"]).output.strip() == "nothing in quarantine"
 
