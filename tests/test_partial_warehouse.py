@@ -71,6 +71,23 @@ def _published_without_their_sources(url: str, manifest: dict) -> dict[str, set[
     return {code: reads[code] - loaded for code in published if reads[code] - loaded}
 
 
+def _warehouse_of(landing: Path, pg_admin_url: str, prefixes: tuple[str, ...], target: Path) -> str:
+    """A new warehouse holding the latest month of the sources whose names start with one of `prefixes`, built
+    by dbt (its artefacts in `target`); its URL."""
+    url = create_database(pg_admin_url)
+    contracts = load_contracts()
+    ensure_raw_tables(url, contracts)
+    if prefixes:
+        ctx = ingest_context(Settings(data_dir=landing, key_file=landing / "abord.key", database_url=url), url)
+        sources = {name: contract for name, contract in contracts.items() if name.startswith(prefixes)}
+        for name, paths in month_extracts(sources, landing / "landing", True).items():
+            for path in paths:
+                ingest_file(ctx, contracts[name], path)
+    # the unit tests run on fixtures of their own, the same on any warehouse
+    run_dbt(url, "build", "--exclude", "resource_type:unit_test", target=target)
+    return url
+
+
 # the sources of one partner at a time: the housing operator's (no finance yet: no cost cell, not even an empty
 # all-sites one), the funders' (nothing housed is observed yet: their commitments by year, but no programme cost)
 @pytest.mark.parametrize(
@@ -81,17 +98,7 @@ def _published_without_their_sources(url: str, manifest: dict) -> dict[str, set[
 def test_a_warehouse_holding_nothing_or_one_partners_rows_builds_and_publishes_no_cell_without_keys(
     prefix: str, unpublished: str, landing: Path, pg_admin_url: str, tmp_path: Path
 ) -> None:
-    url = create_database(pg_admin_url)
-    contracts = load_contracts()
-    ensure_raw_tables(url, contracts)
-    if prefix:
-        ctx = ingest_context(Settings(data_dir=landing, key_file=landing / "abord.key", database_url=url), url)
-        sources = {name: contract for name, contract in contracts.items() if name.startswith(prefix)}
-        for name, paths in month_extracts(sources, landing / "landing", True).items():
-            for path in paths:
-                ingest_file(ctx, contracts[name], path)
-    # the unit tests run on fixtures of their own, the same on any warehouse
-    run_dbt(url, "build", "--exclude", "resource_type:unit_test", target=tmp_path)
+    url = _warehouse_of(landing, pg_admin_url, (prefix,) if prefix else (), tmp_path)
     assert _null_keys(url, "published.indicator_values", KEYS) == 0
     assert _null_keys(url, "published.retention_curve", CURVE_KEYS) == 0
     assert _count(url, f"select count(*) from published.indicator_values where {unpublished}") == 0
@@ -100,3 +107,16 @@ def test_a_warehouse_holding_nothing_or_one_partners_rows_builds_and_publishes_n
     assert _published_without_their_sources(url, manifest) == {}
     if prefix == "finance_":
         assert _count(url, "select count(*) from published.indicator_values where indicator_code = 'funder_committed'")
+
+
+def test_landlord_quarters_need_no_claims_file_and_publish_no_claim_without_one(
+    landing: Path, pg_admin_url: str, tmp_path: Path
+) -> None:
+    """The landlords send their leases and incidents but no guarantee-fund claims file (not every programme has a
+    guarantee fund): the incidents per 100 tenancies by quarter are published, as over the whole observation,
+    rather than every landlord quarter waiting for good on a file that may never come; and no claims cell is
+    ("0 claims per 100 tenancies" with no claims file is no measure)."""
+    url = _warehouse_of(landing, pg_admin_url, ("housing_", "landlord_leases", "landlord_incidents"), tmp_path)
+    cells = "select count(*) from published.indicator_values where "
+    assert _count(url, cells + "indicator_code = 'landlord_incidents_per_100_tenancies' and period ~ 'Q'") > 0
+    assert _count(url, cells + "indicator_code ~ '^landlord_guarantee_'") == 0

@@ -45,25 +45,28 @@
 {#
   Each landlord indicator's numerator and denominator from a row of fct_landlord_relations (a tenant over the
   whole observation) or of fct_landlord_relation_quarters (a tenant in a quarter), aliased `row`: a lateral
-  VALUES list of (indicator_code, numerator, denominator).
+  VALUES list of (indicator_code, numerator, denominator, source), source the landlords' file it reads besides
+  the leases: a tenant's 0 claims with no claims file ever loaded is no measure, its cells are left out.
 #}
 {% macro landlord_indicator_measures(row) -%}
     values
-        ('landlord_incidents_per_100_tenancies', {{ row }}.incidents::numeric, {{ row }}.leases),
-        ('landlord_incident_response_days', {{ row }}.days_to_respond, {{ row }}.incidents_responded),
-        ('landlord_incident_resolution_days', {{ row }}.days_to_resolve, {{ row }}.incidents_resolved),
-        ('landlord_guarantee_claims_per_100_tenancies', {{ row }}.claims, {{ row }}.leases),
-        ('landlord_guarantee_amount_claimed', {{ row }}.amount_claimed, {{ row }}.claims),
-        ('landlord_guarantee_amount_paid', {{ row }}.amount_paid, {{ row }}.claims_paid),
-        ('landlord_leases_converted_share', {{ row }}.leases_converted, {{ row }}.leases)
+        ('landlord_incidents_per_100_tenancies', {{ row }}.incidents::numeric, {{ row }}.leases, 'landlord_incidents'),
+        ('landlord_incident_response_days', {{ row }}.days_to_respond, {{ row }}.incidents_responded, 'landlord_incidents'),
+        ('landlord_incident_resolution_days', {{ row }}.days_to_resolve, {{ row }}.incidents_resolved, 'landlord_incidents'),
+        ('landlord_guarantee_claims_per_100_tenancies', {{ row }}.claims, {{ row }}.leases, 'landlord_guarantee_claims'),
+        ('landlord_guarantee_amount_claimed', {{ row }}.amount_claimed, {{ row }}.claims, 'landlord_guarantee_claims'),
+        ('landlord_guarantee_amount_paid', {{ row }}.amount_paid, {{ row }}.claims_paid, 'landlord_guarantee_claims'),
+        ('landlord_leases_converted_share', {{ row }}.leases_converted, {{ row }}.leases, 'landlord_leases')
 {%- endmacro %}
 
 {#
   The end of observation of the landlord indicators by reporting quarter: the earliest of the housing data's and
   the landlords' three files' (observation_end_of). A tenant's quarter sets the leases running in it against its
   incidents and claims: a quarter the incidents or claims file does not cover yet would count its tenancies as
-  free of them. The partner landlords by quarter (fct_lease_quarters too) stop at the same quarter.
+  free of them. A file never sent (no guarantee fund, say) holds none of them up for good: the indicators
+  reading it publish no cell (landlord_indicator_measures), the others run on. The partner landlords by quarter
+  (fct_lease_quarters too) stop at the same quarter.
 #}
 {% macro landlord_observation_end() -%}
-    {{ observation_end_of(['landlord_leases', 'landlord_incidents', 'landlord_guarantee_claims']) }}
+    {{ observation_end_of(['landlord_leases'], optional=['landlord_incidents', 'landlord_guarantee_claims']) }}
 {%- endmacro %}

@@ -4,12 +4,16 @@
   source a month behind holds none of that month's events yet, and a window running into it would count them as
   none (no return, no shelter night), the indicator looking better exactly while a partner is late. No row before
   each source's first extract is loaded (inner joins: least() passes over a null, so a source never loaded would
-  leave the others' end alone).
+  leave the others' end alone). A source in `optional` ends it too once loaded, and holds nothing up before: for
+  measures that go on without it, the cells reading it published only once it is loaded.
 #}
-{% macro observation_end_of(sources) -%}
-    select least(housing.observation_end{% for name in sources %}, {{ name }}.observed_to{% endfor %}) as observation_end
+{% macro observation_end_of(sources, optional=[]) -%}
+    select least(housing.observation_end{% for name in sources + optional %}, {{ name }}.observed_to{% endfor %}) as observation_end
     from {{ ref('int_observation_windows') }} as housing
     {%- for name in sources %}
     inner join {{ ref('int_sources_observed') }} as {{ name }} on {{ name }}.source = '{{ name }}'
+    {%- endfor %}
+    {%- for name in optional %}
+    left join {{ ref('int_sources_observed') }} as {{ name }} on {{ name }}.source = '{{ name }}'
     {%- endfor %}
 {%- endmacro %}

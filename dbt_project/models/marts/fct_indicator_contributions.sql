@@ -127,8 +127,8 @@ landlord_relations as (
         null::date as completed_on
     from {{ ref('fct_landlord_relations') }} as tenants
     cross join lateral ({{ landlord_indicator_measures('tenants') }}
-    ) as measures (indicator_code, numerator, denominator)
-    where measures.denominator > 0
+    ) as measures (indicator_code, numerator, denominator, source)
+    where measures.denominator > 0 and measures.source in (select source from {{ ref('int_sources_observed') }})
 ),
 
 -- income counts only the persons whose pay is known on both days (fct_employment_hours leaves it null otherwise)

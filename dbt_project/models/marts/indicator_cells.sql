@@ -47,9 +47,11 @@ quarter_rows as (
         measures.denominator
     from {{ ref('fct_landlord_relation_quarters') }} as tenants
     cross join lateral ({{ landlord_indicator_measures('tenants') }}
-    ) as measures (indicator_code, numerator, denominator)
+    ) as measures (indicator_code, numerator, denominator, source)
     -- a claim made after the tenant's leases ended still counts in its quarter's claims per 100 tenancies
-    where measures.denominator > 0 or measures.numerator > 0
+    where
+        (measures.denominator > 0 or measures.numerator > 0)
+        and measures.source in (select source from {{ ref('int_sources_observed') }})
 ),
 
 person_cells as (
