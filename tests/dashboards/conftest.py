@@ -112,19 +112,25 @@ CURVE_CATALOGUE_ROW = _catalogue_row(CURVE, "Courbe de maintien", "Time housed c
 
 def curve_rows() -> list[tuple[object, ...]]:
     """Months 0 to 18 per site and all sites: one person lost every third month at Lyon (at risk 40 down), every
-    fourth at Marseille (at risk 16 down, under 11 from month 13, hidden, and Lyon's months then beside it, hidden
-    so that the all-sites row does not give Marseille's away)."""
-    rows = []
-    for site, at_start, every in (("Lyon", 40, 3), ("Marseille", 16, 4), ("all", 56, 2)):
+    month at Marseille (at risk 23 down, under 11 from month 13). A site's month under 11 is hidden, and the other
+    site's month beside it too, so that the all-sites row does not give it away."""
+    points: dict[tuple[str, int], tuple[int, int, float]] = {}
+    for site, at_start, every in (("Lyon", 40, 3), ("Marseille", 23, 1), ("all", 56, 2)):
         survival = 1.0
         for month in range(19):
             at_risk, events = at_start - month // every, int(month > 0 and month % every == 0)
             survival *= 1 - events / at_risk
-            if site != "all" and month >= 13:
-                reason = "small_cell" if site == "Marseille" else "complementary"
-                rows.append((LATEST, site, month, None, None, None, True, reason))
-            else:
-                rows.append((LATEST, site, month, at_risk, events, round(survival, 4), False, None))
+            points[site, month] = (at_risk, events, round(survival, 4))
+    # Hidden as the published model hides them: by the numbers, not by a month picked here.
+    small = {key for key, (at_risk, _, _) in points.items() if key[0] != "all" and at_risk < 11}
+    hidden_months = {month for _, month in small}
+    rows = []
+    for (site, month), numbers in points.items():
+        if site != "all" and month in hidden_months:
+            reason = "small_cell" if (site, month) in small else "complementary"
+            rows.append((LATEST, site, month, None, None, None, True, reason))
+        else:
+            rows.append((LATEST, site, month, *numbers, False, None))
     return rows
 
 
