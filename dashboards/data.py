@@ -80,13 +80,25 @@ def _warehouse_url(env_url: str | None, data_dir: str) -> str:
     return sqlalchemy_url(database_url(get_settings()))
 
 
+class WarehouseConnection(SQLConnection):
+    """st.connection's SQLConnection, whose engine is disposed once Streamlit replaces it."""
+
+    def close(self) -> None:
+        # Called as the connection is released (its CONNECTION_TTL run out). SQLConnection's does nothing, so the
+        # replaced engine kept its idle pooled connection to the warehouse until Python's cycle collector ran: on a
+        # dashboard served for months, these piled up against the server's max_connections. Its connections still
+        # checked out (a query running) are left to finish.
+        if self._raw_instance is not None:
+            self._raw_instance.dispose()
+
+
 def connection() -> SQLConnection:
     settings = get_settings()
     try:
         url = _warehouse_url(settings.database_url, str(settings.data_dir))
         # Pinged when taken from the pool: a connection the server has dropped since (a restart) is replaced instead
         # of failing the page's next query, as SQLConnection.query's retries did.
-        return st.connection("sql", type="sql", url=url, ttl=CONNECTION_TTL, pool_pre_ping=True)
+        return st.connection("sql", type=WarehouseConnection, url=url, ttl=CONNECTION_TTL, pool_pre_ping=True)
     except Exception as exc:  # embedded server start-up or driver errors: all mean "no warehouse"
         log.warning("dashboard cannot open the warehouse: %s", type(exc).__name__)
         raise WarehouseError("warehouse unavailable") from exc
