@@ -428,10 +428,11 @@ def _contributions(truth: Truth) -> tuple[list[tuple], list[tuple], list[tuple]]
                         costs[sector] += (1 if name == "before" else -1) * amount * cost
             for sector, avoided in costs.items():
                 add(f"cost_avoided_{sector}", "all", p, avoided, 1)
-        # work or training at 12 and 24 months
+        # work or training at 12 and 24 months, on a checkpoint within the employment history (from its earliest
+        # contract to its extract's end)
         for months in EMPLOYMENT_MONTHS:
             checkpoint = add_months(p.entry, months)
-            if checkpoint > employment_end or (p.death is not None and p.death <= checkpoint):
+            if not employment_from <= checkpoint <= employment_end or (p.death is not None and p.death <= checkpoint):
                 continue
             working = any(
                 c["start_date"] <= checkpoint and (c["end_date"] is None or c["end_date"] >= checkpoint)

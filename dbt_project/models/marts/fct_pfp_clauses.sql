@@ -58,7 +58,7 @@ awaited as (
     union all
     select 'employment_in_work_12m' as clause_indicator, site, entry_cohort
     from {{ ref('fct_employment_status') }}
-    where horizon_months = 12 and not is_observed and not died_before_checkpoint
+    where horizon_months = 12 and is_awaited and not died_before_checkpoint
     union all
     select 'health_emergency_visits_change' as clause_indicator, site, entry_cohort
     from {{ ref('int_service_windows_observed') }}
