@@ -96,6 +96,7 @@ employment as (
     where is_observed and not died_before_checkpoint
 ),
 
+-- the met share counts the persons whose support contacts are observed (fct_peer_support: else null)
 peer_support as (
     select
         measures.indicator_code,
@@ -109,7 +110,7 @@ peer_support as (
     from {{ ref('fct_peer_support') }} as peer
     cross join lateral (
         values
-            ('peer_support_met_share', peer.has_met_peer_worker::integer, 1),
+            ('peer_support_met_share', peer.has_met_peer_worker::integer, (peer.has_met_peer_worker is not null)::integer),
             ('peer_support_hours_per_person_year', peer.peer_minutes, peer.days_in_tenancy)
     ) as measures (indicator_code, numerator, denominator)
     where measures.denominator > 0
