@@ -69,37 +69,43 @@ housed_episodes as (
     inner join {{ ref('int_participants_moved_on') }} as moves on persons.person_key = moves.person_key
 ),
 
--- episodes cut at quarter ends, so that each quarter's days are counted once within it
-quarter_episodes as (
-    select
-        quarters.person_key,
-        quarters.quarter_start,
-        greatest(episodes.start_day, quarters.observed_from) as start_day,
-        least(episodes.end_day, quarters.tenancy_observed_to) as tenancy_end_day,
-        least(episodes.end_day, quarters.housed_observed_to) as housed_end_day,
-        episodes.in_tenancy
-    from quarters
-    inner join housed_episodes as episodes
-        on quarters.person_key = episodes.person_key
-        and episodes.start_day < quarters.observed_to
-        and episodes.end_day > quarters.observed_from
+-- each person's episodes merged into disjoint islands once, over their whole observation: a quarter's days are
+-- then the sum of each island's overlap with the part of the quarter observed, with no merging per quarter
+housed_islands as (
+    {{ day_islands('housed_episodes', ['person_key']) }}
 ),
 
-quarter_tenancies as (
-    select person_key, quarter_start, start_day, tenancy_end_day as end_day from quarter_episodes
+tenancy_episodes as (
+    select person_key, start_day, end_day from housed_episodes
     where in_tenancy
 ),
 
-quarter_housed as (
-    select person_key, quarter_start, start_day, housed_end_day as end_day from quarter_episodes
+tenancy_islands as (
+    {{ day_islands('tenancy_episodes', ['person_key']) }}
 ),
 
-housed as (
-    {{ union_days('quarter_housed', ['person_key', 'quarter_start']) }}
+islands as (
+    select person_key, island_start, island_end, false as in_tenancy from housed_islands
+    union all
+    select person_key, island_start, island_end, true as in_tenancy from tenancy_islands
 ),
 
-tenancy_days as (
-    {{ union_days('quarter_tenancies', ['person_key', 'quarter_start']) }}
+quarter_days as (
+    select
+        quarters.person_key,
+        quarters.quarter_start,
+        sum(greatest(
+            least(islands.island_end, quarters.housed_observed_to) - greatest(islands.island_start, quarters.observed_from), 0
+        )) filter (where not islands.in_tenancy) as days_stably_housed,
+        sum(greatest(
+            least(islands.island_end, quarters.tenancy_observed_to) - greatest(islands.island_start, quarters.observed_from), 0
+        )) filter (where islands.in_tenancy) as days_in_tenancy
+    from quarters
+    inner join islands
+        on quarters.person_key = islands.person_key
+        and islands.island_start < quarters.observed_to
+        and islands.island_end > quarters.observed_from
+    group by quarters.person_key, quarters.quarter_start
 )
 
 select
@@ -108,9 +114,8 @@ select
     quarters.entry_cohort,
     {{ quarter_label('quarters.quarter_start') }} as quarter,
     greatest(quarters.housed_observed_to - quarters.observed_from, 0) as days_observed,
-    coalesce(housed.covered_days, 0)::integer as days_stably_housed,
-    coalesce(tenancy_days.covered_days, 0)::integer as days_in_tenancy
+    coalesce(quarter_days.days_stably_housed, 0)::integer as days_stably_housed,
+    coalesce(quarter_days.days_in_tenancy, 0)::integer as days_in_tenancy
 from quarters
-left join housed on quarters.person_key = housed.person_key and quarters.quarter_start = housed.quarter_start
-left join tenancy_days
-    on quarters.person_key = tenancy_days.person_key and quarters.quarter_start = tenancy_days.quarter_start
+left join quarter_days
+    on quarters.person_key = quarter_days.person_key and quarters.quarter_start = quarter_days.quarter_start
