@@ -46,27 +46,31 @@
   Each landlord indicator's numerator and denominator from a row of fct_landlord_relations (a tenant over the
   whole observation) or of fct_landlord_relation_quarters (a tenant in a quarter), aliased `row`: a lateral
   VALUES list of (indicator_code, numerator, denominator, source), source the landlords' file it reads besides
-  the leases: a tenant's 0 claims with no claims file ever loaded is no measure, its cells are left out.
+  the leases: a tenant's 0 claims with no claims file ever loaded is no measure, its cells are left out. The
+  incidents and the claims are set against the row's `incident_leases` and `claim_leases` columns (its leases
+  unless named): by quarter, the leases running in it by that file's end, up to which its incidents or claims
+  are counted.
 #}
-{% macro landlord_indicator_measures(row) -%}
+{% macro landlord_indicator_measures(row, incident_leases='leases', claim_leases='leases') -%}
     values
-        ('landlord_incidents_per_100_tenancies', {{ row }}.incidents::numeric, {{ row }}.leases, 'landlord_incidents'),
+        ('landlord_incidents_per_100_tenancies', {{ row }}.incidents::numeric, {{ row }}.{{ incident_leases }}, 'landlord_incidents'),
         ('landlord_incident_response_days', {{ row }}.days_to_respond, {{ row }}.incidents_responded, 'landlord_incidents'),
         ('landlord_incident_resolution_days', {{ row }}.days_to_resolve, {{ row }}.incidents_resolved, 'landlord_incidents'),
-        ('landlord_guarantee_claims_per_100_tenancies', {{ row }}.claims, {{ row }}.leases, 'landlord_guarantee_claims'),
+        ('landlord_guarantee_claims_per_100_tenancies', {{ row }}.claims, {{ row }}.{{ claim_leases }}, 'landlord_guarantee_claims'),
         ('landlord_guarantee_amount_claimed', {{ row }}.amount_claimed, {{ row }}.claims, 'landlord_guarantee_claims'),
         ('landlord_guarantee_amount_paid', {{ row }}.amount_paid, {{ row }}.claims_paid, 'landlord_guarantee_claims'),
         ('landlord_leases_converted_share', {{ row }}.leases_converted, {{ row }}.leases, 'landlord_leases')
 {%- endmacro %}
 
 {#
-  The end of observation of the landlord indicators by reporting quarter: the earliest of the housing data's and
-  the landlords' three files' (observation_end_of). A tenant's quarter sets the leases running in it against its
-  incidents and claims: a quarter the incidents or claims file does not cover yet would count its tenancies as
-  free of them. A file never sent (no guarantee fund, say) holds none of them up for good: the indicators
-  reading it publish no cell (landlord_indicator_measures), the others run on. The partner landlords by quarter
-  (fct_lease_quarters too) stop at the same quarter.
+  The end of observation of the landlord indicators by reporting quarter: the earliest of the housing data's, the
+  leases file's (the tenancies, every measure's denominator) and, given a `source`, that landlord file's
+  (observation_end_of). Each measure stops at its own file: a quarter the incidents file does not cover yet would
+  count its tenancies as free of incidents, but a claims file sent late holds up no incident, nor a late incidents
+  file any claim; the leases' conversions and the partner landlords by quarter (fct_lease_quarters) wait on the
+  leases alone. A file never sent holds nothing up for good: the indicators reading it publish no cell
+  (landlord_indicator_measures).
 #}
-{% macro landlord_observation_end() -%}
-    {{ observation_end_of(['landlord_leases'], optional=['landlord_incidents', 'landlord_guarantee_claims']) }}
+{% macro landlord_observation_end(source=none) -%}
+    {{ observation_end_of(['landlord_leases'], optional=[source] if source else []) }}
 {%- endmacro %}

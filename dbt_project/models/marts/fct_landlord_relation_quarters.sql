@@ -3,10 +3,13 @@
 -- converted in it (fct_lease_quarters), the incidents reported in it and the guarantee-fund claims made in it,
 -- measured as over the whole observation (landlord_measures). Tenants as fct_landlord_relations counts them (with
 -- at least one lease), at their programme site; a quarter in which a claim or an incident came after the
--- tenant's leases ended counts too, without leases. Observation ends with the housing data or the first landlord
--- file to end (landlord_observation_end), as the leases' quarters do.
+-- tenant's leases ended counts too, without leases. Each measure is observed up to the end of the housing data,
+-- of the leases and of its own file (landlord_observation_end): the incidents up to the incidents file's, the
+-- claims up to the claims file's, each counted against the leases running in the quarter by then.
 with observation as (
-    {{ landlord_observation_end() }}
+    select incidents.observation_end as incidents_end, claims.observation_end as claims_end
+    from ({{ landlord_observation_end('landlord_incidents') }}) as incidents
+    cross join ({{ landlord_observation_end('landlord_guarantee_claims') }}) as claims
 ),
 
 tenants as (
@@ -15,27 +18,32 @@ tenants as (
     where exists (select 1 from {{ ref('stg_landlords__leases') }} as leases where leases.person_key = entries.person_key)
 ),
 
+-- the leases and their conversions up to the leases' end; those running by each file's end, in its last quarter
+-- (a lease starting after it is not yet observed there, as after the leases' end)
 leases as (
     select
-        person_key,
-        quarter,
+        lease_quarters.person_key,
+        lease_quarters.quarter,
         count(*) as leases,
-        count(*) filter (where is_converted_in_quarter) as leases_converted
-    from {{ ref('fct_lease_quarters') }}
-    group by person_key, quarter
+        count(*) filter (where lease_quarters.is_converted_in_quarter) as leases_converted,
+        count(*) filter (where lease_quarters.first_day_in_quarter <= observation.incidents_end) as leases_to_incidents_end,
+        count(*) filter (where lease_quarters.first_day_in_quarter <= observation.claims_end) as leases_to_claims_end
+    from {{ ref('fct_lease_quarters') }} as lease_quarters
+    cross join observation
+    group by lease_quarters.person_key, lease_quarters.quarter
 ),
 
 incidents as (
     select incidents.person_key, {{ quarter_label('incidents.reported_date') }} as quarter, {{ incident_measures() }}
     from {{ ref('stg_landlords__incidents') }} as incidents
-    inner join observation on incidents.reported_date <= observation.observation_end
+    inner join observation on incidents.reported_date <= observation.incidents_end
     group by incidents.person_key, quarter
 ),
 
 claims as (
     select claims.person_key, {{ quarter_label('claims.claim_date') }} as quarter, {{ claim_measures() }}
     from {{ ref('stg_landlords__guarantee_claims') }} as claims
-    inner join observation on claims.claim_date <= observation.observation_end
+    inner join observation on claims.claim_date <= observation.claims_end
     group by claims.person_key, quarter
 ),
 
@@ -53,6 +61,8 @@ select
     quarters.quarter,
     coalesce(leases.leases, 0)::integer as leases,
     coalesce(leases.leases_converted, 0)::integer as leases_converted,
+    coalesce(leases.leases_to_incidents_end, 0)::integer as leases_to_incidents_end,
+    coalesce(leases.leases_to_claims_end, 0)::integer as leases_to_claims_end,
     {{ relation_columns() }}
 from tenants
 inner join quarters on tenants.person_key = quarters.person_key

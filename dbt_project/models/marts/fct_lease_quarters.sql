@@ -1,11 +1,12 @@
 -- One row per lease in the landlords' file and calendar quarter in which it runs, up to the end of observation,
--- and whether it was converted from a sublet to a direct lease in that quarter: the leases of the landlord
--- indicators by reporting quarter (fct_landlord_relation_quarters, partner landlords in aggregate_indicator_cells).
--- The landlords' file dates a lease's start, not its end. A lease is the housing operator's tenancy (the file
--- names it) and ends with it: with the tenancy of the same tenant starting on the lease's first day. A lease runs
--- on its last day too, as the landlords date incidents and conversions up to it; one whose tenancy the housing
--- file does not hold (yet), or that has not ended, runs to the end of observation: of the housing data and of each
--- landlord file, whichever ends first (landlord_observation_end).
+-- its first day in that quarter, and whether it was converted from a sublet to a direct lease in that quarter:
+-- the leases of the landlord indicators by reporting quarter (fct_landlord_relation_quarters, partner landlords in
+-- aggregate_indicator_cells). The landlords' file dates a lease's start, not its end. A lease is the housing
+-- operator's tenancy (the file names it) and ends with it: with the tenancy of the same tenant starting on the
+-- lease's first day. A lease runs on its last day too, as the landlords date incidents and conversions up to it;
+-- one whose tenancy the housing file does not hold (yet), or that has not ended, runs to the end of observation:
+-- of the housing data and of the leases file, whichever ends first (landlord_observation_end). The incidents and
+-- claims files end only the measures reading them, which count the leases by their first day in the quarter.
 with observation as (
     {{ landlord_observation_end() }}
 ),
@@ -43,6 +44,7 @@ runs as (
 quarters as (
     select
         runs.*,
+        starts.quarter_start::date as quarter_start,
         {{ quarter_label('starts.quarter_start') }} as quarter
     from runs
     cross join lateral generate_series(
@@ -58,6 +60,7 @@ select
     landlord_id,
     site,
     quarter,
+    greatest(start_date, quarter_start) as first_day_in_quarter,
     coalesce(
         {{ quarter_label('conversion_date') }} = quarter and conversion_date <= last_day, false
     ) as is_converted_in_quarter

@@ -46,9 +46,13 @@ quarter_rows as (
         measures.numerator,
         measures.denominator
     from {{ ref('fct_landlord_relation_quarters') }} as tenants
-    cross join lateral ({{ landlord_indicator_measures('tenants') }}
+    cross join lateral ({{ landlord_indicator_measures(
+        'tenants', incident_leases='leases_to_incidents_end', claim_leases='leases_to_claims_end'
+    ) }}
     ) as measures (indicator_code, numerator, denominator, source)
-    -- a claim made after the tenant's leases ended still counts in its quarter's claims per 100 tenancies
+    -- a claim made after the tenant's leases ended still counts in its quarter's claims per 100 tenancies; a
+    -- quarter past the incidents or claims file's end holds none of its incidents or claims, nor leases to set
+    -- them against: no cell
     where
         (measures.denominator > 0 or measures.numerator > 0)
         and measures.source in (select source from {{ ref('int_sources_observed') }})
