@@ -61,7 +61,7 @@ from pipelines.validation import Problem, RowValidator, birth_date, full_birth_d
 from pipelines.warehouse import ensure_base_schema
 from pipelines.writer_lock import hold_past_commit, lock_for_transaction
 from pseudonymisation import generalise
-from pseudonymisation.link_keys import Identity, link_keys, record_key
+from pseudonymisation.link_keys import Identity, link_keys, record_key, record_keyer
 from pseudonymisation.probabilistic import Encoding, encode_identity
 
 log = logging.getLogger(__name__)
@@ -361,6 +361,7 @@ def _read(ctx: IngestContext, contract: Contract, extract: Extract, batch: _Read
     validate = RowValidator(contract, ctx.today)
     row_link_keys = RowLinkKeys(ctx, contract)
     record_id_column = contract.record_id.name
+    record_ref_of = record_keyer(ctx.key, contract.name)
     met = RecordFingerprints()
     held: list[tuple[int, Row, dict[str, object], str]] = []  # valid rows that may repeat a record id
     pending: list[tuple[int, str, dict[str, object], int]] = []  # valid rows waiting for their notes' redaction
@@ -411,7 +412,7 @@ def _read(ctx: IngestContext, contract: Contract, extract: Extract, batch: _Read
             # the steward, as nothing says it is an opposed person's.
             batch.reject(Rejected(number, problems, row), identity(values))
             continue
-        record_ref = record_key(ctx.key, contract.name, str(values.get(record_id_column)))
+        record_ref = record_ref_of(str(values.get(record_id_column)))
         if record_ref in extract.known_refs:
             reject_duplicate(number, row, values, record_ref)
         elif met.add(record_ref):

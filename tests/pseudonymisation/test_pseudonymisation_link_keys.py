@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 
 import pytest
 
-from pseudonymisation.link_keys import Identity, keyed_hash, link_keys, record_key
+from pseudonymisation.keys import Key
+from pseudonymisation.link_keys import Identity, keyed_hash, link_keys, record_key, record_keyer, rotate_digest
 
 KEY = bytes(range(32))
 OTHER_KEY = bytes(range(1, 33))
@@ -27,13 +30,28 @@ def shared(a: Identity, b: Identity, key: bytes = KEY) -> set[str]:
 
 
 def test_keyed_hash_is_hmac_sha256_with_domain_separation() -> None:
-    import hashlib
-    import hmac
-
     expected = hmac.new(KEY, b"email\x1fa@b.fr", hashlib.sha256).hexdigest()
     assert keyed_hash(KEY, "email", "a@b.fr") == expected
     assert keyed_hash(KEY, "email", "x") != keyed_hash(KEY, "phone_dob", "x")
     assert keyed_hash(KEY, "email", "x") != keyed_hash(OTHER_KEY, "email", "x")
+
+
+@pytest.mark.parametrize("length", [16, 32, 64, 65, 100])
+def test_keyed_hash_is_hmac_sha256_whatever_the_key_length(length: int) -> None:
+    # keyed_hash forms HMAC from SHA-256 states itself: a key longer than SHA-256's 64-byte block is hashed first
+    key = bytes(range(length))
+    for value in ("", "a@b.fr", "LEFEVRE|MARIE|1985-03-04", "Lefèvre", "x" * 300):
+        expected = hmac.new(key, f"email\x1f{value}".encode(), hashlib.sha256).hexdigest()
+        assert keyed_hash(key, "email", value) == expected
+
+
+def test_a_sources_record_keyer_gives_its_record_keys_rotations_included() -> None:
+    rotated = Key(KEY, (OTHER_KEY,))
+    of_source = record_keyer(rotated, "housing_participants")
+    for record_id in ("P1", "P2", "é"):
+        plain = hmac.new(KEY, f"record:housing_participants\x1f{record_id}".encode(), hashlib.sha256).hexdigest()
+        assert of_source(record_id) == record_key(rotated, "housing_participants", record_id)
+        assert of_source(record_id) == rotate_digest(OTHER_KEY, plain)
 
 
 def test_keys_are_sorted_unique_hex_without_cleartext() -> None:
