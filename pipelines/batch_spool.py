@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 CHUNK_CHARS = 1 << 20  # what each write to COPY carries
@@ -25,11 +25,16 @@ class BatchSpool:
 
     def write(self, number: int, fields: str, entry: int) -> None:
         """A row: its source row number, its raw fields as COPY text, and its linkage entry (person level)."""
+        self.write_many([(number, fields, entry)])
+
+    def write_many(self, rows: Iterable[tuple[int, str, int]]) -> None:
+        """Rows as `write` takes them, in one write to the file: a write per row cost a tenth of spooling."""
         if self.person_level:
-            self._file.write(f"{number}\t{fields}\t{entry}\n")
+            lines = [f"{number}\t{fields}\t{entry}\n" for number, fields, entry in rows]
         else:
-            self._file.write(f"{number}\t{fields}\n")
-        self.rows += 1
+            lines = [f"{number}\t{fields}\n" for number, fields, _ in rows]
+        self._file.write("".join(lines))
+        self.rows += len(lines)
 
     def record_refs(self) -> Iterator[tuple[str, int]]:
         """The keyed record ref of each row spooled so far (its first field) and its source row number; writing

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import date
+from collections.abc import Callable
 
 from pipelines.contract import Contract
 
@@ -191,21 +191,24 @@ COPY_NULL = "\\N"
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def copy_field(value: object) -> str:
-    """One value as a field of COPY's text format, as psycopg's write_row would send it. Formatting a batch's
-    rows once, as text, lets them wait on disk and go to the server in large writes."""
-    if value is None:
-        return COPY_NULL
-    if type(value) is str:
-        text = value
-    elif isinstance(value, date):
-        return value.isoformat()
-    else:
-        text = str(value)  # int and Decimal print as PostgreSQL reads them
+def copy_text(text: str) -> str:
+    """A text as a field of COPY's text format, as psycopg's write_row would send it. Formatting a batch's rows
+    once, as text, lets them wait on disk and go to the server in large writes."""
     # Most values hold none of the four characters: four scans in C cost less than one translation.
     if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
         return text.translate(_COPY_ESCAPES)
     return text
+
+
+def copy_column(column_type: str) -> Callable[[list[object]], list[str]]:
+    """A column's values (None, or of the type validation gives a contract's `column_type`) as COPY fields, the
+    formatting chosen once for the column rather than for each value: a month's rows hold millions of fields."""
+    if column_type == "date":
+        return lambda values: [COPY_NULL if v is None else v.isoformat() for v in values]
+    if column_type == "text":
+        return lambda values: [COPY_NULL if v is None else copy_text(v) for v in values]
+    # int and Decimal print as PostgreSQL reads them, with nothing to escape
+    return lambda values: [COPY_NULL if v is None else str(v) for v in values]
 
 
 def copy_statement(contract: Contract) -> str:

@@ -10,16 +10,18 @@ import psycopg
 
 from pipelines.batch_spool import BatchSpool
 from pipelines.person_linkage import LinkEntries
-from pipelines.raw_tables import copy_field
+from pipelines.raw_tables import copy_column
 
+TYPES = ("text", "date", "decimal", "integer")  # of the contract's columns, as validation types their values
 AWKWARD = ["plain", "tab\there", "line\nbreak", "carriage\rreturn", "back\\slash \\N", "", "é à ç"]
 
 
 def test_values_come_back_from_copy_text_as_they_were(warehouse_url: str, tmp_path: Path) -> None:
     spool = BatchSpool(tmp_path, person_level=True)
     rows = [(text, date(2024, 2, 29), Decimal("12.50"), 7) for text in AWKWARD] + [(None, None, None, None)]
-    for number, row in enumerate(rows, start=1):
-        spool.write(number, "\t".join(copy_field(v) for v in row), entry=number % 2)
+    columns = [copy_column(kind)(list(values)) for kind, values in zip(TYPES, zip(*rows, strict=True), strict=True)]
+    lines = ["\t".join(fields) for fields in zip(*columns, strict=True)]
+    spool.write_many((number, text, number % 2) for number, text in enumerate(lines, start=1))
     dropped: list[int] = []
     with psycopg.connect(warehouse_url) as conn, conn.cursor() as cur:
         cur.execute("create table t (batch_id int, n int, a text, d date, x numeric, i bigint, person_key text)")
