@@ -22,6 +22,7 @@ from __future__ import annotations
 from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 
 import numpy as np
 import psycopg
@@ -40,7 +41,7 @@ from pipelines.identity_store import (
     stored_persons,
 )
 from pipelines.person_splits import split_replaced
-from pipelines.raw_tables import raw_table_ddl
+from pipelines.raw_tables import COPY_NULL, copy_integer_array, copy_text, copy_text_array, raw_table_ddl
 from pipelines.writer_lock import lock_for_transaction
 from pseudonymisation.linkage import LinkResult, link
 from pseudonymisation.probabilistic import Encoding, blocks_of, dumps, link_probabilistic, loads
@@ -285,11 +286,18 @@ def store_links(cur: psycopg.Cursor, contracts: Iterable[Contract], linked: Link
     )
     add_opposition(cur, linked.opposition)
     withdraw_opposed(cur, linked.withdrawn, [c.raw_table for c in contracts if c.is_person_level])
+    # As COPY text: psycopg's write_row dumps an array element by element in Python, and the row ordinals number
+    # as many as the batch's rows (2.4 s of a profiled 75 s ingestion of a 2,000-person month went there).
+    lines = (
+        f"{batch_id}\t{entry}\t{copy_text(linked.person_keys[entry])}\t{copy_text_array(keys)}"
+        f"\t{COPY_NULL if encoding is None else copy_text(encoding)}\t{copy_integer_array(ordinals.tolist())}\n"
+        for entry, keys, encoding, ordinals in linked.evidence
+    )
     with cur.copy(
         "copy identity.link_evidence (batch_id, entry, person_key, link_keys, encoding, row_ordinals) from stdin"
     ) as copy:
-        for entry, keys, encoding, ordinals in linked.evidence:
-            copy.write_row((batch_id, entry, linked.person_keys[entry], list(keys), encoding, ordinals.tolist()))
+        while chunk := "".join(islice(lines, 1000)):  # a write goes to the server at once: a thousand lines each
+            copy.write(chunk)
     split_replaced(cur, {c.name: c for c in contracts}, linked.person_keys, batch_id)
 
 

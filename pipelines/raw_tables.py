@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from pipelines.contract import Contract
 
@@ -198,6 +198,18 @@ def copy_text(text: str) -> str:
     if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
         return text.translate(_COPY_ESCAPES)
     return text
+
+
+def copy_text_array(texts: Iterable[str]) -> str:
+    """Texts as a text[] field of COPY's text format: each element quoted, as an array literal asks of a text
+    holding a comma, a brace, a quote or a space, then the literal escaped as a field."""
+    quoted = ('"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"' for text in texts)
+    return copy_text("{" + ",".join(quoted) + "}")
+
+
+def copy_integer_array(numbers: Iterable[int]) -> str:
+    """Integers as an integer[] field of COPY's text format."""
+    return "{" + ",".join(map(str, numbers)) + "}"
 
 
 def copy_column(column_type: str) -> Callable[[list[object]], list[str]]:

@@ -10,7 +10,7 @@ import psycopg
 
 from pipelines.batch_spool import BatchSpool
 from pipelines.person_linkage import LinkEntries
-from pipelines.raw_tables import copy_column
+from pipelines.raw_tables import copy_column, copy_integer_array, copy_text_array
 
 TYPES = ("text", "date", "decimal", "integer")  # of the contract's columns, as validation types their values
 AWKWARD = ["plain", "tab\there", "line\nbreak", "carriage\rreturn", "back\\slash \\N", "", "é à ç"]
@@ -33,6 +33,17 @@ def test_values_come_back_from_copy_text_as_they_were(warehouse_url: str, tmp_pa
     assert [row[1:5] for row in loaded] == rows
     assert [row[5] for row in loaded] == ["odd" if n % 2 else "even" for n in range(1, len(rows) + 1)]
     assert {row[6] for row in loaded} == {9} and dropped == []
+
+
+def test_arrays_come_back_from_copy_text_as_they_were(warehouse_url: str) -> None:
+    texts = [*AWKWARD, "a,b", "{brace}", 'quote"d', "NULL", " spaced "]  # what an array literal must quote
+    numbers = [0, -3, (1 << 31) - 1]
+    line = f"{copy_text_array(texts)}\t{copy_text_array([])}\t{copy_integer_array(numbers)}\t{copy_integer_array([])}\n"
+    with psycopg.connect(warehouse_url) as conn, conn.cursor() as cur:
+        cur.execute("create table a (t text[], none_t text[], i integer[], none_i integer[])")
+        with cur.copy("copy a from stdin") as copy:
+            copy.write(line)
+        assert cur.execute("select * from a").fetchone() == (texts, [], numbers, [])
 
 
 def test_rows_of_an_opposed_entry_are_dropped_and_counted(tmp_path: Path) -> None:
