@@ -26,7 +26,8 @@ CURVE_KEYS = ("period", "site", "time_months")
 @pytest.fixture(scope="module")
 def landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data = tmp_path_factory.mktemp("partial")
-    generate(data, persons=60, seed=3)
+    # two months (a partner's file can lag a month); this seed's December brings an entrant holding a tenancy
+    generate(data, persons=60, seed=1, months=2)
     new_key(data / "abord.key")
     return data
 
@@ -71,16 +72,21 @@ def _published_without_their_sources(url: str, manifest: dict) -> dict[str, set[
     return {code: reads[code] - loaded for code in published if reads[code] - loaded}
 
 
-def _warehouse_of(landing: Path, pg_admin_url: str, prefixes: tuple[str, ...], target: Path, left_out: str = "") -> str:
+def _warehouse_of(
+    landing: Path, pg_admin_url: str, prefixes: tuple[str, ...], target: Path, left_out: str = "", behind: str = ""
+) -> str:
     """A new warehouse holding the latest month of the sources whose names start with one of `prefixes` (but
-    `left_out`), built by dbt (its artefacts in `target`); its URL."""
+    `left_out`; `behind` at the month before), built by dbt (its artefacts in `target`); its URL."""
     url = create_database(pg_admin_url)
     contracts = load_contracts()
     ensure_raw_tables(url, contracts)
     if prefixes:
         ctx = ingest_context(Settings(data_dir=landing, key_file=landing / "abord.key", database_url=url), url)
         sources = {n: c for n, c in contracts.items() if n.startswith(prefixes) and n != left_out}
-        for name, paths in month_extracts(sources, landing / "landing", True).items():
+        extracts = month_extracts(sources, landing / "landing", True)
+        if behind:
+            extracts[behind] = month_extracts({behind: sources[behind]}, landing / "landing", False)[behind]
+        for name, paths in extracts.items():
             for path in paths:
                 ingest_file(ctx, contracts[name], path)
     # the unit tests run on fixtures of their own, the same on any warehouse
@@ -126,3 +132,39 @@ def test_landlord_quarters_need_no_claims_file_and_publish_no_claim_without_one(
     cells = "select count(*) from published.indicator_values where "
     assert _count(url, cells + "indicator_code = 'landlord_incidents_per_100_tenancies' and period ~ 'Q'") > 0
     assert _count(url, cells + "indicator_code ~ '^landlord_guarantee_'") == 0
+
+
+def test_a_participants_file_a_month_behind_its_tenancies_builds_without_their_new_tenants(
+    landing: Path, pg_admin_url: str, tmp_path: Path
+) -> None:
+    """The housing operator's participants file is still at November while its tenancies are at December: the
+    tenancies of December's entrants have no participant yet, their persons simply not sent. The build does not
+    fail on them (the committee would keep last month's tables for a partner's ordinary lateness), publishes to 30
+    November, and such a tenancy makes no person: every person measured is a participant."""
+    url = _warehouse_of(landing, pg_admin_url, ("housing_",), tmp_path, behind="housing_participants")
+    not_sent = (
+        "select count(*) from staging.stg_housing__tenancies as tenancies where not exists"
+        " (select from staging.stg_housing__participants as participants"
+        " where participants.person_key = tenancies.person_key)"
+    )
+    assert _count(url, not_sent) > 0  # the case this test is about
+    assert _count(url, "select count(*) from published.indicator_values") > 0
+    with psycopg.connect(url) as conn:
+        curve_periods = conn.execute("select distinct period from published.retention_curve").fetchall()
+    assert curve_periods == [("2025-11-30",)]
+    for persons in (
+        "intermediate.int_participants_observed",
+        "marts.fct_housing_tenure",
+        "marts.fct_indicator_contributions",
+    ):
+        strangers = f"select count(*) from {persons} where person_key not in"
+        assert _count(url, strangers + " (select person_key from staging.stg_housing__participants)") == 0
+    # a tenancy whose person is missing from the participants file covering its start still fails the build
+    (compiled,) = tmp_path.glob("compiled/**/relationships_stg_housing__ten_*.sql")
+    failures = compiled.read_text(encoding="utf-8")
+    with psycopg.connect(url) as conn, conn.transaction(force_rollback=True):
+        conn.execute(
+            "delete from staging.stg_housing__participants where person_key = (select person_key"
+            " from staging.stg_housing__tenancies where start_date <= '2025-11-30' limit 1)"
+        )
+        assert conn.execute(failures).fetchall()
