@@ -138,11 +138,25 @@ def rows_balance_check(contract: Contract):
     return _check
 
 
-# Each month a file came for, and whether one of them loaded (a replaced batch's re-send stands in for it).
-PERIODS_RECEIVED = (
-    "select period, bool_or(status in ('loaded', 'replaced')) from audit.batches"
-    " where source = %s and period is not null group by period"
-)
+# Each month a file came for, whether the warehouse takes it as observed, and the rows its file of record (not a
+# retry) quarantined. As int_sources_observed: a batch observes its month if it loaded a row, read none, or kept
+# out only rows of people who opposed; one whose every row was quarantined leaves the month's events in quarantine,
+# and the month is as missing to the indicators as one never sent.
+PERIODS_RECEIVED = """
+    select
+        b.period,
+        bool_or(b.status = 'loaded' and (b.rows_loaded > 0 or b.rows_quarantined <= coalesce(o.rows, 0))),
+        max(b.rows_quarantined) filter (where b.status = 'loaded' and b.retry_of is null)
+    from audit.batches as b
+    left join audit.rejection_counts as o on o.batch_id = b.batch_id and o.reason_code = 'opposition'
+    where b.source = %s and b.period is not null
+    group by b.period
+"""
+
+
+def _unobserved(quarantined: int | None) -> str:
+    """Why a month received is not observed: the steward's to fix in quarantine or to have re-sent."""
+    return "received, rejected" if quarantined is None else f"received, all {quarantined} row(s) quarantined"
 
 
 def extracts_on_time_check(contract: Contract):
@@ -153,18 +167,21 @@ def extracts_on_time_check(contract: Contract):
         if contract.format.type == "sql" or contract.due_days is None:
             why = "pulled by its watermark" if contract.due_days is not None else "its contract sets no due_days"
             return AssetCheckResult(passed=True, description=f"not checked: {why}")
-        with psycopg.connect(abord.url()) as conn:  # before any load (a new deployment) there is no ledger yet
-            ledger = conn.execute("select to_regclass('audit.batches')").fetchone()[0]
-            received = dict(conn.execute(PERIODS_RECEIVED, (contract.name,)).fetchall()) if ledger else {}
-        loaded = [p for p, usable in received.items() if usable]
+        received = {}
+        if ledger_for_reading(abord.url()):  # before any load (a new deployment) there is no ledger yet
+            with psycopg.connect(abord.url()) as conn:
+                rows = conn.execute(PERIODS_RECEIVED, (contract.name,)).fetchall()
+            received = {period: (observed, quarantined) for period, observed, quarantined in rows}
+        loaded = [p for p, (observed, _) in received.items() if observed]
         late = lateness(loaded, contract.load, abord.settings().today(), contract.due_days)
         if late is None:
             return AssetCheckResult(passed=True, description="not checked: its periods are not months")
         if late.latest is None:
             description = f"no extract loaded yet; {late.due}'s was due"
         elif late.missing:
-            # a month whose file came and was rejected is the steward's to fix, not the partner's to send
-            shown = [f"{m} (received, rejected)" if m in received else m for m in late.missing[:6]]
+            # a month whose file came and was rejected or quarantined whole is the steward's to fix, not the
+            # partner's to send
+            shown = [f"{m} ({_unobserved(received[m][1])})" if m in received else m for m in late.missing[:6]]
             shown += ["..."] if len(late.missing) > 6 else []
             description = f"{len(late.missing)} month(s) overdue: {', '.join(shown)} (latest loaded {late.latest})"
         else:

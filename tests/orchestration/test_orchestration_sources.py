@@ -7,7 +7,9 @@ import io
 import os
 import zipfile
 from datetime import date
+from functools import partial
 from pathlib import Path
+from types import SimpleNamespace
 
 import psycopg
 import pytest
@@ -27,7 +29,7 @@ from orchestration.ingestion import extracts_on_time_check, ingestion_asset, row
 from orchestration.resources import AbordResource
 from pipelines.contract import load_contract, load_contracts
 from pipelines.erasure import forget
-from pipelines.identity_store import ensure_rights_schema
+from pipelines.identity_store import add_opposition, ensure_rights_schema
 from pipelines.lateness import lateness
 from pipelines.settings import Settings, get_settings
 from pipelines.warehouse import sqlalchemy_url
@@ -247,27 +249,44 @@ def test_an_hmis_export_folder_is_packed_and_ingested(abord_env: Path) -> None:
     assert _run(contracts["housing_participants"])["batches_loaded"] == 0  # the same folder: already loaded
 
 
-def test_a_month_overdue_warns_the_steward_and_the_run_goes_on(abord_env: Path, monkeypatch) -> None:
+# The housing operator's extracts the extracts_on_time tests send: each one's file name and header.
+HOUSING_FILES = {
+    "housing_tenancies": ("tenancies", "id_bail;id_participant;site;date_debut;date_fin;motif_sortie;loyer_mensuel"),
+    "housing_support_contacts": ("support", "id_contact;id_participant;date_contact;duree_minutes;type_contact"),
+}
+
+
+@pytest.fixture
+def housing_due(abord_env: Path, monkeypatch) -> SimpleNamespace:
+    """The month due today, the month before it, and `receive`, which lands a housing source's file of a month's
+    rows, runs its ingestion and its extracts_on_time check, and returns the check."""
     # the programme's day, years from the machine's: a check that read date.today() would find another month due
     monkeypatch.setattr(Settings, "today", lambda self, now=None: date(2031, 3, 20))
-    tenancies = load_contracts()["housing_tenancies"]
+    contracts = load_contracts()
     landing = abord_env / "landing" / "housing"
     landing.mkdir(parents=True)
-    due = lateness(["2000-01"], "snapshot", get_settings().today(), tenancies.due_days).due  # due today
+    due_days = contracts["housing_tenancies"].due_days  # the default, as every housing source's
+    due = lateness(["2000-01"], "snapshot", get_settings().today(), due_days).due  # due today
     year, month = map(int, due.split("-"))
     before = f"{year - (month == 1)}-{(month - 2) % 12 + 1:02d}"
 
-    def check_after_receiving(period: str, rows: str):
-        (landing / f"tenancies_{period}.csv").write_bytes(
-            b"id_bail;id_participant;site;date_debut;date_fin;motif_sortie;loyer_mensuel\r\n" + rows.encode()
-        )
+    def receive(source: str, period: str, rows: str) -> AssetCheckEvaluation:
+        name, header = HOUSING_FILES[source]
+        (landing / f"{name}_{period}.csv").write_bytes(f"{header}\r\n{rows}".encode())
+        contract = contracts[source]
         result = materialize(
-            [ingestion_asset(tenancies), extracts_on_time_check(tenancies)], resources={"abord": AbordResource()}
+            [ingestion_asset(contract), extracts_on_time_check(contract)], resources={"abord": AbordResource()}
         )
         assert result.success  # a warning never stops the run
         (check,) = result.get_asset_check_evaluations()
         return check
 
+    return SimpleNamespace(due=due, before=before, receive=receive)
+
+
+def test_a_month_overdue_warns_the_steward_and_the_run_goes_on(housing_due: SimpleNamespace) -> None:
+    due, before = housing_due.due, housing_due.before
+    check_after_receiving = partial(housing_due.receive, "housing_tenancies")
     late = check_after_receiving(before, "B1;P1;Lyon;03/02/2021;;;400,00\r\n")
     assert not late.passed and late.severity == AssetCheckSeverity.WARN
     assert late.description == f"1 month(s) overdue: {due} (latest loaded {before})"
@@ -276,3 +295,29 @@ def test_a_month_overdue_warns_the_steward_and_the_run_goes_on(abord_env: Path, 
     assert rejected.description == f"1 month(s) overdue: {due} (received, rejected) (latest loaded {before})"
     on_time = check_after_receiving(due, "B2;P1;Lyon;03/02/2021;;;400,00\r\n")
     assert on_time.passed and on_time.description == f"on time: latest loaded {due}, latest due {due}"
+
+
+def test_a_month_whose_every_row_was_quarantined_is_still_overdue(housing_due: SimpleNamespace) -> None:
+    """Its events are in quarantine, not in the warehouse, which does not take the month as observed
+    (int_sources_observed): the steward is told it is missing, and why. A month whose only rows are those of a
+    person who opposed is the partner's whole month: observed, on time."""
+    due, before = housing_due.due, housing_due.before
+    housing_due.receive("housing_support_contacts", before, "C1;P1;03/02/2021;60;entretien\r\n")
+    # an impossible date, a contact of 0 minutes: the month's two rows quarantined, none loaded
+    quarantined = housing_due.receive(
+        "housing_support_contacts", due, "C2;P1;31/02/2021;60;entretien\r\nC3;P1;03/02/2021;0;entretien\r\n"
+    )
+    assert not quarantined.passed
+    assert quarantined.description == (
+        f"1 month(s) overdue: {due} (received, all 2 row(s) quarantined) (latest loaded {before})"
+    )
+
+    with psycopg.connect(os.environ["ABORD_DATABASE_URL"]) as conn, conn.cursor() as cur:
+        ensure_rights_schema(cur)
+        cur.execute(
+            "select link_key from identity.link_keys where person_key ="
+            " (select person_key from raw.housing_support_contacts limit 1)"
+        )
+        add_opposition(cur, [k for (k,) in cur.fetchall()])
+    opposed = housing_due.receive("housing_support_contacts", due, "C4;P1;03/02/2021;60;entretien\r\n")
+    assert opposed.passed and opposed.description == f"on time: latest loaded {due}, latest due {due}"
