@@ -692,7 +692,7 @@ def _family_contributions(truth: Truth, people: list[_Person], period: str) -> t
             peer_contacts[person].append((_date(row["contact_date"]).toordinal(), int(row["minutes"])))
 
     # each tenant's landlord measures over the whole observation ("all") and by quarter of report, claim,
-    # conversion and lease running (up to the observation end)
+    # conversion and lease running, up to the observation end (an incident or claim after it counts in neither)
     tenants: dict[str, dict[str, dict[str, int | Decimal]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
     for row in _rows(truth_dir / "leases.csv"):
         tenant = tenants[person_of[("landlord_leases", "L" + row["tenancy_id"][1:])]]
@@ -705,7 +705,9 @@ def _family_contributions(truth: Truth, people: list[_Person], period: str) -> t
             tenant[quarter(converted)]["converted"] += 1
     for row in _rows(truth_dir / "landlord_incidents.csv"):
         reported = _date(row["reported_date"])
-        for at in ("all", quarter(reported)) if reported <= end else ("all",):
+        if reported > end:
+            continue
+        for at in ("all", quarter(reported)):
             tenant = tenants[person_of[("landlord_incidents", row["incident_id"])]][at]
             tenant["incidents"] += 1
             # a first response, then the resolution; each may be unknown, and a resolution answers at the latest
@@ -716,7 +718,9 @@ def _family_contributions(truth: Truth, people: list[_Person], period: str) -> t
                     tenant[f"days_{stage}"] += (_date(day) - reported).days
     for row in _rows(truth_dir / "guarantee_claims.csv"):
         claimed = _date(row["claim_date"])
-        for at in ("all", quarter(claimed)) if claimed <= end else ("all",):
+        if claimed > end:
+            continue
+        for at in ("all", quarter(claimed)):
             tenant = tenants[person_of[("landlord_guarantee_claims", row["claim_id"])]][at]
             tenant["claims"] += 1
             tenant["claimed"] += Decimal(row["amount"])

@@ -7,9 +7,7 @@
 -- of the leases and of its own file (landlord_observation_end): the incidents up to the incidents file's, the
 -- claims up to the claims file's, each counted against the leases running in the quarter by then.
 with observation as (
-    select incidents.observation_end as incidents_end, claims.observation_end as claims_end
-    from ({{ landlord_observation_end('landlord_incidents') }}) as incidents
-    cross join ({{ landlord_observation_end('landlord_guarantee_claims') }}) as claims
+    {{ landlord_file_ends() }}
 ),
 
 tenants as (
