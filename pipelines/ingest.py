@@ -43,7 +43,7 @@ from pipelines.quarantine import (
     Snapshot,
     drop_lines,
     quarantine_path,
-    rows_left_without_line,
+    rows_set_aside,
     write_quarantine,
 )
 from pipelines.quarantine_leftovers import settle_leftovers
@@ -698,10 +698,10 @@ def _set_aside_rejected(cur, batch: _ReadBatch, linked: Linked) -> None:
     """Rejected rows of an opposed person go as the valid ones do: counted as quarantined for `opposition`
     alone, and taken out of the quarantine file before the batch commits (their values must not be kept). By line:
     a retry's line refused as not to fix shares its source row with a row to fix, another person's maybe, which
-    stays with its reasons."""
+    stays with its reasons; their row to fix goes as opposition whatever lines it leaves (``rows_set_aside``)."""
     lines = batch.rejected.opposed(cur, batch.entries, linked)
     if lines:
-        rows = rows_left_without_line(batch.lines, lines)
+        rows = rows_set_aside(batch.partial, batch.lines, lines)
         batch.reasons = [r for r in batch.reasons if r[0] not in rows] + [(n, None, OPPOSITION) for n in sorted(rows)]
         batch.partial = drop_lines(batch.partial, lines)
 

@@ -27,6 +27,7 @@ PARTIAL = ".partial"  # a quarantine file written, not yet in place
 REWRITE = ".tmp"  # a quarantine file being rewritten without some rows (drop_lines)
 FILE_ROW = 0  # the source row of a reason that concerns the whole file
 LAST_ROW = (1 << 31) - 1  # the largest source row the ledger and raw tables hold (integer)
+NOT_TO_FIX = "not_to_fix"  # reason code of a line a retry refuses: not one of its batch's rows to fix, or repeated
 
 
 @dataclass
@@ -280,10 +281,15 @@ class QuarantineChanged(RuntimeError):
     """The quarantine file was replaced (a batch settled it) while lines were being taken out of it."""
 
 
-def rows_left_without_line(numbers: Mapping[int, int], lines: Set[int]) -> set[int]:
-    """The source rows all of whose lines (``numbers``: line -> source row) are among ``lines``."""
+def rows_set_aside(path: Path, numbers: Mapping[int, int], lines: Set[int]) -> set[int]:
+    """The source rows an opposed person's ``lines`` of a quarantine file set aside (``numbers``: its line -> source
+    row): each left with no line, and each of whose row to fix is one of them. A line a retry refused as not to fix
+    (its reason code says so) is not its number's row: another person's line the steward put there, it leaves the
+    row to fix it shares its number with. Any other line is taken for the row: left under it, a line refused would
+    be the next retry's row to fix, loaded as the opposed person's row."""
+    refused = {line for line, _, values in _lines(path) if (values["reason_code"] or "").strip() == NOT_TO_FIX}
     kept = {number for line, number in numbers.items() if line not in lines}
-    return {numbers[line] for line in lines} - kept
+    return {numbers[line] for line in lines if line not in refused or numbers[line] not in kept}
 
 
 def drop_lines(path: Path, lines: Set[int]) -> Path | None:

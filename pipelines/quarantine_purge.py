@@ -33,7 +33,7 @@ from pipelines.quarantine import (
     QuarantineUnreadable,
     drop_lines,
     numbered_rows,
-    rows_left_without_line,
+    rows_set_aside,
     stale_partials,
 )
 from pipelines.quarantine_leftovers import holding_batch, remove_stale_rewrites
@@ -110,9 +110,10 @@ def _purge_file(
 def _opposed_lines(
     cur, ctx: IngestContext, contract: Contract, path: Path, batch: _Aside | None
 ) -> tuple[set[int], set[int]]:
-    """The lines of opposed persons, and the source rows they leave no line of. Told by line: a line a retry
-    refused as not to fix (a row to fix repeated, another person's line put under its number) shares its source
-    row with the row to fix, which is not the opposed person's and stays, its reasons as they were."""
+    """The lines of opposed persons, and the source rows they set aside (``rows_set_aside``). Told by line: a line a
+    retry refused as not to fix (a row to fix repeated, another person's line put under its number) shares its
+    source row with the row to fix, which is not the opposed person's and stays, its reasons as they were; their
+    row to fix is set aside, a line refused under its number left for the steward to delete."""
     validate = RowValidator(contract, ctx.today)
     row_link_keys = RowLinkKeys(ctx, contract)
     identities = RowIdentities()
@@ -121,7 +122,7 @@ def _opposed_lines(
         numbers[line] = number
         identities.add(line, *row_link_keys.of_rejected(validate(row)[0]))
     lines = identities.opposed(cur, *(batch or ()))
-    return lines, rows_left_without_line(numbers, lines)
+    return lines, rows_set_aside(path, numbers, lines)
 
 
 def _count_as_opposed(cur, contract: Contract, path: Path, rows: set[int]) -> None:

@@ -10,7 +10,7 @@ import psycopg
 from pipelines.arrival import UNREADABLE, unreadable
 from pipelines.contract import Contract
 from pipelines.ingest import OPPOSITION, BatchSummary, Extract, IngestContext, ingest_extract, settle_source_leftovers
-from pipelines.quarantine import QuarantineUnreadable, Snapshot, numbered_rows, original_name, snapshot
+from pipelines.quarantine import NOT_TO_FIX, QuarantineUnreadable, Snapshot, numbered_rows, original_name, snapshot
 from pipelines.quarantine_leftovers import pending_note, pending_placement
 from pipelines.readers import Row, RowUnreadable
 from pipelines.validation import RowValidator
@@ -22,7 +22,6 @@ class RetryRefused(ValueError):
 
 
 NOT_QUARANTINE = "not a quarantine file (expected <quarantine>/<source>/<file>.rejected.csv)"
-NOT_TO_FIX = "not_to_fix"  # reason code of a line a retry refuses: not one of its batch's rows to fix, or repeated
 
 
 def retry_quarantine(ctx: IngestContext, path: Path) -> BatchSummary:
@@ -71,7 +70,7 @@ def retry_quarantine(ctx: IngestContext, path: Path) -> BatchSummary:
                 f"batch {batch_id} of {original} (period {period}) was outdated by {by}: its rows are no longer"
                 " current, nothing to retry"
             )
-        to_fix_rows = rows_to_fix(conn, holding)
+        to_fix_rows, opposed = rows_to_fix(conn, holding), opposed_rows(conn, holding)
         if (kept := pending_placement(conn, path, holding)) is not None:  # its writer still running
             raise RetryRefused(pending_note(path, kept, source))
         # Read once, every line checked (a bad one is named here): all the retry says and loads is of these bytes,
@@ -93,7 +92,8 @@ def retry_quarantine(ctx: IngestContext, path: Path) -> BatchSummary:
         known = _loaded_refs(conn, ctx, contract, period, read)
     extract = Extract(
         path=path,
-        rows=lambda _lacking: _retried_rows(read, batch_id, to_fix_rows),  # a quarantine file has every column
+        # a quarantine file has every column
+        rows=lambda _lacking: _retried_rows(read, batch_id, to_fix_rows, opposed),
         period=period,
         quarantine=path,
         retry_of=batch_id,
@@ -145,15 +145,30 @@ def deleted_gives_up(path: Path, batch_id: int, rows: int) -> str:
     )
 
 
+# SQL: the source rows set aside for an opposed person by the batch read from the partner's file or any of its
+# retries (`holding`: one of them): never to fix again, whatever lines the steward puts under their numbers
+_OPPOSED_ROWS = (
+    "select source_row from audit.rejections where reason_code = %(opposition)s and batch_id in"
+    " (select batch_id from audit.batches where coalesce(retry_of, batch_id) ="
+    " (select coalesce(retry_of, batch_id) from audit.batches where batch_id = %(holding)s))"
+)
+
+
 def rows_to_fix(conn, holding: int) -> frozenset[int]:
     """The source rows of the batch holding the rows to fix (the original, or its latest retry) left for the steward
-    to fix: not an opposed person's (never in the file), nor a line a retry refused as not to fix."""
+    to fix: not an opposed person's (never loaded), nor a line a retry refused as not to fix."""
     held = conn.execute(
-        "select source_row from audit.rejections where batch_id = %s"
-        " group by source_row having bool_and(reason_code <> %s) and bool_or(reason_code <> %s)",
-        (holding, OPPOSITION, NOT_TO_FIX),
+        "select source_row from audit.rejections where batch_id = %(holding)s"
+        f" group by source_row having bool_or(reason_code <> %(not_to_fix)s) except {_OPPOSED_ROWS}",
+        {"holding": holding, "not_to_fix": NOT_TO_FIX, "opposition": OPPOSITION},
     ).fetchall()
     return frozenset(row for (row,) in held)
+
+
+def opposed_rows(conn, holding: int) -> frozenset[int]:
+    """The source rows ``rows_to_fix`` leaves out as an opposed person's: a retry says why it refuses a line there."""
+    found = conn.execute(_OPPOSED_ROWS, {"holding": holding, "opposition": OPPOSITION}).fetchall()
+    return frozenset(row for (row,) in found)
 
 
 def lines_not_to_fix(conn, holding: int, to_fix: frozenset[int], path: Path) -> int:
@@ -176,11 +191,13 @@ def _given_up(to_fix: frozenset[int], read: Snapshot) -> int:
     return len(to_fix - {number for _, number, _ in read.rows()})
 
 
-def _retried_rows(read: Snapshot, batch_id: int, to_fix: frozenset[int]) -> Iterator[tuple[int, Row | RowUnreadable]]:
+def _retried_rows(
+    read: Snapshot, batch_id: int, to_fix: frozenset[int], opposed: frozenset[int]
+) -> Iterator[tuple[int, Row | RowUnreadable]]:
     """The file's rows, but a line that is not one of the rows to fix, or repeats one, is quarantined again (not
     to fix) and never loaded: the warehouse holds what the partner sent, each row once under its number, not a row
     put in the file at retry time; counted as quarantined, rows read = rows loaded + rows quarantined still holds."""
-    for line, number, row, why in _to_fix_or_not(read.rows(), batch_id, to_fix):
+    for line, number, row, why in _to_fix_or_not(read.rows(), batch_id, to_fix, opposed):
         if why is None:
             yield number, row
         else:
@@ -188,13 +205,18 @@ def _retried_rows(read: Snapshot, batch_id: int, to_fix: frozenset[int]) -> Iter
 
 
 def _to_fix_or_not(
-    rows: Iterable[tuple[int, int, Row]], batch_id: int, to_fix: frozenset[int]
+    rows: Iterable[tuple[int, int, Row]], batch_id: int, to_fix: frozenset[int], opposed: frozenset[int] = frozenset()
 ) -> Iterator[tuple[int, int, Row, str | None]]:
     """(line, source row, row, why it is not to fix, None for the first line of a row to fix) per line of a
-    quarantine file of batch `batch_id`."""
+    quarantine file of batch `batch_id`; `opposed`: ``opposed_rows``, said apart (no person named)."""
     first: dict[int, int] = {}  # source row -> the line that brought it
     for line, number, row in rows:
-        if number not in to_fix:
+        if number in opposed:
+            why = (
+                "was set aside, its person having objected to the use of their data (opposition): nothing under its"
+                " number is loaded, delete this line"
+            )
+        elif number not in to_fix:
             why = f"is not one of batch {batch_id}'s rows to fix (loaded, given up, or added to the file)"
         elif number in first:
             why = f"appears twice: line {first[number]} came first"

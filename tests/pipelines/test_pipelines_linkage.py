@@ -453,11 +453,16 @@ def _her_line_under_his_number(ctx: IngestContext, tmp_path: Path) -> Path:
     quarantine = quarantine_path(ctx.quarantine_dir, HEALTH.name, "encounters_2025-10.csv")
     lines = _quarantined(ctx, quarantine)
     lines[1]["source_row"] = "2"
+    _save(quarantine, lines)
+    return quarantine
+
+
+def _save(quarantine: Path, lines: list[dict[str, str]]) -> None:
+    """The quarantine file as the steward saves it."""
     with quarantine.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(lines[0]))
         writer.writeheader()
         writer.writerows(lines)
-    return quarantine
 
 
 def test_a_retry_sets_aside_a_line_refused_not_to_fix_of_a_person_opposed_and_keeps_the_row_to_fix_of_its_number(
@@ -493,6 +498,44 @@ def test_opposition_takes_out_a_line_refused_not_to_fix_and_leaves_the_row_to_fi
 
     assert [(line["source_row"], line["given_name"]) for line in _quarantined(ctx, quarantine)] == [("2", "Paul")]
     assert _reasons(ctx, retried.batch_id) == [(2, "invalid_date"), (2, "not_to_fix")]
+    assert _kept_anywhere(ctx, LUCIE_SIGNS) == [] and _balanced(ctx)
+
+
+@pytest.mark.parametrize("opposed", ["before_the_retry", "after_the_retry"])
+def test_a_line_left_under_an_opposed_persons_row_is_never_loaded_by_a_retry(
+    ctx: IngestContext, tmp_path: Path, opposed: str
+) -> None:
+    """The steward moved Paul's line under Lucie's source row, after hers; the retry refused it as not to fix. Her
+    opposition (found by that retry, or by `abord opposition add` after it) took her line out of the file but left
+    her row to fix, his line under its number: the steward fixed that line and the next retry loaded it as her row.
+    Her row is set aside for opposition; a line under its number is refused, the file, line and why said."""
+    rows = [("E1", MARIE), ("E2", PAUL), ("E3", LUCIE_NIR)]
+    ingest_file(ctx, HEALTH, health_extract(tmp_path, "2025-10", rows, admitted=dict.fromkeys(["E2", "E3"], BAD_DAY)))
+    quarantine = quarantine_path(ctx.quarantine_dir, HEALTH.name, "encounters_2025-10.csv")
+    paul, lucie = _quarantined(ctx, quarantine)
+    _save(quarantine, [lucie, {**paul, "source_row": lucie["source_row"]}])
+    if opposed == "before_the_retry":
+        _oppose_identity(ctx, LUCIE_NIR)
+    first = retry_quarantine(ctx, quarantine)
+    if opposed == "after_the_retry":
+        _oppose_identity(ctx, LUCIE_NIR)
+        with psycopg.connect(ctx.url) as conn, conn.cursor() as cur:
+            assert purge_opposed(cur, ctx.key, ctx.contracts, ctx.quarantine_dir, ctx.today).rows == 1
+    assert _reasons(ctx, first.batch_id) == [(3, "opposition")]
+    (left,) = _quarantined(ctx, quarantine)
+    assert (left["source_row"], left["given_name"], left["reason_code"]) == ("3", "Paul", "not_to_fix")
+
+    _save(quarantine, [{**left, "admission_date": "2025-10-01"}])  # the line to delete, fixed
+    second = retry_quarantine(ctx, quarantine)
+
+    assert (second.rows_read, second.rows_loaded, second.rows_quarantined) == (1, 0, 1)
+    assert _person_of(ctx, "health_encounters", "E2") is None
+    (refused,) = _quarantined(ctx, quarantine)
+    assert (refused["source_row"], refused["reason_code"]) == ("3", "not_to_fix")
+    assert refused["message"] == (
+        f"{quarantine.name}: line 2: source_row 3 was set aside, its person having objected to the use of their data"
+        " (opposition): nothing under its number is loaded, delete this line"
+    )
     assert _kept_anywhere(ctx, LUCIE_SIGNS) == [] and _balanced(ctx)
 
 
