@@ -345,5 +345,11 @@ def quarantine_retry(
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None
     typer.echo(summary.line())
-    if summary.unloaded:  # rejected, changed, gone or unreadable: a script or a scheduler sees it failed
+    if summary.status == "already_loaded":  # a landing file sent again is done; a retry of it loaded nothing
+        typer.echo(
+            f"{path.name}: nothing loaded, batch {summary.batch_id} retried these same bytes already"
+            " (`abord quarantine list` says what is left to fix)",
+            err=True,
+        )
+    if summary.unloaded or summary.status == "already_loaded":  # a script or a scheduler sees it failed
         raise typer.Exit(1)

@@ -757,6 +757,28 @@ def test_the_same_fix_retried_after_a_re_send_of_the_month_loads(steward: Path, 
     assert "already_loaded" in again and "the same bytes as batch 4" in again, again
 
 
+def test_a_retry_of_a_file_retried_already_fails_saying_nothing_was_loaded(steward: Path, warehouse_url: str) -> None:
+    """The steward's copy of a fixed quarantine file, retried again (a script run twice): it said already_loaded
+    and exited 0, as a retry that loaded does, so a script or a scheduler took it for done. It exits 1, as a retry
+    refused does, saying that nothing was loaded and why."""
+    quarantine = _quarantined(steward)
+    _resubmit(quarantine, {"2": FIXED}, [])
+    fixed = quarantine.read_bytes()
+    assert runner.invoke(app, ["quarantine", "retry", str(quarantine)]).exit_code == 0
+    ledger = _ledger(warehouse_url)
+    quarantine.write_bytes(fixed)
+
+    again = runner.invoke(app, ["quarantine", "retry", str(quarantine)])
+
+    assert isinstance(again.exception, SystemExit) and again.exit_code == 1, again.output
+    assert " already_loaded " in again.stdout and "the same bytes as batch 2" in again.stdout, again.output
+    assert (
+        f"{quarantine.name}: nothing loaded, batch 2 retried these same bytes already (`abord quarantine list` says"
+        " what is left to fix)" in again.stderr
+    ), again.output
+    assert _ledger(warehouse_url) == ledger
+
+
 @pytest.mark.parametrize(
     "number", ["", "deux", "0", "-2", "2147483648"], ids=["emptied", "words", "file_row", "negative", "past_integer"]
 )
