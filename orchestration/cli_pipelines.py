@@ -327,6 +327,14 @@ def quarantine_show(batch: int = typer.Argument(..., help="The batch id (see `ab
         typer.echo(f"  row {source_row:>6}  {columns or '(row)':<20} {codes:<24} {message}")
 
 
+# What a retry of bytes a retry already read says it did not load, and why (a landing file sent again is done).
+_RETRIED_ALREADY = {
+    "already_loaded": "retried these same bytes already (`abord quarantine list` says what is left to fix)",
+    # under the same contract the same bytes are rejected again: only a changed file is read
+    "already_rejected": "rejected these same bytes already (they would be again): fix the file and retry it",
+}
+
+
 @quarantine_app.command("retry")
 def quarantine_retry(
     path: Path = typer.Argument(..., help="A quarantine file whose rows you have fixed.", dir_okay=False),
@@ -345,11 +353,7 @@ def quarantine_retry(
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None
     typer.echo(summary.line())
-    if summary.status == "already_loaded":  # a landing file sent again is done; a retry of it loaded nothing
-        typer.echo(
-            f"{path.name}: nothing loaded, batch {summary.batch_id} retried these same bytes already"
-            " (`abord quarantine list` says what is left to fix)",
-            err=True,
-        )
-    if summary.unloaded or summary.status == "already_loaded":  # a script or a scheduler sees it failed
+    if (why := _RETRIED_ALREADY.get(summary.status)) is not None:
+        typer.echo(f"{path.name}: nothing loaded, batch {summary.batch_id} {why}", err=True)
+    if summary.unloaded or why is not None:  # a script or a scheduler sees it failed
         raise typer.Exit(1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import hashlib
 import io
 import subprocess
 import zipfile
@@ -775,6 +776,31 @@ def test_a_retry_of_a_file_retried_already_fails_saying_nothing_was_loaded(stewa
     assert (
         f"{quarantine.name}: nothing loaded, batch 2 retried these same bytes already (`abord quarantine list` says"
         " what is left to fix)" in again.stderr
+    ), again.output
+    assert _ledger(warehouse_url) == ledger
+
+
+def test_a_retry_of_a_file_a_retry_rejected_fails_saying_nothing_was_loaded(steward: Path, warehouse_url: str) -> None:
+    """The same bytes as a retry rejected as a whole (an older abord's, no_rows) under the same contract: it said
+    already_rejected and exited 0, as a retry that loaded does. It exits 1, saying that nothing was loaded and what
+    to do."""
+    quarantine = _quarantined(steward)
+    _resubmit(quarantine, {"2": FIXED}, [])
+    with psycopg.connect(warehouse_url) as conn, conn.cursor() as cur:
+        sha = hashlib.sha256(quarantine.read_bytes()).hexdigest()
+        tenancies = load_contracts()["housing_tenancies"]
+        rejected = record_batch(cur, tenancies, quarantine.name, sha, "2025-12", (0, 0, 0), "rejected", 1)
+        record_rejections(cur, rejected, [(0, None, "no_rows")])
+    ledger = _ledger(warehouse_url)
+
+    again = runner.invoke(app, ["quarantine", "retry", str(quarantine)])
+
+    assert isinstance(again.exception, SystemExit) and again.exit_code == 1, again.output
+    assert " already_rejected " in again.stdout and "the same bytes as batch 2" in again.stdout, again.output
+    assert "rejected (no_rows) under this same contract" in again.stdout, again.output
+    assert (
+        f"{quarantine.name}: nothing loaded, batch 2 rejected these same bytes already (they would be again): fix the"
+        " file and retry it" in again.stderr
     ), again.output
     assert _ledger(warehouse_url) == ledger
 
