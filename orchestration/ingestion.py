@@ -5,6 +5,7 @@ A file source ingests what landing holds; an sql source pulls its partner table'
 watermark of its last loaded batch in audit.batches); an hmis source packs export folders into their ZIP first.
 """
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import psycopg
@@ -159,6 +160,13 @@ def _unobserved(quarantined: int | None) -> str:
     return "received, rejected" if quarantined is None else f"received, all {quarantined} row(s) quarantined"
 
 
+def _named(months: Sequence[str], received: dict[str, tuple[bool, int | None]]) -> str:
+    """The first six months, each one whose file came said why it is not observed: a month rejected or quarantined
+    whole is the steward's to fix, not the partner's to send."""
+    shown = [f"{m} ({_unobserved(received[m][1])})" if m in received else m for m in months[:6]]
+    return ", ".join(shown + (["..."] if len(months) > 6 else []))
+
+
 def extracts_on_time_check(contract: Contract):
     @asset_check(asset=source_asset_key(contract), name="extracts_on_time")
     def _check(abord: AbordResource) -> AssetCheckResult:
@@ -176,14 +184,14 @@ def extracts_on_time_check(contract: Contract):
         late = lateness(loaded, contract.load, abord.settings().today(), contract.due_days)
         if late is None:
             return AssetCheckResult(passed=True, description="not checked: its periods are not months")
-        if late.latest is None:
+        came = sorted(p for p, (observed, _) in received.items() if not observed)
+        if late.latest is None and came:  # files came, none observed: waiting in quarantine, or rejected
+            description = f"no month observed yet: {_named(came, received)}; {late.due}'s was due"
+        elif late.latest is None:
             description = f"no extract loaded yet; {late.due}'s was due"
         elif late.missing:
-            # a month whose file came and was rejected or quarantined whole is the steward's to fix, not the
-            # partner's to send
-            shown = [f"{m} ({_unobserved(received[m][1])})" if m in received else m for m in late.missing[:6]]
-            shown += ["..."] if len(late.missing) > 6 else []
-            description = f"{len(late.missing)} month(s) overdue: {', '.join(shown)} (latest loaded {late.latest})"
+            named = _named(late.missing, received)
+            description = f"{len(late.missing)} month(s) overdue: {named} (latest loaded {late.latest})"
         else:
             description = f"on time: latest loaded {late.latest}, latest due {late.due}"
         if late.unusable:  # loaded under a period that is no past month: a misnamed file, to rename and re-send

@@ -321,3 +321,16 @@ def test_a_month_whose_every_row_was_quarantined_is_still_overdue(housing_due: S
         add_opposition(cur, [k for (k,) in cur.fetchall()])
     opposed = housing_due.receive("housing_support_contacts", due, "C4;P1;03/02/2021;60;entretien\r\n")
     assert opposed.passed and opposed.description == f"on time: latest loaded {due}, latest due {due}"
+
+
+def test_a_sources_only_month_quarantined_whole_is_said_received(housing_due: SimpleNamespace) -> None:
+    """The source's only file came and every row of it was quarantined: the check said 'no extract loaded yet', as
+    if nothing had come, and the steward chased the partner for a month waiting in quarantine. It names the month
+    received, and why it is not observed, as for a month overdue."""
+    due = housing_due.due
+    # an impossible date, a contact of 0 minutes: the month's two rows quarantined, none loaded
+    check = housing_due.receive(
+        "housing_support_contacts", due, "C2;P1;31/02/2021;60;entretien\r\nC3;P1;03/02/2021;0;entretien\r\n"
+    )
+    assert not check.passed
+    assert check.description == f"no month observed yet: {due} (received, all 2 row(s) quarantined); {due}'s was due"
