@@ -4,7 +4,9 @@
 -- night in an emergency shelter or a new programme tenancy after the exit day). A move is observed up to the end
 -- of both the housing and the shelter data: a month the shelter has not sent yet holds no return, so no window
 -- ending in it counts. Before a first shelter extract is loaded, a return to the street is seen nowhere: no move
--- is followed (no row), rather than every one counted as no return.
+-- is followed (no row), rather than every one counted as no return. A move dated after that end (a tenancies file
+-- ahead of the participants or shelter file) is not observed yet: no row, as fct_housing_tenure censors such an
+-- exit, rather than one observed a negative number of days.
 with moves as (
     select * from {{ ref('int_participants_moved_on') }}
     where move_rank = 1
@@ -28,4 +30,4 @@ select
     observation.observation_end - moves.exit_date as days_observed_after_exit
 from moves
 inner join entries on moves.person_key = entries.person_key
-cross join observation
+inner join observation on moves.exit_date <= observation.observation_end
