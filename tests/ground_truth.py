@@ -698,8 +698,11 @@ def _family_contributions(truth: Truth, people: list[_Person], period: str) -> t
         tenant = tenants[person_of[("landlord_leases", "L" + row["tenancy_id"][1:])]]
         tenant["all"]["leases"] += 1
         tenant["all"]["converted"] += bool(row["converted_date"])
+        # the incidents and claims, counted up to the end, are set against the leases started by then
+        tenant["all"]["leases_to_end"] += _date(row["start_date"]) <= end
         for label in _lease_quarters(row, end):
             tenant[label]["leases"] += 1
+            tenant[label]["leases_to_end"] += 1
         converted = _date(row["converted_date"])
         if converted and converted <= min(_date(row["end_date"]) or end, end):
             tenant[quarter(converted)]["converted"] += 1
@@ -749,10 +752,10 @@ def _family_contributions(truth: Truth, people: list[_Person], period: str) -> t
             continue
         for at, t in tenant.items():
             measures = {
-                "landlord_incidents_per_100_tenancies": (t["incidents"], t["leases"]),
+                "landlord_incidents_per_100_tenancies": (t["incidents"], t["leases_to_end"]),
                 "landlord_incident_response_days": (t["days_responded"], t["responded"]),
                 "landlord_incident_resolution_days": (t["days_resolved"], t["resolved"]),
-                "landlord_guarantee_claims_per_100_tenancies": (t["claims"], t["leases"]),
+                "landlord_guarantee_claims_per_100_tenancies": (t["claims"], t["leases_to_end"]),
                 "landlord_guarantee_amount_claimed": (Decimal(t["claimed"]), t["claims"]),
                 "landlord_guarantee_amount_paid": (Decimal(t["paid"]), t["paid_claims"]),
                 "landlord_leases_converted_share": (t["converted"], t["leases"]),

@@ -47,11 +47,11 @@
   whole observation) or of fct_landlord_relation_quarters (a tenant in a quarter), aliased `row`: a lateral
   VALUES list of (indicator_code, numerator, denominator, source), source the landlords' file it reads besides
   the leases: a tenant's 0 claims with no claims file ever loaded is no measure, its cells are left out. The
-  incidents and the claims are set against the row's `incident_leases` and `claim_leases` columns (its leases
-  unless named): by quarter, the leases running in it by that file's end, up to which its incidents or claims
-  are counted.
+  incidents and the claims are set against the row's `incident_leases` and `claim_leases` columns: the leases
+  started (over the whole observation) or running in the quarter by that file's end, up to which its incidents
+  or claims are counted.
 #}
-{% macro landlord_indicator_measures(row, incident_leases='leases', claim_leases='leases') -%}
+{% macro landlord_indicator_measures(row, incident_leases, claim_leases) -%}
     values
         ('landlord_incidents_per_100_tenancies', {{ row }}.incidents::numeric, {{ row }}.{{ incident_leases }}, 'landlord_incidents'),
         ('landlord_incident_response_days', {{ row }}.days_to_respond, {{ row }}.incidents_responded, 'landlord_incidents'),

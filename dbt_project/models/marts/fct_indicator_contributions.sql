@@ -127,7 +127,9 @@ landlord_relations as (
         measures.denominator,
         null::date as completed_on
     from {{ ref('fct_landlord_relations') }} as tenants
-    cross join lateral ({{ landlord_indicator_measures('tenants') }}
+    cross join lateral ({{ landlord_indicator_measures(
+        'tenants', incident_leases='leases_to_incidents_end', claim_leases='leases_to_claims_end'
+    ) }}
     ) as measures (indicator_code, numerator, denominator, source)
     where measures.denominator > 0 and measures.source in (select source from {{ ref('int_sources_observed') }})
 ),

@@ -4,7 +4,9 @@
 -- guarantee-fund claims and their amounts (all claims, and those paid). fct_landlord_relation_quarters counts the
 -- same by reporting quarter. The incidents are counted up to the incidents file's end and the claims up to the
 -- claims file's (landlord_file_ends), as by quarter: one dated after its file's end would otherwise count here
--- but in no quarter, and a tenant's totals would not be the sum of their quarters.
+-- but in no quarter, and a tenant's totals would not be the sum of their quarters. Each is set against the leases
+-- started by that end (leases_to_incidents_end, leases_to_claims_end), as by quarter: a lease starting after it
+-- has none of its incidents or claims counted yet.
 with observation as (
     {{ landlord_file_ends() }}
 ),
@@ -15,11 +17,15 @@ entries as (
 
 leases as (
     select
-        person_key,
+        leases.person_key,
         count(*) as leases,
-        count(conversion_date) as leases_converted
-    from {{ ref('stg_landlords__leases') }}
-    group by person_key
+        count(leases.conversion_date) as leases_converted,
+        count(*) filter (where leases.start_date <= observation.incidents_end) as leases_to_incidents_end,
+        count(*) filter (where leases.start_date <= observation.claims_end) as leases_to_claims_end
+    from {{ ref('stg_landlords__leases') }} as leases
+    -- a tenant with leases is one whether or not the ends are known yet (no row before the housing data are observed)
+    left join observation on true
+    group by leases.person_key
 ),
 
 incidents as (
@@ -42,6 +48,8 @@ select
     entries.entry_cohort,
     leases.leases::integer as leases,
     leases.leases_converted::integer as leases_converted,
+    leases.leases_to_incidents_end::integer as leases_to_incidents_end,
+    leases.leases_to_claims_end::integer as leases_to_claims_end,
     {{ relation_columns() }}
 from entries
 inner join leases on entries.person_key = leases.person_key
