@@ -697,13 +697,12 @@ def _family_contributions(truth: Truth, people: list[_Person], period: str) -> t
     for row in _rows(truth_dir / "leases.csv"):
         tenant = tenants[person_of[("landlord_leases", "L" + row["tenancy_id"][1:])]]
         tenant["all"]["leases"] += 1
-        tenant["all"]["converted"] += bool(row["converted_date"])
-        # the incidents and claims, counted up to the end, are set against the leases started by then
+        # the conversions, incidents and claims, counted up to the end, are set against the leases started by then
         tenant["all"]["leases_to_end"] += _date(row["start_date"]) <= end
         for label in _lease_quarters(row, end):
-            tenant[label]["leases"] += 1
             tenant[label]["leases_to_end"] += 1
         converted = _date(row["converted_date"])
+        tenant["all"]["converted"] += bool(converted and converted <= end)
         if converted and converted <= min(_date(row["end_date"]) or end, end):
             tenant[quarter(converted)]["converted"] += 1
     for row in _rows(truth_dir / "landlord_incidents.csv"):
@@ -758,7 +757,7 @@ def _family_contributions(truth: Truth, people: list[_Person], period: str) -> t
                 "landlord_guarantee_claims_per_100_tenancies": (t["claims"], t["leases_to_end"]),
                 "landlord_guarantee_amount_claimed": (Decimal(t["claimed"]), t["claims"]),
                 "landlord_guarantee_amount_paid": (Decimal(t["paid"]), t["paid_claims"]),
-                "landlord_leases_converted_share": (t["converted"], t["leases"]),
+                "landlord_leases_converted_share": (t["converted"], t["leases_to_end"]),
             }
             for code, (numerator, denominator) in measures.items():
                 if at == "all":

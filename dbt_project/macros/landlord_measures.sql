@@ -76,12 +76,17 @@
 {%- endmacro %}
 
 {#
-  The ends up to which the incidents and the claims are counted (landlord_observation_end of each file), one row of
-  incidents_end and claims_end: over the whole observation (fct_landlord_relations) as by quarter
-  (fct_landlord_relation_quarters), so that a tenant's totals are the sum of their quarters.
+  The ends up to which the leases and their conversions, the incidents and the claims are counted
+  (landlord_observation_end of the leases and of each file), one row of leases_end, incidents_end and claims_end:
+  over the whole observation (fct_landlord_relations) as by quarter (fct_lease_quarters runs the leases to
+  leases_end; fct_landlord_relation_quarters), so that a tenant's totals are the sum of their quarters.
 #}
 {% macro landlord_file_ends() -%}
-    select incidents.observation_end as incidents_end, claims.observation_end as claims_end
-    from ({{ landlord_observation_end('landlord_incidents') }}) as incidents
+    select
+        leases.observation_end as leases_end,
+        incidents.observation_end as incidents_end,
+        claims.observation_end as claims_end
+    from ({{ landlord_observation_end() }}) as leases
+    cross join ({{ landlord_observation_end('landlord_incidents') }}) as incidents
     cross join ({{ landlord_observation_end('landlord_guarantee_claims') }}) as claims
 {%- endmacro %}

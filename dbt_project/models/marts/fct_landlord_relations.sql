@@ -6,7 +6,9 @@
 -- claims file's (landlord_file_ends), as by quarter: one dated after its file's end would otherwise count here
 -- but in no quarter, and a tenant's totals would not be the sum of their quarters. Each is set against the leases
 -- started by that end (leases_to_incidents_end, leases_to_claims_end), as by quarter: a lease starting after it
--- has none of its incidents or claims counted yet.
+-- has none of its incidents or claims counted yet. The leases and their conversions stop likewise at the end of the
+-- housing data and of the leases file, as fct_lease_quarters runs them: the share converted is set against the
+-- leases started by then, a conversion dated after it not counted yet.
 with observation as (
     {{ landlord_file_ends() }}
 ),
@@ -18,8 +20,8 @@ entries as (
 leases as (
     select
         leases.person_key,
-        count(*) as leases,
-        count(leases.conversion_date) as leases_converted,
+        count(*) filter (where leases.start_date <= observation.leases_end) as leases,
+        count(*) filter (where leases.conversion_date <= observation.leases_end) as leases_converted,
         count(*) filter (where leases.start_date <= observation.incidents_end) as leases_to_incidents_end,
         count(*) filter (where leases.start_date <= observation.claims_end) as leases_to_claims_end
     from {{ ref('stg_landlords__leases') }} as leases
