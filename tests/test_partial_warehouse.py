@@ -17,6 +17,7 @@ from pipelines.sample.generate import generate
 from pipelines.settings import Settings
 from pseudonymisation.keys import new_key
 from tests.conftest import create_database
+from tests.ground_truth import month_end
 from tests.warehouse_steps import month_extracts, run_dbt
 
 KEYS = ("indicator_code", "period", "site", "cohort", "breakdown")
@@ -139,9 +140,14 @@ def test_a_participants_file_a_month_behind_its_tenancies_builds_without_their_n
 ) -> None:
     """The housing operator's participants file is still at November while its tenancies are at December: the
     tenancies of December's entrants have no participant yet, their persons simply not sent. The build does not
-    fail on them (the committee would keep last month's tables for a partner's ordinary lateness), publishes to 30
-    November, and such a tenancy makes no person: every person measured is a participant."""
+    fail on them (the committee would keep last month's tables for a partner's ordinary lateness), publishes to the
+    participants file's end (30 November), and such a tenancy makes no person: every person measured is a
+    participant."""
     url = _warehouse_of(landing, pg_admin_url, ("housing_",), tmp_path, behind="housing_participants")
+    # the last day of the participants file loaded, the month behind
+    participants = load_contracts()["housing_participants"]
+    sent = month_extracts({participants.name: participants}, landing / "landing", False)[participants.name]
+    participants_end = month_end(max(participants.period_of(path.name) for path in sent)).isoformat()
     not_sent = (
         "select count(*) from staging.stg_housing__tenancies as tenancies where not exists"
         " (select from staging.stg_housing__participants as participants"
@@ -151,7 +157,7 @@ def test_a_participants_file_a_month_behind_its_tenancies_builds_without_their_n
     assert _count(url, "select count(*) from published.indicator_values") > 0
     with psycopg.connect(url) as conn:
         curve_periods = conn.execute("select distinct period from published.retention_curve").fetchall()
-    assert curve_periods == [("2025-11-30",)]
+    assert curve_periods == [(participants_end,)]
     for persons in (
         "intermediate.int_participants_observed",
         "marts.fct_housing_tenure",
@@ -165,6 +171,7 @@ def test_a_participants_file_a_month_behind_its_tenancies_builds_without_their_n
     with psycopg.connect(url) as conn, conn.transaction(force_rollback=True):
         conn.execute(
             "delete from staging.stg_housing__participants where person_key = (select person_key"
-            " from staging.stg_housing__tenancies where start_date <= '2025-11-30' limit 1)"
+            " from staging.stg_housing__tenancies where start_date <= %s limit 1)",
+            (participants_end,),
         )
         assert conn.execute(failures).fetchall()
