@@ -120,6 +120,31 @@ def test_the_large_staging_tables_refuse_a_duplicate_or_missing_key_and_their_te
         assert conn.execute(guard_failures).fetchall() == []
 
 
+def test_every_not_null_constraint_is_held_by_its_table(warehouse, tmp_path: Path) -> None:
+    """A column whose yml gives it a not_null constraint is NOT NULL in the warehouse, in every layer: PostgreSQL
+    refuses a null when the model is built, where a not_null test per column re-read each table every build."""
+    run_dbt(warehouse.url, "parse", target=tmp_path)
+    manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
+    declared = {
+        (node["schema"], node["alias"], column["name"])
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model"
+        for column in node["columns"].values()
+        if any(constraint["type"] == "not_null" for constraint in column["constraints"])
+    }
+    with psycopg.connect(warehouse.url) as conn:
+        nullable = dict(
+            ((schema, table, column), is_nullable == "YES")
+            for schema, table, column, is_nullable in conn.execute(
+                "select table_schema, table_name, column_name, is_nullable from information_schema.columns"
+            )
+        )
+        with pytest.raises(psycopg.errors.NotNullViolation), conn.transaction():
+            conn.execute("insert into marts.fct_housing_quarters (person_key) values (null)")
+    assert {schema for schema, _, _ in declared} == {"staging", "intermediate", "marts", "published"}
+    assert [name for name in sorted(declared) if nullable.get(name, True)] == []
+
+
 @pytest.mark.parametrize("model", ["int_participants_exited", "int_participants_moved_on"])
 def test_another_tenancy_running_is_an_anti_join_not_a_scan_per_tenancy(warehouse, tmp_path: Path, model) -> None:
     """The EXISTS of another_tenancy_runs_on_its_end must be planned as a join: under an OR (a death excepted) it

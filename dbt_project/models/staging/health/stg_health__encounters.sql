@@ -10,7 +10,6 @@
         "{{ remove_departed_rows() }}",
     ],
     indexes=keyed_indexes('encounter_ref'),
-    post_hook="{{ require_not_null(['encounter_ref', 'person_key']) }}",
 ) }}
 
 with source as (

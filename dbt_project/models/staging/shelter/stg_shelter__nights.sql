@@ -10,7 +10,6 @@
         "{{ remove_departed_rows() }}",
     ],
     indexes=keyed_indexes('night_ref'),
-    post_hook="{{ require_not_null(['night_ref', 'person_key', 'night_date']) }}",
 ) }}
 
 with source as (
