@@ -139,17 +139,16 @@ def rows_balance_check(contract: Contract):
     return _check
 
 
-# Each month a file came for, whether the warehouse takes it as observed, and the rows its file of record (not a
-# retry) quarantined. As int_sources_observed: a batch observes its month if it loaded a row, read none, or kept
-# out only rows of people who opposed; one whose every row was quarantined leaves the month's events in quarantine,
-# and the month is as missing to the indicators as one never sent.
+# Each month a file came for, whether the warehouse takes it as observed (a batch of it in audit.observing_batches,
+# as int_sources_observed reads), and the rows its file of record (not a retry) quarantined: a month whose every
+# row was quarantined is as missing to the indicators as one never sent.
 PERIODS_RECEIVED = """
     select
         b.period,
-        bool_or(b.status = 'loaded' and (b.rows_loaded > 0 or b.rows_quarantined <= coalesce(o.rows, 0))),
+        bool_or(o.batch_id is not null),
         max(b.rows_quarantined) filter (where b.status = 'loaded' and b.retry_of is null)
     from audit.batches as b
-    left join audit.rejection_counts as o on o.batch_id = b.batch_id and o.reason_code = 'opposition'
+    left join audit.observing_batches as o on o.batch_id = b.batch_id
     where b.source = %s and b.period is not null
     group by b.period
 """

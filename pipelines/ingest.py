@@ -21,6 +21,7 @@ from pipelines.key_check import adopt_key, check_key
 from pipelines.ledger import (
     Seen,
     batch_sha256,
+    current_of,
     ensure_ledger,
     outdate_earlier_periods,
     record_batch,
@@ -624,6 +625,14 @@ def _load(ctx, contract, extract, sha, batch: _ReadBatch) -> tuple[BatchSummary,
         if replaced and not batch.spool.rows:
             raise _would_empty(extract, batch, replaced, f"period {extract.period}")
         _refuse_shrink(contract, extract, batch, counts, replaced, replaced_rows, extract.period)
+        if contract.load == "snapshot" and extract.retry_of is None and not batch.spool.rows:
+            # A next month none of whose rows is valid (a changed format, a shifted column) observes nothing and
+            # leaves the current one current, but it is the partner's to send again whole: refused, the current
+            # period stays. Loaded, it waits for its retry only when no earlier month is current (sent out of order).
+            current = current_of(cur, contract.name)
+            if current and extract.period and current[0][2] and current[0][2] < extract.period:
+                earlier = [(b, name) for b, name, _ in current]
+                raise _would_empty(extract, batch, earlier, f"{contract.name}'s current period {current[0][2]}")
         # Before linkage and the COPY: a merge rewrites the person keys of fewer rows.
         outdated = outdate_earlier_periods(cur, contract)
         outdated_itself = batch_id in outdated.ids

@@ -3,7 +3,8 @@ Encounter and Patient files, batch_sha256), and what replaced what.
 
 A batch is `loaded`, `rejected` (the file could not be read: no rows, one reason), or `replaced` (a later file
 for the same source and period took its place; its raw rows are gone). `audit.current_batches` says which
-loaded batches hold a source's current rows: for a snapshot source those of its latest period, for an append
+loaded batches hold a source's current rows: for a snapshot source those of the latest period a batch observes
+(`audit.observing_batches`: a later month whose every row was quarantined waits for its retry), for an append
 source all of them. A snapshot source's loaded batch that is no longer current (an earlier period, a fixed
 quarantine file of one, a late re-send of one) is `outdated_by` the latest period's file: its raw rows are
 deleted in the transaction of the load that left it behind (nothing reads them again, and personal data nobody
@@ -40,21 +41,36 @@ alter table audit.batches add column if not exists not_in_file text[] not null d
 -- a retry: rows to fix of its batch the steward deleted from the file, still counted as quarantined where they were
 alter table audit.batches add column if not exists rows_given_up integer not null default 0;
 create index if not exists batches_source_period on audit.batches (source, period);
+create or replace view audit.rejection_counts as
+select batch_id, reason_code, count(distinct source_row) as rows
+from audit.rejections
+group by batch_id, reason_code;
+-- The loaded batches that observe their period: all but those whose every row read was kept out as invalid
+-- (none loaded, rows quarantined for a reason other than opposition). Such a month's events wait in quarantine,
+-- not absent: read as observed, it would say "nobody housed", "nobody in work". A batch that read no row (a
+-- partner's empty month) or only rows of people who opposed (kept out by their choice) observes it; so does a
+-- steward's retry that loads the fixed rows. The one definition: current_batches, int_sources_observed (dbt) and
+-- the extracts_on_time check read it.
+create or replace view audit.observing_batches as
+select b.batch_id, b.source, b.period
+from audit.batches as b
+left join audit.rejection_counts as o on o.batch_id = b.batch_id and o.reason_code = 'opposition'
+where b.status = 'loaded' and (b.rows_loaded > 0 or b.rows_quarantined <= coalesce(o.rows, 0));
+-- a snapshot source is current through the latest period a batch observes: a later month quarantined whole
+-- leaves the one before current until a retry loads its fixed rows
 create or replace view audit.current_batches as
 select b.batch_id, b.source, b.period, b.load_mode
 from audit.batches as b
 where b.status = 'loaded'
   and (b.load_mode = 'append' or b.period is not distinct from (
-      select max(l.period) from audit.batches as l where l.source = b.source and l.status = 'loaded'));
-create or replace view audit.rejection_counts as
-select batch_id, reason_code, count(distinct source_row) as rows
-from audit.rejections
-group by batch_id, reason_code;
+      select max(o.period) from audit.observing_batches as o where o.source = b.source));
 """
 
 
-# the columns LEDGER_DDL adds to audit.batches, one release after another: a ledger lacking one predates it
+# the columns LEDGER_DDL adds to audit.batches, and its views, one release after another: a ledger lacking one
+# predates it
 LEDGER_COLUMNS = frozenset(re.findall(r"add column if not exists (\w+)", LEDGER_DDL))
+LEDGER_VIEWS = frozenset(re.findall(r"create or replace view audit\.(\w+)", LEDGER_DDL))
 
 
 def ensure_ledger(url: str) -> None:
@@ -66,8 +82,8 @@ def ensure_ledger(url: str) -> None:
 
 def ledger_for_reading(url: str) -> bool:
     """Before a command reads the ledger without loading (`abord quarantine list`): a ledger an older abord left,
-    lacking a column, is brought up to date as a load does (under the writers' lock), or the command would fail
-    until an ingest had run. Up to date, nothing is altered: a listing does not wait for a dbt build to finish.
+    lacking a column or a view, is brought up to date as a load does (under the writers' lock), or the command would
+    fail until an ingest had run. Up to date, nothing is altered: a listing does not wait for a dbt build to finish.
     False when there is no ledger yet (nothing was ever loaded)."""
     with psycopg.connect(url) as conn:
         if conn.execute("select to_regclass('audit.batches')").fetchone()[0] is None:
@@ -79,7 +95,8 @@ def ledger_for_reading(url: str) -> bool:
                 " where table_schema = 'audit' and table_name = 'batches'"
             )
         }
-    if not LEDGER_COLUMNS <= present:
+        views = {name for (name,) in conn.execute("select viewname from pg_views where schemaname = 'audit'")}
+    if not (LEDGER_COLUMNS <= present and LEDGER_VIEWS <= views):
         ensure_ledger(url)
     return True
 
@@ -226,10 +243,27 @@ class Outdated:
         return tuple(sorted({name for _, name, _, retry in self.batches if not retry}))
 
 
+def waiting(batch: str) -> str:
+    """SQL: the batch aliased `batch` is of a period after its source's current one (a later month quarantined
+    whole): not current yet, nor outdated, its rows to fix wait for the retry that makes it current. True too when
+    nothing is current."""
+    return f"{batch}.period > all (select c.period from audit.current_batches as c where c.source = {batch}.source)"
+
+
+def current_of(cur: psycopg.Cursor, source: str) -> list[tuple[int, str, str]]:
+    """The current batches of a source: (batch id, file name, period), in the order they loaded."""
+    return cur.execute(
+        "select b.batch_id, b.file_name, b.period from audit.current_batches as c join audit.batches as b"
+        " using (batch_id) where c.source = %s order by b.batch_id",
+        (source,),
+    ).fetchall()
+
+
 def outdate_earlier_periods(cur: psycopg.Cursor, contract: Contract) -> Outdated:
-    """A snapshot source's loaded batches that `audit.current_batches` no longer counts lose their raw rows and
-    name the latest period's file as `outdated_by`, in the caller's transaction. Append sources keep every
-    period. Run after the load's own batch is recorded: a late re-send of an earlier period outdates itself."""
+    """A snapshot source's loaded batches of a period before `audit.current_batches`'s lose their raw rows and
+    name the latest period's file as `outdated_by`, in the caller's transaction (a later month quarantined whole
+    is `waiting`, not outdated). Append sources keep every period. Run after the load's own batch is recorded: a
+    late re-send of an earlier period outdates itself."""
     if contract.load != "snapshot":
         return Outdated()
     latest = cur.execute(
@@ -241,6 +275,7 @@ def outdate_earlier_periods(cur: psycopg.Cursor, contract: Contract) -> Outdated
         "update audit.batches set outdated_by = %(latest)s"
         " where source = %(source)s and status = 'loaded' and load_mode = 'snapshot' and outdated_by is null"
         " and batch_id not in (select batch_id from audit.current_batches where source = %(source)s)"
+        f" and not {waiting('audit.batches')}"
         " returning batch_id, file_name, period, retry_of is not null",
         {"latest": latest, "source": contract.name},
     ).fetchall()

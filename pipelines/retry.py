@@ -10,6 +10,7 @@ import psycopg
 from pipelines.arrival import UNREADABLE, unreadable
 from pipelines.contract import Contract
 from pipelines.ingest import OPPOSITION, BatchSummary, Extract, IngestContext, ingest_extract, settle_source_leftovers
+from pipelines.ledger import waiting
 from pipelines.quarantine import NOT_TO_FIX, QuarantineUnreadable, Snapshot, numbered_rows, original_name, snapshot
 from pipelines.quarantine_leftovers import pending_note, pending_placement
 from pipelines.readers import Row, RowUnreadable
@@ -38,7 +39,7 @@ def retry_quarantine(ctx: IngestContext, path: Path) -> BatchSummary:
     with psycopg.connect(ctx.url) as conn:
         batch = conn.execute(
             "select b.batch_id, b.status, b.period, b.replaced_by, b.outdated_by, l.file_name, l.period,"
-            " b.batch_id in (select batch_id from audit.current_batches where source = b.source),"
+            f" b.batch_id in (select batch_id from audit.current_batches where source = b.source) or {waiting('b')},"
             # the batch holding its rows to fix (its latest loaded retry, or itself)
             " coalesce(retried.batch_id, b.batch_id)"
             " from audit.batches as b left join audit.batches as l"

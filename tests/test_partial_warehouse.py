@@ -4,15 +4,19 @@ of nothing observed yet is not published at all), and no cell of an indicator wh
 
 from __future__ import annotations
 
+import csv
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import psycopg
 import pytest
 
 from pipelines.contract import load_contracts
-from pipelines.ingest import ingest_file
+from pipelines.ingest import IngestContext, ingest_file
 from pipelines.pipeline import ensure_raw_tables, ingest_context
+from pipelines.quarantine import quarantine_path
+from pipelines.retry import retry_quarantine
 from pipelines.sample.generate import generate
 from pipelines.settings import Settings
 from pseudonymisation.keys import new_key
@@ -73,20 +77,53 @@ def _published_without_their_sources(url: str, manifest: dict) -> dict[str, set[
     return {code: reads[code] - loaded for code in published if reads[code] - loaded}
 
 
+def _context(landing: Path, url: str, target: Path) -> IngestContext:
+    """Loads into the warehouse at `url`, quarantining beside its dbt artefacts (`target`), not in the shared data."""
+    ctx = ingest_context(Settings(data_dir=landing, key_file=landing / "abord.key", database_url=url), url)
+    return replace(ctx, quarantine_dir=target / "quarantine")
+
+
+def _every_entry_date_reformatted(path: Path, into: Path) -> Path:
+    """A copy of the extract at `path` in folder `into`, every entry date in another form (2023-01-05 for
+    05/01/2023): each row invalid, as when a partner's export changes its date format."""
+    lines = path.read_bytes().decode("cp1252").split("\r\n")
+    entry = lines[0].split(";").index("date_entree")
+    for i, line in enumerate(lines[1:], 1):
+        if line:
+            fields = line.split(";", entry + 1)
+            fields[entry] = "-".join(reversed(fields[entry].split("/")))
+            lines[i] = ";".join(fields)
+    into.mkdir(exist_ok=True)
+    (into / path.name).write_bytes("\r\n".join(lines).encode("cp1252"))
+    return into / path.name
+
+
 def _warehouse_of(
-    landing: Path, pg_admin_url: str, prefixes: tuple[str, ...], target: Path, left_out: str = "", behind: str = ""
+    landing: Path,
+    pg_admin_url: str,
+    prefixes: tuple[str, ...],
+    target: Path,
+    left_out: str = "",
+    behind: str = "",
+    broken: str = "",
 ) -> str:
     """A new warehouse holding the latest month of the sources whose names start with one of `prefixes` (but
-    `left_out`; `behind` at the month before), built by dbt (its artefacts in `target`); its URL."""
+    `left_out`; `behind` at the month before; `broken`'s latest month with every row invalid, loaded before its
+    month before came), built by dbt (its artefacts in `target`); its URL."""
     url = create_database(pg_admin_url)
     contracts = load_contracts()
     ensure_raw_tables(url, contracts)
     if prefixes:
-        ctx = ingest_context(Settings(data_dir=landing, key_file=landing / "abord.key", database_url=url), url)
+        ctx = _context(landing, url, target)
         sources = {n: c for n, c in contracts.items() if n.startswith(prefixes) and n != left_out}
         extracts = month_extracts(sources, landing / "landing", True)
         if behind:
             extracts[behind] = month_extracts({behind: sources[behind]}, landing / "landing", False)[behind]
+        if broken:
+            extracts[broken] = [
+                *(_every_entry_date_reformatted(path, target / "sent") for path in extracts[broken]),
+                *month_extracts({broken: sources[broken]}, landing / "landing", False)[broken],
+            ]
         for name, paths in extracts.items():
             for path in paths:
                 ingest_file(ctx, contracts[name], path)
@@ -175,3 +212,35 @@ def test_a_participants_file_a_month_behind_its_tenancies_builds_without_their_n
             (participants_end,),
         )
         assert conn.execute(failures).fetchall()
+
+
+def test_a_participants_month_quarantined_whole_leaves_the_month_before_current_until_its_retry(
+    landing: Path, pg_admin_url: str, tmp_path: Path
+) -> None:
+    """The housing operator's December participants file came first, every entry date in another form: all its
+    rows quarantined. Its November file came after. The empty December was the current snapshot: November's
+    participants were outdated as they loaded, the warehouse had no participant at all and the build failed on
+    every tenancy's person missing. November stays current, published to 30 November, until the steward retries
+    December's fixed rows: December is current then, and November's rows go."""
+    url = _warehouse_of(landing, pg_admin_url, ("housing_",), tmp_path, broken="housing_participants")
+    participants = "select count(*) from staging.stg_housing__participants"
+    november = "select rows_loaded from audit.batches where file_name = 'participants_2025-11.csv'"
+    assert _count(url, participants) == _count(url, november) > 0
+    with psycopg.connect(url) as conn:
+        assert conn.execute("select distinct period from published.retention_curve").fetchall() == [("2025-11-30",)]
+
+    quarantine = quarantine_path(tmp_path / "quarantine", "housing_participants", "participants_2025-12.csv")
+    with quarantine.open(encoding="utf-8", newline="") as handle:
+        lines = list(csv.DictReader(handle))
+    for line in lines:
+        line["date_entree"] = "/".join(reversed(line["date_entree"].split("-")))
+    with quarantine.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(lines[0]))
+        writer.writeheader()
+        writer.writerows(lines)
+    retried = retry_quarantine(_context(landing, url, tmp_path), quarantine)
+    assert retried.rows_loaded > 0
+    run_dbt(url, "build", "--exclude", "resource_type:unit_test", target=tmp_path)
+
+    assert _count(url, participants) == retried.rows_loaded
+    assert _count(url, f"select count(*) from raw.housing_participants where batch_id <> {retried.batch_id}") == 0

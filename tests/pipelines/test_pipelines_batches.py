@@ -1039,6 +1039,46 @@ def test_a_next_period_with_no_valid_row_is_refused_and_the_current_one_stays(ct
     assert _query(ctx.url, "select batch_id from audit.current_batches") == [(loaded.batch_id,)]
 
 
+def test_a_later_month_quarantined_whole_waits_for_its_retry_and_the_month_before_stays_current(ctx, tmp_path):
+    """December came first with every row invalid (a changed date format), then November, late: the empty December
+    was the current snapshot and November's rows were outdated as they loaded, leaving the source with no row.
+    November is current until the steward retries December's fixed rows; then December is, and November's rows go."""
+    december = ingest_file(ctx, TENANCIES, _write(tmp_path, "2025-12", [*_rows(bad="B1"), *_rows(bad="B2")]))
+    assert (december.status, december.rows_loaded, december.rows_quarantined) == ("loaded", 0, 2)
+    (tmp_path / "late").mkdir()
+
+    november = ingest_file(ctx, TENANCIES, _write(tmp_path / "late", "2025-11", _rows("A1", "A2")))
+
+    assert (november.status, november.message, november.outdated) == ("loaded", "", ())
+    assert _query(ctx.url, "select batch_id from audit.observing_batches") == [(november.batch_id,)]
+    assert _query(ctx.url, "select batch_id from audit.current_batches") == [(november.batch_id,)]
+    assert _query(ctx.url, "select batch_id, count(*) from raw.housing_tenancies group by 1") == [
+        (november.batch_id, 2)
+    ]
+    # December is not outdated: its rows to fix wait for their retry
+    quarantine = quarantine_path(ctx.quarantine_dir, "housing_tenancies", "tenancies_2025-12.csv")
+    _fix_first_row(quarantine, date_debut="28/02/2021")
+    retried = retry_quarantine(ctx, quarantine)
+    assert (retried.rows_loaded, retried.rows_quarantined, retried.outdated) == (1, 1, (november.batch_id,))
+    current = _query(ctx.url, "select batch_id from audit.current_batches order by 1")
+    assert current == [(december.batch_id,), (retried.batch_id,)]
+    assert _query(ctx.url, "select batch_id, count(*) from raw.housing_tenancies group by 1") == [(retried.batch_id, 1)]
+    assert _query(ctx.url, "select outdated_by from audit.batches where batch_id = %s", (november.batch_id,)) == [
+        (december.batch_id,)
+    ]
+    assert _balances(ctx.url) == []
+
+
+def test_an_append_source_s_month_quarantined_whole_stays_current_observing_nothing(ctx, tmp_path: Path) -> None:
+    events = replace(TENANCIES, load="append")
+    november = ingest_file(ctx, events, _write(tmp_path, "2025-11", _rows("A1")))
+    december = ingest_file(ctx, events, _write(tmp_path, "2025-12", _rows(bad="B1")))
+    assert (december.status, december.rows_loaded, december.outdated) == ("loaded", 0, ())
+    current = [(november.batch_id,), (december.batch_id,)]
+    assert _query(ctx.url, "select batch_id from audit.current_batches order by 1") == current
+    assert _query(ctx.url, "select batch_id from audit.observing_batches") == [(november.batch_id,)]
+
+
 def test_a_next_snapshot_keeping_under_half_the_current_one_is_refused_and_the_current_one_stays(ctx, tmp_path):
     # A snapshot holds the partner's whole history: a filtered export of the next month would outdate it all.
     rows = [*_rows(*[f"A{i}" for i in range(100)], bad="A100"), *_rows(bad="A101")[-1:]]
@@ -1094,6 +1134,50 @@ def test_the_ledger_ddl_can_run_again(ctx: IngestContext) -> None:
     ledger.ensure_ledger(ctx.url)
     ledger.ensure_ledger(ctx.url)
     assert _query(ctx.url, "select count(*) from audit.current_batches") == [(0,)]
+
+
+@pytest.mark.parametrize(
+    ("status", "counts", "reasons", "observes"),
+    [
+        ("loaded", (30, 30, 0), {}, True),
+        ("loaded", (30, 0, 30), {"invalid_date": 30}, False),  # its events wait in quarantine, not absent
+        ("loaded", (3, 0, 3), {"opposition": 1, "invalid_date": 2}, False),
+        ("loaded", (0, 0, 0), {}, True),  # a partner's empty month
+        ("loaded", (2, 0, 2), {"opposition": 2}, True),  # only people who opposed: kept out by their choice
+        ("replaced", (30, 30, 0), {}, False),
+    ],
+    ids=["loaded", "all-invalid", "opposed-and-invalid", "empty", "all-opposed", "replaced"],
+)
+def test_a_batch_observes_its_month_unless_every_row_it_read_was_kept_out_as_invalid(
+    ctx: IngestContext, status: str, counts: tuple[int, int, int], reasons: dict[str, int], observes: bool
+) -> None:
+    """The one rule audit.current_batches, int_sources_observed and the extracts_on_time check read."""
+    with psycopg.connect(ctx.url) as conn:
+        (batch_id,) = conn.execute(
+            "insert into audit.batches (source, file_name, sha256, period, rows_read, rows_loaded, rows_quarantined,"
+            " status) values ('housing_tenancies', 'tenancies_2025-12.csv', 'x', '2025-12', %s, %s, %s, %s)"
+            " returning batch_id",
+            (*counts, status),
+        ).fetchone()
+        rows = [code for code, n in reasons.items() for _ in range(n)]
+        conn.cursor().executemany(
+            "insert into audit.rejections (batch_id, source_row, reason_code) values (%s, %s, %s)",
+            [(batch_id, row, code) for row, code in enumerate(rows, 2)],
+        )
+    assert _query(ctx.url, "select batch_id from audit.observing_batches") == ([(batch_id,)] if observes else [])
+
+
+def test_a_ledger_the_release_before_left_gains_its_views_before_it_is_read(ctx: IngestContext, tmp_path) -> None:
+    """A ledger holding every column but left by the release before audit.observing_batches: a command reading it
+    without loading (`abord quarantine list`, the extracts_on_time check) failed on the view missing."""
+    loaded = ingest_file(ctx, TENANCIES, _write(tmp_path, "2025-12", _rows("B1")))
+    with psycopg.connect(ctx.url) as conn:
+        conn.execute("drop view audit.observing_batches cascade")  # current_batches read it: gone too
+
+    assert ledger.ledger_for_reading(ctx.url)
+
+    assert _query(ctx.url, "select batch_id from audit.observing_batches") == [(loaded.batch_id,)]
+    assert _query(ctx.url, "select batch_id from audit.current_batches") == [(loaded.batch_id,)]
 
 
 @pytest.mark.parametrize("collide", [False, True], ids=["fingerprints apart", "every fingerprint equal"])
