@@ -1,34 +1,13 @@
 -- What each partner source's latest extract covers: from its earliest event to the last day of its period.
--- A person's before/after windows count only where the source observes them.
--- A batch observes its period unless every row it read was kept out as invalid (rows_loaded = 0 with rows
--- quarantined for a reason other than opposition): that month's events are in quarantine, not absent, and taking
--- it as observed would read it as "nobody in work", "no hospital stay". A batch that read no row (a partner's empty
--- month) or only rows of people who opposed (kept out by their choice, as fct_extract_quality leaves them out)
--- observes it; so does a steward's retry that loads the fixed rows.
-with opposed as (
-    select batch_id, rows from {{ ref('stg_audit__rejection_counts') }} where reason_code = 'opposition'
-),
-
-batches as (
-    select
-        ledger.source,
-        ledger.period,
-        row_number() over (
-            partition by ledger.source order by ledger.period desc nulls last, ledger.batch_id desc
-        ) as batch_rank
-    from {{ ref('stg_audit__batches') }} as ledger
-    left join opposed on ledger.batch_id = opposed.batch_id
-    where
-        ledger.status = 'loaded'
-        and (ledger.rows_loaded > 0 or ledger.rows_quarantined <= coalesce(opposed.rows, 0))
-),
-
-latest as (
+-- A person's before/after windows count only where the source observes them: to the latest period a batch
+-- observes (stg_audit__observing_batches: not a month whose every row was kept out as invalid, its events in
+-- quarantine, not absent, which read as observed would say "nobody in work", "no hospital stay").
+with latest as (
     select
         source,
-        (to_date(period, 'YYYY-MM') + interval '1 month' - interval '1 day')::date as observed_to
-    from batches
-    where batch_rank = 1
+        (to_date(max(period), 'YYYY-MM') + interval '1 month' - interval '1 day')::date as observed_to
+    from {{ ref('stg_audit__observing_batches') }}
+    group by source
 ),
 
 earliest as (

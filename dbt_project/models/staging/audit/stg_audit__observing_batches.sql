@@ -1,0 +1,5 @@
+select
+    batch_id,
+    source,
+    period
+from {{ source('audit', 'observing_batches') }}
