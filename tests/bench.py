@@ -191,12 +191,16 @@ def dbt_build(bench: Bench) -> list[Result]:
 
 
 def _time_spent(target: Path, count: int = 5) -> str:
-    """Where a dbt run's time went, from its run_results.json: the seconds of each kind of node (models, tests,
-    seeds; summed over dbt's threads, so more than the run's own) and the nodes that took longest."""
+    """Where a dbt run's time went, from its run_results.json: the seconds of each kind of node (models by layer,
+    tests, seeds; summed over dbt's threads, so more than the run's own) and the nodes that took longest."""
     results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))["results"]
+    nodes = json.loads((target / "manifest.json").read_text(encoding="utf-8"))["nodes"]
     kinds: dict[str, list[float]] = {}
     for result in results:
-        kinds.setdefault(result["unique_id"].split(".")[0], []).append(result["execution_time"])
+        kind = result["unique_id"].split(".")[0]
+        if kind == "model":  # its folder: staging, intermediate, marts, published
+            kind = nodes[result["unique_id"]]["fqn"][1] + " model"
+        kinds.setdefault(kind, []).append(result["execution_time"])
     by_kind = ", ".join(f"{len(times)} {kind}s {sum(times):.0f} s" for kind, times in sorted(kinds.items()))
     slowest = sorted(results, key=lambda result: -result["execution_time"])[:count]
     return f"{by_kind}; slowest: " + ", ".join(
