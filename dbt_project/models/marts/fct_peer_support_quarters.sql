@@ -39,7 +39,9 @@ select
     quarters.site,
     quarters.quarter,
     quarters.days_in_tenancy,
-    coalesce(sum(contacts.duration_minutes), 0)::integer as peer_minutes
+    coalesce(minutes.peer_minutes, 0)::integer as peer_minutes
 from quarters
-left join contacts on quarters.person_key = contacts.person_key and quarters.quarter = contacts.quarter
-group by quarters.person_key, quarters.site, quarters.quarter, quarters.days_in_tenancy
+-- the contacts summed by quarter first, then joined: one row each, no grouping of the quarters' columns after
+left join (
+    select person_key, quarter, sum(duration_minutes) as peer_minutes from contacts group by person_key, quarter
+) as minutes on quarters.person_key = minutes.person_key and quarters.quarter = minutes.quarter
