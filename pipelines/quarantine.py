@@ -249,6 +249,19 @@ def numbered_rows(path: Path, data: bytes | None = None) -> Iterator[tuple[int, 
             yield line_number, number, {k: v for k, v in line.items() if k not in HEADER}
 
 
+def own_lines(path: Path, data: bytes | None = None) -> dict[int, int]:
+    """Source row -> its own line in a quarantine file: the first of its lines not refused as not to fix by a retry
+    (its reason code), the line a retry loads as the row; the others it refuses. A writer writes one per row, the
+    refused ones wherever the reading put them (a duplicate held back comes after them). Whatever the steward
+    changes in the file, a retry and the taking out of an opposed person's lines (``rows_set_aside``) read the
+    same line as the row's. ``data`` as ``_lines`` takes it."""
+    own: dict[int, int] = {}
+    for line, number, values in _lines(path, data):
+        if number != FILE_ROW and (values["reason_code"] or "").strip() != NOT_TO_FIX:
+            own.setdefault(number, line)
+    return own
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """A quarantine file read once, as ``abord quarantine retry`` uses it: whether it is empty, which rows it
@@ -265,6 +278,10 @@ class Snapshot:
     def rows(self) -> Iterator[tuple[int, int, Row]]:
         """numbered_rows of its bytes, read as they were checked."""
         return numbered_rows(self.path, self.data)
+
+    def own_lines(self) -> dict[int, int]:
+        """own_lines of its bytes."""
+        return own_lines(self.path, self.data)
 
 
 def snapshot(path: Path) -> Snapshot:
@@ -283,13 +300,11 @@ class QuarantineChanged(RuntimeError):
 
 def rows_set_aside(path: Path, numbers: Mapping[int, int], lines: Set[int]) -> set[int]:
     """The source rows an opposed person's ``lines`` of a quarantine file set aside (``numbers``: its line -> source
-    row): each left with no line, and each of whose row to fix is one of them. A line a retry refused as not to fix
-    (its reason code says so) is not its number's row: another person's line the steward put there, it leaves the
-    row to fix it shares its number with. Any other line is taken for the row: left under it, a line refused would
-    be the next retry's row to fix, loaded as the opposed person's row."""
-    refused = {line for line, _, values in _lines(path) if (values["reason_code"] or "").strip() == NOT_TO_FIX}
-    kept = {number for line, number in numbers.items() if line not in lines}
-    return {numbers[line] for line in lines if line not in refused or numbers[line] not in kept}
+    row): each whose own line (``own_lines``) is one of them, or that has none. Another line of the row, left under
+    its number, would be the next retry's own line of it, loaded as the opposed person's row. A line of theirs that
+    is not its number's own (another person's line the steward put there) leaves the row to fix as it is."""
+    own = own_lines(path)
+    return {numbers[line] for line in lines if own.get(numbers[line], line) in lines}
 
 
 def drop_lines(path: Path, lines: Set[int]) -> Path | None:

@@ -11,7 +11,15 @@ from pipelines.arrival import UNREADABLE, unreadable
 from pipelines.contract import Contract
 from pipelines.ingest import OPPOSITION, BatchSummary, Extract, IngestContext, ingest_extract, settle_source_leftovers
 from pipelines.ledger import waiting
-from pipelines.quarantine import NOT_TO_FIX, QuarantineUnreadable, Snapshot, numbered_rows, original_name, snapshot
+from pipelines.quarantine import (
+    NOT_TO_FIX,
+    QuarantineUnreadable,
+    Snapshot,
+    numbered_rows,
+    original_name,
+    own_lines,
+    snapshot,
+)
 from pipelines.quarantine_leftovers import pending_note, pending_placement
 from pipelines.readers import Row, RowUnreadable
 from pipelines.validation import RowValidator
@@ -179,7 +187,8 @@ def lines_not_to_fix(conn, holding: int, to_fix: frozenset[int], path: Path) -> 
     refused then set aside as an opposed person's keeps its reason there, and is in no file. A file that cannot be
     read (its retry names why): the lines the latest retry refused. A count, no value."""
     try:
-        return sum(why is not None for *_, why in _to_fix_or_not(numbered_rows(path), holding, to_fix))
+        lines = _to_fix_or_not(numbered_rows(path), holding, to_fix, own_lines(path))
+        return sum(why is not None for *_, why in lines)
     except (QuarantineUnreadable, OSError):
         query = "select count(*) from audit.rejections where batch_id = %s and reason_code = %s"
         return conn.execute(query, (holding, NOT_TO_FIX)).fetchone()[0]
@@ -187,9 +196,9 @@ def lines_not_to_fix(conn, holding: int, to_fix: frozenset[int], path: Path) -> 
 
 def _given_up(to_fix: frozenset[int], read: Snapshot) -> int:
     """The rows to fix the steward deleted from the quarantine file: told apart by their source rows, not counted,
-    so a row added to the file hides none. They stay counted as quarantined in the batch holding them, never
-    loaded."""
-    return len(to_fix - {number for _, number, _ in read.rows()})
+    so a row added to the file hides none, nor does a line refused as not to fix left under one's number (never its
+    own line). They stay counted as quarantined in the batch holding them, never loaded."""
+    return len(to_fix - read.own_lines().keys())
 
 
 def _retried_rows(
@@ -198,7 +207,7 @@ def _retried_rows(
     """The file's rows, but a line that is not one of the rows to fix, or repeats one, is quarantined again (not
     to fix) and never loaded: the warehouse holds what the partner sent, each row once under its number, not a row
     put in the file at retry time; counted as quarantined, rows read = rows loaded + rows quarantined still holds."""
-    for line, number, row, why in _to_fix_or_not(read.rows(), batch_id, to_fix, opposed):
+    for line, number, row, why in _to_fix_or_not(read.rows(), batch_id, to_fix, read.own_lines(), opposed):
         if why is None:
             yield number, row
         else:
@@ -206,11 +215,15 @@ def _retried_rows(
 
 
 def _to_fix_or_not(
-    rows: Iterable[tuple[int, int, Row]], batch_id: int, to_fix: frozenset[int], opposed: frozenset[int] = frozenset()
+    rows: Iterable[tuple[int, int, Row]],
+    batch_id: int,
+    to_fix: frozenset[int],
+    own: dict[int, int],
+    opposed: frozenset[int] = frozenset(),
 ) -> Iterator[tuple[int, int, Row, str | None]]:
-    """(line, source row, row, why it is not to fix, None for the first line of a row to fix) per line of a
-    quarantine file of batch `batch_id`; `opposed`: ``opposed_rows``, said apart (no person named)."""
-    first: dict[int, int] = {}  # source row -> the line that brought it
+    """(line, source row, row, why it is not to fix, None for the own line of a row to fix) per line of a
+    quarantine file of batch `batch_id`; `own`: its ``own_lines``, a line a retry refused never one, wherever it
+    stands; `opposed`: ``opposed_rows``, said apart (no person named)."""
     for line, number, row in rows:
         if number in opposed:
             why = (
@@ -219,11 +232,15 @@ def _to_fix_or_not(
             )
         elif number not in to_fix:
             why = f"is not one of batch {batch_id}'s rows to fix (loaded, given up, or added to the file)"
-        elif number in first:
-            why = f"appears twice: line {first[number]} came first"
-        else:
+        elif own.get(number) == line:
             why = None
-            first[number] = line
+        elif number in own and own[number] < line:
+            why = f"appears twice: line {own[number]} came first"
+        else:
+            why = (
+                f"was refused by a retry already (reason_code {NOT_TO_FIX}): it is not its row's own line, nothing in"
+                " it is loaded, delete this line"
+            )
         yield line, number, row, why
 
 

@@ -539,6 +539,111 @@ def test_a_line_left_under_an_opposed_persons_row_is_never_loaded_by_a_retry(
     assert _kept_anywhere(ctx, LUCIE_SIGNS) == [] and _balanced(ctx)
 
 
+def test_not_to_fix_written_into_an_opposed_persons_own_line_never_lets_another_line_load_as_her_row(
+    ctx: IngestContext, tmp_path: Path
+) -> None:
+    """The steward copied Paul's line under Lucie's source row, after hers; the retry refused the copy as not to
+    fix. Filling the reason_code column down, they wrote not_to_fix into her own line too. Her opposition then took
+    her line out of the file but left her row to fix (a line said not to fix was taken for another's), the copy
+    under its number: fixed, the next retry loaded it as her row. A row is kept to fix only by a line of its own
+    (none of its lines says not_to_fix): hers is set aside, the copy refused."""
+    rows = [("E1", MARIE), ("E2", PAUL), ("E3", LUCIE_NIR)]
+    ingest_file(ctx, HEALTH, health_extract(tmp_path, "2025-10", rows, admitted=dict.fromkeys(["E2", "E3"], BAD_DAY)))
+    quarantine = quarantine_path(ctx.quarantine_dir, HEALTH.name, "encounters_2025-10.csv")
+    paul, lucie = _quarantined(ctx, quarantine)
+    _save(quarantine, [paul, lucie, {**paul, "source_row": lucie["source_row"]}])
+    first = retry_quarantine(ctx, quarantine)
+    assert _reasons(ctx, first.batch_id) == [(2, "invalid_date"), (3, "invalid_date"), (3, "not_to_fix")]
+    _save(quarantine, [{**line, "reason_code": "not_to_fix"} for line in _quarantined(ctx, quarantine)])
+
+    _oppose_identity(ctx, LUCIE_NIR)
+    with psycopg.connect(ctx.url) as conn, conn.cursor() as cur:
+        assert purge_opposed(cur, ctx.key, ctx.contracts, ctx.quarantine_dir, ctx.today).rows == 1
+    assert _reasons(ctx, first.batch_id) == [(2, "invalid_date"), (3, "opposition")]
+    _save(quarantine, [{**line, "admission_date": "2025-10-01"} for line in _quarantined(ctx, quarantine)])
+    second = retry_quarantine(ctx, quarantine)
+
+    assert (second.rows_read, second.rows_loaded, second.rows_quarantined) == (2, 0, 2)
+    assert _person_of(ctx, "health_encounters", "E2") is None
+    assert _kept_anywhere(ctx, LUCIE_SIGNS) == [] and _balanced(ctx)
+
+
+def test_a_reason_code_emptied_on_a_line_refused_under_a_row_to_fix_leaves_that_row_to_fix(
+    ctx: IngestContext, tmp_path: Path
+) -> None:
+    """The retry refused Lucie's line under Paul's source row as not to fix, after his; the steward emptied its
+    reason_code. Her opposition then took her line for the row's own and set Paul's row to fix aside as hers: his row
+    was lost, counted as opposition, and the next retry refused his line as an opposed person's. A row's own line is
+    the one a retry loads, the first of its lines not said not to fix: his; her line goes, his row stays to fix."""
+    quarantine = _her_line_under_his_number(ctx, tmp_path)
+    retried = retry_quarantine(ctx, quarantine)
+    paul, lucie = _quarantined(ctx, quarantine)
+    assert (lucie["source_row"], lucie["reason_code"]) == ("2", "not_to_fix")
+    _save(quarantine, [paul, {**lucie, "reason_code": ""}])
+
+    _oppose_identity(ctx, LUCIE_NIR)
+    with psycopg.connect(ctx.url) as conn, conn.cursor() as cur:
+        assert purge_opposed(cur, ctx.key, ctx.contracts, ctx.quarantine_dir, ctx.today).rows == 1
+
+    assert [(line["source_row"], line["given_name"]) for line in _quarantined(ctx, quarantine)] == [("2", "Paul")]
+    assert _reasons(ctx, retried.batch_id) == [(2, "invalid_date"), (2, "not_to_fix")]
+    _save(quarantine, [{**paul, "admission_date": "2025-10-01"}])
+    again = retry_quarantine(ctx, quarantine)
+    assert (again.rows_read, again.rows_loaded, again.rows_quarantined) == (1, 1, 0)
+    assert _person_of(ctx, "health_encounters", "E2") is not None
+    assert _kept_anywhere(ctx, LUCIE_SIGNS) == [] and _balanced(ctx)
+
+
+def test_a_line_a_retry_refused_is_never_loaded_as_its_numbers_row(ctx: IngestContext, tmp_path: Path) -> None:
+    """The steward deleted Paul's own line (giving his row up) and fixed Lucie's line the retry had refused under
+    his number: the next retry loaded it as his row, a row of hers under his number. A line saying not_to_fix is
+    refused again, never loaded; his row is given up."""
+    quarantine = _her_line_under_his_number(ctx, tmp_path)
+    retry_quarantine(ctx, quarantine)
+    _, lucie = _quarantined(ctx, quarantine)
+    _save(quarantine, [{**lucie, "admission_date": "2025-10-01"}])
+
+    again = retry_quarantine(ctx, quarantine)
+
+    assert (again.rows_read, again.rows_loaded, again.rows_quarantined, again.given_up) == (1, 0, 1, 1)
+    assert _person_of(ctx, "health_encounters", "E3") is None
+    (refused,) = _quarantined(ctx, quarantine)
+    assert (refused["source_row"], refused["reason_code"]) == ("2", "not_to_fix")
+    assert refused["message"] == (
+        f"{quarantine.name}: line 2: source_row 2 was refused by a retry already (reason_code not_to_fix): it is"
+        " not its row's own line, nothing in it is loaded, delete this line"
+    )
+    assert _balanced(ctx)
+
+
+def test_a_row_a_retry_held_back_as_a_duplicate_keeps_its_own_line_for_the_next_retry(
+    ctx: IngestContext, tmp_path: Path
+) -> None:
+    """Jeanne's line, fixed with Paul's record id by mistake, and the steward's second try under her number after
+    it: the retry refused the second try as not to fix at once, and held her line back as a possible duplicate,
+    writing it after (a duplicate of row 2). The next retry took the first line of her number for her row: it
+    loaded the refused line and refused her own, fixed. Her own line is the one not said not to fix."""
+    rows = [("E1", MARIE), ("E2", PAUL), ("E3", JEANNE)]
+    ingest_file(ctx, HEALTH, health_extract(tmp_path, "2025-10", rows, admitted=dict.fromkeys(["E2", "E3"], BAD_DAY)))
+    quarantine = quarantine_path(ctx.quarantine_dir, HEALTH.name, "encounters_2025-10.csv")
+    paul, jeanne = _quarantined(ctx, quarantine)
+    fixed = {**jeanne, "admission_date": "2025-10-01"}
+    second_try = {**jeanne, "admission_date": "2025-10-02"}
+    _save(quarantine, [{**paul, "admission_date": "2025-10-01"}, {**fixed, "encounter_id": "E2"}, second_try])
+    retry_quarantine(ctx, quarantine)
+    held = [(line["source_row"], line["reason_code"]) for line in _quarantined(ctx, quarantine)]
+    assert sorted(held) == [("3", "duplicate_id"), ("3", "not_to_fix")]
+
+    _save(quarantine, [line | {"encounter_id": "E3"} for line in _quarantined(ctx, quarantine)])
+    again = retry_quarantine(ctx, quarantine)
+
+    assert (again.rows_read, again.rows_loaded, again.rows_quarantined) == (2, 1, 1)
+    admitted = _query(ctx.url, "select admission_date::text from raw.health_encounters where source_row = 3")
+    assert admitted == [("2025-10-01",)]
+    (refused,) = _quarantined(ctx, quarantine)
+    assert (refused["reason_code"], refused["admission_date"]) == ("not_to_fix", "2025-10-02")
+
+
 def test_opposition_takes_their_rows_out_of_the_partial_quarantine_files_left_behind(
     ctx: IngestContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
