@@ -357,7 +357,19 @@ class _ReadBatch:
     lacking: list[str] = field(default_factory=list)  # columns the file lacks that its contract says it may
 
     def reject(self, item: Rejected, identity: tuple[list[str], Encoding | None] | None = None) -> None:
-        line = self.quarantine.add(item)
+        self._rejected(item, identity, self.quarantine.add(item))
+
+    def reject_in_place(self, late: list[tuple[Rejected, tuple[list[str], Encoding | None] | None]]) -> None:
+        """``reject`` of rows settled once the others were read, written at their rows' places in the file
+        (``QuarantineWriter.place``): the lines written before move down."""
+        moved, lines = self.quarantine.place([item for item, _ in late])
+        if moved:
+            self.lines = {moved[line]: number for line, number in self.lines.items()}
+            self.rejected.renumber(moved)
+        for (item, identity), line in zip(late, lines, strict=True):
+            self._rejected(item, identity, line)
+
+    def _rejected(self, item: Rejected, identity: tuple[list[str], Encoding | None] | None, line: int) -> None:
         self.lines[line] = item.source_row
         self.reasons.extend((item.source_row, p.column, p.code) for p in item.problems)
         self.rows_rejected += 1
@@ -399,13 +411,13 @@ def _read(ctx: IngestContext, contract: Contract, extract: Extract, batch: _Read
             _spool(ctx, contract, pending, batch.spool)
         return True
 
-    def reject_duplicate(number: int, row: Row, values: dict[str, object], record_ref: str, kept=None) -> None:
+    def duplicate(number: int, row: Row, values: dict[str, object], record_ref: str, kept=None):
         # the first copy is named, so the steward can compare the two and keep the right one; not as "loaded":
         # linkage, later, may set it aside (its person opposed)
         where = f": row {kept} came first" if kept else " (already loaded in this period)"
         message = f"'{values[record_id_column]}' appears twice{where}"
         problem = Problem(record_id_column, "duplicate_id", message)
-        batch.reject(Rejected(number, [problem], row), identity(values, record_ref))
+        return Rejected(number, [problem], row), identity(values, record_ref)
 
     for number, row in extract.rows(batch.lacking):
         batch.rows_read += 1
@@ -423,7 +435,7 @@ def _read(ctx: IngestContext, contract: Contract, extract: Extract, batch: _Read
             continue
         record_ref = record_ref_of(str(values.get(record_id_column)))
         if record_ref in extract.known_refs:
-            reject_duplicate(number, row, values, record_ref)
+            batch.reject(*duplicate(number, row, values, record_ref))
         elif met.add(record_ref):
             held.append((number, row, values, record_ref))
         else:
@@ -432,11 +444,13 @@ def _read(ctx: IngestContext, contract: Contract, extract: Extract, batch: _Read
     if held:  # settled against the refs spooled: a later row repeating an earlier one's id is rejected
         wanted = {fingerprint(ref) for *_, ref in held}
         spooled = {ref: kept for ref, kept in batch.spool.record_refs() if fingerprint(ref) in wanted}
+        late = []
         for number, row, values, record_ref in held:
             if record_ref in spooled:
-                reject_duplicate(number, row, values, record_ref, spooled[record_ref])
+                late.append(duplicate(number, row, values, record_ref, spooled[record_ref]))
             elif accept(number, row, values, record_ref):
                 spooled[record_ref] = number
+        batch.reject_in_place(late)
         _spool(ctx, contract, pending, batch.spool)
 
 

@@ -20,7 +20,7 @@ period, ``person_splits`` re-clusters the persons it touched.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 
@@ -136,6 +136,10 @@ class RowIdentities:
         if keys:
             self.entries.add(keys, encoding)
             self.rows.append(row)
+
+    def renumber(self, moved: Mapping[int, int]) -> None:
+        """Their lines, moved down by rows written in among them (``QuarantineWriter.place``)."""
+        self.rows = array("q", (moved[row] for row in self.rows))
 
     def opposed(self, cur: psycopg.Cursor, aside: LinkEntries | None = None, linked: Linked | None = None) -> set[int]:
         """The lines of the rows linkage would set aside as an opposed person's, by the rules valid rows meet; nothing

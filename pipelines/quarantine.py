@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import tempfile
+from collections import deque
 from collections.abc import Iterator, Mapping, Set
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +25,7 @@ from pipelines.validation import Problem
 HEADER = ["source_row", "column", "reason_code", "message"]
 SUFFIX = ".rejected.csv"
 PARTIAL = ".partial"  # a quarantine file written, not yet in place
-REWRITE = ".tmp"  # a quarantine file being rewritten without some rows (drop_lines)
+REWRITE = ".tmp"  # a quarantine file being rewritten (drop_lines, QuarantineWriter.place)
 FILE_ROW = 0  # the source row of a reason that concerns the whole file
 LAST_ROW = (1 << 31) - 1  # the largest source row the ledger and raw tables hold (integer)
 NOT_TO_FIX = "not_to_fix"  # reason code of a line a retry refuses: not one of its batch's rows to fix, or repeated
@@ -147,8 +148,45 @@ class QuarantineWriter:
             *[(item.row or {}).get(c) or "" for c in self.columns],
         ]
         self._writer.writerow(fields)
-        self._line += 1 + sum(len(_BREAKS.findall(f)) for f in fields if isinstance(f, str))
+        self._line += _lines_of(fields)
         return self._line
+
+    def place(self, late: list[Rejected]) -> tuple[dict[int, int], list[int]]:
+        """Write rows rejected once every other row was read (duplicates held back until they could be compared
+        with the rows spooled) at their rows' places, not after every line: the file keeps the order of its rows,
+        a row's own line before the lines a retry refused under its number, as the steward reads it. The lines
+        written so far are copied with them in; returns their new lines (old -> new, as ``add`` tells them) and
+        those of ``late``, in its order."""
+        if self._handle is None or not late:
+            return {}, [self.add(item) for item in late]
+        self._handle.close()
+        moved: dict[int, int] = {}
+        placed: dict[int, int] = {}  # index in late -> its line
+        waiting = deque(sorted(range(len(late)), key=lambda n: late[n].source_row))
+        handle = _rewrite_of(self.temporary)
+        try:
+            with handle, self.temporary.open(encoding="utf-8", newline="") as source:
+                reader, self._writer = csv.reader(source), csv.writer(handle)
+                self._writer.writerow(next(reader))
+                self._line = 1
+                for fields in reader:
+                    number, refused = int(fields[0]), fields[2] == NOT_TO_FIX
+                    while waiting and (late[waiting[0]].source_row, False) < (number, refused):
+                        n = waiting.popleft()
+                        placed[n] = self.add(late[n])
+                    self._writer.writerow(fields)
+                    self._line += _lines_of(fields)
+                    moved[reader.line_num] = self._line
+                for n in waiting:
+                    placed[n] = self.add(late[n])
+            shutil.copymode(self.temporary, handle.name)
+            os.replace(handle.name, self.temporary)
+        except BaseException:
+            Path(handle.name).unlink(missing_ok=True)
+            raise
+        self._handle = self.temporary.open("a", encoding="utf-8", newline="")
+        self._writer = csv.writer(self._handle)
+        return moved, [placed[n] for n in range(len(late))]
 
     def close(self) -> Path | None:
         """The temporary file, or None when no row was rejected."""
@@ -163,6 +201,26 @@ class QuarantineWriter:
             self._handle.close()
             self._handle = self._writer = None
         self.temporary.unlink(missing_ok=True)
+
+
+def _lines_of(fields: list) -> int:
+    """The lines a row of fields takes in a quarantine file: a value may hold line breaks."""
+    return 1 + sum(len(_BREAKS.findall(f)) for f in fields if isinstance(f, str))
+
+
+def _rewrite_of(path: Path):
+    """The temporary file a quarantine file (or a partial one) is rewritten into, renamed over it once written;
+    named for its writer (``writer_tag``), so one a kill left behind is told from one being written
+    (``stale_rewrites``)."""
+    return tempfile.NamedTemporaryFile(
+        "w",
+        encoding="utf-8",
+        newline="",
+        dir=path.parent,
+        prefix=f".{path.name}.",
+        suffix=f".{writer_tag()}{REWRITE}",
+        delete=False,
+    )
 
 
 def write_quarantine(path: Path, rejected: list[Rejected], columns: list[str], sha: str) -> Path:
@@ -251,10 +309,10 @@ def numbered_rows(path: Path, data: bytes | None = None) -> Iterator[tuple[int, 
 
 def own_lines(path: Path, data: bytes | None = None) -> dict[int, int]:
     """Source row -> its own line in a quarantine file: the first of its lines not refused as not to fix by a retry
-    (its reason code), the line a retry loads as the row; the others it refuses. A writer writes one per row, the
-    refused ones wherever the reading put them (a duplicate held back comes after them). Whatever the steward
-    changes in the file, a retry and the taking out of an opposed person's lines (``rows_set_aside``) read the
-    same line as the row's. ``data`` as ``_lines`` takes it."""
+    (its reason code), the line a retry loads as the row; the others it refuses. A writer writes one per row,
+    before its refused ones (an older abord wrote a duplicate held back after them). Whatever the steward changes
+    in the file, a retry and the taking out of an opposed person's lines (``rows_set_aside``) read the same line
+    as the row's. ``data`` as ``_lines`` takes it."""
     own: dict[int, int] = {}
     for line, number, values in _lines(path, data):
         if number != FILE_ROW and (values["reason_code"] or "").strip() != NOT_TO_FIX:
@@ -317,15 +375,7 @@ def drop_lines(path: Path, lines: Set[int]) -> Path | None:
     if not lines:
         return path
     left = 0
-    handle = tempfile.NamedTemporaryFile(
-        "w",
-        encoding="utf-8",
-        newline="",
-        dir=path.parent,
-        prefix=f".{path.name}.",
-        suffix=f".{writer_tag()}{REWRITE}",
-        delete=False,
-    )
+    handle = _rewrite_of(path)
     try:
         with handle, path.open(encoding="utf-8-sig", newline="") as source:
             read = os.fstat(source.fileno()).st_ino

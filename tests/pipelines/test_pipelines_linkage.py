@@ -644,6 +644,32 @@ def test_a_row_a_retry_held_back_as_a_duplicate_keeps_its_own_line_for_the_next_
     assert (refused["reason_code"], refused["admission_date"]) == ("not_to_fix", "2025-10-02")
 
 
+def test_a_retry_writes_a_row_it_held_back_as_a_duplicate_at_its_place_in_the_quarantine_file(
+    ctx: IngestContext, tmp_path: Path
+) -> None:
+    """A row held back as a possible duplicate until the rows spooled could be compared was written last, after the
+    lines rejected meanwhile: after the line the retry refused under its number (not to fix) and the rows after it,
+    out of the order the steward fixes the file in. It is written at its row's place, its own line first; the lines
+    after it move down, and an opposed person's among them is still the one taken out."""
+    rows = [("E1", MARIE), ("E2", PAUL), ("E3", JEANNE), ("E4", LUCIE_NIR)]
+    bad = dict.fromkeys(["E2", "E3", "E4"], BAD_DAY)
+    ingest_file(ctx, HEALTH, health_extract(tmp_path, "2025-10", rows, admitted=bad))
+    quarantine = quarantine_path(ctx.quarantine_dir, HEALTH.name, "encounters_2025-10.csv")
+    paul, jeanne, lucie = _quarantined(ctx, quarantine)
+    fixed = {**jeanne, "admission_date": "2025-10-01"}
+    lines = [{**paul, "admission_date": "2025-10-01"}, {**fixed, "encounter_id": "E2"}, fixed, lucie]
+    _save(quarantine, lines)
+    _oppose_identity(ctx, LUCIE_NIR)
+
+    retried = retry_quarantine(ctx, quarantine)
+
+    assert (retried.rows_read, retried.rows_loaded, retried.rows_quarantined) == (4, 1, 3)
+    held = [(line["source_row"], line["encounter_id"], line["reason_code"]) for line in _quarantined(ctx, quarantine)]
+    assert held == [("3", "E2", "duplicate_id"), ("3", "E3", "not_to_fix")]
+    assert _reasons(ctx, retried.batch_id) == [(3, "duplicate_id"), (3, "not_to_fix"), (4, "opposition")]
+    assert _kept_anywhere(ctx, LUCIE_SIGNS) == [] and _balanced(ctx)
+
+
 def test_opposition_takes_their_rows_out_of_the_partial_quarantine_files_left_behind(
     ctx: IngestContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
