@@ -12,8 +12,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from pipelines.contract import load_contracts
-from pipelines.ingest import IngestContext, ingest_file
+from pipelines.contract import Contract, load_contracts
+from pipelines.ingest import IngestContext, find_extracts, ingest_file
 from pipelines.pipeline import ensure_raw_tables, ingest_context
 from pipelines.quarantine import quarantine_path
 from pipelines.retry import retry_quarantine
@@ -28,13 +28,23 @@ KEYS = ("indicator_code", "period", "site", "cohort", "breakdown")
 CURVE_KEYS = ("period", "site", "time_months")
 
 
-@pytest.fixture(scope="module")
-def landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def _sample(tmp_path_factory: pytest.TempPathFactory, months: int) -> Path:
     data = tmp_path_factory.mktemp("partial")
-    # two months (a partner's file can lag a month); this seed's December brings an entrant holding a tenancy
-    generate(data, persons=60, seed=1, months=2)
+    generate(data, persons=60, seed=1, months=months)
     new_key(data / "abord.key")
     return data
+
+
+@pytest.fixture(scope="module")
+def landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # two months (a partner's file can lag a month); this seed's December brings an entrant holding a tenancy
+    return _sample(tmp_path_factory, 2)
+
+
+@pytest.fixture(scope="module")
+def three_months(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # a month between a source's first and its latest, for a partner sending month by month to leave out
+    return _sample(tmp_path_factory, 3)
 
 
 def _count(url: str, sql: str) -> int:
@@ -106,10 +116,12 @@ def _warehouse_of(
     left_out: str = "",
     behind: str = "",
     broken: str = "",
+    gap: str = "",
 ) -> str:
     """A new warehouse holding the latest month of the sources whose names start with one of `prefixes` (but
     `left_out`; `behind` at the month before; `broken`'s latest month with every row invalid, loaded before its
-    month before came), built by dbt (its artefacts in `target`); its URL."""
+    month before came; `gap`, an append source, at every month but the one before its latest), built by dbt (its
+    artefacts in `target`); its URL."""
     url = create_database(pg_admin_url)
     contracts = load_contracts()
     ensure_raw_tables(url, contracts)
@@ -124,12 +136,21 @@ def _warehouse_of(
                 *(_every_entry_date_reformatted(path, target / "sent") for path in extracts[broken]),
                 *month_extracts({broken: sources[broken]}, landing / "landing", False)[broken],
             ]
+        if gap:
+            earlier = month_extracts({gap: sources[gap]}, landing / "landing", False)[gap]
+            skipped = _month_before_latest(sources[gap], earlier)
+            extracts[gap] = [p for p in earlier if sources[gap].period_of(p.name) != skipped] + extracts[gap]
         for name, paths in extracts.items():
             for path in paths:
                 ingest_file(ctx, contracts[name], path)
     # the unit tests run on fixtures of their own, the same on any warehouse
     run_dbt(url, "build", "--exclude", "resource_type:unit_test", target=target)
     return url
+
+
+def _month_before_latest(contract: Contract, earlier: list[Path]) -> str:
+    """The latest period of a source's files of every month before its latest (`earlier`)."""
+    return max(contract.period_of(path.name) for path in earlier)
 
 
 # the sources of one partner at a time: the housing operator's (no finance yet: no cost cell, not even an empty
@@ -244,3 +265,38 @@ def test_a_participants_month_quarantined_whole_leaves_the_month_before_current_
 
     assert _count(url, participants) == retried.rows_loaded
     assert _count(url, f"select count(*) from raw.housing_participants where batch_id <> {retried.batch_id}") == 0
+
+
+def test_a_month_a_monthly_partner_never_sent_stops_its_observation_until_it_comes(
+    three_months: Path, pg_admin_url: str, tmp_path: Path
+) -> None:
+    """The 115 / SIAO sends each month's shelter nights once (an append source): its first month (with every night
+    before it) and its latest came, the month between not. Its nights are absent, not none: the shelter data were
+    observed to the latest month's end, and a person's window running through the missing month read "no shelter
+    night" there. They are observed to the end of the first month, the shelter measures published to that day,
+    until the missing month comes: then to the latest month's end."""
+    url = _warehouse_of(three_months, pg_admin_url, ("housing_", "shelter_"), tmp_path, gap="shelter_nights")
+    shelter = load_contracts()["shelter_nights"]
+    earlier = month_extracts({shelter.name: shelter}, three_months / "landing", False)[shelter.name]
+    missing = _month_before_latest(shelter, earlier)
+    first = min(shelter.period_of(path.name) for path in earlier)
+    latest = max(shelter.period_of(path.name) for path in find_extracts(shelter, three_months / "landing"))
+    assert first < missing < latest  # the case this test is about
+    observed_to = "select observed_to from intermediate.int_sources_observed where source = 'shelter_nights'"
+    # the share of participants the shelter data link is published at their end
+    published = (
+        "select distinct period from published.indicator_values"
+        " where indicator_code = 'dq_participants_linked' and breakdown = 'shelter_nights'"
+    )
+    with psycopg.connect(url) as conn:
+        assert conn.execute(observed_to).fetchone()[0] == month_end(first)
+        assert conn.execute(published).fetchall() == [(month_end(first).isoformat(),)]
+
+    ctx = _context(three_months, url, tmp_path)
+    for path in earlier:
+        if shelter.period_of(path.name) == missing:
+            ingest_file(ctx, shelter, path)
+    run_dbt(url, "build", "--exclude", "resource_type:unit_test", target=tmp_path)
+    with psycopg.connect(url) as conn:
+        assert conn.execute(observed_to).fetchone()[0] == month_end(latest)
+        assert conn.execute(published).fetchall() == [(month_end(latest).isoformat(),)]

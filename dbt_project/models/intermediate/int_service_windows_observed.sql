@@ -1,8 +1,8 @@
 -- Whether each service source observes each person's two 12-month windows around entry whole: the window before
--- starts on or after the source's earliest event, the window after ends within its latest extract, and the person
--- was alive throughout. One not observed yet is awaited when only the latest extract falls short: a later one
--- will observe them; a person who died in a window, or whose window before starts before the source's history,
--- never will be.
+-- starts on or after the source's earliest event, the window after ends within what its extracts observe
+-- (int_sources_observed), and the person was alive throughout. One not observed yet is awaited when only that end
+-- falls short: a later extract, or a missing month sent, will observe them; a person who died in a window, or whose
+-- window before starts before the source's history, never will be.
 with windows as (
     select
         windows.*,

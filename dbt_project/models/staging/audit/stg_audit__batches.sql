@@ -6,6 +6,7 @@ select
     rows_loaded,
     rows_quarantined,
     status,
+    load_mode,
     retry_of,
     loaded_at
 from {{ source('audit', 'batches') }}
