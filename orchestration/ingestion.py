@@ -180,7 +180,10 @@ def extracts_on_time_check(contract: Contract):
                 rows = conn.execute(PERIODS_RECEIVED, (contract.name,)).fetchall()
             received = {period: (observed, quarantined) for period, observed, quarantined in rows}
         loaded = [p for p, (observed, _) in received.items() if observed]
-        late = lateness(loaded, contract.load, abord.settings().today(), contract.due_days)
+        # a month loaded whole into quarantine (not a rejected file, whose period is only its name's): an append
+        # source's first such month starts its months due, as it starts its observation (int_sources_observed)
+        quarantined = [p for p, (observed, rows) in received.items() if not observed and rows is not None]
+        late = lateness(loaded, contract.load, abord.settings().today(), contract.due_days, quarantined)
         if late is None:
             return AssetCheckResult(passed=True, description="not checked: its periods are not months")
         came = sorted(p for p, (observed, _) in received.items() if not observed)

@@ -2,7 +2,8 @@
 
 A month's extract is due its contract's `due_days` after the month ends. A snapshot source is behind when its
 latest period is older than the latest month due (each file is the whole state: a missed month is made good by the
-next); an append source also misses every month since its first that never came (each file adds its month only).
+next); an append source also misses every month since its first that never came (each file adds its month only),
+its first the first a file was loaded for, observed or not (quarantined whole, it holds every month before the next).
 A source whose periods are not month-shaped (an sql source's watermark) is not checked; a month-shaped period that
 is not a past or current month (a mistyped 2025-13, a 2052-01) counts as no month loaded, and is named.
 """
@@ -26,21 +27,33 @@ class Lateness:
     unusable: tuple[str, ...] = ()  # month-shaped periods loaded that are no past or current month
 
 
-def lateness(periods: Iterable[str], load: str, today: date, due_days: int) -> Lateness | None:
-    """The overdue months of a source that loaded `periods` (None: it loaded periods, none of them a month)."""
+def lateness(
+    periods: Iterable[str], load: str, today: date, due_days: int, unobserved: Iterable[str] = ()
+) -> Lateness | None:
+    """The overdue months of a source that loaded `periods` (None: it loaded periods, none of them a month). An
+    append source's months due start at the first it loaded, observed or not (`unobserved`: every row quarantined)."""
     periods = set(periods)
     shaped = {p for p in periods if MONTH_SHAPED.match(p)}
     if not shaped and periods:
         return None
     this_month = _index(f"{today:%Y-%m}")
-    months = sorted(_index(p) for p in shaped if 1 <= int(p[5:]) <= 12 and _index(p) <= this_month)
+    months = _past_months(shaped, this_month)
     unusable = tuple(sorted(shaped - {_label(m) for m in months}))
     due = _latest_due(today, due_days)
     if not months:
         return Lateness(None, _label(due), (), unusable)
-    since = months[0] if load == "append" else months[-1]
-    missing = tuple(_label(m) for m in range(since + 1, due + 1) if m not in months)
+    if load == "append":
+        since = min(months + _past_months(unobserved, this_month))
+    else:
+        since = months[-1]
+    missing = tuple(_label(m) for m in range(since, due + 1) if m not in months)
     return Lateness(_label(months[-1]), _label(due), missing, unusable)
+
+
+def _past_months(periods: Iterable[str], this_month: int) -> list[int]:
+    """The periods that are a month up to this one, oldest first."""
+    past = (_index(p) for p in periods if MONTH_SHAPED.match(p) and 1 <= int(p[5:]) <= 12)
+    return sorted(m for m in past if m <= this_month)
 
 
 def _latest_due(today: date, due_days: int) -> int:

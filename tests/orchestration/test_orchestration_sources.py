@@ -323,6 +323,24 @@ def test_a_month_whose_every_row_was_quarantined_is_still_overdue(housing_due: S
     assert opposed.passed and opposed.description == f"on time: latest loaded {due}, latest due {due}"
 
 
+def test_an_append_sources_first_month_quarantined_whole_is_overdue_after_a_later_month(
+    housing_due: SimpleNamespace,
+) -> None:
+    """The support contacts' first month (every contact before the next) was quarantined whole, the month after it
+    loaded: the check said 'on time' from the later month, and the warehouse observed the source from it. The first
+    month is overdue, said received, as the warehouse observes none of the source until its retry."""
+    due, before = housing_due.due, housing_due.before
+    # an impossible date, a contact of 0 minutes: the month's two rows quarantined, none loaded
+    housing_due.receive(
+        "housing_support_contacts", before, "C2;P1;31/02/2021;60;entretien\r\nC3;P1;03/02/2021;0;entretien\r\n"
+    )
+    check = housing_due.receive("housing_support_contacts", due, "C4;P1;03/02/2021;60;entretien\r\n")
+    assert not check.passed
+    assert check.description == (
+        f"1 month(s) overdue: {before} (received, all 2 row(s) quarantined) (latest loaded {due})"
+    )
+
+
 def test_a_sources_only_month_quarantined_whole_is_said_received(housing_due: SimpleNamespace) -> None:
     """The source's only file came and every row of it was quarantined: the check said 'no extract loaded yet', as
     if nothing had come, and the steward chased the partner for a month waiting in quarantine. It names the month

@@ -36,6 +36,14 @@ def test_an_append_source_also_misses_the_months_that_never_came() -> None:
     assert late == Lateness(latest="2025-11", due="2026-01", missing=("2025-10", "2025-12", "2026-01"))
 
 
+def test_an_append_sources_first_month_quarantined_whole_is_overdue_not_before_its_months() -> None:
+    """Its first month holds every event before the next: quarantined whole, it is missing, not a month before the
+    source's first (which a snapshot's, replaced by the next, is)."""
+    late = lateness(["2025-12"], "append", date(2026, 1, 31), 30, unobserved=["2025-11"])
+    assert late == Lateness(latest="2025-12", due="2025-12", missing=("2025-11",))
+    assert lateness(["2025-12"], "snapshot", date(2026, 1, 31), 30, unobserved=["2025-11"]).missing == ()
+
+
 def test_up_to_date_or_ahead_is_on_time() -> None:
     assert lateness(["2025-12"], "append", date(2026, 1, 31), 30).missing == ()
     assert lateness(["2025-12", "2026-01"], "snapshot", date(2026, 1, 31), 30).missing == ()  # sent early
