@@ -18,6 +18,7 @@ from pipelines.arrival import CHANGED, GONE, UNREADABLE, Stamps, moved_on, stamp
 from pipelines.batch_spool import BatchSpool
 from pipelines.contract import Contract
 from pipelines.key_check import adopt_key, check_key
+from pipelines.lateness import not_a_month
 from pipelines.ledger import (
     Seen,
     batch_sha256,
@@ -491,6 +492,10 @@ def ingest_extract(ctx: IngestContext, contract: Contract, extract: Extract) -> 
             if extract.period is None:
                 raise FileRejected(
                     "no_period", f"{extract.path.name}: no period in the file name (pattern {contract.period_pattern})"
+                )
+            if not_a_month(extract.period):  # loaded, it would stop every dbt build (a month 13 is no date)
+                raise FileRejected(
+                    "bad_period", f"{extract.path.name}: the period in the file name, {extract.period}, is no month"
                 )
             _read(ctx, contract, extract, batch)
             if batch.rows_read == 0 and contract.load == "snapshot":

@@ -50,9 +50,14 @@ def lateness(
     return Lateness(_label(months[-1]), _label(due), missing, unusable)
 
 
+def not_a_month(period: str) -> bool:
+    """A month-shaped period whose month is no month (2025-13, 2025-00): a mistyped file name."""
+    return bool(MONTH_SHAPED.match(period)) and not 1 <= int(period[5:]) <= 12
+
+
 def _past_months(periods: Iterable[str], this_month: int) -> list[int]:
     """The periods that are a month up to this one, oldest first."""
-    past = (_index(p) for p in periods if MONTH_SHAPED.match(p) and 1 <= int(p[5:]) <= 12)
+    past = (_index(p) for p in periods if MONTH_SHAPED.match(p) and not not_a_month(p))
     return sorted(m for m in past if m <= this_month)
 
 

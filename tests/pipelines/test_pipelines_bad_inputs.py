@@ -267,6 +267,14 @@ CASES = {
     "no period in the file name": Case(
         "housing_tenancies", tenancies(), "no_period", "no period in the file name", file_name="tenancies.csv"
     ),
+    # loaded, its month 13 stopped every dbt build (int_sources_observed takes a period for a date)
+    "a month 13 in the file name": Case(
+        "housing_tenancies",
+        tenancies(rows=TENANCY_ROWS[:2]),
+        "bad_period",
+        "tenancies_2025-13.csv: the period in the file name, 2025-13, is no month",
+        file_name="tenancies_2025-13.csv",
+    ),
     # --- single rows cannot be read: quarantined, the rest loads
     "a row with a field too many": Case(
         "housing_tenancies", tenancies(rows=_swap(TENANCY_ROWS, 1, TENANCY_ROWS[1] + ";x")), rows={2: "field_count"}
