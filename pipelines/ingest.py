@@ -18,7 +18,7 @@ from pipelines.arrival import CHANGED, GONE, UNREADABLE, Stamps, moved_on, stamp
 from pipelines.batch_spool import BatchSpool
 from pipelines.contract import Contract
 from pipelines.key_check import adopt_key, check_key
-from pipelines.lateness import not_a_month
+from pipelines.lateness import after_this_month, not_a_month
 from pipelines.ledger import (
     Seen,
     batch_sha256,
@@ -489,14 +489,7 @@ def ingest_extract(ctx: IngestContext, contract: Contract, extract: Extract) -> 
     batch = _ReadBatch(BatchSpool(ctx.quarantine_dir, contract.is_person_level), quarantine)
     try:
         try:
-            if extract.period is None:
-                raise FileRejected(
-                    "no_period", f"{extract.path.name}: no period in the file name (pattern {contract.period_pattern})"
-                )
-            if not_a_month(extract.period):  # loaded, it would stop every dbt build (a month 13 is no date)
-                raise FileRejected(
-                    "bad_period", f"{extract.path.name}: the period in the file name, {extract.period}, is no month"
-                )
+            _check_period(contract, extract, ctx.today)
             _read(ctx, contract, extract, batch)
             if batch.rows_read == 0 and contract.load == "snapshot":
                 raise FileRejected("no_rows", f"{extract.path.name}: a header but no rows (it would empty the period)")
@@ -539,6 +532,22 @@ def ingest_extract(ctx: IngestContext, contract: Contract, extract: Extract) -> 
         summary.rows_quarantined,
     )
     return summary
+
+
+def _check_period(contract: Contract, extract: Extract, today: date) -> None:
+    """A file whose name gives it no usable period is refused whole (a retry's period is its batch's)."""
+    name, period = extract.path.name, extract.period
+    if period is None:
+        raise FileRejected("no_period", f"{name}: no period in the file name (pattern {contract.period_pattern})")
+    if not_a_month(period):  # loaded, it would stop every dbt build (a month 13 is no date)
+        raise FileRejected("bad_period", f"{name}: the period in the file name, {period}, is no month")
+    # Loaded, a month to come would be a snapshot source's current period until it comes: every month sent meanwhile
+    # outdated on arrival, and the source observed to its end (int_sources_observed) with no event after the file's
+    if after_this_month(period, today):
+        raise FileRejected(
+            "future_period",
+            f"{name}: the period in the file name, {period}, is after the current month, {today:%Y-%m}",
+        )
 
 
 def _stamped(extract: Extract) -> tuple[Stamps, str]:

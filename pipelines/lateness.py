@@ -5,7 +5,8 @@ latest period is older than the latest month due (each file is the whole state: 
 next); an append source also misses every month since its first that never came (each file adds its month only),
 its first the first a file was loaded for, observed or not (quarantined whole, it holds every month before the next).
 A source whose periods are not month-shaped (an sql source's watermark) is not checked; a month-shaped period that
-is not a past or current month (a mistyped 2025-13, a 2052-01) counts as no month loaded, and is named.
+is not a past or current month (a mistyped 2025-13, a 2052-01: loaded before ingestion refused them) counts as no
+month loaded, and is named.
 """
 
 from __future__ import annotations
@@ -36,14 +37,13 @@ def lateness(
     shaped = {p for p in periods if MONTH_SHAPED.match(p)}
     if not shaped and periods:
         return None
-    this_month = _index(f"{today:%Y-%m}")
-    months = _past_months(shaped, this_month)
+    months = _past_months(shaped, today)
     unusable = tuple(sorted(shaped - {_label(m) for m in months}))
     due = _latest_due(today, due_days)
     if not months:
         return Lateness(None, _label(due), (), unusable)
     if load == "append":
-        since = min(months + _past_months(unobserved, this_month))
+        since = min(months + _past_months(unobserved, today))
     else:
         since = months[-1]
     missing = tuple(_label(m) for m in range(since, due + 1) if m not in months)
@@ -55,10 +55,15 @@ def not_a_month(period: str) -> bool:
     return bool(MONTH_SHAPED.match(period)) and not 1 <= int(period[5:]) <= 12
 
 
-def _past_months(periods: Iterable[str], this_month: int) -> list[int]:
-    """The periods that are a month up to this one, oldest first."""
-    past = (_index(p) for p in periods if MONTH_SHAPED.match(p) and not not_a_month(p))
-    return sorted(m for m in past if m <= this_month)
+def after_this_month(period: str, today: date) -> bool:
+    """A month-shaped period after today's month (2052-01 for 2025-01): a mistyped year, or a partner's clock ahead."""
+    return bool(MONTH_SHAPED.match(period)) and period > f"{today:%Y-%m}"
+
+
+def _past_months(periods: Iterable[str], today: date) -> list[int]:
+    """The periods that are a month up to today's, oldest first."""
+    usable = (p for p in periods if MONTH_SHAPED.match(p) and not not_a_month(p) and not after_this_month(p, today))
+    return sorted(_index(p) for p in usable)
 
 
 def _latest_due(today: date, due_days: int) -> int:

@@ -275,6 +275,15 @@ CASES = {
         "tenancies_2025-13.csv: the period in the file name, 2025-13, is no month",
         file_name="tenancies_2025-13.csv",
     ),
+    # loaded, a month to come (2052-01 for 2025-01) became the current period: every month sent until then outdated
+    # on arrival, and the source observed to its end; the month after today's is the nearest such typo
+    "a month to come in the file name": Case(
+        "housing_tenancies",
+        tenancies(rows=TENANCY_ROWS[1:]),
+        "future_period",
+        "tenancies_2026-02.csv: the period in the file name, 2026-02, is after the current month, 2026-01",
+        file_name="tenancies_2026-02.csv",
+    ),
     # --- single rows cannot be read: quarantined, the rest loads
     "a row with a field too many": Case(
         "housing_tenancies", tenancies(rows=_swap(TENANCY_ROWS, 1, TENANCY_ROWS[1] + ";x")), rows={2: "field_count"}
@@ -640,6 +649,13 @@ def test_each_bad_extract_gets_its_error_and_the_rows_balance(ctx: IngestContext
         assert all(case.rows[int(line["source_row"])] in line["reason_code"].split("; ") for line in lines)
     else:
         assert not quarantine_file.exists()
+
+
+def test_a_file_for_the_current_month_loads(ctx: IngestContext, tmp_path: Path) -> None:
+    """The month the load runs in is no month to come: its extract, sent on its last day or early, loads."""
+    path = tmp_path / f"tenancies_{TODAY:%Y-%m}.csv"
+    path.write_bytes(tenancies())
+    assert ingest_file(ctx, CONTRACTS["housing_tenancies"], path).status == "loaded"
 
 
 def test_one_row_with_two_problems_has_both_reasons(ctx: IngestContext, tmp_path: Path) -> None:

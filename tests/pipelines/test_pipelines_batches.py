@@ -672,6 +672,24 @@ def test_a_rejected_re_send_leaves_the_loaded_batch_s_rows_to_fix_retriable(ctx,
     ]
 
 
+def test_a_retry_of_a_month_to_come_is_rejected_as_its_file_would_be(make_ingest_context, tmp_path: Path) -> None:
+    # A month to come loaded under a clock ahead (or before such files were refused) has a row to fix: retried, it
+    # would add to that period as the file would have, so it is rejected whole, its row kept to fix.
+    ahead = make_ingest_context(lambda: None, date(2052, 1, 15))
+    first = ingest_file(ahead, TENANCIES, _write(tmp_path, "2052-01", _rows("B1", bad="B2")))
+    quarantine = quarantine_path(ahead.quarantine_dir, "housing_tenancies", "tenancies_2052-01.csv")
+    _fix_first_row(quarantine, date_debut="28/02/2021")
+
+    retried = retry_quarantine(make_ingest_context(lambda: None, date(2026, 1, 15)), quarantine)
+
+    assert retried.status == "rejected"
+    assert "the period in the file name, 2052-01, is after the current month, 2026-01" in retried.message
+    assert _query(ahead.url, "select count(*) from raw.housing_tenancies") == [(first.rows_loaded,)]
+    assert _balances(ahead.url) == []
+    with quarantine.open(encoding="utf-8", newline="") as handle:
+        assert [line["date_debut"] for line in csv.DictReader(handle)] == ["28/02/2021"]
+
+
 def _fix_first_row(quarantine: Path, **values: str) -> None:
     """The steward fixes the first rejected row of a quarantine file, not the others."""
     with quarantine.open(encoding="utf-8", newline="") as handle:
