@@ -767,7 +767,7 @@ def _purge_other_quarantine(cur, ctx: IngestContext, extract: Extract, batch: _R
 def _seen(conn: psycopg.Connection, contract: Contract, extract: Extract, sha: str) -> Seen | None:
     """The ledger's answer, but a file refused for keeping too few rows of its period is read again when the steward
     says it replaces them; rejected for another reason, it would be again: it is already_rejected."""
-    seen = seen_before(conn, contract, sha, extract.retry_of)
+    seen = seen_before(conn, contract, sha, extract.path.name, extract.retry_of)
     forced = seen and seen.reason == "shrinks_period" and extract.shrink_allowed
     return None if forced else seen
 

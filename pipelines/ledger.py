@@ -134,11 +134,18 @@ class Seen:
     reason: str | None = None  # already_rejected: the rejection's reason code
 
 
-def seen_before(conn: psycopg.Connection, contract: Contract, sha: str, retry_of: int | None = None) -> Seen | None:
+# A file rejected for the period its name gives (ingest._check_period) is not rejected for its bytes: renamed (the
+# steward's fix of a typo), the same bytes are read again
+NAME_REASONS = frozenset({"no_period", "bad_period", "future_period"})
+
+
+def seen_before(
+    conn: psycopg.Connection, contract: Contract, sha: str, name: str, retry_of: int | None = None
+) -> Seen | None:
     """`already_loaded` when this file was loaded (even if since replaced); `already_rejected` when it was
-    rejected under this same contract; None when it is to be read. The message names the earlier batch. A retry's
-    file (`retry_of` its batch) is seen only as a retry of the same batch: the same fix of a re-sent month's
-    quarantine file is not the retry it replaced."""
+    rejected under this same contract (for its period, under this same `name`); None when it is to be read. The
+    message names the earlier batch. A retry's file (`retry_of` its batch) is seen only as a retry of the same batch:
+    the same fix of a re-sent month's quarantine file is not the retry it replaced."""
     rows = conn.execute(
         "select b.batch_id, b.status, b.contract_sha256, b.file_name, b.replaced_by, b.outdated_by, r.reason_code"
         " from audit.batches as b left join audit.rejections as r on r.batch_id = b.batch_id and b.status = 'rejected'"
@@ -155,7 +162,7 @@ def seen_before(conn: psycopg.Connection, contract: Contract, sha: str, retry_of
                 since = ""
             return Seen("already_loaded", batch_id, f"the same bytes as batch {batch_id} ({file_name}{since})")
     for batch_id, _, fingerprint, file_name, _, _, reason in rows:
-        if fingerprint == contract_fingerprint(contract):
+        if fingerprint == contract_fingerprint(contract) and (reason not in NAME_REASONS or file_name == name):
             return Seen(
                 "already_rejected",
                 batch_id,

@@ -687,6 +687,20 @@ def test_a_rejected_file_is_not_recorded_twice_until_its_contract_changes(ctx: I
     assert ingest_file(ctx, fixed, path).status == "loaded"
 
 
+@pytest.mark.parametrize(
+    "name", ["no period in the file name", "a month 13 in the file name", "a month to come in the file name"]
+)
+def test_a_file_rejected_for_its_name_loads_once_renamed(ctx: IngestContext, tmp_path: Path, name: str) -> None:
+    """Renaming is the fix of a misnamed file: its bytes unchanged, it is no file already rejected."""
+    case = CASES[name]
+    path = tmp_path / case.file_name
+    path.write_bytes(case.content)
+    assert ingest_file(ctx, CONTRACTS[case.source], path).status == "rejected"
+    assert ingest_file(ctx, CONTRACTS[case.source], path).status == "already_rejected"
+    renamed = path.rename(tmp_path / FILE_NAMES[case.source])
+    assert ingest_file(ctx, CONTRACTS[case.source], renamed).status == "loaded"
+
+
 def test_windows_1252_characters_load_as_themselves(ctx: IngestContext, tmp_path: Path) -> None:
     """’, œ and € are Windows-1252 bytes 0x92, 0x9C and 0x80: read as latin-1 they became C1 control characters."""
     rows = [TENANCY_ROWS[0].replace("Saint-Étienne", "L’Isle-d’Abeau"), TENANCY_ROWS[1].replace("Lyon", "Sœur € Cœur")]
