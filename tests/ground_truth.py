@@ -394,7 +394,8 @@ def _contributions(truth: Truth) -> tuple[list[tuple], list[tuple], list[tuple]]
             ("housing_days_stably_housed_share", q, p.person, p.site, stable[q], observed)
             for q, observed in _by_quarter(range(p.entry.toordinal(), until.toordinal())).items()
         ]
-        if moves:  # returns after the person's first move on
+        # returns after the person's first move on, if the shelter data observe its exit day (day 0 of its windows)
+        if moves and moves[0][0] >= observed_from["shelter_nights"]:
             moved_on, returned_on = moves[0]
             to_return = (returned_on - moved_on).days if returned_on else None
             for first_day, last_day in RETURN_WINDOWS:

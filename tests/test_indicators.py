@@ -12,7 +12,8 @@ from __future__ import annotations
 import csv
 import re
 from collections import defaultdict
-from datetime import date
+from collections.abc import Callable
+from datetime import date, datetime
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -27,6 +28,8 @@ from pseudonymisation.link_keys import record_key
 from tests.conftest import create_database
 from tests.ground_truth import (
     DAYS_PER_YEAR,
+    EVENT_SOURCES,
+    RETURN_WINDOWS,
     SEEDS_DIR,
     VALUE_SCALE,
     IndicatorCell,
@@ -96,11 +99,18 @@ def _linkage(url: str, data: Path, key_file: Path) -> dict[tuple[str, str], str]
 
 
 def _build(
-    tmp_path: Path, pg_admin_url: str, persons: int, seed: int, as_of: date = DEFAULT_AS_OF
+    tmp_path: Path,
+    pg_admin_url: str,
+    persons: int,
+    seed: int,
+    as_of: date = DEFAULT_AS_OF,
+    edit: Callable[[Path], None] | None = None,
 ) -> tuple[Path, str, Settings]:
-    """Sample extracts of `persons` persons up to `as_of`, ingested and modelled by the refresh job on a new
-    database."""
+    """Sample extracts of `persons` persons up to `as_of` (changed by `edit` first, given the data folder),
+    ingested and modelled by the refresh job on a new database."""
     generate(tmp_path, persons=persons, seed=seed, as_of=as_of)
+    if edit is not None:
+        edit(tmp_path)
     new_key(tmp_path / "abord.key")
     url = create_database(pg_admin_url)
     with pytest.MonkeyPatch.context() as patch:
@@ -475,3 +485,50 @@ def test_a_clause_read_before_its_years_entrants_are_all_measured_has_no_payment
     assert not problems, f"{len(problems)} cells differ, e.g. {problems[:5]}"
     published = _published_cells(url)
     assert not {key for key in provisional if ("pfp_payment_due", *key) in published}
+
+
+def _shelter_history_from_the_median_move_on(data: Path) -> None:
+    """The 115 / SIAO's extract without the nights before the median day people moved on to permanent housing (in
+    the generator's truth): a partner whose history starts after the programme's, and after half its moves on."""
+    with (data / "ground_truth" / "tenancies.csv").open(encoding="utf-8") as handle:
+        exits = sorted(row["end_date"] for row in csv.DictReader(handle) if row["exit_reason"] == "logement_autonome")
+    history_from = date.fromisoformat(exits[len(exits) // 2])
+    (path,) = (data / "landing").glob(EVENT_SOURCES["shelter_nights"][0])
+    header, *lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    night = header.rstrip("\r\n").split(";").index("date_nuitee")
+
+    def before(line: str) -> bool:
+        try:
+            return datetime.strptime(line.split(";")[night], "%d/%m/%Y").date() < history_from
+        except ValueError:  # no date ("hier"): a row the pipeline quarantines, kept as the partner sent it
+            return False
+
+    path.write_text(header + "".join(line for line in lines if not before(line)), encoding="utf-8")
+
+
+def test_returns_follow_no_move_dated_before_the_shelter_history(
+    tmp_path_factory: pytest.TempPathFactory, pg_admin_url: str
+) -> None:
+    """The 115 / SIAO's history starts after half the moves on to permanent housing. A move before it has no
+    return window: the shelter data never saw its first days, which would read as no return (the old SQL counted
+    such moves, the returns looking better than they were for the early cohorts). The returns to homelessness
+    match the truth, which follows only the moves from the shelter's earliest night on."""
+    data, url, settings = _build(
+        tmp_path_factory.mktemp("indicators_late_shelter"),
+        pg_admin_url,
+        PERSONS,
+        SEEDS[0],
+        edit=_shelter_history_from_the_median_move_on,
+    )
+    unobserved = (
+        "select count(*) from intermediate.int_participants_moved_on as moves"
+        " inner join intermediate.int_sources_observed as shelter on shelter.source = 'shelter_nights'"
+        " where moves.move_rank = 1 and moves.exit_date < shelter.observed_from"
+    )
+    assert _query(url, unobserved)[0][0] > 0  # the case this test is about
+    truth = indicator_cells(data, _linkage(url, data, settings.key_file))
+    returns = {key: cell for key, cell in truth.items() if key[0].startswith("housing_returns_")}
+    assert {key[0] for key in returns} == {f"housing_returns_homelessness_{a}_{b}d" for a, b in RETURN_WINDOWS}
+    cells = {key: cell for key, cell in _cells(url).items() if key[0].startswith("housing_returns_")}
+    problems = _differences(returns, cells)
+    assert not problems, f"{len(problems)} cells differ, e.g. {problems[:5]}"

@@ -6,7 +6,11 @@
 -- ending in it counts. Before a first shelter extract is loaded, a return to the street is seen nowhere: no move
 -- is followed (no row), rather than every one counted as no return. A move dated after that end (a tenancies file
 -- ahead of the participants or shelter file) is not observed yet: no row, as fct_housing_tenure censors such an
--- exit, rather than one observed a negative number of days.
+-- exit, rather than one observed a negative number of days. A move is followed only from an exit day the shelter
+-- data observe (on or after their earliest night, as int_service_windows_observed starts a window): a return
+-- window counts from that day (day 0), and one starting before the shelter's history (a partner whose first
+-- extract starts after the programme did) would read its unseen part as no return. Such a move is never
+-- observed: no row, as before a first shelter extract.
 with moves as (
     select * from {{ ref('int_participants_moved_on') }}
     where move_rank = 1
@@ -18,6 +22,11 @@ entries as (
 
 observation as (
     {{ observation_end_of(['shelter_nights']) }}
+),
+
+shelter as (
+    select observed_from from {{ ref('int_sources_observed') }}
+    where source = 'shelter_nights'
 )
 
 select
@@ -31,3 +40,4 @@ select
 from moves
 inner join entries on moves.person_key = entries.person_key
 inner join observation on moves.exit_date <= observation.observation_end
+inner join shelter on moves.exit_date >= shelter.observed_from
