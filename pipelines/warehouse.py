@@ -42,6 +42,24 @@ create sequence if not exists raw.row_versions;
 -- empties its source's log (dbt_project/macros/incremental_append.sql). A null version opens a source's log: the
 -- rows that left before it went unrecorded.
 create table if not exists raw.departures (source text not null, row_version bigint);
+-- The persons whose staged rows changed, logged by the staging models of the sources some mart refreshes person
+-- by person: each person and the days of each row a build inserted or deleted (last_day null: still running), or
+-- a null person for every person (a table staged whole). Each such mart reads the log from where it last read
+-- (person_change_readers), recomputes the persons whose changed days fall in what it counts of them, and deletes
+-- what every reader of the source has read (dbt_project/macros/person_changes.sql).
+create table if not exists raw.person_changes (
+    change_id bigint generated always as identity,
+    source text not null,
+    person_key text,
+    first_day date,
+    last_day date
+);
+create table if not exists raw.person_change_readers (
+    model text not null,
+    source text not null,
+    change_id bigint not null,
+    primary key (model, source)
+);
 do $ddl$ begin
     if to_regprocedure('raw.new_row_version()') is null then
         create function raw.new_row_version() returns trigger language plpgsql as $fn$

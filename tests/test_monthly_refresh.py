@@ -21,6 +21,7 @@ from pipelines.ingest import ingest_file
 from pipelines.pipeline import ensure_raw_tables, ingest_context
 from pipelines.sample.generate import generate
 from pipelines.settings import PROJECT_ROOT, Settings
+from pipelines.warehouse import DBT_BUILD
 from pseudonymisation.keys import new_key
 from pseudonymisation.link_keys import record_key
 from tests.conftest import create_database
@@ -28,9 +29,9 @@ from tests.warehouse_steps import month_extracts, run_dbt
 
 PERSONS = 150
 MODELS_DIR = PROJECT_ROOT / "dbt_project" / "models"
-INCREMENTAL = sorted(
+INCREMENTAL_STAGING = sorted(
     path.stem
-    for path in MODELS_DIR.rglob("*.sql")
+    for path in (MODELS_DIR / "staging").rglob("*.sql")
     if re.search(r"materialized\s*=\s*'incremental'", path.read_text(encoding="utf-8"))
 )
 
@@ -46,14 +47,17 @@ def _tables(url: str, schemas: tuple[str, ...]) -> list[str]:
 
 
 def _differences(url: str, tables: list[str]) -> dict[str, int]:
-    """Rows each table holds that its copy in schema `kept` lacks, or the reverse (duplicates counted)."""
+    """Rows each table holds that its copy in schema `kept` lacks, or the reverse (duplicates counted), column by
+    column whatever their order (a table upgraded in place gains its new columns last)."""
     found = {}
     with psycopg.connect(url) as conn:
         for table in tables:
             kept = "kept." + table.replace(".", "__")
+            columns = ", ".join(c.name for c in conn.execute(f"select * from {kept} limit 0").description)
+            here, there = f"select {columns} from {table}", f"select {columns} from {kept}"
             sql = (
-                f"select (select count(*) from (select * from {table} except all select * from {kept}) a)"
-                f" + (select count(*) from (select * from {kept} except all select * from {table}) b)"
+                f"select (select count(*) from ({here} except all {there}) a)"
+                f" + (select count(*) from ({there} except all {here}) b)"
             )
             found[table] = conn.execute(sql).fetchone()[0]
     return found
@@ -93,7 +97,8 @@ def _assert_refresh_equals_rebuild(url: str) -> None:
 
 
 def test_the_large_event_tables_are_incremental() -> None:
-    assert {"stg_shelter__nights", "stg_housing__support_contacts", "stg_health__encounters"} <= set(INCREMENTAL)
+    large = {"stg_shelter__nights", "stg_housing__support_contacts", "stg_health__encounters"}
+    assert large <= set(INCREMENTAL_STAGING)
 
 
 def test_a_new_month_refreshes_to_what_a_full_rebuild_gives(warehouse) -> None:
@@ -197,7 +202,8 @@ def test_an_erased_person_leaves_every_model_at_the_next_incremental_refresh(war
             assert forget(cur, keys, person_tables, requested=1).persons == 1
     run_dbt(url, "build")
     with psycopg.connect(url) as conn:
-        for table in _tables(url, ("staging", "intermediate", "marts")):
+        # and the log of changed persons the build read (the marts refreshed person by person)
+        for table in [*_tables(url, ("staging", "intermediate", "marts")), "raw.person_changes"]:
             columns = {c.name for c in conn.execute(f"select * from {table} limit 0").description}
             if "person_key" in columns:
                 hits = conn.execute(f"select count(*) from {table} where person_key = %s", (person,)).fetchone()[0]
@@ -280,9 +286,9 @@ def test_a_staging_table_emptied_by_a_crash_restages_itself_at_the_next_refresh(
         persistence = conn.execute(
             "select relname, relpersistence from pg_class"
             " where relnamespace = 'staging'::regnamespace and relname = any(%s)",
-            (INCREMENTAL,),
+            (INCREMENTAL_STAGING,),
         ).fetchall()
-        assert dict(persistence) == dict.fromkeys(INCREMENTAL, "u")
+        assert dict(persistence) == dict.fromkeys(INCREMENTAL_STAGING, "u")
         conn.execute("truncate staging.stg_shelter__nights")
     run_dbt(url, "build", "--select", "stg_shelter__nights")
     with psycopg.connect(url) as conn:
@@ -337,27 +343,28 @@ def test_a_record_whose_reference_is_rewritten_leaves_under_its_old_one(warehous
     assert staged == current
 
 
+def _counters(url: str, sql: str) -> tuple[int, ...]:
+    """PostgreSQL's counters `sql` reads, once dbt's sessions have ended (a session reports them as it ends)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        sessions = (
+            "select count(*) from pg_stat_activity where datname = current_database()"
+            " and backend_type = 'client backend' and pid <> pg_backend_pid()"
+        )
+        while conn.execute(sessions).fetchone()[0]:
+            time.sleep(0.1)
+        return conn.execute(sql).fetchone()
+
+
 def _refresh_cost(url: str) -> tuple[int, int, int]:
-    """Rows a refresh of stg_shelter__nights reads from its source (table and indexes), inserts and deletes:
-    PostgreSQL's counters, which a session reports as it ends."""
-
-    def counters() -> tuple[int, int, int]:
-        with psycopg.connect(url, autocommit=True) as conn:
-            sessions = (
-                "select count(*) from pg_stat_activity where datname = current_database()"
-                " and backend_type = 'client backend' and pid <> pg_backend_pid()"
-            )
-            while conn.execute(sessions).fetchone()[0]:  # dbt's, ending
-                time.sleep(0.1)
-            return conn.execute(
-                "select t.seq_tup_read + (select sum(idx_tup_read) from pg_stat_user_indexes where relid = t.relid),"
-                " s.n_tup_ins, s.n_tup_del from pg_stat_user_tables as t, pg_stat_user_tables as s"
-                " where t.relid = 'raw.shelter_nights'::regclass and s.relid = 'staging.stg_shelter__nights'::regclass"
-            ).fetchone()
-
-    before = counters()
+    """Rows a refresh of stg_shelter__nights reads from its source (table and indexes), inserts and deletes."""
+    sql = (
+        "select t.seq_tup_read + (select sum(idx_tup_read) from pg_stat_user_indexes where relid = t.relid),"
+        " s.n_tup_ins, s.n_tup_del from pg_stat_user_tables as t, pg_stat_user_tables as s"
+        " where t.relid = 'raw.shelter_nights'::regclass and s.relid = 'staging.stg_shelter__nights'::regclass"
+    )
+    before = _counters(url, sql)
     run_dbt(url, "run", "--select", "stg_shelter__nights")
-    return tuple(now - then for now, then in zip(counters(), before, strict=True))
+    return tuple(now - then for now, then in zip(_counters(url, sql), before, strict=True))
 
 
 def test_a_refresh_costs_what_changed_not_what_the_table_holds(warehouse) -> None:
@@ -400,3 +407,48 @@ def test_a_staging_table_built_before_the_departures_log_matches_its_source_at_t
     run_dbt(url, "run", "--select", "stg_shelter__nights")
     staged, current = _current_refs(url)
     assert staged == current
+
+
+def _service_use_rewritten(url: str) -> tuple[int, int]:
+    """Rows a build inserts into and deletes from fct_service_use."""
+    sql = "select n_tup_ins, n_tup_del from pg_stat_user_tables where relid = 'marts.fct_service_use'::regclass"
+    before = _counters(url, sql)
+    run_dbt(url, *DBT_BUILD)
+    return tuple(now - then for now, then in zip(_counters(url, sql), before, strict=True))
+
+
+def test_a_refresh_recomputes_the_service_use_of_the_persons_whose_events_changed_alone(warehouse) -> None:
+    """With nothing new no row of fct_service_use is rewritten; a custody withdrawn from the justice snapshot, or
+    a shelter night from its month, rewrites that person's rows alone; a mart with no record of what it read (a
+    warehouse upgraded) recomputes every person once. Each time it is what a full rebuild gives, and the log of
+    changed persons is left empty."""
+    url = warehouse.url
+    run_dbt(url, *DBT_BUILD)  # what the tests before left to refresh
+    assert _service_use_rewritten(url) == (0, 0)
+    withdrawals = {
+        "justice_events": "select event_ref, start_date from staging.stg_justice__events"
+        " where person_key = %s and event_type = 'garde_a_vue'",
+        "shelter_nights": "select night_ref, night_date from staging.stg_shelter__nights where person_key = %s",
+    }
+    for source, events in withdrawals.items():
+        with psycopg.connect(url) as conn:
+            person, ref, rows = next(
+                (person, ref, rows)
+                for person, start, end, rows in conn.execute(
+                    "select person_key, min(window_start), max(window_end),"
+                    " (select count(*) from marts.fct_service_use as held where held.person_key = use.person_key)"
+                    " from marts.fct_service_use as use where source = %s group by person_key order by person_key",
+                    (source,),
+                )
+                for ref, day in conn.execute(events, (person,)).fetchall()
+                if start <= day < end
+            )
+            conn.execute(f"delete from raw.{source} where record_ref = %s", (ref,))
+        assert _service_use_rewritten(url) == (rows, rows), source
+    with psycopg.connect(url) as conn:
+        conn.execute("delete from raw.person_change_readers where model = 'fct_service_use'")
+        (held,) = conn.execute("select count(*) from marts.fct_service_use").fetchone()
+    assert _service_use_rewritten(url) == (held, held)
+    _assert_refresh_equals_rebuild(url)
+    with psycopg.connect(url) as conn:
+        assert conn.execute("select count(*) from raw.person_changes").fetchone() == (0,)

@@ -62,7 +62,8 @@
    one and is among the rows this build reads. Every build empties its source's log, having accounted for all of
    it. A log that opened since the table was built (a warehouse upgraded) cannot tell which rows left: the staged
    rows are then matched against the current rows by key, once, and those rewritten since are taken out to be
-   staged again; a table without versions is staged again whole. #}
+   staged again; a table without versions is staged again whole. The persons of the rows deleted are logged for
+   the marts refreshed person by person, every person when the table is staged whole (macros/person_changes.sql). #}
 {% macro remove_departed_rows() -%}
     {%- if not execute %}{{ return('') }}{% endif %}
     {%- set partner, source_name = config.get('meta')['raw_source'] %}
@@ -72,17 +73,24 @@
     begin
     {%- if is_incremental() and last_built_row_version() > 0 %}
         if exists (select from {{ departed }} where row_version is null) then
+            {% call delete_logging_persons() -%}
             delete from {{ this }} as staged
             where not exists (
                 select from ({{ latest_batch_rows(partner, source_name) }}) as current_rows
                 where current_rows.record_ref = staged.{{ key }}
             )
-            or staged.{{ key }} in (select record_ref from ({{ rows_since_last_build(partner, source_name) }}) as new_rows);
+            or staged.{{ key }} in (select record_ref from ({{ rows_since_last_build(partner, source_name) }}) as new_rows)
+            {%- endcall %};
         else  {# an array: the row_version index, whatever the statistics of a log emptied every build say #}
-            delete from {{ this }} where row_version = any(array(select row_version from {{ departed }}));
+            {% call delete_logging_persons() -%}
+            delete from {{ this }} where row_version = any(array(select row_version from {{ departed }}))
+            {%- endcall %};
         end if;
-    {%- elif is_incremental() %}
+    {%- else %}
+        {%- if is_incremental() %}
         delete from {{ this }};
+        {%- endif %}
+        {{ log_every_person_changed(source_name) }}
     {%- endif %}
         delete from raw.departures where source = '{{ source_name }}';
     end
@@ -104,6 +112,7 @@
     begin
         insert into {{ arg_dict['target_relation'] }} ({{ columns }})
         select {{ columns }} from {{ arg_dict['temp_relation'] }};
+        {{ log_inserted_persons(arg_dict['temp_relation']) }}
     exception when unique_violation then
         select new_raw.batch_id as new_batch, other_raw.batch_id as other_batch into twice
         from {{ arg_dict['temp_relation'] }} as new_rows

@@ -1,3 +1,16 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='sync_all_columns',
+    meta={'person_change_sources': ['health_encounters', 'justice_events', 'shelter_nights']},
+    pre_hook="{{ delete_changed_persons(
+        ref('int_service_windows_eligible'),
+        ['person_key', 'site', 'entry_cohort', 'source', 'window_name', 'window_start', 'window_end'],
+        span=['window_start', 'window_end'],
+    ) }}",
+    post_hook="{{ mark_person_changes_read() }}",
+) }}
+
 -- Health, justice and emergency shelter use of each person in the 12 months before entry and the 12 months after, one row per
 -- person, window and measure, for people the source observes over both whole windows (int_service_windows_observed:
 -- the window before starts on or after the source's earliest event, the window after ends within its latest
@@ -5,13 +18,17 @@
 -- Counts take events starting inside the window; days take the nights between admission (or incarceration) and
 -- discharge (or release) that fall inside the window, each night counted once when episodes overlap. An
 -- incarceration without an end is still running. Shelter nights count distinct nights.
+-- A refresh recomputes only the persons whose events or windows changed since (macros/person_changes.sql): a
+-- person's use is final once the source observes both windows, until a partner corrects their events.
 with windows as (
     select * from {{ ref('int_participants_windowed') }}
+    {%- if is_incremental() %}
+    where person_key in (select person_key from {{ changed_persons() }})
+    {%- endif %}
 ),
 
 eligible as (
-    select person_key, source from {{ ref('int_service_windows_observed') }}
-    where is_observed
+    select * from {{ ref('int_service_windows_eligible') }}
 ),
 
 encounters as (
@@ -161,6 +178,11 @@ select
     amounts.source,
     amounts.measure,
     amounts.window_name,
+    eligible.window_start,
+    eligible.window_end,
     coalesce(amounts.amount, 0)::integer as amount
 from amounts
-inner join eligible on amounts.person_key = eligible.person_key and amounts.source = eligible.source
+inner join eligible
+    on amounts.person_key = eligible.person_key
+    and amounts.source = eligible.source
+    and amounts.window_name = eligible.window_name

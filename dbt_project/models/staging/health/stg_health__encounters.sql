@@ -1,9 +1,10 @@
+{#- Logs the persons whose encounters change, for fct_service_use (macros/person_changes.sql). #}
 {{ config(
     materialized='incremental',
     unique_key='encounter_ref',
     incremental_strategy='insert_new',
     unlogged=True,
-    meta={'raw_source': ['health', 'health_encounters']},
+    meta={'raw_source': ['health', 'health_encounters'], 'logs_person_changes': ['admission_date', 'discharge_date']},
     on_schema_change='sync_all_columns',
     pre_hook=[
         "{{ hold_source_still() }}",

@@ -1,3 +1,10 @@
+{#- A snapshot: rebuilt whole each build, logging the persons whose events changed for fct_service_use. #}
+{{ config(
+    meta={'raw_source': ['justice', 'justice_events'], 'logs_person_changes': ['start_date', 'end_date']},
+    pre_hook="{{ remember_rows(['event_ref', 'event_type', 'start_date', 'end_date']) }}",
+    post_hook="{{ log_changed_rows(['event_ref', 'event_type', 'start_date', 'end_date']) }}",
+) }}
+
 with source as (
     {{ latest_batch_rows('justice', 'justice_events') }}
 )

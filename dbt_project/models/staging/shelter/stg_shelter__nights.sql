@@ -1,9 +1,10 @@
+{#- Logs the persons whose nights change, for fct_service_use (macros/person_changes.sql). #}
 {{ config(
     materialized='incremental',
     unique_key='night_ref',
     incremental_strategy='insert_new',
     unlogged=True,
-    meta={'raw_source': ['shelter', 'shelter_nights']},
+    meta={'raw_source': ['shelter', 'shelter_nights'], 'logs_person_changes': ['night_date', 'night_date']},
     on_schema_change='sync_all_columns',
     pre_hook=[
         "{{ hold_source_still() }}",

@@ -1,0 +1,176 @@
+{#
+  Marts refreshed person by person. A month's extracts change the events of a few persons, and most of a person
+  level mart's rows (a person's use of services in the year before and after entry) stay as they were; rebuilding
+  it whole every month made a refresh cost as much as a full build. Such a mart recomputes only the persons whose
+  inputs changed since it was last built:
+  - the persons with a staged event changed within the days the mart counts of them: the staging models of its
+    sources (meta `logs_person_changes`: the columns of a row's first and last day) log in raw.person_changes
+    each person and the days of each row a build inserted or deleted, or a null person for every person when a
+    table is staged whole; the mart reads the log from where it last read (raw.person_change_readers);
+  - the persons whose rows of `inputs`, a model of what else the mart reads (windows, eligibility), differ from
+    the same columns of its own rows.
+  The mart's pre-hook deletes those persons' rows and its body computes theirs again (`changed_persons()`); its
+  post-hook records what it read and deletes what every reader of the source has read. A mart with no record
+  (new, or upgraded) recomputes every person once; a full refresh rebuilds it whole as before.
+#}
+
+{# The source a staging model logs for, and the columns of its rows' first and last day. #}
+{% macro _logged_days() -%}
+    {{ return(config.get('meta', {}).get('logs_person_changes')) }}
+{%- endmacro %}
+
+{% macro _log_rows(relation) -%}
+    {%- set first_day, last_day = _logged_days() %}
+    insert into raw.person_changes (source, person_key, first_day, last_day)
+    select distinct '{{ config.get('meta')['raw_source'][1] }}', person_key, {{ first_day }}, {{ last_day }}
+    from {{ relation }}
+{%- endmacro %}
+
+{# Staging pre-hook statements that delete rows (the delete called with it) as they are, or logging the rows they
+   delete when the model's source is logged. #}
+{% macro delete_logging_persons() -%}
+    {%- if _logged_days() %}
+    with deleted as ({{ caller() }} returning *)
+    {{ _log_rows('deleted') }}
+    {%- else %}
+    {{ caller() }}
+    {%- endif %}
+{%- endmacro %}
+
+{# Staging: every person changed (a table staged whole, or matched against its source without a log). #}
+{% macro log_every_person_changed(source_name) -%}
+    {%- if _logged_days() %}
+    insert into raw.person_changes (source) values ('{{ source_name }}');
+    {%- endif %}
+{%- endmacro %}
+
+{# Staging: the rows in `relation`, about to be inserted. #}
+{% macro log_inserted_persons(relation) -%}
+    {%- if _logged_days() %}
+    {{ _log_rows(relation) }};
+    {%- endif %}
+{%- endmacro %}
+
+{# A staging table rebuilt whole at each build (a snapshot source): the pre-hook keeps its rows' `columns` as they
+   were, the post-hook logs the rows that went or came (every person when there was no table before). #}
+{% macro remember_rows(columns) -%}
+    {%- if not execute or not _logged_days() %}{{ return('') }}{% endif %}
+    {%- if load_relation(this) is not none %}
+    create temporary table {{ this.identifier }}__before on commit drop as
+    select person_key, {{ columns | join(', ') }} from {{ this }}
+    {%- endif %}
+{%- endmacro %}
+
+{% macro log_changed_rows(columns) -%}
+    {%- if not execute or not _logged_days() %}{{ return('') }}{% endif %}
+    {%- set rows = 'person_key, ' ~ columns | join(', ') %}
+    do $changed$ begin
+        if to_regclass('pg_temp.{{ this.identifier }}__before') is null then
+            {{ log_every_person_changed(config.get('meta')['raw_source'][1]) }}
+        else
+            with changed as (
+                (select {{ rows }} from {{ this }} except select {{ rows }} from {{ this.identifier }}__before)
+                union all
+                (select {{ rows }} from {{ this.identifier }}__before except select {{ rows }} from {{ this }})
+            )
+            {{ _log_rows('changed') }};
+        end if;
+    end $changed$
+{%- endmacro %}
+
+{# Mart pre-hook: what the log holds for it (`sources`, its meta `person_change_sources`) is noted, the persons
+   changed since it last read (`changed_persons()`) found and their rows deleted. `inputs` holds `columns` for the
+   persons the mart holds, the person key among them; `span`, two of them, the first day and the day after the
+   last of the events the mart counts of a person (a change outside it leaves them as they are). #}
+{% macro delete_changed_persons(inputs, columns, span) -%}
+    {%- if not execute %}{{ return('') }}{% endif %}
+    {%- set sources = config.get('meta')['person_change_sources'] %}
+    {%- set model_name = this.identifier %}
+    create temporary table {{ model_name }}__read on commit drop as
+    select sources.source, coalesce(max(changes.change_id), 0) as change_id
+    from unnest(array['{{ sources | join("', '") }}']) as sources (source)
+    left join raw.person_changes as changes on changes.source = sources.source
+    group by sources.source;
+    {%- if is_incremental() %}
+    {%- set held = adapter.get_columns_in_relation(this) | map(attribute='name') | list %}
+    {%- set upgraded = columns | reject('in', held) | list %}  {# built before these columns: recomputed whole #}
+    create temporary table {{ model_name }}__changed on commit drop as
+    with readers as (
+        select * from raw.person_change_readers where model = '{{ model_name }}'
+    ),
+
+    unread as (
+        select changes.person_key, changes.first_day, changes.last_day
+        from {{ model_name }}__read as read
+        left join readers on read.source = readers.source
+        inner join raw.person_changes as changes
+            on changes.source = read.source
+            and changes.change_id > coalesce(readers.change_id, 0)
+            and changes.change_id <= read.change_id
+    ),
+
+    everyone as (  {# a table staged whole, or a source never read #}
+        select from unread where person_key is null
+        union all
+        select from {{ model_name }}__read as read
+        where not exists (select from readers where readers.source = read.source)
+        {%- if upgraded %}
+        union all
+        select
+        {%- endif %}
+    ),
+
+    inputs as (
+        select {{ columns | join(', ') }} from {{ inputs }}
+    )
+    {%- if not upgraded %},
+
+    held as (
+        select distinct {{ columns | join(', ') }} from {{ this }}
+    ),
+
+    spans as (
+        select person_key, min({{ span[0] }}) as first_day, max({{ span[1] }}) as last_day from held group by person_key
+    )
+    {%- endif %}
+
+    {%- if not upgraded %}
+    select unread.person_key from unread
+    inner join spans
+        on unread.person_key = spans.person_key
+        and (unread.first_day is null or unread.first_day < spans.last_day)
+        and (unread.last_day is null or unread.last_day >= spans.first_day)
+    union
+    {%- endif %}
+    select person_key from inputs where exists (select from everyone)
+    {%- if upgraded %}
+    union
+    select person_key from {{ this }}
+    {%- else %}
+    union
+    select person_key from held where exists (select from everyone)
+    union
+    select person_key from (select * from inputs except select * from held) as added
+    union
+    select person_key from (select * from held except select * from inputs) as removed
+    {%- endif %};
+    delete from {{ this }} where person_key in (select person_key from {{ changed_persons() }});
+    {%- endif %}
+{%- endmacro %}
+
+{# The persons a refresh recomputes, for the mart's body to read on an incremental run. #}
+{% macro changed_persons() -%}
+    {{ this.identifier }}__changed
+{%- endmacro %}
+
+{# Mart post-hook: what it read is recorded, and the log loses what every reader of its source has read. #}
+{% macro mark_person_changes_read() -%}
+    {%- if not execute %}{{ return('') }}{% endif %}
+    insert into raw.person_change_readers (model, source, change_id)
+    select '{{ this.identifier }}', source, change_id from {{ this.identifier }}__read
+    on conflict (model, source) do update set change_id = excluded.change_id;
+    delete from raw.person_changes as changes
+    where changes.change_id <= (
+        select min(readers.change_id) from raw.person_change_readers as readers where readers.source = changes.source
+    );
+{%- endmacro %}
