@@ -482,7 +482,7 @@ def ingest_extract(ctx: IngestContext, contract: Contract, extract: Extract) -> 
         return BatchSummary(contract.name, extract.path.name, UNREADABLE, message=message)
     with psycopg.connect(ctx.url) as conn:
         settle_source_leftovers(conn, ctx, contract)
-        seen = _seen(conn, contract, extract, sha)
+        seen = _seen(conn, ctx, contract, extract, sha)
     if seen:
         return _seen_summary(contract, extract, seen)
     quarantine = QuarantineWriter(extract.quarantine, [c.name for c in contract.columns], sha)
@@ -618,7 +618,7 @@ def _load(ctx, contract, extract, sha, batch: _ReadBatch) -> tuple[BatchSummary,
     with psycopg.connect(ctx.url) as conn, conn.cursor() as cur:
         lock_for_transaction(cur)
         key_known = check_key(cur, ctx.key)  # again under the lock: a rotation may have committed meanwhile
-        seen = _seen(conn, contract, extract, sha)  # again under the lock: the same file may be loading elsewhere
+        seen = _seen(conn, ctx, contract, extract, sha)  # again under the lock: the same file may be loading elsewhere
         if seen:
             return _seen_summary(contract, extract, seen), _Settled()
         cur.execute(raw_table_ddl(contract))
@@ -764,10 +764,10 @@ def _purge_other_quarantine(cur, ctx: IngestContext, extract: Extract, batch: _R
         )
 
 
-def _seen(conn: psycopg.Connection, contract: Contract, extract: Extract, sha: str) -> Seen | None:
+def _seen(conn: psycopg.Connection, ctx: IngestContext, contract: Contract, extract: Extract, sha: str) -> Seen | None:
     """The ledger's answer, but a file refused for keeping too few rows of its period is read again when the steward
     says it replaces them; rejected for another reason, it would be again: it is already_rejected."""
-    seen = seen_before(conn, contract, sha, extract.path.name, extract.retry_of)
+    seen = seen_before(conn, contract, sha, extract.path.name, ctx.today, extract.retry_of)
     forced = seen and seen.reason == "shrinks_period" and extract.shrink_allowed
     return None if forced else seen
 

@@ -19,12 +19,14 @@ import dataclasses
 import hashlib
 import re
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 import psycopg
 
 from pipelines.contract import Contract
 from pipelines.contract_fingerprint import contract_fingerprint
+from pipelines.lateness import after_this_month
 from pipelines.writer_lock import lock_for_transaction
 
 LEDGER_DDL = """
@@ -140,19 +142,21 @@ NAME_REASONS = frozenset({"no_period", "bad_period", "future_period"})
 
 
 def seen_before(
-    conn: psycopg.Connection, contract: Contract, sha: str, name: str, retry_of: int | None = None
+    conn: psycopg.Connection, contract: Contract, sha: str, name: str, today: date, retry_of: int | None = None
 ) -> Seen | None:
     """`already_loaded` when this file was loaded (even if since replaced); `already_rejected` when it was
-    rejected under this same contract (for its period, under this same `name`); None when it is to be read. The
-    message names the earlier batch. A retry's file (`retry_of` its batch) is seen only as a retry of the same batch:
-    the same fix of a re-sent month's quarantine file is not the retry it replaced."""
+    rejected under this same contract (for its period, under this same `name`; for a month to come, until it comes by
+    `today`); None when it is to be read. The message names the earlier batch. A retry's file (`retry_of` its batch)
+    is seen only as a retry of the same batch: the same fix of a re-sent month's quarantine file is not the retry it
+    replaced."""
     rows = conn.execute(
-        "select b.batch_id, b.status, b.contract_sha256, b.file_name, b.replaced_by, b.outdated_by, r.reason_code"
-        " from audit.batches as b left join audit.rejections as r on r.batch_id = b.batch_id and b.status = 'rejected'"
+        "select b.batch_id, b.status, b.contract_sha256, b.file_name, b.replaced_by, b.outdated_by, r.reason_code,"
+        " b.period from audit.batches as b"
+        " left join audit.rejections as r on r.batch_id = b.batch_id and b.status = 'rejected'"
         " where b.source = %s and b.sha256 = %s and b.retry_of is not distinct from %s order by b.batch_id",
         (contract.name, sha, retry_of),
     ).fetchall()
-    for batch_id, status, _, file_name, replaced_by, outdated_by, _ in rows:
+    for batch_id, status, _, file_name, replaced_by, outdated_by, _, _ in rows:
         if status in ("loaded", "replaced"):
             if replaced_by:
                 since = f", since replaced by batch {replaced_by}"
@@ -161,8 +165,8 @@ def seen_before(
             else:
                 since = ""
             return Seen("already_loaded", batch_id, f"the same bytes as batch {batch_id} ({file_name}{since})")
-    for batch_id, _, fingerprint, file_name, _, _, reason in rows:
-        if fingerprint == contract_fingerprint(contract) and (reason not in NAME_REASONS or file_name == name):
+    for batch_id, _, fingerprint, file_name, _, _, reason, period in rows:
+        if fingerprint == contract_fingerprint(contract) and _still_holds(reason, file_name == name, period, today):
             return Seen(
                 "already_rejected",
                 batch_id,
@@ -170,6 +174,17 @@ def seen_before(
                 reason,
             )
     return None
+
+
+def _still_holds(reason: str | None, same_name: bool, period: str | None, today: date) -> bool:
+    """Whether a rejection holds for the same bytes. One for the period in the file's name holds under that name;
+    a month to come's only while it is to come: sent a few hours early (30 November for December, or by a partner's
+    clock in another time zone), the file loads under its own name once its month has come."""
+    if reason not in NAME_REASONS:
+        return True
+    if reason == "future_period" and not after_this_month(period, today):
+        return False  # its month has come
+    return same_name
 
 
 def record_batch(

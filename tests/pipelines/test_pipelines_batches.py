@@ -689,6 +689,38 @@ def test_a_retry_of_a_month_to_come_is_rejected_as_its_file_would_be(make_ingest
     with quarantine.open(encoding="utf-8", newline="") as handle:
         assert [line["date_debut"] for line in csv.DictReader(handle)] == ["28/02/2021"]
 
+    # once its month has come, the same fixed file joins its batch
+    come = retry_quarantine(make_ingest_context(lambda: None, date(2052, 1, 1)), quarantine)
+    assert (come.status, come.rows_loaded, come.rows_quarantined) == ("loaded", 1, 0)
+    assert _balances(ahead.url) == []
+
+
+def test_a_month_sent_before_it_came_loads_under_its_name_once_it_has(make_ingest_context, tmp_path: Path) -> None:
+    """December's file sent on 30 November is rejected as a month to come; on 1 December the same file, under the
+    same name, was still already_rejected (the ledger remembered its bytes and name), for the steward to rename."""
+    path = _write(tmp_path, "2025-12", _rows("B1", bad="B2"))
+    november = make_ingest_context(lambda: None, date(2025, 11, 30))
+    early = ingest_file(november, TENANCIES, path)
+    assert early.status == "rejected"
+    assert "2025-12, is after the current month, 2025-11" in early.message
+    assert ingest_file(november, TENANCIES, path).status == "already_rejected"
+
+    december = make_ingest_context(lambda: None, date(2025, 12, 1))
+    loaded = ingest_file(december, TENANCIES, path)
+
+    assert (loaded.status, loaded.rows_read, loaded.rows_loaded, loaded.rows_quarantined) == ("loaded", 2, 1, 1)
+    assert ingest_file(december, TENANCIES, path).status == "already_loaded"
+    assert _query(
+        november.url, "select batch_id, status, period, rows_read, rows_loaded, rows_quarantined from audit.batches"
+    ) == [(early.batch_id, "rejected", "2025-12", 0, 0, 0), (loaded.batch_id, "loaded", "2025-12", 2, 1, 1)]
+    assert _query(november.url, "select reason_code from audit.rejections where batch_id = %s", (early.batch_id,)) == [
+        ("future_period",)
+    ]
+    assert _balances(november.url) == []
+    quarantine = quarantine_path(december.quarantine_dir, "housing_tenancies", path.name)
+    with quarantine.open(encoding="utf-8", newline="") as handle:
+        assert [line["id_bail"] for line in csv.DictReader(handle)] == ["B2"], "the rejection's message gone"
+
 
 def _fix_first_row(quarantine: Path, **values: str) -> None:
     """The steward fixes the first rejected row of a quarantine file, not the others."""
