@@ -7,6 +7,8 @@ environment variable the contract names: credentials stay out of contracts, the 
 Rows that arrive later with a watermark equal to or below the last pull's are not seen: the partner's column
 must only grow (a sequence, or a last-modified timestamp set on every write). A row whose watermark is NULL has no
 place in that order: no pull takes it, and each pull's summary counts them until the partner sets it.
+A date or timestamp watermark after today (the programme's day, as a file's month to come) refuses the pull: a
+partner's clock ahead, or a mistyped 2052, would have become the bound, and no row written before it pulled again.
 A timestamptz watermark's bound is saved in UTC: in the session's local time an hour repeats when clocks go
 back, and the bound read back then skipped the rows of that hour.
 A date column (`type: date`, or the birth date) read from a timestamp takes its date, as a workbook's date-time
@@ -21,8 +23,9 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import psycopg
 import sqlalchemy as sa
@@ -31,6 +34,7 @@ from pipelines.contract import Column, Contract
 from pipelines.ingest import BatchSummary, IngestContext, ingest_file
 from pipelines.readers.cells import cell_text
 from pipelines.readers.header import missing_refused, renamed_hint
+from pipelines.settings import get_settings
 
 
 class SqlSourceError(ValueError):
@@ -95,6 +99,40 @@ def _table(conn: sa.Connection, contract: Contract) -> tuple[sa.Table, list[Colu
     return table, [c for c in contract.columns if c.name in table.c]
 
 
+def _tomorrow(watermark: sa.Column, today: date) -> date | datetime | None:
+    """The first watermark value after `today` by the programme's calendar; None for an integer watermark (a
+    sequence has no calendar to run ahead of)."""
+    start = today + timedelta(days=1)
+    if watermark.type.python_type is date:
+        return start
+    if watermark.type.python_type is datetime:
+        zone = ZoneInfo(get_settings().timezone) if getattr(watermark.type, "timezone", False) else None
+        return datetime.combine(start, time(), tzinfo=zone)
+    return None
+
+
+def _refuse_rows_to_come(
+    conn: sa.Connection, contract: Contract, watermark: sa.Column, ahead: sa.ColumnElement[bool], today: date
+) -> None:
+    """Refuse the pull when rows it would take (`ahead`) have a watermark after today: a partner's clock ahead, a
+    mistyped 2052. Not quarantined: its watermark past the rows pulled meanwhile, such a row would be pulled and
+    quarantined again at every pull, and never pulled once the partner corrects it to a date below their bound.
+    Refused, the bound stays below it: nothing is read or recorded (no rows to balance), and the corrected row comes
+    with the rest."""
+    count = conn.execute(sa.select(sa.func.count()).where(ahead)).scalar_one()
+    if not count:
+        return
+    # their watermark values are how the partner finds the rows (a record id would identify a person)
+    first = conn.execute(sa.select(watermark).where(ahead).order_by(watermark).limit(3)).scalars().all()
+    more = ", ..." if count > len(first) else ""
+    raise SqlSourceError(
+        f"{contract.name}: {count} row(s) of {contract.format.table} have {watermark.name} after today, {today}"
+        f" ({', '.join(map(str, first))}{more}): a partner's clock ahead or a mistyped date. Pulled, the pull's bound"
+        " would move there and the rows written before it would never be pulled. Nothing was pulled; ask the partner"
+        f" to correct {contract.format.table}.{watermark.name} on those rows, then pull again"
+    )
+
+
 def _failure(contract: Contract, stage: str, exc: sa.exc.SQLAlchemyError) -> SqlSourceError:
     """What failed and where, without the driver's text: it can hold the host, the user or a row's values."""
     sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None)
@@ -132,11 +170,15 @@ def pull_table(ctx: IngestContext, contract: Contract, landing_dir: Path, url: s
             watermark = table.c[fmt.watermark]
             if isinstance(after, datetime) and getattr(watermark.type, "timezone", False):
                 after = after.replace(tzinfo=UTC)  # as bound_text saved it, whatever the session's zone
-            query = sa.select(*[table.c[c.name] for c in columns], watermark.label("_watermark"))
             # NULL sorts last in PostgreSQL: it would end the pull and make its high watermark
-            query = query.where(watermark.is_not(None) if after is None else watermark > after).order_by(watermark)
-            dates = {c.name for c in contract.columns if c.type == "date" or c.role == "birth_date"}
+            pulled = watermark.is_not(None) if after is None else watermark > after
             stage = f"reading the rows of {fmt.table}"
+            if (tomorrow := _tomorrow(watermark, ctx.today)) is not None:
+                _refuse_rows_to_come(conn, contract, watermark, pulled & (watermark >= tomorrow), ctx.today)
+                pulled &= watermark < tomorrow  # one written since the check waits for the next pull, which refuses
+            query = sa.select(*[table.c[c.name] for c in columns], watermark.label("_watermark"))
+            query = query.where(pulled).order_by(watermark)
+            dates = {c.name for c in contract.columns if c.type == "date" or c.role == "birth_date"}
             unplaced = conn.execute(sa.select(sa.func.count()).where(watermark.is_(None))).scalar_one()
             with temporary.open("w", encoding="utf-8") as handle:
                 for row in conn.execution_options(stream_results=True).execute(query).mappings():

@@ -588,6 +588,57 @@ def test_a_row_without_a_watermark_neither_hides_the_pull_nor_is_lost_silently(
     assert again.status == "up_to_date" and "1 row(s) of care.stays have no updated_at" in again.message
 
 
+@pytest.mark.parametrize(
+    ("type_", "ahead"),
+    [
+        ("date", "2052-01-04"),  # a mistyped year
+        ("timestamp", "2052-01-04 10:00"),
+        ("timestamptz", "2026-01-16 00:30+01"),  # a clock just ahead: tomorrow in Paris, today still in UTC
+    ],
+)
+def test_a_watermark_after_today_refuses_the_pull_until_the_partner_corrects_it(
+    warehouse_url: str, pg_admin_url: str, tmp_path: Path, monkeypatch, type_: str, ahead: str
+) -> None:
+    """The row became the pull's bound: every row written after it, with a real watermark, was never pulled."""
+    contract, ctx = _partner_table(
+        warehouse_url,
+        pg_admin_url,
+        tmp_path,
+        monkeypatch,
+        STAYS_DDL.format(type_),
+        f"{DUPONT}), (2, 'Martin', 'Paul', '1975-06-01', 'general', '2024-02-01', '{ahead}')",
+        SQL_CONTRACT.replace("T\\\\d{12}", "(?:T\\\\d{12})?"),  # a date watermark's bound has no time
+    )
+    ctx.today = date(2026, 1, 15)
+    landing = tmp_path / "landing"
+
+    with pytest.raises(SqlSourceError) as refused:
+        pull_table(ctx, contract, landing)
+
+    assert str(refused.value).startswith(
+        "partner_stays: 1 row(s) of care.stays have updated_at after today, 2026-01-15 (2026-01-15 23:30:00+00:00)"
+        if type_ == "timestamptz"
+        else f"partner_stays: 1 row(s) of care.stays have updated_at after today, 2026-01-15 ({ahead[:10]}"
+    )
+    assert "ask the partner to correct care.stays.updated_at on those rows" in str(refused.value)
+    assert "Martin" not in str(refused.value)
+    assert not [p for p in landing.rglob("*") if p.is_file()]
+    with psycopg.connect(ctx.url) as conn:
+        assert conn.execute("select count(*) from audit.batches").fetchone() == (0,)
+
+    with psycopg.connect(os.environ["ABORD_TEST_PARTNER_URL"].replace("+psycopg", ""), autocommit=True) as conn:
+        conn.execute("update care.stays set updated_at = '2026-01-15 22:00+01' where stay_id = 2")  # late today
+    pulled = pull_table(ctx, contract, landing)
+
+    assert (pulled.status, pulled.rows_read, pulled.rows_loaded, pulled.rows_quarantined) == ("loaded", 2, 2, 0)
+    with psycopg.connect(ctx.url) as conn:
+        assert conn.execute("select count(*) from raw.partner_stays").fetchone() == (2,)
+        assert conn.execute(
+            "select count(*) from audit.batches where rows_read <> rows_loaded + rows_quarantined"
+        ).fetchone() == (0,)
+    assert pull_table(ctx, contract, landing).status == "up_to_date"
+
+
 def test_a_timestamp_column_read_as_a_date_gives_its_date(
     warehouse_url: str, pg_admin_url: str, tmp_path: Path, monkeypatch
 ) -> None:
