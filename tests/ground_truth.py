@@ -381,18 +381,25 @@ def _contributions(truth: Truth) -> tuple[list[tuple], list[tuple], list[tuple]]
                 later = [t for t, _, _ in p.spells if t > e] + [n for n in nights if n > e]
                 moves.append((e, min(later) if later else None))
         moves.sort(key=lambda m: m[0])
-        # days stably housed: in a tenancy, or after each move on until the first return after it
+        # days stably housed: in a tenancy, or after each move on until the first return after it; a move dated
+        # before the shelter's earliest night is not followed, its days to the return after it not observed
         until = min(p.death, end + timedelta(days=1)) if p.death else end + timedelta(days=1)
         housed_days: set[int] = set()
+        observed_days = _days(p.entry, until)
         for s, e, _ in p.spells:
             housed_days |= _days(max(s, p.entry), min(e or until, until))
         for moved_on, returned_on in moves:
-            housed_days |= _days(moved_on, min(until, returned_on or until))
-        add("housing_days_stably_housed_share", "all", p, len(housed_days), (until - p.entry).days)
+            episode = _days(moved_on, min(until, returned_on or until))
+            if moved_on >= observed_from["shelter_nights"]:
+                housed_days |= episode
+            else:
+                observed_days -= episode
+        if observed_days:
+            add("housing_days_stably_housed_share", "all", p, len(housed_days), len(observed_days))
         stable = _by_quarter(housed_days)
         quarter_rows += [
             ("housing_days_stably_housed_share", q, p.person, p.site, stable[q], observed)
-            for q, observed in _by_quarter(range(p.entry.toordinal(), until.toordinal())).items()
+            for q, observed in _by_quarter(observed_days).items()
         ]
         # returns after the person's first move on, if the shelter data observe its exit day (day 0 of its windows)
         if moves and moves[0][0] >= observed_from["shelter_nights"]:

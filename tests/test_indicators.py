@@ -506,13 +506,10 @@ def _shelter_history_from_the_median_move_on(data: Path) -> None:
     path.write_text(header + "".join(line for line in lines if not before(line)), encoding="utf-8")
 
 
-def test_returns_follow_no_move_dated_before_the_shelter_history(
-    tmp_path_factory: pytest.TempPathFactory, pg_admin_url: str
-) -> None:
-    """The 115 / SIAO's history starts after half the moves on to permanent housing. A move before it has no
-    return window: the shelter data never saw its first days, which would read as no return (the old SQL counted
-    such moves, the returns looking better than they were for the early cohorts). The returns to homelessness
-    match the truth, which follows only the moves from the shelter's earliest night on."""
+@pytest.fixture(scope="module")
+def late_shelter(tmp_path_factory: pytest.TempPathFactory, pg_admin_url: str) -> SimpleNamespace:
+    """The first seed's sample with the 115 / SIAO's history starting after half the moves on to permanent
+    housing, built, and its truth under the pipeline's linkage."""
     data, url, settings = _build(
         tmp_path_factory.mktemp("indicators_late_shelter"),
         pg_admin_url,
@@ -523,12 +520,34 @@ def test_returns_follow_no_move_dated_before_the_shelter_history(
     unobserved = (
         "select count(*) from intermediate.int_participants_moved_on as moves"
         " inner join intermediate.int_sources_observed as shelter on shelter.source = 'shelter_nights'"
-        " where moves.move_rank = 1 and moves.exit_date < shelter.observed_from"
+        " where moves.exit_date < shelter.observed_from"
     )
-    assert _query(url, unobserved)[0][0] > 0  # the case this test is about
-    truth = indicator_cells(data, _linkage(url, data, settings.key_file))
-    returns = {key: cell for key, cell in truth.items() if key[0].startswith("housing_returns_")}
+    assert _query(url, unobserved)[0][0] > 0  # the case these tests are about
+    return SimpleNamespace(url=url, truth=indicator_cells(data, _linkage(url, data, settings.key_file)))
+
+
+def _cells_of(cells: dict[tuple, IndicatorCell], prefix: str) -> dict[tuple, IndicatorCell]:
+    return {key: cell for key, cell in cells.items() if key[0].startswith(prefix)}
+
+
+def test_returns_follow_no_move_dated_before_the_shelter_history(late_shelter: SimpleNamespace) -> None:
+    """The 115 / SIAO's history starts after half the moves on to permanent housing. A move before it has no
+    return window: the shelter data never saw its first days, which would read as no return (the old SQL counted
+    such moves, the returns looking better than they were for the early cohorts). The returns to homelessness
+    match the truth, which follows only the moves from the shelter's earliest night on."""
+    returns = _cells_of(late_shelter.truth, "housing_returns_")
     assert {key[0] for key in returns} == {f"housing_returns_homelessness_{a}_{b}d" for a, b in RETURN_WINDOWS}
-    cells = {key: cell for key, cell in _cells(url).items() if key[0].startswith("housing_returns_")}
-    problems = _differences(returns, cells)
+    problems = _differences(returns, _cells_of(_cells(late_shelter.url), "housing_returns_"))
+    assert not problems, f"{len(problems)} cells differ, e.g. {problems[:5]}"
+
+
+def test_days_after_a_move_dated_before_the_shelter_history_are_not_observed(late_shelter: SimpleNamespace) -> None:
+    """The same late 115 / SIAO history: the days after a move on dated before it, to the return after it, are
+    neither stably housed nor observed (a return then, in nights never sent, would be seen nowhere; the old SQL
+    counted them all as stably housed, the share reading better than it was). The share of days stably housed,
+    whole and by quarter, matches the truth, which follows only the moves from the shelter's earliest night on."""
+    code = "housing_days_stably_housed_share"
+    stably_housed = _cells_of(late_shelter.truth, code)
+    assert any(QUARTER.fullmatch(key[1]) for key in stably_housed) and any(_overall(k) for k in stably_housed)
+    problems = _differences(stably_housed, _cells_of(_cells(late_shelter.url), code))
     assert not problems, f"{len(problems)} cells differ, e.g. {problems[:5]}"

@@ -10,12 +10,22 @@
 -- count everyone who moved on as housed throughout it); days in a tenancy, which peer-support minutes are rated
 -- against, to the support contacts file's (a month without its contacts would count as one without peer
 -- support). Before a first extract of that source, none is observed.
+-- The shelter data observe from their earliest night (int_sources_observed.observed_from), and a move on is
+-- followed only from there, as for returns (fct_housing_returns): the days after a move dated before that night,
+-- to the return after it or the end of observation, count neither as observed nor as stably housed, since a return
+-- in the nights never sent would be seen nowhere and would end those days after that night as well. Days in a
+-- tenancy, or after an exit that lost housing, are known from the housing data alone and still count.
 with shelter_observed as (
     {{ observation_end_of(['shelter_nights']) }}
 ),
 
 contacts_observed as (
     {{ observation_end_of(['housing_support_contacts']) }}
+),
+
+shelter_history as (
+    select observed_from from {{ ref('int_sources_observed') }}
+    where source = 'shelter_nights'
 ),
 
 persons as (
@@ -51,6 +61,19 @@ quarters as (
     ) as starts (quarter_start)
 ),
 
+-- each move on's days until the return after it; followed only from the shelter's earliest night on (with no
+-- shelter extract no day is observed whatever this says)
+moved_on_episodes as (
+    select
+        persons.person_key,
+        moves.exit_date as start_day,
+        least(persons.observed_until, moves.return_date) as end_day,
+        coalesce(moves.exit_date >= shelter_history.observed_from, false) as is_followed
+    from persons
+    inner join {{ ref('int_participants_moved_on') }} as moves on persons.person_key = moves.person_key
+    left join shelter_history on true
+),
+
 housed_episodes as (
     select
         persons.person_key,
@@ -60,13 +83,15 @@ housed_episodes as (
     from persons
     inner join {{ ref('stg_housing__tenancies') }} as tenancies on persons.person_key = tenancies.person_key
     union all
-    select
-        persons.person_key,
-        moves.exit_date as start_day,
-        least(persons.observed_until, moves.return_date) as end_day,
-        false as in_tenancy
-    from persons
-    inner join {{ ref('int_participants_moved_on') }} as moves on persons.person_key = moves.person_key
+    select person_key, start_day, end_day, false as in_tenancy from moved_on_episodes
+    where is_followed
+),
+
+-- a move on's days never overlap a tenancy's (int_participants_moved_on: a tenancy running on the exit day is no
+-- move on, one starting after it a return), so taking them out of the days observed takes none stably housed
+unseen_episodes as (
+    select person_key, start_day, end_day from moved_on_episodes
+    where not is_followed
 ),
 
 -- each person's episodes merged into disjoint islands once, over their whole observation: a quarter's days are
@@ -84,10 +109,16 @@ tenancy_islands as (
     {{ day_islands('tenancy_episodes', ['person_key']) }}
 ),
 
+unseen_islands as (
+    {{ day_islands('unseen_episodes', ['person_key']) }}
+),
+
 islands as (
-    select person_key, island_start, island_end, false as in_tenancy from housed_islands
+    select person_key, island_start, island_end, 'housed' as kind from housed_islands
     union all
-    select person_key, island_start, island_end, true as in_tenancy from tenancy_islands
+    select person_key, island_start, island_end, 'tenancy' as kind from tenancy_islands
+    union all
+    select person_key, island_start, island_end, 'unseen' as kind from unseen_islands
 ),
 
 quarter_days as (
@@ -96,10 +127,13 @@ quarter_days as (
         quarters.quarter_start,
         sum(greatest(
             least(islands.island_end, quarters.housed_observed_to) - greatest(islands.island_start, quarters.observed_from), 0
-        )) filter (where not islands.in_tenancy) as days_stably_housed,
+        )) filter (where islands.kind = 'housed') as days_stably_housed,
+        sum(greatest(
+            least(islands.island_end, quarters.housed_observed_to) - greatest(islands.island_start, quarters.observed_from), 0
+        )) filter (where islands.kind = 'unseen') as days_unseen,
         sum(greatest(
             least(islands.island_end, quarters.tenancy_observed_to) - greatest(islands.island_start, quarters.observed_from), 0
-        )) filter (where islands.in_tenancy) as days_in_tenancy
+        )) filter (where islands.kind = 'tenancy') as days_in_tenancy
     from quarters
     inner join islands
         on quarters.person_key = islands.person_key
@@ -113,7 +147,8 @@ select
     quarters.site,
     quarters.entry_cohort,
     {{ quarter_label('quarters.quarter_start') }} as quarter,
-    greatest(quarters.housed_observed_to - quarters.observed_from, 0) as days_observed,
+    (greatest(quarters.housed_observed_to - quarters.observed_from, 0) - coalesce(quarter_days.days_unseen, 0))::integer
+        as days_observed,
     coalesce(quarter_days.days_stably_housed, 0)::integer as days_stably_housed,
     coalesce(quarter_days.days_in_tenancy, 0)::integer as days_in_tenancy
 from quarters

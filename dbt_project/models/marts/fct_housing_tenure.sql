@@ -1,8 +1,9 @@
 -- One row per person: time from referral to entry, days observed and days stably housed since entry, and the
 -- person's time housed in months for the Kaplan-Meier curve.
 -- Stably housed (fct_housing_quarters, summed over the quarters, as the days observed, which end with the shelter
--- data too): in a programme tenancy, or after each move on to other permanent housing until the first return to
--- homelessness after it, if any.
+-- data too, and leave out the days after a move on dated before the shelter's history, to the return after it): in
+-- a programme tenancy, or after each move on to other permanent housing until the first return to homelessness
+-- after it, if any.
 -- Observation runs from entry to the end of the housing data, or to death (int_participants_observed).
 -- Kaplan-Meier: the event is the first exit that loses housing (street, shelter, prison, hospital), counted at
 -- the first monthly checkpoint on or after it; people who moved on stay housed and are censored at the end of
