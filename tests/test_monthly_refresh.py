@@ -409,9 +409,9 @@ def test_a_staging_table_built_before_the_departures_log_matches_its_source_at_t
     assert staged == current
 
 
-def _service_use_rewritten(url: str) -> tuple[int, int]:
-    """Rows a build inserts into and deletes from fct_service_use."""
-    sql = "select n_tup_ins, n_tup_del from pg_stat_user_tables where relid = 'marts.fct_service_use'::regclass"
+def _rewritten(url: str, table: str) -> tuple[int, int]:
+    """Rows a build inserts into and deletes from `table`."""
+    sql = f"select n_tup_ins, n_tup_del from pg_stat_user_tables where relid = '{table}'::regclass"
     before = _counters(url, sql)
     run_dbt(url, *DBT_BUILD)
     return tuple(now - then for now, then in zip(_counters(url, sql), before, strict=True))
@@ -424,7 +424,7 @@ def test_a_refresh_recomputes_the_service_use_of_the_persons_whose_events_change
     changed persons is left empty."""
     url = warehouse.url
     run_dbt(url, *DBT_BUILD)  # what the tests before left to refresh
-    assert _service_use_rewritten(url) == (0, 0)
+    assert _rewritten(url, "marts.fct_service_use") == (0, 0)
     withdrawals = {
         "justice_events": "select event_ref, start_date from staging.stg_justice__events"
         " where person_key = %s and event_type = 'garde_a_vue'",
@@ -444,11 +444,38 @@ def test_a_refresh_recomputes_the_service_use_of_the_persons_whose_events_change
                 if start <= day < end
             )
             conn.execute(f"delete from raw.{source} where record_ref = %s", (ref,))
-        assert _service_use_rewritten(url) == (rows, rows), source
+        assert _rewritten(url, "marts.fct_service_use") == (rows, rows), source
     with psycopg.connect(url) as conn:
         conn.execute("delete from raw.person_change_readers where model = 'fct_service_use'")
         (held,) = conn.execute("select count(*) from marts.fct_service_use").fetchone()
-    assert _service_use_rewritten(url) == (held, held)
+    assert _rewritten(url, "marts.fct_service_use") == (held, held)
     _assert_refresh_equals_rebuild(url)
     with psycopg.connect(url) as conn:
         assert conn.execute("select count(*) from raw.person_changes").fetchone() == (0,)
+
+
+def test_a_refresh_recomputes_the_latest_lease_quarter_and_the_leases_of_the_tenants_whose_leases_changed(
+    warehouse,
+) -> None:
+    """With nothing new only the latest quarter is rewritten (the end of observation may have grown into it); a
+    lease withdrawn from the landlords' file rewrites its tenant's quarters too, that lease's gone. Each time it is
+    what a full rebuild gives."""
+    url, table = warehouse.url, "marts.fct_lease_quarters"
+    latest = f"quarter = (select max(quarter) from {table})"
+    run_dbt(url, *DBT_BUILD)  # what the tests before left to refresh
+    with psycopg.connect(url) as conn:
+        (current,) = conn.execute(f"select count(*) from {table} where {latest}").fetchone()
+    assert _rewritten(url, table) == (current, current)
+    with psycopg.connect(url) as conn:
+        person, lease = conn.execute(
+            f"select person_key, lease_ref from {table} where not {latest} order by lease_ref limit 1"
+        ).fetchone()
+        rows, in_latest, of_lease = conn.execute(
+            f"select count(*), count(*) filter (where {latest}), count(*) filter (where lease_ref = %s)"
+            f" from {table} where person_key = %s",
+            (lease, person),
+        ).fetchone()
+        conn.execute("delete from raw.landlord_leases where record_ref = %s", (lease,))
+    deleted = current + rows - in_latest
+    assert _rewritten(url, table) == (deleted - of_lease, deleted)
+    _assert_refresh_equals_rebuild(url)

@@ -75,6 +75,11 @@
     {{ observation_end_of(['landlord_leases'], optional=[source] if source else []) }}
 {%- endmacro %}
 
+{# The quarter of the leases' end of observation, a one-value select (fct_lease_quarters' latest quarter). #}
+{% macro landlord_observation_quarter() -%}
+    select {{ quarter_label('ends.observation_end') }} from ({{ landlord_observation_end() }}) as ends
+{%- endmacro %}
+
 {#
   The ends up to which the leases and their conversions, the incidents and the claims are counted
   (landlord_observation_end of the leases and of each file), one row of leases_end, incidents_end and claims_end:

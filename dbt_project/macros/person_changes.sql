@@ -22,7 +22,7 @@
 {% macro _log_rows(relation) -%}
     {%- set first_day, last_day = _logged_days() %}
     insert into raw.person_changes (source, person_key, first_day, last_day)
-    select distinct '{{ config.get('meta')['raw_source'][1] }}', person_key, {{ first_day }}, {{ last_day }}
+    select distinct '{{ config.get('meta')['raw_source'][1] }}', person_key, ({{ first_day }})::date, ({{ last_day }})::date
     from {{ relation }}
 {%- endmacro %}
 
@@ -79,10 +79,16 @@
 {%- endmacro %}
 
 {# Mart pre-hook: what the log holds for it (`sources`, its meta `person_change_sources`) is noted, the persons
-   changed since it last read (`changed_persons()`) found and their rows deleted. `inputs` holds `columns` for the
-   persons the mart holds, the person key among them; `span`, two of them, the first day and the day after the
-   last of the events the mart counts of a person (a change outside it leaves them as they are). #}
-{% macro delete_changed_persons(inputs, columns, span) -%}
+   changed since it last read found (`changed_persons()`) and their rows deleted, to be computed again.
+   - `inputs` holds `columns` for the persons the mart holds, the person key among them: a person whose rows there
+     differ from the mart's is changed;
+   - `span`, two of those columns, the first day and the day after the last of the events the mart counts of a
+     person: a logged change outside it leaves them as they are (without, any logged change counts);
+   - `since`, a column and a query of its value for the end of observation (a quarter): a mart by period, whose
+     latest period grows as the observation does, also recomputes every person's rows from its latest period held,
+     or that end's if earlier (`recomputed_since()`).
+   A mart with no record of what it read, or built before `columns`, recomputes every person. #}
+{% macro delete_changed_persons(inputs=none, columns=[], span=none, since=none) -%}
     {%- if not execute %}{{ return('') }}{% endif %}
     {%- set sources = config.get('meta')['person_change_sources'] %}
     {%- set model_name = this.identifier %}
@@ -93,74 +99,77 @@
     group by sources.source;
     {%- if is_incremental() %}
     {%- set held = adapter.get_columns_in_relation(this) | map(attribute='name') | list %}
-    {%- set upgraded = columns | reject('in', held) | list %}  {# built before these columns: recomputed whole #}
+    {%- set upgraded = columns | reject('in', held) | list | length > 0 %}
+    create temporary table {{ model_name }}__unread on commit drop as
+    select changes.change_id, changes.person_key, changes.first_day, changes.last_day, readers.source is null as never_read
+    from {{ model_name }}__read as read
+    left join raw.person_change_readers as readers on readers.model = '{{ model_name }}' and readers.source = read.source
+    left join raw.person_changes as changes
+        on changes.source = read.source
+        and changes.change_id > coalesce(readers.change_id, 0)
+        and changes.change_id <= read.change_id;
+    {#- a table staged whole, a source never read, a mart built before its columns: every person #}
+    create temporary table {{ model_name }}__everyone on commit drop as
+    select {{ 'true' if upgraded else 'false' }} or exists (
+        select from {{ model_name }}__unread where never_read or (change_id is not null and person_key is null)
+    ) as is_due;
     create temporary table {{ model_name }}__changed on commit drop as
-    with readers as (
-        select * from raw.person_change_readers where model = '{{ model_name }}'
-    ),
-
-    unread as (
-        select changes.person_key, changes.first_day, changes.last_day
-        from {{ model_name }}__read as read
-        left join readers on read.source = readers.source
-        inner join raw.person_changes as changes
-            on changes.source = read.source
-            and changes.change_id > coalesce(readers.change_id, 0)
-            and changes.change_id <= read.change_id
-    ),
-
-    everyone as (  {# a table staged whole, or a source never read #}
-        select from unread where person_key is null
-        union all
-        select from {{ model_name }}__read as read
-        where not exists (select from readers where readers.source = read.source)
-        {%- if upgraded %}
-        union all
-        select
-        {%- endif %}
-    ),
-
-    inputs as (
+    {%- if inputs is not none and not upgraded %}
+    with inputs as (
         select {{ columns | join(', ') }} from {{ inputs }}
-    )
-    {%- if not upgraded %},
+    ),
 
     held as (
         select distinct {{ columns | join(', ') }} from {{ this }}
-    ),
+    )
+    {%- if span %},
 
     spans as (
         select person_key, min({{ span[0] }}) as first_day, max({{ span[1] }}) as last_day from held group by person_key
     )
     {%- endif %}
 
-    {%- if not upgraded %}
-    select unread.person_key from unread
+    select person_key from (select * from inputs except select * from held) as added
+    union
+    select person_key from (select * from held except select * from inputs) as removed
+    union
+    {%- endif %}
+    {%- if inputs is not none %}
+    select person_key from {{ inputs }} where (select is_due from {{ model_name }}__everyone)
+    union
+    {%- endif %}
+    select person_key from {{ this }} where (select is_due from {{ model_name }}__everyone)
+    union
+    select unread.person_key from {{ model_name }}__unread as unread
+    {%- if span and inputs is not none and not upgraded %}
     inner join spans
         on unread.person_key = spans.person_key
         and (unread.first_day is null or unread.first_day < spans.last_day)
         and (unread.last_day is null or unread.last_day >= spans.first_day)
-    union
-    {%- endif %}
-    select person_key from inputs where exists (select from everyone)
-    {%- if upgraded %}
-    union
-    select person_key from {{ this }}
     {%- else %}
-    union
-    select person_key from held where exists (select from everyone)
-    union
-    select person_key from (select * from inputs except select * from held) as added
-    union
-    select person_key from (select * from held except select * from inputs) as removed
+    where unread.person_key is not null
     {%- endif %};
-    delete from {{ this }} where person_key in (select person_key from {{ changed_persons() }});
+    {%- if since %}
+    create temporary table {{ model_name }}__since on commit drop as
+    select case when (select is_due from {{ model_name }}__everyone) then ''
+        else coalesce(least((select max({{ since[0] }}) from {{ this }}), ({{ since[1] }})), '') end as since;
+    {%- endif %}
+    delete from {{ this }}
+    where person_key in (select person_key from {{ changed_persons() }})
+    {%- if since %}
+        or {{ since[0] }} >= (select since from {{ recomputed_since() }})
+    {%- endif %};
     {%- endif %}
 {%- endmacro %}
 
 {# The persons a refresh recomputes, for the mart's body to read on an incremental run. #}
 {% macro changed_persons() -%}
     {{ this.identifier }}__changed
+{%- endmacro %}
+
+{# The first period a refresh recomputes for every person (a one-row `since`), for a mart by period. #}
+{% macro recomputed_since() -%}
+    {{ this.identifier }}__since
 {%- endmacro %}
 
 {# Mart post-hook: what it read is recorded, and the log loses what every reader of its source has read. #}

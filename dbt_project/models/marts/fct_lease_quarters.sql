@@ -1,3 +1,11 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    meta={'person_change_sources': ['landlord_leases', 'housing_tenancies']},
+    pre_hook="{{ delete_changed_persons(since=['quarter', landlord_observation_quarter()]) }}",
+    post_hook="{{ mark_person_changes_read() }}",
+) }}
+
 -- One row per lease in the landlords' file and calendar quarter in which it runs, up to the end of observation,
 -- its first day in that quarter, and whether it was converted from a sublet to a direct lease in that quarter:
 -- the leases of the landlord indicators by reporting quarter (fct_landlord_relation_quarters, partner landlords in
@@ -7,6 +15,8 @@
 -- one whose tenancy the housing file does not hold (yet), or that has not ended, runs to the end of observation:
 -- of the housing data and of the leases file, whichever ends first (landlord_observation_end). The incidents and
 -- claims files end only the measures reading them, which count the leases by their first day in the quarter.
+-- A refresh recomputes the leases of the tenants whose leases or tenancies changed, and every lease's quarters from
+-- the latest held on, which the new end of observation extends (macros/person_changes.sql).
 with observation as (
     {{ landlord_observation_end() }}
 ),
@@ -65,3 +75,7 @@ select
         {{ quarter_label('conversion_date') }} = quarter and conversion_date <= last_day, false
     ) as is_converted_in_quarter
 from quarters
+{%- if is_incremental() %}
+where person_key in (select person_key from {{ changed_persons() }})
+    or quarter >= (select since from {{ recomputed_since() }})
+{%- endif %}

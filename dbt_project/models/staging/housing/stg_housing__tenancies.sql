@@ -1,3 +1,10 @@
+{#- A snapshot: rebuilt whole each build, logging the persons whose rows changed for fct_lease_quarters. #}
+{{ config(
+    meta={'raw_source': ['housing', 'housing_tenancies'], 'logs_person_changes': ['start_date', 'end_date']},
+    pre_hook="{{ remember_rows(['tenancy_ref', 'site', 'start_date', 'end_date']) }}",
+    post_hook="{{ log_changed_rows(['tenancy_ref', 'site', 'start_date', 'end_date']) }}",
+) }}
+
 with source as (
     {{ latest_batch_rows('housing', 'housing_tenancies') }}
 )
