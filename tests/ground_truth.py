@@ -709,9 +709,10 @@ def _family_contributions(truth: Truth, people: list[_Person], period: str) -> t
         tenant["all"]["leases_to_end"] += _date(row["start_date"]) <= end
         for label in _lease_quarters(row, end):
             tenant[label]["leases_to_end"] += 1
+        # a conversion counts while its lease runs, to its tenancy's end (that day included) or the observation end
         converted = _date(row["converted_date"])
-        tenant["all"]["converted"] += bool(converted and converted <= end)
         if converted and converted <= min(_date(row["end_date"]) or end, end):
+            tenant["all"]["converted"] += 1
             tenant[quarter(converted)]["converted"] += 1
     for row in _rows(truth_dir / "landlord_incidents.csv"):
         reported = _date(row["reported_date"])

@@ -13,12 +13,13 @@ import csv
 import re
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
 import psycopg
 import pytest
+from dateutil.relativedelta import relativedelta
 
 from orchestration.instance import run_refresh
 from pipelines.sample.generate import DEFAULT_AS_OF, generate
@@ -550,4 +551,63 @@ def test_days_after_a_move_dated_before_the_shelter_history_are_not_observed(lat
     stably_housed = _cells_of(late_shelter.truth, code)
     assert any(QUARTER.fullmatch(key[1]) for key in stably_housed) and any(_overall(k) for k in stably_housed)
     problems = _differences(stably_housed, _cells_of(_cells(late_shelter.url), code))
+    assert not problems, f"{len(problems)} cells differ, e.g. {problems[:5]}"
+
+
+LATE_CONVERSION = timedelta(days=30)
+
+
+def _conversions_dated_after_their_tenancy_ended(data: Path) -> None:
+    """The landlords date a conversion a month after the tenancy ended, for every lease of an ended tenancy not
+    converted (late paperwork, or a typo), in their leases file and in the generator's truth alike; each dated a
+    quarter before the extract's month at the latest, so that the observation reaches it."""
+    truth_file = data / "ground_truth" / "leases.csv"
+    with truth_file.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        fields, leases = reader.fieldnames, list(reader)
+    late = {}
+    for row in leases:
+        ended = row["end_date"] and date.fromisoformat(row["end_date"]) + LATE_CONVERSION
+        if ended and not row["converted_date"] and ended <= DEFAULT_AS_OF - relativedelta(months=3):
+            row["converted_date"] = late["L" + row["tenancy_id"][1:]] = ended.isoformat()
+    assert late, "the sample has ended tenancies"
+    with truth_file.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fields)
+        writer.writeheader()
+        writer.writerows(leases)
+    (path,) = (data / "landing").glob("landlords/leases_*.csv")
+    with path.open(encoding="utf-8", newline="") as handle:
+        header, *rows = list(csv.reader(handle))
+    lease, conversion = header.index("id_contrat"), header.index("date_glissement")
+    for row in rows:
+        if row[lease] in late:
+            row[conversion] = late[row[lease]]
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows([header, *rows])
+
+
+def test_a_conversion_dated_after_its_tenancy_ended_counts_in_neither_view(
+    tmp_path_factory: pytest.TempPathFactory, pg_admin_url: str
+) -> None:
+    """A conversion the landlords date after the lease's tenancy ended is of a lease that no longer runs: it counts
+    in no quarter, nor over the whole observation (the old SQL counted it there, the two views of the share of
+    leases converted disagreeing). The share, whole and by quarter, matches the truth, which counts a conversion
+    only while its lease runs."""
+    data, url, settings = _build(
+        tmp_path_factory.mktemp("indicators_late_conversions"),
+        pg_admin_url,
+        PERSONS,
+        SEEDS[0],
+        edit=_conversions_dated_after_their_tenancy_ended,
+    )
+    after_the_tenancy = (
+        "select count(*) from staging.stg_landlords__leases as leases"
+        " inner join staging.stg_housing__tenancies as tenancies using (person_key, start_date)"
+        " where leases.conversion_date > tenancies.end_date"
+    )
+    assert _query(url, after_the_tenancy)[0][0] > 0  # the case this test is about
+    code = "landlord_leases_converted_share"
+    truth = _cells_of(indicator_cells(data, _linkage(url, data, settings.key_file)), code)
+    assert any(QUARTER.fullmatch(key[1]) for key in truth) and any(_overall(key) for key in truth)
+    problems = _differences(truth, _cells_of(_cells(url), code))
     assert not problems, f"{len(problems)} cells differ, e.g. {problems[:5]}"

@@ -6,9 +6,12 @@
 -- claims file's (landlord_file_ends), as by quarter: one dated after its file's end would otherwise count here
 -- but in no quarter, and a tenant's totals would not be the sum of their quarters. Each is set against the leases
 -- started by that end (leases_to_incidents_end, leases_to_claims_end), as by quarter: a lease starting after it
--- has none of its incidents or claims counted yet. The leases and their conversions stop likewise at the end of the
--- housing data and of the leases file, as fct_lease_quarters runs them: the share converted is set against the
--- leases started by then, a conversion dated after it not counted yet.
+-- has none of its incidents or claims counted yet. The leases stop likewise at the end of the housing data and of
+-- the leases file, as fct_lease_quarters runs them: the share converted is set against the leases started by then.
+-- A conversion counts only while its lease runs, from its start to its tenancy's end (that day included) and the
+-- leases' end: those fct_lease_quarters counts in a quarter, added up. One dated after the tenancy ended (a
+-- landlord's late paperwork, a typo) is of a lease that no longer runs, and would otherwise count here but in no
+-- quarter.
 with observation as (
     {{ landlord_file_ends() }}
 ),
@@ -21,13 +24,20 @@ leases as (
     select
         leases.person_key,
         count(*) filter (where leases.start_date <= observation.leases_end) as leases,
-        count(*) filter (where leases.conversion_date <= observation.leases_end) as leases_converted,
         count(*) filter (where leases.start_date <= observation.incidents_end) as leases_to_incidents_end,
         count(*) filter (where leases.start_date <= observation.claims_end) as leases_to_claims_end
     from {{ ref('stg_landlords__leases') }} as leases
     -- a tenant with leases is one whether or not the ends are known yet (no row before the housing data are observed)
     left join observation on true
     group by leases.person_key
+),
+
+-- the conversions by quarter added up: one dated after its lease's tenancy ended is in no quarter, nor here
+conversions as (
+    select lease_quarters.person_key, count(*) as leases_converted
+    from {{ ref('fct_lease_quarters') }} as lease_quarters
+    where lease_quarters.is_converted_in_quarter
+    group by lease_quarters.person_key
 ),
 
 incidents as (
@@ -49,11 +59,12 @@ select
     entries.site,
     entries.entry_cohort,
     leases.leases::integer as leases,
-    leases.leases_converted::integer as leases_converted,
+    coalesce(conversions.leases_converted, 0)::integer as leases_converted,
     leases.leases_to_incidents_end::integer as leases_to_incidents_end,
     leases.leases_to_claims_end::integer as leases_to_claims_end,
     {{ relation_columns() }}
 from entries
 inner join leases on entries.person_key = leases.person_key
+left join conversions on entries.person_key = conversions.person_key
 left join incidents on entries.person_key = incidents.person_key
 left join claims on entries.person_key = claims.person_key
