@@ -454,28 +454,63 @@ def test_a_refresh_recomputes_the_service_use_of_the_persons_whose_events_change
         assert conn.execute("select count(*) from raw.person_changes").fetchone() == (0,)
 
 
-def test_a_refresh_recomputes_the_latest_lease_quarter_and_the_leases_of_the_tenants_whose_leases_changed(
+def _latest_quarters_rewritten(url: str, table: str) -> tuple[int, str]:
+    """A refresh with nothing new rewrites the rows of the latest quarters alone (the end of observation may have
+    grown into them), fewer than the table holds: their count and the first of those quarters."""
+    run_dbt(url, *DBT_BUILD)  # what the tests before left to refresh
+    inserted, deleted = _rewritten(url, table)
+    with psycopg.connect(url) as conn:
+        since, tail, total = conn.execute(
+            f"with tails as (select quarter, sum(count(*)) over (order by quarter desc) as tail from {table}"
+            " group by quarter)"
+            f" select min(quarter) filter (where tail <= %s), max(tail) filter (where tail <= %s),"
+            f" (select count(*) from {table}) from tails",
+            (deleted, deleted),
+        ).fetchone()
+    assert inserted == deleted == tail and 0 < deleted < total
+    return deleted, since
+
+
+def test_a_refresh_recomputes_the_latest_lease_quarters_and_the_leases_of_a_tenant_whose_leases_changed(
     warehouse,
 ) -> None:
-    """With nothing new only the latest quarter is rewritten (the end of observation may have grown into it); a
-    lease withdrawn from the landlords' file rewrites its tenant's quarters too, that lease's gone. Each time it is
-    what a full rebuild gives."""
+    """A lease withdrawn from the landlords' file rewrites its tenant's quarters too, that lease's gone: what a
+    full rebuild gives."""
     url, table = warehouse.url, "marts.fct_lease_quarters"
-    latest = f"quarter = (select max(quarter) from {table})"
-    run_dbt(url, *DBT_BUILD)  # what the tests before left to refresh
-    with psycopg.connect(url) as conn:
-        (current,) = conn.execute(f"select count(*) from {table} where {latest}").fetchone()
-    assert _rewritten(url, table) == (current, current)
+    latest, since = _latest_quarters_rewritten(url, table)
     with psycopg.connect(url) as conn:
         person, lease = conn.execute(
-            f"select person_key, lease_ref from {table} where not {latest} order by lease_ref limit 1"
+            f"select person_key, lease_ref from {table} where quarter < %s order by lease_ref limit 1", (since,)
         ).fetchone()
-        rows, in_latest, of_lease = conn.execute(
-            f"select count(*), count(*) filter (where {latest}), count(*) filter (where lease_ref = %s)"
+        earlier, of_lease = conn.execute(
+            f"select count(*) filter (where quarter < %s), count(*) filter (where lease_ref = %s)"
             f" from {table} where person_key = %s",
-            (lease, person),
+            (since, lease, person),
         ).fetchone()
         conn.execute("delete from raw.landlord_leases where record_ref = %s", (lease,))
-    deleted = current + rows - in_latest
-    assert _rewritten(url, table) == (deleted - of_lease, deleted)
+    assert _rewritten(url, table) == (latest + earlier - of_lease, latest + earlier)
+    _assert_refresh_equals_rebuild(url)
+
+
+def test_a_refresh_recomputes_the_latest_landlord_quarters_and_those_of_a_tenant_whose_incidents_changed(
+    warehouse,
+) -> None:
+    """An incident withdrawn from the landlords' file rewrites its tenant's quarters too: what a full rebuild
+    gives."""
+    url, table = warehouse.url, "marts.fct_landlord_relation_quarters"
+    latest, since = _latest_quarters_rewritten(url, table)
+    with psycopg.connect(url) as conn:
+        person, incident = conn.execute(
+            "select incidents.person_key, incidents.incident_ref from staging.stg_landlords__incidents as incidents"
+            f" inner join {table} as quarters on quarters.person_key = incidents.person_key"
+            " and quarters.quarter = extract(year from incidents.reported_date)::int || '-Q'"
+            " || extract(quarter from incidents.reported_date)::int"
+            " where quarters.quarter < %s and quarters.leases > 0 order by incidents.incident_ref limit 1",
+            (since,),
+        ).fetchone()
+        (earlier,) = conn.execute(
+            f"select count(*) from {table} where person_key = %s and quarter < %s", (person, since)
+        ).fetchone()
+        conn.execute("delete from raw.landlord_incidents where record_ref = %s", (incident,))
+    assert _rewritten(url, table) == (latest + earlier, latest + earlier)
     _assert_refresh_equals_rebuild(url)

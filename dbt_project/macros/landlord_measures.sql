@@ -95,3 +95,11 @@
     cross join ({{ landlord_observation_end('landlord_incidents') }}) as incidents
     cross join ({{ landlord_observation_end('landlord_guarantee_claims') }}) as claims
 {%- endmacro %}
+
+{# The quarter of the earliest of those ends (fct_landlord_relation_quarters' latest complete one), one value. #}
+{% macro landlord_file_ends_quarter() -%}
+    select least(
+        {{ quarter_label('ends.leases_end') }}, {{ quarter_label('ends.incidents_end') }}, {{ quarter_label('ends.claims_end') }}
+    )
+    from ({{ landlord_file_ends() }}) as ends
+{%- endmacro %}

@@ -172,6 +172,12 @@
     {{ this.identifier }}__since
 {%- endmacro %}
 
+{# Whether a refresh recomputes the rows of `person_key` in `period`, for the body of a mart by period. #}
+{% macro is_recomputed(person_key, period) -%}
+    ({{ person_key }} in (select person_key from {{ changed_persons() }})
+        or {{ period }} >= (select since from {{ recomputed_since() }}))
+{%- endmacro %}
+
 {# Mart post-hook: what it read is recorded, and the log loses what every reader of its source has read. #}
 {% macro mark_person_changes_read() -%}
     {%- if not execute %}{{ return('') }}{% endif %}

@@ -1,3 +1,13 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    meta={'person_change_sources': ['landlord_leases', 'housing_tenancies', 'landlord_incidents', 'landlord_guarantee_claims']},
+    pre_hook="{{ delete_changed_persons(
+        ref('fct_landlord_relations'), ['person_key', 'site'], since=['quarter', landlord_file_ends_quarter()]
+    ) }}",
+    post_hook="{{ mark_person_changes_read() }}",
+) }}
+
 -- What partner landlords report about each tenant's programme tenancies by calendar quarter, up to the end of
 -- observation, for the landlord indicators by reporting quarter: the leases running in the quarter and those
 -- converted in it (fct_lease_quarters), the incidents reported in it and the guarantee-fund claims made in it,
@@ -6,6 +16,8 @@
 -- tenant's leases ended counts too, without leases. Each measure is observed up to the end of the housing data,
 -- of the leases and of its own file (landlord_observation_end): the incidents up to the incidents file's, the
 -- claims up to the claims file's, each counted against the leases running in the quarter by then.
+-- A refresh recomputes the tenants whose leases, tenancies, incidents, claims or site changed, and every tenant's
+-- quarters from the latest held on, or the earliest file end's quarter if earlier (macros/person_changes.sql).
 with observation as (
     {{ landlord_file_ends() }}
 ),
@@ -28,6 +40,9 @@ leases as (
         count(*) filter (where lease_quarters.first_day_in_quarter <= observation.claims_end) as leases_to_claims_end
     from {{ ref('fct_lease_quarters') }} as lease_quarters
     cross join observation
+    {%- if is_incremental() %}
+    where {{ is_recomputed('lease_quarters.person_key', 'lease_quarters.quarter') }}
+    {%- endif %}
     group by lease_quarters.person_key, lease_quarters.quarter
 ),
 
@@ -35,6 +50,9 @@ incidents as (
     select incidents.person_key, {{ quarter_label('incidents.reported_date') }} as quarter, {{ incident_measures() }}
     from {{ ref('stg_landlords__incidents') }} as incidents
     inner join observation on incidents.reported_date <= observation.incidents_end
+    {%- if is_incremental() %}
+    where {{ is_recomputed('incidents.person_key', quarter_label('incidents.reported_date')) }}
+    {%- endif %}
     group by incidents.person_key, quarter
 ),
 
@@ -42,6 +60,9 @@ claims as (
     select claims.person_key, {{ quarter_label('claims.claim_date') }} as quarter, {{ claim_measures() }}
     from {{ ref('stg_landlords__guarantee_claims') }} as claims
     inner join observation on claims.claim_date <= observation.claims_end
+    {%- if is_incremental() %}
+    where {{ is_recomputed('claims.person_key', quarter_label('claims.claim_date')) }}
+    {%- endif %}
     group by claims.person_key, quarter
 )
 

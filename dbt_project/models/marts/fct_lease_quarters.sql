@@ -76,6 +76,5 @@ select
     ) as is_converted_in_quarter
 from quarters
 {%- if is_incremental() %}
-where person_key in (select person_key from {{ changed_persons() }})
-    or quarter >= (select since from {{ recomputed_since() }})
+where {{ is_recomputed('person_key', 'quarter') }}
 {%- endif %}

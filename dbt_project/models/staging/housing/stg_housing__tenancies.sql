@@ -1,4 +1,4 @@
-{#- A snapshot: rebuilt whole each build, logging the persons whose rows changed for fct_lease_quarters. #}
+{#- A snapshot: rebuilt whole each build, logging the persons whose rows changed (macros/person_changes.sql). #}
 {{ config(
     meta={'raw_source': ['housing', 'housing_tenancies'], 'logs_person_changes': ['start_date', 'end_date']},
     pre_hook="{{ remember_rows(['tenancy_ref', 'site', 'start_date', 'end_date']) }}",

@@ -1,4 +1,4 @@
-{#- A snapshot: rebuilt whole each build, logging the persons whose rows changed for fct_lease_quarters. #}
+{#- A snapshot: rebuilt whole each build, logging the persons whose rows changed (macros/person_changes.sql). #}
 {{ config(
     meta={'raw_source': ['landlords', 'landlord_leases'], 'logs_person_changes': ['start_date', 'null']},
     pre_hook="{{ remember_rows(['lease_ref', 'landlord_id', 'site', 'start_date', 'conversion_date']) }}",
