@@ -14,7 +14,7 @@
   (new, or upgraded) recomputes every person once; a full refresh rebuilds it whole as before.
 #}
 
-{# The source a staging model logs for, and the columns of its rows' first and last day. #}
+{# The columns of a logged staging model's rows' first and last day; none when its source is not logged. #}
 {% macro _logged_days() -%}
     {{ return(config.get('meta', {}).get('logs_person_changes')) }}
 {%- endmacro %}
