@@ -514,3 +514,34 @@ def test_a_refresh_recomputes_the_latest_landlord_quarters_and_those_of_a_tenant
         conn.execute("delete from raw.landlord_incidents where record_ref = %s", (incident,))
     assert _rewritten(url, table) == (latest + earlier, latest + earlier)
     _assert_refresh_equals_rebuild(url)
+
+
+@pytest.mark.parametrize(
+    ("source", "events"),
+    [
+        (
+            "housing_tenancies",
+            "select tenancy_ref from staging.stg_housing__tenancies"
+            " where person_key = %s and exit_reason is distinct from 'deces' order by tenancy_ref limit 1",
+        ),
+        ("shelter_nights", "select night_ref from staging.stg_shelter__nights where person_key = %s limit 1"),
+    ],
+)
+def test_a_refresh_recomputes_the_latest_housing_quarters_and_those_of_a_person_whose_tenancies_or_nights_changed(
+    warehouse, source: str, events: str
+) -> None:
+    """A tenancy withdrawn from the operator's file, or a shelter night from its month, rewrites that person's
+    quarters too: what a full rebuild gives."""
+    url, table = warehouse.url, "marts.fct_housing_quarters"
+    latest, since = _latest_quarters_rewritten(url, table)
+    with psycopg.connect(url) as conn:
+        person, ref, earlier = next(
+            (person, refs[0][0], earlier)
+            for person, earlier in conn.execute(
+                f"select person_key, count(*) from {table} where quarter < %s group by 1 order by 1", (since,)
+            )
+            if (refs := conn.execute(events, (person,)).fetchall())
+        )
+        conn.execute(f"delete from raw.{source} where record_ref = %s", (ref,))
+    assert _rewritten(url, table) == (latest + earlier, latest + earlier), person
+    _assert_refresh_equals_rebuild(url)

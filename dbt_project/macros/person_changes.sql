@@ -86,7 +86,7 @@
      person: a logged change outside it leaves them as they are (without, any logged change counts);
    - `since`, a column and a query of its value for the end of observation (a quarter): a mart by period, whose
      latest period grows as the observation does, also recomputes every person's rows from its latest period held,
-     or that end's if earlier (`recomputed_since()`).
+     or that end's if earlier (`recomputed_since()`); a third item names the mart's own columns the query reads.
    A mart with no record of what it read, or built before `columns`, recomputes every person. #}
 {% macro delete_changed_persons(inputs=none, columns=[], span=none, since=none) -%}
     {%- if not execute %}{{ return('') }}{% endif %}
@@ -99,7 +99,7 @@
     group by sources.source;
     {%- if is_incremental() %}
     {%- set held = adapter.get_columns_in_relation(this) | map(attribute='name') | list %}
-    {%- set upgraded = columns | reject('in', held) | list | length > 0 %}
+    {%- set upgraded = (columns + (since[2] if since and since | length > 2 else [])) | reject('in', held) | list | length > 0 %}
     create temporary table {{ model_name }}__unread on commit drop as
     select changes.change_id, changes.person_key, changes.first_day, changes.last_day, readers.source is null as never_read
     from {{ model_name }}__read as read
@@ -151,8 +151,12 @@
     {%- endif %};
     {%- if since %}
     create temporary table {{ model_name }}__since on commit drop as
+    {%- if upgraded %}
+    select '' as since;
+    {%- else %}
     select case when (select is_due from {{ model_name }}__everyone) then ''
         else coalesce(least((select max({{ since[0] }}) from {{ this }}), ({{ since[1] }})), '') end as since;
+    {%- endif %}
     {%- endif %}
     delete from {{ this }}
     where person_key in (select person_key from {{ changed_persons() }})
@@ -188,4 +192,12 @@
     where changes.change_id <= (
         select min(readers.change_id) from raw.person_change_readers as readers where readers.source = changes.source
     );
+{%- endmacro %}
+
+{# The first day of that period when periods are quarters (YYYY-Qn; '-infinity' for every period), for the body of a
+   mart by quarter to start each unchanged person's quarters there. #}
+{% macro recomputed_since_day() -%}
+    (select case when since = '' then '-infinity'::date
+        else make_date(split_part(since, '-Q', 1)::int, split_part(since, '-Q', 2)::int * 3 - 2, 1) end
+    from {{ recomputed_since() }})
 {%- endmacro %}

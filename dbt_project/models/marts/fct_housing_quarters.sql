@@ -1,3 +1,16 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='sync_all_columns',
+    meta={'person_change_sources': ['housing_tenancies', 'shelter_nights']},
+    pre_hook="{{ delete_changed_persons(
+        ref('int_participants_observed'),
+        ['person_key', 'site', 'entry_cohort', 'entry_date', 'death_date'],
+        since=['quarter', housing_quarters_since(), ['complete_until', 'shelter_followed_from']],
+    ) }}",
+    post_hook="{{ mark_person_changes_read() }}",
+) }}
+
 -- Days observed and days stably housed (their share's) and days in a programme tenancy of each person in each
 -- calendar quarter since entry, for the share of days stably housed and peer-support hours by reporting quarter;
 -- fct_housing_tenure and fct_peer_support add them up over the whole observation.
@@ -15,29 +28,31 @@
 -- to the return after it or the end of observation, count neither as observed nor as stably housed, since a return
 -- in the nights never sent would be seen nowhere and would end those days after that night as well. Days in a
 -- tenancy, or after an exit that lost housing, are known from the housing data alone and still count.
-with shelter_observed as (
-    {{ observation_end_of(['shelter_nights']) }}
-),
-
-contacts_observed as (
-    {{ observation_end_of(['housing_support_contacts']) }}
-),
-
-shelter_history as (
-    select observed_from from {{ ref('int_sources_observed') }}
-    where source = 'shelter_nights'
+-- A refresh (macros/person_changes.sql) recomputes the persons whose tenancies, shelter nights, entry, site or death
+-- changed, and every person's quarters from the one the ends of observation moved in (housing_quarters_since): an
+-- unchanged person's quarters start there, and their episodes ended before it are left out, the days after it
+-- being the same without them.
+with observation as (
+    {{ housing_quarters_observation() }}
 ),
 
 persons as (
     select
         observed.*,
-        least(observed.observed_until, coalesce(shelter_observed.observation_end + 1, observed.entry_date))
+        least(observed.observed_until, coalesce(observation.shelter_end + 1, observed.entry_date))
             as housed_observed_until,
-        least(observed.observed_until, coalesce(contacts_observed.observation_end + 1, observed.entry_date))
-            as tenancy_observed_until
+        least(observed.observed_until, coalesce(observation.contacts_end + 1, observed.entry_date))
+            as tenancy_observed_until,
+        {%- if is_incremental() %}
+        case when observed.person_key in (select person_key from {{ changed_persons() }})
+            then date_trunc('quarter', observed.entry_date)
+            else greatest(date_trunc('quarter', observed.entry_date), {{ recomputed_since_day() }})
+        end::date as first_quarter
+        {%- else %}
+        date_trunc('quarter', observed.entry_date)::date as first_quarter
+        {%- endif %}
     from {{ ref('int_participants_observed') }} as observed
-    left join shelter_observed on true
-    left join contacts_observed on true
+    cross join observation
 ),
 
 -- each quarter the person is observed in, and the days of it observed: [observed_from, observed_to), of which
@@ -48,6 +63,8 @@ quarters as (
         persons.person_key,
         persons.site,
         persons.entry_cohort,
+        persons.entry_date,
+        persons.death_date,
         starts.quarter_start::date as quarter_start,
         greatest(persons.entry_date, starts.quarter_start::date) as observed_from,
         least(persons.observed_until, (starts.quarter_start + interval '3 months')::date) as observed_to,
@@ -57,7 +74,7 @@ quarters as (
             as tenancy_observed_to
     from persons
     cross join lateral generate_series(
-        date_trunc('quarter', persons.entry_date), persons.observed_until - 1, interval '3 months'
+        persons.first_quarter, persons.observed_until - 1, interval '3 months'
     ) as starts (quarter_start)
 ),
 
@@ -68,10 +85,11 @@ moved_on_episodes as (
         persons.person_key,
         moves.exit_date as start_day,
         least(persons.observed_until, moves.return_date) as end_day,
-        coalesce(moves.exit_date >= shelter_history.observed_from, false) as is_followed
+        coalesce(moves.exit_date >= observation.shelter_followed_from, false) as is_followed
     from persons
     inner join {{ ref('int_participants_moved_on') }} as moves on persons.person_key = moves.person_key
-    left join shelter_history on true
+    cross join observation
+    where least(persons.observed_until, moves.return_date) > persons.first_quarter
 ),
 
 housed_episodes as (
@@ -82,6 +100,7 @@ housed_episodes as (
         true as in_tenancy
     from persons
     inner join {{ ref('stg_housing__tenancies') }} as tenancies on persons.person_key = tenancies.person_key
+    where least(coalesce(tenancies.end_date, persons.observed_until), persons.observed_until) > persons.first_quarter
     union all
     select person_key, start_day, end_day, false as in_tenancy from moved_on_episodes
     where is_followed
@@ -150,7 +169,14 @@ select
     (greatest(quarters.housed_observed_to - quarters.observed_from, 0) - coalesce(quarter_days.days_unseen, 0))::integer
         as days_observed,
     coalesce(quarter_days.days_stably_housed, 0)::integer as days_stably_housed,
-    coalesce(quarter_days.days_in_tenancy, 0)::integer as days_in_tenancy
+    coalesce(quarter_days.days_in_tenancy, 0)::integer as days_in_tenancy,
+    -- what a refresh compares with its inputs and its observation
+    quarters.entry_date,
+    quarters.death_date,
+    case when quarters.quarter_start >= date_trunc('quarter', observation.complete_until - 1)
+        then observation.complete_until end as complete_until,
+    observation.shelter_followed_from
 from quarters
+cross join observation
 left join quarter_days
     on quarters.person_key = quarter_days.person_key and quarters.quarter_start = quarter_days.quarter_start
