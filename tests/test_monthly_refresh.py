@@ -8,6 +8,7 @@ import json
 import re
 import subprocess
 import time
+from datetime import date
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -17,7 +18,7 @@ import pytest
 from pipelines.contract import load_contracts
 from pipelines.erasure import forget
 from pipelines.identity_store import ensure_rights_schema
-from pipelines.ingest import ingest_file
+from pipelines.ingest import find_extracts, ingest_file
 from pipelines.pipeline import ensure_raw_tables, ingest_context
 from pipelines.sample.generate import generate
 from pipelines.settings import PROJECT_ROOT, Settings
@@ -70,23 +71,29 @@ def _keep(url: str, tables: list[str]) -> None:
             conn.execute(f"create table kept.{table.replace('.', '__')} as select * from {table}")
 
 
-@pytest.fixture(scope="module")
-def warehouse(tmp_path_factory: pytest.TempPathFactory, pg_admin_url: str):
-    data = tmp_path_factory.mktemp("monthly")
-    generate(data, persons=PERSONS, seed=5, months=2)
+def _empty_warehouse(data: Path, pg_admin_url: str, **sample) -> SimpleNamespace:
+    """A sample of PERSONS generated under `data` (`sample`: generate's as_of, months), and a warehouse with
+    nothing loaded yet."""
+    generate(data, persons=PERSONS, seed=5, **sample)
     new_key(data / "abord.key")
     url = create_database(pg_admin_url)
     contracts = load_contracts()
     ensure_raw_tables(url, contracts)
     ctx = ingest_context(Settings(data_dir=data, key_file=data / "abord.key", database_url=url), url)
+    return SimpleNamespace(url=url, contracts=contracts, ctx=ctx, landing=data / "landing")
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory: pytest.TempPathFactory, pg_admin_url: str):
+    built = _empty_warehouse(tmp_path_factory.mktemp("monthly"), pg_admin_url, months=2)
     for latest in (False, True):
-        for name, paths in month_extracts(contracts, data / "landing", latest).items():
+        for name, paths in month_extracts(built.contracts, built.landing, latest).items():
             for path in paths:
-                ingest_file(ctx, contracts[name], path)
+                ingest_file(built.ctx, built.contracts[name], path)
         # The first month builds from nothing; the second refreshes incrementally. A whole `build`: dbt's unit
         # tests run here, where pipeline runs leave them out (DBT_BUILD).
-        run_dbt(url, "build")
-    return SimpleNamespace(url=url, contracts=contracts, ctx=ctx, landing=data / "landing")
+        run_dbt(built.url, "build")
+    return built
 
 
 def _assert_refresh_equals_rebuild(url: str) -> None:
@@ -545,3 +552,29 @@ def test_a_refresh_recomputes_the_latest_housing_quarters_and_those_of_a_person_
         conn.execute(f"delete from raw.{source} where record_ref = %s", (ref,))
     assert _rewritten(url, table) == (latest + earlier, latest + earlier), person
     _assert_refresh_equals_rebuild(url)
+
+
+def test_a_partner_late_across_a_quarter_end_has_that_quarter_recomputed_for_everyone_when_it_catches_up(
+    tmp_path: Path, pg_admin_url: str
+) -> None:
+    """The shelter sends nothing after November while the housing data reach January: no day after 30 November is
+    observed. When its December and January come, every person's fourth quarter is recomputed, not only the
+    quarters from the latest held (the first quarter): what a full rebuild gives."""
+    late = _empty_warehouse(tmp_path, pg_admin_url, as_of=date(2026, 1, 31), months=3)
+
+    def load_and_refresh(sent) -> None:
+        for name, contract in late.contracts.items():
+            for path in find_extracts(contract, late.landing):
+                if sent(name, contract.period_of(path.name) or ""):
+                    ingest_file(late.ctx, contract, path)
+        run_dbt(late.url, *DBT_BUILD)
+
+    load_and_refresh(lambda name, period: period <= "2025-11")
+    load_and_refresh(lambda name, period: period > "2025-11" and name != "shelter_nights")
+    with psycopg.connect(late.url) as conn:
+        assert conn.execute("select max(quarter), min(complete_until) from marts.fct_housing_quarters").fetchone() == (
+            "2026-Q1",
+            date(2025, 12, 1),
+        )
+    load_and_refresh(lambda name, period: period > "2025-11" and name == "shelter_nights")
+    _assert_refresh_equals_rebuild(late.url)
