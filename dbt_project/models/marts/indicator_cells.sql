@@ -60,6 +60,35 @@ quarter_rows as (
         and measures.source in (select source from {{ ref('int_sources_observed') }})
 ),
 
+-- each measure summed by its finest cell first, once: the grouping sets then add up some thousand sums rather than
+-- hashing every contribution once per set (sums of whole numbers and decimals, so the same to the cent)
+person_sums as (
+    select
+        indicator_code,
+        period,
+        breakdown,
+        site,
+        entry_cohort,
+        completed_quarter,
+        sum(numerator) as numerator,
+        sum(denominator) as denominator,
+        count(person_key) as persons
+    from contributions
+    group by indicator_code, period, breakdown, site, entry_cohort, completed_quarter
+),
+
+quarter_sums as (
+    select
+        indicator_code,
+        quarter,
+        site,
+        sum(numerator) as numerator,
+        sum(denominator) as denominator,
+        count(*) as persons
+    from quarter_rows
+    group by indicator_code, quarter, site
+),
+
 person_cells as (
     select
         indicator_code,
@@ -69,8 +98,8 @@ person_cells as (
         breakdown,
         sum(numerator) as numerator,
         sum(denominator) as denominator,
-        count(person_key) as persons
-    from contributions
+        sum(persons) as persons
+    from person_sums
     group by
         indicator_code,
         period,
@@ -86,8 +115,8 @@ person_cells as (
         'all' as breakdown,
         sum(numerator) as numerator,
         sum(denominator) as denominator,
-        count(*) as persons
-    from quarter_rows
+        sum(persons) as persons
+    from quarter_sums
     group by indicator_code, quarter, grouping sets ((site), ())
 ),
 
