@@ -176,10 +176,15 @@
     {{ this.identifier }}__since
 {%- endmacro %}
 
-{# Whether a refresh recomputes the rows of `person_key` in `period`, for the body of a mart by period. #}
+{# Whether a build computes the rows of `person_key` in `period`, for the body of a mart by period: all on a full
+   build; on a refresh, the changed persons' and every person's from the first period recomputed. #}
 {% macro is_recomputed(person_key, period) -%}
+    {%- if is_incremental() -%}
     ({{ person_key }} in (select person_key from {{ changed_persons() }})
         or {{ period }} >= (select since from {{ recomputed_since() }}))
+    {%- else -%}
+    true
+    {%- endif %}
 {%- endmacro %}
 
 {# Mart post-hook: what it read is recorded, and the log loses what every reader of its source has read. #}

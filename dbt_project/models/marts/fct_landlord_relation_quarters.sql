@@ -40,9 +40,7 @@ leases as (
         count(*) filter (where lease_quarters.first_day_in_quarter <= observation.claims_end) as leases_to_claims_end
     from {{ ref('fct_lease_quarters') }} as lease_quarters
     cross join observation
-    {%- if is_incremental() %}
     where {{ is_recomputed('lease_quarters.person_key', 'lease_quarters.quarter') }}
-    {%- endif %}
     group by lease_quarters.person_key, lease_quarters.quarter
 ),
 
@@ -50,9 +48,7 @@ incidents as (
     select incidents.person_key, {{ quarter_label('incidents.reported_date') }} as quarter, {{ incident_measures() }}
     from {{ ref('stg_landlords__incidents') }} as incidents
     inner join observation on incidents.reported_date <= observation.incidents_end
-    {%- if is_incremental() %}
     where {{ is_recomputed('incidents.person_key', quarter_label('incidents.reported_date')) }}
-    {%- endif %}
     group by incidents.person_key, quarter
 ),
 
@@ -60,9 +56,7 @@ claims as (
     select claims.person_key, {{ quarter_label('claims.claim_date') }} as quarter, {{ claim_measures() }}
     from {{ ref('stg_landlords__guarantee_claims') }} as claims
     inner join observation on claims.claim_date <= observation.claims_end
-    {%- if is_incremental() %}
     where {{ is_recomputed('claims.person_key', quarter_label('claims.claim_date')) }}
-    {%- endif %}
     group by claims.person_key, quarter
 )
 

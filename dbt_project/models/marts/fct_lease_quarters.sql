@@ -75,6 +75,4 @@ select
         {{ quarter_label('conversion_date') }} = quarter and conversion_date <= last_day, false
     ) as is_converted_in_quarter
 from quarters
-{%- if is_incremental() %}
 where {{ is_recomputed('person_key', 'quarter') }}
-{%- endif %}
