@@ -31,3 +31,8 @@
 {% macro quarter_label(day) -%}
     extract(year from {{ day }})::int || '-Q' || extract(quarter from {{ day }})::int
 {%- endmacro %}
+
+{# The first day of the quarter a 'YYYY-Qn' label names (null for null). #}
+{% macro quarter_start(label) -%}
+    make_date(split_part({{ label }}, '-Q', 1)::int, split_part({{ label }}, '-Q', 2)::int * 3 - 2, 1)
+{%- endmacro %}

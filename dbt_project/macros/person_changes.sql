@@ -187,6 +187,18 @@
     {%- endif %}
 {%- endmacro %}
 
+{# The first day of `person_key`'s quarters a build generates from `first_day`, for the body of a mart by quarter:
+   on a refresh an unchanged person's start at the first quarter recomputed, their earlier ones being kept. #}
+{% macro recomputed_from(person_key, first_day) -%}
+    {%- if is_incremental() -%}
+    case when {{ person_key }} in (select person_key from {{ changed_persons() }}) then {{ first_day }}
+        else greatest({{ first_day }}, (select {{ quarter_start("nullif(since, '')") }} from {{ recomputed_since() }}))
+    end
+    {%- else -%}
+    {{ first_day }}
+    {%- endif %}
+{%- endmacro %}
+
 {# Mart post-hook: what it read is recorded, and the log loses what every reader of its source has read. #}
 {% macro mark_person_changes_read() -%}
     {%- if not execute %}{{ return('') }}{% endif %}

@@ -57,8 +57,9 @@ quarters as (
         starts.quarter_start::date as quarter_start,
         {{ quarter_label('starts.quarter_start') }} as quarter
     from runs
+    -- on a refresh, an unchanged tenant's from the first quarter recomputed: their earlier quarters are kept
     cross join lateral generate_series(
-        date_trunc('quarter', runs.start_date), runs.last_day, interval '3 months'
+        {{ recomputed_from('runs.person_key', "date_trunc('quarter', runs.start_date)") }}, runs.last_day, interval '3 months'
     ) as starts (quarter_start)
     -- a lease starting after the end of observation, in its last quarter, is not yet observed
     where runs.start_date <= runs.last_day
@@ -75,4 +76,3 @@ select
         {{ quarter_label('conversion_date') }} = quarter and conversion_date <= last_day, false
     ) as is_converted_in_quarter
 from quarters
-where {{ is_recomputed('person_key', 'quarter') }}
