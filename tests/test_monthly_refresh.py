@@ -478,6 +478,11 @@ def _latest_quarters_rewritten(url: str, table: str) -> tuple[int, str]:
     return deleted, since
 
 
+def _quarter_of(day: str) -> str:
+    """The reporting quarter of the date `day` as the marts label it (quarter_label), in SQL."""
+    return f"to_char({day}, 'YYYY-\"Q\"Q')"
+
+
 def test_a_refresh_recomputes_the_latest_lease_quarters_and_the_leases_of_a_tenant_whose_leases_changed(
     warehouse,
 ) -> None:
@@ -510,8 +515,7 @@ def test_a_refresh_recomputes_the_latest_landlord_quarters_and_those_of_a_tenant
         person, incident = conn.execute(
             "select incidents.person_key, incidents.incident_ref from staging.stg_landlords__incidents as incidents"
             f" inner join {table} as quarters on quarters.person_key = incidents.person_key"
-            " and quarters.quarter = extract(year from incidents.reported_date)::int || '-Q'"
-            " || extract(quarter from incidents.reported_date)::int"
+            f" and quarters.quarter = {_quarter_of('incidents.reported_date')}"
             " where quarters.quarter < %s and quarters.leases > 0 order by incidents.incident_ref limit 1",
             (since,),
         ).fetchone()
@@ -528,17 +532,22 @@ def test_a_refresh_recomputes_the_latest_landlord_quarters_and_those_of_a_tenant
     [
         (
             "housing_tenancies",
-            "select tenancy_ref from staging.stg_housing__tenancies"
-            " where person_key = %s and exit_reason is distinct from 'deces' order by tenancy_ref limit 1",
+            "select tenancy_ref from staging.stg_housing__tenancies where person_key = %s"
+            f" and exit_reason is distinct from 'deces' and {_quarter_of('start_date')} < %s"
+            " order by tenancy_ref limit 1",
         ),
-        ("shelter_nights", "select night_ref from staging.stg_shelter__nights where person_key = %s limit 1"),
+        (
+            "shelter_nights",
+            "select night_ref from staging.stg_shelter__nights"
+            f" where person_key = %s and {_quarter_of('night_date')} < %s limit 1",
+        ),
     ],
 )
 def test_a_refresh_recomputes_the_latest_housing_quarters_and_those_of_a_person_whose_tenancies_or_nights_changed(
     warehouse, source: str, events: str
 ) -> None:
-    """A tenancy withdrawn from the operator's file, or a shelter night from its month, rewrites that person's
-    quarters too: what a full rebuild gives."""
+    """A tenancy withdrawn from the operator's file, or a shelter night from its month, dated before the latest
+    quarters rewrites that person's quarters too: what a full rebuild gives."""
     url, table = warehouse.url, "marts.fct_housing_quarters"
     latest, since = _latest_quarters_rewritten(url, table)
     with psycopg.connect(url) as conn:
@@ -547,7 +556,7 @@ def test_a_refresh_recomputes_the_latest_housing_quarters_and_those_of_a_person_
             for person, earlier in conn.execute(
                 f"select person_key, count(*) from {table} where quarter < %s group by 1 order by 1", (since,)
             )
-            if (refs := conn.execute(events, (person,)).fetchall())
+            if (refs := conn.execute(events, (person, since)).fetchall())
         )
         conn.execute(f"delete from raw.{source} where record_ref = %s", (ref,))
     assert _rewritten(url, table) == (latest + earlier, latest + earlier), person
@@ -578,3 +587,31 @@ def test_a_partner_late_across_a_quarter_end_has_that_quarter_recomputed_for_eve
         )
     load_and_refresh(lambda name, period: period > "2025-11" and name == "shelter_nights")
     _assert_refresh_equals_rebuild(late.url)
+
+
+def test_a_refresh_recomputes_the_latest_peer_support_quarters_and_those_of_a_person_whose_contacts_changed(
+    warehouse,
+) -> None:
+    """A peer-support contact withdrawn from an earlier quarter rewrites its person's quarters too; one withdrawn
+    from the latest quarters, recomputed anyway, rewrites no more: each what a full rebuild gives."""
+    url, table = warehouse.url, "marts.fct_peer_support_quarters"
+    latest, since = _latest_quarters_rewritten(url, table)
+    counted = (
+        "select contacts.person_key, contacts.contact_ref from staging.stg_housing__support_contacts as contacts"
+        f" inner join {table} as quarters on quarters.person_key = contacts.person_key"
+        f" and quarters.quarter = {_quarter_of('contacts.contact_date')}"
+        " where contacts.contact_kind = 'pair_aidance' and quarters.peer_minutes > 0 and quarters.quarter {} %s"
+        " order by contacts.contact_ref limit 1"
+    )
+    with psycopg.connect(url) as conn:
+        person, contact = conn.execute(counted.format("<"), (since,)).fetchone()
+        (earlier,) = conn.execute(
+            f"select count(*) from {table} where person_key = %s and quarter < %s", (person, since)
+        ).fetchone()
+        conn.execute("delete from raw.housing_support_contacts where record_ref = %s", (contact,))
+    assert _rewritten(url, table) == (latest + earlier, latest + earlier)
+    with psycopg.connect(url) as conn:
+        _, contact = conn.execute(counted.format(">="), (since,)).fetchone()
+        conn.execute("delete from raw.housing_support_contacts where record_ref = %s", (contact,))
+    assert _rewritten(url, table) == (latest, latest)
+    _assert_refresh_equals_rebuild(url)

@@ -77,7 +77,7 @@
 
 {# The quarter of the leases' end of observation, a one-value select (fct_lease_quarters' latest quarter). #}
 {% macro landlord_observation_quarter() -%}
-    select {{ quarter_label('ends.observation_end') }} from ({{ landlord_observation_end() }}) as ends
+    {{ observation_quarter_of(['landlord_leases']) }}
 {%- endmacro %}
 
 {#

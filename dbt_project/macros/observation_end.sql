@@ -17,3 +17,8 @@
     left join {{ ref('int_sources_observed') }} as {{ name }} on {{ name }}.source = '{{ name }}'
     {%- endfor %}
 {%- endmacro %}
+
+{# The quarter of observation_end_of(`sources`), a one-value select: a mart by quarter's latest (person_changes.sql). #}
+{% macro observation_quarter_of(sources) -%}
+    select {{ quarter_label('ends.observation_end') }} from ({{ observation_end_of(sources) }}) as ends
+{%- endmacro %}

@@ -84,9 +84,11 @@
      differ from the mart's is changed;
    - `span`, two of those columns, the first day and the day after the last of the events the mart counts of a
      person: a logged change outside it leaves them as they are (without, any logged change counts);
-   - `since`, a column and a query of its value for the end of observation (a quarter): a mart by period, whose
-     latest period grows as the observation does, also recomputes every person's rows from its latest period held,
-     or that end's if earlier (`recomputed_since()`); a third item names the mart's own columns the query reads.
+   - `since`, a column and a query of its value for the end of observation (a quarter label): a mart by quarter,
+     whose latest quarter grows as the observation does, also recomputes every person's rows from its latest
+     quarter held, or that end's if earlier (`recomputed_since()`); a logged change dated from that quarter on (a
+     new month's events) then changes no person's earlier rows: the log's first day is the first it can change; a
+     third item names the mart's own columns the query reads.
    A mart with no record of what it read, or built before `columns`, recomputes every person. #}
 {% macro delete_changed_persons(inputs=none, columns=[], span=none, since=none) -%}
     {%- if not execute %}{{ return('') }}{% endif %}
@@ -113,6 +115,15 @@
     select {{ 'true' if upgraded else 'false' }} or exists (
         select from {{ model_name }}__unread where never_read or (change_id is not null and person_key is null)
     ) as is_due;
+    {%- if since %}
+    create temporary table {{ model_name }}__since on commit drop as
+    {%- if upgraded %}
+    select '' as since;
+    {%- else %}
+    select case when (select is_due from {{ model_name }}__everyone) then ''
+        else coalesce(least((select max({{ since[0] }}) from {{ this }}), ({{ since[1] }})), '') end as since;
+    {%- endif %}
+    {%- endif %}
     create temporary table {{ model_name }}__changed on commit drop as
     {%- if inputs is not none and not upgraded %}
     with inputs as (
@@ -148,16 +159,11 @@
         and (unread.last_day is null or unread.last_day >= spans.first_day)
     {%- else %}
     where unread.person_key is not null
-    {%- endif %};
+    {%- endif %}
     {%- if since %}
-    create temporary table {{ model_name }}__since on commit drop as
-    {%- if upgraded %}
-    select '' as since;
-    {%- else %}
-    select case when (select is_due from {{ model_name }}__everyone) then ''
-        else coalesce(least((select max({{ since[0] }}) from {{ this }}), ({{ since[1] }})), '') end as since;
-    {%- endif %}
-    {%- endif %}
+        {#- a change dated from the first quarter recomputed on changes only rows recomputed anyway #}
+        and (unread.first_day is null or {{ quarter_label('unread.first_day') }} < (select since from {{ recomputed_since() }}))
+    {%- endif %};
     delete from {{ this }}
     where person_key in (select person_key from {{ changed_persons() }})
     {%- if since %}
@@ -209,12 +215,4 @@
     where changes.change_id <= (
         select min(readers.change_id) from raw.person_change_readers as readers where readers.source = changes.source
     );
-{%- endmacro %}
-
-{# The first day of that period when periods are quarters (YYYY-Qn; '-infinity' for every period), for the body of a
-   mart by quarter to start each unchanged person's quarters there. #}
-{% macro recomputed_since_day() -%}
-    (select case when since = '' then '-infinity'::date
-        else make_date(split_part(since, '-Q', 1)::int, split_part(since, '-Q', 2)::int * 3 - 2, 1) end
-    from {{ recomputed_since() }})
 {%- endmacro %}

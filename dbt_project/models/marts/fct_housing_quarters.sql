@@ -43,14 +43,7 @@ persons as (
             as housed_observed_until,
         least(observed.observed_until, coalesce(observation.contacts_end + 1, observed.entry_date))
             as tenancy_observed_until,
-        {%- if is_incremental() %}
-        case when observed.person_key in (select person_key from {{ changed_persons() }})
-            then date_trunc('quarter', observed.entry_date)
-            else greatest(date_trunc('quarter', observed.entry_date), {{ recomputed_since_day() }})
-        end::date as first_quarter
-        {%- else %}
-        date_trunc('quarter', observed.entry_date)::date as first_quarter
-        {%- endif %}
+        ({{ recomputed_from('observed.person_key', "date_trunc('quarter', observed.entry_date)") }})::date as first_quarter
     from {{ ref('int_participants_observed') }} as observed
     cross join observation
 ),

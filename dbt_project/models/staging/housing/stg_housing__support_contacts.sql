@@ -1,9 +1,10 @@
+{#- Logs the persons whose contacts change, for fct_peer_support_quarters (macros/person_changes.sql). #}
 {{ config(
     materialized='incremental',
     unique_key='contact_ref',
     incremental_strategy='insert_new',
     unlogged=True,
-    meta={'raw_source': ['housing', 'housing_support_contacts']},
+    meta={'raw_source': ['housing', 'housing_support_contacts'], 'logs_person_changes': ['contact_date', 'contact_date']},
     on_schema_change='sync_all_columns',
     pre_hook=[
         "{{ hold_source_still() }}",
