@@ -112,23 +112,34 @@ def test_a_new_month_refreshes_to_what_a_full_rebuild_gives(warehouse) -> None:
     _assert_refresh_equals_rebuild(warehouse.url)
 
 
-def test_the_large_staging_tables_refuse_a_duplicate_or_missing_key_and_their_tests_check_the_guard(
-    warehouse, tmp_path: Path
+@pytest.mark.parametrize(
+    ("table", "key"),
+    [
+        ("staging.stg_shelter__nights", ["night_ref"]),
+        ("marts.fct_service_use", ["person_key", "measure", "window_name"]),
+        ("marts.fct_housing_quarters", ["person_key", "quarter"]),
+        ("marts.fct_lease_quarters", ["lease_ref", "quarter"]),
+        ("marts.fct_landlord_relation_quarters", ["person_key", "quarter"]),
+    ],
+)
+def test_the_tables_keeping_their_rows_refuse_a_duplicate_or_missing_key_and_their_tests_check_the_guard(
+    warehouse, tmp_path: Path, table: str, key: list[str]
 ) -> None:
-    """Their keys are held by PostgreSQL rather than re-read by unique and not_null tests every build."""
-    table = "staging.stg_shelter__nights"
-    guard_test = "enforced_unique_stg_shelter__nights_night_ref"
+    """Their keys are held by PostgreSQL rather than re-read by unique and not_null tests every build: the large
+    staging tables and the marts refreshed person by person, which a refresh only adds rows to."""
+    guard_test = f"enforced_unique_{table.split('.')[1]}_{'__'.join(key)}"
     run_dbt(warehouse.url, "compile", "--select", guard_test, target=tmp_path)
-    (compiled,) = tmp_path.glob(f"compiled/**/{guard_test}.sql")
+    (compiled,) = tmp_path.glob("compiled/**/*.sql")  # dbt names the file by a hash when the test's name is long
     guard_failures = compiled.read_text(encoding="utf-8")
     with psycopg.connect(warehouse.url) as conn:
         with pytest.raises(psycopg.errors.UniqueViolation), conn.transaction():
             conn.execute(f"insert into {table} select * from {table} limit 1")
-        with pytest.raises(psycopg.errors.NotNullViolation), conn.transaction():
-            conn.execute(f"insert into {table} (night_ref, night_date) values ('new', current_date)")
+        with pytest.raises(psycopg.errors.NotNullViolation) as missing, conn.transaction():
+            conn.execute(f"insert into {table} ({key[0]}) values (null)")
+        assert missing.value.diag.column_name == key[0]
         with conn.transaction(force_rollback=True):  # without the unique index, the test of the guard fails
-            conn.execute(f'drop index staging."{_unique_index(conn, table)}"')  # dbt names it by a hash
-            assert conn.execute(guard_failures).fetchall() == [("night_ref",)]
+            conn.execute(f'drop index {table.split(".")[0]}."{_unique_index(conn, table)}"')
+            assert conn.execute(guard_failures).fetchall() == [(", ".join(key),)]
         assert conn.execute(guard_failures).fetchall() == []
 
 
