@@ -143,6 +143,32 @@ def test_the_tables_keeping_their_rows_refuse_a_duplicate_or_missing_key_and_the
         assert conn.execute(guard_failures).fetchall() == []
 
 
+@pytest.mark.parametrize(
+    ("source", "undeclare", "failing"),
+    [
+        (
+            "shelter.shelter_nights",
+            "alter table raw.shelter_nights alter column record_ref drop not null",
+            "record_ref",
+        ),
+        ("audit.batches", "alter table audit.batches drop constraint batches_pkey cascade", "batch_id"),
+    ],
+)
+def test_the_tests_of_a_source_check_what_its_table_declares(
+    warehouse, tmp_path: Path, source: str, undeclare: str, failing: str
+) -> None:
+    """A raw table's record reference is NOT NULL, and the ledger's batch id its primary key, in their DDL: the
+    sources' tests check those declarations, where not_null and unique tests re-read raw tables of millions of
+    rows every build."""
+    run_dbt(warehouse.url, "compile", "--select", f"source:{source}", target=tmp_path)
+    checks = [path.read_text(encoding="utf-8") for path in tmp_path.glob("compiled/**/*.sql")]
+    with psycopg.connect(warehouse.url) as conn:
+        assert checks and [row for check in checks for row in conn.execute(check)] == []
+        with conn.transaction(force_rollback=True):
+            conn.execute(undeclare)
+            assert [row for check in checks for row in conn.execute(check)] == [(failing,)]
+
+
 def test_every_not_null_constraint_is_held_by_its_table(warehouse, tmp_path: Path) -> None:
     """A column whose yml gives it a not_null constraint is NOT NULL in the warehouse, in every layer: PostgreSQL
     refuses a null when the model is built, where a not_null test per column re-read each table every build."""

@@ -5,7 +5,10 @@
   million nights or contacts, most of a refresh); so do the marts refreshed person by person (macros/
   person_changes.sql), whose key spans several columns (unique_index). enforced_unique checks that guard is in
   place: on a column, or on a model with `columns`. Every model's not_null constraints are declared on its table
-  (require_not_null).
+  (require_not_null). The sources' keys are declared by the pipelines' DDL (a raw table's record_ref NOT NULL,
+  pipelines/raw_tables.py; the ledger's batch_id its primary key, pipelines/warehouse.py): enforced_not_null and
+  enforced_unique check those declarations, where not_null and unique tests on a source re-read raw tables of
+  millions of rows every build.
 #}
 
 {# Whether a valid unique index on exactly these columns, in any order and on every row, guards `relation`; as a
@@ -33,6 +36,15 @@ exists (
 {% test enforced_unique(model, column_name=none, columns=none) %}
 select '{{ (columns or [column_name]) | join(", ") }}' as unguarded_columns
 where not {{ _unique_index_exists(model, columns or [column_name]) }}
+{% endtest %}
+
+{# Fails, naming the column, unless the table declares it NOT NULL. #}
+{% test enforced_not_null(model, column_name) %}
+select '{{ column_name }}' as nullable_column
+where not exists (
+    select from pg_attribute as columns
+    where columns.attrelid = '{{ model }}'::regclass and columns.attname = '{{ column_name }}' and columns.attnotnull
+)
 {% endtest %}
 
 {# Post-hook of a mart keeping its rows between builds: a unique index on its key `columns` (person_key first, for
