@@ -120,6 +120,7 @@ def test_a_new_month_refreshes_to_what_a_full_rebuild_gives(warehouse) -> None:
         ("marts.fct_housing_quarters", ["person_key", "quarter"]),
         ("marts.fct_lease_quarters", ["lease_ref", "quarter"]),
         ("marts.fct_landlord_relation_quarters", ["person_key", "quarter"]),
+        ("marts.fct_peer_support_quarters", ["person_key", "quarter"]),
     ],
 )
 def test_the_tables_keeping_their_rows_refuse_a_duplicate_or_missing_key_and_their_tests_check_the_guard(
