@@ -438,6 +438,32 @@ def test_a_refresh_costs_what_changed_not_what_the_table_holds(warehouse) -> Non
     assert (inserted, deleted) == (0, nights)
 
 
+def _last_analyzed(url: str, tables: list[str]) -> tuple:
+    """When an ANALYZE command last ran on each of `tables` (autovacuum's are counted apart)."""
+    stamps = ", ".join(f"(select last_analyze from pg_stat_user_tables where relid = '{t}'::regclass)" for t in tables)
+    return _counters(url, f"select {stamps}")
+
+
+def test_a_refresh_analyzes_a_table_built_whole_and_an_incremental_one_once_a_tenth_of_it_is_written(
+    warehouse,
+) -> None:
+    """Analysing each large incremental table at every refresh (0.4-0.7 s each at 30k persons) for a few percent
+    of new rows changed no plan: a refresh writing nothing leaves their statistics as they were, one rewriting a
+    whole mart (no record of what it read) analyzes it, and a table rebuilt whole is analyzed every time."""
+    url = warehouse.url
+    tables = ["staging.stg_shelter__nights", "marts.fct_service_use", "intermediate.int_participants_entered"]
+    run_dbt(url, *DBT_BUILD)  # what the tests before left to refresh
+    nights, use, entered = _last_analyzed(url, tables)
+    run_dbt(url, "run", "--select", "stg_shelter__nights", "fct_service_use", "int_participants_entered")
+    after = _last_analyzed(url, tables)
+    assert after[:2] == (nights, use)
+    assert after[2] > entered
+    with psycopg.connect(url) as conn:
+        conn.execute("delete from raw.person_change_readers where model = 'fct_service_use'")
+    run_dbt(url, "run", "--select", "fct_service_use")
+    assert _last_analyzed(url, tables)[1] > use
+
+
 def test_a_staging_table_built_before_the_departures_log_matches_its_source_at_the_next_refresh(warehouse) -> None:
     """A row deleted before the log existed went unrecorded: the log opens with a mark, and the refresh that finds
     it matches the table against the source's current rows, once."""
