@@ -211,8 +211,10 @@
     insert into raw.person_change_readers (model, source, change_id)
     select '{{ this.identifier }}', source, change_id from {{ this.identifier }}__read
     on conflict (model, source) do update set change_id = excluded.change_id;
+    {#- each source's least read once, not once per row of the log (a scan of the readers for each: 0.3-0.6 s) #}
     delete from raw.person_changes as changes
-    where changes.change_id <= (
-        select min(readers.change_id) from raw.person_change_readers as readers where readers.source = changes.source
-    );
+    using (
+        select source, min(change_id) as change_id from raw.person_change_readers group by source
+    ) as read_by_all
+    where changes.source = read_by_all.source and changes.change_id <= read_by_all.change_id;
 {%- endmacro %}
