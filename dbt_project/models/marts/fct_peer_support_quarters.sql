@@ -40,7 +40,8 @@ contacts as (
         contacts.contact_kind = 'pair_aidance'
         and contacts.contact_date >= persons.entry_date
         and contacts.contact_date < persons.observed_until
-        and {{ is_recomputed('contacts.person_key', quarter_label('contacts.contact_date')) }}
+        -- a day against the first recomputed (one value), not each contact's quarter label against the first label
+        and contacts.contact_date >= {{ recomputed_from('contacts.person_key', "'-infinity'::date") }}
         and exists (
             select 1
             from tenancies
