@@ -1,13 +1,11 @@
--- What each person adds to each person-based indicator: one row per indicator, period, breakdown and person,
+-- What each person adds to each person-based indicator: one row per indicator, breakdown and person,
 -- with the person's share of the numerator and denominator (whole numbers, or euros and hours with decimals).
 -- indicator_cells sums these by site and entry cohort, with totals, and by the quarter of completed_on where a
 -- measure's quarter is not its entry cohort's: the day a return window closed. Measures counted from entry (a
 -- checkpoint, the 12 months after entry) need none: their entry cohorts are already their quarterly series.
-with observation as (
-    select to_char(observation_end, 'YYYY-MM-DD') as period from {{ ref('int_observation_windows') }}
-),
-
-retention as (
+-- Their period, the observation's end, is left null here and added by the readers: held on every row, it made
+-- every row change with each new month (the share of participants linked has its own, its source's end).
+with retention as (
     select
         'housing_retention_' || horizon_months || 'm' as indicator_code,
         'all' as breakdown,
@@ -202,32 +200,20 @@ linked as (
 linkage as (
     select
         'dq_participants_linked' as indicator_code,
-        to_char(sources.observed_to, 'YYYY-MM-DD') as period,
         sources.source as breakdown,
         entries.person_key,
         entries.site,
         entries.entry_cohort,
         (linked.person_key is not null)::integer as numerator,
-        1 as denominator
+        1 as denominator,
+        null::date as completed_on,
+        to_char(sources.observed_to, 'YYYY-MM-DD') as period
     from {{ ref('int_participants_entered') }} as entries
     inner join {{ ref('int_sources_observed') }} as sources
         on sources.source in ('health_encounters', 'justice_events', 'employment_contracts', 'shelter_nights')
     left join linked on sources.source = linked.source and entries.person_key = linked.person_key
 )
 
-select
-    person_based.indicator_code,
-    observation.period,
-    person_based.breakdown,
-    person_based.person_key,
-    person_based.site,
-    person_based.entry_cohort,
-    person_based.numerator,
-    person_based.denominator,
-    {{ quarter_label('person_based.completed_on') }} as completed_quarter
-from person_based
-cross join observation
-union all
 select
     indicator_code,
     period,
@@ -237,5 +223,9 @@ select
     entry_cohort,
     numerator,
     denominator,
-    null::text as completed_quarter
-from linkage
+    {{ quarter_label('completed_on') }} as completed_quarter
+from (
+    select *, null::text as period from person_based
+    union all
+    select * from linkage
+) as contributions
