@@ -19,7 +19,11 @@
 with contributions as not materialized (
     select
         contributions.indicator_code,
-        coalesce(contributions.period, to_char(observation.observation_end, 'YYYY-MM-DD')) as period,
+        -- an uncorrelated subquery: formatted once, not once per row
+        coalesce(
+            contributions.period,
+            (select to_char(observation_end, 'YYYY-MM-DD') from {{ ref('int_observation_windows') }})
+        ) as period,
         contributions.breakdown,
         contributions.person_key,
         contributions.site,
@@ -28,7 +32,6 @@ with contributions as not materialized (
         contributions.denominator,
         contributions.completed_quarter
     from {{ ref('fct_indicator_contributions') }} as contributions
-    cross join {{ ref('int_observation_windows') }} as observation
 ),
 
 -- a person's quarters: the share of days stably housed (the days of the quarter, of everyone observed in it),
