@@ -38,15 +38,8 @@ clause_sources (clause_indicator, indicator_code, breakdown) as (
         ('health_emergency_visits_change', 'health_emergency_visits', 'after')
 ),
 
--- each indicator and breakdown's persons, as a count and an order-free fingerprint of their keys
 populations as (
-    select
-        indicator_code,
-        breakdown,
-        count(*) as persons,
-        sum(hashtextextended(person_key, 0)::numeric) as fingerprint
-    from {{ ref('fct_indicator_contributions') }}
-    group by indicator_code, breakdown
+    select * from {{ ref('indicator_populations') }}
 ),
 
 -- a clause's source cells, and those of every indicator counting the same persons
