@@ -187,14 +187,13 @@ person_based as (
     select * from costs_avoided
 ),
 
+-- whether each participant is in a partner's records: looked up in the person key index of the two large event
+-- tables (macros/incremental_append.sql, byte for byte as that index is), rather than hashing the distinct persons
+-- of every row (a million shelter nights at 30k persons: the share's query 0.49 and 0.70 s against 0.81 and 1.00)
 linked as (
-    select distinct 'health_encounters' as source, person_key from {{ ref('stg_health__encounters') }}
-    union all
     select distinct 'justice_events' as source, person_key from {{ ref('stg_justice__events') }}
     union all
     select distinct 'employment_contracts' as source, person_key from {{ ref('stg_employment__contracts') }}
-    union all
-    select distinct 'shelter_nights' as source, person_key from {{ ref('stg_shelter__nights') }}
 ),
 
 linkage as (
@@ -204,7 +203,17 @@ linkage as (
         entries.person_key,
         entries.site,
         entries.entry_cohort,
-        (linked.person_key is not null)::integer as numerator,
+        (case sources.source
+            when 'health_encounters' then exists (
+                select from {{ ref('stg_health__encounters') }} as events
+                where events.person_key = entries.person_key collate "C"
+            )
+            when 'shelter_nights' then exists (
+                select from {{ ref('stg_shelter__nights') }} as nights
+                where nights.person_key = entries.person_key collate "C"
+            )
+            else linked.person_key is not null
+        end)::integer as numerator,
         1 as denominator,
         null::date as completed_on,
         to_char(sources.observed_to, 'YYYY-MM-DD') as period
