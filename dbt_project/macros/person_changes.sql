@@ -8,7 +8,8 @@
     each person and the days of each row a build inserted or deleted, or a null person for every person when a
     table is staged whole; the mart reads the log from where it last read (raw.person_change_readers);
   - the persons whose rows of `inputs`, a model of what else the mart reads (windows, eligibility), differ from
-    the same columns of its own rows.
+    the same columns of its own rows; or, when `inputs` logs its own changes as the snapshot staging models do
+    (`logged_inputs`: the name it logs under), the persons it logged.
   The mart's pre-hook deletes those persons' rows and its body computes theirs again (`changed_persons()`); its
   post-hook records what it read and deletes what every reader of the source has read. A mart with no record
   (new, or upgraded) recomputes every person once; a full refresh rebuilds it whole as before.
@@ -19,10 +20,17 @@
     {{ return(config.get('meta', {}).get('logs_person_changes')) }}
 {%- endmacro %}
 
+{# The name a logged model's changes go under: its raw source's, or for a model of no one source its meta's
+   `person_change_source`. #}
+{% macro _logged_source() -%}
+    {%- set meta = config.get('meta') %}
+    {{ return(meta.get('person_change_source') or meta['raw_source'][1]) }}
+{%- endmacro %}
+
 {% macro _log_rows(relation) -%}
     {%- set first_day, last_day = _logged_days() %}
     insert into raw.person_changes (source, person_key, first_day, last_day)
-    select distinct '{{ config.get('meta')['raw_source'][1] }}', person_key, ({{ first_day }})::date, ({{ last_day }})::date
+    select distinct '{{ _logged_source() }}', person_key, ({{ first_day }})::date, ({{ last_day }})::date
     from {{ relation }}
 {%- endmacro %}
 
@@ -66,7 +74,7 @@
     {%- set rows = 'person_key, ' ~ columns | join(', ') %}
     do $changed$ begin
         if to_regclass('pg_temp.{{ this.identifier }}__before') is null then
-            {{ log_every_person_changed(config.get('meta')['raw_source'][1]) }}
+            {{ log_every_person_changed(_logged_source()) }}
         else
             with changed as (
                 (select {{ rows }} from {{ this }} except select {{ rows }} from {{ this.identifier }}__before)
@@ -81,7 +89,10 @@
 {# Mart pre-hook: what the log holds for it (`sources`, its meta `person_change_sources`) is noted, the persons
    changed since it last read found (`changed_persons()`) and their rows deleted, to be computed again.
    - `inputs` holds `columns` for the persons the mart holds, the person key among them: a person whose rows there
-     differ from the mart's is changed;
+     differ from the mart's is changed. With `logged_inputs`, the name `inputs` logs its changes under (one of
+     `sources`), those it logged are, whatever their days, and no row of the mart is read (a `select distinct`
+     over the whole mart, the larger part of a refresh's pre-hook): a person's rows gone from the mart by other
+     means than a build are not put back until their inputs change;
    - `span`, two of those columns, the first day and the day after the last of the events the mart counts of a
      person: a logged change outside it leaves them as they are (without, any logged change counts);
    - `since`, a column and a query of its value for the end of observation (a quarter label): a mart by quarter,
@@ -90,7 +101,7 @@
      new month's events) then changes no person's earlier rows: the log's first day is the first it can change; a
      third item names the mart's own columns the query reads.
    A mart with no record of what it read, or built before `columns`, recomputes every person. #}
-{% macro delete_changed_persons(inputs=none, columns=[], span=none, since=none) -%}
+{% macro delete_changed_persons(inputs=none, columns=[], span=none, since=none, logged_inputs=none) -%}
     {%- if not execute %}{{ return('') }}{% endif %}
     {%- set sources = config.get('meta')['person_change_sources'] %}
     {%- set model_name = this.identifier %}
@@ -103,7 +114,9 @@
     {%- set held = adapter.get_columns_in_relation(this) | map(attribute='name') | list %}
     {%- set upgraded = (columns + (since[2] if since and since | length > 2 else [])) | reject('in', held) | list | length > 0 %}
     create temporary table {{ model_name }}__unread on commit drop as
-    select changes.change_id, changes.person_key, changes.first_day, changes.last_day, readers.source is null as never_read
+    select
+        read.source, changes.change_id, changes.person_key, changes.first_day, changes.last_day,
+        readers.source is null as never_read
     from {{ model_name }}__read as read
     left join raw.person_change_readers as readers on readers.model = '{{ model_name }}' and readers.source = read.source
     left join raw.person_changes as changes
@@ -124,21 +137,32 @@
         else coalesce(least((select max({{ since[0] }}) from {{ this }}), ({{ since[1] }})), '') end as since;
     {%- endif %}
     {%- endif %}
+    {%- set compared = inputs is not none and not logged_inputs and not upgraded %}
+    {%- set spanned = span and (compared or logged_inputs) %}
     create temporary table {{ model_name }}__changed on commit drop as
-    {%- if inputs is not none and not upgraded %}
-    with inputs as (
+    with
+    {%- if compared %}
+    inputs as (
         select {{ columns | join(', ') }} from {{ inputs }}
     ),
 
     held as (
         select distinct {{ columns | join(', ') }} from {{ this }}
-    )
-    {%- if span %},
+    ),
+    {%- endif %}
+    {%- if spanned %}
 
     spans as (
-        select person_key, min({{ span[0] }}) as first_day, max({{ span[1] }}) as last_day from held group by person_key
-    )
+        select person_key, min({{ span[0] }}) as first_day, max({{ span[1] }}) as last_day
+        from {{ 'held' if compared else inputs }}
+        group by person_key
+    ),
     {%- endif %}
+
+    everyone as (
+        select is_due from {{ model_name }}__everyone
+    )
+    {%- if compared %}
 
     select person_key from (select * from inputs except select * from held) as added
     union
@@ -146,19 +170,27 @@
     union
     {%- endif %}
     {%- if inputs is not none %}
-    select person_key from {{ inputs }} where (select is_due from {{ model_name }}__everyone)
+    select person_key from {{ inputs }} where (select is_due from everyone)
     union
     {%- endif %}
-    select person_key from {{ this }} where (select is_due from {{ model_name }}__everyone)
+    select person_key from {{ this }} where (select is_due from everyone)
     union
     select unread.person_key from {{ model_name }}__unread as unread
-    {%- if span and inputs is not none and not upgraded %}
-    inner join spans
-        on unread.person_key = spans.person_key
-        and (unread.first_day is null or unread.first_day < spans.last_day)
-        and (unread.last_day is null or unread.last_day >= spans.first_day)
-    {%- else %}
+    {%- if spanned %}
+    left join spans on unread.person_key = spans.person_key
+    {%- endif %}
     where unread.person_key is not null
+    {%- if spanned %}
+        and (
+            {%- if logged_inputs %}
+            unread.source = '{{ logged_inputs }}' or
+            {%- endif %}
+            (
+                spans.person_key is not null
+                and (unread.first_day is null or unread.first_day < spans.last_day)
+                and (unread.last_day is null or unread.last_day >= spans.first_day)
+            )
+        )
     {%- endif %}
     {%- if since %}
         {#- a change dated from the first quarter recomputed on changes only rows recomputed anyway #}

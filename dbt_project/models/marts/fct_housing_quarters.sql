@@ -2,11 +2,11 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='sync_all_columns',
-    meta={'person_change_sources': ['housing_tenancies', 'shelter_nights']},
+    meta={'person_change_sources': ['housing_tenancies', 'shelter_nights', 'participants']},
     pre_hook="{{ delete_changed_persons(
         ref('int_participants_observed'),
-        ['person_key', 'site', 'entry_cohort', 'entry_date', 'death_date'],
         since=['quarter', housing_quarters_since(), ['complete_until', 'shelter_followed_from']],
+        logged_inputs='participants',
     ) }}",
     post_hook="{{ mark_person_changes_read() }}",
 ) }}
@@ -56,8 +56,6 @@ quarters as (
         persons.person_key,
         persons.site,
         persons.entry_cohort,
-        persons.entry_date,
-        persons.death_date,
         starts.quarter_start::date as quarter_start,
         greatest(persons.entry_date, starts.quarter_start::date) as observed_from,
         least(persons.observed_until, (starts.quarter_start + interval '3 months')::date) as observed_to,
@@ -163,9 +161,7 @@ select
         as days_observed,
     coalesce(quarter_days.days_stably_housed, 0)::integer as days_stably_housed,
     coalesce(quarter_days.days_in_tenancy, 0)::integer as days_in_tenancy,
-    -- what a refresh compares with its inputs and its observation
-    quarters.entry_date,
-    quarters.death_date,
+    -- what a refresh compares with its observation
     case when quarters.quarter_start >= date_trunc('quarter', observation.complete_until - 1)
         then observation.complete_until end as complete_until,
     observation.shelter_followed_from

@@ -2,10 +2,11 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='sync_all_columns',
-    meta={'person_change_sources': ['housing_tenancies', 'housing_support_contacts']},
+    meta={'person_change_sources': ['housing_tenancies', 'housing_support_contacts', 'participants']},
     pre_hook="{{ delete_changed_persons(
-        ref('int_participants_observed'), ['person_key', 'site', 'entry_date', 'death_date'],
-        since=['quarter', observation_quarter_of(['housing_support_contacts'])]
+        ref('int_participants_observed'),
+        since=['quarter', observation_quarter_of(['housing_support_contacts'])],
+        logged_inputs='participants',
     ) }}",
     post_hook="{{ mark_person_changes_read() }}",
 ) }}
@@ -15,8 +16,8 @@
 -- end of observation or death), against the quarter's days in a tenancy (fct_housing_quarters), for peer-support
 -- hours per person-year by reporting quarter. fct_peer_support adds these quarters up, so that a contact before
 -- entry, between two tenancies, after moving on or after death counts neither by quarter nor over the whole stay.
--- A refresh recomputes the persons whose tenancies, contacts, site, entry or death changed (entry_date and
--- death_date are kept for that), and every person's quarters from the latest held on, or the quarter of the end
+-- A refresh recomputes the persons whose tenancies, contacts, site, entry or death changed (int_participants_observed
+-- logs the latter), and every person's quarters from the latest held on, or the quarter of the end
 -- of the housing data or of the contacts file if earlier (macros/person_changes.sql): before it, a quarter's days
 -- in a tenancy and contacts depend on nothing else.
 with quarters as (
@@ -25,7 +26,7 @@ with quarters as (
 ),
 
 persons as (
-    select person_key, entry_date, death_date, observed_until from {{ ref('int_participants_observed') }}
+    select person_key, entry_date, observed_until from {{ ref('int_participants_observed') }}
 ),
 
 tenancies as (
@@ -57,11 +58,8 @@ select
     quarters.site,
     quarters.quarter,
     quarters.days_in_tenancy,
-    coalesce(minutes.peer_minutes, 0)::integer as peer_minutes,
-    persons.entry_date,
-    persons.death_date
+    coalesce(minutes.peer_minutes, 0)::integer as peer_minutes
 from quarters
-inner join persons on quarters.person_key = persons.person_key
 -- the contacts summed by quarter first, then joined: one row each, no grouping of the quarters' columns after
 left join (
     select person_key, quarter, sum(duration_minutes) as peer_minutes from contacts group by person_key, quarter

@@ -2,11 +2,9 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='sync_all_columns',
-    meta={'person_change_sources': ['health_encounters', 'justice_events', 'shelter_nights']},
+    meta={'person_change_sources': ['health_encounters', 'justice_events', 'shelter_nights', 'service_windows']},
     pre_hook="{{ delete_changed_persons(
-        ref('int_service_windows_eligible'),
-        ['person_key', 'site', 'entry_cohort', 'source', 'window_name', 'window_start', 'window_end'],
-        span=['window_start', 'window_end'],
+        ref('int_service_windows_eligible'), span=['window_start', 'window_end'], logged_inputs='service_windows'
     ) }}",
     post_hook="{{ mark_person_changes_read() }}",
 ) }}
